@@ -1,0 +1,8 @@
+//! notes-bot: answers questions from markdown notes.
+//!
+//! One way through: notes → parse → [`notes::Library`] → [`search::Index`] → hits →
+//! [`reply::Reply`] → an adapter (CLI, Discord gateway, HTTP endpoint). Everything in
+//! this library is synchronous and knows nothing of Discord's transport.
+
+pub mod notes;
+pub mod search;
