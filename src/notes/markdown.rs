@@ -14,7 +14,9 @@ pub struct Labels {
 impl Default for Labels {
     fn default() -> Self {
         Labels {
-            core: ["核心观点", "Core points", "Key points"].map(String::from).to_vec(),
+            core: ["核心观点", "Core points", "Key points"]
+                .map(String::from)
+                .to_vec(),
             context: ["背景", "Background"].map(String::from).to_vec(),
         }
     }
@@ -401,7 +403,10 @@ impl Builder {
                 open.pop();
             }
             let parent = open.last().map(|&(_, index)| index);
-            let category = open.iter().map(|&(_, index)| sections[index].title.clone()).collect();
+            let category = open
+                .iter()
+                .map(|&(_, index)| sections[index].title.clone())
+                .collect();
             let (points, context) = classify(draft.items, labels);
             open.push((draft.level, sections.len()));
             sections.push(Section {
@@ -480,7 +485,10 @@ fn url_for_markdown(url: &str) -> String {
 /// Escapes what Discord markdown would otherwise interpret.
 pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
-        if matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '<' | '>' | '#') {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '<' | '>' | '#'
+        ) {
             out.push('\\');
         }
         out.push(c);

@@ -58,16 +58,25 @@ pub fn parse_note(path: &Path, text: &str, labels: &Labels) -> Result<Note, Note
             // The YAML starts on line 2, after the opening `---`.
             error(
                 Some(e.line.map_or(1, |line| line + 1)),
-                format!("front matter is not valid YAML: {}; fix the YAML between the `---` lines", e.message),
+                format!(
+                    "front matter is not valid YAML: {}; fix the YAML between the `---` lines",
+                    e.message
+                ),
             )
         })?,
     };
     let raw_name = match &front.command {
         Some(command) => command.clone(),
-        None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        None => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     };
     let topic = topic::command_name(&raw_name).ok_or_else(|| {
-        error(None, format!("cannot make a command name from {raw_name:?}; set `command:` in the front matter"))
+        error(
+            None,
+            format!("cannot make a command name from {raw_name:?}; set `command:` in the front matter"),
+        )
     })?;
     if topic::RESERVED.contains(&topic.as_str()) {
         return Err(error(
@@ -80,7 +89,10 @@ pub fn parse_note(path: &Path, text: &str, labels: &Labels) -> Result<Note, Note
     let mut warnings = body.warnings;
     if !body.preamble.is_empty() && !sections.iter().any(Section::is_answerable) {
         // A note without headings is one section named after the note.
-        sections.insert(0, preamble_section(&front, &topic, body.preamble, split.body_line));
+        sections.insert(
+            0,
+            preamble_section(&front, &topic, body.preamble, split.body_line),
+        );
         for section in sections.iter_mut().skip(1) {
             section.parent = section.parent.map(|p| p + 1);
         }

@@ -103,7 +103,10 @@ impl Note {
 
     /// Sections a reply can be about: those with something to show.
     pub fn answerable(&self) -> impl Iterator<Item = (usize, &Section)> {
-        self.sections.iter().enumerate().filter(|(_, s)| s.is_answerable())
+        self.sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_answerable())
     }
 }
 

@@ -11,7 +11,11 @@ pub const MAX_LEN: usize = 32;
 pub fn command_name(raw: &str) -> Option<String> {
     let mut name = String::new();
     for c in raw.trim().chars().flat_map(char::to_lowercase) {
-        let c = if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '-' };
+        let c = if c.is_alphanumeric() || c == '_' || c == '-' {
+            c
+        } else {
+            '-'
+        };
         if c == '-' && (name.is_empty() || name.ends_with('-')) {
             continue;
         }
@@ -26,9 +30,9 @@ pub fn command_name(raw: &str) -> Option<String> {
 pub fn is_valid(name: &str) -> bool {
     let count = name.chars().count();
     (1..=MAX_LEN).contains(&count)
-        && name.chars().all(|c| {
-            (c.is_alphanumeric() && !c.is_uppercase()) || c == '-' || c == '_'
-        })
+        && name
+            .chars()
+            .all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '-' || c == '_')
 }
 
 #[cfg(test)]
@@ -38,8 +42,14 @@ mod tests {
     #[test]
     fn names_are_lowercase_and_dashed() {
         assert_eq!(command_name("ChatGPT").as_deref(), Some("chatgpt"));
-        assert_eq!(command_name("Rust async / await!").as_deref(), Some("rust-async-await"));
-        assert_eq!(command_name("ChatGPT资料梳理").as_deref(), Some("chatgpt资料梳理"));
+        assert_eq!(
+            command_name("Rust async / await!").as_deref(),
+            Some("rust-async-await")
+        );
+        assert_eq!(
+            command_name("ChatGPT资料梳理").as_deref(),
+            Some("chatgpt资料梳理")
+        );
         assert_eq!(command_name("  ***  "), None);
     }
 
@@ -52,7 +62,12 @@ mod tests {
 
     #[test]
     fn generated_names_are_valid() {
-        for raw in ["Windows系统重装指南", "webpack 简明教程----以vue npm run build流程为例", "面试总结&18年Todo", "A_B-C"] {
+        for raw in [
+            "Windows系统重装指南",
+            "webpack 简明教程----以vue npm run build流程为例",
+            "面试总结&18年Todo",
+            "A_B-C",
+        ] {
             let name = command_name(raw).unwrap_or_default();
             assert!(is_valid(&name), "{raw} -> {name}");
         }

@@ -1,0 +1,247 @@
+//! Typed configuration from `config/notes-bot.yaml`; every key has a default.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::notes::Labels;
+use crate::search::SearchOptions;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Folder read recursively for `*.md` notes.
+    pub notes_dir: PathBuf,
+    /// Folder for state kept across restarts.
+    pub data_dir: PathBuf,
+    pub labels: LabelConfig,
+    /// Groups of spellings that find each other, e.g. `[rlhf, 基于人类反馈的强化学习]`.
+    pub synonyms: Vec<Vec<String>>,
+    pub reply: ReplyOptions,
+    /// Seconds a member waits between two uses of one command; 0 turns it off.
+    pub cooldown_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LabelConfig {
+    pub core: Vec<String>,
+    pub context: Vec<String>,
+}
+
+/// How replies are laid out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplyOptions {
+    /// Most characters of core points on one page (Discord allows 4096 in an embed).
+    pub page_chars: usize,
+    /// Embed colour, `#rrggbb`.
+    pub colour: String,
+    /// Other good matches offered under a reply.
+    pub other_matches: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            notes_dir: PathBuf::from("notes"),
+            data_dir: PathBuf::from("data"),
+            labels: LabelConfig::default(),
+            synonyms: default_synonyms(),
+            reply: ReplyOptions::default(),
+            cooldown_seconds: 3,
+        }
+    }
+}
+
+impl Default for LabelConfig {
+    fn default() -> Self {
+        let labels = Labels::default();
+        LabelConfig {
+            core: labels.core,
+            context: labels.context,
+        }
+    }
+}
+
+impl Default for ReplyOptions {
+    fn default() -> Self {
+        ReplyOptions {
+            page_chars: 1500,
+            colour: "#5865f2".into(),
+            other_matches: 5,
+        }
+    }
+}
+
+fn default_synonyms() -> Vec<Vec<String>> {
+    [
+        &[
+            "rlhf",
+            "reinforcement learning from human feedback",
+            "基于人类反馈的强化学习",
+            "人类反馈强化学习",
+        ][..],
+        &["chain of thought", "chain-of-thought", "cot", "思维链"],
+        &[
+            "llm",
+            "large language model",
+            "large language models",
+            "大型语言模型",
+            "大语言模型",
+        ],
+        &[
+            "ffn",
+            "feed forward network",
+            "feed-forward network",
+            "前馈神经网络",
+        ],
+        &["in-context learning", "in context learning", "上下文学习"],
+        &["instruction tuning", "指令微调"],
+        &["emergent abilities", "emergent ability", "突现能力", "涌现能力"],
+    ]
+    .iter()
+    .map(|group| group.iter().map(|s| s.to_string()).collect())
+    .collect()
+}
+
+/// A config problem: `config/notes-bot.yaml:7: unknown field …`.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads a config file. `required` false: a missing file means the defaults.
+    pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Config::default()),
+            Err(e) => {
+                return Err(ConfigError {
+                    path: path.to_path_buf(),
+                    line: None,
+                    message: format!("cannot read the config file: {e}"),
+                });
+            }
+        };
+        Config::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        let config: Config = serde_yaml::from_str(text).map_err(|e| {
+            let message = e.to_string();
+            let message = match message.find(" at line ") {
+                Some(at) => message[..at].to_string(),
+                None => message,
+            };
+            ConfigError {
+                path: path.to_path_buf(),
+                line: e.location().map(|l| l.line()),
+                message: format!("{message}; see config/notes-bot.yaml in the repository for every key"),
+            }
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let error = |message: String| ConfigError {
+            path: path.to_path_buf(),
+            line: None,
+            message,
+        };
+        if self.reply.colour().is_none() {
+            return Err(error(format!(
+                "reply.colour {:?} is not a colour like \"#5865f2\"",
+                self.reply.colour
+            )));
+        }
+        if !(200..=4000).contains(&self.reply.page_chars) {
+            return Err(error(format!(
+                "reply.page_chars is {}; use 200 to 4000",
+                self.reply.page_chars
+            )));
+        }
+        if self.reply.other_matches > 25 {
+            return Err(error(
+                "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn labels(&self) -> Labels {
+        Labels {
+            core: self.labels.core.clone(),
+            context: self.labels.context.clone(),
+        }
+    }
+
+    pub fn search_options(&self) -> SearchOptions {
+        SearchOptions {
+            synonyms: self.synonyms.clone(),
+        }
+    }
+}
+
+impl ReplyOptions {
+    /// The colour as a number, `None` when it is not `#rrggbb`.
+    pub fn colour(&self) -> Option<u32> {
+        let hex = self.colour.strip_prefix('#')?;
+        (hex.len() == 6)
+            .then(|| u32::from_str_radix(hex, 16).ok())
+            .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_config_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/notes-bot.yaml");
+        let shipped = Config::load(&path, true).map_err(|e| e.to_string());
+        let shipped = shipped.unwrap_or_else(|e| panic!("{e}"));
+        let defaults = Config::default();
+        assert_eq!(shipped.notes_dir, defaults.notes_dir);
+        assert_eq!(shipped.synonyms, defaults.synonyms);
+        assert_eq!(shipped.labels.core, defaults.labels.core);
+        assert_eq!(shipped.reply.page_chars, defaults.reply.page_chars);
+        assert_eq!(shipped.cooldown_seconds, defaults.cooldown_seconds);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_line() {
+        let error = Config::parse(Path::new("c.yaml"), "cooldown_seconds: 1\nnotes_folder: x\n");
+        let error = error.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            error.starts_with("c.yaml:2: unknown field `notes_folder`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn bad_colour_is_an_error() {
+        let error = Config::parse(Path::new("c.yaml"), "reply:\n  colour: blue\n");
+        assert!(error.is_err());
+    }
+}

@@ -1,0 +1,363 @@
+//! Hit → Reply: what the bot posts, laid out in pages that fit Discord's limits.
+//!
+//! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
+
+use std::collections::HashSet;
+
+use crate::notes::{Item, Library, Link, Marker, Note, Section};
+use crate::search::{Hit, ItemPath, MatchReason};
+
+/// Discord's limits that shape a reply (characters, counted in UTF-16 units as Discord does).
+pub mod limits {
+    pub const EMBED_TITLE: usize = 256;
+    pub const EMBED_DESCRIPTION: usize = 4096;
+    pub const EMBED_FOOTER: usize = 2048;
+    pub const EMBED_FIELD_NAME: usize = 256;
+    pub const EMBED_FIELD_VALUE: usize = 1024;
+    pub const EMBED_TOTAL: usize = 6000;
+    pub const MESSAGE_CONTENT: usize = 2000;
+}
+
+/// One section, ready to post.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub topic: String,
+    pub note_title: String,
+    /// Section title, cut to fit an embed title.
+    pub title: String,
+    pub url: Option<String>,
+    /// Headings above the section: `原理解析/论文综述`.
+    pub category: String,
+    /// Survives reloads while the title does; buttons carry it.
+    pub section_id: u64,
+    pub reason: MatchReason,
+    /// Never empty; a section with no points has one empty page.
+    pub pages: Vec<Page>,
+    /// Links inside the section's body, other than the source.
+    pub links: Vec<Link>,
+}
+
+/// What one page shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Discord markdown, indented for its depth.
+    pub text: String,
+    /// Where the line comes from; `None` for lines that are not items (like `/sources` rows).
+    pub path: Option<ItemPath>,
+    /// False for a parent line repeated only to give context.
+    pub content: bool,
+}
+
+impl Page {
+    /// The page as Discord markdown: lines joined by newlines.
+    pub fn text(&self) -> String {
+        let lines: Vec<&str> = self.lines.iter().map(|line| line.text.as_str()).collect();
+        lines.join("\n")
+    }
+}
+
+/// Length as Discord counts it.
+pub fn discord_len(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// Cuts `text` to at most `max` (Discord) characters on a char boundary, ending in `…`.
+pub fn truncate(text: &str, max: usize) -> String {
+    if discord_len(text) <= max {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        if used + c.len_utf16() + 1 > max {
+            break;
+        }
+        used += c.len_utf16();
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// How replies are laid out.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Most characters on one page; capped at an embed description's limit.
+    pub page_chars: usize,
+    /// The heading shown above a section's background items.
+    pub context_label: String,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            page_chars: 1500,
+            context_label: "背景".into(),
+        }
+    }
+}
+
+impl Layout {
+    fn budget(&self) -> usize {
+        self.page_chars.clamp(100, limits::EMBED_DESCRIPTION)
+    }
+}
+
+impl Reply {
+    /// The reply for a search hit: focused points first when the section is long.
+    pub fn for_hit(library: &Library, hit: &Hit, layout: &Layout) -> Option<Reply> {
+        let note = library.notes.get(hit.section.note)?;
+        let section = note.sections.get(hit.section.section)?;
+        Some(Reply::for_section(note, section, hit.reason, &hit.focus, layout))
+    }
+
+    pub fn for_section(
+        note: &Note,
+        section: &Section,
+        reason: MatchReason,
+        focus: &[ItemPath],
+        layout: &Layout,
+    ) -> Reply {
+        let roots = roots(section, &layout.context_label);
+        let all = lines_in_order(&roots, &[]);
+        let budget = layout.budget();
+        let long = all.iter().map(|l| discord_len(&l.text) + 1).sum::<usize>() > budget;
+        let lines = if long && !focus.is_empty() {
+            lines_in_order(&roots, focus)
+        } else {
+            all
+        };
+        Reply {
+            topic: note.topic.clone(),
+            note_title: note.title().to_string(),
+            title: truncate(&section.title, limits::EMBED_TITLE),
+            url: section.url.clone(),
+            category: section.category_line(),
+            section_id: section.stable_id(),
+            reason,
+            pages: paginate(lines, budget, |line| parent_lines(line, &roots)),
+            links: section.links.clone(),
+        }
+    }
+
+    /// Page `n` (0-based), clamped to the last page.
+    pub fn page(&self, n: usize) -> &Page {
+        static EMPTY: Page = Page { lines: Vec::new() };
+        self.pages
+            .get(n.min(self.pages.len().saturating_sub(1)))
+            .unwrap_or(&EMPTY)
+    }
+}
+
+/// The section's points, then its background under one label item.
+fn roots(section: &Section, context_label: &str) -> Vec<Item> {
+    let mut roots = section.points.clone();
+    if !section.context.is_empty() {
+        let mut text = crate::notes::Text::default();
+        text.plain = context_label.to_string();
+        crate::notes::markdown::escape_into(&mut text.markdown, context_label);
+        roots.push(Item {
+            marker: Marker::Bullet,
+            text,
+            children: section.context.clone(),
+        });
+    }
+    roots
+}
+
+fn item_at<'a>(roots: &'a [Item], path: &[usize]) -> Option<&'a Item> {
+    let (first, rest) = path.split_first()?;
+    let mut item = roots.get(*first)?;
+    for &index in rest {
+        item = item.children.get(index)?;
+    }
+    Some(item)
+}
+
+fn render_item(item: &Item, depth: usize) -> String {
+    let indent = "  ".repeat(depth);
+    match item.marker {
+        Marker::Bullet => format!("{indent}- {}", item.text.markdown),
+        Marker::Number(n) => format!("{indent}{n}. {}", item.text.markdown),
+        Marker::Plain => format!("{indent}{}", item.text.markdown),
+    }
+}
+
+/// Every item as a line: the focused subtrees first (each under its parent lines, repeated
+/// for context), then everything else in document order. Each item is a content line once.
+fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut shown: HashSet<ItemPath> = HashSet::new();
+    let mut focused: Vec<&ItemPath> = Vec::new();
+    for path in focus {
+        let valid = item_at(roots, path).is_some();
+        let nested = focused.iter().any(|f| path.starts_with(f) || f.starts_with(path));
+        if valid && !nested {
+            focused.push(path);
+        }
+    }
+    for path in focused {
+        for end in 1..path.len() {
+            if let Some(parent) = item_at(roots, &path[..end]) {
+                lines.push(Line {
+                    text: render_item(parent, end - 1),
+                    path: Some(path[..end].to_vec()),
+                    content: false,
+                });
+            }
+        }
+        if let Some(item) = item_at(roots, path) {
+            push_subtree(item, path.clone(), &mut lines, &mut shown);
+        }
+    }
+    for (index, item) in roots.iter().enumerate() {
+        push_subtree(item, vec![index], &mut lines, &mut shown);
+    }
+    lines
+}
+
+fn push_subtree(item: &Item, path: ItemPath, lines: &mut Vec<Line>, shown: &mut HashSet<ItemPath>) {
+    if shown.contains(&path) {
+        return;
+    }
+    lines.push(Line {
+        text: render_item(item, path.len() - 1),
+        path: Some(path.clone()),
+        content: true,
+    });
+    for (index, child) in item.children.iter().enumerate() {
+        let mut child_path = path.clone();
+        child_path.push(index);
+        push_subtree(child, child_path, lines, shown);
+    }
+    shown.insert(path);
+}
+
+/// Packs lines into pages of at most `budget` characters, never cutting a line unless it
+/// alone is longer than a page. A page that starts inside a list repeats the parent lines.
+pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> Vec<Line>) -> Vec<Page> {
+    let mut pages = Vec::new();
+    let mut page = Page::default();
+    let mut used = 0;
+    for mut line in lines {
+        let mut len = discord_len(&line.text) + 1;
+        if len > budget {
+            line.text = truncate(&line.text, budget.saturating_sub(1));
+            len = discord_len(&line.text) + 1;
+        }
+        if used + len > budget && !page.lines.is_empty() {
+            pages.push(std::mem::take(&mut page));
+            used = 0;
+            if line.content {
+                let parents = parents_of(&line);
+                let parents_len: usize = parents.iter().map(|p| discord_len(&p.text) + 1).sum();
+                if parents_len + len <= budget {
+                    used += parents_len;
+                    page.lines.extend(parents);
+                }
+            }
+        }
+        used += len;
+        page.lines.push(line);
+    }
+    if !page.lines.is_empty() || pages.is_empty() {
+        pages.push(page);
+    }
+    pages
+}
+
+fn parent_lines(line: &Line, roots: &[Item]) -> Vec<Line> {
+    let Some(path) = &line.path else {
+        return Vec::new();
+    };
+    (1..path.len())
+        .filter_map(|end| {
+            let parent = item_at(roots, &path[..end])?;
+            Some(Line {
+                text: render_item(parent, end - 1),
+                path: Some(path[..end].to_vec()),
+                content: false,
+            })
+        })
+        .collect()
+}
+
+/// One source link, for `/sources`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Source {
+    pub topic: String,
+    pub category: String,
+    pub title: String,
+    pub url: String,
+}
+
+/// Every section's source link, in note order; `topic` restricts to one note.
+pub fn sources(library: &Library, topic: Option<&str>) -> Vec<Source> {
+    library
+        .notes
+        .iter()
+        .filter(|note| topic.is_none_or(|t| note.topic == t))
+        .flat_map(|note| {
+            note.sections.iter().filter_map(|section| {
+                Some(Source {
+                    topic: note.topic.clone(),
+                    category: section.category_line(),
+                    title: section.title.clone(),
+                    url: section.url.clone()?,
+                })
+            })
+        })
+        .collect()
+}
+
+/// `/sources` as pages: a bold line per topic and category, then `- [title](url)` lines.
+pub fn source_pages(sources: &[Source], budget: usize) -> Vec<Page> {
+    let mut lines = Vec::new();
+    let mut headings: Vec<Line> = Vec::new();
+    let mut last_group: Option<(&str, &str)> = None;
+    for source in sources {
+        let group = (source.topic.as_str(), source.category.as_str());
+        if last_group != Some(group) {
+            let mut heading = String::from("**");
+            crate::notes::markdown::escape_into(&mut heading, &source.topic);
+            if !source.category.is_empty() {
+                heading.push_str(" › ");
+                crate::notes::markdown::escape_into(&mut heading, &source.category);
+            }
+            heading.push_str("**");
+            let heading = Line {
+                text: heading,
+                path: Some(vec![headings.len()]),
+                content: false,
+            };
+            lines.push(heading.clone());
+            headings.push(heading);
+            last_group = Some(group);
+        }
+        lines.push(Line {
+            text: markdown_link(&source.title, &source.url),
+            path: Some(vec![headings.len().saturating_sub(1), lines.len()]),
+            content: true,
+        });
+    }
+    let heading_of = |line: &Line| match line.path.as_deref() {
+        Some([group, _]) => headings.get(*group).cloned().into_iter().collect(),
+        _ => Vec::new(),
+    };
+    paginate(lines, budget.clamp(100, limits::EMBED_DESCRIPTION), heading_of)
+}
+
+/// `- [title](url)`, with the title escaped and cut so the line stays readable.
+pub fn markdown_link(title: &str, url: &str) -> String {
+    let mut line = String::from("- [");
+    crate::notes::markdown::escape_into(&mut line, &truncate(title, 200));
+    line.push_str("](");
+    line.push_str(&url.replace(' ', "%20").replace('(', "%28").replace(')', "%29"));
+    line.push(')');
+    line
+}

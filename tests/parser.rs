@@ -1,0 +1,260 @@
+//! Parser tests on the shipped note, on fixtures of every markdown shape, and on the corpus.
+
+use std::path::{Path, PathBuf};
+
+use notes_bot::notes::{self, Labels, Marker, Note, Section};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load(path: &Path) -> Note {
+    notes::load_file(path, &Labels::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn section<'a>(note: &'a Note, title: &str) -> &'a Section {
+    note.sections
+        .iter()
+        .find(|s| s.title == title)
+        .unwrap_or_else(|| panic!("no section {title:?} in {}", note.path.display()))
+}
+
+fn all_plain(section: &Section) -> Vec<String> {
+    section
+        .points
+        .iter()
+        .flat_map(|p| p.walk())
+        .map(|(_, item)| item.text.plain.clone())
+        .collect()
+}
+
+#[test]
+fn chatgpt_note_has_eleven_linked_articles() {
+    let note = load(&root().join("notes/chatgpt.md"));
+    assert_eq!(note.topic, "chatgpt");
+    assert_eq!(note.front.title.as_deref(), Some("ChatGPT 资料梳理"));
+    assert_eq!(note.front.tags, vec!["人工智能"]);
+    assert_eq!(note.front.date.as_deref(), Some("2023-02-20 13:00:00"));
+    let linked: Vec<&Section> = note.sections.iter().filter(|s| s.url.is_some()).collect();
+    assert_eq!(linked.len(), 11);
+    for s in &linked {
+        let url = s.url.as_deref().unwrap_or_default();
+        assert!(url.starts_with("https://"), "{url}");
+        assert_eq!(s.level, 2);
+        assert_eq!(s.category.len(), 1, "{}", s.title);
+        assert!(!s.title.contains("]("), "title keeps markup: {}", s.title);
+    }
+    assert_eq!(
+        linked[0].title,
+        "最近很火的 ChatGPT 究竟是什么？会给我们的生活带来什么改变？"
+    );
+    assert_eq!(
+        linked[0].url.as_deref(),
+        Some("https://mp.weixin.qq.com/s/GkUPpftkv5fS6qHMZm8ZuA")
+    );
+    assert_eq!(linked[0].category, vec!["非技术视角看 ChatGPT"]);
+    assert_eq!(linked[0].line, 11);
+    let openai = section(&note, "ChatGPT 背后的 OpenAI 是家怎样的公司");
+    assert!(openai.points.is_empty() && openai.is_answerable());
+}
+
+#[test]
+fn rlhf_bullets_sit_inside_the_gpt35_section() {
+    let note = load(&root().join("notes/chatgpt.md"));
+    let s = section(&note, "拆解追溯 GPT-3.5 各项能力的起源");
+    assert_eq!(s.category, vec!["原理解析/论文综述"]);
+    let tops: Vec<&str> = s.points.iter().map(|p| p.text.plain.as_str()).collect();
+    assert_eq!(
+        tops,
+        vec![
+            "chatGPT 能力发展过程",
+            "最终结论：",
+            "GPT-3.5 目前不能做什么",
+            "结论:"
+        ]
+    );
+    let growth = &s.points[0];
+    let rlhf = growth
+        .children
+        .iter()
+        .find(|c| {
+            c.text
+                .plain
+                .contains("Reinforcement Learning from Human Feedback")
+        })
+        .expect("the RLHF item is a child of 能力发展过程");
+    assert!(rlhf.text.plain.starts_with("ChatGPT: 基于人类反馈的强化学习"));
+    assert_eq!(rlhf.children.len(), 4);
+    assert!(rlhf.children[0].text.plain.starts_with("翔实的回应"));
+    // Inline markup survives as Discord markdown; links are collected.
+    assert!(all_plain(s).iter().any(|t| t.contains("code-davinci-002")));
+    assert!(
+        s.points[0]
+            .walk()
+            .iter()
+            .any(|(_, i)| i.text.markdown.contains("`code-davinci-002`"))
+    );
+    assert_eq!(s.links.len(), 1);
+    assert_eq!(
+        s.links[0].url,
+        "https://crfm.stanford.edu/helm/v1.0/?group=knowledge"
+    );
+}
+
+#[test]
+fn bare_core_label_makes_the_following_items_core_points() {
+    let note = load(&root().join("notes/chatgpt.md"));
+    // `- 核心观点:` with no children, then sibling items.
+    let aigc = section(&note, "潘一鸣: AIGC 风口，人工智能又又又行了吗");
+    assert_eq!(aigc.points.len(), 4);
+    assert!(aigc.points[0].text.plain.starts_with("爆火的原因"));
+    assert_eq!(aigc.points[0].children.len(), 1);
+    // `- 核心观点` with no children.
+    let iphone = section(&note, "潘一鸣: AIGC 距离 iPhone 时刻还有多久");
+    assert_eq!(iphone.points.len(), 5);
+    assert!(iphone.points[4].text.plain.starts_with("成本方面"));
+    assert_eq!(iphone.points[4].children.len(), 4);
+    assert!(all_plain(iphone).iter().all(|t| t != "核心观点"));
+}
+
+#[test]
+fn core_label_with_children_and_background_as_context() {
+    let note = load(&root().join("notes/chatgpt.md"));
+    let s = section(
+        &note,
+        "最近很火的 ChatGPT 究竟是什么？会给我们的生活带来什么改变？",
+    );
+    let tops: Vec<&str> = s.points.iter().map(|p| p.text.plain.as_str()).collect();
+    assert_eq!(tops, vec!["chatGPT 能做什么", "chatGPT 劣势", "应用前景"]);
+    assert_eq!(s.context.len(), 1);
+    assert_eq!(s.context[0].text.plain, "基于非技术视角对 ChatGPT 的总结");
+}
+
+#[test]
+fn crlf_front_matter_and_labels() {
+    let note = load(&root().join("tests/fixtures/notes/crlf.md"));
+    assert_eq!(note.front.title.as_deref(), Some("Windows 重装"));
+    assert_eq!(note.front.tags, vec!["windows", "运维"]);
+    let s = section(&note, "下载镜像");
+    assert_eq!(s.url.as_deref(), Some("https://example.com/iso"));
+    assert_eq!(s.category, vec!["准备工作"]);
+    assert_eq!(s.line, 9);
+    assert_eq!(all_plain(s), vec!["从官网下载 ISO", "校验 SHA256"]);
+    assert_eq!(s.context[0].text.plain, "旧系统太慢");
+    assert!(!s.points.iter().any(|p| p.text.plain.contains('\r')));
+}
+
+#[test]
+fn bom_is_ignored_and_command_names_the_topic() {
+    let note = load(&root().join("tests/fixtures/notes/bom.md"));
+    assert_eq!(note.topic, "bom-note");
+    assert_eq!(note.front.title.as_deref(), Some("BOM note"));
+    assert_eq!(
+        all_plain(section(&note, "Only section")),
+        vec!["point one", "point two"]
+    );
+}
+
+#[test]
+fn tabs_stars_and_plus_bullets_nest() {
+    let note = load(&root().join("tests/fixtures/notes/tabs.md"));
+    let s = section(&note, "Stars");
+    assert_eq!(s.points.len(), 3);
+    assert_eq!(s.points[0].text.plain, "top");
+    assert_eq!(s.points[0].children[0].text.plain, "nested with a tab");
+    assert_eq!(s.points[0].children[0].children[0].text.plain, "deeper");
+    assert_eq!(s.points[2].text.plain, "plus list");
+    assert!(s.points.iter().all(|p| p.marker == Marker::Bullet));
+}
+
+#[test]
+fn numbered_lists_deeper_sections_links_and_tables() {
+    let note = load(&root().join("tests/fixtures/notes/numbered.md"));
+    let steps = section(&note, "Steps");
+    assert_eq!(steps.points.len(), 3);
+    assert_eq!(steps.points[1].marker, Marker::Number(2));
+    assert_eq!(steps.points[0].children.len(), 2);
+    assert_eq!(steps.points[0].children[1].marker, Marker::Number(2));
+    assert!(steps.url.is_none());
+
+    let deeper = section(&note, "Deeper section without link");
+    assert_eq!(deeper.level, 3);
+    assert_eq!(deeper.category, vec!["Guide", "Steps"]);
+    assert!(deeper.url.is_none());
+    assert_eq!(deeper.points[0].marker, Marker::Plain);
+    assert_eq!(
+        deeper.points[0].text.plain,
+        "Some paragraph with a link and code."
+    );
+    assert_eq!(
+        deeper.points[0].text.markdown,
+        "Some paragraph with a [link](https://example.org/a) and `code`."
+    );
+    assert_eq!(deeper.links[0].url, "https://example.org/a");
+
+    let linked = section(&note, "Linked third-level");
+    assert_eq!(linked.url.as_deref(), Some("https://example.org/third"));
+    let tops: Vec<&str> = linked.points.iter().map(|p| p.text.plain.as_str()).collect();
+    assert_eq!(
+        tops,
+        vec![
+            "item after a childless label",
+            "another one",
+            "name | value",
+            "a | 1"
+        ]
+    );
+}
+
+#[test]
+fn invalid_yaml_names_file_and_line() {
+    let text = "---\ntitle: ok\ntags: [a, b\ndate: x\n---\n# H\n";
+    let error = notes::parse_note(Path::new("notes/x.md"), text, &Labels::default())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.starts_with("notes/x.md:"), "{error}");
+    assert!(error.contains("front matter is not valid YAML"), "{error}");
+    let line: usize = error.split(':').nth(1).and_then(|l| l.parse().ok()).unwrap_or(0);
+    assert!((3..=5).contains(&line), "line {line} in {error}");
+}
+
+#[test]
+fn two_notes_with_one_topic_name_both_files() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-dup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("a.md"), "---\ncommand: same\n---\n## A\n- x\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("sub/b.md"), "---\ncommand: Same\n---\n## B\n- y\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let loaded = notes::load_dir(&dir, &Labels::default());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(loaded.library.notes.len(), 1);
+    assert_eq!(loaded.errors.len(), 1);
+    let message = loaded.errors[0].to_string();
+    assert!(message.contains("a.md") && message.contains("b.md"), "{message}");
+}
+
+#[test]
+fn every_corpus_note_parses() {
+    let corpus = root().join("../shared/corpus/yaozeyuan-blog");
+    if !corpus.is_dir() {
+        eprintln!(
+            "skipped: {} is absent (only the team's machines have it)",
+            corpus.display()
+        );
+        return;
+    }
+    let loaded = notes::load_dir(&corpus, &Labels::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(loaded.library.notes.len(), 67);
+    for note in &loaded.library.notes {
+        assert!(notes::topic::is_valid(&note.topic), "{}", note.topic);
+        assert!(
+            note.answerable().count() > 0,
+            "{} has no answerable section",
+            note.path.display()
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! Replies fit Discord's limits on any note, and paging neither loses nor repeats a line.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use notes_bot::notes::{self, Labels, Note};
+use notes_bot::reply::{Layout, Reply, discord_len, limits};
+use notes_bot::search::{Index, ItemPath, MatchReason, SearchOptions};
+use proptest::prelude::*;
+
+/// Checks one reply: sizes, and that every item of the section is a content line exactly once.
+fn check_reply(note: &Note, section_index: usize, reply: &Reply, layout: &Layout) {
+    let section = &note.sections[section_index];
+    assert!(discord_len(&reply.title) <= limits::EMBED_TITLE);
+    assert!(!reply.pages.is_empty());
+    let budget = layout.page_chars.min(limits::EMBED_DESCRIPTION);
+    let mut seen: HashMap<ItemPath, usize> = HashMap::new();
+    for page in &reply.pages {
+        let text = page.text();
+        assert!(
+            discord_len(&text) <= budget,
+            "page of {} > {budget}",
+            discord_len(&text)
+        );
+        for line in page.lines.iter().filter(|l| l.content) {
+            *seen.entry(line.path.clone().unwrap_or_default()).or_default() += 1;
+        }
+    }
+    let mut expected = 0;
+    for (index, point) in section.points.iter().enumerate() {
+        expected += point.walk().len();
+        assert_eq!(
+            seen.get(&vec![index]),
+            Some(&1),
+            "point {index} of {}",
+            section.title
+        );
+    }
+    if !section.context.is_empty() {
+        expected += 1 + section.context.iter().map(|c| c.walk().len()).sum::<usize>();
+    }
+    assert_eq!(seen.len(), expected, "lines lost or added in {}", section.title);
+    assert!(
+        seen.values().all(|&n| n == 1),
+        "a line repeated in {}",
+        section.title
+    );
+}
+
+#[test]
+fn every_section_of_the_shipped_note_pages_cleanly() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("notes/chatgpt.md");
+    let note = notes::load_file(&path, &Labels::default()).unwrap_or_else(|e| panic!("{e}"));
+    for page_chars in [200, 700, 1500, 4000] {
+        let layout = Layout {
+            page_chars,
+            ..Layout::default()
+        };
+        for (index, section) in note.answerable() {
+            let reply = Reply::for_section(&note, section, MatchReason::Title, &[], &layout);
+            check_reply(&note, index, &reply, &layout);
+        }
+    }
+    // The longest section needs several pages at the default size.
+    let (index, longest) = note
+        .answerable()
+        .max_by_key(|(_, s)| s.points.iter().map(|p| p.walk().len()).sum::<usize>())
+        .unwrap_or_else(|| panic!("no sections"));
+    let reply = Reply::for_section(&note, longest, MatchReason::Title, &[], &Layout::default());
+    assert!(reply.pages.len() >= 3, "{} pages", reply.pages.len());
+    check_reply(&note, index, &reply, &Layout::default());
+}
+
+#[test]
+fn focused_subtree_comes_first_with_its_parent_line() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("notes/chatgpt.md");
+    let note = notes::load_file(&path, &Labels::default()).unwrap_or_else(|e| panic!("{e}"));
+    let (index, section) = note
+        .answerable()
+        .find(|(_, s)| s.title == "拆解追溯 GPT-3.5 各项能力的起源")
+        .unwrap_or_else(|| panic!("section missing"));
+    let rlhf = section.points[0]
+        .children
+        .iter()
+        .position(|c| c.text.plain.contains("RLHF"))
+        .unwrap_or_else(|| panic!("no RLHF item"));
+    let layout = Layout::default();
+    let reply = Reply::for_section(&note, section, MatchReason::Text, &[vec![0, rlhf]], &layout);
+    let first = &reply.pages[0].lines;
+    assert!(!first[0].content, "parent line first, as context");
+    assert_eq!(first[0].text, "- chatGPT 能力发展过程");
+    assert!(
+        first[1].text.starts_with("  - ChatGPT: 基于人类反馈的强化学习"),
+        "{}",
+        first[1].text
+    );
+    check_reply(&note, index, &reply, &layout);
+}
+
+/// Markdown notes with random nesting, lengths, scripts and links.
+fn arbitrary_note() -> impl Strategy<Value = String> {
+    let word = prop_oneof![
+        "[a-zA-Z]{1,12}",
+        "[\\u{4e00}-\\u{9fa5}]{1,8}",
+        Just("RLHF".to_string()),
+        Just("code-davinci-002".to_string()),
+        Just("*bold*".to_string()),
+        Just("[link](https://example.com/a_(b))".to_string()),
+        Just("`x`".to_string()),
+        Just("@everyone".to_string()),
+        Just("😀".to_string()),
+        "[a-z]{300,900}",
+    ];
+    let text = prop::collection::vec(word, 1..12).prop_map(|w| w.join(" "));
+    let item = (0usize..6, text.clone(), prop::bool::ANY);
+    let block = prop::collection::vec(item, 0..40);
+    let section = (1u8..4, text, prop::bool::ANY, block);
+    prop::collection::vec(section, 1..6).prop_map(|sections| {
+        let mut out = String::from("---\ntitle: Generated\ntags: [x]\n---\n\n");
+        for (level, title, linked, items) in sections {
+            let hashes = "#".repeat(level as usize);
+            if linked {
+                out.push_str(&format!("{hashes} [{title}](https://example.com/{level})\n\n"));
+            } else {
+                out.push_str(&format!("{hashes} {title}\n\n"));
+            }
+            let mut depth = 0;
+            for (want, text, numbered) in items {
+                depth = want.min(depth + 1);
+                let marker = if numbered { "1." } else { "-" };
+                out.push_str(&format!("{}{marker} {text}\n", "    ".repeat(depth)));
+            }
+            out.push('\n');
+        }
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+    #[test]
+    fn any_hit_on_any_note_fits(markdown in arbitrary_note(), page_chars in 200usize..4000, query in "[a-zA-Z\\u{4e00}-\\u{9fa5} ]{0,20}") {
+        let note = notes::parse_note(Path::new("gen.md"), &markdown, &Labels::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let layout = Layout { page_chars, ..Layout::default() };
+        // Every section, focused on each of its points in turn.
+        for (index, section) in note.answerable() {
+            let focus: Vec<ItemPath> = (0..section.points.len()).rev().map(|i| vec![i]).collect();
+            let reply = Reply::for_section(&note, section, MatchReason::Text, &focus, &layout);
+            check_reply(&note, index, &reply, &layout);
+        }
+        // And whatever the search engine returns.
+        let index = Index::build(notes::Library { notes: vec![note] }, &SearchOptions::default());
+        for hit in index.search(&query, None, 5) {
+            let reply = Reply::for_hit(index.library(), &hit, &layout).unwrap_or_else(|| panic!("dangling hit"));
+            check_reply(&index.library().notes[0], hit.section.section, &reply, &layout);
+        }
+    }
+}
