@@ -4,6 +4,7 @@
 //! [`reply::Reply`] → an adapter (CLI, Discord gateway, HTTP endpoint). Everything in
 //! this library is synchronous and knows nothing of Discord's transport.
 
+pub mod bot;
 pub mod config;
 pub mod notes;
 pub mod reply;

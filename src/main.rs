@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use notes_bot::bot::gateway::{self, RunError, ShardRange};
+use notes_bot::bot::token::Token;
+use notes_bot::bot::{App, health};
 use notes_bot::config::Config;
 use notes_bot::reply::{self, Layout, Reply};
 use notes_bot::search::Index;
@@ -58,6 +61,34 @@ enum Command {
     },
     /// Load the config and every note, report what they hold and any problem
     Check,
+    /// Run the bot on Discord's gateway (needs DISCORD_TOKEN)
+    Run {
+        /// Run only shards START..END of TOTAL (END exclusive), e.g. 0..2/4
+        #[arg(long, value_name = "START..END/TOTAL")]
+        shards: Option<ShardRange>,
+        /// Log lines as text or JSON
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+    /// Register the slash commands (replaces the app's command set)
+    Register {
+        /// Register in this guild only (repeatable; default: DISCORD_GUILD_ID, else global)
+        #[arg(long = "guild", value_name = "ID")]
+        guilds: Vec<u64>,
+    },
+    /// Answer one interaction JSON (from FILE or stdin) and print the response JSON
+    Handle {
+        /// A file holding the interaction as Discord sends it; `-` or nothing for stdin
+        file: Option<PathBuf>,
+    },
+    /// Exit 0 when the running bot is healthy (for Docker's HEALTHCHECK)
+    Health,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 const DEFAULT_CONFIG: &str = "config/notes-bot.yaml";
@@ -73,6 +104,10 @@ fn main() -> ExitCode {
         } => ask(&cli.common, topic.as_deref(), limit, json, &query.join(" ")),
         Command::Sources { topic, json } => sources(&cli.common, topic.as_deref(), json),
         Command::Check => check(&cli.common),
+        Command::Run { shards, log_format } => run(&cli.common, shards, log_format),
+        Command::Register { guilds } => register(&cli.common, guilds),
+        Command::Handle { file } => handle(&cli.common, file),
+        Command::Health => health_check(&cli.common),
     };
     match result {
         Ok(code) => code,
@@ -315,4 +350,156 @@ fn check(common: &Common) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Exit code for a missing or rejected token: a configuration problem, not a crash.
+const EXIT_CONFIG: u8 = 2;
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Guild ids from DISCORD_GUILD_ID (comma-separated).
+fn guilds_from_env() -> Result<Vec<u64>, String> {
+    let Ok(value) = std::env::var("DISCORD_GUILD_ID") else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse()
+                .map_err(|_| format!("DISCORD_GUILD_ID: {id:?} is not a guild id (a number)"))
+        })
+        .collect()
+}
+
+fn load_app(common: &Common) -> Result<App, String> {
+    let config = load_config(common)?;
+    let index = load_index(&config)?;
+    tracing::info!(
+        notes = index.library().notes.len(),
+        sections = index.library().section_count(),
+        "notes loaded"
+    );
+    Ok(App::new(config, index))
+}
+
+fn run(common: &Common, shards: Option<ShardRange>, log_format: LogFormat) -> Result<ExitCode, String> {
+    init_logging(log_format);
+    let token = match Token::from_env() {
+        Ok(token) => token,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    let guilds = guilds_from_env()?;
+    let app = std::sync::Arc::new(load_app(common)?);
+    let options = gateway::Options {
+        shards,
+        guilds: guilds.into_iter().map(serenity::all::GuildId::new).collect(),
+        heartbeat: health::heartbeat_path(&app.config.data_dir),
+    };
+    if let Err(e) = std::fs::create_dir_all(&app.config.data_dir) {
+        tracing::warn!(error = %e, dir = %app.config.data_dir.display(), "cannot create the data folder");
+    }
+    match runtime()?.block_on(gateway::run(app, &token, options)) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(RunError::TokenRejected) => {
+            eprintln!(
+                "error: Discord rejected the bot token (401); reset it in the developer portal and update DISCORD_TOKEN"
+            );
+            Ok(ExitCode::from(EXIT_CONFIG))
+        }
+        Err(RunError::Other(message)) => Err(message),
+    }
+}
+
+fn register(common: &Common, guilds: Vec<u64>) -> Result<ExitCode, String> {
+    init_logging(LogFormat::Text);
+    let token = match Token::from_env() {
+        Ok(token) => token,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    let guilds = if guilds.is_empty() {
+        guilds_from_env()?
+    } else {
+        guilds
+    };
+    let app = load_app(common)?;
+    let result = runtime()?.block_on(async {
+        let http = serenity::all::Http::new(token.expose());
+        let guilds: Vec<_> = guilds.into_iter().map(serenity::all::GuildId::new).collect();
+        let info = http
+            .get_current_application_info()
+            .await
+            .map_err(|e| RunError::Other(e.to_string()));
+        let info = match info {
+            Ok(info) => info,
+            Err(_) => return Err(RunError::TokenRejected),
+        };
+        http.set_application_id(info.id);
+        gateway::register(&http, &app, &guilds).await
+    });
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(RunError::TokenRejected) => {
+            eprintln!(
+                "error: Discord rejected the bot token; reset it in the developer portal and update DISCORD_TOKEN"
+            );
+            Ok(ExitCode::from(EXIT_CONFIG))
+        }
+        Err(RunError::Other(message)) => Err(message),
+    }
+}
+
+fn handle(common: &Common, file: Option<PathBuf>) -> Result<ExitCode, String> {
+    let text = match file.as_deref() {
+        Some(path) if path != std::path::Path::new("-") => {
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        }
+        _ => std::io::read_to_string(std::io::stdin()).map_err(|e| format!("cannot read stdin: {e}"))?,
+    };
+    let interaction: serenity::all::Interaction =
+        serde_json::from_str(&text).map_err(|e| format!("not a Discord interaction: {e}"))?;
+    let app = load_app(common)?;
+    let outcome = app.handle(&interaction);
+    let body =
+        serde_json::to_value(&outcome.response).map_err(|e| format!("cannot encode the response: {e}"))?;
+    let _ = writeln!(std::io::stdout().lock(), "{body:#}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn health_check(common: &Common) -> Result<ExitCode, String> {
+    let config = load_config(common)?;
+    match health::check(&health::heartbeat_path(&config.data_dir)) {
+        Ok(status) => {
+            println!("{status}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            eprintln!("unhealthy: {problem}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }

@@ -1,0 +1,533 @@
+//! The one interaction handler: (index, interaction) → response. The gateway sends what it
+//! returns; the HTTP endpoint returns it as the body. Synchronous and quick: it runs well
+//! inside Discord's 3-second deadline, so it never defers.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serenity::all::{
+    ActionRowComponent, AutocompleteChoice, ButtonKind, CommandDataOptionValue, CommandInteraction,
+    ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
+    CreateInteractionResponse, Interaction, Message, Permissions,
+};
+
+use super::commands::{NOTES, QUERY, SOURCES, TOPIC, TOPICS};
+use super::custom_id::{self, Action, Listing};
+use super::i18n::Lang;
+use super::render::{self, Other, SectionView};
+use crate::config::Config;
+use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
+use crate::search::{Index, ItemPath, MatchReason, SectionRef};
+
+/// What the handler decided, for the adapter to carry out and count.
+pub struct Outcome {
+    pub response: CreateInteractionResponse,
+    /// Work after responding that needs Discord's API (the HTTP endpoint cannot do it in
+    /// its response body).
+    pub then: Then,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    Nothing,
+    /// Delete the message the clicked component is on.
+    DeleteMessage,
+}
+
+/// For logs and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Pong,
+    Hit,
+    NoMatch,
+    Autocomplete,
+    Page,
+    Deleted,
+    /// Answered with a polite refusal: cooldown, not allowed, gone, bad input.
+    Refused,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Pong => "pong",
+            Kind::Hit => "hit",
+            Kind::NoMatch => "no_match",
+            Kind::Autocomplete => "autocomplete",
+            Kind::Page => "page",
+            Kind::Deleted => "deleted",
+            Kind::Refused => "refused",
+        }
+    }
+}
+
+/// Autocomplete values that name one section exactly: `section:<hex id>`.
+const SECTION_VALUE: &str = "section:";
+/// Discord's limit on autocomplete choices.
+const MAX_CHOICES: usize = 25;
+
+pub struct Handler {
+    layout: Layout,
+    colour: u32,
+    other_matches: usize,
+    cooldown: Duration,
+    /// Last use per (user, command); per process, so replicas each keep their own.
+    last_use: Mutex<HashMap<(u64, String), Instant>>,
+}
+
+impl Handler {
+    pub fn new(config: &Config) -> Handler {
+        Handler {
+            layout: Layout {
+                page_chars: config.reply.page_chars,
+                context_label: config.labels.context.first().cloned().unwrap_or_default(),
+            },
+            colour: config.reply.colour().unwrap_or(0x5865f2),
+            other_matches: config.reply.other_matches,
+            cooldown: Duration::from_secs(config.cooldown_seconds),
+            last_use: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn handle(&self, index: &Index, interaction: &Interaction, now: Instant) -> Outcome {
+        match interaction {
+            Interaction::Ping(_) => outcome(CreateInteractionResponse::Pong, Kind::Pong),
+            Interaction::Command(command) => self.command(index, command, now),
+            Interaction::Autocomplete(command) => self.autocomplete(index, command),
+            Interaction::Component(component) => self.component(index, component),
+            _ => refuse(Lang::En.unsupported()),
+        }
+    }
+
+    fn command(&self, index: &Index, command: &CommandInteraction, now: Instant) -> Outcome {
+        let lang = Lang::from_locale(&command.locale);
+        let name = command.data.name.as_str();
+        if let Some(wait) = self.cooldown_left(command.user.id.get(), name, now) {
+            return refuse(&lang.cooldown(wait.as_secs().max(1)));
+        }
+        let topic_option = string_option(command, TOPIC);
+        match name {
+            SOURCES => {
+                if let Some(topic) = topic_option
+                    && index.library().note(topic).is_none()
+                {
+                    return refuse(&lang.unknown_topic(&render::quote(topic)));
+                }
+                let listing = Listing::Sources(topic_option.map(str::to_string));
+                self.listing(index, &listing, 0, lang, false)
+            }
+            TOPICS => self.listing(index, &Listing::Topics, 0, lang, false),
+            _ => {
+                let topic = if name == NOTES {
+                    topic_option.unwrap_or_default()
+                } else {
+                    name
+                };
+                if index.library().note(topic).is_none() {
+                    return if name == NOTES {
+                        refuse(&lang.unknown_topic(&render::quote(topic)))
+                    } else {
+                        refuse(lang.unsupported())
+                    };
+                }
+                let query = string_option(command, QUERY).unwrap_or_default();
+                self.answer(index, topic, query, command.user.id.get(), lang)
+            }
+        }
+    }
+
+    /// The best section for a query, or a private "no match, did you mean".
+    fn answer(&self, index: &Index, topic: &str, query: &str, asker: u64, lang: Lang) -> Outcome {
+        let query = query.trim();
+        if query.is_empty() {
+            return refuse(lang.empty_query());
+        }
+        if let Some(id) = query
+            .strip_prefix(SECTION_VALUE)
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        {
+            let Some(found) = find_section(index, topic, id) else {
+                return refuse(lang.gone());
+            };
+            return self.show(index, found, MatchReason::Title, &[], 0, asker, &[], lang, false);
+        }
+        let hits = index.search(query, Some(topic), 1 + self.other_matches);
+        let Some(best) = hits.first() else {
+            return self.no_match(index, topic, query, lang);
+        };
+        let others: Vec<Other> = hits[1..]
+            .iter()
+            .filter_map(|hit| other(index, hit.section))
+            .collect();
+        self.show(
+            index,
+            best.section,
+            best.reason,
+            &best.focus,
+            0,
+            asker,
+            &others,
+            lang,
+            false,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn show(
+        &self,
+        index: &Index,
+        at: SectionRef,
+        reason: MatchReason,
+        focus: &[ItemPath],
+        page: usize,
+        asker: u64,
+        others: &[Other],
+        lang: Lang,
+        update: bool,
+    ) -> Outcome {
+        let library = index.library();
+        let (Some(note), Some(section)) = (
+            library.notes.get(at.note),
+            library
+                .notes
+                .get(at.note)
+                .and_then(|n| n.sections.get(at.section)),
+        ) else {
+            return refuse(lang.gone());
+        };
+        let reply = Reply::for_section(note, section, reason, focus, &self.layout);
+        let message = render::section_message(&SectionView {
+            reply: &reply,
+            page,
+            focus,
+            asker,
+            others,
+            lang,
+            colour: self.colour,
+        });
+        if update {
+            outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page)
+        } else {
+            outcome(CreateInteractionResponse::Message(message), Kind::Hit)
+        }
+    }
+
+    fn no_match(&self, index: &Index, topic: &str, query: &str, lang: Lang) -> Outcome {
+        let mut text = lang.no_match(topic, &render::quote(query));
+        let suggestions = index.did_you_mean(query, Some(topic), 5);
+        if suggestions.is_empty() {
+            text.push('\n');
+            text.push_str(lang.try_words());
+        } else {
+            text.push('\n');
+            text.push_str(lang.did_you_mean());
+            for suggestion in &suggestions {
+                if let Some(other) = other(index, suggestion.section) {
+                    text.push_str("\n- ");
+                    crate::notes::markdown::escape_into(&mut text, &truncate(&other.title, 150));
+                }
+            }
+        }
+        Outcome {
+            response: CreateInteractionResponse::Message(render::ephemeral(&text)),
+            then: Then::Nothing,
+            kind: Kind::NoMatch,
+        }
+    }
+
+    fn listing(&self, index: &Index, listing: &Listing, page: usize, lang: Lang, update: bool) -> Outcome {
+        let library = index.library();
+        let (title, pages) = match listing {
+            Listing::Sources(topic) => {
+                let sources = reply::sources(library, topic.as_deref());
+                if sources.is_empty() {
+                    return refuse(lang.no_sources());
+                }
+                (
+                    lang.sources(),
+                    reply::source_pages(&sources, self.layout.page_chars),
+                )
+            }
+            Listing::Topics => {
+                let lines = library
+                    .notes
+                    .iter()
+                    .map(|note| {
+                        let mut text = String::new();
+                        let line = lang.topic_line(&note.topic, note.title(), note.answerable().count());
+                        crate::notes::markdown::escape_into(&mut text, &line);
+                        Line {
+                            text,
+                            path: None,
+                            content: true,
+                        }
+                    })
+                    .collect();
+                (
+                    lang.topics(),
+                    paginate(lines, self.layout.page_chars, |_| Vec::new()),
+                )
+            }
+        };
+        let message = render::listing_message(title, &pages, page, listing, lang, self.colour);
+        if update {
+            outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page)
+        } else {
+            outcome(CreateInteractionResponse::Message(message), Kind::Hit)
+        }
+    }
+
+    fn autocomplete(&self, index: &Index, command: &CommandInteraction) -> Outcome {
+        let lang = Lang::from_locale(&command.locale);
+        let Some(focused) = command.data.autocomplete() else {
+            return choices(Vec::new());
+        };
+        let name = command.data.name.as_str();
+        if focused.name == TOPIC {
+            return choices(topic_choices(index, focused.value));
+        }
+        let topic = if name == NOTES {
+            match string_option(command, TOPIC) {
+                Some(topic) => topic,
+                None => return choices(Vec::new()),
+            }
+        } else {
+            name
+        };
+        if index.library().note(topic).is_none() {
+            return choices(Vec::new());
+        }
+        let list = index
+            .suggest(focused.value, Some(topic), MAX_CHOICES)
+            .iter()
+            .filter_map(|suggestion| {
+                let section = index
+                    .library()
+                    .notes
+                    .get(suggestion.section.note)?
+                    .sections
+                    .get(suggestion.section.section)?;
+                let label = lang.reason_label(suggestion.reason);
+                let room = 100usize.saturating_sub(label.chars().count() + 3);
+                let title: String = truncate(&section.title, room);
+                Some(AutocompleteChoice::new(
+                    format!("{title} · {label}"),
+                    format!("{SECTION_VALUE}{:x}", section.stable_id()),
+                ))
+            })
+            .take(MAX_CHOICES)
+            .collect();
+        choices(list)
+    }
+
+    fn component(&self, index: &Index, component: &ComponentInteraction) -> Outcome {
+        let lang = Lang::from_locale(&component.locale);
+        let Some(action) = Action::decode(&component.data.custom_id) else {
+            return refuse(lang.unsupported());
+        };
+        let asker = asker_of(&component.message).unwrap_or(component.user.id.get());
+        match action {
+            Action::Page {
+                topic,
+                section,
+                page,
+                reason,
+                focus,
+            } => match find_section(index, &topic, section) {
+                Some(at) => {
+                    let others = others_in(index, &component.message);
+                    self.show(index, at, reason, &focus, page, asker, &others, lang, true)
+                }
+                None => refuse(lang.gone()),
+            },
+            Action::List { listing, page } => self.listing(index, &listing, page, lang, true),
+            Action::Other { .. } => {
+                let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
+                    return refuse(lang.unsupported());
+                };
+                let chosen = values.first().and_then(|v| custom_id::parse_section_value(v));
+                let Some(at) = chosen.and_then(|(topic, id)| find_section(index, topic, id)) else {
+                    return refuse(lang.gone());
+                };
+                let others = others_in(index, &component.message);
+                self.show(
+                    index,
+                    at,
+                    MatchReason::Keyword,
+                    &[],
+                    0,
+                    asker,
+                    &others,
+                    lang,
+                    true,
+                )
+            }
+            Action::Delete { asker } => {
+                let moderator = component
+                    .member
+                    .as_ref()
+                    .and_then(|m| m.permissions)
+                    .is_some_and(|p| p.contains(Permissions::MANAGE_MESSAGES));
+                if component.user.id.get() == asker || moderator {
+                    Outcome {
+                        response: CreateInteractionResponse::Acknowledge,
+                        then: Then::DeleteMessage,
+                        kind: Kind::Deleted,
+                    }
+                } else {
+                    refuse(lang.not_yours())
+                }
+            }
+        }
+    }
+
+    /// Time left before `user` may use `command` again; records the use when allowed.
+    fn cooldown_left(&self, user: u64, command: &str, now: Instant) -> Option<Duration> {
+        if self.cooldown.is_zero() {
+            return None;
+        }
+        let mut last_use = self
+            .last_use
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = (user, command.to_string());
+        if let Some(&last) = last_use.get(&key) {
+            let elapsed = now.saturating_duration_since(last);
+            if elapsed < self.cooldown {
+                return Some(self.cooldown - elapsed);
+            }
+        }
+        if last_use.len() > 10_000 {
+            let cooldown = self.cooldown;
+            last_use.retain(|_, &mut last| now.saturating_duration_since(last) < cooldown);
+        }
+        last_use.insert(key, now);
+        None
+    }
+}
+
+fn outcome(response: CreateInteractionResponse, kind: Kind) -> Outcome {
+    Outcome {
+        response,
+        then: Then::Nothing,
+        kind,
+    }
+}
+
+fn refuse(text: &str) -> Outcome {
+    outcome(
+        CreateInteractionResponse::Message(render::ephemeral(text)),
+        Kind::Refused,
+    )
+}
+
+fn choices(list: Vec<AutocompleteChoice>) -> Outcome {
+    outcome(
+        CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(list)),
+        Kind::Autocomplete,
+    )
+}
+
+fn string_option<'a>(command: &'a CommandInteraction, name: &str) -> Option<&'a str> {
+    command
+        .data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| match &o.value {
+            CommandDataOptionValue::String(value) => Some(value.as_str()),
+            CommandDataOptionValue::Autocomplete { value, .. } => Some(value.as_str()),
+            _ => None,
+        })
+}
+
+fn find_section(index: &Index, topic: &str, id: u64) -> Option<SectionRef> {
+    let library = index.library();
+    let note = library.notes.iter().position(|n| n.topic == topic)?;
+    let section = library.notes[note]
+        .sections
+        .iter()
+        .position(|s| s.is_answerable() && s.stable_id() == id)?;
+    Some(SectionRef { note, section })
+}
+
+fn other(index: &Index, at: SectionRef) -> Option<Other> {
+    let note = index.library().notes.get(at.note)?;
+    let section = note.sections.get(at.section)?;
+    Some(Other {
+        topic: note.topic.clone(),
+        section: section.stable_id(),
+        title: section.title.clone(),
+        category: section.category_line(),
+    })
+}
+
+/// Topics whose name or title starts with, or contains, what was typed.
+fn topic_choices(index: &Index, typed: &str) -> Vec<AutocompleteChoice> {
+    let typed = typed.trim().to_lowercase();
+    let mut scored: Vec<(u8, &crate::notes::Note)> = index
+        .library()
+        .notes
+        .iter()
+        .filter_map(|note| {
+            let title = note.title().to_lowercase();
+            let rank = if typed.is_empty() || note.topic.starts_with(&typed) {
+                0
+            } else if title.starts_with(&typed) {
+                1
+            } else if note.topic.contains(&typed) || title.contains(&typed) {
+                2
+            } else {
+                return None;
+            };
+            Some((rank, note))
+        })
+        .collect();
+    scored.sort_by_key(|(rank, _)| *rank);
+    scored
+        .into_iter()
+        .take(MAX_CHOICES)
+        .map(|(_, note)| {
+            let name = truncate(&format!("{} — {}", note.topic, note.title()), 100);
+            AutocompleteChoice::new(name, note.topic.clone())
+        })
+        .collect()
+}
+
+/// Who asked: the delete button of the bot's own message carries their id.
+fn asker_of(message: &Message) -> Option<u64> {
+    message
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .find_map(|c| match c {
+            ActionRowComponent::Button(button) => match &button.data {
+                ButtonKind::NonLink { custom_id, .. } => match Action::decode(custom_id)? {
+                    Action::Delete { asker } => Some(asker),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        })
+}
+
+/// The other-matches menu of a message, re-read from the current index.
+fn others_in(index: &Index, message: &Message) -> Vec<Other> {
+    message
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .filter_map(|c| match c {
+            ActionRowComponent::SelectMenu(menu) => Some(&menu.options),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|option| {
+            let (topic, id) = custom_id::parse_section_value(&option.value)?;
+            other(index, find_section(index, topic, id)?)
+        })
+        .collect()
+}

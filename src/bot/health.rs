@@ -1,0 +1,106 @@
+//! `notes-bot health`: reads the heartbeat file the running bot keeps in its data folder.
+//!
+//! The gateway writes `gateway <unix time>` while a shard is connected; the HTTP endpoint
+//! writes `serve <address>` and is asked `GET /healthz` directly.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A gateway heartbeat older than this means the bot is not connected.
+const MAX_AGE: Duration = Duration::from_secs(60);
+
+pub fn heartbeat_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("heartbeat")
+}
+
+pub fn gateway_beat() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("gateway {now}")
+}
+
+pub fn serve_beat(address: SocketAddr) -> String {
+    format!("serve {address}")
+}
+
+/// `Ok` with a short status line, or what is wrong.
+pub fn check(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("no heartbeat at {} ({e}); is the bot running?", path.display()))?;
+    match text.trim().split_once(' ') {
+        Some(("gateway", time)) => {
+            let time: u64 = time
+                .parse()
+                .map_err(|_| format!("{}: unreadable heartbeat", path.display()))?;
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let age = now.saturating_sub(time);
+            if age <= MAX_AGE.as_secs() {
+                Ok(format!("gateway connected ({age} s ago)"))
+            } else {
+                Err(format!("no gateway connection for {age} s"))
+            }
+        }
+        Some(("serve", address)) => {
+            let address: SocketAddr = address
+                .parse()
+                .map_err(|_| format!("{}: unreadable address", path.display()))?;
+            healthz(address)
+        }
+        _ => Err(format!("{}: unreadable heartbeat", path.display())),
+    }
+}
+
+/// `GET /healthz` with a plain socket: the image has no curl.
+fn healthz(mut address: SocketAddr) -> Result<String, String> {
+    if address.ip().is_unspecified() {
+        address.set_ip(if address.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let timeout = Duration::from_secs(3);
+    let mut stream =
+        TcpStream::connect_timeout(&address, timeout).map_err(|e| format!("cannot reach {address}: {e}"))?;
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    stream
+        .write_all(
+            format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .map_err(|e| format!("{address}: {e}"))?;
+    let mut response = String::new();
+    let _ = stream.take(4096).read_to_string(&mut response);
+    let status = response.lines().next().unwrap_or_default().to_string();
+    if status.split_whitespace().nth(1) == Some("200") {
+        Ok(format!("serving on {address}"))
+    } else {
+        Err(format!("{address}/healthz answered {status:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_gateway_beat_is_healthy_and_missing_is_not() {
+        let dir = std::env::temp_dir().join(format!("notes-bot-health-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = heartbeat_path(&dir);
+        let _ = std::fs::remove_file(&path);
+        assert!(check(&path).is_err());
+        let _ = std::fs::write(&path, gateway_beat());
+        assert!(check(&path).is_ok());
+        let _ = std::fs::write(&path, "gateway 1000");
+        assert!(check(&path).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,168 @@
+//! The bot's own words in the user's language; note text is shown as written.
+
+use crate::search::MatchReason;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// From Discord's locale (`zh-CN`, `en-US`, …); Chinese locales get Chinese.
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn no_match(self, topic: &str, query: &str) -> String {
+        match self {
+            Lang::En => format!("No section of /{topic} matches “{query}”."),
+            Lang::Zh => format!("/{topic} 中没有与“{query}”匹配的章节。"),
+        }
+    }
+
+    pub fn did_you_mean(self) -> &'static str {
+        match self {
+            Lang::En => "Did you mean:",
+            Lang::Zh => "你是不是想找：",
+        }
+    }
+
+    pub fn try_words(self) -> &'static str {
+        match self {
+            Lang::En => "Try other words, or pick a suggestion as you type.",
+            Lang::Zh => "换个说法试试，或在输入时从建议中选择。",
+        }
+    }
+
+    pub fn cooldown(self, seconds: u64) -> String {
+        match self {
+            Lang::En => format!("Slow down a little: try again in {seconds} s."),
+            Lang::Zh => format!("请稍候 {seconds} 秒再试。"),
+        }
+    }
+
+    pub fn gone(self) -> &'static str {
+        match self {
+            Lang::En => "That section is no longer in the notes (they have been updated). Please ask again.",
+            Lang::Zh => "该章节已不在笔记中（笔记已更新），请重新查询。",
+        }
+    }
+
+    pub fn unknown_topic(self, topic: &str) -> String {
+        match self {
+            Lang::En => format!("There is no topic named “{topic}”. /topics lists them."),
+            Lang::Zh => format!("没有名为“{topic}”的主题。用 /topics 查看全部主题。"),
+        }
+    }
+
+    pub fn empty_query(self) -> &'static str {
+        match self {
+            Lang::En => "Type what you are looking for in `query`.",
+            Lang::Zh => "请在 `query` 中输入要查找的内容。",
+        }
+    }
+
+    pub fn not_yours(self) -> &'static str {
+        match self {
+            Lang::En => {
+                "Only the person who asked, or a member who can manage messages, can remove this reply."
+            }
+            Lang::Zh => "只有提问者或有“管理消息”权限的成员可以删除这条回复。",
+        }
+    }
+
+    pub fn unsupported(self) -> &'static str {
+        match self {
+            Lang::En => "This bot does not know that command any more. Try again in a minute.",
+            Lang::Zh => "机器人不再支持这个命令，请稍后再试。",
+        }
+    }
+
+    pub fn no_notes(self) -> &'static str {
+        match self {
+            Lang::En => "No notes on this article yet: follow the link above.",
+            Lang::Zh => "这篇文章还没有笔记，请点击上方链接阅读原文。",
+        }
+    }
+
+    pub fn page(self, n: usize, of: usize) -> String {
+        match self {
+            Lang::En => format!("page {n}/{of}"),
+            Lang::Zh => format!("第 {n}/{of} 页"),
+        }
+    }
+
+    pub fn matched(self, reason: MatchReason) -> &'static str {
+        match (self, reason) {
+            (Lang::En, MatchReason::Title) => "matched the title",
+            (Lang::En, MatchReason::Keyword) => "matched keywords",
+            (Lang::En, MatchReason::Text) => "matched the text",
+            (Lang::En, MatchReason::Fuzzy) => "close match",
+            (Lang::Zh, MatchReason::Title) => "匹配标题",
+            (Lang::Zh, MatchReason::Keyword) => "匹配关键词",
+            (Lang::Zh, MatchReason::Text) => "匹配正文",
+            (Lang::Zh, MatchReason::Fuzzy) => "近似匹配",
+        }
+    }
+
+    /// Short label for autocomplete choices.
+    pub fn reason_label(self, reason: MatchReason) -> &'static str {
+        match (self, reason) {
+            (Lang::En, MatchReason::Title) => "title",
+            (Lang::En, MatchReason::Keyword) => "keyword",
+            (Lang::En, MatchReason::Text) => "text",
+            (Lang::En, MatchReason::Fuzzy) => "fuzzy",
+            (Lang::Zh, MatchReason::Title) => "标题",
+            (Lang::Zh, MatchReason::Keyword) => "关键词",
+            (Lang::Zh, MatchReason::Text) => "正文",
+            (Lang::Zh, MatchReason::Fuzzy) => "近似",
+        }
+    }
+
+    pub fn links(self) -> &'static str {
+        match self {
+            Lang::En => "Links",
+            Lang::Zh => "链接",
+        }
+    }
+
+    pub fn other_matches(self) -> &'static str {
+        match self {
+            Lang::En => "Other matches…",
+            Lang::Zh => "其他匹配结果…",
+        }
+    }
+
+    pub fn sources(self) -> &'static str {
+        match self {
+            Lang::En => "Sources",
+            Lang::Zh => "来源",
+        }
+    }
+
+    pub fn no_sources(self) -> &'static str {
+        match self {
+            Lang::En => "These notes have no source links.",
+            Lang::Zh => "这些笔记没有来源链接。",
+        }
+    }
+
+    pub fn topics(self) -> &'static str {
+        match self {
+            Lang::En => "Topics",
+            Lang::Zh => "主题",
+        }
+    }
+
+    pub fn topic_line(self, topic: &str, title: &str, sections: usize) -> String {
+        match self {
+            Lang::En => format!("/{topic} — {title} ({sections} sections)"),
+            Lang::Zh => format!("/{topic} — {title}（{sections} 个章节）"),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Discord adapters: commands, the interaction handler, and the transports that carry it.
+
+pub mod app;
+pub mod commands;
+pub mod custom_id;
+pub mod gateway;
+pub mod handler;
+pub mod health;
+pub mod i18n;
+pub mod render;
+pub mod token;
+
+pub use app::App;
+pub use handler::{Handler, Kind, Outcome, Then};

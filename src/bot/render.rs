@@ -1,0 +1,211 @@
+//! Reply → Discord message: embed, page buttons, other-matches menu, delete button.
+
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
+    CreateInteractionResponseMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    ReactionType,
+};
+
+use super::custom_id::{self, Action, Listing};
+use super::i18n::Lang;
+use crate::notes::markdown::escape_into;
+use crate::reply::{Page, Reply, discord_len, limits, truncate};
+use crate::search::ItemPath;
+
+/// Another section offered in the menu under a reply.
+#[derive(Debug, Clone)]
+pub struct Other {
+    pub topic: String,
+    pub section: u64,
+    pub title: String,
+    pub category: String,
+}
+
+/// A message that pings no one, whatever the notes or the query contain.
+pub fn message() -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new().allowed_mentions(CreateAllowedMentions::new())
+}
+
+/// A private one-off message.
+pub fn ephemeral(text: &str) -> CreateInteractionResponseMessage {
+    message()
+        .content(truncate(text, limits::MESSAGE_CONTENT))
+        .ephemeral(true)
+}
+
+/// Escapes user text shown back and cuts it short.
+pub fn quote(text: &str) -> String {
+    let mut out = String::new();
+    escape_into(&mut out, &truncate(text, 100));
+    out
+}
+
+/// An embed URL must be a plain http(s) URL or Discord rejects the whole message.
+fn embed_url(url: &str) -> Option<&str> {
+    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2000
+        && !url.chars().any(char::is_whitespace);
+    ok.then_some(url)
+}
+
+pub struct SectionView<'a> {
+    pub reply: &'a Reply,
+    pub page: usize,
+    pub focus: &'a [ItemPath],
+    pub asker: u64,
+    pub others: &'a [Other],
+    pub lang: Lang,
+    pub colour: u32,
+}
+
+/// The message showing one page of a section.
+pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessage {
+    let reply = view.reply;
+    let lang = view.lang;
+    let page = view.page.min(reply.pages.len().saturating_sub(1));
+    let text = reply.page(page).text();
+    let mut embed = CreateEmbed::new()
+        .title(truncate(&reply.title, limits::EMBED_TITLE))
+        .colour(view.colour)
+        .description(if text.is_empty() {
+            lang.no_notes().to_string()
+        } else {
+            text
+        });
+    if let Some(url) = reply.url.as_deref().and_then(embed_url) {
+        embed = embed.url(url);
+    }
+    let mut footer = vec![format!("/{}", reply.topic)];
+    if !reply.category.is_empty() {
+        footer.push(reply.category.clone());
+    }
+    if reply.pages.len() > 1 {
+        footer.push(lang.page(page + 1, reply.pages.len()));
+    }
+    footer.push(lang.matched(reply.reason).to_string());
+    embed = embed.footer(CreateEmbedFooter::new(truncate(&footer.join(" · "), 300)));
+    if let Some(links) = links_field(reply) {
+        embed = embed.field(lang.links(), links, false);
+    }
+
+    let mut buttons = Vec::new();
+    if reply.pages.len() > 1 {
+        let last = reply.pages.len() - 1;
+        let target = |page: usize| {
+            Action::Page {
+                topic: reply.topic.clone(),
+                section: reply.section_id,
+                page,
+                reason: reply.reason,
+                focus: view.focus.to_vec(),
+            }
+            .encode()
+        };
+        buttons.push(
+            CreateButton::new(target(page.saturating_sub(1)))
+                .label("◀")
+                .style(ButtonStyle::Secondary)
+                .disabled(page == 0),
+        );
+        buttons.push(
+            CreateButton::new(target((page + 1).min(last)))
+                .label("▶")
+                .style(ButtonStyle::Secondary)
+                .disabled(page == last),
+        );
+    }
+    buttons.push(delete_button(view.asker));
+    let mut rows = vec![CreateActionRow::Buttons(buttons)];
+    if !view.others.is_empty() {
+        rows.push(others_menu(&reply.topic, view.others, lang));
+    }
+    message().embed(embed).components(rows)
+}
+
+fn delete_button(asker: u64) -> CreateButton {
+    CreateButton::new(Action::Delete { asker }.encode())
+        .emoji(ReactionType::Unicode("🗑️".into()))
+        .style(ButtonStyle::Secondary)
+}
+
+/// The section's other links, as many whole lines as fit an embed field.
+fn links_field(reply: &Reply) -> Option<String> {
+    let mut value = String::new();
+    for link in &reply.links {
+        let line = crate::reply::markdown_link(&link.text, &link.url);
+        if discord_len(&value) + discord_len(&line) + 1 > limits::EMBED_FIELD_VALUE {
+            break;
+        }
+        if !value.is_empty() {
+            value.push('\n');
+        }
+        value.push_str(&line);
+    }
+    (!value.is_empty()).then_some(value)
+}
+
+fn others_menu(topic: &str, others: &[Other], lang: Lang) -> CreateActionRow {
+    let options = others
+        .iter()
+        .take(25)
+        .map(|other| {
+            let option = CreateSelectMenuOption::new(
+                truncate(&other.title, 100),
+                custom_id::section_value(&other.topic, other.section),
+            );
+            if other.category.is_empty() {
+                option
+            } else {
+                option.description(truncate(&other.category, 100))
+            }
+        })
+        .collect();
+    let menu = CreateSelectMenu::new(
+        Action::Other {
+            topic: topic.to_string(),
+        }
+        .encode(),
+        CreateSelectMenuKind::String { options },
+    )
+    .placeholder(lang.other_matches());
+    CreateActionRow::SelectMenu(menu)
+}
+
+/// A page of `/sources` or `/topics`, with ◀ ▶ when there are several.
+pub fn listing_message(
+    title: &str,
+    pages: &[Page],
+    page: usize,
+    listing: &Listing,
+    lang: Lang,
+    colour: u32,
+) -> CreateInteractionResponseMessage {
+    let last = pages.len().saturating_sub(1);
+    let page = page.min(last);
+    let text = pages.get(page).map(Page::text).unwrap_or_default();
+    let mut embed = CreateEmbed::new().title(title).colour(colour).description(text);
+    if pages.len() > 1 {
+        embed = embed.footer(CreateEmbedFooter::new(lang.page(page + 1, pages.len())));
+    }
+    let mut reply = message().embed(embed);
+    if pages.len() > 1 {
+        let target = |page: usize| {
+            Action::List {
+                listing: listing.clone(),
+                page,
+            }
+            .encode()
+        };
+        reply = reply.components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new(target(page.saturating_sub(1)))
+                .label("◀")
+                .style(ButtonStyle::Secondary)
+                .disabled(page == 0),
+            CreateButton::new(target((page + 1).min(last)))
+                .label("▶")
+                .style(ButtonStyle::Secondary)
+                .disabled(page == last),
+        ])]);
+    }
+    reply
+}
