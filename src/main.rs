@@ -70,6 +70,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
     },
+    /// Serve Discord's HTTP interactions endpoint (needs DISCORD_PUBLIC_KEY)
+    Serve {
+        /// Address to listen on
+        #[arg(long, default_value = "0.0.0.0:8080", env = "NOTES_BOT_LISTEN")]
+        listen: String,
+        /// Seconds a request's timestamp may be off before it is refused; 0 turns the check off
+        #[arg(long, default_value_t = 300)]
+        max_timestamp_skew: u64,
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
     /// Register the slash commands (replaces the app's command set)
     Register {
         /// Register in this guild only (repeatable; default: DISCORD_GUILD_ID, else global)
@@ -105,6 +116,11 @@ fn main() -> ExitCode {
         Command::Sources { topic, json } => sources(&cli.common, topic.as_deref(), json),
         Command::Check => check(&cli.common),
         Command::Run { shards, log_format } => run(&cli.common, shards, log_format),
+        Command::Serve {
+            listen,
+            max_timestamp_skew,
+            log_format,
+        } => serve(&cli.common, &listen, max_timestamp_skew, log_format),
         Command::Register { guilds } => register(&cli.common, guilds),
         Command::Handle { file } => handle(&cli.common, file),
         Command::Health => health_check(&cli.common),
@@ -430,6 +446,42 @@ fn run(common: &Common, shards: Option<ShardRange>, log_format: LogFormat) -> Re
         }
         Err(RunError::Other(message)) => Err(message),
     }
+}
+
+fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) -> Result<ExitCode, String> {
+    use notes_bot::bot::endpoint::{self, Endpoint};
+    init_logging(log_format);
+    let public_key = std::env::var("DISCORD_PUBLIC_KEY").unwrap_or_default();
+    let verifier = match endpoint::verifier(&public_key) {
+        Ok(verifier) => verifier,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    // A token is optional here: with one, the 🗑 button can delete replies.
+    let token = Token::from_env().ok();
+    let mut app = load_app(common)?;
+    app.handler.set_delete_button(token.is_some());
+    let app = std::sync::Arc::new(app);
+    let heartbeat = health::heartbeat_path(&app.config.data_dir);
+    let http = token.map(|t| std::sync::Arc::new(serenity::all::Http::new(t.expose())));
+    let state = std::sync::Arc::new(Endpoint::new(app, verifier, max_skew, http));
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        if let Some(address) = endpoint::local_address(&listener) {
+            tracing::info!(%address, "serving interactions at POST /interactions");
+            let _ = std::fs::create_dir_all(heartbeat.parent().unwrap_or(std::path::Path::new(".")));
+            let _ = std::fs::write(&heartbeat, health::serve_beat(address));
+        }
+        let result = endpoint::serve(listener, state, gateway::shutdown_signal()).await;
+        let _ = std::fs::remove_file(&heartbeat);
+        tracing::info!("stopped");
+        result.map_err(|e| format!("server error: {e}"))
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn register(common: &Common, guilds: Vec<u64>) -> Result<ExitCode, String> {

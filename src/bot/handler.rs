@@ -73,6 +73,8 @@ pub struct Handler {
     colour: u32,
     other_matches: usize,
     cooldown: Duration,
+    /// Offer the 🗑 button (the HTTP endpoint needs a bot token to delete).
+    delete_button: bool,
     /// Last use per (user, command); per process, so replicas each keep their own.
     last_use: Mutex<HashMap<(u64, String), Instant>>,
 }
@@ -87,8 +89,13 @@ impl Handler {
             colour: config.reply.colour().unwrap_or(0x5865f2),
             other_matches: config.reply.other_matches,
             cooldown: Duration::from_secs(config.cooldown_seconds),
+            delete_button: true,
             last_use: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn set_delete_button(&mut self, on: bool) {
+        self.delete_button = on;
     }
 
     pub fn handle(&self, index: &Index, interaction: &Interaction, now: Instant) -> Outcome {
@@ -202,7 +209,7 @@ impl Handler {
             reply: &reply,
             page,
             focus,
-            asker,
+            asker: self.delete_button.then_some(asker),
             others,
             lang,
             colour: self.colour,

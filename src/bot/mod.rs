@@ -3,10 +3,12 @@
 pub mod app;
 pub mod commands;
 pub mod custom_id;
+pub mod endpoint;
 pub mod gateway;
 pub mod handler;
 pub mod health;
 pub mod i18n;
+pub mod metrics;
 pub mod render;
 pub mod token;
 

@@ -52,7 +52,8 @@ pub struct SectionView<'a> {
     pub reply: &'a Reply,
     pub page: usize,
     pub focus: &'a [ItemPath],
-    pub asker: u64,
+    /// Who may delete the reply; `None` shows no 🗑 button.
+    pub asker: Option<u64>,
     pub others: &'a [Other],
     pub lang: Lang,
     pub colour: u32,
@@ -114,8 +115,13 @@ pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessa
                 .disabled(page == last),
         );
     }
-    buttons.push(delete_button(view.asker));
-    let mut rows = vec![CreateActionRow::Buttons(buttons)];
+    if let Some(asker) = view.asker {
+        buttons.push(delete_button(asker));
+    }
+    let mut rows = Vec::new();
+    if !buttons.is_empty() {
+        rows.push(CreateActionRow::Buttons(buttons));
+    }
     if !view.others.is_empty() {
         rows.push(others_menu(&reply.topic, view.others, lang));
     }

@@ -1,0 +1,225 @@
+//! The HTTP interactions endpoint: Discord POSTs each interaction; the handler's response is
+//! the reply body. Stateless, so any number of replicas can sit behind one URL.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serenity::all::{Http, Interaction};
+use serenity::interactions_endpoint::Verifier;
+
+use super::app::App;
+use super::handler::Then;
+use super::metrics::Metrics;
+
+/// Discord's interactions are small; anything larger is not one.
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub struct Endpoint {
+    pub app: Arc<App>,
+    verifier: Verifier,
+    /// Seconds a request's timestamp may be off; 0 turns the check off.
+    max_skew: u64,
+    pub metrics: Metrics,
+    /// With a bot token, replies can be deleted after the response.
+    http: Option<Arc<Http>>,
+}
+
+/// Parses `DISCORD_PUBLIC_KEY` (64 hex digits) into a verifier, without panicking.
+pub fn verifier(public_key_hex: &str) -> Result<Verifier, String> {
+    let hex = public_key_hex.trim();
+    let bad = || {
+        "DISCORD_PUBLIC_KEY must be the 64 hex digits shown as PUBLIC KEY on the developer portal's General Information page".to_string()
+    };
+    if hex.len() != 64 || !hex.is_ascii() {
+        return Err(bad());
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Verifier::try_new(key).map_err(|_| bad())
+}
+
+impl Endpoint {
+    pub fn new(app: Arc<App>, verifier: Verifier, max_skew: u64, http: Option<Arc<Http>>) -> Endpoint {
+        let metrics = Metrics::default();
+        let index = app.index();
+        metrics
+            .notes_loaded
+            .store(index.library().notes.len() as u64, Ordering::Relaxed);
+        metrics
+            .sections_loaded
+            .store(index.library().section_count() as u64, Ordering::Relaxed);
+        metrics
+            .last_reload_unix
+            .store(unix_now().max(0) as u64, Ordering::Relaxed);
+        Endpoint {
+            app,
+            verifier,
+            max_skew,
+            metrics,
+            http,
+        }
+    }
+}
+
+pub fn router(endpoint: Arc<Endpoint>) -> Router {
+    Router::new()
+        .route("/interactions", post(interactions))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(endpoint)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    endpoint: Arc<Endpoint>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(endpoint))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn reject(endpoint: &Endpoint, status: StatusCode, why: &'static str) -> Response {
+    endpoint.metrics.rejected(status.as_u16());
+    tracing::debug!(status = status.as_u16(), why, "request refused");
+    (status, why).into_response()
+}
+
+async fn interactions(
+    State(endpoint): State<Arc<Endpoint>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            endpoint.metrics.rejected(status.as_u16());
+            return (status, rejection.body_text()).into_response();
+        }
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(signature), Some(timestamp)) = (header("x-signature-ed25519"), header("x-signature-timestamp"))
+    else {
+        return reject(&endpoint, StatusCode::UNAUTHORIZED, "missing signature headers");
+    };
+    if endpoint.verifier.verify(signature, timestamp, &body).is_err() {
+        return reject(&endpoint, StatusCode::UNAUTHORIZED, "invalid request signature");
+    }
+    if endpoint.max_skew > 0 {
+        let fresh = timestamp
+            .parse::<i64>()
+            .is_ok_and(|ts| ts.abs_diff(unix_now()) <= endpoint.max_skew);
+        if !fresh {
+            return reject(&endpoint, StatusCode::UNAUTHORIZED, "stale or invalid timestamp");
+        }
+    }
+    let json = header("content-type").is_some_and(|ct| {
+        ct.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    });
+    if !json {
+        return reject(
+            &endpoint,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected application/json",
+        );
+    }
+    let interaction: Interaction = match serde_json::from_slice(&body) {
+        Ok(interaction) => interaction,
+        Err(_) => return reject(&endpoint, StatusCode::BAD_REQUEST, "not a Discord interaction"),
+    };
+    let started = Instant::now();
+    let outcome = endpoint.app.handle(&interaction);
+    endpoint
+        .metrics
+        .interaction(type_name(&interaction), outcome.kind.as_str(), started.elapsed());
+    if outcome.then == Then::DeleteMessage {
+        delete_later(&endpoint, &interaction);
+    }
+    match serde_json::to_vec(&outcome.response) {
+        Ok(bytes) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot encode a response");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn type_name(interaction: &Interaction) -> &'static str {
+    match interaction {
+        Interaction::Ping(_) => "ping",
+        Interaction::Command(_) => "command",
+        Interaction::Autocomplete(_) => "autocomplete",
+        Interaction::Component(_) => "component",
+        Interaction::Modal(_) => "modal",
+        _ => "other",
+    }
+}
+
+/// Deletes the clicked message once Discord has our acknowledgement.
+fn delete_later(endpoint: &Endpoint, interaction: &Interaction) {
+    let Some(http) = endpoint.http.clone() else {
+        return;
+    };
+    let Interaction::Component(component) = interaction else {
+        return;
+    };
+    let token = component.token.clone();
+    http.set_application_id(component.application_id);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if let Err(error) = http.delete_original_interaction_response(&token).await {
+            tracing::warn!(%error, "could not delete a reply");
+        }
+    });
+}
+
+async fn healthz(State(endpoint): State<Arc<Endpoint>>) -> Response {
+    if endpoint.app.index().library().notes.is_empty() {
+        (StatusCode::SERVICE_UNAVAILABLE, "no notes loaded\n").into_response()
+    } else {
+        (StatusCode::OK, "ok\n").into_response()
+    }
+}
+
+async fn metrics(State(endpoint): State<Arc<Endpoint>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        endpoint.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The address to print and to put in the heartbeat file.
+pub fn local_address(listener: &tokio::net::TcpListener) -> Option<SocketAddr> {
+    listener.local_addr().ok()
+}
