@@ -1,0 +1,222 @@
+//! The real binary, driven as an admin or a script would.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_notes-bot"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for var in [
+        "DISCORD_TOKEN",
+        "DISCORD_TOKEN_FILE",
+        "NOTES_BOT_NOTES",
+        "NOTES_BOT_CONFIG",
+        "DISCORD_GUILD_ID",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run notes-bot: {e}"))
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("notes-bot-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+#[test]
+fn ask_json_has_the_documented_shape() {
+    let output = run(bin().args(["ask", "--json", "rlhf"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["query"], "rlhf");
+    assert!(value["topic"].is_null());
+    let hit = &value["hits"][0];
+    assert_eq!(hit["topic"], "chatgpt");
+    assert_eq!(hit["title"], "拆解追溯 GPT-3.5 各项能力的起源");
+    assert!(
+        hit["url"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("https://yaofu.notion.site/")
+    );
+    assert_eq!(hit["category"], "原理解析/论文综述");
+    assert!(hit["score"].as_f64().unwrap_or_default() > 0.0);
+    let text = hit["text"].as_str().unwrap_or_default();
+    assert!(text.contains("RLHF"), "{text}");
+    assert!(text.chars().count() <= 4096);
+    assert!(value["suggestions"].is_array());
+}
+
+#[test]
+fn ask_text_shows_title_link_and_points() {
+    let output = run(bin().args(["ask", "rlhf"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("拆解追溯 GPT-3.5 各项能力的起源\nhttps://yaofu.notion.site/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- ChatGPT: 基于人类反馈的强化学习") || text.contains("RLHF"),
+        "{text}"
+    );
+}
+
+#[test]
+fn ask_without_a_match_returns_no_hits() {
+    let output = run(bin().args(["ask", "--json", "--topic", "chatgpt", "pizza", "recipe"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["topic"], "chatgpt");
+    assert_eq!(value["hits"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn ask_for_an_unknown_topic_is_one_clear_line() {
+    let output = run(bin().args(["ask", "--topic", "nope", "rlhf"]));
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no topic `nope`") && err.contains("chatgpt"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sources_json_lists_every_link_in_note_order() {
+    let output = run(bin().args(["sources", "--json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value = json(&output);
+    let sources = value["sources"].as_array().cloned().unwrap_or_default();
+    assert_eq!(sources.len(), 11);
+    assert_eq!(sources[0]["topic"], "chatgpt");
+    assert_eq!(sources[0]["category"], "非技术视角看 ChatGPT");
+    assert_eq!(
+        sources[0]["url"],
+        "https://mp.weixin.qq.com/s/GkUPpftkv5fS6qHMZm8ZuA"
+    );
+    assert_eq!(sources[10]["title"], "ChatGPT 背后的 OpenAI 是家怎样的公司");
+}
+
+#[test]
+fn check_reports_the_shipped_notes() {
+    let output = run(bin().arg("check"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("notes/chatgpt.md  /chatgpt  “ChatGPT 资料梳理”: 12 sections, 11 sources"),
+        "{text}"
+    );
+    assert!(text.contains("0 errors"), "{text}");
+}
+
+#[test]
+fn check_names_file_and_line_of_a_broken_note_and_exits_1() {
+    let dir = temp_dir("broken");
+    std::fs::write(dir.join("good.md"), "---\ntitle: Good\n---\n## A\n- x\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("bad.md"),
+        "---\ntitle: Bad\ntags: [a, b\n---\n## B\n- y\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = run(bin().arg("check").arg("--notes").arg(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("bad.md:3: front matter is not valid YAML")
+            || err.contains("bad.md:4: front matter is not valid YAML"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked") && !err.contains("Error {"), "{err}");
+    assert!(stdout(&output).contains("/good"));
+}
+
+#[test]
+fn check_rejects_an_unknown_config_key_with_its_line() {
+    let dir = temp_dir("config");
+    let config = dir.join("bot.yaml");
+    std::fs::write(&config, "cooldown_seconds: 3\nreply:\n  page_size: 10\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = run(bin().arg("check").arg("--config").arg(&config));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("bot.yaml:3: reply: unknown field `page_size`, expected one of `page_chars`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_without_a_token_exits_2_with_one_line() {
+    let output = run(bin().arg("run"));
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("DISCORD_TOKEN"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_malformed_token_is_refused_and_never_printed() {
+    let secret = "not-a-real-token-5ecret";
+    let output = run(bin().arg("run").env("DISCORD_TOKEN", secret));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!stderr(&output).contains(secret) && !stdout(&output).contains(secret));
+    let file = temp_dir("token").join("token");
+    std::fs::write(&file, format!("{secret}\n")).unwrap_or_else(|e| panic!("{e}"));
+    let output = run(bin().arg("run").env("DISCORD_TOKEN_FILE", &file));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!stderr(&output).contains(secret));
+}
+
+#[test]
+fn handle_refuses_bad_json_with_one_line() {
+    let mut child = bin()
+        .arg("handle")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(b"{\"type\": 2, \"nope\": ");
+    }
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.starts_with("error: not a Discord interaction"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn missing_notes_folder_is_an_error_not_a_panic() {
+    let output = run(bin().args(["ask", "--notes", "/nonexistent/notes", "rlhf"]));
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("/nonexistent/notes"), "{err}");
+    assert!(!err.contains("panicked"));
+}
