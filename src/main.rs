@@ -466,8 +466,27 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
     let app = std::sync::Arc::new(app);
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
     let http = token.map(|t| std::sync::Arc::new(serenity::all::Http::new(t.expose())));
-    let state = std::sync::Arc::new(Endpoint::new(app, verifier, max_skew, http));
+    let guilds: Vec<_> = guilds_from_env()?
+        .into_iter()
+        .map(serenity::all::GuildId::new)
+        .collect();
+    let state = std::sync::Arc::new(Endpoint::new(app.clone(), verifier, max_skew, http.clone()));
     runtime()?.block_on(async move {
+        // Registering again needs the application id, which only the token can tell.
+        let registrar = match &http {
+            Some(http) => match http.get_current_application_info().await {
+                Ok(info) => {
+                    http.set_application_id(info.id);
+                    Some((http.clone(), guilds))
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "DISCORD_TOKEN was not accepted; commands will not be re-registered on reload");
+                    None
+                }
+            },
+            None => None,
+        };
+        let _watcher = notes_bot::bot::watch::spawn_reloading(app, registrar);
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

@@ -1,19 +1,39 @@
 //! What every adapter shares: the current index (swapped whole on reload) and the handler.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 use serenity::all::Interaction;
 
 use super::handler::{Handler, Outcome};
 use crate::config::Config;
+use crate::notes::{self, NoteError};
 use crate::search::Index;
 
 pub struct App {
     pub config: Config,
     pub handler: Handler,
     index: ArcSwap<Index>,
+    /// Unix time the current index was built.
+    loaded_at: AtomicU64,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// What a successful reload changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reloaded {
+    pub notes: usize,
+    pub sections: usize,
+    /// The command set differs: it must be registered again.
+    pub topics_changed: bool,
 }
 
 impl App {
@@ -22,6 +42,7 @@ impl App {
             handler: Handler::new(&config),
             config,
             index: ArcSwap::from_pointee(index),
+            loaded_at: AtomicU64::new(unix_now()),
         }
     }
 
@@ -30,12 +51,47 @@ impl App {
         self.index.load_full()
     }
 
-    pub fn replace_index(&self, index: Index) {
-        self.index.store(Arc::new(index));
+    /// Unix time the index now serving was built.
+    pub fn loaded_at(&self) -> u64 {
+        self.loaded_at.load(Ordering::Relaxed)
     }
 
     pub fn handle(&self, interaction: &Interaction) -> Outcome {
         self.handler
             .handle(&self.index.load(), interaction, Instant::now())
+    }
+
+    /// Reads the notes again and swaps the index in whole. On any error the last good
+    /// index keeps serving and the errors are returned.
+    pub fn reload(&self) -> Result<Reloaded, Vec<NoteError>> {
+        let loaded = notes::load_dir(&self.config.notes_dir, &self.config.labels());
+        if !loaded.errors.is_empty() {
+            return Err(loaded.errors);
+        }
+        if loaded.library.notes.is_empty() {
+            return Err(vec![NoteError {
+                path: self.config.notes_dir.clone(),
+                line: None,
+                message: "no notes left; keeping the last good ones".into(),
+            }]);
+        }
+        let index = Index::build(loaded.library, &self.config.search_options());
+        let old = self.index.load();
+        let topics = |index: &Index| -> Vec<(String, String)> {
+            index
+                .library()
+                .notes
+                .iter()
+                .map(|n| (n.topic.clone(), n.title().to_string()))
+                .collect()
+        };
+        let reloaded = Reloaded {
+            notes: index.library().notes.len(),
+            sections: index.library().section_count(),
+            topics_changed: topics(&old) != topics(&index),
+        };
+        self.index.store(Arc::new(index));
+        self.loaded_at.store(unix_now(), Ordering::Relaxed);
+        Ok(reloaded)
     }
 }

@@ -209,6 +209,17 @@ async fn healthz(State(endpoint): State<Arc<Endpoint>>) -> Response {
 }
 
 async fn metrics(State(endpoint): State<Arc<Endpoint>>) -> Response {
+    let index = endpoint.app.index();
+    let gauges = &endpoint.metrics;
+    gauges
+        .notes_loaded
+        .store(index.library().notes.len() as u64, Ordering::Relaxed);
+    gauges
+        .sections_loaded
+        .store(index.library().section_count() as u64, Ordering::Relaxed);
+    gauges
+        .last_reload_unix
+        .store(endpoint.app.loaded_at(), Ordering::Relaxed);
     (
         [(
             header::CONTENT_TYPE,

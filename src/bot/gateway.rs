@@ -64,10 +64,11 @@ pub struct Options {
 
 /// Runs until SIGINT or SIGTERM, then closes the shards.
 pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), RunError> {
-    let http = Http::new(token.expose());
+    let http = Arc::new(Http::new(token.expose()));
     let info = http.get_current_application_info().await.map_err(classify)?;
     http.set_application_id(info.id);
     register(&http, &app, &options.guilds).await?;
+    let _watcher = super::watch::spawn_reloading(app.clone(), Some((http.clone(), options.guilds.clone())));
 
     let handler = Events { app: app.clone() };
     let mut client = Client::builder(token.expose(), GatewayIntents::empty())

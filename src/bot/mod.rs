@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod render;
 pub mod token;
+pub mod watch;
 
 pub use app::App;
 pub use handler::{Handler, Kind, Outcome, Then};
