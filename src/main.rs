@@ -94,6 +94,16 @@ enum Command {
     },
     /// Exit 0 when the running bot is healthy (for Docker's HEALTHCHECK)
     Health,
+    /// The questions members asked most that the notes did not answer
+    Gaps {
+        #[arg(long)]
+        topic: Option<String>,
+        /// How many to show
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -124,6 +134,7 @@ fn main() -> ExitCode {
         Command::Register { guilds } => register(&cli.common, guilds),
         Command::Handle { file } => handle(&cli.common, file),
         Command::Health => health_check(&cli.common),
+        Command::Gaps { topic, limit, json } => gaps(&cli.common, topic.as_deref(), limit, json),
     };
     match result {
         Ok(code) => code,
@@ -486,7 +497,8 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
             },
             None => None,
         };
-        let _watcher = notes_bot::bot::watch::spawn_reloading(app, registrar);
+        let _watcher = notes_bot::bot::watch::spawn_reloading(app.clone(), registrar);
+        let gap_saver = tokio::spawn(notes_bot::bot::app::save_gaps_periodically(app.clone()));
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -496,6 +508,8 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
             let _ = std::fs::write(&heartbeat, health::serve_beat(address));
         }
         let result = endpoint::serve(listener, state, gateway::shutdown_signal()).await;
+        gap_saver.abort();
+        notes_bot::bot::app::save_gaps(&app);
         let _ = std::fs::remove_file(&heartbeat);
         tracing::info!("stopped");
         result.map_err(|e| format!("server error: {e}"))
@@ -573,4 +587,30 @@ fn health_check(common: &Common) -> Result<ExitCode, String> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn gaps(common: &Common, topic: Option<&str>, limit: usize, json: bool) -> Result<ExitCode, String> {
+    let config = load_config(common)?;
+    let counts = notes_bot::gaps::load(&notes_bot::gaps::file_in(&config.data_dir))?;
+    let top = counts.top(topic, limit);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(out, "{:#}", serde_json::json!({ "gaps": top }));
+    } else if top.is_empty() {
+        let _ = writeln!(
+            out,
+            "No unanswered questions recorded in {}.",
+            config.data_dir.display()
+        );
+    } else {
+        let _ = writeln!(out, "{:>8} {:>6}  topic / query", "missed", "weak");
+        for gap in top {
+            let _ = writeln!(
+                out,
+                "{:>8} {:>6}  /{} “{}”",
+                gap.missed, gap.weak, gap.topic, gap.query
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -95,3 +95,19 @@ impl App {
         Ok(reloaded)
     }
 }
+
+/// Saves the counted gaps every minute; call `save_gaps` once more at shutdown.
+pub async fn save_gaps_periodically(app: Arc<App>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        save_gaps(&app);
+    }
+}
+
+pub fn save_gaps(app: &App) {
+    if let Err(error) = app.handler.save_gaps() {
+        tracing::warn!("cannot save gaps: {error}");
+    }
+}

@@ -1,6 +1,6 @@
 //! The slash commands built from the library: one per topic, plus `/sources` and `/topics`.
 
-use serenity::all::{CommandOptionType, CreateCommand, CreateCommandOption};
+use serenity::all::{CommandOptionType, CreateCommand, CreateCommandOption, Permissions};
 
 use crate::notes::Library;
 use crate::reply::truncate;
@@ -15,6 +15,7 @@ pub const TOPIC: &str = "topic";
 pub const SOURCES: &str = "sources";
 pub const TOPICS: &str = "topics";
 pub const NOTES: &str = "notes";
+pub const GAPS: &str = "gaps";
 
 /// Whether the library is served by the single `/notes` command.
 pub fn uses_notes_command(library: &Library) -> bool {
@@ -52,6 +53,13 @@ pub fn command_set(library: &Library) -> Vec<CreateCommand> {
         CreateCommand::new(TOPICS)
             .description("List every topic the bot can answer from")
             .description_localized("zh-CN", "列出所有可查询的主题"),
+    );
+    commands.push(
+        CreateCommand::new(GAPS)
+            .description("What members asked that the notes did not answer (admins)")
+            .description_localized("zh-CN", "成员提问但笔记未能解答的问题（管理员）")
+            .default_member_permissions(Permissions::MANAGE_GUILD)
+            .add_option(topic_option(false)),
     );
     commands
 }

@@ -69,6 +69,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     http.set_application_id(info.id);
     register(&http, &app, &options.guilds).await?;
     let _watcher = super::watch::spawn_reloading(app.clone(), Some((http.clone(), options.guilds.clone())));
+    let gap_saver = tokio::spawn(super::app::save_gaps_periodically(app.clone()));
 
     let handler = Events { app: app.clone() };
     let mut client = Client::builder(token.expose(), GatewayIntents::empty())
@@ -94,6 +95,8 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
         }
     };
     heartbeat.abort();
+    gap_saver.abort();
+    super::app::save_gaps(&app);
     let _ = std::fs::remove_file(&options.heartbeat);
     result
 }

@@ -3,7 +3,8 @@
 //! inside Discord's 3-second deadline, so it never defers.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serenity::all::{
@@ -12,11 +13,12 @@ use serenity::all::{
     CreateInteractionResponse, Interaction, Message, Permissions,
 };
 
-use super::commands::{NOTES, QUERY, SOURCES, TOPIC, TOPICS};
+use super::commands::{GAPS, NOTES, QUERY, SOURCES, TOPIC, TOPICS};
 use super::custom_id::{self, Action, Listing};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
 use crate::config::Config;
+use crate::gaps;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
 use crate::search::{Index, ItemPath, MatchReason, SectionRef};
 
@@ -77,6 +79,9 @@ pub struct Handler {
     delete_button: bool,
     /// Last use per (user, command); per process, so replicas each keep their own.
     last_use: Mutex<HashMap<(u64, String), Instant>>,
+    /// Unanswered queries counted since the last save to `gaps_file`.
+    pending_gaps: Mutex<gaps::Counts>,
+    gaps_file: PathBuf,
 }
 
 impl Handler {
@@ -91,7 +96,27 @@ impl Handler {
             cooldown: Duration::from_secs(config.cooldown_seconds),
             delete_button: true,
             last_use: Mutex::new(HashMap::new()),
+            pending_gaps: Mutex::new(gaps::Counts::default()),
+            gaps_file: gaps::file_in(&config.data_dir),
         }
+    }
+
+    /// Adds the gaps counted since the last call to the gaps file.
+    pub fn save_gaps(&self) -> Result<(), String> {
+        let pending = std::mem::take(&mut *lock(&self.pending_gaps));
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let saved = gaps::save(&self.gaps_file, &pending);
+        if saved.is_err() {
+            // Keep them for the next try.
+            lock(&self.pending_gaps).add(&pending);
+        }
+        saved
+    }
+
+    fn record_gap(&self, topic: &str, query: &str, weak: bool) {
+        lock(&self.pending_gaps).record(topic, query, weak);
     }
 
     pub fn set_delete_button(&mut self, on: bool) {
@@ -126,6 +151,7 @@ impl Handler {
                 self.listing(index, &listing, 0, lang, false)
             }
             TOPICS => self.listing(index, &Listing::Topics, 0, lang, false),
+            GAPS => self.gaps(topic_option, lang),
             _ => {
                 let topic = if name == NOTES {
                     topic_option.unwrap_or_default()
@@ -162,8 +188,12 @@ impl Handler {
         }
         let hits = index.search(query, Some(topic), 1 + self.other_matches);
         let Some(best) = hits.first() else {
+            self.record_gap(topic, query, false);
             return self.no_match(index, topic, query, lang);
         };
+        if best.reason == MatchReason::Fuzzy {
+            self.record_gap(topic, query, true);
+        }
         let others: Vec<Other> = hits[1..]
             .iter()
             .filter_map(|hit| other(index, hit.section))
@@ -242,6 +272,29 @@ impl Handler {
             then: Then::Nothing,
             kind: Kind::NoMatch,
         }
+    }
+
+    /// `/gaps`: the most asked questions the notes did not answer (admins only, by the
+    /// command's default permissions).
+    fn gaps(&self, topic: Option<&str>, lang: Lang) -> Outcome {
+        let mut counts = gaps::load(&self.gaps_file).unwrap_or_default();
+        counts.add(&lock(&self.pending_gaps));
+        let top = counts.top(topic, 20);
+        if top.is_empty() {
+            return refuse(lang.no_gaps());
+        }
+        let mut text = format!("**{}**", lang.gaps_title());
+        for gap in top {
+            let line = format!("\n{} · /{} · ", lang.gap_counts(gap.missed, gap.weak), gap.topic);
+            text.push_str(&line);
+            text.push('“');
+            text.push_str(&render::quote(&gap.query));
+            text.push('”');
+        }
+        outcome(
+            CreateInteractionResponse::Message(render::ephemeral(&text)),
+            Kind::Hit,
+        )
     }
 
     fn listing(&self, index: &Index, listing: &Listing, page: usize, lang: Lang, update: bool) -> Outcome {
@@ -413,6 +466,11 @@ impl Handler {
         last_use.insert(key, now);
         None
     }
+}
+
+/// A poisoned lock only means another request panicked mid-update; the data is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn outcome(response: CreateInteractionResponse, kind: Kind) -> Outcome {

@@ -165,4 +165,25 @@ impl Lang {
             Lang::Zh => format!("/{topic} — {title}（{sections} 个章节）"),
         }
     }
+
+    pub fn no_gaps(self) -> &'static str {
+        match self {
+            Lang::En => "No unanswered questions recorded yet.",
+            Lang::Zh => "还没有记录到未解答的问题。",
+        }
+    }
+
+    pub fn gaps_title(self) -> &'static str {
+        match self {
+            Lang::En => "Most asked, least answered",
+            Lang::Zh => "常被问到但笔记没有答案的问题",
+        }
+    }
+
+    pub fn gap_counts(self, missed: u64, weak: u64) -> String {
+        match self {
+            Lang::En => format!("{missed} unanswered, {weak} weak"),
+            Lang::Zh => format!("{missed} 次无结果，{weak} 次弱匹配"),
+        }
+    }
 }
