@@ -137,7 +137,7 @@ impl Handler {
         let lang = Lang::from_locale(&command.locale);
         let name = command.data.name.as_str();
         if let Some(wait) = self.cooldown_left(command.user.id.get(), name, now) {
-            return refuse(&lang.cooldown(wait.as_secs().max(1)));
+            return refuse(&lang.cooldown(wait.as_millis().div_ceil(1000) as u64));
         }
         let topic_option = string_option(command, TOPIC);
         match name {

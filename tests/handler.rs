@@ -1,0 +1,620 @@
+//! The interaction handler on real payloads in Discord's documented shape, checked against
+//! Discord's limits; the command set; paging through buttons.
+
+use std::path::{Path, PathBuf};
+
+use notes_bot::bot::App;
+use notes_bot::bot::commands::{MAX_TOPIC_COMMANDS, command_set};
+use notes_bot::bot::custom_id::{Action, Listing};
+use notes_bot::config::Config;
+use notes_bot::notes::{self, Labels, Library};
+use notes_bot::reply::{Layout, Reply};
+use notes_bot::search::{Index, MatchReason};
+use serde_json::Value;
+use serenity::all::Interaction;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn app_for(dir: &Path, cooldown_seconds: u64) -> App {
+    let config = Config {
+        notes_dir: dir.to_path_buf(),
+        data_dir: std::env::temp_dir().join(format!("notes-bot-handler-{}", std::process::id())),
+        cooldown_seconds,
+        ..Config::default()
+    };
+    let loaded = notes::load_dir(&config.notes_dir, &config.labels());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let index = Index::build(loaded.library, &config.search_options());
+    App::new(config, index)
+}
+
+fn app() -> App {
+    app_for(&root().join("notes"), 0)
+}
+
+/// A fixture with its placeholders replaced.
+fn fixture(name: &str, replace: &[(&str, &str)]) -> Interaction {
+    let path = root().join("tests/fixtures/interactions").join(name);
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (from, to) in replace {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn respond(app: &App, interaction: &Interaction) -> Value {
+    let outcome = app.handle(interaction);
+    let body = serde_json::to_value(&outcome.response).unwrap_or_else(|e| panic!("{e}"));
+    check_limits(&body);
+    body
+}
+
+fn chars(value: &Value) -> usize {
+    value.as_str().map(|s| s.encode_utf16().count()).unwrap_or(0)
+}
+
+/// Discord's documented limits for an interaction response.
+fn check_limits(body: &Value) {
+    let kind = body["type"].as_u64().unwrap_or(0);
+    assert!([1, 4, 6, 7, 8].contains(&kind), "type {kind}");
+    let data = &body["data"];
+    if kind == 8 {
+        let choices = data["choices"].as_array().cloned().unwrap_or_default();
+        assert!(choices.len() <= 25);
+        for choice in &choices {
+            let name = choice["name"].as_str().unwrap_or_default();
+            assert!((1..=100).contains(&name.chars().count()), "choice name {name:?}");
+            let value = choice["value"].as_str().unwrap_or_default();
+            assert!(
+                (1..=100).contains(&value.chars().count()),
+                "choice value {value:?}"
+            );
+        }
+        return;
+    }
+    if kind != 4 && kind != 7 {
+        return;
+    }
+    assert_eq!(
+        data["allowed_mentions"]["parse"],
+        serde_json::json!([]),
+        "allowed_mentions must parse nothing"
+    );
+    assert!(chars(&data["content"]) <= 2000);
+    let embeds = data["embeds"].as_array().cloned().unwrap_or_default();
+    assert!(embeds.len() <= 10);
+    let mut total = 0;
+    for embed in &embeds {
+        assert!(chars(&embed["title"]) <= 256);
+        assert!(chars(&embed["description"]) <= 4096);
+        assert!(chars(&embed["footer"]["text"]) <= 2048);
+        let fields = embed["fields"].as_array().cloned().unwrap_or_default();
+        assert!(fields.len() <= 25);
+        for field in &fields {
+            assert!(chars(&field["name"]) <= 256 && chars(&field["value"]) <= 1024);
+            total += chars(&field["name"]) + chars(&field["value"]);
+        }
+        total += chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
+    }
+    assert!(total <= 6000, "embeds total {total}");
+    let rows = data["components"].as_array().cloned().unwrap_or_default();
+    assert!(rows.len() <= 5);
+    for row in &rows {
+        let components = row["components"].as_array().cloned().unwrap_or_default();
+        assert!(components.len() <= 5);
+        for component in &components {
+            let id = component["custom_id"].as_str().unwrap_or_default();
+            assert!((1..=100).contains(&id.chars().count()), "custom_id {id:?}");
+            for option in component["options"].as_array().cloned().unwrap_or_default() {
+                assert!(chars(&option["label"]) <= 100 && chars(&option["value"]) <= 100);
+            }
+        }
+    }
+}
+
+fn button(body: &Value, label: &str) -> Option<(String, bool)> {
+    body["data"]["components"]
+        .as_array()?
+        .iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .find_map(|c| {
+            (c["label"] == label).then(|| {
+                (
+                    c["custom_id"].as_str().unwrap_or_default().to_string(),
+                    c["disabled"].as_bool().unwrap_or(false),
+                )
+            })
+        })
+}
+
+#[test]
+fn ping_is_answered_with_pong() {
+    let body = respond(&app(), &fixture("ping.json", &[]));
+    assert_eq!(body["type"], 1);
+}
+
+#[test]
+fn rlhf_command_answers_with_the_gpt35_section() {
+    let body = respond(&app(), &fixture("command_chatgpt_rlhf.json", &[]));
+    assert_eq!(body["type"], 4);
+    assert!(body["data"]["flags"].is_null(), "a hit is public");
+    let embed = &body["data"]["embeds"][0];
+    assert_eq!(embed["title"], "拆解追溯 GPT-3.5 各项能力的起源");
+    assert!(
+        embed["url"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("https://yaofu.notion.site/")
+    );
+    assert!(embed["description"].as_str().unwrap_or_default().contains("RLHF"));
+    let footer = embed["footer"]["text"].as_str().unwrap_or_default();
+    assert!(footer.starts_with("/chatgpt · 原理解析/论文综述"), "{footer}");
+    // The asker may delete it.
+    let ids: Vec<String> = body["data"]["components"][0]["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c["custom_id"].as_str().map(String::from))
+        .collect();
+    assert!(ids.contains(&"rm|1180000000000000500".to_string()), "{ids:?}");
+}
+
+#[test]
+fn chinese_locale_gets_chinese_words() {
+    let body = respond(&app(), &fixture("command_chatgpt_rlhf_dm.json", &[]));
+    assert_eq!(body["type"], 4);
+    let footer = body["data"]["embeds"][0]["footer"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(footer.contains("匹配"), "{footer}");
+}
+
+#[test]
+fn no_match_is_private_and_pings_nobody() {
+    for name in ["command_chatgpt_nomatch.json", "command_chatgpt_mentions.json"] {
+        let body = respond(&app(), &fixture(name, &[]));
+        assert_eq!(body["type"], 4);
+        assert_eq!(body["data"]["flags"], 64, "{name}: no match is ephemeral");
+        let content = body["data"]["content"].as_str().unwrap_or_default();
+        assert!(
+            content.starts_with("No section of /chatgpt matches “"),
+            "{content}"
+        );
+        if name.contains("mentions") {
+            assert!(
+                content.contains(r"\<@123456789012345678\>"),
+                "mention not escaped: {content}"
+            );
+            assert!(content.contains(r"\*pizza\*"), "markdown not escaped: {content}");
+        }
+    }
+}
+
+#[test]
+fn autocomplete_offers_sections_and_a_choice_returns_exactly_that_section() {
+    let app = app();
+    let empty = respond(&app, &fixture("autocomplete_chatgpt_empty.json", &[]));
+    assert_eq!(empty["type"], 8);
+    let choices = empty["data"]["choices"].as_array().cloned().unwrap_or_default();
+    assert!(
+        !choices.is_empty(),
+        "an empty box offers the note's first sections"
+    );
+    assert!(
+        choices[0]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("最近很火的 ChatGPT")
+    );
+
+    let typed = respond(&app, &fixture("autocomplete_chatgpt_rl.json", &[]));
+    let choices = typed["data"]["choices"].as_array().cloned().unwrap_or_default();
+    assert!(!choices.is_empty(), "`rl` suggests something");
+    for choice in &choices {
+        let value = choice["value"].as_str().unwrap_or_default().to_string();
+        let name = choice["name"].as_str().unwrap_or_default();
+        let title = name
+            .rsplit_once(" · ")
+            .map(|(t, _)| t)
+            .unwrap_or(name)
+            .trim_end_matches('…');
+        let body = respond(
+            &app,
+            &fixture(
+                "command_chatgpt_rlhf.json",
+                &[("\"value\": \"rlhf\"", &format!("\"value\": \"{value}\""))],
+            ),
+        );
+        let shown = body["data"]["embeds"][0]["title"].as_str().unwrap_or_default();
+        assert!(shown.starts_with(title), "chose {name:?}, got {shown:?}");
+    }
+}
+
+#[test]
+fn buttons_walk_every_page_of_the_longest_section() {
+    let app = app();
+    let index = app.index();
+    let note = &index.library().notes[0];
+    let (_, longest) = note
+        .answerable()
+        .max_by_key(|(_, s)| s.points.iter().map(|p| p.walk().len()).sum::<usize>())
+        .unwrap_or_else(|| panic!("no sections"));
+    let config = Config::default();
+    let layout = Layout {
+        page_chars: config.reply.page_chars,
+        context_label: "背景".into(),
+    };
+    let expected = Reply::for_section(note, longest, MatchReason::Title, &[], &layout);
+    assert!(expected.pages.len() > 2);
+    // Ask for exactly that section, as an autocomplete choice would.
+    let value = format!("section:{:x}", longest.stable_id());
+    let mut body = respond(
+        &app,
+        &fixture(
+            "command_chatgpt_rlhf.json",
+            &[("\"value\": \"rlhf\"", &format!("\"value\": \"{value}\""))],
+        ),
+    );
+    let mut pages = Vec::new();
+    loop {
+        let embed = &body["data"]["embeds"][0];
+        pages.push(embed["description"].as_str().unwrap_or_default().to_string());
+        let footer = embed["footer"]["text"].as_str().unwrap_or_default();
+        assert!(
+            footer.contains(&format!("page {}/{}", pages.len(), expected.pages.len())),
+            "{footer}"
+        );
+        let (next, disabled) = button(&body, "▶").unwrap_or_else(|| panic!("no ▶ button"));
+        if disabled {
+            break;
+        }
+        body = respond(
+            &app,
+            &fixture(
+                "component_button_next.json",
+                &[
+                    ("PLACEHOLDER_BUTTON", &next),
+                    ("PLACEHOLDER_DELETE", "rm|1180000000000000500"),
+                ],
+            ),
+        );
+        assert_eq!(body["type"], 7, "a page click updates the message");
+        assert!(pages.len() <= expected.pages.len());
+    }
+    let wanted: Vec<String> = expected.pages.iter().map(|p| p.text()).collect();
+    assert_eq!(pages, wanted);
+    // ◀ from the last page goes back.
+    let (previous, disabled) = button(&body, "◀").unwrap_or_else(|| panic!("no ◀ button"));
+    assert!(!disabled);
+    let back = respond(
+        &app,
+        &fixture("component_button_next.json", &[("PLACEHOLDER_BUTTON", &previous)]),
+    );
+    assert_eq!(
+        back["data"]["embeds"][0]["description"]
+            .as_str()
+            .unwrap_or_default(),
+        wanted[wanted.len() - 2]
+    );
+}
+
+#[test]
+fn sources_pages_hold_every_link_once() {
+    let app = app_for(&root().join("notes"), 0);
+    for (name, fixture_name) in [
+        ("all", "command_sources.json"),
+        ("topic", "command_sources_topic.json"),
+    ] {
+        let mut body = respond(&app, &fixture(fixture_name, &[]));
+        let mut links = Vec::new();
+        loop {
+            let text = body["data"]["embeds"][0]["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            links.extend(text.lines().filter(|l| l.starts_with("- [")).map(String::from));
+            match button(&body, "▶") {
+                Some((next, false)) => {
+                    body = respond(
+                        &app,
+                        &fixture("component_button_next.json", &[("PLACEHOLDER_BUTTON", &next)]),
+                    )
+                }
+                _ => break,
+            }
+        }
+        assert_eq!(links.len(), 11, "{name}: {links:?}");
+        let mut unique = links.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), 11);
+    }
+    let unknown = respond(
+        &app,
+        &fixture(
+            "command_sources_topic.json",
+            &[("\"value\": \"chatgpt\"", "\"value\": \"nope\"")],
+        ),
+    );
+    assert_eq!(unknown["data"]["flags"], 64);
+}
+
+#[test]
+fn sources_over_many_topics_page_without_loss() {
+    let corpus = root().join("../shared/corpus/yaozeyuan-blog");
+    if !corpus.is_dir() {
+        eprintln!("skipped: {} is absent", corpus.display());
+        return;
+    }
+    let app = app_for(&corpus, 0);
+    let all = notes_bot::reply::sources(app.index().library(), None);
+    let mut body = respond(&app, &fixture("command_sources.json", &[]));
+    let mut links = 0;
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        let text = body["data"]["embeds"][0]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        links += text.lines().filter(|l| l.starts_with("- [")).count();
+        match button(&body, "▶") {
+            Some((next, false)) => {
+                body = respond(
+                    &app,
+                    &fixture("component_button_next.json", &[("PLACEHOLDER_BUTTON", &next)]),
+                )
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(links, all.len(), "over {pages} pages");
+}
+
+#[test]
+fn topics_lists_every_topic() {
+    let body = respond(&app(), &fixture("command_topics.json", &[]));
+    let text = body["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        text.contains("/chatgpt — ChatGPT 资料梳理 (12 sections)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn select_shows_the_chosen_section() {
+    let app = app();
+    let index = app.index();
+    let note = &index.library().notes[0];
+    let section = note
+        .sections
+        .iter()
+        .find(|s| s.title == "深入理解语言模型的突现能力")
+        .unwrap_or_else(|| panic!("missing"));
+    let value = format!("chatgpt|{:x}", section.stable_id());
+    let select = Action::Other {
+        topic: "chatgpt".into(),
+    }
+    .encode();
+    let body = respond(
+        &app,
+        &fixture(
+            "component_select.json",
+            &[("PLACEHOLDER_SELECT", &select), ("PLACEHOLDER_VALUE", &value)],
+        ),
+    );
+    assert_eq!(body["type"], 7);
+    assert_eq!(body["data"]["embeds"][0]["title"], "深入理解语言模型的突现能力");
+}
+
+#[test]
+fn a_click_on_a_section_gone_after_reload_is_answered_politely() {
+    let app = app();
+    let stale = Action::Page {
+        topic: "chatgpt".into(),
+        section: 0xdead_beef,
+        page: 1,
+        reason: MatchReason::Keyword,
+        focus: vec![],
+    }
+    .encode();
+    let body = respond(
+        &app,
+        &fixture("component_button_next.json", &[("PLACEHOLDER_BUTTON", &stale)]),
+    );
+    assert_eq!(body["data"]["flags"], 64);
+    assert!(
+        body["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no longer")
+    );
+    let garbage = respond(
+        &app,
+        &fixture(
+            "component_button_next.json",
+            &[("PLACEHOLDER_BUTTON", "pg|||||||")],
+        ),
+    );
+    assert_eq!(garbage["data"]["flags"], 64);
+}
+
+#[test]
+fn only_the_asker_or_a_moderator_may_delete() {
+    let app = app();
+    let own = respond(
+        &app,
+        &fixture(
+            "component_delete.json",
+            &[("PLACEHOLDER_DELETE", "rm|1180000000000000500")],
+        ),
+    );
+    assert_eq!(own["type"], 6, "acknowledged, then deleted");
+    assert_eq!(
+        app.handle(&fixture(
+            "component_delete.json",
+            &[("PLACEHOLDER_DELETE", "rm|1180000000000000500")]
+        ))
+        .then,
+        notes_bot::bot::Then::DeleteMessage
+    );
+    // Someone else: the fixture member's permissions lack Manage Messages (0x2000).
+    let body = respond(
+        &app,
+        &fixture("component_delete.json", &[("PLACEHOLDER_DELETE", "rm|42")]),
+    );
+    assert_eq!(body["data"]["flags"], 64);
+    assert!(
+        body["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Only the person who asked")
+    );
+    // A moderator.
+    let moderator = respond(
+        &app,
+        &fixture(
+            "component_delete.json",
+            &[
+                ("PLACEHOLDER_DELETE", "rm|42"),
+                (
+                    "\"permissions\": \"2248473465835073\"",
+                    "\"permissions\": \"8192\"",
+                ),
+            ],
+        ),
+    );
+    assert_eq!(moderator["type"], 6);
+}
+
+#[test]
+fn cooldown_answers_privately_with_the_wait() {
+    let app = app_for(&root().join("notes"), 3);
+    let first = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    assert_eq!(first["type"], 4);
+    let second = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    assert_eq!(second["data"]["flags"], 64);
+    assert!(
+        second["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("try again in 3 s"),
+        "{second}"
+    );
+    // Another command is not on cooldown.
+    let topics = respond(&app, &fixture("command_topics.json", &[]));
+    assert!(topics["data"]["flags"].is_null());
+}
+
+#[test]
+fn listing_custom_ids_round_trip() {
+    for listing in [
+        Listing::Topics,
+        Listing::Sources(None),
+        Listing::Sources(Some("chatgpt".into())),
+    ] {
+        let id = Action::List {
+            listing: listing.clone(),
+            page: 3,
+        }
+        .encode();
+        assert_eq!(Action::decode(&id), Some(Action::List { listing, page: 3 }));
+    }
+}
+
+fn command_json(library: &Library) -> Vec<Value> {
+    command_set(library)
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+fn check_command(command: &Value) {
+    let name = command["name"].as_str().unwrap_or_default();
+    assert!((1..=32).contains(&name.chars().count()), "{name}");
+    assert!(
+        name.chars()
+            .all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '-' || c == '_'),
+        "{name}"
+    );
+    let description = command["description"].as_str().unwrap_or_default();
+    assert!(
+        (1..=100).contains(&description.chars().count()),
+        "{name}: {description:?}"
+    );
+    let options = command["options"].as_array().cloned().unwrap_or_default();
+    assert!(options.len() <= 25);
+    for option in &options {
+        assert!((1..=32).contains(&option["name"].as_str().unwrap_or_default().chars().count()));
+        assert!((1..=100).contains(&option["description"].as_str().unwrap_or_default().chars().count()));
+    }
+}
+
+#[test]
+fn command_set_from_the_shipped_notes() {
+    let loaded = notes::load_dir(&root().join("notes"), &Labels::default());
+    let commands = command_json(&loaded.library);
+    let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, vec!["chatgpt", "sources", "topics", "gaps"]);
+    for command in &commands {
+        check_command(command);
+    }
+    let chatgpt = &commands[0];
+    assert_eq!(chatgpt["description"], "ChatGPT 资料梳理");
+    let query = &chatgpt["options"][0];
+    assert_eq!(
+        (query["name"].as_str(), query["type"].as_u64()),
+        (Some("query"), Some(3))
+    );
+    assert_eq!(
+        (query["required"].as_bool(), query["autocomplete"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(query["max_length"], 100);
+    assert_eq!(
+        commands[3]["default_member_permissions"], "32",
+        "gaps is for Manage Server"
+    );
+}
+
+#[test]
+fn command_set_from_the_corpus_and_the_notes_fallback() {
+    let corpus = root().join("../shared/corpus/yaozeyuan-blog");
+    if corpus.is_dir() {
+        let loaded = notes::load_dir(&corpus, &Labels::default());
+        let commands = command_json(&loaded.library);
+        assert_eq!(commands.len(), 67 + 3);
+        commands.iter().for_each(check_command);
+        let mut names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 70, "names are unique");
+    } else {
+        eprintln!("skipped the corpus half: {} is absent", corpus.display());
+    }
+    // Above 90 topics, one /notes command replaces the per-topic ones.
+    let template = notes::parse_note(Path::new("t.md"), "## A\n- x\n", &Labels::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let many = Library {
+        notes: (0..=MAX_TOPIC_COMMANDS)
+            .map(|i| {
+                let mut note = template.clone();
+                note.topic = format!("topic-{i}");
+                note
+            })
+            .collect(),
+    };
+    let commands = command_json(&many);
+    let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, vec!["notes", "sources", "topics", "gaps"]);
+    commands.iter().for_each(check_command);
+    let options: Vec<&str> = commands[0]["options"]
+        .as_array()
+        .map(|o| o.iter().filter_map(|x| x["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(options, vec!["topic", "query"]);
+}
