@@ -1,0 +1,424 @@
+//! The HTTP interactions endpoint end to end over loopback, with requests signed by a test key.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ed25519_dalek::{Signer, SigningKey};
+use notes_bot::bot::App;
+use notes_bot::bot::endpoint::{self, Endpoint};
+use notes_bot::config::Config;
+use notes_bot::search::Index;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[7u8; 32])
+}
+
+fn public_hex() -> String {
+    key()
+        .verifying_key()
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Starts a replica on 127.0.0.1:0; it stops when the sender is dropped.
+async fn replica() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let config = Config {
+        notes_dir: root().join("notes"),
+        cooldown_seconds: 0,
+        ..Config::default()
+    };
+    let loaded = notes_bot::notes::load_dir(&config.notes_dir, &config.labels());
+    let index = Index::build(loaded.library, &config.search_options());
+    let app = Arc::new(App::new(config, index));
+    let verifier = endpoint::verifier(&public_hex()).unwrap_or_else(|e| panic!("{e}"));
+    let state = Arc::new(Endpoint::new(app, verifier, 300, None));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(endpoint::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    (address, stop)
+}
+
+struct Answer {
+    status: u16,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// One HTTP/1.1 request on its own connection.
+async fn request(address: SocketAddr, head: &str, body: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(address)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut bytes = head.as_bytes().to_vec();
+    bytes.extend_from_slice(body);
+    let _ = stream.write_all(&bytes).await;
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Answer { status, body }
+}
+
+fn head(path: &str, length: usize, extra: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {length}\r\n{extra}\r\n"
+    )
+}
+
+fn signed_headers(timestamp: &str, body: &[u8], content_type: &str) -> String {
+    let mut message = timestamp.as_bytes().to_vec();
+    message.extend_from_slice(body);
+    let signature: String = key()
+        .sign(&message)
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "Content-Type: {content_type}\r\nX-Signature-Ed25519: {signature}\r\nX-Signature-Timestamp: {timestamp}\r\n"
+    )
+}
+
+/// A correctly signed interaction.
+async fn post(address: SocketAddr, body: &[u8]) -> Answer {
+    let headers = signed_headers(&now().to_string(), body, "application/json");
+    request(address, &head("/interactions", body.len(), &headers), body).await
+}
+
+fn fixture(name: &str, replace: &[(&str, &str)]) -> Vec<u8> {
+    let path = root().join("tests/fixtures/interactions").join(name);
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (from, to) in replace {
+        text = text.replace(from, to);
+    }
+    text.into_bytes()
+}
+
+fn next_button(body: &Value) -> Option<String> {
+    let rows = body["data"]["components"].as_array()?;
+    rows.iter()
+        .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
+        .find_map(|c| {
+            (c["label"] == "▶" && c["disabled"] != true)
+                .then(|| c["custom_id"].as_str().unwrap_or_default().to_string())
+        })
+}
+
+async fn still_serving(address: SocketAddr) {
+    let pong = post(address, &fixture("ping.json", &[])).await;
+    assert_eq!(pong.status, 200, "the server stopped answering: {}", pong.body);
+    assert_eq!(pong.json()["type"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn good_requests_are_answered() {
+    let (address, _stop) = replica().await;
+    still_serving(address).await;
+
+    let answer = post(address, &fixture("command_chatgpt_rlhf.json", &[])).await;
+    assert_eq!(answer.status, 200);
+    let body = answer.json();
+    assert_eq!(body["type"], 4);
+    assert_eq!(
+        body["data"]["embeds"][0]["title"],
+        "拆解追溯 GPT-3.5 各项能力的起源"
+    );
+    assert_eq!(body["data"]["allowed_mentions"]["parse"], serde_json::json!([]));
+
+    let answer = post(address, &fixture("autocomplete_chatgpt_rl.json", &[])).await;
+    assert_eq!((answer.status, answer.json()["type"].as_u64()), (200, Some(8)));
+
+    let next = next_button(&body).unwrap_or_else(|| panic!("no ▶ in {body}"));
+    let answer = post(
+        address,
+        &fixture("component_button_next.json", &[("PLACEHOLDER_BUTTON", &next)]),
+    )
+    .await;
+    assert_eq!((answer.status, answer.json()["type"].as_u64()), (200, Some(7)));
+
+    let answer = post(address, &fixture("command_sources.json", &[])).await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer.json()["data"]["embeds"][0]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("](https://")
+    );
+
+    let health = request(
+        address,
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        b"",
+    )
+    .await;
+    assert_eq!(health.status, 200);
+    let metrics = request(
+        address,
+        "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        b"",
+    )
+    .await;
+    assert!(
+        metrics
+            .body
+            .contains("notes_bot_interactions_total{type=\"command\",outcome=\"hit\"}"),
+        "{}",
+        metrics.body
+    );
+    assert!(metrics.body.contains("notes_bot_notes_loaded 1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_the_right_status_and_the_server_keeps_serving() {
+    let (address, _stop) = replica().await;
+    let body = fixture("command_chatgpt_rlhf.json", &[]);
+    let fresh = now().to_string();
+    let mut cases: Vec<(&str, u16, String, Vec<u8>)> = Vec::new();
+
+    cases.push((
+        "no signature headers",
+        401,
+        head("/interactions", body.len(), "Content-Type: application/json\r\n"),
+        body.clone(),
+    ));
+    let mut wrong = signed_headers(&fresh, &body, "application/json");
+    let at = wrong.find("X-Signature-Ed25519: ").unwrap_or(0) + 21;
+    wrong.replace_range(at..at + 2, "00");
+    cases.push((
+        "bad signature",
+        401,
+        head("/interactions", body.len(), &wrong),
+        body.clone(),
+    ));
+    let other_key = SigningKey::from_bytes(&[9u8; 32]);
+    let forged: String = other_key
+        .sign(&[fresh.as_bytes(), &body].concat())
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let forged = format!(
+        "Content-Type: application/json\r\nX-Signature-Ed25519: {forged}\r\nX-Signature-Timestamp: {fresh}\r\n"
+    );
+    cases.push((
+        "signed by another key",
+        401,
+        head("/interactions", body.len(), &forged),
+        body.clone(),
+    ));
+    let stale = (now() - 3600).to_string();
+    cases.push((
+        "stale timestamp",
+        401,
+        head(
+            "/interactions",
+            body.len(),
+            &signed_headers(&stale, &body, "application/json"),
+        ),
+        body.clone(),
+    ));
+    let cut = &body[..body.len() / 2];
+    cases.push((
+        "truncated body, signature of the whole",
+        401,
+        head(
+            "/interactions",
+            cut.len(),
+            &signed_headers(&fresh, &body, "application/json"),
+        ),
+        cut.to_vec(),
+    ));
+    cases.push((
+        "truncated body, signed",
+        400,
+        head(
+            "/interactions",
+            cut.len(),
+            &signed_headers(&fresh, cut, "application/json"),
+        ),
+        cut.to_vec(),
+    ));
+    let big = vec![b' '; endpoint::MAX_BODY + 1];
+    cases.push((
+        "oversized body",
+        413,
+        head(
+            "/interactions",
+            big.len(),
+            &signed_headers(&fresh, &big, "application/json"),
+        ),
+        big,
+    ));
+    cases.push((
+        "wrong content type",
+        415,
+        head(
+            "/interactions",
+            body.len(),
+            &signed_headers(&fresh, &body, "text/plain"),
+        ),
+        body.clone(),
+    ));
+    let random: Vec<u8> = (0..512u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    cases.push((
+        "random bytes, signed",
+        400,
+        head(
+            "/interactions",
+            random.len(),
+            &signed_headers(&fresh, &random, "application/json"),
+        ),
+        random.clone(),
+    ));
+    cases.push((
+        "random bytes, unsigned",
+        401,
+        head(
+            "/interactions",
+            random.len(),
+            "Content-Type: application/json\r\n",
+        ),
+        random,
+    ));
+    let unknown = br#"{"type": 99, "id": "1", "application_id": "1", "token": "t", "version": 1}"#.to_vec();
+    cases.push((
+        "valid JSON, not an interaction",
+        400,
+        head(
+            "/interactions",
+            unknown.len(),
+            &signed_headers(&fresh, &unknown, "application/json"),
+        ),
+        unknown,
+    ));
+
+    let mut report = Vec::new();
+    for (what, want, head, body) in cases {
+        let answer = request(address, &head, &body).await;
+        report.push(format!("{what}: {}", answer.status));
+        assert_eq!(answer.status, want, "{what}: {}", answer.body);
+        still_serving(address).await;
+    }
+    let wrong_method = request(
+        address,
+        "GET /interactions HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        b"",
+    )
+    .await;
+    assert_eq!(wrong_method.status, 405);
+    let nowhere = request(address, &head("/nowhere", 2, ""), b"{}").await;
+    assert_eq!(nowhere.status, 404);
+    println!("{}", report.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_from_replica_a_is_answered_by_replica_b() {
+    let (a, _stop_a) = replica().await;
+    let (b, _stop_b) = replica().await;
+    let first = post(a, &fixture("command_chatgpt_rlhf.json", &[])).await.json();
+    let next = next_button(&first).unwrap_or_else(|| panic!("no ▶"));
+    let page_two = post(
+        b,
+        &fixture("component_button_next.json", &[("PLACEHOLDER_BUTTON", &next)]),
+    )
+    .await
+    .json();
+    assert_eq!(page_two["type"], 7);
+    assert_eq!(
+        page_two["data"]["embeds"][0]["title"],
+        first["data"]["embeds"][0]["title"]
+    );
+    let footer = page_two["data"]["embeds"][0]["footer"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(footer.contains("page 2/"), "{footer}");
+    // And the same click on replica A gives the same page.
+    let again = post(
+        a,
+        &fixture("component_button_next.json", &[("PLACEHOLDER_BUTTON", &next)]),
+    )
+    .await
+    .json();
+    assert_eq!(again, page_two);
+}
+
+#[test]
+fn serve_exits_0_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
+        .current_dir(root())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DISCORD_PUBLIC_KEY", public_hex())
+        .env_remove("NOTES_BOT_CONFIG")
+        .env_remove("DISCORD_TOKEN")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let mut lines = BufReader::new(stderr).lines();
+    let mut started = false;
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        if line.contains("serving interactions") {
+            started = true;
+            break;
+        }
+    }
+    assert!(started, "the server did not start");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            assert_eq!(status.code(), Some(0));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running 5 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
