@@ -1,0 +1,261 @@
+//! Load, index and query benchmarks at several sizes, side by side with a naive baseline
+//! (strsim over every title plus a substring scan of every body) in the same run.
+//!
+//!     cargo bench --bench search              # all sizes
+//!     cargo bench --bench search -- 1000      # only sizes whose label contains "1000"
+//!
+//! Reports medians and 99th percentiles of single-query times, load + index time, and the
+//! resident memory the index adds, as a markdown table.
+
+mod corpus;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use notes_bot::config::Config;
+use notes_bot::notes::{self, Library};
+use notes_bot::search::Index;
+
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at.min(sorted.len() - 1)]
+}
+
+fn time_each(
+    queries: &[String],
+    rounds: usize,
+    mut run: impl FnMut(&str) -> usize,
+) -> (Duration, Duration, usize) {
+    let mut times = Vec::with_capacity(queries.len() * rounds);
+    let mut found = 0;
+    for query in queries {
+        run(query); // warm up
+    }
+    for _ in 0..rounds {
+        for query in queries {
+            let started = Instant::now();
+            let hits = run(query);
+            times.push(started.elapsed());
+            found += usize::from(hits > 0);
+        }
+    }
+    times.sort_unstable();
+    (percentile(&times, 0.5), percentile(&times, 0.99), found / rounds)
+}
+
+/// The baseline a first version would write: fuzzy-compare every title, scan every body.
+struct Naive {
+    sections: Vec<(String, String)>,
+}
+
+impl Naive {
+    fn new(library: &Library) -> Naive {
+        let mut sections = Vec::new();
+        for note in &library.notes {
+            for (_, section) in note.answerable() {
+                let body: Vec<String> = section
+                    .points
+                    .iter()
+                    .flat_map(|p| p.walk())
+                    .map(|(_, i)| i.text.plain.to_lowercase())
+                    .collect();
+                sections.push((section.title.to_lowercase(), body.join("\n")));
+            }
+        }
+        Naive { sections }
+    }
+
+    fn search(&self, query: &str) -> usize {
+        let query = query.to_lowercase();
+        let mut best = (0.0f64, usize::MAX);
+        for (i, (title, body)) in self.sections.iter().enumerate() {
+            let mut score = strsim::normalized_levenshtein(&query, title);
+            if body.contains(&query) || title.contains(&query) {
+                score += 1.0;
+            }
+            if score > best.0 {
+                best = (score, i);
+            }
+        }
+        usize::from(best.0 > 0.6)
+    }
+}
+
+struct Row {
+    label: String,
+    sections: usize,
+    corpus_bytes: u64,
+    load: Duration,
+    memory: u64,
+    search: (Duration, Duration, usize),
+    suggest: (Duration, Duration, usize),
+    naive: (Duration, Duration, usize),
+    queries: usize,
+}
+
+fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], naive_queries: usize) -> Row {
+    let config = Config::default();
+    let corpus_bytes = dir_bytes(dir);
+    let before = resident_bytes();
+    let started = Instant::now();
+    let loaded = notes::load_dir(dir, &config.labels());
+    let index = Index::build(loaded.library, &config.search_options());
+    let load = started.elapsed();
+    let memory = resident_bytes().saturating_sub(before);
+    let sections = index.library().section_count();
+    let search = time_each(queries, 5, |q| index.search(q, None, 5).len());
+    let suggest = time_each(prefixes, 5, |q| index.suggest(q, None, 25).len());
+    let naive_index = Naive::new(index.library());
+    let naive = time_each(&queries[..naive_queries.min(queries.len())], 1, |q| {
+        naive_index.search(q)
+    });
+    Row {
+        label: label.to_string(),
+        sections,
+        corpus_bytes,
+        load,
+        memory,
+        search,
+        suggest,
+        naive,
+        queries: queries.len(),
+    }
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            total += if path.is_dir() {
+                dir_bytes(&path)
+            } else {
+                entry.metadata().map(|m| m.len()).unwrap_or(0)
+            };
+        }
+    }
+    total
+}
+
+fn generated(sections: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("notes-bot-bench-{sections}"));
+    if !dir.join(".complete").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        for (name, text) in corpus::notes(sections, 50, sections as u64) {
+            let _ = std::fs::write(dir.join(name), text);
+        }
+        let _ = std::fs::write(dir.join(".complete"), "");
+    }
+    dir
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e6)
+}
+
+fn main() {
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let queries = corpus::queries(400, 42);
+    let prefixes = corpus::prefixes(400, 43);
+    let seed_queries: Vec<String> = [
+        "rlhf",
+        "RLHF",
+        "rlfh",
+        "人类反馈",
+        "思维链",
+        "chain of thought",
+        "rlhf是什么",
+        "what is rlhf",
+        "FFN",
+        "transfomer",
+        "成本",
+        "openai",
+        "GPT3",
+        "62B",
+        "pizza recipe",
+        "天气预报",
+        "指令微调",
+        "code-davinci-002",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let seed_prefixes: Vec<String> = ["r", "rl", "rlh", "思", "思维", "gp", "gpt-3", "o", "op", "ope"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+
+    let mut cases: Vec<(String, PathBuf, Vec<String>, Vec<String>, usize)> = vec![(
+        "seed note (notes/)".into(),
+        root.join("notes"),
+        seed_queries,
+        seed_prefixes,
+        400,
+    )];
+    let corpus_dir = root.join("../shared/corpus/yaozeyuan-blog");
+    if corpus_dir.is_dir() {
+        cases.push((
+            "yaozeyuan-blog corpus".into(),
+            corpus_dir,
+            queries.clone(),
+            prefixes.clone(),
+            400,
+        ));
+    } else {
+        eprintln!("skipping the corpus: {} is absent", corpus_dir.display());
+    }
+    for (sections, naive_queries) in [(1_000, 400), (10_000, 100), (100_000, 20)] {
+        cases.push((
+            format!("generated {sections}"),
+            generated(sections),
+            queries.clone(),
+            prefixes.clone(),
+            naive_queries,
+        ));
+    }
+
+    println!(
+        "| corpus | sections | corpus MB | load+index ms | index RSS MB | RSS/corpus | search p50 µs | search p99 µs | autocomplete p50 µs | autocomplete p99 µs | naive p50 µs | naive p99 µs | naive/search p50 | queries with hits |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (label, dir, queries, prefixes, naive_queries) in cases {
+        if filter.as_deref().is_some_and(|f| !label.contains(f)) {
+            continue;
+        }
+        let row = measure(&label, &dir, &queries, &prefixes, naive_queries);
+        let mb = |b: u64| b as f64 / 1_048_576.0;
+        println!(
+            "| {} | {} | {:.1} | {:.0} | {:.1} | {:.1}x | {} | {} | {} | {} | {} | {} | {:.0}x | {}/{} |",
+            row.label,
+            row.sections,
+            mb(row.corpus_bytes),
+            row.load.as_secs_f64() * 1e3,
+            mb(row.memory),
+            row.memory as f64 / row.corpus_bytes.max(1) as f64,
+            micros(row.search.0),
+            micros(row.search.1),
+            micros(row.suggest.0),
+            micros(row.suggest.1),
+            micros(row.naive.0),
+            micros(row.naive.1),
+            row.naive.0.as_secs_f64() / row.search.0.as_secs_f64().max(1e-9),
+            row.search.2,
+            row.queries,
+        );
+    }
+}
