@@ -201,8 +201,13 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
             focused.push(path);
         }
     }
+    let mut previous: Option<&ItemPath> = None;
     for path in focused {
         for end in 1..path.len() {
+            // Parents the previous focused subtree already showed are not repeated.
+            if previous.is_some_and(|p| p.starts_with(&path[..end])) {
+                continue;
+            }
             if let Some(parent) = item_at(roots, &path[..end]) {
                 lines.push(Line {
                     text: render_item(parent, end - 1),
@@ -214,6 +219,7 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
         if let Some(item) = item_at(roots, path) {
             push_subtree(item, path.clone(), &mut lines, &mut shown);
         }
+        previous = Some(path);
     }
     for (index, item) in roots.iter().enumerate() {
         push_subtree(item, vec![index], &mut lines, &mut shown);
