@@ -158,7 +158,12 @@ async fn interactions(
     if outcome.then == Then::DeleteMessage {
         delete_later(&endpoint, &interaction);
     }
-    match serde_json::to_vec(&outcome.response) {
+    // Discord's PONG is `{"type":1}`; serenity would add `"data":null`.
+    let encoded = match outcome.response {
+        serenity::all::CreateInteractionResponse::Pong => Ok(br#"{"type":1}"#.to_vec()),
+        ref response => serde_json::to_vec(response),
+    };
+    match encoded {
         Ok(bytes) => (
             [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
             bytes,

@@ -445,6 +445,9 @@ impl Index {
                 s.flags.resize(n, 0);
             }
             s.touched.clear();
+            // Words the notes in range never use are weaker evidence against a match
+            // than words they use elsewhere: they count half in the coverage.
+            let mut units_weight = 0.0f32;
             for unit in units {
                 s.unit_touched.clear();
                 for (term, weight) in &unit.terms {
@@ -477,6 +480,7 @@ impl Index {
                         s.flags[di] |= posting.fields() | exactness;
                     }
                 }
+                units_weight += if s.unit_touched.is_empty() { 0.5 } else { 1.0 };
                 for &d in &s.unit_touched {
                     let di = d as usize;
                     if s.score[di] == 0.0 && s.coverage[di] == 0.0 {
@@ -488,7 +492,7 @@ impl Index {
                     s.unit_best[di] = 0.0;
                 }
             }
-            let units_count = units.len() as f32;
+            let units_count = units_weight.max(1.0);
             let mut found: Vec<Scored> = Vec::new();
             for &d in &s.touched {
                 let di = d as usize;
