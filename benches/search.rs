@@ -7,6 +7,7 @@
 //! Reports medians and 99th percentiles of single-query times, load + index time, and the
 //! resident memory the index adds, as a markdown table.
 
+#[path = "common/corpus.rs"]
 mod corpus;
 
 use std::path::{Path, PathBuf};
@@ -93,6 +94,9 @@ impl Naive {
         usize::from(best.0 > 0.6)
     }
 }
+
+/// A corpus to measure: label, folder, queries, autocomplete prefixes, baseline queries.
+type Case = (String, PathBuf, Vec<String>, Vec<String>, usize);
 
 struct Row {
     label: String,
@@ -200,7 +204,7 @@ fn main() {
         .map(|s| s.to_string())
         .collect();
 
-    let mut cases: Vec<(String, PathBuf, Vec<String>, Vec<String>, usize)> = vec![(
+    let mut cases: Vec<Case> = vec![(
         "seed note (notes/)".into(),
         root.join("notes"),
         seed_queries,

@@ -158,9 +158,12 @@ impl Reply {
 fn roots(section: &Section, context_label: &str) -> Vec<Item> {
     let mut roots = section.points.clone();
     if !section.context.is_empty() {
-        let mut text = crate::notes::Text::default();
-        text.plain = context_label.to_string();
-        crate::notes::markdown::escape_into(&mut text.markdown, context_label);
+        let mut markdown = String::new();
+        crate::notes::markdown::escape_into(&mut markdown, context_label);
+        let text = crate::notes::Text {
+            plain: context_label.to_string(),
+            markdown,
+        };
         roots.push(Item {
             marker: Marker::Bullet,
             text,

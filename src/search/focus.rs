@@ -13,34 +13,22 @@ pub fn focus(analyzer: &Analyzer, section: &Section, query_terms: &[String]) -> 
     if query_terms.is_empty() {
         return Vec::new();
     }
-    let mut candidates: Vec<(usize, ItemPath)> = Vec::new();
+    let mut items = Vec::new();
+    collect(&section.points, &mut Vec::new(), &mut items);
     let mut terms = Vec::new();
     let mut surfaces = Vec::new();
-    let mut visit = |item: &Item, path: &ItemPath, candidates: &mut Vec<(usize, ItemPath)>| {
+    let mut candidates: Vec<(usize, ItemPath)> = Vec::new();
+    for (path, item) in items {
         terms.clear();
         analyzer.terms(&item.text.plain, &mut terms, &mut surfaces);
         surfaces.clear();
         let matched = query_terms.iter().filter(|q| terms.contains(q)).count();
         if matched > 0 {
-            candidates.push((matched, path.clone()));
-        }
-    };
-    fn walk(
-        items: &[Item],
-        path: &mut ItemPath,
-        visit: &mut dyn FnMut(&Item, &ItemPath, &mut Vec<(usize, ItemPath)>),
-        out: &mut Vec<(usize, ItemPath)>,
-    ) {
-        for (i, item) in items.iter().enumerate() {
-            path.push(i);
-            visit(item, path, out);
-            walk(&item.children, path, visit, out);
-            path.pop();
+            candidates.push((matched, path));
         }
     }
-    walk(&section.points, &mut Vec::new(), &mut visit, &mut candidates);
     // Most terms first; among equals, document order (the sort is stable).
-    candidates.sort_by(|a, b| b.0.cmp(&a.0));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
     let mut chosen: Vec<ItemPath> = Vec::new();
     for (_, path) in candidates {
         if chosen.len() == MAX_FOCUS {
@@ -51,4 +39,14 @@ pub fn focus(analyzer: &Analyzer, section: &Section, query_terms: &[String]) -> 
         }
     }
     chosen
+}
+
+/// Every item with its path, depth first.
+fn collect<'a>(items: &'a [Item], path: &mut ItemPath, out: &mut Vec<(ItemPath, &'a Item)>) {
+    for (i, item) in items.iter().enumerate() {
+        path.push(i);
+        out.push((path.clone(), item));
+        collect(&item.children, path, out);
+        path.pop();
+    }
 }

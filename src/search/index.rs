@@ -72,12 +72,12 @@ impl Postings {
         self.docs = docs;
         let mut sums = [0f64; 4];
         for lengths in &self.lengths {
-            for f in 0..4 {
-                sums[f] += f64::from(lengths[f]);
+            for (sum, &length) in sums.iter_mut().zip(lengths) {
+                *sum += f64::from(length);
             }
         }
-        for f in 0..4 {
-            self.average[f] = ((sums[f] / docs.max(1) as f64) as f32).max(1.0);
+        for (average, sum) in self.average.iter_mut().zip(sums) {
+            *average = ((sum / docs.max(1) as f64) as f32).max(1.0);
         }
         for list in self.map.values_mut() {
             list.shrink_to_fit();

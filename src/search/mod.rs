@@ -154,7 +154,7 @@ impl Index {
                 let mut field_terms = |text: &str, field: usize, fields: &mut Fields| {
                     terms.clear();
                     analyzer.terms(text, &mut terms, &mut surfaces);
-                    fields[field].extend(terms.drain(..));
+                    fields[field].append(&mut terms);
                 };
                 field_terms(&section.title, TITLE, &mut fields);
                 field_terms(&section.category.join(" "), CATEGORY, &mut fields);
