@@ -499,6 +499,7 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
         };
         let _watcher = notes_bot::bot::watch::spawn_reloading(app.clone(), registrar);
         let gap_saver = tokio::spawn(notes_bot::bot::app::save_gaps_periodically(app.clone()));
+        let shutdown = gateway::shutdown_signal();
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -507,7 +508,7 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
             let _ = std::fs::create_dir_all(heartbeat.parent().unwrap_or(std::path::Path::new(".")));
             let _ = std::fs::write(&heartbeat, health::serve_beat(address));
         }
-        let result = endpoint::serve(listener, state, gateway::shutdown_signal()).await;
+        let result = endpoint::serve(listener, state, shutdown).await;
         gap_saver.abort();
         notes_bot::bot::app::save_gaps(&app);
         let _ = std::fs::remove_file(&heartbeat);

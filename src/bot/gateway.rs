@@ -80,6 +80,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let shard_manager = client.shard_manager.clone();
     let heartbeat = tokio::spawn(write_heartbeat(shard_manager.clone(), options.heartbeat.clone()));
 
+    let shutdown = shutdown_signal();
     let result = tokio::select! {
         result = async {
             match &options.shards {
@@ -88,7 +89,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
                 None => client.start_autosharded().await,
             }
         } => result.map_err(classify),
-        () = shutdown_signal() => {
+        () = shutdown => {
             tracing::info!("shutting down");
             shard_manager.shutdown_all().await;
             Ok(())
@@ -200,24 +201,30 @@ async fn write_heartbeat(shards: Arc<serenity::gateway::ShardManager>, path: Pat
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop).
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop). The handlers are installed when
+/// this is called, not when first polled, so a signal right after start-up is not lost.
+/// Call it inside the runtime.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let interrupt = tokio::spawn(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    async move {
+        #[cfg(unix)]
+        let terminate = async move {
+            match terminate {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = interrupt => {}
+            () = terminate => {}
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
     }
 }
