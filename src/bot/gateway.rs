@@ -228,3 +228,23 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'stat
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_ranges_parse_and_refuse_nonsense() {
+        let range: Result<ShardRange, _> = "0..2/4".parse();
+        assert_eq!(
+            range,
+            Ok(ShardRange {
+                range: 0..2,
+                total: 4
+            })
+        );
+        for bad in ["", "0..2", "2..2/4", "3..1/4", "0..5/4", "a..b/c", "0-2/4"] {
+            assert!(bad.parse::<ShardRange>().is_err(), "{bad}");
+        }
+    }
+}

@@ -7,7 +7,11 @@ use unicode_normalization::UnicodeNormalization;
 
 /// NFKC (full-width → half-width), lowercase, traditional → simplified Chinese.
 pub fn normalize(text: &str) -> String {
-    let folded: String = text.nfkc().flat_map(char::to_lowercase).collect();
+    // Most text is already NFKC: the quick check spares the full pass.
+    let folded: String = match unicode_normalization::is_nfkc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text.chars().flat_map(char::to_lowercase).collect(),
+        _ => text.nfkc().flat_map(char::to_lowercase).collect(),
+    };
     if folded.chars().any(is_cjk) {
         fast2s::convert(&folded)
     } else {
@@ -61,14 +65,29 @@ const CJK_NOISE: &[&str] = &[
     "请问",
     "介绍一下",
     "介绍",
+    "多长时间",
+    "多久",
+    "多少",
+    "哪里",
+    "哪儿",
+    "是否",
+    "能否",
     "吗",
     "呢",
     "吧",
 ];
 const LATIN_STOP: &[&str] = &[
-    "what", "whats", "is", "are", "was", "were", "the", "a", "an", "of", "how", "why", "does", "do", "did",
-    "to", "for", "on", "and", "or", "with", "about", "tell", "me", "explain", "which", "who", "can", "i",
-    "you", "it", "this", "that", "please", "s",
+    "what", "whats", "is", "are", "was", "were", "be", "been", "am", "the", "a", "an", "of", "how", "why",
+    "does", "do", "did", "to", "for", "on", "in", "at", "by", "from", "as", "and", "or", "with", "about",
+    "tell", "me", "explain", "which", "who", "can", "could", "should", "would", "will", "i", "my", "we",
+    "our", "you", "your", "it", "its", "this", "that", "these", "those", "there", "when", "where", "please",
+    "s", "t", "up", "so", "if", "any", "some",
+];
+
+/// Single characters that carry no content when they stand alone in a query.
+const CJK_STOP: &[char] = &[
+    '的', '了', '和', '与', '是', '在', '及', '或', '把', '被', '吗', '呢', '吧', '啊', '有', '我', '你',
+    '要', '用', '个', '这', '那', '就', '也', '都', '还', '能', '会', '对', '从', '给',
 ];
 
 pub struct Analyzer {
@@ -165,6 +184,11 @@ impl Analyzer {
                 for part in parts {
                     terms.push(self.stem(part));
                     surfaces.push(part.clone());
+                    // `gpt3` and `t5` also give `gpt`, `3`, `t`, `5`: `gpt 3` finds them.
+                    let runs = alnum_runs(part);
+                    if runs.len() > 1 {
+                        terms.extend(runs.into_iter().map(str::to_string));
+                    }
                 }
                 // Joined forms, every prefix of two or more parts: `gpt-3.5` also gives
                 // `gpt3` and `gpt35`, so `GPT3` and `gpt35` find it.
@@ -197,6 +221,25 @@ fn push_bigrams(chars: &[char], out: &mut Vec<String>) {
     for pair in chars.windows(2) {
         out.push(pair.iter().collect());
     }
+}
+
+/// The letter and digit runs of a word: `gpt35` → `gpt`, `35`.
+pub fn alnum_runs(word: &str) -> Vec<&str> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut digits: Option<bool> = None;
+    for (at, c) in word.char_indices() {
+        let digit = c.is_ascii_digit();
+        if digits.is_some_and(|d| d != digit) {
+            runs.push(&word[start..at]);
+            start = at;
+        }
+        digits = Some(digit);
+    }
+    if start < word.len() {
+        runs.push(&word[start..]);
+    }
+    runs
 }
 
 /// Segments text without synonyms into words and CJK runs.
@@ -257,11 +300,22 @@ pub fn strip_question(normalized: &str) -> String {
     words.join(" ")
 }
 
-/// Whether a piece is a question or filler word (`what`, `is`, `the`…).
+/// Whether a CJK character is a particle or filler when it stands alone.
+pub fn is_cjk_stop(c: char) -> bool {
+    CJK_STOP.contains(&c)
+}
+
+/// Whether a Latin word is a question or filler word.
+pub fn is_stop_str(word: &str) -> bool {
+    LATIN_STOP.contains(&word)
+}
+
+/// Whether a piece is a question or filler word (`what`, `is`, `the`, `的`…).
 pub fn is_stop_word(piece: &Piece) -> bool {
     match piece {
         Piece::Word { parts } => parts.len() == 1 && LATIN_STOP.contains(&parts[0].as_str()),
-        _ => false,
+        Piece::Cjk(chars) => chars.len() == 1 && CJK_STOP.contains(&chars[0]),
+        Piece::Synonym(_) => false,
     }
 }
 

@@ -1,19 +1,32 @@
 //! Full-text search over every answerable section of the library.
 //!
-//! BM25F over four fields (title, category, tags, body) with CJK bigrams, stemmed Latin
-//! words, synonyms and typo tolerance; scores are scaled by coverage² (the share of the
-//! query's units a section matches), and sections under half coverage are not hits.
+//! - `analyze`: one normalisation for notes and queries (NFKC, lowercase, traditional →
+//!   simplified), synonyms (aho-corasick, replaced by one token), Latin words with joined
+//!   forms and Porter2 stems, CJK bigrams; question words and filler stripped from queries.
+//! - `index`: interned terms → postings sorted by section, each with its BM25F saturated
+//!   term frequency worked out at build time (fields: title 3.0, category 1.0, tags and
+//!   aliases 0.5, body 1.0, code blocks 0.4); very long lists are read from their
+//!   strongest postings only. The vocabulary of surface words, bucketed by length and first
+//!   letter, serves prefix and typo look-ups. Each section's items are kept as term lists.
+//! - `rank`: a query is units (a word, a CJK run, a synonym) each matched by some terms
+//!   (exact, stem, typo, prefix). Score = BM25F × coverage², coverage being the weighted
+//!   share of units a section matches; sections at or under half coverage are not hits.
+//! - `focus`: the items (point subtrees) of the best section that hold the query.
 
 mod analyze;
 mod focus;
 mod index;
+mod rank;
+#[cfg(test)]
+mod tests;
 
-use std::cell::RefCell;
+use std::ops::Range;
 
-use crate::notes::Library;
+use crate::notes::{Item, Library, Marker, Section};
+use analyze::Analyzer;
 pub use analyze::normalize;
-use analyze::{Analyzer, Piece};
-use index::{Fields, Postings};
+use index::{Bm25f, Builder, FIELDS, Postings, TermId};
+use rank::{EXACT, FUZZY, Mode, Scored};
 
 /// Where a section lives: `library.notes[note].sections[section]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,7 +57,8 @@ pub struct Hit {
     pub section: SectionRef,
     pub score: f32,
     pub reason: MatchReason,
-    /// Point subtrees that matched, best first; empty when only the title matched.
+    /// Point subtrees that matched, best first; empty when only the title matched, and
+    /// for every hit but the first.
     pub focus: Vec<ItemPath>,
 }
 
@@ -68,80 +82,50 @@ pub struct Index {
     postings: Postings,
     /// Per document (answerable section), in library order.
     docs: Vec<SectionRef>,
-    /// Normalised titles, for title matches and "did you mean".
+    /// Normalised titles, for autocomplete and "did you mean".
     titles: Vec<String>,
+    /// The same, letters and digits only: what "the query is the title" compares.
+    title_keys: Vec<String>,
     /// Document range of each note, for searches within one topic.
-    note_docs: Vec<std::ops::Range<u32>>,
+    note_docs: Vec<Range<u32>>,
 }
 
-/// Field numbers and their BM25F weights and length normalisation.
+/// Field numbers.
 const TITLE: usize = 0;
 const CATEGORY: usize = 1;
 const TAGS: usize = 2;
 const BODY: usize = 3;
-const WEIGHT: [f32; 4] = [3.0, 1.0, 0.5, 1.0];
-const B: [f32; 4] = [0.5, 0.3, 0.3, 0.75];
-const K1: f32 = 1.2;
-/// Most query units considered; the rest of a very long query is ignored.
-const MAX_UNITS: usize = 12;
-/// Typo weights by edit distance.
-const TYPO_WEIGHT: [f32; 3] = [1.0, 0.6, 0.35];
-/// Prefix completions of the word being typed.
-const MAX_PREFIX_EXPANSIONS: usize = 30;
-const PREFIX_WEIGHT: f32 = 0.8;
-
-/// One unit of a query: a word, a CJK run or a synonym, matched by any of its terms.
-#[derive(Debug)]
-struct Unit {
-    /// (term, weight). CJK bigrams add up to 1; other alternatives take the best.
-    terms: Vec<(String, f32)>,
-    additive: bool,
-}
-
-#[derive(Clone, Copy)]
-enum Mode {
-    /// A submitted query.
-    Search,
-    /// As the user types: the last word may be a prefix.
-    Typing,
-    /// After a miss: looser.
-    Loose,
-}
-
-#[derive(Default)]
-struct Scratch {
-    score: Vec<f32>,
-    coverage: Vec<f32>,
-    unit_score: Vec<f32>,
-    unit_best: Vec<f32>,
-    /// Bits: 1 << field matched, 16 fuzzy, 32 exact.
-    flags: Vec<u8>,
-    touched: Vec<u32>,
-    unit_touched: Vec<u32>,
-}
-
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
-const FUZZY: u8 = 16;
-const EXACT: u8 = 32;
-
-struct Scored {
-    doc: u32,
-    score: f32,
-    flags: u8,
-}
+/// Code blocks: pasted logs and configs are weaker evidence than prose, and would
+/// otherwise make a section look long.
+const CODE: usize = 4;
+const BM25F: Bm25f = Bm25f {
+    weight: [3.0, 1.0, 0.5, 1.0, 0.4],
+    b: [0.5, 0.3, 0.3, 0.75, 0.75],
+    k1: 1.2,
+};
+/// Sections matching no more of the query than this are not hits: half a query is not
+/// enough (`量子 计算`).
+const MIN_COVERAGE: f32 = 0.5;
+/// "Did you mean" is looser.
+const LOOSE_COVERAGE: f32 = 0.34;
+/// A section whose title is (nearly) the query ranks above one that only uses its words.
+const TITLE_BONUS: f32 = 1.5;
+/// Longest query read, in bytes; the rest is ignored.
+const MAX_QUERY: usize = 512;
+/// Autocomplete and "did you mean" give at most this many (Discord's limit).
+const MAX_SUGGESTIONS: usize = 25;
+/// Titles scanned one by one (autocomplete, "did you mean") only in ranges this small.
+const TITLE_SCAN: usize = 5_000;
 
 impl Index {
     pub fn build(library: Library, options: &SearchOptions) -> Index {
         let analyzer = Analyzer::new(&options.synonyms);
-        let mut postings = Postings::default();
+        let mut builder = Builder::default();
         let mut docs = Vec::new();
         let mut titles = Vec::new();
+        let mut title_keys = Vec::new();
         let mut note_docs = Vec::new();
-        let mut terms = Vec::new();
-        let mut surfaces = Vec::new();
+        let mut scratch = Scratch::default();
         for (n, note) in library.notes.iter().enumerate() {
             let start = docs.len() as u32;
             let mut tags = note.front.tags.join(" ");
@@ -149,35 +133,42 @@ impl Index {
                 tags.push(' ');
                 tags.push_str(alias);
             }
+            let tag_terms = scratch.ids(&analyzer, &mut builder, &tags);
+            let mut category = (String::new(), Vec::new());
             for (s, section) in note.answerable() {
-                let mut fields: Fields = Default::default();
-                let mut field_terms = |text: &str, field: usize, fields: &mut Fields| {
-                    terms.clear();
-                    analyzer.terms(text, &mut terms, &mut surfaces);
-                    fields[field].append(&mut terms);
-                };
-                field_terms(&section.title, TITLE, &mut fields);
-                field_terms(&section.category.join(" "), CATEGORY, &mut fields);
-                field_terms(&tags, TAGS, &mut fields);
-                for item in section.points.iter().chain(&section.context) {
-                    for (_, item) in item.walk() {
-                        field_terms(&item.text.plain, BODY, &mut fields);
-                    }
+                let mut fields: [Vec<TermId>; FIELDS] = Default::default();
+                fields[TITLE] = scratch.ids(&analyzer, &mut builder, &section.title);
+                let line = section.category.join(" ");
+                if line != category.0 {
+                    category = (line.clone(), scratch.ids(&analyzer, &mut builder, &line));
                 }
-                postings.add(docs.len() as u32, fields);
-                postings.add_surfaces(surfaces.drain(..));
+                fields[CATEGORY] = category.1.clone();
+                fields[TAGS] = tag_terms.clone();
+                let mut items = Vec::new();
+                walk_items(&section.points, &mut |item| {
+                    let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
+                    fields[body_field(item)].extend_from_slice(&ids);
+                    items.push(ids);
+                });
+                walk_items(&section.context, &mut |item| {
+                    let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
+                    fields[body_field(item)].extend_from_slice(&ids);
+                });
+                builder.add_doc(&fields, &mut items);
                 docs.push(SectionRef { note: n, section: s });
-                titles.push(normalize(&section.title));
+                let title = normalize(&section.title).trim().to_string();
+                title_keys.push(key(&title));
+                titles.push(title);
             }
             note_docs.push(start..docs.len() as u32);
         }
-        postings.finish(docs.len());
         Index {
             library,
             analyzer,
-            postings,
+            postings: builder.finish(&BM25F),
             docs,
             titles,
+            title_keys,
             note_docs,
         }
     }
@@ -186,7 +177,11 @@ impl Index {
         &self.library
     }
 
-    fn doc_range(&self, topic: Option<&str>) -> Option<std::ops::Range<u32>> {
+    fn section(&self, at: SectionRef) -> Option<&Section> {
+        self.library.notes.get(at.note)?.sections.get(at.section)
+    }
+
+    fn doc_range(&self, topic: Option<&str>) -> Option<Range<u32>> {
         match topic {
             None => Some(0..self.docs.len() as u32),
             Some(topic) => {
@@ -201,44 +196,57 @@ impl Index {
         let Some(range) = self.doc_range(topic) else {
             return Vec::new();
         };
-        let normalized = normalize(query);
-        let stripped = analyze::strip_question(&normalized);
-        let units = self.units(&stripped, Mode::Search);
-        let scored = self.score(&units, range, 0.5, limit);
-        let query_terms: Vec<String> = units
-            .iter()
-            .flat_map(|u| u.terms.iter().map(|(t, _)| t.clone()))
-            .collect();
+        if limit == 0 {
+            return Vec::new();
+        }
+        let query = Query::new(query);
+        let units = rank::units(
+            &self.analyzer,
+            &self.postings,
+            &query.stripped,
+            Mode::Search,
+            &range,
+        );
+        let mut scored = rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit + 8);
+        for s in &mut scored {
+            if self.like_title(s.doc, &query) {
+                s.score *= TITLE_BONUS;
+            }
+        }
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        scored.truncate(limit);
         scored
             .into_iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(rank, s)| {
                 let section = self.docs[s.doc as usize];
-                let reason = self.reason(s.doc, s.flags, &stripped, &normalized);
-                let focus = self
-                    .library
-                    .notes
-                    .get(section.note)
-                    .and_then(|n| n.sections.get(section.section))
-                    .map(|sec| focus::focus(&self.analyzer, sec, &query_terms))
-                    .unwrap_or_default();
+                // Only the best hit is shown at once; the others are offered in a menu
+                // and open at their start.
+                let focus = match (rank, self.section(section)) {
+                    (0, Some(sec)) => focus::focus(sec, self.postings.items.of(s.doc), &units),
+                    _ => Vec::new(),
+                };
                 Hit {
                     section,
                     score: s.score,
-                    reason,
+                    reason: self.reason(&s, &query),
                     focus,
                 }
             })
             .collect()
     }
 
-    /// Autocomplete: sections for what has been typed so far (prefix + fuzzy on titles,
-    /// then keywords and text). An empty `partial` gives the note's first sections.
+    /// Autocomplete: sections for what has been typed so far, at most 25: titles that
+    /// start with or hold it first, then the best matches (the last word may be a prefix,
+    /// and typos are forgiven). An empty `partial` gives the note's first sections.
     pub fn suggest(&self, partial: &str, topic: Option<&str>, limit: usize) -> Vec<Suggestion> {
+        let limit = limit.min(MAX_SUGGESTIONS);
         let Some(range) = self.doc_range(topic) else {
             return Vec::new();
         };
-        let normalized = normalize(partial);
-        if normalized.trim().is_empty() {
+        let query = Query::new(partial);
+        let typed = query.normalized.trim();
+        if typed.is_empty() || limit == 0 {
             return range
                 .take(limit)
                 .map(|d| Suggestion {
@@ -247,53 +255,76 @@ impl Index {
                 })
                 .collect();
         }
-        let stripped = analyze::strip_question(&normalized);
-        let units = self.units(&stripped, Mode::Typing);
-        let mut scored = self.score(&units, range.clone(), 0.5, limit.max(1) * 2);
-        // Titles that contain what was typed rank first.
-        scored.sort_by(|a, b| {
-            let a_title = self.titles[a.doc as usize].contains(stripped.trim());
-            let b_title = self.titles[b.doc as usize].contains(stripped.trim());
-            b_title.cmp(&a_title).then(b.score.total_cmp(&a.score))
-        });
-        scored.truncate(limit);
-        scored
+        // (tier, score, doc, reason): titles starting with what was typed, then titles
+        // holding it, then the rest by score.
+        let mut found: Vec<(u8, f32, u32, MatchReason)> = Vec::new();
+        if range.len() <= TITLE_SCAN {
+            for d in range.clone() {
+                let title = self.titles[d as usize].as_str();
+                let tier = match title.find(typed) {
+                    Some(0) => 0,
+                    Some(_) if holds_at_word_start(title, typed) => 1,
+                    _ => continue,
+                };
+                let reason = if self.like_title(d, &query) {
+                    MatchReason::Title
+                } else {
+                    MatchReason::Keyword
+                };
+                found.push((tier, 0.0, d, reason));
+            }
+        }
+        let typing = !query.normalized.ends_with(char::is_whitespace);
+        let mode = if typing { Mode::Typing } else { Mode::Search };
+        let units = rank::units(&self.analyzer, &self.postings, &query.stripped, mode, &range);
+        for s in rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit) {
+            match found.iter_mut().find(|f| f.2 == s.doc) {
+                Some(f) => f.1 = s.score,
+                None => found.push((2, s.score, s.doc, self.reason(&s, &query))),
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+        found.truncate(limit);
+        found
             .into_iter()
-            .map(|s| Suggestion {
-                section: self.docs[s.doc as usize],
-                reason: self.reason(s.doc, s.flags, &stripped, &normalized),
+            .map(|(_, _, d, reason)| Suggestion {
+                section: self.docs[d as usize],
+                reason,
             })
             .collect()
     }
 
-    /// "Did you mean": looser candidates when `search` found nothing.
+    /// "Did you mean": looser candidates for when `search` found nothing (bigger typos,
+    /// an unfinished last word, less of the query matched, titles that look like it).
+    /// Nothing when nothing is close.
     pub fn did_you_mean(&self, query: &str, topic: Option<&str>, limit: usize) -> Vec<Suggestion> {
+        let limit = limit.min(MAX_SUGGESTIONS);
         let Some(range) = self.doc_range(topic) else {
             return Vec::new();
         };
-        let stripped = analyze::strip_question(&normalize(query));
-        let units = self.units(&stripped, Mode::Loose);
-        let mut found: Vec<Suggestion> = self
-            .score(&units, range.clone(), 0.4, limit)
+        let query = Query::new(query);
+        let units = rank::units(
+            &self.analyzer,
+            &self.postings,
+            &query.stripped,
+            Mode::Loose,
+            &range,
+        );
+        let mut found: Vec<Suggestion> = rank::score(&self.postings, &units, &range, LOOSE_COVERAGE, limit)
             .into_iter()
             .map(|s| Suggestion {
                 section: self.docs[s.doc as usize],
                 reason: MatchReason::Fuzzy,
             })
             .collect();
-        if found.len() < limit && range.len() <= 5_000 && !stripped.trim().is_empty() {
+        let wanted = query.stripped.trim();
+        if found.len() < limit && range.len() <= TITLE_SCAN && wanted.chars().count() >= 2 {
             // Titles that look like the query.
             let mut similar: Vec<(f64, u32)> = range
-                .clone()
-                .map(|d| {
-                    (
-                        strsim::normalized_levenshtein(stripped.trim(), &self.titles[d as usize]),
-                        d,
-                    )
-                })
+                .map(|d| (title_similarity(wanted, &self.titles[d as usize]), d))
                 .filter(|(similarity, _)| *similarity >= 0.5)
                 .collect();
-            similar.sort_by(|a, b| b.0.total_cmp(&a.0));
+            similar.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             for (_, d) in similar {
                 let section = self.docs[d as usize];
                 if found.len() < limit && !found.iter().any(|f| f.section == section) {
@@ -307,215 +338,114 @@ impl Index {
         found
     }
 
-    fn reason(&self, doc: u32, flags: u8, stripped: &str, normalized: &str) -> MatchReason {
-        let title = self.titles[doc as usize].as_str();
-        let like_title = |query: &str| {
-            let query = query.trim();
-            !query.is_empty() && (title == query || strsim::normalized_levenshtein(title, query) >= 0.85)
-        };
-        if like_title(stripped) || like_title(normalized) {
+    /// Whether the query is (nearly) the title of `doc`, spaces and punctuation aside.
+    fn like_title(&self, doc: u32, query: &Query) -> bool {
+        let title = self.title_keys[doc as usize].as_str();
+        [query.key.as_str(), query.stripped_key.as_str()]
+            .into_iter()
+            .any(|q| !q.is_empty() && (title == q || title_similarity(q, title) >= 0.85))
+    }
+
+    fn reason(&self, s: &Scored, query: &Query) -> MatchReason {
+        if self.like_title(s.doc, query) {
             return MatchReason::Title;
         }
-        if flags & FUZZY != 0 && flags & EXACT == 0 {
+        if s.flags & FUZZY != 0 && s.flags & EXACT == 0 {
             return MatchReason::Fuzzy;
         }
-        if flags & ((1 << TITLE) | (1 << CATEGORY) | (1 << TAGS)) != 0 {
+        if s.flags & ((1 << TITLE) | (1 << CATEGORY) | (1 << TAGS)) != 0 {
             MatchReason::Keyword
         } else {
             MatchReason::Text
         }
     }
+}
 
-    /// The query's units with the terms that can match each.
-    fn units(&self, stripped: &str, mode: Mode) -> Vec<Unit> {
-        let mut pieces = self.analyzer.pieces(stripped);
-        if pieces.iter().any(|p| !analyze::is_stop_word(p)) {
-            pieces.retain(|p| !analyze::is_stop_word(p));
-        }
-        let last_word = pieces.iter().rposition(|p| matches!(p, Piece::Word { .. }));
-        let typing_at_end = !stripped.ends_with(' ');
-        let mut units = Vec::new();
-        for (i, piece) in pieces.iter().enumerate() {
-            match piece {
-                Piece::Synonym(group) => units.push(Unit {
-                    terms: vec![(analyze::synonym_term(*group), 1.0)],
-                    additive: false,
-                }),
-                Piece::Cjk(chars) => {
-                    let grams = analyze::bigrams(chars);
-                    let mut distinct: Vec<String> = Vec::new();
-                    for gram in grams {
-                        if !distinct.contains(&gram) {
-                            distinct.push(gram);
-                        }
-                    }
-                    let share = 1.0 / distinct.len().max(1) as f32;
-                    units.push(Unit {
-                        terms: distinct.into_iter().map(|g| (g, share)).collect(),
-                        additive: true,
-                    });
-                }
-                Piece::Word { parts } => {
-                    let prefix = matches!(mode, Mode::Typing) && Some(i) == last_word && typing_at_end;
-                    let joined: String = parts.concat();
-                    if parts.len() > 1 && !self.postings.has(&joined) {
-                        // An unknown compound: its parts count one by one.
-                        for part in parts {
-                            units.push(self.word_unit(part, mode, false));
-                        }
-                    } else {
-                        units.push(self.word_unit(&joined, mode, prefix));
-                    }
-                }
-            }
-            if units.len() >= MAX_UNITS {
-                break;
-            }
-        }
-        units
-    }
+/// A query, normalised once.
+struct Query {
+    normalized: String,
+    /// Without question words (`是什么`, `?`).
+    stripped: String,
+    /// Both, letters and digits only.
+    key: String,
+    stripped_key: String,
+}
 
-    fn word_unit(&self, word: &str, mode: Mode, prefix: bool) -> Unit {
-        let stem = self.analyzer.stem(word);
-        let mut terms = Vec::new();
-        let known = self.postings.has(&stem) || self.postings.has(word);
-        if self.postings.has(&stem) {
-            terms.push((stem.clone(), 1.0));
+impl Query {
+    fn new(text: &str) -> Query {
+        let mut end = text.len().min(MAX_QUERY);
+        while !text.is_char_boundary(end) {
+            end -= 1;
         }
-        if word != stem && self.postings.has(word) {
-            terms.push((word.to_string(), 1.0));
-        }
-        if prefix {
-            for surface in self.postings.with_prefix(word, MAX_PREFIX_EXPANSIONS) {
-                let term = self.analyzer.stem(surface);
-                if !terms.iter().any(|(t, _)| *t == term) {
-                    terms.push((term, PREFIX_WEIGHT));
-                }
-            }
-        }
-        if !known && !word.chars().all(|c| c.is_ascii_digit()) {
-            let len = word.chars().count();
-            let extra = usize::from(matches!(mode, Mode::Loose));
-            let budget = if len >= 8 {
-                2
-            } else if len >= 4 {
-                1
-            } else {
-                0
-            } + extra.min(usize::from(len >= 3));
-            for (surface, distance) in self.postings.similar(word, budget) {
-                let term = self.analyzer.stem(surface);
-                let weight = TYPO_WEIGHT[distance.min(2)];
-                if !terms.iter().any(|(t, _)| *t == term) {
-                    terms.push((term, weight));
-                }
-            }
-        }
-        if terms.is_empty() {
-            terms.push((stem, 1.0));
-        }
-        terms.sort_by(|a, b| b.1.total_cmp(&a.1));
-        Unit {
-            terms,
-            additive: false,
+        let normalized = normalize(&text[..end]);
+        let stripped = analyze::strip_question(&normalized);
+        Query {
+            key: key(&normalized),
+            stripped_key: key(&stripped),
+            normalized,
+            stripped,
         }
     }
+}
 
-    /// BM25F × coverage² over the documents in `range`; the best `limit` at or above
-    /// `min_coverage`, best first.
-    fn score(
-        &self,
-        units: &[Unit],
-        range: std::ops::Range<u32>,
-        min_coverage: f32,
-        limit: usize,
-    ) -> Vec<Scored> {
-        if units.is_empty() || limit == 0 {
-            return Vec::new();
+/// Letters and digits only: `Port-forwarding?` and `port forwarding` have one key.
+fn key(normalized: &str) -> String {
+    normalized.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// Normalised Levenshtein similarity, skipped (0) when the lengths alone rule out 0.5.
+fn title_similarity(query: &str, title: &str) -> f64 {
+    let (a, b) = (query.chars().count(), title.chars().count());
+    if a.min(b) * 2 < a.max(b) {
+        return 0.0;
+    }
+    strsim::normalized_levenshtein(query, title)
+}
+
+/// Whether `text` holds `part` where a word starts (anywhere for CJK): `port f` in
+/// `port forwarding`, `gpt` in `gpt-3.5`, not `r` in `transformer`.
+fn holds_at_word_start(text: &str, part: &str) -> bool {
+    let cjk = part.chars().next().is_some_and(analyze::is_cjk);
+    text.match_indices(part).any(|(at, _)| {
+        cjk || text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric() || analyze::is_cjk(c))
+    })
+}
+
+/// The field an item's text goes to: code blocks (the parser keeps them fenced) apart.
+fn body_field(item: &Item) -> usize {
+    if item.marker == Marker::Plain && item.text.markdown.starts_with("```") {
+        CODE
+    } else {
+        BODY
+    }
+}
+
+/// Every item, depth first (an item, then its children): the order focus relies on.
+fn walk_items<'a>(items: &'a [Item], visit: &mut impl FnMut(&'a Item)) {
+    for item in items {
+        visit(item);
+        walk_items(&item.children, visit);
+    }
+}
+
+/// Reused buffers for analysis at build time.
+#[derive(Default)]
+struct Scratch {
+    terms: Vec<String>,
+    surfaces: Vec<String>,
+}
+
+impl Scratch {
+    fn ids(&mut self, analyzer: &Analyzer, builder: &mut Builder, text: &str) -> Vec<TermId> {
+        self.terms.clear();
+        self.surfaces.clear();
+        analyzer.terms(text, &mut self.terms, &mut self.surfaces);
+        for word in &self.surfaces {
+            builder.add_surface(word);
         }
-        SCRATCH.with(|scratch| {
-            let mut scratch = scratch.borrow_mut();
-            let s = &mut *scratch;
-            let n = self.docs.len();
-            if s.score.len() < n {
-                s.score.resize(n, 0.0);
-                s.coverage.resize(n, 0.0);
-                s.unit_score.resize(n, 0.0);
-                s.unit_best.resize(n, 0.0);
-                s.flags.resize(n, 0);
-            }
-            s.touched.clear();
-            // Words the notes in range never use are weaker evidence against a match
-            // than words they use elsewhere: they count half in the coverage.
-            let mut units_weight = 0.0f32;
-            for unit in units {
-                s.unit_touched.clear();
-                for (term, weight) in &unit.terms {
-                    let Some(list) = self.postings.get(term) else {
-                        continue;
-                    };
-                    let idf = self.postings.idf(list.len());
-                    let exactness = if unit.additive || *weight >= 1.0 {
-                        EXACT
-                    } else {
-                        FUZZY
-                    };
-                    for posting in list {
-                        let d = posting.doc;
-                        if !range.contains(&d) {
-                            continue;
-                        }
-                        let di = d as usize;
-                        let bm25 = idf * self.postings.saturation(posting, K1, &WEIGHT, &B);
-                        if s.unit_best[di] == 0.0 && s.unit_score[di] == 0.0 {
-                            s.unit_touched.push(d);
-                        }
-                        if unit.additive {
-                            s.unit_best[di] += weight;
-                            s.unit_score[di] += bm25;
-                        } else if *weight > s.unit_best[di] {
-                            s.unit_best[di] = *weight;
-                            s.unit_score[di] = weight * bm25;
-                        }
-                        s.flags[di] |= posting.fields() | exactness;
-                    }
-                }
-                units_weight += if s.unit_touched.is_empty() { 0.5 } else { 1.0 };
-                for &d in &s.unit_touched {
-                    let di = d as usize;
-                    if s.score[di] == 0.0 && s.coverage[di] == 0.0 {
-                        s.touched.push(d);
-                    }
-                    s.score[di] += s.unit_score[di];
-                    s.coverage[di] += s.unit_best[di].min(1.0);
-                    s.unit_score[di] = 0.0;
-                    s.unit_best[di] = 0.0;
-                }
-            }
-            let units_count = units_weight.max(1.0);
-            let mut found: Vec<Scored> = Vec::new();
-            for &d in &s.touched {
-                let di = d as usize;
-                let coverage = s.coverage[di] / units_count;
-                if coverage >= min_coverage && s.score[di] > 0.0 {
-                    found.push(Scored {
-                        doc: d,
-                        score: s.score[di] * coverage * coverage,
-                        flags: s.flags[di],
-                    });
-                }
-                s.score[di] = 0.0;
-                s.coverage[di] = 0.0;
-                s.flags[di] = 0;
-            }
-            let keep = limit.min(found.len());
-            if keep < found.len() {
-                found
-                    .select_nth_unstable_by(keep, |a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-                found.truncate(keep);
-            }
-            found.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-            found
-        })
+        self.terms.iter().map(|t| builder.intern(t)).collect()
     }
 }

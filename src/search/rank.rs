@@ -1,0 +1,407 @@
+//! Queries as units (a Latin word, a CJK run, a synonym) with the index terms that can
+//! match each, and BM25F × coverage² ranking over them.
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+use super::analyze::{self, Analyzer, Piece};
+use super::index::{Postings, TermId};
+
+/// Most query units considered; the rest of a very long query is ignored.
+pub const MAX_UNITS: usize = 12;
+/// Typo weights by edit distance: in the score, and in the coverage.
+const TYPO_WEIGHT: [f32; 3] = [1.0, 0.6, 0.35];
+/// (A typo next to a word the notes never use, `xyzzy plugh`, stays under half.)
+const TYPO_COVER: [f32; 3] = [1.0, 0.7, 0.6];
+/// Prefix completions of the word being typed.
+const MAX_PREFIX_EXPANSIONS: usize = 30;
+const PREFIX_WEIGHT: f32 = 0.8;
+const PREFIX_COVER: f32 = 0.9;
+/// Bigrams a lone CJK character stands for, at most.
+const MAX_CJK_EXPANSIONS: usize = 30;
+/// Most bigrams of one CJK run: a pasted paragraph is not read to its end.
+const MAX_BIGRAMS: usize = 24;
+
+/// Flags of a scored document: bit `f` for field `f`, and how it matched.
+pub const FUZZY: u8 = 16;
+pub const EXACT: u8 = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueryTerm {
+    pub id: TermId,
+    /// Factor on the term's BM25F score.
+    pub weight: f32,
+    /// Share of its unit the term covers.
+    pub cover: f32,
+    pub fuzzy: bool,
+}
+
+/// One unit of a query, matched by any of its terms (CJK bigrams: by their sum).
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub terms: Vec<QueryTerm>,
+    pub additive: bool,
+    /// How rare the unit is (its best term's idf): weighs it in focus.
+    pub idf: f32,
+    /// Chinese (or other CJK) text: a run the notes lack is a different subject.
+    pub cjk: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A submitted query.
+    Search,
+    /// As the user types: the last word may be a prefix (callers pass `Search` when the
+    /// text ends with a space).
+    Typing,
+    /// After a miss: looser typos, and the last word may be a prefix.
+    Loose,
+}
+
+/// The units of a normalised, question-stripped query, for documents in `range`.
+pub fn units(
+    analyzer: &Analyzer,
+    postings: &Postings,
+    stripped: &str,
+    mode: Mode,
+    range: &Range<u32>,
+) -> Vec<Unit> {
+    // The last word may be unfinished: as the user types, and after a miss.
+    let typing_at_end = matches!(mode, Mode::Typing | Mode::Loose);
+    // Only filler (`的`, `what is`) asks nothing; but what is being typed (`对` of `对齐`)
+    // may become a word.
+    let mut pieces = analyzer.pieces(stripped);
+    let being_typed = if mode == Mode::Typing { pieces.pop() } else { None };
+    pieces.retain(|p| !analyze::is_stop_word(p));
+    pieces.extend(being_typed);
+    let last = pieces.len().saturating_sub(1);
+    let mut units = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let typing = typing_at_end && i == last;
+        match piece {
+            Piece::Synonym(group) => {
+                let terms = postings
+                    .id(&analyze::synonym_term(*group))
+                    .map(|id| exact(id, 1.0))
+                    .into_iter()
+                    .collect();
+                units.push(unit(postings, terms, false));
+            }
+            Piece::Cjk(chars) if chars.len() == 1 => {
+                let mut char_unit = cjk_char_unit(postings, chars[0], typing);
+                char_unit.cjk = true;
+                units.push(char_unit);
+            }
+            Piece::Cjk(chars) => {
+                let mut grams = analyze::bigrams(chars);
+                grams.truncate(MAX_BIGRAMS);
+                let mut distinct: Vec<&str> = Vec::new();
+                for gram in &grams {
+                    if !distinct.contains(&gram.as_str()) {
+                        distinct.push(gram);
+                    }
+                }
+                // Each distinct bigram is an equal share of the run, and one the notes lack
+                // counts against the match (`量子计算`); but bigrams holding a particle,
+                // which natural questions put between words, are not counted (`封城会持续`
+                // needs `封城` and `持续`, not `城会` nor `会持`). Coverage stops at 1.
+                let plain = |g: &&str| !g.chars().any(analyze::is_cjk_stop);
+                if distinct.iter().any(plain) {
+                    distinct.retain(plain);
+                }
+                let share = 1.0 / distinct.len().max(1) as f32;
+                let terms = distinct
+                    .iter()
+                    .filter_map(|g| postings.id(g))
+                    .map(|id| exact(id, share))
+                    .collect();
+                let mut run = unit(postings, terms, true);
+                run.cjk = true;
+                units.push(run);
+            }
+            Piece::Word { parts } => {
+                let joined: String = parts.concat();
+                let known = postings.id(&joined).is_some();
+                let whole = known || parts.len() == 1 && analyze::alnum_runs(&joined).len() == 1;
+                if whole {
+                    units.push(word_unit(analyzer, postings, &joined, mode, typing, range));
+                }
+                // An unknown compound: its parts count one by one, and an unknown part of
+                // letters and digits (`2.4ghz`) by its runs.
+                for (p, part) in parts.iter().enumerate().filter(|_| !whole) {
+                    let typing = typing && p + 1 == parts.len();
+                    let runs = analyze::alnum_runs(part);
+                    if runs.len() > 1 && postings.id(part).is_none() {
+                        for run in runs {
+                            units.push(word_unit(analyzer, postings, run, mode, false, range));
+                        }
+                    } else {
+                        units.push(word_unit(analyzer, postings, part, mode, typing, range));
+                    }
+                }
+            }
+        }
+        if units.len() >= MAX_UNITS {
+            units.truncate(MAX_UNITS);
+            break;
+        }
+    }
+    units
+}
+
+fn exact(id: TermId, cover: f32) -> QueryTerm {
+    QueryTerm {
+        id,
+        weight: 1.0,
+        cover,
+        fuzzy: false,
+    }
+}
+
+fn unit(postings: &Postings, terms: Vec<QueryTerm>, additive: bool) -> Unit {
+    let idf = terms
+        .iter()
+        .map(|t| postings.idf(postings.df(t.id)))
+        .fold(0.0, f32::max);
+    Unit {
+        terms,
+        additive,
+        idf,
+        cjk: false,
+    }
+}
+
+/// A lone CJK character: the bigrams holding it (those it starts, when it is being
+/// typed), and itself where a document has it alone.
+fn cjk_char_unit(postings: &Postings, c: char, typing: bool) -> Unit {
+    let mut terms: Vec<QueryTerm> = Vec::new();
+    if let Some(id) = postings.id(c.encode_utf8(&mut [0; 4])) {
+        terms.push(exact(id, 1.0));
+    }
+    let starting = postings.cjk_bigrams(c, false).iter();
+    let ending = postings.cjk_bigrams(c, true).iter().filter(|_| !typing);
+    for &id in starting.chain(ending).take(MAX_CJK_EXPANSIONS) {
+        if !terms.iter().any(|t| t.id == id) {
+            terms.push(QueryTerm {
+                id,
+                weight: if typing { PREFIX_WEIGHT } else { 1.0 },
+                cover: if typing { PREFIX_COVER } else { 1.0 },
+                fuzzy: typing,
+            });
+        }
+    }
+    unit(postings, terms, false)
+}
+
+fn word_unit(
+    analyzer: &Analyzer,
+    postings: &Postings,
+    word: &str,
+    mode: Mode,
+    prefix: bool,
+    range: &Range<u32>,
+) -> Unit {
+    let stem = analyzer.stem(word);
+    let mut terms: Vec<QueryTerm> = Vec::new();
+    let add = |terms: &mut Vec<QueryTerm>, term: QueryTerm| match terms.iter_mut().find(|t| t.id == term.id) {
+        Some(known) if known.weight < term.weight => *known = term,
+        Some(_) => {}
+        None => terms.push(term),
+    };
+    for form in [stem.as_str(), word] {
+        if let Some(id) = postings.id(form) {
+            add(&mut terms, exact(id, 1.0));
+        }
+    }
+    let known = terms.iter().any(|t| postings.df_in(t.id, range) > 0);
+    if prefix {
+        let completions = postings.with_prefix(word, MAX_PREFIX_EXPANSIONS);
+        for surface in completions.filter(|w| !analyze::is_stop_str(w)) {
+            if let Some(id) = postings.id(&analyzer.stem(surface)) {
+                let term = QueryTerm {
+                    id,
+                    weight: PREFIX_WEIGHT,
+                    cover: PREFIX_COVER,
+                    fuzzy: true,
+                };
+                add(&mut terms, term);
+            }
+        }
+    }
+    if !known && !word.chars().all(|c| c.is_ascii_digit()) {
+        let len = word.chars().count();
+        let budget = match len {
+            8.. => 2,
+            4.. => 1,
+            _ => 0,
+        };
+        let budget = if mode == Mode::Loose && len >= 3 {
+            budget + 1
+        } else {
+            budget
+        };
+        for (surface, distance) in postings.similar(word, budget) {
+            if let Some(id) = postings.id(&analyzer.stem(surface)) {
+                let d = distance.min(2);
+                let term = QueryTerm {
+                    id,
+                    weight: TYPO_WEIGHT[d],
+                    cover: TYPO_COVER[d],
+                    fuzzy: true,
+                };
+                add(&mut terms, term);
+            }
+        }
+    }
+    terms.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    unit(postings, terms, false)
+}
+
+pub struct Scored {
+    pub doc: u32,
+    pub score: f32,
+    pub flags: u8,
+}
+
+/// Per-document accumulators, reused between queries on one thread.
+#[derive(Default)]
+struct Scratch {
+    score: Vec<f32>,
+    coverage: Vec<f32>,
+    unit_score: Vec<f32>,
+    unit_cover: Vec<f32>,
+    flags: Vec<u8>,
+    touched: Vec<u32>,
+    unit_touched: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// How much a unit counts in the coverage, given how many of the `range` documents it
+/// matches. A Latin word no document matches counts half: a word the notes never use is
+/// weak evidence against a section (`how do I set up a vpn`, English words on Chinese
+/// notes); a CJK run counts fully (`量子 计算`: another subject). A unit that matches most of the
+/// range counts less, down to nothing when it matches every document: a note's tag or a
+/// word on every section says nothing about which section is meant (`guest network` on a
+/// note aliased `home network`; `chatgpt 天气` on a note about ChatGPT). Up to a quarter
+/// of the range, a unit counts fully; above, by its idf within the range.
+pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
+    if matched == 0 {
+        return if cjk { 1.0 } else { 0.5 };
+    }
+    if range < 4 {
+        return 1.0;
+    }
+    let n = range as f32;
+    let idf = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+    (idf(matched.min(range) as f32) / idf(n / 4.0)).min(1.0)
+}
+
+/// BM25F × coverage² over the documents in `range`; the best `limit` above
+/// `min_coverage`, best first. Coverage is the weighted mean share of the query's units
+/// a document matches (see [`unit_weight`]).
+pub fn score(
+    postings: &Postings,
+    units: &[Unit],
+    range: &Range<u32>,
+    min_coverage: f32,
+    limit: usize,
+) -> Vec<Scored> {
+    if units.is_empty() || limit == 0 || range.is_empty() {
+        return Vec::new();
+    }
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => score_with(&mut scratch, postings, units, range, min_coverage, limit),
+        Err(_) => score_with(
+            &mut Scratch::default(),
+            postings,
+            units,
+            range,
+            min_coverage,
+            limit,
+        ),
+    })
+}
+
+fn score_with(
+    s: &mut Scratch,
+    postings: &Postings,
+    units: &[Unit],
+    range: &Range<u32>,
+    min_coverage: f32,
+    limit: usize,
+) -> Vec<Scored> {
+    let n = range.end as usize;
+    if s.score.len() < n {
+        s.score.resize(n, 0.0);
+        s.coverage.resize(n, 0.0);
+        s.unit_score.resize(n, 0.0);
+        s.unit_cover.resize(n, 0.0);
+        s.flags.resize(n, 0);
+    }
+    s.touched.clear();
+    let mut units_weight = 0.0f32;
+    for unit in units {
+        s.unit_touched.clear();
+        for term in &unit.terms {
+            let idf = postings.idf(postings.df(term.id));
+            let weight = term.weight * idf;
+            let how = if term.fuzzy { FUZZY } else { EXACT };
+            for posting in postings.read(term.id, range) {
+                if !range.contains(&posting.doc) {
+                    continue;
+                }
+                let d = posting.doc as usize;
+                if s.unit_cover[d] == 0.0 {
+                    s.unit_touched.push(posting.doc);
+                }
+                let gained = weight * posting.impact;
+                if unit.additive {
+                    s.unit_score[d] += gained;
+                    s.unit_cover[d] += term.cover;
+                } else {
+                    s.unit_score[d] = s.unit_score[d].max(gained);
+                    s.unit_cover[d] = s.unit_cover[d].max(term.cover);
+                }
+                s.flags[d] |= posting.fields | how;
+            }
+        }
+        let weight = unit_weight(s.unit_touched.len(), range.len(), unit.cjk);
+        units_weight += weight;
+        for &d in &s.unit_touched {
+            let d = d as usize;
+            if s.coverage[d] == 0.0 {
+                s.touched.push(d as u32);
+            }
+            s.score[d] += s.unit_score[d];
+            s.coverage[d] += s.unit_cover[d].min(1.0) * weight;
+            s.unit_score[d] = 0.0;
+            s.unit_cover[d] = 0.0;
+        }
+    }
+    let units_weight = units_weight.max(f32::MIN_POSITIVE);
+    let mut found: Vec<Scored> = Vec::new();
+    for &d in &s.touched {
+        let di = d as usize;
+        let coverage = (s.coverage[di] / units_weight).min(1.0);
+        if coverage > min_coverage && s.score[di] > 0.0 {
+            found.push(Scored {
+                doc: d,
+                score: s.score[di] * coverage * coverage,
+                flags: s.flags[di],
+            });
+        }
+        s.score[di] = 0.0;
+        s.coverage[di] = 0.0;
+        s.flags[di] = 0;
+    }
+    let order = |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+    if limit < found.len() {
+        found.select_nth_unstable_by(limit, order);
+        found.truncate(limit);
+    }
+    found.sort_by(order);
+    found
+}

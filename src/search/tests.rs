@@ -1,0 +1,550 @@
+//! Engine tests on hand-built notes: ranking order, reasons, typos, synonyms, focus,
+//! suggestions, topics, and inputs that must not panic.
+
+use super::*;
+use crate::notes::{FrontMatter, Marker, Note, Text};
+
+fn text(s: &str) -> Text {
+    Text {
+        plain: s.to_string(),
+        markdown: s.to_string(),
+    }
+}
+
+fn item(s: &str, children: Vec<Item>) -> Item {
+    Item {
+        marker: Marker::Bullet,
+        text: text(s),
+        children,
+    }
+}
+
+fn leaf(s: &str) -> Item {
+    item(s, Vec::new())
+}
+
+fn section(title: &str, category: &[&str], points: Vec<Item>) -> Section {
+    Section {
+        level: 2,
+        title: title.to_string(),
+        url: Some(format!("https://example.com/{}", title.len())),
+        category: category.iter().map(|c| c.to_string()).collect(),
+        parent: None,
+        line: 1,
+        points,
+        context: Vec::new(),
+        links: Vec::new(),
+    }
+}
+
+fn note(topic: &str, tags: &[&str], aliases: &[&str], sections: Vec<Section>) -> Note {
+    Note {
+        path: format!("{topic}.md").into(),
+        topic: topic.to_string(),
+        front: FrontMatter {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            aliases: aliases.iter().map(|t| t.to_string()).collect(),
+            ..FrontMatter::default()
+        },
+        sections,
+        warnings: Vec::new(),
+    }
+}
+
+fn synonyms() -> SearchOptions {
+    SearchOptions {
+        synonyms: vec![
+            vec![
+                "rlhf".into(),
+                "reinforcement learning from human feedback".into(),
+                "基于人类反馈的强化学习".into(),
+            ],
+            vec!["chain of thought".into(), "思维链".into()],
+        ],
+    }
+}
+
+/// An AI note shaped like the shipped one, and a small English note.
+fn library() -> Library {
+    let ai = note(
+        "ai",
+        &["人工智能"],
+        &[],
+        vec![
+            // A category heading: no points, no link.
+            Section {
+                url: None,
+                ..section("原理解析", &[], Vec::new())
+            },
+            section(
+                "拆解追溯 GPT-3.5 各项能力的起源",
+                &["原理解析"],
+                vec![
+                    leaf("核心观点"),
+                    item(
+                        "chatGPT 能力发展过程",
+                        vec![
+                            item(
+                                "GPT-3",
+                                vec![
+                                    leaf("语言生成：遵循提示词（prompt)"),
+                                    leaf("上下文学习 (in-context learning)"),
+                                ],
+                            ),
+                            item(
+                                "ChatGPT: 基于人类反馈的强化学习(Reinforcement Learning from Human Feedback, RLHF) 的威力",
+                                vec![leaf("翔实的回应：这是 RLHF 的直接产物"), leaf("公正的回应")],
+                            ),
+                            item(
+                                "利用思维链 (chain-of-thought) 进行复杂推理",
+                                vec![leaf("code-davinci-002 和 text-davinci-002 拥有思维链推理能力")],
+                            ),
+                        ],
+                    ),
+                    item(
+                        "需要注意的点",
+                        vec![
+                            leaf("所有的能力都是模型本来就有的，而不是通过 RLHF 注入的"),
+                            leaf("这是对齐税"),
+                        ],
+                    ),
+                ],
+            ),
+            section(
+                "深入理解语言模型的突现能力",
+                &["原理解析"],
+                vec![item(
+                    "模型应该多大才足够",
+                    vec![
+                        leaf("两个数字：62B 和 175B"),
+                        leaf("模型至少需要 62B，思维链的效果才能大于标准的提示词方法"),
+                    ],
+                )],
+            ),
+            section(
+                "大型语言模型系列解读（二)：Transformer 中 FFN 的记忆功能",
+                &["原理解析"],
+                vec![
+                    leaf("知识存储于 FFN(前馈神经网络) 中"),
+                    leaf("参数数量决定了模型掌握的知识量"),
+                ],
+            ),
+            section(
+                "最近很火的 ChatGPT 究竟是什么",
+                &["非技术视角"],
+                vec![item(
+                    "chatGPT 劣势",
+                    vec![leaf("错误率高, 且难以分辨正确性"), leaf("价值观可能有问题")],
+                )],
+            ),
+            section("ChatGPT 背后的 OpenAI 是家怎样的公司", &["科普"], Vec::new()),
+            // Neither points nor a link: only a heading.
+            Section {
+                url: None,
+                ..section("空的标题", &[], Vec::new())
+            },
+        ],
+    );
+    let net = note(
+        "net",
+        &["networking"],
+        &["home network"],
+        vec![
+            section(
+                "WireGuard VPN for remote access",
+                &["Services"],
+                vec![
+                    leaf("One UDP port forwarded to the WireGuard server"),
+                    leaf("Each phone gets its own key pair"),
+                ],
+            ),
+            section(
+                "Port forwarding",
+                &["Services"],
+                vec![
+                    leaf("Forward only what must be reachable from outside"),
+                    leaf("Prefer the VPN above to forwarding admin pages"),
+                ],
+            ),
+            section(
+                "Choosing Wi-Fi channels",
+                &["Basics"],
+                vec![
+                    leaf("On 2.4 GHz use only channels 1, 6 or 11"),
+                    leaf("Transformers hum near routers"),
+                ],
+            ),
+            section(
+                "Router first boot",
+                &["Basics"],
+                vec![leaf("Change the admin password"), leaf("Update the firmware")],
+            ),
+        ],
+    );
+    Library { notes: vec![ai, net] }
+}
+
+fn index() -> Index {
+    Index::build(library(), &synonyms())
+}
+
+fn titles(index: &Index, hits: &[Hit]) -> Vec<String> {
+    hits.iter().map(|h| title(index, h.section)).collect()
+}
+
+fn title(index: &Index, at: SectionRef) -> String {
+    index.library().notes[at.note].sections[at.section].title.clone()
+}
+
+fn top(index: &Index, query: &str, topic: &str) -> Option<String> {
+    index
+        .search(query, Some(topic), 1)
+        .first()
+        .map(|h| title(index, h.section))
+}
+
+const GPT: &str = "拆解追溯 GPT-3.5 各项能力的起源";
+const EMERGENT: &str = "深入理解语言模型的突现能力";
+const FFN: &str = "大型语言模型系列解读（二)：Transformer 中 FFN 的记忆功能";
+
+#[test]
+fn queries_find_their_sections() {
+    let index = index();
+    for (query, want) in [
+        ("rlhf", GPT),
+        ("RLHF", GPT),
+        ("ＲＬＨＦ", GPT),
+        ("rlhf是什么", GPT),
+        ("what is rlhf?", GPT),
+        ("人类反馈", GPT),
+        ("reinforcement learning from human feedback", GPT),
+        ("62B", EMERGENT),
+        ("62b", EMERGENT),
+        ("FFN", FFN),
+        ("前馈神经网络", FFN),
+        ("code-davinci-002", GPT),
+        ("codedavinci002", GPT),
+        ("GPT3", GPT),
+        ("gpt 3", GPT),
+        ("对齐税", GPT),
+        ("openai", "ChatGPT 背后的 OpenAI 是家怎样的公司"),
+    ] {
+        assert_eq!(top(&index, query, "ai").as_deref(), Some(want), "{query}");
+    }
+}
+
+#[test]
+fn traditional_and_simplified_chinese_meet() {
+    let index = index();
+    assert_eq!(top(&index, "思維鏈", "ai"), top(&index, "思维链", "ai"));
+    assert!(top(&index, "思維鏈", "ai").is_some());
+    assert_eq!(top(&index, "對齊稅", "ai").as_deref(), Some(GPT));
+}
+
+#[test]
+fn synonyms_replace_the_span_on_both_sides() {
+    let index = index();
+    // `chain of thought` is one unit, found where the note writes 思维链 or chain-of-thought.
+    let hits = index.search("chain of thought", Some("ai"), 5);
+    let found = titles(&index, &hits);
+    assert!(
+        found.contains(&GPT.to_string()) && found.contains(&EMERGENT.to_string()),
+        "{found:?}"
+    );
+    // The whole Chinese spelling finds the section that also writes RLHF, at full strength:
+    // its bigrams are not counted as separate words that half match elsewhere.
+    let whole = index.search("基于人类反馈的强化学习", Some("ai"), 5);
+    assert_eq!(titles(&index, &whole), vec![GPT.to_string()]);
+}
+
+#[test]
+fn typos_are_forgiven_by_word_length() {
+    let index = index();
+    let hit = &index.search("rlfh", Some("ai"), 1)[0];
+    assert_eq!(title(&index, hit.section), GPT);
+    assert_eq!(hit.reason, MatchReason::Fuzzy);
+    assert_eq!(top(&index, "transfomer", "ai").as_deref(), Some(FFN));
+    assert_eq!(
+        top(&index, "wiregaurd", "net").as_deref(),
+        Some("WireGuard VPN for remote access")
+    );
+    // Two typos in a long word.
+    assert_eq!(
+        top(&index, "firmwear", "net").as_deref(),
+        Some("Router first boot")
+    );
+    // Three letters get no typo: `ffm` is not `ffn`.
+    assert!(index.search("ffm", Some("ai"), 1).is_empty());
+}
+
+#[test]
+fn exact_ranks_above_fuzzy_and_title_above_body() {
+    let index = index();
+    // `transformer` is in the FFN title; the net note has `Transformers` in a body line.
+    let hits = index.search("transformer", None, 5);
+    assert_eq!(title(&index, hits[0].section), FFN);
+    assert_eq!(hits[0].reason, MatchReason::Keyword);
+    assert!(hits.len() >= 2 && hits[1].reason == MatchReason::Text);
+    // `port forwarding` is a title and also words in another section's body.
+    let hits = index.search("port forwarding", Some("net"), 5);
+    assert_eq!(title(&index, hits[0].section), "Port forwarding");
+    assert_eq!(hits[0].reason, MatchReason::Title);
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn sections_matching_more_of_the_query_rank_first() {
+    let index = index();
+    let hits = index.search("vpn admin", Some("net"), 5);
+    // `Port forwarding` holds both words; the VPN section only one.
+    assert_eq!(title(&index, hits[0].section), "Port forwarding");
+}
+
+#[test]
+fn reasons() {
+    let index = index();
+    let reason = |q: &str, topic: &str| index.search(q, Some(topic), 1).first().map(|h| h.reason);
+    assert_eq!(reason("Port forwarding", "net"), Some(MatchReason::Title));
+    assert_eq!(
+        reason("ChatGPT背后的OpenAI是家怎样的公司?", "ai"),
+        Some(MatchReason::Title)
+    );
+    assert_eq!(reason("port-forwarding", "net"), Some(MatchReason::Title));
+    assert_eq!(reason("wireguard", "net"), Some(MatchReason::Keyword));
+    assert_eq!(reason("对齐税", "ai"), Some(MatchReason::Text));
+    assert_eq!(reason("transfomer", "ai"), Some(MatchReason::Fuzzy));
+    // A category heading's title is the category of the sections below it.
+    assert_eq!(reason("非技术视角", "ai"), Some(MatchReason::Keyword));
+}
+
+#[test]
+fn nothing_relevant_gives_no_hit() {
+    let index = index();
+    for query in [
+        "pizza recipe",
+        "天气预报",
+        "量子计算",
+        "量子 计算",
+        "天气的预报",
+        "football scores",
+        "guest network",
+        "xyzzy plugh",
+        "",
+        "   ",
+        "?？!",
+        "的",
+        "what is",
+    ] {
+        for topic in ["ai", "net"] {
+            let hits = index.search(query, Some(topic), 5);
+            assert!(
+                hits.is_empty(),
+                "{query:?} in {topic}: {:?}",
+                titles(&index, &hits)
+            );
+        }
+    }
+}
+
+#[test]
+fn only_answerable_sections_are_hits() {
+    let index = index();
+    assert!(index.search("空的标题", None, 5).is_empty());
+    // The category heading `原理解析` has no points: its sections are found instead.
+    for hit in index.search("原理解析", Some("ai"), 10) {
+        assert_ne!(title(&index, hit.section), "原理解析");
+    }
+}
+
+#[test]
+fn topics_restrict_the_search() {
+    let index = index();
+    assert!(index.search("wireguard", Some("ai"), 5).is_empty());
+    assert!(index.search("wireguard", Some("nope"), 5).is_empty());
+    assert!(index.suggest("wire", Some("nope"), 5).is_empty());
+    assert_eq!(index.search("wireguard", None, 5).len(), 1);
+    assert!(index.search("rlhf", Some("ai"), 0).is_empty());
+}
+
+#[test]
+fn focus_is_the_deepest_matching_items() {
+    let index = index();
+    let hit = &index.search("rlhf", Some("ai"), 1)[0];
+    // The RLHF item inside `chatGPT 能力发展过程`, not that whole item; then the other
+    // RLHF line; never a path inside another.
+    assert_eq!(hit.focus, vec![vec![1, 1], vec![2, 0]]);
+    let section = index.section(hit.section).expect("section");
+    assert!(section.points[1].children[1].text.plain.contains("RLHF"));
+    // Two words in two sibling lines: their parent, a small subtree, stands for both.
+    let hit = &index.search("错误率 价值观", Some("ai"), 1)[0];
+    assert_eq!(hit.focus, vec![vec![0]]);
+    // A title-only match has nothing to focus on.
+    let hit = &index.search("openai", Some("ai"), 1)[0];
+    assert!(hit.focus.is_empty());
+}
+
+#[test]
+fn focus_is_at_most_three_disjoint_paths() {
+    let lines: Vec<Item> = (0..8).map(|i| leaf(&format!("kafka line {i}"))).collect();
+    let library = Library {
+        notes: vec![note(
+            "t",
+            &[],
+            &[],
+            vec![section("Streams", &[], vec![item("kafka", lines), leaf("other")])],
+        )],
+    };
+    let index = Index::build(library, &SearchOptions::default());
+    let hit = &index.search("kafka", None, 1)[0];
+    assert_eq!(hit.focus, vec![vec![0]]);
+    let flat: Vec<Item> = (0..8).map(|i| leaf(&format!("kafka line {i}"))).collect();
+    let library = Library {
+        notes: vec![note("t", &[], &[], vec![section("Streams", &[], flat)])],
+    };
+    let index = Index::build(library, &SearchOptions::default());
+    let hit = &index.search("kafka", None, 1)[0];
+    assert_eq!(hit.focus, vec![vec![0], vec![1], vec![2]]);
+}
+
+#[test]
+fn suggestions_as_you_type() {
+    let index = index();
+    let names = |partial: &str, topic: &str| -> Vec<String> {
+        index
+            .suggest(partial, Some(topic), 25)
+            .into_iter()
+            .map(|s| title(&index, s.section))
+            .collect()
+    };
+    // Nothing typed: the note's answerable sections in document order.
+    assert_eq!(
+        names("", "net"),
+        vec![
+            "WireGuard VPN for remote access",
+            "Port forwarding",
+            "Choosing Wi-Fi channels",
+            "Router first boot"
+        ]
+    );
+    assert_eq!(names("", "ai").first().map(String::as_str), Some(GPT));
+    // Prefixes of a title first.
+    assert_eq!(
+        names("port f", "net").first().map(String::as_str),
+        Some("Port forwarding")
+    );
+    assert_eq!(
+        names("wire", "net").first().map(String::as_str),
+        Some("WireGuard VPN for remote access")
+    );
+    // The last word completed from the vocabulary.
+    assert_eq!(names("transfo", "ai").first().map(String::as_str), Some(FFN));
+    assert_eq!(names("rlh", "ai").first().map(String::as_str), Some(GPT));
+    // One Chinese character being typed.
+    assert!(names("拆", "ai").contains(&GPT.to_string()));
+    assert!(names("对", "ai").contains(&GPT.to_string()));
+    // One Latin letter is not a word start of every title.
+    assert!(!names("r", "net").contains(&"Choosing Wi-Fi channels".to_string()));
+    assert!(index.suggest("", Some("net"), 2).len() == 2);
+    assert!(index.suggest("o", None, 100).len() <= 25);
+}
+
+#[test]
+fn did_you_mean_is_looser_but_not_nonsense() {
+    let index = index();
+    let names = |query: &str, topic: &str| -> Vec<String> {
+        index
+            .did_you_mean(query, Some(topic), 5)
+            .into_iter()
+            .map(|s| title(&index, s.section))
+            .collect()
+    };
+    // An unfinished word and a bigger typo.
+    assert_eq!(
+        names("wiregu", "net").first().map(String::as_str),
+        Some("WireGuard VPN for remote access")
+    );
+    assert_eq!(names("transfrmr", "ai").first().map(String::as_str), Some(FFN));
+    // Half the query.
+    assert!(names("vpn 设置", "net").contains(&"WireGuard VPN for remote access".to_string()));
+    // Garbage.
+    for query in ["asdfghjkl", "pizza recipe", "天气预报", "qwerty", ""] {
+        assert!(names(query, "ai").is_empty(), "{query}");
+        assert!(names(query, "net").is_empty(), "{query}");
+    }
+}
+
+#[test]
+fn odd_input_does_not_panic() {
+    let index = index();
+    let long = "长".repeat(10_000);
+    let long_latin = "abc-def.".repeat(2_000);
+    let inputs = [
+        "",
+        " ",
+        "\u{0}\u{1}\u{7}\u{1b}[31m",
+        "\u{feff}\u{200b}",
+        "🙂🙂🙂",
+        "-.-_'",
+        "a-b-c-d-e-f-g-h-i-j-k-l-m-n",
+        "１２３４５",
+        "ﬁ ß İ",
+        long.as_str(),
+        long_latin.as_str(),
+        "\u{1}syn0",
+        "rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf",
+    ];
+    for input in inputs {
+        for topic in [None, Some("ai"), Some("net"), Some("missing")] {
+            let _ = index.search(input, topic, 5);
+            let _ = index.suggest(input, topic, 25);
+            let _ = index.did_you_mean(input, topic, 5);
+        }
+    }
+    // An empty library.
+    let empty = Index::build(Library::default(), &synonyms());
+    for input in inputs {
+        assert!(empty.search(input, None, 5).is_empty());
+        assert!(empty.suggest(input, None, 5).is_empty());
+        assert!(empty.did_you_mean(input, None, 5).is_empty());
+    }
+}
+
+#[test]
+fn internal_synonym_tokens_cannot_be_typed() {
+    // The canonical synonym token is not reachable by typing its spelling.
+    let index = index();
+    assert!(index.search("\u{1}syn0", Some("ai"), 5).is_empty());
+}
+
+#[test]
+fn code_blocks_weigh_less_than_prose() {
+    let code = Item {
+        marker: Marker::Plain,
+        text: Text {
+            plain: "sqlite3 sqlite3 binary".into(),
+            markdown: "```\nsqlite3 sqlite3 binary\n```".into(),
+        },
+        children: Vec::new(),
+    };
+    let library = Library {
+        notes: vec![note(
+            "t",
+            &[],
+            &[],
+            vec![
+                section("Config", &[], vec![code]),
+                section(
+                    "Prose",
+                    &[],
+                    vec![
+                        leaf("we rebuild sqlite3 by hand"),
+                        leaf("and then some more words"),
+                    ],
+                ),
+            ],
+        )],
+    };
+    let index = Index::build(library, &SearchOptions::default());
+    let hits = index.search("sqlite3", None, 5);
+    assert_eq!(titles(&index, &hits), vec!["Prose", "Config"]);
+}
