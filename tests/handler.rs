@@ -618,3 +618,33 @@ fn command_set_from_the_corpus_and_the_notes_fallback() {
         .unwrap_or_default();
     assert_eq!(options, vec!["topic", "query"]);
 }
+
+#[test]
+fn unanswered_queries_show_up_in_gaps_and_are_saved() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-gaps-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = Config {
+        notes_dir: root().join("notes"),
+        data_dir: dir.clone(),
+        cooldown_seconds: 0,
+        ..Config::default()
+    };
+    let loaded = notes::load_dir(&config.notes_dir, &config.labels());
+    let app = App::new(
+        config.clone(),
+        Index::build(loaded.library, &config.search_options()),
+    );
+    respond(&app, &fixture("command_chatgpt_nomatch.json", &[]));
+    respond(&app, &fixture("command_chatgpt_nomatch.json", &[]));
+    let body = respond(&app, &fixture("command_gaps.json", &[]));
+    assert_eq!(body["data"]["flags"], 64, "gaps are shown privately");
+    let text = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("2 unanswered") && text.contains("pizza recipe"),
+        "{text}"
+    );
+    assert!(app.handler.save_gaps().is_ok());
+    let saved = notes_bot::gaps::load(&notes_bot::gaps::file_in(&dir)).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(saved.top(Some("chatgpt"), 5)[0].missed, 2);
+}
