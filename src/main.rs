@@ -534,17 +534,8 @@ fn register(common: &Common, guilds: Vec<u64>) -> Result<ExitCode, String> {
     };
     let app = load_app(common)?;
     let result = runtime()?.block_on(async {
-        let http = serenity::all::Http::new(token.expose());
+        let http = gateway::application_http(&token).await?;
         let guilds: Vec<_> = guilds.into_iter().map(serenity::all::GuildId::new).collect();
-        let info = http
-            .get_current_application_info()
-            .await
-            .map_err(|e| RunError::Other(e.to_string()));
-        let info = match info {
-            Ok(info) => info,
-            Err(_) => return Err(RunError::TokenRejected),
-        };
-        http.set_application_id(info.id);
         gateway::register(&http, &app, &guilds).await
     });
     match result {

@@ -64,9 +64,10 @@ pub struct Options {
 
 /// Runs until SIGINT or SIGTERM, then closes the shards.
 pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), RunError> {
-    let http = Arc::new(Http::new(token.expose()));
-    let info = http.get_current_application_info().await.map_err(classify)?;
-    http.set_application_id(info.id);
+    let http = application_http(token).await?;
+    let application_id = http
+        .application_id()
+        .ok_or_else(|| RunError::Other("no application id".into()))?;
     register(&http, &app, &options.guilds).await?;
     let _watcher = super::watch::spawn_reloading(app.clone(), Some((http.clone(), options.guilds.clone())));
     let gap_saver = tokio::spawn(super::app::save_gaps_periodically(app.clone()));
@@ -74,7 +75,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let handler = Events { app: app.clone() };
     let mut client = Client::builder(token.expose(), GatewayIntents::empty())
         .event_handler(handler)
-        .application_id(info.id)
+        .application_id(application_id)
         .await
         .map_err(classify)?;
     let shard_manager = client.shard_manager.clone();
@@ -100,6 +101,14 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     super::app::save_gaps(&app);
     let _ = std::fs::remove_file(&options.heartbeat);
     result
+}
+
+/// An HTTP client for the bot's application: the first call checks the token.
+pub async fn application_http(token: &Token) -> Result<Arc<Http>, RunError> {
+    let http = Arc::new(Http::new(token.expose()));
+    let info = http.get_current_application_info().await.map_err(classify)?;
+    http.set_application_id(info.id);
+    Ok(http)
 }
 
 /// Replaces the app's command set (globally, or in the given guilds).
