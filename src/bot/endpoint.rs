@@ -51,22 +51,11 @@ pub fn verifier(public_key_hex: &str) -> Result<Verifier, String> {
 
 impl Endpoint {
     pub fn new(app: Arc<App>, verifier: Verifier, max_skew: u64, http: Option<Arc<Http>>) -> Endpoint {
-        let metrics = Metrics::default();
-        let index = app.index();
-        metrics
-            .notes_loaded
-            .store(index.library().notes.len() as u64, Ordering::Relaxed);
-        metrics
-            .sections_loaded
-            .store(index.library().section_count() as u64, Ordering::Relaxed);
-        metrics
-            .last_reload_unix
-            .store(unix_now().max(0) as u64, Ordering::Relaxed);
         Endpoint {
             app,
             verifier,
             max_skew,
-            metrics,
+            metrics: Metrics::default(),
             http,
         }
     }
