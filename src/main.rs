@@ -29,10 +29,10 @@ struct Cli {
 struct Common {
     /// Folder of markdown notes [default: notes_dir from the config, `notes`]
     #[arg(long, global = true, env = "NOTES_BOT_NOTES", value_name = "DIR")]
-    notes: Option<PathBuf>,
+    notes: Option<String>,
     /// Config file; a missing default file means the built-in defaults
     #[arg(long, global = true, env = "NOTES_BOT_CONFIG", value_name = "FILE")]
-    config: Option<PathBuf>,
+    config: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -146,14 +146,22 @@ fn main() -> ExitCode {
 }
 
 /// The config (from `--config`, or the default file when present) with `--notes` applied.
+/// An empty value (`NOTES_BOT_CONFIG=` in an env file) means "not set".
+fn given(value: &Option<String>) -> Option<PathBuf> {
+    value
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .map(PathBuf::from)
+}
+
 fn load_config(common: &Common) -> Result<Config, String> {
-    let (path, required) = match &common.config {
-        Some(path) => (path.clone(), true),
+    let (path, required) = match given(&common.config) {
+        Some(path) => (path, true),
         None => (PathBuf::from(DEFAULT_CONFIG), false),
     };
     let mut config = Config::load(&path, required).map_err(|e| e.to_string())?;
-    if let Some(notes) = &common.notes {
-        config.notes_dir.clone_from(notes);
+    if let Some(notes) = given(&common.notes) {
+        config.notes_dir = notes;
     }
     Ok(config)
 }

@@ -220,3 +220,13 @@ fn missing_notes_folder_is_an_error_not_a_panic() {
     assert!(err.contains("/nonexistent/notes"), "{err}");
     assert!(!err.contains("panicked"));
 }
+
+#[test]
+fn empty_environment_values_mean_unset() {
+    let output = run(bin()
+        .arg("check")
+        .env("NOTES_BOT_CONFIG", "")
+        .env("NOTES_BOT_NOTES", ""));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("/chatgpt"));
+}
