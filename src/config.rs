@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::notes::Labels;
+use crate::reply::Layout;
 use crate::search::SearchOptions;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -192,6 +193,14 @@ impl Config {
         Labels {
             core: self.labels.core.clone(),
             context: self.labels.context.clone(),
+        }
+    }
+
+    /// How replies are laid out: page size and the label shown above background items.
+    pub fn layout(&self) -> Layout {
+        Layout {
+            page_chars: self.reply.page_chars,
+            context_label: self.labels.context.first().cloned().unwrap_or_default(),
         }
     }
 

@@ -9,7 +9,7 @@ use notes_bot::bot::gateway::{self, RunError, ShardRange};
 use notes_bot::bot::token::Token;
 use notes_bot::bot::{App, health};
 use notes_bot::config::Config;
-use notes_bot::reply::{self, Layout, Reply};
+use notes_bot::reply::{self, Reply};
 use notes_bot::search::Index;
 
 #[derive(Parser)]
@@ -191,13 +191,6 @@ fn check_topic(index: &Index, topic: Option<&str>) -> Result<(), String> {
     }
 }
 
-fn layout(config: &Config) -> Layout {
-    Layout {
-        page_chars: config.reply.page_chars,
-        context_label: config.labels.context.first().cloned().unwrap_or_default(),
-    }
-}
-
 fn ask(
     common: &Common,
     topic: Option<&str>,
@@ -209,7 +202,7 @@ fn ask(
     let index = load_index(&config)?;
     check_topic(&index, topic)?;
     let library = index.library();
-    let layout = layout(&config);
+    let layout = config.layout();
     let hits = index.search(query, topic, limit.max(1));
     let replies: Vec<(f32, Reply)> = hits
         .iter()

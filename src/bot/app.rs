@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use serenity::all::Interaction;
 
 use super::handler::{Handler, Outcome};
+use super::health::unix_now;
 use crate::config::Config;
 use crate::notes::{self, NoteError};
 use crate::search::Index;
@@ -18,13 +19,6 @@ pub struct App {
     index: ArcSwap<Index>,
     /// Unix time the current index was built.
     loaded_at: AtomicU64,
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// What a successful reload changed.

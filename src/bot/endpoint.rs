@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -81,13 +81,6 @@ pub async fn serve(
         .await
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 fn reject(endpoint: &Endpoint, status: StatusCode, why: &'static str) -> Response {
     endpoint.metrics.rejected(status.as_u16());
     tracing::debug!(status = status.as_u16(), why, "request refused");
@@ -118,7 +111,7 @@ async fn interactions(
     if endpoint.max_skew > 0 {
         let fresh = timestamp
             .parse::<i64>()
-            .is_ok_and(|ts| ts.abs_diff(unix_now()) <= endpoint.max_skew);
+            .is_ok_and(|ts| ts.abs_diff(super::health::unix_now() as i64) <= endpoint.max_skew);
         if !fresh {
             return reject(&endpoint, StatusCode::UNAUTHORIZED, "stale or invalid timestamp");
         }

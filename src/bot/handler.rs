@@ -87,10 +87,7 @@ pub struct Handler {
 impl Handler {
     pub fn new(config: &Config) -> Handler {
         Handler {
-            layout: Layout {
-                page_chars: config.reply.page_chars,
-                context_label: config.labels.context.first().cloned().unwrap_or_default(),
-            },
+            layout: config.layout(),
             colour: config.reply.colour().unwrap_or(0x5865f2),
             other_matches: config.reply.other_matches,
             cooldown: Duration::from_secs(config.cooldown_seconds),

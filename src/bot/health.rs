@@ -15,12 +15,16 @@ pub fn heartbeat_path(data_dir: &Path) -> PathBuf {
     data_dir.join("heartbeat")
 }
 
-pub fn gateway_beat() -> String {
-    let now = SystemTime::now()
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn unix_now() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format!("gateway {now}")
+        .unwrap_or(0)
+}
+
+pub fn gateway_beat() -> String {
+    format!("gateway {}", unix_now())
 }
 
 pub fn serve_beat(address: SocketAddr) -> String {
@@ -36,11 +40,7 @@ pub fn check(path: &Path) -> Result<String, String> {
             let time: u64 = time
                 .parse()
                 .map_err(|_| format!("{}: unreadable heartbeat", path.display()))?;
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            let age = now.saturating_sub(time);
+            let age = unix_now().saturating_sub(time);
             if age <= MAX_AGE.as_secs() {
                 Ok(format!("gateway connected ({age} s ago)"))
             } else {
