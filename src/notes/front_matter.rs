@@ -117,14 +117,13 @@ mod tests {
 
     #[test]
     fn tags_as_string_or_list_and_unknown_keys_ignored() {
-        let one = parse("title: T\ntags: ai\nsticky: 9\n").ok().unwrap_or_default();
+        let parsed = |yaml: &str| parse(yaml).unwrap_or_else(|e| panic!("{yaml:?}: {}", e.message));
+        let one = parsed("title: T\ntags: ai\nsticky: 9\n");
         assert_eq!(one.tags, vec!["ai"]);
-        let many = parse("tags: [a, b]\ndate: 2023-02-20 13:00:00\n")
-            .ok()
-            .unwrap_or_default();
+        let many = parsed("tags: [a, b]\ndate: 2023-02-20 13:00:00\n");
         assert_eq!(many.tags, vec!["a", "b"]);
         assert_eq!(many.date.as_deref(), Some("2023-02-20 13:00:00"));
-        let empty = parse("tags:\n").ok().unwrap_or_default();
+        let empty = parsed("tags:\n");
         assert!(empty.tags.is_empty());
     }
 
