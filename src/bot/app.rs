@@ -21,6 +21,8 @@ pub struct App {
     loaded_at: AtomicU64,
     /// Reads the notes again; the lock also keeps two reloads from overlapping.
     loader: Mutex<Loader>,
+    /// Reloads asked for (by the watcher, SIGHUP or a caller) since start-up.
+    checks: AtomicU64,
     /// Indexes swapped in since start-up.
     reloads: AtomicU64,
     /// Files and folders skipped or held back at the last load.
@@ -58,6 +60,7 @@ impl App {
             config,
             index: ArcSwap::from_pointee(index),
             loaded_at: AtomicU64::new(unix_now()),
+            checks: AtomicU64::new(0),
             reloads: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
         }
@@ -96,6 +99,11 @@ impl App {
         self.loaded_at.load(Ordering::Relaxed)
     }
 
+    /// Reloads asked for since start-up, whether or not a file had changed.
+    pub fn reload_checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
+    }
+
     /// Indexes swapped in by reloads since start-up.
     pub fn reloads(&self) -> u64 {
         self.reloads.load(Ordering::Relaxed)
@@ -116,6 +124,7 @@ impl App {
     /// left, nothing is swapped.
     pub fn reload(&self) -> Reload {
         let mut loader = self.loader.lock().unwrap_or_else(|p| p.into_inner());
+        self.checks.fetch_add(1, Ordering::Relaxed);
         let old = self.index.load_full();
         let load = loader.load(old.library(), Instant::now());
         self.skipped.store(load.problems.len() as u64, Ordering::Relaxed);

@@ -248,6 +248,136 @@ pub fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, NoteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notes::{Labels, Loaded, load_dir_capped};
+    use std::os::unix::fs::symlink;
+    use std::time::Duration;
+
+    const GOOD: &str = "## Reset the router\n- hold the button\n";
+
+    struct Folder(PathBuf);
+
+    impl Folder {
+        fn new(name: &str) -> Folder {
+            let dir = std::env::temp_dir().join(format!("notes-bot-folder-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("notes")).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(dir.join("notes/good.md"), GOOD).unwrap_or_else(|e| panic!("{e}"));
+            Folder(dir)
+        }
+
+        fn notes(&self) -> PathBuf {
+            self.0.join("notes")
+        }
+
+        /// Loads on another thread, so a load that hangs fails the test instead.
+        fn load(&self, max_bytes: u64) -> Loaded {
+            let dir = self.notes();
+            let (sender, receiver) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = sender.send(load_dir_capped(&dir, &Labels::default(), max_bytes));
+            });
+            receiver
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| panic!("loading hung"))
+        }
+    }
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// The good note loads; exactly one problem, naming `name`, says `why`.
+    fn only_good_loads(loaded: &Loaded, name: &str, why: &str) {
+        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
+        assert_eq!(topics, vec!["good"], "{:?}", loaded.errors);
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        let message = loaded.errors[0].to_string();
+        assert!(message.contains(name) && message.contains(why), "{message}");
+    }
+
+    #[test]
+    fn a_symlink_to_the_process_environment_is_not_followed() {
+        let folder = Folder::new("environ");
+        symlink("/proc/self/environ", folder.notes().join("env.md")).unwrap_or_else(|e| panic!("{e}"));
+        only_good_loads(
+            &folder.load(DEFAULT_MAX_BYTES),
+            "env.md",
+            "outside the notes folder",
+        );
+    }
+
+    #[test]
+    fn a_symlink_to_a_file_outside_is_not_followed_one_inside_is() {
+        let folder = Folder::new("outside");
+        std::fs::write(folder.0.join("secret.md"), "## Secret\n- s3cr3t\n").unwrap_or_else(|e| panic!("{e}"));
+        symlink(folder.0.join("secret.md"), folder.notes().join("secret.md"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // A relative link that climbs out is outside too.
+        symlink("../secret.md", folder.notes().join("climb.md")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = folder.load(DEFAULT_MAX_BYTES);
+        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
+        assert_eq!(topics, vec!["good"]);
+        assert_eq!(loaded.errors.len(), 2, "{:?}", loaded.errors);
+        // Inside: followed, under the link's name.
+        std::fs::create_dir(folder.notes().join("sub")).unwrap_or_else(|e| panic!("{e}"));
+        symlink("../good.md", folder.notes().join("sub/alias.md")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = folder.load(DEFAULT_MAX_BYTES);
+        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
+        assert_eq!(topics, vec!["good", "alias"]);
+    }
+
+    #[test]
+    fn a_fifo_does_not_hang_the_load() {
+        let folder = Folder::new("fifo");
+        let fifo = folder.notes().join("pipe.md");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+        only_good_loads(&folder.load(DEFAULT_MAX_BYTES), "pipe.md", "not a regular file");
+        // Even opened directly, it neither blocks nor is read.
+        let error = read_capped(&fifo, 1024).err().map(|e| e.to_string());
+        assert!(error.unwrap_or_default().contains("not a regular file"));
+    }
+
+    #[test]
+    fn a_link_to_dev_zero_is_not_read() {
+        let folder = Folder::new("zero");
+        symlink("/dev/zero", folder.notes().join("zero.md")).unwrap_or_else(|e| panic!("{e}"));
+        only_good_loads(
+            &folder.load(DEFAULT_MAX_BYTES),
+            "zero.md",
+            "outside the notes folder",
+        );
+    }
+
+    #[test]
+    fn symlink_loops_end() {
+        let folder = Folder::new("loop");
+        let notes = folder.notes();
+        symlink("b.md", notes.join("a.md")).unwrap_or_else(|e| panic!("{e}"));
+        symlink("a.md", notes.join("b.md")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir(notes.join("sub")).unwrap_or_else(|e| panic!("{e}"));
+        symlink("..", notes.join("sub/up")).unwrap_or_else(|e| panic!("{e}"));
+        symlink(".", notes.join("sub/here")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = folder.load(DEFAULT_MAX_BYTES);
+        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
+        assert_eq!(topics, vec!["good"], "{:?}", loaded.errors);
+        let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors.iter().all(|e| e.contains("cannot follow this symlink")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_oversized_note_is_refused() {
+        let folder = Folder::new("big");
+        let big = format!("## Big\n{}", "- a point\n".repeat(200));
+        std::fs::write(folder.notes().join("big.md"), big).unwrap_or_else(|e| panic!("{e}"));
+        only_good_loads(&folder.load(1024), "big.md", "over the size cap of 1024 bytes");
+    }
 
     #[test]
     fn a_proc_file_that_reports_size_0_is_still_capped() {
