@@ -435,3 +435,127 @@ fn wait_for<T>(receiver: &mut Receiver<T>, limit: Duration) -> Option<T> {
     }
     None
 }
+
+/// `notes-bot serve` on a loopback port, its log collected line by line.
+struct Serving {
+    child: std::process::Child,
+    log: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Serving {
+    fn start(notes: &Notes) -> Serving {
+        use std::io::BufRead;
+        let config = notes.dir.with_extension("yaml");
+        let data = notes.dir.with_extension("data");
+        std::fs::write(
+            &config,
+            format!("notes_dir: {:?}\ndata_dir: {:?}\n", notes.dir, data),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_notes-bot"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            // Any valid key: no request is made here.
+            .env(
+                "DISCORD_PUBLIC_KEY",
+                "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c",
+            )
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("NOTES_BOT_NOTES")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                lines.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+            }
+        });
+        let serving = Serving { child, log };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while serving.count("serving interactions") == 0 {
+            assert!(Instant::now() < deadline, "did not start: {:?}", serving.lines());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        serving
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn count(&self, text: &str) -> usize {
+        self.lines().iter().filter(|line| line.contains(text)).count()
+    }
+
+    /// CPU time the process has used, user and system.
+    fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name, which ends with the last ')': utime is the 12th.
+        let fields: Vec<u64> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect())
+            .unwrap_or_default();
+        let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+        Duration::from_millis(ticks * 1000 / clock_ticks())
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn clock_ticks() -> u64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100)
+}
+
+#[test]
+fn serve_stays_idle_after_every_note_is_read() {
+    let notes = Notes::new("idle-cpu");
+    // Enough notes that reloading twice a second would show in CPU time.
+    for n in 0..40 {
+        let sections: String = (0..150)
+            .map(|s| format!("## Section {n} {s}\n- point about topic {s} in note {n}\n  - detail {s}\n"))
+            .collect();
+        notes.write(
+            &format!("note{n}.md"),
+            &format!("---\ntitle: Note {n}\n---\n{sections}"),
+        );
+    }
+    let serving = Serving::start(&notes);
+    std::thread::sleep(Duration::from_secs(1));
+    // What `cat notes/*.md`, a backup job or `notes-bot check` does.
+    for _ in 0..3 {
+        for entry in std::fs::read_dir(&notes.dir)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+        {
+            let _ = std::fs::read(entry.path());
+        }
+    }
+    let before = serving.cpu();
+    std::thread::sleep(Duration::from_secs(5));
+    let used = serving.cpu().saturating_sub(before);
+    let reloads = serving.count("notes reloaded");
+    println!("CPU time in 5 s idle after reading every note: {used:?}; reloads: {reloads}");
+    assert_eq!(reloads, 0, "{:?}", serving.lines());
+    assert!(used <= Duration::from_millis(100), "{used:?} of CPU in 5 s idle");
+
+    // And one edit is one reload.
+    notes.write("note0.md", "---\ntitle: Note 0\n---\n## Only\n- one\n");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(serving.count("notes reloaded"), 1, "{:?}", serving.lines());
+}
