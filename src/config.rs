@@ -22,6 +22,39 @@ pub struct Config {
     pub reply: ReplyOptions,
     /// Seconds a member waits between two uses of one command; 0 turns it off.
     pub cooldown_seconds: u64,
+    /// Larger notes are refused with a warning.
+    pub max_note_bytes: u64,
+    pub reload: ReloadOptions,
+}
+
+/// When live reload reads the notes again.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReloadOptions {
+    /// Milliseconds the folder must stay quiet after a change before reloading.
+    pub quiet_ms: u64,
+    /// Seconds a note that suddenly has no sections must stay so before it replaces its
+    /// last good version (a save in progress looks like that).
+    pub hold_empty_seconds: u64,
+}
+
+impl Default for ReloadOptions {
+    fn default() -> Self {
+        ReloadOptions {
+            quiet_ms: 500,
+            hold_empty_seconds: 3,
+        }
+    }
+}
+
+impl ReloadOptions {
+    pub fn quiet(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.quiet_ms)
+    }
+
+    pub fn hold_empty(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.hold_empty_seconds)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -52,6 +85,8 @@ impl Default for Config {
             synonyms: default_synonyms(),
             reply: ReplyOptions::default(),
             cooldown_seconds: 3,
+            max_note_bytes: crate::notes::DEFAULT_MAX_BYTES,
+            reload: ReloadOptions::default(),
         }
     }
 }
@@ -181,6 +216,21 @@ impl Config {
                 self.reply.page_chars
             )));
         }
+        if !(500..=60_000).contains(&self.reload.quiet_ms) {
+            return Err(error(format!(
+                "reload.quiet_ms is {}; use 500 to 60000",
+                self.reload.quiet_ms
+            )));
+        }
+        if !(1..=3600).contains(&self.reload.hold_empty_seconds) {
+            return Err(error(format!(
+                "reload.hold_empty_seconds is {}; use 1 to 3600",
+                self.reload.hold_empty_seconds
+            )));
+        }
+        if self.max_note_bytes == 0 {
+            return Err(error("max_note_bytes is 0; no note could load".into()));
+        }
         if self.reply.other_matches > 25 {
             return Err(error(
                 "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
@@ -236,6 +286,12 @@ mod tests {
         assert_eq!(shipped.labels.core, defaults.labels.core);
         assert_eq!(shipped.reply.page_chars, defaults.reply.page_chars);
         assert_eq!(shipped.cooldown_seconds, defaults.cooldown_seconds);
+        assert_eq!(shipped.max_note_bytes, defaults.max_note_bytes);
+        assert_eq!(shipped.reload.quiet_ms, defaults.reload.quiet_ms);
+        assert_eq!(
+            shipped.reload.hold_empty_seconds,
+            defaults.reload.hold_empty_seconds
+        );
     }
 
     #[test]

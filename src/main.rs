@@ -166,9 +166,10 @@ fn load_config(common: &Common) -> Result<Config, String> {
     Ok(config)
 }
 
-/// Loads the notes and builds the index; note errors are printed, not fatal.
+/// Loads the notes and builds the index; problems are printed and those files skipped.
 fn load_index(config: &Config) -> Result<Index, String> {
-    let loaded = notes_bot::notes::load_dir(&config.notes_dir, &config.labels());
+    let loaded =
+        notes_bot::notes::load_dir_capped(&config.notes_dir, &config.labels(), config.max_note_bytes);
     for error in &loaded.errors {
         eprintln!("warning: {error}");
     }
@@ -328,7 +329,8 @@ fn check(common: &Common) -> Result<ExitCode, String> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let loaded = notes_bot::notes::load_dir(&config.notes_dir, &config.labels());
+    let loaded =
+        notes_bot::notes::load_dir_capped(&config.notes_dir, &config.labels(), config.max_note_bytes);
     let mut out = std::io::stdout().lock();
     let (mut sections, mut sources, mut warnings) = (0, 0, 0);
     for note in &loaded.library.notes {
@@ -420,13 +422,18 @@ fn guilds_from_env() -> Result<Vec<u64>, String> {
 
 fn load_app(common: &Common) -> Result<App, String> {
     let config = load_config(common)?;
-    let index = load_index(&config)?;
+    let (app, problems) = App::load(config)?;
+    for problem in &problems {
+        tracing::warn!("{problem}");
+    }
+    let index = app.index();
     tracing::info!(
         notes = index.library().notes.len(),
         sections = index.library().section_count(),
+        skipped = problems.len(),
         "notes loaded"
     );
-    Ok(App::new(config, index))
+    Ok(app)
 }
 
 fn run(common: &Common, shards: Option<ShardRange>, log_format: LogFormat) -> Result<ExitCode, String> {

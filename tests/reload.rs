@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use notes_bot::bot::App;
+use notes_bot::bot::app::Reloaded;
 use notes_bot::bot::watch;
 use notes_bot::config::Config;
-use notes_bot::search::Index;
+use tokio::sync::mpsc::UnboundedReceiver as Receiver;
 
 struct Notes {
     dir: PathBuf,
@@ -29,15 +30,31 @@ impl Notes {
         std::fs::remove_file(self.dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
     }
 
-    fn app(&self) -> App {
-        let config = Config {
+    fn config(&self) -> Config {
+        Config {
             notes_dir: self.dir.clone(),
             ..Config::default()
-        };
-        let loaded = notes_bot::notes::load_dir(&config.notes_dir, &config.labels());
-        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        let index = Index::build(loaded.library, &config.search_options());
-        App::new(config, index)
+        }
+    }
+
+    fn app(&self) -> App {
+        self.app_with(self.config())
+    }
+
+    fn app_with(&self, config: Config) -> App {
+        let (app, problems) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+        assert!(problems.is_empty(), "{problems:?}");
+        app
+    }
+
+    /// The app, watching its folder; reloads that swapped the index arrive on the receiver.
+    fn watched(&self) -> (Arc<App>, watch::Watcher, Receiver<Reloaded>) {
+        let app = Arc::new(self.app());
+        let (sender, reloads) = tokio::sync::mpsc::unbounded_channel();
+        let watcher = watch::watch(app.clone(), sender).unwrap_or_else(|e| panic!("{e}"));
+        // inotify watches are in place when `watch` returns; give the thread a moment.
+        std::thread::sleep(Duration::from_millis(100));
+        (app, watcher, reloads)
     }
 }
 
@@ -64,6 +81,11 @@ fn topics(app: &App) -> Vec<String> {
 }
 
 const ROUTERS: &str = "---\ntitle: Routers\n---\n## Reset the router\n- hold the button for ten seconds\n";
+const PRINTERS: &str = "---\ntitle: Printers\n---\n## Paper jam\n- open tray two\n";
+
+fn problems(reload: &notes_bot::bot::app::Reload) -> Vec<String> {
+    reload.problems.iter().map(|p| p.to_string()).collect()
+}
 
 #[test]
 fn edit_add_delete_and_break() {
@@ -78,7 +100,8 @@ fn edit_add_delete_and_break() {
         "routers.md",
         &format!("{ROUTERS}## Update the firmware\n- download it from the vendor\n"),
     );
-    let reloaded = app.reload().unwrap_or_else(|e| panic!("{e:?}"));
+    let reload = app.reload();
+    let reloaded = reload.reloaded.unwrap_or_else(|| panic!("{:?}", reload.problems));
     assert!(!reloaded.topics_changed);
     assert_eq!(
         titles(&app, "routers"),
@@ -92,67 +115,161 @@ fn edit_add_delete_and_break() {
     assert!(!app.index().search("firmware", Some("routers"), 1).is_empty());
 
     // Add: a new topic, so the command set changes.
-    notes.write(
-        "printers.md",
-        "---\ntitle: Printers\n---\n## Paper jam\n- open tray two\n",
-    );
-    let reloaded = app.reload().unwrap_or_else(|e| panic!("{e:?}"));
+    notes.write("printers.md", PRINTERS);
+    let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
     assert!(reloaded.topics_changed);
     assert_eq!(topics(&app), vec!["printers", "routers"]);
 
-    // Break: bad YAML keeps the last good index, and the error names the file and line.
+    // Break one note and edit another in one go: the edit is served, the broken note keeps
+    // its last good version, and the problem names the file and line.
     notes.write("printers.md", "---\ntitle: [Printers\n---\n## Paper jam\n- x\n");
-    let errors = app.reload().err().unwrap_or_default();
-    assert_eq!(errors.len(), 1);
-    let message = errors[0].to_string();
+    notes.write(
+        "routers.md",
+        &format!("{ROUTERS}## Change the Wi-Fi channel\n- pick 1, 6 or 11\n"),
+    );
+    let reload = app.reload();
+    assert!(reload.reloaded.is_some(), "{:?}", reload.problems);
+    let message = problems(&reload).join("\n");
     // serde_yaml places the error where it noticed it: the end of the unclosed list.
     assert!(
         message.contains("printers.md:2: front matter is not valid YAML")
             || message.contains("printers.md:3: front matter is not valid YAML"),
         "{message}"
     );
+    assert!(message.contains("last good version keeps serving"), "{message}");
+    assert_eq!(reload.problems.len(), 1, "{message}");
+    assert_eq!(app.notes_skipped(), 1);
     assert_eq!(topics(&app), vec!["printers", "routers"]);
     assert_eq!(titles(&app, "printers"), vec!["Paper jam"]);
-
-    // Break differently: two notes claim one topic.
-    notes.write(
-        "printers.md",
-        "---\ntitle: Printers\n---\n## Paper jam\n- open tray two\n",
+    assert_eq!(
+        titles(&app, "routers"),
+        vec!["Reset the router", "Change the Wi-Fi channel"]
     );
+
+    // Two notes claim one topic: the note that had it keeps it, the newcomer is reported.
+    notes.write("printers.md", PRINTERS);
     notes.write("copy.md", "---\ncommand: routers\n---\n## Other\n- y\n");
-    let errors = app.reload().err().unwrap_or_default();
+    let reload = app.reload();
+    let message = problems(&reload).join("\n");
     assert!(
-        errors
-            .iter()
-            .any(|e| e.to_string().contains("already the name of")),
-        "{errors:?}"
+        message.contains("copy.md: topic `routers` is already the name of"),
+        "{message}"
     );
     assert_eq!(
         titles(&app, "routers"),
-        vec!["Reset the router", "Update the firmware"]
+        vec!["Reset the router", "Change the Wi-Fi channel"]
     );
     notes.remove("copy.md");
 
-    // Delete: the topic goes away.
+    // Delete: the topic goes away at once.
     notes.remove("printers.md");
-    let reloaded = app.reload().unwrap_or_else(|e| panic!("{e:?}"));
+    let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
     assert!(reloaded.topics_changed);
     assert_eq!(topics(&app), vec!["routers"]);
+    assert_eq!(app.notes_skipped(), 0);
 
     // Deleting every note keeps the last good index rather than serving nothing.
     notes.remove("routers.md");
-    assert!(app.reload().is_err());
+    let reload = app.reload();
+    assert!(reload.reloaded.is_none());
+    assert!(problems(&reload).join("\n").contains("no notes left"));
     assert_eq!(topics(&app), vec!["routers"]);
 }
 
 #[test]
-fn the_watcher_reloads_within_two_seconds() {
+fn a_reload_with_no_file_changed_is_skipped() {
+    let notes = Notes::new("unchanged");
+    notes.write("routers.md", ROUTERS);
+    notes.write("printers.md", PRINTERS);
+    let app = notes.app();
+    let before = app.index();
+    for _ in 0..3 {
+        let reload = app.reload();
+        assert!(!reload.changed && reload.reloaded.is_none());
+    }
+    assert!(Arc::ptr_eq(&before, &app.index()), "the index was rebuilt");
+    assert_eq!(app.reloads(), 0);
+    // One changed file: a reload.
+    notes.write("printers.md", &format!("{PRINTERS}- and tray one\n"));
+    assert!(app.reload().reloaded.is_some());
+    assert_eq!(app.reloads(), 1);
+}
+
+#[test]
+fn at_start_up_a_bad_note_is_skipped_and_the_rest_load() {
+    let notes = Notes::new("start");
+    notes.write("routers.md", ROUTERS);
+    notes.write("broken.md", "---\ntitle: [x\n---\n## A\n- b\n");
+    notes.write("latin1.md", "");
+    std::fs::write(notes.dir.join("latin1.md"), b"## Caf\xe9\n- x\n").unwrap_or_else(|e| panic!("{e}"));
+    let (app, problems) = App::load(notes.config()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(topics(&app), vec!["routers"]);
+    let problems: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("broken.md:"), "{problems:?}");
+    assert!(
+        problems[1].contains("latin1.md:1: not valid UTF-8"),
+        "{problems:?}"
+    );
+    assert_eq!(app.notes_skipped(), 2);
+    // Only "no note at all" is fatal.
+    notes.remove("routers.md");
+    let error = App::load(notes.config()).err().unwrap_or_default();
+    assert!(error.contains("no notes loaded from"), "{error}");
+    assert!(error.contains("broken.md"), "{error}");
+}
+
+#[test]
+fn an_emptied_note_keeps_its_last_version_until_it_stays_empty_a_deleted_one_goes_at_once() {
+    let notes = Notes::new("emptied");
+    notes.write("routers.md", ROUTERS);
+    notes.write("printers.md", PRINTERS);
+    let mut config = notes.config();
+    config.reload.hold_empty_seconds = 1;
+    let app = notes.app_with(config);
+
+    // Truncated mid-save: the last version serves.
+    notes.write("routers.md", "");
+    let started = Instant::now();
+    let reload = app.reload();
+    assert_eq!(titles(&app, "routers"), vec!["Reset the router"]);
+    let due = reload.again_at.unwrap_or_else(|| panic!("no time to look again"));
+    assert!(due > started + Duration::from_millis(900), "{:?}", due - started);
+    assert!(
+        problems(&reload)
+            .join("\n")
+            .contains("routers.md: has no sections now")
+    );
+
+    // The writer finishes: the new version serves at once.
+    notes.write(
+        "routers.md",
+        &ROUTERS.replace("Reset the router", "Restart the router"),
+    );
+    assert!(app.reload().again_at.is_none());
+    assert_eq!(titles(&app, "routers"), vec!["Restart the router"]);
+
+    // Emptied for good: served as empty once it stays so past the hold.
+    notes.write("routers.md", "---\ntitle: Routers\n---\n");
+    assert!(app.reload().again_at.is_some());
+    assert_eq!(titles(&app, "routers"), vec!["Restart the router"]);
+    std::thread::sleep(Duration::from_millis(1100));
+    let reload = app.reload();
+    assert!(reload.reloaded.is_some() && reload.again_at.is_none());
+    assert_eq!(titles(&app, "routers"), Vec::<String>::new());
+    assert_eq!(topics(&app), vec!["printers", "routers"]);
+
+    // Deleted: gone at once.
+    notes.remove("printers.md");
+    assert!(app.reload().reloaded.is_some());
+    assert_eq!(topics(&app), vec!["routers"]);
+}
+
+#[test]
+fn the_watcher_reloads_within_two_seconds_and_reloads_stop_after_one_change() {
     let notes = Notes::new("watch");
     notes.write("routers.md", ROUTERS);
-    let app = Arc::new(notes.app());
-    let (sender, mut reloads) = tokio::sync::mpsc::unbounded_channel();
-    let _watcher = watch::watch(app.clone(), sender).unwrap_or_else(|e| panic!("{e}"));
-    std::thread::sleep(Duration::from_millis(100));
+    let (app, _watcher, mut reloads) = notes.watched();
 
     let started = Instant::now();
     notes.write(
@@ -165,14 +282,150 @@ fn the_watcher_reloads_within_two_seconds() {
     assert!(took < Duration::from_secs(2), "reload took {took:?}");
     assert_eq!(topics(&app), vec!["routers", "switches"]);
 
-    // A broken edit is noticed but keeps serving the last good notes.
+    // The reload's own reads start no other reload.
+    let more = wait_for(&mut reloads, Duration::from_secs(3));
+    assert!(more.is_none(), "a reload with nothing changed: {more:?}");
+    assert_eq!((app.reload_checks(), app.reloads()), (1, 1));
+
+    // A broken edit is noticed but keeps serving the last good version.
     notes.write("switches.md", "---\ntitle: [broken\n---\n");
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(topics(&app), vec!["routers", "switches"]);
     assert_eq!(titles(&app, "switches"), vec!["VLANs"]);
+    assert_eq!(app.notes_skipped(), 1);
 }
 
-fn wait_for<T>(receiver: &mut tokio::sync::mpsc::UnboundedReceiver<T>, limit: Duration) -> Option<T> {
+#[test]
+fn reading_every_note_starts_no_reload() {
+    let notes = Notes::new("read");
+    for n in 0..20 {
+        notes.write(
+            &format!("note{n}.md"),
+            &ROUTERS.replace("Routers", &format!("Note {n}")),
+        );
+    }
+    std::fs::create_dir(notes.dir.join("sub")).unwrap_or_else(|e| panic!("{e}"));
+    notes.write("sub/deep.md", PRINTERS);
+    let (app, _watcher, mut reloads) = notes.watched();
+    // Like `cat` and a backup job: open, read, close; list the folders; check every note.
+    for _ in 0..3 {
+        for entry in std::fs::read_dir(&notes.dir)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+        {
+            let _ = std::fs::read(entry.path());
+        }
+        let _ = std::fs::read(notes.dir.join("sub/deep.md"));
+        let _ = notes_bot::notes::load_dir(&notes.dir, &Default::default());
+    }
+    let reloaded = wait_for(&mut reloads, Duration::from_secs(5));
+    assert!(reloaded.is_none(), "reading started a reload: {reloaded:?}");
+    assert_eq!(app.reload_checks(), 0, "reading made the watcher look");
+}
+
+#[test]
+fn a_save_in_pieces_is_never_served_half_way() {
+    use std::io::Write;
+    let notes = Notes::new("pieces");
+    let old = "## Old one\n- a\n## Old two\n- b\n";
+    notes.write("routers.md", old);
+    let (app, _watcher, mut reloads) = notes.watched();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (app, stop) = (app.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = titles(&app, "routers");
+                if seen.last() != Some(&now) {
+                    seen.push(now);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            seen
+        })
+    };
+    // Truncate, then write one section every 300 ms, as a slow writer or a sync tool does.
+    let mut file = std::fs::File::create(notes.dir.join("routers.md")).unwrap_or_else(|e| panic!("{e}"));
+    for piece in ["## New one\n- a\n", "## New two\n- b\n", "## New three\n- c\n"] {
+        std::thread::sleep(Duration::from_millis(300));
+        file.write_all(piece.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        file.flush().unwrap_or_else(|e| panic!("{e}"));
+    }
+    drop(file);
+    let reloaded = wait_for(&mut reloads, Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen = sampler.join().unwrap_or_else(|_| panic!("sampler panicked"));
+    assert!(reloaded.is_some(), "no reload after the save");
+    let old_titles = vec!["Old one".to_string(), "Old two".to_string()];
+    let new_titles = vec![
+        "New one".to_string(),
+        "New two".to_string(),
+        "New three".to_string(),
+    ];
+    assert_eq!(seen, vec![old_titles, new_titles], "served half-way");
+    assert_eq!((app.reload_checks(), app.reloads()), (1, 1));
+}
+
+#[test]
+fn check_reports_an_unreadable_folder_and_file_and_loads_the_rest() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let notes = Notes::new("unreadable");
+    notes.write("routers.md", ROUTERS);
+    let lost = notes.dir.join("lost+found");
+    std::fs::create_dir(&lost).unwrap_or_else(|e| panic!("{e}"));
+    notes.write("lost+found/x.md", PRINTERS);
+    notes.write("private.md", PRINTERS);
+    for path in [&lost, &notes.dir.join("private.md")] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o000))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    // Root reads anything: run as `nobody` then, as the Docker image's user would.
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false);
+    let binary = env!("CARGO_BIN_EXE_notes-bot");
+    let mut command = if root {
+        let mut command = std::process::Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
+        command
+    } else {
+        std::process::Command::new(binary)
+    };
+    let output = command
+        .args(["check", "--notes"])
+        .arg(&notes.dir)
+        .env_remove("NOTES_BOT_CONFIG")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run notes-bot: {e}"));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(
+        stdout.contains("/routers  “Routers”: 1 sections"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("1 notes, 1 sections, 0 sources, 0 warnings, 2 errors"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("lost+found: cannot read this folder (Permission denied"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("private.md: cannot read: Permission denied"),
+        "{stderr}"
+    );
+    assert!(!output.status.success(), "check passes with skipped files");
+    for path in [&lost, &notes.dir.join("private.md")] {
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+fn wait_for<T>(receiver: &mut Receiver<T>, limit: Duration) -> Option<T> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         if let Ok(value) = receiver.try_recv() {
@@ -181,4 +434,128 @@ fn wait_for<T>(receiver: &mut tokio::sync::mpsc::UnboundedReceiver<T>, limit: Du
         std::thread::sleep(Duration::from_millis(20));
     }
     None
+}
+
+/// `notes-bot serve` on a loopback port, its log collected line by line.
+struct Serving {
+    child: std::process::Child,
+    log: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Serving {
+    fn start(notes: &Notes) -> Serving {
+        use std::io::BufRead;
+        let config = notes.dir.with_extension("yaml");
+        let data = notes.dir.with_extension("data");
+        std::fs::write(
+            &config,
+            format!("notes_dir: {:?}\ndata_dir: {:?}\n", notes.dir, data),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_notes-bot"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            // Any valid key: no request is made here.
+            .env(
+                "DISCORD_PUBLIC_KEY",
+                "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c",
+            )
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("NOTES_BOT_NOTES")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                lines.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+            }
+        });
+        let serving = Serving { child, log };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while serving.count("serving interactions") == 0 {
+            assert!(Instant::now() < deadline, "did not start: {:?}", serving.lines());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        serving
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn count(&self, text: &str) -> usize {
+        self.lines().iter().filter(|line| line.contains(text)).count()
+    }
+
+    /// CPU time the process has used, user and system.
+    fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name, which ends with the last ')': utime is the 12th.
+        let fields: Vec<u64> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect())
+            .unwrap_or_default();
+        let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+        Duration::from_millis(ticks * 1000 / clock_ticks())
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn clock_ticks() -> u64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100)
+}
+
+#[test]
+fn serve_stays_idle_after_every_note_is_read() {
+    let notes = Notes::new("idle-cpu");
+    // Enough notes that reloading twice a second would show in CPU time.
+    for n in 0..40 {
+        let sections: String = (0..150)
+            .map(|s| format!("## Section {n} {s}\n- point about topic {s} in note {n}\n  - detail {s}\n"))
+            .collect();
+        notes.write(
+            &format!("note{n}.md"),
+            &format!("---\ntitle: Note {n}\n---\n{sections}"),
+        );
+    }
+    let serving = Serving::start(&notes);
+    std::thread::sleep(Duration::from_secs(1));
+    // What `cat notes/*.md`, a backup job or `notes-bot check` does.
+    for _ in 0..3 {
+        for entry in std::fs::read_dir(&notes.dir)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+        {
+            let _ = std::fs::read(entry.path());
+        }
+    }
+    let before = serving.cpu();
+    std::thread::sleep(Duration::from_secs(5));
+    let used = serving.cpu().saturating_sub(before);
+    let reloads = serving.count("notes reloaded");
+    println!("CPU time in 5 s idle after reading every note: {used:?}; reloads: {reloads}");
+    assert_eq!(reloads, 0, "{:?}", serving.lines());
+    assert!(used <= Duration::from_millis(100), "{used:?} of CPU in 5 s idle");
+
+    // And one edit is one reload.
+    notes.write("note0.md", "---\ntitle: Note 0\n---\n## Only\n- one\n");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(serving.count("notes reloaded"), 1, "{:?}", serving.lines());
 }

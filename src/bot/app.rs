@@ -1,7 +1,7 @@
 //! What every adapter shares: the current index (swapped whole on reload) and the handler.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -10,7 +10,7 @@ use serenity::all::Interaction;
 use super::handler::{Handler, Outcome};
 use super::health::unix_now;
 use crate::config::Config;
-use crate::notes::{self, NoteError};
+use crate::notes::{Library, Loader, NoteError};
 use crate::search::Index;
 
 pub struct App {
@@ -19,9 +19,17 @@ pub struct App {
     index: ArcSwap<Index>,
     /// Unix time the current index was built.
     loaded_at: AtomicU64,
+    /// Reads the notes again; the lock also keeps two reloads from overlapping.
+    loader: Mutex<Loader>,
+    /// Reloads asked for (by the watcher, SIGHUP or a caller) since start-up.
+    checks: AtomicU64,
+    /// Indexes swapped in since start-up.
+    reloads: AtomicU64,
+    /// Files and folders skipped or held back at the last load.
+    skipped: AtomicU64,
 }
 
-/// What a successful reload changed.
+/// What a reload swapped in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reloaded {
     pub notes: usize,
@@ -30,14 +38,55 @@ pub struct Reloaded {
     pub topics_changed: bool,
 }
 
+/// What one reload did.
+#[derive(Debug)]
+pub struct Reload {
+    /// Some file changed since the last reload (else nothing was read again).
+    pub changed: bool,
+    /// The new index, or `None`: no file changed, or no note was left (then the last good
+    /// notes keep serving).
+    pub reloaded: Option<Reloaded>,
+    /// Every file or folder skipped or held back, as a person reads it (file:line).
+    pub problems: Vec<NoteError>,
+    /// Reload again at this time: a held-back note is due then.
+    pub again_at: Option<Instant>,
+}
+
 impl App {
     pub fn new(config: Config, index: Index) -> App {
         App {
             handler: Handler::new(&config),
+            loader: Mutex::new(loader(&config)),
             config,
             index: ArcSwap::from_pointee(index),
             loaded_at: AtomicU64::new(unix_now()),
+            checks: AtomicU64::new(0),
+            reloads: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
         }
+    }
+
+    /// Loads the notes for start-up: bad files are returned with the app, skipped. Only
+    /// "no note at all" is an error.
+    pub fn load(config: Config) -> Result<(App, Vec<NoteError>), String> {
+        let mut loader = loader(&config);
+        let load = loader.load(&Library::default(), Instant::now());
+        let library = load.library.unwrap_or_default();
+        if library.notes.is_empty() {
+            let mut message = format!(
+                "no notes loaded from {}; put markdown files there or pass --notes DIR",
+                config.notes_dir.display()
+            );
+            for problem in &load.problems {
+                message.push_str(&format!("\n  {problem}"));
+            }
+            return Err(message);
+        }
+        let index = Index::build(library, &config.search_options());
+        let app = App::new(config, index);
+        app.skipped.store(load.problems.len() as u64, Ordering::Relaxed);
+        *app.loader.lock().unwrap_or_else(|p| p.into_inner()) = loader;
+        Ok((app, load.problems))
     }
 
     /// The index now; a reload never changes what a caller already holds.
@@ -50,27 +99,53 @@ impl App {
         self.loaded_at.load(Ordering::Relaxed)
     }
 
+    /// Reloads asked for since start-up, whether or not a file had changed.
+    pub fn reload_checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
+    }
+
+    /// Indexes swapped in by reloads since start-up.
+    pub fn reloads(&self) -> u64 {
+        self.reloads.load(Ordering::Relaxed)
+    }
+
+    /// Files and folders skipped or held back at the last load.
+    pub fn notes_skipped(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+
     pub fn handle(&self, interaction: &Interaction) -> Outcome {
         self.handler
             .handle(&self.index.load(), interaction, Instant::now())
     }
 
-    /// Reads the notes again and swaps the index in whole. On any error the last good
-    /// index keeps serving and the errors are returned.
-    pub fn reload(&self) -> Result<Reloaded, Vec<NoteError>> {
-        let loaded = notes::load_dir(&self.config.notes_dir, &self.config.labels());
-        if !loaded.errors.is_empty() {
-            return Err(loaded.errors);
-        }
-        if loaded.library.notes.is_empty() {
-            return Err(vec![NoteError {
+    /// Reads the notes again (only the files that changed) and swaps the index in whole.
+    /// A note that fails keeps its last good version; when no file changed, or no note is
+    /// left, nothing is swapped.
+    pub fn reload(&self) -> Reload {
+        let mut loader = self.loader.lock().unwrap_or_else(|p| p.into_inner());
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        let old = self.index.load_full();
+        let load = loader.load(old.library(), Instant::now());
+        self.skipped.store(load.problems.len() as u64, Ordering::Relaxed);
+        let mut reload = Reload {
+            changed: load.library.is_some(),
+            reloaded: None,
+            problems: load.problems,
+            again_at: load.again_at,
+        };
+        let Some(library) = load.library else {
+            return reload;
+        };
+        if library.notes.is_empty() {
+            reload.problems.push(NoteError {
                 path: self.config.notes_dir.clone(),
                 line: None,
-                message: "no notes left; keeping the last good ones".into(),
-            }]);
+                message: "no notes left; the last good ones keep serving".into(),
+            });
+            return reload;
         }
-        let index = Index::build(loaded.library, &self.config.search_options());
-        let old = self.index.load();
+        let index = Index::build(library, &self.config.search_options());
         let topics = |index: &Index| -> Vec<(String, String)> {
             index
                 .library()
@@ -79,15 +154,25 @@ impl App {
                 .map(|n| (n.topic.clone(), n.title().to_string()))
                 .collect()
         };
-        let reloaded = Reloaded {
+        reload.reloaded = Some(Reloaded {
             notes: index.library().notes.len(),
             sections: index.library().section_count(),
             topics_changed: topics(&old) != topics(&index),
-        };
+        });
         self.index.store(Arc::new(index));
         self.loaded_at.store(unix_now(), Ordering::Relaxed);
-        Ok(reloaded)
+        self.reloads.fetch_add(1, Ordering::Relaxed);
+        reload
     }
+}
+
+fn loader(config: &Config) -> Loader {
+    Loader::new(
+        &config.notes_dir,
+        config.labels(),
+        config.max_note_bytes,
+        config.reload.hold_empty(),
+    )
 }
 
 /// Saves the counted gaps every minute; call `save_gaps` once more at shutdown.

@@ -207,6 +207,10 @@ async fn metrics(State(endpoint): State<Arc<Endpoint>>) -> Response {
     gauges
         .last_reload_unix
         .store(endpoint.app.loaded_at(), Ordering::Relaxed);
+    gauges.reloads.store(endpoint.app.reloads(), Ordering::Relaxed);
+    gauges
+        .notes_skipped
+        .store(endpoint.app.notes_skipped(), Ordering::Relaxed);
     (
         [(
             header::CONTENT_TYPE,

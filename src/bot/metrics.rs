@@ -22,6 +22,9 @@ pub struct Metrics {
     pub notes_loaded: AtomicU64,
     pub sections_loaded: AtomicU64,
     pub last_reload_unix: AtomicU64,
+    /// Indexes swapped in by reloads since start-up.
+    pub reloads: AtomicU64,
+    pub notes_skipped: AtomicU64,
 }
 
 fn bump<K: PartialEq>(list: &Mutex<Vec<(K, u64)>>, key: K) {
@@ -102,6 +105,11 @@ impl Metrics {
                 "When the index was last built.",
                 &self.last_reload_unix,
             ),
+            (
+                "notes_bot_notes_skipped",
+                "Note files and folders skipped or held back at the last load (see the log).",
+                &self.notes_skipped,
+            ),
         ];
         for (name, help, value) in gauges {
             let _ = writeln!(
@@ -110,6 +118,11 @@ impl Metrics {
                 value.load(Ordering::Relaxed)
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP notes_bot_reloads_total Indexes swapped in by reloads since start-up.\n# TYPE notes_bot_reloads_total counter\nnotes_bot_reloads_total {}",
+            self.reloads.load(Ordering::Relaxed)
+        );
         out
     }
 }

@@ -1,13 +1,18 @@
 //! Notes: loading markdown files with front matter into a [`Library`].
 
+mod folder;
 mod front_matter;
+mod loader;
 pub mod markdown;
 mod model;
 pub mod topic;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+pub use folder::{DEFAULT_MAX_BYTES, read_capped};
+pub use loader::{Load, Loader};
 pub use markdown::Labels;
 pub use model::{FrontMatter, Item, Library, Link, Marker, Note, Section, Text, Warning};
 
@@ -126,13 +131,14 @@ fn preamble_section(front: &FrontMatter, topic: &str, points: Vec<Item>, line: u
     }
 }
 
-/// Reads and parses one file: UTF-8 with or without BOM, LF or CRLF.
+/// Reads and parses one file: UTF-8 with or without BOM, LF or CRLF; regular files of at
+/// most [`DEFAULT_MAX_BYTES`] only.
 pub fn load_file(path: &Path, labels: &Labels) -> Result<Note, NoteError> {
-    let bytes = std::fs::read(path).map_err(|e| NoteError {
-        path: path.to_path_buf(),
-        line: None,
-        message: format!("cannot read: {e}"),
-    })?;
+    let bytes = folder::read_capped(path, DEFAULT_MAX_BYTES)?;
+    parse_bytes(path, bytes, labels)
+}
+
+fn parse_bytes(path: &Path, bytes: Vec<u8>, labels: &Labels) -> Result<Note, NoteError> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -145,64 +151,22 @@ pub fn load_file(path: &Path, labels: &Labels) -> Result<Note, NoteError> {
     parse_note(path, &text, labels)
 }
 
-/// Loads every `*.md` under `dir`, recursively, in path order. Hidden files and folders
-/// are skipped. Two notes with one topic name: the first is kept, the second is an error.
+/// Loads every `*.md` under `dir` once (see [`Loader`] for loading again), in path order.
+/// Hidden files and folders are skipped; a file or folder that cannot be used is an error
+/// and the rest load. Two notes with one topic name: the first is kept, the second is an
+/// error.
 pub fn load_dir(dir: &Path, labels: &Labels) -> Loaded {
-    let mut loaded = Loaded::default();
-    let mut paths = Vec::new();
-    if let Err(e) = collect_markdown(dir, 0, &mut paths) {
-        loaded.errors.push(e);
-        return loaded;
-    }
-    paths.sort();
-    for path in paths {
-        match load_file(&path, labels) {
-            Ok(note) => {
-                let taken = loaded.library.notes.iter().find(|n| n.topic == note.topic);
-                if let Some(first) = taken {
-                    loaded.errors.push(NoteError {
-                        path: path.clone(),
-                        line: None,
-                        message: format!(
-                            "topic `{}` is already the name of {}; set a different `command:` in the front matter of one of them",
-                            note.topic,
-                            first.path.display()
-                        ),
-                    });
-                } else {
-                    loaded.library.notes.push(note);
-                }
-            }
-            Err(e) => loaded.errors.push(e),
-        }
-    }
-    loaded
+    load_dir_capped(dir, labels, DEFAULT_MAX_BYTES)
 }
 
-/// Folders nested deeper than this are not read (and symlink loops end here).
-const MAX_DEPTH: usize = 16;
-
-fn collect_markdown(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), NoteError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| NoteError {
-        path: dir.to_path_buf(),
-        line: None,
-        message: format!("cannot read the notes folder: {e}"),
-    })?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            if depth < MAX_DEPTH {
-                collect_markdown(&path, depth + 1, out)?;
-            }
-        } else if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md")) {
-            out.push(path);
-        }
+/// [`load_dir`] with a cap on each note's size in bytes.
+pub fn load_dir_capped(dir: &Path, labels: &Labels, max_bytes: u64) -> Loaded {
+    let mut loader = Loader::new(dir, labels.clone(), max_bytes, Duration::ZERO);
+    let load = loader.load(&Library::default(), Instant::now());
+    Loaded {
+        library: load.library.unwrap_or_default(),
+        errors: load.problems,
     }
-    Ok(())
 }
 
 impl Library {

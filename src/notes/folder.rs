@@ -1,0 +1,399 @@
+//! Finding note files under the notes folder and reading them safely. Notes may come from a
+//! repository that takes pull requests: a symlink is followed only when its target stays
+//! inside the folder, only regular files are read, never past a size cap, and one
+//! unreadable file or folder is reported and skipped instead of stopping the walk.
+
+use std::collections::HashSet;
+use std::fs::{File, Metadata};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::NoteError;
+
+/// The default cap on one note's size (`max_note_bytes` in the config).
+pub const DEFAULT_MAX_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Folders nested deeper than this are not read.
+const MAX_DEPTH: usize = 16;
+
+/// What tells one version of a file from another without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    len: u64,
+    modified: Option<SystemTime>,
+    /// Inode and change time: a chmod or a same-size rewrite within one mtime tick shows.
+    inode: u64,
+    changed: (i64, i64),
+}
+
+impl Fingerprint {
+    fn of(metadata: &Metadata) -> Fingerprint {
+        #[cfg(unix)]
+        let (inode, changed) = {
+            use std::os::unix::fs::MetadataExt;
+            (metadata.ino(), (metadata.ctime(), metadata.ctime_nsec()))
+        };
+        #[cfg(not(unix))]
+        let (inode, changed) = (0, (0, 0));
+        Fingerprint {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            inode,
+            changed,
+        }
+    }
+}
+
+/// A note file that may be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The path under the notes folder: names the topic and appears in messages.
+    pub path: PathBuf,
+    /// What to open: the canonical target when `path` is a symlink.
+    pub target: PathBuf,
+    pub fingerprint: Fingerprint,
+}
+
+/// What a walk of the notes folder found.
+#[derive(Debug, Default, PartialEq)]
+pub struct Scan {
+    /// Note files, in path order.
+    pub files: Vec<Found>,
+    /// Files and folders that were skipped, and why, in path order.
+    pub problems: Vec<NoteError>,
+}
+
+fn problem(path: &Path, message: String) -> NoteError {
+    NoteError {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    }
+}
+
+fn is_markdown(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
+}
+
+/// Walks `root` for `*.md` files; hidden files and folders are skipped. Never fails as a
+/// whole: anything that cannot be used is a problem and the walk goes on.
+pub fn scan(root: &Path, max_bytes: u64) -> Scan {
+    let mut scan = Scan::default();
+    let canonical_root = match std::fs::canonicalize(root) {
+        Ok(path) => path,
+        Err(e) => {
+            scan.problems
+                .push(problem(root, format!("cannot read the notes folder: {e}")));
+            return scan;
+        }
+    };
+    // An explicit stack: the depth of the walk never depends on the stack of the thread.
+    let mut visited = HashSet::from([canonical_root.clone()]);
+    let mut folders = vec![(root.to_path_buf(), 0)];
+    while let Some((folder, depth)) = folders.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) => {
+                scan.problems.push(problem(
+                    &folder,
+                    format!("cannot read this folder ({e}); skipped: fix its permissions or rename it to start with a dot"),
+                ));
+                continue;
+            }
+        };
+        let mut entries: Vec<_> = entries
+            .filter_map(|entry| match entry {
+                Ok(entry) => Some(entry),
+                Err(e) => {
+                    scan.problems
+                        .push(problem(&folder, format!("cannot list this folder fully: {e}")));
+                    None
+                }
+            })
+            .collect();
+        // Reversed, so the stack visits subfolders in name order.
+        entries.sort_by_key(|entry| std::cmp::Reverse(entry.file_name()));
+        for entry in entries {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let Some((target, metadata)) = resolve(&path, &canonical_root, &mut scan.problems) else {
+                continue;
+            };
+            if metadata.is_dir() {
+                if depth < MAX_DEPTH && visited.insert(target) {
+                    folders.push((path, depth + 1));
+                }
+                continue;
+            }
+            if !is_markdown(&path) {
+                continue;
+            }
+            if !metadata.is_file() {
+                scan.problems.push(problem(
+                    &path,
+                    "not a regular file (a FIFO, device or socket); skipped".into(),
+                ));
+            } else if metadata.len() > max_bytes {
+                scan.problems.push(too_big(&path, metadata.len(), max_bytes));
+            } else {
+                scan.files.push(Found {
+                    path,
+                    target,
+                    fingerprint: Fingerprint::of(&metadata),
+                });
+            }
+        }
+    }
+    scan.files.sort_by(|a, b| a.path.cmp(&b.path));
+    scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
+    scan
+}
+
+/// The canonical path and metadata of an entry, following a symlink only inside the root.
+/// `None` when the entry is to be skipped (problems are reported for note files and folders).
+fn resolve(path: &Path, root: &Path, problems: &mut Vec<NoteError>) -> Option<(PathBuf, Metadata)> {
+    let link = std::fs::symlink_metadata(path).ok()?;
+    // A plain name or a `.md` name may be a note or a folder of notes; others are not ours.
+    let ours = is_markdown(path) || path.extension().is_none();
+    if !link.file_type().is_symlink() {
+        let target = if link.is_dir() {
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        } else {
+            path.to_path_buf()
+        };
+        return Some((target, link));
+    }
+    let target = match std::fs::canonicalize(path) {
+        Ok(target) => target,
+        Err(e) => {
+            if ours {
+                problems.push(problem(
+                    path,
+                    format!("cannot follow this symlink ({e}); skipped"),
+                ));
+            }
+            return None;
+        }
+    };
+    if !target.starts_with(root) {
+        if ours {
+            problems.push(problem(
+                path,
+                format!(
+                    "symlink to {}, outside the notes folder; skipped (only links within the folder are followed)",
+                    target.display()
+                ),
+            ));
+        }
+        return None;
+    }
+    match std::fs::metadata(&target) {
+        Ok(metadata) => Some((target, metadata)),
+        Err(e) => {
+            if ours {
+                problems.push(problem(path, format!("cannot read: {e}; skipped")));
+            }
+            None
+        }
+    }
+}
+
+fn too_big(path: &Path, len: u64, max_bytes: u64) -> NoteError {
+    problem(
+        path,
+        format!(
+            "{} is over the size cap of {max_bytes} bytes (max_note_bytes in the config); skipped",
+            if len > max_bytes {
+                format!("{len} bytes")
+            } else {
+                "the file".to_string()
+            }
+        ),
+    )
+}
+
+/// Reads a regular file, at most `max_bytes` of it. The size the metadata reports is not
+/// trusted (files under /proc say 0), and a FIFO swapped in after the walk neither blocks
+/// the open (non-blocking) nor gets read.
+pub fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, NoteError> {
+    let cannot = |e: std::io::Error| problem(path, format!("cannot read: {e}"));
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file: File = options.open(path).map_err(cannot)?;
+    let metadata = file.metadata().map_err(cannot)?;
+    if !metadata.is_file() {
+        return Err(problem(
+            path,
+            "not a regular file (a FIFO, device or socket); skipped".into(),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len().min(max_bytes) as usize);
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_big(path, metadata.len(), max_bytes));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notes::{Labels, Loaded, load_dir_capped};
+    use std::os::unix::fs::symlink;
+    use std::time::Duration;
+
+    const GOOD: &str = "## Reset the router\n- hold the button\n";
+
+    struct Folder(PathBuf);
+
+    impl Folder {
+        fn new(name: &str) -> Folder {
+            let dir = std::env::temp_dir().join(format!("notes-bot-folder-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("notes")).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(dir.join("notes/good.md"), GOOD).unwrap_or_else(|e| panic!("{e}"));
+            Folder(dir)
+        }
+
+        fn notes(&self) -> PathBuf {
+            self.0.join("notes")
+        }
+
+        /// Loads on another thread, so a load that hangs fails the test instead.
+        fn load(&self, max_bytes: u64) -> Loaded {
+            let dir = self.notes();
+            let (sender, receiver) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = sender.send(load_dir_capped(&dir, &Labels::default(), max_bytes));
+            });
+            receiver
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| panic!("loading hung"))
+        }
+    }
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// The good note loads; exactly one problem, naming `name`, says `why`.
+    fn only_good_loads(loaded: &Loaded, name: &str, why: &str) {
+        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
+        assert_eq!(topics, vec!["good"], "{:?}", loaded.errors);
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        let message = loaded.errors[0].to_string();
+        assert!(message.contains(name) && message.contains(why), "{message}");
+    }
+
+    #[test]
+    fn a_symlink_to_the_process_environment_is_not_followed() {
+        let folder = Folder::new("environ");
+        symlink("/proc/self/environ", folder.notes().join("env.md")).unwrap_or_else(|e| panic!("{e}"));
+        only_good_loads(
+            &folder.load(DEFAULT_MAX_BYTES),
+            "env.md",
+            "outside the notes folder",
+        );
+    }
+
+    #[test]
+    fn a_symlink_to_a_file_outside_is_not_followed_one_inside_is() {
+        let folder = Folder::new("outside");
+        std::fs::write(folder.0.join("secret.md"), "## Secret\n- s3cr3t\n").unwrap_or_else(|e| panic!("{e}"));
+        symlink(folder.0.join("secret.md"), folder.notes().join("secret.md"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // A relative link that climbs out is outside too.
+        symlink("../secret.md", folder.notes().join("climb.md")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = folder.load(DEFAULT_MAX_BYTES);
+        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
+        assert_eq!(topics, vec!["good"]);
+        assert_eq!(loaded.errors.len(), 2, "{:?}", loaded.errors);
+        // Inside: followed, under the link's name.
+        std::fs::create_dir(folder.notes().join("sub")).unwrap_or_else(|e| panic!("{e}"));
+        symlink("../good.md", folder.notes().join("sub/alias.md")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = folder.load(DEFAULT_MAX_BYTES);
+        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
+        assert_eq!(topics, vec!["good", "alias"]);
+    }
+
+    #[test]
+    fn a_fifo_does_not_hang_the_load() {
+        let folder = Folder::new("fifo");
+        let fifo = folder.notes().join("pipe.md");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+        only_good_loads(&folder.load(DEFAULT_MAX_BYTES), "pipe.md", "not a regular file");
+        // Even opened directly, it neither blocks nor is read.
+        let error = read_capped(&fifo, 1024).err().map(|e| e.to_string());
+        assert!(error.unwrap_or_default().contains("not a regular file"));
+    }
+
+    #[test]
+    fn a_link_to_dev_zero_is_not_read() {
+        let folder = Folder::new("zero");
+        symlink("/dev/zero", folder.notes().join("zero.md")).unwrap_or_else(|e| panic!("{e}"));
+        only_good_loads(
+            &folder.load(DEFAULT_MAX_BYTES),
+            "zero.md",
+            "outside the notes folder",
+        );
+    }
+
+    #[test]
+    fn symlink_loops_end() {
+        let folder = Folder::new("loop");
+        let notes = folder.notes();
+        symlink("b.md", notes.join("a.md")).unwrap_or_else(|e| panic!("{e}"));
+        symlink("a.md", notes.join("b.md")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir(notes.join("sub")).unwrap_or_else(|e| panic!("{e}"));
+        symlink("..", notes.join("sub/up")).unwrap_or_else(|e| panic!("{e}"));
+        symlink(".", notes.join("sub/here")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = folder.load(DEFAULT_MAX_BYTES);
+        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
+        assert_eq!(topics, vec!["good"], "{:?}", loaded.errors);
+        let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors.iter().all(|e| e.contains("cannot follow this symlink")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_oversized_note_is_refused() {
+        let folder = Folder::new("big");
+        let big = format!("## Big\n{}", "- a point\n".repeat(200));
+        std::fs::write(folder.notes().join("big.md"), big).unwrap_or_else(|e| panic!("{e}"));
+        only_good_loads(&folder.load(1024), "big.md", "over the size cap of 1024 bytes");
+    }
+
+    #[test]
+    fn a_proc_file_that_reports_size_0_is_still_capped() {
+        let path = Path::new("/proc/self/maps");
+        let reported = std::fs::metadata(path).map(|m| m.len()).unwrap_or(1);
+        assert_eq!(reported, 0, "the premise: /proc reports 0 bytes");
+        let error = read_capped(path, 16).err().map(|e| e.to_string());
+        let error = error.unwrap_or_default();
+        assert!(error.contains("over the size cap of 16 bytes"), "{error}");
+    }
+
+    #[test]
+    fn devices_are_not_read() {
+        let error = read_capped(Path::new("/dev/zero"), 1024)
+            .err()
+            .map(|e| e.to_string());
+        assert!(error.unwrap_or_default().contains("not a regular file"));
+    }
+}

@@ -1,0 +1,221 @@
+//! Loading the notes folder again and again: a per-file cache (path → fingerprint → what
+//! that version gave) makes a load with no file changed free, and decides what serves when
+//! a file breaks: a note that fails keeps its last good version, a note that suddenly has
+//! no sections (emptied or truncated mid-save) keeps it until it has stayed so for a while,
+//! a deleted file goes at once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::folder::{self, Fingerprint, Found};
+use super::{Labels, Library, Note, NoteError};
+
+pub struct Loader {
+    root: PathBuf,
+    labels: Labels,
+    max_bytes: u64,
+    /// How long a note with no sections must stay so before it replaces its last good version.
+    hold_empty: Duration,
+    seen: HashMap<PathBuf, Seen>,
+    /// The last walk and its outcome, to answer "nothing changed" without reading a file.
+    last_scan: Option<folder::Scan>,
+    last_problems: Vec<NoteError>,
+}
+
+struct Seen {
+    fingerprint: Fingerprint,
+    state: State,
+}
+
+enum State {
+    /// This version is the note the library holds for its path (unless another file won
+    /// its topic).
+    Served,
+    /// This version failed; the last good version, if any, keeps serving.
+    Failed(NoteError),
+    /// This version has no sections; the last good version serves until `since + hold_empty`.
+    Emptied { since: Instant },
+}
+
+/// What one load gave.
+#[derive(Debug)]
+pub struct Load {
+    /// The notes to serve; `None` when no file changed since the last load.
+    pub library: Option<Library>,
+    /// Every file or folder skipped or held back, as a person reads it.
+    pub problems: Vec<NoteError>,
+    /// Load again at this time: a held-back note is due then.
+    pub again_at: Option<Instant>,
+}
+
+impl Loader {
+    pub fn new(root: &Path, labels: Labels, max_bytes: u64, hold_empty: Duration) -> Loader {
+        Loader {
+            root: root.to_path_buf(),
+            labels,
+            max_bytes,
+            hold_empty,
+            seen: HashMap::new(),
+            last_scan: None,
+            last_problems: Vec::new(),
+        }
+    }
+
+    /// Loads the folder; `current` is what serves now (the last good versions).
+    pub fn load(&mut self, current: &Library, now: Instant) -> Load {
+        let scan = folder::scan(&self.root, self.max_bytes);
+        let due = self.again_at().is_some_and(|at| at <= now);
+        if !due && self.last_scan.as_ref() == Some(&scan) {
+            return Load {
+                library: None,
+                problems: self.last_problems.clone(),
+                again_at: self.again_at(),
+            };
+        }
+        let serving: HashMap<&Path, &Note> = current.notes.iter().map(|n| (n.path.as_path(), n)).collect();
+        let mut problems = scan.problems.clone();
+        let mut notes = Vec::new();
+        let mut seen = HashMap::new();
+        for found in &scan.files {
+            let last_good = serving.get(found.path.as_path()).copied();
+            let before = self.seen.remove(&found.path);
+            let (state, note) = self.version(found, before, last_good, now, &mut problems);
+            notes.extend(note);
+            seen.insert(
+                found.path.clone(),
+                Seen {
+                    fingerprint: found.fingerprint,
+                    state,
+                },
+            );
+        }
+        // A note whose file was refused by the walk (or sits in a folder that became
+        // unreadable) keeps its last good version; one whose file is gone goes.
+        for note in &current.notes {
+            let listed = scan.files.iter().any(|f| f.path == note.path);
+            let refused = scan.problems.iter().any(|p| note.path.starts_with(&p.path));
+            if !listed && refused {
+                notes.push(note.clone());
+            }
+        }
+        notes.sort_by(|a, b| a.path.cmp(&b.path));
+        let notes = one_note_per_topic(notes, current, &mut problems);
+        problems.sort_by(|a, b| a.path.cmp(&b.path));
+        self.seen = seen;
+        self.last_scan = Some(scan);
+        self.last_problems = problems.clone();
+        Load {
+            library: Some(Library { notes }),
+            problems,
+            again_at: self.again_at(),
+        }
+    }
+
+    fn again_at(&self) -> Option<Instant> {
+        self.seen
+            .values()
+            .filter_map(|seen| match seen.state {
+                State::Emptied { since } => Some(since + self.hold_empty),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// What serves for one listed file, and the state to remember for this version.
+    fn version(
+        &self,
+        found: &Found,
+        before: Option<Seen>,
+        last_good: Option<&Note>,
+        now: Instant,
+        problems: &mut Vec<NoteError>,
+    ) -> (State, Option<Note>) {
+        let same = before.filter(|b| b.fingerprint == found.fingerprint);
+        let mut held_since = None;
+        match same.map(|s| s.state) {
+            Some(State::Served) if last_good.is_some() => return (State::Served, last_good.cloned()),
+            Some(State::Failed(error)) => {
+                problems.push(keeping(&error, last_good));
+                return (State::Failed(error), last_good.cloned());
+            }
+            Some(State::Emptied { since }) => held_since = Some(since),
+            _ => {}
+        }
+        let parsed = folder::read_capped(&found.target, self.max_bytes)
+            .map_err(|e| NoteError {
+                path: found.path.clone(),
+                ..e
+            })
+            .and_then(|bytes| super::parse_bytes(&found.path, bytes, &self.labels));
+        match parsed {
+            Err(error) => {
+                problems.push(keeping(&error, last_good));
+                (State::Failed(error), last_good.cloned())
+            }
+            Ok(note) => {
+                let emptied = note.answerable().next().is_none()
+                    && last_good.is_some_and(|good| good.answerable().next().is_some());
+                let since = held_since.unwrap_or(now);
+                if emptied && now < since + self.hold_empty {
+                    problems.push(NoteError {
+                        path: found.path.clone(),
+                        line: None,
+                        message: format!(
+                            "has no sections now; its last version serves until the file stays so for {} s",
+                            self.hold_empty.as_secs_f32()
+                        ),
+                    });
+                    (State::Emptied { since }, last_good.cloned())
+                } else {
+                    (State::Served, Some(note))
+                }
+            }
+        }
+    }
+}
+
+fn keeping(error: &NoteError, last_good: Option<&Note>) -> NoteError {
+    let mut error = error.clone();
+    if last_good.is_some() {
+        error.message.push_str("; its last good version keeps serving");
+    } else {
+        error.message.push_str("; skipped");
+    }
+    error
+}
+
+/// Two notes with one topic name: the one that had it keeps it, else the first in path order.
+fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<NoteError>) -> Vec<Note> {
+    let holder: HashMap<&str, &Path> = current
+        .notes
+        .iter()
+        .map(|n| (n.topic.as_str(), n.path.as_path()))
+        .collect();
+    let mut order: Vec<usize> = (0..notes.len()).collect();
+    order.sort_by_key(|&i| holder.get(notes[i].topic.as_str()) != Some(&notes[i].path.as_path()));
+    let mut owner: HashMap<&str, usize> = HashMap::new();
+    let mut keep = vec![false; notes.len()];
+    for i in order {
+        match owner.get(notes[i].topic.as_str()) {
+            Some(&first) => problems.push(NoteError {
+                path: notes[i].path.clone(),
+                line: None,
+                message: format!(
+                    "topic `{}` is already the name of {}; set a different `command:` in the front matter of one of them",
+                    notes[i].topic,
+                    notes[first].path.display()
+                ),
+            }),
+            None => {
+                owner.insert(notes[i].topic.as_str(), i);
+                keep[i] = true;
+            }
+        }
+    }
+    notes
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(note, keep)| keep.then_some(note))
+        .collect()
+}
