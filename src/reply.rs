@@ -2,8 +2,6 @@
 //!
 //! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
 
-use std::collections::HashSet;
-
 use crate::notes::{Item, Library, Link, Marker, Note, Section};
 use crate::search::{Hit, ItemPath, MatchReason};
 
@@ -195,7 +193,6 @@ fn render_item(item: &Item, depth: usize) -> String {
 /// for context), then everything else in document order. Each item is a content line once.
 fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
     let mut lines = Vec::new();
-    let mut shown: HashSet<ItemPath> = HashSet::new();
     let mut focused: Vec<&ItemPath> = Vec::new();
     for path in focus {
         let valid = item_at(roots, path).is_some();
@@ -205,7 +202,7 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
         }
     }
     let mut previous: Option<&ItemPath> = None;
-    for path in focused {
+    for &path in &focused {
         for end in 1..path.len() {
             // Parents the previous focused subtree already showed are not repeated.
             if previous.is_some_and(|p| p.starts_with(&path[..end])) {
@@ -220,31 +217,35 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
             }
         }
         if let Some(item) = item_at(roots, path) {
-            push_subtree(item, path.clone(), &mut lines, &mut shown);
+            push_subtree(item, path.clone(), &[], &mut lines);
         }
         previous = Some(path);
     }
     for (index, item) in roots.iter().enumerate() {
-        push_subtree(item, vec![index], &mut lines, &mut shown);
+        push_subtree(item, vec![index], &focused, &mut lines);
     }
     lines
 }
 
-fn push_subtree(item: &Item, path: ItemPath, lines: &mut Vec<Line>, shown: &mut HashSet<ItemPath>) {
-    if shown.contains(&path) {
-        return;
+/// An item and everything below it, depth first, leaving out the subtrees at `skip`
+/// (already shown). An explicit stack: no recursion per level.
+fn push_subtree(item: &Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<Line>) {
+    let mut stack = vec![(item, path)];
+    while let Some((item, path)) = stack.pop() {
+        if skip.contains(&&path) {
+            continue;
+        }
+        for (index, child) in item.children.iter().enumerate().rev() {
+            let mut child_path = path.clone();
+            child_path.push(index);
+            stack.push((child, child_path));
+        }
+        lines.push(Line {
+            text: render_item(item, path.len().saturating_sub(1)),
+            path: Some(path),
+            content: true,
+        });
     }
-    lines.push(Line {
-        text: render_item(item, path.len() - 1),
-        path: Some(path.clone()),
-        content: true,
-    });
-    for (index, child) in item.children.iter().enumerate() {
-        let mut child_path = path.clone();
-        child_path.push(index);
-        push_subtree(child, child_path, lines, shown);
-    }
-    shown.insert(path);
 }
 
 /// Packs lines into pages of at most `budget` characters, never cutting a line unless it

@@ -252,3 +252,147 @@ fn every_corpus_note_parses() {
         );
     }
 }
+
+/// Notes nested far deeper than anyone writes: lists, quotes, ordered lists, mixtures,
+/// on one line or indented.
+fn deep_notes() -> Vec<(&'static str, String)> {
+    let indented: String = (0..300)
+        .map(|i| format!("{}- level {i}\n", "  ".repeat(i)))
+        .collect();
+    vec![
+        (
+            "50,000 bullets on one line",
+            format!("# Deep\n\n{}deep point\n", "- ".repeat(50_000)),
+        ),
+        ("100,000 dashes on one line (a rule)", "- ".repeat(100_000)),
+        (
+            "100,000 list markers on one line",
+            format!("{}x\n", "- * ".repeat(50_000)),
+        ),
+        (
+            "50,000 quotes",
+            format!("# Deep\n\n{}deep point\n", "> ".repeat(50_000)),
+        ),
+        (
+            "50,000 ordered items",
+            format!("# Deep\n\n{}deep point\n", "1. ".repeat(50_000)),
+        ),
+        (
+            "quotes and lists",
+            format!("# Deep\n\n{}deep point\n", "> - ".repeat(25_000)),
+        ),
+        ("300 indented levels", format!("# Deep\n\n{indented}")),
+        (
+            "50,000 nested links",
+            format!("# Deep\n\n{}x{}\n", "[".repeat(50_000), "](u)".repeat(50_000)),
+        ),
+        (
+            "50,000 emphasis",
+            format!("# Deep\n\n{}x{}\n", "*_".repeat(25_000), "_*".repeat(25_000)),
+        ),
+    ]
+}
+
+/// Parsing, indexing, searching and rendering a deep note need no deep stack: all of it
+/// runs on a thread with 256 KiB, where recursion per level overflows within a few thousand.
+#[test]
+fn deep_nesting_needs_no_deep_stack() {
+    for (name, text) in deep_notes() {
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let note = notes::parse_note(Path::new("deep.md"), &text, &Labels::default())
+                    .map_err(|e| e.to_string())?;
+                let depth = note
+                    .sections
+                    .iter()
+                    .flat_map(|s| s.points.iter().chain(&s.context))
+                    .flat_map(|p| p.walk())
+                    .map(|(depth, _)| depth)
+                    .max()
+                    .unwrap_or(0);
+                let library = notes::Library { notes: vec![note] };
+                let index = notes_bot::search::Index::build(library, &Default::default());
+                let layout = notes_bot::reply::Layout::default();
+                for query in ["deep point", "level 299", "x", "deep"] {
+                    for hit in index.search(query, None, 5) {
+                        let reply = notes_bot::reply::Reply::for_hit(index.library(), &hit, &layout);
+                        assert!(reply.is_some());
+                    }
+                    let _ = index.suggest(query, None, 25);
+                }
+                Ok::<usize, String>(depth)
+            })
+            .unwrap_or_else(|e| panic!("{name}: cannot spawn: {e}"));
+        let depth = thread
+            .join()
+            .unwrap_or_else(|_| panic!("{name}: panicked"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            depth < notes::markdown::MAX_NESTING,
+            "{name}: {depth} levels kept"
+        );
+    }
+}
+
+/// Items deeper than the cap are kept, flattened at the deepest level, in order.
+#[test]
+fn items_deeper_than_the_cap_are_flattened_not_lost() {
+    let levels = notes::markdown::MAX_NESTING + 10;
+    let text: String = (0..levels)
+        .map(|i| format!("{}- level{i}\n", "  ".repeat(i)))
+        .collect();
+    let note = notes::parse_note(
+        Path::new("deep.md"),
+        &format!("# Deep\n\n{text}"),
+        &Labels::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let section = section(&note, "Deep");
+    let walked: Vec<(usize, String)> = section
+        .points
+        .iter()
+        .flat_map(|p| p.walk())
+        .map(|(depth, item)| (depth, item.text.plain.clone()))
+        .collect();
+    let texts: Vec<String> = walked.iter().map(|(_, text)| text.clone()).collect();
+    let expected: Vec<String> = (0..levels).map(|i| format!("level{i}")).collect();
+    assert_eq!(texts, expected);
+    for (i, (depth, _)) in walked.iter().enumerate() {
+        assert_eq!(*depth, i.min(notes::markdown::MAX_NESTING - 1), "level{i}");
+    }
+}
+
+/// `check` and `ask` agree on a note of 100,000 list markers on one line: both run, and
+/// `check` names the flattening (before, `ask` aborted while `check` said 0 errors).
+#[test]
+fn check_and_ask_agree_on_a_deep_note() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-deep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let text = format!("# Deep\n\n{}deep point\n", "- * ".repeat(50_000));
+    std::fs::write(dir.join("deep.md"), text).unwrap_or_else(|e| panic!("{e}"));
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_notes-bot"))
+            .args(args)
+            .arg("--notes")
+            .arg(&dir)
+            .env_remove("NOTES_BOT_CONFIG")
+            .env_remove("NOTES_BOT_NOTES")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run notes-bot: {e}"))
+    };
+    let check = run(&["check"]);
+    let check_text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(check.status.success(), "{check_text}");
+    assert!(check_text.contains("nested deeper than"), "{check_text}");
+    let ask = run(&["ask", "deep point"]);
+    assert!(ask.status.success(), "{}", String::from_utf8_lossy(&ask.stderr));
+    assert!(String::from_utf8_lossy(&ask.stdout).contains("deep point"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -158,3 +158,43 @@ proptest! {
         }
     }
 }
+
+/// 4 KB notes nested 2,000 levels deep (list markers or quotes on one line) answer at
+/// once: nesting is capped, so focus and render do work in proportion to the items.
+#[test]
+fn a_note_nested_2000_levels_answers_at_once() {
+    let shapes = [
+        format!("# Deep\n\n{}deep answer\n", "- ".repeat(2_000)),
+        format!("# Deep\n\n{}deep answer\n", "1. ".repeat(1_300)),
+        format!("# Deep\n\n{}deep answer\n", "> - ".repeat(1_000)),
+        format!("# Deep\n\n- top\n{}deep answer\n", "  - ".repeat(1_000)),
+    ];
+    for markdown in shapes {
+        let note = notes::parse_note(Path::new("deep.md"), &markdown, &Labels::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let index = Index::build(notes::Library { notes: vec![note] }, &SearchOptions::default());
+        let layout = Layout::default();
+        let mut slowest = std::time::Duration::ZERO;
+        for _ in 0..5 {
+            let start = std::time::Instant::now();
+            let hits = index.search("deep answer", None, 5);
+            let replies: Vec<Option<Reply>> = hits
+                .iter()
+                .map(|hit| Reply::for_hit(index.library(), hit, &layout))
+                .collect();
+            slowest = slowest.max(start.elapsed());
+            assert!(!hits.is_empty(), "no hit in {:.40}", markdown);
+            for (hit, reply) in hits.iter().zip(replies) {
+                let reply = reply.unwrap_or_else(|| panic!("dangling hit"));
+                check_reply(&index.library().notes[0], hit.section.section, &reply, &layout);
+            }
+        }
+        eprintln!(
+            "{:.12}: slowest query {slowest:?}",
+            markdown.get(8..).unwrap_or_default()
+        );
+        // < 50 ms in a release build; debug builds on a loaded CI machine are far slower,
+        // and before the cap this took 10–20 s.
+        assert!(slowest.as_millis() < 1_000, "{slowest:?} for {:.40}", markdown);
+    }
+}

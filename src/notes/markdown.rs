@@ -22,6 +22,10 @@ impl Default for Labels {
     }
 }
 
+/// Lists and quotes nest at most this deep; items below are flattened to this depth, so
+/// nothing downstream (index, focus, render, drop) ever walks a deeper tree.
+pub const MAX_NESTING: usize = 32;
+
 pub struct Body {
     pub sections: Vec<Section>,
     /// Content before the first heading that is not a quote.
@@ -155,8 +159,11 @@ struct Builder {
     warnings: Vec<Warning>,
     heading: Option<Heading>,
     paragraph: Option<Inline>,
-    /// Open list items, innermost last.
+    /// Open list items, innermost last; never more than `MAX_NESTING`.
     items: Vec<Item>,
+    /// Items opened below `MAX_NESTING` whose end has not come yet.
+    flattened: usize,
+    warned_nesting: bool,
     /// Next number of each open list (None for bullets).
     lists: Vec<Option<u64>>,
     table_row: Option<Vec<String>>,
@@ -210,6 +217,22 @@ impl Builder {
                     }
                     _ => Marker::Bullet,
                 };
+                if self.items.len() >= MAX_NESTING {
+                    // Too deep: the new item becomes the next sibling of the deepest one.
+                    if let Some(item) = self.items.pop() {
+                        self.push_item(item);
+                    }
+                    if !self.warned_nesting {
+                        self.warned_nesting = true;
+                        self.warnings.push(Warning {
+                            line,
+                            message: format!(
+                                "lists nested deeper than {MAX_NESTING} levels; deeper items are shown at level {MAX_NESTING}"
+                            ),
+                        });
+                    }
+                    self.flattened += 1;
+                }
                 self.items.push(Item {
                     marker,
                     text: Text::default(),
@@ -251,7 +274,10 @@ impl Builder {
             }
             TagEnd::Item => {
                 self.flush_paragraph();
-                if let Some(item) = self.items.pop() {
+                if self.flattened > 0 {
+                    // The end of an item already closed; the open one takes what follows.
+                    self.flattened -= 1;
+                } else if let Some(item) = self.items.pop() {
                     self.push_item(item);
                 }
             }
@@ -366,6 +392,7 @@ impl Builder {
         while let Some(item) = self.items.pop() {
             self.push_item(item);
         }
+        self.flattened = 0;
         self.lists.clear();
     }
 

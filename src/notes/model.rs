@@ -137,13 +137,12 @@ impl Item {
     /// This item and every item below it, depth-first, with their depth (0 for self).
     pub fn walk(&self) -> Vec<(usize, &Item)> {
         let mut out = Vec::new();
-        fn go<'a>(item: &'a Item, depth: usize, out: &mut Vec<(usize, &'a Item)>) {
+        // An explicit stack, children pushed in reverse so they come out in order.
+        let mut stack = vec![(0, self)];
+        while let Some((depth, item)) = stack.pop() {
             out.push((depth, item));
-            for child in &item.children {
-                go(child, depth + 1, out);
-            }
+            stack.extend(item.children.iter().rev().map(|child| (depth + 1, child)));
         }
-        go(self, 0, &mut out);
         out
     }
 }
