@@ -36,9 +36,9 @@ pub struct Gap {
     pub weak: u64,
 }
 
-/// Lowercase, single spaces, trimmed, cut: so `RLHF ` and `rlhf` count together.
+/// Cleaned, lowercase, single spaces, trimmed, cut: so `RLHF ` and `rlhf` count together.
 pub fn normalise(query: &str) -> String {
-    let lower = query.to_lowercase();
+    let lower = crate::text::clean_query(query).to_lowercase();
     let words: Vec<&str> = lower.split_whitespace().collect();
     words.join(" ").chars().take(MAX_QUERY).collect()
 }

@@ -10,3 +10,4 @@ pub mod gaps;
 pub mod notes;
 pub mod reply;
 pub mod search;
+pub mod text;

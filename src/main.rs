@@ -11,6 +11,7 @@ use notes_bot::bot::{App, health};
 use notes_bot::config::Config;
 use notes_bot::reply::{self, Reply};
 use notes_bot::search::Index;
+use notes_bot::text::printable;
 
 #[derive(Parser)]
 #[command(
@@ -199,6 +200,7 @@ fn ask(
     json: bool,
     query: &str,
 ) -> Result<ExitCode, String> {
+    let query: &str = &notes_bot::text::clean_query(query);
     let config = load_config(common)?;
     let index = load_index(&config)?;
     check_topic(&index, topic)?;
@@ -342,9 +344,9 @@ fn check(common: &Common) -> Result<ExitCode, String> {
         let _ = writeln!(
             out,
             "{}  /{}  “{}”: {} sections, {} sources",
-            note.path.display(),
-            note.topic,
-            note.title(),
+            printable(&note.path.display().to_string()),
+            printable(&note.topic),
+            printable(note.title()),
             answerable,
             linked
         );
@@ -352,15 +354,15 @@ fn check(common: &Common) -> Result<ExitCode, String> {
             let _ = writeln!(
                 out,
                 "  {}:{}: warning: {}",
-                note.path.display(),
+                printable(&note.path.display().to_string()),
                 warning.line,
-                warning.message
+                printable(&warning.message)
             );
         }
     }
     let _ = out.flush();
     for error in &loaded.errors {
-        eprintln!("{error}");
+        eprintln!("{}", printable(&error.to_string()));
     }
     let _ = writeln!(
         out,
@@ -608,7 +610,10 @@ fn gaps(common: &Common, topic: Option<&str>, limit: usize, json: bool) -> Resul
             let _ = writeln!(
                 out,
                 "{:>8} {:>6}  /{} “{}”",
-                gap.missed, gap.weak, gap.topic, gap.query
+                gap.missed,
+                gap.weak,
+                printable(&gap.topic),
+                printable(&gap.query)
             );
         }
     }

@@ -230,3 +230,76 @@ fn empty_environment_values_mean_unset() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("/chatgpt"));
 }
+
+/// ESC, BEL, a C1 CSI, a bidi override and isolate.
+const HOSTILE: &str = "rl\u{1b}[2J\u{7}\u{9b}31mhf \u{202E}txt.exe\u{202C}\u{2066}x\u{2069}";
+
+fn has_unprintable(text: &str) -> bool {
+    text.chars().any(|c| {
+        c.is_control() && c != '\n' || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn ask_cleans_the_query_before_searching_and_echoing() {
+    let output = run(bin().args(["ask", "--json", "r\u{7}l\u{202E}hf"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["query"], "rlhf");
+    assert_eq!(value["hits"][0]["topic"], "chatgpt");
+    let output = run(bin().args(["ask", HOSTILE]));
+    assert!(!has_unprintable(&stdout(&output)), "{:?}", stdout(&output));
+}
+
+#[test]
+fn gaps_and_check_print_unprintable_text_escaped() {
+    let dir = temp_dir("hygiene");
+    let data = dir.join("data");
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&notes).unwrap_or_else(|e| panic!("{e}"));
+    // A gaps file written before queries were cleaned, or by hand.
+    let gaps = serde_json::json!({ "topics": { "chatgpt": { HOSTILE: { "missed": 3, "weak": 0 } } } });
+    std::fs::write(data.join("gaps.json"), gaps.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        notes.join("evil.md"),
+        "---\ntitle: \"Evil rl\\e[2J\\a\\x9b31mhf \\u202Etxt.exe\\u202C\"\n---\n\n## Section \u{202E}one\n\n- Core points\n  - a point\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // A file name an attacker chose.
+    std::fs::write(
+        notes.join("x\u{1b}]0;owned\u{7}.md"),
+        "## A\n\n- Core points\n  - b\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.join("bot.yaml");
+    std::fs::write(&config, format!("data_dir: {}\n", data.display())).unwrap_or_else(|e| panic!("{e}"));
+
+    let output = run(bin().arg("gaps").arg("--config").arg(&config));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(!has_unprintable(&out), "{out:?}");
+    assert!(
+        out.contains(r"rl\u{1b}[2J\u{7}\u{9b}31mhf \u{202e}txt.exe"),
+        "{out}"
+    );
+
+    let output = run(bin()
+        .arg("check")
+        .arg("--config")
+        .arg(&config)
+        .arg("--notes")
+        .arg(&notes));
+    let (out, err) = (stdout(&output), stderr(&output));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(output.status.success(), "{out}{err}");
+    assert!(
+        !has_unprintable(&out) && !has_unprintable(&err),
+        "{out:?} {err:?}"
+    );
+    assert!(
+        out.contains(r"Evil rl\u{1b}[2J\u{7}\u{9b}31mhf \u{202e}txt.exe"),
+        "{out}"
+    );
+    assert!(out.contains(r"x\u{1b}]0;owned\u{7}.md"), "{out}");
+}

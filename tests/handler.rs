@@ -647,3 +647,75 @@ fn unanswered_queries_show_up_in_gaps_and_are_saved() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(saved.top(Some("chatgpt"), 5)[0].missed, 2);
 }
+
+/// Controls and bidi overrides a member can paste into a query option.
+const HOSTILE: &str =
+    r"pizza\u001b[2J\u0007\u009b31m \u202eexe.fdp\u202c\u2066recipe\u2069\u200f\u061c\u0000";
+
+fn unprintable(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        })
+        .collect()
+}
+
+#[test]
+fn controls_and_bidi_overrides_never_reach_the_reply_or_the_gaps() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-hygiene-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = Config {
+        notes_dir: root().join("notes"),
+        data_dir: dir.clone(),
+        cooldown_seconds: 0,
+        ..Config::default()
+    };
+    let loaded = notes::load_dir(&config.notes_dir, &config.labels());
+    let app = App::new(
+        config.clone(),
+        Index::build(loaded.library, &config.search_options()),
+    );
+    let nomatch = fixture("command_chatgpt_nomatch.json", &[("pizza recipe", HOSTILE)]);
+    let body = respond(&app, &nomatch);
+    let content = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(content.contains("pizza"), "{content}");
+    assert_eq!(unprintable(content), Vec::<char>::new(), "{content:?}");
+
+    let gaps = respond(&app, &fixture("command_gaps.json", &[]));
+    let text = gaps["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("pizza"), "{text}");
+    assert_eq!(unprintable(text), Vec::<char>::new(), "{text:?}");
+    assert!(app.handler.save_gaps().is_ok());
+    let saved = std::fs::read_to_string(notes_bot::gaps::file_in(&dir)).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    let saved: Value = serde_json::from_str(&saved).unwrap_or_else(|e| panic!("{e}: {saved}"));
+    let queries: Vec<String> = saved["topics"]["chatgpt"]
+        .as_object()
+        .map(|q| q.keys().cloned().collect())
+        .unwrap_or_default();
+    assert_eq!(queries, vec!["pizza[2j31m exe.fdprecipe".to_string()]);
+
+    // A control character between the letters does not stop the search finding them.
+    let hit = respond(
+        &app,
+        &fixture(
+            "command_chatgpt_rlhf.json",
+            &[(r#""value": "rlhf""#, r#""value": "rl\u0000\u202ehf""#)],
+        ),
+    );
+    assert_eq!(
+        hit["data"]["embeds"][0]["title"],
+        "拆解追溯 GPT-3.5 各项能力的起源"
+    );
+    // Autocomplete too.
+    let typed = respond(
+        &app,
+        &fixture(
+            "autocomplete_chatgpt_rl.json",
+            &[(r#""value": "rl""#, r#""value": "r\u0007\u202el""#)],
+        ),
+    );
+    let plain = respond(&app, &fixture("autocomplete_chatgpt_rl.json", &[]));
+    assert_eq!(typed["data"]["choices"], plain["data"]["choices"]);
+}

@@ -2,6 +2,7 @@
 //! returns; the HTTP endpoint returns it as the body. Synchronous and quick: it runs well
 //! inside Discord's 3-second deadline, so it never defers.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
@@ -137,6 +138,7 @@ impl Handler {
             return refuse(&lang.cooldown(wait.as_millis().div_ceil(1000) as u64));
         }
         let topic_option = string_option(command, TOPIC);
+        let topic_option = topic_option.as_deref();
         match name {
             SOURCES => {
                 if let Some(topic) = topic_option
@@ -163,7 +165,7 @@ impl Handler {
                     };
                 }
                 let query = string_option(command, QUERY).unwrap_or_default();
-                self.answer(index, topic, query, command.user.id.get(), lang)
+                self.answer(index, topic, &query, command.user.id.get(), lang)
             }
         }
     }
@@ -343,7 +345,7 @@ impl Handler {
         };
         let name = command.data.name.as_str();
         if focused.name == TOPIC {
-            return choices(topic_choices(index, focused.value));
+            return choices(topic_choices(index, &crate::text::clean_query(focused.value)));
         }
         let topic = if name == NOTES {
             match string_option(command, TOPIC) {
@@ -351,13 +353,15 @@ impl Handler {
                 None => return choices(Vec::new()),
             }
         } else {
-            name
+            Cow::Borrowed(name)
         };
+        let topic = topic.as_ref();
         if index.library().note(topic).is_none() {
             return choices(Vec::new());
         }
+        let typed = crate::text::clean_query(focused.value);
         let list = index
-            .suggest(focused.value, Some(topic), MAX_CHOICES)
+            .suggest(&typed, Some(topic), MAX_CHOICES)
             .iter()
             .filter_map(|suggestion| {
                 let section = index
@@ -492,8 +496,9 @@ fn choices(list: Vec<AutocompleteChoice>) -> Outcome {
     )
 }
 
-fn string_option<'a>(command: &'a CommandInteraction, name: &str) -> Option<&'a str> {
-    command
+/// A string option as typed, cleaned of control and bidi characters.
+fn string_option<'a>(command: &'a CommandInteraction, name: &str) -> Option<Cow<'a, str>> {
+    let value = command
         .data
         .options
         .iter()
@@ -502,7 +507,8 @@ fn string_option<'a>(command: &'a CommandInteraction, name: &str) -> Option<&'a 
             CommandDataOptionValue::String(value) => Some(value.as_str()),
             CommandDataOptionValue::Autocomplete { value, .. } => Some(value.as_str()),
             _ => None,
-        })
+        });
+    value.map(crate::text::clean_query)
 }
 
 fn find_section(index: &Index, topic: &str, id: u64) -> Option<SectionRef> {

@@ -1,0 +1,76 @@
+//! Text hygiene at the edges: what users type is cleaned before it is searched, echoed or
+//! recorded; what the operator's terminal is shown has anything unprintable escaped.
+
+use std::borrow::Cow;
+
+/// Bidirectional-text controls: they reorder what is displayed around them, so a query
+/// could make a reply or a log line read differently from what it holds.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// C0 and C1 controls (which includes DEL), bidi controls, and the invisible separators a
+/// terminal or Discord would act on rather than show.
+fn is_unprintable(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}')
+}
+
+/// A query as the search, the reply and the gaps file should see it: control characters
+/// and bidi controls removed, line breaks and tabs turned into spaces.
+pub fn clean_query(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .filter_map(|c| match c {
+                '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' => Some(' '),
+                c if is_unprintable(c) => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
+}
+
+/// Text for a terminal: each unprintable character as `\u{…}`, everything else as is.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unprintable(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str =
+        "rl\u{1b}[2Jhf\u{7}\u{9b}31m \u{202E}fdp.exe\u{202C}\u{2066}x\u{2069}\u{200F}\u{061C}\u{0}";
+
+    #[test]
+    fn queries_lose_controls_and_bidi_overrides() {
+        assert_eq!(clean_query(HOSTILE), "rl[2Jhf31m fdp.exex");
+        assert_eq!(clean_query("what\tis\nrlhf\r"), "what is rlhf ");
+        assert!(matches!(clean_query("思维链 rlhf"), Cow::Borrowed(_)));
+        // Emoji joiners and CJK stay.
+        assert_eq!(clean_query("👩\u{200D}💻 思維鏈"), "👩\u{200D}💻 思維鏈");
+    }
+
+    #[test]
+    fn printable_escapes_what_a_terminal_would_act_on() {
+        assert_eq!(
+            printable("a\u{1b}[31mb\u{202E}c\u{85}"),
+            "a\\u{1b}[31mb\\u{202e}c\\u{85}"
+        );
+        assert_eq!(printable("思维链 · ok"), "思维链 · ok");
+        assert!(!printable(HOSTILE).chars().any(is_unprintable));
+    }
+}
