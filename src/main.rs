@@ -477,7 +477,11 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
     app.handler.set_delete_button(token.is_some());
     let app = std::sync::Arc::new(app);
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
-    let http = token.map(|t| std::sync::Arc::new(serenity::all::Http::new(t.expose())));
+    let discord = gateway::Discord::from_config(&app.config.discord)?;
+    let http = match token {
+        Some(token) => Some(std::sync::Arc::new(discord.http(&token)?)),
+        None => None,
+    };
     let guilds: Vec<_> = guilds_from_env()?
         .into_iter()
         .map(serenity::all::GuildId::new)
@@ -535,7 +539,8 @@ fn register(common: &Common, guilds: Vec<u64>) -> Result<ExitCode, String> {
     };
     let app = load_app(common)?;
     let result = runtime()?.block_on(async {
-        let http = gateway::application_http(&token).await?;
+        let discord = gateway::Discord::from_config(&app.config.discord).map_err(RunError::Other)?;
+        let http = gateway::application_http(&token, &discord).await?;
         let guilds: Vec<_> = guilds.into_iter().map(serenity::all::GuildId::new).collect();
         gateway::register(&http, &app, &guilds).await
     });
