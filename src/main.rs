@@ -86,6 +86,9 @@ enum Command {
         /// Register in this guild only (repeatable; default: DISCORD_GUILD_ID, else global)
         #[arg(long = "guild", value_name = "ID")]
         guilds: Vec<u64>,
+        /// Print the JSON body it would PUT, and send nothing (no token needed)
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Answer one interaction JSON (from FILE or stdin) and print the response JSON
     Handle {
@@ -131,7 +134,7 @@ fn main() -> ExitCode {
             max_timestamp_skew,
             log_format,
         } => serve(&cli.common, &listen, max_timestamp_skew, log_format),
-        Command::Register { guilds } => register(&cli.common, guilds),
+        Command::Register { guilds, dry_run } => register(&cli.common, guilds, dry_run),
         Command::Handle { file } => handle(&cli.common, file),
         Command::Health => health_check(&cli.common),
         Command::Gaps { topic, limit, json } => gaps(&cli.common, topic.as_deref(), limit, json),
@@ -523,8 +526,16 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
     Ok(ExitCode::SUCCESS)
 }
 
-fn register(common: &Common, guilds: Vec<u64>) -> Result<ExitCode, String> {
+fn register(common: &Common, guilds: Vec<u64>, dry_run: bool) -> Result<ExitCode, String> {
     init_logging(LogFormat::Text);
+    if dry_run {
+        // serenity sends exactly this serialisation as the PUT body.
+        let commands = notes_bot::bot::commands::command_set(load_app(common)?.index().library());
+        let body =
+            serde_json::to_string(&commands).map_err(|e| format!("cannot encode the commands: {e}"))?;
+        println!("{body}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let token = match Token::from_env() {
         Ok(token) => token,
         Err(message) => {

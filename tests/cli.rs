@@ -320,3 +320,19 @@ fn a_proxy_url_without_a_scheme_is_refused_before_any_call() {
     );
     assert!(!err.contains("connecting to Discord"), "{err}");
 }
+
+#[test]
+fn register_dry_run_prints_the_put_body_without_a_token() {
+    let output = run(bin().args(["register", "--dry-run"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 1, "one JSON body, as sent");
+    let body = json(&output);
+    let names: Vec<_> = body
+        .as_array()
+        .map(|commands| commands.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["chatgpt", "sources", "topics", "gaps"]);
+    let query = &body[0]["options"][0];
+    assert_eq!(query["name"], "query");
+    assert_eq!(query["autocomplete"], true);
+}
