@@ -25,6 +25,7 @@ pub struct Config {
     /// Larger notes are refused with a warning.
     pub max_note_bytes: u64,
     pub reload: ReloadOptions,
+    pub discord: DiscordOptions,
 }
 
 /// When live reload reads the notes again.
@@ -57,6 +58,17 @@ impl ReloadOptions {
     }
 }
 
+/// Where the bot reaches Discord; `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` override these.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscordOptions {
+    /// A base URL that replaces `https://discord.com` for every REST call: a rate-limiting
+    /// proxy shared by several processes (twilight-http-proxy, nirn-proxy).
+    pub http_proxy: Option<String>,
+    /// The gateway's WebSocket URL, instead of the one Discord's `GET /gateway` names.
+    pub gateway_url: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LabelConfig {
@@ -87,6 +99,7 @@ impl Default for Config {
             cooldown_seconds: 3,
             max_note_bytes: crate::notes::DEFAULT_MAX_BYTES,
             reload: ReloadOptions::default(),
+            discord: DiscordOptions::default(),
         }
     }
 }
@@ -231,6 +244,7 @@ impl Config {
         if self.max_note_bytes == 0 {
             return Err(error("max_note_bytes is 0; no note could load".into()));
         }
+        self.discord.check().map_err(error)?;
         if self.reply.other_matches > 25 {
             return Err(error(
                 "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
@@ -258,6 +272,45 @@ impl Config {
         SearchOptions {
             synonyms: self.synonyms.clone(),
         }
+    }
+}
+
+impl DiscordOptions {
+    /// The file's values, with `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` over them
+    /// (empty means unset).
+    pub fn with_env(&self) -> Result<DiscordOptions, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let options = DiscordOptions {
+            http_proxy: var("DISCORD_HTTP_PROXY").or_else(|| self.http_proxy.clone()),
+            gateway_url: var("DISCORD_GATEWAY_URL").or_else(|| self.gateway_url.clone()),
+        };
+        options.check()?;
+        Ok(options)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        fn has_scheme(url: &str, schemes: [&str; 2]) -> bool {
+            schemes.iter().any(|scheme| {
+                url.strip_prefix(scheme)
+                    .and_then(|rest| rest.strip_prefix("://"))
+                    .is_some_and(|host| !host.is_empty() && !host.starts_with('/'))
+            })
+        }
+        if let Some(url) = &self.http_proxy
+            && !has_scheme(url.trim(), ["http", "https"])
+        {
+            return Err(format!(
+                "discord.http_proxy (DISCORD_HTTP_PROXY) {url:?} is not a base URL like \"http://127.0.0.1:3000\""
+            ));
+        }
+        if let Some(url) = &self.gateway_url
+            && !has_scheme(url.trim(), ["ws", "wss"])
+        {
+            return Err(format!(
+                "discord.gateway_url (DISCORD_GATEWAY_URL) {url:?} is not a WebSocket URL like \"wss://gateway.discord.gg\""
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -292,6 +345,8 @@ mod tests {
             shipped.reload.hold_empty_seconds,
             defaults.reload.hold_empty_seconds
         );
+        assert_eq!(shipped.discord.http_proxy, defaults.discord.http_proxy);
+        assert_eq!(shipped.discord.gateway_url, defaults.discord.gateway_url);
     }
 
     #[test]
@@ -302,6 +357,27 @@ mod tests {
             error.starts_with("c.yaml:2: unknown field `notes_folder`"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn discord_urls_need_their_scheme() {
+        let ok =
+            "discord:\n  http_proxy: http://127.0.0.1:3000\n  gateway_url: ws://127.0.0.1:3001/gateway\n";
+        let config = Config::parse(Path::new("c.yaml"), ok).map_err(|e| e.to_string());
+        assert_eq!(
+            config.map(|c| c.discord.http_proxy),
+            Ok(Some("http://127.0.0.1:3000".to_string()))
+        );
+        for bad in [
+            "discord:\n  http_proxy: 127.0.0.1:3000\n",
+            "discord:\n  http_proxy: \"http://\"\n",
+            "discord:\n  gateway_url: https://gateway.discord.gg\n",
+        ] {
+            let error = Config::parse(Path::new("c.yaml"), bad)
+                .err()
+                .map(|e| e.to_string());
+            assert!(error.is_some_and(|e| e.contains("discord.")), "{bad}");
+        }
     }
 
     #[test]

@@ -87,6 +87,9 @@ enum Command {
         /// Register in this guild only (repeatable; default: DISCORD_GUILD_ID, else global)
         #[arg(long = "guild", value_name = "ID")]
         guilds: Vec<u64>,
+        /// Print the JSON body it would PUT, and send nothing (no token needed)
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Answer one interaction JSON (from FILE or stdin) and print the response JSON
     Handle {
@@ -132,7 +135,7 @@ fn main() -> ExitCode {
             max_timestamp_skew,
             log_format,
         } => serve(&cli.common, &listen, max_timestamp_skew, log_format),
-        Command::Register { guilds } => register(&cli.common, guilds),
+        Command::Register { guilds, dry_run } => register(&cli.common, guilds, dry_run),
         Command::Handle { file } => handle(&cli.common, file),
         Command::Health => health_check(&cli.common),
         Command::Gaps { topic, limit, json } => gaps(&cli.common, topic.as_deref(), limit, json),
@@ -486,7 +489,11 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
     app.handler.set_delete_button(token.is_some());
     let app = std::sync::Arc::new(app);
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
-    let http = token.map(|t| std::sync::Arc::new(serenity::all::Http::new(t.expose())));
+    let discord = gateway::Discord::from_config(&app.config.discord)?;
+    let http = match token {
+        Some(token) => Some(std::sync::Arc::new(discord.http(&token)?)),
+        None => None,
+    };
     let guilds: Vec<_> = guilds_from_env()?
         .into_iter()
         .map(serenity::all::GuildId::new)
@@ -528,8 +535,16 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
     Ok(ExitCode::SUCCESS)
 }
 
-fn register(common: &Common, guilds: Vec<u64>) -> Result<ExitCode, String> {
+fn register(common: &Common, guilds: Vec<u64>, dry_run: bool) -> Result<ExitCode, String> {
     init_logging(LogFormat::Text);
+    if dry_run {
+        // serenity sends exactly this serialisation as the PUT body.
+        let commands = notes_bot::bot::commands::command_set(load_app(common)?.index().library());
+        let body =
+            serde_json::to_string(&commands).map_err(|e| format!("cannot encode the commands: {e}"))?;
+        println!("{body}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let token = match Token::from_env() {
         Ok(token) => token,
         Err(message) => {
@@ -544,7 +559,8 @@ fn register(common: &Common, guilds: Vec<u64>) -> Result<ExitCode, String> {
     };
     let app = load_app(common)?;
     let result = runtime()?.block_on(async {
-        let http = gateway::application_http(&token).await?;
+        let discord = gateway::Discord::from_config(&app.config.discord).map_err(RunError::Other)?;
+        let http = gateway::application_http(&token, &discord).await?;
         let guilds: Vec<_> = guilds.into_iter().map(serenity::all::GuildId::new).collect();
         gateway::register(&http, &app, &guilds).await
     });

@@ -12,6 +12,8 @@ fn bin() -> Command {
         "NOTES_BOT_NOTES",
         "NOTES_BOT_CONFIG",
         "DISCORD_GUILD_ID",
+        "DISCORD_HTTP_PROXY",
+        "DISCORD_GATEWAY_URL",
     ] {
         command.env_remove(var);
     }
@@ -302,4 +304,108 @@ fn gaps_and_check_print_unprintable_text_escaped() {
         "{out}"
     );
     assert!(out.contains(r"x\u{1b}]0;owned\u{7}.md"), "{out}");
+}
+
+/// A token serenity accepts as well-formed; no Discord ever sees it.
+const FAKE_TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB";
+
+/// `notes-bot run` against a Discord it cannot reach: exit 1 well within 60 s, one error line
+/// naming the host, the cause and what to check.
+fn run_unreachable(proxy: &str) -> (Option<i32>, std::time::Duration, String) {
+    let started = std::time::Instant::now();
+    let mut child = bin()
+        .arg("run")
+        .env("DISCORD_TOKEN", FAKE_TOKEN)
+        .env("DISCORD_HTTP_PROXY", proxy)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Past 60 s the bot hangs: kill it and let the assertions below fail.
+    let deadline = started + std::time::Duration::from_secs(60);
+    while child.try_wait().ok().flatten().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    (output.status.code(), started.elapsed(), stderr(&output))
+}
+
+#[test]
+fn run_against_an_unreachable_discord_exits_1_naming_host_cause_and_hint() {
+    // Bound but never accepting or answering: the request is sent and no reply comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let silent = format!("http://{}", silent.local_addr().unwrap_or_else(|e| panic!("{e}")));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let closed_port = closed.local_addr().unwrap_or_else(|e| panic!("{e}")).port();
+    drop(closed);
+    let cases = [
+        (
+            format!("http://127.0.0.1:{closed_port}"),
+            "connection refused",
+            10,
+        ),
+        (
+            "http://notes-bot-test.invalid".to_string(),
+            "DNS lookup failed",
+            30,
+        ),
+        (silent, "timed out: no answer within 15 s", 40),
+    ];
+    let runs: Vec<_> = cases
+        .iter()
+        .map(|(proxy, _, _)| {
+            let proxy = proxy.clone();
+            std::thread::spawn(move || run_unreachable(&proxy))
+        })
+        .collect();
+    for ((proxy, cause, max_seconds), run) in cases.iter().zip(runs) {
+        let (code, took, err) = run.join().unwrap_or_else(|_| panic!("{proxy}: thread panicked"));
+        assert_eq!(code, Some(1), "{proxy}: {err}");
+        assert!(took.as_secs() < *max_seconds, "{proxy}: took {took:?}");
+        assert!(
+            err.contains(&format!("connecting to Discord at {proxy}")),
+            "{proxy}: {err}"
+        );
+        let host = proxy.trim_start_matches("http://");
+        let line = err.lines().last().unwrap_or_default();
+        assert!(
+            line.starts_with(&format!("error: cannot reach {host}: {cause}")),
+            "{proxy}: {line}"
+        );
+        assert!(line.contains("check DISCORD_HTTP_PROXY"), "{line}");
+        assert!(!err.contains(FAKE_TOKEN) && !err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn a_proxy_url_without_a_scheme_is_refused_before_any_call() {
+    let output = run(bin()
+        .arg("run")
+        .env("DISCORD_TOKEN", FAKE_TOKEN)
+        .env("DISCORD_HTTP_PROXY", "127.0.0.1:3000"));
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("DISCORD_HTTP_PROXY") && err.contains("not a base URL"),
+        "{err}"
+    );
+    assert!(!err.contains("connecting to Discord"), "{err}");
+}
+
+#[test]
+fn register_dry_run_prints_the_put_body_without_a_token() {
+    let output = run(bin().args(["register", "--dry-run"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 1, "one JSON body, as sent");
+    let body = json(&output);
+    let names: Vec<_> = body
+        .as_array()
+        .map(|commands| commands.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["chatgpt", "sources", "topics", "gaps"]);
+    let query = &body[0]["options"][0];
+    assert_eq!(query["name"], "query");
+    assert_eq!(query["autocomplete"], true);
 }

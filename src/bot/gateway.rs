@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serenity::all::{
-    Client, Command, Context, EventHandler, GatewayIntents, GuildId, Http, Interaction, Ready,
+    ClientBuilder, Command, Context, EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, Interaction,
+    Ready, ShardStageUpdateEvent,
 };
 use serenity::async_trait;
 use serenity::gateway::ConnectionStage;
@@ -16,6 +17,7 @@ use super::app::App;
 use super::commands::command_set;
 use super::handler::Then;
 use super::token::Token;
+use crate::config::DiscordOptions;
 
 /// Which shards this process runs: `START..END/TOTAL` (END exclusive), or all of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +66,8 @@ pub struct Options {
 
 /// Runs until SIGINT or SIGTERM, then closes the shards.
 pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), RunError> {
-    let http = application_http(token).await?;
+    let discord = Discord::from_config(&app.config.discord).map_err(RunError::Other)?;
+    let http = application_http(token, &discord).await?;
     let application_id = http
         .application_id()
         .ok_or_else(|| RunError::Other("no application id".into()))?;
@@ -73,11 +76,21 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let gap_saver = tokio::spawn(super::app::save_gaps_periodically(app.clone()));
 
     let handler = Events { app: app.clone() };
-    let mut client = Client::builder(token.expose(), GatewayIntents::empty())
-        .event_handler(handler)
-        .application_id(application_id)
-        .await
-        .map_err(classify)?;
+    let mut client = ClientBuilder::new_with_http(
+        discord.http(token).map_err(RunError::Other)?,
+        GatewayIntents::empty(),
+    )
+    .event_handler(handler)
+    .application_id(application_id)
+    .await
+    .map_err(classify)?;
+    if let Some(url) = &discord.gateway_url {
+        *client.ws_url.lock().await = url.clone();
+    }
+    tracing::info!(
+        "connecting to Discord's gateway at {}",
+        client.ws_url.lock().await
+    );
     let shard_manager = client.shard_manager.clone();
     let heartbeat = tokio::spawn(write_heartbeat(shard_manager.clone(), options.heartbeat.clone()));
 
@@ -103,9 +116,58 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     result
 }
 
-/// An HTTP client for the bot's application: the first call checks the token.
-pub async fn application_http(token: &Token) -> Result<Arc<Http>, RunError> {
-    let http = Arc::new(Http::new(token.expose()));
+/// Where this process reaches Discord: the REST base URL and the gateway URL.
+#[derive(Debug, Clone)]
+pub struct Discord {
+    /// A rate-limiting proxy in place of `https://discord.com`.
+    pub http_proxy: Option<String>,
+    /// The gateway URL in place of the one `GET /gateway` names.
+    pub gateway_url: Option<String>,
+}
+
+/// The longest wait to open a connection (TCP and TLS) to Discord or the proxy.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest wait for one whole REST call, so that no call hangs the bot.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+impl Discord {
+    /// The config's `discord:` section with `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` over it.
+    pub fn from_config(options: &DiscordOptions) -> Result<Discord, String> {
+        let options = options.with_env()?;
+        Ok(Discord {
+            http_proxy: options
+                .http_proxy
+                .map(|url| url.trim().trim_end_matches('/').to_string()),
+            gateway_url: options.gateway_url.map(|url| url.trim().to_string()),
+        })
+    }
+
+    /// Where REST calls go.
+    pub fn rest_base(&self) -> &str {
+        self.http_proxy.as_deref().unwrap_or("https://discord.com")
+    }
+
+    /// The one place a serenity HTTP client is made: timeouts on every call, and with a proxy,
+    /// serenity's own rate limiter off (serenity ignores the proxy otherwise; the proxy limits).
+    pub fn http(&self, token: &Token) -> Result<Http, String> {
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let builder = HttpBuilder::new(token.expose()).client(client);
+        Ok(match &self.http_proxy {
+            Some(proxy) => builder.proxy(proxy.as_str()).ratelimiter_disabled(true).build(),
+            None => builder.build(),
+        })
+    }
+}
+
+/// An HTTP client for the bot's application: the first call checks the token and the network.
+pub async fn application_http(token: &Token, discord: &Discord) -> Result<Arc<Http>, RunError> {
+    tracing::info!("connecting to Discord at {}", discord.rest_base());
+    let http = Arc::new(discord.http(token).map_err(RunError::Other)?);
     let info = http.get_current_application_info().await.map_err(classify)?;
     http.set_application_id(info.id);
     Ok(http)
@@ -145,7 +207,69 @@ fn classify(error: serenity::Error) -> RunError {
             RunError::TokenRejected
         }
         serenity::Error::Gateway(GatewayError::InvalidAuthentication) => RunError::TokenRejected,
+        serenity::Error::Http(HttpError::Request(error)) => RunError::Other(unreachable(error)),
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => RunError::Other(format!(
+            "{} {} answered {}: {}",
+            response.method.as_str(),
+            route_of(&response.url),
+            response.status_code,
+            response.error.message
+        )),
         _ => RunError::Other(error.to_string()),
+    }
+}
+
+/// One line for a REST call that got no answer: the host, the cause and what to check.
+fn unreachable(error: &reqwest::Error) -> String {
+    let host = error.url().map(host_of).unwrap_or_else(|| "Discord".into());
+    let via_proxy = error
+        .url()
+        .is_some_and(|url| url.host_str() != Some("discord.com"));
+    let check = if via_proxy {
+        "check DISCORD_HTTP_PROXY (discord.http_proxy) and that the proxy is running"
+    } else {
+        "check this machine's DNS, firewall and outbound HTTPS (port 443)"
+    };
+    let causes: Vec<String> =
+        std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| e.source())
+            .map(|e| e.to_string())
+            .collect();
+    let refused = std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| e.source())
+        .any(|e| {
+            e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        });
+    let detail = causes.last().cloned().unwrap_or_default();
+    let cause = if error.is_timeout() && error.is_connect() {
+        format!("timed out: no connection within {} s", CONNECT_TIMEOUT.as_secs())
+    } else if error.is_timeout() {
+        format!("timed out: no answer within {} s", REQUEST_TIMEOUT.as_secs())
+    } else if causes.iter().any(|c| c.contains("dns error")) {
+        format!("DNS lookup failed ({detail})")
+    } else if refused {
+        "connection refused (nothing listens there)".into()
+    } else if error.is_connect() && error.url().is_some_and(|url| url.scheme() == "https") {
+        format!("TLS handshake failed ({detail}: an http:// server, or a proxy intercepting HTTPS?)")
+    } else {
+        detail
+    };
+    format!("cannot reach {host}: {cause}; {check}")
+}
+
+/// A request URL for a log line, with long path segments (interaction tokens) left out.
+fn route_of(url: &str) -> String {
+    url.split('/')
+        .map(|segment| if segment.len() > 60 { "…" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `host:port` of a URL, for messages.
+fn host_of(url: &reqwest::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        (None, _) => url.to_string(),
     }
 }
 
@@ -157,6 +281,19 @@ struct Events {
 impl EventHandler for Events {
     async fn ready(&self, _ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), shard = ?ready.shard, "connected");
+    }
+
+    /// Reconnects and resumes, so an operator sees a flapping connection in the log.
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        let (old, new, shard) = (event.old, event.new, event.shard_id.0);
+        match new {
+            ConnectionStage::Disconnected => tracing::warn!(shard, "gateway disconnected"),
+            ConnectionStage::Resuming => tracing::info!(shard, "gateway: resuming the session"),
+            ConnectionStage::Connecting if old != ConnectionStage::Disconnected => {
+                tracing::info!(shard, from = ?old, "gateway: reconnecting")
+            }
+            _ => tracing::debug!(shard, from = ?old, to = ?new, "gateway stage"),
+        }
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
