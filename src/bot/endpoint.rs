@@ -13,7 +13,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serenity::all::{Http, Interaction};
+use serenity::all::{CreateInteractionResponse, Http, Interaction};
 use serenity::interactions_endpoint::Verifier;
 
 use super::app::App;
@@ -140,12 +140,7 @@ async fn interactions(
     if outcome.then == Then::DeleteMessage {
         delete_later(&endpoint, &interaction);
     }
-    // Discord's PONG is `{"type":1}`; serenity would add `"data":null`.
-    let encoded = match outcome.response {
-        serenity::all::CreateInteractionResponse::Pong => Ok(br#"{"type":1}"#.to_vec()),
-        ref response => serde_json::to_vec(response),
-    };
-    match encoded {
+    match response_body(&outcome.response) {
         Ok(bytes) => (
             [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
             bytes,
@@ -155,6 +150,15 @@ async fn interactions(
             tracing::error!(%error, "cannot encode a response");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// The exact bytes returned for a response (the spec tests validate these).
+pub fn response_body(response: &CreateInteractionResponse) -> serde_json::Result<Vec<u8>> {
+    match response {
+        // Discord's PONG is `{"type":1}`; serenity would add `"data":null`.
+        CreateInteractionResponse::Pong => Ok(br#"{"type":1}"#.to_vec()),
+        response => serde_json::to_vec(response),
     }
 }
 
