@@ -117,4 +117,149 @@ describe('notes-bot run against the Discord simulator', () => {
     assert.equal(button(rlhf, '▶').disabled, false)
     assert.equal(deleteButton(rlhf).custom_id, `rm|${members.asker}`)
   })
+
+  it('pages ▶ to the last page and ◀ back to the first, editing the same message', async () => {
+    const pages = Number(rlhf.embeds[0].footer.text.match(/page 1\/(\d+)/)[1])
+    assert.ok(pages >= 2, 'the RLHF section spans several pages')
+    const seen = [rlhf.embeds[0].description]
+    let current = rlhf
+    for (let page = 2; page <= pages; page++) {
+      const answer = await click('asker', rlhf.id, button(current, '▶').custom_id)
+      assert.equal(answer.type, UPDATE_MESSAGE)
+      assertNoPings(answer.data)
+      current = await message(rlhf.id)
+      assert.match(current.embeds[0].footer.text, new RegExp(`page ${page}/${pages}`))
+      assert.equal(current.embeds[0].title, rlhf.embeds[0].title)
+      assert.equal(button(current, '▶').disabled, page === pages)
+      assert.equal(button(current, '◀').disabled, false)
+      seen.push(current.embeds[0].description)
+    }
+    assert.equal(new Set(seen).size, pages, 'every page shows something new')
+    for (let page = pages - 1; page >= 1; page--) {
+      await click('asker', rlhf.id, button(current, '◀').custom_id)
+      current = await message(rlhf.id)
+      assert.match(current.embeds[0].footer.text, new RegExp(`page ${page}/${pages}`))
+      assert.equal(current.embeds[0].description, seen[page - 1])
+    }
+    assert.equal(button(current, '◀').disabled, true)
+    assert.equal(deleteButton(current).custom_id, `rm|${members.asker}`, 'paging keeps the asker')
+  })
+
+  it('shows another match chosen from the menu in place', async () => {
+    const answer = await ask('asker', 'chatgpt', query('思维链'))
+    const asked = await message(answer.messageId)
+    assert.equal(asked.embeds[0].title, '深入理解语言模型的突现能力')
+    const menu = asked.components.flatMap((row) => row.components).find((c) => c.type === 3)
+    assert.ok(menu, 'a menu of other matches')
+    const option = menu.options.find((o) => o.label === '拆解追溯 GPT-3.5 各项能力的起源')
+    assert.ok(option, JSON.stringify(menu.options))
+    const chosen = await answerTo(
+      as('plain').selectMenu({ messageId: asked.id, customId: menu.custom_id, values: [option.value] }),
+    )
+    assert.equal(chosen.type, UPDATE_MESSAGE)
+    assertNoPings(chosen.data)
+    const shown = await message(asked.id)
+    assert.equal(shown.embeds[0].title, option.label)
+    assert.match(shown.embeds[0].url, /^https:\/\/yaofu\.notion\.site\//)
+    assert.equal(deleteButton(shown).custom_id, `rm|${members.asker}`, 'the asker still owns the reply')
+  })
+
+  it('refuses 🗑 to a plain member and deletes the reply for its asker', async () => {
+    const refused = await click('plain', rlhf.id, deleteButton(rlhf).custom_id)
+    assert.equal(refused.type, CHANNEL_MESSAGE)
+    assert.ok(refused.data.flags & EPHEMERAL, 'the refusal is private')
+    assertNoPings(refused.data)
+    assert.ok(await message(rlhf.id), 'the reply is still there')
+
+    const deleted = await click('asker', rlhf.id, deleteButton(rlhf).custom_id)
+    assert.equal(deleted.type, DEFERRED_UPDATE)
+    await until(async () => (await message(rlhf.id)) === null, 5_000, 'the reply was not deleted')
+    const call = shim.requests.find(
+      (r) => r.method === 'DELETE' && r.path.includes(`/${deleted.token}/messages/@original`),
+    )
+    assert.ok(call, 'deleted with the click interaction token')
+  })
+
+  it('lets an admin (Manage Messages) delete anyone’s reply', async () => {
+    const answer = await ask('asker', 'chatgpt', query('gpt'))
+    const reply = await message(answer.messageId)
+    const deleted = await click('admin', reply.id, deleteButton(reply).custom_id)
+    assert.equal(deleted.type, DEFERRED_UPDATE)
+    await until(async () => (await message(reply.id)) === null, 5_000, 'the admin could not delete')
+  })
+
+  it('answers a miss privately, quoting the query without pinging anyone', async () => {
+    const answer = await ask('plain', 'chatgpt', query('@everyone 量子计算'))
+    assert.equal(answer.type, CHANNEL_MESSAGE)
+    assert.ok(answer.data.flags & EPHEMERAL, 'only the asker sees a miss')
+    assertNoPings(answer.data)
+    assert.equal(answer.data.embeds?.length ?? 0, 0)
+    assert.match(answer.data.content, /量子计算/)
+  })
+
+  it('lists /sources page by page and /topics', async () => {
+    const sources = await ask('plain', 'sources')
+    assertNoPings(sources.data)
+    let current = await message(sources.messageId)
+    const links = (msg) => msg.embeds[0].description.match(/\]\(https?:\/\/[^)]+\)/g) ?? []
+    const all = new Set(links(current))
+    const pages = Number(current.embeds[0].footer?.text.match(/1\/(\d+)/)?.[1] ?? 1)
+    for (let page = 2; page <= pages; page++) {
+      await click('plain', current.id, button(current, '▶').custom_id)
+      current = await message(current.id)
+      assert.match(current.embeds[0].footer.text, new RegExp(`${page}/${pages}`))
+      for (const link of links(current)) all.add(link)
+    }
+    const headings = fs
+      .readFileSync(path.join(dir, 'notes/chatgpt.md'), 'utf8')
+      .match(/^#+ \[[^\]]+\]\(https?:[^)]+\)/gm)
+    assert.ok(all.size >= headings.length, `${all.size} links listed, ${headings.length} headings with one`)
+    assert.ok(all.has('](https://yaofu.notion.site/514f4e63918749398a1a8a4c660e0d5b)'))
+
+    const topics = await ask('plain', 'topics')
+    assertNoPings(topics.data)
+    const listed = await message(topics.messageId)
+    assert.match(listed.embeds[0].description, /chatgpt/)
+    assert.match(listed.embeds[0].description, /ChatGPT 资料梳理/)
+  })
+
+  it('shows /gaps to an admin with the question that was missed', async () => {
+    const answer = await ask('admin', 'gaps')
+    assert.ok(answer.data.flags & EPHEMERAL)
+    assertNoPings(answer.data)
+    assert.match(answer.data.content, /\/chatgpt/)
+    assert.match(answer.data.content, /量子计算/)
+  })
+
+  it('registers a note added while running, and answers from it', async () => {
+    const before = shim.requests.filter((r) => r.method === 'PUT' && /\/commands$/.test(r.path)).length
+    fs.writeFileSync(
+      path.join(dir, 'notes/routers.md'),
+      '---\ntitle: Home routers\n---\n## [Resetting a router](https://example.com/reset)\n- Hold the reset button for ten seconds\n- The lights blink twice\n',
+    )
+    await until(
+      async () => (await commands()).some((c) => c.name === 'routers'),
+      15_000,
+      () => `routers was not registered:\n${bot.output()}`,
+    )
+    const after = shim.requests.filter((r) => r.method === 'PUT' && /\/commands$/.test(r.path)).length
+    assert.equal(after, before + 1, 'registered once more')
+    const names = (await commands()).map((c) => c.name).sort()
+    assert.deepEqual(names, ['chatgpt', 'gaps', 'routers', 'sources', 'topics'])
+    const answer = await ask('plain', 'routers', query('reset button'))
+    const reply = await message(answer.messageId)
+    assert.equal(reply.embeds[0].title, 'Resetting a router')
+    assert.equal(reply.embeds[0].url, 'https://example.com/reset')
+    assert.match(reply.embeds[0].description, /Hold the reset button/)
+  })
+
+  it('stops with exit code 0 on SIGTERM', async () => {
+    bot.child.kill('SIGTERM')
+    const exit = await Promise.race([
+      bot.exited,
+      new Promise((resolve) => setTimeout(() => resolve({ code: 'timeout' }), 10_000)),
+    ])
+    assert.deepEqual(exit, { code: 0, signal: null }, bot.output())
+    assert.match(bot.output(), /shutting down/)
+  })
 })
