@@ -74,7 +74,12 @@ fn start_server(key: &SigningKey) -> SocketAddr {
             let index = Index::build(loaded.library, &config.search_options());
             let app = Arc::new(App::new(config, index));
             let verifier = endpoint::verifier(&public).expect("key");
-            let state = Arc::new(Endpoint::new(app, verifier, 300, None));
+            let state = Arc::new(Endpoint::new(
+                app,
+                verifier,
+                300,
+                notes_bot::bot::webhook::Webhooks::new("http://127.0.0.1:1").expect("HTTP client"),
+            ));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let _ = sender.send(listener.local_addr().expect("address"));
             let _ = endpoint::serve(listener, state, std::future::pending()).await;

@@ -483,11 +483,9 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
             return Ok(ExitCode::from(EXIT_CONFIG));
         }
     };
-    // A token is optional here: with one, the 🗑 button can delete replies.
+    // A token is optional here: with one, commands are re-registered when topics change.
     let token = Token::from_env().ok();
-    let mut app = load_app(common)?;
-    app.handler.set_delete_button(token.is_some());
-    let app = std::sync::Arc::new(app);
+    let app = std::sync::Arc::new(load_app(common)?);
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
     let discord = gateway::Discord::from_config(&app.config.discord)?;
     let http = match token {
@@ -498,7 +496,8 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
         .into_iter()
         .map(serenity::all::GuildId::new)
         .collect();
-    let state = std::sync::Arc::new(Endpoint::new(app.clone(), verifier, max_skew, http.clone()));
+    let webhooks = notes_bot::bot::webhook::Webhooks::new(discord.rest_base())?;
+    let state = std::sync::Arc::new(Endpoint::new(app.clone(), verifier, max_skew, webhooks));
     runtime()?.block_on(async move {
         // Registering again needs the application id, which only the token can tell.
         let registrar = match &http {

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ed25519_dalek::{Signer, SigningKey};
 use notes_bot::bot::App;
 use notes_bot::bot::endpoint::{self, Endpoint};
+use notes_bot::bot::webhook::Webhooks;
 use notes_bot::config::Config;
 use notes_bot::search::Index;
 use serde_json::Value;
@@ -38,8 +39,14 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// Starts a replica on 127.0.0.1:0; it stops when the sender is dropped.
+/// Starts a replica on 127.0.0.1:0; it stops when the sender is dropped. Its calls to
+/// Discord go to a closed port.
 async fn replica() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    replica_calling("http://127.0.0.1:1").await
+}
+
+/// A replica whose calls to Discord go to `discord` (a base URL like https://discord.com).
+async fn replica_calling(discord: &str) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let config = Config {
         notes_dir: root().join("notes"),
         cooldown_seconds: 0,
@@ -49,7 +56,8 @@ async fn replica() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let index = Index::build(loaded.library, &config.search_options());
     let app = Arc::new(App::new(config, index));
     let verifier = endpoint::verifier(&public_hex()).unwrap_or_else(|e| panic!("{e}"));
-    let state = Arc::new(Endpoint::new(app, verifier, 300, None));
+    let webhooks = Webhooks::new(discord).unwrap_or_else(|e| panic!("{e}"));
+    let state = Arc::new(Endpoint::new(app, verifier, 300, webhooks));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -421,4 +429,83 @@ fn serve_exits_0_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// One request a fake Discord received.
+#[derive(Debug)]
+struct Call {
+    method: String,
+    path: String,
+    authorization: Option<String>,
+}
+
+/// A fake Discord REST API on 127.0.0.1:0 answering every request with `status`; it
+/// reports each request it gets.
+async fn fake_discord(status: u16) -> (String, tokio::sync::mpsc::UnboundedReceiver<Call>) {
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    let (calls, received) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
+        let calls = calls.clone();
+        async move {
+            let _ = calls.send(Call {
+                method: method.to_string(),
+                path: uri.path().to_string(),
+                authorization: headers
+                    .get("authorization")
+                    .map(|v| v.to_str().unwrap_or("(not text)").to_string()),
+            });
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}"), received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_offer_delete_and_it_works_without_a_bot_token() {
+    let (discord, mut calls) = fake_discord(204).await;
+    let (address, _stop) = replica_calling(&discord).await;
+
+    let reply = post(address, &fixture("command_chatgpt_rlhf.json", &[]))
+        .await
+        .json();
+    let ids: Vec<String> = reply["data"]["components"][0]["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c["custom_id"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        ids.contains(&"rm|1180000000000000500".to_string()),
+        "no 🗑 in {reply}"
+    );
+
+    let click = post(
+        address,
+        &fixture(
+            "component_delete.json",
+            &[("PLACEHOLDER_DELETE", "rm|1180000000000000500")],
+        ),
+    )
+    .await;
+    assert_eq!((click.status, click.json()["type"].as_u64()), (200, Some(6)));
+    let call = tokio::time::timeout(Duration::from_secs(5), calls.recv())
+        .await
+        .unwrap_or_else(|_| panic!("the reply was not deleted within 5 s"))
+        .unwrap_or_else(|| panic!("the fake Discord stopped"));
+    assert_eq!(call.method, "DELETE");
+    assert_eq!(
+        call.path,
+        "/api/v10/webhooks/1180000000000000001/aW50ZXJhY3Rpb246MTE4MDAwMDAwMDAwMDAwMDQwMDp0ZXN0dG9rZW4/messages/@original"
+    );
+    assert_eq!(
+        call.authorization, None,
+        "an interaction-token call carries no bot token"
+    );
+    assert!(calls.try_recv().is_err(), "one call only");
 }

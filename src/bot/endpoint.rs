@@ -13,12 +13,13 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serenity::all::{CreateInteractionResponse, Http, Interaction};
+use serenity::all::{CreateInteractionResponse, Interaction};
 use serenity::interactions_endpoint::Verifier;
 
 use super::app::App;
 use super::handler::Then;
 use super::metrics::Metrics;
+use super::webhook::Webhooks;
 
 /// Discord's interactions are small; anything larger is not one.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -29,8 +30,8 @@ pub struct Endpoint {
     /// Seconds a request's timestamp may be off; 0 turns the check off.
     max_skew: u64,
     pub metrics: Metrics,
-    /// With a bot token, replies can be deleted after the response.
-    http: Option<Arc<Http>>,
+    /// Deletes replies after the response (with the interaction token; no bot token needed).
+    webhooks: Arc<Webhooks>,
 }
 
 /// Parses `DISCORD_PUBLIC_KEY` (64 hex digits) into a verifier, without panicking.
@@ -50,13 +51,13 @@ pub fn verifier(public_key_hex: &str) -> Result<Verifier, String> {
 }
 
 impl Endpoint {
-    pub fn new(app: Arc<App>, verifier: Verifier, max_skew: u64, http: Option<Arc<Http>>) -> Endpoint {
+    pub fn new(app: Arc<App>, verifier: Verifier, max_skew: u64, webhooks: Webhooks) -> Endpoint {
         Endpoint {
             app,
             verifier,
             max_skew,
             metrics: Metrics::default(),
-            http,
+            webhooks: Arc::new(webhooks),
         }
     }
 }
@@ -175,17 +176,14 @@ fn type_name(interaction: &Interaction) -> &'static str {
 
 /// Deletes the clicked message once Discord has our acknowledgement.
 fn delete_later(endpoint: &Endpoint, interaction: &Interaction) {
-    let Some(http) = endpoint.http.clone() else {
-        return;
-    };
     let Interaction::Component(component) = interaction else {
         return;
     };
-    let token = component.token.clone();
-    http.set_application_id(component.application_id);
+    let webhooks = endpoint.webhooks.clone();
+    let (application, token) = (component.application_id, component.token.clone());
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        if let Err(error) = http.delete_original_interaction_response(&token).await {
+        if let Err(error) = webhooks.delete_original(application, &token).await {
             tracing::warn!(%error, "could not delete a reply");
         }
     });

@@ -76,8 +76,6 @@ pub struct Handler {
     colour: u32,
     other_matches: usize,
     cooldown: Duration,
-    /// Offer the 🗑 button (the HTTP endpoint needs a bot token to delete).
-    delete_button: bool,
     /// Last use per (user, command); per process, so replicas each keep their own.
     last_use: Mutex<HashMap<(u64, String), Instant>>,
     /// Unanswered queries counted since the last save to `gaps_file`.
@@ -92,7 +90,6 @@ impl Handler {
             colour: config.reply.colour().unwrap_or(0x5865f2),
             other_matches: config.reply.other_matches,
             cooldown: Duration::from_secs(config.cooldown_seconds),
-            delete_button: true,
             last_use: Mutex::new(HashMap::new()),
             pending_gaps: Mutex::new(gaps::Counts::default()),
             gaps_file: gaps::file_in(&config.data_dir),
@@ -115,10 +112,6 @@ impl Handler {
 
     fn record_gap(&self, topic: &str, query: &str, weak: bool) {
         lock(&self.pending_gaps).record(topic, query, weak);
-    }
-
-    pub fn set_delete_button(&mut self, on: bool) {
-        self.delete_button = on;
     }
 
     pub fn handle(&self, index: &Index, interaction: &Interaction, now: Instant) -> Outcome {
@@ -238,7 +231,7 @@ impl Handler {
             reply: &reply,
             page,
             focus,
-            asker: self.delete_button.then_some(asker),
+            asker,
             others,
             lang,
             colour: self.colour,

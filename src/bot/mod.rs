@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod render;
 pub mod token;
 pub mod watch;
+pub mod webhook;
 
 pub use app::App;
 pub use handler::{Handler, Kind, Outcome, Then};

@@ -52,8 +52,8 @@ pub struct SectionView<'a> {
     pub reply: &'a Reply,
     pub page: usize,
     pub focus: &'a [ItemPath],
-    /// Who may delete the reply; `None` shows no 🗑 button.
-    pub asker: Option<u64>,
+    /// Who may delete the reply with 🗑 (besides moderators).
+    pub asker: u64,
     pub others: &'a [Other],
     pub lang: Lang,
     pub colour: u32,
@@ -115,9 +115,7 @@ pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessa
                 .disabled(page == last),
         );
     }
-    if let Some(asker) = view.asker {
-        buttons.push(delete_button(asker));
-    }
+    buttons.push(delete_button(view.asker));
     let mut rows = Vec::new();
     if !buttons.is_empty() {
         rows.push(CreateActionRow::Buttons(buttons));

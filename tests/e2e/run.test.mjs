@@ -1,0 +1,265 @@
+// `notes-bot run` end to end: the real binary on the simulator's gateway and REST API, with
+// members asking, paging, choosing, deleting; a note added while it runs; SIGTERM.
+
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { PERMISSIONS, botFolder, startBot, startDiscord, startShim, until } from './harness.mjs'
+
+const STRING = 3 // application command option type
+const EPHEMERAL = 1 << 6
+const CHANNEL_MESSAGE = 4
+const UPDATE_MESSAGE = 7
+const DEFERRED_UPDATE = 6
+
+describe('notes-bot run against the Discord simulator', () => {
+  let discord, members, channelId, shim, bot, dir
+
+  before(async () => {
+    ;({ discord, members, channelId } = await startDiscord())
+    shim = await startShim(discord.port)
+    dir = botFolder()
+    bot = startBot({ dir, args: ['run'], shim, discord })
+    await bot.waitFor(/connected/)
+  })
+
+  after(async () => {
+    if (bot && bot.child.exitCode === null) bot.child.kill('SIGKILL')
+    await shim?.close()
+    await discord?.stop()
+    if (dir) fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  const channel = () => discord.channel(channelId)
+  const as = (member) => channel().user(members[member])
+
+  /// The bot's answer to one interaction: the callback type and body, and the message.
+  async function answerTo(started) {
+    const { id } = await started
+    await channel().waitForInteractionAck({ interactionId: id, timeout: 10_000 })
+    const row = await channel().getInteractionResponse(id)
+    return {
+      token: row.interactionToken,
+      type: row.type,
+      data: row.data === null ? null : JSON.parse(row.data),
+      messageId: row.messageId,
+    }
+  }
+
+  async function message(id) {
+    const row = await discord.prisma.message.findUnique({ where: { id } })
+    if (row === null) return null
+    return { ...row, embeds: JSON.parse(row.embeds), components: JSON.parse(row.components) }
+  }
+
+  const ask = (member, name, options = []) => answerTo(as(member).runSlashCommand({ name, options }))
+  const query = (value) => [{ name: 'query', type: STRING, value }]
+  const click = (member, messageId, customId) => answerTo(as(member).clickButton({ messageId, customId }))
+  const buttons = (msg) => msg.components.flatMap((row) => row.components).filter((c) => c.type === 2)
+  const button = (msg, label) => buttons(msg).find((b) => b.label === label)
+  const deleteButton = (msg) => buttons(msg).find((b) => b.custom_id.startsWith('rm|'))
+  const commands = () => discord.prisma.applicationCommand.findMany({ where: { guildId: null } })
+
+  /// Every message the bot sends must ping no one.
+  function assertNoPings(data) {
+    assert.deepEqual(data.allowed_mentions?.parse, [], JSON.stringify(data.allowed_mentions))
+    assert.ok(!data.allowed_mentions.users?.length && !data.allowed_mentions.roles?.length)
+  }
+
+  it('registers one command per note plus /sources, /topics and /gaps', async () => {
+    const registered = await commands()
+    const byName = Object.fromEntries(registered.map((c) => [c.name, c]))
+    assert.deepEqual(Object.keys(byName).sort(), ['chatgpt', 'gaps', 'sources', 'topics'])
+    assert.equal(byName.chatgpt.description, 'ChatGPT 资料梳理')
+    const [queryOption] = JSON.parse(byName.chatgpt.options)
+    assert.equal(queryOption.name, 'query')
+    assert.equal(queryOption.type, STRING)
+    assert.equal(queryOption.required, true)
+    assert.equal(queryOption.autocomplete, true)
+    assert.ok(queryOption.description.length > 0 && queryOption.description.length <= 100)
+    for (const name of ['sources', 'gaps']) {
+      const [topic] = JSON.parse(byName[name].options)
+      assert.equal(topic.name, 'topic')
+      assert.equal(topic.autocomplete, true)
+      assert.equal(topic.required, false)
+    }
+    assert.deepEqual(JSON.parse(byName.topics.options), [])
+    for (const command of registered) {
+      assert.ok(command.description.length > 0 && command.description.length <= 100, command.name)
+    }
+    // Only Manage Server may see /gaps; the others are for everyone.
+    assert.equal(byName.gaps.defaultMemberPermissions, PERMISSIONS.MANAGE_GUILD.toString())
+    for (const name of ['chatgpt', 'sources', 'topics']) assert.equal(byName[name].defaultMemberPermissions, null)
+    // serenity asked for the application through the shim's stand-in route.
+    assert.ok(shim.requests.some((r) => r.method === 'GET' && r.path === '/api/v10/oauth2/applications/@me'))
+  })
+
+  let rlhf // the message answering /chatgpt query:rlhf
+
+  it('answers /chatgpt query:rlhf with the section, its source and the RLHF points', async () => {
+    const answer = await ask('asker', 'chatgpt', query('rlhf'))
+    assert.equal(answer.type, CHANNEL_MESSAGE)
+    assertNoPings(answer.data)
+    assert.ok(!(answer.data.flags & EPHEMERAL), 'a hit is public')
+    rlhf = await message(answer.messageId)
+    const [embed] = rlhf.embeds
+    assert.equal(embed.title, '拆解追溯 GPT-3.5 各项能力的起源')
+    assert.equal(
+      embed.url,
+      'https://yaofu.notion.site/GPT-3-5-360081d91ec245f29029d37b54573756#cf00f4e11d974187956122ce7d534386',
+    )
+    const bullets = embed.description.split('\n').filter((line) => /^\s*- /.test(line))
+    assert.ok(bullets.filter((line) => line.includes('RLHF')).length >= 3, embed.description)
+    assert.ok(embed.description.split('\n')[1].includes('Reinforcement Learning from Human Feedback, RLHF'))
+    assert.match(embed.footer.text, /^\/chatgpt · 原理解析\/论文综述 · page 1\/\d+/)
+    assert.equal(button(rlhf, '◀').disabled, true)
+    assert.equal(button(rlhf, '▶').disabled, false)
+    assert.equal(deleteButton(rlhf).custom_id, `rm|${members.asker}`)
+  })
+
+  it('pages ▶ to the last page and ◀ back to the first, editing the same message', async () => {
+    const pages = Number(rlhf.embeds[0].footer.text.match(/page 1\/(\d+)/)[1])
+    assert.ok(pages >= 2, 'the RLHF section spans several pages')
+    const seen = [rlhf.embeds[0].description]
+    let current = rlhf
+    for (let page = 2; page <= pages; page++) {
+      const answer = await click('asker', rlhf.id, button(current, '▶').custom_id)
+      assert.equal(answer.type, UPDATE_MESSAGE)
+      assertNoPings(answer.data)
+      current = await message(rlhf.id)
+      assert.match(current.embeds[0].footer.text, new RegExp(`page ${page}/${pages}`))
+      assert.equal(current.embeds[0].title, rlhf.embeds[0].title)
+      assert.equal(button(current, '▶').disabled, page === pages)
+      assert.equal(button(current, '◀').disabled, false)
+      seen.push(current.embeds[0].description)
+    }
+    assert.equal(new Set(seen).size, pages, 'every page shows something new')
+    for (let page = pages - 1; page >= 1; page--) {
+      await click('asker', rlhf.id, button(current, '◀').custom_id)
+      current = await message(rlhf.id)
+      assert.match(current.embeds[0].footer.text, new RegExp(`page ${page}/${pages}`))
+      assert.equal(current.embeds[0].description, seen[page - 1])
+    }
+    assert.equal(button(current, '◀').disabled, true)
+    assert.equal(deleteButton(current).custom_id, `rm|${members.asker}`, 'paging keeps the asker')
+  })
+
+  it('shows another match chosen from the menu in place', async () => {
+    const answer = await ask('asker', 'chatgpt', query('思维链'))
+    const asked = await message(answer.messageId)
+    assert.equal(asked.embeds[0].title, '深入理解语言模型的突现能力')
+    const menu = asked.components.flatMap((row) => row.components).find((c) => c.type === 3)
+    assert.ok(menu, 'a menu of other matches')
+    const option = menu.options.find((o) => o.label === '拆解追溯 GPT-3.5 各项能力的起源')
+    assert.ok(option, JSON.stringify(menu.options))
+    const chosen = await answerTo(
+      as('plain').selectMenu({ messageId: asked.id, customId: menu.custom_id, values: [option.value] }),
+    )
+    assert.equal(chosen.type, UPDATE_MESSAGE)
+    assertNoPings(chosen.data)
+    const shown = await message(asked.id)
+    assert.equal(shown.embeds[0].title, option.label)
+    assert.match(shown.embeds[0].url, /^https:\/\/yaofu\.notion\.site\//)
+    assert.equal(deleteButton(shown).custom_id, `rm|${members.asker}`, 'the asker still owns the reply')
+  })
+
+  it('refuses 🗑 to a plain member and deletes the reply for its asker', async () => {
+    const refused = await click('plain', rlhf.id, deleteButton(rlhf).custom_id)
+    assert.equal(refused.type, CHANNEL_MESSAGE)
+    assert.ok(refused.data.flags & EPHEMERAL, 'the refusal is private')
+    assertNoPings(refused.data)
+    assert.ok(await message(rlhf.id), 'the reply is still there')
+
+    const deleted = await click('asker', rlhf.id, deleteButton(rlhf).custom_id)
+    assert.equal(deleted.type, DEFERRED_UPDATE)
+    await until(async () => (await message(rlhf.id)) === null, 5_000, 'the reply was not deleted')
+    const call = shim.requests.find(
+      (r) => r.method === 'DELETE' && r.path.includes(`/${deleted.token}/messages/@original`),
+    )
+    assert.ok(call, 'deleted with the click interaction token')
+  })
+
+  it('lets an admin (Manage Messages) delete anyone’s reply', async () => {
+    const answer = await ask('asker', 'chatgpt', query('gpt'))
+    const reply = await message(answer.messageId)
+    const deleted = await click('admin', reply.id, deleteButton(reply).custom_id)
+    assert.equal(deleted.type, DEFERRED_UPDATE)
+    await until(async () => (await message(reply.id)) === null, 5_000, 'the admin could not delete')
+  })
+
+  it('answers a miss privately, quoting the query without pinging anyone', async () => {
+    const answer = await ask('plain', 'chatgpt', query('@everyone 量子计算'))
+    assert.equal(answer.type, CHANNEL_MESSAGE)
+    assert.ok(answer.data.flags & EPHEMERAL, 'only the asker sees a miss')
+    assertNoPings(answer.data)
+    assert.equal(answer.data.embeds?.length ?? 0, 0)
+    assert.match(answer.data.content, /量子计算/)
+  })
+
+  it('lists /sources page by page and /topics', async () => {
+    const sources = await ask('plain', 'sources')
+    assertNoPings(sources.data)
+    let current = await message(sources.messageId)
+    const links = (msg) => msg.embeds[0].description.match(/\]\(https?:\/\/[^)]+\)/g) ?? []
+    const all = new Set(links(current))
+    const pages = Number(current.embeds[0].footer?.text.match(/1\/(\d+)/)?.[1] ?? 1)
+    for (let page = 2; page <= pages; page++) {
+      await click('plain', current.id, button(current, '▶').custom_id)
+      current = await message(current.id)
+      assert.match(current.embeds[0].footer.text, new RegExp(`${page}/${pages}`))
+      for (const link of links(current)) all.add(link)
+    }
+    const headings = fs
+      .readFileSync(path.join(dir, 'notes/chatgpt.md'), 'utf8')
+      .match(/^#+ \[[^\]]+\]\(https?:[^)]+\)/gm)
+    assert.ok(all.size >= headings.length, `${all.size} links listed, ${headings.length} headings with one`)
+    assert.ok(all.has('](https://yaofu.notion.site/514f4e63918749398a1a8a4c660e0d5b)'))
+
+    const topics = await ask('plain', 'topics')
+    assertNoPings(topics.data)
+    const listed = await message(topics.messageId)
+    assert.match(listed.embeds[0].description, /chatgpt/)
+    assert.match(listed.embeds[0].description, /ChatGPT 资料梳理/)
+  })
+
+  it('shows /gaps to an admin with the question that was missed', async () => {
+    const answer = await ask('admin', 'gaps')
+    assert.ok(answer.data.flags & EPHEMERAL)
+    assertNoPings(answer.data)
+    assert.match(answer.data.content, /\/chatgpt/)
+    assert.match(answer.data.content, /量子计算/)
+  })
+
+  it('registers a note added while running, and answers from it', async () => {
+    const before = shim.requests.filter((r) => r.method === 'PUT' && /\/commands$/.test(r.path)).length
+    fs.writeFileSync(
+      path.join(dir, 'notes/routers.md'),
+      '---\ntitle: Home routers\n---\n## [Resetting a router](https://example.com/reset)\n- Hold the reset button for ten seconds\n- The lights blink twice\n',
+    )
+    await until(
+      async () => (await commands()).some((c) => c.name === 'routers'),
+      15_000,
+      () => `routers was not registered:\n${bot.output()}`,
+    )
+    const after = shim.requests.filter((r) => r.method === 'PUT' && /\/commands$/.test(r.path)).length
+    assert.equal(after, before + 1, 'registered once more')
+    const names = (await commands()).map((c) => c.name).sort()
+    assert.deepEqual(names, ['chatgpt', 'gaps', 'routers', 'sources', 'topics'])
+    const answer = await ask('plain', 'routers', query('reset button'))
+    const reply = await message(answer.messageId)
+    assert.equal(reply.embeds[0].title, 'Resetting a router')
+    assert.equal(reply.embeds[0].url, 'https://example.com/reset')
+    assert.match(reply.embeds[0].description, /Hold the reset button/)
+  })
+
+  it('stops with exit code 0 on SIGTERM', async () => {
+    bot.child.kill('SIGTERM')
+    const exit = await Promise.race([
+      bot.exited,
+      new Promise((resolve) => setTimeout(() => resolve({ code: 'timeout' }), 10_000)),
+    ])
+    assert.deepEqual(exit, { code: 0, signal: null }, bot.output())
+    assert.match(bot.output(), /shutting down/)
+  })
+})
