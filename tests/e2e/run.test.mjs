@@ -178,6 +178,7 @@ describe('notes-bot run against the Discord simulator', () => {
       (r) => r.method === 'DELETE' && r.path.includes(`/${deleted.token}/messages/@original`),
     )
     assert.ok(call, 'deleted with the click interaction token')
+    assert.equal(call.authorization, false, 'an interaction-token call carries no bot token')
   })
 
   it('lets an admin (Manage Messages) delete anyone’s reply', async () => {
