@@ -254,6 +254,15 @@ describe('notes-bot run against the Discord simulator', () => {
     assert.match(reply.embeds[0].description, /Hold the reset button/)
   })
 
+  it('logs a 5xx on re-registration with its route and keeps serving', async () => {
+    shim.failNext('PUT', /\/commands$/, 500, { message: 'Internal Server Error', code: 0 })
+    fs.writeFileSync(path.join(dir, 'notes/printers.md'), '---\ntitle: Printers\n---\n## Paper jam\n- Open tray two\n')
+    await bot.waitFor(/could not be registered.*PUT http:\/\/127\.0\.0\.1:\d+\/api\/v10\/applications\/\d+\/commands answered 500/)
+    assert.ok(!bot.output().includes('panicked'))
+    const answer = await ask('plain', 'routers', query('reset button'))
+    assert.equal(answer.type, CHANNEL_MESSAGE, 'still serving')
+  })
+
   it('autocompletes section titles, and a chosen one answers with that section', async () => {
     const { id } = await discord.simulateInteraction({
       type: 4, // application command autocomplete
