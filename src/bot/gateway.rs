@@ -75,7 +75,11 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let _watcher = super::watch::spawn_reloading(app.clone(), Some((http.clone(), options.guilds.clone())));
     let gap_saver = tokio::spawn(super::app::save_gaps_periodically(app.clone()));
 
-    let handler = Events { app: app.clone() };
+    let webhooks = super::webhook::Webhooks::new(discord.rest_base()).map_err(RunError::Other)?;
+    let handler = Events {
+        app: app.clone(),
+        webhooks,
+    };
     let mut client = ClientBuilder::new_with_http(
         discord.http(token).map_err(RunError::Other)?,
         GatewayIntents::empty(),
@@ -275,6 +279,8 @@ fn host_of(url: &reqwest::Url) -> String {
 
 struct Events {
     app: Arc<App>,
+    /// Answers and deletes with the interaction token (see `webhook`).
+    webhooks: super::webhook::Webhooks,
 }
 
 #[async_trait]
@@ -296,26 +302,22 @@ impl EventHandler for Events {
         }
     }
 
-    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
         let started = std::time::Instant::now();
         let outcome = self.app.handle(&interaction);
-        let sent = ctx
-            .http
-            .create_interaction_response(
-                interaction.id(),
-                interaction.token(),
-                &outcome.response,
-                Vec::new(),
-            )
+        let token = interaction.token();
+        let sent = self
+            .webhooks
+            .callback(interaction.id(), token, &outcome.response, started)
             .await;
         if let Err(error) = sent {
             tracing::warn!(%error, kind = outcome.kind.as_str(), "could not answer an interaction");
             return;
         }
         if outcome.then == Then::DeleteMessage
-            && let Err(error) = ctx
-                .http
-                .delete_original_interaction_response(interaction.token())
+            && let Err(error) = self
+                .webhooks
+                .delete_original(interaction.application_id(), token)
                 .await
         {
             tracing::warn!(%error, "could not delete a reply");

@@ -1,9 +1,17 @@
-//! Calls made with an interaction's own token. Discord authorizes them by that token alone,
-//! so they carry no bot token: the HTTP endpoint can make them without `DISCORD_TOKEN`.
+//! Calls made with an interaction's own token: the response callback and deleting the
+//! reply. Discord authorizes them by that token alone, so they carry no bot token and the
+//! HTTP endpoint can make them without `DISCORD_TOKEN`. serenity is not used for them: it
+//! always sends an Authorization header, and with its rate limiter off (behind a proxy) it
+//! drops the `retry_after` of a 429, which the 3-second answer window needs.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use serenity::all::ApplicationId;
+use serenity::all::{ApplicationId, CreateInteractionResponse, InteractionId};
+
+/// Discord's deadline to answer an interaction, counted from when it arrived.
+pub const ANSWER_WINDOW: Duration = Duration::from_secs(3);
+/// Tries of one callback, so a stream of `retry_after: 0` cannot spin.
+const MAX_TRIES: usize = 4;
 
 /// Interaction-token calls to Discord (or to `DISCORD_HTTP_PROXY`).
 pub struct Webhooks {
@@ -26,29 +34,99 @@ impl Webhooks {
         })
     }
 
+    /// Answers an interaction that arrived at `received`. A 429 is retried after its
+    /// `retry_after` while that still lands inside Discord's 3-second window; else, and on
+    /// any other failure, the error names the route and the status.
+    pub async fn callback(
+        &self,
+        interaction: InteractionId,
+        token: &str,
+        response: &CreateInteractionResponse,
+        received: Instant,
+    ) -> Result<(), String> {
+        let route = format!("POST /api/v10/interactions/{interaction}/…/callback");
+        let body =
+            serde_json::to_vec(response).map_err(|e| format!("{route}: cannot encode the body: {e}"))?;
+        let url = format!(
+            "{}/api/v10/interactions/{interaction}/{token}/callback",
+            self.base
+        );
+        for _ in 0..MAX_TRIES {
+            let request = self
+                .client
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+            match self.send(request, &route, token).await? {
+                Sent::Done => return Ok(()),
+                Sent::RateLimited(Some(wait)) if received.elapsed() + wait < ANSWER_WINDOW => {
+                    tracing::debug!(%route, wait_ms = wait.as_millis() as u64, "rate limited; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Sent::RateLimited(wait) => {
+                    let wait = wait.map_or("no retry_after".into(), |w| {
+                        format!("retry_after {:.2} s", w.as_secs_f64())
+                    });
+                    return Err(format!(
+                        "{route} answered 429 Too Many Requests ({wait}): not retried, it would miss Discord's 3 s window to answer"
+                    ));
+                }
+            }
+        }
+        Err(format!(
+            "{route} answered 429 Too Many Requests {MAX_TRIES} times in a row"
+        ))
+    }
+
     /// Deletes the message an interaction answered (for a click: the message clicked).
     pub async fn delete_original(&self, application: ApplicationId, token: &str) -> Result<(), String> {
-        let path = format!("/api/v10/webhooks/{application}/{token}/messages/@original");
-        // The token is a credential for 15 minutes: logs show the route without it.
+        // The token is a credential for 15 minutes: routes in logs leave it out.
         let route = format!("DELETE /api/v10/webhooks/{application}/…/messages/@original");
-        let response = self
-            .client
-            .delete(format!("{}{path}", self.base))
+        let url = format!(
+            "{}/api/v10/webhooks/{application}/{token}/messages/@original",
+            self.base
+        );
+        match self.send(self.client.delete(url), &route, token).await? {
+            Sent::Done => Ok(()),
+            Sent::RateLimited(_) => Err(format!("{route} answered 429 Too Many Requests")),
+        }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, route: &str, token: &str) -> Result<Sent, String> {
+        let response = request
             .header(reqwest::header::USER_AGENT, "DiscordBot (notes-bot, 0.1)")
             .send()
             .await
             .map_err(|e| format!("{route}: {}", without(&e.to_string(), token)))?;
         let status = response.status();
         if status.is_success() {
-            Ok(())
-        } else {
-            let body = response.text().await.unwrap_or_default();
-            Err(format!(
-                "{route} answered {status}: {}",
-                body.chars().take(200).collect::<String>()
-            ))
+            return Ok(Sent::Done);
         }
+        let header = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        let body = response.text().await.unwrap_or_default();
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            // Discord's body has the precise figure (seconds, fractional); the header rounds up.
+            let precise = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|json| json.get("retry_after")?.as_f64());
+            let wait = precise
+                .or(header)
+                .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok());
+            return Ok(Sent::RateLimited(wait));
+        }
+        let body: String = without(&body, token).chars().take(200).collect();
+        Err(format!("{route} answered {status}: {body}"))
     }
+}
+
+enum Sent {
+    Done,
+    /// 429, with how long Discord asked to wait.
+    RateLimited(Option<Duration>),
 }
 
 /// `text` with the interaction token cut out (reqwest's errors name the URL).

@@ -49,9 +49,11 @@ export async function startDiscord() {
 
 /// A pass-through HTTP server in front of the simulator's REST API. It serves
 /// `GET /oauth2/applications/@me` (serenity's application-info call, which the simulator
-/// lacks) from `GET /applications/@me`, and records every request for assertions.
+/// lacks) from `GET /applications/@me`, records every request for assertions, and can
+/// answer the next request matching a pattern with an error instead (`failNext`).
 export async function startShim(target) {
   const requests = []
+  const faults = []
   const server = http.createServer((req, res) => {
     const chunks = []
     req.on('data', (chunk) => chunks.push(chunk))
@@ -65,6 +67,13 @@ export async function startShim(target) {
         body: body.length > 0 ? body.toString('utf8') : null,
         at: Date.now(),
       })
+      const fault = faults.findIndex((f) => f.method === req.method && f.path.test(req.url))
+      if (fault !== -1) {
+        const [{ status, body: answer }] = faults.splice(fault, 1)
+        res.writeHead(status, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(answer))
+        return
+      }
       const headers = { ...req.headers, host: `127.0.0.1:${target}` }
       const upstream = http.request(
         { host: '127.0.0.1', port: target, method: req.method, path: pathname, headers },
@@ -84,6 +93,7 @@ export async function startShim(target) {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     requests,
+    failNext: (method, path, status, body) => faults.push({ method, path, status, body }),
     close: () => new Promise((resolve) => server.close(resolve)),
   }
 }

@@ -178,6 +178,7 @@ describe('notes-bot run against the Discord simulator', () => {
       (r) => r.method === 'DELETE' && r.path.includes(`/${deleted.token}/messages/@original`),
     )
     assert.ok(call, 'deleted with the click interaction token')
+    assert.equal(call.authorization, false, 'an interaction-token call carries no bot token')
   })
 
   it('lets an admin (Manage Messages) delete anyone’s reply', async () => {
@@ -251,6 +252,55 @@ describe('notes-bot run against the Discord simulator', () => {
     assert.equal(reply.embeds[0].title, 'Resetting a router')
     assert.equal(reply.embeds[0].url, 'https://example.com/reset')
     assert.match(reply.embeds[0].description, /Hold the reset button/)
+  })
+
+  it('logs a 5xx on re-registration with its route and keeps serving', async () => {
+    shim.failNext('PUT', /\/commands$/, 500, { message: 'Internal Server Error', code: 0 })
+    fs.writeFileSync(path.join(dir, 'notes/printers.md'), '---\ntitle: Printers\n---\n## Paper jam\n- Open tray two\n')
+    await bot.waitFor(/could not be registered.*PUT http:\/\/127\.0\.0\.1:\d+\/api\/v10\/applications\/\d+\/commands answered 500/)
+    assert.ok(!bot.output().includes('panicked'))
+    const answer = await ask('plain', 'routers', query('reset button'))
+    assert.equal(answer.type, CHANNEL_MESSAGE, 'still serving')
+  })
+
+  it('autocompletes section titles, and a chosen one answers with that section', async () => {
+    const { id } = await discord.simulateInteraction({
+      type: 4, // application command autocomplete
+      channelId,
+      userId: members.plain,
+      data: { id: '1', name: 'chatgpt', type: 1, options: [{ name: 'query', type: STRING, value: 'gpt', focused: true }] },
+    })
+    const typed = await answerTo(Promise.resolve({ id }))
+    assert.equal(typed.type, 8) // autocomplete result
+    const { choices } = typed.data
+    assert.ok(choices.length >= 1 && choices.length <= 25, JSON.stringify(choices))
+    for (const choice of choices) {
+      assert.ok(choice.name.length >= 1 && choice.name.length <= 100, choice.name)
+      assert.match(choice.value, /^section:[0-9a-f]+$/)
+    }
+    const chosen = choices.find((c) => c.name.startsWith('拆解追溯 GPT-3.5 各项能力的起源'))
+    assert.ok(chosen, JSON.stringify(choices))
+    const answer = await ask('plain', 'chatgpt', query(chosen.value))
+    assert.equal((await message(answer.messageId)).embeds[0].title, '拆解追溯 GPT-3.5 各项能力的起源')
+  })
+
+  it('retries a callback Discord rate-limits briefly, and logs a 5xx with its route and keeps serving', async () => {
+    const callback = /^\/api\/v10\/interactions\/\d+\/[^/]+\/callback$/
+    shim.failNext('POST', callback, 429, { message: 'You are being rate limited.', retry_after: 0.4, global: false })
+    const started = Date.now()
+    const answer = await ask('plain', 'topics')
+    assert.equal(answer.type, CHANNEL_MESSAGE)
+    assert.ok(Date.now() - started >= 400, 'answered after retry_after')
+    const tries = shim.requests.filter((r) => r.method === 'POST' && r.path.includes(`/${answer.token}/callback`))
+    assert.equal(tries.length, 2)
+
+    shim.failNext('POST', callback, 500, { message: 'Internal Server Error', code: 0 })
+    const { id } = await as('plain').runSlashCommand({ name: 'topics', options: [] })
+    await bot.waitFor(/could not answer an interaction.*POST \/api\/v10\/interactions\/\d+\/…\/callback answered 500/)
+    assert.equal((await channel().getInteractionResponse(id)).acknowledged, false)
+    assert.ok(!bot.output().includes('test-interaction-token-'), 'the interaction token is not logged')
+    const after = await ask('plain', 'topics')
+    assert.equal(after.type, CHANNEL_MESSAGE, 'still serving')
   })
 
   it('stops with exit code 0 on SIGTERM', async () => {

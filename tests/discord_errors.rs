@@ -1,0 +1,227 @@
+//! What the bot does when Discord says no: a fake Discord REST API (axum) answers with a
+//! rejected token, rate limits and server errors.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use notes_bot::bot::webhook::Webhooks;
+use serenity::all::{CreateInteractionResponse, CreateInteractionResponseMessage, InteractionId};
+
+const TOKEN: &str = "aW50ZXJhY3Rpb246c2VjcmV0LXRva2Vu";
+/// A bot token serenity accepts as well-formed; no Discord ever sees it.
+const BOT_TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB";
+
+/// One request the fake received: method, path, and when.
+#[derive(Debug, Clone)]
+struct Call {
+    method: String,
+    path: String,
+    at: Instant,
+    authorization: bool,
+}
+
+type Script = dyn Fn(usize, &Method, &str) -> (u16, String) + Send + Sync;
+
+/// Serves `script(n, method, path)` → (status, JSON body) for the n-th request (from 0).
+async fn fake_discord(
+    script: impl Fn(usize, &Method, &str) -> (u16, String) + Send + Sync + 'static,
+) -> (String, Arc<Mutex<Vec<Call>>>) {
+    let calls: Arc<Mutex<Vec<Call>>> = Arc::default();
+    let script: Arc<Script> = Arc::new(script);
+    let seen = calls.clone();
+    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
+        let (seen, script) = (seen.clone(), script.clone());
+        async move {
+            let n = {
+                let mut calls = seen.lock().unwrap_or_else(|p| p.into_inner());
+                calls.push(Call {
+                    method: method.to_string(),
+                    path: uri.path().to_string(),
+                    at: Instant::now(),
+                    authorization: headers.contains_key("authorization"),
+                });
+                calls.len() - 1
+            };
+            let (status, body) = script(n, &method, uri.path());
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let response: Response = (status, [("content-type", "application/json")], body).into_response();
+            response
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}"), calls)
+}
+
+fn calls(calls: &Mutex<Vec<Call>>) -> Vec<Call> {
+    calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+fn response() -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content("hello"))
+}
+
+fn rate_limited(seconds: f64) -> (u16, String) {
+    (
+        429,
+        format!(r#"{{"message": "You are being rate limited.", "retry_after": {seconds}, "global": false}}"#),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_a_callback_is_retried_when_retry_after_fits_the_3_s_window() {
+    let (discord, seen) = fake_discord(|n, _, _| {
+        if n == 0 {
+            rate_limited(0.3)
+        } else {
+            (204, String::new())
+        }
+    })
+    .await;
+    let webhooks = Webhooks::new(&discord).unwrap_or_else(|e| panic!("{e}"));
+    let received = Instant::now();
+    let sent = webhooks
+        .callback(InteractionId::new(123), TOKEN, &response(), received)
+        .await;
+    assert_eq!(sent, Ok(()));
+    let seen = calls(&seen);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|c| c.method == "POST" && c.path == format!("/api/v10/interactions/123/{TOKEN}/callback"))
+    );
+    assert!(
+        seen.iter().all(|c| !c.authorization),
+        "interaction-token calls carry no bot token"
+    );
+    let waited = seen[1].at - seen[0].at;
+    assert!(waited >= Duration::from_millis(300), "retried after {waited:?}");
+    assert!(received.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_whose_retry_after_misses_the_window_is_not_retried_and_says_why() {
+    // Too long a wait from the start, and a short wait that comes too late.
+    let arrived_long_ago = Instant::now()
+        .checked_sub(Duration::from_millis(2_900))
+        .unwrap_or_else(Instant::now);
+    for (retry_after, received) in [(5.0, Instant::now()), (0.3, arrived_long_ago)] {
+        let (discord, seen) = fake_discord(move |_, _, _| rate_limited(retry_after)).await;
+        let webhooks = Webhooks::new(&discord).unwrap_or_else(|e| panic!("{e}"));
+        let started = Instant::now();
+        let error = webhooks
+            .callback(InteractionId::new(123), TOKEN, &response(), received)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("a 429 past the window must be an error"));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "it waited: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(calls(&seen).len(), 1);
+        assert!(
+            error.starts_with("POST /api/v10/interactions/123/…/callback answered 429"),
+            "{error}"
+        );
+        assert!(error.contains("3 s window"), "{error}");
+        assert!(!error.contains(TOKEN), "{error}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_is_an_error_naming_the_route_never_the_token() {
+    let (discord, seen) =
+        fake_discord(|_, _, _| (502, format!(r#"{{"message": "upstream {TOKEN} down"}}"#))).await;
+    let webhooks = Webhooks::new(&discord).unwrap_or_else(|e| panic!("{e}"));
+    let error = webhooks
+        .callback(InteractionId::new(123), TOKEN, &response(), Instant::now())
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("a 502 must be an error"));
+    assert!(
+        error.starts_with("POST /api/v10/interactions/123/…/callback answered 502 Bad Gateway"),
+        "{error}"
+    );
+    assert!(!error.contains(TOKEN), "{error}");
+    let error = webhooks
+        .delete_original(serenity::all::ApplicationId::new(7), TOKEN)
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("a 502 must be an error"));
+    assert!(
+        error.starts_with("DELETE /api/v10/webhooks/7/…/messages/@original answered 502"),
+        "{error}"
+    );
+    assert_eq!(calls(&seen).len(), 2, "a server error is not retried");
+}
+
+/// Runs the real binary with Discord's REST API at `discord`; returns (exit code, stderr).
+async fn notes_bot(args: &[&str], discord: &str) -> (Option<i32>, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_notes-bot"));
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DISCORD_TOKEN_FILE")
+        .env_remove("DISCORD_GUILD_ID")
+        .env_remove("DISCORD_GATEWAY_URL")
+        .env_remove("NOTES_BOT_NOTES")
+        .env_remove("NOTES_BOT_CONFIG")
+        .env("DISCORD_TOKEN", BOT_TOKEN)
+        .env("DISCORD_HTTP_PROXY", discord)
+        // Only what the admin must read: the error line, no progress logs.
+        .env("RUST_LOG", "off");
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("cannot run notes-bot: {e}"));
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_is_one_line_and_exit_2() {
+    let (discord, _) =
+        fake_discord(|_, _, _| (401, r#"{"message": "401: Unauthorized", "code": 0}"#.into())).await;
+    for command in ["run", "register"] {
+        let (code, err) = notes_bot(&[command], &discord).await;
+        assert_eq!(code, Some(2), "{command}: {err}");
+        assert_eq!(err.lines().count(), 1, "{command}: {err}");
+        assert!(
+            err.starts_with("error: Discord rejected the bot token"),
+            "{command}: {err}"
+        );
+        assert!(!err.contains(BOT_TOKEN), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_while_registering_names_the_route_and_exits_1_without_a_panic() {
+    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
+        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
+    let (discord, seen) = fake_discord(move |_, method, path| {
+        if method == Method::GET && path == "/api/v10/oauth2/applications/@me" {
+            (200, application.to_string())
+        } else {
+            (503, r#"{"message": "upstream connect error", "code": 0}"#.into())
+        }
+    })
+    .await;
+    let (code, err) = notes_bot(&["register"], &discord).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let line = err.lines().last().unwrap_or_default();
+    assert!(
+        line.starts_with("error: PUT http://")
+            && line.contains("/api/v10/applications/42/commands answered 503"),
+        "{line}"
+    );
+    assert_eq!(calls(&seen).len(), 2, "one look-up and one PUT, no retry loop");
+}
