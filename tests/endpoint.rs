@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ed25519_dalek::{Signer, SigningKey};
 use notes_bot::bot::App;
 use notes_bot::bot::endpoint::{self, Endpoint};
-use notes_bot::config::Config;
+use notes_bot::config::{Config, HttpOptions};
 use notes_bot::search::Index;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,16 +40,25 @@ fn now() -> i64 {
 
 /// Starts a replica on 127.0.0.1:0; it stops when the sender is dropped.
 async fn replica() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    replica_with(HttpOptions::default(), |endpoint| endpoint).await
+}
+
+/// A replica with these connection limits and endpoint settings.
+async fn replica_with(
+    http: HttpOptions,
+    adjust: impl FnOnce(Endpoint) -> Endpoint,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let config = Config {
         notes_dir: root().join("notes"),
         cooldown_seconds: 0,
+        http,
         ..Config::default()
     };
     let loaded = notes_bot::notes::load_dir(&config.notes_dir, &config.labels());
     let index = Index::build(loaded.library, &config.search_options());
     let app = Arc::new(App::new(config, index));
     let verifier = endpoint::verifier(&public_hex()).unwrap_or_else(|e| panic!("{e}"));
-    let state = Arc::new(Endpoint::new(app, verifier, 300, None));
+    let state = Arc::new(adjust(Endpoint::new(app, verifier, 300, None)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -421,4 +430,259 @@ fn serve_exits_0_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// How long one request on a fresh connection takes to be answered, and its status.
+async fn timed(address: SocketAddr, head: &str, body: &[u8]) -> (Duration, u16) {
+    let started = std::time::Instant::now();
+    let answer = request(address, head, body).await;
+    (started.elapsed(), answer.status)
+}
+
+async fn timed_ping(address: SocketAddr) -> (Duration, u16) {
+    let body = fixture("ping.json", &[]);
+    let headers = signed_headers(&now().to_string(), &body, "application/json");
+    timed(address, &head("/interactions", body.len(), &headers), &body).await
+}
+
+async fn timed_healthz(address: SocketAddr) -> (Duration, u16) {
+    timed(
+        address,
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        b"",
+    )
+    .await
+}
+
+/// The real handler after a second's sleep, as a query on a pathological note might take.
+fn slow_answer(app: &App, interaction: &serenity::all::Interaction) -> notes_bot::bot::Outcome {
+    if !matches!(interaction, serenity::all::Interaction::Ping(_)) {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    app.handle(interaction)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_queries_never_delay_ping_or_healthz() {
+    let (address, _stop) = replica_with(HttpOptions::default(), |endpoint| {
+        endpoint.answering_with(slow_answer, 2)
+    })
+    .await;
+    // More slow queries than async workers and handler threads together.
+    let queries: Vec<_> = (0..6)
+        .map(|_| tokio::spawn(async move { post(address, &fixture("command_chatgpt_rlhf.json", &[])).await }))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..5 {
+        let (took, status) = timed_ping(address).await;
+        assert_eq!(status, 200);
+        assert!(
+            took < Duration::from_millis(100),
+            "PING took {took:?} behind slow queries"
+        );
+        let (took, status) = timed_healthz(address).await;
+        assert_eq!(status, 200);
+        assert!(
+            took < Duration::from_millis(100),
+            "/healthz took {took:?} behind slow queries"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for query in queries {
+        let answer = query.await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.json()["type"], 4);
+    }
+}
+
+/// Opens a connection and keeps writing `bytes` one byte at a time, `every` apart, until the
+/// server closes it; returns how long that took (or `None` if it never did within `limit`).
+async fn trickle(address: SocketAddr, bytes: Vec<u8>, every: Duration, limit: Duration) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    let mut stream = TcpStream::connect(address).await.ok()?;
+    let (mut reader, mut writer) = stream.split();
+    let writing = async {
+        for byte in bytes.iter().cycle() {
+            if writer.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(every).await;
+        }
+        std::future::pending::<()>().await;
+    };
+    let closed = async {
+        let mut sink = Vec::new();
+        let _ = reader.read_to_end(&mut sink).await;
+    };
+    tokio::time::timeout(limit, async {
+        tokio::select! {
+            () = writing => {}
+            () = closed => {}
+        }
+    })
+    .await
+    .ok()
+    .map(|()| started.elapsed())
+}
+
+/// Connects, sends nothing, and waits for the server to close the connection.
+async fn idle(address: SocketAddr, limit: Duration) -> Option<Duration> {
+    trickle(address, Vec::new(), Duration::from_secs(3600), limit).await
+}
+
+fn short_timeouts(max_connections: usize) -> HttpOptions {
+    HttpOptions {
+        header_read_seconds: 1,
+        body_read_seconds: 1,
+        request_seconds: 2,
+        max_connections,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trickling_and_idle_connections_are_closed_and_ping_still_answers() {
+    let (address, _stop) = replica_with(short_timeouts(4096), |endpoint| endpoint).await;
+    let limit = Duration::from_secs(10);
+    let every = Duration::from_millis(200);
+    let slow_head =
+        b"POST /interactions HTTP/1.1\r\nHost: t\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            .to_vec();
+    let body = fixture("ping.json", &[]);
+    let mut slow_body = head(
+        "/interactions",
+        body.len(),
+        &signed_headers(&now().to_string(), &body, "application/json"),
+    )
+    .into_bytes();
+    slow_body.extend_from_slice(&body);
+    let mut clients = Vec::new();
+    for n in 0..500 {
+        // Half trickle their headers, half send headers at once and then trickle the body.
+        let bytes = if n % 2 == 0 {
+            slow_head.clone()
+        } else {
+            slow_body.clone()
+        };
+        clients.push(tokio::spawn(async move {
+            match n % 2 {
+                0 => ("header", trickle(address, bytes, every, limit).await),
+                _ => ("body", trickle_after_head(address, bytes, every, limit).await),
+            }
+        }));
+    }
+    for _ in 0..2000 {
+        clients.push(tokio::spawn(async move { ("idle", idle(address, limit).await) }));
+    }
+    // A kept-alive connection that falls silent after one request.
+    clients.push(tokio::spawn(async move {
+        ("keep-alive", kept_alive_then_idle(address, limit).await)
+    }));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (took, status) = timed_ping(address).await;
+    assert_eq!(status, 200);
+    assert!(
+        took < Duration::from_millis(500),
+        "PING took {took:?} among 2,500 slow connections"
+    );
+    let mut slowest: std::collections::BTreeMap<&str, Duration> = Default::default();
+    for client in clients {
+        let (what, closed) = client.await.unwrap_or_else(|e| panic!("{e}"));
+        let closed = closed.unwrap_or_else(|| panic!("a {what} connection was still open after {limit:?}"));
+        let entry = slowest.entry(what).or_default();
+        *entry = (*entry).max(closed);
+    }
+    println!("slowest close per kind: {slowest:?}");
+    // header_read_seconds 1 and request_seconds 2, plus scheduling slack on a busy machine.
+    for (what, closed) in &slowest {
+        assert!(
+            *closed < Duration::from_secs(5),
+            "{what}: closed after {closed:?}"
+        );
+    }
+    still_serving(address).await;
+}
+
+/// Sends a complete head (and the first byte of the body) at once, then trickles the rest.
+async fn trickle_after_head(
+    address: SocketAddr,
+    request: Vec<u8>,
+    every: Duration,
+    limit: Duration,
+) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    let mut stream = TcpStream::connect(address).await.ok()?;
+    let at = request.windows(4).position(|w| w == b"\r\n\r\n")? + 5;
+    stream.write_all(&request[..at]).await.ok()?;
+    let (mut reader, mut writer) = stream.split();
+    let writing = async {
+        for byte in &request[at..] {
+            if writer.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(every).await;
+        }
+        std::future::pending::<()>().await;
+    };
+    let closed = async {
+        let mut sink = Vec::new();
+        let _ = reader.read_to_end(&mut sink).await;
+    };
+    tokio::time::timeout(limit, async {
+        tokio::select! {
+            () = writing => {}
+            () = closed => {}
+        }
+    })
+    .await
+    .ok()
+    .map(|()| started.elapsed())
+}
+
+/// One PING with keep-alive, then silence: the server must close the connection.
+async fn kept_alive_then_idle(address: SocketAddr, limit: Duration) -> Option<Duration> {
+    let mut stream = TcpStream::connect(address).await.ok()?;
+    let body = fixture("ping.json", &[]);
+    let headers = signed_headers(&now().to_string(), &body, "application/json");
+    let head = format!(
+        "POST /interactions HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n{headers}\r\n",
+        body.len()
+    );
+    stream.write_all(&[head.as_bytes(), &body].concat()).await.ok()?;
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).await.ok()?;
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let started = std::time::Instant::now();
+    let mut sink = Vec::new();
+    tokio::time::timeout(limit, stream.read_to_end(&mut sink))
+        .await
+        .ok()?
+        .ok()?;
+    Some(started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_cap_holds_until_timeouts_free_a_slot() {
+    let (address, _stop) = replica_with(short_timeouts(16), |endpoint| endpoint).await;
+    let mut holders = Vec::new();
+    for _ in 0..16 {
+        let mut stream = TcpStream::connect(address)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // A byte of a request: the connection is accepted and held until the header timeout.
+        let _ = stream.write_all(b"P").await;
+        holders.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The 17th waits: nothing answers it while the 16 hold every slot...
+    let waiting = tokio::spawn(async move { timed_ping(address).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a 17th connection was served beside 16 held ones"
+    );
+    // ...and is answered once the header timeout (1 s) frees them.
+    let (took, status) = waiting.await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    drop(holders);
 }

@@ -75,7 +75,10 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let _watcher = super::watch::spawn_reloading(app.clone(), Some((http.clone(), options.guilds.clone())));
     let gap_saver = tokio::spawn(super::app::save_gaps_periodically(app.clone()));
 
-    let handler = Events { app: app.clone() };
+    let handler = Events {
+        app: app.clone(),
+        workers: super::workers::Workers::per_core(),
+    };
     let mut client = ClientBuilder::new_with_http(
         discord.http(token).map_err(RunError::Other)?,
         GatewayIntents::empty(),
@@ -94,7 +97,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let shard_manager = client.shard_manager.clone();
     let heartbeat = tokio::spawn(write_heartbeat(shard_manager.clone(), options.heartbeat.clone()));
 
-    let shutdown = shutdown_signal();
+    let shutdown = super::shutdown::signal();
     let result = tokio::select! {
         result = async {
             match &options.shards {
@@ -104,8 +107,8 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
             }
         } => result.map_err(classify),
         () = shutdown => {
-            tracing::info!("shutting down");
-            shard_manager.shutdown_all().await;
+            let deadline = Duration::from_secs(app.config.shutdown_seconds);
+            super::shutdown::within(deadline, "closing the shards", shard_manager.shutdown_all()).await;
             Ok(())
         }
     };
@@ -275,6 +278,8 @@ fn host_of(url: &reqwest::Url) -> String {
 
 struct Events {
     app: Arc<App>,
+    /// The handler runs there, off the async workers the shards need.
+    workers: super::workers::Workers,
 }
 
 #[async_trait]
@@ -298,7 +303,18 @@ impl EventHandler for Events {
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let started = std::time::Instant::now();
-        let outcome = self.app.handle(&interaction);
+        let app = self.app.clone();
+        let answered = self
+            .workers
+            .run(move || {
+                let outcome = app.handle(&interaction);
+                (interaction, outcome)
+            })
+            .await;
+        let Some((interaction, outcome)) = answered else {
+            tracing::error!("the handler panicked");
+            return;
+        };
         let sent = ctx
             .http
             .create_interaction_response(
@@ -343,34 +359,6 @@ async fn write_heartbeat(shards: Arc<serenity::gateway::ShardManager>, path: Pat
             if let Err(error) = std::fs::write(&path, super::health::gateway_beat()) {
                 tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file");
             }
-        }
-    }
-}
-
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop). The handlers are installed when
-/// this is called, not when first polled, so a signal right after start-up is not lost.
-/// Call it inside the runtime.
-pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
-    #[cfg(unix)]
-    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let interrupt = tokio::spawn(async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
-    async move {
-        #[cfg(unix)]
-        let terminate = async move {
-            match terminate {
-                Some(mut signal) => {
-                    signal.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
-        #[cfg(not(unix))]
-        let terminate = std::future::pending::<()>();
-        tokio::select! {
-            _ = interrupt => {}
-            () = terminate => {}
         }
     }
 }

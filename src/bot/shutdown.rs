@@ -1,0 +1,94 @@
+//! Stopping: the first SIGINT or SIGTERM asks for a graceful stop, which has a deadline; a
+//! second one ends the process at once. Shared by `run` and `serve`.
+
+use std::future::Future;
+use std::time::Duration;
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (docker stop); from then on, the next
+/// one exits the process at once (status 128 + the signal's number). The handlers are
+/// installed when this is called, not when first polled, so a signal right after start-up
+/// is not lost. Call it inside the runtime.
+pub fn signal() -> impl Future<Output = ()> + Send + 'static {
+    let mut signals = Signals::install();
+    async move {
+        let first = signals.next().await;
+        tracing::info!(
+            signal = first.name,
+            "stopping; send the signal again to stop at once"
+        );
+        tokio::spawn(async move {
+            let second = signals.next().await;
+            tracing::warn!(signal = second.name, "second signal: exiting now");
+            std::process::exit(second.exit_code);
+        });
+    }
+}
+
+/// Runs `work` for at most `deadline`; `None` (and a warning naming `what`) when it took longer.
+pub async fn within<T>(deadline: Duration, what: &str, work: impl Future<Output = T>) -> Option<T> {
+    match tokio::time::timeout(deadline, work).await {
+        Ok(done) => Some(done),
+        Err(_) => {
+            tracing::warn!(
+                seconds = deadline.as_secs(),
+                "{what}: not done by the shutdown deadline; stopping anyway"
+            );
+            None
+        }
+    }
+}
+
+struct Received {
+    name: &'static str,
+    exit_code: i32,
+}
+
+#[cfg(unix)]
+struct Signals {
+    terminate: Option<tokio::signal::unix::Signal>,
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        Signals {
+            terminate: signal(SignalKind::terminate()).ok(),
+            interrupt: signal(SignalKind::interrupt()).ok(),
+        }
+    }
+
+    async fn next(&mut self) -> Received {
+        async fn recv(signal: &mut Option<tokio::signal::unix::Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            () = recv(&mut self.terminate) => Received { name: "SIGTERM", exit_code: 128 + 15 },
+            () = recv(&mut self.interrupt) => Received { name: "SIGINT", exit_code: 128 + 2 },
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Signals {
+        Signals
+    }
+
+    async fn next(&mut self) -> Received {
+        let _ = tokio::signal::ctrl_c().await;
+        Received {
+            name: "Ctrl-C",
+            exit_code: 130,
+        }
+    }
+}
