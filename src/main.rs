@@ -509,7 +509,10 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
         .collect();
     let state = std::sync::Arc::new(Endpoint::new(app.clone(), verifier, max_skew, http.clone()));
     block_on(async move {
-        let shutdown = notes_bot::bot::shutdown::signal();
+        let shutdown = notes_bot::bot::shutdown::signal({
+            let app = app.clone();
+            move || notes_bot::bot::app::save_gaps(&app)
+        });
         // Registering again needs the application id, which only the token can tell.
         let registrar = match &http {
             Some(http) => match http.get_current_application_info().await {

@@ -97,7 +97,10 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let shard_manager = client.shard_manager.clone();
     let heartbeat = tokio::spawn(write_heartbeat(shard_manager.clone(), options.heartbeat.clone()));
 
-    let shutdown = super::shutdown::signal();
+    let shutdown = super::shutdown::signal({
+        let app = app.clone();
+        move || super::app::save_gaps(&app)
+    });
     let result = tokio::select! {
         result = async {
             match &options.shards {

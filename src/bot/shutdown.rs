@@ -5,10 +5,11 @@ use std::future::Future;
 use std::time::Duration;
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (docker stop); from then on, the next
-/// one exits the process at once (status 128 + the signal's number). The handlers are
-/// installed when this is called, not when first polled, so a signal right after start-up
-/// is not lost. Call it inside the runtime.
-pub fn signal() -> impl Future<Output = ()> + Send + 'static {
+/// one runs `last_words` (quick: saving the gap counts) and exits the process at once
+/// (status 128 + the signal's number). The handlers are installed when this is called, not
+/// when first polled, so a signal right after start-up is not lost. Call it inside the
+/// runtime.
+pub fn signal(last_words: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static {
     let mut signals = Signals::install();
     async move {
         let first = signals.next().await;
@@ -19,6 +20,7 @@ pub fn signal() -> impl Future<Output = ()> + Send + 'static {
         tokio::spawn(async move {
             let second = signals.next().await;
             tracing::warn!(signal = second.name, "second signal: exiting now");
+            last_words();
             std::process::exit(second.exit_code);
         });
     }
