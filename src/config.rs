@@ -289,8 +289,12 @@ impl Config {
                 return Err(error(format!("{key} is {seconds}; use 1 to 3600")));
             }
         }
-        if http.max_connections == 0 {
-            return Err(error("http.max_connections must be at least 1".into()));
+        // More than a million would overflow tokio's semaphore (and no machine serves them).
+        if !(1..=1_000_000).contains(&http.max_connections) {
+            return Err(error(format!(
+                "http.max_connections is {}; use 1 to 1000000",
+                http.max_connections
+            )));
         }
         if self.reply.other_matches > 25 {
             return Err(error(
@@ -439,6 +443,7 @@ mod tests {
             "http:\n  header_read_seconds: 0\n",
             "shutdown_seconds: 0\n",
             "http:\n  max_connections: 0\n",
+            "http:\n  max_connections: 18446744073709551615\n",
         ] {
             let error = Config::parse(Path::new("c.yaml"), text)
                 .err()
