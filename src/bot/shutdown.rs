@@ -94,3 +94,20 @@ impl Signals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn work_past_the_deadline_is_abandoned_and_work_within_it_finishes() {
+        let started = std::time::Instant::now();
+        let stuck = within(Duration::from_millis(50), "stuck", std::future::pending::<()>()).await;
+        assert_eq!(stuck, None);
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(
+            within(Duration::from_secs(5), "quick", async { 7 }).await,
+            Some(7)
+        );
+    }
+}
