@@ -26,6 +26,9 @@ pub struct Config {
     pub max_note_bytes: u64,
     pub reload: ReloadOptions,
     pub discord: DiscordOptions,
+    pub http: HttpOptions,
+    /// Seconds a graceful stop may take before the bot saves its state and exits anyway.
+    pub shutdown_seconds: u64,
 }
 
 /// When live reload reads the notes again.
@@ -69,6 +72,23 @@ pub struct DiscordOptions {
     pub gateway_url: Option<String>,
 }
 
+/// How `serve` treats connections: slow or idle clients are cut off, so they cannot hold
+/// the server's connections forever.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpOptions {
+    /// Seconds a connection has to send a request's headers, counted from when it opens or
+    /// from the end of the previous response (hyper runs one timer for both, so this is also
+    /// the keep-alive idle timeout).
+    pub header_read_seconds: u64,
+    /// Seconds a request body may pause between two pieces.
+    pub body_read_seconds: u64,
+    /// Seconds a whole request may take, body and answer included; then 408.
+    pub request_seconds: u64,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LabelConfig {
@@ -100,6 +120,19 @@ impl Default for Config {
             max_note_bytes: crate::notes::DEFAULT_MAX_BYTES,
             reload: ReloadOptions::default(),
             discord: DiscordOptions::default(),
+            http: HttpOptions::default(),
+            shutdown_seconds: 10,
+        }
+    }
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            header_read_seconds: 5,
+            body_read_seconds: 5,
+            request_seconds: 10,
+            max_connections: 1024,
         }
     }
 }
@@ -245,6 +278,24 @@ impl Config {
             return Err(error("max_note_bytes is 0; no note could load".into()));
         }
         self.discord.check().map_err(error)?;
+        let http = &self.http;
+        for (key, seconds) in [
+            ("http.header_read_seconds", http.header_read_seconds),
+            ("http.body_read_seconds", http.body_read_seconds),
+            ("http.request_seconds", http.request_seconds),
+            ("shutdown_seconds", self.shutdown_seconds),
+        ] {
+            if seconds == 0 || seconds > 3600 {
+                return Err(error(format!("{key} is {seconds}; use 1 to 3600")));
+            }
+        }
+        // More than a million would overflow tokio's semaphore (and no machine serves them).
+        if !(1..=1_000_000).contains(&http.max_connections) {
+            return Err(error(format!(
+                "http.max_connections is {}; use 1 to 1000000",
+                http.max_connections
+            )));
+        }
         if self.reply.other_matches > 25 {
             return Err(error(
                 "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
@@ -347,6 +398,12 @@ mod tests {
         );
         assert_eq!(shipped.discord.http_proxy, defaults.discord.http_proxy);
         assert_eq!(shipped.discord.gateway_url, defaults.discord.gateway_url);
+        assert_eq!(shipped.shutdown_seconds, defaults.shutdown_seconds);
+        let (shipped, defaults) = (&shipped.http, &defaults.http);
+        assert_eq!(shipped.header_read_seconds, defaults.header_read_seconds);
+        assert_eq!(shipped.body_read_seconds, defaults.body_read_seconds);
+        assert_eq!(shipped.request_seconds, defaults.request_seconds);
+        assert_eq!(shipped.max_connections, defaults.max_connections);
     }
 
     #[test]
@@ -377,6 +434,21 @@ mod tests {
                 .err()
                 .map(|e| e.to_string());
             assert!(error.is_some_and(|e| e.contains("discord.")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn zero_timeouts_are_errors() {
+        for text in [
+            "http:\n  header_read_seconds: 0\n",
+            "shutdown_seconds: 0\n",
+            "http:\n  max_connections: 0\n",
+            "http:\n  max_connections: 18446744073709551615\n",
+        ] {
+            let error = Config::parse(Path::new("c.yaml"), text)
+                .err()
+                .map(|e| e.to_string());
+            assert!(error.is_some_and(|e| e.starts_with("c.yaml: ")), "{text}");
         }
     }
 

@@ -409,6 +409,15 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
+/// Runs a bot until it stops, then leaves at once: a query still running on a blocking
+/// thread past the shutdown deadline must not hold the exit.
+fn block_on<T>(bot: impl std::future::Future<Output = T>) -> Result<T, String> {
+    let runtime = runtime()?;
+    let result = runtime.block_on(bot);
+    runtime.shutdown_background();
+    Ok(result)
+}
+
 /// Guild ids from DISCORD_GUILD_ID (comma-separated).
 fn guilds_from_env() -> Result<Vec<u64>, String> {
     let Ok(value) = std::env::var("DISCORD_GUILD_ID") else {
@@ -460,7 +469,7 @@ fn run(common: &Common, shards: Option<ShardRange>, log_format: LogFormat) -> Re
     if let Err(e) = std::fs::create_dir_all(&app.config.data_dir) {
         tracing::warn!(error = %e, dir = %app.config.data_dir.display(), "cannot create the data folder");
     }
-    match runtime()?.block_on(gateway::run(app, &token, options)) {
+    match block_on(gateway::run(app, &token, options))? {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(RunError::TokenRejected) => {
             eprintln!(
@@ -498,7 +507,11 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
         .collect();
     let webhooks = notes_bot::bot::webhook::Webhooks::new(discord.rest_base())?;
     let state = std::sync::Arc::new(Endpoint::new(app.clone(), verifier, max_skew, webhooks));
-    runtime()?.block_on(async move {
+    block_on(async move {
+        let shutdown = notes_bot::bot::shutdown::signal({
+            let app = app.clone();
+            move || notes_bot::bot::app::save_gaps(&app)
+        });
         // Registering again needs the application id, which only the token can tell.
         let registrar = match &http {
             Some(http) => match http.get_current_application_info().await {
@@ -515,7 +528,6 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
         };
         let _watcher = notes_bot::bot::watch::spawn_reloading(app.clone(), registrar);
         let gap_saver = tokio::spawn(notes_bot::bot::app::save_gaps_periodically(app.clone()));
-        let shutdown = gateway::shutdown_signal();
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -530,7 +542,7 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
         let _ = std::fs::remove_file(&heartbeat);
         tracing::info!("stopped");
         result.map_err(|e| format!("server error: {e}"))
-    })?;
+    })??;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -9,7 +9,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use notes_bot::bot::App;
 use notes_bot::bot::endpoint::{self, Endpoint};
 use notes_bot::bot::webhook::Webhooks;
-use notes_bot::config::Config;
+use notes_bot::config::{Config, HttpOptions};
 use notes_bot::search::Index;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -42,14 +42,31 @@ fn now() -> i64 {
 /// Starts a replica on 127.0.0.1:0; it stops when the sender is dropped. Its calls to
 /// Discord go to a closed port.
 async fn replica() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    replica_calling("http://127.0.0.1:1").await
+    replica_with(HttpOptions::default(), |endpoint| endpoint).await
 }
 
 /// A replica whose calls to Discord go to `discord` (a base URL like https://discord.com).
 async fn replica_calling(discord: &str) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    replica_on(discord, HttpOptions::default(), |endpoint| endpoint).await
+}
+
+/// A replica with these connection limits and endpoint settings.
+async fn replica_with(
+    http: HttpOptions,
+    adjust: impl FnOnce(Endpoint) -> Endpoint,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    replica_on("http://127.0.0.1:1", http, adjust).await
+}
+
+async fn replica_on(
+    discord: &str,
+    http: HttpOptions,
+    adjust: impl FnOnce(Endpoint) -> Endpoint,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let config = Config {
         notes_dir: root().join("notes"),
         cooldown_seconds: 0,
+        http,
         ..Config::default()
     };
     let loaded = notes_bot::notes::load_dir(&config.notes_dir, &config.labels());
@@ -57,7 +74,7 @@ async fn replica_calling(discord: &str) -> (SocketAddr, tokio::sync::oneshot::Se
     let app = Arc::new(App::new(config, index));
     let verifier = endpoint::verifier(&public_hex()).unwrap_or_else(|e| panic!("{e}"));
     let webhooks = Webhooks::new(discord).unwrap_or_else(|e| panic!("{e}"));
-    let state = Arc::new(Endpoint::new(app, verifier, 300, webhooks));
+    let state = Arc::new(adjust(Endpoint::new(app, verifier, 300, webhooks)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -508,4 +525,490 @@ async fn replies_offer_delete_and_it_works_without_a_bot_token() {
         "an interaction-token call carries no bot token"
     );
     assert!(calls.try_recv().is_err(), "one call only");
+}
+
+/// How long one request on a fresh connection takes to be answered, and its status.
+async fn timed(address: SocketAddr, head: &str, body: &[u8]) -> (Duration, u16) {
+    let started = std::time::Instant::now();
+    let answer = request(address, head, body).await;
+    (started.elapsed(), answer.status)
+}
+
+async fn timed_ping(address: SocketAddr) -> (Duration, u16) {
+    let body = fixture("ping.json", &[]);
+    let headers = signed_headers(&now().to_string(), &body, "application/json");
+    timed(address, &head("/interactions", body.len(), &headers), &body).await
+}
+
+async fn timed_healthz(address: SocketAddr) -> (Duration, u16) {
+    timed(
+        address,
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        b"",
+    )
+    .await
+}
+
+/// The real handler after 1.5 s of sleep, as a query on a pathological note might take.
+fn slow_answer(app: &App, interaction: &serenity::all::Interaction) -> notes_bot::bot::Outcome {
+    if !matches!(interaction, serenity::all::Interaction::Ping(_)) {
+        std::thread::sleep(Duration::from_millis(1500));
+    }
+    app.handle(interaction)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_queries_never_delay_ping_or_healthz() {
+    let (address, _stop) = replica_with(HttpOptions::default(), |endpoint| {
+        endpoint.answering_with(slow_answer, 3)
+    })
+    .await;
+    // More slow queries than async workers and handler threads together. Were they run on
+    // the async workers, PING would wait over a second; 500 ms is slack for a busy machine.
+    let queries: Vec<_> = (0..6)
+        .map(|_| tokio::spawn(async move { post(address, &fixture("command_chatgpt_rlhf.json", &[])).await }))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..5 {
+        let (took, status) = timed_ping(address).await;
+        assert_eq!(status, 200);
+        assert!(
+            took < Duration::from_millis(500),
+            "PING took {took:?} behind slow queries"
+        );
+        let (took, status) = timed_healthz(address).await;
+        assert_eq!(status, 200);
+        assert!(
+            took < Duration::from_millis(500),
+            "/healthz took {took:?} behind slow queries"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for query in queries {
+        let answer = query.await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.json()["type"], 4);
+    }
+}
+
+/// Connected clients, so a test can wait until all of its slow ones are in.
+type Connected = Arc<std::sync::atomic::AtomicUsize>;
+
+/// Opens a connection, sends `first` at once, then `rest` one byte at a time `every` apart
+/// (and then nothing) until the server closes it. Returns how long after connecting that
+/// was, or `None` if it was not within `limit`.
+async fn trickle(
+    address: SocketAddr,
+    first: Vec<u8>,
+    rest: Vec<u8>,
+    every: Duration,
+    limit: Duration,
+    connected: Connected,
+) -> Option<Duration> {
+    let mut stream = TcpStream::connect(address).await.ok()?;
+    let started = std::time::Instant::now();
+    connected.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let (mut reader, mut writer) = stream.split();
+    let writing = async {
+        let _ = writer.write_all(&first).await;
+        for byte in &rest {
+            tokio::time::sleep(every).await;
+            if writer.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+        }
+        std::future::pending::<()>().await;
+    };
+    let closed = async {
+        let mut sink = Vec::new();
+        let _ = reader.read_to_end(&mut sink).await;
+    };
+    tokio::time::timeout(limit, async {
+        tokio::select! {
+            () = writing => {}
+            () = closed => {}
+        }
+    })
+    .await
+    .ok()
+    .map(|()| started.elapsed())
+}
+
+fn short_timeouts(max_connections: usize) -> HttpOptions {
+    HttpOptions {
+        header_read_seconds: 1,
+        body_read_seconds: 1,
+        request_seconds: 2,
+        max_connections,
+    }
+}
+
+/// A signed PING: its head, and its body.
+fn signed_ping() -> (Vec<u8>, Vec<u8>) {
+    let body = fixture("ping.json", &[]);
+    let head = head(
+        "/interactions",
+        body.len(),
+        &signed_headers(&now().to_string(), &body, "application/json"),
+    );
+    (head.into_bytes(), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trickling_stalled_and_idle_connections_are_closed_and_ping_still_answers() {
+    let http = HttpOptions {
+        header_read_seconds: 2,
+        body_read_seconds: 2,
+        request_seconds: 4,
+        max_connections: 4096,
+    };
+    let (address, _stop) = replica_with(http, |endpoint| endpoint).await;
+    let limit = Duration::from_secs(15);
+    let every = Duration::from_millis(200);
+    let connected = Connected::default();
+    let slow_head =
+        b"POST /interactions HTTP/1.1\r\nHost: t\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            .to_vec();
+    let (ping_head, ping_body) = signed_ping();
+    // (kind, sent at once, trickled, how many)
+    let kinds: [(&'static str, Vec<u8>, Vec<u8>, usize); 4] = [
+        ("idle", Vec::new(), Vec::new(), 2000),
+        ("trickled head", Vec::new(), slow_head, 250),
+        ("trickled body", ping_head.clone(), ping_body.clone(), 250),
+        (
+            "stalled body",
+            [&ping_head[..], &ping_body[..5]].concat(),
+            Vec::new(),
+            50,
+        ),
+    ];
+    let mut clients = Vec::new();
+    for (kind, first, rest, count) in kinds {
+        for _ in 0..count {
+            let (first, rest, counter) = (first.clone(), rest.clone(), connected.clone());
+            clients.push(tokio::spawn(async move {
+                (kind, trickle(address, first, rest, every, limit, counter).await)
+            }));
+            // In batches: thousands of connects at once overflow the kernel's accept queue
+            // (1024), which then drops handshakes the client believes complete.
+            if clients.len() % 200 == 0 {
+                let waited = std::time::Instant::now();
+                while connected.load(std::sync::atomic::Ordering::SeqCst) < clients.len()
+                    && waited.elapsed() < limit
+                {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        }
+    }
+    // A kept-alive connection that falls silent after one request.
+    clients.push(tokio::spawn(async move {
+        ("kept alive", kept_alive_then_idle(address, limit).await)
+    }));
+    let all = clients.len() - 1;
+    let waited = std::time::Instant::now();
+    while connected.load(std::sync::atomic::Ordering::SeqCst) < all && waited.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (took, status) = timed_ping(address).await;
+    assert_eq!(status, 200);
+    assert!(
+        took < Duration::from_secs(1),
+        "PING took {took:?} among 2,550 slow connections"
+    );
+    let mut spans: std::collections::BTreeMap<&str, (Duration, Duration)> = Default::default();
+    for client in clients {
+        let (kind, closed) = client.await.unwrap_or_else(|e| panic!("{e}"));
+        let closed = closed.unwrap_or_else(|| panic!("a {kind} connection was still open after {limit:?}"));
+        let span = spans.entry(kind).or_insert((closed, closed));
+        *span = (span.0.min(closed), span.1.max(closed));
+    }
+    println!("first and last close after connecting, per kind: {spans:?}");
+    // header_read_seconds and body_read_seconds 2 and request_seconds 4 (a body that keeps
+    // trickling is cut off by the latter), plus slack for a busy machine.
+    for (kind, (first, last)) in &spans {
+        let timeout = if *kind == "trickled body" { 4.0 } else { 2.0 };
+        assert!(
+            first.as_secs_f64() > timeout - 0.3 && last.as_secs_f64() < timeout + 3.5,
+            "{kind}: closed between {first:?} and {last:?}; the timeout is {timeout} s"
+        );
+    }
+    still_serving(address).await;
+}
+
+/// One PING with keep-alive, then silence: the server must close the connection.
+async fn kept_alive_then_idle(address: SocketAddr, limit: Duration) -> Option<Duration> {
+    let mut stream = TcpStream::connect(address).await.ok()?;
+    let body = fixture("ping.json", &[]);
+    let headers = signed_headers(&now().to_string(), &body, "application/json");
+    let head = format!(
+        "POST /interactions HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n{headers}\r\n",
+        body.len()
+    );
+    stream.write_all(&[head.as_bytes(), &body].concat()).await.ok()?;
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).await.ok()?;
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let started = std::time::Instant::now();
+    let mut sink = Vec::new();
+    tokio::time::timeout(limit, stream.read_to_end(&mut sink))
+        .await
+        .ok()?
+        .ok()?;
+    Some(started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_cap_holds_until_timeouts_free_a_slot() {
+    let (address, _stop) = replica_with(short_timeouts(16), |endpoint| endpoint).await;
+    let mut holders = Vec::new();
+    for _ in 0..16 {
+        let mut stream = TcpStream::connect(address)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // A byte of a request: the connection is accepted and held until the header timeout.
+        let _ = stream.write_all(b"P").await;
+        holders.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The 17th waits: nothing answers it while the 16 hold every slot...
+    let waiting = tokio::spawn(async move { timed_ping(address).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a 17th connection was served beside 16 held ones"
+    );
+    // ...and is answered once the header timeout (1 s) frees them.
+    let (took, status) = waiting.await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    drop(holders);
+}
+
+/// `notes-bot serve` on 127.0.0.1:0 with its own config and data folder.
+struct Served {
+    child: std::process::Child,
+    address: SocketAddr,
+    data_dir: PathBuf,
+    /// Every line the process logs, read on a thread so its stderr pipe never fills.
+    log: std::sync::mpsc::Receiver<String>,
+}
+
+impl Served {
+    /// Starts it with `extra_config` after notes_dir and data_dir; waits until it listens.
+    fn start(name: &str, extra_config: &str) -> Served {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let dir = std::env::temp_dir().join(format!("notes-bot-endpoint-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let data_dir = dir.join("data");
+        let config = dir.join("notes-bot.yaml");
+        let text = format!(
+            "notes_dir: {:?}\ndata_dir: {:?}\ncooldown_seconds: 0\n{extra_config}",
+            root().join("notes"),
+            data_dir
+        );
+        std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            .env("DISCORD_PUBLIC_KEY", public_hex())
+            .env_remove("NOTES_BOT_NOTES")
+            .env_remove("DISCORD_TOKEN")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+        let (send, log) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+        let mut address = None;
+        while let Ok(line) = log.recv_timeout(Duration::from_secs(30)) {
+            if line.contains("serving interactions") {
+                address = line
+                    .split_whitespace()
+                    .find_map(|word| word.strip_prefix("address="))
+                    .and_then(|a| a.parse().ok());
+                break;
+            }
+        }
+        let Some(address) = address else {
+            let _ = child.kill();
+            panic!("the server did not start");
+        };
+        Served {
+            child,
+            address,
+            data_dir,
+            log,
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{name}");
+    }
+
+    /// The exit code once it exits, and how long that took; `None` if still running after `limit`.
+    fn exit_within(&mut self, limit: Duration) -> Option<(Option<i32>, Duration)> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some((status.code(), started.elapsed()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    fn logged(&self) -> String {
+        self.log.try_iter().collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(dir) = self.data_dir.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A signed interaction whose head and first few body bytes are sent, the rest never: the
+/// server is busy with it until it gives up.
+async fn half_sent(address: SocketAddr) -> TcpStream {
+    let body = fixture("command_chatgpt_rlhf.json", &[]);
+    let headers = signed_headers(&now().to_string(), &body, "application/json");
+    let mut stream = TcpStream::connect(address)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let head = head("/interactions", body.len(), &headers);
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(&body[..10]).await;
+    stream
+}
+
+fn gaps_saved(data_dir: &std::path::Path) -> u64 {
+    let saved = notes_bot::gaps::load(&notes_bot::gaps::file_in(data_dir)).unwrap_or_default();
+    saved
+        .top(Some("chatgpt"), 5)
+        .iter()
+        .filter(|gap| gap.query == "pizza recipe")
+        .map(|gap| gap.missed)
+        .sum()
+}
+
+/// Slow clients may keep the server busy only until the shutdown deadline.
+const SLOW_CLIENT: &str = "shutdown_seconds: 2\nhttp:\n  body_read_seconds: 60\n  request_seconds: 60\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_a_half_sent_request_exits_0_by_the_deadline_and_saves_gaps() {
+    let mut served = Served::start("deadline", SLOW_CLIENT);
+    let missed = post(served.address, &fixture("command_chatgpt_nomatch.json", &[])).await;
+    assert_eq!(missed.status, 200, "{}", missed.body);
+    let _held = half_sent(served.address).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    served.signal("TERM");
+    let exited = served.exit_within(Duration::from_secs(8));
+    let log = served.logged();
+    let (code, took) = exited.unwrap_or_else(|| panic!("still running 8 s after SIGTERM:\n{log}"));
+    assert_eq!(code, Some(0), "{log}");
+    // It waited for the request in flight, but no longer than shutdown_seconds (2).
+    assert!(
+        took >= Duration::from_millis(1500),
+        "exited after {took:?}: did not wait\n{log}"
+    );
+    assert!(took < Duration::from_secs(5), "exited after {took:?}\n{log}");
+    assert!(log.contains("shutdown deadline"), "{log}");
+    assert_eq!(gaps_saved(&served.data_dir), 1, "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_exits_at_once_and_still_saves_gaps() {
+    let mut served = Served::start(
+        "second",
+        "shutdown_seconds: 600\nhttp:\n  body_read_seconds: 600\n  request_seconds: 600\n",
+    );
+    let missed = post(served.address, &fixture("command_chatgpt_nomatch.json", &[])).await;
+    assert_eq!(missed.status, 200, "{}", missed.body);
+    let _held = half_sent(served.address).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    served.signal("TERM");
+    assert_eq!(
+        served.exit_within(Duration::from_millis(700)),
+        None,
+        "the first SIGTERM should wait for the request in flight"
+    );
+    served.signal("INT");
+    let exited = served.exit_within(Duration::from_secs(2));
+    let log = served.logged();
+    let (code, _) = exited.unwrap_or_else(|| panic!("still running 2 s after a second signal:\n{log}"));
+    assert_eq!(code, Some(128 + 2), "{log}");
+    assert_eq!(gaps_saved(&served.data_dir), 1, "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_takes_its_limits_from_the_config() {
+    let served = Served::start(
+        "limits",
+        "http:\n  header_read_seconds: 1\n  body_read_seconds: 2\n  request_seconds: 3\n  max_connections: 3\n",
+    );
+    let address = served.address;
+    let (limit, every) = (Duration::from_secs(10), Duration::from_millis(100));
+    let connected = Connected::default();
+    let (ping_head, ping_body) = signed_ping();
+    let slow_head =
+        b"POST /interactions HTTP/1.1\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_vec();
+    // Each is cut off by one key: (what, key's seconds, sent at once, trickled).
+    let clients = [
+        ("trickled head", 1, Vec::new(), slow_head),
+        (
+            "stalled body",
+            2,
+            [&ping_head[..], &ping_body[..5]].concat(),
+            Vec::new(),
+        ),
+        ("trickled body", 3, ping_head.clone(), ping_body.clone()),
+    ]
+    .map(|(what, seconds, first, rest)| {
+        let connected = connected.clone();
+        let client = tokio::spawn(trickle(address, first, rest, every, limit, connected));
+        (what, seconds, client)
+    });
+    while connected.load(std::sync::atomic::Ordering::SeqCst) < 3 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // All three slots are taken: a PING waits until the first slow client is cut off.
+    let (took, status) = timed_ping(address).await;
+    assert_eq!(status, 200);
+    assert!(
+        took > Duration::from_millis(600) && took < Duration::from_secs(4),
+        "PING beside 3 slow clients with max_connections 3 took {took:?}"
+    );
+    for (what, seconds, client) in clients {
+        let closed = client.await.unwrap_or_else(|e| panic!("{e}"));
+        let closed = closed.unwrap_or_else(|| panic!("{what}: still open after {limit:?}"));
+        println!("{what}: closed after {closed:?}");
+        assert!(
+            closed.as_secs_f64() > f64::from(seconds) - 0.3
+                && closed.as_secs_f64() < f64::from(seconds) + 2.5,
+            "{what}: closed after {closed:?}, want about {seconds} s\n{}",
+            served.logged()
+        );
+    }
+    let kept_alive = kept_alive_then_idle(address, limit).await;
+    let closed =
+        kept_alive.unwrap_or_else(|| panic!("a kept-alive connection is still open after {limit:?}"));
+    assert!(closed < Duration::from_secs(3), "kept alive for {closed:?}");
 }

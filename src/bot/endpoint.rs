@@ -16,10 +16,18 @@ use axum::routing::{get, post};
 use serenity::all::{CreateInteractionResponse, Interaction};
 use serenity::interactions_endpoint::Verifier;
 
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
+use tower_http::timeout::{RequestBodyTimeout, TimeoutLayer};
+
 use super::app::App;
-use super::handler::Then;
+use super::handler::{Outcome, Then};
 use super::metrics::Metrics;
+use super::shutdown;
 use super::webhook::Webhooks;
+use super::workers::Workers;
 
 /// Discord's interactions are small; anything larger is not one.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -32,7 +40,13 @@ pub struct Endpoint {
     pub metrics: Metrics,
     /// Deletes replies after the response (with the interaction token; no bot token needed).
     webhooks: Arc<Webhooks>,
+    /// Where the handler runs, off the async workers.
+    workers: Workers,
+    answer: Answer,
 }
+
+/// How an interaction is answered: `App::handle`, or in tests a handler made slow.
+pub type Answer = fn(&App, &Interaction) -> Outcome;
 
 /// Parses `DISCORD_PUBLIC_KEY` (64 hex digits) into a verifier, without panicking.
 pub fn verifier(public_key_hex: &str) -> Result<Verifier, String> {
@@ -58,28 +72,86 @@ impl Endpoint {
             max_skew,
             metrics: Metrics::default(),
             webhooks: Arc::new(webhooks),
+            workers: Workers::per_core(),
+            answer: App::handle,
         }
+    }
+
+    /// Answers with `answer` on at most `workers` threads at once (for tests).
+    pub fn answering_with(mut self, answer: Answer, workers: usize) -> Endpoint {
+        self.answer = answer;
+        self.workers = Workers::new(workers);
+        self
     }
 }
 
 pub fn router(endpoint: Arc<Endpoint>) -> Router {
+    let request_timeout = Duration::from_secs(endpoint.app.config.http.request_seconds);
     Router::new()
         .route("/interactions", post(interactions))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // The whole request, a trickled body included: 408 and the connection closes.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .with_state(endpoint)
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then lets the requests in flight finish, for at most
+/// the config's `shutdown_seconds`.
+///
+/// hyper's own connection builder rather than `axum::serve`, for its header read timeout
+/// (which also ends idle keep-alive connections); tower-http cuts off slow bodies and slow
+/// requests; a semaphore caps the connections: beyond it they wait in the listen backlog.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     endpoint: Arc<Endpoint>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(endpoint))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let options = endpoint.app.config.http.clone();
+    let deadline = Duration::from_secs(endpoint.app.config.shutdown_seconds);
+    let service = TowerToHyperService::new(RequestBodyTimeout::new(
+        router(endpoint),
+        Duration::from_secs(options.body_read_seconds),
+    ));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(options.header_read_seconds));
+    let connections = Arc::new(Semaphore::new(
+        options.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => permit,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    shutdown::within(deadline, "finishing open connections", graceful.shutdown()).await;
+    Ok(())
 }
 
 fn reject(endpoint: &Endpoint, status: StatusCode, why: &'static str) -> Response {
@@ -134,7 +206,27 @@ async fn interactions(
         Err(_) => return reject(&endpoint, StatusCode::BAD_REQUEST, "not a Discord interaction"),
     };
     let started = Instant::now();
-    let outcome = endpoint.app.handle(&interaction);
+    let (interaction, outcome) = if matches!(interaction, Interaction::Ping(_)) {
+        // Discord's health check needs no index: never queued behind a query.
+        let outcome = (endpoint.answer)(&endpoint.app, &interaction);
+        (interaction, outcome)
+    } else {
+        let (app, answer) = (endpoint.app.clone(), endpoint.answer);
+        let answered = endpoint
+            .workers
+            .run(move || {
+                let outcome = answer(&app, &interaction);
+                (interaction, outcome)
+            })
+            .await;
+        match answered {
+            Some(answered) => answered,
+            None => {
+                tracing::error!("the handler panicked");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        }
+    };
     endpoint
         .metrics
         .interaction(type_name(&interaction), outcome.kind.as_str(), started.elapsed());

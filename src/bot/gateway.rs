@@ -79,6 +79,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let handler = Events {
         app: app.clone(),
         webhooks,
+        workers: super::workers::Workers::per_core(),
     };
     let mut client = ClientBuilder::new_with_http(
         discord.http(token).map_err(RunError::Other)?,
@@ -98,7 +99,10 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let shard_manager = client.shard_manager.clone();
     let heartbeat = tokio::spawn(write_heartbeat(shard_manager.clone(), options.heartbeat.clone()));
 
-    let shutdown = shutdown_signal();
+    let shutdown = super::shutdown::signal({
+        let app = app.clone();
+        move || super::app::save_gaps(&app)
+    });
     let result = tokio::select! {
         result = async {
             match &options.shards {
@@ -108,8 +112,8 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
             }
         } => result.map_err(classify),
         () = shutdown => {
-            tracing::info!("shutting down");
-            shard_manager.shutdown_all().await;
+            let deadline = Duration::from_secs(app.config.shutdown_seconds);
+            super::shutdown::within(deadline, "closing the shards", shard_manager.shutdown_all()).await;
             Ok(())
         }
     };
@@ -281,6 +285,8 @@ struct Events {
     app: Arc<App>,
     /// Answers and deletes with the interaction token (see `webhook`).
     webhooks: super::webhook::Webhooks,
+    /// The handler runs there, off the async workers the shards need.
+    workers: super::workers::Workers,
 }
 
 #[async_trait]
@@ -304,7 +310,18 @@ impl EventHandler for Events {
 
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
         let started = std::time::Instant::now();
-        let outcome = self.app.handle(&interaction);
+        let app = self.app.clone();
+        let answered = self
+            .workers
+            .run(move || {
+                let outcome = app.handle(&interaction);
+                (interaction, outcome)
+            })
+            .await;
+        let Some((interaction, outcome)) = answered else {
+            tracing::error!("the handler panicked");
+            return;
+        };
         let token = interaction.token();
         let sent = self
             .webhooks
@@ -343,34 +360,6 @@ async fn write_heartbeat(shards: Arc<serenity::gateway::ShardManager>, path: Pat
             .any(|runner| runner.stage == ConnectionStage::Connected);
         if connected && let Err(error) = std::fs::write(&path, super::health::gateway_beat()) {
             tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file");
-        }
-    }
-}
-
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop). The handlers are installed when
-/// this is called, not when first polled, so a signal right after start-up is not lost.
-/// Call it inside the runtime.
-pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
-    #[cfg(unix)]
-    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let interrupt = tokio::spawn(async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
-    async move {
-        #[cfg(unix)]
-        let terminate = async move {
-            match terminate {
-                Some(mut signal) => {
-                    signal.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
-        #[cfg(not(unix))]
-        let terminate = std::future::pending::<()>();
-        tokio::select! {
-            _ = interrupt => {}
-            () = terminate => {}
         }
     }
 }

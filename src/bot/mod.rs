@@ -10,9 +10,11 @@ pub mod health;
 pub mod i18n;
 pub mod metrics;
 pub mod render;
+pub mod shutdown;
 pub mod token;
 pub mod watch;
 pub mod webhook;
+pub mod workers;
 
 pub use app::App;
 pub use handler::{Handler, Kind, Outcome, Then};
