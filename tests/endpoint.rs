@@ -605,7 +605,9 @@ async fn trickle(
     limit: Duration,
     connected: Connected,
 ) -> Option<Duration> {
-    let mut stream = TcpStream::connect(address).await.ok()?;
+    let mut stream = TcpStream::connect(address)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect ({e}); thousands of sockets need `ulimit -n` 8192"));
     let started = std::time::Instant::now();
     connected.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let (mut reader, mut writer) = stream.split();
