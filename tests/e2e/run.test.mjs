@@ -310,6 +310,6 @@ describe('notes-bot run against the Discord simulator', () => {
       new Promise((resolve) => setTimeout(() => resolve({ code: 'timeout' }), 10_000)),
     ])
     assert.deepEqual(exit, { code: 0, signal: null }, bot.output())
-    assert.match(bot.output(), /shutting down/)
+    assert.match(bot.output(), /stopping; send the signal again to stop at once/)
   })
 })
