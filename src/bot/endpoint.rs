@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -24,7 +23,7 @@ use tower_http::timeout::{RequestBodyTimeout, TimeoutLayer};
 
 use super::app::App;
 use super::handler::{Outcome, Then};
-use super::metrics::Metrics;
+use super::metrics::{self, LibraryState, Metrics};
 use super::shutdown;
 use super::webhook::Webhooks;
 use super::workers::Workers;
@@ -291,26 +290,19 @@ async fn healthz(State(endpoint): State<Arc<Endpoint>>) -> Response {
 
 async fn metrics(State(endpoint): State<Arc<Endpoint>>) -> Response {
     let index = endpoint.app.index();
-    let gauges = &endpoint.metrics;
-    gauges
-        .notes_loaded
-        .store(index.library().notes.len() as u64, Ordering::Relaxed);
-    gauges
-        .sections_loaded
-        .store(index.library().section_count() as u64, Ordering::Relaxed);
-    gauges
-        .last_reload_unix
-        .store(endpoint.app.loaded_at(), Ordering::Relaxed);
-    gauges.reloads.store(endpoint.app.reloads(), Ordering::Relaxed);
-    gauges
-        .notes_skipped
-        .store(endpoint.app.notes_skipped(), Ordering::Relaxed);
+    let library = LibraryState {
+        notes: index.library().notes.len() as u64,
+        sections: index.library().section_count() as u64,
+        loaded_at: endpoint.app.loaded_at(),
+        reloads: endpoint.app.reloads(),
+        skipped: endpoint.app.notes_skipped(),
+    };
     (
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4"),
+            HeaderValue::from_static(metrics::CONTENT_TYPE),
         )],
-        endpoint.metrics.render(),
+        endpoint.metrics.render(library),
     )
         .into_response()
 }
