@@ -241,7 +241,7 @@ fn is_dev(query: &str) -> bool {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    hash % 2 == 0
+    hash.is_multiple_of(2)
 }
 
 fn language(query: &str) -> &'static str {

@@ -339,10 +339,8 @@ async fn write_heartbeat(shards: Arc<serenity::gateway::ShardManager>, path: Pat
             .await
             .values()
             .any(|runner| runner.stage == ConnectionStage::Connected);
-        if connected {
-            if let Err(error) = std::fs::write(&path, super::health::gateway_beat()) {
-                tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file");
-            }
+        if connected && let Err(error) = std::fs::write(&path, super::health::gateway_beat()) {
+            tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file");
         }
     }
 }

@@ -146,11 +146,12 @@ impl Builder {
         let mut cjk_second: HashMap<char, Vec<TermId>> = HashMap::default();
         for (term, &id) in &self.ids {
             let mut chars = term.chars();
-            if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next()) {
-                if super::analyze::is_cjk(a) && super::analyze::is_cjk(b) {
-                    cjk_first.entry(a).or_default().push(id);
-                    cjk_second.entry(b).or_default().push(id);
-                }
+            if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next())
+                && super::analyze::is_cjk(a)
+                && super::analyze::is_cjk(b)
+            {
+                cjk_first.entry(a).or_default().push(id);
+                cjk_second.entry(b).or_default().push(id);
             }
         }
         for list in cjk_first.values_mut().chain(cjk_second.values_mut()) {
@@ -215,10 +216,10 @@ impl Postings {
     /// callers check).
     pub fn read(&self, id: TermId, range: &Range<u32>) -> &[Posting] {
         let postings = self.in_range(id, range);
-        if postings.len() > POSTING_CAP {
-            if let Some(best) = self.strongest.get(&id) {
-                return best;
-            }
+        if postings.len() > POSTING_CAP
+            && let Some(best) = self.strongest.get(&id)
+        {
+            return best;
         }
         postings
     }
