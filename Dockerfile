@@ -19,6 +19,14 @@ WORKDIR /build
 ENV CARGO_PROFILE_RELEASE_STRIP=symbols \
     CARGO_TERM_COLOR=never
 
+# TLS is the system's OpenSSL (native-tls): its headers and pkg-config, named here though
+# the rust image has them. cargo-about writes the third-party licence notices (step 2).
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libssl-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/* \
+ && cargo install --locked --features cli cargo-about@0.9.3
+
 # 1. Dependencies, in their own layer: only the manifest and the lock file, with stub
 #    sources, so this layer is rebuilt only when Cargo.toml or Cargo.lock change.
 #
@@ -61,7 +69,16 @@ RUN awk ' \
            target/release/deps/notes_bot-* target/release/deps/libnotes_bot-* \
            target/release/notes-bot target/release/libnotes_bot.*
 
-# 2. The crate itself: a change under src/ rebuilds from here on only.
+# 2. Licence notices of every crate in the binary, from Cargo.lock and the crates' own
+#    licence files (MIT, BSD, Apache, ISC, Unicode... require them on redistribution).
+#    Before src/, so that a source change does not redo them.
+COPY about.toml about.hbs LICENSE ./
+RUN mkdir -p /out/doc \
+ && cargo fetch --locked \
+ && cargo about generate --offline --locked --fail about.hbs -o /out/doc/THIRD-PARTY-LICENSES.txt \
+ && install -m 0644 LICENSE /out/doc/LICENSE
+
+# 3. The crate itself: a change under src/ rebuilds from here on only.
 COPY src ./src
 RUN cargo build --release --locked \
  && install -D -m 0755 target/release/notes-bot /out/notes-bot
@@ -77,11 +94,12 @@ LABEL org.opencontainers.image.title="notes-bot" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}"
 
-# ca-certificates only (no curl: the health check is `notes-bot health`). Versions are
-# left to the bookworm suite, which takes security updates only.
+# libssl3 (TLS to Discord) and ca-certificates only (no curl: the health check is
+# `notes-bot health`). Versions are left to the bookworm suite, which takes security
+# updates only.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates libssl3 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
  && groupadd --system --gid 10001 notes-bot \
@@ -90,6 +108,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY --from=builder /out/notes-bot /usr/local/bin/notes-bot
+COPY --from=builder /out/doc/ /usr/share/doc/notes-bot/
 # Defaults, owned by root and read-only to the bot; mount your own over them.
 COPY notes/ /app/notes/
 COPY config/ /app/config/

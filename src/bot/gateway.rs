@@ -159,7 +159,7 @@ impl Discord {
     /// serenity's own rate limiter off (serenity ignores the proxy otherwise; the proxy limits).
     pub fn http(&self, token: &Token) -> Result<Http, String> {
         let client = reqwest::Client::builder()
-            .use_rustls_tls()
+            .use_native_tls()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .build()

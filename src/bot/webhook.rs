@@ -23,7 +23,7 @@ pub struct Webhooks {
 impl Webhooks {
     pub fn new(rest_base: &str) -> Result<Webhooks, String> {
         let client = reqwest::Client::builder()
-            .use_rustls_tls()
+            .use_native_tls()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(15))
             .build()
