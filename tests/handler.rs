@@ -550,6 +550,89 @@ fn check_command(command: &Value) {
         assert!((1..=32).contains(&option["name"].as_str().unwrap_or_default().chars().count()));
         assert!((1..=100).contains(&option["description"].as_str().unwrap_or_default().chars().count()));
     }
+    for item in options.iter().chain([command]) {
+        for (locale, name) in item["name_localizations"].as_object().into_iter().flatten() {
+            let name = name.as_str().unwrap_or_default();
+            assert!(
+                (1..=32).contains(&name.chars().count()) && !name.chars().any(char::is_uppercase),
+                "{locale}: {name}"
+            );
+        }
+        for (locale, text) in item["description_localizations"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            assert!((1..=100).contains(&chars(text)), "{locale}: {text}");
+        }
+    }
+}
+
+#[test]
+fn built_in_commands_and_options_are_localized_in_chinese_and_english() {
+    let loaded = notes::load_dir(&root().join("notes"), &Labels::default());
+    let commands = command_json(&loaded.library);
+    let mut localized = 0;
+    for command in &commands {
+        let name = command["name"].as_str().unwrap_or_default();
+        let options = command["options"].as_array().cloned().unwrap_or_default();
+        let builtin = name != "chatgpt";
+        let items: Vec<&Value> = if builtin {
+            options.iter().chain([command]).collect()
+        } else {
+            options.iter().collect()
+        };
+        for item in items {
+            let what = format!("/{name} {}", item["name"]);
+            assert_eq!(item["name_localizations"]["en-US"], item["name"], "{what}");
+            assert_eq!(
+                item["description_localizations"]["en-US"], item["description"],
+                "{what}"
+            );
+            let zh_name = item["name_localizations"]["zh-CN"].as_str().unwrap_or_default();
+            let zh = item["description_localizations"]["zh-CN"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                zh_name.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{what}: {zh_name:?}"
+            );
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{what}: {zh:?}"
+            );
+            localized += 1;
+        }
+    }
+    // sources, topics, gaps, and the options query (chatgpt), topic (sources, gaps).
+    assert_eq!(localized, 6);
+}
+
+#[test]
+fn a_note_command_takes_its_description_from_front_matter_cut_to_100_characters() {
+    let labels = Labels::default();
+    let parse =
+        |text: &str| notes::parse_note(Path::new("t.md"), text, &labels).unwrap_or_else(|e| panic!("{e}"));
+    let long = "长".repeat(150);
+    let library = Library {
+        notes: vec![
+            parse(&format!(
+                "---\ntitle: Title A\ndescription: {long}\n---\n## A\n- x\n"
+            )),
+            parse("---\ntitle: Only a title\ncommand: b\n---\n## A\n- x\n"),
+            parse(&format!(
+                "---\ntitle: {}\ncommand: c\n---\n## A\n- x\n",
+                "t".repeat(140)
+            )),
+        ],
+    };
+    let commands = command_json(&library);
+    commands.iter().for_each(check_command);
+    let first = commands[0]["description"].as_str().unwrap_or_default();
+    assert_eq!(first.chars().count(), 100, "{first}");
+    assert!(first.starts_with(&"长".repeat(99)), "{first}");
+    assert_eq!(commands[1]["description"], "Only a title");
+    assert_eq!(chars(&commands[2]["description"]), 100);
 }
 
 #[test]
