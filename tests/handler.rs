@@ -383,6 +383,46 @@ fn topics_lists_every_topic() {
     );
 }
 
+fn topics_text(app: &App, interaction: &Interaction) -> String {
+    let body = respond(app, interaction);
+    body["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn topics_mentions_the_registered_commands_so_they_are_clickable() {
+    let app = app();
+    let in_guild = fixture("command_topics.json", &[]);
+    let in_dm = fixture(
+        "command_topics.json",
+        &[("\"guild_id\": \"1180000000000000100\",", "")],
+    );
+    // Unknown ids (serve mode without registration): plain text.
+    assert!(topics_text(&app, &in_guild).contains("/chatgpt — ChatGPT"));
+    app.handler.remember_command_ids(
+        None,
+        [
+            ("chatgpt".to_string(), 1180000000000000301),
+            ("topics".to_string(), 7),
+        ],
+    );
+    let text = topics_text(&app, &in_guild);
+    assert!(
+        text.contains("</chatgpt:1180000000000000301> — ChatGPT 资料梳理 (12 sections)"),
+        "{text}"
+    );
+    // Guild registration: that guild's ids win there; elsewhere the global ones stay.
+    app.handler
+        .remember_command_ids(Some(1180000000000000100), [("chatgpt".to_string(), 42)]);
+    assert!(topics_text(&app, &in_guild).contains("</chatgpt:42>"));
+    assert!(topics_text(&app, &in_dm).contains("</chatgpt:1180000000000000301>"));
+    // A later global registration replaces the global ids.
+    app.handler.remember_command_ids(None, []);
+    assert!(topics_text(&app, &in_dm).contains("/chatgpt — "));
+}
+
 #[test]
 fn select_shows_the_chosen_section() {
     let app = app();

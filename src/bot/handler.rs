@@ -81,6 +81,15 @@ pub struct Handler {
     /// Unanswered queries counted since the last save to `gaps_file`.
     pending_gaps: Mutex<gaps::Counts>,
     gaps_file: PathBuf,
+    command_ids: Mutex<CommandIds>,
+}
+
+/// The ids Discord gave the commands at registration, for `</name:id>` mentions. Guild
+/// commands have their own ids in each guild.
+#[derive(Default)]
+struct CommandIds {
+    global: HashMap<String, u64>,
+    guilds: HashMap<u64, HashMap<String, u64>>,
 }
 
 impl Handler {
@@ -93,6 +102,38 @@ impl Handler {
             last_use: Mutex::new(HashMap::new()),
             pending_gaps: Mutex::new(gaps::Counts::default()),
             gaps_file: gaps::file_in(&config.data_dir),
+            command_ids: Mutex::new(CommandIds::default()),
+        }
+    }
+
+    /// Keeps the ids Discord returned when the command set was registered, globally
+    /// (`guild` None) or in one guild; replaces what that registration had before.
+    pub fn remember_command_ids(&self, guild: Option<u64>, ids: impl IntoIterator<Item = (String, u64)>) {
+        let ids = ids.into_iter().collect();
+        let mut known = lock(&self.command_ids);
+        match guild {
+            Some(guild) => {
+                known.guilds.insert(guild, ids);
+            }
+            None => known.global = ids,
+        }
+    }
+
+    /// A clickable `</name:id>` mention when the id is known here, else plain `/name`.
+    fn command_mention(&self, guild: Option<u64>, name: &str) -> String {
+        let known = lock(&self.command_ids);
+        let id = guild
+            .and_then(|g| known.guilds.get(&g))
+            .and_then(|ids| ids.get(name))
+            .or_else(|| known.global.get(name));
+        match id {
+            // A command name is [-_\p{L}\p{N}]: nothing in it needs escaping inside a mention.
+            Some(id) => format!("</{name}:{id}>"),
+            None => {
+                let mut plain = String::new();
+                crate::notes::markdown::escape_into(&mut plain, &format!("/{name}"));
+                plain
+            }
         }
     }
 
@@ -140,9 +181,16 @@ impl Handler {
                     return refuse(&lang.unknown_topic(&render::quote(topic)));
                 }
                 let listing = Listing::Sources(topic_option.map(str::to_string));
-                self.listing(index, &listing, 0, lang, false)
+                self.listing(index, &listing, 0, lang, None, false)
             }
-            TOPICS => self.listing(index, &Listing::Topics, 0, lang, false),
+            TOPICS => self.listing(
+                index,
+                &Listing::Topics,
+                0,
+                lang,
+                guild_of(command.guild_id),
+                false,
+            ),
             GAPS => self.gaps(topic_option, lang),
             _ => {
                 let topic = if name == NOTES {
@@ -289,7 +337,16 @@ impl Handler {
         )
     }
 
-    fn listing(&self, index: &Index, listing: &Listing, page: usize, lang: Lang, update: bool) -> Outcome {
+    /// A page of `/sources` or `/topics`; `guild` picks the command ids for mentions.
+    fn listing(
+        &self,
+        index: &Index,
+        listing: &Listing,
+        page: usize,
+        lang: Lang,
+        guild: Option<u64>,
+        update: bool,
+    ) -> Outcome {
         let library = index.library();
         let (title, pages) = match listing {
             Listing::Sources(topic) => {
@@ -307,9 +364,10 @@ impl Handler {
                     .notes
                     .iter()
                     .map(|note| {
-                        let mut text = String::new();
-                        let line = lang.topic_line(&note.topic, note.title(), note.answerable().count());
-                        crate::notes::markdown::escape_into(&mut text, &line);
+                        let mut title = String::new();
+                        crate::notes::markdown::escape_into(&mut title, note.title());
+                        let command = self.command_mention(guild, &note.topic);
+                        let text = lang.topic_line(&command, &title, note.answerable().count());
                         Line {
                             text,
                             path: None,
@@ -396,7 +454,9 @@ impl Handler {
                 }
                 None => refuse(lang.gone()),
             },
-            Action::List { listing, page } => self.listing(index, &listing, page, lang, true),
+            Action::List { listing, page } => {
+                self.listing(index, &listing, page, lang, guild_of(component.guild_id), true)
+            }
             Action::Other { .. } => {
                 let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
                     return refuse(lang.unsupported());
@@ -460,6 +520,10 @@ impl Handler {
         last_use.insert(key, now);
         None
     }
+}
+
+fn guild_of(guild: Option<serenity::all::GuildId>) -> Option<u64> {
+    guild.map(|g| g.get())
 }
 
 /// A poisoned lock only means another request panicked mid-update; the data is still usable.

@@ -159,10 +159,11 @@ impl Lang {
         }
     }
 
-    pub fn topic_line(self, topic: &str, title: &str, sections: usize) -> String {
+    /// `command` is markdown (a `</name:id>` mention or `/name`); `title` is escaped.
+    pub fn topic_line(self, command: &str, title: &str, sections: usize) -> String {
         match self {
-            Lang::En => format!("/{topic} — {title} ({sections} sections)"),
-            Lang::Zh => format!("/{topic} — {title}（{sections} 个章节）"),
+            Lang::En => format!("{command} — {title} ({sections} sections)"),
+            Lang::Zh => format!("{command} — {title}（{sections} 个章节）"),
         }
     }
 
