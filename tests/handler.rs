@@ -424,6 +424,85 @@ fn topics_mentions_the_registered_commands_so_they_are_clickable() {
 }
 
 #[test]
+fn private_answers_are_ephemeral_and_post_shares_them_publicly() {
+    let app = app();
+    let public = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    let private = respond(&app, &fixture("command_chatgpt_rlhf_private.json", &[]));
+    assert_eq!(private["type"], 4);
+    assert_eq!(private["data"]["flags"], 64, "private is ephemeral");
+    assert!(public["data"].get("flags").is_none(), "public stays public");
+    assert_eq!(private["data"]["embeds"], public["data"]["embeds"], "same answer");
+    // An ephemeral message cannot be deleted by the bot: Post replaces 🗑.
+    let (post, disabled) = button(&private, "Post").unwrap_or_else(|| panic!("no Post button"));
+    assert!(!disabled);
+    assert!(post.starts_with("post|chatgpt|"), "{post}");
+    assert!(button(&public, "Post").is_none());
+
+    // ▶ on the private answer keeps it private (the message's ephemeral flag says so).
+    let (next, _) = button(&private, "▶").unwrap_or_else(|| panic!("no ▶ button"));
+    let page2 = respond(
+        &app,
+        &fixture(
+            "component_button_private.json",
+            &[("PLACEHOLDER_BUTTON", &next), ("PLACEHOLDER_POST", &post)],
+        ),
+    );
+    assert_eq!(page2["type"], 7);
+    assert_eq!(page2["data"]["flags"], 64);
+    let (post2, _) = button(&page2, "Post").unwrap_or_else(|| panic!("no Post on page 2"));
+    assert!(post2.contains("|1|"), "Post carries the page shown: {post2}");
+
+    // Post: a new public message, deletable by whoever posted it, at the page shown.
+    let clicker = "1180000000000000777";
+    let posted = respond(
+        &app,
+        &fixture(
+            "component_button_private.json",
+            &[
+                ("PLACEHOLDER_BUTTON", &post2),
+                (
+                    "\"id\": \"1180000000000000500\",\n      \"public_flags\"",
+                    &format!("\"id\": \"{clicker}\",\n      \"public_flags\""),
+                ),
+            ],
+        ),
+    );
+    assert_eq!(
+        posted["type"], 4,
+        "a new message, not an update of the private one"
+    );
+    assert!(posted["data"].get("flags").is_none(), "posted publicly");
+    assert_eq!(posted["data"]["allowed_mentions"]["parse"], serde_json::json!([]));
+    assert_eq!(
+        posted["data"]["embeds"][0]["description"],
+        page2["data"]["embeds"][0]["description"]
+    );
+    assert!(button(&posted, "Post").is_none());
+    let delete = posted["data"]["components"][0]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|c| c["custom_id"].as_str().filter(|id| id.starts_with("rm|")))
+        .unwrap_or_else(|| panic!("no 🗑 on the posted answer"));
+    assert_eq!(delete, format!("rm|{clicker}"));
+}
+
+#[test]
+fn post_of_a_section_gone_after_reload_is_refused_politely() {
+    let app = app();
+    let posted = respond(
+        &app,
+        &fixture(
+            "component_button_private.json",
+            &[("PLACEHOLDER_BUTTON", "post|chatgpt|ffffffffffffffff|0|k|")],
+        ),
+    );
+    assert_eq!(posted["type"], 4);
+    assert_eq!(posted["data"]["flags"], 64);
+    assert!(posted["data"]["embeds"].is_null());
+}
+
+#[test]
 fn select_shows_the_chosen_section() {
     let app = app();
     let index = app.index();
@@ -644,8 +723,8 @@ fn built_in_commands_and_options_are_localized_in_chinese_and_english() {
             localized += 1;
         }
     }
-    // sources, topics, gaps, and the options query (chatgpt), topic (sources, gaps).
-    assert_eq!(localized, 6);
+    // sources, topics, gaps, and the options query and private (chatgpt), topic (sources, gaps).
+    assert_eq!(localized, 7);
 }
 
 #[test]
@@ -738,7 +817,7 @@ fn command_set_falls_back_to_notes_above_90_topics() {
         .as_array()
         .map(|o| o.iter().filter_map(|x| x["name"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(options, vec!["topic", "query"]);
+    assert_eq!(options, vec!["topic", "query", "private"]);
 }
 
 #[test]

@@ -700,7 +700,16 @@ fn every_fixture_response_validates_against_the_spec() {
         topic: "chatgpt".into(),
     }
     .encode();
+    let post_id = Action::Post {
+        topic: "chatgpt".into(),
+        section: other.stable_id(),
+        page: 0,
+        reason: notes_bot::search::MatchReason::Keyword,
+        focus: Vec::new(),
+    }
+    .encode();
     let replacements = [
+        ("PLACEHOLDER_POST", post_id.as_str()),
         ("PLACEHOLDER_BUTTON", next.as_str()),
         ("PLACEHOLDER_PREV", next.as_str()),
         ("PLACEHOLDER_DELETE", "rm|1180000000000000500"),
@@ -723,6 +732,14 @@ fn every_fixture_response_validates_against_the_spec() {
         let interaction: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         checker.respond(&app, name, &interaction);
     }
+    // The Post button of a private answer: a new public message.
+    let text = std::fs::read_to_string(dir.join("component_button_private.json"))
+        .unwrap_or_else(|e| panic!("component_button_private.json: {e}"))
+        .replace("PLACEHOLDER_BUTTON", &post_id);
+    let click: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let posted = checker.respond(&app, "component_button_private.json (Post)", &click);
+    assert_eq!(posted["type"], 4, "{posted}");
+    assert!(posted["data"]["embeds"][0].is_object(), "{posted}");
     // A refusal only a cooldown produces.
     let cooled = app_for(&root().join("notes"), 60);
     let ask = fixture_value("command_chatgpt_rlhf.json");

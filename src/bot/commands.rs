@@ -16,6 +16,7 @@ pub const SOURCES: &str = "sources";
 pub const TOPICS: &str = "topics";
 pub const NOTES: &str = "notes";
 pub const GAPS: &str = "gaps";
+pub const PRIVATE: &str = "private";
 
 /// A built-in command's or option's name and description in each language we localize
 /// to. Discord sends the default name in interactions whatever the user's language, so the
@@ -57,6 +58,12 @@ const QUERY_WORDS: Words = Words {
     zh_name: "查询",
     zh: "要查找的内容：关键词、问题或标题",
 };
+const PRIVATE_WORDS: Words = Words {
+    name: PRIVATE,
+    en: "Only you see the answer, with a button to post it (default: no)",
+    zh_name: "私密",
+    zh: "只有你能看到回答，可用按钮公开发布（默认：否）",
+};
 const TOPIC_WORDS: Words = Words {
     name: TOPIC,
     en: "A topic (one note)",
@@ -76,14 +83,16 @@ pub fn command_set(library: &Library) -> Vec<CreateCommand> {
         commands.push(
             command(&NOTES_WORDS)
                 .add_option(topic_option(true))
-                .add_option(query_option()),
+                .add_option(query_option())
+                .add_option(private_option()),
         );
     } else {
         for note in &library.notes {
             commands.push(
                 CreateCommand::new(&note.topic)
                     .description(note_description(note))
-                    .add_option(query_option()),
+                    .add_option(query_option())
+                    .add_option(private_option()),
             );
         }
     }
@@ -126,6 +135,10 @@ fn query_option() -> CreateCommandOption {
         .required(true)
         .set_autocomplete(true)
         .max_length(100)
+}
+
+fn private_option() -> CreateCommandOption {
+    option(CommandOptionType::Boolean, &PRIVATE_WORDS).required(false)
 }
 
 fn topic_option(required: bool) -> CreateCommandOption {

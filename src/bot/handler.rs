@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use serenity::all::{
     ActionRowComponent, AutocompleteChoice, ButtonKind, CommandDataOptionValue, CommandInteraction,
     ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
-    CreateInteractionResponse, Interaction, Message, Permissions,
+    CreateInteractionResponse, Interaction, Message, MessageFlags, Permissions,
 };
 
-use super::commands::{GAPS, NOTES, QUERY, SOURCES, TOPIC, TOPICS};
+use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
 use super::custom_id::{self, Action, Listing};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
@@ -64,6 +64,33 @@ impl Kind {
             Kind::Refused => "refused",
         }
     }
+}
+
+/// Which section to show, how.
+#[derive(Clone, Copy)]
+struct Shown<'a> {
+    at: SectionRef,
+    reason: MatchReason,
+    focus: &'a [ItemPath],
+    page: usize,
+}
+
+impl<'a> Shown<'a> {
+    fn new(at: SectionRef, reason: MatchReason, focus: &'a [ItemPath], page: usize) -> Shown<'a> {
+        Shown {
+            at,
+            reason,
+            focus,
+            page,
+        }
+    }
+}
+
+/// A new reply, or an update of the message a component is on; private ones are ephemeral.
+#[derive(Clone, Copy)]
+enum Show {
+    New { private: bool },
+    Update { private: bool },
 }
 
 /// Autocomplete values that name one section exactly: `section:<hex id>`.
@@ -206,13 +233,22 @@ impl Handler {
                     };
                 }
                 let query = string_option(command, QUERY).unwrap_or_default();
-                self.answer(index, topic, &query, command.user.id.get(), lang)
+                let private = bool_option(command, PRIVATE).unwrap_or(false);
+                self.answer(index, topic, &query, command.user.id.get(), lang, private)
             }
         }
     }
 
     /// The best section for a query, or a private "no match, did you mean".
-    fn answer(&self, index: &Index, topic: &str, query: &str, asker: u64, lang: Lang) -> Outcome {
+    fn answer(
+        &self,
+        index: &Index,
+        topic: &str,
+        query: &str,
+        asker: u64,
+        lang: Lang,
+        private: bool,
+    ) -> Outcome {
         let query = query.trim();
         if query.is_empty() {
             return refuse(lang.empty_query());
@@ -224,7 +260,8 @@ impl Handler {
             let Some(found) = find_section(index, topic, id) else {
                 return refuse(lang.gone());
             };
-            return self.show(index, found, MatchReason::Title, &[], 0, asker, &[], lang, false);
+            let shown = Shown::new(found, MatchReason::Title, &[], 0);
+            return self.show(index, &shown, asker, &[], lang, Show::New { private });
         }
         let hits = index.search(query, Some(topic), 1 + self.other_matches);
         let Some(best) = hits.first() else {
@@ -238,32 +275,25 @@ impl Handler {
             .iter()
             .filter_map(|hit| other(index, hit.section))
             .collect();
-        self.show(
-            index,
-            best.section,
-            best.reason,
-            &best.focus,
-            0,
-            asker,
-            &others,
-            lang,
-            false,
-        )
+        let shown = Shown::new(best.section, best.reason, &best.focus, 0);
+        self.show(index, &shown, asker, &others, lang, Show::New { private })
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn show(
         &self,
         index: &Index,
-        at: SectionRef,
-        reason: MatchReason,
-        focus: &[ItemPath],
-        page: usize,
+        shown: &Shown<'_>,
         asker: u64,
         others: &[Other],
         lang: Lang,
-        update: bool,
+        how: Show,
     ) -> Outcome {
+        let Shown {
+            at,
+            reason,
+            focus,
+            page,
+        } = *shown;
         let library = index.library();
         let (Some(note), Some(section)) = (
             library.notes.get(at.note),
@@ -283,11 +313,13 @@ impl Handler {
             others,
             lang,
             colour: self.colour,
+            private: match how {
+                Show::New { private } | Show::Update { private } => private,
+            },
         });
-        if update {
-            outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page)
-        } else {
-            outcome(CreateInteractionResponse::Message(message), Kind::Hit)
+        match how {
+            Show::Update { .. } => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),
+            Show::New { .. } => outcome(CreateInteractionResponse::Message(message), Kind::Hit),
         }
     }
 
@@ -440,6 +472,11 @@ impl Handler {
             return refuse(lang.unsupported());
         };
         let asker = asker_of(&component.message).unwrap_or(component.user.id.get());
+        // A private answer stays private as its pages turn.
+        let private = component
+            .message
+            .flags
+            .is_some_and(|flags| flags.contains(MessageFlags::EPHEMERAL));
         match action {
             Action::Page {
                 topic,
@@ -450,7 +487,31 @@ impl Handler {
             } => match find_section(index, &topic, section) {
                 Some(at) => {
                     let others = others_in(index, &component.message);
-                    self.show(index, at, reason, &focus, page, asker, &others, lang, true)
+                    let shown = Shown::new(at, reason, &focus, page);
+                    self.show(index, &shown, asker, &others, lang, Show::Update { private })
+                }
+                None => refuse(lang.gone()),
+            },
+            Action::Post {
+                topic,
+                section,
+                page,
+                reason,
+                focus,
+            } => match find_section(index, &topic, section) {
+                // Posted publicly, by and deletable by whoever clicked.
+                Some(at) => {
+                    let others = others_in(index, &component.message);
+                    let shown = Shown::new(at, reason, &focus, page);
+                    let clicker = component.user.id.get();
+                    self.show(
+                        index,
+                        &shown,
+                        clicker,
+                        &others,
+                        lang,
+                        Show::New { private: false },
+                    )
                 }
                 None => refuse(lang.gone()),
             },
@@ -466,17 +527,8 @@ impl Handler {
                     return refuse(lang.gone());
                 };
                 let others = others_in(index, &component.message);
-                self.show(
-                    index,
-                    at,
-                    MatchReason::Keyword,
-                    &[],
-                    0,
-                    asker,
-                    &others,
-                    lang,
-                    true,
-                )
+                let shown = Shown::new(at, MatchReason::Keyword, &[], 0);
+                self.show(index, &shown, asker, &others, lang, Show::Update { private })
             }
             Action::Delete { asker } => {
                 let moderator = component
@@ -551,6 +603,15 @@ fn choices(list: Vec<AutocompleteChoice>) -> Outcome {
         CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(list)),
         Kind::Autocomplete,
     )
+}
+
+fn bool_option(command: &CommandInteraction, name: &str) -> Option<bool> {
+    command
+        .data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.value.as_bool())
 }
 
 /// A string option as typed, cleaned of control and bidi characters.

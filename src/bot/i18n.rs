@@ -124,6 +124,14 @@ impl Lang {
         }
     }
 
+    /// The button that posts a private answer for everyone.
+    pub fn post(self) -> &'static str {
+        match self {
+            Lang::En => "Post",
+            Lang::Zh => "公开发布",
+        }
+    }
+
     pub fn links(self) -> &'static str {
         match self {
             Lang::En => "Links",
