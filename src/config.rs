@@ -26,6 +26,48 @@ pub struct Config {
     pub max_note_bytes: u64,
     pub reload: ReloadOptions,
     pub discord: DiscordOptions,
+    pub install: InstallOptions,
+}
+
+/// Who may install the app and where its commands can be used.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InstallOptions {
+    pub integration_types: Vec<IntegrationType>,
+    pub contexts: Vec<CommandContext>,
+}
+
+/// Discord's installation contexts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrationType {
+    /// A server adds the app.
+    Guild,
+    /// A member adds it to their account and can use it anywhere.
+    User,
+}
+
+/// Discord's interaction contexts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandContext {
+    Guild,
+    BotDm,
+    /// Group DMs and DMs between members (needs the user installation).
+    PrivateChannel,
+}
+
+impl Default for InstallOptions {
+    fn default() -> Self {
+        InstallOptions {
+            integration_types: vec![IntegrationType::Guild, IntegrationType::User],
+            contexts: vec![
+                CommandContext::Guild,
+                CommandContext::BotDm,
+                CommandContext::PrivateChannel,
+            ],
+        }
+    }
 }
 
 /// When live reload reads the notes again.
@@ -100,6 +142,7 @@ impl Default for Config {
             max_note_bytes: crate::notes::DEFAULT_MAX_BYTES,
             reload: ReloadOptions::default(),
             discord: DiscordOptions::default(),
+            install: InstallOptions::default(),
         }
     }
 }
@@ -245,6 +288,11 @@ impl Config {
             return Err(error("max_note_bytes is 0; no note could load".into()));
         }
         self.discord.check().map_err(error)?;
+        if self.install.integration_types.is_empty() || self.install.contexts.is_empty() {
+            return Err(error(
+                "install.integration_types and install.contexts each need at least one entry".into(),
+            ));
+        }
         if self.reply.other_matches > 25 {
             return Err(error(
                 "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
@@ -347,6 +395,7 @@ mod tests {
         );
         assert_eq!(shipped.discord.http_proxy, defaults.discord.http_proxy);
         assert_eq!(shipped.discord.gateway_url, defaults.discord.gateway_url);
+        assert_eq!(shipped.install, defaults.install);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use notes_bot::bot::App;
 use notes_bot::bot::commands::{MAX_TOPIC_COMMANDS, command_set};
 use notes_bot::bot::custom_id::{Action, Listing};
-use notes_bot::config::Config;
+use notes_bot::config::{Config, InstallOptions};
 use notes_bot::notes::{self, Labels, Library};
 use notes_bot::reply::{Layout, Reply};
 use notes_bot::search::{Index, MatchReason};
@@ -644,7 +644,7 @@ fn listing_custom_ids_round_trip() {
 }
 
 fn command_json(library: &Library) -> Vec<Value> {
-    command_set(library)
+    command_set(library, &InstallOptions::default())
         .iter()
         .map(|c| serde_json::to_value(c).unwrap_or_else(|e| panic!("{e}")))
         .collect()
@@ -793,6 +793,52 @@ fn command_set_from_the_corpus() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), 70, "names are unique");
+}
+
+#[test]
+fn commands_are_user_installable_and_work_in_dms_but_gaps_stays_in_servers() {
+    let loaded = notes::load_dir(&root().join("notes"), &Labels::default());
+    let commands = command_json(&loaded.library);
+    for command in &commands {
+        let name = command["name"].as_str().unwrap_or_default();
+        let (types, contexts) = if name == "gaps" {
+            (serde_json::json!([0]), serde_json::json!([0]))
+        } else {
+            (serde_json::json!([0, 1]), serde_json::json!([0, 1, 2]))
+        };
+        assert_eq!(command["integration_types"], types, "{name}");
+        assert_eq!(command["contexts"], contexts, "{name}");
+    }
+    // Configurable: a server-only bot.
+    let config = Config::parse(
+        Path::new("c.yaml"),
+        "install:\n  integration_types: [guild]\n  contexts: [guild, bot_dm]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let server_only: Vec<Value> = command_set(&loaded.library, &config.install)
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    assert_eq!(server_only[0]["integration_types"], serde_json::json!([0]));
+    assert_eq!(server_only[0]["contexts"], serde_json::json!([0, 1]));
+    let empty = Config::parse(Path::new("c.yaml"), "install:\n  contexts: []\n");
+    assert!(empty.err().is_some_and(|e| e.to_string().contains("install.")));
+    let typo = Config::parse(Path::new("c.yaml"), "install:\n  contexts: [dm]\n");
+    assert!(typo.is_err());
+
+    // A member who installed the app asks in a group DM the bot is not in: a public answer
+    // (an interaction response needs no membership), 🗑 deletes through the interaction
+    // webhook, which needs none either.
+    let body = respond(&app(), &fixture("command_chatgpt_rlhf_user_install.json", &[]));
+    assert_eq!(body["type"], 4);
+    assert!(body["data"]["embeds"][0]["title"].is_string(), "{body}");
+    assert!(body["data"].get("flags").is_none());
+    let delete = body["data"]["components"][0]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|c| c["custom_id"].as_str().filter(|id| id.starts_with("rm|")));
+    assert_eq!(delete, Some("rm|1180000000000000500"));
 }
 
 #[test]

@@ -16,7 +16,7 @@ use notes_bot::bot::commands::{command_set, uses_notes_command};
 use notes_bot::bot::custom_id::Action;
 use notes_bot::bot::endpoint::response_body;
 use notes_bot::bot::{App, Then};
-use notes_bot::config::Config;
+use notes_bot::config::{Config, InstallOptions};
 use notes_bot::notes::{self, Labels, Library, Section};
 use notes_bot::search::Index;
 use serde_json::{Value, json};
@@ -820,7 +820,8 @@ fn command_sets_validate_against_the_put_commands_schema() {
     let mut failures = Vec::new();
     let mut validated = 0;
     for (name, library) in &libraries {
-        let mut body = serde_json::to_value(command_set(library)).unwrap_or_else(|e| panic!("{e}"));
+        let mut body = serde_json::to_value(command_set(library, &InstallOptions::default()))
+            .unwrap_or_else(|e| panic!("{e}"));
         permissions_as_integers(&mut body);
         for (path, validator) in &spec.command_sets {
             validated += 1;

@@ -1,7 +1,11 @@
 //! The slash commands built from the library: one per topic, plus `/sources` and `/topics`.
 
-use serenity::all::{CommandOptionType, CreateCommand, CreateCommandOption, Permissions};
+use serenity::all::{
+    CommandOptionType, CreateCommand, CreateCommandOption, InstallationContext, InteractionContext,
+    Permissions,
+};
 
+use crate::config::{CommandContext, InstallOptions, IntegrationType};
 use crate::notes::{Library, Note};
 use crate::reply::truncate;
 
@@ -77,7 +81,7 @@ pub fn uses_notes_command(library: &Library) -> bool {
 }
 
 /// The full command set; registering it replaces whatever the app had.
-pub fn command_set(library: &Library) -> Vec<CreateCommand> {
+pub fn command_set(library: &Library, install: &InstallOptions) -> Vec<CreateCommand> {
     let mut commands = Vec::new();
     if uses_notes_command(library) {
         commands.push(
@@ -98,12 +102,40 @@ pub fn command_set(library: &Library) -> Vec<CreateCommand> {
     }
     commands.push(command(&SOURCES_WORDS).add_option(topic_option(false)));
     commands.push(command(&TOPICS_WORDS));
+    let mut commands: Vec<CreateCommand> = commands
+        .into_iter()
+        .map(|command| installed(command, install))
+        .collect();
+    // What members of one server asked stays in that server: guild-installed, guild-only.
     commands.push(
         command(&GAPS_WORDS)
             .default_member_permissions(Permissions::MANAGE_GUILD)
-            .add_option(topic_option(false)),
+            .add_option(topic_option(false))
+            .integration_types(vec![InstallationContext::Guild])
+            .contexts(vec![InteractionContext::Guild]),
     );
     commands
+}
+
+fn installed(command: CreateCommand, install: &InstallOptions) -> CreateCommand {
+    let types = install
+        .integration_types
+        .iter()
+        .map(|kind| match kind {
+            IntegrationType::Guild => InstallationContext::Guild,
+            IntegrationType::User => InstallationContext::User,
+        })
+        .collect();
+    let contexts = install
+        .contexts
+        .iter()
+        .map(|context| match context {
+            CommandContext::Guild => InteractionContext::Guild,
+            CommandContext::BotDm => InteractionContext::BotDm,
+            CommandContext::PrivateChannel => InteractionContext::PrivateChannel,
+        })
+        .collect();
+    command.integration_types(types).contexts(contexts)
 }
 
 /// A topic command's description: front matter `description`, else the title, cut to

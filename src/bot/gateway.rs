@@ -179,7 +179,7 @@ pub async fn application_http(token: &Token, discord: &Discord) -> Result<Arc<Ht
 
 /// Replaces the app's command set (globally, or in the given guilds).
 pub async fn register(http: &Http, app: &App, guilds: &[GuildId]) -> Result<(), RunError> {
-    let commands = command_set(app.index().library());
+    let commands = command_set(app.index().library(), &app.config.install);
     let count = commands.len();
     let ids = |registered: Vec<Command>| {
         registered
