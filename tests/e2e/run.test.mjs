@@ -222,6 +222,26 @@ describe('notes-bot run against the Discord simulator', () => {
     const listed = await message(topics.messageId)
     assert.match(listed.embeds[0].description, /chatgpt/)
     assert.match(listed.embeds[0].description, /ChatGPT 资料梳理/)
+    // A clickable mention with the id the simulator gave the command at registration.
+    const chatgpt = (await commands()).find((c) => c.name === 'chatgpt')
+    assert.ok(listed.embeds[0].description.includes(`</chatgpt:${chatgpt.id}>`), listed.embeds[0].description)
+  })
+
+  it('answers privately with private:True, and Post shares the answer publicly', async () => {
+    const options = [...query('rlhf'), { name: 'private', type: 5, value: true }]
+    const answer = await ask('asker', 'chatgpt', options)
+    assert.equal(answer.type, CHANNEL_MESSAGE)
+    assert.ok(answer.data.flags & EPHEMERAL, 'only the asker sees it')
+    assertNoPings(answer.data)
+    const post = answer.data.components.flatMap((row) => row.components).find((c) => c.label === 'Post')
+    assert.ok(post?.custom_id.startsWith('post|chatgpt|'), JSON.stringify(answer.data.components))
+    const posted = await click('plain', answer.messageId, post.custom_id)
+    assert.equal(posted.type, CHANNEL_MESSAGE)
+    assert.ok(!(posted.data.flags & EPHEMERAL), 'posted for everyone')
+    assertNoPings(posted.data)
+    const shown = await message(posted.messageId)
+    assert.equal(shown.embeds[0].title, answer.data.embeds[0].title)
+    assert.equal(deleteButton(shown).custom_id, `rm|${members.plain}`)
   })
 
   it('shows /gaps to an admin with the question that was missed', async () => {
