@@ -503,6 +503,53 @@ fn post_of_a_section_gone_after_reload_is_refused_politely() {
 }
 
 #[test]
+fn answer_from_notes_searches_the_message_text_and_answers_privately() {
+    let app = app();
+    let asked = "How does RLHF unlock what ChatGPT can do?";
+    let body = respond(
+        &app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", asked)],
+        ),
+    );
+    assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["flags"], 64, "only the one who asked sees it");
+    assert_eq!(body["data"]["allowed_mentions"]["parse"], serde_json::json!([]));
+    let title = body["data"]["embeds"][0]["title"].as_str().unwrap_or_default();
+    let expected = app
+        .index()
+        .search("How does RLHF unlock what ChatGPT can do?", None, 1);
+    let index = app.index();
+    let best = &index.library().notes[expected[0].section.note].sections[expected[0].section.section];
+    assert_eq!(title, best.title);
+    let (post, _) = button(&body, "Post").unwrap_or_else(|| panic!("no Post button"));
+    assert!(post.starts_with("post|chatgpt|"), "{post}");
+
+    // No text (an embed or an image only), or nothing found: a polite private refusal.
+    let empty = respond(
+        &app,
+        &fixture("command_answer_from_notes.json", &[("PLACEHOLDER_CONTENT", "")]),
+    );
+    assert_eq!(empty["data"]["flags"], 64);
+    assert_eq!(empty["data"]["content"], "That message has no text to look up.");
+    let nothing = respond(
+        &app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", "zzqx @everyone")],
+        ),
+    );
+    assert_eq!(nothing["data"]["flags"], 64);
+    assert!(
+        nothing["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("No section of the notes")
+    );
+}
+
+#[test]
 fn select_shows_the_chosen_section() {
     let app = app();
     let index = app.index();
@@ -653,6 +700,12 @@ fn command_json(library: &Library) -> Vec<Value> {
 fn check_command(command: &Value) {
     let name = command["name"].as_str().unwrap_or_default();
     assert!((1..=32).contains(&name.chars().count()), "{name}");
+    if command["type"] == 3 {
+        // A message command: any case and spaces, no description, no options.
+        assert!(command.get("description").is_none(), "{name}");
+        assert!(command["options"].as_array().is_none_or(Vec::is_empty), "{name}");
+        return;
+    }
     assert!(
         name.chars()
             .all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '-' || c == '_'),
@@ -695,6 +748,10 @@ fn built_in_commands_and_options_are_localized_in_chinese_and_english() {
     for command in &commands {
         let name = command["name"].as_str().unwrap_or_default();
         let options = command["options"].as_array().cloned().unwrap_or_default();
+        if command["type"] == 3 {
+            assert_eq!(command["name_localizations"]["zh-CN"], "用笔记回答");
+            continue;
+        }
         let builtin = name != "chatgpt";
         let items: Vec<&Value> = if builtin {
             options.iter().chain([command]).collect()
@@ -759,7 +816,10 @@ fn command_set_from_the_shipped_notes() {
     let loaded = notes::load_dir(&root().join("notes"), &Labels::default());
     let commands = command_json(&loaded.library);
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, vec!["chatgpt", "sources", "topics", "gaps"]);
+    assert_eq!(
+        names,
+        vec!["chatgpt", "sources", "topics", "Answer from notes", "gaps"]
+    );
     for command in &commands {
         check_command(command);
     }
@@ -776,7 +836,7 @@ fn command_set_from_the_shipped_notes() {
     );
     assert_eq!(query["max_length"], 100);
     assert_eq!(
-        commands[3]["default_member_permissions"], "32",
+        commands[4]["default_member_permissions"], "32",
         "gaps is for Manage Server"
     );
 }
@@ -787,12 +847,12 @@ fn command_set_from_the_corpus() {
     let corpus = root().join("../shared/corpus/yaozeyuan-blog");
     let loaded = notes::load_dir(&corpus, &Labels::default());
     let commands = command_json(&loaded.library);
-    assert_eq!(commands.len(), 67 + 3);
+    assert_eq!(commands.len(), 67 + 4);
     commands.iter().for_each(check_command);
     let mut names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 70, "names are unique");
+    assert_eq!(names.len(), 71, "names are unique");
 }
 
 #[test]
@@ -857,7 +917,10 @@ fn command_set_falls_back_to_notes_above_90_topics() {
     };
     let commands = command_json(&many);
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, vec!["notes", "sources", "topics", "gaps"]);
+    assert_eq!(
+        names,
+        vec!["notes", "sources", "topics", "Answer from notes", "gaps"]
+    );
     commands.iter().for_each(check_command);
     let options: Vec<&str> = commands[0]["options"]
         .as_array()

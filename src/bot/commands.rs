@@ -1,8 +1,8 @@
 //! The slash commands built from the library: one per topic, plus `/sources` and `/topics`.
 
 use serenity::all::{
-    CommandOptionType, CreateCommand, CreateCommandOption, InstallationContext, InteractionContext,
-    Permissions,
+    CommandOptionType, CommandType, CreateCommand, CreateCommandOption, InstallationContext,
+    InteractionContext, Permissions,
 };
 
 use crate::config::{CommandContext, InstallOptions, IntegrationType};
@@ -21,6 +21,8 @@ pub const TOPICS: &str = "topics";
 pub const NOTES: &str = "notes";
 pub const GAPS: &str = "gaps";
 pub const PRIVATE: &str = "private";
+/// The message context-menu command (Apps → on a message).
+pub const ANSWER_FROM_NOTES: &str = "Answer from notes";
 
 /// A built-in command's or option's name and description in each language we localize
 /// to. Discord sends the default name in interactions whatever the user's language, so the
@@ -102,6 +104,12 @@ pub fn command_set(library: &Library, install: &InstallOptions) -> Vec<CreateCom
     }
     commands.push(command(&SOURCES_WORDS).add_option(topic_option(false)));
     commands.push(command(&TOPICS_WORDS));
+    commands.push(
+        CreateCommand::new(ANSWER_FROM_NOTES)
+            .kind(CommandType::Message)
+            .name_localized("en-US", ANSWER_FROM_NOTES)
+            .name_localized("zh-CN", "用笔记回答"),
+    );
     let mut commands: Vec<CreateCommand> = commands
         .into_iter()
         .map(|command| installed(command, install))

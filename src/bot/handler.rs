@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use serenity::all::{
     ActionRowComponent, AutocompleteChoice, ButtonKind, CommandDataOptionValue, CommandInteraction,
-    ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
-    CreateInteractionResponse, Interaction, Message, MessageFlags, Permissions,
+    CommandType, ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
+    CreateInteractionResponse, Interaction, Message, MessageFlags, Permissions, ResolvedTarget,
 };
 
 use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
@@ -95,6 +95,8 @@ enum Show {
 
 /// Autocomplete values that name one section exactly: `section:<hex id>`.
 const SECTION_VALUE: &str = "section:";
+/// Most characters of a message searched by "Answer from notes".
+const MESSAGE_QUERY_CHARS: usize = 300;
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
 
@@ -198,6 +200,9 @@ impl Handler {
         if let Some(wait) = self.cooldown_left(command.user.id.get(), name, now) {
             return refuse(&lang.cooldown(wait.as_millis().div_ceil(1000) as u64));
         }
+        if command.data.kind == CommandType::Message {
+            return self.answer_message(index, command, lang);
+        }
         let topic_option = string_option(command, TOPIC);
         let topic_option = topic_option.as_deref();
         match name {
@@ -277,6 +282,35 @@ impl Handler {
             .collect();
         let shown = Shown::new(best.section, best.reason, &best.focus, 0);
         self.show(index, &shown, asker, &others, lang, Show::New { private })
+    }
+
+    /// "Answer from notes" on a message: its text searched in every topic, answered
+    /// privately with a Post button. Discord sends the message in the interaction's resolved
+    /// data, so no privileged intent is needed.
+    fn answer_message(&self, index: &Index, command: &CommandInteraction, lang: Lang) -> Outcome {
+        let text = match command.data.target() {
+            Some(ResolvedTarget::Message(message)) => message.content.as_str(),
+            _ => "",
+        };
+        // A long message is cut: its first words carry the question often enough, and the
+        // search stays quick.
+        let cut = truncate(text, MESSAGE_QUERY_CHARS);
+        let query = crate::text::clean_query(cut.trim_end_matches('…'));
+        let query = query.trim();
+        if query.is_empty() {
+            return refuse(lang.no_text());
+        }
+        let hits = index.search(query, None, 1 + self.other_matches);
+        let Some(best) = hits.first() else {
+            return refuse(&lang.no_match_anywhere(&render::quote(query)));
+        };
+        let others: Vec<Other> = hits[1..]
+            .iter()
+            .filter_map(|hit| other(index, hit.section))
+            .collect();
+        let shown = Shown::new(best.section, best.reason, &best.focus, 0);
+        let asker = command.user.id.get();
+        self.show(index, &shown, asker, &others, lang, Show::New { private: true })
     }
 
     fn show(

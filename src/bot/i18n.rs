@@ -25,6 +25,20 @@ impl Lang {
         }
     }
 
+    pub fn no_match_anywhere(self, query: &str) -> String {
+        match self {
+            Lang::En => format!("No section of the notes matches “{query}”."),
+            Lang::Zh => format!("笔记中没有与“{query}”匹配的章节。"),
+        }
+    }
+
+    pub fn no_text(self) -> &'static str {
+        match self {
+            Lang::En => "That message has no text to look up.",
+            Lang::Zh => "这条消息没有可查找的文字。",
+        }
+    }
+
     pub fn did_you_mean(self) -> &'static str {
         match self {
             Lang::En => "Did you mean:",

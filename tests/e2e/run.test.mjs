@@ -70,7 +70,7 @@ describe('notes-bot run against the Discord simulator', () => {
   it('registers one command per note plus /sources, /topics and /gaps', async () => {
     const registered = await commands()
     const byName = Object.fromEntries(registered.map((c) => [c.name, c]))
-    assert.deepEqual(Object.keys(byName).sort(), ['chatgpt', 'gaps', 'sources', 'topics'])
+    assert.deepEqual(Object.keys(byName).sort(), ['Answer from notes', 'chatgpt', 'gaps', 'sources', 'topics'])
     assert.equal(byName.chatgpt.description, 'ChatGPT 资料梳理')
     const [queryOption] = JSON.parse(byName.chatgpt.options)
     assert.equal(queryOption.name, 'query')
@@ -85,9 +85,12 @@ describe('notes-bot run against the Discord simulator', () => {
       assert.equal(topic.required, false)
     }
     assert.deepEqual(JSON.parse(byName.topics.options), [])
-    for (const command of registered) {
+    for (const command of registered.filter((c) => c.type === 1)) {
       assert.ok(command.description.length > 0 && command.description.length <= 100, command.name)
     }
+    // The message context-menu command (Apps → Answer from notes) has no description.
+    assert.equal(byName['Answer from notes'].type, 3)
+    assert.equal(byName['Answer from notes'].description, '')
     // Only Manage Server may see /gaps; the others are for everyone.
     assert.equal(byName.gaps.defaultMemberPermissions, PERMISSIONS.MANAGE_GUILD.toString())
     for (const name of ['chatgpt', 'sources', 'topics']) assert.equal(byName[name].defaultMemberPermissions, null)
@@ -266,7 +269,7 @@ describe('notes-bot run against the Discord simulator', () => {
     const after = shim.requests.filter((r) => r.method === 'PUT' && /\/commands$/.test(r.path)).length
     assert.equal(after, before + 1, 'registered once more')
     const names = (await commands()).map((c) => c.name).sort()
-    assert.deepEqual(names, ['chatgpt', 'gaps', 'routers', 'sources', 'topics'])
+    assert.deepEqual(names, ['Answer from notes', 'chatgpt', 'gaps', 'routers', 'sources', 'topics'])
     const answer = await ask('plain', 'routers', query('reset button'))
     const reply = await message(answer.messageId)
     assert.equal(reply.embeds[0].title, 'Resetting a router')
