@@ -9,7 +9,7 @@ use crate::notes::Labels;
 use crate::reply::Layout;
 use crate::search::SearchOptions;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Folder read recursively for `*.md` notes.
@@ -29,10 +29,52 @@ pub struct Config {
     pub http: HttpOptions,
     /// Seconds a graceful stop may take before the bot saves its state and exits anyway.
     pub shutdown_seconds: u64,
+    pub install: InstallOptions,
+}
+
+/// Who may install the app and where its commands can be used.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InstallOptions {
+    pub integration_types: Vec<IntegrationType>,
+    pub contexts: Vec<CommandContext>,
+}
+
+/// Discord's installation contexts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrationType {
+    /// A server adds the app.
+    Guild,
+    /// A member adds it to their account and can use it anywhere.
+    User,
+}
+
+/// Discord's interaction contexts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandContext {
+    Guild,
+    BotDm,
+    /// Group DMs and DMs between members (needs the user installation).
+    PrivateChannel,
+}
+
+impl Default for InstallOptions {
+    fn default() -> Self {
+        InstallOptions {
+            integration_types: vec![IntegrationType::Guild, IntegrationType::User],
+            contexts: vec![
+                CommandContext::Guild,
+                CommandContext::BotDm,
+                CommandContext::PrivateChannel,
+            ],
+        }
+    }
 }
 
 /// When live reload reads the notes again.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReloadOptions {
     /// Milliseconds the folder must stay quiet after a change before reloading.
@@ -62,7 +104,7 @@ impl ReloadOptions {
 }
 
 /// Where the bot reaches Discord; `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` override these.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiscordOptions {
     /// A base URL that replaces `https://discord.com` for every REST call: a rate-limiting
@@ -74,7 +116,7 @@ pub struct DiscordOptions {
 
 /// How `serve` treats connections: slow or idle clients are cut off, so they cannot hold
 /// the server's connections forever.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpOptions {
     /// Seconds a connection has to send a request's headers, counted from when it opens or
@@ -89,7 +131,7 @@ pub struct HttpOptions {
     pub max_connections: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LabelConfig {
     pub core: Vec<String>,
@@ -97,7 +139,7 @@ pub struct LabelConfig {
 }
 
 /// How replies are laid out.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReplyOptions {
     /// Most characters of core points on one page (Discord allows 4096 in an embed).
@@ -120,6 +162,7 @@ impl Default for Config {
             max_note_bytes: crate::notes::DEFAULT_MAX_BYTES,
             reload: ReloadOptions::default(),
             discord: DiscordOptions::default(),
+            install: InstallOptions::default(),
             http: HttpOptions::default(),
             shutdown_seconds: 10,
         }
@@ -296,6 +339,11 @@ impl Config {
                 http.max_connections
             )));
         }
+        if self.install.integration_types.is_empty() || self.install.contexts.is_empty() {
+            return Err(error(
+                "install.integration_types and install.contexts each need at least one entry".into(),
+            ));
+        }
         if self.reply.other_matches > 25 {
             return Err(error(
                 "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
@@ -384,26 +432,8 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/notes-bot.yaml");
         let shipped = Config::load(&path, true).map_err(|e| e.to_string());
         let shipped = shipped.unwrap_or_else(|e| panic!("{e}"));
-        let defaults = Config::default();
-        assert_eq!(shipped.notes_dir, defaults.notes_dir);
-        assert_eq!(shipped.synonyms, defaults.synonyms);
-        assert_eq!(shipped.labels.core, defaults.labels.core);
-        assert_eq!(shipped.reply.page_chars, defaults.reply.page_chars);
-        assert_eq!(shipped.cooldown_seconds, defaults.cooldown_seconds);
-        assert_eq!(shipped.max_note_bytes, defaults.max_note_bytes);
-        assert_eq!(shipped.reload.quiet_ms, defaults.reload.quiet_ms);
-        assert_eq!(
-            shipped.reload.hold_empty_seconds,
-            defaults.reload.hold_empty_seconds
-        );
-        assert_eq!(shipped.discord.http_proxy, defaults.discord.http_proxy);
-        assert_eq!(shipped.discord.gateway_url, defaults.discord.gateway_url);
-        assert_eq!(shipped.shutdown_seconds, defaults.shutdown_seconds);
-        let (shipped, defaults) = (&shipped.http, &defaults.http);
-        assert_eq!(shipped.header_read_seconds, defaults.header_read_seconds);
-        assert_eq!(shipped.body_read_seconds, defaults.body_read_seconds);
-        assert_eq!(shipped.request_seconds, defaults.request_seconds);
-        assert_eq!(shipped.max_connections, defaults.max_connections);
+        // Every key: the shipped file documents the defaults, nothing else.
+        assert_eq!(shipped, Config::default());
     }
 
     #[test]

@@ -550,7 +550,8 @@ fn register(common: &Common, guilds: Vec<u64>, dry_run: bool) -> Result<ExitCode
     init_logging(LogFormat::Text);
     if dry_run {
         // serenity sends exactly this serialisation as the PUT body.
-        let commands = notes_bot::bot::commands::command_set(load_app(common)?.index().library());
+        let app = load_app(common)?;
+        let commands = notes_bot::bot::commands::command_set(app.index().library(), &app.config.install);
         let body =
             serde_json::to_string(&commands).map_err(|e| format!("cannot encode the commands: {e}"))?;
         println!("{body}");

@@ -404,7 +404,10 @@ fn register_dry_run_prints_the_put_body_without_a_token() {
         .as_array()
         .map(|commands| commands.iter().filter_map(|c| c["name"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(names, ["chatgpt", "sources", "topics", "gaps"]);
+    assert_eq!(
+        names,
+        ["chatgpt", "sources", "topics", "Answer from notes", "gaps"]
+    );
     let query = &body[0]["options"][0];
     assert_eq!(query["name"], "query");
     assert_eq!(query["autocomplete"], true);

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use notes_bot::bot::App;
 use notes_bot::bot::commands::{MAX_TOPIC_COMMANDS, command_set};
 use notes_bot::bot::custom_id::{Action, Listing};
-use notes_bot::config::Config;
+use notes_bot::config::{Config, InstallOptions};
 use notes_bot::notes::{self, Labels, Library};
 use notes_bot::reply::{Layout, Reply};
 use notes_bot::search::{Index, MatchReason};
@@ -383,6 +383,172 @@ fn topics_lists_every_topic() {
     );
 }
 
+fn topics_text(app: &App, interaction: &Interaction) -> String {
+    let body = respond(app, interaction);
+    body["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn topics_mentions_the_registered_commands_so_they_are_clickable() {
+    let app = app();
+    let in_guild = fixture("command_topics.json", &[]);
+    let in_dm = fixture(
+        "command_topics.json",
+        &[("\"guild_id\": \"1180000000000000100\",", "")],
+    );
+    // Unknown ids (serve mode without registration): plain text.
+    assert!(topics_text(&app, &in_guild).contains("/chatgpt — ChatGPT"));
+    app.handler.remember_command_ids(
+        None,
+        [
+            ("chatgpt".to_string(), 1180000000000000301),
+            ("topics".to_string(), 7),
+        ],
+    );
+    let text = topics_text(&app, &in_guild);
+    assert!(
+        text.contains("</chatgpt:1180000000000000301> — ChatGPT 资料梳理 (12 sections)"),
+        "{text}"
+    );
+    // Guild registration: that guild's ids win there; elsewhere the global ones stay.
+    app.handler
+        .remember_command_ids(Some(1180000000000000100), [("chatgpt".to_string(), 42)]);
+    assert!(topics_text(&app, &in_guild).contains("</chatgpt:42>"));
+    assert!(topics_text(&app, &in_dm).contains("</chatgpt:1180000000000000301>"));
+    // A later global registration replaces the global ids.
+    app.handler.remember_command_ids(None, []);
+    assert!(topics_text(&app, &in_dm).contains("/chatgpt — "));
+}
+
+#[test]
+fn private_answers_are_ephemeral_and_post_shares_them_publicly() {
+    let app = app();
+    let public = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    let private = respond(&app, &fixture("command_chatgpt_rlhf_private.json", &[]));
+    assert_eq!(private["type"], 4);
+    assert_eq!(private["data"]["flags"], 64, "private is ephemeral");
+    assert!(public["data"].get("flags").is_none(), "public stays public");
+    assert_eq!(private["data"]["embeds"], public["data"]["embeds"], "same answer");
+    // An ephemeral message cannot be deleted by the bot: Post replaces 🗑.
+    let (post, disabled) = button(&private, "Post").unwrap_or_else(|| panic!("no Post button"));
+    assert!(!disabled);
+    assert!(post.starts_with("post|chatgpt|"), "{post}");
+    assert!(button(&public, "Post").is_none());
+
+    // ▶ on the private answer keeps it private (the message's ephemeral flag says so).
+    let (next, _) = button(&private, "▶").unwrap_or_else(|| panic!("no ▶ button"));
+    let page2 = respond(
+        &app,
+        &fixture(
+            "component_button_private.json",
+            &[("PLACEHOLDER_BUTTON", &next), ("PLACEHOLDER_POST", &post)],
+        ),
+    );
+    assert_eq!(page2["type"], 7);
+    assert_eq!(page2["data"]["flags"], 64);
+    let (post2, _) = button(&page2, "Post").unwrap_or_else(|| panic!("no Post on page 2"));
+    assert!(post2.contains("|1|"), "Post carries the page shown: {post2}");
+
+    // Post: a new public message, deletable by whoever posted it, at the page shown.
+    let clicker = "1180000000000000777";
+    let posted = respond(
+        &app,
+        &fixture(
+            "component_button_private.json",
+            &[
+                ("PLACEHOLDER_BUTTON", &post2),
+                (
+                    "\"id\": \"1180000000000000500\",\n      \"public_flags\"",
+                    &format!("\"id\": \"{clicker}\",\n      \"public_flags\""),
+                ),
+            ],
+        ),
+    );
+    assert_eq!(
+        posted["type"], 4,
+        "a new message, not an update of the private one"
+    );
+    assert!(posted["data"].get("flags").is_none(), "posted publicly");
+    assert_eq!(posted["data"]["allowed_mentions"]["parse"], serde_json::json!([]));
+    assert_eq!(
+        posted["data"]["embeds"][0]["description"],
+        page2["data"]["embeds"][0]["description"]
+    );
+    assert!(button(&posted, "Post").is_none());
+    let delete = posted["data"]["components"][0]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|c| c["custom_id"].as_str().filter(|id| id.starts_with("rm|")))
+        .unwrap_or_else(|| panic!("no 🗑 on the posted answer"));
+    assert_eq!(delete, format!("rm|{clicker}"));
+}
+
+#[test]
+fn post_of_a_section_gone_after_reload_is_refused_politely() {
+    let app = app();
+    let posted = respond(
+        &app,
+        &fixture(
+            "component_button_private.json",
+            &[("PLACEHOLDER_BUTTON", "post|chatgpt|ffffffffffffffff|0|k|")],
+        ),
+    );
+    assert_eq!(posted["type"], 4);
+    assert_eq!(posted["data"]["flags"], 64);
+    assert!(posted["data"]["embeds"].is_null());
+}
+
+#[test]
+fn answer_from_notes_searches_the_message_text_and_answers_privately() {
+    let app = app();
+    let asked = "How does RLHF unlock what ChatGPT can do?";
+    let body = respond(
+        &app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", asked)],
+        ),
+    );
+    assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["flags"], 64, "only the one who asked sees it");
+    assert_eq!(body["data"]["allowed_mentions"]["parse"], serde_json::json!([]));
+    let title = body["data"]["embeds"][0]["title"].as_str().unwrap_or_default();
+    let expected = app
+        .index()
+        .search("How does RLHF unlock what ChatGPT can do?", None, 1);
+    let index = app.index();
+    let best = &index.library().notes[expected[0].section.note].sections[expected[0].section.section];
+    assert_eq!(title, best.title);
+    let (post, _) = button(&body, "Post").unwrap_or_else(|| panic!("no Post button"));
+    assert!(post.starts_with("post|chatgpt|"), "{post}");
+
+    // No text (an embed or an image only), or nothing found: a polite private refusal.
+    let empty = respond(
+        &app,
+        &fixture("command_answer_from_notes.json", &[("PLACEHOLDER_CONTENT", "")]),
+    );
+    assert_eq!(empty["data"]["flags"], 64);
+    assert_eq!(empty["data"]["content"], "That message has no text to look up.");
+    let nothing = respond(
+        &app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", "zzqx @everyone")],
+        ),
+    );
+    assert_eq!(nothing["data"]["flags"], 64);
+    assert!(
+        nothing["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("No section of the notes")
+    );
+}
+
 #[test]
 fn select_shows_the_chosen_section() {
     let app = app();
@@ -525,7 +691,7 @@ fn listing_custom_ids_round_trip() {
 }
 
 fn command_json(library: &Library) -> Vec<Value> {
-    command_set(library)
+    command_set(library, &InstallOptions::default())
         .iter()
         .map(|c| serde_json::to_value(c).unwrap_or_else(|e| panic!("{e}")))
         .collect()
@@ -534,6 +700,12 @@ fn command_json(library: &Library) -> Vec<Value> {
 fn check_command(command: &Value) {
     let name = command["name"].as_str().unwrap_or_default();
     assert!((1..=32).contains(&name.chars().count()), "{name}");
+    if command["type"] == 3 {
+        // A message command: any case and spaces, no description, no options.
+        assert!(command.get("description").is_none(), "{name}");
+        assert!(command["options"].as_array().is_none_or(Vec::is_empty), "{name}");
+        return;
+    }
     assert!(
         name.chars()
             .all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '-' || c == '_'),
@@ -550,6 +722,93 @@ fn check_command(command: &Value) {
         assert!((1..=32).contains(&option["name"].as_str().unwrap_or_default().chars().count()));
         assert!((1..=100).contains(&option["description"].as_str().unwrap_or_default().chars().count()));
     }
+    for item in options.iter().chain([command]) {
+        for (locale, name) in item["name_localizations"].as_object().into_iter().flatten() {
+            let name = name.as_str().unwrap_or_default();
+            assert!(
+                (1..=32).contains(&name.chars().count()) && !name.chars().any(char::is_uppercase),
+                "{locale}: {name}"
+            );
+        }
+        for (locale, text) in item["description_localizations"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            assert!((1..=100).contains(&chars(text)), "{locale}: {text}");
+        }
+    }
+}
+
+#[test]
+fn built_in_commands_and_options_are_localized_in_chinese_and_english() {
+    let loaded = notes::load_dir(&root().join("notes"), &Labels::default());
+    let commands = command_json(&loaded.library);
+    let mut localized = 0;
+    for command in &commands {
+        let name = command["name"].as_str().unwrap_or_default();
+        let options = command["options"].as_array().cloned().unwrap_or_default();
+        if command["type"] == 3 {
+            assert_eq!(command["name_localizations"]["zh-CN"], "用笔记回答");
+            continue;
+        }
+        let builtin = name != "chatgpt";
+        let items: Vec<&Value> = if builtin {
+            options.iter().chain([command]).collect()
+        } else {
+            options.iter().collect()
+        };
+        for item in items {
+            let what = format!("/{name} {}", item["name"]);
+            assert_eq!(item["name_localizations"]["en-US"], item["name"], "{what}");
+            assert_eq!(
+                item["description_localizations"]["en-US"], item["description"],
+                "{what}"
+            );
+            let zh_name = item["name_localizations"]["zh-CN"].as_str().unwrap_or_default();
+            let zh = item["description_localizations"]["zh-CN"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                zh_name.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{what}: {zh_name:?}"
+            );
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{what}: {zh:?}"
+            );
+            localized += 1;
+        }
+    }
+    // sources, topics, gaps, and the options query and private (chatgpt), topic (sources, gaps).
+    assert_eq!(localized, 7);
+}
+
+#[test]
+fn a_note_command_takes_its_description_from_front_matter_cut_to_100_characters() {
+    let labels = Labels::default();
+    let parse =
+        |text: &str| notes::parse_note(Path::new("t.md"), text, &labels).unwrap_or_else(|e| panic!("{e}"));
+    let long = "长".repeat(150);
+    let library = Library {
+        notes: vec![
+            parse(&format!(
+                "---\ntitle: Title A\ndescription: {long}\n---\n## A\n- x\n"
+            )),
+            parse("---\ntitle: Only a title\ncommand: b\n---\n## A\n- x\n"),
+            parse(&format!(
+                "---\ntitle: {}\ncommand: c\n---\n## A\n- x\n",
+                "t".repeat(140)
+            )),
+        ],
+    };
+    let commands = command_json(&library);
+    commands.iter().for_each(check_command);
+    let first = commands[0]["description"].as_str().unwrap_or_default();
+    assert_eq!(first.chars().count(), 100, "{first}");
+    assert!(first.starts_with(&"长".repeat(99)), "{first}");
+    assert_eq!(commands[1]["description"], "Only a title");
+    assert_eq!(chars(&commands[2]["description"]), 100);
 }
 
 #[test]
@@ -557,7 +816,10 @@ fn command_set_from_the_shipped_notes() {
     let loaded = notes::load_dir(&root().join("notes"), &Labels::default());
     let commands = command_json(&loaded.library);
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, vec!["chatgpt", "sources", "topics", "gaps"]);
+    assert_eq!(
+        names,
+        vec!["chatgpt", "sources", "topics", "Answer from notes", "gaps"]
+    );
     for command in &commands {
         check_command(command);
     }
@@ -574,7 +836,7 @@ fn command_set_from_the_shipped_notes() {
     );
     assert_eq!(query["max_length"], 100);
     assert_eq!(
-        commands[3]["default_member_permissions"], "32",
+        commands[4]["default_member_permissions"], "32",
         "gaps is for Manage Server"
     );
 }
@@ -585,12 +847,58 @@ fn command_set_from_the_corpus() {
     let corpus = root().join("../shared/corpus/yaozeyuan-blog");
     let loaded = notes::load_dir(&corpus, &Labels::default());
     let commands = command_json(&loaded.library);
-    assert_eq!(commands.len(), 67 + 3);
+    assert_eq!(commands.len(), 67 + 4);
     commands.iter().for_each(check_command);
     let mut names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 70, "names are unique");
+    assert_eq!(names.len(), 71, "names are unique");
+}
+
+#[test]
+fn commands_are_user_installable_and_work_in_dms_but_gaps_stays_in_servers() {
+    let loaded = notes::load_dir(&root().join("notes"), &Labels::default());
+    let commands = command_json(&loaded.library);
+    for command in &commands {
+        let name = command["name"].as_str().unwrap_or_default();
+        let (types, contexts) = if name == "gaps" {
+            (serde_json::json!([0]), serde_json::json!([0]))
+        } else {
+            (serde_json::json!([0, 1]), serde_json::json!([0, 1, 2]))
+        };
+        assert_eq!(command["integration_types"], types, "{name}");
+        assert_eq!(command["contexts"], contexts, "{name}");
+    }
+    // Configurable: a server-only bot.
+    let config = Config::parse(
+        Path::new("c.yaml"),
+        "install:\n  integration_types: [guild]\n  contexts: [guild, bot_dm]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let server_only: Vec<Value> = command_set(&loaded.library, &config.install)
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    assert_eq!(server_only[0]["integration_types"], serde_json::json!([0]));
+    assert_eq!(server_only[0]["contexts"], serde_json::json!([0, 1]));
+    let empty = Config::parse(Path::new("c.yaml"), "install:\n  contexts: []\n");
+    assert!(empty.err().is_some_and(|e| e.to_string().contains("install.")));
+    let typo = Config::parse(Path::new("c.yaml"), "install:\n  contexts: [dm]\n");
+    assert!(typo.is_err());
+
+    // A member who installed the app asks in a group DM the bot is not in: a public answer
+    // (an interaction response needs no membership), 🗑 deletes through the interaction
+    // webhook, which needs none either.
+    let body = respond(&app(), &fixture("command_chatgpt_rlhf_user_install.json", &[]));
+    assert_eq!(body["type"], 4);
+    assert!(body["data"]["embeds"][0]["title"].is_string(), "{body}");
+    assert!(body["data"].get("flags").is_none());
+    let delete = body["data"]["components"][0]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|c| c["custom_id"].as_str().filter(|id| id.starts_with("rm|")));
+    assert_eq!(delete, Some("rm|1180000000000000500"));
 }
 
 #[test]
@@ -609,13 +917,16 @@ fn command_set_falls_back_to_notes_above_90_topics() {
     };
     let commands = command_json(&many);
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, vec!["notes", "sources", "topics", "gaps"]);
+    assert_eq!(
+        names,
+        vec!["notes", "sources", "topics", "Answer from notes", "gaps"]
+    );
     commands.iter().for_each(check_command);
     let options: Vec<&str> = commands[0]["options"]
         .as_array()
         .map(|o| o.iter().filter_map(|x| x["name"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(options, vec!["topic", "query"]);
+    assert_eq!(options, vec!["topic", "query", "private"]);
 }
 
 #[test]

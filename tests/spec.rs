@@ -16,7 +16,7 @@ use notes_bot::bot::commands::{command_set, uses_notes_command};
 use notes_bot::bot::custom_id::Action;
 use notes_bot::bot::endpoint::response_body;
 use notes_bot::bot::{App, Then};
-use notes_bot::config::Config;
+use notes_bot::config::{Config, InstallOptions};
 use notes_bot::notes::{self, Labels, Library, Section};
 use notes_bot::search::Index;
 use serde_json::{Value, json};
@@ -700,7 +700,16 @@ fn every_fixture_response_validates_against_the_spec() {
         topic: "chatgpt".into(),
     }
     .encode();
+    let post_id = Action::Post {
+        topic: "chatgpt".into(),
+        section: other.stable_id(),
+        page: 0,
+        reason: notes_bot::search::MatchReason::Keyword,
+        focus: Vec::new(),
+    }
+    .encode();
     let replacements = [
+        ("PLACEHOLDER_POST", post_id.as_str()),
         ("PLACEHOLDER_BUTTON", next.as_str()),
         ("PLACEHOLDER_PREV", next.as_str()),
         ("PLACEHOLDER_DELETE", "rm|1180000000000000500"),
@@ -723,6 +732,14 @@ fn every_fixture_response_validates_against_the_spec() {
         let interaction: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         checker.respond(&app, name, &interaction);
     }
+    // The Post button of a private answer: a new public message.
+    let text = std::fs::read_to_string(dir.join("component_button_private.json"))
+        .unwrap_or_else(|e| panic!("component_button_private.json: {e}"))
+        .replace("PLACEHOLDER_BUTTON", &post_id);
+    let click: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let posted = checker.respond(&app, "component_button_private.json (Post)", &click);
+    assert_eq!(posted["type"], 4, "{posted}");
+    assert!(posted["data"]["embeds"][0].is_object(), "{posted}");
     // A refusal only a cooldown produces.
     let cooled = app_for(&root().join("notes"), 60);
     let ask = fixture_value("command_chatgpt_rlhf.json");
@@ -803,7 +820,8 @@ fn command_sets_validate_against_the_put_commands_schema() {
     let mut failures = Vec::new();
     let mut validated = 0;
     for (name, library) in &libraries {
-        let mut body = serde_json::to_value(command_set(library)).unwrap_or_else(|e| panic!("{e}"));
+        let mut body = serde_json::to_value(command_set(library, &InstallOptions::default()))
+            .unwrap_or_else(|e| panic!("{e}"));
         permissions_as_integers(&mut body);
         for (path, validator) in &spec.command_sets {
             validated += 1;

@@ -7,6 +7,8 @@
 //!   or of `/topics`.
 //! - `alt|<topic>`: the menu of other matches; each option's value is `<topic>|<section hex>`.
 //! - `rm|<user id>`: delete the reply; only that user (or a moderator) may.
+//! - `post|<topic>|<section hex>|<page>|<reason>|<focus>`: post a private answer publicly
+//!   (fields as in `pg`).
 
 use crate::search::{ItemPath, MatchReason};
 
@@ -38,6 +40,14 @@ pub enum Action {
     Delete {
         asker: u64,
     },
+    /// Post the section of a private answer publicly, at that page.
+    Post {
+        topic: String,
+        section: u64,
+        page: usize,
+        reason: MatchReason,
+        focus: Vec<ItemPath>,
+    },
 }
 
 impl Action {
@@ -51,15 +61,14 @@ impl Action {
                 page,
                 reason,
                 focus,
-            } => {
-                let base = format!("pg|{topic}|{section:x}|{page}|{}|", reason_letter(*reason));
-                let focus = encode_focus(focus);
-                if base.chars().count() + focus.len() <= MAX_LEN {
-                    base + &focus
-                } else {
-                    base
-                }
-            }
+            } => encode_section("pg", topic, *section, *page, *reason, focus),
+            Action::Post {
+                topic,
+                section,
+                page,
+                reason,
+                focus,
+            } => encode_section("post", topic, *section, *page, *reason, focus),
             Action::List { listing, page } => match listing {
                 Listing::Sources(topic) => format!("ls|s|{}|{page}", topic.as_deref().unwrap_or_default()),
                 Listing::Topics => format!("ls|t||{page}"),
@@ -96,9 +105,34 @@ impl Action {
             "rm" => Action::Delete {
                 asker: fields.next()?.parse().ok()?,
             },
+            "post" => Action::Post {
+                topic: fields.next()?.to_string(),
+                section: u64::from_str_radix(fields.next()?, 16).ok()?,
+                page: fields.next()?.parse().ok()?,
+                reason: letter_reason(fields.next()?)?,
+                focus: decode_focus(fields.next()?)?,
+            },
             _ => return None,
         };
         fields.next().is_none().then_some(action)
+    }
+}
+
+/// Focus paths are dropped (pages then follow document order) rather than exceed the limit.
+fn encode_section(
+    prefix: &str,
+    topic: &str,
+    section: u64,
+    page: usize,
+    reason: MatchReason,
+    focus: &[ItemPath],
+) -> String {
+    let base = format!("{prefix}|{topic}|{section:x}|{page}|{}|", reason_letter(reason));
+    let focus = encode_focus(focus);
+    if base.chars().count() + focus.len() <= MAX_LEN {
+        base + &focus
+    } else {
+        base
     }
 }
 
@@ -188,6 +222,13 @@ mod tests {
             Action::Delete {
                 asker: 123456789012345678,
             },
+            Action::Post {
+                topic: "思".repeat(32),
+                section: u64::MAX,
+                page: 12,
+                reason: MatchReason::Keyword,
+                focus: vec![vec![3, 1]],
+            },
         ];
         for action in actions {
             let id = action.encode();
@@ -198,6 +239,14 @@ mod tests {
 
     #[test]
     fn long_focus_is_dropped_not_overflowed() {
+        let post = Action::Post {
+            topic: "思".repeat(32),
+            section: u64::MAX,
+            page: 9999,
+            reason: MatchReason::Title,
+            focus: vec![vec![1234, 5678, 9012, 3456]; 8],
+        };
+        assert!(post.encode().chars().count() <= MAX_LEN);
         let action = Action::Page {
             topic: "思".repeat(32),
             section: u64::MAX,
@@ -223,6 +272,8 @@ mod tests {
             "alt|t|extra",
             "xx|1",
             "ls|t|x|1",
+            "post|t|1|1|k",
+            "post|t|1|1|k||x",
         ] {
             assert_eq!(Action::decode(id), None, "{id}");
         }

@@ -183,22 +183,31 @@ pub async fn application_http(token: &Token, discord: &Discord) -> Result<Arc<Ht
 
 /// Replaces the app's command set (globally, or in the given guilds).
 pub async fn register(http: &Http, app: &App, guilds: &[GuildId]) -> Result<(), RunError> {
-    let commands = command_set(app.index().library());
+    let commands = command_set(app.index().library(), &app.config.install);
     let count = commands.len();
+    let ids = |registered: Vec<Command>| {
+        registered
+            .into_iter()
+            .map(|command| (command.name, command.id.get()))
+            .collect::<Vec<_>>()
+    };
     if guilds.is_empty() {
-        Command::set_global_commands(http, commands)
+        let registered = Command::set_global_commands(http, commands)
             .await
             .map_err(classify)?;
+        app.handler.remember_command_ids(None, ids(registered));
         tracing::info!(
             count,
             "registered global commands (Discord may take up to an hour to show changes)"
         );
     } else {
         for guild in guilds {
-            guild
+            let registered = guild
                 .set_commands(http, commands.clone())
                 .await
                 .map_err(classify)?;
+            app.handler
+                .remember_command_ids(Some(guild.get()), ids(registered));
             tracing::info!(count, guild = guild.get(), "registered guild commands");
         }
     }

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use serenity::all::{
     ActionRowComponent, AutocompleteChoice, ButtonKind, CommandDataOptionValue, CommandInteraction,
-    ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
-    CreateInteractionResponse, Interaction, Message, Permissions,
+    CommandType, ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
+    CreateInteractionResponse, Interaction, Message, MessageFlags, Permissions, ResolvedTarget,
 };
 
-use super::commands::{GAPS, NOTES, QUERY, SOURCES, TOPIC, TOPICS};
+use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
 use super::custom_id::{self, Action, Listing};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
@@ -66,8 +66,37 @@ impl Kind {
     }
 }
 
+/// Which section to show, how.
+#[derive(Clone, Copy)]
+struct Shown<'a> {
+    at: SectionRef,
+    reason: MatchReason,
+    focus: &'a [ItemPath],
+    page: usize,
+}
+
+impl<'a> Shown<'a> {
+    fn new(at: SectionRef, reason: MatchReason, focus: &'a [ItemPath], page: usize) -> Shown<'a> {
+        Shown {
+            at,
+            reason,
+            focus,
+            page,
+        }
+    }
+}
+
+/// A new reply, or an update of the message a component is on; private ones are ephemeral.
+#[derive(Clone, Copy)]
+enum Show {
+    New { private: bool },
+    Update { private: bool },
+}
+
 /// Autocomplete values that name one section exactly: `section:<hex id>`.
 const SECTION_VALUE: &str = "section:";
+/// Most characters of a message searched by "Answer from notes".
+const MESSAGE_QUERY_CHARS: usize = 300;
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
 
@@ -81,6 +110,15 @@ pub struct Handler {
     /// Unanswered queries counted since the last save to `gaps_file`.
     pending_gaps: Mutex<gaps::Counts>,
     gaps_file: PathBuf,
+    command_ids: Mutex<CommandIds>,
+}
+
+/// The ids Discord gave the commands at registration, for `</name:id>` mentions. Guild
+/// commands have their own ids in each guild.
+#[derive(Default)]
+struct CommandIds {
+    global: HashMap<String, u64>,
+    guilds: HashMap<u64, HashMap<String, u64>>,
 }
 
 impl Handler {
@@ -93,6 +131,38 @@ impl Handler {
             last_use: Mutex::new(HashMap::new()),
             pending_gaps: Mutex::new(gaps::Counts::default()),
             gaps_file: gaps::file_in(&config.data_dir),
+            command_ids: Mutex::new(CommandIds::default()),
+        }
+    }
+
+    /// Keeps the ids Discord returned when the command set was registered, globally
+    /// (`guild` None) or in one guild; replaces what that registration had before.
+    pub fn remember_command_ids(&self, guild: Option<u64>, ids: impl IntoIterator<Item = (String, u64)>) {
+        let ids = ids.into_iter().collect();
+        let mut known = lock(&self.command_ids);
+        match guild {
+            Some(guild) => {
+                known.guilds.insert(guild, ids);
+            }
+            None => known.global = ids,
+        }
+    }
+
+    /// A clickable `</name:id>` mention when the id is known here, else plain `/name`.
+    fn command_mention(&self, guild: Option<u64>, name: &str) -> String {
+        let known = lock(&self.command_ids);
+        let id = guild
+            .and_then(|g| known.guilds.get(&g))
+            .and_then(|ids| ids.get(name))
+            .or_else(|| known.global.get(name));
+        match id {
+            // A command name is [-_\p{L}\p{N}]: nothing in it needs escaping inside a mention.
+            Some(id) => format!("</{name}:{id}>"),
+            None => {
+                let mut plain = String::new();
+                crate::notes::markdown::escape_into(&mut plain, &format!("/{name}"));
+                plain
+            }
         }
     }
 
@@ -130,6 +200,9 @@ impl Handler {
         if let Some(wait) = self.cooldown_left(command.user.id.get(), name, now) {
             return refuse(&lang.cooldown(wait.as_millis().div_ceil(1000) as u64));
         }
+        if command.data.kind == CommandType::Message {
+            return self.answer_message(index, command, lang);
+        }
         let topic_option = string_option(command, TOPIC);
         let topic_option = topic_option.as_deref();
         match name {
@@ -140,9 +213,16 @@ impl Handler {
                     return refuse(&lang.unknown_topic(&render::quote(topic)));
                 }
                 let listing = Listing::Sources(topic_option.map(str::to_string));
-                self.listing(index, &listing, 0, lang, false)
+                self.listing(index, &listing, 0, lang, None, false)
             }
-            TOPICS => self.listing(index, &Listing::Topics, 0, lang, false),
+            TOPICS => self.listing(
+                index,
+                &Listing::Topics,
+                0,
+                lang,
+                guild_of(command.guild_id),
+                false,
+            ),
             GAPS => self.gaps(topic_option, lang),
             _ => {
                 let topic = if name == NOTES {
@@ -158,13 +238,22 @@ impl Handler {
                     };
                 }
                 let query = string_option(command, QUERY).unwrap_or_default();
-                self.answer(index, topic, &query, command.user.id.get(), lang)
+                let private = bool_option(command, PRIVATE).unwrap_or(false);
+                self.answer(index, topic, &query, command.user.id.get(), lang, private)
             }
         }
     }
 
     /// The best section for a query, or a private "no match, did you mean".
-    fn answer(&self, index: &Index, topic: &str, query: &str, asker: u64, lang: Lang) -> Outcome {
+    fn answer(
+        &self,
+        index: &Index,
+        topic: &str,
+        query: &str,
+        asker: u64,
+        lang: Lang,
+        private: bool,
+    ) -> Outcome {
         let query = query.trim();
         if query.is_empty() {
             return refuse(lang.empty_query());
@@ -176,7 +265,8 @@ impl Handler {
             let Some(found) = find_section(index, topic, id) else {
                 return refuse(lang.gone());
             };
-            return self.show(index, found, MatchReason::Title, &[], 0, asker, &[], lang, false);
+            let shown = Shown::new(found, MatchReason::Title, &[], 0);
+            return self.show(index, &shown, asker, &[], lang, Show::New { private });
         }
         let hits = index.search(query, Some(topic), 1 + self.other_matches);
         let Some(best) = hits.first() else {
@@ -190,32 +280,54 @@ impl Handler {
             .iter()
             .filter_map(|hit| other(index, hit.section))
             .collect();
-        self.show(
-            index,
-            best.section,
-            best.reason,
-            &best.focus,
-            0,
-            asker,
-            &others,
-            lang,
-            false,
-        )
+        let shown = Shown::new(best.section, best.reason, &best.focus, 0);
+        self.show(index, &shown, asker, &others, lang, Show::New { private })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// "Answer from notes" on a message: its text searched in every topic, answered
+    /// privately with a Post button. Discord sends the message in the interaction's resolved
+    /// data, so no privileged intent is needed.
+    fn answer_message(&self, index: &Index, command: &CommandInteraction, lang: Lang) -> Outcome {
+        let text = match command.data.target() {
+            Some(ResolvedTarget::Message(message)) => message.content.as_str(),
+            _ => "",
+        };
+        // A long message is cut: its first words carry the question often enough, and the
+        // search stays quick.
+        let cut = truncate(text, MESSAGE_QUERY_CHARS);
+        let query = crate::text::clean_query(cut.trim_end_matches('…'));
+        let query = query.trim();
+        if query.is_empty() {
+            return refuse(lang.no_text());
+        }
+        let hits = index.search(query, None, 1 + self.other_matches);
+        let Some(best) = hits.first() else {
+            return refuse(&lang.no_match_anywhere(&render::quote(query)));
+        };
+        let others: Vec<Other> = hits[1..]
+            .iter()
+            .filter_map(|hit| other(index, hit.section))
+            .collect();
+        let shown = Shown::new(best.section, best.reason, &best.focus, 0);
+        let asker = command.user.id.get();
+        self.show(index, &shown, asker, &others, lang, Show::New { private: true })
+    }
+
     fn show(
         &self,
         index: &Index,
-        at: SectionRef,
-        reason: MatchReason,
-        focus: &[ItemPath],
-        page: usize,
+        shown: &Shown<'_>,
         asker: u64,
         others: &[Other],
         lang: Lang,
-        update: bool,
+        how: Show,
     ) -> Outcome {
+        let Shown {
+            at,
+            reason,
+            focus,
+            page,
+        } = *shown;
         let library = index.library();
         let (Some(note), Some(section)) = (
             library.notes.get(at.note),
@@ -235,11 +347,13 @@ impl Handler {
             others,
             lang,
             colour: self.colour,
+            private: match how {
+                Show::New { private } | Show::Update { private } => private,
+            },
         });
-        if update {
-            outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page)
-        } else {
-            outcome(CreateInteractionResponse::Message(message), Kind::Hit)
+        match how {
+            Show::Update { .. } => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),
+            Show::New { .. } => outcome(CreateInteractionResponse::Message(message), Kind::Hit),
         }
     }
 
@@ -289,7 +403,16 @@ impl Handler {
         )
     }
 
-    fn listing(&self, index: &Index, listing: &Listing, page: usize, lang: Lang, update: bool) -> Outcome {
+    /// A page of `/sources` or `/topics`; `guild` picks the command ids for mentions.
+    fn listing(
+        &self,
+        index: &Index,
+        listing: &Listing,
+        page: usize,
+        lang: Lang,
+        guild: Option<u64>,
+        update: bool,
+    ) -> Outcome {
         let library = index.library();
         let (title, pages) = match listing {
             Listing::Sources(topic) => {
@@ -307,9 +430,10 @@ impl Handler {
                     .notes
                     .iter()
                     .map(|note| {
-                        let mut text = String::new();
-                        let line = lang.topic_line(&note.topic, note.title(), note.answerable().count());
-                        crate::notes::markdown::escape_into(&mut text, &line);
+                        let mut title = String::new();
+                        crate::notes::markdown::escape_into(&mut title, note.title());
+                        let command = self.command_mention(guild, &note.topic);
+                        let text = lang.topic_line(&command, &title, note.answerable().count());
                         Line {
                             text,
                             path: None,
@@ -382,6 +506,11 @@ impl Handler {
             return refuse(lang.unsupported());
         };
         let asker = asker_of(&component.message).unwrap_or(component.user.id.get());
+        // A private answer stays private as its pages turn.
+        let private = component
+            .message
+            .flags
+            .is_some_and(|flags| flags.contains(MessageFlags::EPHEMERAL));
         match action {
             Action::Page {
                 topic,
@@ -392,11 +521,37 @@ impl Handler {
             } => match find_section(index, &topic, section) {
                 Some(at) => {
                     let others = others_in(index, &component.message);
-                    self.show(index, at, reason, &focus, page, asker, &others, lang, true)
+                    let shown = Shown::new(at, reason, &focus, page);
+                    self.show(index, &shown, asker, &others, lang, Show::Update { private })
                 }
                 None => refuse(lang.gone()),
             },
-            Action::List { listing, page } => self.listing(index, &listing, page, lang, true),
+            Action::Post {
+                topic,
+                section,
+                page,
+                reason,
+                focus,
+            } => match find_section(index, &topic, section) {
+                // Posted publicly, by and deletable by whoever clicked.
+                Some(at) => {
+                    let others = others_in(index, &component.message);
+                    let shown = Shown::new(at, reason, &focus, page);
+                    let clicker = component.user.id.get();
+                    self.show(
+                        index,
+                        &shown,
+                        clicker,
+                        &others,
+                        lang,
+                        Show::New { private: false },
+                    )
+                }
+                None => refuse(lang.gone()),
+            },
+            Action::List { listing, page } => {
+                self.listing(index, &listing, page, lang, guild_of(component.guild_id), true)
+            }
             Action::Other { .. } => {
                 let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
                     return refuse(lang.unsupported());
@@ -406,17 +561,8 @@ impl Handler {
                     return refuse(lang.gone());
                 };
                 let others = others_in(index, &component.message);
-                self.show(
-                    index,
-                    at,
-                    MatchReason::Keyword,
-                    &[],
-                    0,
-                    asker,
-                    &others,
-                    lang,
-                    true,
-                )
+                let shown = Shown::new(at, MatchReason::Keyword, &[], 0);
+                self.show(index, &shown, asker, &others, lang, Show::Update { private })
             }
             Action::Delete { asker } => {
                 let moderator = component
@@ -462,6 +608,10 @@ impl Handler {
     }
 }
 
+fn guild_of(guild: Option<serenity::all::GuildId>) -> Option<u64> {
+    guild.map(|g| g.get())
+}
+
 /// A poisoned lock only means another request panicked mid-update; the data is still usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -487,6 +637,15 @@ fn choices(list: Vec<AutocompleteChoice>) -> Outcome {
         CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(list)),
         Kind::Autocomplete,
     )
+}
+
+fn bool_option(command: &CommandInteraction, name: &str) -> Option<bool> {
+    command
+        .data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.value.as_bool())
 }
 
 /// A string option as typed, cleaned of control and bidi characters.

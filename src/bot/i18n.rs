@@ -25,6 +25,20 @@ impl Lang {
         }
     }
 
+    pub fn no_match_anywhere(self, query: &str) -> String {
+        match self {
+            Lang::En => format!("No section of the notes matches “{query}”."),
+            Lang::Zh => format!("笔记中没有与“{query}”匹配的章节。"),
+        }
+    }
+
+    pub fn no_text(self) -> &'static str {
+        match self {
+            Lang::En => "That message has no text to look up.",
+            Lang::Zh => "这条消息没有可查找的文字。",
+        }
+    }
+
     pub fn did_you_mean(self) -> &'static str {
         match self {
             Lang::En => "Did you mean:",
@@ -124,6 +138,14 @@ impl Lang {
         }
     }
 
+    /// The button that posts a private answer for everyone.
+    pub fn post(self) -> &'static str {
+        match self {
+            Lang::En => "Post",
+            Lang::Zh => "公开发布",
+        }
+    }
+
     pub fn links(self) -> &'static str {
         match self {
             Lang::En => "Links",
@@ -159,10 +181,11 @@ impl Lang {
         }
     }
 
-    pub fn topic_line(self, topic: &str, title: &str, sections: usize) -> String {
+    /// `command` is markdown (a `</name:id>` mention or `/name`); `title` is escaped.
+    pub fn topic_line(self, command: &str, title: &str, sections: usize) -> String {
         match self {
-            Lang::En => format!("/{topic} — {title} ({sections} sections)"),
-            Lang::Zh => format!("/{topic} — {title}（{sections} 个章节）"),
+            Lang::En => format!("{command} — {title} ({sections} sections)"),
+            Lang::Zh => format!("{command} — {title}（{sections} 个章节）"),
         }
     }
 

@@ -57,6 +57,8 @@ pub struct SectionView<'a> {
     pub others: &'a [Other],
     pub lang: Lang,
     pub colour: u32,
+    /// Only the asker sees it; a Post button shares it instead of 🗑.
+    pub private: bool,
 }
 
 /// The message showing one page of a section.
@@ -115,7 +117,22 @@ pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessa
                 .disabled(page == last),
         );
     }
-    buttons.push(delete_button(view.asker));
+    if view.private {
+        let post = Action::Post {
+            topic: reply.topic.clone(),
+            section: reply.section_id,
+            page,
+            reason: reply.reason,
+            focus: view.focus.to_vec(),
+        };
+        buttons.push(
+            CreateButton::new(post.encode())
+                .label(lang.post())
+                .style(ButtonStyle::Primary),
+        );
+    } else {
+        buttons.push(delete_button(view.asker));
+    }
     let mut rows = Vec::new();
     if !buttons.is_empty() {
         rows.push(CreateActionRow::Buttons(buttons));
@@ -123,7 +140,13 @@ pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessa
     if !view.others.is_empty() {
         rows.push(others_menu(&reply.topic, view.others, lang));
     }
-    message().embed(embed).components(rows)
+    let message = message().embed(embed).components(rows);
+    // Setting it false would still send `flags: 0`; leave public messages as they were.
+    if view.private {
+        message.ephemeral(true)
+    } else {
+        message
+    }
 }
 
 fn delete_button(asker: u64) -> CreateButton {

@@ -50,6 +50,7 @@ struct Raw {
     tags: Value,
     date: Value,
     command: Value,
+    description: Value,
     aliases: Value,
 }
 
@@ -66,6 +67,7 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
         tags: list(&raw.tags),
         date: scalar(&raw.date),
         command: scalar(&raw.command),
+        description: scalar(&raw.description),
         aliases: list(&raw.aliases),
     })
 }

@@ -29,6 +29,8 @@ pub struct FrontMatter {
     pub tags: Vec<String>,
     pub date: Option<String>,
     pub command: Option<String>,
+    /// The slash command's description (else the title).
+    pub description: Option<String>,
     /// Extra words that should find this note's sections.
     pub aliases: Vec<String>,
 }

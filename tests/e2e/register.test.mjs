@@ -38,7 +38,7 @@ describe('notes-bot register against the Discord simulator', () => {
     assert.match(puts[0].path, /^\/api\/v10\/applications\/\d+\/commands$/)
     assert.deepEqual(JSON.parse(puts[0].body), dryRun())
     const stored = await discord.prisma.applicationCommand.findMany({ where: { guildId: null } })
-    assert.deepEqual(stored.map((c) => c.name).sort(), ['chatgpt', 'gaps', 'sources', 'topics'])
+    assert.deepEqual(stored.map((c) => c.name).sort(), ['Answer from notes', 'chatgpt', 'gaps', 'sources', 'topics'])
   })
 
   it('registers in one guild with --guild', async () => {
@@ -46,6 +46,6 @@ describe('notes-bot register against the Discord simulator', () => {
     const put = shim.requests.filter((r) => r.method === 'PUT').at(-1)
     assert.match(put.path, new RegExp(`/guilds/${discord.guildId}/commands$`))
     const stored = await discord.prisma.applicationCommand.findMany({ where: { guildId: discord.guildId } })
-    assert.deepEqual(stored.map((c) => c.name).sort(), ['chatgpt', 'gaps', 'sources', 'topics'])
+    assert.deepEqual(stored.map((c) => c.name).sort(), ['Answer from notes', 'chatgpt', 'gaps', 'sources', 'topics'])
   })
 })

@@ -70,7 +70,7 @@ describe('notes-bot run against the Discord simulator', () => {
   it('registers one command per note plus /sources, /topics and /gaps', async () => {
     const registered = await commands()
     const byName = Object.fromEntries(registered.map((c) => [c.name, c]))
-    assert.deepEqual(Object.keys(byName).sort(), ['chatgpt', 'gaps', 'sources', 'topics'])
+    assert.deepEqual(Object.keys(byName).sort(), ['Answer from notes', 'chatgpt', 'gaps', 'sources', 'topics'])
     assert.equal(byName.chatgpt.description, 'ChatGPT 资料梳理')
     const [queryOption] = JSON.parse(byName.chatgpt.options)
     assert.equal(queryOption.name, 'query')
@@ -85,9 +85,12 @@ describe('notes-bot run against the Discord simulator', () => {
       assert.equal(topic.required, false)
     }
     assert.deepEqual(JSON.parse(byName.topics.options), [])
-    for (const command of registered) {
+    for (const command of registered.filter((c) => c.type === 1)) {
       assert.ok(command.description.length > 0 && command.description.length <= 100, command.name)
     }
+    // The message context-menu command (Apps → Answer from notes) has no description.
+    assert.equal(byName['Answer from notes'].type, 3)
+    assert.equal(byName['Answer from notes'].description, '')
     // Only Manage Server may see /gaps; the others are for everyone.
     assert.equal(byName.gaps.defaultMemberPermissions, PERMISSIONS.MANAGE_GUILD.toString())
     for (const name of ['chatgpt', 'sources', 'topics']) assert.equal(byName[name].defaultMemberPermissions, null)
@@ -222,6 +225,26 @@ describe('notes-bot run against the Discord simulator', () => {
     const listed = await message(topics.messageId)
     assert.match(listed.embeds[0].description, /chatgpt/)
     assert.match(listed.embeds[0].description, /ChatGPT 资料梳理/)
+    // A clickable mention with the id the simulator gave the command at registration.
+    const chatgpt = (await commands()).find((c) => c.name === 'chatgpt')
+    assert.ok(listed.embeds[0].description.includes(`</chatgpt:${chatgpt.id}>`), listed.embeds[0].description)
+  })
+
+  it('answers privately with private:True, and Post shares the answer publicly', async () => {
+    const options = [...query('rlhf'), { name: 'private', type: 5, value: true }]
+    const answer = await ask('asker', 'chatgpt', options)
+    assert.equal(answer.type, CHANNEL_MESSAGE)
+    assert.ok(answer.data.flags & EPHEMERAL, 'only the asker sees it')
+    assertNoPings(answer.data)
+    const post = answer.data.components.flatMap((row) => row.components).find((c) => c.label === 'Post')
+    assert.ok(post?.custom_id.startsWith('post|chatgpt|'), JSON.stringify(answer.data.components))
+    const posted = await click('plain', answer.messageId, post.custom_id)
+    assert.equal(posted.type, CHANNEL_MESSAGE)
+    assert.ok(!(posted.data.flags & EPHEMERAL), 'posted for everyone')
+    assertNoPings(posted.data)
+    const shown = await message(posted.messageId)
+    assert.equal(shown.embeds[0].title, answer.data.embeds[0].title)
+    assert.equal(deleteButton(shown).custom_id, `rm|${members.plain}`)
   })
 
   it('shows /gaps to an admin with the question that was missed', async () => {
@@ -246,7 +269,7 @@ describe('notes-bot run against the Discord simulator', () => {
     const after = shim.requests.filter((r) => r.method === 'PUT' && /\/commands$/.test(r.path)).length
     assert.equal(after, before + 1, 'registered once more')
     const names = (await commands()).map((c) => c.name).sort()
-    assert.deepEqual(names, ['chatgpt', 'gaps', 'routers', 'sources', 'topics'])
+    assert.deepEqual(names, ['Answer from notes', 'chatgpt', 'gaps', 'routers', 'sources', 'topics'])
     const answer = await ask('plain', 'routers', query('reset button'))
     const reply = await message(answer.messageId)
     assert.equal(reply.embeds[0].title, 'Resetting a router')
