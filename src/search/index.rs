@@ -4,6 +4,7 @@
 //! term lists for focus.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 pub type TermId = u32;
@@ -38,8 +39,10 @@ pub struct Bm25f {
 /// Accumulates documents; `finish` makes the read-only [`Postings`].
 #[derive(Default)]
 pub struct Builder {
-    ids: HashMap<Box<str>, TermId>,
-    lists: Vec<Vec<(u32, [u16; FIELDS])>>,
+    ids: Terms,
+    /// Every (term, document, frequency per field), in document order: one flat list
+    /// rather than a list per term, which costs ~100 bytes for each term seen once.
+    postings: Vec<(TermId, u32, [u16; FIELDS])>,
     lengths: Vec<[u16; FIELDS]>,
     surfaces: HashSet<Box<str>>,
     counts: HashMap<TermId, [u16; FIELDS]>,
@@ -48,13 +51,7 @@ pub struct Builder {
 
 impl Builder {
     pub fn intern(&mut self, term: &str) -> TermId {
-        if let Some(&id) = self.ids.get(term) {
-            return id;
-        }
-        let id = self.lists.len() as TermId;
-        self.ids.insert(term.into(), id);
-        self.lists.push(Vec::new());
-        id
+        self.ids.intern(term)
     }
 
     pub fn add_surface(&mut self, word: &str) {
@@ -75,11 +72,8 @@ impl Builder {
                 tf[f] = tf[f].saturating_add(1);
             }
         }
-        for (&term, &tf) in &self.counts {
-            if let Some(list) = self.lists.get_mut(term as usize) {
-                list.push((doc, tf));
-            }
-        }
+        self.postings
+            .extend(self.counts.iter().map(|(&term, &tf)| (term, doc, tf)));
         self.lengths.push(lengths);
         self.items.push_doc(items);
     }
@@ -96,38 +90,60 @@ impl Builder {
         for (average, sum) in average.iter_mut().zip(sums) {
             *average = ((sum / docs.max(1) as f64) as f32).max(1.0);
         }
-        let mut lists = Vec::with_capacity(self.lists.len());
+        // Group by term (a counting sort, stable: each term's postings stay in document
+        // order) into one array, with where each term's postings start.
+        let terms = self.ids.len();
+        let mut starts = vec![0u32; terms + 1];
+        for &(term, _, _) in &self.postings {
+            if let Some(count) = starts.get_mut(term as usize + 1) {
+                *count += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let empty = Posting {
+            doc: 0,
+            impact: 0.0,
+            fields: 0,
+        };
+        let mut postings = vec![empty; self.postings.len()];
+        for (term, doc, tf) in self.postings {
+            let lengths = self.lengths.get(doc as usize).copied().unwrap_or_default();
+            let mut weighted = 0.0;
+            let mut fields = 0u8;
+            for f in 0..FIELDS {
+                if tf[f] > 0 {
+                    let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
+                    weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
+                    fields |= 1 << f;
+                }
+            }
+            let Some(at) = next.get_mut(term as usize) else {
+                continue;
+            };
+            if let Some(slot) = postings.get_mut(*at as usize) {
+                *slot = Posting {
+                    doc,
+                    impact: weighted / (bm25.k1 + weighted),
+                    fields,
+                };
+            }
+            *at += 1;
+        }
+        drop(next);
+        let lists = Lists { postings, starts };
         let mut strongest = HashMap::default();
-        for (id, list) in self.lists.into_iter().enumerate() {
-            // Documents were added in order, so every list is sorted by document.
-            let postings: Box<[Posting]> = list
-                .into_iter()
-                .map(|(doc, tf)| {
-                    let lengths = self.lengths.get(doc as usize).copied().unwrap_or_default();
-                    let mut weighted = 0.0;
-                    let mut fields = 0u8;
-                    for f in 0..FIELDS {
-                        if tf[f] > 0 {
-                            let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
-                            weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
-                            fields |= 1 << f;
-                        }
-                    }
-                    Posting {
-                        doc,
-                        impact: weighted / (bm25.k1 + weighted),
-                        fields,
-                    }
-                })
-                .collect();
-            if postings.len() > POSTING_CAP {
-                let mut best = postings.to_vec();
+        for id in 0..terms as TermId {
+            let list = lists.of(id);
+            if list.len() > POSTING_CAP {
+                let mut best = list.to_vec();
                 best.select_nth_unstable_by(POSTING_CAP, |a, b| b.impact.total_cmp(&a.impact));
                 best.truncate(POSTING_CAP);
                 best.sort_unstable_by_key(|p| p.doc);
-                strongest.insert(id as TermId, best.into_boxed_slice());
+                strongest.insert(id, best.into_boxed_slice());
             }
-            lists.push(postings);
         }
         let mut surfaces: Vec<Box<str>> = self.surfaces.into_iter().collect();
         surfaces.sort_unstable();
@@ -144,17 +160,18 @@ impl Builder {
         // for one-character queries and for the character being typed.
         let mut cjk_first: HashMap<char, Vec<TermId>> = HashMap::default();
         let mut cjk_second: HashMap<char, Vec<TermId>> = HashMap::default();
-        for (term, &id) in &self.ids {
+        for (id, term) in self.ids.iter() {
             let mut chars = term.chars();
-            if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next()) {
-                if super::analyze::is_cjk(a) && super::analyze::is_cjk(b) {
-                    cjk_first.entry(a).or_default().push(id);
-                    cjk_second.entry(b).or_default().push(id);
-                }
+            if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next())
+                && super::analyze::is_cjk(a)
+                && super::analyze::is_cjk(b)
+            {
+                cjk_first.entry(a).or_default().push(id);
+                cjk_second.entry(b).or_default().push(id);
             }
         }
         for list in cjk_first.values_mut().chain(cjk_second.values_mut()) {
-            list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists[id as usize].len()), id));
+            list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.of(id).len()), id));
         }
         Postings {
             ids: self.ids,
@@ -171,8 +188,8 @@ impl Builder {
 }
 
 pub struct Postings {
-    ids: HashMap<Box<str>, TermId>,
-    lists: Vec<Box<[Posting]>>,
+    ids: Terms,
+    lists: Lists,
     /// For lists longer than [`POSTING_CAP`]: their strongest postings, by document.
     strongest: HashMap<TermId, Box<[Posting]>>,
     docs: usize,
@@ -188,12 +205,12 @@ pub struct Postings {
 
 impl Postings {
     pub fn id(&self, term: &str) -> Option<TermId> {
-        self.ids.get(term).copied()
+        self.ids.find(term).ok()
     }
 
     /// Documents holding the term in all.
     pub fn df(&self, id: TermId) -> usize {
-        self.lists.get(id as usize).map_or(0, |l| l.len())
+        self.lists.of(id).len()
     }
 
     /// Documents in `range` holding the term.
@@ -202,9 +219,7 @@ impl Postings {
     }
 
     fn in_range(&self, id: TermId, range: &Range<u32>) -> &[Posting] {
-        let Some(list) = self.lists.get(id as usize) else {
-            return &[];
-        };
+        let list = self.lists.of(id);
         let start = list.partition_point(|p| p.doc < range.start);
         let end = list.partition_point(|p| p.doc < range.end);
         list.get(start..end).unwrap_or(&[])
@@ -215,10 +230,10 @@ impl Postings {
     /// callers check).
     pub fn read(&self, id: TermId, range: &Range<u32>) -> &[Posting] {
         let postings = self.in_range(id, range);
-        if postings.len() > POSTING_CAP {
-            if let Some(best) = self.strongest.get(&id) {
-                return best;
-            }
+        if postings.len() > POSTING_CAP
+            && let Some(best) = self.strongest.get(&id)
+        {
+            return best;
         }
         postings
     }
@@ -282,6 +297,82 @@ impl Postings {
     pub fn cjk_bigrams(&self, c: char, second: bool) -> &[TermId] {
         let map = if second { &self.cjk_second } else { &self.cjk_first };
         map.get(&c).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Interned terms: their text in one string, found by a hash of it. A map keyed by boxed
+/// strings costs a heap block per term, ~60 bytes for a 6-byte CJK bigram; this ~20.
+#[derive(Default)]
+struct Terms {
+    text: String,
+    /// End of each term's text in `text`, by id.
+    ends: Vec<u32>,
+    /// A hash of the term → its id. When two terms share a hash, the later one takes the
+    /// next free value (hash + 1, + 2, …), and look-ups probe on the same way.
+    by_hash: HashMap<u32, TermId>,
+}
+
+impl Terms {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, id: TermId) -> &str {
+        let i = id as usize;
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(0);
+        self.text.get(start as usize..end as usize).unwrap_or("")
+    }
+
+    /// The term's id, or the free hash value it would take.
+    fn find(&self, term: &str) -> Result<TermId, u32> {
+        let mut hasher = rustc_hash::FxHasher::default();
+        term.hash(&mut hasher);
+        let mut hash = hasher.finish() as u32;
+        while let Some(&id) = self.by_hash.get(&hash) {
+            if self.get(id) == term {
+                return Ok(id);
+            }
+            hash = hash.wrapping_add(1);
+        }
+        Err(hash)
+    }
+
+    fn intern(&mut self, term: &str) -> TermId {
+        match self.find(term) {
+            Ok(id) => id,
+            Err(hash) => {
+                let id = self.ends.len() as TermId;
+                self.text.push_str(term);
+                self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+                self.by_hash.insert(hash, id);
+                id
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (TermId, &str)> {
+        (0..self.len() as TermId).map(|id| (id, self.get(id)))
+    }
+}
+
+/// Every term's postings in one array, by term, each term's sorted by document.
+struct Lists {
+    postings: Vec<Posting>,
+    /// Where each term's postings start in `postings`; one more entry than terms.
+    starts: Vec<u32>,
+}
+
+impl Lists {
+    fn of(&self, id: TermId) -> &[Posting] {
+        let i = id as usize;
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&start), Some(&end)) => self.postings.get(start as usize..end as usize).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 }
 
