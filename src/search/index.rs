@@ -40,9 +40,12 @@ pub struct Bm25f {
 #[derive(Default)]
 pub struct Builder {
     ids: Terms,
-    /// Every (term, document, frequency per field), in document order: one flat list
-    /// rather than a list per term, which costs ~100 bytes for each term seen once.
-    postings: Vec<(TermId, u32, [u16; FIELDS])>,
+    /// Every (term, frequency per field) of every document, in document order: one flat
+    /// list rather than a list per term, which costs ~100 bytes for each term seen once.
+    /// Frequencies stop at 255, where BM25 has long saturated.
+    postings: Vec<(TermId, [u8; FIELDS])>,
+    /// End of each document's entries in `postings`.
+    doc_ends: Vec<u32>,
     lengths: Vec<[u16; FIELDS]>,
     surfaces: HashSet<Box<str>>,
     counts: HashMap<TermId, [u16; FIELDS]>,
@@ -62,7 +65,6 @@ impl Builder {
 
     /// Adds the next document; `items` are the term lists of its points, depth first.
     pub fn add_doc(&mut self, fields: &[Vec<TermId>; FIELDS], items: &mut Vec<Vec<TermId>>) {
-        let doc = self.lengths.len() as u32;
         let mut lengths = [0u16; FIELDS];
         self.counts.clear();
         for (f, terms) in fields.iter().enumerate() {
@@ -72,8 +74,13 @@ impl Builder {
                 tf[f] = tf[f].saturating_add(1);
             }
         }
-        self.postings
-            .extend(self.counts.iter().map(|(&term, &tf)| (term, doc, tf)));
+        self.postings.extend(
+            self.counts
+                .iter()
+                .map(|(&term, tf)| (term, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX)))),
+        );
+        self.doc_ends
+            .push(u32::try_from(self.postings.len()).unwrap_or(u32::MAX));
         self.lengths.push(lengths);
         self.items.push_doc(items);
     }
@@ -94,7 +101,7 @@ impl Builder {
         // order) into one array, with where each term's postings start.
         let terms = self.ids.len();
         let mut starts = vec![0u32; terms + 1];
-        for &(term, _, _) in &self.postings {
+        for &(term, _) in &self.postings {
             if let Some(count) = starts.get_mut(term as usize + 1) {
                 *count += 1;
             }
@@ -109,7 +116,15 @@ impl Builder {
             fields: 0,
         };
         let mut postings = vec![empty; self.postings.len()];
-        for (term, doc, tf) in self.postings {
+        let mut doc = 0u32;
+        for (i, (term, tf)) in self.postings.into_iter().enumerate() {
+            while self
+                .doc_ends
+                .get(doc as usize)
+                .is_some_and(|&end| i as u32 >= end)
+            {
+                doc += 1;
+            }
             let lengths = self.lengths.get(doc as usize).copied().unwrap_or_default();
             let mut weighted = 0.0;
             let mut fields = 0u8;
@@ -171,10 +186,16 @@ impl Builder {
             }
         }
         for list in cjk_first.values_mut().chain(cjk_second.values_mut()) {
+            list.shrink_to_fit();
             list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.of(id).len()), id));
         }
+        let (mut ids, mut items) = (self.ids, self.items);
+        ids.text.shrink_to_fit();
+        ids.ends.shrink_to_fit();
+        items.terms.shrink_to_fit();
+        items.ends.shrink_to_fit();
         Postings {
-            ids: self.ids,
+            ids,
             lists,
             strongest,
             docs,
@@ -182,7 +203,7 @@ impl Builder {
             by_shape,
             cjk_first,
             cjk_second,
-            items: self.items,
+            items,
         }
     }
 }
