@@ -22,11 +22,22 @@ const MAX_WORD: usize = 40;
 #[derive(Debug, Clone, Copy)]
 pub struct Posting {
     pub doc: u32,
-    /// BM25F's saturated, length-normalised term frequency over the fields; times idf
-    /// it is the term's score in the document.
-    pub impact: f32,
+    /// BM25F's saturated, length-normalised term frequency over the fields, from 0 to 1
+    /// in steps of 1/65535 (8 bytes a posting instead of 12); see [`Posting::impact`].
+    pub impact: u16,
     /// Bit `f` set when field `f` holds the term.
     pub fields: u8,
+}
+
+impl Posting {
+    fn quantize(impact: f32) -> u16 {
+        (impact.clamp(0.0, 1.0) * f32::from(u16::MAX)).round() as u16
+    }
+
+    /// Times idf, the term's score in the document.
+    pub fn impact(&self) -> f32 {
+        f32::from(self.impact) / f32::from(u16::MAX)
+    }
 }
 
 /// BM25F parameters: per-field weight and length normalisation, and k1.
@@ -97,35 +108,37 @@ impl Builder {
         for (average, sum) in average.iter_mut().zip(sums) {
             *average = ((sum / docs.max(1) as f64) as f32).max(1.0);
         }
-        // Group by term (a counting sort, stable: each term's postings stay in document
-        // order) into one array, with where each term's postings start.
-        let terms = self.ids.len();
-        let mut starts = vec![0u32; terms + 1];
+        // The term map is not needed while the postings are grouped, the peak of the
+        // build: it is made again afterwards.
+        let mut ids = self.ids;
+        ids.by_hash = HashMap::default();
+        // Group by term (a counting sort) into one array. bounds[t + 1] counts term t's
+        // postings, then after the sums is where they end; filled from the last entry
+        // back (so each term's postings stay in document order), it ends as their start.
+        let terms = ids.len();
+        let total = self.postings.len();
+        let mut bounds = vec![0u32; terms + 1];
         for &(term, _) in &self.postings {
-            if let Some(count) = starts.get_mut(term as usize + 1) {
+            if let Some(count) = bounds.get_mut(term as usize + 1) {
                 *count += 1;
             }
         }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
+        for i in 1..bounds.len() {
+            bounds[i] += bounds[i - 1];
         }
-        let mut next = starts.clone();
         let empty = Posting {
             doc: 0,
-            impact: 0.0,
+            impact: 0,
             fields: 0,
         };
-        let mut postings = vec![empty; self.postings.len()];
-        let mut doc = 0u32;
-        for (i, (term, tf)) in self.postings.into_iter().enumerate() {
-            while self
-                .doc_ends
-                .get(doc as usize)
-                .is_some_and(|&end| i as u32 >= end)
-            {
-                doc += 1;
+        let mut postings = vec![empty; total];
+        // The document holding entry i: the first whose end is past i.
+        let mut doc = self.doc_ends.len();
+        for (i, (term, tf)) in self.postings.into_iter().enumerate().rev() {
+            while doc > 0 && self.doc_ends.get(doc - 1).is_some_and(|&end| i < end as usize) {
+                doc -= 1;
             }
-            let lengths = self.lengths.get(doc as usize).copied().unwrap_or_default();
+            let lengths = self.lengths.get(doc).copied().unwrap_or_default();
             let mut weighted = 0.0;
             let mut fields = 0u8;
             for f in 0..FIELDS {
@@ -135,26 +148,31 @@ impl Builder {
                     fields |= 1 << f;
                 }
             }
-            let Some(at) = next.get_mut(term as usize) else {
+            let Some(at) = bounds.get_mut(term as usize + 1) else {
                 continue;
             };
+            *at = at.saturating_sub(1);
             if let Some(slot) = postings.get_mut(*at as usize) {
                 *slot = Posting {
-                    doc,
-                    impact: weighted / (bm25.k1 + weighted),
+                    doc: doc as u32,
+                    impact: Posting::quantize(weighted / (bm25.k1 + weighted)),
                     fields,
                 };
             }
-            *at += 1;
         }
-        drop(next);
-        let lists = Lists { postings, starts };
+        bounds.remove(0);
+        bounds.push(u32::try_from(total).unwrap_or(u32::MAX));
+        ids.rehash();
+        let lists = Lists {
+            postings,
+            starts: bounds,
+        };
         let mut strongest = HashMap::default();
         for id in 0..terms as TermId {
             let list = lists.of(id);
             if list.len() > POSTING_CAP {
                 let mut best = list.to_vec();
-                best.select_nth_unstable_by(POSTING_CAP, |a, b| b.impact.total_cmp(&a.impact));
+                best.select_nth_unstable_by(POSTING_CAP, |a, b| b.impact.cmp(&a.impact));
                 best.truncate(POSTING_CAP);
                 best.sort_unstable_by_key(|p| p.doc);
                 strongest.insert(id, best.into_boxed_slice());
@@ -175,7 +193,7 @@ impl Builder {
         // for one-character queries and for the character being typed.
         let mut cjk_first: HashMap<char, Vec<TermId>> = HashMap::default();
         let mut cjk_second: HashMap<char, Vec<TermId>> = HashMap::default();
-        for (id, term) in self.ids.iter() {
+        for (id, term) in ids.iter() {
             let mut chars = term.chars();
             if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next())
                 && super::analyze::is_cjk(a)
@@ -189,7 +207,7 @@ impl Builder {
             list.shrink_to_fit();
             list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.of(id).len()), id));
         }
-        let (mut ids, mut items) = (self.ids, self.items);
+        let mut items = self.items;
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
         items.terms.shrink_to_fit();
@@ -350,9 +368,7 @@ impl Terms {
 
     /// The term's id, or the free hash value it would take.
     fn find(&self, term: &str) -> Result<TermId, u32> {
-        let mut hasher = rustc_hash::FxHasher::default();
-        term.hash(&mut hasher);
-        let mut hash = hasher.finish() as u32;
+        let mut hash = hash_of(term);
         while let Some(&id) = self.by_hash.get(&hash) {
             if self.get(id) == term {
                 return Ok(id);
@@ -360,6 +376,19 @@ impl Terms {
             hash = hash.wrapping_add(1);
         }
         Err(hash)
+    }
+
+    /// Makes `by_hash` again, as `intern` left it.
+    fn rehash(&mut self) {
+        let mut by_hash = HashMap::with_capacity_and_hasher(self.len(), Default::default());
+        for (id, term) in self.iter() {
+            let mut hash = hash_of(term);
+            while by_hash.contains_key(&hash) {
+                hash = hash.wrapping_add(1);
+            }
+            by_hash.insert(hash, id);
+        }
+        self.by_hash = by_hash;
     }
 
     fn intern(&mut self, term: &str) -> TermId {
@@ -378,6 +407,12 @@ impl Terms {
     fn iter(&self) -> impl Iterator<Item = (TermId, &str)> {
         (0..self.len() as TermId).map(|id| (id, self.get(id)))
     }
+}
+
+fn hash_of(term: &str) -> u32 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    term.hash(&mut hasher);
+    hasher.finish() as u32
 }
 
 /// Every term's postings in one array, by term, each term's sorted by document.
