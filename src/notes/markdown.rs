@@ -375,6 +375,10 @@ impl Builder {
         // bytes, most of a huge note's library. Finished items keep what they hold.
         item.children.shrink_to_fit();
         item.text.plain.shrink_to_fit();
+        if item.text.markdown == item.text.plain {
+            // Most text has no markup: keep it once (see `Text::markdown`).
+            item.text.markdown = String::new();
+        }
         item.text.markdown.shrink_to_fit();
         if let Some(parent) = self.items.last_mut() {
             parent.children.push(item);

@@ -54,7 +54,7 @@ pub struct Builder {
     /// Every (term, frequency per field) of every document, in document order: one flat
     /// list rather than a list per term, which costs ~100 bytes for each term seen once.
     /// Frequencies stop at 255, where BM25 has long saturated.
-    postings: Vec<(TermId, [u8; FIELDS])>,
+    postings: Entries,
     /// End of each document's entries in `postings`.
     doc_ends: Vec<u32>,
     lengths: Vec<[u16; FIELDS]>,
@@ -85,13 +85,12 @@ impl Builder {
                 tf[f] = tf[f].saturating_add(1);
             }
         }
-        self.postings.extend(
-            self.counts
-                .iter()
-                .map(|(&term, tf)| (term, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX)))),
-        );
+        for (&term, tf) in &self.counts {
+            self.postings
+                .push((term, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX))));
+        }
         self.doc_ends
-            .push(u32::try_from(self.postings.len()).unwrap_or(u32::MAX));
+            .push(u32::try_from(self.postings.len).unwrap_or(u32::MAX));
         self.lengths.push(lengths);
         self.items.push_doc(items);
     }
@@ -112,13 +111,18 @@ impl Builder {
         // build: it is made again afterwards.
         let mut ids = self.ids;
         ids.by_hash = HashMap::default();
+        ids.text.shrink_to_fit();
+        ids.ends.shrink_to_fit();
+        let mut items = self.items;
+        items.terms.shrink_to_fit();
+        items.ends.shrink_to_fit();
         // Group by term (a counting sort) into one array. bounds[t + 1] counts term t's
         // postings, then after the sums is where they end; filled from the last entry
         // back (so each term's postings stay in document order), it ends as their start.
         let terms = ids.len();
-        let total = self.postings.len();
+        let total = self.postings.len;
         let mut bounds = vec![0u32; terms + 1];
-        for &(term, _) in &self.postings {
+        for &(term, _) in self.postings.blocks.iter().flatten() {
             if let Some(count) = bounds.get_mut(term as usize + 1) {
                 *count += 1;
             }
@@ -134,30 +138,35 @@ impl Builder {
         let mut postings = vec![empty; total];
         // The document holding entry i: the first whose end is past i.
         let mut doc = self.doc_ends.len();
-        for (i, (term, tf)) in self.postings.into_iter().enumerate().rev() {
-            while doc > 0 && self.doc_ends.get(doc - 1).is_some_and(|&end| i < end as usize) {
-                doc -= 1;
-            }
-            let lengths = self.lengths.get(doc).copied().unwrap_or_default();
-            let mut weighted = 0.0;
-            let mut fields = 0u8;
-            for f in 0..FIELDS {
-                if tf[f] > 0 {
-                    let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
-                    weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
-                    fields |= 1 << f;
+        let (mut blocks, mut i) = (self.postings.blocks, total);
+        // Each block is freed once read.
+        while let Some(block) = blocks.pop() {
+            for (term, tf) in block.into_iter().rev() {
+                i -= 1;
+                while doc > 0 && self.doc_ends.get(doc - 1).is_some_and(|&end| i < end as usize) {
+                    doc -= 1;
                 }
-            }
-            let Some(at) = bounds.get_mut(term as usize + 1) else {
-                continue;
-            };
-            *at = at.saturating_sub(1);
-            if let Some(slot) = postings.get_mut(*at as usize) {
-                *slot = Posting {
-                    doc: doc as u32,
-                    impact: Posting::quantize(weighted / (bm25.k1 + weighted)),
-                    fields,
+                let lengths = self.lengths.get(doc).copied().unwrap_or_default();
+                let mut weighted = 0.0;
+                let mut fields = 0u8;
+                for f in 0..FIELDS {
+                    if tf[f] > 0 {
+                        let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
+                        weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
+                        fields |= 1 << f;
+                    }
+                }
+                let Some(at) = bounds.get_mut(term as usize + 1) else {
+                    continue;
                 };
+                *at = at.saturating_sub(1);
+                if let Some(slot) = postings.get_mut(*at as usize) {
+                    *slot = Posting {
+                        doc: doc as u32,
+                        impact: Posting::quantize(weighted / (bm25.k1 + weighted)),
+                        fields,
+                    };
+                }
             }
         }
         bounds.remove(0);
@@ -207,11 +216,6 @@ impl Builder {
             list.shrink_to_fit();
             list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.of(id).len()), id));
         }
-        let mut items = self.items;
-        ids.text.shrink_to_fit();
-        ids.ends.shrink_to_fit();
-        items.terms.shrink_to_fit();
-        items.ends.shrink_to_fit();
         Postings {
             ids,
             lists,
@@ -336,6 +340,32 @@ impl Postings {
     pub fn cjk_bigrams(&self, c: char, second: bool) -> &[TermId] {
         let map = if second { &self.cjk_second } else { &self.cjk_first };
         map.get(&c).map_or(&[], Vec::as_slice)
+    }
+}
+
+type Entry = (TermId, [u8; FIELDS]);
+
+/// Entries in blocks of a fixed size: the list grows without copying (a Vec doubling its
+/// buffer holds both copies for a moment), and `finish` frees it block by block.
+#[derive(Default)]
+struct Entries {
+    blocks: Vec<Vec<Entry>>,
+    len: usize,
+}
+
+impl Entries {
+    const BLOCK: usize = 1 << 16;
+
+    fn push(&mut self, entry: Entry) {
+        match self.blocks.last_mut() {
+            Some(block) if block.len() < Self::BLOCK => block.push(entry),
+            _ => {
+                let mut block = Vec::with_capacity(Self::BLOCK);
+                block.push(entry);
+                self.blocks.push(block);
+            }
+        }
+        self.len += 1;
     }
 }
 
