@@ -183,9 +183,9 @@ fn item_at<'a>(roots: &'a [Item], path: &[usize]) -> Option<&'a Item> {
 fn render_item(item: &Item, depth: usize) -> String {
     let indent = "  ".repeat(depth);
     match item.marker {
-        Marker::Bullet => format!("{indent}- {}", item.text.markdown),
-        Marker::Number(n) => format!("{indent}{n}. {}", item.text.markdown),
-        Marker::Plain => format!("{indent}{}", item.text.markdown),
+        Marker::Bullet => format!("{indent}- {}", item.text.markdown()),
+        Marker::Number(n) => format!("{indent}{n}. {}", item.text.markdown()),
+        Marker::Plain => format!("{indent}{}", item.text.markdown()),
     }
 }
 

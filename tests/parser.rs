@@ -92,7 +92,7 @@ fn rlhf_bullets_sit_inside_the_gpt35_section() {
         s.points[0]
             .walk()
             .iter()
-            .any(|(_, i)| i.text.markdown.contains("`code-davinci-002`"))
+            .any(|(_, i)| i.text.markdown().contains("`code-davinci-002`"))
     );
     assert_eq!(s.links.len(), 1);
     assert_eq!(
@@ -187,7 +187,7 @@ fn numbered_lists_deeper_sections_links_and_tables() {
         "Some paragraph with a link and code."
     );
     assert_eq!(
-        deeper.points[0].text.markdown,
+        deeper.points[0].text.markdown(),
         "Some paragraph with a [link](https://example.org/a) and `code`."
     );
     assert_eq!(deeper.links[0].url, "https://example.org/a");

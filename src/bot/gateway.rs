@@ -80,6 +80,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
         app: app.clone(),
         webhooks,
         workers: super::workers::Workers::per_core(),
+        connected: std::sync::Mutex::default(),
     };
     let mut client = ClientBuilder::new_with_http(
         discord.http(token).map_err(RunError::Other)?,
@@ -296,12 +297,32 @@ struct Events {
     webhooks: super::webhook::Webhooks,
     /// The handler runs there, off the async workers the shards need.
     workers: super::workers::Workers,
+    /// Shards that have had a Ready: another Ready is a reconnect with a new session.
+    connected: std::sync::Mutex<Vec<u32>>,
 }
 
 #[async_trait]
 impl EventHandler for Events {
     async fn ready(&self, _ctx: Context, ready: Ready) {
-        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), shard = ?ready.shard, "connected");
+        let shard = ready.shard.map_or(0, |info| info.id.0);
+        let again = {
+            let mut connected = self.connected.lock().unwrap_or_else(|p| p.into_inner());
+            let again = connected.contains(&shard);
+            if !again {
+                connected.push(shard);
+            }
+            again
+        };
+        if again {
+            tracing::warn!(shard, "gateway: reconnected with a new session");
+        } else {
+            tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), shard, "connected");
+        }
+    }
+
+    /// Discord resumed the session after a reconnect: no event was lost.
+    async fn resume(&self, _ctx: Context, _event: serenity::all::ResumedEvent) {
+        tracing::info!("gateway: session resumed");
     }
 
     /// Reconnects and resumes, so an operator sees a flapping connection in the log.

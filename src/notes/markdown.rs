@@ -370,7 +370,16 @@ impl Builder {
     }
 
     /// Attaches a finished item to its parent item, its section, or the preamble.
-    fn push_item(&mut self, item: Item) {
+    fn push_item(&mut self, mut item: Item) {
+        // A Vec grows to four items at its first push: one child kept that way costs 350
+        // bytes, most of a huge note's library. Finished items keep what they hold.
+        item.children.shrink_to_fit();
+        item.text.plain.shrink_to_fit();
+        if item.text.markdown == item.text.plain {
+            // Most text has no markup: keep it once (see `Text::markdown`).
+            item.text.markdown = String::new();
+        }
+        item.text.markdown.shrink_to_fit();
         if let Some(parent) = self.items.last_mut() {
             parent.children.push(item);
         } else if let Some(draft) = self.drafts.last_mut() {
@@ -434,7 +443,9 @@ impl Builder {
                 .iter()
                 .map(|&(_, index)| sections[index].title.clone())
                 .collect();
-            let (points, context) = classify(draft.items, labels);
+            let (mut points, mut context) = classify(draft.items, labels);
+            points.shrink_to_fit();
+            context.shrink_to_fit();
             open.push((draft.level, sections.len()));
             sections.push(Section {
                 level: draft.level,

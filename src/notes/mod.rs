@@ -51,10 +51,11 @@ pub fn parse_note(path: &Path, text: &str, labels: &Labels) -> Result<Note, Note
         message,
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n")
+    // Copied only when line ends change: a copy of a note at the size cap is 8 MiB more.
+    let text: std::borrow::Cow<str> = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n").into()
     } else {
-        text.to_string()
+        text.into()
     };
     let split = front_matter::split(&text);
     let front = match split.yaml {

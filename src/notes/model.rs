@@ -81,8 +81,21 @@ pub enum Marker {
 pub struct Text {
     /// Markup removed; link text kept, URLs dropped.
     pub plain: String,
-    /// Discord markdown: emphasis, code and links kept, everything else escaped.
+    /// Discord markdown: emphasis, code and links kept, everything else escaped. Empty
+    /// when it is the same as `plain`, as most text without markup is: read it through
+    /// [`Text::markdown`].
     pub markdown: String,
+}
+
+impl Text {
+    /// Discord markdown: emphasis, code and links kept, everything else escaped.
+    pub fn markdown(&self) -> &str {
+        if self.markdown.is_empty() {
+            &self.plain
+        } else {
+            &self.markdown
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! term lists for focus.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 pub type TermId = u32;
@@ -21,11 +22,22 @@ const MAX_WORD: usize = 40;
 #[derive(Debug, Clone, Copy)]
 pub struct Posting {
     pub doc: u32,
-    /// BM25F's saturated, length-normalised term frequency over the fields; times idf
-    /// it is the term's score in the document.
-    pub impact: f32,
+    /// BM25F's saturated, length-normalised term frequency over the fields, from 0 to 1
+    /// in steps of 1/65535 (8 bytes a posting instead of 12); see [`Posting::impact`].
+    pub impact: u16,
     /// Bit `f` set when field `f` holds the term.
     pub fields: u8,
+}
+
+impl Posting {
+    fn quantize(impact: f32) -> u16 {
+        (impact.clamp(0.0, 1.0) * f32::from(u16::MAX)).round() as u16
+    }
+
+    /// Times idf, the term's score in the document.
+    pub fn impact(&self) -> f32 {
+        f32::from(self.impact) / f32::from(u16::MAX)
+    }
 }
 
 /// BM25F parameters: per-field weight and length normalisation, and k1.
@@ -38,8 +50,13 @@ pub struct Bm25f {
 /// Accumulates documents; `finish` makes the read-only [`Postings`].
 #[derive(Default)]
 pub struct Builder {
-    ids: HashMap<Box<str>, TermId>,
-    lists: Vec<Vec<(u32, [u16; FIELDS])>>,
+    ids: Terms,
+    /// Every (term, frequency per field) of every document, in document order: one flat
+    /// list rather than a list per term, which costs ~100 bytes for each term seen once.
+    /// Frequencies stop at 255, where BM25 has long saturated.
+    postings: Entries,
+    /// End of each document's entries in `postings`.
+    doc_ends: Vec<u32>,
     lengths: Vec<[u16; FIELDS]>,
     surfaces: HashSet<Box<str>>,
     counts: HashMap<TermId, [u16; FIELDS]>,
@@ -48,13 +65,7 @@ pub struct Builder {
 
 impl Builder {
     pub fn intern(&mut self, term: &str) -> TermId {
-        if let Some(&id) = self.ids.get(term) {
-            return id;
-        }
-        let id = self.lists.len() as TermId;
-        self.ids.insert(term.into(), id);
-        self.lists.push(Vec::new());
-        id
+        self.ids.intern(term)
     }
 
     pub fn add_surface(&mut self, word: &str) {
@@ -65,7 +76,6 @@ impl Builder {
 
     /// Adds the next document; `items` are the term lists of its points, depth first.
     pub fn add_doc(&mut self, fields: &[Vec<TermId>; FIELDS], items: &mut Vec<Vec<TermId>>) {
-        let doc = self.lengths.len() as u32;
         let mut lengths = [0u16; FIELDS];
         self.counts.clear();
         for (f, terms) in fields.iter().enumerate() {
@@ -75,11 +85,12 @@ impl Builder {
                 tf[f] = tf[f].saturating_add(1);
             }
         }
-        for (&term, &tf) in &self.counts {
-            if let Some(list) = self.lists.get_mut(term as usize) {
-                list.push((doc, tf));
-            }
+        for (&term, tf) in &self.counts {
+            self.postings
+                .push((term, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX))));
         }
+        self.doc_ends
+            .push(u32::try_from(self.postings.len).unwrap_or(u32::MAX));
         self.lengths.push(lengths);
         self.items.push_doc(items);
     }
@@ -96,38 +107,85 @@ impl Builder {
         for (average, sum) in average.iter_mut().zip(sums) {
             *average = ((sum / docs.max(1) as f64) as f32).max(1.0);
         }
-        let mut lists = Vec::with_capacity(self.lists.len());
-        let mut strongest = HashMap::default();
-        for (id, list) in self.lists.into_iter().enumerate() {
-            // Documents were added in order, so every list is sorted by document.
-            let postings: Box<[Posting]> = list
-                .into_iter()
-                .map(|(doc, tf)| {
-                    let lengths = self.lengths.get(doc as usize).copied().unwrap_or_default();
-                    let mut weighted = 0.0;
-                    let mut fields = 0u8;
-                    for f in 0..FIELDS {
-                        if tf[f] > 0 {
-                            let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
-                            weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
-                            fields |= 1 << f;
-                        }
+        // The term map is not needed while the postings are grouped, the peak of the
+        // build: it is made again afterwards.
+        let mut ids = self.ids;
+        ids.by_hash = HashMap::default();
+        ids.text.shrink_to_fit();
+        ids.ends.shrink_to_fit();
+        let mut items = self.items;
+        items.terms.shrink_to_fit();
+        items.ends.shrink_to_fit();
+        // Group by term (a counting sort) into one array. bounds[t + 1] counts term t's
+        // postings, then after the sums is where they end; filled from the last entry
+        // back (so each term's postings stay in document order), it ends as their start.
+        let terms = ids.len();
+        let total = self.postings.len;
+        let mut bounds = vec![0u32; terms + 1];
+        for &(term, _) in self.postings.blocks.iter().flatten() {
+            if let Some(count) = bounds.get_mut(term as usize + 1) {
+                *count += 1;
+            }
+        }
+        for i in 1..bounds.len() {
+            bounds[i] += bounds[i - 1];
+        }
+        let empty = Posting {
+            doc: 0,
+            impact: 0,
+            fields: 0,
+        };
+        let mut postings = vec![empty; total];
+        // The document holding entry i: the first whose end is past i.
+        let mut doc = self.doc_ends.len();
+        let (mut blocks, mut i) = (self.postings.blocks, total);
+        // Each block is freed once read.
+        while let Some(block) = blocks.pop() {
+            for (term, tf) in block.into_iter().rev() {
+                i -= 1;
+                while doc > 0 && self.doc_ends.get(doc - 1).is_some_and(|&end| i < end as usize) {
+                    doc -= 1;
+                }
+                let lengths = self.lengths.get(doc).copied().unwrap_or_default();
+                let mut weighted = 0.0;
+                let mut fields = 0u8;
+                for f in 0..FIELDS {
+                    if tf[f] > 0 {
+                        let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
+                        weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
+                        fields |= 1 << f;
                     }
-                    Posting {
-                        doc,
-                        impact: weighted / (bm25.k1 + weighted),
+                }
+                let Some(at) = bounds.get_mut(term as usize + 1) else {
+                    continue;
+                };
+                *at = at.saturating_sub(1);
+                if let Some(slot) = postings.get_mut(*at as usize) {
+                    *slot = Posting {
+                        doc: doc as u32,
+                        impact: Posting::quantize(weighted / (bm25.k1 + weighted)),
                         fields,
-                    }
-                })
-                .collect();
-            if postings.len() > POSTING_CAP {
-                let mut best = postings.to_vec();
-                best.select_nth_unstable_by(POSTING_CAP, |a, b| b.impact.total_cmp(&a.impact));
+                    };
+                }
+            }
+        }
+        bounds.remove(0);
+        bounds.push(u32::try_from(total).unwrap_or(u32::MAX));
+        ids.rehash();
+        let lists = Lists {
+            postings,
+            starts: bounds,
+        };
+        let mut strongest = HashMap::default();
+        for id in 0..terms as TermId {
+            let list = lists.of(id);
+            if list.len() > POSTING_CAP {
+                let mut best = list.to_vec();
+                best.select_nth_unstable_by(POSTING_CAP, |a, b| b.impact.cmp(&a.impact));
                 best.truncate(POSTING_CAP);
                 best.sort_unstable_by_key(|p| p.doc);
-                strongest.insert(id as TermId, best.into_boxed_slice());
+                strongest.insert(id, best.into_boxed_slice());
             }
-            lists.push(postings);
         }
         let mut surfaces: Vec<Box<str>> = self.surfaces.into_iter().collect();
         surfaces.sort_unstable();
@@ -144,7 +202,7 @@ impl Builder {
         // for one-character queries and for the character being typed.
         let mut cjk_first: HashMap<char, Vec<TermId>> = HashMap::default();
         let mut cjk_second: HashMap<char, Vec<TermId>> = HashMap::default();
-        for (term, &id) in &self.ids {
+        for (id, term) in ids.iter() {
             let mut chars = term.chars();
             if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next())
                 && super::analyze::is_cjk(a)
@@ -155,10 +213,11 @@ impl Builder {
             }
         }
         for list in cjk_first.values_mut().chain(cjk_second.values_mut()) {
-            list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists[id as usize].len()), id));
+            list.shrink_to_fit();
+            list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.of(id).len()), id));
         }
         Postings {
-            ids: self.ids,
+            ids,
             lists,
             strongest,
             docs,
@@ -166,14 +225,14 @@ impl Builder {
             by_shape,
             cjk_first,
             cjk_second,
-            items: self.items,
+            items,
         }
     }
 }
 
 pub struct Postings {
-    ids: HashMap<Box<str>, TermId>,
-    lists: Vec<Box<[Posting]>>,
+    ids: Terms,
+    lists: Lists,
     /// For lists longer than [`POSTING_CAP`]: their strongest postings, by document.
     strongest: HashMap<TermId, Box<[Posting]>>,
     docs: usize,
@@ -189,12 +248,12 @@ pub struct Postings {
 
 impl Postings {
     pub fn id(&self, term: &str) -> Option<TermId> {
-        self.ids.get(term).copied()
+        self.ids.find(term).ok()
     }
 
     /// Documents holding the term in all.
     pub fn df(&self, id: TermId) -> usize {
-        self.lists.get(id as usize).map_or(0, |l| l.len())
+        self.lists.of(id).len()
     }
 
     /// Documents in `range` holding the term.
@@ -203,9 +262,7 @@ impl Postings {
     }
 
     fn in_range(&self, id: TermId, range: &Range<u32>) -> &[Posting] {
-        let Some(list) = self.lists.get(id as usize) else {
-            return &[];
-        };
+        let list = self.lists.of(id);
         let start = list.partition_point(|p| p.doc < range.start);
         let end = list.partition_point(|p| p.doc < range.end);
         list.get(start..end).unwrap_or(&[])
@@ -283,6 +340,125 @@ impl Postings {
     pub fn cjk_bigrams(&self, c: char, second: bool) -> &[TermId] {
         let map = if second { &self.cjk_second } else { &self.cjk_first };
         map.get(&c).map_or(&[], Vec::as_slice)
+    }
+}
+
+type Entry = (TermId, [u8; FIELDS]);
+
+/// Entries in blocks of a fixed size: the list grows without copying (a Vec doubling its
+/// buffer holds both copies for a moment), and `finish` frees it block by block.
+#[derive(Default)]
+struct Entries {
+    blocks: Vec<Vec<Entry>>,
+    len: usize,
+}
+
+impl Entries {
+    const BLOCK: usize = 1 << 16;
+
+    fn push(&mut self, entry: Entry) {
+        match self.blocks.last_mut() {
+            Some(block) if block.len() < Self::BLOCK => block.push(entry),
+            _ => {
+                let mut block = Vec::with_capacity(Self::BLOCK);
+                block.push(entry);
+                self.blocks.push(block);
+            }
+        }
+        self.len += 1;
+    }
+}
+
+/// Interned terms: their text in one string, found by a hash of it. A map keyed by boxed
+/// strings costs a heap block per term, ~60 bytes for a 6-byte CJK bigram; this ~20.
+#[derive(Default)]
+struct Terms {
+    text: String,
+    /// End of each term's text in `text`, by id.
+    ends: Vec<u32>,
+    /// A hash of the term → its id. When two terms share a hash, the later one takes the
+    /// next free value (hash + 1, + 2, …), and look-ups probe on the same way.
+    by_hash: HashMap<u32, TermId>,
+}
+
+impl Terms {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, id: TermId) -> &str {
+        let i = id as usize;
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(0);
+        self.text.get(start as usize..end as usize).unwrap_or("")
+    }
+
+    /// The term's id, or the free hash value it would take.
+    fn find(&self, term: &str) -> Result<TermId, u32> {
+        let mut hash = hash_of(term);
+        while let Some(&id) = self.by_hash.get(&hash) {
+            if self.get(id) == term {
+                return Ok(id);
+            }
+            hash = hash.wrapping_add(1);
+        }
+        Err(hash)
+    }
+
+    /// Makes `by_hash` again, as `intern` left it.
+    fn rehash(&mut self) {
+        let mut by_hash = HashMap::with_capacity_and_hasher(self.len(), Default::default());
+        for (id, term) in self.iter() {
+            let mut hash = hash_of(term);
+            while by_hash.contains_key(&hash) {
+                hash = hash.wrapping_add(1);
+            }
+            by_hash.insert(hash, id);
+        }
+        self.by_hash = by_hash;
+    }
+
+    fn intern(&mut self, term: &str) -> TermId {
+        match self.find(term) {
+            Ok(id) => id,
+            Err(hash) => {
+                let id = self.ends.len() as TermId;
+                self.text.push_str(term);
+                self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+                self.by_hash.insert(hash, id);
+                id
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (TermId, &str)> {
+        (0..self.len() as TermId).map(|id| (id, self.get(id)))
+    }
+}
+
+fn hash_of(term: &str) -> u32 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    term.hash(&mut hasher);
+    hasher.finish() as u32
+}
+
+/// Every term's postings in one array, by term, each term's sorted by document.
+struct Lists {
+    postings: Vec<Posting>,
+    /// Where each term's postings start in `postings`; one more entry than terms.
+    starts: Vec<u32>,
+}
+
+impl Lists {
+    fn of(&self, id: TermId) -> &[Posting] {
+        let i = id as usize;
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&start), Some(&end)) => self.postings.get(start as usize..end as usize).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 }
 

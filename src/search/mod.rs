@@ -416,7 +416,7 @@ fn holds_at_word_start(text: &str, part: &str) -> bool {
 
 /// The field an item's text goes to: code blocks (the parser keeps them fenced) apart.
 fn body_field(item: &Item) -> usize {
-    if item.marker == Marker::Plain && item.text.markdown.starts_with("```") {
+    if item.marker == Marker::Plain && item.text.markdown().starts_with("```") {
         CODE
     } else {
         BODY

@@ -357,7 +357,7 @@ fn score_with(
                 if s.unit_cover[d] == 0.0 {
                     s.unit_touched.push(posting.doc);
                 }
-                let gained = weight * posting.impact;
+                let gained = weight * posting.impact();
                 if unit.additive {
                     s.unit_score[d] += gained;
                     s.unit_cover[d] += term.cover;
