@@ -19,8 +19,6 @@ pub struct Config {
     pub labels: LabelConfig,
     /// Groups of spellings that find each other, e.g. `[rlhf, 基于人类反馈的强化学习]`.
     pub synonyms: Vec<Vec<String>>,
-    /// Groups of related terms (paraphrases): they find each other, below an exact match.
-    pub related: Vec<Vec<String>>,
     pub reply: ReplyOptions,
     /// Seconds a member waits between two uses of one command; 0 turns it off.
     pub cooldown_seconds: u64,
@@ -97,7 +95,6 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             labels: LabelConfig::default(),
             synonyms: default_synonyms(),
-            related: default_related(),
             reply: ReplyOptions::default(),
             cooldown_seconds: 3,
             max_note_bytes: crate::notes::DEFAULT_MAX_BYTES,
@@ -125,32 +122,6 @@ impl Default for ReplyOptions {
             other_matches: 5,
         }
     }
-}
-
-/// Everyday paraphrases of documentation words, English and Chinese.
-fn default_related() -> Vec<Vec<String>> {
-    [
-        &["move", "relocate", "transfer"][..],
-        &["update", "upgrade", "newest version", "latest version"],
-        &["collaborator", "coworker", "colleague", "teammate"],
-        &["audit", "security audit", "third-party audit", "checked the code"],
-        &["remove", "get rid of", "hide"],
-        &["delete", "erase"],
-        &["disable", "turn off", "switch off", "stop"],
-        &["embed", "insert", "put"],
-        &["current", "today", "today's", "now"],
-        &["rename", "change the name"],
-        &["嵌入", "插入"],
-        &["保存", "存成", "存为"],
-        &["删除", "删掉", "去掉", "移除"],
-        &["锁定", "固定"],
-        &["捕获", "抓取"],
-        &["重命名", "改名"],
-        &["截止日期", "到期日"],
-    ]
-    .iter()
-    .map(|group| group.iter().map(|s| s.to_string()).collect())
-    .collect()
 }
 
 fn default_synonyms() -> Vec<Vec<String>> {
@@ -300,7 +271,6 @@ impl Config {
     pub fn search_options(&self) -> SearchOptions {
         SearchOptions {
             synonyms: self.synonyms.clone(),
-            related: self.related.clone(),
         }
     }
 }
@@ -366,7 +336,6 @@ mod tests {
         let defaults = Config::default();
         assert_eq!(shipped.notes_dir, defaults.notes_dir);
         assert_eq!(shipped.synonyms, defaults.synonyms);
-        assert_eq!(shipped.related, defaults.related);
         assert_eq!(shipped.labels.core, defaults.labels.core);
         assert_eq!(shipped.reply.page_chars, defaults.reply.page_chars);
         assert_eq!(shipped.cooldown_seconds, defaults.cooldown_seconds);

@@ -2,7 +2,6 @@
 //! stems and CJK bigrams. Both sides go through the same steps so they meet.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use pinyin::ToPinyin;
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 
@@ -46,8 +45,8 @@ pub enum Piece {
     Word { parts: Vec<String> },
     /// A run of CJK characters.
     Cjk(Vec<char>),
-    /// A synonym or related-terms group, by index, with the text it stands for.
-    Synonym(usize, String),
+    /// A synonym group, by index.
+    Synonym(usize),
 }
 
 /// Question words that carry no content: removed from queries before analysis.
@@ -78,157 +77,11 @@ const CJK_NOISE: &[&str] = &[
     "吧",
 ];
 const LATIN_STOP: &[&str] = &[
-    "what",
-    "whats",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "am",
-    "the",
-    "a",
-    "an",
-    "of",
-    "how",
-    "why",
-    "does",
-    "do",
-    "did",
-    "to",
-    "for",
-    "on",
-    "in",
-    "at",
-    "by",
-    "from",
-    "as",
-    "and",
-    "or",
-    "with",
-    "about",
-    "tell",
-    "me",
-    "explain",
-    "which",
-    "who",
-    "can",
-    "could",
-    "should",
-    "would",
-    "will",
-    "i",
-    "my",
-    "we",
-    "our",
-    "you",
-    "your",
-    "it",
-    "its",
-    "this",
-    "that",
-    "these",
-    "those",
-    "there",
-    "when",
-    "where",
-    "please",
-    "s",
-    "t",
-    "up",
-    "so",
-    "if",
-    "any",
-    "some",
-    "happens",
-    "happen",
-    "way",
-    "want",
-    "ok",
-    "okay",
-    "possible",
-    "able",
-    "still",
-    "itself",
-    "myself",
-    "just",
-    "also",
-    "then",
-    "they",
-    "them",
-    "their",
-    "has",
-    "have",
-    "had",
-    "into",
-    "onto",
-    "there",
-    "someone",
-    "anyone",
-    "something",
-    "anything",
-    "get",
-    "got",
-    "go",
-];
-
-/// Chinese words that frame a question rather than ask it: dropped once the query is
-/// segmented (`怎么给笔记加别名` asks about `笔记` and `别名`).
-const CJK_FRAME: &[&str] = &[
-    "怎么",
-    "怎样",
-    "怎么样",
-    "如何",
-    "哪个",
-    "哪些",
-    "哪里",
-    "哪儿",
-    "在哪",
-    "在哪儿",
-    "在哪里",
-    "什么",
-    "为什么",
-    "是否",
-    "能否",
-    "可以",
-    "能不能",
-    "可不可以",
-    "是不是",
-    "有没有",
-    "会不会",
-    "请问",
-    "一下",
-    "怎么办",
-    "多少",
-    "几个",
-    "哪",
-    "从哪来",
-    "从哪",
-    "会怎样",
-    "怎么会",
-    "应该",
-    "如果",
-    "时候",
-    "一个",
-    "这个",
-    "那个",
-    "我们",
-    "我的",
-    "你的",
-    "自己",
-    "想要",
-    "需要",
-    "还是",
-    "一直",
-    "里",
-    "里面",
-    "上面",
-    "之后",
-    "以后",
-    "的话",
-    "默认放在哪",
-    "放在哪",
+    "what", "whats", "is", "are", "was", "were", "be", "been", "am", "the", "a", "an", "of", "how", "why",
+    "does", "do", "did", "to", "for", "on", "in", "at", "by", "from", "as", "and", "or", "with", "about",
+    "tell", "me", "explain", "which", "who", "can", "could", "should", "would", "will", "i", "my", "we",
+    "our", "you", "your", "it", "its", "this", "that", "these", "those", "there", "when", "where", "please",
+    "s", "t", "up", "so", "if", "any", "some",
 ];
 
 /// Single characters that carry no content when they stand alone in a query.
@@ -239,10 +92,6 @@ const CJK_STOP: &[char] = &[
 
 pub struct Analyzer {
     synonyms: Option<AhoCorasick>,
-    /// Groups from this index on are related terms (paraphrases), not synonyms.
-    first_related: usize,
-    /// Dictionary segmenter for Chinese queries: coverage counts words, not bigrams.
-    jieba: jieba_rs::Jieba,
     /// Pattern index → synonym group.
     pattern_group: Vec<usize>,
     /// Whether a pattern is ASCII (then it must sit on word boundaries).
@@ -251,12 +100,11 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
-    /// `groups` are synonyms (full matches), `related` looser paraphrases.
-    pub fn new(groups: &[Vec<String>], related: &[Vec<String>]) -> Analyzer {
+    pub fn new(groups: &[Vec<String>]) -> Analyzer {
         let mut patterns = Vec::new();
         let mut pattern_group = Vec::new();
         let mut pattern_ascii = Vec::new();
-        for (group, spellings) in groups.iter().chain(related).enumerate() {
+        for (group, spellings) in groups.iter().enumerate() {
             for spelling in spellings {
                 let normalized = normalize(spelling.trim());
                 if !normalized.is_empty() {
@@ -272,8 +120,6 @@ impl Analyzer {
             .ok();
         Analyzer {
             synonyms,
-            first_related: groups.len(),
-            jieba: jieba_rs::Jieba::new(),
             pattern_group,
             pattern_ascii,
             stemmer: Stemmer::create(Algorithm::English),
@@ -295,24 +141,13 @@ impl Analyzer {
                 }
                 split_plain(&normalized[last..found.start()], &mut pieces);
                 if let Some(&group) = self.pattern_group.get(pattern) {
-                    let text = normalized[found.start()..found.end()].to_string();
-                    pieces.push(Piece::Synonym(group, text));
+                    pieces.push(Piece::Synonym(group));
                 }
                 last = found.end();
             }
         }
         split_plain(&normalized[last..], &mut pieces);
         pieces
-    }
-
-    /// Whether a group holds related terms (a weaker match than a synonym).
-    pub fn is_related(&self, group: usize) -> bool {
-        group >= self.first_related
-    }
-
-    /// The dictionary words of a CJK run, in order (characters outside any word alone).
-    pub fn cjk_words<'a>(&self, run: &'a str) -> Vec<&'a str> {
-        self.jieba.cut(run, false).into_iter().map(|t| t.word).collect()
     }
 
     pub fn stem(&self, part: &str) -> String {
@@ -344,7 +179,7 @@ impl Analyzer {
 
     fn piece_terms(&self, piece: &Piece, terms: &mut Vec<String>, surfaces: &mut Vec<String>) {
         match piece {
-            Piece::Synonym(group, _) => terms.push(synonym_term(*group)),
+            Piece::Synonym(group) => terms.push(synonym_term(*group)),
             Piece::Word { parts } => {
                 for part in parts {
                     terms.push(self.stem(part));
@@ -465,39 +300,6 @@ pub fn strip_question(normalized: &str) -> String {
     words.join(" ")
 }
 
-/// Whether a segmented Chinese word frames the question rather than asks it.
-pub fn is_cjk_frame(word: &str) -> bool {
-    CJK_FRAME.contains(&word)
-}
-
-/// How a CJK bigram sounds, toneless, with the initials and finals a pinyin input method
-/// confuses merged (zh/z, ch/c, sh/s, n/l, -ng/-n): `换灯` and `幻灯` sound alike. `None`
-/// for text that is not two Chinese characters.
-pub fn sound(bigram: &str) -> Option<String> {
-    let mut key = String::new();
-    let mut count = 0;
-    for c in bigram.chars() {
-        let plain = c.to_pinyin()?.plain();
-        let plain = plain
-            .strip_prefix("zh")
-            .map(|rest| format!("z{rest}"))
-            .or_else(|| plain.strip_prefix("ch").map(|rest| format!("c{rest}")))
-            .or_else(|| plain.strip_prefix("sh").map(|rest| format!("s{rest}")))
-            .or_else(|| plain.strip_prefix('n').map(|rest| format!("l{rest}")))
-            .unwrap_or_else(|| plain.to_string());
-        let plain = plain
-            .strip_suffix('g')
-            .filter(|p| p.ends_with('n'))
-            .unwrap_or(&plain);
-        if count > 0 {
-            key.push(' ');
-        }
-        key.push_str(plain);
-        count += 1;
-    }
-    (count == 2).then_some(key)
-}
-
 /// Whether a CJK character is a particle or filler when it stands alone.
 pub fn is_cjk_stop(c: char) -> bool {
     CJK_STOP.contains(&c)
@@ -513,7 +315,7 @@ pub fn is_stop_word(piece: &Piece) -> bool {
     match piece {
         Piece::Word { parts } => parts.len() == 1 && LATIN_STOP.contains(&parts[0].as_str()),
         Piece::Cjk(chars) => chars.len() == 1 && CJK_STOP.contains(&chars[0]),
-        Piece::Synonym(..) => false,
+        Piece::Synonym(_) => false,
     }
 }
 
@@ -522,13 +324,10 @@ mod tests {
     use super::*;
 
     fn analyzer() -> Analyzer {
-        Analyzer::new(
-            &[
-                vec!["rlhf".into(), "基于人类反馈的强化学习".into()],
-                vec!["chain of thought".into(), "思维链".into()],
-            ],
-            &[vec!["relocate".into(), "move".into()]],
-        )
+        Analyzer::new(&[
+            vec!["rlhf".into(), "基于人类反馈的强化学习".into()],
+            vec!["chain of thought".into(), "思维链".into()],
+        ])
     }
 
     #[test]
@@ -568,14 +367,10 @@ mod tests {
         a.terms("基于人类反馈的强化学习(RLHF)", &mut terms, &mut Vec::new());
         assert!(terms.contains(&synonym_term(0)));
         assert!(terms.contains(&"人类".to_string()) && terms.contains(&"反馈".to_string()));
-        assert_eq!(a.pieces("rlhf"), vec![Piece::Synonym(0, "rlhf".into())]);
-        assert_eq!(
-            a.pieces("chain of thought"),
-            vec![Piece::Synonym(1, "chain of thought".into())]
-        );
+        assert_eq!(a.pieces("rlhf"), vec![Piece::Synonym(0)]);
+        assert_eq!(a.pieces("chain of thought"), vec![Piece::Synonym(1)]);
         // ASCII synonyms need word boundaries.
-        assert!(!a.pieces("rlhfx").contains(&Piece::Synonym(0, "rlhf".into())));
-        assert!(a.is_related(2) && !a.is_related(1));
+        assert!(!a.pieces("rlhfx").contains(&Piece::Synonym(0)));
     }
 
     #[test]
@@ -587,20 +382,6 @@ mod tests {
         let a = analyzer();
         let pieces = a.pieces("what is chain of thought");
         let content: Vec<&Piece> = pieces.iter().filter(|p| !is_stop_word(p)).collect();
-        assert_eq!(content, vec![&Piece::Synonym(1, "chain of thought".into())]);
-    }
-
-    #[test]
-    fn chinese_is_segmented_and_heard() {
-        let a = analyzer();
-        let words = a.cjk_words("怎么给笔记加别名");
-        assert!(words.contains(&"笔记") && words.contains(&"别名"), "{words:?}");
-        assert!(is_cjk_frame("怎么"));
-        assert_eq!(sound("换灯"), sound("幻灯"));
-        assert_eq!(sound("源马"), sound("源码"));
-        assert_eq!(sound("折迭"), sound("折叠"));
-        assert_ne!(sound("幻灯"), sound("源码"));
-        assert_eq!(sound("幻"), None);
-        assert_eq!(sound("ab"), None);
+        assert_eq!(content, vec![&Piece::Synonym(1)]);
     }
 }

@@ -144,24 +144,16 @@ impl Builder {
         // for one-character queries and for the character being typed.
         let mut cjk_first: HashMap<char, Vec<TermId>> = HashMap::default();
         let mut cjk_second: HashMap<char, Vec<TermId>> = HashMap::default();
-        let mut sounds: HashMap<Box<str>, Vec<TermId>> = HashMap::default();
         for (term, &id) in &self.ids {
             let mut chars = term.chars();
             if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next()) {
                 if super::analyze::is_cjk(a) && super::analyze::is_cjk(b) {
                     cjk_first.entry(a).or_default().push(id);
                     cjk_second.entry(b).or_default().push(id);
-                    if let Some(sound) = super::analyze::sound(term) {
-                        sounds.entry(sound.into()).or_default().push(id);
-                    }
                 }
             }
         }
-        for list in cjk_first
-            .values_mut()
-            .chain(cjk_second.values_mut())
-            .chain(sounds.values_mut())
-        {
+        for list in cjk_first.values_mut().chain(cjk_second.values_mut()) {
             list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists[id as usize].len()), id));
         }
         Postings {
@@ -173,7 +165,6 @@ impl Builder {
             by_shape,
             cjk_first,
             cjk_second,
-            sounds,
             items: self.items,
         }
     }
@@ -192,24 +183,12 @@ pub struct Postings {
     by_shape: HashMap<(usize, char), Vec<(u32, u64)>>,
     cjk_first: HashMap<char, Vec<TermId>>,
     cjk_second: HashMap<char, Vec<TermId>>,
-    /// CJK bigrams by how they sound ([`super::analyze::sound`]), commonest first.
-    sounds: HashMap<Box<str>, Vec<TermId>>,
     pub items: ItemTerms,
 }
 
 impl Postings {
     pub fn id(&self, term: &str) -> Option<TermId> {
         self.ids.get(term).copied()
-    }
-
-    /// Documents in the index.
-    pub fn docs(&self) -> usize {
-        self.docs
-    }
-
-    /// CJK bigrams that sound like `sound`, commonest first.
-    pub fn sounding(&self, sound: &str) -> &[TermId] {
-        self.sounds.get(sound).map_or(&[], Vec::as_slice)
     }
 
     /// Documents holding the term in all.

@@ -73,8 +73,6 @@ pub struct Suggestion {
 pub struct SearchOptions {
     /// Groups of synonyms: every spelling in a group matches every other.
     pub synonyms: Vec<Vec<String>>,
-    /// Groups of related terms (paraphrases): they find each other, below an exact match.
-    pub related: Vec<Vec<String>>,
 }
 
 /// Read-only after `build`; cheap to share behind an `Arc`.
@@ -112,9 +110,6 @@ const MIN_COVERAGE: f32 = 0.5;
 const LOOSE_COVERAGE: f32 = 0.34;
 /// A section whose title is (nearly) the query ranks above one that only uses its words.
 const TITLE_BONUS: f32 = 1.5;
-/// The one section whose heading holds the query as written ranks this far above the
-/// best of the others.
-const PHRASE_BONUS: f32 = 1.01;
 /// Longest query read, in bytes; the rest is ignored.
 const MAX_QUERY: usize = 512;
 /// Autocomplete and "did you mean" give at most this many (Discord's limit).
@@ -124,7 +119,7 @@ const TITLE_SCAN: usize = 5_000;
 
 impl Index {
     pub fn build(library: Library, options: &SearchOptions) -> Index {
-        let analyzer = Analyzer::new(&options.synonyms, &options.related);
+        let analyzer = Analyzer::new(&options.synonyms);
         let mut builder = Builder::default();
         let mut docs = Vec::new();
         let mut titles = Vec::new();
@@ -212,27 +207,10 @@ impl Index {
             Mode::Search,
             &range,
         );
-        let mut scored = rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit + 24);
-        // Two or more words, none of them matched as written: typos of words the notes
-        // never use (`bake sourdough bread`), not a question about them.
-        if units.iter().filter(|u| u.share > 0.0).count() >= 2 {
-            scored.retain(|s| s.flags & EXACT != 0);
-        }
+        let mut scored = rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit + 8);
         for s in &mut scored {
             if self.like_title(s.doc, &query) {
                 s.score *= TITLE_BONUS;
-            }
-        }
-        // A query that is literally part of exactly one heading: that section first.
-        let phrase = query.stripped_key.as_str();
-        if phrase.chars().count() >= 3 {
-            let mut holders = scored
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| self.title_keys[s.doc as usize].contains(phrase));
-            if let (Some((at, _)), None) = (holders.next(), holders.next()) {
-                let best = scored.iter().map(|s| s.score).fold(0.0, f32::max);
-                scored[at].score = scored[at].score.max(best * PHRASE_BONUS);
             }
         }
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));

@@ -21,16 +21,6 @@ const PREFIX_COVER: f32 = 0.9;
 const MAX_CJK_EXPANSIONS: usize = 30;
 /// Most bigrams of one CJK run: a pasted paragraph is not read to its end.
 const MAX_BIGRAMS: usize = 24;
-/// A Chinese bigram the notes lack, replaced by ones that sound alike (pinyin input
-/// typos: `换灯片` for `幻灯片`): weight and share of coverage kept.
-const SOUND_WEIGHT: f32 = 0.6;
-const SOUND_COVER: f32 = 0.8;
-const MAX_SOUND_EXPANSIONS: usize = 8;
-/// A one-character Chinese word (`画`, `改`) counts this much of a word in coverage.
-const CHAR_SHARE: f32 = 0.5;
-/// Related terms (paraphrases from config): weight and coverage.
-const RELATED_WEIGHT: f32 = 0.7;
-const RELATED_COVER: f32 = 0.8;
 
 /// Flags of a scored document: bit `f` for field `f`, and how it matched.
 pub const FUZZY: u8 = 16;
@@ -55,9 +45,6 @@ pub struct Unit {
     pub idf: f32,
     /// Chinese (or other CJK) text: a run the notes lack is a different subject.
     pub cjk: bool,
-    /// How much the unit counts in coverage: 1 for a word, less for a lone character,
-    /// 0 for bigrams across Chinese word boundaries (they only add to the score).
-    pub share: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,31 +79,12 @@ pub fn units(
     for (i, piece) in pieces.iter().enumerate() {
         let typing = typing_at_end && i == last;
         match piece {
-            Piece::Synonym(group, text) => {
-                let (weight, cover) = if analyzer.is_related(*group) {
-                    (RELATED_WEIGHT, RELATED_COVER)
-                } else {
-                    (1.0, 1.0)
-                };
-                let mut terms: Vec<QueryTerm> = postings
+            Piece::Synonym(group) => {
+                let terms = postings
                     .id(&analyze::synonym_term(*group))
-                    .map(|id| QueryTerm {
-                        id,
-                        weight,
-                        cover,
-                        fuzzy: false,
-                    })
+                    .map(|id| exact(id, 1.0))
                     .into_iter()
                     .collect();
-                // A one-word span also finds its own forms (`moved` for `move`).
-                let literal = [analyzer.stem(text), text.clone()];
-                let one_word = text.chars().all(|c| c.is_alphanumeric() && !analyze::is_cjk(c))
-                    || text.chars().count() == 2 && text.chars().all(analyze::is_cjk);
-                for id in literal.iter().filter(|_| one_word).filter_map(|t| postings.id(t)) {
-                    if !terms.iter().any(|t| t.id == id) {
-                        terms.insert(0, exact(id, 1.0));
-                    }
-                }
                 units.push(unit(postings, terms, false));
             }
             Piece::Cjk(chars) if chars.len() == 1 => {
@@ -125,7 +93,31 @@ pub fn units(
                 units.push(char_unit);
             }
             Piece::Cjk(chars) => {
-                cjk_run_units(analyzer, postings, chars, typing, range, &mut units);
+                let mut grams = analyze::bigrams(chars);
+                grams.truncate(MAX_BIGRAMS);
+                let mut distinct: Vec<&str> = Vec::new();
+                for gram in &grams {
+                    if !distinct.contains(&gram.as_str()) {
+                        distinct.push(gram);
+                    }
+                }
+                // Each distinct bigram is an equal share of the run, and one the notes lack
+                // counts against the match (`量子计算`); but bigrams holding a particle,
+                // which natural questions put between words, are not counted (`封城会持续`
+                // needs `封城` and `持续`, not `城会` nor `会持`). Coverage stops at 1.
+                let plain = |g: &&str| !g.chars().any(analyze::is_cjk_stop);
+                if distinct.iter().any(plain) {
+                    distinct.retain(plain);
+                }
+                let share = 1.0 / distinct.len().max(1) as f32;
+                let terms = distinct
+                    .iter()
+                    .filter_map(|g| postings.id(g))
+                    .map(|id| exact(id, share))
+                    .collect();
+                let mut run = unit(postings, terms, true);
+                run.cjk = true;
+                units.push(run);
             }
             Piece::Word { parts } => {
                 let joined: String = parts.concat();
@@ -157,146 +149,6 @@ pub fn units(
     units
 }
 
-/// A CJK run as dictionary words. Each word is a unit matched by its bigrams (a share
-/// each). Characters the dictionary leaves alone are where typos show (`折迭` for `折叠`):
-/// two or more in a row are one unknown word, whose missing bigrams may be replaced by
-/// ones that sound alike; a lone one is a weaker unit, matched by its bigrams with its
-/// neighbours (or sounding like them), else by its commonest bigrams. The bigrams across
-/// word boundaries are one more unit that adds to the score but not to coverage: they are
-/// how the words meet in a phrase, not what is asked. Question frames (`怎么`, `哪个`)
-/// and particles are dropped.
-fn cjk_run_units(
-    analyzer: &Analyzer,
-    postings: &Postings,
-    chars: &[char],
-    typing: bool,
-    range: &Range<u32>,
-    units: &mut Vec<Unit>,
-) {
-    let chars = &chars[..chars.len().min(MAX_BIGRAMS + 1)];
-    let run: String = chars.iter().collect();
-    // (start, end) in characters of each word, frames and particles marked out.
-    let mut spans: Vec<(usize, usize, bool)> = Vec::new();
-    let mut at = 0;
-    for word in analyzer.cjk_words(&run) {
-        let n = word.chars().count();
-        if at + n > chars.len() {
-            break;
-        }
-        let noise = analyze::is_cjk_frame(word) || n == 1 && analyze::is_cjk_stop(chars[at]);
-        spans.push((at, at + n, noise));
-        at += n;
-    }
-    // Runs of lone characters become one unknown word: (start, end, in the dictionary).
-    let mut words: Vec<(usize, usize, bool)> = Vec::new();
-    for &(start, end, noise) in &spans {
-        if noise {
-            continue;
-        }
-        let lone = end - start == 1;
-        match words.last_mut() {
-            Some(last) if lone && !last.2 && last.1 == start => last.1 = end,
-            _ => words.push((start, end, !lone)),
-        }
-    }
-    let mut within = vec![false; chars.len()];
-    for &(start, end, dictionary) in &words {
-        for flag in within.iter_mut().take(end.saturating_sub(1)).skip(start) {
-            *flag = true;
-        }
-        if end - start == 1 {
-            let mut lone = lone_char_unit(postings, chars, start, typing && end == chars.len(), range);
-            lone.cjk = true;
-            lone.share = CHAR_SHARE;
-            units.push(lone);
-            continue;
-        }
-        let mut grams: Vec<String> = Vec::new();
-        for gram in analyze::bigrams(&chars[start..end]) {
-            if !grams.contains(&gram) {
-                grams.push(gram);
-            }
-        }
-        let share = 1.0 / grams.len().max(1) as f32;
-        let mut terms = Vec::new();
-        for gram in &grams {
-            match known(postings, gram, range) {
-                Some(id) => terms.push(exact(id, share)),
-                // A dictionary word the notes lack is another subject (`量子`), not a typo.
-                None if !dictionary => terms.extend(sounding(postings, gram, share)),
-                None => {}
-            }
-        }
-        let mut word_unit = unit(postings, terms, true);
-        word_unit.cjk = true;
-        units.push(word_unit);
-    }
-    // Bigrams across word boundaries: phrase evidence only.
-    let mut across = Vec::new();
-    for (i, pair) in chars.windows(2).enumerate() {
-        if !within[i] && !pair.iter().any(|&c| analyze::is_cjk_stop(c)) {
-            let gram: String = pair.iter().collect();
-            if let Some(id) = postings.id(&gram) {
-                if !across.iter().any(|t: &QueryTerm| t.id == id) {
-                    across.push(exact(id, 0.0));
-                }
-            }
-        }
-    }
-    if !across.is_empty() {
-        let mut phrase = unit(postings, across, true);
-        phrase.share = 0.0;
-        units.push(phrase);
-    }
-}
-
-/// A term the documents in `range` hold.
-fn known(postings: &Postings, term: &str, range: &Range<u32>) -> Option<TermId> {
-    postings.id(term).filter(|&id| postings.df_in(id, range) > 0)
-}
-
-/// Bigrams that sound like `gram`, as fuzzy terms covering `share`.
-fn sounding(postings: &Postings, gram: &str, share: f32) -> Vec<QueryTerm> {
-    let alike = analyze::sound(gram).map_or(&[][..], |s| postings.sounding(&s));
-    alike
-        .iter()
-        .take(MAX_SOUND_EXPANSIONS)
-        .map(|&id| QueryTerm {
-            id,
-            weight: SOUND_WEIGHT,
-            cover: share * SOUND_COVER,
-            fuzzy: true,
-        })
-        .collect()
-}
-
-/// A lone Chinese character in a longer run (`画` of `里画流程图`): its bigrams with
-/// its neighbours where the notes have them, else ones sounding like them (`快捷见`),
-/// else the character's commonest bigrams.
-fn lone_char_unit(postings: &Postings, chars: &[char], at: usize, typing: bool, range: &Range<u32>) -> Unit {
-    let mut terms = Vec::new();
-    let pairs = [
-        at.checked_sub(1).map(|b| (b, at)),
-        (at + 1 < chars.len()).then_some((at, at + 1)),
-    ];
-    for (a, b) in pairs.into_iter().flatten() {
-        let gram: String = [chars[a], chars[b]].iter().collect();
-        if let Some(id) = known(postings, &gram, range) {
-            terms.push(exact(id, 1.0));
-        }
-    }
-    if terms.is_empty() {
-        for (a, b) in pairs.into_iter().flatten() {
-            let gram: String = [chars[a], chars[b]].iter().collect();
-            terms.extend(sounding(postings, &gram, 1.0));
-        }
-    }
-    if terms.is_empty() {
-        return cjk_char_unit(postings, chars[at], typing);
-    }
-    unit(postings, terms, false)
-}
-
 fn exact(id: TermId, cover: f32) -> QueryTerm {
     QueryTerm {
         id,
@@ -316,7 +168,6 @@ fn unit(postings: &Postings, terms: Vec<QueryTerm>, additive: bool) -> Unit {
         additive,
         idf,
         cjk: false,
-        share: 1.0,
     }
 }
 
@@ -436,9 +287,9 @@ thread_local! {
 /// word on every section says nothing about which section is meant (`guest network` on a
 /// note aliased `home network`; `chatgpt 天气` on a note about ChatGPT). Up to a quarter
 /// of the range, a unit counts fully; above, by its idf within the range.
-pub fn unit_weight(matched: usize, range: usize, cjk: bool, scoped: bool) -> f32 {
+pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
     if matched == 0 {
-        return if cjk || !scoped { 1.0 } else { 0.5 };
+        return if cjk { 1.0 } else { 0.5 };
     }
     if range < 4 {
         return 1.0;
@@ -482,9 +333,6 @@ fn score_with(
     min_coverage: f32,
     limit: usize,
 ) -> Vec<Scored> {
-    // Within one topic the member chose the subject, so a word its note never uses is
-    // weak evidence; across the whole library it points to another subject.
-    let scoped = range.len() < postings.docs();
     let n = range.end as usize;
     if s.score.len() < n {
         s.score.resize(n, 0.0);
@@ -500,12 +348,7 @@ fn score_with(
         for term in &unit.terms {
             let idf = postings.idf(postings.df(term.id));
             let weight = term.weight * idf;
-            // Phrase-only evidence (share 0) says nothing of how the words matched.
-            let how = match (unit.share > 0.0, term.fuzzy) {
-                (false, _) => 0,
-                (true, true) => FUZZY,
-                (true, false) => EXACT,
-            };
+            let how = if term.fuzzy { FUZZY } else { EXACT };
             for posting in postings.read(term.id, range) {
                 if !range.contains(&posting.doc) {
                     continue;
@@ -525,7 +368,7 @@ fn score_with(
                 s.flags[d] |= posting.fields | how;
             }
         }
-        let weight = unit_weight(s.unit_touched.len(), range.len(), unit.cjk, scoped) * unit.share;
+        let weight = unit_weight(s.unit_touched.len(), range.len(), unit.cjk);
         units_weight += weight;
         for &d in &s.unit_touched {
             let d = d as usize;
