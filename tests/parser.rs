@@ -396,3 +396,71 @@ fn check_and_ask_agree_on_a_deep_note() {
     assert!(String::from_utf8_lossy(&ask.stdout).contains("deep point"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn headings_in_fenced_code_are_not_sections() {
+    let text = "# Real\n\n```md\n# Fenced one\n## Fenced two\n```\n\n~~~\n# Tilde fenced\n~~~\n\n\
+                - item\n\n  ```shell\n  # Listed fenced\n  ```\n\n> ```\n> # Quoted fenced\n> ```\n\n\
+                ````md\n```\n# Nested fenced\n```\n````\n\n## Also real\n\ntext\n";
+    let note =
+        notes::parse_note(Path::new("fences.md"), text, &Labels::default()).unwrap_or_else(|e| panic!("{e}"));
+    let titles: Vec<&str> = note.sections.iter().map(|s| s.title.as_str()).collect();
+    assert!(
+        titles.contains(&"Real") && titles.contains(&"Also real"),
+        "{titles:?}"
+    );
+    assert!(!titles.iter().any(|t| t.contains("enced")), "{titles:?}");
+}
+
+/// The Obsidian Help vault has 160-odd `#` lines inside fenced code (shell comments,
+/// markdown examples): none may become a section.
+#[test]
+#[ignore = "needs ../shared"]
+fn vault_fenced_headings_are_not_sections() {
+    let vault = root().join("../shared/corpus/obsidian-help");
+    assert!(vault.exists(), "{} is absent", vault.display());
+    let loaded = notes::load_dir(&vault, &Labels::default());
+    let mut fenced = 0;
+    for note in &loaded.library.notes {
+        let text = std::fs::read_to_string(&note.path).unwrap_or_default();
+        let mut fence: Option<(char, usize)> = None;
+        let mut inside = Vec::new();
+        for line in text.lines() {
+            let bare = line.trim_start().trim_start_matches(['>', ' ']);
+            let mark = bare.chars().next().filter(|c| *c == '`' || *c == '~');
+            let run = mark.map_or(0, |m| bare.chars().take_while(|c| *c == m).count());
+            match (fence, mark) {
+                (None, Some(m)) if run >= 3 => fence = Some((m, run)),
+                (Some((f, n)), Some(m)) if m == f && run >= n && bare[run..].trim().is_empty() => {
+                    fence = None
+                }
+                (Some(_), _) if bare.starts_with('#') => {
+                    inside.push(bare.trim_start_matches('#').trim().to_string())
+                }
+                _ => {}
+            }
+        }
+        fenced += inside.len();
+        let real: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with('#') && !inside.iter().any(|i| l.trim_start_matches('#').trim() == i))
+            .map(|l| l.trim_start_matches('#').trim())
+            .collect();
+        // The first section may be named after the note (its file name or title).
+        let named = |t: &str| t == note.topic || note.front.title.as_deref() == Some(t);
+        for section in &note.sections {
+            assert!(
+                !inside.contains(&section.title)
+                    || real.contains(&section.title.as_str())
+                    || named(&section.title),
+                "{}: fenced heading {:?} became a section",
+                note.path.display(),
+                section.title
+            );
+        }
+    }
+    assert!(
+        fenced > 100,
+        "only {fenced} fenced headings found: the check is not reading the vault"
+    );
+}
