@@ -385,3 +385,15 @@ fn yaozeyuan_blog_still_loads_without_errors() {
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     assert_eq!(loaded.library.notes.len(), 67);
 }
+
+/// Fuzzing found it (parse_note, slow units of 3 to 15 s): `%%` marks among many code
+/// spans were checked against every span, quadratic in the note's size.
+#[test]
+fn comments_among_many_code_spans_parse_in_linear_time() {
+    let text = format!("# T\n\n- {}\n", "`c`%%".repeat(40_000));
+    let started = std::time::Instant::now();
+    let note = parse(&text);
+    let elapsed = started.elapsed();
+    assert!(elapsed < std::time::Duration::from_secs(2), "{elapsed:?}");
+    assert!(markdown(&note.sections[0]).starts_with("`c`"));
+}

@@ -170,7 +170,12 @@ fn blank_comments(body: &str) -> Cow<'_, str> {
             _ => {}
         }
     }
-    let in_code = |at: usize| code.iter().any(|r| r.contains(&at));
+    // Ranges come in document order and do not overlap: a binary search finds the one
+    // that could hold `at` (a scan of all of them made this quadratic, found by fuzzing).
+    let in_code = |at: usize| {
+        let after = code.partition_point(|r| r.start <= at);
+        after > 0 && code[after - 1].contains(&at)
+    };
     let marks: Vec<usize> = body
         .match_indices("%%")
         .map(|(at, _)| at)
