@@ -226,8 +226,8 @@ fn keeping(error: &NoteError, last_good: Option<&Note>) -> NoteError {
     error
 }
 
-/// Two notes with one topic name: a `command:` set in the front matter wins, then the note
-/// that had the name, then the first in path order. The others get a name made distinct by
+/// Two notes with one topic name: the note that had the name keeps it (a reload never moves
+/// a live topic), then one whose `command:` sets it, then the first in path order. The others get a name made distinct by
 /// their folders (`publish-security-and-privacy`) and a warning; two equal `command:`s are
 /// an error and the second note is skipped.
 fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<NoteError>) -> Vec<Note> {
@@ -240,7 +240,7 @@ fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<No
     order.sort_by_key(|&i| {
         let note = &notes[i];
         let held = holder.get(note.topic.as_str()) == Some(&note.path.as_path());
-        (note.front.command.is_none(), !held)
+        (!held, note.front.command.is_none())
     });
     let mut taken: HashMap<String, PathBuf> = HashMap::new();
     let mut keep: Vec<Option<Note>> = notes.into_iter().map(Some).collect();
