@@ -1,11 +1,12 @@
 //! Typed configuration from `config/notes-bot.yaml`; every key has a default.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::notes::Labels;
+use crate::notes::{Labels, Site};
 use crate::reply::Layout;
 use crate::search::SearchOptions;
 
@@ -30,6 +31,14 @@ pub struct Config {
     /// Seconds a graceful stop may take before the bot saves its state and exits anyway.
     pub shutdown_seconds: u64,
     pub install: InstallOptions,
+    /// Where the notes are published: a section without a link of its own links to
+    /// `link_base` + the note's path (or `permalink`) + `#` + its heading.
+    pub link_base: Option<String>,
+    /// A base per folder under `notes_dir` (`en: https://…`), for a folder holding several
+    /// sites or languages; the note's path is then taken under that folder.
+    pub link_bases: BTreeMap<String, String>,
+    /// Files and folders left out, gitignore-like: `drafts`, `*.excalidraw.md`, `en/old/**`.
+    pub ignore: Vec<String>,
 }
 
 /// Who may install the app and where its commands can be used.
@@ -162,6 +171,9 @@ impl Default for Config {
             max_note_bytes: crate::notes::DEFAULT_MAX_BYTES,
             reload: ReloadOptions::default(),
             discord: DiscordOptions::default(),
+            link_base: None,
+            link_bases: BTreeMap::new(),
+            ignore: Vec::new(),
             install: InstallOptions::default(),
             http: HttpOptions::default(),
             shutdown_seconds: 10,
@@ -344,6 +356,21 @@ impl Config {
                 "install.integration_types and install.contexts each need at least one entry".into(),
             ));
         }
+        let bases = self.link_base.iter().map(|url| ("link_base".to_string(), url));
+        let folders = self
+            .link_bases
+            .iter()
+            .map(|(folder, url)| (format!("link_bases.{folder}"), url));
+        for (key, url) in bases.chain(folders) {
+            let host = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if host.is_none_or(|host| host.is_empty() || host.starts_with('/')) {
+                return Err(error(format!(
+                    "{key} {url:?} is not a URL like \"https://obsidian.md/help/\""
+                )));
+            }
+        }
         if self.reply.other_matches > 25 {
             return Err(error(
                 "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
@@ -365,6 +392,12 @@ impl Config {
             page_chars: self.reply.page_chars,
             context_label: self.labels.context.first().cloned().unwrap_or_default(),
         }
+    }
+
+    /// Publishing settings for the notes loader.
+    pub fn site(&self) -> Site {
+        let folders: Vec<(String, String)> = self.link_bases.clone().into_iter().collect();
+        Site::new(self.link_base.as_deref(), &folders, &self.ignore)
     }
 
     pub fn search_options(&self) -> SearchOptions {
@@ -479,6 +512,21 @@ mod tests {
                 .err()
                 .map(|e| e.to_string());
             assert!(error.is_some_and(|e| e.starts_with("c.yaml: ")), "{text}");
+        }
+    }
+
+    #[test]
+    fn link_bases_must_be_web_urls() {
+        let ok = "link_base: https://obsidian.md/help/\nlink_bases:\n  zh: https://obsidian.md/zh/help/\n";
+        assert!(Config::parse(Path::new("c.yaml"), ok).is_ok());
+        for bad in [
+            "link_base: obsidian.md/help\n",
+            "link_bases:\n  en: \"https://\"\n",
+        ] {
+            let error = Config::parse(Path::new("c.yaml"), bad)
+                .err()
+                .map(|e| e.to_string());
+            assert!(error.is_some_and(|e| e.contains("link_base")), "{bad}");
         }
     }
 

@@ -170,10 +170,18 @@ fn load_config(common: &Common) -> Result<Config, String> {
     Ok(config)
 }
 
+fn load_notes(config: &Config) -> notes_bot::notes::Loaded {
+    notes_bot::notes::load_site(
+        &config.notes_dir,
+        &config.labels(),
+        config.max_note_bytes,
+        config.site(),
+    )
+}
+
 /// Loads the notes and builds the index; problems are printed and those files skipped.
 fn load_index(config: &Config) -> Result<Index, String> {
-    let loaded =
-        notes_bot::notes::load_dir_capped(&config.notes_dir, &config.labels(), config.max_note_bytes);
+    let loaded = load_notes(config);
     for error in &loaded.errors {
         eprintln!("warning: {error}");
     }
@@ -334,8 +342,7 @@ fn check(common: &Common) -> Result<ExitCode, String> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let loaded =
-        notes_bot::notes::load_dir_capped(&config.notes_dir, &config.labels(), config.max_note_bytes);
+    let loaded = load_notes(&config);
     let mut out = std::io::stdout().lock();
     let (mut sections, mut sources, mut warnings) = (0, 0, 0);
     for note in &loaded.library.notes {
@@ -362,6 +369,10 @@ fn check(common: &Common) -> Result<ExitCode, String> {
                 printable(&warning.message)
             );
         }
+    }
+    for skipped in &loaded.skipped {
+        warnings += 1;
+        let _ = writeln!(out, "  warning: {}", printable(&skipped.to_string()));
     }
     let _ = out.flush();
     for error in &loaded.errors {

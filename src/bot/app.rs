@@ -173,6 +173,7 @@ fn loader(config: &Config) -> Loader {
         config.max_note_bytes,
         config.reload.hold_empty(),
     )
+    .with_site(config.site())
 }
 
 /// Saves the counted gaps every minute; call `save_gaps` once more at shutdown.

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::NoteError;
+use super::{NoteError, Site};
 
 /// The default cap on one note's size (`max_note_bytes` in the config).
 pub const DEFAULT_MAX_BYTES: u64 = 8 * 1024 * 1024;
@@ -76,9 +76,10 @@ fn is_markdown(path: &Path) -> bool {
     path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
 }
 
-/// Walks `root` for `*.md` files; hidden files and folders are skipped. Never fails as a
-/// whole: anything that cannot be used is a problem and the walk goes on.
-pub fn scan(root: &Path, max_bytes: u64) -> Scan {
+/// Walks `root` for `*.md` files; hidden files and folders (`.obsidian/`, `.trash/`) and
+/// those `site` ignores are skipped. Never fails as a whole: anything that cannot be used
+/// is a problem and the walk goes on.
+pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
     let mut scan = Scan::default();
     let canonical_root = match std::fs::canonicalize(root) {
         Ok(path) => path,
@@ -116,6 +117,9 @@ pub fn scan(root: &Path, max_bytes: u64) -> Scan {
         entries.sort_by_key(|entry| std::cmp::Reverse(entry.file_name()));
         for entry in entries {
             if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if site.ignores(entry.path().strip_prefix(root).unwrap_or(&entry.path())) {
                 continue;
             }
             let path = entry.path();

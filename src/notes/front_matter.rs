@@ -10,6 +10,8 @@ pub struct Split<'a> {
     pub yaml: Option<&'a str>,
     pub body: &'a str,
     pub body_line: usize,
+    /// An opening `---` followed by `key:` lines and never closed.
+    pub unclosed: bool,
 }
 
 /// Splits `---\n…\n---\n` off the top of a note; the text must already use `\n` line ends.
@@ -18,6 +20,7 @@ pub fn split(text: &str) -> Split<'_> {
         yaml: None,
         body: text,
         body_line: 1,
+        unclosed: false,
     };
     let Some(rest) = text.strip_prefix("---\n") else {
         return no_front;
@@ -29,12 +32,20 @@ pub fn split(text: &str) -> Split<'_> {
                 yaml: Some(&rest[..offset]),
                 body: &rest[offset + line.len()..],
                 body_line: index + 3,
+                unclosed: false,
             };
         }
         offset += line.len();
     }
-    // An opening `---` with no closing one is a thematic break, not front matter.
-    no_front
+    // An opening `---` with no closing one is a thematic break, unless YAML keys follow.
+    let first = rest.lines().next().unwrap_or_default();
+    let looks_like_yaml = first.split_once(':').is_some_and(|(key, _)| {
+        !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    });
+    Split {
+        unclosed: looks_like_yaml,
+        ..no_front
+    }
 }
 
 /// A front matter error with the 1-based line inside the YAML block, when known.
@@ -52,6 +63,10 @@ struct Raw {
     command: Value,
     description: Value,
     aliases: Value,
+    alias: Value,
+    tag: Value,
+    permalink: Value,
+    publish: Value,
 }
 
 pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
@@ -62,13 +77,20 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
         line: error.location().map(|location| location.line()),
         message: strip_location(&error.to_string()),
     })?;
+    let tags = list(&raw.tags).into_iter().chain(list(&raw.tag));
     Ok(FrontMatter {
         title: scalar(&raw.title),
-        tags: list(&raw.tags),
+        // Obsidian accepts `#tag` in the list too.
+        tags: tags.map(|tag| tag.trim_start_matches('#').to_string()).collect(),
         date: scalar(&raw.date),
         command: scalar(&raw.command),
         description: scalar(&raw.description),
-        aliases: list(&raw.aliases),
+        aliases: list(&raw.aliases).into_iter().chain(list(&raw.alias)).collect(),
+        permalink: scalar(&raw.permalink),
+        publish: match raw.publish {
+            Value::Bool(publish) => Some(publish),
+            _ => None,
+        },
     })
 }
 
@@ -111,10 +133,22 @@ mod tests {
     }
 
     #[test]
-    fn unclosed_front_matter_is_body() {
-        let split = split("---\ntitle: A\n# H\n");
-        assert!(split.yaml.is_none());
-        assert_eq!(split.body_line, 1);
+    fn unclosed_front_matter_is_body_and_flagged_when_keys_follow() {
+        let unclosed = split("---\ntitle: A\n# H\n");
+        assert!(unclosed.yaml.is_none());
+        assert_eq!(unclosed.body_line, 1);
+        assert!(unclosed.unclosed);
+        let rule = split("---\nSome text: after a rule\n");
+        assert!(!rule.unclosed);
+    }
+
+    #[test]
+    fn obsidian_keys() {
+        let front = parse("alias: a\ntag: '#x'\npermalink: links\npublish: false\n").unwrap_or_default();
+        assert_eq!(front.aliases, vec!["a"]);
+        assert_eq!(front.tags, vec!["x"]);
+        assert_eq!(front.permalink.as_deref(), Some("links"));
+        assert_eq!(front.publish, Some(false));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::folder::{self, Fingerprint, Found};
-use super::{Labels, Library, Note, NoteError};
+use super::{Labels, Library, Note, NoteError, Site, Warning, topic};
 
 pub struct Loader {
     root: PathBuf,
@@ -21,6 +21,8 @@ pub struct Loader {
     /// The last walk and its outcome, to answer "nothing changed" without reading a file.
     last_scan: Option<folder::Scan>,
     last_problems: Vec<NoteError>,
+    last_notices: Vec<NoteError>,
+    site: Site,
 }
 
 struct Seen {
@@ -45,6 +47,8 @@ pub struct Load {
     pub library: Option<Library>,
     /// Every file or folder skipped or held back, as a person reads it.
     pub problems: Vec<NoteError>,
+    /// Notes left out on purpose (`publish: false`): worth a warning, not an error.
+    pub notices: Vec<NoteError>,
     /// Load again at this time: a held-back note is due then.
     pub again_at: Option<Instant>,
 }
@@ -59,20 +63,45 @@ impl Loader {
             seen: HashMap::new(),
             last_scan: None,
             last_problems: Vec::new(),
+            last_notices: Vec::new(),
+            site: Site::default(),
         }
+    }
+
+    /// Publishing settings: source links, wikilink targets and ignore globs.
+    pub fn with_site(mut self, site: Site) -> Loader {
+        self.site = site;
+        self
+    }
+
+    fn relative<'a>(&self, path: &'a Path) -> &'a Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
     }
 
     /// Loads the folder; `current` is what serves now (the last good versions).
     pub fn load(&mut self, current: &Library, now: Instant) -> Load {
-        let scan = folder::scan(&self.root, self.max_bytes);
+        let scan = folder::scan(&self.root, self.max_bytes, &self.site);
         let due = self.again_at().is_some_and(|at| at <= now);
         if !due && self.last_scan.as_ref() == Some(&scan) {
             return Load {
                 library: None,
                 problems: self.last_problems.clone(),
+                notices: self.last_notices.clone(),
                 again_at: self.again_at(),
             };
         }
+        let paths = |scan: &folder::Scan| scan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        if self.last_scan.as_ref().map(paths) != Some(paths(&scan)) {
+            // Wikilinks may now resolve differently: parse every note again.
+            self.seen.clear();
+            let files: Vec<PathBuf> = scan
+                .files
+                .iter()
+                .map(|f| self.relative(&f.path).to_path_buf())
+                .collect();
+            self.site.set_files(files);
+        }
+        let mut notices = Vec::new();
         let serving: HashMap<&Path, &Note> = current.notes.iter().map(|n| (n.path.as_path(), n)).collect();
         let mut problems = scan.problems.clone();
         let mut notes = Vec::new();
@@ -81,7 +110,14 @@ impl Loader {
             let last_good = serving.get(found.path.as_path()).copied();
             let before = self.seen.remove(&found.path);
             let (state, note) = self.version(found, before, last_good, now, &mut problems);
-            notes.extend(note);
+            match note {
+                Some(note) if note.front.publish == Some(false) => notices.push(NoteError {
+                    path: note.path,
+                    line: None,
+                    message: "`publish: false` in the front matter; skipped".into(),
+                }),
+                note => notes.extend(note),
+            }
             seen.insert(
                 found.path.clone(),
                 Seen {
@@ -105,9 +141,11 @@ impl Loader {
         self.seen = seen;
         self.last_scan = Some(scan);
         self.last_problems = problems.clone();
+        self.last_notices = notices.clone();
         Load {
             library: Some(Library { notes }),
             problems,
+            notices,
             again_at: self.again_at(),
         }
     }
@@ -147,7 +185,10 @@ impl Loader {
                 path: found.path.clone(),
                 ..e
             })
-            .and_then(|bytes| super::parse_bytes(&found.path, bytes, &self.labels));
+            .and_then(|bytes| {
+                let relative = self.relative(&found.path);
+                super::parse_bytes_in(&found.path, relative, bytes, &self.labels, &self.site)
+            });
         match parsed {
             Err(error) => {
                 problems.push(keeping(&error, last_good));
@@ -185,7 +226,10 @@ fn keeping(error: &NoteError, last_good: Option<&Note>) -> NoteError {
     error
 }
 
-/// Two notes with one topic name: the one that had it keeps it, else the first in path order.
+/// Two notes with one topic name: the note that had the name keeps it (a reload never moves
+/// a live topic), then one whose `command:` sets it, then the first in path order. The others get a name made distinct by
+/// their folders (`publish-security-and-privacy`) and a warning; two equal `command:`s are
+/// an error and the second note is skipped.
 fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<NoteError>) -> Vec<Note> {
     let holder: HashMap<&str, &Path> = current
         .notes
@@ -193,29 +237,76 @@ fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<No
         .map(|n| (n.topic.as_str(), n.path.as_path()))
         .collect();
     let mut order: Vec<usize> = (0..notes.len()).collect();
-    order.sort_by_key(|&i| holder.get(notes[i].topic.as_str()) != Some(&notes[i].path.as_path()));
-    let mut owner: HashMap<&str, usize> = HashMap::new();
-    let mut keep = vec![false; notes.len()];
+    order.sort_by_key(|&i| {
+        let note = &notes[i];
+        let held = holder.get(note.topic.as_str()) == Some(&note.path.as_path());
+        (!held, note.front.command.is_none())
+    });
+    let mut taken: HashMap<String, PathBuf> = HashMap::new();
+    let mut keep: Vec<Option<Note>> = notes.into_iter().map(Some).collect();
     for i in order {
-        match owner.get(notes[i].topic.as_str()) {
-            Some(&first) => problems.push(NoteError {
-                path: notes[i].path.clone(),
-                line: None,
-                message: format!(
-                    "topic `{}` is already the name of {}; set a different `command:` in the front matter of one of them",
-                    notes[i].topic,
-                    notes[first].path.display()
-                ),
-            }),
+        let Some(note) = keep[i].as_mut() else {
+            continue;
+        };
+        let Some(first) = taken.get(&note.topic).cloned() else {
+            taken.insert(note.topic.clone(), note.path.clone());
+            continue;
+        };
+        let distinct = if note.front.command.is_some() {
+            None
+        } else {
+            distinct_name(&note.path, |name| taken.contains_key(name))
+        };
+        match distinct {
+            Some(name) => {
+                note.warnings.push(Warning {
+                    line: 1,
+                    message: format!(
+                        "topic `{}` is already the name of {}; this note is `/{name}` (set `command:` in the front matter to choose)",
+                        note.topic,
+                        first.display()
+                    ),
+                });
+                note.topic = name.clone();
+                taken.insert(name, note.path.clone());
+            }
             None => {
-                owner.insert(notes[i].topic.as_str(), i);
-                keep[i] = true;
+                problems.push(NoteError {
+                    path: note.path.clone(),
+                    line: None,
+                    message: format!(
+                        "topic `{}` is already the name of {}; set a different `command:` in the front matter of one of them",
+                        note.topic,
+                        first.display()
+                    ),
+                });
+                keep[i] = None;
             }
         }
     }
-    notes
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(note, keep)| keep.then_some(note))
-        .collect()
+    keep.into_iter().flatten().collect()
+}
+
+/// The file stem with more and more of its folders in front (innermost first), then a
+/// number: the first such command name not taken.
+fn distinct_name(path: &Path, taken: impl Fn(&str) -> bool) -> Option<String> {
+    let stem = path.file_stem()?.to_string_lossy();
+    let folders: Vec<String> = path
+        .parent()
+        .map(|p| p.iter().map(|part| part.to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    let free = |name: &str| !taken(name) && !topic::RESERVED.contains(&name);
+    let mut raw = stem.to_string();
+    for folder in folders.iter().rev() {
+        raw = format!("{folder}-{raw}");
+        if let Some(name) = topic::command_name(&raw).filter(|name| free(name)) {
+            return Some(name);
+        }
+    }
+    let base = topic::command_name(&stem)?;
+    (2..1000).find_map(|n| {
+        let suffix = format!("-{n}");
+        let cut: String = base.chars().take(topic::MAX_LEN - suffix.len()).collect();
+        Some(format!("{cut}{suffix}")).filter(|name| free(name))
+    })
 }

@@ -1,6 +1,9 @@
 //! Markdown body → section tree, with pulldown-cmark.
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::borrow::Cow;
+use std::ops::Range;
+
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 use super::model::{Item, Link, Marker, Section, Text, Warning};
 
@@ -31,18 +34,178 @@ pub struct Body {
     /// Content before the first heading that is not a quote.
     pub preamble: Vec<Item>,
     pub warnings: Vec<Warning>,
+    /// Inline `#tags`, without the `#`, in order of first use.
+    pub tags: Vec<String>,
 }
 
+/// Resolves a wikilink target (`Note#Heading`) to a URL, when the note is published.
+pub type Resolve<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS)
+    .union(Options::ENABLE_WIKILINKS);
+
 /// Parses a markdown body; `first_line` is the file line where `body` starts.
-pub fn parse(body: &str, first_line: usize, labels: &Labels) -> Body {
-    let lines = LineIndex::new(body, first_line);
+pub fn parse(body: &str, first_line: usize, labels: &Labels, resolve: Resolve<'_>) -> Body {
+    let body = blank_comments(body);
+    let body = escape_table_wikilinks(&body);
+    let lines = LineIndex::new(&body, first_line);
     let mut builder = Builder::default();
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
-        builder.event(event, lines.line(range.start));
+    // Source before this is a callout's `[!type]±` marker (or its whole line), not text.
+    let mut skip_to = 0;
+    for (mut event, range) in Parser::new_ext(&body, OPTIONS).into_offset_iter() {
+        let line = lines.line(range.start);
+        if range.start < skip_to && !matches!(event, Event::Start(_) | Event::End(_)) {
+            match (&event, body.get(skip_to..range.end)) {
+                (Event::Text(_), Some(rest)) if range.end > skip_to => event = Event::Text(rest.into()),
+                _ => continue,
+            }
+        }
+        if matches!(event, Event::Start(Tag::Paragraph)) && builder.quote_opened {
+            builder.quote_opened = false;
+            if let Some(callout) = callout(&body, &range) {
+                builder.flush_paragraph();
+                match callout {
+                    Callout::Untitled { kind, line_end } => {
+                        builder.push_plain(Text {
+                            markdown: format!("**{}**", escaped(&kind)),
+                            plain: kind,
+                        });
+                        skip_to = line_end;
+                    }
+                    Callout::Titled { marker_end } => {
+                        // The rest of the line is the title, inline markup and all.
+                        builder.event(event, line, resolve);
+                        builder.callout_title = true;
+                        builder.inline().markdown.push_str("**");
+                        skip_to = marker_end;
+                        continue;
+                    }
+                }
+            }
+        }
+        builder.event(event, line, resolve);
     }
     builder.flush_paragraph();
     builder.finish(labels)
+}
+
+enum Callout {
+    /// `[!tip]` alone: the type is the title; the line ends at `line_end`.
+    Untitled { kind: String, line_end: usize },
+    /// `[!info]- Title`: the title starts at `marker_end`.
+    Titled { marker_end: usize },
+}
+
+/// A callout's first line, `[!type]± Title`, at the start of a quote's first paragraph.
+fn callout(body: &str, range: &Range<usize>) -> Option<Callout> {
+    let text = body.get(range.clone())?;
+    let line = text.split('\n').next()?;
+    let rest = line.trim_start().strip_prefix("[!")?;
+    let (kind, title) = rest.split_once(']')?;
+    if kind.is_empty() || !kind.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+        return None;
+    }
+    let title = title.trim_start_matches(['+', '-']).trim_start();
+    if title.trim().is_empty() {
+        let mut chars = kind.chars();
+        let kind = chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        return Some(Callout::Untitled {
+            kind,
+            line_end: range.start + line.len(),
+        });
+    }
+    Some(Callout::Titled {
+        marker_end: range.start + line.len() - title.len(),
+    })
+}
+
+/// In a table row, `[[Note|text]]` would be split into two cells at its `|`; Obsidian
+/// reads it as one wikilink, and so do we once the `|` is escaped (`[[Note\\|text]]`).
+fn escape_table_wikilinks(body: &str) -> Cow<'_, str> {
+    let is_row = |line: &str| line.trim_start_matches(['>', ' ', '\t']).starts_with('|');
+    if !body.contains("[[") || !body.lines().any(|line| is_row(line) && line.contains("[[")) {
+        return Cow::Borrowed(body);
+    }
+    let mut out = String::with_capacity(body.len() + 16);
+    for line in body.split_inclusive('\n') {
+        if !is_row(line) {
+            out.push_str(line);
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut prev = '\0';
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '[' if chars.peek() == Some(&'[') => depth += 1,
+                ']' if chars.peek() == Some(&']') => depth = depth.saturating_sub(1),
+                '|' if depth > 0 && prev != '\\' => out.push('\\'),
+                _ => {}
+            }
+            out.push(c);
+            prev = c;
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Obsidian `%%comments%%` (inline or over many lines) become spaces, outside code; line
+/// breaks stay so line numbers hold. An unclosed `%%` hides the rest, as in Obsidian.
+fn blank_comments(body: &str) -> Cow<'_, str> {
+    if !body.contains("%%") {
+        return Cow::Borrowed(body);
+    }
+    let mut code: Vec<Range<usize>> = Vec::new();
+    let mut block_start = None;
+    for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => block_start = Some(range.start),
+            Event::End(TagEnd::CodeBlock) => code.push(block_start.take().unwrap_or(range.start)..range.end),
+            Event::Code(_) => code.push(range),
+            _ => {}
+        }
+    }
+    // Ranges come in document order and do not overlap: a binary search finds the one
+    // that could hold `at` (a scan of all of them made this quadratic, found by fuzzing).
+    let in_code = |at: usize| {
+        let after = code.partition_point(|r| r.start <= at);
+        after > 0 && code[after - 1].contains(&at)
+    };
+    let marks: Vec<usize> = body
+        .match_indices("%%")
+        .map(|(at, _)| at)
+        .filter(|&at| !in_code(at))
+        .collect();
+    let mut bytes = body.as_bytes().to_vec();
+    let mut marks = marks.into_iter();
+    let mut last_end = 0;
+    while let Some(open) = marks.next() {
+        if open < last_end {
+            continue;
+        }
+        let end = loop {
+            match marks.next() {
+                Some(close) if close >= open + 2 => break close + 2,
+                Some(_) => continue,
+                None => break bytes.len(),
+            }
+        };
+        for byte in &mut bytes[open..end] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+        last_end = end;
+    }
+    // Whole characters were replaced by ASCII spaces, so the text is still UTF-8.
+    Cow::Owned(
+        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 /// Maps byte offsets to 1-based file lines.
@@ -83,10 +246,11 @@ impl Inline {
 
     fn code(&mut self, code: &str) {
         self.plain.push_str(code);
-        let fence = if code.contains('`') { "``" } else { "`" };
-        self.markdown.push_str(fence);
-        self.markdown.push_str(code);
-        self.markdown.push_str(fence);
+        // A fence longer than any run of backticks inside, padded so they do not touch it.
+        let longest = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+        let fence = "`".repeat(longest + 1);
+        let pad = if longest > 0 { " " } else { "" };
+        self.markdown.push_str(&format!("{fence}{pad}{code}{pad}{fence}"));
     }
 
     fn space(&mut self) {
@@ -169,19 +333,44 @@ struct Builder {
     table_row: Option<Vec<String>>,
     code_block: Option<String>,
     quote_depth: usize,
-    image_depth: usize,
+    /// A quote just opened: its first paragraph may be a callout's title.
+    quote_opened: bool,
+    /// A callout's title is being written, in bold, up to the end of its line.
+    callout_title: bool,
+    /// For each open link or image: (whether its text is hidden — an embed, or a wikilink
+    /// whose text was written from its target; whether it opened a link in the inline).
+    open: Vec<(bool, bool)>,
+    hidden: usize,
+    tags: Vec<String>,
 }
 
 impl Builder {
-    fn event(&mut self, event: Event<'_>, line: usize) {
+    fn event(&mut self, event: Event<'_>, line: usize, resolve: Resolve<'_>) {
+        if self.hidden > 0 && !matches!(event, Event::Start(_) | Event::End(_)) {
+            return;
+        }
+        if self.callout_title
+            && matches!(
+                event,
+                Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph)
+            )
+        {
+            self.callout_title = false;
+            let inline = self.inline();
+            inline.markdown.truncate(inline.markdown.trim_end().len());
+            inline.markdown.push_str("**");
+            self.flush_paragraph();
+        }
         match event {
-            Event::Start(tag) => self.start(tag, line),
+            Event::Start(tag) => self.start(tag, line, resolve),
             Event::End(tag) => self.end(tag),
             Event::Text(text) => {
                 if let Some(code) = self.code_block.as_mut() {
                     code.push_str(&text);
                 } else {
-                    self.inline().text(&text);
+                    let text = strip_block_id(&text);
+                    collect_tags(text, &mut self.tags);
+                    self.inline().text(text);
                 }
             }
             Event::Code(code) => self.inline().code(&code),
@@ -192,7 +381,7 @@ impl Builder {
         }
     }
 
-    fn start(&mut self, tag: Tag<'_>, line: usize) {
+    fn start(&mut self, tag: Tag<'_>, line: usize, resolve: Resolve<'_>) {
         match tag {
             Tag::Heading { level, .. } => {
                 self.close_blocks();
@@ -239,10 +428,37 @@ impl Builder {
                     children: Vec::new(),
                 });
             }
-            Tag::Link { dest_url, .. } => self.inline().open_link(&dest_url),
-            Tag::Image { dest_url, .. } => {
-                self.image_depth += 1;
+            Tag::Link {
+                link_type: LinkType::WikiLink { has_pothole },
+                dest_url,
+                ..
+            } => {
+                let url = resolve(&dest_url).unwrap_or_default();
+                self.inline().open_link(&url);
+                if !has_pothole {
+                    self.inline().text(&wikilink_text(&dest_url));
+                }
+                self.open(!has_pothole, true);
+            }
+            Tag::Image {
+                link_type: LinkType::WikiLink { .. },
+                dest_url,
+                ..
+            } => {
+                // An embed: a note or file shows its name, an image nothing.
+                let file = dest_url.split('#').next().unwrap_or_default();
+                if !is_image(file) {
+                    self.inline().text(&wikilink_text(&dest_url));
+                }
+                self.open(true, false);
+            }
+            Tag::Link { dest_url, .. } => {
                 self.inline().open_link(&dest_url);
+                self.open(false, true);
+            }
+            Tag::Image { dest_url, .. } => {
+                self.inline().open_link(&dest_url);
+                self.open(false, true);
             }
             Tag::Emphasis => self.inline().markdown.push('*'),
             Tag::Strong => self.inline().markdown.push_str("**"),
@@ -254,6 +470,7 @@ impl Builder {
             Tag::BlockQuote(_) => {
                 self.flush_paragraph();
                 self.quote_depth += 1;
+                self.quote_opened = true;
             }
             Tag::TableRow | Tag::TableHead => {
                 self.flush_paragraph();
@@ -281,10 +498,14 @@ impl Builder {
                     self.push_item(item);
                 }
             }
-            TagEnd::Link => self.inline().close_link(),
-            TagEnd::Image => {
-                self.image_depth = self.image_depth.saturating_sub(1);
-                self.inline().close_link();
+            TagEnd::Link | TagEnd::Image => {
+                let (hides, linked) = self.open.pop().unwrap_or((false, false));
+                if hides {
+                    self.hidden = self.hidden.saturating_sub(1);
+                }
+                if linked {
+                    self.inline().close_link();
+                }
             }
             TagEnd::Emphasis => self.inline().markdown.push('*'),
             TagEnd::Strong => self.inline().markdown.push_str("**"),
@@ -330,6 +551,13 @@ impl Builder {
 
     /// Where inline content goes now: the heading, or the open paragraph (opened lazily,
     /// since tight list items carry text without a paragraph).
+    fn open(&mut self, hides: bool, linked: bool) {
+        self.open.push((hides, linked));
+        if hides {
+            self.hidden += 1;
+        }
+    }
+
     fn inline(&mut self) -> &mut Inline {
         if let Some(heading) = self.heading.as_mut() {
             return &mut heading.inline;
@@ -463,6 +691,7 @@ impl Builder {
             sections,
             preamble: self.preamble,
             warnings: self.warnings,
+            tags: self.tags,
         }
     }
 }
@@ -521,12 +750,15 @@ fn url_for_markdown(url: &str) -> String {
 }
 
 /// Escapes what Discord markdown would otherwise interpret.
+/// A `#` is escaped only before a space or another `#` (a Discord heading); `#tag` stays.
 pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '<' | '>' | '#'
-        ) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let heading = c == '#'
+            && chars
+                .peek()
+                .is_none_or(|next| next.is_whitespace() || *next == '#');
+        if heading || matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '<' | '>') {
             out.push('\\');
         }
         out.push(c);
@@ -543,6 +775,77 @@ fn unescape_markdown(markdown: &str) -> String {
             _ => out.push(c),
         }
     }
+    out
+}
+
+/// What a wikilink without its own text shows: `Note`, `Note › Heading`, `Heading`; block
+/// references (`#^id`) and folders are left out.
+fn wikilink_text(target: &str) -> String {
+    // In a table the `|` before a wikilink's text is escaped: `[[Note\\|text]]`.
+    let target = target.trim_end_matches('\\');
+    let (note, heading) = target.split_once('#').unwrap_or((target, ""));
+    let note = note.rsplit('/').next().unwrap_or(note).trim();
+    let heading = heading
+        .split('#')
+        .rfind(|h| !h.trim().is_empty() && !h.starts_with('^'));
+    match heading {
+        Some(heading) if note.is_empty() => heading.trim().to_string(),
+        Some(heading) => format!("{note} › {}", heading.trim()),
+        None => note.to_string(),
+    }
+}
+
+fn is_image(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase());
+    matches!(
+        ext.as_deref(),
+        Some("png" | "jpg" | "jpeg" | "gif" | "svg" | "webp" | "bmp" | "avif" | "tif" | "tiff" | "ico")
+    )
+}
+
+/// Drops an Obsidian block id (`text ^b15695`) from the end of a line.
+fn strip_block_id(text: &str) -> &str {
+    let trimmed = text.trim_end();
+    let Some(at) = trimmed.rfind('^') else {
+        return text;
+    };
+    let id = &trimmed[at + 1..];
+    let before = &trimmed[..at];
+    if !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && (before.is_empty() || before.ends_with(char::is_whitespace))
+    {
+        before.trim_end()
+    } else {
+        text
+    }
+}
+
+/// Adds the `#tags` in `text` (Obsidian's rule: after a space or at the start; letters,
+/// digits, `_`, `-`, `/`; not only digits).
+fn collect_tags(text: &str, tags: &mut Vec<String>) {
+    let mut rest = text;
+    while let Some(at) = rest.find('#') {
+        let starts_word = rest[..at].chars().next_back().is_none_or(char::is_whitespace);
+        let after = &rest[at + 1..];
+        let len = after
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '/')))
+            .unwrap_or(after.len());
+        let tag = after[..len].trim_end_matches('/');
+        if starts_word
+            && !tag.is_empty()
+            && !tag.chars().all(|c| c.is_ascii_digit())
+            && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
+        {
+            tags.push(tag.to_string());
+        }
+        rest = &after[len..];
+    }
+}
+
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
     out
 }
 

@@ -5,6 +5,7 @@ mod front_matter;
 mod loader;
 pub mod markdown;
 mod model;
+mod site;
 pub mod topic;
 
 use std::fmt;
@@ -15,6 +16,7 @@ pub use folder::{DEFAULT_MAX_BYTES, read_capped};
 pub use loader::{Load, Loader};
 pub use markdown::Labels;
 pub use model::{FrontMatter, Item, Library, Link, Marker, Note, Section, Text, Warning};
+pub use site::Site;
 
 /// A problem that keeps a note (or the folder) from loading, as a person reads it:
 /// `notes/x.md:12: front matter is not valid YAML: …`.
@@ -41,10 +43,24 @@ impl std::error::Error for NoteError {}
 pub struct Loaded {
     pub library: Library,
     pub errors: Vec<NoteError>,
+    /// Notes left out on purpose (`publish: false`).
+    pub skipped: Vec<NoteError>,
 }
 
 /// Parses one note from its text. `path` is used for the topic name and messages.
 pub fn parse_note(path: &Path, text: &str, labels: &Labels) -> Result<Note, NoteError> {
+    parse_in_site(path, path, text, labels, &Site::default())
+}
+
+/// [`parse_note`] for a note at `relative` under the notes folder of a published `site`:
+/// sections and wikilinks get URLs.
+pub fn parse_in_site(
+    path: &Path,
+    relative: &Path,
+    text: &str,
+    labels: &Labels,
+    site: &Site,
+) -> Result<Note, NoteError> {
     let error = |line: Option<usize>, message: String| NoteError {
         path: path.to_path_buf(),
         line,
@@ -58,7 +74,13 @@ pub fn parse_note(path: &Path, text: &str, labels: &Labels) -> Result<Note, Note
         text.into()
     };
     let split = front_matter::split(&text);
-    let front = match split.yaml {
+    if split.unclosed {
+        return Err(error(
+            Some(1),
+            "front matter is never closed; add a line `---` after its last key".into(),
+        ));
+    }
+    let mut front = match split.yaml {
         None => FrontMatter::default(),
         Some(yaml) => front_matter::parse(yaml).map_err(|e| {
             // The YAML starts on line 2, after the opening `---`.
@@ -90,10 +112,26 @@ pub fn parse_note(path: &Path, text: &str, labels: &Labels) -> Result<Note, Note
             format!("topic name `{topic}` is a built-in command; set another `command:` in the front matter"),
         ));
     }
-    let body = markdown::parse(split.body, split.body_line, labels);
+    let resolve = |target: &str| site.wikilink_url(relative, target);
+    let body = markdown::parse(split.body, split.body_line, labels, &resolve);
+    if front.title.is_none() {
+        let h1 = body
+            .sections
+            .iter()
+            .find(|s| s.level == 1)
+            .map(|s| s.title.clone());
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        front.title = h1.or(stem).filter(|t| !t.trim().is_empty());
+    }
+    for tag in body.tags {
+        if !front.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+            front.tags.push(tag);
+        }
+    }
     let mut sections = body.sections;
     let mut warnings = body.warnings;
-    if !body.preamble.is_empty() && !sections.iter().any(Section::is_answerable) {
+    let has_preamble_section = !body.preamble.is_empty() && !sections.iter().any(Section::is_answerable);
+    if has_preamble_section {
         // A note without headings is one section named after the note.
         sections.insert(
             0,
@@ -101,6 +139,18 @@ pub fn parse_note(path: &Path, text: &str, labels: &Labels) -> Result<Note, Note
         );
         for section in sections.iter_mut().skip(1) {
             section.parent = section.parent.map(|p| p + 1);
+        }
+    }
+    if let Some(page) = site.page_url(relative, front.permalink.as_deref()) {
+        for (index, section) in sections.iter_mut().enumerate() {
+            if !section.is_answerable() || section.url.is_some() {
+                continue;
+            }
+            section.url = Some(if index == 0 && has_preamble_section {
+                page.clone()
+            } else {
+                format!("{page}#{}", site::encode(&section.title, false))
+            });
         }
     }
     if !sections.iter().any(Section::is_answerable) {
@@ -140,6 +190,16 @@ pub fn load_file(path: &Path, labels: &Labels) -> Result<Note, NoteError> {
 }
 
 fn parse_bytes(path: &Path, bytes: Vec<u8>, labels: &Labels) -> Result<Note, NoteError> {
+    parse_bytes_in(path, path, bytes, labels, &Site::default())
+}
+
+fn parse_bytes_in(
+    path: &Path,
+    relative: &Path,
+    bytes: Vec<u8>,
+    labels: &Labels,
+    site: &Site,
+) -> Result<Note, NoteError> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -149,24 +209,30 @@ fn parse_bytes(path: &Path, bytes: Vec<u8>, labels: &Labels) -> Result<Note, Not
             message: "not valid UTF-8; save the file as UTF-8".into(),
         }
     })?;
-    parse_note(path, &text, labels)
+    parse_in_site(path, relative, &text, labels, site)
 }
 
 /// Loads every `*.md` under `dir` once (see [`Loader`] for loading again), in path order.
 /// Hidden files and folders are skipped; a file or folder that cannot be used is an error
-/// and the rest load. Two notes with one topic name: the first is kept, the second is an
-/// error.
+/// and the rest load. Two notes with one topic name: the second gets a name made distinct
+/// by its folder, with a warning.
 pub fn load_dir(dir: &Path, labels: &Labels) -> Loaded {
     load_dir_capped(dir, labels, DEFAULT_MAX_BYTES)
 }
 
 /// [`load_dir`] with a cap on each note's size in bytes.
 pub fn load_dir_capped(dir: &Path, labels: &Labels, max_bytes: u64) -> Loaded {
-    let mut loader = Loader::new(dir, labels.clone(), max_bytes, Duration::ZERO);
+    load_site(dir, labels, max_bytes, Site::default())
+}
+
+/// [`load_dir_capped`] for a published `site`: source links, wikilinks and ignore globs.
+pub fn load_site(dir: &Path, labels: &Labels, max_bytes: u64, site: Site) -> Loaded {
+    let mut loader = Loader::new(dir, labels.clone(), max_bytes, Duration::ZERO).with_site(site);
     let load = loader.load(&Library::default(), Instant::now());
     Loaded {
         library: load.library.unwrap_or_default(),
         errors: load.problems,
+        skipped: load.notices,
     }
 }
 

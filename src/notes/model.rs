@@ -33,6 +33,10 @@ pub struct FrontMatter {
     pub description: Option<String>,
     /// Extra words that should find this note's sections.
     pub aliases: Vec<String>,
+    /// The published path instead of the file's (Obsidian Publish, Hexo, Hugo).
+    pub permalink: Option<String>,
+    /// `publish: false` keeps the note out.
+    pub publish: Option<bool>,
 }
 
 /// One heading and what stands under it up to the next heading.
