@@ -157,22 +157,29 @@ fn title_is_front_matter_then_h1_then_file_name_as_written() {
 }
 
 #[test]
-fn unclosed_front_matter_is_an_error_at_line_one() {
-    let error = notes::parse_note(
+fn unclosed_front_matter_is_a_warning_at_line_one_and_the_note_still_serves() {
+    let note = notes::parse_note(
         Path::new("n/x.md"),
         "---\ntitle: A\n\n# H\n- x\n",
         &Labels::default(),
     )
-    .err()
-    .map(|e| e.to_string());
+    .unwrap_or_else(|e| panic!("{e}"));
+    let warning = note.warnings.first().map(|w| (w.line, w.message.as_str()));
     assert!(
-        error
-            .as_deref()
-            .is_some_and(|e| e.starts_with("n/x.md:1: front matter is never closed")),
-        "{error:?}"
+        warning
+            .is_some_and(|(line, message)| line == 1 && message.starts_with("front matter is never closed")),
+        "{:?}",
+        note.warnings
     );
-    // A thematic break at the top is still a note.
-    assert!(notes::parse_note(Path::new("x.md"), "---\n\n# H\n- x\n", &Labels::default()).is_ok());
+    assert!(
+        note.sections.iter().any(|s| s.title == "H"),
+        "{:?}",
+        note.sections
+    );
+    // A thematic break at the top is still a note, without a warning.
+    let note = notes::parse_note(Path::new("x.md"), "---\n\n# H\n- x\n", &Labels::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(note.warnings.is_empty(), "{:?}", note.warnings);
 }
 
 fn vault(name: &str, files: &[(&str, &str)]) -> PathBuf {

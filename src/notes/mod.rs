@@ -74,12 +74,6 @@ pub fn parse_in_site(
         text.into()
     };
     let split = front_matter::split(&text);
-    if split.unclosed {
-        return Err(error(
-            Some(1),
-            "front matter is never closed; add a line `---` after its last key".into(),
-        ));
-    }
     let mut front = match split.yaml {
         None => FrontMatter::default(),
         Some(yaml) => front_matter::parse(yaml).map_err(|e| {
@@ -130,6 +124,16 @@ pub fn parse_in_site(
     }
     let mut sections = body.sections;
     let mut warnings = body.warnings;
+    if split.unclosed {
+        // Served as body text (as Obsidian shows it), but the author surely meant a header.
+        warnings.insert(
+            0,
+            Warning {
+                line: 1,
+                message: "front matter is never closed; add a line `---` after its last key".into(),
+            },
+        );
+    }
     let has_preamble_section = !body.preamble.is_empty() && !sections.iter().any(Section::is_answerable);
     if has_preamble_section {
         // A note without headings is one section named after the note.
