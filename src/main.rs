@@ -508,10 +508,6 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
     let app = std::sync::Arc::new(load_app(common)?);
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
     let discord = gateway::Discord::from_config(&app.config.discord)?;
-    let http = match token {
-        Some(token) => Some(std::sync::Arc::new(discord.http(&token)?)),
-        None => None,
-    };
     let guilds: Vec<_> = guilds_from_env()?
         .into_iter()
         .map(serenity::all::GuildId::new)
@@ -524,14 +520,15 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
             move || notes_bot::bot::app::save_gaps(&app)
         });
         // Registering again needs the application id, which only the token can tell.
-        let registrar = match &http {
-            Some(http) => match http.get_current_application_info().await {
-                Ok(info) => {
-                    http.set_application_id(info.id);
-                    Some((http.clone(), guilds))
+        let registrar = match &token {
+            Some(token) => match gateway::application_http(token, &discord).await {
+                Ok(http) => Some((http, guilds)),
+                Err(gateway::RunError::TokenRejected) => {
+                    tracing::warn!("Discord rejected DISCORD_TOKEN; commands will not be re-registered on reload");
+                    None
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "DISCORD_TOKEN was not accepted; commands will not be re-registered on reload");
+                Err(gateway::RunError::Other(error)) => {
+                    tracing::warn!(%error, "commands will not be re-registered on reload");
                     None
                 }
             },

@@ -25,7 +25,7 @@ fn markdown(section: &Section) -> String {
         .iter()
         .chain(&section.context)
         .flat_map(|item| item.walk())
-        .map(|(_, item)| item.text.markdown.clone())
+        .map(|(_, item)| item.text.markdown().to_string())
         .collect::<Vec<_>>()
         .join("\n")
 }
