@@ -524,7 +524,9 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
             Some(token) => match gateway::application_http(token, &discord).await {
                 Ok(http) => Some((http, guilds)),
                 Err(gateway::RunError::TokenRejected) => {
-                    tracing::warn!("Discord rejected DISCORD_TOKEN; commands will not be re-registered on reload");
+                    tracing::warn!(
+                        "Discord rejected DISCORD_TOKEN; commands will not be re-registered on reload"
+                    );
                     None
                 }
                 Err(gateway::RunError::Other(error)) => {
