@@ -605,6 +605,20 @@ async fn trickle(
     limit: Duration,
     connected: Connected,
 ) -> Option<Duration> {
+    trickle_until_closed(address, first, rest, every, limit, connected)
+        .await
+        .map(|(after, _reset)| after)
+}
+
+/// As `trickle`, and whether the connection ended in a reset rather than the server's close.
+async fn trickle_until_closed(
+    address: SocketAddr,
+    first: Vec<u8>,
+    rest: Vec<u8>,
+    every: Duration,
+    limit: Duration,
+    connected: Connected,
+) -> Option<(Duration, bool)> {
     let mut stream = TcpStream::connect(address)
         .await
         .unwrap_or_else(|e| panic!("cannot connect ({e}); thousands of sockets need `ulimit -n` 8192"));
@@ -623,17 +637,17 @@ async fn trickle(
     };
     let closed = async {
         let mut sink = Vec::new();
-        let _ = reader.read_to_end(&mut sink).await;
+        reader.read_to_end(&mut sink).await.is_err()
     };
     tokio::time::timeout(limit, async {
         tokio::select! {
-            () = writing => {}
-            () = closed => {}
+            () = writing => false,
+            reset = closed => reset,
         }
     })
     .await
     .ok()
-    .map(|()| started.elapsed())
+    .map(|reset| (started.elapsed(), reset))
 }
 
 fn short_timeouts(max_connections: usize) -> HttpOptions {
@@ -689,7 +703,10 @@ async fn trickling_stalled_and_idle_connections_are_closed_and_ping_still_answer
         for _ in 0..count {
             let (first, rest, counter) = (first.clone(), rest.clone(), connected.clone());
             clients.push(tokio::spawn(async move {
-                (kind, trickle(address, first, rest, every, limit, counter).await)
+                (
+                    kind,
+                    trickle_until_closed(address, first, rest, every, limit, counter).await,
+                )
             }));
             // In batches: thousands of connects at once overflow the kernel's accept queue
             // (1024), which then drops handshakes the client believes complete.
@@ -705,7 +722,12 @@ async fn trickling_stalled_and_idle_connections_are_closed_and_ping_still_answer
     }
     // A kept-alive connection that falls silent after one request.
     clients.push(tokio::spawn(async move {
-        ("kept alive", kept_alive_then_idle(address, limit).await)
+        (
+            "kept alive",
+            kept_alive_then_idle(address, limit)
+                .await
+                .map(|after| (after, false)),
+        )
     }));
     let all = clients.len() - 1;
     let waited = std::time::Instant::now();
@@ -719,13 +741,25 @@ async fn trickling_stalled_and_idle_connections_are_closed_and_ping_still_answer
         "PING took {took:?} among 2,550 slow connections"
     );
     let mut spans: std::collections::BTreeMap<&str, (Duration, Duration)> = Default::default();
+    let (mut resets, total) = (0, clients.len());
     for client in clients {
         let (kind, closed) = client.await.unwrap_or_else(|e| panic!("{e}"));
-        let closed = closed.unwrap_or_else(|| panic!("a {kind} connection was still open after {limit:?}"));
+        let (closed, reset) =
+            closed.unwrap_or_else(|| panic!("a {kind} connection was still open after {limit:?}"));
+        if reset {
+            // The kernel's accept queue overflowed on a busy machine and dropped a handshake
+            // the client thought complete; the server never saw this connection.
+            resets += 1;
+            continue;
+        }
         let span = spans.entry(kind).or_insert((closed, closed));
         *span = (span.0.min(closed), span.1.max(closed));
     }
-    println!("first and last close after connecting, per kind: {spans:?}");
+    println!("first and last close after connecting, per kind: {spans:?}; {resets} of {total} reset");
+    assert!(
+        resets * 100 <= total,
+        "{resets} of {total} connections were reset"
+    );
     // header_read_seconds and body_read_seconds 2 and request_seconds 4 (a body that keeps
     // trickling is cut off by the latter), plus slack for a busy machine.
     for (kind, (first, last)) in &spans {
