@@ -412,3 +412,29 @@ fn register_dry_run_prints_the_put_body_without_a_token() {
     assert_eq!(query["name"], "query");
     assert_eq!(query["autocomplete"], true);
 }
+
+/// Runs with stdout a pipe whose reader is already gone, as `notes-bot … | head -0`.
+fn run_into_closed_pipe(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
+    drop(reader);
+    run(bin().args(args).stdout(writer))
+}
+
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    for args in [
+        &["ask", "rlhf"][..],
+        &["ask", "--json", "rlhf"],
+        &["sources"],
+        &["check"],
+        &["register", "--dry-run"],
+    ] {
+        let output = run_into_closed_pipe(args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("error") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+}

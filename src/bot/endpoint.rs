@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use tower_http::timeout::{RequestBodyTimeout, TimeoutLayer};
 
 use super::app::{self, App};
-use super::gateway::{self, Discord, RunError};
+use super::discord::{self, Discord, RunError};
 use super::handler::{Outcome, Then};
 use super::health;
 use super::metrics::{self, LibraryState, Metrics};
@@ -106,8 +106,8 @@ pub struct Options {
 /// saving gaps, and keeping the heartbeat file `notes-bot health` reads.
 pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<(), RunError> {
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
-    let discord = Discord::from_config(&app.config.discord).map_err(RunError::Other)?;
-    let webhooks = Webhooks::new(discord.rest_base()).map_err(RunError::Other)?;
+    let discord = Discord::from_config(&app.config.discord)?;
+    let webhooks = Webhooks::new(discord.rest_base()).map_err(RunError::Client)?;
     let endpoint = Arc::new(Endpoint::new(app.clone(), verifier, options.max_skew, webhooks));
     let shutdown = shutdown::signal({
         let app = app.clone();
@@ -115,15 +115,9 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     });
     // Registering again needs the application id, which only the token can tell.
     let registrar = match &options.token {
-        Some(token) => match gateway::application_http(token, &discord).await {
+        Some(token) => match discord::application_http(token, &discord).await {
             Ok(http) => Some((http, options.guilds)),
-            Err(RunError::TokenRejected) => {
-                tracing::warn!(
-                    "Discord rejected DISCORD_TOKEN; commands will not be re-registered on reload"
-                );
-                None
-            }
-            Err(RunError::Other(error)) => {
+            Err(error) => {
                 tracing::warn!(%error, "commands will not be re-registered on reload");
                 None
             }
@@ -134,7 +128,10 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     let gap_saver = tokio::spawn(app::save_gaps_periodically(app.clone()));
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
-        .map_err(|e| RunError::Other(format!("cannot listen on {}: {e}", options.listen)))?;
+        .map_err(|source| RunError::Listen {
+            address: options.listen.clone(),
+            source,
+        })?;
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "serving interactions at POST /interactions");
         let _ = std::fs::create_dir_all(heartbeat.parent().unwrap_or(std::path::Path::new(".")));
@@ -145,7 +142,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     app::save_gaps(&app);
     let _ = std::fs::remove_file(&heartbeat);
     tracing::info!("stopped");
-    result.map_err(|e| RunError::Other(format!("server error: {e}")))
+    result.map_err(RunError::Server)
 }
 
 pub fn router(endpoint: Arc<Endpoint>) -> Router {

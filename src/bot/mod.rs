@@ -3,6 +3,7 @@
 pub mod app;
 pub mod commands;
 pub mod custom_id;
+pub mod discord;
 pub mod endpoint;
 pub mod gateway;
 pub mod handler;
