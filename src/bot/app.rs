@@ -9,8 +9,8 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use serenity::all::Interaction;
 
+use super::clock::unix_now;
 use super::handler::{Handler, Outcome};
-use super::health::unix_now;
 use crate::config::Config;
 use crate::notes::{FileError, Library, Loader};
 use crate::search::Index;

@@ -244,7 +244,7 @@ async fn interactions(
     if endpoint.max_skew > 0 {
         let fresh = timestamp
             .parse::<i64>()
-            .is_ok_and(|ts| ts.abs_diff(super::health::unix_now() as i64) <= endpoint.max_skew);
+            .is_ok_and(|ts| ts.abs_diff(super::clock::unix_now() as i64) <= endpoint.max_skew);
         if !fresh {
             return reject(&endpoint, StatusCode::UNAUTHORIZED, "stale or invalid timestamp");
         }

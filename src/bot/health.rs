@@ -6,21 +6,15 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use super::clock::unix_now;
 
 /// A gateway heartbeat older than this means the bot is not connected.
 const MAX_AGE: Duration = Duration::from_secs(60);
 
 pub fn heartbeat_path(data_dir: &Path) -> PathBuf {
     data_dir.join("heartbeat")
-}
-
-/// Seconds since the Unix epoch (0 if the clock is before it).
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 pub fn gateway_beat() -> String {

@@ -1,6 +1,7 @@
 //! Discord adapters: commands, the interaction handler, and the transports that carry it.
 
 pub mod app;
+pub mod clock;
 pub mod commands;
 pub mod custom_id;
 pub mod discord;
