@@ -633,10 +633,18 @@ fn gaps(common: &Common, topic: Option<&str>, limit: usize, json: bool) -> Resul
     let config = load_config(common)?;
     let counts = notes_bot::gaps::load(&notes_bot::gaps::file_in(&config.data_dir))?;
     let top = counts.top(topic, limit);
+    let ratings = notes_bot::feedback::load(&notes_bot::feedback::file_in(&config.data_dir))?;
+    let worst = ratings.worst(topic, limit);
     let mut out = std::io::stdout().lock();
     if json {
-        let _ = writeln!(out, "{:#}", serde_json::json!({ "gaps": top }));
-    } else if top.is_empty() {
+        let _ = writeln!(
+            out,
+            "{:#}",
+            serde_json::json!({ "gaps": top, "worst_rated": worst })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if top.is_empty() {
         let _ = writeln!(
             out,
             "No unanswered questions recorded in {}.",
@@ -652,6 +660,35 @@ fn gaps(common: &Common, topic: Option<&str>, limit: usize, json: bool) -> Resul
                 gap.weak,
                 printable(&gap.topic),
                 printable(&gap.query)
+            );
+        }
+    }
+    if worst.is_empty() {
+        let _ = writeln!(out, "No 👎 recorded.");
+    } else {
+        let _ = writeln!(
+            out,
+            "\nWorst-rated answers:\n{:>6} {:>6}  topic / section ← queries that drew a 👎",
+            "👎", "👍"
+        );
+        for rated in worst {
+            let asked: Vec<String> = rated
+                .queries
+                .iter()
+                .map(|(query, n)| format!("“{}” ×{n}", printable(query)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{:>6} {:>6}  /{} {}{}",
+                rated.down,
+                rated.up,
+                printable(&rated.topic),
+                printable(&rated.title),
+                if asked.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ← {}", asked.join(", "))
+                }
             );
         }
     }
