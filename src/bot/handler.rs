@@ -20,7 +20,7 @@ use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
 use crate::config::Config;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
-use crate::search::{Index, ItemPath, MatchReason, SectionRef};
+use crate::search::{Hit, Index, ItemPath, MatchReason, SectionRef};
 use crate::{feedback, gaps};
 
 /// What the handler decided, for the adapter to carry out and count.
@@ -325,10 +325,7 @@ impl Handler {
         if best.reason == MatchReason::Fuzzy {
             self.record_gap(topic, query, true);
         }
-        let others: Vec<Other> = hits[1..]
-            .iter()
-            .filter_map(|hit| other(index, hit.section))
-            .collect();
+        let others = others_among(index, &hits[1..]);
         let asked = gaps::normalise(query);
         let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, None);
         self.show(index, &shown, asker, &others, lang, Show::New { private })
@@ -354,10 +351,7 @@ impl Handler {
         let Some(best) = hits.first() else {
             return refuse(&lang.no_match_anywhere(&render::quote(query)));
         };
-        let others: Vec<Other> = hits[1..]
-            .iter()
-            .filter_map(|hit| other(index, hit.section))
-            .collect();
+        let others = others_among(index, &hits[1..]);
         let asked = gaps::normalise(query);
         let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, target);
         let asker = command.user.id.get();
@@ -784,6 +778,11 @@ fn find_section(index: &Index, topic: &str, id: u64) -> Option<SectionRef> {
         .iter()
         .position(|s| s.is_answerable() && s.stable_id() == id)?;
     Some(SectionRef { note, section })
+}
+
+/// The other matches offered under an answer.
+fn others_among(index: &Index, hits: &[Hit]) -> Vec<Other> {
+    hits.iter().filter_map(|hit| other(index, hit.section)).collect()
 }
 
 fn other(index: &Index, at: SectionRef) -> Option<Other> {

@@ -345,30 +345,27 @@ pub fn score(
     if units.is_empty() || limit == 0 || range.is_empty() {
         return Vec::new();
     }
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => score_with(&mut scratch, postings, units, range, min_coverage, limit),
-        Err(_) => score_with(
-            &mut Scratch::default(),
-            postings,
-            units,
-            range,
-            min_coverage,
+    SCRATCH.with(|cell| {
+        // Re-entered (cannot happen today): a fresh scratch rather than a panic.
+        let (mut borrowed, mut fresh) = (cell.try_borrow_mut(), Scratch::default());
+        let scratch = match &mut borrowed {
+            Ok(scratch) => &mut **scratch,
+            Err(_) => &mut fresh,
+        };
+        scratch.reserve(range.end as usize);
+        let units_weight: f32 = units
+            .iter()
+            .map(|unit| scratch.add_unit(postings, unit, range))
+            .sum();
+        best(
+            scratch.take_found(units_weight.max(f32::MIN_POSITIVE), min_coverage),
             limit,
-        ),
+        )
     })
 }
 
-fn score_with(
-    s: &mut Scratch,
-    postings: &Postings,
-    units: &[Unit],
-    range: &Range<u32>,
-    min_coverage: f32,
-    limit: usize,
-) -> Vec<Scored> {
-    s.reserve(range.end as usize);
-    let units_weight: f32 = units.iter().map(|unit| s.add_unit(postings, unit, range)).sum();
-    let mut found = s.take_found(units_weight.max(f32::MIN_POSITIVE), min_coverage);
+/// The best `limit` of `found`, best first.
+fn best(mut found: Vec<Scored>, limit: usize) -> Vec<Scored> {
     let order = |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
     if limit < found.len() {
         found.select_nth_unstable_by(limit, order);
