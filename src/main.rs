@@ -513,7 +513,7 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
         .map(serenity::all::GuildId::new)
         .collect();
     let webhooks = notes_bot::bot::webhook::Webhooks::new(discord.rest_base())?;
-    let state = std::sync::Arc::new(Endpoint::new(app.clone(), verifier, max_skew, webhooks));
+    let state = Endpoint::new(app.clone(), verifier, max_skew, webhooks);
     block_on(async move {
         let shutdown = notes_bot::bot::shutdown::signal({
             let app = app.clone();
@@ -536,6 +536,11 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
             },
             None => None,
         };
+        // With the token, "Answer from notes" answers are posted as replies by the bot.
+        let state = std::sync::Arc::new(match &registrar {
+            Some((http, _)) => state.with_bot(http.clone()),
+            None => state,
+        });
         let _watcher = notes_bot::bot::watch::spawn_reloading(app.clone(), registrar);
         let gap_saver = tokio::spawn(notes_bot::bot::app::save_gaps_periodically(app.clone()));
         let listener = tokio::net::TcpListener::bind(listen)

@@ -6,7 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use serenity::all::{ApplicationId, CreateInteractionResponse, InteractionId};
+use serenity::all::{ApplicationId, ChannelId, CreateInteractionResponse, Http, InteractionId};
+
+use super::handler::PostReply;
 
 /// Discord's deadline to answer an interaction, counted from when it arrived.
 pub const ANSWER_WINDOW: Duration = Duration::from_secs(3);
@@ -90,6 +92,47 @@ impl Webhooks {
             Sent::Done => Ok(()),
             Sent::RateLimited(_) => Err(format!("{route} answered 429 Too Many Requests")),
         }
+    }
+
+    /// A follow-up message to an interaction (a new message in its channel).
+    pub async fn follow_up(
+        &self,
+        application: ApplicationId,
+        token: &str,
+        message: &serenity::all::CreateInteractionResponseFollowup,
+    ) -> Result<(), String> {
+        let route = format!("POST /api/v10/webhooks/{application}/…");
+        let body =
+            serde_json::to_vec(message).map_err(|e| format!("{route}: cannot encode the body: {e}"))?;
+        let url = format!("{}/api/v10/webhooks/{application}/{token}", self.base);
+        let request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        match self.send(request, &route, token).await? {
+            Sent::Done => Ok(()),
+            Sent::RateLimited(_) => Err(format!("{route} answered 429 Too Many Requests")),
+        }
+    }
+
+    /// Posts an answer as a reply with the bot's token (`bot`), or, without one or when
+    /// Discord refuses (the bot lacks a permission there), as a follow-up to the interaction.
+    pub async fn post_reply(
+        &self,
+        bot: Option<&Http>,
+        application: ApplicationId,
+        token: &str,
+        reply: &PostReply,
+    ) -> Result<(), String> {
+        if let Some(http) = bot {
+            let channel = ChannelId::new(reply.channel);
+            match channel.send_message(http, reply.message.clone()).await {
+                Ok(_) => return Ok(()),
+                Err(error) => tracing::warn!(%error, "could not post a reply; posting a follow-up instead"),
+            }
+        }
+        self.follow_up(application, token, &reply.follow_up).await
     }
 
     async fn send(&self, request: reqwest::RequestBuilder, route: &str, token: &str) -> Result<Sent, String> {
