@@ -1244,6 +1244,18 @@ fn post_from_message(app: &App, owners: &str) -> (Value, notes_bot::bot::handler
 #[test]
 fn post_from_answer_from_notes_replies_to_the_message_where_the_bot_is_installed() {
     let app = app();
+    // Owners absent: the shape from before user installs, when only the server's bot was asked.
+    let (_, then) = post_from_message(&app, "{}");
+    assert!(
+        matches!(then, notes_bot::bot::handler::Then::Reply(_)),
+        "{then:?}"
+    );
+    // Installed by another server (a guild install elsewhere, a user install here): a link.
+    let (_, then) = post_from_message(
+        &app,
+        r#"{ "0": "1180000000000000999", "1": "1180000000000000500" }"#,
+    );
+    assert!(matches!(then, notes_bot::bot::handler::Then::Nothing), "{then:?}");
     let (body, then) = post_from_message(&app, r#"{ "0": "1180000000000000100" }"#);
     // The private answer is replaced by a note; the bot posts the reply itself.
     assert_eq!(body["type"], 7);

@@ -815,16 +815,17 @@ fn reply_to_message(view: &SectionView<'_>, target: ReplyTarget, lang: Lang) -> 
 }
 
 /// Whether the app is installed in the server the click came from (its bot is a member),
-/// rather than only for the member who clicked.
+/// rather than only for the member who clicked. No owners at all is the shape from before
+/// user installs, when only a server's own bot got its interactions.
 fn installed_here(component: &ComponentInteraction) -> bool {
     let Some(guild) = component.guild_id else {
         return false;
     };
-    component
-        .authorizing_integration_owners
-        .0
-        .iter()
-        .any(|owner| matches!(owner, AuthorizingIntegrationOwner::GuildInstall(Some(id)) if *id == guild))
+    let owners = &component.authorizing_integration_owners.0;
+    owners.is_empty()
+        || owners
+            .iter()
+            .any(|owner| matches!(owner, AuthorizingIntegrationOwner::GuildInstall(Some(id)) if *id == guild))
 }
 
 fn guild_of(guild: Option<serenity::all::GuildId>) -> Option<u64> {
