@@ -1,5 +1,5 @@
-//! Calls made with an interaction's own token: the response callback and deleting the
-//! reply. Discord authorizes them by that token alone, so they carry no bot token and the
+//! Calls made with an interaction's own token: the response callback, deleting the reply
+//! and follow-ups (and `post_reply`, which tries the bot's own client first). Discord authorizes them by that token alone, so they carry no bot token and the
 //! HTTP endpoint can make them without `DISCORD_TOKEN`. serenity is not used for them: it
 //! always sends an Authorization header, and with its rate limiter off (behind a proxy) it
 //! drops the `retry_after` of a 429, which the 3-second answer window needs.
