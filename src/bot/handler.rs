@@ -709,11 +709,10 @@ impl Handler {
                     query: gaps::normalise(&query),
                     up,
                 };
-                let counted = lock(&self.pending_votes).record(vote);
-                let text = if counted {
-                    lang.vote_counted(up, &render::quote(&title))
-                } else {
-                    lang.vote_already().to_string()
+                let text = match lock(&self.pending_votes).record(vote) {
+                    feedback::Recorded::Counted => lang.vote_counted(up, &render::quote(&title)),
+                    feedback::Recorded::Already => lang.vote_already().to_string(),
+                    feedback::Recorded::Full => lang.votes_full().to_string(),
                 };
                 outcome(
                     CreateInteractionResponse::Message(render::ephemeral(&text)),

@@ -226,6 +226,13 @@ impl Lang {
         }
     }
 
+    pub fn votes_full(self) -> &'static str {
+        match self {
+            Lang::En => "Too many votes at once; please try again in a minute.",
+            Lang::Zh => "投票太多，请一分钟后再试。",
+        }
+    }
+
     pub fn worst_rated_title(self) -> &'static str {
         match self {
             Lang::En => "Worst-rated answers",
