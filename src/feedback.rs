@@ -41,6 +41,16 @@ pub struct Vote {
     pub up: bool,
 }
 
+/// What became of a click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Counted,
+    /// That member's vote on that answer is already counted.
+    Already,
+    /// Too many votes since the last save; not counted.
+    Full,
+}
+
 /// What one process counted since its last save.
 #[derive(Debug, Default)]
 pub struct Pending {
@@ -59,12 +69,16 @@ impl Pending {
     }
 
     /// Counts the vote unless its member already voted on that answer (or memory is full).
-    pub fn record(&mut self, vote: Vote) -> bool {
-        if self.votes.len() >= MAX_PENDING || !self.seen.insert(vote.key) {
-            return false;
+    pub fn record(&mut self, vote: Vote) -> Recorded {
+        if self.seen.contains(&vote.key) {
+            return Recorded::Already;
         }
+        if self.votes.len() >= MAX_PENDING {
+            return Recorded::Full;
+        }
+        self.seen.insert(vote.key);
         self.votes.push(vote);
-        true
+        Recorded::Counted
     }
 
     pub fn is_empty(&self) -> bool {
@@ -303,15 +317,28 @@ mod tests {
     #[test]
     fn a_member_counts_once_per_answer() {
         let mut pending = Pending::default();
-        assert!(pending.record(vote(7, 1, "q", false)));
-        assert!(!pending.record(vote(7, 1, "q", true)));
-        assert!(pending.record(vote(8, 1, "q", false)));
+        assert_eq!(pending.record(vote(7, 1, "q", false)), Recorded::Counted);
+        assert_eq!(pending.record(vote(7, 1, "q", true)), Recorded::Already);
+        assert_eq!(pending.record(vote(8, 1, "q", false)), Recorded::Counted);
         // Another section shown on the same message is another answer.
-        assert!(pending.record(vote(7, 2, "", true)));
+        assert_eq!(pending.record(vote(7, 2, "", true)), Recorded::Counted);
         let worst = pending.ratings().worst(None, 10);
         assert_eq!(worst.len(), 1);
         assert_eq!((worst[0].down, worst[0].up), (2, 0));
         assert_eq!(worst[0].queries, vec![("q".to_string(), 2)]);
+    }
+
+    #[test]
+    fn a_flood_between_saves_is_refused_not_stored() {
+        let mut pending = Pending::default();
+        for member in 0..MAX_PENDING as u64 {
+            assert_eq!(pending.record(vote(member, 1, "q", false)), Recorded::Counted);
+        }
+        let last = vote(u64::MAX, 1, "q", false);
+        assert_eq!(pending.record(last.clone()), Recorded::Full);
+        assert_eq!(pending.take().len(), MAX_PENDING);
+        // Room again after a save, and the refused vote was not remembered as counted.
+        assert_eq!(pending.record(last), Recorded::Counted);
     }
 
     #[test]
@@ -349,7 +376,7 @@ mod tests {
         assert_eq!(rating.queries.len(), 2);
         assert_eq!(saved.voters.len(), 2);
         let mut pending = Pending::knowing(&saved);
-        assert!(!pending.record(vote(8, 1, "r", true)));
+        assert_eq!(pending.record(vote(8, 1, "r", true)), Recorded::Already);
     }
 
     #[test]
