@@ -46,8 +46,8 @@ pub enum Error {
     Read { what: String, source: io::Error },
     #[error("not a Discord interaction: {0}")]
     NotAnInteraction(serde_json::Error),
-    #[error("{0}")]
-    Gaps(String),
+    #[error(transparent)]
+    StateFile(#[from] crate::json_file::JsonFileError),
     #[error("unhealthy: {0}")]
     Unhealthy(#[from] health::Unhealthy),
     #[error("cannot start the async runtime: {0}")]
@@ -269,9 +269,9 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
 /// `gaps`: the questions asked most that the notes did not answer.
 pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usize, json: bool) -> Result {
     let config = paths.config()?;
-    let counts = gaps::load(&gaps::file_in(&config.data_dir)).map_err(Error::Gaps)?;
+    let counts = gaps::load(&gaps::file_in(&config.data_dir))?;
     let top = counts.top(topic, limit);
-    let ratings = feedback::load(&feedback::file_in(&config.data_dir)).map_err(Error::Gaps)?;
+    let ratings = feedback::load(&feedback::file_in(&config.data_dir))?;
     let worst = ratings.worst(topic, limit);
     if json {
         let value = serde_json::json!({ "gaps": top, "worst_rated": worst });

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::json_file::{self, JsonFileError};
+
 /// Voter keys kept in the file, newest last.
 pub const MAX_VOTERS: usize = 50_000;
 /// Rated sections kept per file; the least disliked go first.
@@ -273,19 +275,14 @@ pub fn file_in(data_dir: &Path) -> PathBuf {
 }
 
 /// What the file holds; a missing file is empty, an unreadable one is an error.
-pub fn load(path: &Path) -> Result<Ratings, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| format!("{}: not a feedback file: {e}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ratings::default()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
+pub fn load(path: &Path) -> Result<Ratings, JsonFileError> {
+    json_file::read(path, "feedback")
 }
 
 /// Adds `votes` to the file, skipping any whose key the file already holds (another
 /// process counted that member's vote first); written atomically. Returns what the file
 /// now holds.
-pub fn save(path: &Path, votes: &[Vote]) -> Result<Ratings, String> {
+pub fn save(path: &Path, votes: &[Vote]) -> Result<Ratings, JsonFileError> {
     let mut ratings = load(path).unwrap_or_else(|error| {
         tracing::warn!("{error}; starting a new feedback file");
         Ratings::default()
@@ -298,13 +295,7 @@ pub fn save(path: &Path, votes: &[Vote]) -> Result<Ratings, String> {
         }
     }
     ratings.trim();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    let bytes = serde_json::to_vec_pretty(&ratings).map_err(|e| e.to_string())?;
-    std::fs::write(&temporary, bytes).map_err(|e| format!("{}: {e}", temporary.display()))?;
-    std::fs::rename(&temporary, path).map_err(|e| format!("{}: {e}", path.display()))?;
+    json_file::write(path, &ratings)?;
     Ok(ratings)
 }
 

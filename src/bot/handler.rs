@@ -21,6 +21,7 @@ use super::custom_id::{self, Action, Listing};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
 use crate::config::Config;
+use crate::json_file::JsonFileError;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
 use crate::search::{Hit, Index, ItemPath, MatchReason, SectionRef};
 use crate::{feedback, gaps};
@@ -227,7 +228,7 @@ impl Handler {
     }
 
     /// Adds the gaps counted since the last call to the gaps file.
-    pub fn save_gaps(&self) -> Result<(), String> {
+    pub fn save_gaps(&self) -> Result<(), JsonFileError> {
         let pending = std::mem::take(&mut *lock(&self.pending_gaps));
         if pending.is_empty() {
             return Ok(());
@@ -241,7 +242,7 @@ impl Handler {
     }
 
     /// Adds the votes counted since the last call to the feedback file.
-    pub fn save_votes(&self) -> Result<(), String> {
+    pub fn save_votes(&self) -> Result<(), JsonFileError> {
         let votes = {
             let mut pending = lock(&self.pending_votes);
             if pending.is_empty() {
