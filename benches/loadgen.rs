@@ -16,7 +16,6 @@ use ed25519_dalek::{Signer, SigningKey};
 use notes_bot::bot::App;
 use notes_bot::bot::endpoint::{self, Endpoint};
 use notes_bot::config::Config;
-use notes_bot::search::Index;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -70,9 +69,8 @@ fn start_server(key: &SigningKey) -> SocketAddr {
                 cooldown_seconds: 0,
                 ..Config::default()
             };
-            let loaded = notes_bot::notes::load_dir(&config.notes_dir, &config.labels());
-            let index = Index::build(loaded.library, &config.search_options());
-            let app = Arc::new(App::new(config, index));
+            let (app, _) = App::load(config).expect("notes");
+            let app = Arc::new(app);
             let verifier = endpoint::verifier(&public).expect("key");
             let state = Arc::new(Endpoint::new(
                 app,

@@ -5,7 +5,10 @@
 //! this library is synchronous and knows nothing of Discord's transport.
 
 pub mod bot;
+pub mod cli;
 pub mod config;
+pub mod error;
+pub mod feedback;
 pub mod gaps;
 pub mod notes;
 pub mod reply;

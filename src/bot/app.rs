@@ -1,5 +1,7 @@
 //! What every adapter shares: the current index (swapped whole on reload) and the handler.
 
+use std::fmt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -7,10 +9,10 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use serenity::all::Interaction;
 
+use super::clock::unix_now;
 use super::handler::{Handler, Outcome};
-use super::health::unix_now;
 use crate::config::Config;
-use crate::notes::{Library, Loader, NoteError};
+use crate::notes::{FileError, Library, Loader};
 use crate::search::Index;
 
 pub struct App {
@@ -28,6 +30,29 @@ pub struct App {
     /// Files and folders skipped or held back at the last load.
     skipped: AtomicU64,
 }
+
+/// No note loaded at start-up: the folder, and why each file in it was skipped.
+#[derive(Debug)]
+pub struct NoNotes {
+    pub dir: PathBuf,
+    pub problems: Vec<FileError>,
+}
+
+impl fmt::Display for NoNotes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no notes loaded from {}; put markdown files there or pass --notes DIR",
+            self.dir.display()
+        )?;
+        for problem in &self.problems {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NoNotes {}
 
 /// What a reload swapped in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +72,7 @@ pub struct Reload {
     /// notes keep serving).
     pub reloaded: Option<Reloaded>,
     /// Every file or folder skipped or held back, as a person reads it (file:line).
-    pub problems: Vec<NoteError>,
+    pub problems: Vec<FileError>,
     /// Reload again at this time: a held-back note is due then.
     pub again_at: Option<Instant>,
 }
@@ -66,21 +91,17 @@ impl App {
         }
     }
 
-    /// Loads the notes for start-up: bad files are returned with the app, skipped. Only
-    /// "no note at all" is an error.
-    pub fn load(config: Config) -> Result<(App, Vec<NoteError>), String> {
+    /// Config → notes → index → app, the one way every adapter, test and bench starts.
+    /// Bad files are returned with the app, skipped; only "no note at all" is an error.
+    pub fn load(config: Config) -> Result<(App, Vec<FileError>), NoNotes> {
         let mut loader = loader(&config);
         let load = loader.load(&Library::default(), Instant::now());
         let library = load.library.unwrap_or_default();
         if library.notes.is_empty() {
-            let mut message = format!(
-                "no notes loaded from {}; put markdown files there or pass --notes DIR",
-                config.notes_dir.display()
-            );
-            for problem in &load.problems {
-                message.push_str(&format!("\n  {problem}"));
-            }
-            return Err(message);
+            return Err(NoNotes {
+                dir: config.notes_dir,
+                problems: load.problems,
+            });
         }
         let index = Index::build(library, &config.search_options());
         let app = App::new(config, index);
@@ -138,7 +159,7 @@ impl App {
             return reload;
         };
         if library.notes.is_empty() {
-            reload.problems.push(NoteError {
+            reload.problems.push(FileError {
                 path: self.config.notes_dir.clone(),
                 line: None,
                 message: "no notes left; the last good ones keep serving".into(),
@@ -176,7 +197,7 @@ fn loader(config: &Config) -> Loader {
     .with_site(config.site())
 }
 
-/// Saves the counted gaps every minute; call `save_gaps` once more at shutdown.
+/// Saves the counted gaps (and votes) every minute; call `save_gaps` once more at shutdown.
 pub async fn save_gaps_periodically(app: Arc<App>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     tick.tick().await;
@@ -189,5 +210,8 @@ pub async fn save_gaps_periodically(app: Arc<App>) {
 pub fn save_gaps(app: &App) {
     if let Err(error) = app.handler.save_gaps() {
         tracing::warn!("cannot save gaps: {error}");
+    }
+    if let Err(error) = app.handler.save_votes() {
+        tracing::warn!("cannot save votes: {error}");
     }
 }

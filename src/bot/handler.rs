@@ -19,9 +19,9 @@ use super::custom_id::{self, Action, Listing};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
 use crate::config::Config;
-use crate::gaps;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
-use crate::search::{Index, ItemPath, MatchReason, SectionRef};
+use crate::search::{Hit, Index, ItemPath, MatchReason, SectionRef};
+use crate::{feedback, gaps};
 
 /// What the handler decided, for the adapter to carry out and count.
 pub struct Outcome {
@@ -48,6 +48,8 @@ pub enum Kind {
     Autocomplete,
     Page,
     Deleted,
+    /// A 👍 / 👎 counted (or acknowledged as already counted).
+    Voted,
     /// Answered with a polite refusal: cooldown, not allowed, gone, bad input.
     Refused,
 }
@@ -61,6 +63,7 @@ impl Kind {
             Kind::Autocomplete => "autocomplete",
             Kind::Page => "page",
             Kind::Deleted => "deleted",
+            Kind::Voted => "voted",
             Kind::Refused => "refused",
         }
     }
@@ -73,6 +76,10 @@ struct Shown<'a> {
     reason: MatchReason,
     focus: &'a [ItemPath],
     page: usize,
+    /// What was asked (normalised), for 👍 / 👎.
+    query: &'a str,
+    /// The message a posted answer replies to.
+    reply_to: Option<u64>,
 }
 
 impl<'a> Shown<'a> {
@@ -82,6 +89,16 @@ impl<'a> Shown<'a> {
             reason,
             focus,
             page,
+            query: "",
+            reply_to: None,
+        }
+    }
+
+    fn asked(self, query: &'a str, reply_to: Option<u64>) -> Shown<'a> {
+        Shown {
+            query,
+            reply_to,
+            ..self
         }
     }
 }
@@ -110,6 +127,9 @@ pub struct Handler {
     /// Unanswered queries counted since the last save to `gaps_file`.
     pending_gaps: Mutex<gaps::Counts>,
     gaps_file: PathBuf,
+    /// 👍 / 👎 counted since the last save to `feedback_file`, and the voters known.
+    pending_votes: Mutex<feedback::Pending>,
+    feedback_file: PathBuf,
     command_ids: Mutex<CommandIds>,
 }
 
@@ -123,6 +143,11 @@ struct CommandIds {
 
 impl Handler {
     pub fn new(config: &Config) -> Handler {
+        let feedback_file = feedback::file_in(&config.data_dir);
+        let saved_votes = feedback::load(&feedback_file).unwrap_or_else(|error| {
+            tracing::warn!("{error}; votes start afresh");
+            feedback::Ratings::default()
+        });
         Handler {
             layout: config.layout(),
             colour: config.reply.colour().unwrap_or(0x5865f2),
@@ -131,6 +156,8 @@ impl Handler {
             last_use: Mutex::new(HashMap::new()),
             pending_gaps: Mutex::new(gaps::Counts::default()),
             gaps_file: gaps::file_in(&config.data_dir),
+            pending_votes: Mutex::new(feedback::Pending::knowing(&saved_votes)),
+            feedback_file,
             command_ids: Mutex::new(CommandIds::default()),
         }
     }
@@ -178,6 +205,27 @@ impl Handler {
             lock(&self.pending_gaps).add(&pending);
         }
         saved
+    }
+
+    /// Adds the votes counted since the last call to the feedback file.
+    pub fn save_votes(&self) -> Result<(), String> {
+        let votes = {
+            let mut pending = lock(&self.pending_votes);
+            if pending.is_empty() {
+                return Ok(());
+            }
+            pending.take()
+        };
+        match feedback::save(&self.feedback_file, &votes) {
+            Ok(saved) => {
+                lock(&self.pending_votes).refresh(&saved);
+                Ok(())
+            }
+            Err(error) => {
+                lock(&self.pending_votes).restore(votes);
+                Err(error)
+            }
+        }
     }
 
     fn record_gap(&self, topic: &str, query: &str, weak: bool) {
@@ -265,6 +313,7 @@ impl Handler {
             let Some(found) = find_section(index, topic, id) else {
                 return refuse(lang.gone());
             };
+            // Picked by name: there is no question to keep with a vote.
             let shown = Shown::new(found, MatchReason::Title, &[], 0);
             return self.show(index, &shown, asker, &[], lang, Show::New { private });
         }
@@ -276,11 +325,9 @@ impl Handler {
         if best.reason == MatchReason::Fuzzy {
             self.record_gap(topic, query, true);
         }
-        let others: Vec<Other> = hits[1..]
-            .iter()
-            .filter_map(|hit| other(index, hit.section))
-            .collect();
-        let shown = Shown::new(best.section, best.reason, &best.focus, 0);
+        let others = others_among(index, &hits[1..]);
+        let asked = gaps::normalise(query);
+        let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, None);
         self.show(index, &shown, asker, &others, lang, Show::New { private })
     }
 
@@ -288,9 +335,9 @@ impl Handler {
     /// privately with a Post button. Discord sends the message in the interaction's resolved
     /// data, so no privileged intent is needed.
     fn answer_message(&self, index: &Index, command: &CommandInteraction, lang: Lang) -> Outcome {
-        let text = match command.data.target() {
-            Some(ResolvedTarget::Message(message)) => message.content.as_str(),
-            _ => "",
+        let (text, target) = match command.data.target() {
+            Some(ResolvedTarget::Message(message)) => (message.content.as_str(), Some(message.id.get())),
+            _ => ("", None),
         };
         // A long message is cut: its first words carry the question often enough, and the
         // search stays quick.
@@ -304,11 +351,9 @@ impl Handler {
         let Some(best) = hits.first() else {
             return refuse(&lang.no_match_anywhere(&render::quote(query)));
         };
-        let others: Vec<Other> = hits[1..]
-            .iter()
-            .filter_map(|hit| other(index, hit.section))
-            .collect();
-        let shown = Shown::new(best.section, best.reason, &best.focus, 0);
+        let others = others_among(index, &hits[1..]);
+        let asked = gaps::normalise(query);
+        let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, target);
         let asker = command.user.id.get();
         self.show(index, &shown, asker, &others, lang, Show::New { private: true })
     }
@@ -327,15 +372,10 @@ impl Handler {
             reason,
             focus,
             page,
+            query,
+            reply_to,
         } = *shown;
-        let library = index.library();
-        let (Some(note), Some(section)) = (
-            library.notes.get(at.note),
-            library
-                .notes
-                .get(at.note)
-                .and_then(|n| n.sections.get(at.section)),
-        ) else {
+        let Some((note, section)) = index.library().section(at) else {
             return refuse(lang.gone());
         };
         let reply = Reply::for_section(note, section, reason, focus, &self.layout);
@@ -350,6 +390,8 @@ impl Handler {
             private: match how {
                 Show::New { private } | Show::Update { private } => private,
             },
+            query,
+            reply_to,
         });
         match how {
             Show::Update { .. } => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),
@@ -359,7 +401,7 @@ impl Handler {
 
     fn no_match(&self, index: &Index, topic: &str, query: &str, lang: Lang) -> Outcome {
         let mut text = lang.no_match(topic, &render::quote(query));
-        let suggestions = index.did_you_mean(query, Some(topic), 5);
+        let suggestions = reply::suggestions(index, query, Some(topic), 5);
         if suggestions.is_empty() {
             text.push('\n');
             text.push_str(lang.try_words());
@@ -367,10 +409,8 @@ impl Handler {
             text.push('\n');
             text.push_str(lang.did_you_mean());
             for suggestion in &suggestions {
-                if let Some(other) = other(index, suggestion.section) {
-                    text.push_str("\n- ");
-                    crate::notes::markdown::escape_into(&mut text, &truncate(&other.title, 150));
-                }
+                text.push_str("\n- ");
+                crate::notes::markdown::escape_into(&mut text, &truncate(&suggestion.title, 150));
             }
         }
         Outcome {
@@ -380,22 +420,55 @@ impl Handler {
         }
     }
 
-    /// `/gaps`: the most asked questions the notes did not answer (admins only, by the
-    /// command's default permissions).
+    /// `/gaps`: the most asked questions the notes did not answer, and the worst-rated
+    /// answers (admins only, by the command's default permissions).
     fn gaps(&self, topic: Option<&str>, lang: Lang) -> Outcome {
         let mut counts = gaps::load(&self.gaps_file).unwrap_or_default();
         counts.add(&lock(&self.pending_gaps));
         let top = counts.top(topic, 20);
-        if top.is_empty() {
+        let mut ratings = feedback::load(&self.feedback_file).unwrap_or_default();
+        ratings.add(&lock(&self.pending_votes).ratings());
+        let worst = ratings.worst(topic, 10);
+        if top.is_empty() && worst.is_empty() {
             return refuse(lang.no_gaps());
         }
-        let mut text = format!("**{}**", lang.gaps_title());
+        let mut text = String::new();
+        if !top.is_empty() {
+            text = format!("**{}**", lang.gaps_title());
+        }
         for gap in top {
             let line = format!("\n{} · /{} · ", lang.gap_counts(gap.missed, gap.weak), gap.topic);
             text.push_str(&line);
             text.push('“');
             text.push_str(&render::quote(&gap.query));
             text.push('”');
+        }
+        // Beside the unanswered questions: answers members found wrong, with what they asked.
+        if !worst.is_empty() {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&format!("**{}**", lang.worst_rated_title()));
+        }
+        for rated in worst {
+            let line = format!(
+                "\n👎 {} · 👍 {} · /{} · {}",
+                rated.down,
+                rated.up,
+                rated.topic,
+                render::quote(&rated.title)
+            );
+            text.push_str(&line);
+            let asked: Vec<String> = rated
+                .queries
+                .iter()
+                .take(3)
+                .map(|(query, n)| format!("“{}” ×{n}", render::quote(query)))
+                .collect();
+            if !asked.is_empty() {
+                text.push_str(" ← ");
+                text.push_str(&asked.join(", "));
+            }
         }
         outcome(
             CreateInteractionResponse::Message(render::ephemeral(&text)),
@@ -506,6 +579,7 @@ impl Handler {
             return refuse(lang.unsupported());
         };
         let asker = asker_of(&component.message).unwrap_or(component.user.id.get());
+        let (asked, reply_to) = asked_in(&component.message);
         // A private answer stays private as its pages turn.
         let private = component
             .message
@@ -521,7 +595,7 @@ impl Handler {
             } => match find_section(index, &topic, section) {
                 Some(at) => {
                     let others = others_in(index, &component.message);
-                    let shown = Shown::new(at, reason, &focus, page);
+                    let shown = Shown::new(at, reason, &focus, page).asked(&asked, reply_to);
                     self.show(index, &shown, asker, &others, lang, Show::Update { private })
                 }
                 None => refuse(lang.gone()),
@@ -532,11 +606,12 @@ impl Handler {
                 page,
                 reason,
                 focus,
+                reply_to: _,
             } => match find_section(index, &topic, section) {
                 // Posted publicly, by and deletable by whoever clicked.
                 Some(at) => {
                     let others = others_in(index, &component.message);
-                    let shown = Shown::new(at, reason, &focus, page);
+                    let shown = Shown::new(at, reason, &focus, page).asked(&asked, None);
                     let clicker = component.user.id.get();
                     self.show(
                         index,
@@ -561,8 +636,40 @@ impl Handler {
                     return refuse(lang.gone());
                 };
                 let others = others_in(index, &component.message);
-                let shown = Shown::new(at, MatchReason::Keyword, &[], 0);
+                let shown = Shown::new(at, MatchReason::Keyword, &[], 0).asked(&asked, reply_to);
                 self.show(index, &shown, asker, &others, lang, Show::Update { private })
+            }
+            Action::Vote {
+                up,
+                topic,
+                section,
+                query,
+            } => {
+                let Some(at) = find_section(index, &topic, section) else {
+                    return refuse(lang.gone());
+                };
+                let Some(title) = other(index, at).map(|o| o.title) else {
+                    return refuse(lang.gone());
+                };
+                let vote = feedback::Vote {
+                    key: feedback::voter_key(component.message.id.get(), section, component.user.id.get()),
+                    topic,
+                    section,
+                    title: title.clone(),
+                    // Cleaned again: a custom_id is only as trustworthy as its sender.
+                    query: gaps::normalise(&query),
+                    up,
+                };
+                let counted = lock(&self.pending_votes).record(vote);
+                let text = if counted {
+                    lang.vote_counted(up, &render::quote(&title))
+                } else {
+                    lang.vote_already().to_string()
+                };
+                outcome(
+                    CreateInteractionResponse::Message(render::ephemeral(&text)),
+                    Kind::Voted,
+                )
             }
             Action::Delete { asker } => {
                 let moderator = component
@@ -673,9 +780,13 @@ fn find_section(index: &Index, topic: &str, id: u64) -> Option<SectionRef> {
     Some(SectionRef { note, section })
 }
 
+/// The other matches offered under an answer.
+fn others_among(index: &Index, hits: &[Hit]) -> Vec<Other> {
+    hits.iter().filter_map(|hit| other(index, hit.section)).collect()
+}
+
 fn other(index: &Index, at: SectionRef) -> Option<Other> {
-    let note = index.library().notes.get(at.note)?;
-    let section = note.sections.get(at.section)?;
+    let (note, section) = index.library().section(at)?;
     Some(Other {
         topic: note.topic.clone(),
         section: section.stable_id(),
@@ -732,6 +843,31 @@ fn asker_of(message: &Message) -> Option<u64> {
             },
             _ => None,
         })
+}
+
+/// What was asked (from 👎) and the message answered (from Post), as the message's buttons
+/// carry them.
+fn asked_in(message: &Message) -> (String, Option<u64>) {
+    let (mut asked, mut reply_to) = (String::new(), None);
+    for custom_id in message
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .filter_map(|c| match c {
+            ActionRowComponent::Button(button) => match &button.data {
+                ButtonKind::NonLink { custom_id, .. } => Some(custom_id),
+                _ => None,
+            },
+            _ => None,
+        })
+    {
+        match Action::decode(custom_id) {
+            Some(Action::Vote { query, .. }) => asked = gaps::normalise(&query),
+            Some(Action::Post { reply_to: to, .. }) => reply_to = to,
+            _ => {}
+        }
+    }
+    (asked, reply_to)
 }
 
 /// The other-matches menu of a message, re-read from the current index.

@@ -21,13 +21,12 @@ pub struct Webhooks {
 }
 
 impl Webhooks {
-    pub fn new(rest_base: &str) -> Result<Webhooks, String> {
+    pub fn new(rest_base: &str) -> Result<Webhooks, reqwest::Error> {
         let client = reqwest::Client::builder()
             .use_native_tls()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(15))
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+            .build()?;
         Ok(Webhooks {
             client,
             base: rest_base.trim_end_matches('/').to_string(),
@@ -43,10 +42,12 @@ impl Webhooks {
         token: &str,
         response: &CreateInteractionResponse,
         received: Instant,
-    ) -> Result<(), String> {
+    ) -> Result<(), WebhookError> {
         let route = format!("POST /api/v10/interactions/{interaction}/…/callback");
-        let body =
-            serde_json::to_vec(response).map_err(|e| format!("{route}: cannot encode the body: {e}"))?;
+        let body = serde_json::to_vec(response).map_err(|source| WebhookError::Encode {
+            route: route.clone(),
+            source,
+        })?;
         let url = format!(
             "{}/api/v10/interactions/{interaction}/{token}/callback",
             self.base
@@ -67,19 +68,18 @@ impl Webhooks {
                     let wait = wait.map_or("no retry_after".into(), |w| {
                         format!("retry_after {:.2} s", w.as_secs_f64())
                     });
-                    return Err(format!(
-                        "{route} answered 429 Too Many Requests ({wait}): not retried, it would miss Discord's 3 s window to answer"
-                    ));
+                    return Err(WebhookError::TooLate { route, wait });
                 }
             }
         }
-        Err(format!(
-            "{route} answered 429 Too Many Requests {MAX_TRIES} times in a row"
-        ))
+        Err(WebhookError::RateLimited {
+            route,
+            times: MAX_TRIES,
+        })
     }
 
     /// Deletes the message an interaction answered (for a click: the message clicked).
-    pub async fn delete_original(&self, application: ApplicationId, token: &str) -> Result<(), String> {
+    pub async fn delete_original(&self, application: ApplicationId, token: &str) -> Result<(), WebhookError> {
         // The token is a credential for 15 minutes: routes in logs leave it out.
         let route = format!("DELETE /api/v10/webhooks/{application}/…/messages/@original");
         let url = format!(
@@ -88,16 +88,24 @@ impl Webhooks {
         );
         match self.send(self.client.delete(url), &route, token).await? {
             Sent::Done => Ok(()),
-            Sent::RateLimited(_) => Err(format!("{route} answered 429 Too Many Requests")),
+            Sent::RateLimited(_) => Err(WebhookError::RateLimited { route, times: 1 }),
         }
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder, route: &str, token: &str) -> Result<Sent, String> {
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        route: &str,
+        token: &str,
+    ) -> Result<Sent, WebhookError> {
         let response = request
             .header(reqwest::header::USER_AGENT, "DiscordBot (notes-bot, 0.1)")
             .send()
             .await
-            .map_err(|e| format!("{route}: {}", without(&e.to_string(), token)))?;
+            .map_err(|e| WebhookError::Unreachable {
+                route: route.to_string(),
+                error: without(&e.to_string(), token),
+            })?;
         let status = response.status();
         if status.is_success() {
             return Ok(Sent::Done);
@@ -118,9 +126,36 @@ impl Webhooks {
                 .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok());
             return Ok(Sent::RateLimited(wait));
         }
-        let body: String = without(&body, token).chars().take(200).collect();
-        Err(format!("{route} answered {status}: {body}"))
+        Err(WebhookError::Refused {
+            route: route.to_string(),
+            status,
+            body: without(&body, token).chars().take(200).collect(),
+        })
     }
+}
+
+/// A call with an interaction token failed; the token itself is never in the message.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("{route}: cannot encode the body: {source}")]
+    Encode {
+        route: String,
+        source: serde_json::Error,
+    },
+    #[error("{route}: {error}")]
+    Unreachable { route: String, error: String },
+    #[error("{route} answered {status}: {body}")]
+    Refused {
+        route: String,
+        status: reqwest::StatusCode,
+        body: String,
+    },
+    #[error(
+        "{route} answered 429 Too Many Requests ({wait}): not retried, it would miss Discord's 3 s window to answer"
+    )]
+    TooLate { route: String, wait: String },
+    #[error("{route} answered 429 Too Many Requests{}", if *.times > 1 { format!(" {times} times in a row") } else { String::new() })]
+    RateLimited { route: String, times: usize },
 }
 
 enum Sent {

@@ -22,18 +22,12 @@ mod tests;
 
 use std::ops::Range;
 
+pub use crate::notes::SectionRef;
 use crate::notes::{Item, Library, Marker, Section};
 use analyze::Analyzer;
 pub use analyze::normalize;
 use index::{Bm25f, Builder, FIELDS, Postings, TermId};
 use rank::{EXACT, FUZZY, Mode, Scored};
-
-/// Where a section lives: `library.notes[note].sections[section]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SectionRef {
-    pub note: usize,
-    pub section: usize,
-}
 
 /// A path into `Section::points`: `[2, 0]` is the first child of the third point.
 pub type ItemPath = Vec<usize>;
@@ -50,6 +44,18 @@ pub enum MatchReason {
     Text,
     /// Found only after correcting a typo or completing a prefix.
     Fuzzy,
+}
+
+impl MatchReason {
+    /// The name shown to people and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchReason::Title => "title",
+            MatchReason::Keyword => "keyword",
+            MatchReason::Text => "text",
+            MatchReason::Fuzzy => "fuzzy",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -178,7 +184,23 @@ impl Index {
     }
 
     fn section(&self, at: SectionRef) -> Option<&Section> {
-        self.library.notes.get(at.note)?.sections.get(at.section)
+        self.library.section(at).map(|(_, section)| section)
+    }
+
+    fn units(&self, query: &Query, mode: Mode, range: &Range<u32>) -> Vec<rank::Unit> {
+        rank::units(&self.analyzer, &self.postings, &query.stripped, mode, range)
+    }
+
+    /// The documents suggestions come from, and how many at most; `None` for no such topic.
+    fn suggestion_range(&self, topic: Option<&str>, limit: usize) -> Option<(Range<u32>, usize)> {
+        Some((self.doc_range(topic)?, limit.min(MAX_SUGGESTIONS)))
+    }
+
+    fn suggestion(&self, doc: u32, reason: MatchReason) -> Suggestion {
+        Suggestion {
+            section: self.docs[doc as usize],
+            reason,
+        }
     }
 
     fn doc_range(&self, topic: Option<&str>) -> Option<Range<u32>> {
@@ -200,13 +222,7 @@ impl Index {
             return Vec::new();
         }
         let query = Query::new(query);
-        let units = rank::units(
-            &self.analyzer,
-            &self.postings,
-            &query.stripped,
-            Mode::Search,
-            &range,
-        );
+        let units = self.units(&query, Mode::Search, &range);
         let mut scored = rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit + 8);
         for s in &mut scored {
             if self.like_title(s.doc, &query) {
@@ -240,8 +256,7 @@ impl Index {
     /// start with or hold it first, then the best matches (the last word may be a prefix,
     /// and typos are forgiven). An empty `partial` gives the note's first sections.
     pub fn suggest(&self, partial: &str, topic: Option<&str>, limit: usize) -> Vec<Suggestion> {
-        let limit = limit.min(MAX_SUGGESTIONS);
-        let Some(range) = self.doc_range(topic) else {
+        let Some((range, limit)) = self.suggestion_range(topic, limit) else {
             return Vec::new();
         };
         let query = Query::new(partial);
@@ -249,10 +264,7 @@ impl Index {
         if typed.is_empty() || limit == 0 {
             return range
                 .take(limit)
-                .map(|d| Suggestion {
-                    section: self.docs[d as usize],
-                    reason: MatchReason::Title,
-                })
+                .map(|d| self.suggestion(d, MatchReason::Title))
                 .collect();
         }
         // (tier, score, doc, reason): titles starting with what was typed, then titles
@@ -276,7 +288,7 @@ impl Index {
         }
         let typing = !query.normalized.ends_with(char::is_whitespace);
         let mode = if typing { Mode::Typing } else { Mode::Search };
-        let units = rank::units(&self.analyzer, &self.postings, &query.stripped, mode, &range);
+        let units = self.units(&query, mode, &range);
         for s in rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit) {
             match found.iter_mut().find(|f| f.2 == s.doc) {
                 Some(f) => f.1 = s.score,
@@ -287,10 +299,7 @@ impl Index {
         found.truncate(limit);
         found
             .into_iter()
-            .map(|(_, _, d, reason)| Suggestion {
-                section: self.docs[d as usize],
-                reason,
-            })
+            .map(|(_, _, d, reason)| self.suggestion(d, reason))
             .collect()
     }
 
@@ -298,24 +307,14 @@ impl Index {
     /// an unfinished last word, less of the query matched, titles that look like it).
     /// Nothing when nothing is close.
     pub fn did_you_mean(&self, query: &str, topic: Option<&str>, limit: usize) -> Vec<Suggestion> {
-        let limit = limit.min(MAX_SUGGESTIONS);
-        let Some(range) = self.doc_range(topic) else {
+        let Some((range, limit)) = self.suggestion_range(topic, limit) else {
             return Vec::new();
         };
         let query = Query::new(query);
-        let units = rank::units(
-            &self.analyzer,
-            &self.postings,
-            &query.stripped,
-            Mode::Loose,
-            &range,
-        );
+        let units = self.units(&query, Mode::Loose, &range);
         let mut found: Vec<Suggestion> = rank::score(&self.postings, &units, &range, LOOSE_COVERAGE, limit)
             .into_iter()
-            .map(|s| Suggestion {
-                section: self.docs[s.doc as usize],
-                reason: MatchReason::Fuzzy,
-            })
+            .map(|s| self.suggestion(s.doc, MatchReason::Fuzzy))
             .collect();
         let wanted = query.stripped.trim();
         if found.len() < limit && range.len() <= TITLE_SCAN && wanted.chars().count() >= 2 {
@@ -328,10 +327,7 @@ impl Index {
             for (_, d) in similar {
                 let section = self.docs[d as usize];
                 if found.len() < limit && !found.iter().any(|f| f.section == section) {
-                    found.push(Suggestion {
-                        section,
-                        reason: MatchReason::Fuzzy,
-                    });
+                    found.push(self.suggestion(d, MatchReason::Fuzzy));
                 }
             }
         }
