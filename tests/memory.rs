@@ -152,11 +152,10 @@ fn indexing_a_note_of_real_text_at_the_size_cap_costs_at_most_ten_times_its_size
 }
 
 /// Random Chinese makes nearly every bigram a new term (~600k for 8 MiB), the worst case
-/// for the index. It measured 10.4x (debug build): above the 10x, so the bound
-/// here only keeps it from growing.
+/// for the index. Measured (debug build): `check` 3.5x, `ask` 8.4x; the corpus note 6.6x.
 #[test]
 #[ignore = "slow: ~1 min in a debug build; run by .ci/run"]
-fn indexing_a_note_of_random_text_at_the_size_cap_stays_within_twelve_times_its_size() {
+fn indexing_a_note_of_random_text_at_the_size_cap_costs_at_most_ten_times_its_size() {
     let text = huge_note(CAP);
     let check = ratio("random", &text, &["check"]);
     let ask = ratio("random", &text, &["ask", "hello"]);
@@ -164,5 +163,5 @@ fn indexing_a_note_of_random_text_at_the_size_cap_stays_within_twelve_times_its_
         check <= 10.0,
         "`notes-bot check` took {check:.1}x the note's size"
     );
-    assert!(ask <= 12.0, "`notes-bot ask` took {ask:.1}x the note's size");
+    assert!(ask <= 10.0, "`notes-bot ask` took {ask:.1}x the note's size");
 }
