@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use notes_bot::bot::gateway::{self, RunError, ShardRange};
+use notes_bot::bot::shared::Shared;
+use notes_bot::bot::state::{Counter, State};
 use notes_bot::bot::token::Token;
 use notes_bot::bot::{App, health};
 use notes_bot::config::Config;
@@ -167,7 +169,17 @@ fn load_config(common: &Common) -> Result<Config, String> {
     if let Some(notes) = given(&common.notes) {
         config.notes_dir = notes;
     }
-    Ok(config)
+    config.with_redis_url(&std::env::var("NOTES_BOT_REDIS_URL").unwrap_or_default())
+}
+
+/// With `state.redis_url`, cooldowns and counts move to Redis, shared by every replica.
+fn share_state(app: &mut App) -> Result<Option<std::sync::Arc<Shared>>, String> {
+    if app.config.state.redis_url.is_none() {
+        return Ok(None);
+    }
+    let shared = std::sync::Arc::new(Shared::start(&app.config.state, &health::host_name())?);
+    app.handler.use_state(shared.clone());
+    Ok(Some(shared))
 }
 
 fn load_notes(config: &Config) -> notes_bot::notes::Loaded {
@@ -471,7 +483,11 @@ fn run(common: &Common, shards: Option<ShardRange>, log_format: LogFormat) -> Re
         }
     };
     let guilds = guilds_from_env()?;
-    let app = std::sync::Arc::new(load_app(common)?);
+    let mut app = load_app(common)?;
+    if let Some(shared) = share_state(&mut app)? {
+        shared.set_beat("gateway".into());
+    }
+    let app = std::sync::Arc::new(app);
     let options = gateway::Options {
         shards,
         guilds: guilds.into_iter().map(serenity::all::GuildId::new).collect(),
@@ -505,7 +521,9 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
     };
     // A token is optional here: with one, commands are re-registered when topics change.
     let token = Token::from_env().ok();
-    let app = std::sync::Arc::new(load_app(common)?);
+    let mut app = load_app(common)?;
+    let shared = share_state(&mut app)?;
+    let app = std::sync::Arc::new(app);
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
     let discord = gateway::Discord::from_config(&app.config.discord)?;
     let guilds: Vec<_> = guilds_from_env()?
@@ -545,6 +563,9 @@ fn serve(common: &Common, listen: &str, max_skew: u64, log_format: LogFormat) ->
             tracing::info!(%address, "serving interactions at POST /interactions");
             let _ = std::fs::create_dir_all(heartbeat.parent().unwrap_or(std::path::Path::new(".")));
             let _ = std::fs::write(&heartbeat, health::serve_beat(address));
+            if let Some(shared) = &shared {
+                shared.set_beat(health::serve_beat(address));
+            }
         }
         let result = endpoint::serve(listener, state, shutdown).await;
         gap_saver.abort();
@@ -631,17 +652,29 @@ fn health_check(common: &Common) -> Result<ExitCode, String> {
 
 fn gaps(common: &Common, topic: Option<&str>, limit: usize, json: bool) -> Result<ExitCode, String> {
     let config = load_config(common)?;
-    let counts = notes_bot::gaps::load(&notes_bot::gaps::file_in(&config.data_dir))?;
+    let counts = if config.state.redis_url.is_some() {
+        let shared = Shared::start(&config.state, &health::host_name())?;
+        if let Some(problem) = shared.degraded() {
+            return Err(format!("cannot read the gaps: {problem}"));
+        }
+        let mut counts = notes_bot::gaps::Counts::default();
+        for (field, n) in shared.counts(Counter::Gaps) {
+            counts.add_field(&field, n);
+        }
+        counts
+    } else {
+        notes_bot::gaps::load(&notes_bot::gaps::file_in(&config.data_dir))?
+    };
     let top = counts.top(topic, limit);
     let mut out = std::io::stdout().lock();
     if json {
         let _ = writeln!(out, "{:#}", serde_json::json!({ "gaps": top }));
     } else if top.is_empty() {
-        let _ = writeln!(
-            out,
-            "No unanswered questions recorded in {}.",
-            config.data_dir.display()
-        );
+        let place = match &config.state.redis_url {
+            Some(url) => format!("Redis at {}", url.location()),
+            None => config.data_dir.display().to_string(),
+        };
+        let _ = writeln!(out, "No unanswered questions recorded in {place}.");
     } else {
         let _ = writeln!(out, "{:>8} {:>6}  topic / query", "missed", "weak");
         for gap in top {

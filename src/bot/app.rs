@@ -182,7 +182,9 @@ pub async fn save_gaps_periodically(app: Arc<App>) {
     tick.tick().await;
     loop {
         tick.tick().await;
-        save_gaps(&app);
+        // Files or Redis: blocking work, kept off the async workers.
+        let app = app.clone();
+        let _ = tokio::task::spawn_blocking(move || save_gaps(&app)).await;
     }
 }
 

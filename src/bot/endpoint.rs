@@ -283,6 +283,10 @@ fn delete_later(endpoint: &Endpoint, interaction: &Interaction) {
 async fn healthz(State(endpoint): State<Arc<Endpoint>>) -> Response {
     if endpoint.app.index().library().notes.is_empty() {
         (StatusCode::SERVICE_UNAVAILABLE, "no notes loaded\n").into_response()
+    } else if let Some(problem) = endpoint.app.handler.state().degraded() {
+        // 200 still: every replica shares the outage, and failing them all would stop the
+        // answers, which go on from local state.
+        (StatusCode::OK, format!("degraded: {problem}\n")).into_response()
     } else {
         (StatusCode::OK, "ok\n").into_response()
     }
