@@ -371,9 +371,9 @@ impl Inner {
         Ok(())
     }
 
-    async fn heartbeat(&self) -> Result<(), String> {
+    async fn heartbeat(&self, beat: &str) -> Result<(), String> {
         let mut connection = self.usable().ok_or_else(|| self.degraded_reason())?;
-        let beat = format!("{} {}", lock(&self.beat), super::health::unix_now());
+        let beat = format!("{beat} {}", super::health::unix_now());
         redis::cmd("SET")
             .arg(format!("{}:heartbeat:{}", self.prefix, self.host))
             .arg(beat)
@@ -385,18 +385,22 @@ impl Inner {
     }
 }
 
-/// Reconnects after an outage and writes the heartbeat.
+/// Reconnects after an outage and writes the heartbeat (at once when what it says changed).
 async fn keep(inner: Arc<Inner>) {
-    let mut last_beat: Option<Instant> = None;
+    let mut last_beat: Option<(Instant, String)> = None;
     loop {
         if !inner.healthy.load(Ordering::Acquire)
             && let Err(reason) = inner.connect().await
         {
             inner.down(&reason);
         }
-        if inner.healthy.load(Ordering::Acquire) && last_beat.is_none_or(|at| at.elapsed() >= BEAT_EVERY) {
-            match inner.heartbeat().await {
-                Ok(()) => last_beat = Some(Instant::now()),
+        let beat = lock(&inner.beat).clone();
+        let due = last_beat
+            .as_ref()
+            .is_none_or(|(at, said)| at.elapsed() >= BEAT_EVERY || *said != beat);
+        if inner.healthy.load(Ordering::Acquire) && due {
+            match inner.heartbeat(&beat).await {
+                Ok(()) => last_beat = Some((Instant::now(), beat)),
                 Err(reason) => inner.down(&reason),
             }
         }

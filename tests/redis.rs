@@ -1,0 +1,437 @@
+//! Replicas sharing state in Redis: the real binary twice (`serve`), a real `redis-server`
+//! on a free port (Debian's package; `.ci/run` installs it), signed requests over loopback.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ed25519_dalek::{Signer, SigningKey};
+
+/// The counter a miss of "pizza recipe" in /chatgpt adds to.
+const PIZZA: &str = "missed\tchatgpt\tpizza recipe";
+const ADA: &str = "1180000000000000500";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("notes-bot-redis-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// A `redis-server` of its own, append-only with fsync on every write, so a kill loses
+/// nothing it acknowledged.
+struct Redis {
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Redis {
+    fn start(name: &str) -> Redis {
+        let mut redis = Redis {
+            port: free_port(),
+            dir: scratch(&format!("{name}-server")),
+            child: None,
+        };
+        redis.restart();
+        redis
+    }
+
+    fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start redis-server ({e}); apt-get install redis-server"));
+        self.child = Some(child);
+        let started = Instant::now();
+        while self.command(&["PING"]).as_deref() != Some("+PONG") {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL: no goodbye to the clients.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// One command in RESP; the first line of the reply (and the next, for a bulk string).
+    fn command(&self, args: &[&str]) -> Option<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut request = format!("*{}\r\n", args.len());
+        for arg in args {
+            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
+        stream.write_all(request.as_bytes()).ok()?;
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end().to_string();
+        if line.starts_with('$') && line != "$-1" {
+            let mut value = String::new();
+            reader.read_line(&mut value).ok()?;
+            return Some(value.trim_end().to_string());
+        }
+        Some(line)
+    }
+
+    /// A counter of the shared gap counts (0 when absent).
+    fn gap_count(&self, field: &str) -> u64 {
+        self.command(&["HGET", "notes-bot:count:gaps", field])
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[7u8; 32])
+}
+
+fn public_hex() -> String {
+    key()
+        .verifying_key()
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One `notes-bot serve`, named by its HOSTNAME.
+struct Replica {
+    child: Child,
+    address: SocketAddr,
+    log: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Replica {
+    fn start(host: &str, data_dir: &Path, redis_url: &str, cooldown_seconds: u64) -> Replica {
+        let config = data_dir.parent().unwrap_or(data_dir).join(format!("{host}.yaml"));
+        let text = format!(
+            "notes_dir: {:?}\ndata_dir: {:?}\ncooldown_seconds: {cooldown_seconds}\n",
+            root().join("notes"),
+            data_dir
+        );
+        std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            .env("DISCORD_PUBLIC_KEY", public_hex())
+            .env("NOTES_BOT_REDIS_URL", redis_url)
+            .env("HOSTNAME", host)
+            .env_remove("NOTES_BOT_NOTES")
+            .env_remove("DISCORD_TOKEN")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+        let (send, log) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+        let mut seen = Vec::new();
+        let mut address = None;
+        while let Ok(line) = log.recv_timeout(Duration::from_secs(30)) {
+            seen.push(line.clone());
+            if line.contains("serving interactions") {
+                address = line
+                    .split_whitespace()
+                    .find_map(|word| word.strip_prefix("address="))
+                    .and_then(|a| a.parse().ok());
+                break;
+            }
+        }
+        let Some(address) = address else {
+            let _ = child.kill();
+            panic!("{host} did not start:\n{}", seen.join("\n"));
+        };
+        Replica {
+            child,
+            address,
+            log,
+            seen,
+        }
+    }
+
+    fn logged(&mut self) -> String {
+        self.seen.extend(self.log.try_iter());
+        self.seen.join("\n")
+    }
+
+    /// A signed interaction; the status and the body.
+    fn post(&self, body: &str) -> (u16, String) {
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            .to_string();
+        let signature: String = key()
+            .sign(&[timestamp.as_bytes(), body.as_bytes()].concat())
+            .to_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let head = format!(
+            "POST /interactions HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nX-Signature-Ed25519: {signature}\r\nX-Signature-Timestamp: {timestamp}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        self.send(&format!("{head}{body}"))
+    }
+
+    fn healthz(&self) -> (u16, String) {
+        self.send("GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    }
+
+    fn send(&self, request: &str) -> (u16, String) {
+        let Ok(mut stream) = TcpStream::connect(self.address) else {
+            return (0, "cannot connect".into());
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let _ = stream.write_all(request.as_bytes());
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn fixture(name: &str) -> String {
+    let path = root().join("tests/fixtures/interactions").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// An interaction from member `user` (the fixtures are all from Ada).
+fn from(user: &str, name: &str) -> String {
+    fixture(name).replace(ADA, user)
+}
+
+/// The content of a message response (type 4), or what the body was.
+fn content(body: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    match value["data"]["content"].as_str() {
+        Some(text) => text.to_string(),
+        None => format!("(no content) {body}"),
+    }
+}
+
+fn refused_for_cooldown(body: &str) -> bool {
+    content(body).contains("Slow down")
+}
+
+/// Polls `check` for up to `limit`.
+fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn two_replicas_share_a_members_cooldown_and_the_gaps() {
+    let redis = Redis::start("share");
+    let dir = scratch("share");
+    // One data folder for both, as on a shared volume.
+    let data = dir.join("data");
+    let a = Replica::start("replica-a", &data, &redis.url(), 30);
+    let b = Replica::start("replica-b", &data, &redis.url(), 30);
+
+    let (status, first) = a.post(&from("1000000000000000001", "command_chatgpt_rlhf.json"));
+    assert_eq!(status, 200, "{first}");
+    assert!(
+        !refused_for_cooldown(&first),
+        "the first ask is answered: {first}"
+    );
+    let (status, again) = b.post(&from("1000000000000000001", "command_chatgpt_rlhf.json"));
+    assert_eq!(status, 200, "{again}");
+    assert!(
+        refused_for_cooldown(&again),
+        "replica B knows the member asked on A: {}",
+        content(&again)
+    );
+    println!("B to the same member: {}", content(&again));
+    let (_, other) = b.post(&from("1000000000000000002", "command_chatgpt_rlhf.json"));
+    assert!(!refused_for_cooldown(&other), "another member is not held back");
+
+    let (status, missed) = a.post(&from("1000000000000000003", "command_chatgpt_nomatch.json"));
+    assert_eq!(status, 200, "{missed}");
+    let mut gaps = String::new();
+    let shown = eventually(Duration::from_secs(5), || {
+        gaps = content(&b.post(&from("1000000000000000004", "command_gaps.json")).1);
+        gaps.contains("pizza recipe")
+    });
+    assert!(shown, "/gaps on B shows the miss asked on A: {gaps}");
+    assert!(gaps.contains("1 unanswered"), "{gaps}");
+    println!("/gaps on B: {gaps:?}");
+    assert_eq!(redis.gap_count(PIZZA), 1);
+
+    // Each replica beats under its own name, in the shared folder and in Redis.
+    for host in ["replica-a", "replica-b"] {
+        assert!(
+            data.join(format!("heartbeat.{host}")).exists(),
+            "heartbeat.{host}"
+        );
+        let beat = eventually(Duration::from_secs(3), || {
+            redis
+                .command(&["GET", &format!("notes-bot:heartbeat:{host}")])
+                .is_some_and(|v| v.starts_with("serve 127.0.0.1:"))
+        });
+        assert!(beat, "{host}'s heartbeat key");
+    }
+    let (status, health) = a.healthz();
+    assert_eq!((status, health.as_str()), (200, "ok\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn redis_killed_mid_run_answers_go_on_and_counts_resume_once() {
+    let mut redis = Redis::start("outage");
+    let dir = scratch("outage");
+    let mut a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30);
+    // Each by another member: the cooldown holds one member back.
+    let ask_pizza = |replica: &Replica, members: std::ops::Range<u32>| {
+        for i in members {
+            let user = format!("20000000000000{i:05}");
+            let started = Instant::now();
+            let (status, body) = replica.post(&from(&user, "command_chatgpt_nomatch.json"));
+            assert_eq!(status, 200, "{body}");
+            assert!(content(&body).contains("pizza recipe"), "{body}");
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "answered late: {:?}",
+                started.elapsed()
+            );
+        }
+    };
+    ask_pizza(&a, 0..3);
+    assert!(eventually(Duration::from_secs(5), || redis.gap_count(PIZZA) == 3));
+
+    redis.kill();
+    ask_pizza(&a, 3..7);
+    // The cooldown falls back to this replica's memory.
+    let (_, first) = a.post(&from("1000000000000000009", "command_chatgpt_rlhf.json"));
+    let (_, again) = a.post(&from("1000000000000000009", "command_chatgpt_rlhf.json"));
+    assert!(
+        !refused_for_cooldown(&first) && refused_for_cooldown(&again),
+        "{again}"
+    );
+    let (status, health) = a.healthz();
+    assert_eq!(status, 200, "{health}");
+    assert!(health.starts_with("degraded: Redis at 127.0.0.1:"), "{health}");
+    println!("/healthz during the outage: {health:?}");
+    let (_, gaps) = a.post(&from("1000000000000000004", "command_gaps.json"));
+    assert!(
+        content(&gaps).contains("4 unanswered"),
+        "counted here meanwhile: {}",
+        content(&gaps)
+    );
+
+    redis.restart();
+    let resumed = eventually(Duration::from_secs(10), || redis.gap_count(PIZZA) == 7);
+    assert!(resumed, "counts after the restart: {}", redis.gap_count(PIZZA));
+    // Flushes go on for a while: still 7, nothing counted twice.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(redis.gap_count(PIZZA), 7);
+    assert!(eventually(Duration::from_secs(5), || a.healthz().1 == "ok\n"));
+    let log = a.logged();
+    let warnings = log.matches("Redis is unreachable or slow").count();
+    assert_eq!(warnings, 1, "one warning per outage:\n{log}");
+    assert!(log.contains("Redis is reachable again"), "{log}");
+    assert!(!log.contains("redis://"), "the URL is never logged:\n{log}");
+    println!(
+        "{}",
+        log.lines()
+            .filter(|l| l.contains("Redis"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn counts_whose_reply_came_too_late_are_not_counted_twice() {
+    let redis = Redis::start("late");
+    let dir = scratch("late");
+    let a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30);
+    let ask = |user: &str| {
+        let (status, body) = a.post(&from(user, "command_chatgpt_nomatch.json"));
+        assert_eq!(status, 200, "{body}");
+        assert!(content(&body).contains("pizza recipe"), "{body}");
+    };
+    ask("3000000000000000001");
+    assert!(eventually(Duration::from_secs(5), || redis.gap_count(PIZZA) == 1));
+    // Writes wait 1.5 s: the replica gives up on its batch after 250 ms and sends it again
+    // later, while Redis still runs the first one when the pause ends.
+    assert_eq!(
+        redis.command(&["CLIENT", "PAUSE", "1500", "WRITE"]).as_deref(),
+        Some("+OK")
+    );
+    ask("3000000000000000002");
+    ask("3000000000000000003");
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(eventually(Duration::from_secs(5), || redis.gap_count(PIZZA) == 3));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(redis.gap_count(PIZZA), 3, "each miss counted once");
+    let _ = std::fs::remove_dir_all(&dir);
+}
