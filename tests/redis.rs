@@ -323,6 +323,22 @@ fn two_replicas_share_a_members_cooldown_and_the_gaps() {
     assert!(gaps.contains("1 unanswered"), "{gaps}");
     println!("/gaps on B: {gaps:?}");
     assert_eq!(redis.gap_count(PIZZA), 1);
+    // The command line reads the same counts.
+    let cli = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
+        .args(["gaps", "--json", "--config"])
+        .arg(dir.join("replica-b.yaml"))
+        .env("NOTES_BOT_REDIS_URL", redis.url())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let printed = String::from_utf8_lossy(&cli.stdout);
+    assert!(
+        cli.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_str(&printed).unwrap_or_default();
+    assert_eq!(printed["gaps"][0]["query"], "pizza recipe", "{printed}");
+    assert_eq!(printed["gaps"][0]["missed"], 1, "{printed}");
 
     // Each replica beats under its own name, in the shared folder and in Redis.
     for host in ["replica-a", "replica-b"] {
