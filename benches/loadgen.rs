@@ -22,7 +22,6 @@ use notes_bot::bot::App;
 use notes_bot::bot::endpoint::{self, Endpoint};
 use notes_bot::bot::shared::Shared;
 use notes_bot::config::Config;
-use notes_bot::search::Index;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -75,9 +74,7 @@ fn start_server(key: &SigningKey, config: Config) -> SocketAddr {
             .build()
             .expect("runtime");
         runtime.block_on(async move {
-            let loaded = notes_bot::notes::load_dir(&config.notes_dir, &config.labels());
-            let index = Index::build(loaded.library, &config.search_options());
-            let mut app = App::new(config, index);
+            let (mut app, _) = App::load(config).expect("notes");
             if app.config.state.redis_url.is_some() {
                 let shared = Shared::start(&app.config.state, "loadgen").expect("Redis state");
                 app.handler.use_state(Arc::new(shared));

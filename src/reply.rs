@@ -3,7 +3,7 @@
 //! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
 
 use crate::notes::{Item, Library, Link, Marker, Note, Section};
-use crate::search::{Hit, ItemPath, MatchReason};
+use crate::search::{Hit, Index, ItemPath, MatchReason};
 
 /// Discord's limits that shape a reply (characters, counted in UTF-16 units as Discord does).
 pub mod limits {
@@ -109,8 +109,7 @@ impl Layout {
 impl Reply {
     /// The reply for a search hit: focused points first when the section is long.
     pub fn for_hit(library: &Library, hit: &Hit, layout: &Layout) -> Option<Reply> {
-        let note = library.notes.get(hit.section.note)?;
-        let section = note.sections.get(hit.section.section)?;
+        let (note, section) = library.section(hit.section)?;
         Some(Reply::for_section(note, section, hit.reason, &hit.focus, layout))
     }
 
@@ -295,6 +294,89 @@ fn parent_lines(line: &Line, roots: &[Item]) -> Vec<Line> {
             })
         })
         .collect()
+}
+
+/// A section offered as "did you mean" when a query found nothing.
+/// (Fields in alphabetical order, the order `ask --json` has always printed.)
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suggestion {
+    pub title: String,
+    pub topic: String,
+}
+
+/// "Did you mean": at most `limit` sections near `query`, for when it found nothing.
+pub fn suggestions(index: &Index, query: &str, topic: Option<&str>, limit: usize) -> Vec<Suggestion> {
+    index
+        .did_you_mean(query, topic, limit)
+        .iter()
+        .filter_map(|s| {
+            let (note, section) = index.library().section(s.section)?;
+            Some(Suggestion {
+                title: section.title.clone(),
+                topic: note.topic.clone(),
+            })
+        })
+        .collect()
+}
+
+/// What `ask` found: the hits as replies, or else suggestions. `ask --json` prints it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Answer {
+    pub hits: Vec<AnswerHit>,
+    pub query: String,
+    pub suggestions: Vec<Suggestion>,
+    pub topic: Option<String>,
+}
+
+/// One hit of an [`Answer`]: the reply's first page and what it is about.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AnswerHit {
+    pub category: String,
+    pub pages: usize,
+    pub reason: MatchReason,
+    pub score: f32,
+    pub text: String,
+    pub title: String,
+    pub topic: String,
+    pub url: Option<String>,
+    /// Links in the section's body, for the text output.
+    #[serde(skip)]
+    pub links: Vec<Link>,
+}
+
+impl Answer {
+    /// Searches as the bot does: up to `limit` replies, suggestions when none.
+    pub fn find(index: &Index, query: &str, topic: Option<&str>, limit: usize, layout: &Layout) -> Answer {
+        let hits: Vec<AnswerHit> = index
+            .search(query, topic, limit.max(1))
+            .iter()
+            .filter_map(|hit| {
+                let reply = Reply::for_hit(index.library(), hit, layout)?;
+                Some(AnswerHit {
+                    pages: reply.pages.len(),
+                    reason: reply.reason,
+                    score: hit.score,
+                    text: reply.page(0).text(),
+                    category: reply.category,
+                    title: reply.title,
+                    topic: reply.topic,
+                    url: reply.url,
+                    links: reply.links,
+                })
+            })
+            .collect();
+        let suggestions = if hits.is_empty() {
+            suggestions(index, query, topic, 5)
+        } else {
+            Vec::new()
+        };
+        Answer {
+            hits,
+            query: query.to_string(),
+            suggestions,
+            topic: topic.map(String::from),
+        }
+    }
 }
 
 /// One source link, for `/sources`.

@@ -10,7 +10,6 @@ use notes_bot::bot::App;
 use notes_bot::bot::endpoint::{self, Endpoint};
 use notes_bot::bot::webhook::Webhooks;
 use notes_bot::config::{Config, HttpOptions};
-use notes_bot::search::Index;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -69,9 +68,8 @@ async fn replica_on(
         http,
         ..Config::default()
     };
-    let loaded = notes_bot::notes::load_dir(&config.notes_dir, &config.labels());
-    let index = Index::build(loaded.library, &config.search_options());
-    let app = Arc::new(App::new(config, index));
+    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    let app = Arc::new(app);
     let verifier = endpoint::verifier(&public_hex()).unwrap_or_else(|e| panic!("{e}"));
     let webhooks = Webhooks::new(discord).unwrap_or_else(|e| panic!("{e}"));
     let state = Arc::new(adjust(Endpoint::new(app, verifier, 300, webhooks)));

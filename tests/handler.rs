@@ -9,7 +9,7 @@ use notes_bot::bot::custom_id::{Action, Listing};
 use notes_bot::config::{Config, InstallOptions};
 use notes_bot::notes::{self, Labels, Library};
 use notes_bot::reply::{Layout, Reply};
-use notes_bot::search::{Index, MatchReason};
+use notes_bot::search::MatchReason;
 use serde_json::Value;
 use serenity::all::Interaction;
 
@@ -24,10 +24,9 @@ fn app_for(dir: &Path, cooldown_seconds: u64) -> App {
         cooldown_seconds,
         ..Config::default()
     };
-    let loaded = notes::load_dir(&config.notes_dir, &config.labels());
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let index = Index::build(loaded.library, &config.search_options());
-    App::new(config, index)
+    let (app, problems) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    assert!(problems.is_empty(), "{problems:?}");
+    app
 }
 
 fn app() -> App {
@@ -939,11 +938,7 @@ fn unanswered_queries_show_up_in_gaps_and_are_saved() {
         cooldown_seconds: 0,
         ..Config::default()
     };
-    let loaded = notes::load_dir(&config.notes_dir, &config.labels());
-    let app = App::new(
-        config.clone(),
-        Index::build(loaded.library, &config.search_options()),
-    );
+    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
     respond(&app, &fixture("command_chatgpt_nomatch.json", &[]));
     respond(&app, &fixture("command_chatgpt_nomatch.json", &[]));
     let body = respond(&app, &fixture("command_gaps.json", &[]));
@@ -982,11 +977,7 @@ fn controls_and_bidi_overrides_never_reach_the_reply_or_the_gaps() {
         cooldown_seconds: 0,
         ..Config::default()
     };
-    let loaded = notes::load_dir(&config.notes_dir, &config.labels());
-    let app = App::new(
-        config.clone(),
-        Index::build(loaded.library, &config.search_options()),
-    );
+    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
     let nomatch = fixture("command_chatgpt_nomatch.json", &[("pizza recipe", HOSTILE)]);
     let body = respond(&app, &nomatch);
     let content = body["data"]["content"].as_str().unwrap_or_default();

@@ -141,10 +141,18 @@ struct Replica {
 }
 
 impl Replica {
-    fn start(host: &str, data_dir: &Path, redis_url: &str, cooldown_seconds: u64) -> Replica {
+    /// With `timeout_ms` for Redis (the default 250 ms is tight on a busy CI machine, where
+    /// a late answer would count as an outage).
+    fn start(
+        host: &str,
+        data_dir: &Path,
+        redis_url: &str,
+        cooldown_seconds: u64,
+        timeout_ms: u64,
+    ) -> Replica {
         let config = data_dir.parent().unwrap_or(data_dir).join(format!("{host}.yaml"));
         let text = format!(
-            "notes_dir: {:?}\ndata_dir: {:?}\ncooldown_seconds: {cooldown_seconds}\n",
+            "notes_dir: {:?}\ndata_dir: {:?}\ncooldown_seconds: {cooldown_seconds}\nstate:\n  timeout_ms: {timeout_ms}\n",
             root().join("notes"),
             data_dir
         );
@@ -292,8 +300,8 @@ fn two_replicas_share_a_members_cooldown_and_the_gaps() {
     let dir = scratch("share");
     // One data folder for both, as on a shared volume.
     let data = dir.join("data");
-    let a = Replica::start("replica-a", &data, &redis.url(), 30);
-    let b = Replica::start("replica-b", &data, &redis.url(), 30);
+    let a = Replica::start("replica-a", &data, &redis.url(), 30, 1000);
+    let b = Replica::start("replica-b", &data, &redis.url(), 30, 1000);
 
     let (status, first) = a.post(&from("1000000000000000001", "command_chatgpt_rlhf.json"));
     assert_eq!(status, 200, "{first}");
@@ -363,7 +371,7 @@ fn two_replicas_share_a_members_cooldown_and_the_gaps() {
 fn redis_killed_mid_run_answers_go_on_and_counts_resume_once() {
     let mut redis = Redis::start("outage");
     let dir = scratch("outage");
-    let mut a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30);
+    let mut a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30, 1000);
     // Each by another member: the cooldown holds one member back.
     let ask_pizza = |replica: &Replica, members: std::ops::Range<u32>| {
         for i in members {
@@ -429,7 +437,7 @@ fn redis_killed_mid_run_answers_go_on_and_counts_resume_once() {
 fn counts_whose_reply_came_too_late_are_not_counted_twice() {
     let redis = Redis::start("late");
     let dir = scratch("late");
-    let a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30);
+    let a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30, 250);
     let ask = |user: &str| {
         let (status, body) = a.post(&from(user, "command_chatgpt_nomatch.json"));
         assert_eq!(status, 200, "{body}");

@@ -214,7 +214,10 @@ fn at_start_up_a_bad_note_is_skipped_and_the_rest_load() {
     assert_eq!(app.notes_skipped(), 2);
     // Only "no note at all" is fatal.
     notes.remove("routers.md");
-    let error = App::load(notes.config()).err().unwrap_or_default();
+    let error = App::load(notes.config())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(error.contains("no notes loaded from"), "{error}");
     assert!(error.contains("broken.md"), "{error}");
 }

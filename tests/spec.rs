@@ -18,7 +18,6 @@ use notes_bot::bot::endpoint::response_body;
 use notes_bot::bot::{App, Then};
 use notes_bot::config::{Config, InstallOptions};
 use notes_bot::notes::{self, Labels, Library, Section};
-use notes_bot::search::Index;
 use serde_json::{Value, json};
 use serenity::all::Interaction;
 
@@ -649,15 +648,8 @@ fn app_for(dir: &Path, cooldown_seconds: u64) -> App {
         cooldown_seconds,
         ..Config::default()
     };
-    let loaded = notes::load_dir(&config.notes_dir, &config.labels());
-    assert!(
-        loaded.errors.is_empty() || !loaded.library.notes.is_empty(),
-        "{}: {:?}",
-        dir.display(),
-        loaded.errors
-    );
-    let index = Index::build(loaded.library, &config.search_options());
-    App::new(config, index)
+    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    app
 }
 
 fn corpora() -> Vec<PathBuf> {

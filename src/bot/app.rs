@@ -1,5 +1,7 @@
 //! What every adapter shares: the current index (swapped whole on reload) and the handler.
 
+use std::fmt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -28,6 +30,29 @@ pub struct App {
     /// Files and folders skipped or held back at the last load.
     skipped: AtomicU64,
 }
+
+/// No note loaded at start-up: the folder, and why each file in it was skipped.
+#[derive(Debug)]
+pub struct NoNotes {
+    pub dir: PathBuf,
+    pub problems: Vec<NoteError>,
+}
+
+impl fmt::Display for NoNotes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no notes loaded from {}; put markdown files there or pass --notes DIR",
+            self.dir.display()
+        )?;
+        for problem in &self.problems {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NoNotes {}
 
 /// What a reload swapped in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,21 +91,17 @@ impl App {
         }
     }
 
-    /// Loads the notes for start-up: bad files are returned with the app, skipped. Only
-    /// "no note at all" is an error.
-    pub fn load(config: Config) -> Result<(App, Vec<NoteError>), String> {
+    /// Config → notes → index → app, the one way every adapter, test and bench starts.
+    /// Bad files are returned with the app, skipped; only "no note at all" is an error.
+    pub fn load(config: Config) -> Result<(App, Vec<NoteError>), NoNotes> {
         let mut loader = loader(&config);
         let load = loader.load(&Library::default(), Instant::now());
         let library = load.library.unwrap_or_default();
         if library.notes.is_empty() {
-            let mut message = format!(
-                "no notes loaded from {}; put markdown files there or pass --notes DIR",
-                config.notes_dir.display()
-            );
-            for problem in &load.problems {
-                message.push_str(&format!("\n  {problem}"));
-            }
-            return Err(message);
+            return Err(NoNotes {
+                dir: config.notes_dir,
+                problems: load.problems,
+            });
         }
         let index = Index::build(library, &config.search_options());
         let app = App::new(config, index);

@@ -1,7 +1,6 @@
 //! The HTTP interactions endpoint: Discord POSTs each interaction; the handler's response is
 //! the reply body. Stateless, so any number of replicas can sit behind one URL.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,10 +20,13 @@ use hyper_util::service::TowerToHyperService;
 use tokio::sync::Semaphore;
 use tower_http::timeout::{RequestBodyTimeout, TimeoutLayer};
 
-use super::app::App;
+use super::app::{self, App};
+use super::gateway::{self, Discord, RunError};
 use super::handler::{Outcome, Then};
+use super::health;
 use super::metrics::{self, LibraryState, Metrics};
 use super::shutdown;
+use super::token::Token;
 use super::webhook::Webhooks;
 use super::workers::Workers;
 
@@ -47,20 +49,24 @@ pub struct Endpoint {
 /// How an interaction is answered: `App::handle`, or in tests a handler made slow.
 pub type Answer = fn(&App, &Interaction) -> Outcome;
 
+/// `DISCORD_PUBLIC_KEY` is not a key.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "DISCORD_PUBLIC_KEY must be the 64 hex digits shown as PUBLIC KEY on the developer portal's General Information page"
+)]
+pub struct PublicKeyError;
+
 /// Parses `DISCORD_PUBLIC_KEY` (64 hex digits) into a verifier, without panicking.
-pub fn verifier(public_key_hex: &str) -> Result<Verifier, String> {
+pub fn verifier(public_key_hex: &str) -> Result<Verifier, PublicKeyError> {
     let hex = public_key_hex.trim();
-    let bad = || {
-        "DISCORD_PUBLIC_KEY must be the 64 hex digits shown as PUBLIC KEY on the developer portal's General Information page".to_string()
-    };
     if hex.len() != 64 || !hex.is_ascii() {
-        return Err(bad());
+        return Err(PublicKeyError);
     }
     let mut key = [0u8; 32];
     for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| PublicKeyError)?;
     }
-    Verifier::try_new(key).map_err(|_| bad())
+    Verifier::try_new(key).map_err(|_| PublicKeyError)
 }
 
 impl Endpoint {
@@ -82,6 +88,65 @@ impl Endpoint {
         self.workers = Workers::new(workers);
         self
     }
+}
+
+/// What `notes-bot serve` runs with, beside the app and the public key.
+pub struct Options {
+    /// Address to listen on.
+    pub listen: String,
+    /// Seconds a request's timestamp may be off; 0 turns the check off.
+    pub max_skew: u64,
+    /// Optional here: with a token, commands are registered again when topics change.
+    pub token: Option<Token>,
+    /// Where to register them: these guilds, or globally.
+    pub guilds: Vec<serenity::all::GuildId>,
+}
+
+/// `notes-bot serve`: serves until SIGINT or SIGTERM, reloading the notes as they change,
+/// saving gaps, and keeping the heartbeat file `notes-bot health` reads.
+pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<(), RunError> {
+    let heartbeat = health::heartbeat_path(&app.config.data_dir);
+    let discord = Discord::from_config(&app.config.discord).map_err(RunError::Other)?;
+    let webhooks = Webhooks::new(discord.rest_base()).map_err(RunError::Other)?;
+    let endpoint = Arc::new(Endpoint::new(app.clone(), verifier, options.max_skew, webhooks));
+    let shutdown = shutdown::signal({
+        let app = app.clone();
+        move || app::save_gaps(&app)
+    });
+    // Registering again needs the application id, which only the token can tell.
+    let registrar = match &options.token {
+        Some(token) => match gateway::application_http(token, &discord).await {
+            Ok(http) => Some((http, options.guilds)),
+            Err(RunError::TokenRejected) => {
+                tracing::warn!(
+                    "Discord rejected DISCORD_TOKEN; commands will not be re-registered on reload"
+                );
+                None
+            }
+            Err(RunError::Other(error)) => {
+                tracing::warn!(%error, "commands will not be re-registered on reload");
+                None
+            }
+        },
+        None => None,
+    };
+    let _watcher = super::watch::spawn_reloading(app.clone(), registrar);
+    let gap_saver = tokio::spawn(app::save_gaps_periodically(app.clone()));
+    let listener = tokio::net::TcpListener::bind(&options.listen)
+        .await
+        .map_err(|e| RunError::Other(format!("cannot listen on {}: {e}", options.listen)))?;
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "serving interactions at POST /interactions");
+        let _ = std::fs::create_dir_all(heartbeat.parent().unwrap_or(std::path::Path::new(".")));
+        let _ = std::fs::write(&heartbeat, health::serve_beat(address));
+        app.handler.state().beat(health::serve_beat(address));
+    }
+    let result = serve(listener, endpoint, shutdown).await;
+    gap_saver.abort();
+    app::save_gaps(&app);
+    let _ = std::fs::remove_file(&heartbeat);
+    tracing::info!("stopped");
+    result.map_err(|e| RunError::Other(format!("server error: {e}")))
 }
 
 pub fn router(endpoint: Arc<Endpoint>) -> Router {
@@ -309,9 +374,4 @@ async fn metrics(State(endpoint): State<Arc<Endpoint>>) -> Response {
         endpoint.metrics.render(library),
     )
         .into_response()
-}
-
-/// The address to print and to put in the heartbeat file.
-pub fn local_address(listener: &tokio::net::TcpListener) -> Option<SocketAddr> {
-    listener.local_addr().ok()
 }

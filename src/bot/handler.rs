@@ -325,14 +325,7 @@ impl Handler {
             focus,
             page,
         } = *shown;
-        let library = index.library();
-        let (Some(note), Some(section)) = (
-            library.notes.get(at.note),
-            library
-                .notes
-                .get(at.note)
-                .and_then(|n| n.sections.get(at.section)),
-        ) else {
+        let Some((note, section)) = index.library().section(at) else {
             return refuse(lang.gone());
         };
         let reply = Reply::for_section(note, section, reason, focus, &self.layout);
@@ -356,7 +349,7 @@ impl Handler {
 
     fn no_match(&self, index: &Index, topic: &str, query: &str, lang: Lang) -> Outcome {
         let mut text = lang.no_match(topic, &render::quote(query));
-        let suggestions = index.did_you_mean(query, Some(topic), 5);
+        let suggestions = reply::suggestions(index, query, Some(topic), 5);
         if suggestions.is_empty() {
             text.push('\n');
             text.push_str(lang.try_words());
@@ -364,10 +357,8 @@ impl Handler {
             text.push('\n');
             text.push_str(lang.did_you_mean());
             for suggestion in &suggestions {
-                if let Some(other) = other(index, suggestion.section) {
-                    text.push_str("\n- ");
-                    crate::notes::markdown::escape_into(&mut text, &truncate(&other.title, 150));
-                }
+                text.push_str("\n- ");
+                crate::notes::markdown::escape_into(&mut text, &truncate(&suggestion.title, 150));
             }
         }
         Outcome {
@@ -658,8 +649,7 @@ fn find_section(index: &Index, topic: &str, id: u64) -> Option<SectionRef> {
 }
 
 fn other(index: &Index, at: SectionRef) -> Option<Other> {
-    let note = index.library().notes.get(at.note)?;
-    let section = note.sections.get(at.section)?;
+    let (note, section) = index.library().section(at)?;
     Some(Other {
         topic: note.topic.clone(),
         section: section.stable_id(),

@@ -27,6 +27,8 @@ const TICK: Duration = Duration::from_secs(1);
 /// How often this host's heartbeat key is written, and how long it lives.
 const BEAT_EVERY: Duration = Duration::from_secs(10);
 const BEAT_TTL_SECONDS: u64 = 30;
+/// An outage this soon after the last one is the same one (Redis flapping): no new warning.
+const SETTLE: Duration = Duration::from_secs(60);
 /// How long a batch id is remembered: far longer than any retry of it.
 const BATCH_TTL_SECONDS: u64 = 86_400;
 
@@ -55,6 +57,8 @@ struct Inner {
     healthy: AtomicBool,
     /// Why Redis is not in use, from the first failure of an outage until it is back.
     outage: Mutex<Option<String>>,
+    /// When Redis was last back after an outage.
+    recovered: Mutex<Option<Instant>>,
     /// Claims decided here or by Redis, for when Redis is gone.
     claims: Claims,
     pending: Mutex<Pending>,
@@ -110,6 +114,7 @@ impl Shared {
             connection: Mutex::new(None),
             healthy: AtomicBool::new(false),
             outage: Mutex::new(None),
+            recovered: Mutex::new(None),
             claims: Claims::default(),
             pending: Mutex::new(Pending::default()),
             wake: Notify::new(),
@@ -127,11 +132,6 @@ impl Shared {
         inner.runtime.spawn(keep(inner.clone()));
         inner.runtime.spawn(flush_when_woken(inner.clone()));
         Ok(Shared { inner })
-    }
-
-    /// What this replica's heartbeat key says, e.g. `serve 0.0.0.0:8080`.
-    pub fn set_beat(&self, beat: String) {
-        *lock(&self.inner.beat) = beat;
     }
 }
 
@@ -246,6 +246,10 @@ impl State for Shared {
     fn degraded(&self) -> Option<String> {
         lock(&self.inner.outage).clone()
     }
+
+    fn beat(&self, what: String) {
+        *lock(&self.inner.beat) = what;
+    }
 }
 
 impl Inner {
@@ -284,17 +288,24 @@ impl Inner {
         }
     }
 
-    /// Stops using Redis until the keeper reaches it again; warns once per outage.
+    /// Stops using Redis until the keeper reaches it again; warns once per outage (an
+    /// outage within `SETTLE` of the last one is the same one).
     fn down(&self, reason: &str) {
         self.healthy.store(false, Ordering::Release);
         let mut outage = lock(&self.outage);
-        if outage.is_none() {
+        if outage.is_some() {
+            return;
+        }
+        *outage = Some(format!("Redis at {}: {reason}", self.location));
+        let flapping = lock(&self.recovered).is_some_and(|at| at.elapsed() < SETTLE);
+        if flapping {
+            tracing::debug!(redis = %self.location, %reason, "Redis unreachable or slow again");
+        } else {
             tracing::warn!(
                 redis = %self.location,
                 %reason,
                 "Redis is unreachable or slow: cooldowns are per replica and counts wait here until it is back"
             );
-            *outage = Some(format!("Redis at {}: {reason}", self.location));
         }
     }
 
@@ -302,7 +313,11 @@ impl Inner {
         *lock(&self.connection) = Some(connection);
         self.healthy.store(true, Ordering::Release);
         if lock(&self.outage).take().is_some() {
-            tracing::info!(redis = %self.location, "Redis is reachable again; sending the counts kept meanwhile");
+            let mut recovered = lock(&self.recovered);
+            if recovered.is_none_or(|at| at.elapsed() >= SETTLE) {
+                tracing::info!(redis = %self.location, "Redis is reachable again; sending the counts kept meanwhile");
+            }
+            *recovered = Some(Instant::now());
         }
         self.wake.notify_one();
     }

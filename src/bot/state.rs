@@ -26,6 +26,8 @@ pub trait State: Send + Sync {
     fn degraded(&self) -> Option<String> {
         None
     }
+    /// What this replica is (`serve 0.0.0.0:8080`), for a heartbeat others can see.
+    fn beat(&self, _what: String) {}
 }
 
 /// A kind of counter: one Redis hash, or one file in the data folder. A new kind is a

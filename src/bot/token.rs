@@ -10,30 +10,39 @@ impl fmt::Debug for Token {
     }
 }
 
+/// Why there is no usable token: one line for the admin, without the token in it.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("cannot read DISCORD_TOKEN_FILE {path}: {source}")]
+    File { path: String, source: std::io::Error },
+    #[error(
+        "no bot token: set DISCORD_TOKEN, or DISCORD_TOKEN_FILE to a file holding it \
+         (Discord developer portal → your application → Bot → Reset Token)"
+    )]
+    Missing,
+    #[error("the bot token is malformed: copy it again from the developer portal (Bot → Reset Token)")]
+    Malformed,
+}
+
 impl Token {
-    /// Reads the token; the error is one line for the admin, without the token in it.
-    pub fn from_env() -> Result<Token, String> {
+    /// Reads the token from `DISCORD_TOKEN`, else the file `DISCORD_TOKEN_FILE` names.
+    pub fn from_env() -> Result<Token, TokenError> {
         let token = match (
             std::env::var("DISCORD_TOKEN"),
             std::env::var("DISCORD_TOKEN_FILE"),
         ) {
             (Ok(token), _) if !token.trim().is_empty() => token,
-            (_, Ok(path)) if !path.trim().is_empty() => std::fs::read_to_string(path.trim())
-                .map_err(|e| format!("cannot read DISCORD_TOKEN_FILE {}: {e}", path.trim()))?,
-            _ => {
-                return Err(
-                    "no bot token: set DISCORD_TOKEN, or DISCORD_TOKEN_FILE to a file holding it \
-                            (Discord developer portal → your application → Bot → Reset Token)"
-                        .into(),
-                );
+            (_, Ok(path)) if !path.trim().is_empty() => {
+                std::fs::read_to_string(path.trim()).map_err(|source| TokenError::File {
+                    path: path.trim().to_string(),
+                    source,
+                })?
             }
+            _ => return Err(TokenError::Missing),
         };
         let token = token.trim().trim_start_matches("Bot ").to_string();
         if serenity::utils::token::validate(&token).is_err() {
-            return Err(
-                "the bot token is malformed: copy it again from the developer portal (Bot → Reset Token)"
-                    .into(),
-            );
+            return Err(TokenError::Malformed);
         }
         Ok(Token(token))
     }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 pub use folder::{DEFAULT_MAX_BYTES, read_capped};
 pub use loader::{Load, Loader};
 pub use markdown::Labels;
-pub use model::{FrontMatter, Item, Library, Link, Marker, Note, Section, Text, Warning};
+pub use model::{FrontMatter, Item, Library, Link, Marker, Note, Section, SectionRef, Text, Warning};
 pub use site::Site;
 
 /// A problem that keeps a note (or the folder) from loading, as a person reads it:
@@ -243,6 +243,12 @@ pub fn load_site(dir: &Path, labels: &Labels, max_bytes: u64, site: Site) -> Loa
 impl Library {
     pub fn note(&self, topic: &str) -> Option<&Note> {
         self.notes.iter().find(|note| note.topic == topic)
+    }
+
+    /// The note and section at `at`, if the library still has them.
+    pub fn section(&self, at: SectionRef) -> Option<(&Note, &Section)> {
+        let note = self.notes.get(at.note)?;
+        Some((note, note.sections.get(at.section)?))
     }
 
     pub fn section_count(&self) -> usize {

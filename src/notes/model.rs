@@ -8,6 +8,13 @@ pub struct Library {
     pub notes: Vec<Note>,
 }
 
+/// Where a section lives: `library.notes[note].sections[section]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SectionRef {
+    pub note: usize,
+    pub section: usize,
+}
+
 /// One markdown file: a topic, and so one slash command.
 #[derive(Debug, Clone)]
 pub struct Note {

@@ -22,18 +22,12 @@ mod tests;
 
 use std::ops::Range;
 
+pub use crate::notes::SectionRef;
 use crate::notes::{Item, Library, Marker, Section};
 use analyze::Analyzer;
 pub use analyze::normalize;
 use index::{Bm25f, Builder, FIELDS, Postings, TermId};
 use rank::{EXACT, FUZZY, Mode, Scored};
-
-/// Where a section lives: `library.notes[note].sections[section]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SectionRef {
-    pub note: usize,
-    pub section: usize,
-}
 
 /// A path into `Section::points`: `[2, 0]` is the first child of the third point.
 pub type ItemPath = Vec<usize>;
@@ -50,6 +44,18 @@ pub enum MatchReason {
     Text,
     /// Found only after correcting a typo or completing a prefix.
     Fuzzy,
+}
+
+impl MatchReason {
+    /// The name shown to people and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchReason::Title => "title",
+            MatchReason::Keyword => "keyword",
+            MatchReason::Text => "text",
+            MatchReason::Fuzzy => "fuzzy",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -178,7 +184,7 @@ impl Index {
     }
 
     fn section(&self, at: SectionRef) -> Option<&Section> {
-        self.library.notes.get(at.note)?.sections.get(at.section)
+        self.library.section(at).map(|(_, section)| section)
     }
 
     fn doc_range(&self, topic: Option<&str>) -> Option<Range<u32>> {

@@ -1,0 +1,469 @@
+//! The command line adapter: what each `notes-bot` subcommand does and prints. `main` parses
+//! the arguments, calls one of these, and alone turns an [`Error`] into an exit code.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serenity::all::GuildId;
+
+use crate::bot::app::NoNotes;
+use crate::bot::endpoint::{self, PublicKeyError};
+use crate::bot::gateway::{self, RunError, ShardRange};
+use crate::bot::shared::Shared;
+use crate::bot::state::{Counter, State};
+use crate::bot::token::{Token, TokenError};
+use crate::bot::{App, commands, health};
+use crate::config::{Config, ConfigError};
+use crate::gaps;
+use crate::reply::{self, Answer, AnswerHit};
+use crate::search::Index;
+use crate::text::printable;
+
+/// Why a subcommand failed, as one line for the person who ran it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    NoNotes(#[from] NoNotes),
+    #[error("{}: no notes found; add *.md files", .0.display())]
+    NoNotesFound(PathBuf),
+    #[error("{0} notes could not be loaded (listed above)")]
+    BrokenNotes(usize),
+    #[error("no topic `{topic}`; topics are: {topics}")]
+    UnknownTopic { topic: String, topics: String },
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    PublicKey(#[from] PublicKeyError),
+    #[error(
+        "Discord rejected the bot token (401); reset it in the developer portal and update DISCORD_TOKEN"
+    )]
+    TokenRejected,
+    /// Discord unreachable, or a call refused: the host, cause and what to check.
+    #[error("{0}")]
+    Discord(String),
+    #[error("DISCORD_GUILD_ID: {0:?} is not a guild id (a number)")]
+    GuildId(String),
+    #[error("cannot read {what}: {source}")]
+    Read { what: String, source: io::Error },
+    #[error("not a Discord interaction: {0}")]
+    NotAnInteraction(serde_json::Error),
+    #[error("{0}")]
+    Gaps(String),
+    /// Redis (state.redis_url, NOTES_BOT_REDIS_URL) misconfigured or unreachable.
+    #[error("{0}")]
+    State(String),
+    #[error("unhealthy: {0}")]
+    Unhealthy(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(io::Error),
+    /// Writing the output failed; a closed pipe (`| head`) is not worth a message.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] io::Error),
+}
+
+impl From<RunError> for Error {
+    fn from(error: RunError) -> Error {
+        match error {
+            RunError::TokenRejected => Error::TokenRejected,
+            RunError::Other(message) => Error::Discord(message),
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    /// Encoding our own types cannot fail; writing them can.
+    fn from(error: serde_json::Error) -> Error {
+        Error::Output(error.into())
+    }
+}
+
+pub type Result<T = ()> = std::result::Result<T, Error>;
+
+/// The config file when it exists (a missing default file means the built-in defaults).
+pub const DEFAULT_CONFIG: &str = "config/notes-bot.yaml";
+
+/// Where the config and the notes are, as given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Paths {
+    pub config: Option<PathBuf>,
+    pub notes: Option<PathBuf>,
+}
+
+impl Paths {
+    /// The config (from `--config`, or the default file when present) with `--notes` applied.
+    pub fn config(&self) -> Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => Config::load(path, true)?,
+            None => Config::load(DEFAULT_CONFIG.as_ref(), false)?,
+        };
+        if let Some(notes) = &self.notes {
+            config.notes_dir = notes.clone();
+        }
+        let redis_url = std::env::var("NOTES_BOT_REDIS_URL").unwrap_or_default();
+        config.with_redis_url(&redis_url).map_err(Error::State)
+    }
+}
+
+/// With `state.redis_url`, cooldowns and counts move to Redis, shared by every replica.
+fn share_state(app: &mut App) -> Result {
+    if app.config.state.redis_url.is_some() {
+        let shared = Shared::start(&app.config.state, &health::host_name()).map_err(Error::State)?;
+        app.handler.use_state(Arc::new(shared));
+    }
+    Ok(())
+}
+
+/// Loads the app; files skipped are warnings on stderr.
+fn app_at_terminal(paths: &Paths) -> Result<App> {
+    let (app, problems) = App::load(paths.config()?)?;
+    for problem in &problems {
+        eprintln!("warning: {problem}");
+    }
+    Ok(app)
+}
+
+/// Loads the app for a bot; files skipped are logged.
+fn app_for_bot(paths: &Paths) -> Result<App> {
+    let (app, problems) = App::load(paths.config()?)?;
+    for problem in &problems {
+        tracing::warn!("{problem}");
+    }
+    let index = app.index();
+    tracing::info!(
+        notes = index.library().notes.len(),
+        sections = index.library().section_count(),
+        skipped = problems.len(),
+        "notes loaded"
+    );
+    Ok(app)
+}
+
+fn check_topic(index: &Index, topic: Option<&str>) -> Result {
+    match topic {
+        Some(topic) if index.library().note(topic).is_none() => {
+            let topics: Vec<&str> = index.library().notes.iter().map(|n| n.topic.as_str()).collect();
+            Err(Error::UnknownTopic {
+                topic: topic.to_string(),
+                topics: topics.join(", "),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `ask`: answers a query exactly as the bot would.
+pub fn ask(
+    out: &mut impl Write,
+    paths: &Paths,
+    topic: Option<&str>,
+    limit: usize,
+    json: bool,
+    query: &str,
+) -> Result {
+    let query = crate::text::clean_query(query);
+    let app = app_at_terminal(paths)?;
+    let index = app.index();
+    check_topic(&index, topic)?;
+    let answer = Answer::find(&index, &query, topic, limit, &app.config.layout());
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &answer)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if answer.hits.is_empty() {
+        // Not an error: the bot answers this too, just privately.
+        writeln!(out, "No section matches “{query}”.")?;
+        if !answer.suggestions.is_empty() {
+            writeln!(out, "Did you mean:")?;
+            for suggestion in &answer.suggestions {
+                writeln!(out, "  /{} {}", suggestion.topic, suggestion.title)?;
+            }
+        }
+        return Ok(());
+    }
+    for (n, hit) in answer.hits.iter().enumerate() {
+        if n > 0 {
+            writeln!(out, "\n{}", "─".repeat(40))?;
+        }
+        print_hit(out, hit)?;
+    }
+    Ok(())
+}
+
+fn print_hit(out: &mut impl Write, hit: &AnswerHit) -> io::Result<()> {
+    writeln!(out, "{}", hit.title)?;
+    if let Some(url) = &hit.url {
+        writeln!(out, "{url}")?;
+    }
+    let mut about = vec![format!("/{}", hit.topic)];
+    if !hit.category.is_empty() {
+        about.push(hit.category.clone());
+    }
+    about.push(format!("page 1/{}", hit.pages));
+    about.push(format!("matched: {}", hit.reason.as_str()));
+    writeln!(out, "{}\n", about.join(" · "))?;
+    writeln!(out, "{}", hit.text)?;
+    if !hit.links.is_empty() {
+        writeln!(out, "\nLinks:")?;
+        for link in &hit.links {
+            writeln!(out, "  {} <{}>", link.text, link.url)?;
+        }
+    }
+    Ok(())
+}
+
+/// `sources`: every source link, grouped by topic and category.
+pub fn sources(out: &mut impl Write, paths: &Paths, topic: Option<&str>, json: bool) -> Result {
+    let app = app_at_terminal(paths)?;
+    let index = app.index();
+    check_topic(&index, topic)?;
+    let sources = reply::sources(index.library(), topic);
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "sources": sources }))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let mut group = None;
+    for source in &sources {
+        let this = (&source.topic, &source.category);
+        if group != Some(this) {
+            let gap = if group.is_some() { "\n" } else { "" };
+            writeln!(out, "{gap}/{} {}", source.topic, source.category)?;
+            group = Some(this);
+        }
+        writeln!(out, "  {}\n    {}", source.title, source.url)?;
+    }
+    Ok(())
+}
+
+/// `check`: loads the config and every note and reports what they hold and any problem.
+pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
+    let config = paths.config()?;
+    let loaded = crate::notes::load_site(
+        &config.notes_dir,
+        &config.labels(),
+        config.max_note_bytes,
+        config.site(),
+    );
+    let (mut sections, mut sources, mut warnings) = (0, 0, 0);
+    for note in &loaded.library.notes {
+        let answerable = note.answerable().count();
+        let linked = note.sections.iter().filter(|s| s.url.is_some()).count();
+        sections += answerable;
+        sources += linked;
+        warnings += note.warnings.len();
+        let path = note.path.display().to_string();
+        writeln!(
+            out,
+            "{}  /{}  “{}”: {} sections, {} sources",
+            printable(&path),
+            printable(&note.topic),
+            printable(note.title()),
+            answerable,
+            linked
+        )?;
+        for warning in &note.warnings {
+            let message = printable(&warning.message);
+            writeln!(out, "  {}:{}: warning: {message}", printable(&path), warning.line)?;
+        }
+    }
+    for skipped in &loaded.skipped {
+        warnings += 1;
+        writeln!(out, "  warning: {}", printable(&skipped.to_string()))?;
+    }
+    out.flush()?;
+    for error in &loaded.errors {
+        eprintln!("{}", printable(&error.to_string()));
+    }
+    let (notes, errors) = (loaded.library.notes.len(), loaded.errors.len());
+    writeln!(
+        out,
+        "{notes} notes, {sections} sections, {sources} sources, {warnings} warnings, {errors} errors"
+    )?;
+    if errors > 0 {
+        Err(Error::BrokenNotes(errors))
+    } else if notes == 0 {
+        Err(Error::NoNotesFound(config.notes_dir))
+    } else {
+        Ok(())
+    }
+}
+
+/// `gaps`: the questions asked most that the notes did not answer.
+pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usize, json: bool) -> Result {
+    let config = paths.config()?;
+    let counts = match &config.state.redis_url {
+        Some(_) => {
+            let shared = Shared::start(&config.state, &health::host_name()).map_err(Error::State)?;
+            if let Some(problem) = shared.degraded() {
+                return Err(Error::Gaps(format!("cannot read the gaps: {problem}")));
+            }
+            let mut counts = gaps::Counts::default();
+            for (field, n) in shared.counts(Counter::Gaps) {
+                counts.add_field(&field, n);
+            }
+            counts
+        }
+        None => gaps::load(&gaps::file_in(&config.data_dir)).map_err(Error::Gaps)?,
+    };
+    let top = counts.top(topic, limit);
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "gaps": top }))?;
+        writeln!(out)?;
+    } else if top.is_empty() {
+        let place = match &config.state.redis_url {
+            Some(url) => format!("Redis at {}", url.location()),
+            None => config.data_dir.display().to_string(),
+        };
+        writeln!(out, "No unanswered questions recorded in {place}.")?;
+    } else {
+        writeln!(out, "{:>8} {:>6}  topic / query", "missed", "weak")?;
+        for gap in top {
+            let (topic, query) = (printable(&gap.topic), printable(&gap.query));
+            writeln!(out, "{:>8} {:>6}  /{topic} “{query}”", gap.missed, gap.weak)?;
+        }
+    }
+    Ok(())
+}
+
+/// `handle`: answers one interaction JSON (from `file`, or stdin for `None` or `-`).
+pub fn handle(out: &mut impl Write, paths: &Paths, file: Option<PathBuf>) -> Result {
+    let text = match file.filter(|path| path.as_os_str() != "-") {
+        Some(path) => std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            what: path.display().to_string(),
+            source,
+        })?,
+        None => io::read_to_string(io::stdin()).map_err(|source| Error::Read {
+            what: "stdin".into(),
+            source,
+        })?,
+    };
+    let interaction: serenity::all::Interaction =
+        serde_json::from_str(&text).map_err(Error::NotAnInteraction)?;
+    let app = app_for_bot(paths)?;
+    let outcome = app.handle(&interaction);
+    let body = serde_json::to_value(&outcome.response)?;
+    writeln!(out, "{body:#}")?;
+    Ok(())
+}
+
+/// `health`: whether the running bot is healthy, from its heartbeat file.
+pub fn health(out: &mut impl Write, paths: &Paths) -> Result {
+    let config = paths.config()?;
+    let status = health::check(&health::heartbeat_path(&config.data_dir)).map_err(Error::Unhealthy)?;
+    writeln!(out, "{status}")?;
+    Ok(())
+}
+
+/// How log lines look on stderr.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Runs a bot until it stops, then leaves at once: a query still running on a blocking
+/// thread past the shutdown deadline must not hold the exit.
+fn block_on<T>(bot: impl std::future::Future<Output = T>) -> Result<T> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let result = runtime.block_on(bot);
+    runtime.shutdown_background();
+    Ok(result)
+}
+
+/// Guild ids from DISCORD_GUILD_ID (comma-separated).
+fn guilds_from_env() -> Result<Vec<GuildId>> {
+    let Ok(value) = std::env::var("DISCORD_GUILD_ID") else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse()
+                .map(GuildId::new)
+                .map_err(|_| Error::GuildId(id.to_string()))
+        })
+        .collect()
+}
+
+/// `run`: the bot on Discord's gateway until SIGINT or SIGTERM.
+pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
+    let token = Token::from_env()?;
+    let guilds = guilds_from_env()?;
+    let mut app = app_for_bot(paths)?;
+    share_state(&mut app)?;
+    app.handler.state().beat("gateway".into());
+    let app = Arc::new(app);
+    let options = gateway::Options {
+        shards,
+        guilds,
+        heartbeat: health::heartbeat_path(&app.config.data_dir),
+    };
+    if let Err(e) = std::fs::create_dir_all(&app.config.data_dir) {
+        tracing::warn!(error = %e, dir = %app.config.data_dir.display(), "cannot create the data folder");
+    }
+    Ok(block_on(gateway::run(app, &token, options))??)
+}
+
+/// `serve`: Discord's HTTP interactions endpoint until SIGINT or SIGTERM.
+pub fn serve(paths: &Paths, listen: String, max_skew: u64) -> Result {
+    let public_key = std::env::var("DISCORD_PUBLIC_KEY").unwrap_or_default();
+    let verifier = endpoint::verifier(&public_key)?;
+    let token = Token::from_env().ok();
+    let mut app = app_for_bot(paths)?;
+    share_state(&mut app)?;
+    let app = Arc::new(app);
+    let options = endpoint::Options {
+        listen,
+        max_skew,
+        token,
+        guilds: guilds_from_env()?,
+    };
+    Ok(block_on(endpoint::run(app, verifier, options))??)
+}
+
+/// `register`: replaces the app's command set, globally or in `guilds` (else
+/// DISCORD_GUILD_ID's). With `dry_run`, prints the body it would send instead.
+pub fn register(out: &mut impl Write, paths: &Paths, guilds: Vec<u64>, dry_run: bool) -> Result {
+    if dry_run {
+        // serenity sends exactly this serialisation as the PUT body.
+        let app = app_for_bot(paths)?;
+        let commands = commands::command_set(app.index().library(), &app.config.install);
+        serde_json::to_writer(&mut *out, &commands)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let token = Token::from_env()?;
+    let guilds = if guilds.is_empty() {
+        guilds_from_env()?
+    } else {
+        guilds.into_iter().map(GuildId::new).collect()
+    };
+    let app = app_for_bot(paths)?;
+    let registered = block_on(async {
+        let discord = gateway::Discord::from_config(&app.config.discord).map_err(RunError::Other)?;
+        let http = gateway::application_http(&token, &discord).await?;
+        gateway::register(&http, &app, &guilds).await
+    })?;
+    Ok(registered?)
+}
