@@ -227,8 +227,23 @@ impl State for Shared {
     /// Sends the counts now (at shutdown); those Redis does not take stay here.
     fn save(&self) -> Result<(), String> {
         let inner = self.inner.clone();
+        let nothing = {
+            let pending = lock(&inner.pending);
+            pending.batch.is_none() && pending.next.values().all(BTreeMap::is_empty)
+        };
+        if nothing {
+            return Ok(());
+        }
         if inner.usable().is_none() {
-            return Err(inner.degraded_reason());
+            let kept = lock(&inner.pending)
+                .next
+                .values()
+                .map(BTreeMap::len)
+                .sum::<usize>();
+            return Err(format!(
+                "{}; {kept} counts or more are lost",
+                inner.degraded_reason()
+            ));
         }
         let sending = inner.clone();
         let sent = inner.wait(4 * inner.timeout, async move {
