@@ -15,10 +15,10 @@ use crate::bot::state::{Counter, State};
 use crate::bot::token::{Token, TokenError};
 use crate::bot::{App, commands, health};
 use crate::config::{Config, ConfigError};
-use crate::gaps;
 use crate::reply::{self, Answer, AnswerHit};
 use crate::search::Index;
 use crate::text::printable;
+use crate::{feedback, gaps};
 
 /// Why a subcommand failed, as one line for the person who ran it.
 #[derive(Debug, thiserror::Error)]
@@ -295,7 +295,7 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
 /// `gaps`: the questions asked most that the notes did not answer.
 pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usize, json: bool) -> Result {
     let config = paths.config()?;
-    let counts = match &config.state.redis_url {
+    let (counts, ratings) = match &config.state.redis_url {
         Some(_) => {
             let shared = Shared::start(&config.state, &health::host_name()).map_err(Error::State)?;
             if let Some(problem) = shared.degraded() {
@@ -305,15 +305,22 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
             for (field, n) in shared.counts(Counter::Gaps) {
                 counts.add_field(&field, n);
             }
-            counts
+            (counts, shared.ratings())
         }
-        None => gaps::load(&gaps::file_in(&config.data_dir)).map_err(Error::Gaps)?,
+        None => (
+            gaps::load(&gaps::file_in(&config.data_dir)).map_err(Error::Gaps)?,
+            feedback::load(&feedback::file_in(&config.data_dir)).map_err(Error::Gaps)?,
+        ),
     };
     let top = counts.top(topic, limit);
+    let worst = ratings.worst(topic, limit);
     if json {
-        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "gaps": top }))?;
+        let value = serde_json::json!({ "gaps": top, "worst_rated": worst });
+        serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;
-    } else if top.is_empty() {
+        return Ok(());
+    }
+    if top.is_empty() {
         let place = match &config.state.redis_url {
             Some(url) => format!("Redis at {}", url.location()),
             None => config.data_dir.display().to_string(),
@@ -325,6 +332,30 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
             let (topic, query) = (printable(&gap.topic), printable(&gap.query));
             writeln!(out, "{:>8} {:>6}  /{topic} “{query}”", gap.missed, gap.weak)?;
         }
+    }
+    if worst.is_empty() {
+        writeln!(out, "No 👎 recorded.")?;
+        return Ok(());
+    }
+    writeln!(out, "\nWorst-rated answers:")?;
+    writeln!(
+        out,
+        "{:>6} {:>6}  topic / section ← queries that drew a 👎",
+        "👎", "👍"
+    )?;
+    for rated in worst {
+        let asked: Vec<String> = rated
+            .queries
+            .iter()
+            .map(|(query, n)| format!("“{}” ×{n}", printable(query)))
+            .collect();
+        let (topic, title) = (printable(&rated.topic), printable(&rated.title));
+        let drew = if asked.is_empty() {
+            String::new()
+        } else {
+            format!(" ← {}", asked.join(", "))
+        };
+        writeln!(out, "{:>6} {:>6}  /{topic} {title}{drew}", rated.down, rated.up)?;
     }
     Ok(())
 }

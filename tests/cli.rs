@@ -412,3 +412,48 @@ fn register_dry_run_prints_the_put_body_without_a_token() {
     assert_eq!(query["name"], "query");
     assert_eq!(query["autocomplete"], true);
 }
+
+#[test]
+fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
+    let dir = temp_dir("ratings");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
+    let gaps = serde_json::json!({ "topics": { "chatgpt": { "pizza": { "missed": 1, "weak": 0 } } } });
+    std::fs::write(data.join("gaps.json"), gaps.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    // Written by hand: a hostile query must come out escaped.
+    let ratings = serde_json::json!({
+        "topics": { "chatgpt": {
+            "1f": { "title": "Liked", "up": 4, "down": 1, "queries": { "what": 1 } },
+            "2e": { "title": "Disliked", "up": 0, "down": 3, "queries": { "rlhf": 2, HOSTILE: 1 } },
+            "3d": { "title": "Only liked", "up": 2, "down": 0 }
+        } },
+        "voters": [1, 2, 3]
+    });
+    std::fs::write(data.join("feedback.json"), ratings.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.join("bot.yaml");
+    std::fs::write(&config, format!("data_dir: {}\n", data.display())).unwrap_or_else(|e| panic!("{e}"));
+
+    let output = run(bin().arg("gaps").arg("--config").arg(&config));
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!has_unprintable(&out), "{out:?}");
+    let disliked = out.find("/chatgpt Disliked ← “rlhf” ×2, “");
+    let liked = out.find("/chatgpt Liked ← “what” ×1");
+    assert!(
+        out.contains("pizza") && disliked.is_some() && liked > disliked,
+        "{out}"
+    );
+    assert!(!out.contains("Only liked"), "{out}");
+
+    let output = run(bin().args(["gaps", "--json", "--config"]).arg(&config));
+    let _ = std::fs::remove_dir_all(&dir);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(value["gaps"][0]["query"], "pizza");
+    assert_eq!(value["worst_rated"][0]["title"], "Disliked");
+    assert_eq!(value["worst_rated"][0]["down"], 3);
+    assert_eq!(
+        value["worst_rated"][0]["queries"][0],
+        serde_json::json!(["rlhf", 2])
+    );
+    assert_eq!(value["worst_rated"].as_array().map(Vec::len), Some(2));
+}

@@ -1021,3 +1021,177 @@ fn controls_and_bidi_overrides_never_reach_the_reply_or_the_gaps() {
     let plain = respond(&app, &fixture("autocomplete_chatgpt_rl.json", &[]));
     assert_eq!(typed["data"]["choices"], plain["data"]["choices"]);
 }
+
+/// The custom_id of the button showing `emoji`.
+fn emoji_button(body: &Value, emoji: &str) -> Option<String> {
+    body["data"]["components"]
+        .as_array()?
+        .iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .find_map(|c| {
+            (c["emoji"]["name"] == emoji).then(|| c["custom_id"].as_str().unwrap_or_default().to_string())
+        })
+}
+
+/// A click on `clicked` by `member`, on a public answer whose buttons are `answer`'s.
+fn vote_click(answer: &Value, clicked: &str, member: &str) -> Interaction {
+    let up = emoji_button(answer, "👍").unwrap_or_default();
+    let down = emoji_button(answer, "👎").unwrap_or_default();
+    let next = button(answer, "▶").map(|(id, _)| id).unwrap_or_default();
+    fixture(
+        "component_vote.json",
+        &[
+            ("PLACEHOLDER_CLICKED", clicked),
+            ("PLACEHOLDER_BUTTON", &next),
+            ("PLACEHOLDER_UP", &up),
+            ("PLACEHOLDER_DOWN", &down),
+            (
+                "\"id\": \"1180000000000000500\",\n      \"public_flags\"",
+                &format!("\"id\": \"{member}\",\n      \"public_flags\""),
+            ),
+        ],
+    )
+}
+
+fn app_in(dir: &Path) -> App {
+    let config = Config {
+        notes_dir: root().join("notes"),
+        data_dir: dir.to_path_buf(),
+        cooldown_seconds: 0,
+        ..Config::default()
+    };
+    let (app, problems) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    assert!(problems.is_empty(), "{problems:?}");
+    app
+}
+
+#[test]
+fn every_answer_has_vote_buttons_that_carry_the_query_through_pages() {
+    let app = app();
+    for name in ["command_chatgpt_rlhf.json", "command_chatgpt_rlhf_private.json"] {
+        let body = respond(&app, &fixture(name, &[]));
+        let row = body["data"]["components"][0]["components"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(row.len() <= 5, "{name}: {} buttons", row.len());
+        let up = emoji_button(&body, "👍").unwrap_or_else(|| panic!("{name}: no 👍"));
+        let down = emoji_button(&body, "👎").unwrap_or_else(|| panic!("{name}: no 👎"));
+        assert!(up.starts_with("up|chatgpt|") && up.ends_with("|rlhf"), "{up}");
+        assert!(
+            down.starts_with("dn|chatgpt|") && down.ends_with("|rlhf"),
+            "{down}"
+        );
+    }
+    // Page 2 of the public answer still carries what was asked.
+    let answer = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    let (next, _) = button(&answer, "▶").unwrap_or_else(|| panic!("no ▶"));
+    let page2 = respond(&app, &vote_click(&answer, &next, "1180000000000000500"));
+    assert_eq!(page2["type"], 7);
+    assert_eq!(emoji_button(&page2, "👎"), emoji_button(&answer, "👎"));
+    // "Answer from notes" keeps the message's text (normalised) as the query.
+    let from_message = respond(
+        &app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", "What is  RLHF?")],
+        ),
+    );
+    let down = emoji_button(&from_message, "👎").unwrap_or_default();
+    assert!(down.ends_with("|what is rlhf?"), "{down}");
+}
+
+#[test]
+fn a_thumbs_down_counts_once_per_member_and_shows_in_gaps() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-votes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = app_in(&dir);
+    let answer = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    let down = emoji_button(&answer, "👎").unwrap_or_else(|| panic!("no 👎"));
+    let up = emoji_button(&answer, "👍").unwrap_or_else(|| panic!("no 👍"));
+    let (ada, bo, cy) = (
+        "1180000000000000500",
+        "1180000000000000501",
+        "1180000000000000502",
+    );
+
+    let first = respond(&app, &vote_click(&answer, &down, ada));
+    assert_eq!(
+        (first["type"].as_u64(), first["data"]["flags"].as_u64()),
+        (Some(4), Some(64))
+    );
+    let text = first["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("👎 counted"), "{text}");
+    assert!(text.contains("拆解追溯 GPT-3.5 各项能力的起源"), "{text}");
+    // Again, or changing her mind: acknowledged, not counted.
+    for again in [&down, &up] {
+        let repeat = respond(&app, &vote_click(&answer, again, ada));
+        assert_eq!(repeat["data"]["flags"], 64);
+        assert_eq!(
+            repeat["data"]["content"],
+            "Your vote on this answer is already counted."
+        );
+    }
+    respond(&app, &vote_click(&answer, &down, bo));
+    respond(&app, &vote_click(&answer, &up, cy));
+
+    let gaps = respond(&app, &fixture("command_gaps.json", &[]));
+    let text = gaps["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("**Worst-rated answers**"), "{text}");
+    assert!(
+        text.contains("👎 2 · 👍 1 · /chatgpt · 拆解追溯 GPT-3.5 各项能力的起源 ← “rlhf” ×2"),
+        "{text}"
+    );
+
+    // Saved beside the gaps; after a restart Ada's vote on that answer still counts once.
+    assert!(app.handler.save_votes().is_ok());
+    let saved = notes_bot::feedback::load(&notes_bot::feedback::file_in(&dir)).unwrap_or_default();
+    let worst = saved.worst(Some("chatgpt"), 5);
+    assert_eq!((worst[0].down, worst[0].up), (2, 1));
+    assert_eq!(worst[0].queries, vec![("rlhf".to_string(), 2)]);
+    let restarted = app_in(&dir);
+    let repeat = respond(&restarted, &vote_click(&answer, &down, ada));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        repeat["data"]["content"],
+        "Your vote on this answer is already counted."
+    );
+}
+
+#[test]
+fn a_vote_with_a_forged_query_is_cleaned_and_a_gone_section_refused() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-votes-forged-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = app_in(&dir);
+    let answer = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    let down = emoji_button(&answer, "👎").unwrap_or_default();
+    let forged = format!("{}|{HOSTILE}", down.trim_end_matches("|rlhf"));
+    let body = respond(&app, &vote_click(&answer, &forged, "1180000000000000500"));
+    assert!(
+        body["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("👎 counted")
+    );
+    let gaps = respond(&app, &fixture("command_gaps.json", &[]));
+    let text = gaps["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("pizza"), "{text}");
+    assert_eq!(unprintable(text), Vec::<char>::new(), "{text:?}");
+    assert!(app.handler.save_votes().is_ok());
+    let saved = std::fs::read_to_string(notes_bot::feedback::file_in(&dir)).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(saved.contains("pizza"), "{saved}");
+    assert!(!saved.contains("\\u"), "no escaped control in the file: {saved}");
+
+    let gone = respond(
+        &app,
+        &vote_click(&answer, "dn|chatgpt|ffffffffffffffff|rlhf", "1180000000000000500"),
+    );
+    assert_eq!(gone["data"]["flags"], 64);
+    assert!(
+        gone["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no longer")
+    );
+}

@@ -14,6 +14,16 @@ use ed25519_dalek::{Signer, SigningKey};
 const PIZZA: &str = "missed\tchatgpt\tpizza recipe";
 const ADA: &str = "1180000000000000500";
 
+/// One test at a time: each runs a Redis and up to two replicas, and on a busy two-core
+/// machine four such sets at once make Redis answers late enough to count as outages.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -52,21 +62,28 @@ impl Redis {
     }
 
     fn restart(&mut self) {
+        let log = self.dir.join("redis.log");
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always"])
             .arg("--dir")
             .arg(&self.dir)
+            .arg("--logfile")
+            .arg(&log)
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start redis-server ({e}); apt-get install redis-server"));
         self.child = Some(child);
         let started = Instant::now();
         while self.command(&["PING"]).as_deref() != Some("+PONG") {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "redis-server did not start"
-            );
+            let exited = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            if exited.is_some() || started.elapsed() > Duration::from_secs(30) {
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!(
+                    "redis-server did not start on port {} ({exited:?}):\n{log}",
+                    self.port
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -142,7 +159,7 @@ struct Replica {
 
 impl Replica {
     /// With `timeout_ms` for Redis (the default 250 ms is tight on a busy CI machine, where
-    /// a late answer would count as an outage).
+    /// a late answer would count as an outage; a killed Redis fails at once anyway).
     fn start(
         host: &str,
         data_dir: &Path,
@@ -193,12 +210,17 @@ impl Replica {
             let _ = child.kill();
             panic!("{host} did not start:\n{}", seen.join("\n"));
         };
-        Replica {
+        let mut replica = Replica {
             child,
             address,
             log,
             seen,
+        };
+        // Connected to Redis before the test goes on (a busy machine can take seconds).
+        if !eventually(Duration::from_secs(30), || replica.healthz().1 == "ok\n") {
+            panic!("{host} never reached Redis:\n{}", replica.logged());
         }
+        replica
     }
 
     fn logged(&mut self) -> String {
@@ -296,12 +318,13 @@ fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
 #[test]
 #[ignore = "needs redis-server"]
 fn two_replicas_share_a_members_cooldown_and_the_gaps() {
+    let _serial = one_at_a_time();
     let redis = Redis::start("share");
     let dir = scratch("share");
     // One data folder for both, as on a shared volume.
     let data = dir.join("data");
-    let a = Replica::start("replica-a", &data, &redis.url(), 30, 1000);
-    let b = Replica::start("replica-b", &data, &redis.url(), 30, 1000);
+    let mut a = Replica::start("replica-a", &data, &redis.url(), 30, 3000);
+    let mut b = Replica::start("replica-b", &data, &redis.url(), 30, 3000);
 
     let (status, first) = a.post(&from("1000000000000000001", "command_chatgpt_rlhf.json"));
     assert_eq!(status, 200, "{first}");
@@ -322,12 +345,20 @@ fn two_replicas_share_a_members_cooldown_and_the_gaps() {
 
     let (status, missed) = a.post(&from("1000000000000000003", "command_chatgpt_nomatch.json"));
     assert_eq!(status, 200, "{missed}");
-    let mut gaps = String::new();
-    let shown = eventually(Duration::from_secs(5), || {
-        gaps = content(&b.post(&from("1000000000000000004", "command_gaps.json")).1);
+    let (mut gaps, mut asker) = (String::new(), 1000000000000000100u64);
+    let shown = eventually(Duration::from_secs(20), || {
+        // Another admin each time: /gaps has a cooldown too.
+        asker += 1;
+        gaps = content(&b.post(&from(&asker.to_string(), "command_gaps.json")).1);
         gaps.contains("pizza recipe")
     });
-    assert!(shown, "/gaps on B shows the miss asked on A: {gaps}");
+    assert!(
+        shown,
+        "/gaps on B shows the miss asked on A: {gaps}\nA: {}\nB: {}\nRedis: {}",
+        a.logged(),
+        b.logged(),
+        redis.gap_count(PIZZA)
+    );
     assert!(gaps.contains("1 unanswered"), "{gaps}");
     println!("/gaps on B: {gaps:?}");
     assert_eq!(redis.gap_count(PIZZA), 1);
@@ -354,7 +385,7 @@ fn two_replicas_share_a_members_cooldown_and_the_gaps() {
             data.join(format!("heartbeat.{host}")).exists(),
             "heartbeat.{host}"
         );
-        let beat = eventually(Duration::from_secs(3), || {
+        let beat = eventually(Duration::from_secs(10), || {
             redis
                 .command(&["GET", &format!("notes-bot:heartbeat:{host}")])
                 .is_some_and(|v| v.starts_with("serve 127.0.0.1:"))
@@ -369,9 +400,10 @@ fn two_replicas_share_a_members_cooldown_and_the_gaps() {
 #[test]
 #[ignore = "needs redis-server"]
 fn redis_killed_mid_run_answers_go_on_and_counts_resume_once() {
+    let _serial = one_at_a_time();
     let mut redis = Redis::start("outage");
     let dir = scratch("outage");
-    let mut a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30, 1000);
+    let mut a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30, 3000);
     // Each by another member: the cooldown holds one member back.
     let ask_pizza = |replica: &Replica, members: std::ops::Range<u32>| {
         for i in members {
@@ -380,15 +412,13 @@ fn redis_killed_mid_run_answers_go_on_and_counts_resume_once() {
             let (status, body) = replica.post(&from(&user, "command_chatgpt_nomatch.json"));
             assert_eq!(status, 200, "{body}");
             assert!(content(&body).contains("pizza recipe"), "{body}");
-            assert!(
-                started.elapsed() < Duration::from_secs(2),
-                "answered late: {:?}",
-                started.elapsed()
-            );
+            let took = started.elapsed();
+            // Discord waits 3 s; a debug build on a busy CI machine gets some slack.
+            assert!(took < Duration::from_secs(5), "answered late: {took:?}");
         }
     };
     ask_pizza(&a, 0..3);
-    assert!(eventually(Duration::from_secs(5), || redis.gap_count(PIZZA) == 3));
+    assert!(eventually(Duration::from_secs(20), || redis.gap_count(PIZZA) == 3));
 
     redis.kill();
     ask_pizza(&a, 3..7);
@@ -411,12 +441,12 @@ fn redis_killed_mid_run_answers_go_on_and_counts_resume_once() {
     );
 
     redis.restart();
-    let resumed = eventually(Duration::from_secs(10), || redis.gap_count(PIZZA) == 7);
+    let resumed = eventually(Duration::from_secs(20), || redis.gap_count(PIZZA) == 7);
     assert!(resumed, "counts after the restart: {}", redis.gap_count(PIZZA));
     // Flushes go on for a while: still 7, nothing counted twice.
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(redis.gap_count(PIZZA), 7);
-    assert!(eventually(Duration::from_secs(5), || a.healthz().1 == "ok\n"));
+    assert!(eventually(Duration::from_secs(20), || a.healthz().1 == "ok\n"));
     let log = a.logged();
     let warnings = log.matches("Redis is unreachable or slow").count();
     assert_eq!(warnings, 1, "one warning per outage:\n{log}");
@@ -435,6 +465,7 @@ fn redis_killed_mid_run_answers_go_on_and_counts_resume_once() {
 #[test]
 #[ignore = "needs redis-server"]
 fn counts_whose_reply_came_too_late_are_not_counted_twice() {
+    let _serial = one_at_a_time();
     let redis = Redis::start("late");
     let dir = scratch("late");
     let a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30, 250);
@@ -444,7 +475,7 @@ fn counts_whose_reply_came_too_late_are_not_counted_twice() {
         assert!(content(&body).contains("pizza recipe"), "{body}");
     };
     ask("3000000000000000001");
-    assert!(eventually(Duration::from_secs(5), || redis.gap_count(PIZZA) == 1));
+    assert!(eventually(Duration::from_secs(20), || redis.gap_count(PIZZA) == 1));
     // Writes wait 1.5 s: the replica gives up on its batch after 250 ms and sends it again
     // later, while Redis still runs the first one when the pause ends.
     assert_eq!(
@@ -454,8 +485,66 @@ fn counts_whose_reply_came_too_late_are_not_counted_twice() {
     ask("3000000000000000002");
     ask("3000000000000000003");
     std::thread::sleep(Duration::from_secs(4));
-    assert!(eventually(Duration::from_secs(5), || redis.gap_count(PIZZA) == 3));
+    assert!(eventually(Duration::from_secs(20), || redis.gap_count(PIZZA) == 3));
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(redis.gap_count(PIZZA), 3, "each miss counted once");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The custom_id of the button showing `emoji` (or labelled so) in a message response.
+fn button_id(answer: &serde_json::Value, shown: &str) -> String {
+    let rows = answer["data"]["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    rows.iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .find(|c| c["emoji"]["name"] == shown || c["label"] == shown)
+        .and_then(|c| c["custom_id"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn a_members_vote_counts_once_whichever_replica_gets_it() {
+    let _serial = one_at_a_time();
+    let redis = Redis::start("votes");
+    let dir = scratch("votes");
+    let data = dir.join("data");
+    let a = Replica::start("replica-a", &data, &redis.url(), 30, 3000);
+    let b = Replica::start("replica-b", &data, &redis.url(), 30, 3000);
+    let (_, answer) = a.post(&fixture("command_chatgpt_rlhf.json"));
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+    let (up, down, next) = (
+        button_id(&answer, "👍"),
+        button_id(&answer, "👎"),
+        button_id(&answer, "▶"),
+    );
+    assert!(!down.is_empty(), "{answer}");
+    let click = |member: &str| {
+        fixture("component_vote.json")
+            .replace("PLACEHOLDER_CLICKED", &down)
+            .replace("PLACEHOLDER_BUTTON", &next)
+            .replace("PLACEHOLDER_UP", &up)
+            .replace("PLACEHOLDER_DOWN", &down)
+            .replace(
+                "\"id\": \"1180000000000000500\",\n      \"public_flags\"",
+                &format!("\"id\": \"{member}\",\n      \"public_flags\""),
+            )
+    };
+    let first = content(&a.post(&click("4000000000000000001")).1);
+    assert!(first.contains("👎 counted"), "{first}");
+    let again = content(&b.post(&click("4000000000000000001")).1);
+    assert_eq!(again, "Your vote on this answer is already counted.");
+    let other = content(&b.post(&click("4000000000000000002")).1);
+    assert!(other.contains("👎 counted"), "{other}");
+    let (mut gaps, mut asker) = (String::new(), 4000000000000000100u64);
+    let shown = eventually(Duration::from_secs(20), || {
+        asker += 1;
+        gaps = content(&a.post(&from(&asker.to_string(), "command_gaps.json")).1);
+        gaps.contains("👎 2 · 👍 0 · /chatgpt")
+    });
+    assert!(shown, "/gaps on A counts both replicas' votes once each: {gaps}");
+    println!("/gaps on A: {gaps:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

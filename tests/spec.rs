@@ -488,6 +488,24 @@ impl Walker<'_> {
             }
         }
     }
+
+    /// 👍 and 👎 by the asker, then 👎 by someone else: counted, then already counted.
+    fn votes(&mut self, label: &str, body: &Value) {
+        let ids: Vec<String> = components(body)
+            .iter()
+            .filter_map(|c| c["custom_id"].as_str())
+            .filter(|id| id.starts_with("up|") || id.starts_with("dn|"))
+            .map(str::to_string)
+            .collect();
+        for (id, user) in ids
+            .iter()
+            .map(|id| (id, ASKER))
+            .chain(ids.last().map(|id| (id, STRANGER)))
+        {
+            let click = self.payloads.click(body, id, None, user);
+            self.respond(&format!("{label} → vote {id} by {user}"), &click);
+        }
+    }
 }
 
 /// Words a member might type from a section's body: a few Latin words and CJK pairs.
@@ -573,6 +591,7 @@ fn walk_library(checker: &mut Checker, app: &App, payloads: &Payloads) {
             let body = walker.respond(&label, &ask(topic, &exact));
             walker.pages(&label, &body);
             walker.delete(&label, &body);
+            walker.votes(&label, &body);
             // By title, in English and in Chinese: the other-matches menu.
             let label = format!("/{topic} query:{title:?}");
             let body = walker.respond(&label, &ask(topic, title));
@@ -624,7 +643,14 @@ fn walk_library(checker: &mut Checker, app: &App, payloads: &Payloads) {
     walker.respond("empty query", &ask(first_topic, "   "));
     walker.respond("stale section", &ask(first_topic, "section:deadbeef"));
     let shown = json!({ "data": {} });
-    for id in ["pg|||||||", "nonsense", "ls|x||0", "rm|notanumber"] {
+    for id in [
+        "pg|||||||",
+        "nonsense",
+        "ls|x||0",
+        "rm|notanumber",
+        "dn|x|zz|q",
+        "up|||",
+    ] {
         walker.respond(&format!("click {id:?}"), &payloads.click(&shown, id, None, ASKER));
     }
     let stale = Action::Page {
@@ -698,9 +724,23 @@ fn every_fixture_response_validates_against_the_spec() {
         page: 0,
         reason: notes_bot::search::MatchReason::Keyword,
         focus: Vec::new(),
+        reply_to: Some(1180000000000000650),
     }
     .encode();
+    let vote = |up| {
+        Action::Vote {
+            up,
+            topic: "chatgpt".into(),
+            section: other.stable_id(),
+            query: "rlhf".into(),
+        }
+        .encode()
+    };
+    let (up_id, down_id) = (vote(true), vote(false));
     let replacements = [
+        ("PLACEHOLDER_CLICKED", down_id.as_str()),
+        ("PLACEHOLDER_UP", up_id.as_str()),
+        ("PLACEHOLDER_DOWN", down_id.as_str()),
         ("PLACEHOLDER_POST", post_id.as_str()),
         ("PLACEHOLDER_BUTTON", next.as_str()),
         ("PLACEHOLDER_PREV", next.as_str()),

@@ -197,7 +197,7 @@ fn loader(config: &Config) -> Loader {
     .with_site(config.site())
 }
 
-/// Saves the counted gaps every minute; call `save_gaps` once more at shutdown.
+/// Saves the counted gaps (and votes) every minute; call `save_gaps` once more at shutdown.
 pub async fn save_gaps_periodically(app: Arc<App>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     tick.tick().await;
@@ -211,6 +211,6 @@ pub async fn save_gaps_periodically(app: Arc<App>) {
 
 pub fn save_gaps(app: &App) {
     if let Err(error) = app.handler.save_gaps() {
-        tracing::warn!("cannot save gaps: {error}");
+        tracing::warn!("cannot save gaps and votes: {error}");
     }
 }

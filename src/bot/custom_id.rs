@@ -7,8 +7,11 @@
 //!   or of `/topics`.
 //! - `alt|<topic>`: the menu of other matches; each option's value is `<topic>|<section hex>`.
 //! - `rm|<user id>`: delete the reply; only that user (or a moderator) may.
-//! - `post|<topic>|<section hex>|<page>|<reason>|<focus>`: post a private answer publicly
-//!   (fields as in `pg`).
+//! - `post|<topic>|<section hex>|<page>|<reason>|<reply to>|<focus>`: post a private answer
+//!   publicly (fields as in `pg`); `reply to` is the id of the message it answers, or empty.
+//!   The older form without `reply to` is still read.
+//! - `up|<topic>|<section hex>|<query>` and `dn|…`: 👍 / 👎 on an answer. The query (as
+//!   normalised for gaps) is the last field, so it may hold `|`, cut to fit the limit.
 
 use crate::search::{ItemPath, MatchReason};
 
@@ -40,13 +43,22 @@ pub enum Action {
     Delete {
         asker: u64,
     },
-    /// Post the section of a private answer publicly, at that page.
+    /// Post the section of a private answer publicly, at that page; as a reply to the
+    /// message `reply_to` when set.
     Post {
         topic: String,
         section: u64,
         page: usize,
         reason: MatchReason,
         focus: Vec<ItemPath>,
+        reply_to: Option<u64>,
+    },
+    /// 👍 (`up`) or 👎 on the section shown, asked with `query`.
+    Vote {
+        up: bool,
+        topic: String,
+        section: u64,
+        query: String,
     },
 }
 
@@ -61,14 +73,28 @@ impl Action {
                 page,
                 reason,
                 focus,
-            } => encode_section("pg", topic, *section, *page, *reason, focus),
+            } => encode_section("pg|", topic, *section, *page, *reason, "", focus),
             Action::Post {
                 topic,
                 section,
                 page,
                 reason,
                 focus,
-            } => encode_section("post", topic, *section, *page, *reason, focus),
+                reply_to,
+            } => {
+                let reply_to = reply_to.map(|id| format!("{id}|")).unwrap_or_else(|| "|".into());
+                encode_section("post|", topic, *section, *page, *reason, &reply_to, focus)
+            }
+            Action::Vote {
+                up,
+                topic,
+                section,
+                query,
+            } => {
+                let base = format!("{}|{topic}|{section:x}|", if *up { "up" } else { "dn" });
+                let room = MAX_LEN.saturating_sub(base.chars().count());
+                base + &query.chars().take(room).collect::<String>()
+            }
             Action::List { listing, page } => match listing {
                 Listing::Sources(topic) => format!("ls|s|{}|{page}", topic.as_deref().unwrap_or_default()),
                 Listing::Topics => format!("ls|t||{page}"),
@@ -79,6 +105,19 @@ impl Action {
     }
 
     pub fn decode(custom_id: &str) -> Option<Action> {
+        if let Some((up, rest)) = custom_id
+            .strip_prefix("up|")
+            .map(|rest| (true, rest))
+            .or_else(|| custom_id.strip_prefix("dn|").map(|rest| (false, rest)))
+        {
+            let mut fields = rest.splitn(3, '|');
+            return Some(Action::Vote {
+                up,
+                topic: fields.next()?.to_string(),
+                section: u64::from_str_radix(fields.next()?, 16).ok()?,
+                query: fields.next()?.to_string(),
+            });
+        }
         let mut fields = custom_id.split('|');
         let action = match fields.next()? {
             "pg" => Action::Page {
@@ -105,13 +144,27 @@ impl Action {
             "rm" => Action::Delete {
                 asker: fields.next()?.parse().ok()?,
             },
-            "post" => Action::Post {
-                topic: fields.next()?.to_string(),
-                section: u64::from_str_radix(fields.next()?, 16).ok()?,
-                page: fields.next()?.parse().ok()?,
-                reason: letter_reason(fields.next()?)?,
-                focus: decode_focus(fields.next()?)?,
-            },
+            "post" => {
+                let topic = fields.next()?.to_string();
+                let section = u64::from_str_radix(fields.next()?, 16).ok()?;
+                let page = fields.next()?.parse().ok()?;
+                let reason = letter_reason(fields.next()?)?;
+                let rest: Vec<&str> = fields.by_ref().collect();
+                let (reply_to, focus) = match rest.as_slice() {
+                    [focus] => (None, *focus),
+                    ["", focus] => (None, *focus),
+                    [reply_to, focus] => (Some(reply_to.parse().ok()?), *focus),
+                    _ => return None,
+                };
+                Action::Post {
+                    topic,
+                    section,
+                    page,
+                    reason,
+                    focus: decode_focus(focus)?,
+                    reply_to,
+                }
+            }
             _ => return None,
         };
         fields.next().is_none().then_some(action)
@@ -119,15 +172,20 @@ impl Action {
 }
 
 /// Focus paths are dropped (pages then follow document order) rather than exceed the limit.
+/// `prefix` ends in `|`; `extra` is inserted before the focus and ends in `|` when set.
 fn encode_section(
     prefix: &str,
     topic: &str,
     section: u64,
     page: usize,
     reason: MatchReason,
+    extra: &str,
     focus: &[ItemPath],
 ) -> String {
-    let base = format!("{prefix}|{topic}|{section:x}|{page}|{}|", reason_letter(reason));
+    let base = format!(
+        "{prefix}{topic}|{section:x}|{page}|{}|{extra}",
+        reason_letter(reason)
+    );
     let focus = encode_focus(focus);
     if base.chars().count() + focus.len() <= MAX_LEN {
         base + &focus
@@ -228,6 +286,27 @@ mod tests {
                 page: 12,
                 reason: MatchReason::Keyword,
                 focus: vec![vec![3, 1]],
+                reply_to: Some(u64::MAX),
+            },
+            Action::Post {
+                topic: "chatgpt".into(),
+                section: 7,
+                page: 0,
+                reason: MatchReason::Title,
+                focus: vec![],
+                reply_to: None,
+            },
+            Action::Vote {
+                up: false,
+                topic: "chatgpt".into(),
+                section: u64::MAX,
+                query: "what | is rlhf".into(),
+            },
+            Action::Vote {
+                up: true,
+                topic: "思".repeat(32),
+                section: u64::MAX,
+                query: String::new(),
             },
         ];
         for action in actions {
@@ -245,6 +324,7 @@ mod tests {
             page: 9999,
             reason: MatchReason::Title,
             focus: vec![vec![1234, 5678, 9012, 3456]; 8],
+            reply_to: Some(u64::MAX),
         };
         assert!(post.encode().chars().count() <= MAX_LEN);
         let action = Action::Page {
@@ -257,6 +337,37 @@ mod tests {
         let id = action.encode();
         assert!(id.chars().count() <= MAX_LEN);
         assert!(id.ends_with('|'));
+    }
+
+    #[test]
+    fn long_vote_queries_are_cut_to_the_limit() {
+        let vote = Action::Vote {
+            up: false,
+            topic: "思".repeat(32),
+            section: u64::MAX,
+            query: "思维链".repeat(40),
+        };
+        let id = vote.encode();
+        assert_eq!(id.chars().count(), MAX_LEN);
+        let Some(Action::Vote { query, .. }) = Action::decode(&id) else {
+            panic!("{id}");
+        };
+        assert!("思维链".repeat(40).starts_with(&query) && query.chars().count() == 47);
+    }
+
+    #[test]
+    fn posts_without_a_reply_field_still_decode() {
+        assert_eq!(
+            Action::decode("post|chatgpt|1f|2|k|0.7"),
+            Some(Action::Post {
+                topic: "chatgpt".into(),
+                section: 0x1f,
+                page: 2,
+                reason: MatchReason::Keyword,
+                focus: vec![vec![0, 7]],
+                reply_to: None,
+            })
+        );
     }
 
     #[test]
@@ -274,6 +385,11 @@ mod tests {
             "ls|t|x|1",
             "post|t|1|1|k",
             "post|t|1|1|k||x",
+            "post|t|1|1|k|x|",
+            "post|t|1|1|k|1|2|3",
+            "up|t",
+            "up|t|zz|q",
+            "dn|t|1",
         ] {
             assert_eq!(Action::decode(id), None, "{id}");
         }

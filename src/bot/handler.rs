@@ -19,9 +19,9 @@ use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
 use super::state::{Counter, Local, State};
 use crate::config::Config;
-use crate::gaps;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
 use crate::search::{Index, ItemPath, MatchReason, SectionRef};
+use crate::{feedback, gaps};
 
 /// What the handler decided, for the adapter to carry out and count.
 pub struct Outcome {
@@ -48,6 +48,8 @@ pub enum Kind {
     Autocomplete,
     Page,
     Deleted,
+    /// A 👍 / 👎 counted (or acknowledged as already counted).
+    Voted,
     /// Answered with a polite refusal: cooldown, not allowed, gone, bad input.
     Refused,
 }
@@ -61,6 +63,7 @@ impl Kind {
             Kind::Autocomplete => "autocomplete",
             Kind::Page => "page",
             Kind::Deleted => "deleted",
+            Kind::Voted => "voted",
             Kind::Refused => "refused",
         }
     }
@@ -73,6 +76,10 @@ struct Shown<'a> {
     reason: MatchReason,
     focus: &'a [ItemPath],
     page: usize,
+    /// What was asked (normalised), for 👍 / 👎.
+    query: &'a str,
+    /// The message a posted answer replies to.
+    reply_to: Option<u64>,
 }
 
 impl<'a> Shown<'a> {
@@ -82,6 +89,16 @@ impl<'a> Shown<'a> {
             reason,
             focus,
             page,
+            query: "",
+            reply_to: None,
+        }
+    }
+
+    fn asked(self, query: &'a str, reply_to: Option<u64>) -> Shown<'a> {
+        Shown {
+            query,
+            reply_to,
+            ..self
         }
     }
 }
@@ -170,8 +187,13 @@ impl Handler {
         self.state.as_ref()
     }
 
-    /// Saves the gaps (and other counts) counted since the last call.
+    /// Saves the gaps and votes counted since the last call.
     pub fn save_gaps(&self) -> Result<(), String> {
+        self.state.save()
+    }
+
+    /// Saves the votes counted since the last call (with the gaps: one save for both).
+    pub fn save_votes(&self) -> Result<(), String> {
         self.state.save()
     }
 
@@ -262,6 +284,7 @@ impl Handler {
             let Some(found) = find_section(index, topic, id) else {
                 return refuse(lang.gone());
             };
+            // Picked by name: there is no question to keep with a vote.
             let shown = Shown::new(found, MatchReason::Title, &[], 0);
             return self.show(index, &shown, asker, &[], lang, Show::New { private });
         }
@@ -277,7 +300,8 @@ impl Handler {
             .iter()
             .filter_map(|hit| other(index, hit.section))
             .collect();
-        let shown = Shown::new(best.section, best.reason, &best.focus, 0);
+        let asked = gaps::normalise(query);
+        let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, None);
         self.show(index, &shown, asker, &others, lang, Show::New { private })
     }
 
@@ -285,9 +309,9 @@ impl Handler {
     /// privately with a Post button. Discord sends the message in the interaction's resolved
     /// data, so no privileged intent is needed.
     fn answer_message(&self, index: &Index, command: &CommandInteraction, lang: Lang) -> Outcome {
-        let text = match command.data.target() {
-            Some(ResolvedTarget::Message(message)) => message.content.as_str(),
-            _ => "",
+        let (text, target) = match command.data.target() {
+            Some(ResolvedTarget::Message(message)) => (message.content.as_str(), Some(message.id.get())),
+            _ => ("", None),
         };
         // A long message is cut: its first words carry the question often enough, and the
         // search stays quick.
@@ -305,7 +329,8 @@ impl Handler {
             .iter()
             .filter_map(|hit| other(index, hit.section))
             .collect();
-        let shown = Shown::new(best.section, best.reason, &best.focus, 0);
+        let asked = gaps::normalise(query);
+        let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, target);
         let asker = command.user.id.get();
         self.show(index, &shown, asker, &others, lang, Show::New { private: true })
     }
@@ -324,6 +349,8 @@ impl Handler {
             reason,
             focus,
             page,
+            query,
+            reply_to,
         } = *shown;
         let Some((note, section)) = index.library().section(at) else {
             return refuse(lang.gone());
@@ -340,6 +367,8 @@ impl Handler {
             private: match how {
                 Show::New { private } | Show::Update { private } => private,
             },
+            query,
+            reply_to,
         });
         match how {
             Show::Update { .. } => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),
@@ -368,24 +397,56 @@ impl Handler {
         }
     }
 
-    /// `/gaps`: the most asked questions the notes did not answer (admins only, by the
-    /// command's default permissions).
+    /// `/gaps`: the most asked questions the notes did not answer, and the worst-rated
+    /// answers (admins only, by the command's default permissions).
     fn gaps(&self, topic: Option<&str>, lang: Lang) -> Outcome {
         let mut counts = gaps::Counts::default();
         for (field, n) in self.state.counts(Counter::Gaps) {
             counts.add_field(&field, n);
         }
         let top = counts.top(topic, 20);
-        if top.is_empty() {
+        let ratings = self.state.ratings();
+        let worst = ratings.worst(topic, 10);
+        if top.is_empty() && worst.is_empty() {
             return refuse(lang.no_gaps());
         }
-        let mut text = format!("**{}**", lang.gaps_title());
+        let mut text = String::new();
+        if !top.is_empty() {
+            text = format!("**{}**", lang.gaps_title());
+        }
         for gap in top {
             let line = format!("\n{} · /{} · ", lang.gap_counts(gap.missed, gap.weak), gap.topic);
             text.push_str(&line);
             text.push('“');
             text.push_str(&render::quote(&gap.query));
             text.push('”');
+        }
+        // Beside the unanswered questions: answers members found wrong, with what they asked.
+        if !worst.is_empty() {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&format!("**{}**", lang.worst_rated_title()));
+        }
+        for rated in worst {
+            let line = format!(
+                "\n👎 {} · 👍 {} · /{} · {}",
+                rated.down,
+                rated.up,
+                rated.topic,
+                render::quote(&rated.title)
+            );
+            text.push_str(&line);
+            let asked: Vec<String> = rated
+                .queries
+                .iter()
+                .take(3)
+                .map(|(query, n)| format!("“{}” ×{n}", render::quote(query)))
+                .collect();
+            if !asked.is_empty() {
+                text.push_str(" ← ");
+                text.push_str(&asked.join(", "));
+            }
         }
         outcome(
             CreateInteractionResponse::Message(render::ephemeral(&text)),
@@ -496,6 +557,7 @@ impl Handler {
             return refuse(lang.unsupported());
         };
         let asker = asker_of(&component.message).unwrap_or(component.user.id.get());
+        let (asked, reply_to) = asked_in(&component.message);
         // A private answer stays private as its pages turn.
         let private = component
             .message
@@ -511,7 +573,7 @@ impl Handler {
             } => match find_section(index, &topic, section) {
                 Some(at) => {
                     let others = others_in(index, &component.message);
-                    let shown = Shown::new(at, reason, &focus, page);
+                    let shown = Shown::new(at, reason, &focus, page).asked(&asked, reply_to);
                     self.show(index, &shown, asker, &others, lang, Show::Update { private })
                 }
                 None => refuse(lang.gone()),
@@ -522,11 +584,12 @@ impl Handler {
                 page,
                 reason,
                 focus,
+                reply_to: _,
             } => match find_section(index, &topic, section) {
                 // Posted publicly, by and deletable by whoever clicked.
                 Some(at) => {
                     let others = others_in(index, &component.message);
-                    let shown = Shown::new(at, reason, &focus, page);
+                    let shown = Shown::new(at, reason, &focus, page).asked(&asked, None);
                     let clicker = component.user.id.get();
                     self.show(
                         index,
@@ -551,8 +614,40 @@ impl Handler {
                     return refuse(lang.gone());
                 };
                 let others = others_in(index, &component.message);
-                let shown = Shown::new(at, MatchReason::Keyword, &[], 0);
+                let shown = Shown::new(at, MatchReason::Keyword, &[], 0).asked(&asked, reply_to);
                 self.show(index, &shown, asker, &others, lang, Show::Update { private })
+            }
+            Action::Vote {
+                up,
+                topic,
+                section,
+                query,
+            } => {
+                let Some(at) = find_section(index, &topic, section) else {
+                    return refuse(lang.gone());
+                };
+                let Some(title) = other(index, at).map(|o| o.title) else {
+                    return refuse(lang.gone());
+                };
+                let vote = feedback::Vote {
+                    key: feedback::voter_key(component.message.id.get(), section, component.user.id.get()),
+                    topic,
+                    section,
+                    title: title.clone(),
+                    // Cleaned again: a custom_id is only as trustworthy as its sender.
+                    query: gaps::normalise(&query),
+                    up,
+                };
+                let counted = self.state.vote(vote, Instant::now());
+                let text = if counted {
+                    lang.vote_counted(up, &render::quote(&title))
+                } else {
+                    lang.vote_already().to_string()
+                };
+                outcome(
+                    CreateInteractionResponse::Message(render::ephemeral(&text)),
+                    Kind::Voted,
+                )
             }
             Action::Delete { asker } => {
                 let moderator = component
@@ -706,6 +801,31 @@ fn asker_of(message: &Message) -> Option<u64> {
             },
             _ => None,
         })
+}
+
+/// What was asked (from 👎) and the message answered (from Post), as the message's buttons
+/// carry them.
+fn asked_in(message: &Message) -> (String, Option<u64>) {
+    let (mut asked, mut reply_to) = (String::new(), None);
+    for custom_id in message
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .filter_map(|c| match c {
+            ActionRowComponent::Button(button) => match &button.data {
+                ButtonKind::NonLink { custom_id, .. } => Some(custom_id),
+                _ => None,
+            },
+            _ => None,
+        })
+    {
+        match Action::decode(custom_id) {
+            Some(Action::Vote { query, .. }) => asked = gaps::normalise(&query),
+            Some(Action::Post { reply_to: to, .. }) => reply_to = to,
+            _ => {}
+        }
+    }
+    (asked, reply_to)
 }
 
 /// The other-matches menu of a message, re-read from the current index.

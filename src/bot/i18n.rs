@@ -209,4 +209,43 @@ impl Lang {
             Lang::Zh => format!("{missed} 次无结果，{weak} 次弱匹配"),
         }
     }
+
+    pub fn vote_counted(self, up: bool, title: &str) -> String {
+        match (self, up) {
+            (Lang::En, true) => format!("Thanks: 👍 counted for “{title}”."),
+            (Lang::En, false) => format!("Thanks: 👎 counted for “{title}”; the note authors will see it."),
+            (Lang::Zh, true) => format!("谢谢：已记录对“{title}”的 👍。"),
+            (Lang::Zh, false) => format!("谢谢：已记录对“{title}”的 👎，笔记作者会看到。"),
+        }
+    }
+
+    pub fn vote_already(self) -> &'static str {
+        match self {
+            Lang::En => "Your vote on this answer is already counted.",
+            Lang::Zh => "你对这个回答的投票已经记录过了。",
+        }
+    }
+
+    pub fn worst_rated_title(self) -> &'static str {
+        match self {
+            Lang::En => "Worst-rated answers",
+            Lang::Zh => "评价最差的回答",
+        }
+    }
+
+    /// Shown when the answer was posted as a reply to the message it answers.
+    pub fn posted_as_reply(self) -> &'static str {
+        match self {
+            Lang::En => "Posted as a reply to that message.",
+            Lang::Zh => "已作为对该消息的回复发布。",
+        }
+    }
+
+    /// Above an answer that could not be a reply: a link to the message it answers.
+    pub fn answering(self, link: &str) -> String {
+        match self {
+            Lang::En => format!("↪ Answering {link}"),
+            Lang::Zh => format!("↪ 回答 {link}"),
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Reply → Discord message: embed, page buttons, other-matches menu, delete button.
+//! Reply → Discord message: embed, page buttons, other-matches menu, delete and vote buttons.
 
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
@@ -59,6 +59,10 @@ pub struct SectionView<'a> {
     pub colour: u32,
     /// Only the asker sees it; a Post button shares it instead of 🗑.
     pub private: bool,
+    /// What was asked, carried by 👍 / 👎 (normalised, may be empty).
+    pub query: &'a str,
+    /// The message a posted answer replies to (from "Answer from notes").
+    pub reply_to: Option<u64>,
 }
 
 /// The message showing one page of a section.
@@ -124,6 +128,7 @@ pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessa
             page,
             reason: reply.reason,
             focus: view.focus.to_vec(),
+            reply_to: view.reply_to,
         };
         buttons.push(
             CreateButton::new(post.encode())
@@ -132,6 +137,20 @@ pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessa
         );
     } else {
         buttons.push(delete_button(view.asker));
+    }
+    // At most 5 buttons: ◀ ▶, Post or 🗑, 👍 👎.
+    for (up, emoji) in [(true, "👍"), (false, "👎")] {
+        let vote = Action::Vote {
+            up,
+            topic: reply.topic.clone(),
+            section: reply.section_id,
+            query: view.query.to_string(),
+        };
+        buttons.push(
+            CreateButton::new(vote.encode())
+                .emoji(ReactionType::Unicode(emoji.into()))
+                .style(ButtonStyle::Secondary),
+        );
     }
     let mut rows = Vec::new();
     if !buttons.is_empty() {

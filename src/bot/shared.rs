@@ -1,5 +1,6 @@
-//! State shared by replicas in Redis (`state.redis_url`): claims (cooldowns) with
-//! `SET NX PX`, counters in one hash per kind with HINCRBY, a heartbeat per host.
+//! State shared by replicas in Redis (`state.redis_url`): claims (cooldowns, one vote per
+//! member and answer) with `SET NX PX`, counters (gaps, votes) in one hash per kind with
+//! HINCRBY, a heartbeat per host.
 //!
 //! Redis is reached from its own thread and runtime, so a handler thread, or a shutdown
 //! path inside another runtime, waits for it with a plain timeout and never stalls it.
@@ -21,6 +22,7 @@ use tokio::sync::Notify;
 
 use super::state::{Claims, Counter, Fields, State, add_to, lock};
 use crate::config::StateOptions;
+use crate::feedback;
 
 /// How often the keeper retries a lost connection, and the flusher sends counts anyway.
 const TICK: Duration = Duration::from_secs(1);
@@ -29,6 +31,11 @@ const BEAT_EVERY: Duration = Duration::from_secs(10);
 const BEAT_TTL_SECONDS: u64 = 30;
 /// An outage this soon after the last one is the same one (Redis flapping): no new warning.
 const SETTLE: Duration = Duration::from_secs(60);
+/// Claims up to this long are also held here, for when Redis is gone; longer ones (votes)
+/// would only grow memory.
+const HOLD_HERE: Duration = Duration::from_secs(3600);
+/// How long a member's vote on an answer is remembered, so it counts once.
+const VOTE_MEMORY: Duration = Duration::from_secs(90 * 86_400);
 /// How long a batch id is remembered: far longer than any retry of it.
 const BATCH_TTL_SECONDS: u64 = 86_400;
 
@@ -180,12 +187,16 @@ impl State for Shared {
             match asked {
                 Ok((Value::Nil, left)) if left > 0 => {
                     let left = Duration::from_millis(left as u64);
-                    inner.claims.hold(key, now + left);
+                    if period <= HOLD_HERE {
+                        inner.claims.hold(key, now + left);
+                    }
                     return Some(left);
                 }
                 // Claimed now, or freed between the two commands.
                 Ok(_) => {
-                    inner.claims.hold(key, now + period);
+                    if period <= HOLD_HERE {
+                        inner.claims.hold(key, now + period);
+                    }
                     return None;
                 }
                 Err(reason) => inner.down(&reason),
@@ -222,6 +233,27 @@ impl State for Shared {
             *fields.entry(field.clone()).or_default() += n;
         }
         fields
+    }
+
+    fn vote(&self, vote: feedback::Vote, now: Instant) -> bool {
+        if self
+            .claim(&format!("vote:{:x}", vote.key), VOTE_MEMORY, now)
+            .is_some()
+        {
+            return false;
+        }
+        for field in feedback::fields(&vote) {
+            self.add(Counter::Votes, field, 1);
+        }
+        true
+    }
+
+    fn ratings(&self) -> feedback::Ratings {
+        let mut ratings = feedback::Ratings::default();
+        for (field, n) in self.counts(Counter::Votes) {
+            ratings.add_field(&field, n);
+        }
+        ratings
     }
 
     /// Sends the counts now (at shutdown); those Redis does not take stay here.

@@ -1,13 +1,13 @@
-//! What replicas may share: claims that expire (cooldowns) and counters (gaps). The handler
-//! sees only the `State` interface; `Local` keeps everything in this process, the counters
-//! saved under the data folder, and `super::shared::Shared` keeps it in Redis.
+//! What replicas may share: claims that expire (cooldowns), counters (gaps) and votes. The
+//! handler sees only the `State` interface; `Local` keeps everything in this process, the
+//! counts saved under the data folder, and `super::shared::Shared` keeps it in Redis.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::gaps;
+use crate::{feedback, gaps};
 
 /// Counters by name: `missed\tchatgpt\tpizza recipe` → 2.
 pub type Fields = BTreeMap<String, u64>;
@@ -20,6 +20,10 @@ pub trait State: Send + Sync {
     fn add(&self, counter: Counter, field: String, n: u64);
     /// Every counter of a kind: saved, shared by other replicas, and not yet saved here.
     fn counts(&self, counter: Counter) -> Fields;
+    /// Counts a 👍 / 👎 unless its member already voted on that answer; true if counted.
+    fn vote(&self, vote: feedback::Vote, now: Instant) -> bool;
+    /// Every vote counted: saved, shared by other replicas, and not yet saved here.
+    fn ratings(&self) -> feedback::Ratings;
     /// Saves what was counted since the last save.
     fn save(&self) -> Result<(), String>;
     /// What is wrong when the state works in a degraded way (for /healthz); `None` if nothing.
@@ -31,31 +35,33 @@ pub trait State: Send + Sync {
 }
 
 /// A kind of counter: one Redis hash, or one file in the data folder. A new kind is a
-/// variant here, its name, and how its file is read and written.
+/// variant here, its name, and (for `Local`) how its file is read and written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Counter {
     /// Questions the notes did not answer (`crate::gaps`).
     Gaps,
+    /// 👍 / 👎 per section (`crate::feedback::fields`).
+    Votes,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 1] = [Counter::Gaps];
-
     pub fn name(self) -> &'static str {
         match self {
             Counter::Gaps => "gaps",
+            Counter::Votes => "votes",
         }
     }
 
     /// What the file in `data_dir` holds; missing is empty.
-    pub fn load(self, data_dir: &Path) -> Result<Fields, String> {
+    fn load(self, data_dir: &Path) -> Result<Fields, String> {
         match self {
             Counter::Gaps => Ok(gaps::load(&gaps::file_in(data_dir))?.fields().collect()),
+            Counter::Votes => Err(VOTES_BY_FEEDBACK.into()),
         }
     }
 
     /// Adds `pending` to the file in `data_dir`.
-    pub fn save(self, data_dir: &Path, pending: &Fields) -> Result<(), String> {
+    fn save(self, data_dir: &Path, pending: &Fields) -> Result<(), String> {
         match self {
             Counter::Gaps => {
                 let mut counts = gaps::Counts::default();
@@ -64,9 +70,14 @@ impl Counter {
                 }
                 gaps::save(&gaps::file_in(data_dir), &counts)
             }
+            Counter::Votes => Err(VOTES_BY_FEEDBACK.into()),
         }
     }
 }
+
+/// `Local` keeps votes with their voter keys in `feedback.json` (`Local::vote`), not as
+/// plain counters.
+const VOTES_BY_FEEDBACK: &str = "votes are kept in feedback.json through State::vote";
 
 /// Claims held in this process.
 #[derive(Default)]
@@ -113,14 +124,42 @@ pub struct Local {
     /// Counted since the last save.
     pending: Mutex<BTreeMap<Counter, Fields>>,
     data_dir: PathBuf,
+    /// 👍 / 👎 counted since the last save to `feedback.json`, and the voters known.
+    votes: Mutex<feedback::Pending>,
 }
 
 impl Local {
     pub fn new(data_dir: &Path) -> Local {
+        let saved_votes = feedback::load(&feedback::file_in(data_dir)).unwrap_or_else(|error| {
+            tracing::warn!("{error}; votes start afresh");
+            feedback::Ratings::default()
+        });
         Local {
             claims: Claims::default(),
             pending: Mutex::new(BTreeMap::new()),
             data_dir: data_dir.to_path_buf(),
+            votes: Mutex::new(feedback::Pending::knowing(&saved_votes)),
+        }
+    }
+
+    /// Adds the votes counted since the last call to the feedback file.
+    fn save_votes(&self) -> Result<(), String> {
+        let votes = {
+            let mut pending = lock(&self.votes);
+            if pending.is_empty() {
+                return Ok(());
+            }
+            pending.take()
+        };
+        match feedback::save(&feedback::file_in(&self.data_dir), &votes) {
+            Ok(saved) => {
+                lock(&self.votes).refresh(&saved);
+                Ok(())
+            }
+            Err(error) => {
+                lock(&self.votes).restore(votes);
+                Err(error)
+            }
         }
     }
 }
@@ -142,9 +181,19 @@ impl State for Local {
         counts
     }
 
+    fn vote(&self, vote: feedback::Vote, _now: Instant) -> bool {
+        lock(&self.votes).record(vote)
+    }
+
+    fn ratings(&self) -> feedback::Ratings {
+        let mut ratings = feedback::load(&feedback::file_in(&self.data_dir)).unwrap_or_default();
+        ratings.add(&lock(&self.votes).ratings());
+        ratings
+    }
+
     fn save(&self) -> Result<(), String> {
         let pending = std::mem::take(&mut *lock(&self.pending));
-        let mut failed = Ok(());
+        let mut failed = self.save_votes();
         for (counter, fields) in pending {
             if fields.is_empty() {
                 continue;
