@@ -433,6 +433,22 @@ fn redis_killed_mid_run_answers_go_on_and_counts_resume_once() {
     assert_eq!(status, 200, "{health}");
     assert!(health.starts_with("degraded: Redis at 127.0.0.1:"), "{health}");
     println!("/healthz during the outage: {health:?}");
+    // Docker's HEALTHCHECK: the heartbeat file of this host, still healthy, says degraded.
+    let check = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
+        .args(["health", "--config"])
+        .arg(dir.join("replica-a.yaml"))
+        .env("HOSTNAME", "replica-a")
+        .env_remove("NOTES_BOT_REDIS_URL")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(said.contains("degraded: Redis at 127.0.0.1:"), "{said}");
+    println!("notes-bot health: {}", said.trim());
     let (_, gaps) = a.post(&from("1000000000000000004", "command_gaps.json"));
     assert!(
         content(&gaps).contains("4 unanswered"),
