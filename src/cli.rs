@@ -8,13 +8,15 @@ use std::sync::Arc;
 use serenity::all::GuildId;
 
 use crate::bot::app::NoNotes;
+use crate::bot::discord::{self, RunError};
 use crate::bot::endpoint::{self, PublicKeyError};
-use crate::bot::gateway::{self, RunError, ShardRange};
+use crate::bot::gateway::{self, ShardRange};
 use crate::bot::shared::Shared;
 use crate::bot::state::{Counter, State};
 use crate::bot::token::{Token, TokenError};
 use crate::bot::{App, commands, health};
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
+use crate::error::FileError;
 use crate::reply::{self, Answer, AnswerHit};
 use crate::search::Index;
 use crate::text::printable;
@@ -24,7 +26,7 @@ use crate::{feedback, gaps};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(#[from] FileError),
     #[error(transparent)]
     NoNotes(#[from] NoNotes),
     #[error("{}: no notes found; add *.md files", .0.display())]
@@ -37,40 +39,27 @@ pub enum Error {
     Token(#[from] TokenError),
     #[error(transparent)]
     PublicKey(#[from] PublicKeyError),
-    #[error(
-        "Discord rejected the bot token (401); reset it in the developer portal and update DISCORD_TOKEN"
-    )]
-    TokenRejected,
-    /// Discord unreachable, or a call refused: the host, cause and what to check.
-    #[error("{0}")]
-    Discord(String),
+    /// Discord unreachable, the token rejected, the server stopped…
+    #[error(transparent)]
+    Run(#[from] RunError),
     #[error("DISCORD_GUILD_ID: {0:?} is not a guild id (a number)")]
     GuildId(String),
     #[error("cannot read {what}: {source}")]
     Read { what: String, source: io::Error },
     #[error("not a Discord interaction: {0}")]
     NotAnInteraction(serde_json::Error),
-    #[error("{0}")]
-    Gaps(String),
+    #[error(transparent)]
+    StateFile(#[from] crate::json_file::JsonFileError),
     /// Redis (state.redis_url, NOTES_BOT_REDIS_URL) misconfigured or unreachable.
     #[error("{0}")]
     State(String),
     #[error("unhealthy: {0}")]
-    Unhealthy(String),
+    Unhealthy(#[from] health::Unhealthy),
     #[error("cannot start the async runtime: {0}")]
     Runtime(io::Error),
     /// Writing the output failed; a closed pipe (`| head`) is not worth a message.
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
-}
-
-impl From<RunError> for Error {
-    fn from(error: RunError) -> Error {
-        match error {
-            RunError::TokenRejected => Error::TokenRejected,
-            RunError::Other(message) => Error::Discord(message),
-        }
-    }
 }
 
 impl From<serde_json::Error> for Error {
@@ -299,7 +288,7 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
         Some(_) => {
             let shared = Shared::start(&config.state, &health::host_name()).map_err(Error::State)?;
             if let Some(problem) = shared.degraded() {
-                return Err(Error::Gaps(format!("cannot read the gaps: {problem}")));
+                return Err(Error::State(format!("cannot read the gaps: {problem}")));
             }
             let mut counts = gaps::Counts::default();
             for (field, n) in shared.counts(Counter::Gaps) {
@@ -308,8 +297,8 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
             (counts, shared.ratings())
         }
         None => (
-            gaps::load(&gaps::file_in(&config.data_dir)).map_err(Error::Gaps)?,
-            feedback::load(&feedback::file_in(&config.data_dir)).map_err(Error::Gaps)?,
+            gaps::load(&gaps::file_in(&config.data_dir))?,
+            feedback::load(&feedback::file_in(&config.data_dir))?,
         ),
     };
     let top = counts.top(topic, limit);
@@ -384,7 +373,7 @@ pub fn handle(out: &mut impl Write, paths: &Paths, file: Option<PathBuf>) -> Res
 /// `health`: whether the running bot is healthy, from its heartbeat file.
 pub fn health(out: &mut impl Write, paths: &Paths) -> Result {
     let config = paths.config()?;
-    let status = health::check(&health::heartbeat_path(&config.data_dir)).map_err(Error::Unhealthy)?;
+    let status = health::check(&health::heartbeat_path(&config.data_dir))?;
     writeln!(out, "{status}")?;
     Ok(())
 }
@@ -492,9 +481,9 @@ pub fn register(out: &mut impl Write, paths: &Paths, guilds: Vec<u64>, dry_run: 
     };
     let app = app_for_bot(paths)?;
     let registered = block_on(async {
-        let discord = gateway::Discord::from_config(&app.config.discord).map_err(RunError::Other)?;
-        let http = gateway::application_http(&token, &discord).await?;
-        gateway::register(&http, &app, &guilds).await
+        let discord = discord::Discord::from_config(&app.config.discord)?;
+        let http = discord::application_http(&token, &discord).await?;
+        discord::register(&http, &app, &guilds).await
     })?;
     Ok(registered?)
 }

@@ -1,11 +1,11 @@
 //! Typed configuration from `config/notes-bot.yaml`; every key has a default.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::error::FileError;
 use crate::notes::{Labels, Site};
 use crate::reply::Layout;
 use crate::search::SearchOptions;
@@ -142,8 +142,8 @@ impl RedisUrl {
     }
 }
 
-impl fmt::Debug for RedisUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "RedisUrl({})", self.location())
     }
 }
@@ -351,33 +351,14 @@ fn default_synonyms() -> Vec<Vec<String>> {
     .collect()
 }
 
-/// A config problem: `config/notes-bot.yaml:7: unknown field …`.
-#[derive(Debug)]
-pub struct ConfigError {
-    pub path: PathBuf,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 impl Config {
     /// Reads a config file. `required` false: a missing file means the defaults.
-    pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
+    pub fn load(path: &Path, required: bool) -> Result<Config, FileError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Config::default()),
             Err(e) => {
-                return Err(ConfigError {
+                return Err(FileError {
                     path: path.to_path_buf(),
                     line: None,
                     message: format!("cannot read the config file: {e}"),
@@ -387,7 +368,7 @@ impl Config {
         Config::parse(path, &text)
     }
 
-    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    pub fn parse(path: &Path, text: &str) -> Result<Config, FileError> {
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
@@ -397,7 +378,7 @@ impl Config {
                 Some(at) => message[..at].to_string(),
                 None => message,
             };
-            ConfigError {
+            FileError {
                 path: path.to_path_buf(),
                 line: e.location().map(|l| l.line()),
                 message: format!("{message}; see config/notes-bot.yaml in the repository for every key"),
@@ -407,8 +388,8 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let error = |message: String| ConfigError {
+    fn validate(&self, path: &Path) -> Result<(), FileError> {
+        let error = |message: String| FileError {
             path: path.to_path_buf(),
             line: None,
             message,
@@ -440,7 +421,7 @@ impl Config {
         if self.max_note_bytes == 0 {
             return Err(error("max_note_bytes is 0; no note could load".into()));
         }
-        self.discord.check().map_err(error)?;
+        self.discord.check().map_err(|e| error(e.to_string()))?;
         let http = &self.http;
         for (key, seconds) in [
             ("http.header_read_seconds", http.header_read_seconds),
@@ -529,10 +510,21 @@ impl Config {
     }
 }
 
+/// A `discord:` URL (or its environment override) that cannot be one.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscordUrlError {
+    #[error("discord.http_proxy (DISCORD_HTTP_PROXY) {0:?} is not a base URL like \"http://127.0.0.1:3000\"")]
+    HttpProxy(String),
+    #[error(
+        "discord.gateway_url (DISCORD_GATEWAY_URL) {0:?} is not a WebSocket URL like \"wss://gateway.discord.gg\""
+    )]
+    GatewayUrl(String),
+}
+
 impl DiscordOptions {
     /// The file's values, with `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` over them
     /// (empty means unset).
-    pub fn with_env(&self) -> Result<DiscordOptions, String> {
+    pub fn with_env(&self) -> Result<DiscordOptions, DiscordUrlError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let options = DiscordOptions {
             http_proxy: var("DISCORD_HTTP_PROXY").or_else(|| self.http_proxy.clone()),
@@ -542,7 +534,7 @@ impl DiscordOptions {
         Ok(options)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), DiscordUrlError> {
         fn has_scheme(url: &str, schemes: [&str; 2]) -> bool {
             schemes.iter().any(|scheme| {
                 url.strip_prefix(scheme)
@@ -553,16 +545,12 @@ impl DiscordOptions {
         if let Some(url) = &self.http_proxy
             && !has_scheme(url.trim(), ["http", "https"])
         {
-            return Err(format!(
-                "discord.http_proxy (DISCORD_HTTP_PROXY) {url:?} is not a base URL like \"http://127.0.0.1:3000\""
-            ));
+            return Err(DiscordUrlError::HttpProxy(url.clone()));
         }
         if let Some(url) = &self.gateway_url
             && !has_scheme(url.trim(), ["ws", "wss"])
         {
-            return Err(format!(
-                "discord.gateway_url (DISCORD_GATEWAY_URL) {url:?} is not a WebSocket URL like \"wss://gateway.discord.gg\""
-            ));
+            return Err(DiscordUrlError::GatewayUrl(url.clone()));
         }
         Ok(())
     }

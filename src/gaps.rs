@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::json_file::{self, JsonFileError};
+
 /// Longest query kept, in characters: enough to read, too short to store essays.
 const MAX_QUERY: usize = 100;
 /// Distinct queries kept per file; the rarest go first.
@@ -175,31 +177,19 @@ pub fn file_in(data_dir: &Path) -> PathBuf {
 }
 
 /// What the file holds; a missing file is empty, an unreadable one is an error.
-pub fn load(path: &Path) -> Result<Counts, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a gaps file: {e}", path.display()))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Counts::default()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
+pub fn load(path: &Path) -> Result<Counts, JsonFileError> {
+    json_file::read(path, "gaps")
 }
 
 /// Adds `pending` to the file, written atomically (temporary file, then rename).
-pub fn save(path: &Path, pending: &Counts) -> Result<(), String> {
+pub fn save(path: &Path, pending: &Counts) -> Result<(), JsonFileError> {
     let mut counts = load(path).unwrap_or_else(|error| {
         tracing::warn!("{error}; starting a new gaps file");
         Counts::default()
     });
     counts.add(pending);
     counts.trim();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    let bytes = serde_json::to_vec_pretty(&counts).map_err(|e| e.to_string())?;
-    std::fs::write(&temporary, bytes).map_err(|e| format!("{}: {e}", temporary.display()))?;
-    std::fs::rename(&temporary, path).map_err(|e| format!("{}: {e}", path.display()))
+    json_file::write(path, &counts)
 }
 
 #[cfg(test)]

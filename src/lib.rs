@@ -7,8 +7,10 @@
 pub mod bot;
 pub mod cli;
 pub mod config;
+pub mod error;
 pub mod feedback;
 pub mod gaps;
+pub mod json_file;
 pub mod notes;
 pub mod reply;
 pub mod search;

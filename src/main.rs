@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use notes_bot::bot::discord::RunError;
 use notes_bot::bot::gateway::ShardRange;
 use notes_bot::cli::{self, Error, LogFormat, Paths};
 
@@ -169,7 +170,7 @@ fn main() -> ExitCode {
 /// supervisor does not restart in a loop; 1 for everything else.
 fn exit_code(error: &Error) -> u8 {
     match error {
-        Error::Token(_) | Error::PublicKey(_) | Error::TokenRejected => 2,
+        Error::Token(_) | Error::PublicKey(_) | Error::Run(RunError::TokenRejected) => 2,
         _ => 1,
     }
 }

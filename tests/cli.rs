@@ -457,3 +457,29 @@ fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
     );
     assert_eq!(value["worst_rated"].as_array().map(Vec::len), Some(2));
 }
+
+/// Runs with stdout a pipe whose reader is already gone, as `notes-bot … | head -0`.
+fn run_into_closed_pipe(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
+    drop(reader);
+    run(bin().args(args).stdout(writer))
+}
+
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    for args in [
+        &["ask", "rlhf"][..],
+        &["ask", "--json", "rlhf"],
+        &["sources"],
+        &["check"],
+        &["register", "--dry-run"],
+    ] {
+        let output = run_into_closed_pipe(args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("error") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -88,7 +88,7 @@ async fn a_429_on_a_callback_is_retried_when_retry_after_fits_the_3_s_window() {
     let sent = webhooks
         .callback(InteractionId::new(123), TOKEN, &response(), received)
         .await;
-    assert_eq!(sent, Ok(()));
+    assert!(sent.is_ok(), "{sent:?}");
     let seen = calls(&seen);
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert!(
@@ -118,6 +118,7 @@ async fn a_429_whose_retry_after_misses_the_window_is_not_retried_and_says_why()
             .callback(InteractionId::new(123), TOKEN, &response(), received)
             .await
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_else(|| panic!("a 429 past the window must be an error"));
         assert!(
             started.elapsed() < Duration::from_secs(1),
@@ -143,6 +144,7 @@ async fn a_5xx_is_an_error_naming_the_route_never_the_token() {
         .callback(InteractionId::new(123), TOKEN, &response(), Instant::now())
         .await
         .err()
+        .map(|e| e.to_string())
         .unwrap_or_else(|| panic!("a 502 must be an error"));
     assert!(
         error.starts_with("POST /api/v10/interactions/123/…/callback answered 502 Bad Gateway"),
@@ -153,6 +155,7 @@ async fn a_5xx_is_an_error_naming_the_route_never_the_token() {
         .delete_original(serenity::all::ApplicationId::new(7), TOKEN)
         .await
         .err()
+        .map(|e| e.to_string())
         .unwrap_or_else(|| panic!("a 502 must be an error"));
     assert!(
         error.starts_with("DELETE /api/v10/webhooks/7/…/messages/@original answered 502"),

@@ -9,10 +9,10 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use serenity::all::Interaction;
 
+use super::clock::unix_now;
 use super::handler::{Handler, Outcome};
-use super::health::unix_now;
 use crate::config::Config;
-use crate::notes::{Library, Loader, NoteError};
+use crate::notes::{FileError, Library, Loader};
 use crate::search::Index;
 
 pub struct App {
@@ -35,7 +35,7 @@ pub struct App {
 #[derive(Debug)]
 pub struct NoNotes {
     pub dir: PathBuf,
-    pub problems: Vec<NoteError>,
+    pub problems: Vec<FileError>,
 }
 
 impl fmt::Display for NoNotes {
@@ -72,7 +72,7 @@ pub struct Reload {
     /// notes keep serving).
     pub reloaded: Option<Reloaded>,
     /// Every file or folder skipped or held back, as a person reads it (file:line).
-    pub problems: Vec<NoteError>,
+    pub problems: Vec<FileError>,
     /// Reload again at this time: a held-back note is due then.
     pub again_at: Option<Instant>,
 }
@@ -93,7 +93,7 @@ impl App {
 
     /// Config → notes → index → app, the one way every adapter, test and bench starts.
     /// Bad files are returned with the app, skipped; only "no note at all" is an error.
-    pub fn load(config: Config) -> Result<(App, Vec<NoteError>), NoNotes> {
+    pub fn load(config: Config) -> Result<(App, Vec<FileError>), NoNotes> {
         let mut loader = loader(&config);
         let load = loader.load(&Library::default(), Instant::now());
         let library = load.library.unwrap_or_default();
@@ -159,7 +159,7 @@ impl App {
             return reload;
         };
         if library.notes.is_empty() {
-            reload.problems.push(NoteError {
+            reload.problems.push(FileError {
                 path: self.config.notes_dir.clone(),
                 line: None,
                 message: "no notes left; the last good ones keep serving".into(),

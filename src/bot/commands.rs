@@ -13,13 +13,12 @@ use crate::reply::truncate;
 /// (Discord allows 100 global commands).
 pub const MAX_TOPIC_COMMANDS: usize = 90;
 
+/// The built-in commands' names (a note may not take them).
+pub use crate::notes::topic::{GAPS, NOTES, SOURCES, TOPICS};
+
 /// Option names, shared with the handler.
 pub const QUERY: &str = "query";
 pub const TOPIC: &str = "topic";
-pub const SOURCES: &str = "sources";
-pub const TOPICS: &str = "topics";
-pub const NOTES: &str = "notes";
-pub const GAPS: &str = "gaps";
 pub const PRIVATE: &str = "private";
 /// The message context-menu command (Apps → on a message).
 pub const ANSWER_FROM_NOTES: &str = "Answer from notes";

@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use tower_http::timeout::{RequestBodyTimeout, TimeoutLayer};
 
 use super::app::{self, App};
-use super::gateway::{self, Discord, RunError};
+use super::discord::{self, Discord, RunError};
 use super::handler::{Outcome, Then};
 use super::health;
 use super::metrics::{self, LibraryState, Metrics};
@@ -41,6 +41,8 @@ pub struct Endpoint {
     pub metrics: Metrics,
     /// Deletes replies after the response (with the interaction token; no bot token needed).
     webhooks: Arc<Webhooks>,
+    /// With a bot token: posts answers as replies to members' messages.
+    bot: Option<Arc<serenity::all::Http>>,
     /// Where the handler runs, off the async workers.
     workers: Workers,
     answer: Answer,
@@ -77,9 +79,16 @@ impl Endpoint {
             max_skew,
             metrics: Metrics::default(),
             webhooks: Arc::new(webhooks),
+            bot: None,
             workers: Workers::per_core(),
             answer: App::handle,
         }
+    }
+
+    /// Posts replies with this bot client (one with the token and the application id).
+    pub fn with_bot(mut self, http: Arc<serenity::all::Http>) -> Endpoint {
+        self.bot = Some(http);
+        self
     }
 
     /// Answers with `answer` on at most `workers` threads at once (for tests).
@@ -106,35 +115,37 @@ pub struct Options {
 /// saving gaps, and keeping the heartbeat file `notes-bot health` reads.
 pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<(), RunError> {
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
-    let discord = Discord::from_config(&app.config.discord).map_err(RunError::Other)?;
-    let webhooks = Webhooks::new(discord.rest_base()).map_err(RunError::Other)?;
-    let endpoint = Arc::new(Endpoint::new(app.clone(), verifier, options.max_skew, webhooks));
+    let discord = Discord::from_config(&app.config.discord)?;
+    let webhooks = Webhooks::new(discord.rest_base()).map_err(RunError::Client)?;
+    let endpoint = Endpoint::new(app.clone(), verifier, options.max_skew, webhooks);
     let shutdown = shutdown::signal({
         let app = app.clone();
         move || app::save_gaps(&app)
     });
     // Registering again needs the application id, which only the token can tell.
     let registrar = match &options.token {
-        Some(token) => match gateway::application_http(token, &discord).await {
+        Some(token) => match discord::application_http(token, &discord).await {
             Ok(http) => Some((http, options.guilds)),
-            Err(RunError::TokenRejected) => {
-                tracing::warn!(
-                    "Discord rejected DISCORD_TOKEN; commands will not be re-registered on reload"
-                );
-                None
-            }
-            Err(RunError::Other(error)) => {
+            Err(error) => {
                 tracing::warn!(%error, "commands will not be re-registered on reload");
                 None
             }
         },
         None => None,
     };
+    // With the token, "Answer from notes" answers are posted as replies by the bot.
+    let endpoint = Arc::new(match &registrar {
+        Some((http, _)) => endpoint.with_bot(http.clone()),
+        None => endpoint,
+    });
     let _watcher = super::watch::spawn_reloading(app.clone(), registrar);
     let gap_saver = tokio::spawn(app::save_gaps_periodically(app.clone()));
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
-        .map_err(|e| RunError::Other(format!("cannot listen on {}: {e}", options.listen)))?;
+        .map_err(|source| RunError::Listen {
+            address: options.listen.clone(),
+            source,
+        })?;
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "serving interactions at POST /interactions");
         let _ = std::fs::create_dir_all(heartbeat.parent().unwrap_or(std::path::Path::new(".")));
@@ -146,7 +157,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     app::save_gaps(&app);
     let _ = std::fs::remove_file(&heartbeat);
     tracing::info!("stopped");
-    result.map_err(|e| RunError::Other(format!("server error: {e}")))
+    result.map_err(RunError::Server)
 }
 
 pub fn router(endpoint: Arc<Endpoint>) -> Router {
@@ -248,7 +259,7 @@ async fn interactions(
     if endpoint.max_skew > 0 {
         let fresh = timestamp
             .parse::<i64>()
-            .is_ok_and(|ts| ts.abs_diff(super::health::unix_now() as i64) <= endpoint.max_skew);
+            .is_ok_and(|ts| ts.abs_diff(super::clock::unix_now() as i64) <= endpoint.max_skew);
         if !fresh {
             return reject(&endpoint, StatusCode::UNAUTHORIZED, "stale or invalid timestamp");
         }
@@ -294,8 +305,10 @@ async fn interactions(
     endpoint
         .metrics
         .interaction(type_name(&interaction), outcome.kind.as_str(), started.elapsed());
-    if outcome.then == Then::DeleteMessage {
-        delete_later(&endpoint, &interaction);
+    match outcome.then {
+        Then::Nothing => {}
+        Then::DeleteMessage => delete_later(&endpoint, &interaction),
+        Then::Reply(reply) => reply_later(&endpoint, &interaction, reply),
     }
     match response_body(&outcome.response) {
         Ok(bytes) => (
@@ -341,6 +354,24 @@ fn delete_later(endpoint: &Endpoint, interaction: &Interaction) {
         tokio::time::sleep(Duration::from_millis(200)).await;
         if let Err(error) = webhooks.delete_original(application, &token).await {
             tracing::warn!(%error, "could not delete a reply");
+        }
+    });
+}
+
+/// Posts an answer as a reply once Discord has our response (a follow-up needs it first).
+fn reply_later(endpoint: &Endpoint, interaction: &Interaction, reply: Box<super::handler::PostReply>) {
+    let Interaction::Component(component) = interaction else {
+        return;
+    };
+    let (webhooks, bot) = (endpoint.webhooks.clone(), endpoint.bot.clone());
+    let (application, token) = (component.application_id, component.token.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if let Err(error) = webhooks
+            .post_reply(bot.as_deref(), application, &token, &reply)
+            .await
+        {
+            tracing::warn!(%error, "could not post an answer");
         }
     });
 }

@@ -8,9 +8,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serenity::all::{
-    ActionRowComponent, AutocompleteChoice, ButtonKind, CommandDataOptionValue, CommandInteraction,
-    CommandType, ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
-    CreateInteractionResponse, Interaction, Message, MessageFlags, Permissions, ResolvedTarget,
+    ActionRowComponent, AuthorizingIntegrationOwner, AutocompleteChoice, ButtonKind, ChannelId,
+    CommandDataOptionValue, CommandInteraction, CommandType, ComponentInteraction,
+    ComponentInteractionDataKind, CreateAllowedMentions, CreateAutocompleteResponse,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, Interaction, Message,
+    MessageFlags, MessageId, MessageReference, Permissions, ResolvedTarget,
 };
 
 use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
@@ -20,7 +22,7 @@ use super::render::{self, Other, SectionView};
 use super::state::{Counter, Local, State};
 use crate::config::Config;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
-use crate::search::{Index, ItemPath, MatchReason, SectionRef};
+use crate::search::{Hit, Index, ItemPath, MatchReason, SectionRef};
 use crate::{feedback, gaps};
 
 /// What the handler decided, for the adapter to carry out and count.
@@ -32,11 +34,26 @@ pub struct Outcome {
     pub kind: Kind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Then {
     Nothing,
     /// Delete the message the clicked component is on.
     DeleteMessage,
+    /// Post an answer as a reply to a member's message.
+    Reply(Box<PostReply>),
+}
+
+/// A reply needs the bot token and the bot in the channel: an interaction response or a
+/// follow-up cannot carry `message_reference` (Discord's spec gives it only to
+/// `POST /channels/{id}/messages`).
+#[derive(Debug)]
+pub struct PostReply {
+    pub channel: u64,
+    /// The answer, with `message_reference` to the message it answers.
+    pub message: CreateMessage,
+    /// The same answer headed by a link to that message, as a follow-up to the interaction,
+    /// when the reply cannot be posted.
+    pub follow_up: CreateInteractionResponseFollowup,
 }
 
 /// For logs and metrics.
@@ -106,8 +123,24 @@ impl<'a> Shown<'a> {
 /// A new reply, or an update of the message a component is on; private ones are ephemeral.
 #[derive(Clone, Copy)]
 enum Show {
-    New { private: bool },
-    Update { private: bool },
+    New {
+        private: bool,
+    },
+    Update {
+        private: bool,
+    },
+    /// Public, answering a member's message.
+    Reply(ReplyTarget),
+}
+
+/// The message "Answer from notes" was used on, and whether the bot may post there.
+#[derive(Clone, Copy)]
+struct ReplyTarget {
+    message: u64,
+    channel: u64,
+    guild: Option<u64>,
+    /// The app is installed in this server (so its bot can post), not only for the member.
+    installed: bool,
 }
 
 /// Autocomplete values that name one section exactly: `section:<hex id>`.
@@ -296,10 +329,7 @@ impl Handler {
         if best.reason == MatchReason::Fuzzy {
             self.record_gap(topic, query, true);
         }
-        let others: Vec<Other> = hits[1..]
-            .iter()
-            .filter_map(|hit| other(index, hit.section))
-            .collect();
+        let others = others_among(index, &hits[1..]);
         let asked = gaps::normalise(query);
         let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, None);
         self.show(index, &shown, asker, &others, lang, Show::New { private })
@@ -325,10 +355,7 @@ impl Handler {
         let Some(best) = hits.first() else {
             return refuse(&lang.no_match_anywhere(&render::quote(query)));
         };
-        let others: Vec<Other> = hits[1..]
-            .iter()
-            .filter_map(|hit| other(index, hit.section))
-            .collect();
+        let others = others_among(index, &hits[1..]);
         let asked = gaps::normalise(query);
         let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, target);
         let asker = command.user.id.get();
@@ -356,7 +383,7 @@ impl Handler {
             return refuse(lang.gone());
         };
         let reply = Reply::for_section(note, section, reason, focus, &self.layout);
-        let message = render::section_message(&SectionView {
+        let view = SectionView {
             reply: &reply,
             page,
             focus,
@@ -366,13 +393,21 @@ impl Handler {
             colour: self.colour,
             private: match how {
                 Show::New { private } | Show::Update { private } => private,
+                Show::Reply(_) => false,
             },
             query,
             reply_to,
-        });
+        };
         match how {
-            Show::Update { .. } => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),
-            Show::New { .. } => outcome(CreateInteractionResponse::Message(message), Kind::Hit),
+            Show::Update { .. } => outcome(
+                CreateInteractionResponse::UpdateMessage(render::section_message(&view)),
+                Kind::Page,
+            ),
+            Show::New { .. } => outcome(
+                CreateInteractionResponse::Message(render::section_message(&view)),
+                Kind::Hit,
+            ),
+            Show::Reply(target) => reply_to_message(&view, target, lang),
         }
     }
 
@@ -584,21 +619,23 @@ impl Handler {
                 page,
                 reason,
                 focus,
-                reply_to: _,
+                reply_to,
             } => match find_section(index, &topic, section) {
                 // Posted publicly, by and deletable by whoever clicked.
                 Some(at) => {
                     let others = others_in(index, &component.message);
                     let shown = Shown::new(at, reason, &focus, page).asked(&asked, None);
                     let clicker = component.user.id.get();
-                    self.show(
-                        index,
-                        &shown,
-                        clicker,
-                        &others,
-                        lang,
-                        Show::New { private: false },
-                    )
+                    let how = match reply_to {
+                        Some(message) => Show::Reply(ReplyTarget {
+                            message,
+                            channel: component.channel_id.get(),
+                            guild: guild_of(component.guild_id),
+                            installed: installed_here(component),
+                        }),
+                        None => Show::New { private: false },
+                    };
+                    self.show(index, &shown, clicker, &others, lang, how)
                 }
                 None => refuse(lang.gone()),
             },
@@ -638,11 +675,10 @@ impl Handler {
                     query: gaps::normalise(&query),
                     up,
                 };
-                let counted = self.state.vote(vote, Instant::now());
-                let text = if counted {
-                    lang.vote_counted(up, &render::quote(&title))
-                } else {
-                    lang.vote_already().to_string()
+                let text = match self.state.vote(vote, Instant::now()) {
+                    feedback::Recorded::Counted => lang.vote_counted(up, &render::quote(&title)),
+                    feedback::Recorded::Already => lang.vote_already().to_string(),
+                    feedback::Recorded::Full => lang.votes_full().to_string(),
                 };
                 outcome(
                     CreateInteractionResponse::Message(render::ephemeral(&text)),
@@ -676,6 +712,61 @@ impl Handler {
         self.state
             .claim(&format!("cooldown:{user}:{command}"), self.cooldown, now)
     }
+}
+
+/// An answer posted for everyone in reply to `target`: by the bot where the app is installed
+/// in the server (the private answer is replaced by a note saying so), else as the
+/// interaction's public response headed by a link to the message.
+fn reply_to_message(view: &SectionView<'_>, target: ReplyTarget, lang: Lang) -> Outcome {
+    let (embed, rows) = render::section_parts(view);
+    let link = render::message_link(target.guild, target.channel, target.message);
+    let heading = lang.answering(&link);
+    if !target.installed {
+        let message = render::message().content(heading).embed(embed).components(rows);
+        return outcome(CreateInteractionResponse::Message(message), Kind::Hit);
+    }
+    let mut reference =
+        MessageReference::from((ChannelId::new(target.channel), MessageId::new(target.message)));
+    reference.guild_id = target.guild.map(serenity::all::GuildId::new);
+    // A deleted message is no reason to drop the answer.
+    reference.fail_if_not_exists = Some(false);
+    let message = CreateMessage::new()
+        .embed(embed.clone())
+        .components(rows.clone())
+        .reference_message(reference)
+        .allowed_mentions(CreateAllowedMentions::new().replied_user(false));
+    let follow_up = CreateInteractionResponseFollowup::new()
+        .content(heading)
+        .embed(embed)
+        .components(rows)
+        .allowed_mentions(CreateAllowedMentions::new());
+    let done = render::message()
+        .content(lang.posted())
+        .embeds(Vec::new())
+        .components(Vec::new());
+    Outcome {
+        response: CreateInteractionResponse::UpdateMessage(done),
+        then: Then::Reply(Box::new(PostReply {
+            channel: target.channel,
+            message,
+            follow_up,
+        })),
+        kind: Kind::Hit,
+    }
+}
+
+/// Whether the app is installed in the server the click came from (its bot is a member),
+/// rather than only for the member who clicked. No owners at all is the shape from before
+/// user installs, when only a server's own bot got its interactions.
+fn installed_here(component: &ComponentInteraction) -> bool {
+    let Some(guild) = component.guild_id else {
+        return false;
+    };
+    let owners = &component.authorizing_integration_owners.0;
+    owners.is_empty()
+        || owners
+            .iter()
+            .any(|owner| matches!(owner, AuthorizingIntegrationOwner::GuildInstall(Some(id)) if *id == guild))
 }
 
 fn guild_of(guild: Option<serenity::all::GuildId>) -> Option<u64> {
@@ -741,6 +832,11 @@ fn find_section(index: &Index, topic: &str, id: u64) -> Option<SectionRef> {
         .iter()
         .position(|s| s.is_answerable() && s.stable_id() == id)?;
     Some(SectionRef { note, section })
+}
+
+/// The other matches offered under an answer.
+fn others_among(index: &Index, hits: &[Hit]) -> Vec<Other> {
+    hits.iter().filter_map(|hit| other(index, hit.section)).collect()
 }
 
 fn other(index: &Index, at: SectionRef) -> Option<Other> {

@@ -8,7 +8,9 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use super::clock::unix_now;
 
 /// A gateway heartbeat older than this means the bot is not connected.
 const MAX_AGE: Duration = Duration::from_secs(60);
@@ -49,14 +51,6 @@ pub fn host_name() -> String {
     }
 }
 
-/// Seconds since the Unix epoch (0 if the clock is before it).
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 pub fn gateway_beat() -> String {
     format!("gateway {}", unix_now())
 }
@@ -65,34 +59,48 @@ pub fn serve_beat(address: SocketAddr) -> String {
     format!("serve {address}")
 }
 
+/// Why the bot is not healthy.
+#[derive(Debug, thiserror::Error)]
+pub enum Unhealthy {
+    #[error("no heartbeat at {} ({source}); is the bot running?", .path.display())]
+    NoHeartbeat { path: PathBuf, source: std::io::Error },
+    #[error("{}: unreadable heartbeat", .0.display())]
+    Unreadable(PathBuf),
+    #[error("no gateway connection for {0} s")]
+    Disconnected(u64),
+    #[error("cannot reach {address}: {source}")]
+    Unreachable {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{address}/healthz answered {status:?}")]
+    Answered { address: SocketAddr, status: String },
+}
+
 /// `Ok` with a short status line, or what is wrong.
-pub fn check(path: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("no heartbeat at {} ({e}); is the bot running?", path.display()))?;
+pub fn check(path: &Path) -> Result<String, Unhealthy> {
+    let text = std::fs::read_to_string(path).map_err(|source| Unhealthy::NoHeartbeat {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let unreadable = || Unhealthy::Unreadable(path.to_path_buf());
     match text.trim().split_once(' ') {
         Some(("gateway", time)) => {
-            let time: u64 = time
-                .parse()
-                .map_err(|_| format!("{}: unreadable heartbeat", path.display()))?;
+            let time: u64 = time.parse().map_err(|_| unreadable())?;
             let age = unix_now().saturating_sub(time);
             if age <= MAX_AGE.as_secs() {
                 Ok(format!("gateway connected ({age} s ago)"))
             } else {
-                Err(format!("no gateway connection for {age} s"))
+                Err(Unhealthy::Disconnected(age))
             }
         }
-        Some(("serve", address)) => {
-            let address: SocketAddr = address
-                .parse()
-                .map_err(|_| format!("{}: unreadable address", path.display()))?;
-            healthz(address)
-        }
-        _ => Err(format!("{}: unreadable heartbeat", path.display())),
+        Some(("serve", address)) => healthz(address.parse().map_err(|_| unreadable())?),
+        _ => Err(unreadable()),
     }
 }
 
 /// `GET /healthz` with a plain socket: the image has no curl.
-fn healthz(mut address: SocketAddr) -> Result<String, String> {
+fn healthz(mut address: SocketAddr) -> Result<String, Unhealthy> {
     if address.ip().is_unspecified() {
         address.set_ip(if address.is_ipv4() {
             std::net::Ipv4Addr::LOCALHOST.into()
@@ -101,15 +109,15 @@ fn healthz(mut address: SocketAddr) -> Result<String, String> {
         });
     }
     let timeout = Duration::from_secs(3);
-    let mut stream =
-        TcpStream::connect_timeout(&address, timeout).map_err(|e| format!("cannot reach {address}: {e}"))?;
+    let unreachable = |source| Unhealthy::Unreachable { address, source };
+    let mut stream = TcpStream::connect_timeout(&address, timeout).map_err(unreachable)?;
     let _ = stream.set_read_timeout(Some(timeout));
     let _ = stream.set_write_timeout(Some(timeout));
     stream
         .write_all(
             format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes(),
         )
-        .map_err(|e| format!("{address}: {e}"))?;
+        .map_err(unreachable)?;
     let mut response = String::new();
     let _ = stream.take(4096).read_to_string(&mut response);
     let status = response.lines().next().unwrap_or_default().to_string();
@@ -123,7 +131,7 @@ fn healthz(mut address: SocketAddr) -> Result<String, String> {
             None => Ok(format!("serving on {address}")),
         }
     } else {
-        Err(format!("{address}/healthz answered {status:?}"))
+        Err(Unhealthy::Answered { address, status })
     }
 }
 

@@ -1,8 +1,10 @@
 //! Discord adapters: commands, the interaction handler, and the transports that carry it.
 
 pub mod app;
+pub mod clock;
 pub mod commands;
 pub mod custom_id;
+pub mod discord;
 pub mod endpoint;
 pub mod gateway;
 pub mod handler;

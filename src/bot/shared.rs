@@ -36,6 +36,8 @@ const SETTLE: Duration = Duration::from_secs(60);
 const HOLD_HERE: Duration = Duration::from_secs(3600);
 /// How long a member's vote on an answer is remembered, so it counts once.
 const VOTE_MEMORY: Duration = Duration::from_secs(90 * 86_400);
+/// Distinct counters of one kind kept while Redis is away (gaps.json keeps 5,000).
+const MAX_PENDING_FIELDS: usize = 20_000;
 /// How long a batch id is remembered: far longer than any retry of it.
 const BATCH_TTL_SECONDS: u64 = 86_400;
 
@@ -206,7 +208,22 @@ impl State for Shared {
     }
 
     fn add(&self, counter: Counter, field: String, n: u64) {
-        add_to(&mut lock(&self.inner.pending).next, counter, field, n);
+        {
+            let mut pending = lock(&self.inner.pending);
+            let full = pending
+                .next
+                .get(&counter)
+                .is_some_and(|fields| fields.len() >= MAX_PENDING_FIELDS && !fields.contains_key(&field));
+            if full {
+                // A long outage and a flood of new questions: memory stays bounded.
+                tracing::debug!(
+                    counter = counter.name(),
+                    "too many counts waiting for Redis; one dropped"
+                );
+                return;
+            }
+            add_to(&mut pending.next, counter, field, n);
+        }
         self.inner.wake.notify_one();
     }
 
@@ -235,17 +252,15 @@ impl State for Shared {
         fields
     }
 
-    fn vote(&self, vote: feedback::Vote, now: Instant) -> bool {
-        if self
-            .claim(&format!("vote:{:x}", vote.key), VOTE_MEMORY, now)
-            .is_some()
-        {
-            return false;
+    fn vote(&self, vote: feedback::Vote, now: Instant) -> feedback::Recorded {
+        let key = format!("vote:{:x}", vote.key);
+        if self.claim(&key, VOTE_MEMORY, now).is_some() {
+            return feedback::Recorded::Already;
         }
         for field in feedback::fields(&vote) {
             self.add(Counter::Votes, field, 1);
         }
-        true
+        feedback::Recorded::Counted
     }
 
     fn ratings(&self) -> feedback::Ratings {
@@ -435,7 +450,7 @@ impl Inner {
 
     async fn heartbeat(&self, beat: &str) -> Result<(), String> {
         let mut connection = self.usable().ok_or_else(|| self.degraded_reason())?;
-        let beat = format!("{beat} {}", super::health::unix_now());
+        let beat = format!("{beat} {}", super::clock::unix_now());
         redis::cmd("SET")
             .arg(format!("{}:heartbeat:{}", self.prefix, self.host))
             .arg(beat)

@@ -20,8 +20,8 @@ pub trait State: Send + Sync {
     fn add(&self, counter: Counter, field: String, n: u64);
     /// Every counter of a kind: saved, shared by other replicas, and not yet saved here.
     fn counts(&self, counter: Counter) -> Fields;
-    /// Counts a 👍 / 👎 unless its member already voted on that answer; true if counted.
-    fn vote(&self, vote: feedback::Vote, now: Instant) -> bool;
+    /// Counts a 👍 / 👎 unless its member already voted on that answer.
+    fn vote(&self, vote: feedback::Vote, now: Instant) -> feedback::Recorded;
     /// Every vote counted: saved, shared by other replicas, and not yet saved here.
     fn ratings(&self) -> feedback::Ratings;
     /// Saves what was counted since the last save.
@@ -55,7 +55,10 @@ impl Counter {
     /// What the file in `data_dir` holds; missing is empty.
     fn load(self, data_dir: &Path) -> Result<Fields, String> {
         match self {
-            Counter::Gaps => Ok(gaps::load(&gaps::file_in(data_dir))?.fields().collect()),
+            Counter::Gaps => Ok(gaps::load(&gaps::file_in(data_dir))
+                .map_err(|e| e.to_string())?
+                .fields()
+                .collect()),
             Counter::Votes => Err(VOTES_BY_FEEDBACK.into()),
         }
     }
@@ -68,7 +71,7 @@ impl Counter {
                 for (field, n) in pending {
                     counts.add_field(field, *n);
                 }
-                gaps::save(&gaps::file_in(data_dir), &counts)
+                gaps::save(&gaps::file_in(data_dir), &counts).map_err(|e| e.to_string())
             }
             Counter::Votes => Err(VOTES_BY_FEEDBACK.into()),
         }
@@ -78,6 +81,9 @@ impl Counter {
 /// `Local` keeps votes with their voter keys in `feedback.json` (`Local::vote`), not as
 /// plain counters.
 const VOTES_BY_FEEDBACK: &str = "votes are kept in feedback.json through State::vote";
+
+/// Most claims held in this process (about 100 bytes each).
+const MAX_CLAIMS: usize = 100_000;
 
 /// Claims held in this process.
 #[derive(Default)]
@@ -96,6 +102,10 @@ impl Claims {
         }
         if held.len() > 10_000 {
             held.retain(|_, until| *until > now);
+            if held.len() > MAX_CLAIMS {
+                // Bounded memory over perfect recall: a flood of long claims is forgotten.
+                held.clear();
+            }
         }
         held.insert(key.to_string(), now + period);
         None
@@ -158,7 +168,7 @@ impl Local {
             }
             Err(error) => {
                 lock(&self.votes).restore(votes);
-                Err(error)
+                Err(error.to_string())
             }
         }
     }
@@ -181,7 +191,7 @@ impl State for Local {
         counts
     }
 
-    fn vote(&self, vote: feedback::Vote, _now: Instant) -> bool {
+    fn vote(&self, vote: feedback::Vote, _now: Instant) -> feedback::Recorded {
         lock(&self.votes).record(vote)
     }
 

@@ -21,12 +21,23 @@ pub struct Watcher {
     _watcher: RecommendedWatcher,
 }
 
+/// The notes folder cannot be watched (live reload is then off; SIGHUP still reloads).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot watch {}: {cause}", .dir.display())]
+pub struct WatchError {
+    pub dir: std::path::PathBuf,
+    pub cause: String,
+}
+
 /// Starts watching the notes folder. Each reload that swapped the index is sent on `sender`
 /// (so the adapter can register commands again); problems are logged and the last good
 /// version of a broken note keeps serving. Reloads stop when the returned watcher is dropped.
-pub fn watch(app: Arc<App>, sender: mpsc::UnboundedSender<Reloaded>) -> Result<Watcher, String> {
+pub fn watch(app: Arc<App>, sender: mpsc::UnboundedSender<Reloaded>) -> Result<Watcher, WatchError> {
     let dir = app.config.notes_dir.clone();
-    let cannot = |e: &dyn std::fmt::Display| format!("cannot watch {}: {e}", dir.display());
+    let cannot = |e: &dyn std::fmt::Display| WatchError {
+        dir: dir.clone(),
+        cause: e.to_string(),
+    };
     let (events, received) = std::sync::mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |event| {
         let _ = events.send(event);
@@ -169,7 +180,7 @@ pub fn spawn_reloading(
             }
             match &registrar {
                 Some((http, guilds)) => {
-                    if let Err(error) = super::gateway::register(http, &app, guilds).await {
+                    if let Err(error) = super::discord::register(http, &app, guilds).await {
                         tracing::error!(?error, "topics changed but the commands could not be registered");
                     }
                 }

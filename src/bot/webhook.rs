@@ -1,12 +1,14 @@
-//! Calls made with an interaction's own token: the response callback and deleting the
-//! reply. Discord authorizes them by that token alone, so they carry no bot token and the
+//! Calls made with an interaction's own token: the response callback, deleting the reply
+//! and follow-ups (and `post_reply`, which tries the bot's own client first). Discord authorizes them by that token alone, so they carry no bot token and the
 //! HTTP endpoint can make them without `DISCORD_TOKEN`. serenity is not used for them: it
 //! always sends an Authorization header, and with its rate limiter off (behind a proxy) it
 //! drops the `retry_after` of a 429, which the 3-second answer window needs.
 
 use std::time::{Duration, Instant};
 
-use serenity::all::{ApplicationId, CreateInteractionResponse, InteractionId};
+use serenity::all::{ApplicationId, ChannelId, CreateInteractionResponse, Http, InteractionId};
+
+use super::handler::PostReply;
 
 /// Discord's deadline to answer an interaction, counted from when it arrived.
 pub const ANSWER_WINDOW: Duration = Duration::from_secs(3);
@@ -21,13 +23,12 @@ pub struct Webhooks {
 }
 
 impl Webhooks {
-    pub fn new(rest_base: &str) -> Result<Webhooks, String> {
+    pub fn new(rest_base: &str) -> Result<Webhooks, reqwest::Error> {
         let client = reqwest::Client::builder()
             .use_native_tls()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(15))
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+            .build()?;
         Ok(Webhooks {
             client,
             base: rest_base.trim_end_matches('/').to_string(),
@@ -43,10 +44,12 @@ impl Webhooks {
         token: &str,
         response: &CreateInteractionResponse,
         received: Instant,
-    ) -> Result<(), String> {
+    ) -> Result<(), WebhookError> {
         let route = format!("POST /api/v10/interactions/{interaction}/…/callback");
-        let body =
-            serde_json::to_vec(response).map_err(|e| format!("{route}: cannot encode the body: {e}"))?;
+        let body = serde_json::to_vec(response).map_err(|source| WebhookError::Encode {
+            route: route.clone(),
+            source,
+        })?;
         let url = format!(
             "{}/api/v10/interactions/{interaction}/{token}/callback",
             self.base
@@ -67,19 +70,18 @@ impl Webhooks {
                     let wait = wait.map_or("no retry_after".into(), |w| {
                         format!("retry_after {:.2} s", w.as_secs_f64())
                     });
-                    return Err(format!(
-                        "{route} answered 429 Too Many Requests ({wait}): not retried, it would miss Discord's 3 s window to answer"
-                    ));
+                    return Err(WebhookError::TooLate { route, wait });
                 }
             }
         }
-        Err(format!(
-            "{route} answered 429 Too Many Requests {MAX_TRIES} times in a row"
-        ))
+        Err(WebhookError::RateLimited {
+            route,
+            times: MAX_TRIES,
+        })
     }
 
     /// Deletes the message an interaction answered (for a click: the message clicked).
-    pub async fn delete_original(&self, application: ApplicationId, token: &str) -> Result<(), String> {
+    pub async fn delete_original(&self, application: ApplicationId, token: &str) -> Result<(), WebhookError> {
         // The token is a credential for 15 minutes: routes in logs leave it out.
         let route = format!("DELETE /api/v10/webhooks/{application}/…/messages/@original");
         let url = format!(
@@ -88,16 +90,67 @@ impl Webhooks {
         );
         match self.send(self.client.delete(url), &route, token).await? {
             Sent::Done => Ok(()),
-            Sent::RateLimited(_) => Err(format!("{route} answered 429 Too Many Requests")),
+            Sent::RateLimited(_) => Err(WebhookError::RateLimited { route, times: 1 }),
         }
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder, route: &str, token: &str) -> Result<Sent, String> {
+    /// A follow-up message to an interaction (a new message in its channel).
+    pub async fn follow_up(
+        &self,
+        application: ApplicationId,
+        token: &str,
+        message: &serenity::all::CreateInteractionResponseFollowup,
+    ) -> Result<(), WebhookError> {
+        let route = format!("POST /api/v10/webhooks/{application}/…");
+        let body = serde_json::to_vec(message).map_err(|source| WebhookError::Encode {
+            route: route.clone(),
+            source,
+        })?;
+        let url = format!("{}/api/v10/webhooks/{application}/{token}", self.base);
+        let request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        match self.send(request, &route, token).await? {
+            Sent::Done => Ok(()),
+            Sent::RateLimited(_) => Err(WebhookError::RateLimited { route, times: 1 }),
+        }
+    }
+
+    /// Posts an answer as a reply with the bot's token (`bot`), or, without one or when
+    /// Discord refuses (the bot lacks a permission there), as a follow-up to the interaction.
+    pub async fn post_reply(
+        &self,
+        bot: Option<&Http>,
+        application: ApplicationId,
+        token: &str,
+        reply: &PostReply,
+    ) -> Result<(), WebhookError> {
+        if let Some(http) = bot {
+            let channel = ChannelId::new(reply.channel);
+            match channel.send_message(http, reply.message.clone()).await {
+                Ok(_) => return Ok(()),
+                Err(error) => tracing::warn!(%error, "could not post a reply; posting a follow-up instead"),
+            }
+        }
+        self.follow_up(application, token, &reply.follow_up).await
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        route: &str,
+        token: &str,
+    ) -> Result<Sent, WebhookError> {
         let response = request
             .header(reqwest::header::USER_AGENT, "DiscordBot (notes-bot, 0.1)")
             .send()
             .await
-            .map_err(|e| format!("{route}: {}", without(&e.to_string(), token)))?;
+            .map_err(|e| WebhookError::Unreachable {
+                route: route.to_string(),
+                error: without(&e.to_string(), token),
+            })?;
         let status = response.status();
         if status.is_success() {
             return Ok(Sent::Done);
@@ -118,9 +171,36 @@ impl Webhooks {
                 .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok());
             return Ok(Sent::RateLimited(wait));
         }
-        let body: String = without(&body, token).chars().take(200).collect();
-        Err(format!("{route} answered {status}: {body}"))
+        Err(WebhookError::Refused {
+            route: route.to_string(),
+            status,
+            body: without(&body, token).chars().take(200).collect(),
+        })
     }
+}
+
+/// A call with an interaction token failed; the token itself is never in the message.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("{route}: cannot encode the body: {source}")]
+    Encode {
+        route: String,
+        source: serde_json::Error,
+    },
+    #[error("{route}: {error}")]
+    Unreachable { route: String, error: String },
+    #[error("{route} answered {status}: {body}")]
+    Refused {
+        route: String,
+        status: reqwest::StatusCode,
+        body: String,
+    },
+    #[error(
+        "{route} answered 429 Too Many Requests ({wait}): not retried, it would miss Discord's 3 s window to answer"
+    )]
+    TooLate { route: String, wait: String },
+    #[error("{route} answered 429 Too Many Requests{}", if *.times > 1 { format!(" {times} times in a row") } else { String::new() })]
+    RateLimited { route: String, times: usize },
 }
 
 enum Sent {

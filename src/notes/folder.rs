@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::{NoteError, Site};
+use super::{FileError, Site};
 
 /// The default cap on one note's size (`max_note_bytes` in the config).
 pub const DEFAULT_MAX_BYTES: u64 = 8 * 1024 * 1024;
@@ -61,11 +61,11 @@ pub struct Scan {
     /// Note files, in path order.
     pub files: Vec<Found>,
     /// Files and folders that were skipped, and why, in path order.
-    pub problems: Vec<NoteError>,
+    pub problems: Vec<FileError>,
 }
 
-fn problem(path: &Path, message: String) -> NoteError {
-    NoteError {
+fn problem(path: &Path, message: String) -> FileError {
+    FileError {
         path: path.to_path_buf(),
         line: None,
         message,
@@ -158,7 +158,7 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
 
 /// The canonical path and metadata of an entry, following a symlink only inside the root.
 /// `None` when the entry is to be skipped (problems are reported for note files and folders).
-fn resolve(path: &Path, root: &Path, problems: &mut Vec<NoteError>) -> Option<(PathBuf, Metadata)> {
+fn resolve(path: &Path, root: &Path, problems: &mut Vec<FileError>) -> Option<(PathBuf, Metadata)> {
     let link = std::fs::symlink_metadata(path).ok()?;
     // A plain name or a `.md` name may be a note or a folder of notes; others are not ours.
     let ours = is_markdown(path) || path.extension().is_none();
@@ -205,7 +205,7 @@ fn resolve(path: &Path, root: &Path, problems: &mut Vec<NoteError>) -> Option<(P
     }
 }
 
-fn too_big(path: &Path, len: u64, max_bytes: u64) -> NoteError {
+fn too_big(path: &Path, len: u64, max_bytes: u64) -> FileError {
     problem(
         path,
         format!(
@@ -222,7 +222,7 @@ fn too_big(path: &Path, len: u64, max_bytes: u64) -> NoteError {
 /// Reads a regular file, at most `max_bytes` of it. The size the metadata reports is not
 /// trusted (files under /proc say 0), and a FIFO swapped in after the walk neither blocks
 /// the open (non-blocking) nor gets read.
-pub fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, NoteError> {
+pub fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, FileError> {
     let cannot = |e: std::io::Error| problem(path, format!("cannot read: {e}"));
     let mut options = std::fs::OpenOptions::new();
     options.read(true);

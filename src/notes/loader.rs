@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::folder::{self, Fingerprint, Found};
-use super::{Labels, Library, Note, NoteError, Site, Warning, topic};
+use super::{FileError, Labels, Library, Note, Site, Warning, topic};
 
 pub struct Loader {
     root: PathBuf,
@@ -20,8 +20,8 @@ pub struct Loader {
     seen: HashMap<PathBuf, Seen>,
     /// The last walk and its outcome, to answer "nothing changed" without reading a file.
     last_scan: Option<folder::Scan>,
-    last_problems: Vec<NoteError>,
-    last_notices: Vec<NoteError>,
+    last_problems: Vec<FileError>,
+    last_notices: Vec<FileError>,
     site: Site,
 }
 
@@ -35,7 +35,7 @@ enum State {
     /// its topic).
     Served,
     /// This version failed; the last good version, if any, keeps serving.
-    Failed(NoteError),
+    Failed(FileError),
     /// This version has no sections; the last good version serves until `since + hold_empty`.
     Emptied { since: Instant },
 }
@@ -46,9 +46,9 @@ pub struct Load {
     /// The notes to serve; `None` when no file changed since the last load.
     pub library: Option<Library>,
     /// Every file or folder skipped or held back, as a person reads it.
-    pub problems: Vec<NoteError>,
+    pub problems: Vec<FileError>,
     /// Notes left out on purpose (`publish: false`): worth a warning, not an error.
-    pub notices: Vec<NoteError>,
+    pub notices: Vec<FileError>,
     /// Load again at this time: a held-back note is due then.
     pub again_at: Option<Instant>,
 }
@@ -111,7 +111,7 @@ impl Loader {
             let before = self.seen.remove(&found.path);
             let (state, note) = self.version(found, before, last_good, now, &mut problems);
             match note {
-                Some(note) if note.front.publish == Some(false) => notices.push(NoteError {
+                Some(note) if note.front.publish == Some(false) => notices.push(FileError {
                     path: note.path,
                     line: None,
                     message: "`publish: false` in the front matter; skipped".into(),
@@ -167,7 +167,7 @@ impl Loader {
         before: Option<Seen>,
         last_good: Option<&Note>,
         now: Instant,
-        problems: &mut Vec<NoteError>,
+        problems: &mut Vec<FileError>,
     ) -> (State, Option<Note>) {
         let same = before.filter(|b| b.fingerprint == found.fingerprint);
         let mut held_since = None;
@@ -181,7 +181,7 @@ impl Loader {
             _ => {}
         }
         let parsed = folder::read_capped(&found.target, self.max_bytes)
-            .map_err(|e| NoteError {
+            .map_err(|e| FileError {
                 path: found.path.clone(),
                 ..e
             })
@@ -199,7 +199,7 @@ impl Loader {
                     && last_good.is_some_and(|good| good.answerable().next().is_some());
                 let since = held_since.unwrap_or(now);
                 if emptied && now < since + self.hold_empty {
-                    problems.push(NoteError {
+                    problems.push(FileError {
                         path: found.path.clone(),
                         line: None,
                         message: format!(
@@ -216,7 +216,7 @@ impl Loader {
     }
 }
 
-fn keeping(error: &NoteError, last_good: Option<&Note>) -> NoteError {
+fn keeping(error: &FileError, last_good: Option<&Note>) -> FileError {
     let mut error = error.clone();
     if last_good.is_some() {
         error.message.push_str("; its last good version keeps serving");
@@ -230,7 +230,7 @@ fn keeping(error: &NoteError, last_good: Option<&Note>) -> NoteError {
 /// a live topic), then one whose `command:` sets it, then the first in path order. The others get a name made distinct by
 /// their folders (`publish-security-and-privacy`) and a warning; two equal `command:`s are
 /// an error and the second note is skipped.
-fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<NoteError>) -> Vec<Note> {
+fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<FileError>) -> Vec<Note> {
     let holder: HashMap<&str, &Path> = current
         .notes
         .iter()
@@ -271,7 +271,7 @@ fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<No
                 taken.insert(name, note.path.clone());
             }
             None => {
-                problems.push(NoteError {
+                problems.push(FileError {
                     path: note.path.clone(),
                     line: None,
                     message: format!(

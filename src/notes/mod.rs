@@ -8,47 +8,27 @@ mod model;
 mod site;
 pub mod topic;
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+pub use crate::error::FileError;
 pub use folder::{DEFAULT_MAX_BYTES, read_capped};
 pub use loader::{Load, Loader};
 pub use markdown::Labels;
 pub use model::{FrontMatter, Item, Library, Link, Marker, Note, Section, SectionRef, Text, Warning};
 pub use site::Site;
 
-/// A problem that keeps a note (or the folder) from loading, as a person reads it:
-/// `notes/x.md:12: front matter is not valid YAML: …`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoteError {
-    pub path: PathBuf,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for NoteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
-        }
-    }
-}
-
-impl std::error::Error for NoteError {}
-
 /// What loading a folder gave: every note that loaded, and an error for each that did not.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub library: Library,
-    pub errors: Vec<NoteError>,
+    pub errors: Vec<FileError>,
     /// Notes left out on purpose (`publish: false`).
-    pub skipped: Vec<NoteError>,
+    pub skipped: Vec<FileError>,
 }
 
 /// Parses one note from its text. `path` is used for the topic name and messages.
-pub fn parse_note(path: &Path, text: &str, labels: &Labels) -> Result<Note, NoteError> {
+pub fn parse_note(path: &Path, text: &str, labels: &Labels) -> Result<Note, FileError> {
     parse_in_site(path, path, text, labels, &Site::default())
 }
 
@@ -60,8 +40,8 @@ pub fn parse_in_site(
     text: &str,
     labels: &Labels,
     site: &Site,
-) -> Result<Note, NoteError> {
-    let error = |line: Option<usize>, message: String| NoteError {
+) -> Result<Note, FileError> {
+    let error = |line: Option<usize>, message: String| FileError {
         path: path.to_path_buf(),
         line,
         message,
@@ -188,12 +168,12 @@ fn preamble_section(front: &FrontMatter, topic: &str, points: Vec<Item>, line: u
 
 /// Reads and parses one file: UTF-8 with or without BOM, LF or CRLF; regular files of at
 /// most [`DEFAULT_MAX_BYTES`] only.
-pub fn load_file(path: &Path, labels: &Labels) -> Result<Note, NoteError> {
+pub fn load_file(path: &Path, labels: &Labels) -> Result<Note, FileError> {
     let bytes = folder::read_capped(path, DEFAULT_MAX_BYTES)?;
     parse_bytes(path, bytes, labels)
 }
 
-fn parse_bytes(path: &Path, bytes: Vec<u8>, labels: &Labels) -> Result<Note, NoteError> {
+fn parse_bytes(path: &Path, bytes: Vec<u8>, labels: &Labels) -> Result<Note, FileError> {
     parse_bytes_in(path, path, bytes, labels, &Site::default())
 }
 
@@ -203,11 +183,11 @@ fn parse_bytes_in(
     bytes: Vec<u8>,
     labels: &Labels,
     site: &Site,
-) -> Result<Note, NoteError> {
+) -> Result<Note, FileError> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-        NoteError {
+        FileError {
             path: path.to_path_buf(),
             line: Some(line),
             message: "not valid UTF-8; save the file as UTF-8".into(),

@@ -1,7 +1,11 @@
 //! Topic names: each note is a slash command, so its name must be one Discord accepts.
 
-/// Names the bot uses for its own commands; a note may not take them.
-pub const RESERVED: &[&str] = &["sources", "topics", "notes", "gaps"];
+/// The bot's own commands (the one list of their names); a note may not take them.
+pub const SOURCES: &str = "sources";
+pub const TOPICS: &str = "topics";
+pub const NOTES: &str = "notes";
+pub const GAPS: &str = "gaps";
+pub const RESERVED: &[&str] = &[SOURCES, TOPICS, NOTES, GAPS];
 
 /// Discord's limit on a command name, in characters.
 pub const MAX_LEN: usize = 32;

@@ -7,11 +7,13 @@
 //!   term frequency worked out at build time (fields: title 3.0, category 1.0, tags and
 //!   aliases 0.5, body 1.0, code blocks 0.4); very long lists are read from their
 //!   strongest postings only. The vocabulary of surface words, bucketed by length and first
-//!   letter, serves prefix and typo look-ups. Each section's items are kept as term lists.
+//!   letter, serves prefix and typo look-ups. Posting lists are delta + varint
+//!   encoded.
 //! - `rank`: a query is units (a word, a CJK run, a synonym) each matched by some terms
 //!   (exact, stem, typo, prefix). Score = BM25F × coverage², coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits.
-//! - `focus`: the items (point subtrees) of the best section that hold the query.
+//! - `focus`: the items (point subtrees) of the best section that hold the query, its
+//!   items analysed again at query time.
 
 mod analyze;
 mod focus;
@@ -120,6 +122,9 @@ const TITLE_BONUS: f32 = 1.5;
 const MAX_QUERY: usize = 512;
 /// Autocomplete and "did you mean" give at most this many (Discord's limit).
 const MAX_SUGGESTIONS: usize = 25;
+/// Focus reads at most this much of a section's text: a huge section answers quickly,
+/// focused on what its first part holds.
+const FOCUS_BYTES: usize = 256 * 1024;
 /// Titles scanned one by one (autocomplete, "did you mean") only in ranges this small.
 const TITLE_SCAN: usize = 5_000;
 
@@ -150,17 +155,15 @@ impl Index {
                 }
                 fields[CATEGORY] = category.1.clone();
                 fields[TAGS] = tag_terms.clone();
-                let mut items = Vec::new();
                 walk_items(&section.points, &mut |item| {
                     let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
                     fields[body_field(item)].extend_from_slice(&ids);
-                    items.push(ids);
                 });
                 walk_items(&section.context, &mut |item| {
                     let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
                     fields[body_field(item)].extend_from_slice(&ids);
                 });
-                builder.add_doc(&fields, &mut items);
+                builder.add_doc(&fields);
                 docs.push(SectionRef { note: n, section: s });
                 let title = normalize(&section.title).trim().to_string();
                 title_keys.push(key(&title));
@@ -183,8 +186,29 @@ impl Index {
         &self.library
     }
 
+    /// The posting lists' size in bytes, and how many postings they hold.
+    pub fn posting_bytes(&self) -> (usize, usize) {
+        self.postings.posting_bytes()
+    }
+
     fn section(&self, at: SectionRef) -> Option<&Section> {
         self.library.section(at).map(|(_, section)| section)
+    }
+
+    fn units(&self, query: &Query, mode: Mode, range: &Range<u32>) -> Vec<rank::Unit> {
+        rank::units(&self.analyzer, &self.postings, &query.stripped, mode, range)
+    }
+
+    /// The documents suggestions come from, and how many at most; `None` for no such topic.
+    fn suggestion_range(&self, topic: Option<&str>, limit: usize) -> Option<(Range<u32>, usize)> {
+        Some((self.doc_range(topic)?, limit.min(MAX_SUGGESTIONS)))
+    }
+
+    fn suggestion(&self, doc: u32, reason: MatchReason) -> Suggestion {
+        Suggestion {
+            section: self.docs[doc as usize],
+            reason,
+        }
     }
 
     fn doc_range(&self, topic: Option<&str>) -> Option<Range<u32>> {
@@ -206,13 +230,7 @@ impl Index {
             return Vec::new();
         }
         let query = Query::new(query);
-        let units = rank::units(
-            &self.analyzer,
-            &self.postings,
-            &query.stripped,
-            Mode::Search,
-            &range,
-        );
+        let units = self.units(&query, Mode::Search, &range);
         let mut scored = rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit + 8);
         for s in &mut scored {
             if self.like_title(s.doc, &query) {
@@ -229,7 +247,10 @@ impl Index {
                 // Only the best hit is shown at once; the others are offered in a menu
                 // and open at their start.
                 let focus = match (rank, self.section(section)) {
-                    (0, Some(sec)) => focus::focus(sec, self.postings.items.of(s.doc), &units),
+                    (0, Some(sec)) => {
+                        let items = self.item_terms(sec);
+                        focus::focus(sec, items.iter().map(Vec::as_slice), &units)
+                    }
                     _ => Vec::new(),
                 };
                 Hit {
@@ -246,8 +267,7 @@ impl Index {
     /// start with or hold it first, then the best matches (the last word may be a prefix,
     /// and typos are forgiven). An empty `partial` gives the note's first sections.
     pub fn suggest(&self, partial: &str, topic: Option<&str>, limit: usize) -> Vec<Suggestion> {
-        let limit = limit.min(MAX_SUGGESTIONS);
-        let Some(range) = self.doc_range(topic) else {
+        let Some((range, limit)) = self.suggestion_range(topic, limit) else {
             return Vec::new();
         };
         let query = Query::new(partial);
@@ -255,10 +275,7 @@ impl Index {
         if typed.is_empty() || limit == 0 {
             return range
                 .take(limit)
-                .map(|d| Suggestion {
-                    section: self.docs[d as usize],
-                    reason: MatchReason::Title,
-                })
+                .map(|d| self.suggestion(d, MatchReason::Title))
                 .collect();
         }
         // (tier, score, doc, reason): titles starting with what was typed, then titles
@@ -282,7 +299,7 @@ impl Index {
         }
         let typing = !query.normalized.ends_with(char::is_whitespace);
         let mode = if typing { Mode::Typing } else { Mode::Search };
-        let units = rank::units(&self.analyzer, &self.postings, &query.stripped, mode, &range);
+        let units = self.units(&query, mode, &range);
         for s in rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit) {
             match found.iter_mut().find(|f| f.2 == s.doc) {
                 Some(f) => f.1 = s.score,
@@ -293,10 +310,7 @@ impl Index {
         found.truncate(limit);
         found
             .into_iter()
-            .map(|(_, _, d, reason)| Suggestion {
-                section: self.docs[d as usize],
-                reason,
-            })
+            .map(|(_, _, d, reason)| self.suggestion(d, reason))
             .collect()
     }
 
@@ -304,24 +318,14 @@ impl Index {
     /// an unfinished last word, less of the query matched, titles that look like it).
     /// Nothing when nothing is close.
     pub fn did_you_mean(&self, query: &str, topic: Option<&str>, limit: usize) -> Vec<Suggestion> {
-        let limit = limit.min(MAX_SUGGESTIONS);
-        let Some(range) = self.doc_range(topic) else {
+        let Some((range, limit)) = self.suggestion_range(topic, limit) else {
             return Vec::new();
         };
         let query = Query::new(query);
-        let units = rank::units(
-            &self.analyzer,
-            &self.postings,
-            &query.stripped,
-            Mode::Loose,
-            &range,
-        );
+        let units = self.units(&query, Mode::Loose, &range);
         let mut found: Vec<Suggestion> = rank::score(&self.postings, &units, &range, LOOSE_COVERAGE, limit)
             .into_iter()
-            .map(|s| Suggestion {
-                section: self.docs[s.doc as usize],
-                reason: MatchReason::Fuzzy,
-            })
+            .map(|s| self.suggestion(s.doc, MatchReason::Fuzzy))
             .collect();
         let wanted = query.stripped.trim();
         if found.len() < limit && range.len() <= TITLE_SCAN && wanted.chars().count() >= 2 {
@@ -334,14 +338,36 @@ impl Index {
             for (_, d) in similar {
                 let section = self.docs[d as usize];
                 if found.len() < limit && !found.iter().any(|f| f.section == section) {
-                    found.push(Suggestion {
-                        section,
-                        reason: MatchReason::Fuzzy,
-                    });
+                    found.push(self.suggestion(d, MatchReason::Fuzzy));
                 }
             }
         }
         found
+    }
+
+    /// The sorted, distinct terms of each of a section's points, depth first, for focus:
+    /// worked out again for the one section shown rather than kept for every section.
+    /// Past [`FOCUS_BYTES`] of text, items count as holding nothing.
+    fn item_terms(&self, section: &Section) -> Vec<Vec<TermId>> {
+        let (mut terms, mut surfaces) = (Vec::new(), Vec::new());
+        let mut budget = FOCUS_BYTES;
+        let mut items = Vec::new();
+        walk_items(&section.points, &mut |item| {
+            let text = item.text.plain.as_str();
+            budget = budget.saturating_sub(text.len());
+            if budget == 0 {
+                items.push(Vec::new());
+                return;
+            }
+            terms.clear();
+            surfaces.clear();
+            self.analyzer.terms(text, &mut terms, &mut surfaces);
+            let mut ids: Vec<TermId> = terms.iter().filter_map(|t| self.postings.id(t)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            items.push(ids);
+        });
+        items
     }
 
     /// Whether the query is (nearly) the title of `doc`, spaces and punctuation aside.

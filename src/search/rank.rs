@@ -22,6 +22,11 @@ const MAX_CJK_EXPANSIONS: usize = 30;
 /// Most bigrams of one CJK run: a pasted paragraph is not read to its end.
 const MAX_BIGRAMS: usize = 24;
 
+/// Share of a big range above which a unit is common and weighs less in the coverage.
+const COMMON_SHARE: f32 = 0.05;
+/// Ranges up to this many documents use a quarter instead.
+const SMALL_RANGE: f32 = 100.0;
+
 /// Flags of a scored document: bit `f` for field `f`, and how it matched.
 pub const FUZZY: u8 = 16;
 pub const EXACT: u8 = 32;
@@ -68,12 +73,7 @@ pub fn units(
 ) -> Vec<Unit> {
     // The last word may be unfinished: as the user types, and after a miss.
     let typing_at_end = matches!(mode, Mode::Typing | Mode::Loose);
-    // Only filler (`的`, `what is`) asks nothing; but what is being typed (`对` of `对齐`)
-    // may become a word.
-    let mut pieces = analyzer.pieces(stripped);
-    let being_typed = if mode == Mode::Typing { pieces.pop() } else { None };
-    pieces.retain(|p| !analyze::is_stop_word(p));
-    pieces.extend(being_typed);
+    let pieces = asking_pieces(analyzer, stripped, mode);
     let last = pieces.len().saturating_sub(1);
     let mut units = Vec::new();
     for (i, piece) in pieces.iter().enumerate() {
@@ -92,53 +92,15 @@ pub fn units(
                 char_unit.cjk = true;
                 units.push(char_unit);
             }
-            Piece::Cjk(chars) => {
-                let mut grams = analyze::bigrams(chars);
-                grams.truncate(MAX_BIGRAMS);
-                let mut distinct: Vec<&str> = Vec::new();
-                for gram in &grams {
-                    if !distinct.contains(&gram.as_str()) {
-                        distinct.push(gram);
-                    }
-                }
-                // Each distinct bigram is an equal share of the run, and one the notes lack
-                // counts against the match (`量子计算`); but bigrams holding a particle,
-                // which natural questions put between words, are not counted (`封城会持续`
-                // needs `封城` and `持续`, not `城会` nor `会持`). Coverage stops at 1.
-                let plain = |g: &&str| !g.chars().any(analyze::is_cjk_stop);
-                if distinct.iter().any(plain) {
-                    distinct.retain(plain);
-                }
-                let share = 1.0 / distinct.len().max(1) as f32;
-                let terms = distinct
-                    .iter()
-                    .filter_map(|g| postings.id(g))
-                    .map(|id| exact(id, share))
-                    .collect();
-                let mut run = unit(postings, terms, true);
-                run.cjk = true;
-                units.push(run);
-            }
+            Piece::Cjk(chars) => units.push(cjk_run_unit(postings, chars)),
             Piece::Word { parts } => {
-                let joined: String = parts.concat();
-                let known = postings.id(&joined).is_some();
-                let whole = known || parts.len() == 1 && analyze::alnum_runs(&joined).len() == 1;
-                if whole {
-                    units.push(word_unit(analyzer, postings, &joined, mode, typing, range));
-                }
-                // An unknown compound: its parts count one by one, and an unknown part of
-                // letters and digits (`2.4ghz`) by its runs.
-                for (p, part) in parts.iter().enumerate().filter(|_| !whole) {
-                    let typing = typing && p + 1 == parts.len();
-                    let runs = analyze::alnum_runs(part);
-                    if runs.len() > 1 && postings.id(part).is_none() {
-                        for run in runs {
-                            units.push(word_unit(analyzer, postings, run, mode, false, range));
-                        }
-                    } else {
-                        units.push(word_unit(analyzer, postings, part, mode, typing, range));
-                    }
-                }
+                let word = Word {
+                    analyzer,
+                    postings,
+                    mode,
+                    range,
+                };
+                word.units(parts, typing, &mut units);
             }
         }
         if units.len() >= MAX_UNITS {
@@ -147,6 +109,82 @@ pub fn units(
         }
     }
     units
+}
+
+/// The pieces of a query that ask something: only filler (`的`, `what is`) asks nothing;
+/// but what is being typed (`对` of `对齐`) may become a word.
+fn asking_pieces(analyzer: &Analyzer, stripped: &str, mode: Mode) -> Vec<Piece> {
+    let mut pieces = analyzer.pieces(stripped);
+    let being_typed = if mode == Mode::Typing { pieces.pop() } else { None };
+    pieces.retain(|p| !analyze::is_stop_word(p));
+    pieces.extend(being_typed);
+    pieces
+}
+
+/// A CJK run of two or more characters: its distinct bigrams, each an equal share.
+fn cjk_run_unit(postings: &Postings, chars: &[char]) -> Unit {
+    let mut grams = analyze::bigrams(chars);
+    grams.truncate(MAX_BIGRAMS);
+    let mut distinct: Vec<&str> = Vec::new();
+    for gram in &grams {
+        if !distinct.contains(&gram.as_str()) {
+            distinct.push(gram);
+        }
+    }
+    // Each distinct bigram is an equal share of the run, and one the notes lack
+    // counts against the match (`量子计算`); but bigrams holding a particle,
+    // which natural questions put between words, are not counted (`封城会持续`
+    // needs `封城` and `持续`, not `城会` nor `会持`). Coverage stops at 1.
+    let plain = |g: &&str| !g.chars().any(analyze::is_cjk_stop);
+    if distinct.iter().any(plain) {
+        distinct.retain(plain);
+    }
+    let share = 1.0 / distinct.len().max(1) as f32;
+    let terms = distinct
+        .iter()
+        .filter_map(|g| postings.id(g))
+        .map(|id| exact(id, share))
+        .collect();
+    let mut run = unit(postings, terms, true);
+    run.cjk = true;
+    run
+}
+
+/// What a Latin word's units are looked up with.
+struct Word<'a> {
+    analyzer: &'a Analyzer,
+    postings: &'a Postings,
+    mode: Mode,
+    range: &'a Range<u32>,
+}
+
+impl Word<'_> {
+    /// A word (its `parts` joined by hyphens or dots in the query) as one unit when the
+    /// notes know it whole; else its parts one by one.
+    fn units(&self, parts: &[String], typing: bool, units: &mut Vec<Unit>) {
+        let joined: String = parts.concat();
+        let known = self.postings.id(&joined).is_some();
+        let whole = known || parts.len() == 1 && analyze::alnum_runs(&joined).len() == 1;
+        if whole {
+            units.push(self.unit(&joined, typing));
+            return;
+        }
+        // An unknown compound: its parts count one by one, and an unknown part of
+        // letters and digits (`2.4ghz`) by its runs.
+        for (p, part) in parts.iter().enumerate() {
+            let typing = typing && p + 1 == parts.len();
+            let runs = analyze::alnum_runs(part);
+            if runs.len() > 1 && self.postings.id(part).is_none() {
+                units.extend(runs.into_iter().map(|run| self.unit(run, false)));
+            } else {
+                units.push(self.unit(part, typing));
+            }
+        }
+    }
+
+    fn unit(&self, word: &str, typing: bool) -> Unit {
+        word_unit(self.analyzer, self.postings, word, self.mode, typing, self.range)
+    }
 }
 
 fn exact(id: TermId, cover: f32) -> QueryTerm {
@@ -282,11 +320,12 @@ thread_local! {
 /// How much a unit counts in the coverage, given how many of the `range` documents it
 /// matches. A Latin word no document matches counts half: a word the notes never use is
 /// weak evidence against a section (`how do I set up a vpn`, English words on Chinese
-/// notes); a CJK run counts fully (`量子 计算`: another subject). A unit that matches most of the
-/// range counts less, down to nothing when it matches every document: a note's tag or a
-/// word on every section says nothing about which section is meant (`guest network` on a
-/// note aliased `home network`; `chatgpt 天气` on a note about ChatGPT). Up to a quarter
-/// of the range, a unit counts fully; above, by its idf within the range.
+/// notes); a CJK run counts fully (`量子 计算`: another subject). A common unit counts
+/// less, by its idf within the range, down to nothing when it matches every document: a
+/// note's tag or a word on most sections says little about which section is meant
+/// (`guest network` on a note aliased `home network`; `note` in a question about notes).
+/// A unit counts fully up to a quarter of a small range, or up to [`COMMON_SHARE`] of a
+/// big one.
 pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
     if matched == 0 {
         return if cjk { 1.0 } else { 0.5 };
@@ -296,7 +335,8 @@ pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
     }
     let n = range as f32;
     let idf = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-    (idf(matched.min(range) as f32) / idf(n / 4.0)).min(1.0)
+    let common = (n * COMMON_SHARE).max((n / 4.0).min(SMALL_RANGE / 4.0));
+    (idf(matched.min(range) as f32) / idf(common)).min(1.0)
 }
 
 /// BM25F × coverage² over the documents in `range`; the best `limit` above
@@ -312,38 +352,53 @@ pub fn score(
     if units.is_empty() || limit == 0 || range.is_empty() {
         return Vec::new();
     }
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => score_with(&mut scratch, postings, units, range, min_coverage, limit),
-        Err(_) => score_with(
-            &mut Scratch::default(),
-            postings,
-            units,
-            range,
-            min_coverage,
+    SCRATCH.with(|cell| {
+        // Re-entered (cannot happen today): a fresh scratch rather than a panic.
+        let (mut borrowed, mut fresh) = (cell.try_borrow_mut(), Scratch::default());
+        let scratch = match &mut borrowed {
+            Ok(scratch) => &mut **scratch,
+            Err(_) => &mut fresh,
+        };
+        scratch.reserve(range.end as usize);
+        let units_weight: f32 = units
+            .iter()
+            .map(|unit| scratch.add_unit(postings, unit, range))
+            .sum();
+        best(
+            scratch.take_found(units_weight.max(f32::MIN_POSITIVE), min_coverage),
             limit,
-        ),
+        )
     })
 }
 
-fn score_with(
-    s: &mut Scratch,
-    postings: &Postings,
-    units: &[Unit],
-    range: &Range<u32>,
-    min_coverage: f32,
-    limit: usize,
-) -> Vec<Scored> {
-    let n = range.end as usize;
-    if s.score.len() < n {
-        s.score.resize(n, 0.0);
-        s.coverage.resize(n, 0.0);
-        s.unit_score.resize(n, 0.0);
-        s.unit_cover.resize(n, 0.0);
-        s.flags.resize(n, 0);
+/// The best `limit` of `found`, best first.
+fn best(mut found: Vec<Scored>, limit: usize) -> Vec<Scored> {
+    let order = |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+    if limit < found.len() {
+        found.select_nth_unstable_by(limit, order);
+        found.truncate(limit);
     }
-    s.touched.clear();
-    let mut units_weight = 0.0f32;
-    for unit in units {
+    found.sort_by(order);
+    found
+}
+
+impl Scratch {
+    /// Room for documents `0..n`.
+    fn reserve(&mut self, n: usize) {
+        if self.score.len() < n {
+            self.score.resize(n, 0.0);
+            self.coverage.resize(n, 0.0);
+            self.unit_score.resize(n, 0.0);
+            self.unit_cover.resize(n, 0.0);
+            self.flags.resize(n, 0);
+        }
+        self.touched.clear();
+    }
+
+    /// Adds one unit's score and coverage to every document in `range` it matches;
+    /// returns the unit's weight in the coverage.
+    fn add_unit(&mut self, postings: &Postings, unit: &Unit, range: &Range<u32>) -> f32 {
+        let s = self;
         s.unit_touched.clear();
         for term in &unit.terms {
             let idf = postings.idf(postings.df(term.id));
@@ -369,7 +424,6 @@ fn score_with(
             }
         }
         let weight = unit_weight(s.unit_touched.len(), range.len(), unit.cjk);
-        units_weight += weight;
         for &d in &s.unit_touched {
             let d = d as usize;
             if s.coverage[d] == 0.0 {
@@ -380,28 +434,28 @@ fn score_with(
             s.unit_score[d] = 0.0;
             s.unit_cover[d] = 0.0;
         }
+        weight
     }
-    let units_weight = units_weight.max(f32::MIN_POSITIVE);
-    let mut found: Vec<Scored> = Vec::new();
-    for &d in &s.touched {
-        let di = d as usize;
-        let coverage = (s.coverage[di] / units_weight).min(1.0);
-        if coverage > min_coverage && s.score[di] > 0.0 {
-            found.push(Scored {
-                doc: d,
-                score: s.score[di] * coverage * coverage,
-                flags: s.flags[di],
-            });
+
+    /// The documents touched whose coverage is above `min_coverage`, scored; clears the
+    /// scratch for the next query.
+    fn take_found(&mut self, units_weight: f32, min_coverage: f32) -> Vec<Scored> {
+        let s = self;
+        let mut found: Vec<Scored> = Vec::new();
+        for &d in &s.touched {
+            let di = d as usize;
+            let coverage = (s.coverage[di] / units_weight).min(1.0);
+            if coverage > min_coverage && s.score[di] > 0.0 {
+                found.push(Scored {
+                    doc: d,
+                    score: s.score[di] * coverage * coverage,
+                    flags: s.flags[di],
+                });
+            }
+            s.score[di] = 0.0;
+            s.coverage[di] = 0.0;
+            s.flags[di] = 0;
         }
-        s.score[di] = 0.0;
-        s.coverage[di] = 0.0;
-        s.flags[di] = 0;
+        found
     }
-    let order = |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
-    if limit < found.len() {
-        found.select_nth_unstable_by(limit, order);
-        found.truncate(limit);
-    }
-    found.sort_by(order);
-    found
 }

@@ -1,0 +1,206 @@
+//! Discord's REST API as the bots use it: where it is (or the proxy in its place), one
+//! HTTP client with timeouts, registering the commands, and errors an admin can act on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serenity::all::{Command, GuildId, Http, HttpBuilder};
+
+use super::app::App;
+use super::commands::command_set;
+use super::token::Token;
+use crate::config::{DiscordOptions, DiscordUrlError};
+
+/// Why a bot stopped or a call to Discord failed, as one line for the admin.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Discord refused the token: exit 2, no retry.
+    #[error(
+        "Discord rejected the bot token (401); reset it in the developer portal and update DISCORD_TOKEN"
+    )]
+    TokenRejected,
+    #[error(transparent)]
+    Url(#[from] DiscordUrlError),
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(reqwest::Error),
+    /// No answer: the host, the cause and what to check.
+    #[error("{0}")]
+    Unreachable(String),
+    /// Discord answered with an error: the route, the status and Discord's message.
+    #[error("{0}")]
+    Refused(String),
+    #[error("Discord named no application id for the token")]
+    NoApplicationId,
+    #[error("{0}")]
+    Serenity(Box<serenity::Error>),
+    #[error("cannot listen on {address}: {source}")]
+    Listen { address: String, source: std::io::Error },
+    #[error("server error: {0}")]
+    Server(std::io::Error),
+}
+
+/// Where this process reaches Discord: the REST base URL and the gateway URL.
+#[derive(Debug, Clone)]
+pub struct Discord {
+    /// A rate-limiting proxy in place of `https://discord.com`.
+    pub http_proxy: Option<String>,
+    /// The gateway URL in place of the one `GET /gateway` names.
+    pub gateway_url: Option<String>,
+}
+
+/// The longest wait to open a connection (TCP and TLS) to Discord or the proxy.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest wait for one whole REST call, so that no call hangs the bot.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+impl Discord {
+    /// The config's `discord:` section with `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` over it.
+    pub fn from_config(options: &DiscordOptions) -> Result<Discord, DiscordUrlError> {
+        let options = options.with_env()?;
+        Ok(Discord {
+            http_proxy: options
+                .http_proxy
+                .map(|url| url.trim().trim_end_matches('/').to_string()),
+            gateway_url: options.gateway_url.map(|url| url.trim().to_string()),
+        })
+    }
+
+    /// Where REST calls go.
+    pub fn rest_base(&self) -> &str {
+        self.http_proxy.as_deref().unwrap_or("https://discord.com")
+    }
+
+    /// The one place a serenity HTTP client is made: timeouts on every call, and with a proxy,
+    /// serenity's own rate limiter off (serenity ignores the proxy otherwise; the proxy limits).
+    pub fn http(&self, token: &Token) -> Result<Http, RunError> {
+        let client = reqwest::Client::builder()
+            .use_native_tls()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(RunError::Client)?;
+        let builder = HttpBuilder::new(token.expose()).client(client);
+        Ok(match &self.http_proxy {
+            Some(proxy) => builder.proxy(proxy.as_str()).ratelimiter_disabled(true).build(),
+            None => builder.build(),
+        })
+    }
+}
+
+/// An HTTP client for the bot's application: the first call checks the token and the network.
+pub async fn application_http(token: &Token, discord: &Discord) -> Result<Arc<Http>, RunError> {
+    tracing::info!("connecting to Discord at {}", discord.rest_base());
+    let http = Arc::new(discord.http(token)?);
+    let info = http.get_current_application_info().await.map_err(classify)?;
+    http.set_application_id(info.id);
+    Ok(http)
+}
+
+/// Replaces the app's command set (globally, or in the given guilds).
+pub async fn register(http: &Http, app: &App, guilds: &[GuildId]) -> Result<(), RunError> {
+    let commands = command_set(app.index().library(), &app.config.install);
+    let count = commands.len();
+    let ids = |registered: Vec<Command>| {
+        registered
+            .into_iter()
+            .map(|command| (command.name, command.id.get()))
+            .collect::<Vec<_>>()
+    };
+    if guilds.is_empty() {
+        let registered = Command::set_global_commands(http, commands)
+            .await
+            .map_err(classify)?;
+        app.handler.remember_command_ids(None, ids(registered));
+        tracing::info!(
+            count,
+            "registered global commands (Discord may take up to an hour to show changes)"
+        );
+    } else {
+        for guild in guilds {
+            let registered = guild
+                .set_commands(http, commands.clone())
+                .await
+                .map_err(classify)?;
+            app.handler
+                .remember_command_ids(Some(guild.get()), ids(registered));
+            tracing::info!(count, guild = guild.get(), "registered guild commands");
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn classify(error: serenity::Error) -> RunError {
+    use serenity::all::HttpError;
+    use serenity::gateway::GatewayError;
+    match &error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response))
+            if response.status_code.as_u16() == 401 =>
+        {
+            RunError::TokenRejected
+        }
+        serenity::Error::Gateway(GatewayError::InvalidAuthentication) => RunError::TokenRejected,
+        serenity::Error::Http(HttpError::Request(error)) => RunError::Unreachable(unreachable(error)),
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => RunError::Refused(format!(
+            "{} {} answered {}: {}",
+            response.method.as_str(),
+            route_of(&response.url),
+            response.status_code,
+            response.error.message
+        )),
+        _ => RunError::Serenity(Box::new(error)),
+    }
+}
+
+/// One line for a REST call that got no answer: the host, the cause and what to check.
+fn unreachable(error: &reqwest::Error) -> String {
+    let host = error.url().map(host_of).unwrap_or_else(|| "Discord".into());
+    let via_proxy = error
+        .url()
+        .is_some_and(|url| url.host_str() != Some("discord.com"));
+    let check = if via_proxy {
+        "check DISCORD_HTTP_PROXY (discord.http_proxy) and that the proxy is running"
+    } else {
+        "check this machine's DNS, firewall and outbound HTTPS (port 443)"
+    };
+    let causes: Vec<String> =
+        std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| e.source())
+            .map(|e| e.to_string())
+            .collect();
+    let refused = std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| e.source())
+        .any(|e| {
+            e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        });
+    let detail = causes.last().cloned().unwrap_or_default();
+    let cause = if error.is_timeout() && error.is_connect() {
+        format!("timed out: no connection within {} s", CONNECT_TIMEOUT.as_secs())
+    } else if error.is_timeout() {
+        format!("timed out: no answer within {} s", REQUEST_TIMEOUT.as_secs())
+    } else if causes.iter().any(|c| c.contains("dns error")) {
+        format!("DNS lookup failed ({detail})")
+    } else if refused {
+        "connection refused (nothing listens there)".into()
+    } else if error.is_connect() && error.url().is_some_and(|url| url.scheme() == "https") {
+        format!("TLS handshake failed ({detail}: an http:// server, or a proxy intercepting HTTPS?)")
+    } else {
+        detail
+    };
+    format!("cannot reach {host}: {cause}; {check}")
+}
+
+/// A request URL for a log line, with long path segments (interaction tokens) left out.
+fn route_of(url: &str) -> String {
+    url.split('/')
+        .map(|segment| if segment.len() > 60 { "…" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `host:port` of a URL, for messages.
+fn host_of(url: &reqwest::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        (None, _) => url.to_string(),
+    }
+}
