@@ -6,9 +6,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use ed25519_dalek::{Signer, SigningKey};
+mod common;
+use common::{Answer, public_hex, signed_request};
 
 /// The counter a miss of "pizza recipe" in /chatgpt adds to.
 const PIZZA: &str = "missed\tchatgpt\tpizza recipe";
@@ -136,19 +137,6 @@ impl Drop for Redis {
     }
 }
 
-fn key() -> SigningKey {
-    SigningKey::from_bytes(&[7u8; 32])
-}
-
-fn public_hex() -> String {
-    key()
-        .verifying_key()
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// One `notes-bot serve`, named by its HOSTNAME.
 struct Replica {
     child: Child,
@@ -230,46 +218,23 @@ impl Replica {
 
     /// A signed interaction; the status and the body.
     fn post(&self, body: &str) -> (u16, String) {
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-            .to_string();
-        let signature: String = key()
-            .sign(&[timestamp.as_bytes(), body.as_bytes()].concat())
-            .to_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let head = format!(
-            "POST /interactions HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nX-Signature-Ed25519: {signature}\r\nX-Signature-Timestamp: {timestamp}\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        self.send(&format!("{head}{body}"))
+        self.send(&signed_request(body.as_bytes()))
     }
 
     fn healthz(&self) -> (u16, String) {
-        self.send("GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        self.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
     }
 
-    fn send(&self, request: &str) -> (u16, String) {
+    fn send(&self, request: &[u8]) -> (u16, String) {
         let Ok(mut stream) = TcpStream::connect(self.address) else {
             return (0, "cannot connect".into());
         };
         let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-        let _ = stream.write_all(request.as_bytes());
-        let mut response = String::new();
-        let _ = stream.read_to_string(&mut response);
-        let status = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
+        let _ = stream.write_all(request);
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        let answer = Answer::parse(&response);
+        (answer.status, answer.body)
     }
 }
 
