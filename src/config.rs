@@ -39,6 +39,12 @@ pub struct Config {
     pub link_bases: BTreeMap<String, String>,
     /// Files and folders left out, gitignore-like: `drafts`, `*.excalidraw.md`, `en/old/**`.
     pub ignore: Vec<String>,
+    /// Forum channel ids whose new posts get one answer (`notes-bot run` only; needs the
+    /// Message Content intent).
+    pub forums: Vec<u64>,
+    /// Least coverage (share of the post's words a section matches, 0.5 to 1) for a forum
+    /// post to be answered.
+    pub forums_min_coverage: f32,
     pub state: StateOptions,
 }
 
@@ -285,6 +291,8 @@ impl Default for Config {
             http: HttpOptions::default(),
             shutdown_seconds: 10,
             state: StateOptions::default(),
+            forums: Vec::new(),
+            forums_min_coverage: 0.75,
         }
     }
 }
@@ -416,6 +424,12 @@ impl Config {
             return Err(error(format!(
                 "reload.hold_empty_seconds is {}; use 1 to 3600",
                 self.reload.hold_empty_seconds
+            )));
+        }
+        if !(0.5..=1.0).contains(&self.forums_min_coverage) {
+            return Err(error(format!(
+                "forums_min_coverage is {}; use 0.5 to 1 (search hits have over 0.5)",
+                self.forums_min_coverage
             )));
         }
         if self.max_note_bytes == 0 {
@@ -597,6 +611,21 @@ mod tests {
         let shipped = shipped.unwrap_or_else(|e| panic!("{e}"));
         // Every key: the shipped file documents the defaults, nothing else.
         assert_eq!(shipped, Config::default());
+    }
+
+    #[test]
+    fn forums_take_channel_ids_and_a_coverage_from_half_to_one() {
+        let config = Config::parse(
+            Path::new("c.yaml"),
+            "forums: [1190000000000000900]\nforums_min_coverage: 0.9\n",
+        );
+        let config = config.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.forums, vec![1190000000000000900]);
+        for bad in ["0.4", "1.5"] {
+            let error = Config::parse(Path::new("c.yaml"), &format!("forums_min_coverage: {bad}\n"));
+            let error = error.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains("forums_min_coverage"), "{error}");
+        }
     }
 
     #[test]

@@ -170,7 +170,9 @@ fn main() -> ExitCode {
 /// supervisor does not restart in a loop; 1 for everything else.
 fn exit_code(error: &Error) -> u8 {
     match error {
-        Error::Token(_) | Error::PublicKey(_) | Error::Run(RunError::TokenRejected) => 2,
+        Error::Token(_)
+        | Error::PublicKey(_)
+        | Error::Run(RunError::TokenRejected | RunError::IntentRefused) => 2,
         _ => 1,
     }
 }

@@ -1339,3 +1339,154 @@ fn a_private_answer_from_a_message_keeps_its_reply_target_as_pages_turn() {
     );
     assert_ne!(post, post2, "page 2 is posted at page 2");
 }
+
+// ---------------------------------------------------------------------------------------
+// Help forums: a thread create and its starter message, as the gateway sends them.
+
+const FORUM: &str = "1190000000000000900";
+
+fn forum_app(min_coverage: f32) -> App {
+    let config = Config {
+        notes_dir: root().join("notes"),
+        data_dir: std::env::temp_dir().join(format!("notes-bot-forum-{}", std::process::id())),
+        forums: vec![FORUM.parse().unwrap_or_else(|e| panic!("{e}"))],
+        forums_min_coverage: min_coverage,
+        ..Config::default()
+    };
+    let (app, problems) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    assert!(problems.is_empty(), "{problems:?}");
+    app
+}
+
+fn gateway_fixture<T: serde::de::DeserializeOwned>(name: &str, replace: &[(&str, &str)]) -> T {
+    let path = root().join("tests/fixtures/gateway").join(name);
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (from, to) in replace {
+        text = text.replace(from, to);
+    }
+    assert!(!text.contains("PLACEHOLDER"), "{name}: a placeholder left");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn thread_in(forum: &str, title: &str) -> serenity::all::GuildChannel {
+    gateway_fixture(
+        "thread_create.json",
+        &[("PLACEHOLDER_FORUM", forum), ("PLACEHOLDER_TITLE", title)],
+    )
+}
+
+fn starter(content: &str, bot: bool) -> serenity::all::Message {
+    gateway_fixture(
+        "message_create.json",
+        &[
+            ("PLACEHOLDER_CONTENT", content),
+            ("PLACEHOLDER_BOT", if bot { "true" } else { "false" }),
+        ],
+    )
+}
+
+/// The body the gateway would post for a new post (thread first, then its starter).
+fn forum_post(app: &App, forum: &str, title: &str, content: &str, bot: bool) -> Option<Value> {
+    assert!(
+        app.thread_created(&thread_in(forum, title)).is_none(),
+        "half a post"
+    );
+    let reply = app.message_created(&starter(content, bot))?;
+    assert_eq!(reply.thread, 1190000000000000001);
+    Some(serde_json::to_value(&reply.message).unwrap_or_else(|e| panic!("{e}")))
+}
+
+const FORUM_TITLE: &str = "RLHF";
+const FORUM_CONTENT: &str = "基于人类反馈的强化学习";
+
+#[test]
+fn a_forum_post_the_notes_cover_gets_one_answer_with_votes() {
+    let app = forum_app(0.75);
+    let body = forum_post(&app, FORUM, FORUM_TITLE, FORUM_CONTENT, false)
+        .unwrap_or_else(|| panic!("no answer above the threshold"));
+    assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]));
+    let best = app
+        .index()
+        .search(&format!("{FORUM_TITLE}\n{FORUM_CONTENT}"), None, 1);
+    let title = app
+        .index()
+        .library()
+        .section(best[0].section)
+        .map(|(_, s)| s.title.clone())
+        .unwrap_or_default();
+    let shown = body["embeds"][0]["title"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains(&*title) || title.contains(shown),
+        "{shown} vs {title}"
+    );
+    let labels: Vec<String> = body["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| {
+            c["emoji"]["name"]
+                .as_str()
+                .or(c["label"].as_str())
+                .map(str::to_string)
+        })
+        .collect();
+    assert!(labels.iter().any(|l| l.contains('👍')), "{labels:?}");
+    assert!(labels.iter().any(|l| l.contains('👎')), "{labels:?}");
+    // The same post again (Discord re-sent it): no second answer, in either order.
+    assert!(forum_post(&app, FORUM, FORUM_TITLE, FORUM_CONTENT, false).is_none());
+    assert!(app.message_created(&starter(FORUM_CONTENT, false)).is_none());
+    assert!(app.thread_created(&thread_in(FORUM, FORUM_TITLE)).is_none());
+}
+
+#[test]
+fn a_forum_post_is_answered_when_its_starter_comes_before_its_thread() {
+    let app = forum_app(0.75);
+    assert!(app.message_created(&starter(FORUM_CONTENT, false)).is_none());
+    let reply = app.thread_created(&thread_in(FORUM, FORUM_TITLE));
+    assert_eq!(reply.map(|r| r.thread), Some(1190000000000000001));
+}
+
+#[test]
+fn a_forum_post_below_the_coverage_threshold_gets_no_answer() {
+    let (title, content) = ("RLHF", "weather");
+    let hits = forum_app(0.75)
+        .index()
+        .search(&format!("{title}\n{content}"), None, 1);
+    let coverage = hits
+        .first()
+        .map(|h| h.coverage)
+        .unwrap_or_else(|| panic!("the post matches nothing: pick one half covered"));
+    assert!((0.5..0.99).contains(&coverage), "{coverage}");
+    // Just above what the best section covers: silence; at it: an answer.
+    assert!(forum_post(&forum_app(coverage + 0.01), FORUM, title, content, false).is_none());
+    assert!(forum_post(&forum_app(coverage), FORUM, title, content, false).is_some());
+    // The default threshold keeps it silent.
+    let default = Config::default().forums_min_coverage;
+    assert!(coverage < default, "{coverage}");
+    assert!(forum_post(&forum_app(default), FORUM, title, content, false).is_none());
+}
+
+#[test]
+fn forum_posts_elsewhere_and_posts_by_bots_get_no_answer() {
+    let elsewhere = forum_app(0.5);
+    assert!(
+        forum_post(
+            &elsewhere,
+            "1190000000000000901",
+            FORUM_TITLE,
+            FORUM_CONTENT,
+            false
+        )
+        .is_none()
+    );
+    let by_bot = forum_app(0.5);
+    assert!(forum_post(&by_bot, FORUM, FORUM_TITLE, FORUM_CONTENT, true).is_none());
+    let bot_first = forum_app(0.5);
+    assert!(bot_first.message_created(&starter(FORUM_CONTENT, true)).is_none());
+    assert!(bot_first.thread_created(&thread_in(FORUM, FORUM_TITLE)).is_none());
+    // Without forums configured, nothing is ever answered.
+    let plain = app();
+    assert!(plain.thread_created(&thread_in(FORUM, FORUM_TITLE)).is_none());
+    assert!(plain.message_created(&starter(FORUM_CONTENT, false)).is_none());
+}

@@ -986,3 +986,55 @@ fn the_spec_catches_what_discord_refuses() {
         println!("{name}: {}", problems.join("; "));
     }
 }
+
+#[test]
+#[ignore = "needs ../shared"]
+fn a_forum_answer_validates_against_the_create_message_schema() {
+    let spec = load_spec();
+    let validator = spec
+        .after
+        .iter()
+        .find_map(|(p, v)| (*p == REPLY_PATH).then_some(v))
+        .unwrap_or_else(|| panic!("no schema for {REPLY_PATH}"));
+    let config = Config {
+        notes_dir: root().join("notes"),
+        data_dir: std::env::temp_dir().join(format!("notes-bot-spec-forum-{}", std::process::id())),
+        forums: vec![1190000000000000900],
+        ..Config::default()
+    };
+    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    let read = |name: &str, replace: &[(&str, &str)]| {
+        let path = root().join("tests/fixtures/gateway").join(name);
+        let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for (from, to) in replace {
+            text = text.replace(from, to);
+        }
+        text
+    };
+    let thread: serenity::all::GuildChannel = serde_json::from_str(&read(
+        "thread_create.json",
+        &[
+            ("PLACEHOLDER_FORUM", "1190000000000000900"),
+            ("PLACEHOLDER_TITLE", "RLHF"),
+        ],
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let starter: serenity::all::Message = serde_json::from_str(&read(
+        "message_create.json",
+        &[
+            ("PLACEHOLDER_CONTENT", "基于人类反馈的强化学习"),
+            ("PLACEHOLDER_BOT", "false"),
+        ],
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(app.thread_created(&thread).is_none());
+    let reply = app
+        .message_created(&starter)
+        .unwrap_or_else(|| panic!("no answer to the forum post"));
+    let sent = serde_json::to_value(&reply.message).unwrap_or_else(|e| panic!("{e}"));
+    let mut problems = schema_errors(validator, &sent);
+    problems.extend(beyond_schema(&json!({ "type": 4, "data": sent })));
+    assert!(problems.is_empty(), "{sent}\n{}", problems.join("\n"));
+    assert!(sent["embeds"][0].is_object(), "{sent}");
+    assert_eq!(sent["allowed_mentions"]["parse"], json!([]));
+}

@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
-use serenity::all::Interaction;
+use serenity::all::{GuildChannel, Interaction, Message};
 
 use super::clock::unix_now;
-use super::handler::{Handler, Outcome};
+use super::handler::{ForumReply, Handler, Outcome};
 use crate::config::Config;
 use crate::notes::{FileError, Library, Loader};
 use crate::search::Index;
@@ -133,6 +133,16 @@ impl App {
     /// Files and folders skipped or held back at the last load.
     pub fn notes_skipped(&self) -> u64 {
         self.skipped.load(Ordering::Relaxed)
+    }
+
+    /// See `Handler::thread_created`.
+    pub fn thread_created(&self, thread: &GuildChannel) -> Option<ForumReply> {
+        self.handler.thread_created(&self.index.load(), thread)
+    }
+
+    /// See `Handler::message_created`.
+    pub fn message_created(&self, message: &Message) -> Option<ForumReply> {
+        self.handler.message_created(&self.index.load(), message)
     }
 
     pub fn handle(&self, interaction: &Interaction) -> Outcome {

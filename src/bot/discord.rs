@@ -19,6 +19,11 @@ pub enum RunError {
         "Discord rejected the bot token (401); reset it in the developer portal and update DISCORD_TOKEN"
     )]
     TokenRejected,
+    /// Close code 4014: `forums` asks for the privileged Message Content intent.
+    #[error(
+        "Discord refused the Message Content intent (close code 4014), which `forums` needs; enable \"Message Content Intent\" under Bot → Privileged Gateway Intents in the developer portal, or remove `forums` from the config"
+    )]
+    IntentRefused,
     #[error(transparent)]
     Url(#[from] DiscordUrlError),
     #[error("cannot set up the HTTP client: {0}")]
@@ -139,6 +144,7 @@ pub(super) fn classify(error: serenity::Error) -> RunError {
             RunError::TokenRejected
         }
         serenity::Error::Gateway(GatewayError::InvalidAuthentication) => RunError::TokenRejected,
+        serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => RunError::IntentRefused,
         serenity::Error::Http(HttpError::Request(error)) => RunError::Unreachable(unreachable(error)),
         serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => RunError::Refused(format!(
             "{} {} answered {}: {}",

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serenity::all::{
-    ClientBuilder, Context, EventHandler, GatewayIntents, GuildId, Interaction, Ready, ShardStageUpdateEvent,
+    ChannelId, ClientBuilder, Context, EventHandler, GatewayIntents, GuildChannel, GuildId, Interaction,
+    Message, Ready, ShardStageUpdateEvent,
 };
 use serenity::async_trait;
 use serenity::gateway::ConnectionStage;
 
 use super::app::App;
 use super::discord::{self, Discord, RunError};
-use super::handler::Then;
+use super::handler::{ForumReply, Then};
 use super::token::Token;
 
 /// Which shards this process runs: `START..END/TOTAL` (END exclusive), or all of them.
@@ -79,7 +80,15 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
         workers: super::workers::Workers::per_core(),
         connected: std::sync::Mutex::default(),
     };
-    let mut client = ClientBuilder::new_with_http(discord.http(token)?, GatewayIntents::empty())
+    // Interactions need no intent. Forum posts need thread creates (GUILDS), messages
+    // (GUILD_MESSAGES) and their text (MESSAGE_CONTENT, privileged: refused with 4014
+    // unless enabled in the developer portal).
+    let intents = if app.config.forums.is_empty() {
+        GatewayIntents::empty()
+    } else {
+        GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT
+    };
+    let mut client = ClientBuilder::new_with_http(discord.http(token)?, intents)
         .event_handler(handler)
         .application_id(application_id)
         .await
@@ -166,6 +175,18 @@ impl EventHandler for Events {
         }
     }
 
+    async fn thread_create(&self, ctx: Context, thread: GuildChannel) {
+        let app = self.app.clone();
+        let reply = self.workers.run(move || app.thread_created(&thread)).await;
+        self.post_forum_reply(&ctx, reply).await;
+    }
+
+    async fn message(&self, ctx: Context, message: Message) {
+        let app = self.app.clone();
+        let reply = self.workers.run(move || app.message_created(&message)).await;
+        self.post_forum_reply(&ctx, reply).await;
+    }
+
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let started = std::time::Instant::now();
         let app = self.app.clone();
@@ -212,6 +233,24 @@ impl EventHandler for Events {
             micros = started.elapsed().as_micros() as u64,
             "answered"
         );
+    }
+}
+
+impl Events {
+    /// Posts what the handler decided for a forum post (`None` from the workers: it panicked).
+    async fn post_forum_reply(&self, ctx: &Context, decided: Option<Option<ForumReply>>) {
+        let Some(decided) = decided else {
+            tracing::error!("the handler panicked");
+            return;
+        };
+        let Some(reply) = decided else {
+            return;
+        };
+        let thread = ChannelId::new(reply.thread);
+        match thread.send_message(&ctx.http, reply.message).await {
+            Ok(_) => tracing::debug!(thread = reply.thread, "answered a forum post"),
+            Err(error) => tracing::warn!(%error, thread = reply.thread, "could not answer a forum post"),
+        }
     }
 }
 

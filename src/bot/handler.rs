@@ -11,12 +11,13 @@ use serenity::all::{
     ActionRowComponent, AuthorizingIntegrationOwner, AutocompleteChoice, ButtonKind, ChannelId,
     CommandDataOptionValue, CommandInteraction, CommandType, ComponentInteraction,
     ComponentInteractionDataKind, CreateAllowedMentions, CreateAutocompleteResponse,
-    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, Interaction, Message,
-    MessageFlags, MessageId, MessageReference, Permissions, ResolvedTarget,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, GuildChannel, Interaction,
+    Message, MessageFlags, MessageId, MessageReference, Permissions, ResolvedTarget,
 };
 
 use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
 use super::custom_id::{self, Action, Listing};
+use super::forum::{Forums, Post};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
 use super::state::{Counter, Local, State};
@@ -54,6 +55,13 @@ pub struct PostReply {
     /// The same answer headed by a link to that message, as a follow-up to the interaction,
     /// when the reply cannot be posted.
     pub follow_up: CreateInteractionResponseFollowup,
+}
+
+/// An answer to a new forum post, for the gateway to post in its thread.
+#[derive(Debug)]
+pub struct ForumReply {
+    pub thread: u64,
+    pub message: CreateMessage,
 }
 
 /// For logs and metrics.
@@ -158,6 +166,9 @@ pub struct Handler {
     /// Cooldowns and gap counts: in this process, or shared by replicas.
     state: Arc<dyn State>,
     command_ids: Mutex<CommandIds>,
+    forums: Forums,
+    /// Least coverage of a forum post's words for it to be answered.
+    forums_min_coverage: f32,
 }
 
 /// The ids Discord gave the commands at registration, for `</name:id>` mentions. Guild
@@ -177,6 +188,8 @@ impl Handler {
             cooldown: Duration::from_secs(config.cooldown_seconds),
             state: Arc::new(Local::new(&config.data_dir)),
             command_ids: Mutex::new(CommandIds::default()),
+            forums: Forums::new(&config.forums),
+            forums_min_coverage: config.forums_min_coverage,
         }
     }
 
@@ -244,6 +257,62 @@ impl Handler {
             Interaction::Component(component) => self.component(index, component),
             _ => refuse(Lang::En.unsupported()),
         }
+    }
+
+    /// A thread was created: the answer to post in it, when it completes a forum post the
+    /// notes answer confidently.
+    pub fn thread_created(&self, index: &Index, thread: &GuildChannel) -> Option<ForumReply> {
+        let post = self.forums.thread_created(thread)?;
+        self.forum_answer(index, &post)
+    }
+
+    /// A message was created: the answer to post, when it completes a forum post the notes
+    /// answer confidently.
+    pub fn message_created(&self, index: &Index, message: &Message) -> Option<ForumReply> {
+        let post = self.forums.message_created(message)?;
+        self.forum_answer(index, &post)
+    }
+
+    /// The best section for a forum post when it covers enough of the post's words (the
+    /// score is not comparable across note sets; coverage is); else silence.
+    fn forum_answer(&self, index: &Index, post: &Post) -> Option<ForumReply> {
+        let cut = truncate(&post.text, MESSAGE_QUERY_CHARS);
+        let query = crate::text::clean_query(cut.trim_end_matches('…'));
+        let query = query.trim();
+        let hits = index.search(query, None, 1 + self.other_matches);
+        let best = hits
+            .first()
+            .filter(|best| best.coverage >= self.forums_min_coverage)?;
+        let (note, section) = index.library().section(best.section)?;
+        let reply = Reply::for_section(note, section, best.reason, &best.focus, &self.layout);
+        let others = others_among(index, &hits[1..]);
+        let asked = gaps::normalise(query);
+        let lang = if query.chars().any(crate::search::is_cjk) {
+            Lang::Zh
+        } else {
+            Lang::En
+        };
+        let view = SectionView {
+            reply: &reply,
+            page: 0,
+            focus: &best.focus,
+            asker: post.author,
+            others: &others,
+            lang,
+            colour: self.colour,
+            private: false,
+            query: &asked,
+            reply_to: None,
+        };
+        let (embed, rows) = render::section_parts(&view);
+        let message = CreateMessage::new()
+            .embed(embed)
+            .components(rows)
+            .allowed_mentions(CreateAllowedMentions::new());
+        Some(ForumReply {
+            thread: post.thread,
+            message,
+        })
     }
 
     fn command(&self, index: &Index, command: &CommandInteraction, now: Instant) -> Outcome {

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod custom_id;
 pub mod discord;
 pub mod endpoint;
+pub mod forum;
 pub mod gateway;
 pub mod handler;
 pub mod health;
@@ -21,4 +22,4 @@ pub mod webhook;
 pub mod workers;
 
 pub use app::App;
-pub use handler::{Handler, Kind, Outcome, Then};
+pub use handler::{ForumReply, Handler, Kind, Outcome, Then};

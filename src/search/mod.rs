@@ -27,7 +27,7 @@ use std::ops::Range;
 pub use crate::notes::SectionRef;
 use crate::notes::{Item, Library, Marker, Section};
 use analyze::Analyzer;
-pub use analyze::normalize;
+pub use analyze::{is_cjk, normalize};
 use index::{Bm25f, Builder, FIELDS, Postings, TermId};
 use rank::{EXACT, FUZZY, Mode, Scored};
 
@@ -63,7 +63,10 @@ impl MatchReason {
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub section: SectionRef,
+    /// For ordering hits of one query; not comparable across note sets.
     pub score: f32,
+    /// Weighted share of the query's units the section matched, above 0.5 and up to 1.
+    pub coverage: f32,
     pub reason: MatchReason,
     /// Point subtrees that matched, best first; empty when only the title matched, and
     /// for every hit but the first.
@@ -256,6 +259,7 @@ impl Index {
                 Hit {
                     section,
                     score: s.score,
+                    coverage: s.coverage,
                     reason: self.reason(&s, &query),
                     focus,
                 }

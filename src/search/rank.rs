@@ -298,6 +298,9 @@ fn word_unit(
 pub struct Scored {
     pub doc: u32,
     pub score: f32,
+    /// Weighted share of the query's units matched, 0 to 1: unlike the score, comparable
+    /// across note sets.
+    pub coverage: f32,
     pub flags: u8,
 }
 
@@ -449,6 +452,7 @@ impl Scratch {
                 found.push(Scored {
                     doc: d,
                     score: s.score[di] * coverage * coverage,
+                    coverage,
                     flags: s.flags[di],
                 });
             }
