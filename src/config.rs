@@ -290,9 +290,9 @@ impl Default for Config {
             install: InstallOptions::default(),
             http: HttpOptions::default(),
             shutdown_seconds: 10,
-            state: StateOptions::default(),
             forums: Vec::new(),
             forums_min_coverage: 0.75,
+            state: StateOptions::default(),
         }
     }
 }

@@ -210,3 +210,20 @@ fn host_of(url: &reqwest::Url) -> String {
         (None, _) => url.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_intent_names_the_portal_setting() {
+        use serenity::gateway::GatewayError;
+        let error = classify(serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents));
+        assert!(matches!(error, RunError::IntentRefused));
+        let text = error.to_string();
+        assert!(
+            text.contains("4014") && text.contains("Message Content Intent"),
+            "{text}"
+        );
+    }
+}
