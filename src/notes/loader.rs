@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 use super::folder::{self, Fingerprint, Found};
 use super::{FileError, Labels, Library, Note, Site, Warning, topic};
 
@@ -106,10 +108,26 @@ impl Loader {
         let mut problems = scan.problems.clone();
         let mut notes = Vec::new();
         let mut seen = HashMap::new();
-        for found in &scan.files {
-            let last_good = serving.get(found.path.as_path()).copied();
-            let before = self.seen.remove(&found.path);
-            let (state, note) = self.version(found, before, last_good, now, &mut problems);
+        let work: Vec<(&Found, Option<Seen>, Option<&Note>)> = scan
+            .files
+            .iter()
+            .map(|found| {
+                let last_good = serving.get(found.path.as_path()).copied();
+                (found, self.seen.remove(&found.path), last_good)
+            })
+            .collect();
+        // Read and parse on every core; the results come back in path order.
+        let this = &*self;
+        let versions: Vec<(&Found, State, Option<Note>, Vec<FileError>)> = work
+            .into_par_iter()
+            .map(|(found, before, last_good)| {
+                let mut problems = Vec::new();
+                let (state, note) = this.version(found, before, last_good, now, &mut problems);
+                (found, state, note, problems)
+            })
+            .collect();
+        for (found, state, note, found_problems) in versions {
+            problems.extend(found_problems);
             match note {
                 Some(note) if note.front.publish == Some(false) => notices.push(FileError {
                     path: note.path,

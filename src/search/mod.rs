@@ -28,7 +28,7 @@ pub use crate::notes::SectionRef;
 use crate::notes::{Item, Library, Marker, Section};
 use analyze::Analyzer;
 pub use analyze::normalize;
-use index::{Bm25f, Builder, FIELDS, Postings, TermId};
+use index::{Bm25f, Builder, FIELDS, Postings, TermId, Terms};
 use rank::{EXACT, FUZZY, Mode, Scored};
 
 /// A path into `Section::points`: `[2, 0]` is the first child of the third point.
@@ -130,46 +130,42 @@ const TITLE_SCAN: usize = 5_000;
 
 impl Index {
     pub fn build(library: Library, options: &SearchOptions) -> Index {
+        use rayon::prelude::*;
         let analyzer = Analyzer::new(&options.synonyms);
         let mut builder = Builder::default();
         let mut docs = Vec::new();
         let mut titles = Vec::new();
         let mut title_keys = Vec::new();
         let mut note_docs = Vec::new();
-        let mut scratch = Scratch::default();
-        for (n, note) in library.notes.iter().enumerate() {
-            let start = docs.len() as u32;
-            let mut tags = note.front.tags.join(" ");
-            for alias in &note.front.aliases {
-                tags.push(' ');
-                tags.push_str(alias);
-            }
-            let tag_terms = scratch.ids(&analyzer, &mut builder, &tags);
-            let mut category = (String::new(), Vec::new());
-            for (s, section) in note.answerable() {
-                let mut fields: [Vec<TermId>; FIELDS] = Default::default();
-                fields[TITLE] = scratch.ids(&analyzer, &mut builder, &section.title);
-                let line = section.category.join(" ");
-                if line != category.0 {
-                    category = (line.clone(), scratch.ids(&analyzer, &mut builder, &line));
+        // Notes are analysed on every core, a few dozen at a time (so that little is held
+        // between analysis and merge), and merged in library order: the index is the same
+        // as one built on one thread.
+        for (c, chunk) in library.notes.chunks(ANALYSIS_CHUNK).enumerate() {
+            let analysed: Vec<NoteTerms> = chunk
+                .par_iter()
+                .map(|note| NoteTerms::of(&analyzer, note))
+                .collect();
+            for (i, note) in analysed.into_iter().enumerate() {
+                let n = c * ANALYSIS_CHUNK + i;
+                let start = docs.len() as u32;
+                let ids = note.terms.ids_in(&mut builder);
+                for word in &note.surfaces {
+                    builder.add_surface(word);
                 }
-                fields[CATEGORY] = category.1.clone();
-                fields[TAGS] = tag_terms.clone();
-                walk_items(&section.points, &mut |item| {
-                    let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
-                    fields[body_field(item)].extend_from_slice(&ids);
-                });
-                walk_items(&section.context, &mut |item| {
-                    let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
-                    fields[body_field(item)].extend_from_slice(&ids);
-                });
-                builder.add_doc(&fields);
-                docs.push(SectionRef { note: n, section: s });
-                let title = normalize(&section.title).trim().to_string();
-                title_keys.push(key(&title));
-                titles.push(title);
+                for doc in note.docs {
+                    builder.add_counted(
+                        doc.entries.iter().map(|&(t, tf)| (ids[t as usize], tf)),
+                        doc.lengths,
+                    );
+                    docs.push(SectionRef {
+                        note: n,
+                        section: doc.section,
+                    });
+                    title_keys.push(key(&doc.title));
+                    titles.push(doc.title);
+                }
+                note_docs.push(start..docs.len() as u32);
             }
-            note_docs.push(start..docs.len() as u32);
         }
         Index {
             library,
@@ -463,21 +459,91 @@ fn walk_items<'a>(items: &'a [Item], visit: &mut impl FnMut(&'a Item)) {
     }
 }
 
-/// Reused buffers for analysis at build time.
-#[derive(Default)]
-struct Scratch {
-    terms: Vec<String>,
-    surfaces: Vec<String>,
+/// Notes analysed together on all cores before their merge into the index.
+const ANALYSIS_CHUNK: usize = 64;
+
+/// One note analysed, apart from the others: its terms (ids local to the note, in order
+/// of first use) and each answerable section's terms with their frequencies per field.
+struct NoteTerms {
+    terms: Terms,
+    surfaces: Vec<Box<str>>,
+    docs: Vec<DocTerms>,
 }
 
-impl Scratch {
-    fn ids(&mut self, analyzer: &Analyzer, builder: &mut Builder, text: &str) -> Vec<TermId> {
-        self.terms.clear();
-        self.surfaces.clear();
-        analyzer.terms(text, &mut self.terms, &mut self.surfaces);
-        for word in &self.surfaces {
-            builder.add_surface(word);
+struct DocTerms {
+    section: usize,
+    entries: Vec<(TermId, [u8; FIELDS])>,
+    lengths: [u16; FIELDS],
+    /// Normalised.
+    title: String,
+}
+
+impl NoteTerms {
+    fn of(analyzer: &Analyzer, note: &crate::notes::Note) -> NoteTerms {
+        let mut local = Local::default();
+        let mut tags = note.front.tags.join(" ");
+        for alias in &note.front.aliases {
+            tags.push(' ');
+            tags.push_str(alias);
         }
-        self.terms.iter().map(|t| builder.intern(t)).collect()
+        let tag_terms = local.ids(analyzer, &tags);
+        let mut category = (String::new(), Vec::new());
+        let mut docs = Vec::new();
+        let mut counts: rustc_hash::FxHashMap<TermId, [u16; FIELDS]> = Default::default();
+        for (s, section) in note.answerable() {
+            let mut fields: [Vec<TermId>; FIELDS] = Default::default();
+            fields[TITLE] = local.ids(analyzer, &section.title);
+            let line = section.category.join(" ");
+            if line != category.0 {
+                category = (line.clone(), local.ids(analyzer, &line));
+            }
+            fields[CATEGORY] = category.1.clone();
+            fields[TAGS] = tag_terms.clone();
+            walk_items(&section.points, &mut |item| {
+                let ids = local.ids(analyzer, &item.text.plain);
+                fields[body_field(item)].extend_from_slice(&ids);
+            });
+            walk_items(&section.context, &mut |item| {
+                let ids = local.ids(analyzer, &item.text.plain);
+                fields[body_field(item)].extend_from_slice(&ids);
+            });
+            let (entries, lengths) = index::count(&fields, &mut counts);
+            docs.push(DocTerms {
+                section: s,
+                entries,
+                lengths,
+                title: normalize(&section.title).trim().to_string(),
+            });
+        }
+        let mut surfaces: Vec<Box<str>> = local.surfaces.into_iter().collect();
+        surfaces.sort_unstable();
+        NoteTerms {
+            terms: local.terms,
+            surfaces,
+            docs,
+        }
+    }
+}
+
+/// Analysis of one note: its own term ids, and reused buffers.
+#[derive(Default)]
+struct Local {
+    terms: Terms,
+    surfaces: rustc_hash::FxHashSet<Box<str>>,
+    scratch_terms: Vec<String>,
+    scratch_surfaces: Vec<String>,
+}
+
+impl Local {
+    fn ids(&mut self, analyzer: &Analyzer, text: &str) -> Vec<TermId> {
+        self.scratch_terms.clear();
+        self.scratch_surfaces.clear();
+        analyzer.terms(text, &mut self.scratch_terms, &mut self.scratch_surfaces);
+        for word in &self.scratch_surfaces {
+            if !self.surfaces.contains(word.as_str()) {
+                self.surfaces.insert(word.as_str().into());
+            }
+        }
+        self.scratch_terms.iter().map(|t| self.terms.intern(t)).collect()
     }
 }
