@@ -116,16 +116,15 @@ impl Loader {
                 (found, self.seen.remove(&found.path), last_good)
             })
             .collect();
-        // Read and parse on every core; the results come back in path order.
+        // Read and parse on every core; the results come back in path order. One file is
+        // parsed on this thread: its parser's scratch memory is then reused by the index
+        // built next, instead of staying with a worker thread's allocator.
         let this = &*self;
-        let versions: Vec<(&Found, State, Option<Note>, Vec<FileError>)> = work
-            .into_par_iter()
-            .map(|(found, before, last_good)| {
-                let mut problems = Vec::new();
-                let (state, note) = this.version(found, before, last_good, now, &mut problems);
-                (found, state, note, problems)
-            })
-            .collect();
+        let versions: Vec<(&Found, State, Option<Note>, Vec<FileError>)> = if work.len() > 1 {
+            work.into_par_iter().map(|w| this.versioned(w, now)).collect()
+        } else {
+            work.into_iter().map(|w| this.versioned(w, now)).collect()
+        };
         for (found, state, note, found_problems) in versions {
             problems.extend(found_problems);
             match note {
@@ -176,6 +175,17 @@ impl Loader {
                 _ => None,
             })
             .min()
+    }
+
+    /// [`Loader::version`] with the problems it found.
+    fn versioned<'a>(
+        &self,
+        (found, before, last_good): (&'a Found, Option<Seen>, Option<&Note>),
+        now: Instant,
+    ) -> (&'a Found, State, Option<Note>, Vec<FileError>) {
+        let mut problems = Vec::new();
+        let (state, note) = self.version(found, before, last_good, now, &mut problems);
+        (found, state, note, problems)
     }
 
     /// What serves for one listed file, and the state to remember for this version.

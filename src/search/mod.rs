@@ -137,35 +137,45 @@ impl Index {
         let mut titles = Vec::new();
         let mut title_keys = Vec::new();
         let mut note_docs = Vec::new();
-        // Notes are analysed on every core, a few dozen at a time (so that little is held
-        // between analysis and merge), and merged in library order: the index is the same
-        // as one built on one thread.
-        for (c, chunk) in library.notes.chunks(ANALYSIS_CHUNK).enumerate() {
-            let analysed: Vec<NoteTerms> = chunk
+        // Sections are analysed on every core, a batch at a time (so that little is held
+        // between analysis and merge, however big a note), and merged in library order,
+        // each section's terms interned in their order of first use: the same term ids,
+        // postings and index as on one thread.
+        let sections: Vec<SectionRef> = library
+            .notes
+            .iter()
+            .enumerate()
+            .flat_map(|(n, note)| {
+                note.answerable()
+                    .map(move |(s, _)| SectionRef { note: n, section: s })
+            })
+            .collect();
+        for batch in sections.chunks(ANALYSIS_BATCH) {
+            let analysed: Vec<SectionTerms> = batch
                 .par_iter()
-                .map(|note| NoteTerms::of(&analyzer, note))
+                .map(|&at| SectionTerms::of(&analyzer, &library, at))
                 .collect();
-            for (i, note) in analysed.into_iter().enumerate() {
-                let n = c * ANALYSIS_CHUNK + i;
-                let start = docs.len() as u32;
-                let ids = note.terms.ids_in(&mut builder);
-                for word in &note.surfaces {
+            for (at, section) in batch.iter().zip(analysed) {
+                let ids = section.terms.ids_in(&mut builder);
+                for word in &section.surfaces {
                     builder.add_surface(word);
                 }
-                for doc in note.docs {
-                    builder.add_counted(
-                        doc.entries.iter().map(|&(t, tf)| (ids[t as usize], tf)),
-                        doc.lengths,
-                    );
-                    docs.push(SectionRef {
-                        note: n,
-                        section: doc.section,
-                    });
-                    title_keys.push(key(&doc.title));
-                    titles.push(doc.title);
-                }
-                note_docs.push(start..docs.len() as u32);
+                builder.add_counted(
+                    section
+                        .entries
+                        .iter()
+                        .map(|&(t, tf)| (ids.get(t as usize).copied().unwrap_or(0), tf)),
+                    section.lengths,
+                );
+                docs.push(*at);
+                title_keys.push(key(&section.title));
+                titles.push(section.title);
             }
+        }
+        for n in 0..library.notes.len() {
+            let start = docs.partition_point(|d| d.note < n) as u32;
+            let end = docs.partition_point(|d| d.note <= n) as u32;
+            note_docs.push(start..end);
         }
         Index {
             library,
@@ -459,46 +469,36 @@ fn walk_items<'a>(items: &'a [Item], visit: &mut impl FnMut(&'a Item)) {
     }
 }
 
-/// Notes analysed together on all cores before their merge into the index.
-const ANALYSIS_CHUNK: usize = 64;
+/// Sections analysed together on all cores before their merge into the index.
+const ANALYSIS_BATCH: usize = 128;
 
-/// One note analysed, apart from the others: its terms (ids local to the note, in order
-/// of first use) and each answerable section's terms with their frequencies per field.
-struct NoteTerms {
+/// One section analysed, apart from the others: its terms (ids local to it, in order of
+/// first use) with their frequencies per field.
+struct SectionTerms {
     terms: Terms,
+    /// Distinct surface words.
     surfaces: Vec<Box<str>>,
-    docs: Vec<DocTerms>,
-}
-
-struct DocTerms {
-    section: usize,
     entries: Vec<(TermId, [u8; FIELDS])>,
     lengths: [u16; FIELDS],
     /// Normalised.
     title: String,
 }
 
-impl NoteTerms {
-    fn of(analyzer: &Analyzer, note: &crate::notes::Note) -> NoteTerms {
+impl SectionTerms {
+    fn of(analyzer: &Analyzer, library: &Library, at: SectionRef) -> SectionTerms {
         let mut local = Local::default();
-        let mut tags = note.front.tags.join(" ");
-        for alias in &note.front.aliases {
-            tags.push(' ');
-            tags.push_str(alias);
-        }
-        let tag_terms = local.ids(analyzer, &tags);
-        let mut category = (String::new(), Vec::new());
-        let mut docs = Vec::new();
-        let mut counts: rustc_hash::FxHashMap<TermId, [u16; FIELDS]> = Default::default();
-        for (s, section) in note.answerable() {
-            let mut fields: [Vec<TermId>; FIELDS] = Default::default();
-            fields[TITLE] = local.ids(analyzer, &section.title);
-            let line = section.category.join(" ");
-            if line != category.0 {
-                category = (line.clone(), local.ids(analyzer, &line));
+        let mut fields: [Vec<TermId>; FIELDS] = Default::default();
+        let mut title = String::new();
+        if let Some((note, section)) = library.section(at) {
+            // Tags, title, category, then items: terms get local ids in this order.
+            let mut tags = note.front.tags.join(" ");
+            for alias in &note.front.aliases {
+                tags.push(' ');
+                tags.push_str(alias);
             }
-            fields[CATEGORY] = category.1.clone();
-            fields[TAGS] = tag_terms.clone();
+            fields[TAGS] = local.ids(analyzer, &tags);
+            fields[TITLE] = local.ids(analyzer, &section.title);
+            fields[CATEGORY] = local.ids(analyzer, &section.category.join(" "));
             walk_items(&section.points, &mut |item| {
                 let ids = local.ids(analyzer, &item.text.plain);
                 fields[body_field(item)].extend_from_slice(&ids);
@@ -507,20 +507,17 @@ impl NoteTerms {
                 let ids = local.ids(analyzer, &item.text.plain);
                 fields[body_field(item)].extend_from_slice(&ids);
             });
-            let (entries, lengths) = index::count(&fields, &mut counts);
-            docs.push(DocTerms {
-                section: s,
-                entries,
-                lengths,
-                title: normalize(&section.title).trim().to_string(),
-            });
+            title = normalize(&section.title).trim().to_string();
         }
+        let (entries, lengths) = index::count(&fields, &mut Default::default());
         let mut surfaces: Vec<Box<str>> = local.surfaces.into_iter().collect();
         surfaces.sort_unstable();
-        NoteTerms {
+        SectionTerms {
             terms: local.terms,
             surfaces,
-            docs,
+            entries,
+            lengths,
+            title,
         }
     }
 }
