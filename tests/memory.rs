@@ -6,42 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// A pseudo-random sequence (xorshift), so runs are repeatable without a crate.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn word(&mut self) -> String {
-        let len = 3 + self.below(8);
-        (0..len)
-            .map(|_| char::from(b'a' + self.below(26) as u8))
-            .collect()
-    }
-
-    /// Chinese characters drawn at random: nearly every bigram is new, the worst case for
-    /// the index's vocabulary.
-    fn cjk(&mut self, len: usize) -> String {
-        (0..len)
-            .filter_map(|_| char::from_u32(0x4e00 + self.below(0x51a5) as u32))
-            .collect()
-    }
-}
+mod common;
+use common::Random;
 
 /// A note of at most `bytes` bytes shaped like the corpus: linked headings, nested bullets,
 /// Latin words from a 20,000-word vocabulary and Chinese text.
 fn huge_note(bytes: usize) -> String {
     let mut random = Random(0x9e37_79b9_7f4a_7c15);
-    let vocabulary: Vec<String> = (0..20_000).map(|_| random.word()).collect();
+    let vocabulary: Vec<String> = (0..20_000).map(|_| random.word(26)).collect();
     let pick = |random: &mut Random, n: usize| -> String {
         (0..n)
             .map(|_| vocabulary[random.below(vocabulary.len() as u64) as usize].as_str())

@@ -49,39 +49,185 @@ pub enum Piece {
     Synonym(usize),
 }
 
-/// Question words that carry no content: removed from queries before analysis.
+/// Question frames and fillers that carry no content: removed from queries before
+/// analysis, longest first (`是什么意思` before `是什么`, `会怎样` before `怎样`).
 const CJK_NOISE: &[&str] = &[
     "是什么意思",
+    "应该怎么办",
     "是什么",
     "什么是",
     "为什么",
+    "为啥",
     "怎么样",
     "怎么办",
+    "怎么才能",
+    "该怎么",
     "怎么",
+    "怎样",
     "如何",
-    "哪些",
-    "什么",
+    "咋样",
+    "咋",
     "有哪些",
+    "哪些",
+    "哪个",
+    "从哪里",
+    "从哪来",
+    "从哪",
+    "在哪里",
+    "在哪儿",
+    "放在哪",
+    "在哪",
+    "哪里",
+    "哪儿",
+    "会怎样",
+    "会如何",
+    "什么时候",
+    "什么",
     "请问",
     "介绍一下",
     "介绍",
     "多长时间",
     "多久",
     "多少",
-    "哪里",
-    "哪儿",
-    "是否",
+    "可不可以",
+    "能不能",
+    "是不是",
+    "有没有",
+    "要不要",
+    "可以吗",
+    "可以",
     "能否",
+    "是否",
+    "可否",
+    "一下",
+    "我想",
+    "想要",
     "吗",
     "呢",
     "吧",
+    "呀",
+    "嘛",
 ];
+/// English function words (pronouns, auxiliaries, articles, conjunctions, prepositions)
+/// and the words of question frames; negations and particles of phrasal verbs (`off`,
+/// `out`, `not`) are content and stay.
 const LATIN_STOP: &[&str] = &[
-    "what", "whats", "is", "are", "was", "were", "be", "been", "am", "the", "a", "an", "of", "how", "why",
-    "does", "do", "did", "to", "for", "on", "in", "at", "by", "from", "as", "and", "or", "with", "about",
-    "tell", "me", "explain", "which", "who", "can", "could", "should", "would", "will", "i", "my", "we",
-    "our", "you", "your", "it", "its", "this", "that", "these", "those", "there", "when", "where", "please",
-    "s", "t", "up", "so", "if", "any", "some",
+    "what",
+    "whats",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "am",
+    "the",
+    "a",
+    "an",
+    "of",
+    "how",
+    "why",
+    "does",
+    "do",
+    "did",
+    "doing",
+    "done",
+    "have",
+    "has",
+    "had",
+    "having",
+    "to",
+    "for",
+    "on",
+    "in",
+    "at",
+    "by",
+    "from",
+    "as",
+    "and",
+    "or",
+    "but",
+    "with",
+    "about",
+    "into",
+    "onto",
+    "than",
+    "then",
+    "tell",
+    "me",
+    "explain",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "can",
+    "could",
+    "should",
+    "would",
+    "will",
+    "shall",
+    "may",
+    "might",
+    "must",
+    "i",
+    "my",
+    "mine",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "he",
+    "him",
+    "his",
+    "she",
+    "her",
+    "they",
+    "them",
+    "their",
+    "it",
+    "its",
+    "itself",
+    "themselves",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "when",
+    "where",
+    "please",
+    "s",
+    "t",
+    "up",
+    "so",
+    "if",
+    "any",
+    "some",
+    "just",
+    "also",
+    "very",
+    "too",
+    "dont",
+    "doesnt",
+    "didnt",
+    "isnt",
+    "arent",
+    "wasnt",
+    "cant",
+    "couldnt",
+    "wont",
+    "wouldnt",
+    "shouldnt",
+    "im",
+    "ive",
+    "id",
 ];
 
 /// Single characters that carry no content when they stand alone in a query.
@@ -264,8 +410,21 @@ fn split_plain(text: &str, pieces: &mut Vec<Piece>) {
                     }
                     i += 1;
                 } else if is_joiner(c) && chars.get(i + 1).is_some_and(|&n| is_word(n)) {
-                    parts.push(String::new());
-                    i += 1;
+                    match clitic(&chars[i..]) {
+                        // `don't` is one word (`dont`), so `won't` never reads as `won`;
+                        // `obsidian's`, `you're` are their first word.
+                        Some(('t', length)) => {
+                            if let Some(part) = parts.last_mut() {
+                                part.push('t');
+                            }
+                            i += length;
+                        }
+                        Some((_, length)) => i += length,
+                        None => {
+                            parts.push(String::new());
+                            i += 1;
+                        }
+                    }
                 } else {
                     break;
                 }
@@ -281,11 +440,25 @@ fn split_plain(text: &str, pieces: &mut Vec<Piece>) {
     }
 }
 
+/// An English clitic at `rest` (an apostrophe, then `t`, `s`, `re`, `ll`, `ve`, `d` or
+/// `m` ending the word): its first letter and its length with the apostrophe.
+fn clitic(rest: &[char]) -> Option<(char, usize)> {
+    if !matches!(rest.first(), Some('\'' | '’')) {
+        return None;
+    }
+    let word: String = rest[1..].iter().take_while(|&&c| is_word(c)).collect();
+    let ends = !rest.get(1 + word.chars().count()).is_some_and(|&c| is_joiner(c));
+    let known = matches!(word.as_str(), "t" | "s" | "re" | "ll" | "ve" | "d" | "m");
+    (ends && known).then(|| (word.chars().next().unwrap_or('t'), 1 + word.chars().count()))
+}
+
 /// Removes question words from a normalised query, keeping content. Falls back to the
 /// whole query when nothing else is left.
 pub fn strip_question(normalized: &str) -> String {
     let mut text = normalized.to_string();
-    for noise in CJK_NOISE {
+    let mut frames = CJK_NOISE.to_vec();
+    frames.sort_by_key(|frame| std::cmp::Reverse(frame.chars().count()));
+    for noise in frames {
         if text.contains(noise) {
             let stripped = text.replace(noise, " ");
             if stripped.chars().any(|c| c.is_alphanumeric()) {
@@ -371,6 +544,42 @@ mod tests {
         assert_eq!(a.pieces("chain of thought"), vec![Piece::Synonym(1)]);
         // ASCII synonyms need word boundaries.
         assert!(!a.pieces("rlhfx").contains(&Piece::Synonym(0)));
+    }
+
+    #[test]
+    fn clitics_join_or_drop() {
+        let a = analyzer();
+        let words = |text: &str| -> Vec<Piece> { a.pieces(text) };
+        let word = |w: &str| Piece::Word {
+            parts: vec![w.to_string()],
+        };
+        // `won't` is not `won`; `obsidian's` is `obsidian`.
+        assert_eq!(words("won't"), vec![word("wont")]);
+        assert_eq!(words("obsidian's vault"), vec![word("obsidian"), word("vault")]);
+        assert_eq!(words("you’re"), vec![word("you")]);
+        assert!(is_stop_word(&words("don't")[0]));
+        // Other joined words keep their parts.
+        assert_eq!(
+            words("rock'n'roll"),
+            vec![Piece::Word {
+                parts: vec!["rock".into(), "n".into(), "roll".into()]
+            }]
+        );
+    }
+
+    #[test]
+    fn question_frames_are_stripped() {
+        assert_eq!(strip_question("附件默认放在哪"), "附件默认");
+        assert_eq!(strip_question("插件从哪来"), "插件");
+        assert_eq!(strip_question("删掉会怎样"), "删掉");
+        assert_eq!(strip_question("哪个版本可以用"), "版本 用");
+        let a = analyzer();
+        let content: Vec<Piece> = a
+            .pieces("how can i move my notes into a vault")
+            .into_iter()
+            .filter(|p| !is_stop_word(p))
+            .collect();
+        assert_eq!(content.len(), 3, "{content:?}");
     }
 
     #[test]

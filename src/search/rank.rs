@@ -22,6 +22,11 @@ const MAX_CJK_EXPANSIONS: usize = 30;
 /// Most bigrams of one CJK run: a pasted paragraph is not read to its end.
 const MAX_BIGRAMS: usize = 24;
 
+/// Share of a big range above which a unit is common and weighs less in the coverage.
+const COMMON_SHARE: f32 = 0.05;
+/// Ranges up to this many documents use a quarter instead.
+const SMALL_RANGE: f32 = 100.0;
+
 /// Flags of a scored document: bit `f` for field `f`, and how it matched.
 pub const FUZZY: u8 = 16;
 pub const EXACT: u8 = 32;
@@ -315,11 +320,12 @@ thread_local! {
 /// How much a unit counts in the coverage, given how many of the `range` documents it
 /// matches. A Latin word no document matches counts half: a word the notes never use is
 /// weak evidence against a section (`how do I set up a vpn`, English words on Chinese
-/// notes); a CJK run counts fully (`量子 计算`: another subject). A unit that matches most of the
-/// range counts less, down to nothing when it matches every document: a note's tag or a
-/// word on every section says nothing about which section is meant (`guest network` on a
-/// note aliased `home network`; `chatgpt 天气` on a note about ChatGPT). Up to a quarter
-/// of the range, a unit counts fully; above, by its idf within the range.
+/// notes); a CJK run counts fully (`量子 计算`: another subject). A common unit counts
+/// less, by its idf within the range, down to nothing when it matches every document: a
+/// note's tag or a word on most sections says little about which section is meant
+/// (`guest network` on a note aliased `home network`; `note` in a question about notes).
+/// A unit counts fully up to a quarter of a small range, or up to [`COMMON_SHARE`] of a
+/// big one.
 pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
     if matched == 0 {
         return if cjk { 1.0 } else { 0.5 };
@@ -329,7 +335,8 @@ pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
     }
     let n = range as f32;
     let idf = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-    (idf(matched.min(range) as f32) / idf(n / 4.0)).min(1.0)
+    let common = (n * COMMON_SHARE).max((n / 4.0).min(SMALL_RANGE / 4.0));
+    (idf(matched.min(range) as f32) / idf(common)).min(1.0)
 }
 
 /// BM25F × coverage² over the documents in `range`; the best `limit` above
