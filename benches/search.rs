@@ -108,6 +108,8 @@ struct Row {
     suggest: (Duration, Duration, usize),
     naive: (Duration, Duration, usize),
     queries: usize,
+    /// Bytes of the posting lists, and postings.
+    postings: (usize, usize),
 }
 
 fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], naive_queries: usize) -> Row {
@@ -120,6 +122,7 @@ fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], nai
     let load = started.elapsed();
     let memory = resident_bytes().saturating_sub(before);
     let sections = index.library().section_count();
+    let postings = index.posting_bytes();
     let search = time_each(queries, 5, |q| index.search(q, None, 5).len());
     let suggest = time_each(prefixes, 5, |q| index.suggest(q, None, 25).len());
     let naive_index = Naive::new(index.library());
@@ -136,6 +139,7 @@ fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], nai
         suggest,
         naive,
         queries: queries.len(),
+        postings,
     }
 }
 
@@ -234,9 +238,9 @@ fn main() {
     }
 
     println!(
-        "| corpus | sections | corpus MB | load+index ms | index RSS MB | RSS/corpus | search p50 µs | search p99 µs | autocomplete p50 µs | autocomplete p99 µs | naive p50 µs | naive p99 µs | naive/search p50 | queries with hits |"
+        "| corpus | sections | corpus MB | load+index ms | index RSS MB | RSS/corpus | search p50 µs | search p99 µs | autocomplete p50 µs | autocomplete p99 µs | naive p50 µs | naive p99 µs | naive/search p50 | queries with hits | postings | bytes/posting | RSS bytes/section |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (label, dir, queries, prefixes, naive_queries) in cases {
         if filter.as_deref().is_some_and(|f| !label.contains(f)) {
             continue;
@@ -244,7 +248,7 @@ fn main() {
         let row = measure(&label, &dir, &queries, &prefixes, naive_queries);
         let mb = |b: u64| b as f64 / 1_048_576.0;
         println!(
-            "| {} | {} | {:.1} | {:.0} | {:.1} | {:.1}x | {} | {} | {} | {} | {} | {} | {:.0}x | {}/{} |",
+            "| {} | {} | {:.1} | {:.0} | {:.1} | {:.1}x | {} | {} | {} | {} | {} | {} | {:.0}x | {}/{} | {} | {:.2} | {:.0} |",
             row.label,
             row.sections,
             mb(row.corpus_bytes),
@@ -260,6 +264,9 @@ fn main() {
             row.naive.0.as_secs_f64() / row.search.0.as_secs_f64().max(1e-9),
             row.search.2,
             row.queries,
+            row.postings.1,
+            row.postings.0 as f64 / row.postings.1.max(1) as f64,
+            row.memory as f64 / row.sections.max(1) as f64,
         );
     }
 }

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 use super::folder::{self, Fingerprint, Found};
 use super::{FileError, Labels, Library, Note, Site, Warning, topic};
 
@@ -106,10 +108,25 @@ impl Loader {
         let mut problems = scan.problems.clone();
         let mut notes = Vec::new();
         let mut seen = HashMap::new();
-        for found in &scan.files {
-            let last_good = serving.get(found.path.as_path()).copied();
-            let before = self.seen.remove(&found.path);
-            let (state, note) = self.version(found, before, last_good, now, &mut problems);
+        let work: Vec<(&Found, Option<Seen>, Option<&Note>)> = scan
+            .files
+            .iter()
+            .map(|found| {
+                let last_good = serving.get(found.path.as_path()).copied();
+                (found, self.seen.remove(&found.path), last_good)
+            })
+            .collect();
+        // Read and parse on every core; the results come back in path order. One file is
+        // parsed on this thread: its parser's scratch memory is then reused by the index
+        // built next, instead of staying with a worker thread's allocator.
+        let this = &*self;
+        let versions: Vec<(&Found, State, Option<Note>, Vec<FileError>)> = if work.len() > 1 {
+            work.into_par_iter().map(|w| this.versioned(w, now)).collect()
+        } else {
+            work.into_iter().map(|w| this.versioned(w, now)).collect()
+        };
+        for (found, state, note, found_problems) in versions {
+            problems.extend(found_problems);
             match note {
                 Some(note) if note.front.publish == Some(false) => notices.push(FileError {
                     path: note.path,
@@ -158,6 +175,17 @@ impl Loader {
                 _ => None,
             })
             .min()
+    }
+
+    /// [`Loader::version`] with the problems it found.
+    fn versioned<'a>(
+        &self,
+        (found, before, last_good): (&'a Found, Option<Seen>, Option<&Note>),
+        now: Instant,
+    ) -> (&'a Found, State, Option<Note>, Vec<FileError>) {
+        let mut problems = Vec::new();
+        let (state, note) = self.version(found, before, last_good, now, &mut problems);
+        (found, state, note, problems)
     }
 
     /// What serves for one listed file, and the state to remember for this version.

@@ -59,7 +59,6 @@ pub struct Builder {
     doc_ends: Vec<u32>,
     lengths: Vec<[u16; FIELDS]>,
     surfaces: HashSet<Box<str>>,
-    counts: HashMap<TermId, [u16; FIELDS]>,
 }
 
 impl Builder {
@@ -74,19 +73,18 @@ impl Builder {
     }
 
     /// Adds the next document.
+    #[cfg(test)]
     pub fn add_doc(&mut self, fields: &[Vec<TermId>; FIELDS]) {
-        let mut lengths = [0u16; FIELDS];
-        self.counts.clear();
-        for (f, terms) in fields.iter().enumerate() {
-            lengths[f] = u16::try_from(terms.len()).unwrap_or(u16::MAX);
-            for &term in terms {
-                let tf = self.counts.entry(term).or_default();
-                tf[f] = tf[f].saturating_add(1);
-            }
-        }
-        for (&term, tf) in &self.counts {
-            self.postings
-                .push((term, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX))));
+        let mut counts = HashMap::default();
+        let (entries, lengths) = count(fields, &mut counts);
+        self.add_counted(entries.into_iter(), lengths);
+    }
+
+    /// Adds the next document as its distinct terms with their frequency per field, and
+    /// its field lengths.
+    pub fn add_counted(&mut self, entries: impl Iterator<Item = Entry>, lengths: [u16; FIELDS]) {
+        for entry in entries {
+            self.postings.push(entry);
         }
         self.doc_ends
             .push(u32::try_from(self.postings.len).unwrap_or(u32::MAX));
@@ -317,7 +315,32 @@ impl Postings {
     }
 }
 
-type Entry = (TermId, [u8; FIELDS]);
+/// A term of a document with its frequency per field (at most 255, where BM25 has long
+/// saturated).
+pub type Entry = (TermId, [u8; FIELDS]);
+
+/// A document's distinct terms with their frequency per field, and its field lengths;
+/// `counts` is scratch.
+pub fn count(
+    fields: &[Vec<TermId>; FIELDS],
+    counts: &mut HashMap<TermId, [u16; FIELDS]>,
+) -> (Vec<Entry>, [u16; FIELDS]) {
+    let mut lengths = [0u16; FIELDS];
+    counts.clear();
+    for (f, terms) in fields.iter().enumerate() {
+        lengths[f] = u16::try_from(terms.len()).unwrap_or(u16::MAX);
+        for &term in terms {
+            let tf = counts.entry(term).or_default();
+            tf[f] = tf[f].saturating_add(1);
+        }
+    }
+    let mut entries: Vec<Entry> = counts
+        .iter()
+        .map(|(&term, tf)| (term, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX))))
+        .collect();
+    entries.sort_unstable_by_key(|e| e.0);
+    (entries, lengths)
+}
 
 /// Entries in blocks of a fixed size: the list grows without copying (a Vec doubling its
 /// buffer holds both copies for a moment), and `finish` frees it block by block.
@@ -346,7 +369,7 @@ impl Entries {
 /// Interned terms: their text in one string, found by a hash of it. A map keyed by boxed
 /// strings costs a heap block per term, ~60 bytes for a 6-byte CJK bigram; this ~20.
 #[derive(Default)]
-struct Terms {
+pub struct Terms {
     text: String,
     /// End of each term's text in `text`, by id.
     ends: Vec<u32>,
@@ -395,7 +418,12 @@ impl Terms {
         self.by_hash = by_hash;
     }
 
-    fn intern(&mut self, term: &str) -> TermId {
+    /// Each of these terms' id in `builder`, by id here.
+    pub fn ids_in(&self, builder: &mut Builder) -> Vec<TermId> {
+        self.iter().map(|(_, term)| builder.intern(term)).collect()
+    }
+
+    pub fn intern(&mut self, term: &str) -> TermId {
         match self.find(term) {
             Ok(id) => id,
             Err(hash) => {

@@ -28,7 +28,7 @@ pub use crate::notes::SectionRef;
 use crate::notes::{Item, Library, Marker, Section};
 use analyze::Analyzer;
 pub use analyze::{is_cjk, normalize};
-use index::{Bm25f, Builder, FIELDS, Postings, TermId};
+use index::{Bm25f, Builder, FIELDS, Postings, TermId, Terms};
 use rank::{EXACT, FUZZY, Mode, Scored};
 
 /// A path into `Section::points`: `[2, 0]` is the first child of the third point.
@@ -133,46 +133,52 @@ const TITLE_SCAN: usize = 5_000;
 
 impl Index {
     pub fn build(library: Library, options: &SearchOptions) -> Index {
+        use rayon::prelude::*;
         let analyzer = Analyzer::new(&options.synonyms);
         let mut builder = Builder::default();
         let mut docs = Vec::new();
         let mut titles = Vec::new();
         let mut title_keys = Vec::new();
         let mut note_docs = Vec::new();
-        let mut scratch = Scratch::default();
-        for (n, note) in library.notes.iter().enumerate() {
-            let start = docs.len() as u32;
-            let mut tags = note.front.tags.join(" ");
-            for alias in &note.front.aliases {
-                tags.push(' ');
-                tags.push_str(alias);
-            }
-            let tag_terms = scratch.ids(&analyzer, &mut builder, &tags);
-            let mut category = (String::new(), Vec::new());
-            for (s, section) in note.answerable() {
-                let mut fields: [Vec<TermId>; FIELDS] = Default::default();
-                fields[TITLE] = scratch.ids(&analyzer, &mut builder, &section.title);
-                let line = section.category.join(" ");
-                if line != category.0 {
-                    category = (line.clone(), scratch.ids(&analyzer, &mut builder, &line));
+        // Sections are analysed on every core, a batch at a time (so that little is held
+        // between analysis and merge, however big a note), and merged in library order,
+        // each section's terms interned in their order of first use: the same term ids,
+        // postings and index as on one thread.
+        let sections: Vec<SectionRef> = library
+            .notes
+            .iter()
+            .enumerate()
+            .flat_map(|(n, note)| {
+                note.answerable()
+                    .map(move |(s, _)| SectionRef { note: n, section: s })
+            })
+            .collect();
+        for batch in sections.chunks(ANALYSIS_BATCH) {
+            let analysed: Vec<SectionTerms> = batch
+                .par_iter()
+                .map(|&at| SectionTerms::of(&analyzer, &library, at))
+                .collect();
+            for (at, section) in batch.iter().zip(analysed) {
+                let ids = section.terms.ids_in(&mut builder);
+                for word in &section.surfaces {
+                    builder.add_surface(word);
                 }
-                fields[CATEGORY] = category.1.clone();
-                fields[TAGS] = tag_terms.clone();
-                walk_items(&section.points, &mut |item| {
-                    let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
-                    fields[body_field(item)].extend_from_slice(&ids);
-                });
-                walk_items(&section.context, &mut |item| {
-                    let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
-                    fields[body_field(item)].extend_from_slice(&ids);
-                });
-                builder.add_doc(&fields);
-                docs.push(SectionRef { note: n, section: s });
-                let title = normalize(&section.title).trim().to_string();
-                title_keys.push(key(&title));
-                titles.push(title);
+                builder.add_counted(
+                    section
+                        .entries
+                        .iter()
+                        .map(|&(t, tf)| (ids.get(t as usize).copied().unwrap_or(0), tf)),
+                    section.lengths,
+                );
+                docs.push(*at);
+                title_keys.push(key(&section.title));
+                titles.push(section.title);
             }
-            note_docs.push(start..docs.len() as u32);
+        }
+        for n in 0..library.notes.len() {
+            let start = docs.partition_point(|d| d.note < n) as u32;
+            let end = docs.partition_point(|d| d.note <= n) as u32;
+            note_docs.push(start..end);
         }
         Index {
             library,
@@ -467,21 +473,78 @@ fn walk_items<'a>(items: &'a [Item], visit: &mut impl FnMut(&'a Item)) {
     }
 }
 
-/// Reused buffers for analysis at build time.
-#[derive(Default)]
-struct Scratch {
-    terms: Vec<String>,
-    surfaces: Vec<String>,
+/// Sections analysed together on all cores before their merge into the index.
+const ANALYSIS_BATCH: usize = 128;
+
+/// One section analysed, apart from the others: its terms (ids local to it, in order of
+/// first use) with their frequencies per field.
+struct SectionTerms {
+    terms: Terms,
+    /// Distinct surface words.
+    surfaces: Vec<Box<str>>,
+    entries: Vec<(TermId, [u8; FIELDS])>,
+    lengths: [u16; FIELDS],
+    /// Normalised.
+    title: String,
 }
 
-impl Scratch {
-    fn ids(&mut self, analyzer: &Analyzer, builder: &mut Builder, text: &str) -> Vec<TermId> {
-        self.terms.clear();
-        self.surfaces.clear();
-        analyzer.terms(text, &mut self.terms, &mut self.surfaces);
-        for word in &self.surfaces {
-            builder.add_surface(word);
+impl SectionTerms {
+    fn of(analyzer: &Analyzer, library: &Library, at: SectionRef) -> SectionTerms {
+        let mut local = Local::default();
+        let mut fields: [Vec<TermId>; FIELDS] = Default::default();
+        let mut title = String::new();
+        if let Some((note, section)) = library.section(at) {
+            // Tags, title, category, then items: terms get local ids in this order.
+            let mut tags = note.front.tags.join(" ");
+            for alias in &note.front.aliases {
+                tags.push(' ');
+                tags.push_str(alias);
+            }
+            fields[TAGS] = local.ids(analyzer, &tags);
+            fields[TITLE] = local.ids(analyzer, &section.title);
+            fields[CATEGORY] = local.ids(analyzer, &section.category.join(" "));
+            walk_items(&section.points, &mut |item| {
+                let ids = local.ids(analyzer, &item.text.plain);
+                fields[body_field(item)].extend_from_slice(&ids);
+            });
+            walk_items(&section.context, &mut |item| {
+                let ids = local.ids(analyzer, &item.text.plain);
+                fields[body_field(item)].extend_from_slice(&ids);
+            });
+            title = normalize(&section.title).trim().to_string();
         }
-        self.terms.iter().map(|t| builder.intern(t)).collect()
+        let (entries, lengths) = index::count(&fields, &mut Default::default());
+        let mut surfaces: Vec<Box<str>> = local.surfaces.into_iter().collect();
+        surfaces.sort_unstable();
+        SectionTerms {
+            terms: local.terms,
+            surfaces,
+            entries,
+            lengths,
+            title,
+        }
+    }
+}
+
+/// Analysis of one note: its own term ids, and reused buffers.
+#[derive(Default)]
+struct Local {
+    terms: Terms,
+    surfaces: rustc_hash::FxHashSet<Box<str>>,
+    scratch_terms: Vec<String>,
+    scratch_surfaces: Vec<String>,
+}
+
+impl Local {
+    fn ids(&mut self, analyzer: &Analyzer, text: &str) -> Vec<TermId> {
+        self.scratch_terms.clear();
+        self.scratch_surfaces.clear();
+        analyzer.terms(text, &mut self.scratch_terms, &mut self.scratch_surfaces);
+        for word in &self.scratch_surfaces {
+            if !self.surfaces.contains(word.as_str()) {
+                self.surfaces.insert(word.as_str().into());
+            }
+        }
+        self.scratch_terms.iter().map(|t| self.terms.intern(t)).collect()
     }
 }
