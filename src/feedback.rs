@@ -266,6 +266,49 @@ impl Ratings {
     }
 }
 
+/// The counters one vote adds to, in a key–value store's form (see
+/// `crate::gaps::Counts::fields`): `up|down\ttopic\tsection\ttitle`, and for a 👎 with a
+/// query `query\ttopic\tsection\tquery`. A title's tabs become spaces.
+pub fn fields(vote: &Vote) -> Vec<String> {
+    let at = format!("{}\t{:x}", vote.topic, vote.section);
+    let title = vote.title.replace('\t', " ");
+    let mut fields = vec![format!("{}\t{at}\t{title}", if vote.up { "up" } else { "down" })];
+    if !vote.up && !vote.query.is_empty() {
+        fields.push(format!("query\t{at}\t{}", vote.query));
+    }
+    fields
+}
+
+impl Ratings {
+    /// Adds counters in the form `fields` gives; others are skipped. Of several titles of a
+    /// section, the last in order is kept.
+    pub fn add_field(&mut self, field: &str, n: u64) {
+        let mut parts = field.splitn(4, '\t');
+        let (Some(kind), Some(topic), Some(section), Some(rest)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return;
+        };
+        if !matches!(kind, "up" | "down" | "query") {
+            return;
+        }
+        let rating = self
+            .topics
+            .entry(topic.to_string())
+            .or_default()
+            .entry(section.to_string())
+            .or_default();
+        match kind {
+            "up" => rating.up += n,
+            "down" => rating.down += n,
+            _ => *rating.queries.entry(rest.to_string()).or_default() += n,
+        }
+        if kind != "query" {
+            rating.title = rest.to_string();
+        }
+    }
+}
+
 fn score(rated: &Rated) -> i64 {
     rated.down as i64 - rated.up as i64
 }
@@ -326,6 +369,26 @@ mod tests {
         assert_eq!(worst.len(), 1);
         assert_eq!((worst[0].down, worst[0].up), (2, 0));
         assert_eq!(worst[0].queries, vec![("q".to_string(), 2)]);
+    }
+
+    #[test]
+    fn fields_give_the_same_ratings_as_counting() {
+        let votes = [
+            vote(7, 1, "q", false),
+            vote(8, 1, "q", false),
+            vote(9, 1, "", true),
+            vote(7, 2, "r", true),
+        ];
+        let mut counted = Ratings::default();
+        let mut from_fields = Ratings::default();
+        for vote in &votes {
+            counted.count(vote);
+            for field in fields(vote) {
+                from_fields.add_field(&field, 1);
+            }
+        }
+        from_fields.add_field("missed\tt\t1\tq", 1);
+        assert_eq!(from_fields, counted);
     }
 
     #[test]

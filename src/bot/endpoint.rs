@@ -150,6 +150,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
         tracing::info!(%address, "serving interactions at POST /interactions");
         let _ = std::fs::create_dir_all(heartbeat.parent().unwrap_or(std::path::Path::new(".")));
         let _ = std::fs::write(&heartbeat, health::serve_beat(address));
+        app.handler.state().beat(health::serve_beat(address));
     }
     let result = serve(listener, endpoint, shutdown).await;
     gap_saver.abort();
@@ -378,6 +379,10 @@ fn reply_later(endpoint: &Endpoint, interaction: &Interaction, reply: Box<super:
 async fn healthz(State(endpoint): State<Arc<Endpoint>>) -> Response {
     if endpoint.app.index().library().notes.is_empty() {
         (StatusCode::SERVICE_UNAVAILABLE, "no notes loaded\n").into_response()
+    } else if let Some(problem) = endpoint.app.handler.state().degraded() {
+        // 200 still: every replica shares the outage, and failing them all would stop the
+        // answers, which go on from local state.
+        (StatusCode::OK, format!("degraded: {problem}\n")).into_response()
     } else {
         (StatusCode::OK, "ok\n").into_response()
     }

@@ -4,8 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serenity::all::{
@@ -20,8 +19,8 @@ use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
 use super::custom_id::{self, Action, Listing};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
+use super::state::{Counter, Local, State};
 use crate::config::Config;
-use crate::json_file::JsonFileError;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
 use crate::search::{Hit, Index, ItemPath, MatchReason, SectionRef};
 use crate::{feedback, gaps};
@@ -156,14 +155,8 @@ pub struct Handler {
     colour: u32,
     other_matches: usize,
     cooldown: Duration,
-    /// Last use per (user, command); per process, so replicas each keep their own.
-    last_use: Mutex<HashMap<(u64, String), Instant>>,
-    /// Unanswered queries counted since the last save to `gaps_file`.
-    pending_gaps: Mutex<gaps::Counts>,
-    gaps_file: PathBuf,
-    /// 👍 / 👎 counted since the last save to `feedback_file`, and the voters known.
-    pending_votes: Mutex<feedback::Pending>,
-    feedback_file: PathBuf,
+    /// Cooldowns and gap counts: in this process, or shared by replicas.
+    state: Arc<dyn State>,
     command_ids: Mutex<CommandIds>,
 }
 
@@ -177,21 +170,12 @@ struct CommandIds {
 
 impl Handler {
     pub fn new(config: &Config) -> Handler {
-        let feedback_file = feedback::file_in(&config.data_dir);
-        let saved_votes = feedback::load(&feedback_file).unwrap_or_else(|error| {
-            tracing::warn!("{error}; votes start afresh");
-            feedback::Ratings::default()
-        });
         Handler {
             layout: config.layout(),
             colour: config.reply.colour().unwrap_or(0x5865f2),
             other_matches: config.reply.other_matches,
             cooldown: Duration::from_secs(config.cooldown_seconds),
-            last_use: Mutex::new(HashMap::new()),
-            pending_gaps: Mutex::new(gaps::Counts::default()),
-            gaps_file: gaps::file_in(&config.data_dir),
-            pending_votes: Mutex::new(feedback::Pending::knowing(&saved_votes)),
-            feedback_file,
+            state: Arc::new(Local::new(&config.data_dir)),
             command_ids: Mutex::new(CommandIds::default()),
         }
     }
@@ -227,43 +211,29 @@ impl Handler {
         }
     }
 
-    /// Adds the gaps counted since the last call to the gaps file.
-    pub fn save_gaps(&self) -> Result<(), JsonFileError> {
-        let pending = std::mem::take(&mut *lock(&self.pending_gaps));
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let saved = gaps::save(&self.gaps_file, &pending);
-        if saved.is_err() {
-            // Keep them for the next try.
-            lock(&self.pending_gaps).add(&pending);
-        }
-        saved
+    /// Keeps cooldowns and counts in `state` from now on (Redis, shared by replicas).
+    pub fn use_state(&mut self, state: Arc<dyn State>) {
+        self.state = state;
     }
 
-    /// Adds the votes counted since the last call to the feedback file.
-    pub fn save_votes(&self) -> Result<(), JsonFileError> {
-        let votes = {
-            let mut pending = lock(&self.pending_votes);
-            if pending.is_empty() {
-                return Ok(());
-            }
-            pending.take()
-        };
-        match feedback::save(&self.feedback_file, &votes) {
-            Ok(saved) => {
-                lock(&self.pending_votes).refresh(&saved);
-                Ok(())
-            }
-            Err(error) => {
-                lock(&self.pending_votes).restore(votes);
-                Err(error)
-            }
-        }
+    pub fn state(&self) -> &dyn State {
+        self.state.as_ref()
+    }
+
+    /// Saves the gaps and votes counted since the last call.
+    pub fn save_gaps(&self) -> Result<(), String> {
+        self.state.save()
+    }
+
+    /// Saves the votes counted since the last call (with the gaps: one save for both).
+    pub fn save_votes(&self) -> Result<(), String> {
+        self.state.save()
     }
 
     fn record_gap(&self, topic: &str, query: &str, weak: bool) {
-        lock(&self.pending_gaps).record(topic, query, weak);
+        if let Some(field) = gaps::field(topic, query, weak) {
+            self.state.add(Counter::Gaps, field, 1);
+        }
     }
 
     pub fn handle(&self, index: &Index, interaction: &Interaction, now: Instant) -> Outcome {
@@ -465,11 +435,12 @@ impl Handler {
     /// `/gaps`: the most asked questions the notes did not answer, and the worst-rated
     /// answers (admins only, by the command's default permissions).
     fn gaps(&self, topic: Option<&str>, lang: Lang) -> Outcome {
-        let mut counts = gaps::load(&self.gaps_file).unwrap_or_default();
-        counts.add(&lock(&self.pending_gaps));
+        let mut counts = gaps::Counts::default();
+        for (field, n) in self.state.counts(Counter::Gaps) {
+            counts.add_field(&field, n);
+        }
         let top = counts.top(topic, 20);
-        let mut ratings = feedback::load(&self.feedback_file).unwrap_or_default();
-        ratings.add(&lock(&self.pending_votes).ratings());
+        let ratings = self.state.ratings();
         let worst = ratings.worst(topic, 10);
         if top.is_empty() && worst.is_empty() {
             return refuse(lang.no_gaps());
@@ -704,7 +675,7 @@ impl Handler {
                     query: gaps::normalise(&query),
                     up,
                 };
-                let text = match lock(&self.pending_votes).record(vote) {
+                let text = match self.state.vote(vote, Instant::now()) {
                     feedback::Recorded::Counted => lang.vote_counted(up, &render::quote(&title)),
                     feedback::Recorded::Already => lang.vote_already().to_string(),
                     feedback::Recorded::Full => lang.votes_full().to_string(),
@@ -738,23 +709,8 @@ impl Handler {
         if self.cooldown.is_zero() {
             return None;
         }
-        let mut last_use = self
-            .last_use
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let key = (user, command.to_string());
-        if let Some(&last) = last_use.get(&key) {
-            let elapsed = now.saturating_duration_since(last);
-            if elapsed < self.cooldown {
-                return Some(self.cooldown - elapsed);
-            }
-        }
-        if last_use.len() > 10_000 {
-            let cooldown = self.cooldown;
-            last_use.retain(|_, &mut last| now.saturating_duration_since(last) < cooldown);
-        }
-        last_use.insert(key, now);
-        None
+        self.state
+            .claim(&format!("cooldown:{user}:{command}"), self.cooldown, now)
     }
 }
 
