@@ -93,103 +93,18 @@ impl Builder {
 
     pub fn finish(self, bm25: &Bm25f) -> Postings {
         let docs = self.lengths.len();
-        let mut sums = [0f64; FIELDS];
-        for lengths in &self.lengths {
-            for (sum, &length) in sums.iter_mut().zip(lengths) {
-                *sum += f64::from(length);
-            }
-        }
-        let mut average = [1f32; FIELDS];
-        for (average, sum) in average.iter_mut().zip(sums) {
-            *average = ((sum / docs.max(1) as f64) as f32).max(1.0);
-        }
         // The term map is not needed while the postings are grouped, the peak of the
         // build: it is made again afterwards.
         let mut ids = self.ids;
         ids.by_hash = HashMap::default();
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
-        // Group by term into one byte array, in two passes over the entries in document
-        // order: the first sizes each term's list, the second writes it (each block of
-        // entries freed once written). Each term's postings stay in document order.
         let terms = ids.len();
-        let mut build = ListBuilder::new(terms);
-        let doc_of = |doc: &mut usize, i: usize| {
-            while self.doc_ends.get(*doc).is_some_and(|&end| i >= end as usize) {
-                *doc += 1;
-            }
-            *doc
-        };
-        let mut doc = 0usize;
-        for (i, &(term, _)) in self.postings.blocks.iter().flatten().enumerate() {
-            build.size(term, doc_of(&mut doc, i) as u32);
-        }
-        build.layout();
-        let mut doc = 0usize;
-        let mut i = 0usize;
-        for block in self.postings.blocks {
-            for (term, tf) in block {
-                doc_of(&mut doc, i);
-                i += 1;
-                let lengths = self.lengths.get(doc).copied().unwrap_or_default();
-                let mut weighted = 0.0;
-                for f in 0..FIELDS {
-                    if tf[f] > 0 {
-                        let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
-                        weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
-                    }
-                }
-                build.write(
-                    term,
-                    Posting {
-                        doc: doc as u32,
-                        impact: Posting::quantize(weighted / (bm25.k1 + weighted)),
-                        fields: fields_of(&tf),
-                    },
-                );
-            }
-        }
+        let lists = group_by_term(self.postings, &self.doc_ends, &self.lengths, terms, bm25);
         ids.rehash();
-        let lists = build.finish();
-        let mut strongest = HashMap::default();
-        for id in 0..terms as TermId {
-            if lists.df(id) > POSTING_CAP {
-                let mut best: Vec<Posting> = lists.all(id).collect();
-                best.select_nth_unstable_by(POSTING_CAP, |a, b| b.impact.cmp(&a.impact));
-                best.truncate(POSTING_CAP);
-                best.sort_unstable_by_key(|p| p.doc);
-                strongest.insert(id, best.into_boxed_slice());
-            }
-        }
-        let mut surfaces: Vec<Box<str>> = self.surfaces.into_iter().collect();
-        surfaces.sort_unstable();
-        let mut by_shape: HashMap<(usize, char), Vec<(u32, u64)>> = HashMap::default();
-        for (i, word) in surfaces.iter().enumerate() {
-            if let Some(first) = word.chars().next() {
-                by_shape
-                    .entry((word.chars().count(), first))
-                    .or_default()
-                    .push((i as u32, letter_mask(word)));
-            }
-        }
-        // CJK bigrams by their first and by their second character, commonest first,
-        // for one-character queries and for the character being typed.
-        let mut cjk_first: HashMap<char, Vec<TermId>> = HashMap::default();
-        let mut cjk_second: HashMap<char, Vec<TermId>> = HashMap::default();
-        for (id, term) in ids.iter() {
-            let mut chars = term.chars();
-            if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next())
-                && super::analyze::is_cjk(a)
-                && super::analyze::is_cjk(b)
-            {
-                cjk_first.entry(a).or_default().push(id);
-                cjk_second.entry(b).or_default().push(id);
-            }
-        }
-        for list in cjk_first.values_mut().chain(cjk_second.values_mut()) {
-            list.shrink_to_fit();
-            list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.df(id)), id));
-        }
+        let strongest = strongest_postings(&lists, terms);
+        let (surfaces, by_shape) = vocabulary(self.surfaces);
+        let (cjk_first, cjk_second) = cjk_bigrams(&ids, &lists);
         Postings {
             ids,
             lists,
@@ -201,6 +116,132 @@ impl Builder {
             cjk_second,
         }
     }
+}
+
+/// Each field's mean length over the documents (at least 1).
+fn average_lengths(lengths: &[[u16; FIELDS]]) -> [f32; FIELDS] {
+    let mut sums = [0f64; FIELDS];
+    for lengths in lengths {
+        for (sum, &length) in sums.iter_mut().zip(lengths) {
+            *sum += f64::from(length);
+        }
+    }
+    let mut average = [1f32; FIELDS];
+    for (average, sum) in average.iter_mut().zip(sums) {
+        *average = ((sum / lengths.len().max(1) as f64) as f32).max(1.0);
+    }
+    average
+}
+
+/// A term's BM25F saturated frequency in a document of `lengths`, from its frequency per
+/// field.
+fn impact(bm25: &Bm25f, tf: &[u8; FIELDS], lengths: &[u16; FIELDS], average: &[f32; FIELDS]) -> u16 {
+    let mut weighted = 0.0;
+    for f in 0..FIELDS {
+        if tf[f] > 0 {
+            let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
+            weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
+        }
+    }
+    Posting::quantize(weighted / (bm25.k1 + weighted))
+}
+
+/// Groups the entries (in document order) by term into one byte array, in two passes: the
+/// first sizes each term's list, the second writes it (each block of entries freed once
+/// written). Each term's postings stay in document order.
+fn group_by_term(
+    postings: Entries,
+    doc_ends: &[u32],
+    lengths: &[[u16; FIELDS]],
+    terms: usize,
+    bm25: &Bm25f,
+) -> Lists {
+    let average = average_lengths(lengths);
+    let mut build = ListBuilder::new(terms);
+    let doc_of = |doc: &mut usize, i: usize| {
+        while doc_ends.get(*doc).is_some_and(|&end| i >= end as usize) {
+            *doc += 1;
+        }
+        *doc
+    };
+    let mut doc = 0usize;
+    for (i, &(term, _)) in postings.blocks.iter().flatten().enumerate() {
+        build.size(term, doc_of(&mut doc, i) as u32);
+    }
+    build.layout();
+    let mut doc = 0usize;
+    let mut i = 0usize;
+    for block in postings.blocks {
+        for (term, tf) in block {
+            doc_of(&mut doc, i);
+            i += 1;
+            let lengths = lengths.get(doc).copied().unwrap_or_default();
+            let posting = Posting {
+                doc: doc as u32,
+                impact: impact(bm25, &tf, &lengths, &average),
+                fields: fields_of(&tf),
+            };
+            build.write(term, posting);
+        }
+    }
+    build.finish()
+}
+
+/// For lists longer than [`POSTING_CAP`]: their strongest postings, by document.
+fn strongest_postings(lists: &Lists, terms: usize) -> HashMap<TermId, Box<[Posting]>> {
+    let mut strongest = HashMap::default();
+    for id in 0..terms as TermId {
+        if lists.df(id) > POSTING_CAP {
+            let mut best: Vec<Posting> = lists.all(id).collect();
+            best.select_nth_unstable_by(POSTING_CAP, |a, b| b.impact.cmp(&a.impact));
+            best.truncate(POSTING_CAP);
+            best.sort_unstable_by_key(|p| p.doc);
+            strongest.insert(id, best.into_boxed_slice());
+        }
+    }
+    strongest
+}
+
+/// The surface words, sorted, and their indexes with letter masks by (length, first letter).
+type Vocabulary = (Vec<Box<str>>, HashMap<(usize, char), Vec<(u32, u64)>>);
+
+fn vocabulary(surfaces: HashSet<Box<str>>) -> Vocabulary {
+    let mut surfaces: Vec<Box<str>> = surfaces.into_iter().collect();
+    surfaces.sort_unstable();
+    let mut by_shape: HashMap<(usize, char), Vec<(u32, u64)>> = HashMap::default();
+    for (i, word) in surfaces.iter().enumerate() {
+        if let Some(first) = word.chars().next() {
+            by_shape
+                .entry((word.chars().count(), first))
+                .or_default()
+                .push((i as u32, letter_mask(word)));
+        }
+    }
+    (surfaces, by_shape)
+}
+
+/// CJK bigrams by their first and by their second character, commonest first, for
+/// one-character queries and for the character being typed.
+type CjkBigrams = (HashMap<char, Vec<TermId>>, HashMap<char, Vec<TermId>>);
+
+fn cjk_bigrams(ids: &Terms, lists: &Lists) -> CjkBigrams {
+    let mut cjk_first: HashMap<char, Vec<TermId>> = HashMap::default();
+    let mut cjk_second: HashMap<char, Vec<TermId>> = HashMap::default();
+    for (id, term) in ids.iter() {
+        let mut chars = term.chars();
+        if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next())
+            && super::analyze::is_cjk(a)
+            && super::analyze::is_cjk(b)
+        {
+            cjk_first.entry(a).or_default().push(id);
+            cjk_second.entry(b).or_default().push(id);
+        }
+    }
+    for list in cjk_first.values_mut().chain(cjk_second.values_mut()) {
+        list.shrink_to_fit();
+        list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.df(id)), id));
+    }
+    (cjk_first, cjk_second)
 }
 
 pub struct Postings {
