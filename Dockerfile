@@ -126,7 +126,8 @@ USER 10001:10001
 # The `serve` profile listens here (NOTES_BOT_LISTEN, default 0.0.0.0:8080).
 EXPOSE 8080
 STOPSIGNAL SIGTERM
-# Gateway mode: the heartbeat file in /app/data is fresh (< 60 s); serve mode: GET /healthz.
+# Gateway mode: this container's heartbeat file in /app/data (heartbeat.$HOSTNAME) is fresh
+# (< 60 s); serve mode: GET /healthz (200 "degraded: …" still passes: Redis is away).
 # (podman/buildah keep HEALTHCHECK only with `--format docker`; OCI images have none.)
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["notes-bot", "health"]

@@ -3,6 +3,11 @@
 //!
 //!     cargo bench --bench loadgen                 # 64 connections, 5 s per scenario
 //!     cargo bench --bench loadgen -- 16 10        # 16 connections, 10 s
+//!     NOTES_BOT_REDIS_URL=redis://127.0.0.1:6379 cargo bench --bench loadgen   # state in Redis
+//!
+//! Each command comes from a member not seen for longer than the cooldown (1 s), so each
+//! claims its cooldown and is answered: in memory, or in Redis with `NOTES_BOT_REDIS_URL`,
+//! as `serve` would.
 //!
 //! The server runs in this process on its own 1-thread runtime (the machine has 2 cores:
 //! one for the server, one for the load), so figures are for a single server core.
@@ -15,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use ed25519_dalek::{Signer, SigningKey};
 use notes_bot::bot::App;
 use notes_bot::bot::endpoint::{self, Endpoint};
+use notes_bot::bot::shared::Shared;
 use notes_bot::config::Config;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -50,7 +56,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn start_server(key: &SigningKey) -> SocketAddr {
+/// Commands signed, each from its own member: a member asks again only after this many
+/// requests, longer than the cooldown below 20,000 requests/s.
+const MEMBERS: usize = 20_000;
+
+fn start_server(key: &SigningKey, config: Config) -> SocketAddr {
     let public: String = key
         .verifying_key()
         .to_bytes()
@@ -64,12 +74,11 @@ fn start_server(key: &SigningKey) -> SocketAddr {
             .build()
             .expect("runtime");
         runtime.block_on(async move {
-            let config = Config {
-                notes_dir: root().join("notes"),
-                cooldown_seconds: 0,
-                ..Config::default()
-            };
-            let (app, _) = App::load(config).expect("notes");
+            let (mut app, _) = App::load(config).expect("notes");
+            if app.config.state.redis_url.is_some() {
+                let shared = Shared::start(&app.config.state, "loadgen").expect("Redis state");
+                app.handler.use_state(Arc::new(shared));
+            }
             let app = Arc::new(app);
             let verifier = endpoint::verifier(&public).expect("key");
             let state = Arc::new(Endpoint::new(
@@ -117,6 +126,7 @@ async fn connection(
     address: SocketAddr,
     requests: Arc<Vec<Vec<u8>>>,
     offset: usize,
+    stride: usize,
     until: Instant,
 ) -> (Vec<Duration>, usize) {
     let mut times = Vec::new();
@@ -129,8 +139,9 @@ async fn connection(
     let mut n = offset;
     let mut line = String::new();
     while Instant::now() < until {
+        // Connections take turns through the requests: none is sent twice in a round.
         let request = &requests[n % requests.len()];
-        n += 1;
+        n += stride;
         let started = Instant::now();
         if stream.get_mut().write_all(request).await.is_err() {
             errors += 1;
@@ -158,7 +169,9 @@ async fn connection(
             return (times, errors + 1);
         }
         times.push(started.elapsed());
-        errors += usize::from(!ok);
+        // A cooldown refusal would mean a member asked twice: not the load it claims to be.
+        let refused = body.windows(9).any(|w| w == b"Slow down");
+        errors += usize::from(!ok || refused);
     }
     (times, errors)
 }
@@ -173,7 +186,7 @@ fn scenario(name: &str, address: SocketAddr, requests: Vec<Vec<u8>>, connections
     let until = started + Duration::from_secs(seconds);
     let results = runtime.block_on(async {
         let tasks: Vec<_> = (0..connections)
-            .map(|c| tokio::spawn(connection(address, requests.clone(), c, until)))
+            .map(|c| tokio::spawn(connection(address, requests.clone(), c, connections, until)))
             .collect();
         let mut all = Vec::new();
         for task in tasks {
@@ -208,19 +221,32 @@ fn main() {
     let connections = numbers.first().copied().unwrap_or(64) as usize;
     let seconds = numbers.get(1).copied().unwrap_or(5);
     let key = SigningKey::from_bytes(&[7u8; 32]);
-    let address = start_server(&key);
+    let config = Config {
+        notes_dir: root().join("notes"),
+        cooldown_seconds: 1,
+        ..Config::default()
+    }
+    .with_redis_url(&std::env::var("NOTES_BOT_REDIS_URL").unwrap_or_default())
+    .expect("NOTES_BOT_REDIS_URL");
+    match &config.state.redis_url {
+        Some(url) => println!("state: Redis at {}", url.location()),
+        None => println!("state: in process"),
+    }
+    let address = start_server(&key, config);
     let fixture = |name: &str| {
         std::fs::read_to_string(root().join("tests/fixtures/interactions").join(name)).expect("fixture")
     };
     let ping = vec![fixture("ping.json")];
     let command = fixture("command_chatgpt_rlhf.json");
-    let commands: Vec<String> = QUERIES
-        .iter()
-        .map(|q| {
-            command.replace(
-                "\"value\": \"rlhf\"",
-                &format!("\"value\": {}", serde_json::Value::from(*q)),
-            )
+    let commands: Vec<String> = (0..MEMBERS)
+        .map(|member| {
+            let query = QUERIES[member % QUERIES.len()];
+            command
+                .replace("1180000000000000500", &format!("{}", 1_000_000 + member))
+                .replace(
+                    "\"value\": \"rlhf\"",
+                    &format!("\"value\": {}", serde_json::Value::from(query)),
+                )
         })
         .collect();
     let autocomplete = fixture("autocomplete_chatgpt_rl.json");
@@ -245,7 +271,7 @@ fn main() {
         seconds,
     );
     scenario(
-        "/chatgpt query:… (24 queries)",
+        "/chatgpt query:… (24 queries, a member each)",
         address,
         signed_requests(&key, &commands),
         connections,

@@ -11,6 +11,8 @@ use crate::bot::app::NoNotes;
 use crate::bot::discord::{self, RunError};
 use crate::bot::endpoint::{self, PublicKeyError};
 use crate::bot::gateway::{self, ShardRange};
+use crate::bot::shared::Shared;
+use crate::bot::state::{Counter, State};
 use crate::bot::token::{Token, TokenError};
 use crate::bot::{App, commands, health};
 use crate::config::Config;
@@ -46,8 +48,11 @@ pub enum Error {
     Read { what: String, source: io::Error },
     #[error("not a Discord interaction: {0}")]
     NotAnInteraction(serde_json::Error),
+    #[error(transparent)]
+    StateFile(#[from] crate::json_file::JsonFileError),
+    /// Redis (state.redis_url, NOTES_BOT_REDIS_URL) misconfigured or unreachable.
     #[error("{0}")]
-    Gaps(String),
+    State(String),
     #[error("unhealthy: {0}")]
     Unhealthy(#[from] health::Unhealthy),
     #[error("cannot start the async runtime: {0}")]
@@ -86,8 +91,18 @@ impl Paths {
         if let Some(notes) = &self.notes {
             config.notes_dir = notes.clone();
         }
-        Ok(config)
+        let redis_url = std::env::var("NOTES_BOT_REDIS_URL").unwrap_or_default();
+        config.with_redis_url(&redis_url).map_err(Error::State)
     }
+}
+
+/// With `state.redis_url`, cooldowns and counts move to Redis, shared by every replica.
+fn share_state(app: &mut App) -> Result {
+    if app.config.state.redis_url.is_some() {
+        let shared = Shared::start(&app.config.state, &health::host_name()).map_err(Error::State)?;
+        app.handler.use_state(Arc::new(shared));
+    }
+    Ok(())
 }
 
 /// Loads the app; files skipped are warnings on stderr.
@@ -269,9 +284,24 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
 /// `gaps`: the questions asked most that the notes did not answer.
 pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usize, json: bool) -> Result {
     let config = paths.config()?;
-    let counts = gaps::load(&gaps::file_in(&config.data_dir)).map_err(Error::Gaps)?;
+    let (counts, ratings) = match &config.state.redis_url {
+        Some(_) => {
+            let shared = Shared::start(&config.state, &health::host_name()).map_err(Error::State)?;
+            if let Some(problem) = shared.degraded() {
+                return Err(Error::State(format!("cannot read the gaps: {problem}")));
+            }
+            let mut counts = gaps::Counts::default();
+            for (field, n) in shared.counts(Counter::Gaps) {
+                counts.add_field(&field, n);
+            }
+            (counts, shared.ratings())
+        }
+        None => (
+            gaps::load(&gaps::file_in(&config.data_dir))?,
+            feedback::load(&feedback::file_in(&config.data_dir))?,
+        ),
+    };
     let top = counts.top(topic, limit);
-    let ratings = feedback::load(&feedback::file_in(&config.data_dir)).map_err(Error::Gaps)?;
     let worst = ratings.worst(topic, limit);
     if json {
         let value = serde_json::json!({ "gaps": top, "worst_rated": worst });
@@ -280,8 +310,11 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
         return Ok(());
     }
     if top.is_empty() {
-        let dir = config.data_dir.display();
-        writeln!(out, "No unanswered questions recorded in {dir}.")?;
+        let place = match &config.state.redis_url {
+            Some(url) => format!("Redis at {}", url.location()),
+            None => config.data_dir.display().to_string(),
+        };
+        writeln!(out, "No unanswered questions recorded in {place}.")?;
     } else {
         writeln!(out, "{:>8} {:>6}  topic / query", "missed", "weak")?;
         for gap in top {
@@ -397,7 +430,10 @@ fn guilds_from_env() -> Result<Vec<GuildId>> {
 pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
     let token = Token::from_env()?;
     let guilds = guilds_from_env()?;
-    let app = Arc::new(app_for_bot(paths)?);
+    let mut app = app_for_bot(paths)?;
+    share_state(&mut app)?;
+    app.handler.state().beat("gateway".into());
+    let app = Arc::new(app);
     let options = gateway::Options {
         shards,
         guilds,
@@ -414,7 +450,9 @@ pub fn serve(paths: &Paths, listen: String, max_skew: u64) -> Result {
     let public_key = std::env::var("DISCORD_PUBLIC_KEY").unwrap_or_default();
     let verifier = endpoint::verifier(&public_key)?;
     let token = Token::from_env().ok();
-    let app = Arc::new(app_for_bot(paths)?);
+    let mut app = app_for_bot(paths)?;
+    share_state(&mut app)?;
+    let app = Arc::new(app);
     let options = endpoint::Options {
         listen,
         max_skew,

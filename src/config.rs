@@ -39,6 +39,113 @@ pub struct Config {
     pub link_bases: BTreeMap<String, String>,
     /// Files and folders left out, gitignore-like: `drafts`, `*.excalidraw.md`, `en/old/**`.
     pub ignore: Vec<String>,
+    pub state: StateOptions,
+}
+
+/// Where cooldowns and counters live: in this process (and `gaps.json`), or in Redis shared
+/// by every replica.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateOptions {
+    /// `redis://[:password@]host[:port][/db]`; `NOTES_BOT_REDIS_URL` overrides it. None: in
+    /// process only.
+    pub redis_url: Option<RedisUrl>,
+    /// Put before every key, so several bots can share one Redis.
+    pub key_prefix: String,
+    /// Milliseconds an interaction waits for Redis before it answers from local state.
+    pub timeout_ms: u64,
+}
+
+impl StateOptions {
+    fn check(&self) -> Result<(), String> {
+        if let Some(url) = &self.redis_url {
+            url.check()?;
+        }
+        let prefix_ok = !self.key_prefix.is_empty()
+            && self.key_prefix.len() <= 64
+            && self.key_prefix.bytes().all(|b| b.is_ascii_graphic());
+        if !prefix_ok {
+            return Err(format!(
+                "state.key_prefix {:?}: use 1 to 64 visible ASCII characters, like \"notes-bot\"",
+                self.key_prefix
+            ));
+        }
+        if !(10..=10_000).contains(&self.timeout_ms) {
+            return Err(format!(
+                "state.timeout_ms is {}; use 10 to 10000",
+                self.timeout_ms
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for StateOptions {
+    fn default() -> Self {
+        StateOptions {
+            redis_url: None,
+            key_prefix: "notes-bot".into(),
+            timeout_ms: 250,
+        }
+    }
+}
+
+/// A Redis URL, which may hold a password: its Debug form shows only where it points.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct RedisUrl(String);
+
+impl RedisUrl {
+    pub fn new(url: &str) -> RedisUrl {
+        RedisUrl(url.trim().to_string())
+    }
+
+    /// The whole URL, password included: for the client only, never for a log.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+
+    /// `host:port` (or the socket path), without user or password: safe to log.
+    pub fn location(&self) -> String {
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return "an unreadable URL".into();
+        };
+        // Whatever precedes the last `@` may be a password, even one with `/` in it.
+        let rest = rest.rsplit_once('@').map_or(rest, |(_, after)| after);
+        if scheme.ends_with("unix") {
+            return rest.split(['?', '#']).next().unwrap_or_default().to_string();
+        }
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let has_port = match host.rfind(']') {
+            Some(end) => host[end..].contains(':'),
+            None => host.contains(':'),
+        };
+        if has_port {
+            host.to_string()
+        } else {
+            format!("{host}:6379")
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let scheme = self.0.split_once("://").map(|(scheme, _)| scheme);
+        match scheme {
+            Some("redis" | "valkey" | "unix" | "redis+unix" | "valkey+unix") => Ok(()),
+            Some("rediss" | "valkeys") => Err(format!(
+                "state.redis_url ({}): TLS to Redis is not built in; reach it through a TLS tunnel (stunnel, a service mesh) and use redis://",
+                self.location()
+            )),
+            _ => Err(
+                "state.redis_url (or NOTES_BOT_REDIS_URL) is not a URL like \"redis://redis:6379\"".into(),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RedisUrl({})", self.location())
+    }
 }
 
 /// Who may install the app and where its commands can be used.
@@ -177,6 +284,7 @@ impl Default for Config {
             install: InstallOptions::default(),
             http: HttpOptions::default(),
             shutdown_seconds: 10,
+            state: StateOptions::default(),
         }
     }
 }
@@ -352,6 +460,7 @@ impl Config {
                 )));
             }
         }
+        self.state.check().map_err(error)?;
         if self.reply.other_matches > 25 {
             return Err(error(
                 "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
@@ -373,6 +482,19 @@ impl Config {
             page_chars: self.reply.page_chars,
             context_label: self.labels.context.first().cloned().unwrap_or_default(),
         }
+    }
+
+    /// Uses Redis at `url` (from `NOTES_BOT_REDIS_URL`) for shared state; an empty value
+    /// changes nothing.
+    pub fn with_redis_url(mut self, url: &str) -> Result<Config, String> {
+        if url.trim().is_empty() {
+            return Ok(self);
+        }
+        self.state.redis_url = Some(RedisUrl::new(url));
+        self.state
+            .check()
+            .map_err(|e| format!("NOTES_BOT_REDIS_URL: {e}"))?;
+        Ok(self)
     }
 
     /// Publishing settings for the notes loader.
@@ -447,6 +569,26 @@ impl ReplyOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redis_url_logs_only_where_it_points() {
+        let url = RedisUrl::new("redis://user:s3cr%2Ft@cache.internal:6380/2");
+        assert_eq!(url.location(), "cache.internal:6380");
+        assert_eq!(format!("{url:?}"), "RedisUrl(cache.internal:6380)");
+        assert_eq!(
+            RedisUrl::new("redis://:pw/with@slash@redis").location(),
+            "redis:6379"
+        );
+        assert_eq!(RedisUrl::new("redis://[::1]:7000").location(), "[::1]:7000");
+        assert_eq!(
+            RedisUrl::new("unix:///run/redis.sock?pass=x").location(),
+            "/run/redis.sock"
+        );
+        let tls = Config::default().with_redis_url("rediss://:pw@host:6380");
+        assert!(tls.is_err_and(|e| e.contains("TLS") && !e.contains("pw")));
+        let none = Config::default().with_redis_url("  ");
+        assert!(none.is_ok_and(|c| c.state.redis_url.is_none()));
+    }
 
     #[test]
     fn shipped_config_matches_the_defaults() {

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::json_file::{self, JsonFileError};
+
 /// Voter keys kept in the file, newest last.
 pub const MAX_VOTERS: usize = 50_000;
 /// Rated sections kept per file; the least disliked go first.
@@ -39,6 +41,16 @@ pub struct Vote {
     pub up: bool,
 }
 
+/// What became of a click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Counted,
+    /// That member's vote on that answer is already counted.
+    Already,
+    /// Too many votes since the last save; not counted.
+    Full,
+}
+
 /// What one process counted since its last save.
 #[derive(Debug, Default)]
 pub struct Pending {
@@ -57,12 +69,16 @@ impl Pending {
     }
 
     /// Counts the vote unless its member already voted on that answer (or memory is full).
-    pub fn record(&mut self, vote: Vote) -> bool {
-        if self.votes.len() >= MAX_PENDING || !self.seen.insert(vote.key) {
-            return false;
+    pub fn record(&mut self, vote: Vote) -> Recorded {
+        if self.seen.contains(&vote.key) {
+            return Recorded::Already;
         }
+        if self.votes.len() >= MAX_PENDING {
+            return Recorded::Full;
+        }
+        self.seen.insert(vote.key);
         self.votes.push(vote);
-        true
+        Recorded::Counted
     }
 
     pub fn is_empty(&self) -> bool {
@@ -250,6 +266,49 @@ impl Ratings {
     }
 }
 
+/// The counters one vote adds to, in a key–value store's form (see
+/// `crate::gaps::Counts::fields`): `up|down\ttopic\tsection\ttitle`, and for a 👎 with a
+/// query `query\ttopic\tsection\tquery`. A title's tabs become spaces.
+pub fn fields(vote: &Vote) -> Vec<String> {
+    let at = format!("{}\t{:x}", vote.topic, vote.section);
+    let title = vote.title.replace('\t', " ");
+    let mut fields = vec![format!("{}\t{at}\t{title}", if vote.up { "up" } else { "down" })];
+    if !vote.up && !vote.query.is_empty() {
+        fields.push(format!("query\t{at}\t{}", vote.query));
+    }
+    fields
+}
+
+impl Ratings {
+    /// Adds counters in the form `fields` gives; others are skipped. Of several titles of a
+    /// section, the last in order is kept.
+    pub fn add_field(&mut self, field: &str, n: u64) {
+        let mut parts = field.splitn(4, '\t');
+        let (Some(kind), Some(topic), Some(section), Some(rest)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return;
+        };
+        if !matches!(kind, "up" | "down" | "query") {
+            return;
+        }
+        let rating = self
+            .topics
+            .entry(topic.to_string())
+            .or_default()
+            .entry(section.to_string())
+            .or_default();
+        match kind {
+            "up" => rating.up += n,
+            "down" => rating.down += n,
+            _ => *rating.queries.entry(rest.to_string()).or_default() += n,
+        }
+        if kind != "query" {
+            rating.title = rest.to_string();
+        }
+    }
+}
+
 fn score(rated: &Rated) -> i64 {
     rated.down as i64 - rated.up as i64
 }
@@ -259,19 +318,14 @@ pub fn file_in(data_dir: &Path) -> PathBuf {
 }
 
 /// What the file holds; a missing file is empty, an unreadable one is an error.
-pub fn load(path: &Path) -> Result<Ratings, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| format!("{}: not a feedback file: {e}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ratings::default()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
+pub fn load(path: &Path) -> Result<Ratings, JsonFileError> {
+    json_file::read(path, "feedback")
 }
 
 /// Adds `votes` to the file, skipping any whose key the file already holds (another
 /// process counted that member's vote first); written atomically. Returns what the file
 /// now holds.
-pub fn save(path: &Path, votes: &[Vote]) -> Result<Ratings, String> {
+pub fn save(path: &Path, votes: &[Vote]) -> Result<Ratings, JsonFileError> {
     let mut ratings = load(path).unwrap_or_else(|error| {
         tracing::warn!("{error}; starting a new feedback file");
         Ratings::default()
@@ -284,13 +338,7 @@ pub fn save(path: &Path, votes: &[Vote]) -> Result<Ratings, String> {
         }
     }
     ratings.trim();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    let bytes = serde_json::to_vec_pretty(&ratings).map_err(|e| e.to_string())?;
-    std::fs::write(&temporary, bytes).map_err(|e| format!("{}: {e}", temporary.display()))?;
-    std::fs::rename(&temporary, path).map_err(|e| format!("{}: {e}", path.display()))?;
+    json_file::write(path, &ratings)?;
     Ok(ratings)
 }
 
@@ -312,15 +360,48 @@ mod tests {
     #[test]
     fn a_member_counts_once_per_answer() {
         let mut pending = Pending::default();
-        assert!(pending.record(vote(7, 1, "q", false)));
-        assert!(!pending.record(vote(7, 1, "q", true)));
-        assert!(pending.record(vote(8, 1, "q", false)));
+        assert_eq!(pending.record(vote(7, 1, "q", false)), Recorded::Counted);
+        assert_eq!(pending.record(vote(7, 1, "q", true)), Recorded::Already);
+        assert_eq!(pending.record(vote(8, 1, "q", false)), Recorded::Counted);
         // Another section shown on the same message is another answer.
-        assert!(pending.record(vote(7, 2, "", true)));
+        assert_eq!(pending.record(vote(7, 2, "", true)), Recorded::Counted);
         let worst = pending.ratings().worst(None, 10);
         assert_eq!(worst.len(), 1);
         assert_eq!((worst[0].down, worst[0].up), (2, 0));
         assert_eq!(worst[0].queries, vec![("q".to_string(), 2)]);
+    }
+
+    #[test]
+    fn fields_give_the_same_ratings_as_counting() {
+        let votes = [
+            vote(7, 1, "q", false),
+            vote(8, 1, "q", false),
+            vote(9, 1, "", true),
+            vote(7, 2, "r", true),
+        ];
+        let mut counted = Ratings::default();
+        let mut from_fields = Ratings::default();
+        for vote in &votes {
+            counted.count(vote);
+            for field in fields(vote) {
+                from_fields.add_field(&field, 1);
+            }
+        }
+        from_fields.add_field("missed\tt\t1\tq", 1);
+        assert_eq!(from_fields, counted);
+    }
+
+    #[test]
+    fn a_flood_between_saves_is_refused_not_stored() {
+        let mut pending = Pending::default();
+        for member in 0..MAX_PENDING as u64 {
+            assert_eq!(pending.record(vote(member, 1, "q", false)), Recorded::Counted);
+        }
+        let last = vote(u64::MAX, 1, "q", false);
+        assert_eq!(pending.record(last.clone()), Recorded::Full);
+        assert_eq!(pending.take().len(), MAX_PENDING);
+        // Room again after a save, and the refused vote was not remembered as counted.
+        assert_eq!(pending.record(last), Recorded::Counted);
     }
 
     #[test]
@@ -358,7 +439,7 @@ mod tests {
         assert_eq!(rating.queries.len(), 2);
         assert_eq!(saved.voters.len(), 2);
         let mut pending = Pending::knowing(&saved);
-        assert!(!pending.record(vote(8, 1, "r", true)));
+        assert_eq!(pending.record(vote(8, 1, "r", true)), Recorded::Already);
     }
 
     #[test]

@@ -10,10 +10,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::json_file::{self, JsonFileError};
+
 /// Longest query kept, in characters: enough to read, too short to store essays.
 const MAX_QUERY: usize = 100;
 /// Distinct queries kept per file; the rarest go first.
 const MAX_ENTRIES: usize = 5_000;
+const MISSED: &str = "missed";
+const WEAK: &str = "weak";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -41,6 +45,16 @@ pub fn normalise(query: &str) -> String {
     let lower = crate::text::clean_query(query).to_lowercase();
     let words: Vec<&str> = lower.split_whitespace().collect();
     words.join(" ").chars().take(MAX_QUERY).collect()
+}
+
+/// The counter a question that found nothing (or only a weak hit) adds to, in the form of
+/// `Counts::fields`; `None` when nothing is left of the query.
+pub fn field(topic: &str, query: &str, weak: bool) -> Option<String> {
+    let query = normalise(query);
+    if query.is_empty() {
+        return None;
+    }
+    Some(format!("{}\t{topic}\t{query}", if weak { WEAK } else { MISSED }))
 }
 
 impl Counts {
@@ -101,6 +115,43 @@ impl Counts {
         gaps
     }
 
+    /// One counter per (kind, topic, query): `missed\ttopic\tquery` → n, the form a
+    /// key–value store keeps them in. A normalised query has no tab; a topic has none either.
+    pub fn fields(&self) -> impl Iterator<Item = (String, u64)> + '_ {
+        self.topics.iter().flat_map(|(topic, queries)| {
+            queries.iter().flat_map(move |(query, count)| {
+                [(MISSED, count.missed), (WEAK, count.weak)]
+                    .into_iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(move |(kind, n)| (format!("{kind}\t{topic}\t{query}"), n))
+            })
+        })
+    }
+
+    /// Adds counters in the form `fields` gives; others are skipped.
+    pub fn add_field(&mut self, field: &str, n: u64) {
+        let mut parts = field.splitn(3, '\t');
+        let (Some(kind), Some(topic), Some(query)) = (parts.next(), parts.next(), parts.next()) else {
+            return;
+        };
+        let missed = match kind {
+            MISSED => true,
+            WEAK => false,
+            _ => return,
+        };
+        let count = self
+            .topics
+            .entry(topic.to_string())
+            .or_default()
+            .entry(query.to_string())
+            .or_default();
+        if missed {
+            count.missed += n;
+        } else {
+            count.weak += n;
+        }
+    }
+
     fn trim(&mut self) {
         let total: usize = self.topics.values().map(BTreeMap::len).sum();
         if total <= MAX_ENTRIES {
@@ -126,31 +177,19 @@ pub fn file_in(data_dir: &Path) -> PathBuf {
 }
 
 /// What the file holds; a missing file is empty, an unreadable one is an error.
-pub fn load(path: &Path) -> Result<Counts, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a gaps file: {e}", path.display()))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Counts::default()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
+pub fn load(path: &Path) -> Result<Counts, JsonFileError> {
+    json_file::read(path, "gaps")
 }
 
 /// Adds `pending` to the file, written atomically (temporary file, then rename).
-pub fn save(path: &Path, pending: &Counts) -> Result<(), String> {
+pub fn save(path: &Path, pending: &Counts) -> Result<(), JsonFileError> {
     let mut counts = load(path).unwrap_or_else(|error| {
         tracing::warn!("{error}; starting a new gaps file");
         Counts::default()
     });
     counts.add(pending);
     counts.trim();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    let bytes = serde_json::to_vec_pretty(&counts).map_err(|e| e.to_string())?;
-    std::fs::write(&temporary, bytes).map_err(|e| format!("{}: {e}", temporary.display()))?;
-    std::fs::rename(&temporary, path).map_err(|e| format!("{}: {e}", path.display()))
+    json_file::write(path, &counts)
 }
 
 #[cfg(test)]
@@ -172,6 +211,27 @@ mod tests {
         assert_eq!((top[0].query.as_str(), top[0].missed), ("pizza recipe", 2));
         assert_eq!((top[1].query.as_str(), top[1].weak), ("transfomers", 3));
         assert_eq!(counts.top(None, 10).len(), 3);
+    }
+
+    #[test]
+    fn fields_give_back_the_same_counts() {
+        let mut counts = Counts::default();
+        counts.record("chatgpt", "pizza recipe", false);
+        counts.record("chatgpt", "pizza recipe", true);
+        counts.record("other", "x y", true);
+        let mut again = Counts::default();
+        for (field, n) in counts.fields() {
+            again.add_field(&field, n);
+        }
+        again.add_field("no tabs here", 5);
+        again.add_field("votes\tt\tq", 5);
+        assert_eq!(
+            again.topics["chatgpt"]["pizza recipe"],
+            Count { missed: 1, weak: 1 }
+        );
+        assert_eq!(again.topics["other"]["x y"], Count { missed: 0, weak: 1 });
+        assert!(!again.topics.contains_key("t"));
+        assert_eq!(counts.fields().count(), 3);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod feedback;
 pub mod gaps;
+pub mod json_file;
 pub mod notes;
 pub mod reply;
 pub mod search;

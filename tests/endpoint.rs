@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use ed25519_dalek::{Signer, SigningKey};
 use notes_bot::bot::App;
@@ -14,28 +14,15 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod common;
+use common::{Answer, post_head as head, public_hex, signed_headers};
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn key() -> SigningKey {
-    SigningKey::from_bytes(&[7u8; 32])
-}
-
-fn public_hex() -> String {
-    key()
-        .verifying_key()
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    common::unix_now()
 }
 
 /// Starts a replica on 127.0.0.1:0; it stops when the sender is dropped. Its calls to
@@ -84,17 +71,6 @@ async fn replica_on(
     (address, stop)
 }
 
-struct Answer {
-    status: u16,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
 /// One HTTP/1.1 request on its own connection.
 async fn request(address: SocketAddr, head: &str, body: &[u8]) -> Answer {
     let mut stream = TcpStream::connect(address)
@@ -105,37 +81,7 @@ async fn request(address: SocketAddr, head: &str, body: &[u8]) -> Answer {
     let _ = stream.write_all(&bytes).await;
     let mut response = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Answer { status, body }
-}
-
-fn head(path: &str, length: usize, extra: &str) -> String {
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {length}\r\n{extra}\r\n"
-    )
-}
-
-fn signed_headers(timestamp: &str, body: &[u8], content_type: &str) -> String {
-    let mut message = timestamp.as_bytes().to_vec();
-    message.extend_from_slice(body);
-    let signature: String = key()
-        .sign(&message)
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!(
-        "Content-Type: {content_type}\r\nX-Signature-Ed25519: {signature}\r\nX-Signature-Timestamp: {timestamp}\r\n"
-    )
+    Answer::parse(&response)
 }
 
 /// A correctly signed interaction.
@@ -250,12 +196,7 @@ async fn bad_requests_get_the_right_status_and_the_server_keeps_serving() {
         body.clone(),
     ));
     let other_key = SigningKey::from_bytes(&[9u8; 32]);
-    let forged: String = other_key
-        .sign(&[fresh.as_bytes(), &body].concat())
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let forged = common::hex(&other_key.sign(&[fresh.as_bytes(), &body].concat()).to_bytes());
     let forged = format!(
         "Content-Type: application/json\r\nX-Signature-Ed25519: {forged}\r\nX-Signature-Timestamp: {fresh}\r\n"
     );

@@ -617,14 +617,13 @@ fn only_the_asker_or_a_moderator_may_delete() {
         ),
     );
     assert_eq!(own["type"], 6, "acknowledged, then deleted");
-    assert_eq!(
-        app.handle(&fixture(
+    let then = app
+        .handle(&fixture(
             "component_delete.json",
-            &[("PLACEHOLDER_DELETE", "rm|1180000000000000500")]
+            &[("PLACEHOLDER_DELETE", "rm|1180000000000000500")],
         ))
-        .then,
-        notes_bot::bot::Then::DeleteMessage
-    );
+        .then;
+    assert!(matches!(then, notes_bot::bot::Then::DeleteMessage), "{then:?}");
     // Someone else: the fixture member's permissions lack Manage Messages (0x2000).
     let body = respond(
         &app,
@@ -1194,4 +1193,149 @@ fn a_vote_with_a_forged_query_is_cleaned_and_a_gone_section_refused() {
             .unwrap_or_default()
             .contains("no longer")
     );
+}
+
+/// "Answer from notes" on Bo's message, then Post on the private answer, by Ada; the app is
+/// installed as `owners` says (`authorizing_integration_owners`).
+fn post_from_message(app: &App, owners: &str) -> (Value, notes_bot::bot::handler::Then) {
+    let private = respond(
+        app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", "How does RLHF unlock what ChatGPT can do?")],
+        ),
+    );
+    let (post, _) = button(&private, "Post").unwrap_or_else(|| panic!("no Post button"));
+    assert!(
+        post.contains("|1180000000000000650|"),
+        "Post names the message: {post}"
+    );
+    let down = emoji_button(&private, "👎").unwrap_or_default();
+    let owners_json = "\"authorizing_integration_owners\": {\n    \"0\": \"1180000000000000100\"\n  }";
+    let click = fixture(
+        "component_button_private.json",
+        &[
+            ("PLACEHOLDER_BUTTON", &post),
+            ("PLACEHOLDER_POST", &post),
+            ("PLACEHOLDER_PREV", &down),
+            (
+                owners_json,
+                &format!("\"authorizing_integration_owners\": {owners}"),
+            ),
+        ],
+    );
+    let outcome = app.handle(&click);
+    let body = serde_json::to_value(&outcome.response).unwrap_or_else(|e| panic!("{e}"));
+    check_limits(&body);
+    (body, outcome.then)
+}
+
+#[test]
+fn post_from_answer_from_notes_replies_to_the_message_where_the_bot_is_installed() {
+    let app = app();
+    // Owners absent: the shape from before user installs, when only the server's bot was asked.
+    let (_, then) = post_from_message(&app, "{}");
+    assert!(
+        matches!(then, notes_bot::bot::handler::Then::Reply(_)),
+        "{then:?}"
+    );
+    // Installed by another server (a guild install elsewhere, a user install here): a link.
+    let (_, then) = post_from_message(
+        &app,
+        r#"{ "0": "1180000000000000999", "1": "1180000000000000500" }"#,
+    );
+    assert!(matches!(then, notes_bot::bot::handler::Then::Nothing), "{then:?}");
+    let (body, then) = post_from_message(&app, r#"{ "0": "1180000000000000100" }"#);
+    // The private answer is replaced by a note; the bot posts the reply itself.
+    assert_eq!(body["type"], 7);
+    assert_eq!(
+        body["data"]["content"],
+        "Posted for everyone, as a reply to the message."
+    );
+    assert_eq!(body["data"]["embeds"], serde_json::json!([]));
+    assert_eq!(body["data"]["components"], serde_json::json!([]));
+    let notes_bot::bot::handler::Then::Reply(reply) = then else {
+        panic!("no reply to post: {then:?}");
+    };
+    assert_eq!(reply.channel, 1180000000000000200);
+    let message = serde_json::to_value(&reply.message).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(message["message_reference"]["message_id"], "1180000000000000650");
+    assert_eq!(message["message_reference"]["channel_id"], "1180000000000000200");
+    assert_eq!(message["message_reference"]["fail_if_not_exists"], false);
+    assert_eq!(
+        message["allowed_mentions"],
+        serde_json::json!({ "parse": [], "users": [], "roles": [], "replied_user": false }),
+        "pings nobody, not even the author of the message"
+    );
+    assert!(message["embeds"][0]["title"].is_string(), "{message}");
+    let posted = serde_json::json!({ "type": 4, "data": message });
+    check_limits(&posted);
+    assert_eq!(
+        emoji_button(&posted, "🗑️").as_deref(),
+        Some("rm|1180000000000000500")
+    );
+    let down = emoji_button(&posted, "👎").unwrap_or_default();
+    assert!(
+        down.ends_with("|how does rlhf unlock what chatgpt can do?"),
+        "{down}"
+    );
+    // If the bot cannot post there after all, the same answer as a follow-up.
+    let follow_up = serde_json::to_value(&reply.follow_up).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(follow_up["embeds"], message["embeds"]);
+    assert_eq!(follow_up["allowed_mentions"]["parse"], serde_json::json!([]));
+    assert!(
+        follow_up["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/1180000000000000100/1180000000000000200/1180000000000000650"),
+        "{follow_up}"
+    );
+    assert!(
+        follow_up.get("flags").is_none() || follow_up["flags"] == 0,
+        "public"
+    );
+}
+
+#[test]
+fn post_from_answer_from_notes_links_the_message_where_only_the_member_installed_the_app() {
+    let app = app();
+    let (body, then) = post_from_message(&app, r#"{ "1": "1180000000000000500" }"#);
+    assert!(matches!(then, notes_bot::bot::handler::Then::Nothing));
+    assert_eq!(body["type"], 4, "the interaction's own public response");
+    assert!(body["data"].get("flags").is_none(), "public");
+    assert_eq!(body["data"]["allowed_mentions"]["parse"], serde_json::json!([]));
+    assert_eq!(
+        body["data"]["content"],
+        "↪ Answering https://discord.com/channels/1180000000000000100/1180000000000000200/1180000000000000650"
+    );
+    assert!(body["data"]["embeds"][0]["title"].is_string());
+}
+
+#[test]
+fn a_private_answer_from_a_message_keeps_its_reply_target_as_pages_turn() {
+    let app = app();
+    let private = respond(
+        &app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", "rlhf")],
+        ),
+    );
+    let (post, _) = button(&private, "Post").unwrap_or_else(|| panic!("no Post"));
+    let Some((next, false)) = button(&private, "▶") else {
+        panic!("expected a long section: {private}");
+    };
+    let page2 = respond(
+        &app,
+        &fixture(
+            "component_button_private.json",
+            &[("PLACEHOLDER_BUTTON", &next), ("PLACEHOLDER_POST", &post)],
+        ),
+    );
+    let (post2, _) = button(&page2, "Post").unwrap_or_else(|| panic!("no Post on page 2"));
+    assert!(
+        post2.contains("|1|1180000000000000650|") || post2.contains("|1180000000000000650|"),
+        "{post2}"
+    );
+    assert_ne!(post, post2, "page 2 is posted at page 2");
 }

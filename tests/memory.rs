@@ -6,42 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// A pseudo-random sequence (xorshift), so runs are repeatable without a crate.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn word(&mut self) -> String {
-        let len = 3 + self.below(8);
-        (0..len)
-            .map(|_| char::from(b'a' + self.below(26) as u8))
-            .collect()
-    }
-
-    /// Chinese characters drawn at random: nearly every bigram is new, the worst case for
-    /// the index's vocabulary.
-    fn cjk(&mut self, len: usize) -> String {
-        (0..len)
-            .filter_map(|_| char::from_u32(0x4e00 + self.below(0x51a5) as u32))
-            .collect()
-    }
-}
+mod common;
+use common::Random;
 
 /// A note of at most `bytes` bytes shaped like the corpus: linked headings, nested bullets,
 /// Latin words from a 20,000-word vocabulary and Chinese text.
 fn huge_note(bytes: usize) -> String {
     let mut random = Random(0x9e37_79b9_7f4a_7c15);
-    let vocabulary: Vec<String> = (0..20_000).map(|_| random.word()).collect();
+    let vocabulary: Vec<String> = (0..20_000).map(|_| random.word(26)).collect();
     let pick = |random: &mut Random, n: usize| -> String {
         (0..n)
             .map(|_| vocabulary[random.below(vocabulary.len() as u64) as usize].as_str())
@@ -180,11 +152,10 @@ fn indexing_a_note_of_real_text_at_the_size_cap_costs_at_most_ten_times_its_size
 }
 
 /// Random Chinese makes nearly every bigram a new term (~600k for 8 MiB), the worst case
-/// for the index. It measured 10.4x (debug build): above the 10x, so the bound
-/// here only keeps it from growing.
+/// for the index. Measured (debug build): `check` 3.5x, `ask` 8.4x; the corpus note 6.6x.
 #[test]
 #[ignore = "slow: ~1 min in a debug build; run by .ci/run"]
-fn indexing_a_note_of_random_text_at_the_size_cap_stays_within_twelve_times_its_size() {
+fn indexing_a_note_of_random_text_at_the_size_cap_costs_at_most_ten_times_its_size() {
     let text = huge_note(CAP);
     let check = ratio("random", &text, &["check"]);
     let ask = ratio("random", &text, &["ask", "hello"]);
@@ -192,5 +163,5 @@ fn indexing_a_note_of_random_text_at_the_size_cap_stays_within_twelve_times_its_
         check <= 10.0,
         "`notes-bot check` took {check:.1}x the note's size"
     );
-    assert!(ask <= 12.0, "`notes-bot ask` took {ask:.1}x the note's size");
+    assert!(ask <= 10.0, "`notes-bot ask` took {ask:.1}x the note's size");
 }

@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use ed25519_dalek::{Signer, SigningKey};
 use serde_json::Value;
+
+mod common;
+use common::{Answer, Random, public_hex, signed_request};
 
 /// How long notes are changed under load, then how long the server is left idle.
 const CHURN: Duration = Duration::from_secs(30);
@@ -31,39 +33,11 @@ const BROKEN: (&str, usize) = ("broken", 3);
 const GONE: (&str, usize) = ("gone", 4);
 const TOPICS: [(&str, usize); 5] = [STABLE, EDITED, MOVED, BROKEN, GONE];
 
-fn signing_key() -> SigningKey {
-    SigningKey::from_bytes(&[7u8; 32])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The one word that finds section `section` of note `note`: letters only, so the analyser
 /// keeps it whole, and starting with `zq`, which no filler word does.
 fn word(note: usize, section: usize) -> String {
     let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
     format!("zq{}{}k", letter(note), letter(section))
-}
-
-/// A pseudo-random sequence (xorshift) for filler text, repeatable without a crate.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// A word of letters `a` to `y`: never one of the `zq` words, nor a typo away from one.
-    fn word(&mut self) -> String {
-        let len = 3 + self.next() % 8;
-        (0..len)
-            .map(|_| char::from(b'a' + (self.next() % 25) as u8))
-            .collect()
-    }
 }
 
 /// A note whose every section holds its own word in the title and the points. `filler`
@@ -78,7 +52,7 @@ fn note_text((topic, note): (&str, usize), version: usize, filler: usize) -> Str
     }
     let mut random = Random(0x9e37_79b9_7f4a_7c15 ^ note as u64);
     for n in 0..filler {
-        let words: Vec<String> = (0..40).map(|_| random.word()).collect();
+        let words: Vec<String> = (0..40).map(|_| random.word(25)).collect();
         text.push_str(&format!(
             "## Filler {n} {}\n- {}\n  - {}\n",
             words[0],
@@ -112,10 +86,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
             .args(["serve", "--listen", "127.0.0.1:0", "--config"])
             .arg(&config)
-            .env(
-                "DISCORD_PUBLIC_KEY",
-                hex(&signing_key().verifying_key().to_bytes()),
-            )
+            .env("DISCORD_PUBLIC_KEY", public_hex())
             .env_remove("DISCORD_TOKEN")
             .env_remove("DISCORD_TOKEN_FILE")
             .env_remove("NOTES_BOT_NOTES")
@@ -199,11 +170,6 @@ impl Drop for Server {
     }
 }
 
-struct Answer {
-    status: u16,
-    body: String,
-}
-
 /// One HTTP/1.1 request on its own connection; status 0 when no response came.
 fn exchange(address: SocketAddr, request: &[u8]) -> Answer {
     let mut response = Vec::new();
@@ -213,17 +179,7 @@ fn exchange(address: SocketAddr, request: &[u8]) -> Answer {
             let _ = stream.read_to_end(&mut response);
         }
     }
-    let text = String::from_utf8_lossy(&response);
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Answer { status, body }
+    Answer::parse(&response)
 }
 
 fn get(address: SocketAddr, path: &str) -> Answer {
@@ -241,18 +197,7 @@ fn ask(address: SocketAddr, topic: &str, query: &str) -> Answer {
         .unwrap_or_else(|e| panic!("{}: {e}", fixture.display()))
         .replace("\"name\": \"chatgpt\"", &format!("\"name\": \"{topic}\""))
         .replace("\"value\": \"rlhf\"", &format!("\"value\": \"{query}\""));
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        .to_string();
-    let signature = signing_key().sign(&[timestamp.as_bytes(), body.as_bytes()].concat());
-    let head = format!(
-        "POST /interactions HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {timestamp}\r\n\r\n",
-        body.len(),
-        hex(&signature.to_bytes())
-    );
-    exchange(address, &[head.as_bytes(), body.as_bytes()].concat())
+    exchange(address, &signed_request(body.as_bytes()))
 }
 
 /// What the clients saw.

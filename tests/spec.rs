@@ -42,11 +42,17 @@ const COMMAND_PATHS: [&str; 2] = [
     "/applications/{application_id}/guilds/{guild_id}/commands",
 ];
 
+const REPLY_PATH: &str = "/channels/{channel_id}/messages";
+const FOLLOW_UP_PATH: &str = "/webhooks/{webhook_id}/{webhook_token}";
+const AFTER_PATHS: [&str; 2] = [REPLY_PATH, FOLLOW_UP_PATH];
+
 struct Spec {
     /// Per callback schema named by the callback route: the `type` values it covers.
     callbacks: Vec<Callback>,
     /// The PUT body of each command-set route.
     command_sets: Vec<(&'static str, Validator)>,
+    /// Bodies of the calls after a response: a channel message (a reply) and a follow-up.
+    after: Vec<(&'static str, Validator)>,
 }
 
 struct Callback {
@@ -104,9 +110,14 @@ fn load_spec() -> Spec {
         .iter()
         .map(|path| (*path, compile(&doc, body_schema(path, "put"))))
         .collect();
+    let after = AFTER_PATHS
+        .iter()
+        .map(|path| (*path, compile(&doc, body_schema(path, "post"))))
+        .collect();
     Spec {
         callbacks,
         command_sets,
+        after,
     }
 }
 
@@ -229,7 +240,31 @@ impl Checker {
                 problems.join("\n    ")
             ));
         }
-        if outcome.then == Then::DeleteMessage {
+        if let Then::Reply(reply) = &outcome.then {
+            for (path, sent) in [
+                (REPLY_PATH, serde_json::to_value(&reply.message)),
+                (FOLLOW_UP_PATH, serde_json::to_value(&reply.follow_up)),
+            ] {
+                let sent = sent.unwrap_or_else(|e| panic!("{label}: {e}"));
+                let validator = self
+                    .spec
+                    .after
+                    .iter()
+                    .find_map(|(p, v)| (*p == path).then_some(v))
+                    .unwrap_or_else(|| panic!("no schema for {path}"));
+                let mut problems = schema_errors(validator, &sent);
+                problems.extend(beyond_schema(&json!({ "type": 4, "data": sent })));
+                *self.counts.entry(format!("POST {path}")).or_default() += 1;
+                if !problems.is_empty() {
+                    self.failures.push(format!(
+                        "{label} (POST {path})\n    body: {}\n    {}",
+                        shorten(&sent.to_string(), 1500),
+                        problems.join("\n    ")
+                    ));
+                }
+            }
+        }
+        if matches!(outcome.then, Then::DeleteMessage) {
             // The delete after the acknowledgement has no body to validate, but it only
             // follows an acknowledgement.
             if body["type"] != 6 {
@@ -770,8 +805,34 @@ fn every_fixture_response_validates_against_the_spec() {
         .replace("PLACEHOLDER_BUTTON", &post_id);
     let click: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
     let posted = checker.respond(&app, "component_button_private.json (Post)", &click);
+    assert_eq!(posted["type"], 7, "a reply to the message: {posted}");
+    // Where only the member installed the app: the interaction's public response.
+    let owners = "\"authorizing_integration_owners\": {\n    \"0\": \"1180000000000000100\"\n  }";
+    let user_install = text.replace(
+        owners,
+        r#""authorizing_integration_owners": { "1": "1180000000000000500" }"#,
+    );
+    assert_ne!(user_install, text);
+    let click: Value = serde_json::from_str(&user_install).unwrap_or_else(|e| panic!("{e}"));
+    let posted = checker.respond(&app, "component_button_private.json (Post, user install)", &click);
     assert_eq!(posted["type"], 4, "{posted}");
     assert!(posted["data"]["embeds"][0].is_object(), "{posted}");
+    // A Post without a message to answer: a new public message.
+    let plain_post = Action::Post {
+        topic: "chatgpt".into(),
+        section: other.stable_id(),
+        page: 0,
+        reason: notes_bot::search::MatchReason::Keyword,
+        focus: Vec::new(),
+        reply_to: None,
+    }
+    .encode();
+    let text = std::fs::read_to_string(dir.join("component_button_private.json"))
+        .unwrap_or_else(|e| panic!("component_button_private.json: {e}"))
+        .replace("PLACEHOLDER_BUTTON", &plain_post);
+    let click: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let posted = checker.respond(&app, "component_button_private.json (Post, no reply)", &click);
+    assert_eq!(posted["type"], 4, "{posted}");
     // A refusal only a cooldown produces.
     let cooled = app_for(&root().join("notes"), 60);
     let ask = fixture_value("command_chatgpt_rlhf.json");

@@ -203,15 +203,14 @@ pub async fn save_gaps_periodically(app: Arc<App>) {
     tick.tick().await;
     loop {
         tick.tick().await;
-        save_gaps(&app);
+        // Files or Redis: blocking work, kept off the async workers.
+        let app = app.clone();
+        let _ = tokio::task::spawn_blocking(move || save_gaps(&app)).await;
     }
 }
 
 pub fn save_gaps(app: &App) {
     if let Err(error) = app.handler.save_gaps() {
-        tracing::warn!("cannot save gaps: {error}");
-    }
-    if let Err(error) = app.handler.save_votes() {
-        tracing::warn!("cannot save votes: {error}");
+        tracing::warn!("cannot save gaps and votes: {error}");
     }
 }

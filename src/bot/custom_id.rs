@@ -153,7 +153,8 @@ impl Action {
                 let (reply_to, focus) = match rest.as_slice() {
                     [focus] => (None, *focus),
                     ["", focus] => (None, *focus),
-                    [reply_to, focus] => (Some(reply_to.parse().ok()?), *focus),
+                    // Ids are never 0 (and serenity's id types panic on one).
+                    [reply_to, focus] => (Some(reply_to.parse().ok().filter(|&id: &u64| id != 0)?), *focus),
                     _ => return None,
                 };
                 Action::Post {
@@ -387,6 +388,7 @@ mod tests {
             "post|t|1|1|k||x",
             "post|t|1|1|k|x|",
             "post|t|1|1|k|1|2|3",
+            "post|t|1|1|k|0|",
             "up|t",
             "up|t|zz|q",
             "dn|t|1",

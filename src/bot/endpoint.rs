@@ -41,6 +41,8 @@ pub struct Endpoint {
     pub metrics: Metrics,
     /// Deletes replies after the response (with the interaction token; no bot token needed).
     webhooks: Arc<Webhooks>,
+    /// With a bot token: posts answers as replies to members' messages.
+    bot: Option<Arc<serenity::all::Http>>,
     /// Where the handler runs, off the async workers.
     workers: Workers,
     answer: Answer,
@@ -77,9 +79,16 @@ impl Endpoint {
             max_skew,
             metrics: Metrics::default(),
             webhooks: Arc::new(webhooks),
+            bot: None,
             workers: Workers::per_core(),
             answer: App::handle,
         }
+    }
+
+    /// Posts replies with this bot client (one with the token and the application id).
+    pub fn with_bot(mut self, http: Arc<serenity::all::Http>) -> Endpoint {
+        self.bot = Some(http);
+        self
     }
 
     /// Answers with `answer` on at most `workers` threads at once (for tests).
@@ -108,7 +117,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
     let discord = Discord::from_config(&app.config.discord)?;
     let webhooks = Webhooks::new(discord.rest_base()).map_err(RunError::Client)?;
-    let endpoint = Arc::new(Endpoint::new(app.clone(), verifier, options.max_skew, webhooks));
+    let endpoint = Endpoint::new(app.clone(), verifier, options.max_skew, webhooks);
     let shutdown = shutdown::signal({
         let app = app.clone();
         move || app::save_gaps(&app)
@@ -124,6 +133,11 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
         },
         None => None,
     };
+    // With the token, "Answer from notes" answers are posted as replies by the bot.
+    let endpoint = Arc::new(match &registrar {
+        Some((http, _)) => endpoint.with_bot(http.clone()),
+        None => endpoint,
+    });
     let _watcher = super::watch::spawn_reloading(app.clone(), registrar);
     let gap_saver = tokio::spawn(app::save_gaps_periodically(app.clone()));
     let listener = tokio::net::TcpListener::bind(&options.listen)
@@ -136,6 +150,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
         tracing::info!(%address, "serving interactions at POST /interactions");
         let _ = std::fs::create_dir_all(heartbeat.parent().unwrap_or(std::path::Path::new(".")));
         let _ = std::fs::write(&heartbeat, health::serve_beat(address));
+        app.handler.state().beat(health::serve_beat(address));
     }
     let result = serve(listener, endpoint, shutdown).await;
     gap_saver.abort();
@@ -290,8 +305,10 @@ async fn interactions(
     endpoint
         .metrics
         .interaction(type_name(&interaction), outcome.kind.as_str(), started.elapsed());
-    if outcome.then == Then::DeleteMessage {
-        delete_later(&endpoint, &interaction);
+    match outcome.then {
+        Then::Nothing => {}
+        Then::DeleteMessage => delete_later(&endpoint, &interaction),
+        Then::Reply(reply) => reply_later(&endpoint, &interaction, reply),
     }
     match response_body(&outcome.response) {
         Ok(bytes) => (
@@ -341,9 +358,31 @@ fn delete_later(endpoint: &Endpoint, interaction: &Interaction) {
     });
 }
 
+/// Posts an answer as a reply once Discord has our response (a follow-up needs it first).
+fn reply_later(endpoint: &Endpoint, interaction: &Interaction, reply: Box<super::handler::PostReply>) {
+    let Interaction::Component(component) = interaction else {
+        return;
+    };
+    let (webhooks, bot) = (endpoint.webhooks.clone(), endpoint.bot.clone());
+    let (application, token) = (component.application_id, component.token.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if let Err(error) = webhooks
+            .post_reply(bot.as_deref(), application, &token, &reply)
+            .await
+        {
+            tracing::warn!(%error, "could not post an answer");
+        }
+    });
+}
+
 async fn healthz(State(endpoint): State<Arc<Endpoint>>) -> Response {
     if endpoint.app.index().library().notes.is_empty() {
         (StatusCode::SERVICE_UNAVAILABLE, "no notes loaded\n").into_response()
+    } else if let Some(problem) = endpoint.app.handler.state().degraded() {
+        // 200 still: every replica shares the outage, and failing them all would stop the
+        // answers, which go on from local state.
+        (StatusCode::OK, format!("degraded: {problem}\n")).into_response()
     } else {
         (StatusCode::OK, "ok\n").into_response()
     }

@@ -166,7 +166,7 @@ impl EventHandler for Events {
         }
     }
 
-    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let started = std::time::Instant::now();
         let app = self.app.clone();
         let answered = self
@@ -189,13 +189,23 @@ impl EventHandler for Events {
             tracing::warn!(%error, kind = outcome.kind.as_str(), "could not answer an interaction");
             return;
         }
-        if outcome.then == Then::DeleteMessage
-            && let Err(error) = self
-                .webhooks
-                .delete_original(interaction.application_id(), token)
-                .await
-        {
-            tracing::warn!(%error, "could not delete a reply");
+        let application = interaction.application_id();
+        match &outcome.then {
+            Then::Nothing => {}
+            Then::DeleteMessage => {
+                if let Err(error) = self.webhooks.delete_original(application, token).await {
+                    tracing::warn!(%error, "could not delete a reply");
+                }
+            }
+            Then::Reply(reply) => {
+                let posted = self
+                    .webhooks
+                    .post_reply(Some(&ctx.http), application, token, reply)
+                    .await;
+                if let Err(error) = posted {
+                    tracing::warn!(%error, "could not post an answer");
+                }
+            }
         }
         tracing::debug!(
             kind = outcome.kind.as_str(),

@@ -4,20 +4,22 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serenity::all::{
-    ActionRowComponent, AutocompleteChoice, ButtonKind, CommandDataOptionValue, CommandInteraction,
-    CommandType, ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
-    CreateInteractionResponse, Interaction, Message, MessageFlags, Permissions, ResolvedTarget,
+    ActionRowComponent, AuthorizingIntegrationOwner, AutocompleteChoice, ButtonKind, ChannelId,
+    CommandDataOptionValue, CommandInteraction, CommandType, ComponentInteraction,
+    ComponentInteractionDataKind, CreateAllowedMentions, CreateAutocompleteResponse,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, Interaction, Message,
+    MessageFlags, MessageId, MessageReference, Permissions, ResolvedTarget,
 };
 
 use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
 use super::custom_id::{self, Action, Listing};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
+use super::state::{Counter, Local, State};
 use crate::config::Config;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
 use crate::search::{Hit, Index, ItemPath, MatchReason, SectionRef};
@@ -32,11 +34,26 @@ pub struct Outcome {
     pub kind: Kind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Then {
     Nothing,
     /// Delete the message the clicked component is on.
     DeleteMessage,
+    /// Post an answer as a reply to a member's message.
+    Reply(Box<PostReply>),
+}
+
+/// A reply needs the bot token and the bot in the channel: an interaction response or a
+/// follow-up cannot carry `message_reference` (Discord's spec gives it only to
+/// `POST /channels/{id}/messages`).
+#[derive(Debug)]
+pub struct PostReply {
+    pub channel: u64,
+    /// The answer, with `message_reference` to the message it answers.
+    pub message: CreateMessage,
+    /// The same answer headed by a link to that message, as a follow-up to the interaction,
+    /// when the reply cannot be posted.
+    pub follow_up: CreateInteractionResponseFollowup,
 }
 
 /// For logs and metrics.
@@ -106,8 +123,24 @@ impl<'a> Shown<'a> {
 /// A new reply, or an update of the message a component is on; private ones are ephemeral.
 #[derive(Clone, Copy)]
 enum Show {
-    New { private: bool },
-    Update { private: bool },
+    New {
+        private: bool,
+    },
+    Update {
+        private: bool,
+    },
+    /// Public, answering a member's message.
+    Reply(ReplyTarget),
+}
+
+/// The message "Answer from notes" was used on, and whether the bot may post there.
+#[derive(Clone, Copy)]
+struct ReplyTarget {
+    message: u64,
+    channel: u64,
+    guild: Option<u64>,
+    /// The app is installed in this server (so its bot can post), not only for the member.
+    installed: bool,
 }
 
 /// Autocomplete values that name one section exactly: `section:<hex id>`.
@@ -122,14 +155,8 @@ pub struct Handler {
     colour: u32,
     other_matches: usize,
     cooldown: Duration,
-    /// Last use per (user, command); per process, so replicas each keep their own.
-    last_use: Mutex<HashMap<(u64, String), Instant>>,
-    /// Unanswered queries counted since the last save to `gaps_file`.
-    pending_gaps: Mutex<gaps::Counts>,
-    gaps_file: PathBuf,
-    /// 👍 / 👎 counted since the last save to `feedback_file`, and the voters known.
-    pending_votes: Mutex<feedback::Pending>,
-    feedback_file: PathBuf,
+    /// Cooldowns and gap counts: in this process, or shared by replicas.
+    state: Arc<dyn State>,
     command_ids: Mutex<CommandIds>,
 }
 
@@ -143,21 +170,12 @@ struct CommandIds {
 
 impl Handler {
     pub fn new(config: &Config) -> Handler {
-        let feedback_file = feedback::file_in(&config.data_dir);
-        let saved_votes = feedback::load(&feedback_file).unwrap_or_else(|error| {
-            tracing::warn!("{error}; votes start afresh");
-            feedback::Ratings::default()
-        });
         Handler {
             layout: config.layout(),
             colour: config.reply.colour().unwrap_or(0x5865f2),
             other_matches: config.reply.other_matches,
             cooldown: Duration::from_secs(config.cooldown_seconds),
-            last_use: Mutex::new(HashMap::new()),
-            pending_gaps: Mutex::new(gaps::Counts::default()),
-            gaps_file: gaps::file_in(&config.data_dir),
-            pending_votes: Mutex::new(feedback::Pending::knowing(&saved_votes)),
-            feedback_file,
+            state: Arc::new(Local::new(&config.data_dir)),
             command_ids: Mutex::new(CommandIds::default()),
         }
     }
@@ -193,43 +211,29 @@ impl Handler {
         }
     }
 
-    /// Adds the gaps counted since the last call to the gaps file.
-    pub fn save_gaps(&self) -> Result<(), String> {
-        let pending = std::mem::take(&mut *lock(&self.pending_gaps));
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let saved = gaps::save(&self.gaps_file, &pending);
-        if saved.is_err() {
-            // Keep them for the next try.
-            lock(&self.pending_gaps).add(&pending);
-        }
-        saved
+    /// Keeps cooldowns and counts in `state` from now on (Redis, shared by replicas).
+    pub fn use_state(&mut self, state: Arc<dyn State>) {
+        self.state = state;
     }
 
-    /// Adds the votes counted since the last call to the feedback file.
+    pub fn state(&self) -> &dyn State {
+        self.state.as_ref()
+    }
+
+    /// Saves the gaps and votes counted since the last call.
+    pub fn save_gaps(&self) -> Result<(), String> {
+        self.state.save()
+    }
+
+    /// Saves the votes counted since the last call (with the gaps: one save for both).
     pub fn save_votes(&self) -> Result<(), String> {
-        let votes = {
-            let mut pending = lock(&self.pending_votes);
-            if pending.is_empty() {
-                return Ok(());
-            }
-            pending.take()
-        };
-        match feedback::save(&self.feedback_file, &votes) {
-            Ok(saved) => {
-                lock(&self.pending_votes).refresh(&saved);
-                Ok(())
-            }
-            Err(error) => {
-                lock(&self.pending_votes).restore(votes);
-                Err(error)
-            }
-        }
+        self.state.save()
     }
 
     fn record_gap(&self, topic: &str, query: &str, weak: bool) {
-        lock(&self.pending_gaps).record(topic, query, weak);
+        if let Some(field) = gaps::field(topic, query, weak) {
+            self.state.add(Counter::Gaps, field, 1);
+        }
     }
 
     pub fn handle(&self, index: &Index, interaction: &Interaction, now: Instant) -> Outcome {
@@ -379,7 +383,7 @@ impl Handler {
             return refuse(lang.gone());
         };
         let reply = Reply::for_section(note, section, reason, focus, &self.layout);
-        let message = render::section_message(&SectionView {
+        let view = SectionView {
             reply: &reply,
             page,
             focus,
@@ -389,13 +393,21 @@ impl Handler {
             colour: self.colour,
             private: match how {
                 Show::New { private } | Show::Update { private } => private,
+                Show::Reply(_) => false,
             },
             query,
             reply_to,
-        });
+        };
         match how {
-            Show::Update { .. } => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),
-            Show::New { .. } => outcome(CreateInteractionResponse::Message(message), Kind::Hit),
+            Show::Update { .. } => outcome(
+                CreateInteractionResponse::UpdateMessage(render::section_message(&view)),
+                Kind::Page,
+            ),
+            Show::New { .. } => outcome(
+                CreateInteractionResponse::Message(render::section_message(&view)),
+                Kind::Hit,
+            ),
+            Show::Reply(target) => reply_to_message(&view, target, lang),
         }
     }
 
@@ -423,11 +435,12 @@ impl Handler {
     /// `/gaps`: the most asked questions the notes did not answer, and the worst-rated
     /// answers (admins only, by the command's default permissions).
     fn gaps(&self, topic: Option<&str>, lang: Lang) -> Outcome {
-        let mut counts = gaps::load(&self.gaps_file).unwrap_or_default();
-        counts.add(&lock(&self.pending_gaps));
+        let mut counts = gaps::Counts::default();
+        for (field, n) in self.state.counts(Counter::Gaps) {
+            counts.add_field(&field, n);
+        }
         let top = counts.top(topic, 20);
-        let mut ratings = feedback::load(&self.feedback_file).unwrap_or_default();
-        ratings.add(&lock(&self.pending_votes).ratings());
+        let ratings = self.state.ratings();
         let worst = ratings.worst(topic, 10);
         if top.is_empty() && worst.is_empty() {
             return refuse(lang.no_gaps());
@@ -606,21 +619,23 @@ impl Handler {
                 page,
                 reason,
                 focus,
-                reply_to: _,
+                reply_to,
             } => match find_section(index, &topic, section) {
                 // Posted publicly, by and deletable by whoever clicked.
                 Some(at) => {
                     let others = others_in(index, &component.message);
                     let shown = Shown::new(at, reason, &focus, page).asked(&asked, None);
                     let clicker = component.user.id.get();
-                    self.show(
-                        index,
-                        &shown,
-                        clicker,
-                        &others,
-                        lang,
-                        Show::New { private: false },
-                    )
+                    let how = match reply_to {
+                        Some(message) => Show::Reply(ReplyTarget {
+                            message,
+                            channel: component.channel_id.get(),
+                            guild: guild_of(component.guild_id),
+                            installed: installed_here(component),
+                        }),
+                        None => Show::New { private: false },
+                    };
+                    self.show(index, &shown, clicker, &others, lang, how)
                 }
                 None => refuse(lang.gone()),
             },
@@ -660,11 +675,10 @@ impl Handler {
                     query: gaps::normalise(&query),
                     up,
                 };
-                let counted = lock(&self.pending_votes).record(vote);
-                let text = if counted {
-                    lang.vote_counted(up, &render::quote(&title))
-                } else {
-                    lang.vote_already().to_string()
+                let text = match self.state.vote(vote, Instant::now()) {
+                    feedback::Recorded::Counted => lang.vote_counted(up, &render::quote(&title)),
+                    feedback::Recorded::Already => lang.vote_already().to_string(),
+                    feedback::Recorded::Full => lang.votes_full().to_string(),
                 };
                 outcome(
                     CreateInteractionResponse::Message(render::ephemeral(&text)),
@@ -695,24 +709,64 @@ impl Handler {
         if self.cooldown.is_zero() {
             return None;
         }
-        let mut last_use = self
-            .last_use
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let key = (user, command.to_string());
-        if let Some(&last) = last_use.get(&key) {
-            let elapsed = now.saturating_duration_since(last);
-            if elapsed < self.cooldown {
-                return Some(self.cooldown - elapsed);
-            }
-        }
-        if last_use.len() > 10_000 {
-            let cooldown = self.cooldown;
-            last_use.retain(|_, &mut last| now.saturating_duration_since(last) < cooldown);
-        }
-        last_use.insert(key, now);
-        None
+        self.state
+            .claim(&format!("cooldown:{user}:{command}"), self.cooldown, now)
     }
+}
+
+/// An answer posted for everyone in reply to `target`: by the bot where the app is installed
+/// in the server (the private answer is replaced by a note saying so), else as the
+/// interaction's public response headed by a link to the message.
+fn reply_to_message(view: &SectionView<'_>, target: ReplyTarget, lang: Lang) -> Outcome {
+    let (embed, rows) = render::section_parts(view);
+    let link = render::message_link(target.guild, target.channel, target.message);
+    let heading = lang.answering(&link);
+    if !target.installed {
+        let message = render::message().content(heading).embed(embed).components(rows);
+        return outcome(CreateInteractionResponse::Message(message), Kind::Hit);
+    }
+    let mut reference =
+        MessageReference::from((ChannelId::new(target.channel), MessageId::new(target.message)));
+    reference.guild_id = target.guild.map(serenity::all::GuildId::new);
+    // A deleted message is no reason to drop the answer.
+    reference.fail_if_not_exists = Some(false);
+    let message = CreateMessage::new()
+        .embed(embed.clone())
+        .components(rows.clone())
+        .reference_message(reference)
+        .allowed_mentions(CreateAllowedMentions::new().replied_user(false));
+    let follow_up = CreateInteractionResponseFollowup::new()
+        .content(heading)
+        .embed(embed)
+        .components(rows)
+        .allowed_mentions(CreateAllowedMentions::new());
+    let done = render::message()
+        .content(lang.posted())
+        .embeds(Vec::new())
+        .components(Vec::new());
+    Outcome {
+        response: CreateInteractionResponse::UpdateMessage(done),
+        then: Then::Reply(Box::new(PostReply {
+            channel: target.channel,
+            message,
+            follow_up,
+        })),
+        kind: Kind::Hit,
+    }
+}
+
+/// Whether the app is installed in the server the click came from (its bot is a member),
+/// rather than only for the member who clicked. No owners at all is the shape from before
+/// user installs, when only a server's own bot got its interactions.
+fn installed_here(component: &ComponentInteraction) -> bool {
+    let Some(guild) = component.guild_id else {
+        return false;
+    };
+    let owners = &component.authorizing_integration_owners.0;
+    owners.is_empty()
+        || owners
+            .iter()
+            .any(|owner| matches!(owner, AuthorizingIntegrationOwner::GuildInstall(Some(id)) if *id == guild))
 }
 
 fn guild_of(guild: Option<serenity::all::GuildId>) -> Option<u64> {

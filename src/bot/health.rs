@@ -1,7 +1,9 @@
 //! `notes-bot health`: reads the heartbeat file the running bot keeps in its data folder.
 //!
 //! The gateway writes `gateway <unix time>` while a shard is connected; the HTTP endpoint
-//! writes `serve <address>` and is asked `GET /healthz` directly.
+//! writes `serve <address>` and is asked `GET /healthz` directly. The file is named after
+//! the host (`heartbeat.<host>`), so replicas may share one data volume: the health check
+//! runs in the replica's own container, under the same host name.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -14,7 +16,39 @@ use super::clock::unix_now;
 const MAX_AGE: Duration = Duration::from_secs(60);
 
 pub fn heartbeat_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("heartbeat")
+    data_dir.join(format!("heartbeat.{}", host_name()))
+}
+
+/// This host's name, as a file-name-safe word: `HOSTNAME` (Docker and Kubernetes set it to
+/// the container's or pod's name), else the kernel's, else `localhost`.
+pub fn host_name() -> String {
+    let kernel = || {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+            .ok()
+    };
+    let name = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|name| !name.trim().is_empty())
+        .or_else(kernel)
+        .unwrap_or_default();
+    let safe: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    if safe.is_empty() || safe.starts_with('.') {
+        "localhost".into()
+    } else {
+        safe
+    }
 }
 
 pub fn gateway_beat() -> String {
@@ -87,8 +121,15 @@ fn healthz(mut address: SocketAddr) -> Result<String, Unhealthy> {
     let mut response = String::new();
     let _ = stream.take(4096).read_to_string(&mut response);
     let status = response.lines().next().unwrap_or_default().to_string();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body.trim());
     if status.split_whitespace().nth(1) == Some("200") {
-        Ok(format!("serving on {address}"))
+        // Still answering, but worth a look: e.g. Redis is gone and state is per replica.
+        match body.strip_prefix("degraded") {
+            Some(why) => Ok(format!("serving on {address}, degraded{why}")),
+            None => Ok(format!("serving on {address}")),
+        }
     } else {
         Err(Unhealthy::Answered { address, status })
     }

@@ -226,6 +226,13 @@ impl Lang {
         }
     }
 
+    pub fn votes_full(self) -> &'static str {
+        match self {
+            Lang::En => "Too many votes at once; please try again in a minute.",
+            Lang::Zh => "投票太多，请一分钟后再试。",
+        }
+    }
+
     pub fn worst_rated_title(self) -> &'static str {
         match self {
             Lang::En => "Worst-rated answers",
@@ -233,11 +240,11 @@ impl Lang {
         }
     }
 
-    /// Shown when the answer was posted as a reply to the message it answers.
-    pub fn posted_as_reply(self) -> &'static str {
+    /// In place of a private answer once it is posted for everyone.
+    pub fn posted(self) -> &'static str {
         match self {
-            Lang::En => "Posted as a reply to that message.",
-            Lang::Zh => "已作为对该消息的回复发布。",
+            Lang::En => "Posted for everyone, as a reply to the message.",
+            Lang::Zh => "已作为对该消息的回复公开发布。",
         }
     }
 

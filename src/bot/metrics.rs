@@ -84,26 +84,27 @@ impl Default for Metrics {
             "Time the interaction handler took",
             metrics.handler_seconds.clone(),
         );
-        registry.register(
-            "notes_bot_notes_loaded",
-            "Notes in the index",
-            metrics.notes.clone(),
-        );
-        registry.register(
-            "notes_bot_sections_loaded",
-            "Answerable sections in the index",
-            metrics.sections.clone(),
-        );
-        registry.register(
-            "notes_bot_last_reload_timestamp_seconds",
-            "When the index was last built",
-            metrics.loaded_at.clone(),
-        );
-        registry.register(
-            "notes_bot_notes_skipped",
-            "Note files and folders skipped or held back at the last load (see the log)",
-            metrics.skipped.clone(),
-        );
+        let gauges = [
+            ("notes_bot_notes_loaded", "Notes in the index", &metrics.notes),
+            (
+                "notes_bot_sections_loaded",
+                "Answerable sections in the index",
+                &metrics.sections,
+            ),
+            (
+                "notes_bot_last_reload_timestamp_seconds",
+                "When the index was last built",
+                &metrics.loaded_at,
+            ),
+            (
+                "notes_bot_notes_skipped",
+                "Note files and folders skipped or held back at the last load (see the log)",
+                &metrics.skipped,
+            ),
+        ];
+        for (name, help, gauge) in gauges {
+            registry.register(name, help, gauge.clone());
+        }
         registry.register(
             "notes_bot_reloads",
             "Indexes swapped in by reloads since start-up",

@@ -67,6 +67,18 @@ pub struct SectionView<'a> {
 
 /// The message showing one page of a section.
 pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessage {
+    let (embed, rows) = section_parts(view);
+    let message = message().embed(embed).components(rows);
+    // Setting it false would still send `flags: 0`; leave public messages as they were.
+    if view.private {
+        message.ephemeral(true)
+    } else {
+        message
+    }
+}
+
+/// The embed and component rows of a section message, for any kind of message.
+pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRow>) {
     let reply = view.reply;
     let lang = view.lang;
     let page = view.page.min(reply.pages.len().saturating_sub(1));
@@ -159,12 +171,14 @@ pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessa
     if !view.others.is_empty() {
         rows.push(others_menu(&reply.topic, view.others, lang));
     }
-    let message = message().embed(embed).components(rows);
-    // Setting it false would still send `flags: 0`; leave public messages as they were.
-    if view.private {
-        message.ephemeral(true)
-    } else {
-        message
+    (embed, rows)
+}
+
+/// A link Discord shows as a jump to that message.
+pub fn message_link(guild: Option<u64>, channel: u64, message: u64) -> String {
+    match guild {
+        Some(guild) => format!("https://discord.com/channels/{guild}/{channel}/{message}"),
+        None => format!("https://discord.com/channels/@me/{channel}/{message}"),
     }
 }
 

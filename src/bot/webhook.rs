@@ -1,12 +1,14 @@
-//! Calls made with an interaction's own token: the response callback and deleting the
-//! reply. Discord authorizes them by that token alone, so they carry no bot token and the
+//! Calls made with an interaction's own token: the response callback, deleting the reply
+//! and follow-ups (and `post_reply`, which tries the bot's own client first). Discord authorizes them by that token alone, so they carry no bot token and the
 //! HTTP endpoint can make them without `DISCORD_TOKEN`. serenity is not used for them: it
 //! always sends an Authorization header, and with its rate limiter off (behind a proxy) it
 //! drops the `retry_after` of a 429, which the 3-second answer window needs.
 
 use std::time::{Duration, Instant};
 
-use serenity::all::{ApplicationId, CreateInteractionResponse, InteractionId};
+use serenity::all::{ApplicationId, ChannelId, CreateInteractionResponse, Http, InteractionId};
+
+use super::handler::PostReply;
 
 /// Discord's deadline to answer an interaction, counted from when it arrived.
 pub const ANSWER_WINDOW: Duration = Duration::from_secs(3);
@@ -90,6 +92,49 @@ impl Webhooks {
             Sent::Done => Ok(()),
             Sent::RateLimited(_) => Err(WebhookError::RateLimited { route, times: 1 }),
         }
+    }
+
+    /// A follow-up message to an interaction (a new message in its channel).
+    pub async fn follow_up(
+        &self,
+        application: ApplicationId,
+        token: &str,
+        message: &serenity::all::CreateInteractionResponseFollowup,
+    ) -> Result<(), WebhookError> {
+        let route = format!("POST /api/v10/webhooks/{application}/…");
+        let body = serde_json::to_vec(message).map_err(|source| WebhookError::Encode {
+            route: route.clone(),
+            source,
+        })?;
+        let url = format!("{}/api/v10/webhooks/{application}/{token}", self.base);
+        let request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        match self.send(request, &route, token).await? {
+            Sent::Done => Ok(()),
+            Sent::RateLimited(_) => Err(WebhookError::RateLimited { route, times: 1 }),
+        }
+    }
+
+    /// Posts an answer as a reply with the bot's token (`bot`), or, without one or when
+    /// Discord refuses (the bot lacks a permission there), as a follow-up to the interaction.
+    pub async fn post_reply(
+        &self,
+        bot: Option<&Http>,
+        application: ApplicationId,
+        token: &str,
+        reply: &PostReply,
+    ) -> Result<(), WebhookError> {
+        if let Some(http) = bot {
+            let channel = ChannelId::new(reply.channel);
+            match channel.send_message(http, reply.message.clone()).await {
+                Ok(_) => return Ok(()),
+                Err(error) => tracing::warn!(%error, "could not post a reply; posting a follow-up instead"),
+            }
+        }
+        self.follow_up(application, token, &reply.follow_up).await
     }
 
     async fn send(

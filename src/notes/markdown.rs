@@ -46,15 +46,61 @@ const OPTIONS: Options = Options::ENABLE_TABLES
     .union(Options::ENABLE_TASKLISTS)
     .union(Options::ENABLE_WIKILINKS);
 
+/// Bodies longer than this are parsed in pieces cut at headings: pulldown-cmark holds a
+/// tree of all the text it parses (~6x its size), which made parsing the peak of loading a
+/// note at the size cap.
+const PIECE: usize = 256 * 1024;
+
 /// Parses a markdown body; `first_line` is the file line where `body` starts.
 pub fn parse(body: &str, first_line: usize, labels: &Labels, resolve: Resolve<'_>) -> Body {
-    let body = blank_comments(body);
+    parse_in_pieces(body, first_line, labels, resolve, PIECE)
+}
+
+fn parse_in_pieces(
+    body: &str,
+    first_line: usize,
+    labels: &Labels,
+    resolve: Resolve<'_>,
+    piece: usize,
+) -> Body {
+    let body = blank_comments(body, piece);
     let body = escape_table_wikilinks(&body);
-    let lines = LineIndex::new(&body, first_line);
     let mut builder = Builder::default();
+    let (cuts, definitions) = pieces(&body, piece);
+    let mut line = first_line;
+    for range in cuts {
+        let Some(text) = body.get(range) else {
+            continue;
+        };
+        // Link reference definitions hold for the whole note: each piece gets them all.
+        let text: Cow<str> = match &definitions {
+            Some(definitions) => format!("{text}\n\n{definitions}").into(),
+            None => text.into(),
+        };
+        parse_piece(&text, line, &mut builder, resolve);
+        line += body_lines(&text, definitions.as_deref());
+    }
+    builder.flush_paragraph();
+    builder.finish(labels)
+}
+
+/// Lines of a piece, without the definitions appended to it.
+fn body_lines(text: &str, definitions: Option<&str>) -> usize {
+    let own = match definitions {
+        Some(definitions) => text.len().saturating_sub(definitions.len() + 2),
+        None => text.len(),
+    };
+    text.as_bytes()[..own.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+fn parse_piece(body: &str, first_line: usize, builder: &mut Builder, resolve: Resolve<'_>) {
+    let lines = LineIndex::new(body, first_line);
     // Source before this is a callout's `[!type]±` marker (or its whole line), not text.
     let mut skip_to = 0;
-    for (mut event, range) in Parser::new_ext(&body, OPTIONS).into_offset_iter() {
+    for (mut event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
         let line = lines.line(range.start);
         if range.start < skip_to && !matches!(event, Event::Start(_) | Event::End(_)) {
             match (&event, body.get(skip_to..range.end)) {
@@ -64,7 +110,7 @@ pub fn parse(body: &str, first_line: usize, labels: &Labels, resolve: Resolve<'_
         }
         if matches!(event, Event::Start(Tag::Paragraph)) && builder.quote_opened {
             builder.quote_opened = false;
-            if let Some(callout) = callout(&body, &range) {
+            if let Some(callout) = callout(body, &range) {
                 builder.flush_paragraph();
                 match callout {
                     Callout::Untitled { kind, line_end } => {
@@ -87,8 +133,145 @@ pub fn parse(body: &str, first_line: usize, labels: &Labels, resolve: Resolve<'_
         }
         builder.event(event, line, resolve);
     }
-    builder.flush_paragraph();
-    builder.finish(labels)
+}
+
+/// Where `body` can be cut so that parsing the pieces one by one gives the events of the
+/// whole: before an ATX heading at column 0 (which ends any list, quote, paragraph or
+/// table above it), outside fenced code and HTML blocks. Pieces are at least `min`
+/// bytes. With more than one piece, also the note's link reference definitions (each
+/// piece needs them), or one piece when they cannot be carried over safely.
+fn pieces(body: &str, min: usize) -> (Vec<Range<usize>>, Option<String>) {
+    let all = 0..body.len();
+    let whole = (vec![all], None);
+    if body.len() <= min {
+        return whole;
+    }
+    let mut cuts = vec![0];
+    let mut definitions = String::new();
+    // The fence (character, length) or the end of an HTML block being inside.
+    let mut fence: Option<(u8, usize)> = None;
+    let mut html_end: Option<&str> = None;
+    // Inside an HTML block that a blank line ends (CommonMark's kinds 6 and 7).
+    let mut html_until_blank = false;
+    let mut blank_before = true;
+    let mut definition_before = false;
+    let mut at = 0;
+    for line in body.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        let indent = content.len() - content.trim_start_matches(' ').len();
+        let trimmed = content.trim_start();
+        let blank = trimmed.is_empty();
+        if let Some(end) = html_end {
+            if content.to_ascii_lowercase().contains(end) {
+                html_end = None;
+            }
+            blank_before = blank;
+            continue;
+        }
+        if html_until_blank {
+            html_until_blank = !blank;
+            blank_before = blank;
+            continue;
+        }
+        let marker = trimmed
+            .as_bytes()
+            .first()
+            .copied()
+            .filter(|c| *c == b'`' || *c == b'~');
+        let run = marker.map_or(0, |c| trimmed.bytes().take_while(|&b| b == c).count());
+        match (fence, marker) {
+            (Some((c, length)), Some(m)) if m == c && run >= length && trimmed[run..].trim().is_empty() => {
+                fence = None;
+            }
+            (Some(_), _) => {}
+            (None, Some(_)) if run >= 3 => fence = marker.map(|c| (c, run)),
+            (None, _) => {
+                if indent <= 3
+                    && let Some(end) = html_block_end(trimmed)
+                {
+                    if !content.to_ascii_lowercase()[indent..]
+                        .get(1..)
+                        .is_some_and(|rest| rest.contains(end))
+                    {
+                        html_end = Some(end);
+                    }
+                } else if indent <= 3 && trimmed.starts_with('<') {
+                    html_until_blank = true;
+                } else if content.starts_with('#') && is_atx_heading(content) {
+                    if start - cuts.last().copied().unwrap_or(0) >= min {
+                        cuts.push(start);
+                    }
+                } else if indent <= 3
+                    && (blank_before || definition_before)
+                    && trimmed.starts_with('[')
+                    && trimmed.contains("]:")
+                {
+                    // Only a line that is a definition by itself is carried over: one
+                    // that is text (`[^1]: a footnote`, when footnotes are off) stays.
+                    if Parser::new_ext(trimmed, OPTIONS).next().is_none() {
+                        definitions.push_str(trimmed);
+                        definitions.push('\n');
+                    }
+                    definition_before = true;
+                    blank_before = false;
+                    continue;
+                }
+            }
+        }
+        definition_before = false;
+        blank_before = blank;
+    }
+    if cuts.len() == 1 {
+        return whole;
+    }
+    let definitions = if definitions.is_empty() {
+        None
+    } else if fence.is_none()
+        && html_end.is_none()
+        && definitions.len() <= PIECE / 4
+        && Parser::new_ext(&definitions, OPTIONS).next().is_none()
+    {
+        Some(definitions)
+    } else {
+        // An unclosed block at the end would swallow them, or so many that each piece
+        // would mostly be definitions: parse whole.
+        return whole;
+    };
+    let mut ranges: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+    ranges.push(cuts.last().copied().unwrap_or(0)..body.len());
+    (ranges, definitions)
+}
+
+/// `# Title` (one to six `#`, then a space, a tab or the end of the line).
+fn is_atx_heading(line: &str) -> bool {
+    let hashes = line.bytes().take_while(|&b| b == b'#').count();
+    (1..=6).contains(&hashes)
+        && line[hashes..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == ' ' || c == '\t')
+}
+
+/// For an HTML block that a blank line does not end (CommonMark's kinds 1 to 5): the text
+/// that ends it.
+fn html_block_end(line: &str) -> Option<&'static str> {
+    let lower = line.get(..line.len().min(10))?.to_ascii_lowercase();
+    for (start, end) in [
+        ("<!--", "-->"),
+        ("<![cdata[", "]]>"),
+        ("<?", "?>"),
+        ("<script", "</script>"),
+        ("<pre", "</pre>"),
+        ("<style", "</style>"),
+        ("<textarea", "</textarea>"),
+    ] {
+        if lower.starts_with(start) {
+            return Some(end);
+        }
+    }
+    (lower.starts_with("<!") && lower.as_bytes().get(2).is_some_and(u8::is_ascii_alphabetic)).then_some(">")
 }
 
 enum Callout {
@@ -156,18 +339,26 @@ fn escape_table_wikilinks(body: &str) -> Cow<'_, str> {
 
 /// Obsidian `%%comments%%` (inline or over many lines) become spaces, outside code; line
 /// breaks stay so line numbers hold. An unclosed `%%` hides the rest, as in Obsidian.
-fn blank_comments(body: &str) -> Cow<'_, str> {
+fn blank_comments(body: &str, piece: usize) -> Cow<'_, str> {
     if !body.contains("%%") {
         return Cow::Borrowed(body);
     }
     let mut code: Vec<Range<usize>> = Vec::new();
-    let mut block_start = None;
-    for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
-        match event {
-            Event::Start(Tag::CodeBlock(_)) => block_start = Some(range.start),
-            Event::End(TagEnd::CodeBlock) => code.push(block_start.take().unwrap_or(range.start)..range.end),
-            Event::Code(_) => code.push(range),
-            _ => {}
+    for cut in pieces(body, piece).0 {
+        let Some(text) = body.get(cut.clone()) else {
+            continue;
+        };
+        let shift = |r: Range<usize>| r.start + cut.start..r.end + cut.start;
+        let mut block_start = None;
+        for (event, range) in Parser::new_ext(text, OPTIONS).into_offset_iter() {
+            match event {
+                Event::Start(Tag::CodeBlock(_)) => block_start = Some(range.start),
+                Event::End(TagEnd::CodeBlock) => {
+                    code.push(shift(block_start.take().unwrap_or(range.start)..range.end))
+                }
+                Event::Code(_) => code.push(shift(range)),
+                _ => {}
+            }
         }
     }
     // Ranges come in document order and do not overlap: a binary search finds the one
@@ -851,4 +1042,51 @@ fn escaped(text: &str) -> String {
 
 fn collapse_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(body: &str, piece: usize) -> String {
+        let resolve = |target: &str| Some(format!("https://example.org/{target}"));
+        let body = parse_in_pieces(body, 3, &Labels::default(), &resolve, piece);
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}",
+            body.sections, body.preamble, body.warnings, body.tags
+        )
+    }
+
+    /// Everything a cut could get wrong: fences and HTML blocks holding `#` lines, a heading
+    /// right under text, reference links defined far from their use, comments, callouts.
+    const TRICKY: &str = "intro [ref] and [[Other note]] #tag\n\n# One\n\n- a\n  - b %%hidden\n\n# not a heading, in a comment%%\n\n```\n\n# in code\n```\n\n~~~~md\n\n## in code too\n~~~\n\n~~~~\n\n<!--\n\n# in an HTML comment\n-->\n\n<pre>\n\n# in pre\n</pre>\n\n## Two [link][ref]\nstraight under\n# Three\n\n> [!tip]\n> a callout\n\n| a | b |\n|---|---|\n| [[x\\|y]] | 2 |\n\n### Four\n\n1. one\n2. two\n\n[ref]: https://example.org/ref\n\n#### Five\n\n    # indented code\n\ntext `# code span`\n- list\n# Six\n> quote\n# Seven\n<div>\n# in a div\n</div>\n\n\t# tab-indented code\n# Eight\n";
+
+    #[test]
+    fn parsing_in_pieces_gives_what_parsing_whole_does() {
+        let seed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/notes/chatgpt.md"))
+            .unwrap_or_default();
+        assert!(seed.len() > 1000, "the seed note is missing");
+        let (cuts, definitions) = pieces(TRICKY, 1);
+        // Before each real heading, and the commented-out one (harmless); not in code,
+        // comments, `<pre>`, `<div>` or tab-indented code.
+        assert_eq!(cuts.len(), 10, "{cuts:?}");
+        assert_eq!(definitions.as_deref(), Some("[ref]: https://example.org/ref\n"));
+        for text in [TRICKY, &seed, &TRICKY.repeat(3)] {
+            assert_eq!(parsed(text, 1), parsed(text, usize::MAX));
+            assert_eq!(parsed(text, 300), parsed(text, usize::MAX));
+        }
+    }
+
+    #[test]
+    fn only_definitions_are_carried_over() {
+        let text =
+            "# A\n\n[^1]: a footnote, not a definition\n\n[a]: https://example.org\n\n# B\n\n[a] [^1]\n";
+        let (cuts, definitions) = pieces(text, 1);
+        assert_eq!(cuts.len(), 2);
+        assert_eq!(definitions.as_deref(), Some("[a]: https://example.org\n"));
+        assert_eq!(parsed(text, 1), parsed(text, usize::MAX));
+        let unclosed = "# A\n\n[ref]: https://example.org\n\n# B\n\n```\nopen\n";
+        assert_eq!(pieces(unclosed, 1).0.len(), 1);
+        assert_eq!(parsed(unclosed, 1), parsed(unclosed, usize::MAX));
+    }
 }

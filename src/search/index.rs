@@ -1,7 +1,7 @@
 //! The inverted index: interned terms → postings (sorted by document, with BM25F's
 //! saturated term frequency worked out at build time), the vocabulary of surface words
-//! for prefix and typo look-ups, CJK bigrams by character, and each section's items as
-//! term lists for focus.
+//! for prefix and typo look-ups, and CJK bigrams by character. Posting lists are
+//! compressed (delta + varint, in blocks that a read of one note's documents can skip to).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::hash::{Hash, Hasher};
@@ -60,7 +60,6 @@ pub struct Builder {
     lengths: Vec<[u16; FIELDS]>,
     surfaces: HashSet<Box<str>>,
     counts: HashMap<TermId, [u16; FIELDS]>,
-    items: ItemTerms,
 }
 
 impl Builder {
@@ -74,8 +73,8 @@ impl Builder {
         }
     }
 
-    /// Adds the next document; `items` are the term lists of its points, depth first.
-    pub fn add_doc(&mut self, fields: &[Vec<TermId>; FIELDS], items: &mut Vec<Vec<TermId>>) {
+    /// Adds the next document.
+    pub fn add_doc(&mut self, fields: &[Vec<TermId>; FIELDS]) {
         let mut lengths = [0u16; FIELDS];
         self.counts.clear();
         for (f, terms) in fields.iter().enumerate() {
@@ -92,7 +91,6 @@ impl Builder {
         self.doc_ends
             .push(u32::try_from(self.postings.len).unwrap_or(u32::MAX));
         self.lengths.push(lengths);
-        self.items.push_doc(items);
     }
 
     pub fn finish(self, bm25: &Bm25f) -> Postings {
@@ -113,74 +111,52 @@ impl Builder {
         ids.by_hash = HashMap::default();
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
-        let mut items = self.items;
-        items.terms.shrink_to_fit();
-        items.ends.shrink_to_fit();
-        // Group by term (a counting sort) into one array. bounds[t + 1] counts term t's
-        // postings, then after the sums is where they end; filled from the last entry
-        // back (so each term's postings stay in document order), it ends as their start.
+        // Group by term into one byte array, in two passes over the entries in document
+        // order: the first sizes each term's list, the second writes it (each block of
+        // entries freed once written). Each term's postings stay in document order.
         let terms = ids.len();
-        let total = self.postings.len;
-        let mut bounds = vec![0u32; terms + 1];
-        for &(term, _) in self.postings.blocks.iter().flatten() {
-            if let Some(count) = bounds.get_mut(term as usize + 1) {
-                *count += 1;
+        let mut build = ListBuilder::new(terms);
+        let doc_of = |doc: &mut usize, i: usize| {
+            while self.doc_ends.get(*doc).is_some_and(|&end| i >= end as usize) {
+                *doc += 1;
             }
-        }
-        for i in 1..bounds.len() {
-            bounds[i] += bounds[i - 1];
-        }
-        let empty = Posting {
-            doc: 0,
-            impact: 0,
-            fields: 0,
+            *doc
         };
-        let mut postings = vec![empty; total];
-        // The document holding entry i: the first whose end is past i.
-        let mut doc = self.doc_ends.len();
-        let (mut blocks, mut i) = (self.postings.blocks, total);
-        // Each block is freed once read.
-        while let Some(block) = blocks.pop() {
-            for (term, tf) in block.into_iter().rev() {
-                i -= 1;
-                while doc > 0 && self.doc_ends.get(doc - 1).is_some_and(|&end| i < end as usize) {
-                    doc -= 1;
-                }
+        let mut doc = 0usize;
+        for (i, &(term, _)) in self.postings.blocks.iter().flatten().enumerate() {
+            build.size(term, doc_of(&mut doc, i) as u32);
+        }
+        build.layout();
+        let mut doc = 0usize;
+        let mut i = 0usize;
+        for block in self.postings.blocks {
+            for (term, tf) in block {
+                doc_of(&mut doc, i);
+                i += 1;
                 let lengths = self.lengths.get(doc).copied().unwrap_or_default();
                 let mut weighted = 0.0;
-                let mut fields = 0u8;
                 for f in 0..FIELDS {
                     if tf[f] > 0 {
                         let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
                         weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
-                        fields |= 1 << f;
                     }
                 }
-                let Some(at) = bounds.get_mut(term as usize + 1) else {
-                    continue;
-                };
-                *at = at.saturating_sub(1);
-                if let Some(slot) = postings.get_mut(*at as usize) {
-                    *slot = Posting {
+                build.write(
+                    term,
+                    Posting {
                         doc: doc as u32,
                         impact: Posting::quantize(weighted / (bm25.k1 + weighted)),
-                        fields,
-                    };
-                }
+                        fields: fields_of(&tf),
+                    },
+                );
             }
         }
-        bounds.remove(0);
-        bounds.push(u32::try_from(total).unwrap_or(u32::MAX));
         ids.rehash();
-        let lists = Lists {
-            postings,
-            starts: bounds,
-        };
+        let lists = build.finish();
         let mut strongest = HashMap::default();
         for id in 0..terms as TermId {
-            let list = lists.of(id);
-            if list.len() > POSTING_CAP {
-                let mut best = list.to_vec();
+            if lists.df(id) > POSTING_CAP {
+                let mut best: Vec<Posting> = lists.all(id).collect();
                 best.select_nth_unstable_by(POSTING_CAP, |a, b| b.impact.cmp(&a.impact));
                 best.truncate(POSTING_CAP);
                 best.sort_unstable_by_key(|p| p.doc);
@@ -214,7 +190,7 @@ impl Builder {
         }
         for list in cjk_first.values_mut().chain(cjk_second.values_mut()) {
             list.shrink_to_fit();
-            list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.of(id).len()), id));
+            list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.df(id)), id));
         }
         Postings {
             ids,
@@ -225,7 +201,6 @@ impl Builder {
             by_shape,
             cjk_first,
             cjk_second,
-            items,
         }
     }
 }
@@ -243,7 +218,6 @@ pub struct Postings {
     by_shape: HashMap<(usize, char), Vec<(u32, u64)>>,
     cjk_first: HashMap<char, Vec<TermId>>,
     cjk_second: HashMap<char, Vec<TermId>>,
-    pub items: ItemTerms,
 }
 
 impl Postings {
@@ -253,32 +227,32 @@ impl Postings {
 
     /// Documents holding the term in all.
     pub fn df(&self, id: TermId) -> usize {
-        self.lists.of(id).len()
+        self.lists.df(id)
     }
 
     /// Documents in `range` holding the term.
     pub fn df_in(&self, id: TermId, range: &Range<u32>) -> usize {
-        self.in_range(id, range).len()
-    }
-
-    fn in_range(&self, id: TermId, range: &Range<u32>) -> &[Posting] {
-        let list = self.lists.of(id);
-        let start = list.partition_point(|p| p.doc < range.start);
-        let end = list.partition_point(|p| p.doc < range.end);
-        list.get(start..end).unwrap_or(&[])
-    }
-
-    /// The postings a query reads for a term in `range`: all of them, or when there are
-    /// more than [`POSTING_CAP`], the strongest (which may then lie outside `range`:
-    /// callers check).
-    pub fn read(&self, id: TermId, range: &Range<u32>) -> &[Posting] {
-        let postings = self.in_range(id, range);
-        if postings.len() > POSTING_CAP
-            && let Some(best) = self.strongest.get(&id)
-        {
-            return best;
+        if range.start == 0 && range.end as usize >= self.docs {
+            return self.lists.df(id);
         }
-        postings
+        self.lists.in_range(id, range).count()
+    }
+
+    /// The postings a query reads for a term in `range`, by document: all of them, or
+    /// when there are more than [`POSTING_CAP`], the strongest (which may then lie
+    /// outside `range`: callers check).
+    pub fn read(&self, id: TermId, range: &Range<u32>) -> Read<'_> {
+        if let Some(best) = self.strongest.get(&id)
+            && self.df_in(id, range) > POSTING_CAP
+        {
+            return Read::Strongest(best.iter());
+        }
+        Read::List(self.lists.in_range(id, range))
+    }
+
+    /// Bytes the posting lists take, and how many postings they hold.
+    pub fn posting_bytes(&self) -> (usize, usize) {
+        self.lists.bytes()
     }
 
     pub fn idf(&self, df: usize) -> f32 {
@@ -445,19 +419,274 @@ fn hash_of(term: &str) -> u32 {
     hasher.finish() as u32
 }
 
-/// Every term's postings in one array, by term, each term's sorted by document.
-struct Lists {
-    postings: Vec<Posting>,
-    /// Where each term's postings start in `postings`; one more entry than terms.
+/// The bits of a posting's fields.
+fn fields_of(tf: &[u8; FIELDS]) -> u8 {
+    (0..FIELDS)
+        .filter(|&f| tf[f] > 0)
+        .fold(0, |bits, f| bits | 1 << f)
+}
+
+/// Postings of a list are encoded in blocks of this many, each starting from document 0
+/// so that a read can start at any block.
+const BLOCK: usize = 128;
+
+/// A posting as bytes: a varint of (document − the previous one in its block) << 5 |
+/// fields, then the impact, two bytes little-endian: ~4 bytes instead of 8.
+fn encode(out: &mut [u8], at: &mut usize, delta: u32, posting: &Posting) {
+    let mut v = (u64::from(delta) << FIELDS) | u64::from(posting.fields);
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if let Some(slot) = out.get_mut(*at) {
+            *slot = if v == 0 { byte } else { byte | 0x80 };
+        }
+        *at += 1;
+        if v == 0 {
+            break;
+        }
+    }
+    for byte in posting.impact.to_le_bytes() {
+        if let Some(slot) = out.get_mut(*at) {
+            *slot = byte;
+        }
+        *at += 1;
+    }
+}
+
+fn encoded_len(delta: u32) -> usize {
+    let bits = 64 - ((u64::from(delta) << FIELDS) | 1).leading_zeros() as usize;
+    bits.div_ceil(7) + 2
+}
+
+/// Builds [`Lists`]: `size` every posting in document order, `layout`, then `write` them
+/// again in the same order.
+struct ListBuilder {
+    /// Per term: its postings.
+    counts: Vec<u32>,
+    /// Per term: the bytes of its list while sizing, then where its next byte goes.
+    cursor: Vec<u32>,
+    /// Per term: the document of its last posting.
+    last: Vec<u32>,
+    /// Per term: postings written so far.
+    written: Vec<u32>,
+    bytes: Vec<u8>,
     starts: Vec<u32>,
+    skips: HashMap<TermId, Vec<(u32, u32)>>,
+}
+
+impl ListBuilder {
+    fn new(terms: usize) -> ListBuilder {
+        ListBuilder {
+            counts: vec![0; terms],
+            cursor: vec![0; terms],
+            last: vec![0; terms],
+            written: Vec::new(),
+            bytes: Vec::new(),
+            starts: Vec::new(),
+            skips: HashMap::default(),
+        }
+    }
+
+    /// The delta to encode for the `n`th posting of a term, at `doc`.
+    fn delta(n: u32, last: u32, doc: u32) -> u32 {
+        if (n as usize).is_multiple_of(BLOCK) {
+            doc
+        } else {
+            doc.saturating_sub(last)
+        }
+    }
+
+    fn size(&mut self, term: TermId, doc: u32) {
+        let t = term as usize;
+        let (Some(count), Some(size), Some(last)) = (
+            self.counts.get_mut(t),
+            self.cursor.get_mut(t),
+            self.last.get_mut(t),
+        ) else {
+            return;
+        };
+        *size += encoded_len(Self::delta(*count, *last, doc)) as u32;
+        *last = doc;
+        *count += 1;
+    }
+
+    fn layout(&mut self) {
+        let mut at = 0u32;
+        self.starts = Vec::with_capacity(self.cursor.len() + 1);
+        for size in &mut self.cursor {
+            self.starts.push(at);
+            at = at.saturating_add(*size);
+            *size = *self.starts.last().unwrap_or(&0);
+        }
+        self.starts.push(at);
+        self.bytes = vec![0; at as usize];
+        self.written = vec![0; self.counts.len()];
+    }
+
+    fn write(&mut self, term: TermId, posting: Posting) {
+        let t = term as usize;
+        let (Some(&count), Some(cursor), Some(last), Some(n)) = (
+            self.counts.get(t),
+            self.cursor.get_mut(t),
+            self.last.get_mut(t),
+            self.written.get_mut(t),
+        ) else {
+            return;
+        };
+        if (*n as usize).is_multiple_of(BLOCK) && count as usize > BLOCK {
+            self.skips.entry(term).or_default().push((posting.doc, *cursor));
+        }
+        let mut at = *cursor as usize;
+        encode(
+            &mut self.bytes,
+            &mut at,
+            Self::delta(*n, *last, posting.doc),
+            &posting,
+        );
+        *cursor = at as u32;
+        *last = posting.doc;
+        *n += 1;
+    }
+
+    fn finish(self) -> Lists {
+        Lists {
+            bytes: self.bytes.into_boxed_slice(),
+            starts: self.starts.into_boxed_slice(),
+            counts: self.counts.into_boxed_slice(),
+            skips: self
+                .skips
+                .into_iter()
+                .map(|(term, skips)| (term, skips.into_boxed_slice()))
+                .collect(),
+        }
+    }
+}
+
+/// Every term's postings, compressed in one byte array, by term, each term's by document.
+struct Lists {
+    bytes: Box<[u8]>,
+    /// Where each term's list starts in `bytes`; one more entry than terms.
+    starts: Box<[u32]>,
+    /// Postings per term.
+    counts: Box<[u32]>,
+    /// For lists longer than a block: each block's first document and first byte.
+    skips: HashMap<TermId, Box<[(u32, u32)]>>,
 }
 
 impl Lists {
-    fn of(&self, id: TermId) -> &[Posting] {
+    fn df(&self, id: TermId) -> usize {
+        self.counts.get(id as usize).copied().unwrap_or(0) as usize
+    }
+
+    fn all(&self, id: TermId) -> Decoder<'_> {
+        self.in_range(id, &(0..u32::MAX))
+    }
+
+    /// The postings of `id` with a document in `range`.
+    fn in_range(&self, id: TermId, range: &Range<u32>) -> Decoder<'_> {
         let i = id as usize;
-        match (self.starts.get(i), self.starts.get(i + 1)) {
-            (Some(&start), Some(&end)) => self.postings.get(start as usize..end as usize).unwrap_or(&[]),
-            _ => &[],
+        let (Some(&start), Some(&end)) = (self.starts.get(i), self.starts.get(i + 1)) else {
+            return Decoder::default();
+        };
+        let mut from = start;
+        let mut skipped = 0;
+        if let Some(skips) = self.skips.get(&id) {
+            // The last block starting at or before range.start.
+            let block = skips
+                .partition_point(|&(doc, _)| doc <= range.start)
+                .saturating_sub(1);
+            if let Some(&(_, at)) = skips.get(block) {
+                from = at;
+                skipped = block * BLOCK;
+            }
+        }
+        Decoder {
+            bytes: self.bytes.get(from as usize..end as usize).unwrap_or(&[]),
+            n: skipped,
+            left: self.df(id).saturating_sub(skipped),
+            last: 0,
+            range: range.clone(),
+        }
+    }
+
+    /// Bytes taken (lists, starts, counts, skips) and postings held.
+    fn bytes(&self) -> (usize, usize) {
+        let skips: usize = self.skips.values().map(|s| s.len() * 8 + 16).sum();
+        let bytes = self.bytes.len() + self.starts.len() * 4 + self.counts.len() * 4 + skips;
+        (bytes, self.counts.iter().map(|&c| c as usize).sum())
+    }
+}
+
+/// Decodes a list from the start of a block, yielding the postings in a range.
+#[derive(Default)]
+pub struct Decoder<'a> {
+    bytes: &'a [u8],
+    /// Index in the list of the next posting.
+    n: usize,
+    left: usize,
+    last: u32,
+    range: Range<u32>,
+}
+
+impl Iterator for Decoder<'_> {
+    type Item = Posting;
+
+    fn next(&mut self) -> Option<Posting> {
+        while self.left > 0 {
+            let mut v = 0u64;
+            let mut shift = 0;
+            let mut used = 0;
+            for &byte in self.bytes {
+                used += 1;
+                v |= u64::from(byte & 0x7f) << shift;
+                shift += 7;
+                if byte & 0x80 == 0 || shift > 63 {
+                    break;
+                }
+            }
+            let (Some(&lo), Some(&hi)) = (self.bytes.get(used), self.bytes.get(used + 1)) else {
+                self.left = 0;
+                return None;
+            };
+            self.bytes = self.bytes.get(used + 2..).unwrap_or(&[]);
+            let delta = (v >> FIELDS) as u32;
+            let doc = if self.n.is_multiple_of(BLOCK) {
+                delta
+            } else {
+                self.last.saturating_add(delta)
+            };
+            self.last = doc;
+            self.n += 1;
+            self.left -= 1;
+            if doc >= self.range.end {
+                self.left = 0;
+                return None;
+            }
+            if doc >= self.range.start {
+                return Some(Posting {
+                    doc,
+                    impact: u16::from_le_bytes([lo, hi]),
+                    fields: (v & ((1 << FIELDS) - 1)) as u8,
+                });
+            }
+        }
+        None
+    }
+}
+
+/// What [`Postings::read`] gives: decoded postings, or a long list's strongest.
+pub enum Read<'a> {
+    List(Decoder<'a>),
+    Strongest(std::slice::Iter<'a, Posting>),
+}
+
+impl Iterator for Read<'_> {
+    type Item = Posting;
+
+    fn next(&mut self) -> Option<Posting> {
+        match self {
+            Read::List(decoder) => decoder.next(),
+            Read::Strongest(best) => best.next().copied(),
         }
     }
 }
@@ -473,46 +702,6 @@ fn letter_mask(word: &str) -> u64 {
         };
         mask | (1 << bit)
     })
-}
-
-/// The term lists of every document's items (its points, depth first), flat.
-#[derive(Default)]
-pub struct ItemTerms {
-    terms: Vec<TermId>,
-    /// End of each item's terms in `terms`.
-    ends: Vec<u32>,
-    /// First item of each document in `ends`; one more entry than documents.
-    docs: Vec<u32>,
-}
-
-impl ItemTerms {
-    fn push_doc(&mut self, items: &mut Vec<Vec<TermId>>) {
-        if self.docs.is_empty() {
-            self.docs.push(0);
-        }
-        for mut terms in items.drain(..) {
-            terms.sort_unstable();
-            terms.dedup();
-            self.terms.extend_from_slice(&terms);
-            self.ends.push(self.terms.len() as u32);
-        }
-        self.docs.push(self.ends.len() as u32);
-    }
-
-    /// The sorted, distinct terms of each item of `doc`, depth first.
-    pub fn of(&self, doc: u32) -> impl Iterator<Item = &[TermId]> {
-        let first = self.docs.get(doc as usize).copied().unwrap_or(0) as usize;
-        let last = self.docs.get(doc as usize + 1).copied().unwrap_or(0) as usize;
-        (first..last.max(first)).map(move |i| {
-            let start = if i == 0 {
-                0
-            } else {
-                self.ends.get(i - 1).copied().unwrap_or(0) as usize
-            };
-            let end = self.ends.get(i).copied().unwrap_or(0) as usize;
-            self.terms.get(start..end).unwrap_or(&[])
-        })
-    }
 }
 
 #[cfg(test)]
@@ -534,8 +723,7 @@ mod tests {
             for word in title.iter().chain(body.iter()) {
                 builder.add_surface(word);
             }
-            let mut items = vec![fields[3].clone()];
-            builder.add_doc(&fields, &mut items);
+            builder.add_doc(&fields);
         }
         builder.finish(&BM25)
     }
@@ -544,7 +732,7 @@ mod tests {
     fn title_weighs_more_than_body_and_rare_more_than_common() {
         let p = postings(&[(&["rust"], &["async"]), (&["tokio"], &["rust", "async"])]);
         let rust = p.id("rust").unwrap_or(u32::MAX);
-        let list = p.read(rust, &(0..2));
+        let list: Vec<Posting> = p.read(rust, &(0..2)).collect();
         assert_eq!(list.len(), 2);
         assert!(list[0].impact > list[1].impact, "{list:?}");
         assert_eq!(list[0].fields, 1);
@@ -594,31 +782,54 @@ mod tests {
                 fields[0].push(common);
             }
             fields[3] = vec![common; 1 + doc % 3];
-            builder.add_doc(&fields, &mut Vec::new());
+            builder.add_doc(&fields);
         }
         let p = builder.finish(&BM25);
         let all = 0..(POSTING_CAP as u32 + 10);
-        let read = p.read(common, &all);
+        let read: Vec<Posting> = p.read(common, &all).collect();
         assert_eq!(read.len(), POSTING_CAP);
         assert!(read.windows(2).all(|w| w[0].doc < w[1].doc));
         assert!(read.iter().filter(|p| p.fields & 1 != 0).count() == 10);
         // A small range reads its own postings.
-        assert_eq!(p.read(common, &(0..5)).len(), 5);
+        assert_eq!(p.read(common, &(0..5)).count(), 5);
     }
 
     #[test]
-    fn item_terms_by_document() {
+    fn compressed_lists_read_back_any_range() {
         let mut builder = Builder::default();
-        let a = builder.intern("a");
-        let b = builder.intern("b");
-        let fields: [Vec<TermId>; FIELDS] = Default::default();
-        builder.add_doc(&fields, &mut vec![vec![b, a, b], vec![]]);
-        builder.add_doc(&fields, &mut vec![]);
-        builder.add_doc(&fields, &mut vec![vec![a]]);
+        let term = builder.intern("t");
+        // Gaps of every size, so deltas take one to three bytes, over many blocks.
+        let holds = |doc: u32| {
+            doc.is_multiple_of(7) || doc % 1000 < 3 || (doc > 50_000 && doc.is_multiple_of(90_001))
+        };
+        let docs = 200_000u32;
+        for doc in 0..docs {
+            let mut fields: [Vec<TermId>; FIELDS] = Default::default();
+            if holds(doc) {
+                fields[(doc % 5) as usize] = vec![term; 1 + (doc % 3) as usize];
+            }
+            builder.add_doc(&fields);
+        }
         let p = builder.finish(&BM25);
-        assert_eq!(p.items.of(0).collect::<Vec<_>>(), vec![&[a, b][..], &[][..]]);
-        assert_eq!(p.items.of(1).count(), 0);
-        assert_eq!(p.items.of(2).collect::<Vec<_>>(), vec![&[a][..]]);
-        assert_eq!(p.items.of(7).count(), 0);
+        let expected: Vec<u32> = (0..docs).filter(|&d| holds(d)).collect();
+        assert_eq!(p.df(term), expected.len());
+        for range in [
+            0..docs,
+            0..1,
+            6..8,
+            999..1003,
+            12_345..23_456,
+            190_000..docs,
+            5..5,
+        ] {
+            let want: Vec<u32> = expected.iter().copied().filter(|d| range.contains(d)).collect();
+            let got: Vec<Posting> = p.lists.in_range(term, &range).collect();
+            assert_eq!(got.iter().map(|p| p.doc).collect::<Vec<_>>(), want, "{range:?}");
+            assert!(got.iter().all(|p| p.fields == 1 << (p.doc % 5) && p.impact > 0));
+            assert_eq!(p.df_in(term, &range), want.len());
+        }
+        let (bytes, postings) = p.posting_bytes();
+        assert_eq!(postings, expected.len());
+        assert!(bytes < postings * 5, "{bytes} bytes for {postings} postings");
     }
 }

@@ -7,11 +7,13 @@
 //!   term frequency worked out at build time (fields: title 3.0, category 1.0, tags and
 //!   aliases 0.5, body 1.0, code blocks 0.4); very long lists are read from their
 //!   strongest postings only. The vocabulary of surface words, bucketed by length and first
-//!   letter, serves prefix and typo look-ups. Each section's items are kept as term lists.
+//!   letter, serves prefix and typo look-ups. Posting lists are delta + varint
+//!   encoded.
 //! - `rank`: a query is units (a word, a CJK run, a synonym) each matched by some terms
 //!   (exact, stem, typo, prefix). Score = BM25F × coverage², coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits.
-//! - `focus`: the items (point subtrees) of the best section that hold the query.
+//! - `focus`: the items (point subtrees) of the best section that hold the query, its
+//!   items analysed again at query time.
 
 mod analyze;
 mod focus;
@@ -122,6 +124,9 @@ const HEADING_FIRST: f32 = 1.01;
 const MAX_QUERY: usize = 512;
 /// Autocomplete and "did you mean" give at most this many (Discord's limit).
 const MAX_SUGGESTIONS: usize = 25;
+/// Focus reads at most this much of a section's text: a huge section answers quickly,
+/// focused on what its first part holds.
+const FOCUS_BYTES: usize = 256 * 1024;
 /// Titles scanned one by one (autocomplete, "did you mean") only in ranges this small.
 const TITLE_SCAN: usize = 5_000;
 
@@ -152,17 +157,15 @@ impl Index {
                 }
                 fields[CATEGORY] = category.1.clone();
                 fields[TAGS] = tag_terms.clone();
-                let mut items = Vec::new();
                 walk_items(&section.points, &mut |item| {
                     let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
                     fields[body_field(item)].extend_from_slice(&ids);
-                    items.push(ids);
                 });
                 walk_items(&section.context, &mut |item| {
                     let ids = scratch.ids(&analyzer, &mut builder, &item.text.plain);
                     fields[body_field(item)].extend_from_slice(&ids);
                 });
-                builder.add_doc(&fields, &mut items);
+                builder.add_doc(&fields);
                 docs.push(SectionRef { note: n, section: s });
                 let title = normalize(&section.title).trim().to_string();
                 title_keys.push(key(&title));
@@ -183,6 +186,11 @@ impl Index {
 
     pub fn library(&self) -> &Library {
         &self.library
+    }
+
+    /// The posting lists' size in bytes, and how many postings they hold.
+    pub fn posting_bytes(&self) -> (usize, usize) {
+        self.postings.posting_bytes()
     }
 
     fn section(&self, at: SectionRef) -> Option<&Section> {
@@ -242,7 +250,10 @@ impl Index {
                 // Only the best hit is shown at once; the others are offered in a menu
                 // and open at their start.
                 let focus = match (rank, self.section(section)) {
-                    (0, Some(sec)) => focus::focus(sec, self.postings.items.of(s.doc), &units),
+                    (0, Some(sec)) => {
+                        let items = self.item_terms(sec);
+                        focus::focus(sec, items.iter().map(Vec::as_slice), &units)
+                    }
                     _ => Vec::new(),
                 };
                 Hit {
@@ -360,6 +371,31 @@ impl Index {
                 s.score = s.score.max(best * HEADING_FIRST);
             }
         }
+    }
+
+    /// The sorted, distinct terms of each of a section's points, depth first, for focus:
+    /// worked out again for the one section shown rather than kept for every section.
+    /// Past [`FOCUS_BYTES`] of text, items count as holding nothing.
+    fn item_terms(&self, section: &Section) -> Vec<Vec<TermId>> {
+        let (mut terms, mut surfaces) = (Vec::new(), Vec::new());
+        let mut budget = FOCUS_BYTES;
+        let mut items = Vec::new();
+        walk_items(&section.points, &mut |item| {
+            let text = item.text.plain.as_str();
+            budget = budget.saturating_sub(text.len());
+            if budget == 0 {
+                items.push(Vec::new());
+                return;
+            }
+            terms.clear();
+            surfaces.clear();
+            self.analyzer.terms(text, &mut terms, &mut surfaces);
+            let mut ids: Vec<TermId> = terms.iter().filter_map(|t| self.postings.id(t)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            items.push(ids);
+        });
+        items
     }
 
     /// Whether the query is (nearly) the title of `doc`, spaces and punctuation aside.

@@ -148,6 +148,25 @@ describe('notes-bot run against the Discord simulator', () => {
     assert.equal(deleteButton(current).custom_id, `rm|${members.asker}`, 'paging keeps the asker')
   })
 
+  it('counts 👍 / 👎 once per member, acknowledging each click privately', async () => {
+    assert.ok(buttons(rlhf).length <= 5, 'one row of at most 5 buttons')
+    const down = buttons(rlhf).find((b) => b.emoji?.name === '👎')
+    const up = buttons(rlhf).find((b) => b.emoji?.name === '👍')
+    assert.ok(down?.custom_id.startsWith('dn|chatgpt|') && down.custom_id.endsWith('|rlhf'), JSON.stringify(rlhf.components))
+    assert.ok(up?.custom_id.startsWith('up|chatgpt|'))
+    const first = await click('plain', rlhf.id, down.custom_id)
+    assert.equal(first.type, CHANNEL_MESSAGE)
+    assert.ok(first.data.flags & EPHEMERAL, 'only the voter sees the thanks')
+    assertNoPings(first.data)
+    assert.match(first.data.content, /👎 counted for “拆解追溯 GPT-3\.5 各项能力的起源”/)
+    const again = await click('plain', rlhf.id, up.custom_id)
+    assert.equal(again.data.content, 'Your vote on this answer is already counted.')
+    const other = await click('asker', rlhf.id, down.custom_id)
+    assert.match(other.data.content, /👎 counted/)
+    const shown = await message(rlhf.id)
+    assert.deepEqual(shown.embeds, rlhf.embeds, 'the answer itself is not edited')
+  })
+
   it('shows another match chosen from the menu in place', async () => {
     const answer = await ask('asker', 'chatgpt', query('思维链'))
     const asked = await message(answer.messageId)
@@ -247,12 +266,71 @@ describe('notes-bot run against the Discord simulator', () => {
     assert.equal(deleteButton(shown).custom_id, `rm|${members.plain}`)
   })
 
+  it('posts an "Answer from notes" answer as a reply to the message, pinging no one', async () => {
+    const asked = await as('plain').sendMessage({ content: 'How does RLHF unlock what ChatGPT can do? @everyone' })
+    const command = (await commands()).find((c) => c.name === 'Answer from notes')
+    const answerFromNotes = (member) =>
+      answerTo(
+        discord.simulateInteraction({
+          type: 2, // application command
+          channelId,
+          userId: members[member],
+          data: {
+            id: command.id,
+            name: 'Answer from notes',
+            type: 3, // message command
+            target_id: asked.id,
+            resolved: { messages: { [asked.id]: { components: [], ...asked } } },
+          },
+        }),
+      )
+    const postButton = (answer) => answer.data.components.flatMap((row) => row.components).find((c) => c.label === 'Post')
+    const answer = await answerFromNotes('asker')
+    assert.equal(answer.type, CHANNEL_MESSAGE)
+    assert.ok(answer.data.flags & EPHEMERAL, 'answered privately first')
+    const post = postButton(answer)
+    assert.ok(post?.custom_id.includes(`|${asked.id}|`), JSON.stringify(answer.data.components))
+
+    const clicked = await click('asker', answer.messageId, post.custom_id)
+    assert.equal(clicked.type, UPDATE_MESSAGE, 'the private answer says it was posted')
+    assertNoPings(clicked.data)
+    const isReply = (m) => m.messageReference && JSON.parse(m.messageReference).message_id === asked.id
+    let reply
+    await until(
+      async () => (reply = (await discord.prisma.message.findMany({ where: { channelId } })).find(isReply)),
+      5_000,
+      () => `no reply to the message:\n${bot.output()}`,
+    )
+    assert.equal(JSON.parse(reply.embeds)[0].title, answer.data.embeds[0].title)
+    const call = shim.requests.find((r) => r.method === 'POST' && r.path === `/api/v10/channels/${channelId}/messages`)
+    assert.ok(call?.authorization, 'posted by the bot, with its token')
+    const sent = JSON.parse(call.body)
+    assert.deepEqual(sent.allowed_mentions, { parse: [], users: [], roles: [], replied_user: false })
+    assert.equal(sent.message_reference.fail_if_not_exists, false)
+
+    // Where Discord refuses the bot (no Send Messages there): a follow-up with a link instead.
+    shim.failNext('POST', /^\/api\/v10\/channels\/\d+\/messages$/, 403, { message: 'Missing Permissions', code: 50013 })
+    const again = await answerFromNotes('plain')
+    const clicked2 = await click('plain', again.messageId, postButton(again).custom_id)
+    const followUp = () =>
+      shim.requests.find((r) => r.method === 'POST' && r.path.startsWith('/api/v10/webhooks/') && r.path.endsWith(`/${clicked2.token}`))
+    await until(async () => followUp(), 5_000, () => `no follow-up:\n${bot.output()}`)
+    assert.equal(followUp().authorization, false, 'a follow-up needs no bot token')
+    const body = JSON.parse(followUp().body)
+    assert.deepEqual(body.allowed_mentions?.parse, [])
+    assert.ok(body.content.includes(`/${channelId}/${asked.id}`), body.content)
+    assert.match(bot.output(), /could not post a reply; posting a follow-up instead/)
+  })
+
   it('shows /gaps to an admin with the question that was missed', async () => {
     const answer = await ask('admin', 'gaps')
     assert.ok(answer.data.flags & EPHEMERAL)
     assertNoPings(answer.data)
     assert.match(answer.data.content, /\/chatgpt/)
     assert.match(answer.data.content, /量子计算/)
+    // Beside the misses: the answer that drew two 👎, with what was asked.
+    assert.match(answer.data.content, /\*\*Worst-rated answers\*\*/)
+    assert.match(answer.data.content, /👎 2 · 👍 0 · \/chatgpt · 拆解追溯 GPT-3\.5 各项能力的起源 ← “rlhf” ×2/)
   })
 
   it('registers a note added while running, and answers from it', async () => {
@@ -333,6 +411,12 @@ describe('notes-bot run against the Discord simulator', () => {
       new Promise((resolve) => setTimeout(() => resolve({ code: 'timeout' }), 10_000)),
     ])
     assert.deepEqual(exit, { code: 0, signal: null }, bot.output())
+    // The votes were saved at shutdown beside the gap counts.
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'data/feedback.json'), 'utf8'))
+    const [rating] = Object.values(saved.topics.chatgpt)
+    assert.equal(rating.down, 2)
+    assert.deepEqual(rating.queries, { rlhf: 2 })
+    assert.equal(saved.voters.length, 2)
     assert.match(bot.output(), /stopping; send the signal again to stop at once/)
   })
 })

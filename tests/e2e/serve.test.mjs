@@ -116,6 +116,38 @@ describe('notes-bot serve without a bot token against the Discord simulator', ()
     assert.ok(shim.requests.every((r) => !r.authorization), 'serve without a token never sends one')
   })
 
+  it('posts an "Answer from notes" answer as a follow-up with a link to the message, without a token', async () => {
+    const asked = await as('plain').sendMessage({ content: 'How does RLHF unlock what ChatGPT can do?' })
+    const answer = await deliver(
+      discord.simulateInteraction({
+        type: 2, // application command
+        channelId,
+        userId: members.asker,
+        data: {
+          id: '1',
+          name: 'Answer from notes',
+          type: 3, // message command
+          target_id: asked.id,
+          resolved: { messages: { [asked.id]: { components: [], ...asked } } },
+        },
+      }),
+    )
+    assert.equal(answer.answer.type, 4)
+    assert.ok(answer.answer.data.flags & EPHEMERAL)
+    const post = answer.answer.data.components.flatMap((row) => row.components).find((c) => c.label === 'Post')
+    assert.ok(post?.custom_id.includes(`|${asked.id}|`), JSON.stringify(answer.answer.data.components))
+    const posted = await deliver(as('asker').clickButton({ messageId: answer.messageId, customId: post.custom_id }))
+    assert.equal(posted.answer.type, 7, 'the private answer says it was posted')
+    const followUp = () => shim.requests.find((r) => r.method === 'POST' && /^\/api\/v10\/webhooks\/\d+\/[^/]+$/.test(r.path))
+    await until(async () => followUp(), 5_000, () => `no follow-up:\n${bot.output()}`)
+    assert.equal(followUp().authorization, false, 'no Authorization header')
+    const body = JSON.parse(followUp().body)
+    assert.deepEqual(body.allowed_mentions.parse, [])
+    assert.ok(body.content.includes(`/${channelId}/${asked.id}`), body.content)
+    assert.equal(body.embeds[0].title, answer.answer.data.embeds[0].title)
+    assert.ok(shim.requests.every((r) => !r.authorization), 'serve without a token never sends one')
+  })
+
   it('stops with exit code 0 on SIGTERM', async () => {
     bot.child.kill('SIGTERM')
     assert.deepEqual(await bot.exited, { code: 0, signal: null }, bot.output())

@@ -1,0 +1,501 @@
+//! State shared by replicas in Redis (`state.redis_url`): claims (cooldowns, one vote per
+//! member and answer) with `SET NX PX`, counters (gaps, votes) in one hash per kind with
+//! HINCRBY, a heartbeat per host.
+//!
+//! Redis is reached from its own thread and runtime, so a handler thread, or a shutdown
+//! path inside another runtime, waits for it with a plain timeout and never stalls it.
+//!
+//! Redis down or slow: claims fall back to this process, counts wait here and are flushed
+//! once it is back, one warning is logged per outage, and `degraded` says why. Counts go in
+//! batches with an id; a script applies a batch only if its id is new, so a batch sent
+//! again after a lost reply is never counted twice.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, RedisResult, Value};
+use tokio::sync::Notify;
+
+use super::state::{Claims, Counter, Fields, State, add_to, lock};
+use crate::config::StateOptions;
+use crate::feedback;
+
+/// How often the keeper retries a lost connection, and the flusher sends counts anyway.
+const TICK: Duration = Duration::from_secs(1);
+/// How often this host's heartbeat key is written, and how long it lives.
+const BEAT_EVERY: Duration = Duration::from_secs(10);
+const BEAT_TTL_SECONDS: u64 = 30;
+/// An outage this soon after the last one is the same one (Redis flapping): no new warning.
+const SETTLE: Duration = Duration::from_secs(60);
+/// Claims up to this long are also held here, for when Redis is gone; longer ones (votes)
+/// would only grow memory.
+const HOLD_HERE: Duration = Duration::from_secs(3600);
+/// How long a member's vote on an answer is remembered, so it counts once.
+const VOTE_MEMORY: Duration = Duration::from_secs(90 * 86_400);
+/// Distinct counters of one kind kept while Redis is away (gaps.json keeps 5,000).
+const MAX_PENDING_FIELDS: usize = 20_000;
+/// How long a batch id is remembered: far longer than any retry of it.
+const BATCH_TTL_SECONDS: u64 = 86_400;
+
+/// Applies one batch of counts once: KEYS[1] the batch id, KEYS[2..] the hashes; ARGV[1] the
+/// id's lifetime, then (index into KEYS, field, amount) triples.
+const APPLY_BATCH: &str = r"
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+for i = 2, #ARGV, 3 do
+  redis.call('HINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+end
+return 1
+";
+
+pub struct Shared {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: redis::Client,
+    /// `host:port`: what logs and /healthz name (the URL may hold a password).
+    location: String,
+    prefix: String,
+    timeout: Duration,
+    runtime: tokio::runtime::Handle,
+    connection: Mutex<Option<MultiplexedConnection>>,
+    healthy: AtomicBool,
+    /// Why Redis is not in use, from the first failure of an outage until it is back.
+    outage: Mutex<Option<String>>,
+    /// When Redis was last back after an outage.
+    recovered: Mutex<Option<Instant>>,
+    /// Claims decided here or by Redis, for when Redis is gone.
+    claims: Claims,
+    pending: Mutex<Pending>,
+    wake: Notify,
+    /// Unique to this process: batch ids start with it.
+    instance: String,
+    host: String,
+    /// What the heartbeat key holds (what this replica is); set by the adapter.
+    beat: Mutex<String>,
+}
+
+#[derive(Default)]
+struct Pending {
+    /// Counted since the last batch was made.
+    next: BTreeMap<Counter, Fields>,
+    /// Sent, or to send again, until Redis confirms it.
+    batch: Option<Batch>,
+    sequence: u64,
+}
+
+#[derive(Clone)]
+struct Batch {
+    id: String,
+    counts: BTreeMap<Counter, Fields>,
+}
+
+impl Shared {
+    /// Starts the Redis thread and tries to connect for a moment; Redis being down is not
+    /// an error (the bot serves from local state until it is up). `host` names this
+    /// replica's heartbeat.
+    pub fn start(options: &StateOptions, host: &str) -> Result<Shared, String> {
+        let Some(url) = &options.redis_url else {
+            return Err("state.redis_url is not set".into());
+        };
+        let location = url.location();
+        let client = redis::Client::open(url.secret()).map_err(|error| {
+            format!(
+                "state.redis_url ({location}): not a Redis URL ({:?}); write it like redis://:password@host:6379/0",
+                error.kind()
+            )
+        })?;
+        let runtime = redis_runtime()?;
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let inner = Arc::new(Inner {
+            client,
+            location,
+            prefix: options.key_prefix.clone(),
+            timeout: Duration::from_millis(options.timeout_ms),
+            runtime,
+            connection: Mutex::new(None),
+            healthy: AtomicBool::new(false),
+            outage: Mutex::new(None),
+            recovered: Mutex::new(None),
+            claims: Claims::default(),
+            pending: Mutex::new(Pending::default()),
+            wake: Notify::new(),
+            instance: format!("{host}:{}:{started:x}", std::process::id()),
+            host: host.to_string(),
+            beat: Mutex::new("starting".into()),
+        });
+        let first = inner.clone();
+        match inner.wait(Duration::from_secs(3), async move {
+            Ok::<_, redis::RedisError>(first.connect().await)
+        }) {
+            Ok(Ok(())) => tracing::info!(redis = %inner.location, "cooldowns and counts are shared in Redis"),
+            Ok(Err(reason)) | Err(reason) => inner.down(&reason),
+        }
+        inner.runtime.spawn(keep(inner.clone()));
+        inner.runtime.spawn(flush_when_woken(inner.clone()));
+        Ok(Shared { inner })
+    }
+}
+
+/// A one-thread runtime on a thread of its own, alive as long as the process.
+fn redis_runtime() -> Result<tokio::runtime::Handle, String> {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("redis".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            match runtime {
+                Ok(runtime) => {
+                    let _ = send.send(Ok(runtime.handle().clone()));
+                    runtime.block_on(std::future::pending::<()>());
+                }
+                Err(error) => {
+                    let _ = send.send(Err(format!("cannot start the Redis runtime: {error}")));
+                }
+            }
+        })
+        .map_err(|e| format!("cannot start the Redis thread: {e}"))?;
+    receive
+        .recv()
+        .map_err(|_| "the Redis thread ended at start".to_string())?
+}
+
+impl State for Shared {
+    fn claim(&self, key: &str, period: Duration, now: Instant) -> Option<Duration> {
+        let inner = &self.inner;
+        if let Some(mut connection) = inner.usable() {
+            let redis_key = format!("{}:claim:{key}", inner.prefix);
+            let millis = period.as_millis().clamp(1, u64::MAX as u128) as u64;
+            let asked = inner.wait(inner.timeout, async move {
+                redis::pipe()
+                    .cmd("SET")
+                    .arg(&redis_key)
+                    .arg(1)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(millis)
+                    .cmd("PTTL")
+                    .arg(&redis_key)
+                    .query_async::<(Value, i64)>(&mut connection)
+                    .await
+            });
+            match asked {
+                Ok((Value::Nil, left)) if left > 0 => {
+                    let left = Duration::from_millis(left as u64);
+                    if period <= HOLD_HERE {
+                        inner.claims.hold(key, now + left);
+                    }
+                    return Some(left);
+                }
+                // Claimed now, or freed between the two commands.
+                Ok(_) => {
+                    if period <= HOLD_HERE {
+                        inner.claims.hold(key, now + period);
+                    }
+                    return None;
+                }
+                Err(reason) => inner.down(&reason),
+            }
+        }
+        inner.claims.claim(key, period, now)
+    }
+
+    fn add(&self, counter: Counter, field: String, n: u64) {
+        {
+            let mut pending = lock(&self.inner.pending);
+            let full = pending
+                .next
+                .get(&counter)
+                .is_some_and(|fields| fields.len() >= MAX_PENDING_FIELDS && !fields.contains_key(&field));
+            if full {
+                // A long outage and a flood of new questions: memory stays bounded.
+                tracing::debug!(
+                    counter = counter.name(),
+                    "too many counts waiting for Redis; one dropped"
+                );
+                return;
+            }
+            add_to(&mut pending.next, counter, field, n);
+        }
+        self.inner.wake.notify_one();
+    }
+
+    fn counts(&self, counter: Counter) -> Fields {
+        let inner = &self.inner;
+        let mut fields = Fields::new();
+        if let Some(mut connection) = inner.usable() {
+            let hash = inner.hash(counter);
+            let read = inner.wait(inner.timeout, async move {
+                redis::cmd("HGETALL")
+                    .arg(hash)
+                    .query_async::<HashMap<String, u64>>(&mut connection)
+                    .await
+            });
+            match read {
+                Ok(read) => fields.extend(read),
+                Err(reason) => inner.down(&reason),
+            }
+        }
+        // Not yet in Redis: counted here since the last confirmed batch.
+        let pending = lock(&inner.pending);
+        let batch = pending.batch.as_ref().and_then(|b| b.counts.get(&counter));
+        for (field, n) in batch.into_iter().chain(pending.next.get(&counter)).flatten() {
+            *fields.entry(field.clone()).or_default() += n;
+        }
+        fields
+    }
+
+    fn vote(&self, vote: feedback::Vote, now: Instant) -> feedback::Recorded {
+        let key = format!("vote:{:x}", vote.key);
+        if self.claim(&key, VOTE_MEMORY, now).is_some() {
+            return feedback::Recorded::Already;
+        }
+        for field in feedback::fields(&vote) {
+            self.add(Counter::Votes, field, 1);
+        }
+        feedback::Recorded::Counted
+    }
+
+    fn ratings(&self) -> feedback::Ratings {
+        let mut ratings = feedback::Ratings::default();
+        for (field, n) in self.counts(Counter::Votes) {
+            ratings.add_field(&field, n);
+        }
+        ratings
+    }
+
+    /// Sends the counts now (at shutdown); those Redis does not take stay here.
+    fn save(&self) -> Result<(), String> {
+        let inner = self.inner.clone();
+        let nothing = {
+            let pending = lock(&inner.pending);
+            pending.batch.is_none() && pending.next.values().all(BTreeMap::is_empty)
+        };
+        if nothing {
+            return Ok(());
+        }
+        if inner.usable().is_none() {
+            let kept = lock(&inner.pending)
+                .next
+                .values()
+                .map(BTreeMap::len)
+                .sum::<usize>();
+            return Err(format!(
+                "{}; {kept} counts or more are lost",
+                inner.degraded_reason()
+            ));
+        }
+        let sending = inner.clone();
+        let sent = inner.wait(4 * inner.timeout, async move {
+            Ok::<_, redis::RedisError>(sending.flush().await)
+        });
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) | Err(reason) => {
+                inner.down(&reason);
+                Err(inner.degraded_reason())
+            }
+        }
+    }
+
+    fn degraded(&self) -> Option<String> {
+        lock(&self.inner.outage).clone()
+    }
+
+    fn beat(&self, what: String) {
+        *lock(&self.inner.beat) = what;
+    }
+}
+
+impl Inner {
+    fn hash(&self, counter: Counter) -> String {
+        format!("{}:count:{}", self.prefix, counter.name())
+    }
+
+    /// The connection, while Redis answers.
+    fn usable(&self) -> Option<MultiplexedConnection> {
+        if !self.healthy.load(Ordering::Acquire) {
+            return None;
+        }
+        lock(&self.connection).clone()
+    }
+
+    fn degraded_reason(&self) -> String {
+        lock(&self.outage)
+            .clone()
+            .unwrap_or_else(|| format!("Redis at {} is not connected", self.location))
+    }
+
+    /// Runs `work` on the Redis runtime and waits at most `limit` for it, from any thread.
+    fn wait<T: Send + 'static>(
+        &self,
+        limit: Duration,
+        work: impl Future<Output = RedisResult<T>> + Send + 'static,
+    ) -> Result<T, String> {
+        let (send, receive) = std::sync::mpsc::sync_channel(1);
+        self.runtime.spawn(async move {
+            let _ = send.send(tokio::time::timeout(limit, work).await);
+        });
+        match receive.recv_timeout(limit + Duration::from_millis(50)) {
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(error))) => Err(error.to_string()),
+            Ok(Err(_)) | Err(_) => Err(format!("no answer within {} ms", limit.as_millis())),
+        }
+    }
+
+    /// Stops using Redis until the keeper reaches it again; warns once per outage (an
+    /// outage within `SETTLE` of the last one is the same one).
+    fn down(&self, reason: &str) {
+        self.healthy.store(false, Ordering::Release);
+        let mut outage = lock(&self.outage);
+        if outage.is_some() {
+            return;
+        }
+        *outage = Some(format!("Redis at {}: {reason}", self.location));
+        let flapping = lock(&self.recovered).is_some_and(|at| at.elapsed() < SETTLE);
+        if flapping {
+            tracing::debug!(redis = %self.location, %reason, "Redis unreachable or slow again");
+        } else {
+            tracing::warn!(
+                redis = %self.location,
+                %reason,
+                "Redis is unreachable or slow: cooldowns are per replica and counts wait here until it is back"
+            );
+        }
+    }
+
+    fn up(&self, connection: MultiplexedConnection) {
+        *lock(&self.connection) = Some(connection);
+        self.healthy.store(true, Ordering::Release);
+        if lock(&self.outage).take().is_some() {
+            let mut recovered = lock(&self.recovered);
+            if recovered.is_none_or(|at| at.elapsed() >= SETTLE) {
+                tracing::info!(redis = %self.location, "Redis is reachable again; sending the counts kept meanwhile");
+            }
+            *recovered = Some(Instant::now());
+        }
+        self.wake.notify_one();
+    }
+
+    /// A new connection, checked with PING.
+    async fn connect(&self) -> Result<(), String> {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.timeout.max(Duration::from_secs(1))))
+            .set_response_timeout(Some(self.timeout));
+        let mut connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| e.to_string())?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.up(connection);
+        Ok(())
+    }
+
+    /// The batch to send: the unconfirmed one again, else a new one from what was counted.
+    fn batch(&self) -> Option<Batch> {
+        let mut pending = lock(&self.pending);
+        if pending.batch.is_none() {
+            let counts = std::mem::take(&mut pending.next);
+            if counts.values().all(BTreeMap::is_empty) {
+                return None;
+            }
+            pending.sequence += 1;
+            let id = format!("{}:{}", self.instance, pending.sequence);
+            pending.batch = Some(Batch { id, counts });
+        }
+        pending.batch.clone()
+    }
+
+    /// Sends counts until none are left.
+    async fn flush(&self) -> Result<(), String> {
+        while let Some(batch) = self.batch() {
+            let mut connection = self.usable().ok_or_else(|| self.degraded_reason())?;
+            let mut script = redis::cmd("EVAL");
+            let counters: Vec<&Counter> = batch.counts.keys().collect();
+            script
+                .arg(APPLY_BATCH)
+                .arg(1 + counters.len())
+                .arg(format!("{}:batch:{}", self.prefix, batch.id));
+            for counter in &counters {
+                script.arg(self.hash(**counter));
+            }
+            script.arg(BATCH_TTL_SECONDS);
+            for (index, fields) in batch.counts.values().enumerate() {
+                for (field, n) in fields {
+                    script.arg(index + 2).arg(field).arg(n);
+                }
+            }
+            script
+                .query_async::<i64>(&mut connection)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut pending = lock(&self.pending);
+            if pending.batch.as_ref().is_some_and(|b| b.id == batch.id) {
+                pending.batch = None;
+            }
+        }
+        Ok(())
+    }
+
+    async fn heartbeat(&self, beat: &str) -> Result<(), String> {
+        let mut connection = self.usable().ok_or_else(|| self.degraded_reason())?;
+        let beat = format!("{beat} {}", super::clock::unix_now());
+        redis::cmd("SET")
+            .arg(format!("{}:heartbeat:{}", self.prefix, self.host))
+            .arg(beat)
+            .arg("EX")
+            .arg(BEAT_TTL_SECONDS)
+            .query_async::<()>(&mut connection)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Reconnects after an outage and writes the heartbeat (at once when what it says changed).
+async fn keep(inner: Arc<Inner>) {
+    let mut last_beat: Option<(Instant, String)> = None;
+    loop {
+        if !inner.healthy.load(Ordering::Acquire)
+            && let Err(reason) = inner.connect().await
+        {
+            inner.down(&reason);
+        }
+        let beat = lock(&inner.beat).clone();
+        let due = last_beat
+            .as_ref()
+            .is_none_or(|(at, said)| at.elapsed() >= BEAT_EVERY || *said != beat);
+        if inner.healthy.load(Ordering::Acquire) && due {
+            match inner.heartbeat(&beat).await {
+                Ok(()) => last_beat = Some((Instant::now(), beat)),
+                Err(reason) => inner.down(&reason),
+            }
+        }
+        tokio::time::sleep(TICK).await;
+    }
+}
+
+/// Sends counts soon after they are counted, and retries every tick.
+async fn flush_when_woken(inner: Arc<Inner>) {
+    loop {
+        tokio::select! {
+            () = inner.wake.notified() => {}
+            () = tokio::time::sleep(TICK) => {}
+        }
+        if inner.healthy.load(Ordering::Acquire)
+            && let Err(reason) = inner.flush().await
+        {
+            inner.down(&reason);
+        }
+    }
+}

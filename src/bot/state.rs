@@ -1,0 +1,262 @@
+//! What replicas may share: claims that expire (cooldowns), counters (gaps) and votes. The
+//! handler sees only the `State` interface; `Local` keeps everything in this process, the
+//! counts saved under the data folder, and `super::shared::Shared` keeps it in Redis.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::{feedback, gaps};
+
+/// Counters by name: `missed\tchatgpt\tpizza recipe` → 2.
+pub type Fields = BTreeMap<String, u64>;
+
+pub trait State: Send + Sync {
+    /// Claims `key` for `period`: `None` when this call got it, else the time left until it
+    /// is free again.
+    fn claim(&self, key: &str, period: Duration, now: Instant) -> Option<Duration>;
+    /// Adds `n` to one counter.
+    fn add(&self, counter: Counter, field: String, n: u64);
+    /// Every counter of a kind: saved, shared by other replicas, and not yet saved here.
+    fn counts(&self, counter: Counter) -> Fields;
+    /// Counts a 👍 / 👎 unless its member already voted on that answer.
+    fn vote(&self, vote: feedback::Vote, now: Instant) -> feedback::Recorded;
+    /// Every vote counted: saved, shared by other replicas, and not yet saved here.
+    fn ratings(&self) -> feedback::Ratings;
+    /// Saves what was counted since the last save.
+    fn save(&self) -> Result<(), String>;
+    /// What is wrong when the state works in a degraded way (for /healthz); `None` if nothing.
+    fn degraded(&self) -> Option<String> {
+        None
+    }
+    /// What this replica is (`serve 0.0.0.0:8080`), for a heartbeat others can see.
+    fn beat(&self, _what: String) {}
+}
+
+/// A kind of counter: one Redis hash, or one file in the data folder. A new kind is a
+/// variant here, its name, and (for `Local`) how its file is read and written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Counter {
+    /// Questions the notes did not answer (`crate::gaps`).
+    Gaps,
+    /// 👍 / 👎 per section (`crate::feedback::fields`).
+    Votes,
+}
+
+impl Counter {
+    pub fn name(self) -> &'static str {
+        match self {
+            Counter::Gaps => "gaps",
+            Counter::Votes => "votes",
+        }
+    }
+
+    /// What the file in `data_dir` holds; missing is empty.
+    fn load(self, data_dir: &Path) -> Result<Fields, String> {
+        match self {
+            Counter::Gaps => Ok(gaps::load(&gaps::file_in(data_dir))
+                .map_err(|e| e.to_string())?
+                .fields()
+                .collect()),
+            Counter::Votes => Err(VOTES_BY_FEEDBACK.into()),
+        }
+    }
+
+    /// Adds `pending` to the file in `data_dir`.
+    fn save(self, data_dir: &Path, pending: &Fields) -> Result<(), String> {
+        match self {
+            Counter::Gaps => {
+                let mut counts = gaps::Counts::default();
+                for (field, n) in pending {
+                    counts.add_field(field, *n);
+                }
+                gaps::save(&gaps::file_in(data_dir), &counts).map_err(|e| e.to_string())
+            }
+            Counter::Votes => Err(VOTES_BY_FEEDBACK.into()),
+        }
+    }
+}
+
+/// `Local` keeps votes with their voter keys in `feedback.json` (`Local::vote`), not as
+/// plain counters.
+const VOTES_BY_FEEDBACK: &str = "votes are kept in feedback.json through State::vote";
+
+/// Most claims held in this process (about 100 bytes each).
+const MAX_CLAIMS: usize = 100_000;
+
+/// Claims held in this process.
+#[derive(Default)]
+pub struct Claims {
+    /// Key → until when.
+    held: Mutex<HashMap<String, Instant>>,
+}
+
+impl Claims {
+    pub fn claim(&self, key: &str, period: Duration, now: Instant) -> Option<Duration> {
+        let mut held = lock(&self.held);
+        if let Some(&until) = held.get(key)
+            && until > now
+        {
+            return Some(until - now);
+        }
+        if held.len() > 10_000 {
+            held.retain(|_, until| *until > now);
+            if held.len() > MAX_CLAIMS {
+                // Bounded memory over perfect recall: a flood of long claims is forgotten.
+                held.clear();
+            }
+        }
+        held.insert(key.to_string(), now + period);
+        None
+    }
+
+    /// Records a claim decided elsewhere (by Redis), for when Redis is gone.
+    pub fn hold(&self, key: &str, until: Instant) {
+        let mut held = lock(&self.held);
+        if held.len() > 10_000 {
+            let now = Instant::now();
+            held.retain(|_, until| *until > now);
+        }
+        held.insert(key.to_string(), until);
+    }
+}
+
+/// Adds `n` to `field` of `counter` in `counts`.
+pub fn add_to(counts: &mut BTreeMap<Counter, Fields>, counter: Counter, field: String, n: u64) {
+    *counts.entry(counter).or_default().entry(field).or_default() += n;
+}
+
+/// The default: claims in memory, counters in files under the data folder. Replicas that
+/// share the folder add up their counters (see `gaps::save`) but not their claims.
+pub struct Local {
+    claims: Claims,
+    /// Counted since the last save.
+    pending: Mutex<BTreeMap<Counter, Fields>>,
+    data_dir: PathBuf,
+    /// 👍 / 👎 counted since the last save to `feedback.json`, and the voters known.
+    votes: Mutex<feedback::Pending>,
+}
+
+impl Local {
+    pub fn new(data_dir: &Path) -> Local {
+        let saved_votes = feedback::load(&feedback::file_in(data_dir)).unwrap_or_else(|error| {
+            tracing::warn!("{error}; votes start afresh");
+            feedback::Ratings::default()
+        });
+        Local {
+            claims: Claims::default(),
+            pending: Mutex::new(BTreeMap::new()),
+            data_dir: data_dir.to_path_buf(),
+            votes: Mutex::new(feedback::Pending::knowing(&saved_votes)),
+        }
+    }
+
+    /// Adds the votes counted since the last call to the feedback file.
+    fn save_votes(&self) -> Result<(), String> {
+        let votes = {
+            let mut pending = lock(&self.votes);
+            if pending.is_empty() {
+                return Ok(());
+            }
+            pending.take()
+        };
+        match feedback::save(&feedback::file_in(&self.data_dir), &votes) {
+            Ok(saved) => {
+                lock(&self.votes).refresh(&saved);
+                Ok(())
+            }
+            Err(error) => {
+                lock(&self.votes).restore(votes);
+                Err(error.to_string())
+            }
+        }
+    }
+}
+
+impl State for Local {
+    fn claim(&self, key: &str, period: Duration, now: Instant) -> Option<Duration> {
+        self.claims.claim(key, period, now)
+    }
+
+    fn add(&self, counter: Counter, field: String, n: u64) {
+        add_to(&mut lock(&self.pending), counter, field, n);
+    }
+
+    fn counts(&self, counter: Counter) -> Fields {
+        let mut counts = counter.load(&self.data_dir).unwrap_or_default();
+        for (field, n) in lock(&self.pending).get(&counter).into_iter().flatten() {
+            *counts.entry(field.clone()).or_default() += n;
+        }
+        counts
+    }
+
+    fn vote(&self, vote: feedback::Vote, _now: Instant) -> feedback::Recorded {
+        lock(&self.votes).record(vote)
+    }
+
+    fn ratings(&self) -> feedback::Ratings {
+        let mut ratings = feedback::load(&feedback::file_in(&self.data_dir)).unwrap_or_default();
+        ratings.add(&lock(&self.votes).ratings());
+        ratings
+    }
+
+    fn save(&self) -> Result<(), String> {
+        let pending = std::mem::take(&mut *lock(&self.pending));
+        let mut failed = self.save_votes();
+        for (counter, fields) in pending {
+            if fields.is_empty() {
+                continue;
+            }
+            if let Err(error) = counter.save(&self.data_dir, &fields) {
+                // Kept for the next try.
+                let mut again = lock(&self.pending);
+                for (field, n) in fields {
+                    add_to(&mut again, counter, field, n);
+                }
+                failed = Err(error);
+            }
+        }
+        failed
+    }
+}
+
+/// A poisoned lock only means another request panicked mid-update; the data is still usable.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_holds_for_its_period_then_frees() {
+        let claims = Claims::default();
+        let start = Instant::now();
+        let period = Duration::from_secs(3);
+        assert_eq!(claims.claim("a", period, start), None);
+        assert_eq!(
+            claims.claim("a", period, start + Duration::from_secs(1)),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(claims.claim("b", period, start), None);
+        assert_eq!(claims.claim("a", period, start + period), None);
+    }
+
+    #[test]
+    fn local_counts_add_pending_to_the_file_and_save_clears_pending() {
+        let dir = std::env::temp_dir().join(format!("notes-bot-state-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let state = Local::new(&dir);
+        let field = gaps::field("chatgpt", "Pizza  recipe", false).unwrap_or_default();
+        state.add(Counter::Gaps, field.clone(), 1);
+        assert_eq!(state.counts(Counter::Gaps).get(&field), Some(&1));
+        assert!(state.save().is_ok());
+        state.add(Counter::Gaps, field.clone(), 2);
+        assert_eq!(state.counts(Counter::Gaps).get(&field), Some(&3));
+        assert!(state.save().is_ok());
+        assert_eq!(Local::new(&dir).counts(Counter::Gaps).get(&field), Some(&3));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,109 @@
+//! Helpers shared by the integration tests: a repeatable pseudo-random sequence, the test
+//! signing key and signed request headers, and raw HTTP/1.1 responses.
+// Each test binary uses its own part of this.
+#![allow(dead_code)]
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ed25519_dalek::{Signer, SigningKey};
+
+/// A pseudo-random sequence (xorshift) for generated text, repeatable without a crate.
+pub struct Random(pub u64);
+
+impl Random {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// A word of 3 to 10 letters from the first `letters` of `a`..`z`.
+    pub fn word(&mut self, letters: u64) -> String {
+        let len = 3 + self.below(8);
+        (0..len)
+            .map(|_| char::from(b'a' + self.below(letters) as u8))
+            .collect()
+    }
+
+    /// Chinese characters drawn at random: nearly every bigram is new, the worst case for
+    /// the index's vocabulary.
+    pub fn cjk(&mut self, len: usize) -> String {
+        (0..len)
+            .filter_map(|_| char::from_u32(0x4e00 + self.below(0x51a5) as u32))
+            .collect()
+    }
+}
+
+/// The key the tests sign interactions with; its public half is `public_hex()`.
+pub fn signing_key() -> SigningKey {
+    SigningKey::from_bytes(&[7u8; 32])
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `DISCORD_PUBLIC_KEY` for `signing_key()`.
+pub fn public_hex() -> String {
+    hex(&signing_key().verifying_key().to_bytes())
+}
+
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The head of a POST on its own connection, `extra` being more header lines.
+pub fn post_head(path: &str, length: usize, extra: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {length}\r\n{extra}\r\n"
+    )
+}
+
+/// Header lines that sign `body` at `timestamp` as Discord does.
+pub fn signed_headers(timestamp: &str, body: &[u8], content_type: &str) -> String {
+    let signature = signing_key().sign(&[timestamp.as_bytes(), body].concat());
+    format!(
+        "Content-Type: {content_type}\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {timestamp}\r\n",
+        hex(&signature.to_bytes())
+    )
+}
+
+/// A whole signed interaction request, signed now.
+pub fn signed_request(body: &[u8]) -> Vec<u8> {
+    let headers = signed_headers(&unix_now().to_string(), body, "application/json");
+    [post_head("/interactions", body.len(), &headers).as_bytes(), body].concat()
+}
+
+/// A response as read off the socket; status 0 when none came.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn parse(response: &[u8]) -> Answer {
+        let text = String::from_utf8_lossy(response);
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        Answer { status, body }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
