@@ -121,6 +121,8 @@ const MIN_COVERAGE: f32 = 0.5;
 const LOOSE_COVERAGE: f32 = 0.34;
 /// A section whose title is (nearly) the query ranks above one that only uses its words.
 const TITLE_BONUS: f32 = 1.5;
+/// A section ranked first by [`Index::heading_first`] scores this much above the best.
+const HEADING_FIRST: f32 = 1.01;
 /// Longest query read, in bytes; the rest is ignored.
 const MAX_QUERY: usize = 512;
 /// Autocomplete and "did you mean" give at most this many (Discord's limit).
@@ -246,6 +248,7 @@ impl Index {
                 s.score *= TITLE_BONUS;
             }
         }
+        self.heading_first(&mut scored, &query);
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         scored.truncate(limit);
         scored
@@ -353,6 +356,31 @@ impl Index {
             }
         }
         found
+    }
+
+    /// When exactly one candidate's title holds every content word of the query as
+    /// written (`别名 潜在链接` in `查找别名的潜在链接`), that section is what was asked for:
+    /// it ranks first.
+    fn heading_first(&self, scored: &mut [Scored], query: &Query) {
+        let chunks: Vec<&str> = query
+            .stripped
+            .split_whitespace()
+            .filter(|w| !analyze::is_stop_str(w))
+            .collect();
+        if chunks.is_empty() {
+            return;
+        }
+        let holds = |doc: u32| {
+            let title = self.titles[doc as usize].as_str();
+            chunks.iter().all(|chunk| holds_at_word_start(title, chunk))
+        };
+        let mut holding = scored.iter().enumerate().filter(|(_, s)| holds(s.doc));
+        if let (Some((at, _)), None) = (holding.next(), holding.next()) {
+            let best = scored.iter().map(|s| s.score).fold(0.0, f32::max);
+            if let Some(s) = scored.get_mut(at) {
+                s.score = s.score.max(best * HEADING_FIRST);
+            }
+        }
     }
 
     /// The sorted, distinct terms of each of a section's points, depth first, for focus:

@@ -548,3 +548,31 @@ fn code_blocks_weigh_less_than_prose() {
     let hits = index.search("sqlite3", None, 5);
     assert_eq!(titles(&index, &hits), vec!["Prose", "Config"]);
 }
+
+#[test]
+fn the_one_heading_holding_the_query_ranks_first() {
+    // The body of the first section uses the words more often; only the second's
+    // heading holds both.
+    let library = Library {
+        notes: vec![note(
+            "links",
+            &[],
+            &[],
+            vec![
+                section(
+                    "使用别名链接到笔记",
+                    &[],
+                    vec![leaf("别名 链接 别名 链接 潜在 别名 链接"), leaf("别名与链接")],
+                ),
+                section("查找别名的潜在链接", &[], vec![leaf("在反向链接面板中查看")]),
+                section("Link to a block", &[], vec![leaf("block links and aliases")]),
+            ],
+        )],
+    };
+    let index = Index::build(library, &SearchOptions::default());
+    let hits = index.search("别名 潜在链接", None, 3);
+    let first = hits.first().map(|h| h.section.section);
+    assert_eq!(first, Some(1), "{hits:?}");
+    // Two headings holding the query: ranking alone decides.
+    assert!(!index.search("链接", None, 3).is_empty());
+}
