@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use notes_bot::bot::App;
 use notes_bot::bot::commands::{MAX_TOPIC_COMMANDS, command_set};
-use notes_bot::bot::custom_id::{Action, Listing};
+use notes_bot::bot::custom_id::{Action, Listing, SectionPage};
 use notes_bot::config::{Config, InstallOptions};
 use notes_bot::notes::{self, Labels, Library};
 use notes_bot::reply::{Layout, Reply};
@@ -577,13 +577,13 @@ fn select_shows_the_chosen_section() {
 #[test]
 fn a_click_on_a_section_gone_after_reload_is_answered_politely() {
     let app = app();
-    let stale = Action::Page {
+    let stale = Action::Page(SectionPage {
         topic: "chatgpt".into(),
         section: 0xdead_beef,
         page: 1,
         reason: MatchReason::Keyword,
         focus: vec![],
-    }
+    })
     .encode();
     let body = respond(
         &app,

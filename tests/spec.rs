@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use notes_bot::bot::commands::{command_set, uses_notes_command};
-use notes_bot::bot::custom_id::Action;
+use notes_bot::bot::custom_id::{Action, SectionPage};
 use notes_bot::bot::endpoint::response_body;
 use notes_bot::bot::{App, Then};
 use notes_bot::config::{Config, InstallOptions};
@@ -688,13 +688,13 @@ fn walk_library(checker: &mut Checker, app: &App, payloads: &Payloads) {
     ] {
         walker.respond(&format!("click {id:?}"), &payloads.click(&shown, id, None, ASKER));
     }
-    let stale = Action::Page {
+    let stale = Action::Page(SectionPage {
         topic: first_topic.into(),
         section: 0xdead_beef,
         page: 3,
         reason: notes_bot::search::MatchReason::Keyword,
         focus: vec![],
-    }
+    })
     .encode();
     walker.respond(
         "click on a gone section",
@@ -754,11 +754,13 @@ fn every_fixture_response_validates_against_the_spec() {
     }
     .encode();
     let post_id = Action::Post {
-        topic: "chatgpt".into(),
-        section: other.stable_id(),
-        page: 0,
-        reason: notes_bot::search::MatchReason::Keyword,
-        focus: Vec::new(),
+        at: SectionPage {
+            topic: "chatgpt".into(),
+            section: other.stable_id(),
+            page: 0,
+            reason: notes_bot::search::MatchReason::Keyword,
+            focus: Vec::new(),
+        },
         reply_to: Some(1180000000000000650),
     }
     .encode();
@@ -819,11 +821,13 @@ fn every_fixture_response_validates_against_the_spec() {
     assert!(posted["data"]["embeds"][0].is_object(), "{posted}");
     // A Post without a message to answer: a new public message.
     let plain_post = Action::Post {
-        topic: "chatgpt".into(),
-        section: other.stable_id(),
-        page: 0,
-        reason: notes_bot::search::MatchReason::Keyword,
-        focus: Vec::new(),
+        at: SectionPage {
+            topic: "chatgpt".into(),
+            section: other.stable_id(),
+            page: 0,
+            reason: notes_bot::search::MatchReason::Keyword,
+            focus: Vec::new(),
+        },
         reply_to: None,
     }
     .encode();

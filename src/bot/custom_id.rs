@@ -24,15 +24,20 @@ pub enum Listing {
     Topics,
 }
 
+/// A page of a section as shown: why the section matched and which items the search
+/// focused on, so the next page keeps them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionPage {
+    pub topic: String,
+    pub section: u64,
+    pub page: usize,
+    pub reason: MatchReason,
+    pub focus: Vec<ItemPath>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Page {
-        topic: String,
-        section: u64,
-        page: usize,
-        reason: MatchReason,
-        focus: Vec<ItemPath>,
-    },
+    Page(SectionPage),
     List {
         listing: Listing,
         page: usize,
@@ -46,11 +51,7 @@ pub enum Action {
     /// Post the section of a private answer publicly, at that page; as a reply to the
     /// message `reply_to` when set.
     Post {
-        topic: String,
-        section: u64,
-        page: usize,
-        reason: MatchReason,
-        focus: Vec<ItemPath>,
+        at: SectionPage,
         reply_to: Option<u64>,
     },
     /// 👍 (`up`) or 👎 on the section shown, asked with `query`.
@@ -67,23 +68,10 @@ impl Action {
     /// than exceed the limit.
     pub fn encode(&self) -> String {
         match self {
-            Action::Page {
-                topic,
-                section,
-                page,
-                reason,
-                focus,
-            } => encode_section("pg|", topic, *section, *page, *reason, "", focus),
-            Action::Post {
-                topic,
-                section,
-                page,
-                reason,
-                focus,
-                reply_to,
-            } => {
+            Action::Page(at) => at.encode("pg|", ""),
+            Action::Post { at, reply_to } => {
                 let reply_to = reply_to.map(|id| format!("{id}|")).unwrap_or_else(|| "|".into());
-                encode_section("post|", topic, *section, *page, *reason, &reply_to, focus)
+                at.encode("post|", &reply_to)
             }
             Action::Vote {
                 up,
@@ -120,13 +108,11 @@ impl Action {
         }
         let mut fields = custom_id.split('|');
         let action = match fields.next()? {
-            "pg" => Action::Page {
-                topic: fields.next()?.to_string(),
-                section: u64::from_str_radix(fields.next()?, 16).ok()?,
-                page: fields.next()?.parse().ok()?,
-                reason: letter_reason(fields.next()?)?,
-                focus: decode_focus(fields.next()?)?,
-            },
+            "pg" => {
+                let mut at = SectionPage::decode_unfocused(&mut fields)?;
+                at.focus = decode_focus(fields.next()?)?;
+                Action::Page(at)
+            }
             "ls" => {
                 let kind = fields.next()?;
                 let topic = fields.next()?;
@@ -145,10 +131,7 @@ impl Action {
                 asker: fields.next()?.parse().ok()?,
             },
             "post" => {
-                let topic = fields.next()?.to_string();
-                let section = u64::from_str_radix(fields.next()?, 16).ok()?;
-                let page = fields.next()?.parse().ok()?;
-                let reason = letter_reason(fields.next()?)?;
+                let mut at = SectionPage::decode_unfocused(&mut fields)?;
                 let rest: Vec<&str> = fields.by_ref().collect();
                 let (reply_to, focus) = match rest.as_slice() {
                     [focus] => (None, *focus),
@@ -157,14 +140,8 @@ impl Action {
                     [reply_to, focus] => (Some(reply_to.parse().ok().filter(|&id: &u64| id != 0)?), *focus),
                     _ => return None,
                 };
-                Action::Post {
-                    topic,
-                    section,
-                    page,
-                    reason,
-                    focus: decode_focus(focus)?,
-                    reply_to,
-                }
+                at.focus = decode_focus(focus)?;
+                Action::Post { at, reply_to }
             }
             _ => return None,
         };
@@ -172,26 +149,40 @@ impl Action {
     }
 }
 
-/// Focus paths are dropped (pages then follow document order) rather than exceed the limit.
-/// `prefix` ends in `|`; `extra` is inserted before the focus and ends in `|` when set.
-fn encode_section(
-    prefix: &str,
-    topic: &str,
-    section: u64,
-    page: usize,
-    reason: MatchReason,
-    extra: &str,
-    focus: &[ItemPath],
-) -> String {
-    let base = format!(
-        "{prefix}{topic}|{section:x}|{page}|{}|{extra}",
-        reason_letter(reason)
-    );
-    let focus = encode_focus(focus);
-    if base.chars().count() + focus.len() <= MAX_LEN {
-        base + &focus
-    } else {
-        base
+impl SectionPage {
+    /// Focus paths are dropped (pages then follow document order) rather than exceed the
+    /// limit. `prefix` ends in `|`; `extra` is inserted before the focus and ends in `|`
+    /// when set.
+    fn encode(&self, prefix: &str, extra: &str) -> String {
+        let SectionPage {
+            topic,
+            section,
+            page,
+            reason,
+            focus,
+        } = self;
+        let base = format!(
+            "{prefix}{topic}|{section:x}|{page}|{}|{extra}",
+            reason_letter(*reason)
+        );
+        let focus = encode_focus(focus);
+        if base.chars().count() + focus.len() <= MAX_LEN {
+            base + &focus
+        } else {
+            base
+        }
+    }
+
+    /// Reads `<topic>|<section hex>|<page>|<reason>`; the focus comes later and is the
+    /// caller's to read.
+    fn decode_unfocused<'a>(fields: &mut impl Iterator<Item = &'a str>) -> Option<SectionPage> {
+        Some(SectionPage {
+            topic: fields.next()?.to_string(),
+            section: u64::from_str_radix(fields.next()?, 16).ok()?,
+            page: fields.next()?.parse().ok()?,
+            reason: letter_reason(fields.next()?)?,
+            focus: Vec::new(),
+        })
     }
 }
 
@@ -249,13 +240,13 @@ mod tests {
     #[test]
     fn round_trips() {
         let actions = [
-            Action::Page {
+            Action::Page(SectionPage {
                 topic: "chatgpt".into(),
                 section: u64::MAX,
                 page: 3,
                 reason: MatchReason::Text,
                 focus: vec![vec![0, 7], vec![2]],
-            },
+            }),
             Action::List {
                 listing: Listing::Sources(Some("chatgpt".into())),
                 page: 2,
@@ -268,13 +259,13 @@ mod tests {
                 listing: Listing::Topics,
                 page: 1,
             },
-            Action::Page {
+            Action::Page(SectionPage {
                 topic: "思".repeat(32),
                 section: 1,
                 page: 0,
                 reason: MatchReason::Fuzzy,
                 focus: vec![],
-            },
+            }),
             Action::Other {
                 topic: "chatgpt".into(),
             },
@@ -282,19 +273,23 @@ mod tests {
                 asker: 123456789012345678,
             },
             Action::Post {
-                topic: "思".repeat(32),
-                section: u64::MAX,
-                page: 12,
-                reason: MatchReason::Keyword,
-                focus: vec![vec![3, 1]],
+                at: SectionPage {
+                    topic: "思".repeat(32),
+                    section: u64::MAX,
+                    page: 12,
+                    reason: MatchReason::Keyword,
+                    focus: vec![vec![3, 1]],
+                },
                 reply_to: Some(u64::MAX),
             },
             Action::Post {
-                topic: "chatgpt".into(),
-                section: 7,
-                page: 0,
-                reason: MatchReason::Title,
-                focus: vec![],
+                at: SectionPage {
+                    topic: "chatgpt".into(),
+                    section: 7,
+                    page: 0,
+                    reason: MatchReason::Title,
+                    focus: vec![],
+                },
                 reply_to: None,
             },
             Action::Vote {
@@ -320,21 +315,23 @@ mod tests {
     #[test]
     fn long_focus_is_dropped_not_overflowed() {
         let post = Action::Post {
-            topic: "思".repeat(32),
-            section: u64::MAX,
-            page: 9999,
-            reason: MatchReason::Title,
-            focus: vec![vec![1234, 5678, 9012, 3456]; 8],
+            at: SectionPage {
+                topic: "思".repeat(32),
+                section: u64::MAX,
+                page: 9999,
+                reason: MatchReason::Title,
+                focus: vec![vec![1234, 5678, 9012, 3456]; 8],
+            },
             reply_to: Some(u64::MAX),
         };
         assert!(post.encode().chars().count() <= MAX_LEN);
-        let action = Action::Page {
+        let action = Action::Page(SectionPage {
             topic: "思".repeat(32),
             section: u64::MAX,
             page: 9999,
             reason: MatchReason::Title,
             focus: vec![vec![1234, 5678, 9012, 3456]; 8],
-        };
+        });
         let id = action.encode();
         assert!(id.chars().count() <= MAX_LEN);
         assert!(id.ends_with('|'));
@@ -357,15 +354,35 @@ mod tests {
     }
 
     #[test]
+    fn pages_and_posts_keep_their_wire_format() {
+        let at = SectionPage {
+            topic: "chatgpt".into(),
+            section: 0x1f,
+            page: 2,
+            reason: MatchReason::Keyword,
+            focus: vec![vec![0, 7], vec![2]],
+        };
+        assert_eq!(Action::Page(at.clone()).encode(), "pg|chatgpt|1f|2|k|0.7~2");
+        let post = |reply_to| Action::Post {
+            at: at.clone(),
+            reply_to,
+        };
+        assert_eq!(post(Some(5)).encode(), "post|chatgpt|1f|2|k|5|0.7~2");
+        assert_eq!(post(None).encode(), "post|chatgpt|1f|2|k||0.7~2");
+    }
+
+    #[test]
     fn posts_without_a_reply_field_still_decode() {
         assert_eq!(
             Action::decode("post|chatgpt|1f|2|k|0.7"),
             Some(Action::Post {
-                topic: "chatgpt".into(),
-                section: 0x1f,
-                page: 2,
-                reason: MatchReason::Keyword,
-                focus: vec![vec![0, 7]],
+                at: SectionPage {
+                    topic: "chatgpt".into(),
+                    section: 0x1f,
+                    page: 2,
+                    reason: MatchReason::Keyword,
+                    focus: vec![vec![0, 7]],
+                },
                 reply_to: None,
             })
         );

@@ -16,7 +16,7 @@ use serenity::all::{
 };
 
 use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
-use super::custom_id::{self, Action, Listing};
+use super::custom_id::{self, Action, Listing, SectionPage};
 use super::forum::{Forums, Post};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
@@ -655,6 +655,26 @@ impl Handler {
         choices(list)
     }
 
+    /// A page of a section named by a button, re-found in the current index; `query` and
+    /// `reply_to` are what the answer was asked with and answers.
+    fn show_page(
+        &self,
+        index: &Index,
+        component: &ComponentInteraction,
+        at: &SectionPage,
+        (query, reply_to): (&str, Option<u64>),
+        asker: u64,
+        how: Show,
+    ) -> Outcome {
+        let lang = Lang::from_locale(&component.locale);
+        let Some(section) = find_section(index, &at.topic, at.section) else {
+            return refuse(lang.gone());
+        };
+        let others = others_in(index, &component.message);
+        let shown = Shown::new(section, at.reason, &at.focus, at.page).asked(query, reply_to);
+        self.show(index, &shown, asker, &others, lang, how)
+    }
+
     fn component(&self, index: &Index, component: &ComponentInteraction) -> Outcome {
         let lang = Lang::from_locale(&component.locale);
         let Some(action) = Action::decode(&component.data.custom_id) else {
@@ -668,46 +688,24 @@ impl Handler {
             .flags
             .is_some_and(|flags| flags.contains(MessageFlags::EPHEMERAL));
         match action {
-            Action::Page {
-                topic,
-                section,
-                page,
-                reason,
-                focus,
-            } => match find_section(index, &topic, section) {
-                Some(at) => {
-                    let others = others_in(index, &component.message);
-                    let shown = Shown::new(at, reason, &focus, page).asked(&asked, reply_to);
-                    self.show(index, &shown, asker, &others, lang, Show::Update { private })
-                }
-                None => refuse(lang.gone()),
-            },
-            Action::Post {
-                topic,
-                section,
-                page,
-                reason,
-                focus,
-                reply_to,
-            } => match find_section(index, &topic, section) {
-                // Posted publicly, by and deletable by whoever clicked.
-                Some(at) => {
-                    let others = others_in(index, &component.message);
-                    let shown = Shown::new(at, reason, &focus, page).asked(&asked, None);
-                    let clicker = component.user.id.get();
-                    let how = match reply_to {
-                        Some(message) => Show::Reply(ReplyTarget {
-                            message,
-                            channel: component.channel_id.get(),
-                            guild: guild_of(component.guild_id),
-                            installed: installed_here(component),
-                        }),
-                        None => Show::New { private: false },
-                    };
-                    self.show(index, &shown, clicker, &others, lang, how)
-                }
-                None => refuse(lang.gone()),
-            },
+            Action::Page(at) => {
+                let how = Show::Update { private };
+                self.show_page(index, component, &at, (&asked, reply_to), asker, how)
+            }
+            // Posted publicly, by and deletable by whoever clicked.
+            Action::Post { at, reply_to } => {
+                let how = match reply_to {
+                    Some(message) => Show::Reply(ReplyTarget {
+                        message,
+                        channel: component.channel_id.get(),
+                        guild: guild_of(component.guild_id),
+                        installed: installed_here(component),
+                    }),
+                    None => Show::New { private: false },
+                };
+                let clicker = component.user.id.get();
+                self.show_page(index, component, &at, (&asked, None), clicker, how)
+            }
             Action::List { listing, page } => {
                 self.listing(index, &listing, page, lang, guild_of(component.guild_id), true)
             }

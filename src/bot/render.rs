@@ -6,7 +6,7 @@ use serenity::all::{
     ReactionType,
 };
 
-use super::custom_id::{self, Action, Listing};
+use super::custom_id::{self, Action, Listing, SectionPage};
 use super::i18n::Lang;
 use crate::notes::markdown::escape_into;
 use crate::reply::{Page, Reply, discord_len, limits, truncate};
@@ -107,19 +107,17 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
         embed = embed.field(lang.links(), links, false);
     }
 
+    let shown = |page: usize| SectionPage {
+        topic: reply.topic.clone(),
+        section: reply.section_id,
+        page,
+        reason: reply.reason,
+        focus: view.focus.to_vec(),
+    };
     let mut buttons = Vec::new();
     if reply.pages.len() > 1 {
         let last = reply.pages.len() - 1;
-        let target = |page: usize| {
-            Action::Page {
-                topic: reply.topic.clone(),
-                section: reply.section_id,
-                page,
-                reason: reply.reason,
-                focus: view.focus.to_vec(),
-            }
-            .encode()
-        };
+        let target = |page: usize| Action::Page(shown(page)).encode();
         buttons.push(
             CreateButton::new(target(page.saturating_sub(1)))
                 .label("◀")
@@ -135,11 +133,7 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
     }
     if view.private {
         let post = Action::Post {
-            topic: reply.topic.clone(),
-            section: reply.section_id,
-            page,
-            reason: reply.reason,
-            focus: view.focus.to_vec(),
+            at: shown(page),
             reply_to: view.reply_to,
         };
         buttons.push(
