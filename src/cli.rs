@@ -11,7 +11,7 @@ use crate::bot::app::NoNotes;
 use crate::bot::discord::{self, RunError};
 use crate::bot::endpoint::{self, PublicKeyError};
 use crate::bot::gateway::{self, ShardRange};
-use crate::bot::shared::Shared;
+use crate::bot::shared::{Shared, SharedError};
 use crate::bot::state::{Counter, State};
 use crate::bot::token::{Token, TokenError};
 use crate::bot::{App, commands, health};
@@ -50,9 +50,15 @@ pub enum Error {
     NotAnInteraction(serde_json::Error),
     #[error(transparent)]
     StateFile(#[from] crate::json_file::JsonFileError),
-    /// Redis (state.redis_url, NOTES_BOT_REDIS_URL) misconfigured or unreachable.
+    /// NOTES_BOT_REDIS_URL not usable (the text is `Config::with_redis_url`'s).
     #[error("{0}")]
-    State(String),
+    RedisUrl(String),
+    /// Redis (state.redis_url) misconfigured, or its thread would not start.
+    #[error(transparent)]
+    Redis(#[from] SharedError),
+    /// Redis did not answer when the gaps were asked for; the reason is what /healthz shows.
+    #[error("cannot read the gaps: {0}")]
+    GapsUnreadable(String),
     #[error("unhealthy: {0}")]
     Unhealthy(#[from] health::Unhealthy),
     #[error("cannot start the async runtime: {0}")]
@@ -92,14 +98,14 @@ impl Paths {
             config.notes_dir = notes.clone();
         }
         let redis_url = std::env::var("NOTES_BOT_REDIS_URL").unwrap_or_default();
-        config.with_redis_url(&redis_url).map_err(Error::State)
+        config.with_redis_url(&redis_url).map_err(Error::RedisUrl)
     }
 }
 
 /// With `state.redis_url`, cooldowns and counts move to Redis, shared by every replica.
 fn share_state(app: &mut App) -> Result {
     if app.config.state.redis_url.is_some() {
-        let shared = Shared::start(&app.config.state, &health::host_name()).map_err(Error::State)?;
+        let shared = Shared::start(&app.config.state, &health::host_name())?;
         app.handler.use_state(Arc::new(shared));
     }
     Ok(())
@@ -286,9 +292,9 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
     let config = paths.config()?;
     let (counts, ratings) = match &config.state.redis_url {
         Some(_) => {
-            let shared = Shared::start(&config.state, &health::host_name()).map_err(Error::State)?;
+            let shared = Shared::start(&config.state, &health::host_name())?;
             if let Some(problem) = shared.degraded() {
-                return Err(Error::State(format!("cannot read the gaps: {problem}")));
+                return Err(Error::GapsUnreadable(problem));
             }
             let mut counts = gaps::Counts::default();
             for (field, n) in shared.counts(Counter::Gaps) {

@@ -20,7 +20,7 @@ use super::custom_id::{self, Action, Listing, SectionPage};
 use super::forum::{Forums, Post};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
-use super::state::{Counter, Local, State};
+use super::state::{Counter, Local, State, StateError};
 use crate::config::Config;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
 use crate::search::{Hit, Index, ItemPath, MatchReason, SectionRef};
@@ -234,12 +234,12 @@ impl Handler {
     }
 
     /// Saves the gaps and votes counted since the last call.
-    pub fn save_gaps(&self) -> Result<(), String> {
+    pub fn save_gaps(&self) -> Result<(), StateError> {
         self.state.save()
     }
 
     /// Saves the votes counted since the last call (with the gaps: one save for both).
-    pub fn save_votes(&self) -> Result<(), String> {
+    pub fn save_votes(&self) -> Result<(), StateError> {
         self.state.save()
     }
 

@@ -20,7 +20,7 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisResult, Value};
 use tokio::sync::Notify;
 
-use super::state::{Claims, Counter, Fields, State, add_to, lock};
+use super::state::{Claims, Counter, Fields, State, StateError, add_to, lock};
 use crate::config::StateOptions;
 use crate::feedback;
 
@@ -94,20 +94,45 @@ struct Batch {
     counts: BTreeMap<Counter, Fields>,
 }
 
+/// Why Redis could not be set up, or did not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum SharedError {
+    #[error("state.redis_url is not set")]
+    NoUrl,
+    #[error(
+        "state.redis_url ({location}): not a Redis URL ({kind:?}); write it like redis://:password@host:6379/0"
+    )]
+    BadUrl {
+        location: String,
+        kind: redis::ErrorKind,
+    },
+    #[error("cannot start the Redis runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot start the Redis thread: {0}")]
+    Thread(std::io::Error),
+    #[error("the Redis thread ended at start")]
+    ThreadEnded,
+    #[error(transparent)]
+    Redis(#[from] redis::RedisError),
+    #[error("no answer within {} ms", .0.as_millis())]
+    NoAnswer(Duration),
+    /// Not in use since an outage; the reason is what `/healthz` shows.
+    #[error("{0}")]
+    Down(String),
+}
+
 impl Shared {
     /// Starts the Redis thread and tries to connect for a moment; Redis being down is not
     /// an error (the bot serves from local state until it is up). `host` names this
     /// replica's heartbeat.
-    pub fn start(options: &StateOptions, host: &str) -> Result<Shared, String> {
+    pub fn start(options: &StateOptions, host: &str) -> Result<Shared, SharedError> {
         let Some(url) = &options.redis_url else {
-            return Err("state.redis_url is not set".into());
+            return Err(SharedError::NoUrl);
         };
         let location = url.location();
-        let client = redis::Client::open(url.secret()).map_err(|error| {
-            format!(
-                "state.redis_url ({location}): not a Redis URL ({:?}); write it like redis://:password@host:6379/0",
-                error.kind()
-            )
+        let client = redis::Client::open(url.secret()).map_err(|error| SharedError::BadUrl {
+            location: location.clone(),
+            kind: error.kind(),
         })?;
         let runtime = redis_runtime()?;
         let started = std::time::SystemTime::now()
@@ -145,7 +170,7 @@ impl Shared {
 }
 
 /// A one-thread runtime on a thread of its own, alive as long as the process.
-fn redis_runtime() -> Result<tokio::runtime::Handle, String> {
+fn redis_runtime() -> Result<tokio::runtime::Handle, SharedError> {
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("redis".into())
@@ -157,14 +182,12 @@ fn redis_runtime() -> Result<tokio::runtime::Handle, String> {
                     runtime.block_on(std::future::pending::<()>());
                 }
                 Err(error) => {
-                    let _ = send.send(Err(format!("cannot start the Redis runtime: {error}")));
+                    let _ = send.send(Err(SharedError::Runtime(error)));
                 }
             }
         })
-        .map_err(|e| format!("cannot start the Redis thread: {e}"))?;
-    receive
-        .recv()
-        .map_err(|_| "the Redis thread ended at start".to_string())?
+        .map_err(SharedError::Thread)?;
+    receive.recv().map_err(|_| SharedError::ThreadEnded)?
 }
 
 impl State for Shared {
@@ -272,7 +295,7 @@ impl State for Shared {
     }
 
     /// Sends the counts now (at shutdown); those Redis does not take stay here.
-    fn save(&self) -> Result<(), String> {
+    fn save(&self) -> Result<(), StateError> {
         let inner = self.inner.clone();
         let nothing = {
             let pending = lock(&inner.pending);
@@ -287,10 +310,10 @@ impl State for Shared {
                 .values()
                 .map(BTreeMap::len)
                 .sum::<usize>();
-            return Err(format!(
-                "{}; {kept} counts or more are lost",
-                inner.degraded_reason()
-            ));
+            return Err(StateError::Lost {
+                reason: inner.degraded_reason(),
+                kept,
+            });
         }
         let sending = inner.clone();
         let sent = inner.wait(4 * inner.timeout, async move {
@@ -300,7 +323,7 @@ impl State for Shared {
             Ok(Ok(())) => Ok(()),
             Ok(Err(reason)) | Err(reason) => {
                 inner.down(&reason);
-                Err(inner.degraded_reason())
+                Err(StateError::Unreachable(inner.degraded_reason()))
             }
         }
     }
@@ -338,21 +361,21 @@ impl Inner {
         &self,
         limit: Duration,
         work: impl Future<Output = RedisResult<T>> + Send + 'static,
-    ) -> Result<T, String> {
+    ) -> Result<T, SharedError> {
         let (send, receive) = std::sync::mpsc::sync_channel(1);
         self.runtime.spawn(async move {
             let _ = send.send(tokio::time::timeout(limit, work).await);
         });
         match receive.recv_timeout(limit + Duration::from_millis(50)) {
             Ok(Ok(Ok(value))) => Ok(value),
-            Ok(Ok(Err(error))) => Err(error.to_string()),
-            Ok(Err(_)) | Err(_) => Err(format!("no answer within {} ms", limit.as_millis())),
+            Ok(Ok(Err(error))) => Err(error.into()),
+            Ok(Err(_)) | Err(_) => Err(SharedError::NoAnswer(limit)),
         }
     }
 
     /// Stops using Redis until the keeper reaches it again; warns once per outage (an
     /// outage within `SETTLE` of the last one is the same one).
-    fn down(&self, reason: &str) {
+    fn down(&self, reason: &SharedError) {
         self.healthy.store(false, Ordering::Release);
         let mut outage = lock(&self.outage);
         if outage.is_some() {
@@ -385,19 +408,15 @@ impl Inner {
     }
 
     /// A new connection, checked with PING.
-    async fn connect(&self) -> Result<(), String> {
+    async fn connect(&self) -> Result<(), SharedError> {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.timeout.max(Duration::from_secs(1))))
             .set_response_timeout(Some(self.timeout));
         let mut connection = self
             .client
             .get_multiplexed_async_connection_with_config(&config)
-            .await
-            .map_err(|e| e.to_string())?;
-        redis::cmd("PING")
-            .query_async::<String>(&mut connection)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
+        redis::cmd("PING").query_async::<String>(&mut connection).await?;
         self.up(connection);
         Ok(())
     }
@@ -418,9 +437,11 @@ impl Inner {
     }
 
     /// Sends counts until none are left.
-    async fn flush(&self) -> Result<(), String> {
+    async fn flush(&self) -> Result<(), SharedError> {
         while let Some(batch) = self.batch() {
-            let mut connection = self.usable().ok_or_else(|| self.degraded_reason())?;
+            let mut connection = self
+                .usable()
+                .ok_or_else(|| SharedError::Down(self.degraded_reason()))?;
             let mut script = redis::cmd("EVAL");
             let counters: Vec<&Counter> = batch.counts.keys().collect();
             script
@@ -436,10 +457,7 @@ impl Inner {
                     script.arg(index + 2).arg(field).arg(n);
                 }
             }
-            script
-                .query_async::<i64>(&mut connection)
-                .await
-                .map_err(|e| e.to_string())?;
+            script.query_async::<i64>(&mut connection).await?;
             let mut pending = lock(&self.pending);
             if pending.batch.as_ref().is_some_and(|b| b.id == batch.id) {
                 pending.batch = None;
@@ -448,8 +466,10 @@ impl Inner {
         Ok(())
     }
 
-    async fn heartbeat(&self, beat: &str) -> Result<(), String> {
-        let mut connection = self.usable().ok_or_else(|| self.degraded_reason())?;
+    async fn heartbeat(&self, beat: &str) -> Result<(), SharedError> {
+        let mut connection = self
+            .usable()
+            .ok_or_else(|| SharedError::Down(self.degraded_reason()))?;
         let beat = format!("{beat} {}", super::clock::unix_now());
         redis::cmd("SET")
             .arg(format!("{}:heartbeat:{}", self.prefix, self.host))
@@ -457,8 +477,8 @@ impl Inner {
             .arg("EX")
             .arg(BEAT_TTL_SECONDS)
             .query_async::<()>(&mut connection)
-            .await
-            .map_err(|e| e.to_string())
+            .await?;
+        Ok(())
     }
 }
 

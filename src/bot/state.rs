@@ -7,7 +7,27 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::json_file::JsonFileError;
 use crate::{feedback, gaps};
+
+/// Why counts or votes could not be read or saved; what was not saved is kept for the
+/// next try unless the message says it is lost.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// `gaps.json` or `feedback.json` in the data folder.
+    #[error(transparent)]
+    File(#[from] JsonFileError),
+    /// `Local` keeps votes with their voter keys in `feedback.json` (`Local::vote`), not as
+    /// plain counters.
+    #[error("votes are kept in feedback.json through State::vote")]
+    VotesByFeedback,
+    /// Redis is not in use; the reason is what `/healthz` shows.
+    #[error("{0}")]
+    Unreachable(String),
+    /// Redis is not in use and the counts could not be handed on at shutdown.
+    #[error("{reason}; {kept} counts or more are lost")]
+    Lost { reason: String, kept: usize },
+}
 
 /// Counters by name: `missed\tchatgpt\tpizza recipe` → 2.
 pub type Fields = BTreeMap<String, u64>;
@@ -25,7 +45,7 @@ pub trait State: Send + Sync {
     /// Every vote counted: saved, shared by other replicas, and not yet saved here.
     fn ratings(&self) -> feedback::Ratings;
     /// Saves what was counted since the last save.
-    fn save(&self) -> Result<(), String>;
+    fn save(&self) -> Result<(), StateError>;
     /// What is wrong when the state works in a degraded way (for /healthz); `None` if nothing.
     fn degraded(&self) -> Option<String> {
         None
@@ -53,34 +73,27 @@ impl Counter {
     }
 
     /// What the file in `data_dir` holds; missing is empty.
-    fn load(self, data_dir: &Path) -> Result<Fields, String> {
+    fn load(self, data_dir: &Path) -> Result<Fields, StateError> {
         match self {
-            Counter::Gaps => Ok(gaps::load(&gaps::file_in(data_dir))
-                .map_err(|e| e.to_string())?
-                .fields()
-                .collect()),
-            Counter::Votes => Err(VOTES_BY_FEEDBACK.into()),
+            Counter::Gaps => Ok(gaps::load(&gaps::file_in(data_dir))?.fields().collect()),
+            Counter::Votes => Err(StateError::VotesByFeedback),
         }
     }
 
     /// Adds `pending` to the file in `data_dir`.
-    fn save(self, data_dir: &Path, pending: &Fields) -> Result<(), String> {
+    fn save(self, data_dir: &Path, pending: &Fields) -> Result<(), StateError> {
         match self {
             Counter::Gaps => {
                 let mut counts = gaps::Counts::default();
                 for (field, n) in pending {
                     counts.add_field(field, *n);
                 }
-                gaps::save(&gaps::file_in(data_dir), &counts).map_err(|e| e.to_string())
+                Ok(gaps::save(&gaps::file_in(data_dir), &counts)?)
             }
-            Counter::Votes => Err(VOTES_BY_FEEDBACK.into()),
+            Counter::Votes => Err(StateError::VotesByFeedback),
         }
     }
 }
-
-/// `Local` keeps votes with their voter keys in `feedback.json` (`Local::vote`), not as
-/// plain counters.
-const VOTES_BY_FEEDBACK: &str = "votes are kept in feedback.json through State::vote";
 
 /// Most claims held in this process (about 100 bytes each).
 const MAX_CLAIMS: usize = 100_000;
@@ -153,7 +166,7 @@ impl Local {
     }
 
     /// Adds the votes counted since the last call to the feedback file.
-    fn save_votes(&self) -> Result<(), String> {
+    fn save_votes(&self) -> Result<(), StateError> {
         let votes = {
             let mut pending = lock(&self.votes);
             if pending.is_empty() {
@@ -168,7 +181,7 @@ impl Local {
             }
             Err(error) => {
                 lock(&self.votes).restore(votes);
-                Err(error.to_string())
+                Err(error.into())
             }
         }
     }
@@ -201,7 +214,7 @@ impl State for Local {
         ratings
     }
 
-    fn save(&self) -> Result<(), String> {
+    fn save(&self) -> Result<(), StateError> {
         let pending = std::mem::take(&mut *lock(&self.pending));
         let mut failed = self.save_votes();
         for (counter, fields) in pending {
