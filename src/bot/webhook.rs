@@ -46,21 +46,16 @@ impl Webhooks {
         received: Instant,
     ) -> Result<(), WebhookError> {
         let route = format!("POST /api/v10/interactions/{interaction}/…/callback");
-        let body = serde_json::to_vec(response).map_err(|source| WebhookError::Encode {
-            route: route.clone(),
-            source,
-        })?;
+        let body = json_body(&route, response)?;
         let url = format!(
             "{}/api/v10/interactions/{interaction}/{token}/callback",
             self.base
         );
         for _ in 0..MAX_TRIES {
-            let request = self
-                .client
-                .post(&url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
-            match self.send(request, &route, token).await? {
+            match self
+                .send(self.post_json(&url, body.clone()), &route, token)
+                .await?
+            {
                 Sent::Done => return Ok(()),
                 Sent::RateLimited(Some(wait)) if received.elapsed() + wait < ANSWER_WINDOW => {
                     tracing::debug!(%route, wait_ms = wait.as_millis() as u64, "rate limited; retrying");
@@ -88,10 +83,7 @@ impl Webhooks {
             "{}/api/v10/webhooks/{application}/{token}/messages/@original",
             self.base
         );
-        match self.send(self.client.delete(url), &route, token).await? {
-            Sent::Done => Ok(()),
-            Sent::RateLimited(_) => Err(WebhookError::RateLimited { route, times: 1 }),
-        }
+        self.send_once(self.client.delete(url), route, token).await
     }
 
     /// A follow-up message to an interaction (a new message in its channel).
@@ -102,20 +94,9 @@ impl Webhooks {
         message: &serenity::all::CreateInteractionResponseFollowup,
     ) -> Result<(), WebhookError> {
         let route = format!("POST /api/v10/webhooks/{application}/…");
-        let body = serde_json::to_vec(message).map_err(|source| WebhookError::Encode {
-            route: route.clone(),
-            source,
-        })?;
+        let body = json_body(&route, message)?;
         let url = format!("{}/api/v10/webhooks/{application}/{token}", self.base);
-        let request = self
-            .client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        match self.send(request, &route, token).await? {
-            Sent::Done => Ok(()),
-            Sent::RateLimited(_) => Err(WebhookError::RateLimited { route, times: 1 }),
-        }
+        self.send_once(self.post_json(&url, body), route, token).await
     }
 
     /// Posts an answer as a reply with the bot's token (`bot`), or, without one or when
@@ -135,6 +116,26 @@ impl Webhooks {
             }
         }
         self.follow_up(application, token, &reply.follow_up).await
+    }
+
+    fn post_json(&self, url: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
+        self.client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+    }
+
+    /// Sends without retrying: being rate limited is an error.
+    async fn send_once(
+        &self,
+        request: reqwest::RequestBuilder,
+        route: String,
+        token: &str,
+    ) -> Result<(), WebhookError> {
+        match self.send(request, &route, token).await? {
+            Sent::Done => Ok(()),
+            Sent::RateLimited(_) => Err(WebhookError::RateLimited { route, times: 1 }),
+        }
     }
 
     async fn send(
@@ -216,4 +217,12 @@ fn without(text: &str, token: &str) -> String {
     } else {
         text.replace(token, "…")
     }
+}
+
+/// A request body; a failure to encode names the route.
+fn json_body(route: &str, value: &impl serde::Serialize) -> Result<Vec<u8>, WebhookError> {
+    serde_json::to_vec(value).map_err(|source| WebhookError::Encode {
+        route: route.to_string(),
+        source,
+    })
 }
