@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use notes_bot::bot::commands::{command_set, uses_notes_command};
-use notes_bot::bot::custom_id::{Action, SectionPage};
+use notes_bot::bot::custom_id::{Action, SectionPage, SectionVote};
 use notes_bot::bot::endpoint::response_body;
 use notes_bot::bot::{App, Then};
 use notes_bot::config::{Config, InstallOptions};
@@ -765,12 +765,12 @@ fn every_fixture_response_validates_against_the_spec() {
     }
     .encode();
     let vote = |up| {
-        Action::Vote {
+        Action::Vote(SectionVote {
             up,
             topic: "chatgpt".into(),
             section: other.stable_id(),
             query: "rlhf".into(),
-        }
+        })
         .encode()
     };
     let (up_id, down_id) = (vote(true), vote(false));

@@ -35,6 +35,15 @@ pub struct SectionPage {
     pub focus: Vec<ItemPath>,
 }
 
+/// 👍 (`up`) or 👎 on the section shown, asked with `query`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionVote {
+    pub up: bool,
+    pub topic: String,
+    pub section: u64,
+    pub query: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Page(SectionPage),
@@ -54,13 +63,7 @@ pub enum Action {
         at: SectionPage,
         reply_to: Option<u64>,
     },
-    /// 👍 (`up`) or 👎 on the section shown, asked with `query`.
-    Vote {
-        up: bool,
-        topic: String,
-        section: u64,
-        query: String,
-    },
+    Vote(SectionVote),
 }
 
 impl Action {
@@ -73,12 +76,12 @@ impl Action {
                 let reply_to = reply_to.map(|id| format!("{id}|")).unwrap_or_else(|| "|".into());
                 at.encode("post|", &reply_to)
             }
-            Action::Vote {
+            Action::Vote(SectionVote {
                 up,
                 topic,
                 section,
                 query,
-            } => {
+            }) => {
                 let base = format!("{}|{topic}|{section:x}|", if *up { "up" } else { "dn" });
                 let room = MAX_LEN.saturating_sub(base.chars().count());
                 base + &query.chars().take(room).collect::<String>()
@@ -99,12 +102,12 @@ impl Action {
             .or_else(|| custom_id.strip_prefix("dn|").map(|rest| (false, rest)))
         {
             let mut fields = rest.splitn(3, '|');
-            return Some(Action::Vote {
+            return Some(Action::Vote(SectionVote {
                 up,
                 topic: fields.next()?.to_string(),
                 section: u64::from_str_radix(fields.next()?, 16).ok()?,
                 query: fields.next()?.to_string(),
-            });
+            }));
         }
         let mut fields = custom_id.split('|');
         let action = match fields.next()? {
@@ -292,18 +295,18 @@ mod tests {
                 },
                 reply_to: None,
             },
-            Action::Vote {
+            Action::Vote(SectionVote {
                 up: false,
                 topic: "chatgpt".into(),
                 section: u64::MAX,
                 query: "what | is rlhf".into(),
-            },
-            Action::Vote {
+            }),
+            Action::Vote(SectionVote {
                 up: true,
                 topic: "思".repeat(32),
                 section: u64::MAX,
                 query: String::new(),
-            },
+            }),
         ];
         for action in actions {
             let id = action.encode();
@@ -339,15 +342,15 @@ mod tests {
 
     #[test]
     fn long_vote_queries_are_cut_to_the_limit() {
-        let vote = Action::Vote {
+        let vote = Action::Vote(SectionVote {
             up: false,
             topic: "思".repeat(32),
             section: u64::MAX,
             query: "思维链".repeat(40),
-        };
+        });
         let id = vote.encode();
         assert_eq!(id.chars().count(), MAX_LEN);
-        let Some(Action::Vote { query, .. }) = Action::decode(&id) else {
+        let Some(Action::Vote(SectionVote { query, .. })) = Action::decode(&id) else {
             panic!("{id}");
         };
         assert!("思维链".repeat(40).starts_with(&query) && query.chars().count() == 47);

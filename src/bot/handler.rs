@@ -16,7 +16,7 @@ use serenity::all::{
 };
 
 use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
-use super::custom_id::{self, Action, Listing, SectionPage};
+use super::custom_id::{self, Action, Listing, SectionPage, SectionVote};
 use super::forum::{Forums, Post};
 use super::i18n::Lang;
 use super::render::{self, Other, SectionView};
@@ -675,6 +675,46 @@ impl Handler {
         self.show(index, &shown, asker, &others, lang, how)
     }
 
+    /// Counts a 👍 / 👎 click once per member and answer.
+    fn vote(
+        &self,
+        index: &Index,
+        component: &ComponentInteraction,
+        clicked: SectionVote,
+        lang: Lang,
+    ) -> Outcome {
+        let SectionVote {
+            up,
+            topic,
+            section,
+            query,
+        } = clicked;
+        let Some(at) = find_section(index, &topic, section) else {
+            return refuse(lang.gone());
+        };
+        let Some(title) = other(index, at).map(|o| o.title) else {
+            return refuse(lang.gone());
+        };
+        let vote = feedback::Vote {
+            key: feedback::voter_key(component.message.id.get(), section, component.user.id.get()),
+            topic,
+            section,
+            title: title.clone(),
+            // Cleaned again: a custom_id is only as trustworthy as its sender.
+            query: gaps::normalise(&query),
+            up,
+        };
+        let text = match self.state.vote(vote, Instant::now()) {
+            feedback::Recorded::Counted => lang.vote_counted(up, &render::quote(&title)),
+            feedback::Recorded::Already => lang.vote_already().to_string(),
+            feedback::Recorded::Full => lang.votes_full().to_string(),
+        };
+        outcome(
+            CreateInteractionResponse::Message(render::ephemeral(&text)),
+            Kind::Voted,
+        )
+    }
+
     fn component(&self, index: &Index, component: &ComponentInteraction) -> Outcome {
         let lang = Lang::from_locale(&component.locale);
         let Some(action) = Action::decode(&component.data.custom_id) else {
@@ -721,37 +761,7 @@ impl Handler {
                 let shown = Shown::new(at, MatchReason::Keyword, &[], 0).asked(&asked, reply_to);
                 self.show(index, &shown, asker, &others, lang, Show::Update { private })
             }
-            Action::Vote {
-                up,
-                topic,
-                section,
-                query,
-            } => {
-                let Some(at) = find_section(index, &topic, section) else {
-                    return refuse(lang.gone());
-                };
-                let Some(title) = other(index, at).map(|o| o.title) else {
-                    return refuse(lang.gone());
-                };
-                let vote = feedback::Vote {
-                    key: feedback::voter_key(component.message.id.get(), section, component.user.id.get()),
-                    topic,
-                    section,
-                    title: title.clone(),
-                    // Cleaned again: a custom_id is only as trustworthy as its sender.
-                    query: gaps::normalise(&query),
-                    up,
-                };
-                let text = match self.state.vote(vote, Instant::now()) {
-                    feedback::Recorded::Counted => lang.vote_counted(up, &render::quote(&title)),
-                    feedback::Recorded::Already => lang.vote_already().to_string(),
-                    feedback::Recorded::Full => lang.votes_full().to_string(),
-                };
-                outcome(
-                    CreateInteractionResponse::Message(render::ephemeral(&text)),
-                    Kind::Voted,
-                )
-            }
+            Action::Vote(clicked) => self.vote(index, component, clicked, lang),
             Action::Delete { asker } => {
                 let moderator = component
                     .member
@@ -983,7 +993,7 @@ fn asked_in(message: &Message) -> (String, Option<u64>) {
         })
     {
         match Action::decode(custom_id) {
-            Some(Action::Vote { query, .. }) => asked = gaps::normalise(&query),
+            Some(Action::Vote(SectionVote { query, .. })) => asked = gaps::normalise(&query),
             Some(Action::Post { reply_to: to, .. }) => reply_to = to,
             _ => {}
         }

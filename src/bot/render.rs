@@ -6,7 +6,7 @@ use serenity::all::{
     ReactionType,
 };
 
-use super::custom_id::{self, Action, Listing, SectionPage};
+use super::custom_id::{self, Action, Listing, SectionPage, SectionVote};
 use super::i18n::Lang;
 use crate::notes::markdown::escape_into;
 use crate::reply::{Page, Reply, discord_len, limits, truncate};
@@ -146,12 +146,12 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
     }
     // At most 5 buttons: ◀ ▶, Post or 🗑, 👍 👎.
     for (up, emoji) in [(true, "👍"), (false, "👎")] {
-        let vote = Action::Vote {
+        let vote = Action::Vote(SectionVote {
             up,
             topic: reply.topic.clone(),
             section: reply.section_id,
             query: view.query.to_string(),
-        };
+        });
         buttons.push(
             CreateButton::new(vote.encode())
                 .emoji(ReactionType::Unicode(emoji.into()))
