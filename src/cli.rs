@@ -50,9 +50,9 @@ pub enum Error {
     NotAnInteraction(serde_json::Error),
     #[error(transparent)]
     StateFile(#[from] crate::json_file::JsonFileError),
-    /// NOTES_BOT_REDIS_URL not usable (the text is `Config::with_redis_url`'s).
-    #[error("{0}")]
-    RedisUrl(String),
+    /// NOTES_BOT_REDIS_URL not usable.
+    #[error("NOTES_BOT_REDIS_URL: {0}")]
+    RedisUrl(crate::config::StateOptionsError),
     /// Redis (state.redis_url) misconfigured, or its thread would not start.
     #[error(transparent)]
     Redis(#[from] SharedError),

@@ -62,8 +62,23 @@ pub struct StateOptions {
     pub timeout_ms: u64,
 }
 
+/// A `state:` setting (or `NOTES_BOT_REDIS_URL`) that cannot work.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StateOptionsError {
+    #[error(
+        "state.redis_url ({0}): TLS to Redis is not built in; reach it through a TLS tunnel (stunnel, a service mesh) and use redis://"
+    )]
+    RedisTls(String),
+    #[error("state.redis_url (or NOTES_BOT_REDIS_URL) is not a URL like \"redis://redis:6379\"")]
+    NotARedisUrl,
+    #[error("state.key_prefix {0:?}: use 1 to 64 visible ASCII characters, like \"notes-bot\"")]
+    KeyPrefix(String),
+    #[error("state.timeout_ms is {0}; use 10 to 10000")]
+    TimeoutMs(u64),
+}
+
 impl StateOptions {
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), StateOptionsError> {
         if let Some(url) = &self.redis_url {
             url.check()?;
         }
@@ -71,16 +86,10 @@ impl StateOptions {
             && self.key_prefix.len() <= 64
             && self.key_prefix.bytes().all(|b| b.is_ascii_graphic());
         if !prefix_ok {
-            return Err(format!(
-                "state.key_prefix {:?}: use 1 to 64 visible ASCII characters, like \"notes-bot\"",
-                self.key_prefix
-            ));
+            return Err(StateOptionsError::KeyPrefix(self.key_prefix.clone()));
         }
         if !(10..=10_000).contains(&self.timeout_ms) {
-            return Err(format!(
-                "state.timeout_ms is {}; use 10 to 10000",
-                self.timeout_ms
-            ));
+            return Err(StateOptionsError::TimeoutMs(self.timeout_ms));
         }
         Ok(())
     }
@@ -133,17 +142,12 @@ impl RedisUrl {
         }
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), StateOptionsError> {
         let scheme = self.0.split_once("://").map(|(scheme, _)| scheme);
         match scheme {
             Some("redis" | "valkey" | "unix" | "redis+unix" | "valkey+unix") => Ok(()),
-            Some("rediss" | "valkeys") => Err(format!(
-                "state.redis_url ({}): TLS to Redis is not built in; reach it through a TLS tunnel (stunnel, a service mesh) and use redis://",
-                self.location()
-            )),
-            _ => Err(
-                "state.redis_url (or NOTES_BOT_REDIS_URL) is not a URL like \"redis://redis:6379\"".into(),
-            ),
+            Some("rediss" | "valkeys") => Err(StateOptionsError::RedisTls(self.location())),
+            _ => Err(StateOptionsError::NotARedisUrl),
         }
     }
 }
@@ -474,7 +478,7 @@ impl Config {
                 )));
             }
         }
-        self.state.check().map_err(error)?;
+        self.state.check().map_err(|e| error(e.to_string()))?;
         if self.reply.other_matches > 25 {
             return Err(error(
                 "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
@@ -500,14 +504,12 @@ impl Config {
 
     /// Uses Redis at `url` (from `NOTES_BOT_REDIS_URL`) for shared state; an empty value
     /// changes nothing.
-    pub fn with_redis_url(mut self, url: &str) -> Result<Config, String> {
+    pub fn with_redis_url(mut self, url: &str) -> Result<Config, StateOptionsError> {
         if url.trim().is_empty() {
             return Ok(self);
         }
         self.state.redis_url = Some(RedisUrl::new(url));
-        self.state
-            .check()
-            .map_err(|e| format!("NOTES_BOT_REDIS_URL: {e}"))?;
+        self.state.check()?;
         Ok(self)
     }
 
@@ -599,7 +601,10 @@ mod tests {
             "/run/redis.sock"
         );
         let tls = Config::default().with_redis_url("rediss://:pw@host:6380");
-        assert!(tls.is_err_and(|e| e.contains("TLS") && !e.contains("pw")));
+        let tls = tls.map(|_| ()).map_err(|e| e.to_string());
+        assert!(tls.is_err_and(|e| e.contains("TLS") && e.contains("host:6380") && !e.contains("pw")));
+        let plain = Config::default().with_redis_url("cache.internal:6379");
+        assert_eq!(plain.err(), Some(StateOptionsError::NotARedisUrl));
         let none = Config::default().with_redis_url("  ");
         assert!(none.is_ok_and(|c| c.state.redis_url.is_none()));
     }
