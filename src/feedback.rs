@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::by_topic::ByTopic;
 use crate::json_file::{self, JsonFileError};
 
 /// Voter keys kept in the file, newest last.
@@ -115,7 +116,7 @@ impl Pending {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ratings {
     /// topic → section id (hex) → rating.
-    pub topics: BTreeMap<String, BTreeMap<String, Rating>>,
+    pub topics: ByTopic<Rating>,
     /// Keys of counted votes, oldest first.
     #[serde(default)]
     pub voters: Vec<u64>,
@@ -157,12 +158,7 @@ pub fn voter_key(message: u64, section: u64, member: u64) -> u64 {
 
 impl Ratings {
     fn count(&mut self, vote: &Vote) {
-        let rating = self
-            .topics
-            .entry(vote.topic.clone())
-            .or_default()
-            .entry(format!("{:x}", vote.section))
-            .or_default();
+        let rating = self.topics.slot(&vote.topic, &format!("{:x}", vote.section));
         rating.title.clone_from(&vote.title);
         if vote.up {
             rating.up += 1;
@@ -176,18 +172,14 @@ impl Ratings {
 
     /// Adds what another process counted (its voter keys too).
     pub fn add(&mut self, other: &Ratings) {
-        for (topic, sections) in &other.topics {
-            let mine = self.topics.entry(topic.clone()).or_default();
-            for (section, rating) in sections {
-                let entry = mine.entry(section.clone()).or_default();
-                entry.title.clone_from(&rating.title);
-                entry.up += rating.up;
-                entry.down += rating.down;
-                for (query, n) in &rating.queries {
-                    *entry.queries.entry(query.clone()).or_default() += n;
-                }
+        self.topics.merge(&other.topics, |mine, theirs| {
+            mine.title.clone_from(&theirs.title);
+            mine.up += theirs.up;
+            mine.down += theirs.down;
+            for (query, n) in &theirs.queries {
+                *mine.queries.entry(query.clone()).or_default() += n;
             }
-        }
+        });
         self.voters.extend(&other.voters);
     }
 
@@ -195,25 +187,20 @@ impl Ratings {
     pub fn worst(&self, topic: Option<&str>, limit: usize) -> Vec<Rated> {
         let mut rows: Vec<Rated> = self
             .topics
-            .iter()
-            .filter(|(t, _)| topic.is_none_or(|want| want == t.as_str()))
-            .flat_map(|(topic, sections)| {
-                sections
-                    .iter()
-                    .filter(|(_, r)| r.down > 0)
-                    .map(|(section, rating)| {
-                        let mut queries: Vec<(String, u64)> =
-                            rating.queries.iter().map(|(q, n)| (q.clone(), *n)).collect();
-                        queries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                        Rated {
-                            topic: topic.clone(),
-                            section: section.clone(),
-                            title: rating.title.clone(),
-                            up: rating.up,
-                            down: rating.down,
-                            queries,
-                        }
-                    })
+            .iter(topic)
+            .filter(|(_, _, rating)| rating.down > 0)
+            .map(|(topic, section, rating)| {
+                let mut queries: Vec<(String, u64)> =
+                    rating.queries.iter().map(|(q, n)| (q.clone(), *n)).collect();
+                queries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                Rated {
+                    topic: topic.to_string(),
+                    section: section.to_string(),
+                    title: rating.title.clone(),
+                    up: rating.up,
+                    down: rating.down,
+                    queries,
+                }
             })
             .collect();
         rows.sort_by(|a, b| {
@@ -230,39 +217,18 @@ impl Ratings {
         if self.voters.len() > MAX_VOTERS {
             self.voters.drain(..self.voters.len() - MAX_VOTERS);
         }
-        for sections in self.topics.values_mut() {
-            for rating in sections.values_mut() {
-                if rating.queries.len() > MAX_QUERIES {
-                    let mut queries: Vec<(String, u64)> =
-                        std::mem::take(&mut rating.queries).into_iter().collect();
-                    queries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                    queries.truncate(MAX_QUERIES);
-                    rating.queries = queries.into_iter().collect();
-                }
+        for rating in self.topics.values_mut() {
+            if rating.queries.len() > MAX_QUERIES {
+                let mut queries: Vec<(String, u64)> =
+                    std::mem::take(&mut rating.queries).into_iter().collect();
+                queries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                queries.truncate(MAX_QUERIES);
+                rating.queries = queries.into_iter().collect();
             }
         }
-        let total: usize = self.topics.values().map(BTreeMap::len).sum();
-        if total > MAX_SECTIONS {
-            // Keep the most disliked, then the most voted.
-            let mut all: Vec<(i64, u64, String, String)> = self
-                .topics
-                .iter()
-                .flat_map(|(t, s)| {
-                    s.iter()
-                        .map(|(id, r)| (r.down as i64 - r.up as i64, r.down + r.up, t.clone(), id.clone()))
-                })
-                .collect();
-            all.sort_by_key(|&(score, votes, _, _)| std::cmp::Reverse((score, votes)));
-            let keep: HashSet<(String, String)> = all
-                .into_iter()
-                .take(MAX_SECTIONS)
-                .map(|(_, _, t, id)| (t, id))
-                .collect();
-            for (topic, sections) in &mut self.topics {
-                sections.retain(|id, _| keep.contains(&(topic.clone(), id.clone())));
-            }
-            self.topics.retain(|_, sections| !sections.is_empty());
-        }
+        // Keep the most disliked, then the most voted.
+        self.topics
+            .keep_top(MAX_SECTIONS, |r| (r.down as i64 - r.up as i64, r.down + r.up));
     }
 }
 
@@ -292,12 +258,7 @@ impl Ratings {
         if !matches!(kind, "up" | "down" | "query") {
             return;
         }
-        let rating = self
-            .topics
-            .entry(topic.to_string())
-            .or_default()
-            .entry(section.to_string())
-            .or_default();
+        let rating = self.topics.slot(topic, section);
         match kind {
             "up" => rating.up += n,
             "down" => rating.down += n,
@@ -434,7 +395,7 @@ mod tests {
         let saved = load(&path).unwrap_or_default();
         let _ = std::fs::remove_dir_all(&dir);
         assert!(first.is_ok() && second.is_ok());
-        let rating = &saved.topics["t"]["1"];
+        let rating = saved.topics.get("t", "1").cloned().unwrap_or_default();
         assert_eq!(rating.down, 2);
         assert_eq!(rating.queries.len(), 2);
         assert_eq!(saved.voters.len(), 2);
@@ -454,7 +415,10 @@ mod tests {
         ratings.trim();
         assert_eq!(ratings.voters.len(), MAX_VOTERS);
         assert_eq!(ratings.voters[0], 5);
-        assert_eq!(ratings.topics["t"]["1"].queries.len(), MAX_QUERIES);
+        assert_eq!(
+            ratings.topics.get("t", "1").map(|r| r.queries.len()),
+            Some(MAX_QUERIES)
+        );
     }
 
     #[test]

@@ -5,11 +5,11 @@
 //! last save to what the file holds, and replaces the file atomically, so replicas sharing
 //! a data folder add up instead of overwriting each other.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::by_topic::ByTopic;
 use crate::json_file::{self, JsonFileError};
 
 /// Longest query kept, in characters: enough to read, too short to store essays.
@@ -22,7 +22,7 @@ const WEAK: &str = "weak";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// topic → normalised query → (no hit, weak hit).
-    pub topics: BTreeMap<String, BTreeMap<String, Count>>,
+    pub topics: ByTopic<Count>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,54 +63,34 @@ impl Counts {
         if query.is_empty() {
             return;
         }
-        let count = self
-            .topics
-            .entry(topic.to_string())
-            .or_default()
-            .entry(query)
-            .or_default();
-        if weak {
-            count.weak += 1;
-        } else {
-            count.missed += 1;
-        }
+        self.topics.slot(topic, &query).add(weak, 1);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.topics.values().all(BTreeMap::is_empty)
+        self.topics.is_empty()
     }
 
     pub fn add(&mut self, other: &Counts) {
-        for (topic, queries) in &other.topics {
-            let mine = self.topics.entry(topic.clone()).or_default();
-            for (query, count) in queries {
-                let entry = mine.entry(query.clone()).or_default();
-                entry.missed += count.missed;
-                entry.weak += count.weak;
-            }
-        }
+        self.topics.merge(&other.topics, |mine, theirs| {
+            mine.missed += theirs.missed;
+            mine.weak += theirs.weak;
+        });
     }
 
     /// The most asked gaps first (misses count double a weak hit), for one topic or all.
     pub fn top(&self, topic: Option<&str>, limit: usize) -> Vec<Gap> {
         let mut gaps: Vec<Gap> = self
             .topics
-            .iter()
-            .filter(|(t, _)| topic.is_none_or(|want| want == t.as_str()))
-            .flat_map(|(topic, queries)| {
-                queries.iter().map(|(query, count)| Gap {
-                    topic: topic.clone(),
-                    query: query.clone(),
-                    missed: count.missed,
-                    weak: count.weak,
-                })
+            .iter(topic)
+            .map(|(topic, query, count)| Gap {
+                topic: topic.to_string(),
+                query: query.to_string(),
+                missed: count.missed,
+                weak: count.weak,
             })
             .collect();
-        gaps.sort_by(|a, b| {
-            (2 * b.missed + b.weak)
-                .cmp(&(2 * a.missed + a.weak))
-                .then_with(|| (&a.topic, &a.query).cmp(&(&b.topic, &b.query)))
-        });
+        // Stable: equal ranks stay in (topic, query) order.
+        gaps.sort_by_key(|gap| std::cmp::Reverse(2 * gap.missed + gap.weak));
         gaps.truncate(limit);
         gaps
     }
@@ -118,13 +98,11 @@ impl Counts {
     /// One counter per (kind, topic, query): `missed\ttopic\tquery` → n, the form a
     /// key–value store keeps them in. A normalised query has no tab; a topic has none either.
     pub fn fields(&self) -> impl Iterator<Item = (String, u64)> + '_ {
-        self.topics.iter().flat_map(|(topic, queries)| {
-            queries.iter().flat_map(move |(query, count)| {
-                [(MISSED, count.missed), (WEAK, count.weak)]
-                    .into_iter()
-                    .filter(|(_, n)| *n > 0)
-                    .map(move |(kind, n)| (format!("{kind}\t{topic}\t{query}"), n))
-            })
+        self.topics.iter(None).flat_map(|(topic, query, count)| {
+            [(MISSED, count.missed), (WEAK, count.weak)]
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(move |(kind, n)| (format!("{kind}\t{topic}\t{query}"), n))
         })
     }
 
@@ -134,41 +112,27 @@ impl Counts {
         let (Some(kind), Some(topic), Some(query)) = (parts.next(), parts.next(), parts.next()) else {
             return;
         };
-        let missed = match kind {
-            MISSED => true,
-            WEAK => false,
+        let weak = match kind {
+            MISSED => false,
+            WEAK => true,
             _ => return,
         };
-        let count = self
-            .topics
-            .entry(topic.to_string())
-            .or_default()
-            .entry(query.to_string())
-            .or_default();
-        if missed {
-            count.missed += n;
-        } else {
-            count.weak += n;
-        }
+        self.topics.slot(topic, query).add(weak, n);
     }
 
     fn trim(&mut self) {
-        let total: usize = self.topics.values().map(BTreeMap::len).sum();
-        if total <= MAX_ENTRIES {
-            return;
+        self.topics
+            .keep_top(MAX_ENTRIES, |count| 2 * count.missed + count.weak);
+    }
+}
+
+impl Count {
+    fn add(&mut self, weak: bool, n: u64) {
+        if weak {
+            self.weak += n;
+        } else {
+            self.missed += n;
         }
-        let keep: Vec<Gap> = self.top(None, MAX_ENTRIES);
-        let mut trimmed = Counts::default();
-        for gap in keep {
-            trimmed.topics.entry(gap.topic).or_default().insert(
-                gap.query,
-                Count {
-                    missed: gap.missed,
-                    weak: gap.weak,
-                },
-            );
-        }
-        *self = trimmed;
     }
 }
 
@@ -226,11 +190,14 @@ mod tests {
         again.add_field("no tabs here", 5);
         again.add_field("votes\tt\tq", 5);
         assert_eq!(
-            again.topics["chatgpt"]["pizza recipe"],
-            Count { missed: 1, weak: 1 }
+            again.topics.get("chatgpt", "pizza recipe"),
+            Some(&Count { missed: 1, weak: 1 })
         );
-        assert_eq!(again.topics["other"]["x y"], Count { missed: 0, weak: 1 });
-        assert!(!again.topics.contains_key("t"));
+        assert_eq!(
+            again.topics.get("other", "x y"),
+            Some(&Count { missed: 0, weak: 1 })
+        );
+        assert!(again.topics.iter(Some("t")).next().is_none());
         assert_eq!(counts.fields().count(), 3);
     }
 
@@ -248,7 +215,7 @@ mod tests {
         assert!(save(&path, &b).is_ok());
         let saved = load(&path).unwrap_or_default();
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(saved.topics["t"]["q"].missed, 2);
-        assert_eq!(saved.topics["t"]["r"].weak, 1);
+        assert_eq!(saved.topics.get("t", "q").map(|c| c.missed), Some(2));
+        assert_eq!(saved.topics.get("t", "r").map(|c| c.weak), Some(1));
     }
 }

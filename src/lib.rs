@@ -5,6 +5,7 @@
 //! this library is synchronous and knows nothing of Discord's transport.
 
 pub mod bot;
+pub mod by_topic;
 pub mod cli;
 pub mod config;
 pub mod error;
