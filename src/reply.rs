@@ -121,14 +121,10 @@ impl Reply {
         layout: &Layout,
     ) -> Reply {
         let roots = roots(section, &layout.context_label);
-        let all = lines_in_order(&roots, &[]);
         let budget = layout.budget();
-        let long = all.iter().map(|l| discord_len(&l.text) + 1).sum::<usize>() > budget;
-        let lines = if long && !focus.is_empty() {
-            lines_in_order(&roots, focus)
-        } else {
-            all
-        };
+        // A section that fits one page keeps its order.
+        let focus = if is_long(section, layout) { focus } else { &[] };
+        let lines = lines_in_order(&roots, focus);
         Reply {
             topic: note.topic.clone(),
             note_title: note.title().to_string(),
@@ -149,6 +145,39 @@ impl Reply {
             .get(n.min(self.pages.len().saturating_sub(1)))
             .unwrap_or(&EMPTY)
     }
+}
+
+/// Whether a section's lines take more than one page: only then are its focused points
+/// brought forward (and only then are there pages to turn). Counted as `render_item`
+/// writes the lines, without writing them.
+pub fn is_long(section: &Section, layout: &Layout) -> bool {
+    let budget = layout.budget();
+    let mut used = 0;
+    let mut label = String::new();
+    let mut stack: Vec<(&Item, usize)> = section.points.iter().map(|item| (item, 0)).collect();
+    if !section.context.is_empty() {
+        crate::notes::markdown::escape_into(&mut label, &layout.context_label);
+        used += line_len(&Marker::Bullet, &label, 0);
+        stack.extend(section.context.iter().map(|item| (item, 1)));
+    }
+    while let Some((item, depth)) = stack.pop() {
+        used += line_len(&item.marker, item.text.markdown(), depth);
+        if used > budget {
+            return true;
+        }
+        stack.extend(item.children.iter().map(|child| (child, depth + 1)));
+    }
+    used > budget
+}
+
+/// `discord_len` of the line `render_item` writes, plus its newline.
+fn line_len(marker: &Marker, markdown: &str, depth: usize) -> usize {
+    let marker = match marker {
+        Marker::Bullet => 2,
+        Marker::Number(n) => n.checked_ilog10().map_or(1, |digits| digits as usize + 1) + 2,
+        Marker::Plain => 0,
+    };
+    2 * depth + marker + discord_len(markdown) + 1
 }
 
 /// The section's points, then its background under one label item.
@@ -452,4 +481,52 @@ pub fn markdown_link(title: &str, url: &str) -> String {
     line.push_str(&url.replace(' ', "%20").replace('(', "%28").replace(')', "%29"));
     line.push(')');
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `is_long` counts what `lines_in_order` renders: bullets, numbers past 9, plain
+    /// paragraphs, nesting, CJK and the background label, at budgets around each total.
+    #[test]
+    fn is_long_agrees_with_the_rendered_lines() {
+        let text = "---\ntitle: T\n---\n## A\n\n- one `code` **bold**\n  - 子项 中文\n    1. x\n    2. y\n\
+                    \n10. ten\n11. eleven\n\nA plain paragraph with [a link](https://e.x).\n\n\
+                    ## B\n\n- only\n\n## C\n\n- point\n- 背景\n  - why 1\n    - deeper\n";
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
+            .expect("a note");
+        assert!(
+            note.sections.iter().any(|s| !s.context.is_empty()),
+            "no background"
+        );
+        let mut checked = 0;
+        for section in &note.sections {
+            for label in ["背景", "*context*", ""] {
+                let layout = Layout {
+                    page_chars: 100,
+                    context_label: label.to_string(),
+                };
+                let roots = roots(section, label);
+                let total: usize = lines_in_order(&roots, &[])
+                    .iter()
+                    .map(|line| discord_len(&line.text) + 1)
+                    .sum();
+                for page_chars in total.saturating_sub(2)..total + 2 {
+                    let layout = Layout {
+                        page_chars,
+                        ..layout.clone()
+                    };
+                    assert_eq!(
+                        is_long(section, &layout),
+                        total > layout.budget(),
+                        "{} at {page_chars}",
+                        section.title
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 0);
+    }
 }

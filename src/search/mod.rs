@@ -73,6 +73,37 @@ pub struct Hit {
     pub focus: Vec<ItemPath>,
 }
 
+/// Hits of one search, and the query as analysed for it, to focus a hit when its reply
+/// needs it.
+pub struct Ranked<'a> {
+    index: &'a Index,
+    units: Vec<rank::Unit>,
+    /// Best first, none focused.
+    pub hits: Vec<Hit>,
+}
+
+impl Ranked<'_> {
+    fn none(index: &Index) -> Ranked<'_> {
+        Ranked {
+            index,
+            units: Vec::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    /// The point subtrees of `at` that hold the query, best first (what [`Index::search`]
+    /// gives its best hit); empty when only the title matched.
+    pub fn focus(&self, at: SectionRef) -> Vec<ItemPath> {
+        match self.index.section(at) {
+            Some(section) => {
+                let items = self.index.item_terms(section);
+                focus::focus(section, items.iter().map(Vec::as_slice), &self.units)
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Suggestion {
     pub section: SectionRef,
@@ -232,13 +263,28 @@ impl Index {
         }
     }
 
-    /// Ranked hits for a query; `topic` restricts to one note. Empty when nothing is relevant.
+    /// Ranked hits for a query, the best one focused; `topic` restricts to one note. Empty
+    /// when nothing is relevant.
     pub fn search(&self, query: &str, topic: Option<&str>, limit: usize) -> Vec<Hit> {
+        let ranked = self.ranked(query, topic, limit);
+        // Only the best hit is shown at once; the others are offered in a menu and open
+        // at their start.
+        let focus = ranked.hits.first().map(|best| ranked.focus(best.section));
+        let mut hits = ranked.hits;
+        if let (Some(best), Some(focus)) = (hits.first_mut(), focus) {
+            best.focus = focus;
+        }
+        hits
+    }
+
+    /// The hits of [`Index::search`], none focused yet: focus analyses the shown section's
+    /// items again, which a reply that fits one page does not need.
+    pub fn ranked(&self, query: &str, topic: Option<&str>, limit: usize) -> Ranked<'_> {
         let Some(range) = self.doc_range(topic) else {
-            return Vec::new();
+            return Ranked::none(self);
         };
         if limit == 0 {
-            return Vec::new();
+            return Ranked::none(self);
         }
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
@@ -251,29 +297,21 @@ impl Index {
         self.heading_first(&mut scored, &query);
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         scored.truncate(limit);
-        scored
+        let hits = scored
             .into_iter()
-            .enumerate()
-            .map(|(rank, s)| {
-                let section = self.docs[s.doc as usize];
-                // Only the best hit is shown at once; the others are offered in a menu
-                // and open at their start.
-                let focus = match (rank, self.section(section)) {
-                    (0, Some(sec)) => {
-                        let items = self.item_terms(sec);
-                        focus::focus(sec, items.iter().map(Vec::as_slice), &units)
-                    }
-                    _ => Vec::new(),
-                };
-                Hit {
-                    section,
-                    score: s.score,
-                    coverage: s.coverage,
-                    reason: self.reason(&s, &query),
-                    focus,
-                }
+            .map(|s| Hit {
+                section: self.docs[s.doc as usize],
+                score: s.score,
+                coverage: s.coverage,
+                reason: self.reason(&s, &query),
+                focus: Vec::new(),
             })
-            .collect()
+            .collect();
+        Ranked {
+            index: self,
+            units,
+            hits,
+        }
     }
 
     /// Autocomplete: sections for what has been typed so far, at most 25: titles that
