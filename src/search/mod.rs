@@ -23,6 +23,7 @@ mod rank;
 mod tests;
 
 use std::ops::Range;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use crate::notes::SectionRef;
 use crate::notes::{Item, Library, Marker, Section};
@@ -96,8 +97,8 @@ impl Ranked<'_> {
     pub fn focus(&self, at: SectionRef) -> Vec<ItemPath> {
         match self.index.section(at) {
             Some(section) => {
-                let items = self.index.item_terms(section);
-                focus::focus(section, items.iter().map(Vec::as_slice), &self.units)
+                let items = self.index.item_terms(at, section);
+                focus::focus(section, items.iter().map(AsRef::as_ref), &self.units)
             }
             None => Vec::new(),
         }
@@ -130,7 +131,12 @@ pub struct Index {
     title_keys: Vec<String>,
     /// Document range of each note, for searches within one topic.
     note_docs: Vec<Range<u32>>,
+    /// The item terms of the sections focused last.
+    recent_items: Mutex<Vec<(SectionRef, ItemTerms)>>,
 }
+
+/// The sorted, distinct terms of each of a section's items, depth first.
+type ItemTerms = Arc<[Box<[TermId]>]>;
 
 /// Field numbers.
 const TITLE: usize = 0;
@@ -161,6 +167,9 @@ const MAX_SUGGESTIONS: usize = 25;
 /// Focus reads at most this much of a section's text: a huge section answers quickly,
 /// focused on what its first part holds.
 const FOCUS_BYTES: usize = 256 * 1024;
+/// The item terms of this many sections focused last are kept: the sections asked about
+/// most are analysed once, not at every answer (at most 8 MB with huge sections).
+const RECENT_ITEMS: usize = 32;
 /// Titles scanned one by one (autocomplete, "did you mean") only in ranges this small.
 const TITLE_SCAN: usize = 5_000;
 
@@ -221,6 +230,7 @@ impl Index {
             titles,
             title_keys,
             note_docs,
+            recent_items: Mutex::new(Vec::new()),
         }
     }
 
@@ -421,10 +431,40 @@ impl Index {
         }
     }
 
+    /// The item terms of the section at `at`: kept for the [`RECENT_ITEMS`] sections
+    /// focused last, else worked out again (outside the lock) and kept in place of the
+    /// one focused longest ago.
+    fn item_terms(&self, at: SectionRef, section: &Section) -> ItemTerms {
+        let recent = |recent: &mut Vec<(SectionRef, ItemTerms)>| {
+            let found = recent.iter().position(|(kept, _)| *kept == at)?;
+            // Most recent last.
+            let entry = recent.remove(found);
+            let items = entry.1.clone();
+            recent.push(entry);
+            Some(items)
+        };
+        if let Some(items) = recent(&mut lock(&self.recent_items)) {
+            return items;
+        }
+        let items: ItemTerms = self
+            .analyse_items(section)
+            .into_iter()
+            .map(Vec::into_boxed_slice)
+            .collect();
+        let mut kept = lock(&self.recent_items);
+        if recent(&mut kept).is_none() {
+            if kept.len() == RECENT_ITEMS {
+                kept.remove(0);
+            }
+            kept.push((at, items.clone()));
+        }
+        items
+    }
+
     /// The sorted, distinct terms of each of a section's points, depth first, for focus:
-    /// worked out again for the one section shown rather than kept for every section.
+    /// worked out again for a section shown rather than kept for every section.
     /// Past [`FOCUS_BYTES`] of text, items count as holding nothing.
-    fn item_terms(&self, section: &Section) -> Vec<Vec<TermId>> {
+    fn analyse_items(&self, section: &Section) -> Vec<Vec<TermId>> {
         let (mut terms, mut surfaces) = (Vec::new(), Vec::new());
         let mut budget = FOCUS_BYTES;
         let mut items = Vec::new();
@@ -529,6 +569,11 @@ fn body_field(item: &Item) -> usize {
     } else {
         BODY
     }
+}
+
+/// A poisoned lock only means another search panicked mid-update; the list is still whole.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Every item, depth first (an item, then its children): the order focus relies on.
