@@ -120,7 +120,8 @@ impl Reply {
         focus: &[ItemPath],
         layout: &Layout,
     ) -> Reply {
-        let roots = roots(section, &layout.context_label);
+        let label = context_item(section, &layout.context_label);
+        let roots: Vec<&Item> = section.points.iter().chain(&label).collect();
         let budget = layout.budget();
         // A section that fits one page keeps its order.
         let focus = if is_long(section, layout) { focus } else { &[] };
@@ -180,46 +181,57 @@ fn line_len(marker: &Marker, markdown: &str, depth: usize) -> usize {
     2 * depth + marker + discord_len(markdown) + 1
 }
 
-/// The section's points, then its background under one label item.
-fn roots(section: &Section, context_label: &str) -> Vec<Item> {
-    let mut roots = section.points.clone();
-    if !section.context.is_empty() {
-        let mut markdown = String::new();
-        crate::notes::markdown::escape_into(&mut markdown, context_label);
-        let text = crate::notes::Text {
-            plain: context_label.to_string(),
-            markdown,
-        };
-        roots.push(Item {
-            marker: Marker::Bullet,
-            text,
-            children: section.context.clone(),
-        });
+/// The label item a section's background is shown under, after its points (the roots of
+/// a reply's lines); none without background.
+fn context_item(section: &Section, context_label: &str) -> Option<Item> {
+    if section.context.is_empty() {
+        return None;
     }
-    roots
+    let mut markdown = String::new();
+    crate::notes::markdown::escape_into(&mut markdown, context_label);
+    let text = crate::notes::Text {
+        plain: context_label.to_string(),
+        markdown,
+    };
+    Some(Item {
+        marker: Marker::Bullet,
+        text,
+        children: section.context.clone(),
+    })
 }
 
-fn item_at<'a>(roots: &'a [Item], path: &[usize]) -> Option<&'a Item> {
+fn item_at<'a>(roots: &[&'a Item], path: &[usize]) -> Option<&'a Item> {
     let (first, rest) = path.split_first()?;
-    let mut item = roots.get(*first)?;
+    let mut item: &Item = roots.get(*first)?;
     for &index in rest {
         item = item.children.get(index)?;
     }
     Some(item)
 }
 
+/// `- text`, `3. text` or `text`, indented two spaces a level.
 fn render_item(item: &Item, depth: usize) -> String {
-    let indent = "  ".repeat(depth);
-    match item.marker {
-        Marker::Bullet => format!("{indent}- {}", item.text.markdown()),
-        Marker::Number(n) => format!("{indent}{n}. {}", item.text.markdown()),
-        Marker::Plain => format!("{indent}{}", item.text.markdown()),
+    let markdown = item.text.markdown();
+    // Room for the indent, the longest marker (`18446744073709551615. `) and the text.
+    let mut line = String::with_capacity(2 * depth + 22 + markdown.len());
+    for _ in 0..depth {
+        line.push_str("  ");
     }
+    match item.marker {
+        Marker::Bullet => line.push_str("- "),
+        Marker::Number(n) => {
+            line.push_str(&n.to_string());
+            line.push_str(". ");
+        }
+        Marker::Plain => {}
+    }
+    line.push_str(markdown);
+    line
 }
 
 /// Every item as a line: the focused subtrees first (each under its parent lines, repeated
 /// for context), then everything else in document order. Each item is a content line once.
-fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
+fn lines_in_order(roots: &[&Item], focus: &[ItemPath]) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut focused: Vec<&ItemPath> = Vec::new();
     for path in focus {
@@ -309,7 +321,7 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
     pages
 }
 
-fn parent_lines(line: &Line, roots: &[Item]) -> Vec<Line> {
+fn parent_lines(line: &Line, roots: &[&Item]) -> Vec<Line> {
     let Some(path) = &line.path else {
         return Vec::new();
     };
@@ -507,7 +519,8 @@ mod tests {
                     page_chars: 100,
                     context_label: label.to_string(),
                 };
-                let roots = roots(section, label);
+                let context = context_item(section, label);
+                let roots: Vec<&Item> = section.points.iter().chain(&context).collect();
                 let total: usize = lines_in_order(&roots, &[])
                     .iter()
                     .map(|line| discord_len(&line.text) + 1)
