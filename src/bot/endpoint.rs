@@ -328,7 +328,12 @@ pub fn response_body(response: &CreateInteractionResponse) -> serde_json::Result
     match response {
         // Discord's PONG is `{"type":1}`; serenity would add `"data":null`.
         CreateInteractionResponse::Pong => Ok(br#"{"type":1}"#.to_vec()),
-        response => serde_json::to_vec(response),
+        response => {
+            // A section answer is a few KB: room for it at once rather than doubling up to it.
+            let mut bytes = Vec::with_capacity(4096);
+            serde_json::to_writer(&mut bytes, response)?;
+            Ok(bytes)
+        }
     }
 }
 
