@@ -1514,10 +1514,13 @@ fn command(topic: &str, query: &str, private: bool) -> Interaction {
     serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A command's topic and query.
+type TopicQuery = (String, String);
+
 /// The queries of the golden file: the loadgen's on the shipped notes, the labelled ones on
 /// the Obsidian Help vault (in the topic of their best hit), and on the blog corpus (long
 /// Chinese sections) the title and the first words of every seventh section.
-fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<(String, String)>)> {
+fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
     let shipped: Vec<(String, String)> = [
         "rlhf",
         "RLHF",
