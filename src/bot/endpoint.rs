@@ -43,7 +43,8 @@ pub struct Endpoint {
     webhooks: Arc<Webhooks>,
     /// With a bot token: posts answers as replies to members' messages.
     bot: Option<Arc<serenity::all::Http>>,
-    /// Where the handler runs, off the async workers.
+    /// Where interactions other than PING are parsed, answered and encoded, off the async
+    /// workers.
     workers: Workers,
     answer: Answer,
 }
