@@ -120,15 +120,12 @@ impl Reply {
         focus: &[ItemPath],
         layout: &Layout,
     ) -> Reply {
-        let roots = roots(section, &layout.context_label);
-        let all = lines_in_order(&roots, &[]);
+        let label = context_item(section, &layout.context_label);
+        let roots: Vec<&Item> = section.points.iter().chain(&label).collect();
         let budget = layout.budget();
-        let long = all.iter().map(|l| discord_len(&l.text) + 1).sum::<usize>() > budget;
-        let lines = if long && !focus.is_empty() {
-            lines_in_order(&roots, focus)
-        } else {
-            all
-        };
+        // A section that fits one page keeps its order.
+        let focus = if is_long(section, layout) { focus } else { &[] };
+        let lines = lines_in_order(&roots, focus);
         Reply {
             topic: note.topic.clone(),
             note_title: note.title().to_string(),
@@ -151,46 +148,90 @@ impl Reply {
     }
 }
 
-/// The section's points, then its background under one label item.
-fn roots(section: &Section, context_label: &str) -> Vec<Item> {
-    let mut roots = section.points.clone();
+/// Whether a section's lines take more than one page: only then are its focused points
+/// brought forward (and only then are there pages to turn). Counted as `render_item`
+/// writes the lines, without writing them.
+pub fn is_long(section: &Section, layout: &Layout) -> bool {
+    let budget = layout.budget();
+    let mut used = 0;
+    let mut label = String::new();
+    let mut stack: Vec<(&Item, usize)> = section.points.iter().map(|item| (item, 0)).collect();
     if !section.context.is_empty() {
-        let mut markdown = String::new();
-        crate::notes::markdown::escape_into(&mut markdown, context_label);
-        let text = crate::notes::Text {
-            plain: context_label.to_string(),
-            markdown,
-        };
-        roots.push(Item {
-            marker: Marker::Bullet,
-            text,
-            children: section.context.clone(),
-        });
+        crate::notes::markdown::escape_into(&mut label, &layout.context_label);
+        used += line_len(&Marker::Bullet, &label, 0);
+        stack.extend(section.context.iter().map(|item| (item, 1)));
     }
-    roots
+    while let Some((item, depth)) = stack.pop() {
+        used += line_len(&item.marker, item.text.markdown(), depth);
+        if used > budget {
+            return true;
+        }
+        stack.extend(item.children.iter().map(|child| (child, depth + 1)));
+    }
+    used > budget
 }
 
-fn item_at<'a>(roots: &'a [Item], path: &[usize]) -> Option<&'a Item> {
+/// `discord_len` of the line `render_item` writes, plus its newline.
+fn line_len(marker: &Marker, markdown: &str, depth: usize) -> usize {
+    let marker = match marker {
+        Marker::Bullet => 2,
+        Marker::Number(n) => n.checked_ilog10().map_or(1, |digits| digits as usize + 1) + 2,
+        Marker::Plain => 0,
+    };
+    2 * depth + marker + discord_len(markdown) + 1
+}
+
+/// The label item a section's background is shown under, after its points (the roots of
+/// a reply's lines); none without background.
+fn context_item(section: &Section, context_label: &str) -> Option<Item> {
+    if section.context.is_empty() {
+        return None;
+    }
+    let mut markdown = String::new();
+    crate::notes::markdown::escape_into(&mut markdown, context_label);
+    let text = crate::notes::Text {
+        plain: context_label.to_string(),
+        markdown,
+    };
+    Some(Item {
+        marker: Marker::Bullet,
+        text,
+        children: section.context.clone(),
+    })
+}
+
+fn item_at<'a>(roots: &[&'a Item], path: &[usize]) -> Option<&'a Item> {
     let (first, rest) = path.split_first()?;
-    let mut item = roots.get(*first)?;
+    let mut item: &Item = roots.get(*first)?;
     for &index in rest {
         item = item.children.get(index)?;
     }
     Some(item)
 }
 
+/// `- text`, `3. text` or `text`, indented two spaces a level.
 fn render_item(item: &Item, depth: usize) -> String {
-    let indent = "  ".repeat(depth);
-    match item.marker {
-        Marker::Bullet => format!("{indent}- {}", item.text.markdown()),
-        Marker::Number(n) => format!("{indent}{n}. {}", item.text.markdown()),
-        Marker::Plain => format!("{indent}{}", item.text.markdown()),
+    let markdown = item.text.markdown();
+    // Room for the indent, the longest marker (`18446744073709551615. `) and the text.
+    let mut line = String::with_capacity(2 * depth + 22 + markdown.len());
+    for _ in 0..depth {
+        line.push_str("  ");
     }
+    match item.marker {
+        Marker::Bullet => line.push_str("- "),
+        Marker::Number(n) => {
+            line.push_str(&n.to_string());
+            line.push_str(". ");
+        }
+        Marker::Plain => {}
+    }
+    line.push_str(markdown);
+    line
 }
 
 /// Every item as a line: the focused subtrees first (each under its parent lines, repeated
 /// for context), then everything else in document order. Each item is a content line once.
-fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
+fn lines_in_order(roots: &[&Item], focus: &[ItemPath]) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut focused: Vec<&ItemPath> = Vec::new();
     for path in focus {
@@ -280,7 +321,7 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
     pages
 }
 
-fn parent_lines(line: &Line, roots: &[Item]) -> Vec<Line> {
+fn parent_lines(line: &Line, roots: &[&Item]) -> Vec<Line> {
     let Some(path) = &line.path else {
         return Vec::new();
     };
@@ -452,4 +493,53 @@ pub fn markdown_link(title: &str, url: &str) -> String {
     line.push_str(&url.replace(' ', "%20").replace('(', "%28").replace(')', "%29"));
     line.push(')');
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `is_long` counts what `lines_in_order` renders: bullets, numbers past 9, plain
+    /// paragraphs, nesting, CJK and the background label, at budgets around each total.
+    #[test]
+    fn is_long_agrees_with_the_rendered_lines() {
+        let text = "---\ntitle: T\n---\n## A\n\n- one `code` **bold**\n  - 子项 中文\n    1. x\n    2. y\n\
+                    \n10. ten\n11. eleven\n\nA plain paragraph with [a link](https://e.x).\n\n\
+                    ## B\n\n- only\n\n## C\n\n- point\n- 背景\n  - why 1\n    - deeper\n";
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
+            .expect("a note");
+        assert!(
+            note.sections.iter().any(|s| !s.context.is_empty()),
+            "no background"
+        );
+        let mut checked = 0;
+        for section in &note.sections {
+            for label in ["背景", "*context*", ""] {
+                let layout = Layout {
+                    page_chars: 100,
+                    context_label: label.to_string(),
+                };
+                let context = context_item(section, label);
+                let roots: Vec<&Item> = section.points.iter().chain(&context).collect();
+                let total: usize = lines_in_order(&roots, &[])
+                    .iter()
+                    .map(|line| discord_len(&line.text) + 1)
+                    .sum();
+                for page_chars in total.saturating_sub(2)..total + 2 {
+                    let layout = Layout {
+                        page_chars,
+                        ..layout.clone()
+                    };
+                    assert_eq!(
+                        is_long(section, &layout),
+                        total > layout.budget(),
+                        "{} at {page_chars}",
+                        section.title
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 0);
+    }
 }

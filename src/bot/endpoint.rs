@@ -22,7 +22,7 @@ use tower_http::timeout::{RequestBodyTimeout, TimeoutLayer};
 
 use super::app::{self, App};
 use super::discord::{self, Discord, RunError};
-use super::handler::{Outcome, Then};
+use super::handler::{Kind, Outcome, Then};
 use super::health;
 use super::metrics::{self, LibraryState, Metrics};
 use super::shutdown;
@@ -43,7 +43,8 @@ pub struct Endpoint {
     webhooks: Arc<Webhooks>,
     /// With a bot token: posts answers as replies to members' messages.
     bot: Option<Arc<serenity::all::Http>>,
-    /// Where the handler runs, off the async workers.
+    /// Where interactions other than PING are parsed, answered and encoded, off the async
+    /// workers.
     workers: Workers,
     answer: Answer,
 }
@@ -276,25 +277,19 @@ async fn interactions(
             "expected application/json",
         );
     }
-    let interaction: Interaction = match serde_json::from_slice(&body) {
-        Ok(interaction) => interaction,
-        Err(_) => return reject(&endpoint, StatusCode::BAD_REQUEST, "not a Discord interaction"),
-    };
     let started = Instant::now();
-    let (interaction, outcome) = if matches!(interaction, Interaction::Ping(_)) {
-        // Discord's health check needs no index: never queued behind a query.
-        let outcome = (endpoint.answer)(&endpoint.app, &interaction);
-        (interaction, outcome)
+    // Discord's health check needs no index: answered here, never queued behind a query.
+    // Everything else is parsed, answered and encoded on a worker, which leaves this async
+    // thread only HTTP and the signature check.
+    let answered = if is_ping(&body) {
+        answer_body(&endpoint.app, endpoint.answer, &body)
     } else {
         let (app, answer) = (endpoint.app.clone(), endpoint.answer);
-        let answered = endpoint
+        match endpoint
             .workers
-            .run(move || {
-                let outcome = answer(&app, &interaction);
-                (interaction, outcome)
-            })
-            .await;
-        match answered {
+            .run(move || answer_body(&app, answer, &body))
+            .await
+        {
             Some(answered) => answered,
             None => {
                 tracing::error!("the handler panicked");
@@ -302,15 +297,18 @@ async fn interactions(
             }
         }
     };
+    let Some(answered) = answered else {
+        return reject(&endpoint, StatusCode::BAD_REQUEST, "not a Discord interaction");
+    };
     endpoint
         .metrics
-        .interaction(type_name(&interaction), outcome.kind.as_str(), started.elapsed());
-    match outcome.then {
-        Then::Nothing => {}
-        Then::DeleteMessage => delete_later(&endpoint, &interaction),
-        Then::Reply(reply) => reply_later(&endpoint, &interaction, reply),
+        .interaction(answered.type_name, answered.kind.as_str(), started.elapsed());
+    match answered.then {
+        Some((Then::DeleteMessage, interaction)) => delete_later(&endpoint, &interaction),
+        Some((Then::Reply(reply), interaction)) => reply_later(&endpoint, &interaction, reply),
+        Some((Then::Nothing, _)) | None => {}
     }
-    match response_body(&outcome.response) {
+    match answered.body {
         Ok(bytes) => (
             [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
             bytes,
@@ -323,12 +321,53 @@ async fn interactions(
     }
 }
 
+/// An interaction answered, ready to send back.
+struct Answered {
+    type_name: &'static str,
+    kind: Kind,
+    /// What to do after responding, with the interaction it needs (kept only then).
+    then: Option<(Then, Interaction)>,
+    body: serde_json::Result<Vec<u8>>,
+}
+
+/// Whether a body is a PING (`"type": 1`), read without building the interaction.
+fn is_ping(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Typed {
+        #[serde(rename = "type")]
+        kind: u8,
+    }
+    serde_json::from_slice::<Typed>(body).is_ok_and(|typed| typed.kind == 1)
+}
+
+/// Parses, answers and encodes one interaction; `None` when the body is not one.
+fn answer_body(app: &App, answer: Answer, body: &[u8]) -> Option<Answered> {
+    let interaction: Interaction = serde_json::from_slice(body).ok()?;
+    let outcome = answer(app, &interaction);
+    let type_name = type_name(&interaction);
+    let then = match outcome.then {
+        Then::Nothing => None,
+        then => Some((then, interaction)),
+    };
+    Some(Answered {
+        type_name,
+        kind: outcome.kind,
+        then,
+        body: response_body(&outcome.response),
+    })
+}
+
 /// The exact bytes returned for a response (the spec tests validate these).
 pub fn response_body(response: &CreateInteractionResponse) -> serde_json::Result<Vec<u8>> {
     match response {
         // Discord's PONG is `{"type":1}`; serenity would add `"data":null`.
         CreateInteractionResponse::Pong => Ok(br#"{"type":1}"#.to_vec()),
-        response => serde_json::to_vec(response),
+        response => {
+            // A section answer is a few KB: room for it at once rather than doubling up to it.
+            let mut bytes = Vec::with_capacity(4096);
+            serde_json::to_writer(&mut bytes, response)?;
+            Ok(bytes)
+        }
     }
 }
 

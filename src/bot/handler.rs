@@ -23,7 +23,7 @@ use super::render::{self, Other, SectionView};
 use super::state::{Counter, Local, State, StateError};
 use crate::config::Config;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
-use crate::search::{Hit, Index, ItemPath, MatchReason, SectionRef};
+use crate::search::{Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
 use crate::{feedback, gaps};
 
 /// What the handler decided, for the adapter to carry out and count.
@@ -99,7 +99,7 @@ impl Kind {
 struct Shown<'a> {
     at: SectionRef,
     reason: MatchReason,
-    focus: &'a [ItemPath],
+    focus: Focus<'a>,
     page: usize,
     /// What was asked (normalised), for 👍 / 👎.
     query: &'a str,
@@ -107,8 +107,17 @@ struct Shown<'a> {
     reply_to: Option<u64>,
 }
 
+/// The items a shown section is focused on.
+#[derive(Clone, Copy)]
+enum Focus<'a> {
+    /// As a button carries them (empty for none).
+    Given(&'a [ItemPath]),
+    /// The search's, worked out only when the reply shows it.
+    Later(&'a Ranked<'a>),
+}
+
 impl<'a> Shown<'a> {
-    fn new(at: SectionRef, reason: MatchReason, focus: &'a [ItemPath], page: usize) -> Shown<'a> {
+    fn new(at: SectionRef, reason: MatchReason, focus: Focus<'a>, page: usize) -> Shown<'a> {
         Shown {
             at,
             reason,
@@ -387,20 +396,20 @@ impl Handler {
                 return refuse(lang.gone());
             };
             // Picked by name: there is no question to keep with a vote.
-            let shown = Shown::new(found, MatchReason::Title, &[], 0);
+            let shown = Shown::new(found, MatchReason::Title, Focus::Given(&[]), 0);
             return self.show(index, &shown, asker, &[], lang, Show::New { private });
         }
-        let hits = index.search(query, Some(topic), 1 + self.other_matches);
-        let Some(best) = hits.first() else {
+        let ranked = index.ranked(query, Some(topic), 1 + self.other_matches);
+        let Some(best) = ranked.hits.first() else {
             self.record_gap(topic, query, false);
             return self.no_match(index, topic, query, lang);
         };
         if best.reason == MatchReason::Fuzzy {
             self.record_gap(topic, query, true);
         }
-        let others = others_among(index, &hits[1..]);
+        let others = others_among(index, &ranked.hits[1..]);
         let asked = gaps::normalise(query);
-        let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, None);
+        let shown = Shown::new(best.section, best.reason, Focus::Later(&ranked), 0).asked(&asked, None);
         self.show(index, &shown, asker, &others, lang, Show::New { private })
     }
 
@@ -426,7 +435,8 @@ impl Handler {
         };
         let others = others_among(index, &hits[1..]);
         let asked = gaps::normalise(query);
-        let shown = Shown::new(best.section, best.reason, &best.focus, 0).asked(&asked, target);
+        let focus = Focus::Given(&best.focus);
+        let shown = Shown::new(best.section, best.reason, focus, 0).asked(&asked, target);
         let asker = command.user.id.get();
         self.show(index, &shown, asker, &others, lang, Show::New { private: true })
     }
@@ -451,6 +461,21 @@ impl Handler {
         let Some((note, section)) = index.library().section(at) else {
             return refuse(lang.gone());
         };
+        let private = match how {
+            Show::New { private } | Show::Update { private } => private,
+            Show::Reply(_) => false,
+        };
+        let worked_out;
+        let focus = match focus {
+            Focus::Given(paths) => paths,
+            // A focus shows in the order of a long section's lines, its page buttons and a
+            // private answer's Post button; a public one-page answer has none of them.
+            Focus::Later(ranked) if private || reply::is_long(section, &self.layout) => {
+                worked_out = ranked.focus(at);
+                &worked_out
+            }
+            Focus::Later(_) => &[],
+        };
         let reply = Reply::for_section(note, section, reason, focus, &self.layout);
         let view = SectionView {
             reply: &reply,
@@ -460,10 +485,7 @@ impl Handler {
             others,
             lang,
             colour: self.colour,
-            private: match how {
-                Show::New { private } | Show::Update { private } => private,
-                Show::Reply(_) => false,
-            },
+            private,
             query,
             reply_to,
         };
@@ -671,7 +693,7 @@ impl Handler {
             return refuse(lang.gone());
         };
         let others = others_in(index, &component.message);
-        let shown = Shown::new(section, at.reason, &at.focus, at.page).asked(query, reply_to);
+        let shown = Shown::new(section, at.reason, Focus::Given(&at.focus), at.page).asked(query, reply_to);
         self.show(index, &shown, asker, &others, lang, how)
     }
 
@@ -758,7 +780,8 @@ impl Handler {
                     return refuse(lang.gone());
                 };
                 let others = others_in(index, &component.message);
-                let shown = Shown::new(at, MatchReason::Keyword, &[], 0).asked(&asked, reply_to);
+                let focus = Focus::Given(&[]);
+                let shown = Shown::new(at, MatchReason::Keyword, focus, 0).asked(&asked, reply_to);
                 self.show(index, &shown, asker, &others, lang, Show::Update { private })
             }
             Action::Vote(clicked) => self.vote(index, component, clicked, lang),

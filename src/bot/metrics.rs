@@ -81,7 +81,7 @@ impl Default for Metrics {
         );
         registry.register(
             "notes_bot_handler_seconds",
-            "Time the interaction handler took",
+            "Time to answer an interaction after its signature check: waiting for a worker, parsing, the handler, encoding",
             metrics.handler_seconds.clone(),
         );
         let gauges = [

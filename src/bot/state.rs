@@ -101,37 +101,51 @@ const MAX_CLAIMS: usize = 100_000;
 /// Claims held in this process.
 #[derive(Default)]
 pub struct Claims {
-    /// Key → until when.
-    held: Mutex<HashMap<String, Instant>>,
+    held: Mutex<Held>,
+}
+
+/// Key → until when, and the size at which expired claims are next swept out.
+#[derive(Default)]
+struct Held {
+    until: HashMap<String, Instant>,
+    sweep_at: usize,
+}
+
+impl Held {
+    /// Drops expired claims once the map has grown to twice what the last sweep left (at
+    /// least 10,000): a sweep per claim would cost the whole map each time once more
+    /// claims than that are live.
+    fn sweep(&mut self, now: Instant) {
+        if self.until.len() <= self.sweep_at.max(10_000) {
+            return;
+        }
+        self.until.retain(|_, until| *until > now);
+        if self.until.len() > MAX_CLAIMS {
+            // Bounded memory over perfect recall: a flood of long claims is forgotten.
+            self.until.clear();
+        }
+        self.sweep_at = (2 * self.until.len()).min(MAX_CLAIMS);
+    }
 }
 
 impl Claims {
     pub fn claim(&self, key: &str, period: Duration, now: Instant) -> Option<Duration> {
         let mut held = lock(&self.held);
-        if let Some(&until) = held.get(key)
+        if let Some(&until) = held.until.get(key)
             && until > now
         {
             return Some(until - now);
         }
-        if held.len() > 10_000 {
-            held.retain(|_, until| *until > now);
-            if held.len() > MAX_CLAIMS {
-                // Bounded memory over perfect recall: a flood of long claims is forgotten.
-                held.clear();
-            }
-        }
-        held.insert(key.to_string(), now + period);
+        held.sweep(now);
+        held.until.insert(key.to_string(), now + period);
         None
     }
 
     /// Records a claim decided elsewhere (by Redis), for when Redis is gone.
     pub fn hold(&self, key: &str, until: Instant) {
         let mut held = lock(&self.held);
-        if held.len() > 10_000 {
-            let now = Instant::now();
-            held.retain(|_, until| *until > now);
-        }
-        held.insert(key.to_string(), until);
+        held.sweep(Instant::now());
+        held.until.insert(key.to_string(), until);
     }
 }
 
@@ -255,6 +269,27 @@ mod tests {
         );
         assert_eq!(claims.claim("b", period, start), None);
         assert_eq!(claims.claim("a", period, start + period), None);
+    }
+
+    #[test]
+    fn many_live_claims_hold_and_expired_ones_are_swept_out() {
+        let claims = Claims::default();
+        let start = Instant::now();
+        let period = Duration::from_secs(1);
+        let later = start + Duration::from_secs(2);
+        for user in 0..30_000 {
+            assert_eq!(claims.claim(&format!("a{user}"), period, start), None);
+        }
+        for user in 0..30_000 {
+            assert_eq!(claims.claim(&format!("a{user}"), period, start), Some(period));
+        }
+        for user in 0..30_000 {
+            assert_eq!(claims.claim(&format!("b{user}"), period, later), None);
+        }
+        assert_eq!(claims.claim("a1", period, later), None);
+        assert_eq!(claims.claim("b1", period, later), Some(period));
+        // The first 30,000 expired and were swept while the next were claimed.
+        assert!(lock(&claims.held).until.len() < 50_000);
     }
 
     #[test]

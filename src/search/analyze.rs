@@ -455,10 +455,14 @@ fn clitic(rest: &[char]) -> Option<(char, usize)> {
 /// Removes question words from a normalised query, keeping content. Falls back to the
 /// whole query when nothing else is left.
 pub fn strip_question(normalized: &str) -> String {
+    // Longest first, sorted once.
+    static FRAMES: std::sync::LazyLock<Vec<&str>> = std::sync::LazyLock::new(|| {
+        let mut frames = CJK_NOISE.to_vec();
+        frames.sort_by_key(|frame| std::cmp::Reverse(frame.chars().count()));
+        frames
+    });
     let mut text = normalized.to_string();
-    let mut frames = CJK_NOISE.to_vec();
-    frames.sort_by_key(|frame| std::cmp::Reverse(frame.chars().count()));
-    for noise in frames {
+    for &noise in FRAMES.iter() {
         if text.contains(noise) {
             let stripped = text.replace(noise, " ");
             if stripped.chars().any(|c| c.is_alphanumeric()) {

@@ -23,6 +23,7 @@ mod rank;
 mod tests;
 
 use std::ops::Range;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use crate::notes::SectionRef;
 use crate::notes::{Item, Library, Marker, Section};
@@ -73,6 +74,37 @@ pub struct Hit {
     pub focus: Vec<ItemPath>,
 }
 
+/// Hits of one search, and the query as analysed for it, to focus a hit when its reply
+/// needs it.
+pub struct Ranked<'a> {
+    index: &'a Index,
+    units: Vec<rank::Unit>,
+    /// Best first, none focused.
+    pub hits: Vec<Hit>,
+}
+
+impl Ranked<'_> {
+    fn none(index: &Index) -> Ranked<'_> {
+        Ranked {
+            index,
+            units: Vec::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    /// The point subtrees of `at` that hold the query, best first (what [`Index::search`]
+    /// gives its best hit); empty when only the title matched.
+    pub fn focus(&self, at: SectionRef) -> Vec<ItemPath> {
+        match self.index.section(at) {
+            Some(section) => {
+                let items = self.index.item_terms(at, section);
+                focus::focus(section, items.iter().map(AsRef::as_ref), &self.units)
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Suggestion {
     pub section: SectionRef,
@@ -99,7 +131,12 @@ pub struct Index {
     title_keys: Vec<String>,
     /// Document range of each note, for searches within one topic.
     note_docs: Vec<Range<u32>>,
+    /// The item terms of the sections focused last.
+    recent_items: Mutex<Vec<(SectionRef, ItemTerms)>>,
 }
+
+/// The sorted, distinct terms of each of a section's items, depth first.
+type ItemTerms = Arc<[Box<[TermId]>]>;
 
 /// Field numbers.
 const TITLE: usize = 0;
@@ -130,6 +167,9 @@ const MAX_SUGGESTIONS: usize = 25;
 /// Focus reads at most this much of a section's text: a huge section answers quickly,
 /// focused on what its first part holds.
 const FOCUS_BYTES: usize = 256 * 1024;
+/// The item terms of this many sections focused last are kept: the sections asked about
+/// most are analysed once, not at every answer (at most 8 MB with huge sections).
+const RECENT_ITEMS: usize = 32;
 /// Titles scanned one by one (autocomplete, "did you mean") only in ranges this small.
 const TITLE_SCAN: usize = 5_000;
 
@@ -190,6 +230,7 @@ impl Index {
             titles,
             title_keys,
             note_docs,
+            recent_items: Mutex::new(Vec::new()),
         }
     }
 
@@ -232,13 +273,28 @@ impl Index {
         }
     }
 
-    /// Ranked hits for a query; `topic` restricts to one note. Empty when nothing is relevant.
+    /// Ranked hits for a query, the best one focused; `topic` restricts to one note. Empty
+    /// when nothing is relevant.
     pub fn search(&self, query: &str, topic: Option<&str>, limit: usize) -> Vec<Hit> {
+        let ranked = self.ranked(query, topic, limit);
+        // Only the best hit is shown at once; the others are offered in a menu and open
+        // at their start.
+        let focus = ranked.hits.first().map(|best| ranked.focus(best.section));
+        let mut hits = ranked.hits;
+        if let (Some(best), Some(focus)) = (hits.first_mut(), focus) {
+            best.focus = focus;
+        }
+        hits
+    }
+
+    /// The hits of [`Index::search`], none focused yet: focus analyses the shown section's
+    /// items again, which a reply that fits one page does not need.
+    pub fn ranked(&self, query: &str, topic: Option<&str>, limit: usize) -> Ranked<'_> {
         let Some(range) = self.doc_range(topic) else {
-            return Vec::new();
+            return Ranked::none(self);
         };
         if limit == 0 {
-            return Vec::new();
+            return Ranked::none(self);
         }
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
@@ -251,29 +307,21 @@ impl Index {
         self.heading_first(&mut scored, &query);
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         scored.truncate(limit);
-        scored
+        let hits = scored
             .into_iter()
-            .enumerate()
-            .map(|(rank, s)| {
-                let section = self.docs[s.doc as usize];
-                // Only the best hit is shown at once; the others are offered in a menu
-                // and open at their start.
-                let focus = match (rank, self.section(section)) {
-                    (0, Some(sec)) => {
-                        let items = self.item_terms(sec);
-                        focus::focus(sec, items.iter().map(Vec::as_slice), &units)
-                    }
-                    _ => Vec::new(),
-                };
-                Hit {
-                    section,
-                    score: s.score,
-                    coverage: s.coverage,
-                    reason: self.reason(&s, &query),
-                    focus,
-                }
+            .map(|s| Hit {
+                section: self.docs[s.doc as usize],
+                score: s.score,
+                coverage: s.coverage,
+                reason: self.reason(&s, &query),
+                focus: Vec::new(),
             })
-            .collect()
+            .collect();
+        Ranked {
+            index: self,
+            units,
+            hits,
+        }
     }
 
     /// Autocomplete: sections for what has been typed so far, at most 25: titles that
@@ -383,10 +431,40 @@ impl Index {
         }
     }
 
+    /// The item terms of the section at `at`: kept for the [`RECENT_ITEMS`] sections
+    /// focused last, else worked out again (outside the lock) and kept in place of the
+    /// one focused longest ago.
+    fn item_terms(&self, at: SectionRef, section: &Section) -> ItemTerms {
+        let recent = |recent: &mut Vec<(SectionRef, ItemTerms)>| {
+            let found = recent.iter().position(|(kept, _)| *kept == at)?;
+            // Most recent last.
+            let entry = recent.remove(found);
+            let items = entry.1.clone();
+            recent.push(entry);
+            Some(items)
+        };
+        if let Some(items) = recent(&mut lock(&self.recent_items)) {
+            return items;
+        }
+        let items: ItemTerms = self
+            .analyse_items(section)
+            .into_iter()
+            .map(Vec::into_boxed_slice)
+            .collect();
+        let mut kept = lock(&self.recent_items);
+        if recent(&mut kept).is_none() {
+            if kept.len() == RECENT_ITEMS {
+                kept.remove(0);
+            }
+            kept.push((at, items.clone()));
+        }
+        items
+    }
+
     /// The sorted, distinct terms of each of a section's points, depth first, for focus:
-    /// worked out again for the one section shown rather than kept for every section.
+    /// worked out again for a section shown rather than kept for every section.
     /// Past [`FOCUS_BYTES`] of text, items count as holding nothing.
-    fn item_terms(&self, section: &Section) -> Vec<Vec<TermId>> {
+    fn analyse_items(&self, section: &Section) -> Vec<Vec<TermId>> {
         let (mut terms, mut surfaces) = (Vec::new(), Vec::new());
         let mut budget = FOCUS_BYTES;
         let mut items = Vec::new();
@@ -491,6 +569,11 @@ fn body_field(item: &Item) -> usize {
     } else {
         BODY
     }
+}
+
+/// A poisoned lock only means another search panicked mid-update; the list is still whole.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Every item, depth first (an item, then its children): the order focus relies on.

@@ -576,3 +576,40 @@ fn the_one_heading_holding_the_query_ranks_first() {
     // Two headings holding the query: ranking alone decides.
     assert!(!index.search("链接", None, 3).is_empty());
 }
+
+#[test]
+fn focus_is_the_same_from_the_kept_item_terms_and_after_they_are_dropped() {
+    let word = |i: usize| {
+        format!(
+            "q{}{}k",
+            (b'a' + (i / 26) as u8) as char,
+            (b'a' + (i % 26) as u8) as char
+        )
+    };
+    let sections: Vec<Section> = (0..2 * RECENT_ITEMS)
+        .map(|i| {
+            let lines = vec![
+                leaf("intro text"),
+                leaf("more intro"),
+                leaf(&format!("{} details", word(i))),
+            ];
+            section(&format!("Section {i}"), &[], lines)
+        })
+        .collect();
+    let library = Library {
+        notes: vec![note("t", &[], &[], sections)],
+    };
+    let index = Index::build(library, &SearchOptions::default());
+    // Every section focused twice in a row (the second from what was kept), then all of
+    // them again once more sections than are kept came in between.
+    for round in 0..2 {
+        for i in 0..2 * RECENT_ITEMS {
+            for _ in 0..2 {
+                let hits = index.search(&word(i), None, 1);
+                assert_eq!(title(&index, hits[0].section), format!("Section {i}"));
+                assert_eq!(hits[0].focus, vec![vec![2]], "round {round}, section {i}");
+            }
+        }
+    }
+    assert_eq!(lock(&index.recent_items).len(), RECENT_ITEMS);
+}

@@ -1,0 +1,196 @@
+//! What one interaction costs the endpoint outside HTTP, stage by stage, on one thread:
+//! the signature check, parsing the JSON into serenity's `Interaction`, the handler
+//! (cooldown, search, focus, reply, render) and encoding the response; for PING and for
+//! the loadgen's command mix (the same 24 queries, each command from a new member).
+//!
+//!     cargo bench --bench reply           # 7 rounds of 4,800 commands
+//!     cargo bench --bench reply -- 15     # 15 rounds
+//!
+//! Prints the median over rounds of each stage's mean time per interaction, in µs.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::{Signer, SigningKey};
+use notes_bot::bot::App;
+use notes_bot::bot::endpoint;
+use notes_bot::config::Config;
+use serenity::all::Interaction;
+
+/// The loadgen's queries (benches/loadgen.rs), in its order.
+const QUERIES: &[&str] = &[
+    "rlhf",
+    "RLHF",
+    "rlfh",
+    "人类反馈",
+    "思维链",
+    "chain of thought",
+    "rlhf是什么",
+    "what is rlhf",
+    "FFN",
+    "transfomer",
+    "成本",
+    "openai",
+    "GPT3",
+    "62B",
+    "指令微调",
+    "code-davinci-002",
+    "涌现",
+    "LLM 是什么",
+    "模型要多大才能用思维链",
+    "chatgpt 劣势",
+    "中文屋子",
+    "对齐税",
+    "pizza recipe",
+    "天气预报",
+];
+
+/// Commands per round: each query 200 times, each from its own member.
+const PER_ROUND: usize = 4_800;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[derive(Default, Clone, Copy)]
+struct Stages {
+    verify: Duration,
+    parse: Duration,
+    handle: Duration,
+    encode: Duration,
+}
+
+impl Stages {
+    fn total(&self) -> Duration {
+        self.verify + self.parse + self.handle + self.encode
+    }
+}
+
+/// Runs every body through the endpoint's stages; the mean time of each per body.
+fn round(
+    app: &App,
+    verifier: &serenity::interactions_endpoint::Verifier,
+    signed: &[(String, String)],
+) -> Stages {
+    let timestamp = "1700000000";
+    let mut stages = Stages::default();
+    let mut bytes = 0;
+    for (body, signature) in signed {
+        let started = Instant::now();
+        let verified = verifier.verify(signature, timestamp, body.as_bytes()).is_ok();
+        let verified_at = Instant::now();
+        let interaction: Interaction = serde_json::from_slice(body.as_bytes()).expect("an interaction");
+        let parsed = Instant::now();
+        let outcome = app.handle(&interaction);
+        let handled = Instant::now();
+        let encoded = endpoint::response_body(&outcome.response).expect("encodes");
+        let done = Instant::now();
+        assert!(verified, "signature");
+        assert!(
+            !encoded.windows(9).any(|w| w == b"Slow down"),
+            "a member asked twice"
+        );
+        bytes += encoded.len();
+        stages.verify += verified_at - started;
+        stages.parse += parsed - verified_at;
+        stages.handle += handled - parsed;
+        stages.encode += done - handled;
+    }
+    std::hint::black_box(bytes);
+    let n = signed.len().max(1) as u32;
+    Stages {
+        verify: stages.verify / n,
+        parse: stages.parse / n,
+        handle: stages.handle / n,
+        encode: stages.encode / n,
+    }
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e6)
+}
+
+fn main() {
+    let rounds = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse::<usize>().ok())
+        .unwrap_or(7)
+        .max(1);
+    let config = Config {
+        notes_dir: root().join("notes"),
+        cooldown_seconds: 1,
+        data_dir: std::env::temp_dir().join(format!("notes-bot-reply-bench-{}", std::process::id())),
+        ..Config::default()
+    };
+    let (app, _) = App::load(config).expect("notes");
+    let key = SigningKey::from_bytes(&[7u8; 32]);
+    let public: String = key
+        .verifying_key()
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let verifier = endpoint::verifier(&public).expect("key");
+    let sign = |body: String| {
+        let signature: String = key
+            .sign(&[b"1700000000".as_slice(), body.as_bytes()].concat())
+            .to_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        (body, signature)
+    };
+    let fixture = |name: &str| {
+        std::fs::read_to_string(root().join("tests/fixtures/interactions").join(name)).expect("fixture")
+    };
+    let ping: Vec<(String, String)> = (0..PER_ROUND).map(|_| sign(fixture("ping.json"))).collect();
+    let command = fixture("command_chatgpt_rlhf.json");
+    // A new member for every command of every round: none meets its cooldown.
+    let mut member = 0usize;
+    let mut commands = || -> Vec<(String, String)> {
+        (0..PER_ROUND)
+            .map(|i| {
+                member += 1;
+                let query = QUERIES[i % QUERIES.len()];
+                sign(
+                    command
+                        .replace("1180000000000000500", &format!("{}", 1_000_000 + member))
+                        .replace(
+                            "\"value\": \"rlhf\"",
+                            &format!("\"value\": {}", serde_json::Value::from(query)),
+                        ),
+                )
+            })
+            .collect()
+    };
+    let batches: Vec<Vec<(String, String)>> = (0..rounds + 1).map(|_| commands()).collect();
+    // One round to warm up, then the measured ones, PING and commands alternating.
+    round(&app, &verifier, &batches[0]);
+    let (mut pings, mut asked) = (Vec::new(), Vec::new());
+    for batch in &batches[1..] {
+        pings.push(round(&app, &verifier, &ping));
+        asked.push(round(&app, &verifier, batch));
+    }
+    let column =
+        |all: &[Stages], stage: fn(&Stages) -> Duration| micros(median(all.iter().map(stage).collect()));
+    println!("| interaction | verify µs | parse µs | handle µs | encode µs | total µs | rounds |");
+    println!("|---|---|---|---|---|---|---|");
+    for (name, all) in [("PING", &pings), ("/chatgpt query:… (24 queries)", &asked)] {
+        println!(
+            "| {name} | {} | {} | {} | {} | {} | {rounds} |",
+            column(all, |s| s.verify),
+            column(all, |s| s.parse),
+            column(all, |s| s.handle),
+            column(all, |s| s.encode),
+            column(all, Stages::total),
+        );
+    }
+    let _ = std::fs::remove_dir_all(
+        std::env::temp_dir().join(format!("notes-bot-reply-bench-{}", std::process::id())),
+    );
+}
