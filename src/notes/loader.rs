@@ -46,6 +46,9 @@ enum State {
     Emptied { since: Instant },
 }
 
+/// A listed file, what was remembered of it, and the version serving now.
+type Work<'a> = (&'a Found, Option<Seen>, Option<&'a Arc<Note>>);
+
 /// What serves for one listed file, worked out on any thread.
 struct Version<'a> {
     found: &'a Found,
@@ -122,7 +125,7 @@ impl Loader {
         let mut problems = scan.problems.clone();
         let mut notes = Vec::new();
         let mut seen = HashMap::new();
-        let work: Vec<(&Found, Option<Seen>, Option<&Arc<Note>>)> = scan
+        let work: Vec<Work> = scan
             .files
             .iter()
             .map(|found| {
@@ -200,11 +203,7 @@ impl Loader {
     }
 
     /// [`Loader::version`] with the problems it found.
-    fn versioned<'a>(
-        &self,
-        (found, before, last_good): (&'a Found, Option<Seen>, Option<&Arc<Note>>),
-        now: Instant,
-    ) -> Version<'a> {
+    fn versioned<'a>(&self, (found, before, last_good): Work<'a>, now: Instant) -> Version<'a> {
         let mut problems = Vec::new();
         let mut wikilinks = before.as_ref().is_some_and(|b| b.wikilinks);
         let (state, note) = self.version(found, before, last_good, now, &mut wikilinks, &mut problems);
