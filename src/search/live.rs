@@ -18,20 +18,14 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::analyze::Analyzer;
 use super::index::{Posting, Read, TermId};
-use super::segment::{SectionTerms, Segment};
+use super::segment::Segment;
+use super::tombstones::Tombstones;
 
 pub struct Live {
     base: Arc<Segment>,
     delta: Segment,
-    /// Base documents that no longer serve, one bit each.
-    dead: Vec<u64>,
-    dead_docs: usize,
-    /// Per base term: the dead documents holding it.
-    dead_df: HashMap<TermId, u32>,
-    /// Per base surface word (by index): the dead documents using it.
-    dead_surfaces: HashMap<u32, u32>,
+    dead: Tombstones,
     /// Per delta term: its id here.
     delta_ids: Vec<TermId>,
     /// Per id here of a delta term: its delta id.
@@ -43,45 +37,10 @@ pub struct Live {
 }
 
 impl Live {
-    /// `dead_notes`: indexes into `base.notes` of the notes no longer served; `order`:
-    /// every live document, base then delta ids, in library order.
-    pub fn new(
-        analyzer: &Analyzer,
-        base: Arc<Segment>,
-        delta: Segment,
-        dead_notes: &[usize],
-        in_order: Vec<u32>,
-    ) -> Live {
+    /// `dead`: the base's documents no longer served; `in_order`: every live document,
+    /// base then delta ids, in library order.
+    pub fn new(base: Arc<Segment>, delta: Segment, dead: Tombstones, in_order: Vec<u32>) -> Live {
         let base_docs = base.docs();
-        let mut dead = vec![0u64; base_docs.div_ceil(64)];
-        let mut dead_docs = 0;
-        let mut dead_df: HashMap<TermId, u32> = HashMap::default();
-        let mut dead_surfaces: HashMap<u32, u32> = HashMap::default();
-        for &n in dead_notes {
-            let (Some(note), Some(docs)) = (base.notes.get(n), base.note_docs.get(n)) else {
-                continue;
-            };
-            for doc in docs.clone() {
-                if let Some(word) = dead.get_mut(doc as usize / 64) {
-                    *word |= 1 << (doc % 64);
-                    dead_docs += 1;
-                }
-            }
-            // The note's terms as its documents hold them: analysed again, as when built.
-            for (section, _) in note.answerable() {
-                let analysed = SectionTerms::of(analyzer, note, section);
-                for (_, term) in analysed.terms.iter() {
-                    if let Some(id) = base.postings.id(term) {
-                        *dead_df.entry(id).or_default() += 1;
-                    }
-                }
-                for word in &analysed.surfaces {
-                    if let Some(i) = base.postings.surface(word) {
-                        *dead_surfaces.entry(i).or_default() += 1;
-                    }
-                }
-            }
-        }
         let mut next = base.postings.terms() as TermId;
         let mut delta_ids = Vec::with_capacity(delta.postings.terms());
         let mut delta_local = HashMap::default();
@@ -103,9 +62,6 @@ impl Live {
             base,
             delta,
             dead,
-            dead_docs,
-            dead_df,
-            dead_surfaces,
             delta_ids,
             delta_local,
             order,
@@ -117,9 +73,13 @@ impl Live {
         &self.base
     }
 
+    pub fn tombstones(&self) -> &Tombstones {
+        &self.dead
+    }
+
     /// Documents in the base, in the delta, and dead in the base.
     pub fn sizes(&self) -> (usize, usize, usize) {
-        (self.base.docs(), self.delta.docs(), self.dead_docs)
+        (self.base.docs(), self.delta.docs(), self.dead.count())
     }
 
     /// Every document id, live or dead: `0..ids()`.
@@ -146,32 +106,6 @@ impl Live {
         self.order.get(doc as usize).copied().unwrap_or(u32::MAX)
     }
 
-    fn is_dead(&self, doc: u32) -> bool {
-        self.dead
-            .get(doc as usize / 64)
-            .is_some_and(|word| word & (1 << (doc % 64)) != 0)
-    }
-
-    /// Dead documents in a range of base ids.
-    fn dead_in(&self, range: &Range<u32>) -> usize {
-        if self.dead_docs == 0 || range.is_empty() {
-            return 0;
-        }
-        let (first, last) = (range.start as usize / 64, (range.end as usize - 1) / 64);
-        let mut count = 0;
-        for (w, word) in self.dead.iter().enumerate().take(last + 1).skip(first) {
-            let mut bits = *word;
-            if w == first {
-                bits &= !0u64 << (range.start % 64);
-            }
-            if w == last && !range.end.is_multiple_of(64) {
-                bits &= (1u64 << (range.end % 64)) - 1;
-            }
-            count += bits.count_ones() as usize;
-        }
-        count
-    }
-
     /// `range` split into base ids and delta ids (the delta's own).
     fn split(&self, range: &Range<u32>) -> (Range<u32>, Range<u32>) {
         let base = self.base.docs() as u32;
@@ -183,7 +117,7 @@ impl Live {
     /// Live documents in `range`.
     pub fn live_in(&self, range: &Range<u32>) -> usize {
         let (in_base, in_delta) = self.split(range);
-        in_base.len() - self.dead_in(&in_base) + in_delta.len().min(self.delta.docs())
+        in_base.len() - self.dead.dead_in(&in_base) + in_delta.len().min(self.delta.docs())
     }
 
     /// The live documents of `range`, in library order.
@@ -196,7 +130,7 @@ impl Live {
         };
         all.iter()
             .copied()
-            .chain(part.filter(move |&d| d < self.ids() && !self.is_dead(d)))
+            .chain(part.filter(move |&d| d < self.ids() && !self.dead.is_dead(d)))
     }
 
     fn delta_id(&self, id: TermId) -> Option<TermId> {
@@ -216,7 +150,7 @@ impl Live {
             return self.delta_ids.get(local as usize).copied();
         }
         let id = self.base.postings.id(term)?;
-        (self.dead_df.is_empty() || self.df(id) > 0).then_some(id)
+        (self.dead.count() == 0 || self.df(id) > 0).then_some(id)
     }
 
     fn term(&self, id: TermId) -> &str {
@@ -229,8 +163,7 @@ impl Live {
     /// Live documents holding the term.
     pub fn df(&self, id: TermId) -> usize {
         let base = if self.in_base(id) {
-            let dead = self.dead_df.get(&id).copied().unwrap_or(0) as usize;
-            self.base.postings.df(id).saturating_sub(dead)
+            self.base.postings.df(id).saturating_sub(self.dead.df(id))
         } else {
             0
         };
@@ -245,11 +178,11 @@ impl Live {
         let (in_base, in_delta) = self.split(range);
         let base = if !self.in_base(id) || in_base.is_empty() {
             0
-        } else if self.dead_in(&in_base) == 0 {
+        } else if self.dead.dead_in(&in_base) == 0 {
             self.base.postings.df_in(id, &in_base)
         } else {
             let list = self.base.postings.list(id, &in_base);
-            list.filter(|p| !self.is_dead(p.doc)).count()
+            list.filter(|p| !self.dead.is_dead(p.doc)).count()
         };
         let delta = match self.delta_id(id) {
             Some(local) if !in_delta.is_empty() => self.delta.postings.df_in(local, &in_delta),
@@ -283,8 +216,7 @@ impl Live {
     }
 
     fn surface_live(&self, index: u32) -> bool {
-        let dead = self.dead_surfaces.get(&index).copied().unwrap_or(0);
-        self.base.postings.surface_docs(index) > dead
+        self.base.postings.surface_docs(index) > self.dead.surface_docs(index)
     }
 
     /// Words live documents use that start with `prefix` (the prefix itself excluded), in
@@ -341,7 +273,7 @@ impl Live {
     /// commonest first, then in text order.
     pub fn cjk_bigrams(&self, c: char, second: bool) -> Cow<'_, [TermId]> {
         let base = self.base.postings.cjk_bigrams(c, second);
-        if self.dead_df.is_empty() && self.delta_ids.is_empty() {
+        if self.dead.count() == 0 && self.delta_ids.is_empty() {
             return Cow::Borrowed(base);
         }
         let delta = self.delta.postings.cjk_bigrams(c, second);
@@ -380,7 +312,7 @@ impl Iterator for Reading<'_> {
     fn next(&mut self) -> Option<Posting> {
         if let Some(base) = &mut self.base {
             for posting in base.by_ref() {
-                if self.live.dead_docs == 0 || !self.live.is_dead(posting.doc) {
+                if self.live.dead.count() == 0 || !self.live.dead.is_dead(posting.doc) {
                     return Some(posting);
                 }
             }

@@ -29,6 +29,7 @@ mod rank;
 mod segment;
 #[cfg(test)]
 mod tests;
+mod tombstones;
 #[cfg(test)]
 mod update_tests;
 
@@ -45,6 +46,7 @@ use index::{Bm25f, TermId};
 use live::Live;
 use rank::{EXACT, FUZZY, Mode, Scored};
 use segment::Segment;
+use tombstones::Tombstones;
 
 /// A path into `Section::points`: `[2, 0]` is the first child of the third point.
 pub type ItemPath = Vec<usize>;
@@ -170,12 +172,11 @@ impl Index {
         averages: Option<[f32; index::FIELDS]>,
     ) -> Index {
         let base = Segment::build(&analyzer, library.notes.clone(), averages);
-        let docs = base.docs() as u32;
+        let (docs, dead) = (base.docs() as u32, Tombstones::none(&base));
         let live = Live::new(
-            &analyzer,
             Arc::new(base),
             Segment::empty(&analyzer),
-            &[],
+            dead,
             (0..docs).collect(),
         );
         Index::assemble(library, analyzer, live)
@@ -193,12 +194,21 @@ impl Index {
             .enumerate()
             .map(|(i, note)| (Arc::as_ptr(note), i))
             .collect();
+        // A base note serves on when the library has it, the same `Arc`, and it was not
+        // replaced before (a base note once dead stays so until a full build).
+        let mut dead = self.live.tombstones().clone();
+        let from_base = |note: &Arc<Note>| {
+            in_base
+                .get(&Arc::as_ptr(note))
+                .copied()
+                .filter(|&i| !dead.is_note_dead(i))
+        };
         let mut kept = vec![false; base.notes.len()];
         let mut changed = Vec::new();
         let mut changed_docs = 0;
         for note in &library.notes {
-            match in_base.get(&Arc::as_ptr(note)) {
-                Some(&i) => kept[i] = true,
+            match from_base(note) {
+                Some(i) => kept[i] = true,
                 None => {
                     changed_docs += note.answerable().count();
                     changed.push(note.clone());
@@ -215,8 +225,8 @@ impl Index {
         let mut in_order = Vec::with_capacity(base.docs() - dead_docs + delta.docs());
         let mut next_delta = 0;
         for note in &library.notes {
-            let docs = match in_base.get(&Arc::as_ptr(note)) {
-                Some(&i) => base.note_docs[i].clone(),
+            let docs = match from_base(note) {
+                Some(i) => base.note_docs[i].clone(),
                 None => {
                     let docs = delta.note_docs[next_delta].clone();
                     next_delta += 1;
@@ -225,7 +235,10 @@ impl Index {
             };
             in_order.extend(docs);
         }
-        let live = Live::new(&self.analyzer, base.clone(), delta, &dead_notes, in_order);
+        for &note in &dead_notes {
+            dead.bury(&self.analyzer, base, note);
+        }
+        let live = Live::new(base.clone(), delta, dead, in_order);
         Index::assemble(library, self.analyzer.clone(), live)
     }
 
