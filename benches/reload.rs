@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use notes_bot::bot::App;
 use notes_bot::config::Config;
 use notes_bot::notes::{Library, Loader};
-use notes_bot::search::Index;
+use notes_bot::search::{FOLD_SHARE, Index};
 
 const ROUNDS: usize = 7;
 
@@ -62,7 +62,11 @@ fn folder(sections: usize) -> PathBuf {
 
 /// Edits the first note: a new point with a new word in its first section.
 fn edit(dir: &Path, round: usize) {
-    let path = dir.join("note-00000.md");
+    edit_note(dir, 0, round);
+}
+
+fn edit_note(dir: &Path, note: usize, round: usize) {
+    let path = dir.join(format!("note-{note:05}.md"));
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let marker = "- 核心观点\n";
     let edited = text.replacen(marker, &format!("{marker}  - edited{round} 第{round}次修改\n"), 1);
@@ -179,7 +183,6 @@ fn main() {
         )
         .with_site(config.site());
         let mut current: Arc<Index> = app.index();
-        drop(app);
         let _ = loader.load(current.library(), Instant::now());
         let (mut loads, mut updates) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
@@ -197,6 +200,24 @@ fn main() {
         loads.sort_unstable();
         updates.sort_unstable();
 
+        // The same with as many other notes changed since the base as can be before a
+        // full build (each counts its old documents and its new ones).
+        let others = ((FOLD_SHARE * sections as f64 / 100.0) as usize).saturating_sub(1);
+        let crowded = (others > 0).then(|| {
+            for note in 1..=others {
+                edit_note(&dir, note, 0);
+            }
+            app.reload();
+            let reloads = measure_reloads(&dir, |_| {
+                let reload = app.reload();
+                assert!(reload.reloaded.is_some(), "{:?}", reload.problems);
+            });
+            let index = app.index();
+            (reloads, index.segments(), query_times(&index))
+        });
+
+        drop(app);
+
         // Baseline: what reload did before, the loader copying every note that serves
         // and a full build of the index.
         let full = measure_reloads(&dir, |_| {
@@ -213,10 +234,13 @@ fn main() {
         let f = current.segments();
 
         let mb = |b: u64| format!("{:.0}", b as f64 / 1_048_576.0);
-        for (label, r, seg, times) in [
-            ("App::reload (Index::update)", &incremental, s, updated_times),
-            ("before: copy + Index::build", &full, f, full_times),
-        ] {
+        let crowded_label = format!("App::reload, {others} other notes changed since the base");
+        let mut rows = vec![("App::reload (Index::update)", &incremental, s, updated_times)];
+        if let Some((reloads, seg, times)) = &crowded {
+            rows.push((crowded_label.as_str(), reloads, *seg, *times));
+        }
+        rows.push(("before: copy + Index::build", &full, f, full_times));
+        for (label, r, seg, times) in rows {
             println!(
                 "| {sections} | {label} | {} | {} | {:.2}x | {} | {}/{}/{} | {} | {} | {} | {} |",
                 ms(r.median),
