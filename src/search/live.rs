@@ -73,6 +73,10 @@ impl Live {
         &self.base
     }
 
+    pub fn delta(&self) -> &Segment {
+        &self.delta
+    }
+
     pub fn tombstones(&self) -> &Tombstones {
         &self.dead
     }

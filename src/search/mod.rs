@@ -220,7 +220,8 @@ impl Index {
         if (changed_docs + dead_docs) as f64 > base.docs() as f64 * FOLD_SHARE {
             return Index::build_with(library, self.analyzer.clone(), None);
         }
-        let delta = Segment::build(&self.analyzer, changed, Some(base.postings.averages()));
+        let averages = base.postings.averages();
+        let delta = Segment::build_delta(&self.analyzer, changed, averages, self.live.delta());
         // Live documents in library order: each note's, from the base or the delta.
         let mut in_order = Vec::with_capacity(base.docs() - dead_docs + delta.docs());
         let mut next_delta = 0;

@@ -25,16 +25,19 @@ pub struct Segment {
     pub titles: Vec<String>,
     /// The same, letters and digits only: what "the query is the title" compares.
     pub title_keys: Vec<String>,
+    /// Per note, in a delta segment only: its sections analysed, which the next delta
+    /// reuses for the notes it keeps instead of analysing them again.
+    analysed: Vec<NoteTerms>,
 }
+
+/// The analysis of each answerable section of a note.
+type NoteTerms = Arc<[SectionTerms]>;
 
 impl Segment {
     /// Indexes the answerable sections of `notes`, in order. Impacts are normalised by
     /// `averages` (each field's mean length) when given, else by these documents' own.
     pub fn build(analyzer: &Analyzer, notes: Vec<Arc<Note>>, averages: Option<[f32; FIELDS]>) -> Segment {
-        let mut builder = Builder::default();
-        let mut sections = Vec::new();
-        let mut titles = Vec::new();
-        let mut title_keys = Vec::new();
+        let mut merge = Merge::default();
         let mut note_docs = Vec::with_capacity(notes.len());
         // Sections are analysed on every core, a batch at a time (so that little is held
         // between analysis and merge, however big a note), and merged in order, each
@@ -51,31 +54,50 @@ impl Segment {
                 .par_iter()
                 .map(|&(note, s)| SectionTerms::of(analyzer, note, s))
                 .collect();
-            for (&(_, s), section) in batch.iter().zip(analysed) {
-                let ids = section.terms.ids_in(&mut builder);
-                for word in &section.surfaces {
-                    builder.add_surface(word);
-                }
-                builder.add_counted(
-                    section
-                        .entries
-                        .iter()
-                        .map(|&(t, tf)| (ids.get(t as usize).copied().unwrap_or(0), tf)),
-                    section.lengths,
-                );
-                sections.push(s as u32);
-                title_keys.push(key(&section.title));
-                titles.push(section.title);
+            for (&(_, s), section) in batch.iter().zip(&analysed) {
+                merge.add(s, section);
             }
         }
-        Segment {
-            postings: builder.finish_at(&BM25F, averages),
-            notes,
-            note_docs,
-            sections,
-            titles,
-            title_keys,
+        merge.finish(notes, note_docs, averages, Vec::new())
+    }
+
+    /// [`Segment::build`] for a delta: the analyses of the notes `previous` (the last
+    /// delta) holds are reused, and all are kept for the next.
+    pub fn build_delta(
+        analyzer: &Analyzer,
+        notes: Vec<Arc<Note>>,
+        averages: [f32; FIELDS],
+        previous: &Segment,
+    ) -> Segment {
+        let known: rustc_hash::FxHashMap<*const Note, &NoteTerms> = previous
+            .notes
+            .iter()
+            .zip(&previous.analysed)
+            .map(|(note, analysed)| (Arc::as_ptr(note), analysed))
+            .collect();
+        let mut merge = Merge::default();
+        let mut note_docs = Vec::with_capacity(notes.len());
+        let mut analysed = Vec::with_capacity(notes.len());
+        for note in &notes {
+            let terms: NoteTerms = match known.get(&Arc::as_ptr(note)) {
+                Some(&terms) => terms.clone(),
+                None => {
+                    let sections: Vec<usize> = note.answerable().map(|(s, _)| s).collect();
+                    let terms: Vec<SectionTerms> = sections
+                        .par_iter()
+                        .map(|&s| SectionTerms::of(analyzer, note, s))
+                        .collect();
+                    terms.into()
+                }
+            };
+            let start = merge.sections.len() as u32;
+            for ((s, _), section) in note.answerable().zip(terms.iter()) {
+                merge.add(s, section);
+            }
+            note_docs.push(start..merge.sections.len() as u32);
+            analysed.push(terms);
         }
+        merge.finish(notes, note_docs, Some(averages), analysed)
     }
 
     /// A segment of no documents.
@@ -85,6 +107,53 @@ impl Segment {
 
     pub fn docs(&self) -> usize {
         self.sections.len()
+    }
+}
+
+/// Analysed sections merged, in order, into a segment.
+#[derive(Default)]
+struct Merge {
+    builder: Builder,
+    sections: Vec<u32>,
+    titles: Vec<String>,
+    title_keys: Vec<String>,
+}
+
+impl Merge {
+    /// Adds `note.sections[section]`, as analysed, as the next document.
+    fn add(&mut self, section: usize, analysed: &SectionTerms) {
+        let ids = analysed.terms.ids_in(&mut self.builder);
+        for word in &analysed.surfaces {
+            self.builder.add_surface(word);
+        }
+        self.builder.add_counted(
+            analysed
+                .entries
+                .iter()
+                .map(|&(t, tf)| (ids.get(t as usize).copied().unwrap_or(0), tf)),
+            analysed.lengths,
+        );
+        self.sections.push(section as u32);
+        self.title_keys.push(key(&analysed.title));
+        self.titles.push(analysed.title.clone());
+    }
+
+    fn finish(
+        self,
+        notes: Vec<Arc<Note>>,
+        note_docs: Vec<Range<u32>>,
+        averages: Option<[f32; FIELDS]>,
+        analysed: Vec<NoteTerms>,
+    ) -> Segment {
+        Segment {
+            postings: self.builder.finish_at(&BM25F, averages),
+            notes,
+            note_docs,
+            sections: self.sections,
+            titles: self.titles,
+            title_keys: self.title_keys,
+            analysed,
+        }
     }
 }
 
