@@ -150,7 +150,9 @@ impl Live {
 
     /// A term's id, if a live document holds it.
     pub fn id(&self, term: &str) -> Option<TermId> {
-        if let Some(local) = self.delta.postings.id(term) {
+        if !self.delta_ids.is_empty()
+            && let Some(local) = self.delta.postings.id(term)
+        {
             return self.delta_ids.get(local as usize).copied();
         }
         let id = self.base.postings.id(term)?;
