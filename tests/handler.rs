@@ -788,18 +788,16 @@ fn a_note_command_takes_its_description_from_front_matter_cut_to_100_characters(
     let parse =
         |text: &str| notes::parse_note(Path::new("t.md"), text, &labels).unwrap_or_else(|e| panic!("{e}"));
     let long = "长".repeat(150);
-    let library = Library {
-        notes: vec![
-            parse(&format!(
-                "---\ntitle: Title A\ndescription: {long}\n---\n## A\n- x\n"
-            )),
-            parse("---\ntitle: Only a title\ncommand: b\n---\n## A\n- x\n"),
-            parse(&format!(
-                "---\ntitle: {}\ncommand: c\n---\n## A\n- x\n",
-                "t".repeat(140)
-            )),
-        ],
-    };
+    let library = Library::from(vec![
+        parse(&format!(
+            "---\ntitle: Title A\ndescription: {long}\n---\n## A\n- x\n"
+        )),
+        parse("---\ntitle: Only a title\ncommand: b\n---\n## A\n- x\n"),
+        parse(&format!(
+            "---\ntitle: {}\ncommand: c\n---\n## A\n- x\n",
+            "t".repeat(140)
+        )),
+    ]);
     let commands = command_json(&library);
     commands.iter().for_each(check_command);
     let first = commands[0]["description"].as_str().unwrap_or_default();
@@ -904,15 +902,15 @@ fn command_set_falls_back_to_notes_above_90_topics() {
     // Above 90 topics, one /notes command replaces the per-topic ones.
     let template = notes::parse_note(Path::new("t.md"), "## A\n- x\n", &Labels::default())
         .unwrap_or_else(|e| panic!("{e}"));
-    let many = Library {
-        notes: (0..=MAX_TOPIC_COMMANDS)
+    let many = Library::from(
+        (0..=MAX_TOPIC_COMMANDS)
             .map(|i| {
                 let mut note = template.clone();
                 note.topic = format!("topic-{i}");
                 note
             })
-            .collect(),
-    };
+            .collect::<Vec<_>>(),
+    );
     let commands = command_json(&many);
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
     assert_eq!(

@@ -312,7 +312,7 @@ fn deep_nesting_needs_no_deep_stack() {
                     .map(|(depth, _)| depth)
                     .max()
                     .unwrap_or(0);
-                let library = notes::Library { notes: vec![note] };
+                let library = notes::Library::from(vec![note]);
                 let index = notes_bot::search::Index::build(library, &Default::default());
                 let layout = notes_bot::reply::Layout::default();
                 for query in ["deep point", "level 299", "x", "deep"] {

@@ -151,7 +151,7 @@ proptest! {
             check_reply(&note, index, &reply, &layout);
         }
         // And whatever the search engine returns.
-        let index = Index::build(notes::Library { notes: vec![note] }, &SearchOptions::default());
+        let index = Index::build(notes::Library::from(vec![note]), &SearchOptions::default());
         for hit in index.search(&query, None, 5) {
             let reply = Reply::for_hit(index.library(), &hit, &layout).unwrap_or_else(|| panic!("dangling hit"));
             check_reply(&index.library().notes[0], hit.section.section, &reply, &layout);
@@ -172,7 +172,7 @@ fn a_note_nested_2000_levels_answers_at_once() {
     for markdown in shapes {
         let note = notes::parse_note(Path::new("deep.md"), &markdown, &Labels::default())
             .unwrap_or_else(|e| panic!("{e}"));
-        let index = Index::build(notes::Library { notes: vec![note] }, &SearchOptions::default());
+        let index = Index::build(notes::Library::from(vec![note]), &SearchOptions::default());
         let layout = Layout::default();
         let mut slowest = std::time::Duration::ZERO;
         for _ in 0..5 {

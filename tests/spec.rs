@@ -897,15 +897,15 @@ fn command_sets_validate_against_the_put_commands_schema() {
     let labels = Labels::default();
     let template =
         notes::parse_note(Path::new("t.md"), "## A\n- x\n", &labels).unwrap_or_else(|e| panic!("{e}"));
-    let many = Library {
-        notes: (0..120)
+    let many = Library::from(
+        (0..120)
             .map(|i| {
                 let mut note = template.clone();
                 note.topic = format!("topic-{i}");
                 note
             })
-            .collect(),
-    };
+            .collect::<Vec<_>>(),
+    );
     let mut libraries = vec![(
         "notes/".to_string(),
         notes::load_dir(&root().join("notes"), &labels).library,

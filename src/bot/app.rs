@@ -150,9 +150,10 @@ impl App {
             .handle(&self.index.load(), interaction, Instant::now())
     }
 
-    /// Reads the notes again (only the files that changed) and swaps the index in whole.
-    /// A note that fails keeps its last good version; when no file changed, or no note is
-    /// left, nothing is swapped.
+    /// Reads the notes again (only the files that changed), indexes the notes that changed
+    /// (`Index::update`: the rest of the index is shared with the one serving) and swaps
+    /// the new index in. A note that fails keeps its last good version; when no file
+    /// changed, or no note is left, nothing is swapped.
     pub fn reload(&self) -> Reload {
         let mut loader = self.loader.lock().unwrap_or_else(|p| p.into_inner());
         self.checks.fetch_add(1, Ordering::Relaxed);
@@ -176,7 +177,7 @@ impl App {
             });
             return reload;
         }
-        let index = Index::build(library, &self.config.search_options());
+        let index = old.update(library);
         let topics = |index: &Index| -> Vec<(String, String)> {
             index
                 .library()

@@ -967,7 +967,7 @@ fn topic_choices(index: &Index, typed: &str) -> Vec<AutocompleteChoice> {
             } else {
                 return None;
             };
-            Some((rank, note))
+            Some((rank, &**note))
         })
         .collect();
     scored.sort_by_key(|(rank, _)| *rank);

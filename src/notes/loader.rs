@@ -2,10 +2,12 @@
 //! that version gave) makes a load with no file changed free, and decides what serves when
 //! a file breaks: a note that fails keeps its last good version, a note that suddenly has
 //! no sections (emptied or truncated mid-save) keeps it until it has stayed so for a while,
-//! a deleted file goes at once.
+//! a deleted file goes at once. A note whose file did not change is the same `Arc` in the
+//! next library, never a copy.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -30,6 +32,8 @@ pub struct Loader {
 struct Seen {
     fingerprint: Fingerprint,
     state: State,
+    /// The file may hold a wikilink (`[[`), whose URL depends on which other files exist.
+    wikilinks: bool,
 }
 
 enum State {
@@ -40,6 +44,18 @@ enum State {
     Failed(FileError),
     /// This version has no sections; the last good version serves until `since + hold_empty`.
     Emptied { since: Instant },
+}
+
+/// A listed file, what was remembered of it, and the version serving now.
+type Work<'a> = (&'a Found, Option<Seen>, Option<&'a Arc<Note>>);
+
+/// What serves for one listed file, worked out on any thread.
+struct Version<'a> {
+    found: &'a Found,
+    state: State,
+    note: Option<Arc<Note>>,
+    wikilinks: bool,
+    problems: Vec<FileError>,
 }
 
 /// What one load gave.
@@ -94,8 +110,8 @@ impl Loader {
         }
         let paths = |scan: &folder::Scan| scan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
         if self.last_scan.as_ref().map(paths) != Some(paths(&scan)) {
-            // Wikilinks may now resolve differently: parse every note again.
-            self.seen.clear();
+            // Wikilinks may now resolve differently: parse every note holding one again.
+            self.seen.retain(|_, seen| !seen.wikilinks);
             let files: Vec<PathBuf> = scan
                 .files
                 .iter()
@@ -104,11 +120,12 @@ impl Loader {
             self.site.set_files(files);
         }
         let mut notices = Vec::new();
-        let serving: HashMap<&Path, &Note> = current.notes.iter().map(|n| (n.path.as_path(), n)).collect();
+        let serving: HashMap<&Path, &Arc<Note>> =
+            current.notes.iter().map(|n| (n.path.as_path(), n)).collect();
         let mut problems = scan.problems.clone();
         let mut notes = Vec::new();
         let mut seen = HashMap::new();
-        let work: Vec<(&Found, Option<Seen>, Option<&Note>)> = scan
+        let work: Vec<Work> = scan
             .files
             .iter()
             .map(|found| {
@@ -120,16 +137,23 @@ impl Loader {
         // parsed on this thread: its parser's scratch memory is then reused by the index
         // built next, instead of staying with a worker thread's allocator.
         let this = &*self;
-        let versions: Vec<(&Found, State, Option<Note>, Vec<FileError>)> = if work.len() > 1 {
+        let versions: Vec<Version> = if work.len() > 1 {
             work.into_par_iter().map(|w| this.versioned(w, now)).collect()
         } else {
             work.into_iter().map(|w| this.versioned(w, now)).collect()
         };
-        for (found, state, note, found_problems) in versions {
+        for Version {
+            found,
+            state,
+            note,
+            wikilinks,
+            problems: found_problems,
+        } in versions
+        {
             problems.extend(found_problems);
             match note {
                 Some(note) if note.front.publish == Some(false) => notices.push(FileError {
-                    path: note.path,
+                    path: note.path.clone(),
                     line: None,
                     message: "`publish: false` in the front matter; skipped".into(),
                 }),
@@ -140,15 +164,21 @@ impl Loader {
                 Seen {
                     fingerprint: found.fingerprint,
                     state,
+                    wikilinks,
                 },
             );
         }
         // A note whose file was refused by the walk (or sits in a folder that became
         // unreadable) keeps its last good version; one whose file is gone goes.
+        // (A set: at thousands of notes, a scan of the list for each costs more than the
+        // rest of a reload.)
+        let listed: std::collections::HashSet<&Path> = scan.files.iter().map(|f| f.path.as_path()).collect();
         for note in &current.notes {
-            let listed = scan.files.iter().any(|f| f.path == note.path);
+            if listed.contains(note.path.as_path()) {
+                continue;
+            }
             let refused = scan.problems.iter().any(|p| note.path.starts_with(&p.path));
-            if !listed && refused {
+            if refused {
                 notes.push(note.clone());
             }
         }
@@ -178,25 +208,30 @@ impl Loader {
     }
 
     /// [`Loader::version`] with the problems it found.
-    fn versioned<'a>(
-        &self,
-        (found, before, last_good): (&'a Found, Option<Seen>, Option<&Note>),
-        now: Instant,
-    ) -> (&'a Found, State, Option<Note>, Vec<FileError>) {
+    fn versioned<'a>(&self, (found, before, last_good): Work<'a>, now: Instant) -> Version<'a> {
         let mut problems = Vec::new();
-        let (state, note) = self.version(found, before, last_good, now, &mut problems);
-        (found, state, note, problems)
+        let mut wikilinks = before.as_ref().is_some_and(|b| b.wikilinks);
+        let (state, note) = self.version(found, before, last_good, now, &mut wikilinks, &mut problems);
+        Version {
+            found,
+            state,
+            note,
+            wikilinks,
+            problems,
+        }
     }
 
-    /// What serves for one listed file, and the state to remember for this version.
+    /// What serves for one listed file, and the state to remember for this version;
+    /// `wikilinks` is set to whether the file was read and may hold one.
     fn version(
         &self,
         found: &Found,
         before: Option<Seen>,
-        last_good: Option<&Note>,
+        last_good: Option<&Arc<Note>>,
         now: Instant,
+        wikilinks: &mut bool,
         problems: &mut Vec<FileError>,
-    ) -> (State, Option<Note>) {
+    ) -> (State, Option<Arc<Note>>) {
         let same = before.filter(|b| b.fingerprint == found.fingerprint);
         let mut held_since = None;
         match same.map(|s| s.state) {
@@ -214,6 +249,7 @@ impl Loader {
                 ..e
             })
             .and_then(|bytes| {
+                *wikilinks = bytes.windows(2).any(|pair| pair == b"[[");
                 let relative = self.relative(&found.path);
                 super::parse_bytes_in(&found.path, relative, bytes, &self.labels, &self.site)
             });
@@ -237,14 +273,14 @@ impl Loader {
                     });
                     (State::Emptied { since }, last_good.cloned())
                 } else {
-                    (State::Served, Some(note))
+                    (State::Served, Some(Arc::new(note)))
                 }
             }
         }
     }
 }
 
-fn keeping(error: &FileError, last_good: Option<&Note>) -> FileError {
+fn keeping(error: &FileError, last_good: Option<&Arc<Note>>) -> FileError {
     let mut error = error.clone();
     if last_good.is_some() {
         error.message.push_str("; its last good version keeps serving");
@@ -258,7 +294,11 @@ fn keeping(error: &FileError, last_good: Option<&Note>) -> FileError {
 /// a live topic), then one whose `command:` sets it, then the first in path order. The others get a name made distinct by
 /// their folders (`publish-security-and-privacy`) and a warning; two equal `command:`s are
 /// an error and the second note is skipped.
-fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<FileError>) -> Vec<Note> {
+fn one_note_per_topic(
+    notes: Vec<Arc<Note>>,
+    current: &Library,
+    problems: &mut Vec<FileError>,
+) -> Vec<Arc<Note>> {
     let holder: HashMap<&str, &Path> = current
         .notes
         .iter()
@@ -271,7 +311,7 @@ fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<Fi
         (!held, note.front.command.is_none())
     });
     let mut taken: HashMap<String, PathBuf> = HashMap::new();
-    let mut keep: Vec<Option<Note>> = notes.into_iter().map(Some).collect();
+    let mut keep: Vec<Option<Arc<Note>>> = notes.into_iter().map(Some).collect();
     for i in order {
         let Some(note) = keep[i].as_mut() else {
             continue;
@@ -287,6 +327,8 @@ fn one_note_per_topic(notes: Vec<Note>, current: &Library, problems: &mut Vec<Fi
         };
         match distinct {
             Some(name) => {
+                // A copy only when the note is shared with the library serving now.
+                let note = Arc::make_mut(note);
                 note.warnings.push(Warning {
                     line: 1,
                     message: format!(
@@ -337,4 +379,61 @@ fn distinct_name(path: &Path, taken: impl Fn(&str) -> bool) -> Option<String> {
         let cut: String = base.chars().take(topic::MAX_LEN - suffix.len()).collect();
         Some(format!("{cut}{suffix}")).filter(|name| free(name))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Folder(PathBuf);
+
+    impl Folder {
+        fn new(name: &str) -> Folder {
+            let dir = std::env::temp_dir().join(format!("notes-bot-loader-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+            Folder(dir)
+        }
+
+        fn write(&self, name: &str, text: &str) {
+            std::fs::write(self.0.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn by_topic<'a>(library: &'a Library, topic: &str) -> &'a Arc<Note> {
+        let found = library.notes.iter().find(|n| n.topic == topic);
+        found.unwrap_or_else(|| panic!("no note {topic}"))
+    }
+
+    #[test]
+    fn unchanged_notes_are_shared_and_only_notes_with_wikilinks_are_parsed_again() {
+        let folder = Folder::new("shared");
+        folder.write("a.md", "## A\n- alpha\n");
+        folder.write("b.md", "## B\n- beta\n");
+        folder.write("c.md", "## C\n- see [[d]]\n");
+        let mut loader = Loader::new(&folder.0, Labels::default(), 1 << 20, Duration::ZERO);
+        let first = loader
+            .load(&Library::default(), Instant::now())
+            .library
+            .unwrap_or_default();
+        // A new length: the fingerprint differs whatever the clock's resolution.
+        folder.write("b.md", "## B\n- beta, edited\n");
+        let second = loader.load(&first, Instant::now()).library.unwrap_or_default();
+        assert!(Arc::ptr_eq(by_topic(&first, "a"), by_topic(&second, "a")));
+        assert!(!Arc::ptr_eq(by_topic(&first, "b"), by_topic(&second, "b")));
+        assert!(Arc::ptr_eq(by_topic(&first, "c"), by_topic(&second, "c")));
+        // A new file: wikilinks may now resolve to it, so only `c` is read again.
+        folder.write("d.md", "## D\n- delta\n");
+        let third = loader.load(&second, Instant::now()).library.unwrap_or_default();
+        assert_eq!(third.notes.len(), 4);
+        assert!(Arc::ptr_eq(by_topic(&second, "a"), by_topic(&third, "a")));
+        assert!(Arc::ptr_eq(by_topic(&second, "b"), by_topic(&third, "b")));
+        assert!(!Arc::ptr_eq(by_topic(&second, "c"), by_topic(&third, "c")));
+    }
 }

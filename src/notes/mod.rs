@@ -222,7 +222,10 @@ pub fn load_site(dir: &Path, labels: &Labels, max_bytes: u64, site: Site) -> Loa
 
 impl Library {
     pub fn note(&self, topic: &str) -> Option<&Note> {
-        self.notes.iter().find(|note| note.topic == topic)
+        self.notes
+            .iter()
+            .find(|note| note.topic == topic)
+            .map(|note| &**note)
     }
 
     /// The note and section at `at`, if the library still has them.

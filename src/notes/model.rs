@@ -1,11 +1,21 @@
 //! The notes as data: what the parser produces and everything downstream reads.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-/// Every note that loaded, in path order.
+/// Every note that loaded, in path order. Notes are shared: a reload keeps the notes that
+/// did not change (the same `Arc`), so the index can tell which changed by pointer.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
-    pub notes: Vec<Note>,
+    pub notes: Vec<Arc<Note>>,
+}
+
+impl From<Vec<Note>> for Library {
+    fn from(notes: Vec<Note>) -> Library {
+        Library {
+            notes: notes.into_iter().map(Arc::new).collect(),
+        }
+    }
 }
 
 /// Where a section lives: `library.notes[note].sections[section]`.

@@ -3,7 +3,7 @@
 //! for prefix and typo look-ups, and CJK bigrams by character. Posting lists are
 //! compressed (delta + varint, in blocks that a read of one note's documents can skip to).
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
@@ -58,7 +58,8 @@ pub struct Builder {
     /// End of each document's entries in `postings`.
     doc_ends: Vec<u32>,
     lengths: Vec<[u16; FIELDS]>,
-    surfaces: HashSet<Box<str>>,
+    /// Surface words, with how many documents use each.
+    surfaces: HashMap<Box<str>, u32>,
 }
 
 impl Builder {
@@ -66,9 +67,16 @@ impl Builder {
         self.ids.intern(term)
     }
 
+    /// A surface word of the document being added (each distinct word once a document).
     pub fn add_surface(&mut self, word: &str) {
-        if word.chars().count() <= MAX_WORD && !self.surfaces.contains(word) {
-            self.surfaces.insert(word.into());
+        if word.chars().count() > MAX_WORD {
+            return;
+        }
+        match self.surfaces.get_mut(word) {
+            Some(docs) => *docs += 1,
+            None => {
+                self.surfaces.insert(word.into(), 1);
+            }
         }
     }
 
@@ -91,8 +99,16 @@ impl Builder {
         self.lengths.push(lengths);
     }
 
+    #[cfg(test)]
     pub fn finish(self, bm25: &Bm25f) -> Postings {
+        self.finish_at(bm25, None)
+    }
+
+    /// The postings, with the fields' mean lengths for length normalisation worked out
+    /// from these documents, or given (a segment added to another uses the other's).
+    pub fn finish_at(self, bm25: &Bm25f, averages: Option<[f32; FIELDS]>) -> Postings {
         let docs = self.lengths.len();
+        let averages = averages.unwrap_or_else(|| average_lengths(&self.lengths));
         // The term map is not needed while the postings are grouped, the peak of the
         // build: it is made again afterwards.
         let mut ids = self.ids;
@@ -100,17 +116,26 @@ impl Builder {
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
         let terms = ids.len();
-        let lists = group_by_term(self.postings, &self.doc_ends, &self.lengths, terms, bm25);
+        let lists = group_by_term(
+            self.postings,
+            &self.doc_ends,
+            &self.lengths,
+            &averages,
+            terms,
+            bm25,
+        );
         ids.rehash();
         let strongest = strongest_postings(&lists, terms);
-        let (surfaces, by_shape) = vocabulary(self.surfaces);
+        let (surfaces, surface_docs, by_shape) = vocabulary(self.surfaces);
         let (cjk_first, cjk_second) = cjk_bigrams(&ids, &lists);
         Postings {
             ids,
             lists,
             strongest,
             docs,
+            averages,
             surfaces,
+            surface_docs,
             by_shape,
             cjk_first,
             cjk_second,
@@ -153,10 +178,10 @@ fn group_by_term(
     postings: Entries,
     doc_ends: &[u32],
     lengths: &[[u16; FIELDS]],
+    average: &[f32; FIELDS],
     terms: usize,
     bm25: &Bm25f,
 ) -> Lists {
-    let average = average_lengths(lengths);
     let mut build = ListBuilder::new(terms);
     let doc_of = |doc: &mut usize, i: usize| {
         while doc_ends.get(*doc).is_some_and(|&end| i >= end as usize) {
@@ -178,7 +203,7 @@ fn group_by_term(
             let lengths = lengths.get(doc).copied().unwrap_or_default();
             let posting = Posting {
                 doc: doc as u32,
-                impact: impact(bm25, &tf, &lengths, &average),
+                impact: impact(bm25, &tf, &lengths, average),
                 fields: fields_of(&tf),
             };
             build.write(term, posting);
@@ -202,12 +227,14 @@ fn strongest_postings(lists: &Lists, terms: usize) -> HashMap<TermId, Box<[Posti
     strongest
 }
 
-/// The surface words, sorted, and their indexes with letter masks by (length, first letter).
-type Vocabulary = (Vec<Box<str>>, HashMap<(usize, char), Vec<(u32, u64)>>);
+/// The surface words, sorted, the documents using each, and their indexes with letter
+/// masks by (length, first letter).
+type Vocabulary = (Vec<Box<str>>, Vec<u32>, HashMap<(usize, char), Vec<(u32, u64)>>);
 
-fn vocabulary(surfaces: HashSet<Box<str>>) -> Vocabulary {
-    let mut surfaces: Vec<Box<str>> = surfaces.into_iter().collect();
-    surfaces.sort_unstable();
+fn vocabulary(surfaces: HashMap<Box<str>, u32>) -> Vocabulary {
+    let mut counted: Vec<(Box<str>, u32)> = surfaces.into_iter().collect();
+    counted.sort_unstable();
+    let (surfaces, surface_docs): (Vec<Box<str>>, Vec<u32>) = counted.into_iter().unzip();
     let mut by_shape: HashMap<(usize, char), Vec<(u32, u64)>> = HashMap::default();
     for (i, word) in surfaces.iter().enumerate() {
         if let Some(first) = word.chars().next() {
@@ -217,10 +244,11 @@ fn vocabulary(surfaces: HashSet<Box<str>>) -> Vocabulary {
                 .push((i as u32, letter_mask(word)));
         }
     }
-    (surfaces, by_shape)
+    (surfaces, surface_docs, by_shape)
 }
 
-/// CJK bigrams by their first and by their second character, commonest first, for
+/// CJK bigrams by their first and by their second character, commonest first (then in
+/// text order, which does not depend on the order documents were added), for
 /// one-character queries and for the character being typed.
 type CjkBigrams = (HashMap<char, Vec<TermId>>, HashMap<char, Vec<TermId>>);
 
@@ -239,7 +267,7 @@ fn cjk_bigrams(ids: &Terms, lists: &Lists) -> CjkBigrams {
     }
     for list in cjk_first.values_mut().chain(cjk_second.values_mut()) {
         list.shrink_to_fit();
-        list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.df(id)), id));
+        list.sort_unstable_by_key(|&id| (std::cmp::Reverse(lists.df(id)), ids.get(id)));
     }
     (cjk_first, cjk_second)
 }
@@ -250,8 +278,12 @@ pub struct Postings {
     /// For lists longer than [`POSTING_CAP`]: their strongest postings, by document.
     strongest: HashMap<TermId, Box<[Posting]>>,
     docs: usize,
+    /// Each field's mean length, the length normalisation's reference.
+    averages: [f32; FIELDS],
     /// Sorted, distinct Latin words as written (unstemmed), joined forms included.
     surfaces: Vec<Box<str>>,
+    /// Per surface word: the documents using it.
+    surface_docs: Vec<u32>,
     /// Indexes into `surfaces` with their letter masks, by (length in characters, first
     /// character): a typo in the first letter is rare, and this keeps the scan short.
     by_shape: HashMap<(usize, char), Vec<(u32, u64)>>,
@@ -262,6 +294,26 @@ pub struct Postings {
 impl Postings {
     pub fn id(&self, term: &str) -> Option<TermId> {
         self.ids.find(term).ok()
+    }
+
+    /// The text of a term.
+    pub fn term(&self, id: TermId) -> &str {
+        self.ids.get(id)
+    }
+
+    /// How many terms there are: ids are `0..terms()`.
+    pub fn terms(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Each field's mean length, as the impacts were worked out with.
+    pub fn averages(&self) -> [f32; FIELDS] {
+        self.averages
+    }
+
+    /// Every posting of `id` in `range`, by document, however long the list.
+    pub fn list(&self, id: TermId, range: &Range<u32>) -> Decoder<'_> {
+        self.lists.in_range(id, range)
     }
 
     /// Documents holding the term in all.
@@ -294,27 +346,24 @@ impl Postings {
         self.lists.bytes()
     }
 
-    pub fn idf(&self, df: usize) -> f32 {
-        let n = self.docs as f32;
-        let df = df as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-    }
-
-    /// Words that start with `prefix` (the prefix itself excluded), at most `max`.
-    pub fn with_prefix(&self, prefix: &str, max: usize) -> impl Iterator<Item = &str> {
+    /// Surface words that start with `prefix`, the prefix itself excluded, in text
+    /// order, with their index.
+    pub fn with_prefix<'s, 'p>(
+        &'s self,
+        prefix: &'p str,
+    ) -> impl Iterator<Item = (u32, &'s str)> + use<'s, 'p> {
         let start = self.surfaces.partition_point(|w| w.as_ref() < prefix);
-        let enough = prefix.chars().count() >= 2;
         self.surfaces[start..]
             .iter()
-            .take_while(move |w| enough && w.starts_with(prefix))
-            .filter(move |w| w.as_ref() != prefix)
-            .take(max)
-            .map(AsRef::as_ref)
+            .take_while(move |w| w.starts_with(prefix))
+            .enumerate()
+            .filter(move |(_, w)| w.as_ref() != prefix)
+            .map(move |(i, w)| ((start + i) as u32, w.as_ref()))
     }
 
-    /// Words within `budget` edits (optimal string alignment) of `word`, nearest first,
-    /// at most ten.
-    pub fn similar(&self, word: &str, budget: usize) -> Vec<(&str, usize)> {
+    /// Every surface word within `budget` edits (optimal string alignment, more than 0)
+    /// of `word` and with its first letter: (index, word, distance), in no order.
+    pub fn similar(&self, word: &str, budget: usize) -> Vec<(u32, &str, usize)> {
         let Some(first) = word.chars().next() else {
             return Vec::new();
         };
@@ -340,13 +389,24 @@ impl Postings {
                 };
                 let distance = strsim::osa_distance(word, candidate);
                 if distance <= budget && distance > 0 {
-                    found.push((candidate.as_ref(), distance));
+                    found.push((i, candidate.as_ref(), distance));
                 }
             }
         }
-        found.sort_by_key(|&(w, d)| (d, w));
-        found.truncate(10);
         found
+    }
+
+    /// The index of a surface word.
+    pub fn surface(&self, word: &str) -> Option<u32> {
+        self.surfaces
+            .binary_search_by(|w| w.as_ref().cmp(word))
+            .ok()
+            .map(|i| i as u32)
+    }
+
+    /// Documents using the surface word at `index`.
+    pub fn surface_docs(&self, index: u32) -> u32 {
+        self.surface_docs.get(index as usize).copied().unwrap_or(0)
     }
 
     /// CJK bigrams that start (`second == false`) or end with `c`, commonest first.
@@ -477,7 +537,7 @@ impl Terms {
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = (TermId, &str)> {
+    pub fn iter(&self) -> impl Iterator<Item = (TermId, &str)> {
         (0..self.len() as TermId).map(|id| (id, self.get(id)))
     }
 }
@@ -806,7 +866,6 @@ mod tests {
         assert!(list[0].impact > list[1].impact, "{list:?}");
         assert_eq!(list[0].fields, 1);
         assert_eq!(list[1].fields, 8);
-        assert!(p.idf(1) > p.idf(2));
         assert_eq!(p.df_in(rust, &(1..2)), 1);
         assert_eq!(p.df_in(rust, &(2..2)), 0);
     }
@@ -814,14 +873,24 @@ mod tests {
     #[test]
     fn typo_and_prefix_lookups() {
         let p = postings(&[(&["transformer", "rlhf"], &["transport", "trans"])]);
-        assert_eq!(p.similar("transfomer", 1), vec![("transformer", 1)]);
-        assert_eq!(p.similar("rlfh", 1), vec![("rlhf", 1)]);
+        let words = |found: Vec<(u32, &str, usize)>| -> Vec<(String, usize)> {
+            found.into_iter().map(|(_, w, d)| (w.to_string(), d)).collect()
+        };
+        assert_eq!(words(p.similar("transfomer", 1)), vec![("transformer".into(), 1)]);
+        assert_eq!(words(p.similar("rlfh", 1)), vec![("rlhf".into(), 1)]);
         assert!(p.similar("xlhf", 1).is_empty(), "first letters must agree");
         assert!(p.similar("rlhf", 0).is_empty());
         assert!(p.similar("", 2).is_empty());
-        let prefixed: Vec<&str> = p.with_prefix("trans", 30).collect();
-        assert_eq!(prefixed, vec!["transformer", "transport"]);
-        assert_eq!(p.with_prefix("t", 30).count(), 0, "one letter is too short");
+        let prefixed: Vec<(u32, &str)> = p.with_prefix("trans").collect();
+        assert_eq!(
+            prefixed.iter().map(|p| p.1).collect::<Vec<_>>(),
+            vec!["transformer", "transport"]
+        );
+        assert!(
+            prefixed
+                .iter()
+                .all(|&(i, w)| p.surface(w) == Some(i) && p.surface_docs(i) == 1)
+        );
     }
 
     #[test]

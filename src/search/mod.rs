@@ -14,23 +14,39 @@
 //!   share of units a section matches; sections at or under half coverage are not hits.
 //! - `focus`: the items (point subtrees) of the best section that hold the query, its
 //!   items analysed again at query time.
+//! - `segment`, `live`: the index is a base segment over the library as it was at the
+//!   last full build, shared by `Arc` from one index to the next, plus a small segment of
+//!   the notes changed since; the base's documents of changed and deleted notes are
+//!   tombstoned, and statistics are the live documents'. [`Index::update`] makes the next
+//!   index after a reload that way, and a full build once the changes outgrow
+//!   [`FOLD_SHARE`] of the base.
 
 mod analyze;
 mod focus;
 mod index;
+mod live;
 mod rank;
+mod segment;
 #[cfg(test)]
 mod tests;
+mod tombstones;
+#[cfg(test)]
+mod update_tests;
 
 use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use rustc_hash::FxHashMap as HashMap;
+
 pub use crate::notes::SectionRef;
-use crate::notes::{Item, Library, Marker, Section};
+use crate::notes::{Item, Library, Note, Section};
 use analyze::Analyzer;
 pub use analyze::{is_cjk, normalize};
-use index::{Bm25f, Builder, FIELDS, Postings, TermId, Terms};
+use index::{Bm25f, TermId};
+use live::Live;
 use rank::{EXACT, FUZZY, Mode, Scored};
+use segment::Segment;
+use tombstones::Tombstones;
 
 /// A path into `Section::points`: `[2, 0]` is the first child of the third point.
 pub type ItemPath = Vec<usize>;
@@ -118,17 +134,13 @@ pub struct SearchOptions {
     pub synonyms: Vec<Vec<String>>,
 }
 
-/// Read-only after `build`; cheap to share behind an `Arc`.
+/// Read-only after `build` or `update`; cheap to share behind an `Arc`.
 pub struct Index {
     library: Library,
-    analyzer: Analyzer,
-    postings: Postings,
-    /// Per document (answerable section), in library order.
+    analyzer: Arc<Analyzer>,
+    live: Live,
+    /// Per document (answerable section): where it is in `library`; anything for the dead.
     docs: Vec<SectionRef>,
-    /// Normalised titles, for autocomplete and "did you mean".
-    titles: Vec<String>,
-    /// The same, letters and digits only: what "the query is the title" compares.
-    title_keys: Vec<String>,
     /// Document range of each note, for searches within one topic.
     note_docs: Vec<Range<u32>>,
     /// The item terms of the sections focused last.
@@ -137,6 +149,19 @@ pub struct Index {
 
 /// The sorted, distinct terms of each of a section's items, depth first.
 type ItemTerms = Arc<[Box<[TermId]>]>;
+
+/// What makes up an index: documents in its base segment, in its delta segment, and
+/// dead in the base (their notes changed or went).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segments {
+    pub base: usize,
+    pub delta: usize,
+    pub dead: usize,
+}
+
+/// [`Index::update`] builds the whole index again once the delta's documents and the
+/// base's dead ones outnumber this share of the base: each costs query time and memory.
+pub const FOLD_SHARE: f64 = 0.15;
 
 /// Field numbers.
 const TITLE: usize = 0;
@@ -174,64 +199,123 @@ const RECENT_ITEMS: usize = 32;
 const TITLE_SCAN: usize = 5_000;
 
 impl Index {
+    /// Indexes every answerable section of the library.
     pub fn build(library: Library, options: &SearchOptions) -> Index {
-        use rayon::prelude::*;
-        let analyzer = Analyzer::new(&options.synonyms);
-        let mut builder = Builder::default();
-        let mut docs = Vec::new();
-        let mut titles = Vec::new();
-        let mut title_keys = Vec::new();
-        let mut note_docs = Vec::new();
-        // Sections are analysed on every core, a batch at a time (so that little is held
-        // between analysis and merge, however big a note), and merged in library order,
-        // each section's terms interned in their order of first use: the same term ids,
-        // postings and index as on one thread.
-        let sections: Vec<SectionRef> = library
+        Index::build_with(library, Arc::new(Analyzer::new(&options.synonyms)), None)
+    }
+
+    /// A full build; `averages` (each field's mean length) as [`Segment::build`] takes them.
+    fn build_with(
+        library: Library,
+        analyzer: Arc<Analyzer>,
+        averages: Option<[f32; index::FIELDS]>,
+    ) -> Index {
+        let base = Segment::build(&analyzer, library.notes.clone(), averages);
+        let (docs, dead) = (base.docs() as u32, Tombstones::none(&base));
+        let live = Live::new(
+            Arc::new(base),
+            Segment::empty(&analyzer),
+            dead,
+            (0..docs).collect(),
+        );
+        Index::assemble(library, analyzer, live)
+    }
+
+    /// The index of `library`, the next version of this index's library (with the same
+    /// options): the notes it shares with this index's base (the same `Arc`) are not
+    /// analysed again, the others go to a new delta segment. A full build once the
+    /// changes since the base outgrow [`FOLD_SHARE`].
+    pub fn update(&self, library: Library) -> Index {
+        let base = self.live.base();
+        let in_base: HashMap<*const Note, usize> = base
             .notes
             .iter()
             .enumerate()
-            .flat_map(|(n, note)| {
-                note.answerable()
-                    .map(move |(s, _)| SectionRef { note: n, section: s })
-            })
+            .map(|(i, note)| (Arc::as_ptr(note), i))
             .collect();
-        for batch in sections.chunks(ANALYSIS_BATCH) {
-            let analysed: Vec<SectionTerms> = batch
-                .par_iter()
-                .map(|&at| SectionTerms::of(&analyzer, &library, at))
-                .collect();
-            for (at, section) in batch.iter().zip(analysed) {
-                let ids = section.terms.ids_in(&mut builder);
-                for word in &section.surfaces {
-                    builder.add_surface(word);
+        // A base note serves on when the library has it, the same `Arc`, and it was not
+        // replaced before (a base note once dead stays so until a full build).
+        let mut dead = self.live.tombstones().clone();
+        let from_base = |note: &Arc<Note>| {
+            in_base
+                .get(&Arc::as_ptr(note))
+                .copied()
+                .filter(|&i| !dead.is_note_dead(i))
+        };
+        let mut kept = vec![false; base.notes.len()];
+        let mut changed = Vec::new();
+        let mut changed_docs = 0;
+        for note in &library.notes {
+            match from_base(note) {
+                Some(i) => kept[i] = true,
+                None => {
+                    changed_docs += note.answerable().count();
+                    changed.push(note.clone());
                 }
-                builder.add_counted(
-                    section
-                        .entries
-                        .iter()
-                        .map(|&(t, tf)| (ids.get(t as usize).copied().unwrap_or(0), tf)),
-                    section.lengths,
-                );
-                docs.push(*at);
-                title_keys.push(key(&section.title));
-                titles.push(section.title);
             }
         }
-        for n in 0..library.notes.len() {
-            let start = docs.partition_point(|d| d.note < n) as u32;
-            let end = docs.partition_point(|d| d.note <= n) as u32;
-            note_docs.push(start..end);
+        let dead_notes: Vec<usize> = (0..kept.len()).filter(|&i| !kept[i]).collect();
+        let dead_docs: usize = dead_notes.iter().map(|&i| base.note_docs[i].len()).sum();
+        if (changed_docs + dead_docs) as f64 > base.docs() as f64 * FOLD_SHARE {
+            return Index::build_with(library, self.analyzer.clone(), None);
         }
+        let averages = base.postings.averages();
+        let delta = Segment::build_delta(&self.analyzer, changed, averages, self.live.delta());
+        // Live documents in library order: each note's, from the base or the delta.
+        let mut in_order = Vec::with_capacity(base.docs() - dead_docs + delta.docs());
+        let mut next_delta = 0;
+        for note in &library.notes {
+            let docs = match from_base(note) {
+                Some(i) => base.note_docs[i].clone(),
+                None => {
+                    let docs = delta.note_docs[next_delta].clone();
+                    next_delta += 1;
+                    docs.start + base.docs() as u32..docs.end + base.docs() as u32
+                }
+            };
+            in_order.extend(docs);
+        }
+        for &note in &dead_notes {
+            dead.bury(&self.analyzer, base, note);
+        }
+        let live = Live::new(base.clone(), delta, dead, in_order);
+        Index::assemble(library, self.analyzer.clone(), live)
+    }
+
+    /// The index over `live`, whose documents are `library`'s answerable sections.
+    fn assemble(library: Library, analyzer: Arc<Analyzer>, live: Live) -> Index {
+        let mut docs = vec![SectionRef { note: 0, section: 0 }; live.ids() as usize];
+        let mut note_docs = Vec::with_capacity(library.notes.len());
+        let mut documents = live.docs_in(&(0..live.ids()));
+        for (n, note) in library.notes.iter().enumerate() {
+            let sections = note.answerable().count();
+            let mut range: Option<Range<u32>> = None;
+            for doc in documents.by_ref().take(sections) {
+                let (segment, at) = live.locate(doc);
+                let section = segment.sections.get(at as usize).copied().unwrap_or(0);
+                docs[doc as usize] = SectionRef {
+                    note: n,
+                    section: section as usize,
+                };
+                range = Some(range.map_or(doc..doc + 1, |r| r.start..doc + 1));
+            }
+            note_docs.push(range.unwrap_or(0..0));
+        }
+        drop(documents);
         Index {
             library,
             analyzer,
-            postings: builder.finish(&BM25F),
+            live,
             docs,
-            titles,
-            title_keys,
             note_docs,
             recent_items: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Documents in the base segment, in the delta, and dead in the base.
+    pub fn segments(&self) -> Segments {
+        let (base, delta, dead) = self.live.sizes();
+        Segments { base, delta, dead }
     }
 
     pub fn library(&self) -> &Library {
@@ -240,7 +324,7 @@ impl Index {
 
     /// The posting lists' size in bytes, and how many postings they hold.
     pub fn posting_bytes(&self) -> (usize, usize) {
-        self.postings.posting_bytes()
+        self.live.posting_bytes()
     }
 
     fn section(&self, at: SectionRef) -> Option<&Section> {
@@ -248,7 +332,7 @@ impl Index {
     }
 
     fn units(&self, query: &Query, mode: Mode, range: &Range<u32>) -> Vec<rank::Unit> {
-        rank::units(&self.analyzer, &self.postings, &query.stripped, mode, range)
+        rank::units(&self.analyzer, &self.live, &query.stripped, mode, range)
     }
 
     /// The documents suggestions come from, and how many at most; `None` for no such topic.
@@ -265,7 +349,7 @@ impl Index {
 
     fn doc_range(&self, topic: Option<&str>) -> Option<Range<u32>> {
         match topic {
-            None => Some(0..self.docs.len() as u32),
+            None => Some(0..self.live.ids()),
             Some(topic) => {
                 let note = self.library.notes.iter().position(|n| n.topic == topic)?;
                 self.note_docs.get(note).cloned()
@@ -298,14 +382,14 @@ impl Index {
         }
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
-        let mut scored = rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit + 8);
+        let mut scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
         for s in &mut scored {
             if self.like_title(s.doc, &query) {
                 s.score *= TITLE_BONUS;
             }
         }
         self.heading_first(&mut scored, &query);
-        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(self.by_order(a.doc, b.doc)));
         scored.truncate(limit);
         let hits = scored
             .into_iter()
@@ -334,7 +418,9 @@ impl Index {
         let query = Query::new(partial);
         let typed = query.normalized.trim();
         if typed.is_empty() || limit == 0 {
-            return range
+            return self
+                .live
+                .docs_in(&range)
                 .take(limit)
                 .map(|d| self.suggestion(d, MatchReason::Title))
                 .collect();
@@ -342,9 +428,9 @@ impl Index {
         // (tier, score, doc, reason): titles starting with what was typed, then titles
         // holding it, then the rest by score.
         let mut found: Vec<(u8, f32, u32, MatchReason)> = Vec::new();
-        if range.len() <= TITLE_SCAN {
-            for d in range.clone() {
-                let title = self.titles[d as usize].as_str();
+        if self.live.live_in(&range) <= TITLE_SCAN {
+            for d in self.live.docs_in(&range) {
+                let title = self.title(d);
                 let tier = match title.find(typed) {
                     Some(0) => 0,
                     Some(_) if holds_at_word_start(title, typed) => 1,
@@ -361,13 +447,17 @@ impl Index {
         let typing = !query.normalized.ends_with(char::is_whitespace);
         let mode = if typing { Mode::Typing } else { Mode::Search };
         let units = self.units(&query, mode, &range);
-        for s in rank::score(&self.postings, &units, &range, MIN_COVERAGE, limit) {
+        for s in rank::score(&self.live, &units, &range, MIN_COVERAGE, limit) {
             match found.iter_mut().find(|f| f.2 == s.doc) {
                 Some(f) => f.1 = s.score,
                 None => found.push((2, s.score, s.doc, self.reason(&s, &query))),
             }
         }
-        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+        found.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.1.total_cmp(&a.1))
+                .then(self.by_order(a.2, b.2))
+        });
         found.truncate(limit);
         found
             .into_iter()
@@ -384,18 +474,18 @@ impl Index {
         };
         let query = Query::new(query);
         let units = self.units(&query, Mode::Loose, &range);
-        let mut found: Vec<Suggestion> = rank::score(&self.postings, &units, &range, LOOSE_COVERAGE, limit)
+        let mut found: Vec<Suggestion> = rank::score(&self.live, &units, &range, LOOSE_COVERAGE, limit)
             .into_iter()
             .map(|s| self.suggestion(s.doc, MatchReason::Fuzzy))
             .collect();
         let wanted = query.stripped.trim();
-        if found.len() < limit && range.len() <= TITLE_SCAN && wanted.chars().count() >= 2 {
+        if found.len() < limit && self.live.live_in(&range) <= TITLE_SCAN && wanted.chars().count() >= 2 {
             // Titles that look like the query.
-            let mut similar: Vec<(f64, u32)> = range
-                .map(|d| (title_similarity(wanted, &self.titles[d as usize]), d))
+            let mut similar: Vec<(f64, u32)> = (self.live.docs_in(&range))
+                .map(|d| (title_similarity(wanted, self.title(d)), d))
                 .filter(|(similarity, _)| *similarity >= 0.5)
                 .collect();
-            similar.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            similar.sort_by(|a, b| b.0.total_cmp(&a.0).then(self.by_order(a.1, b.1)));
             for (_, d) in similar {
                 let section = self.docs[d as usize];
                 if found.len() < limit && !found.iter().any(|f| f.section == section) {
@@ -419,7 +509,7 @@ impl Index {
             return;
         }
         let holds = |doc: u32| {
-            let title = self.titles[doc as usize].as_str();
+            let title = self.title(doc);
             chunks.iter().all(|chunk| holds_at_word_start(title, chunk))
         };
         let mut holding = scored.iter().enumerate().filter(|(_, s)| holds(s.doc));
@@ -478,7 +568,7 @@ impl Index {
             terms.clear();
             surfaces.clear();
             self.analyzer.terms(text, &mut terms, &mut surfaces);
-            let mut ids: Vec<TermId> = terms.iter().filter_map(|t| self.postings.id(t)).collect();
+            let mut ids: Vec<TermId> = terms.iter().filter_map(|t| self.live.id(t)).collect();
             ids.sort_unstable();
             ids.dedup();
             items.push(ids);
@@ -486,9 +576,21 @@ impl Index {
         items
     }
 
+    /// The normalised title of a document.
+    fn title(&self, doc: u32) -> &str {
+        let (segment, at) = self.live.locate(doc);
+        segment.titles.get(at as usize).map_or("", String::as_str)
+    }
+
+    /// Two documents in library order, as ties are broken.
+    fn by_order(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        self.live.order(a).cmp(&self.live.order(b))
+    }
+
     /// Whether the query is (nearly) the title of `doc`, spaces and punctuation aside.
     fn like_title(&self, doc: u32, query: &Query) -> bool {
-        let title = self.title_keys[doc as usize].as_str();
+        let (segment, at) = self.live.locate(doc);
+        let title = segment.title_keys.get(at as usize).map_or("", String::as_str);
         [query.key.as_str(), query.stripped_key.as_str()]
             .into_iter()
             .any(|q| !q.is_empty() && (title == q || title_similarity(q, title) >= 0.85))
@@ -562,15 +664,6 @@ fn holds_at_word_start(text: &str, part: &str) -> bool {
     })
 }
 
-/// The field an item's text goes to: code blocks (the parser keeps them fenced) apart.
-fn body_field(item: &Item) -> usize {
-    if item.marker == Marker::Plain && item.text.markdown().starts_with("```") {
-        CODE
-    } else {
-        BODY
-    }
-}
-
 /// A poisoned lock only means another search panicked mid-update; the list is still whole.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -581,81 +674,5 @@ fn walk_items<'a>(items: &'a [Item], visit: &mut impl FnMut(&'a Item)) {
     for item in items {
         visit(item);
         walk_items(&item.children, visit);
-    }
-}
-
-/// Sections analysed together on all cores before their merge into the index.
-const ANALYSIS_BATCH: usize = 128;
-
-/// One section analysed, apart from the others: its terms (ids local to it, in order of
-/// first use) with their frequencies per field.
-struct SectionTerms {
-    terms: Terms,
-    /// Distinct surface words.
-    surfaces: Vec<Box<str>>,
-    entries: Vec<(TermId, [u8; FIELDS])>,
-    lengths: [u16; FIELDS],
-    /// Normalised.
-    title: String,
-}
-
-impl SectionTerms {
-    fn of(analyzer: &Analyzer, library: &Library, at: SectionRef) -> SectionTerms {
-        let mut local = Local::default();
-        let mut fields: [Vec<TermId>; FIELDS] = Default::default();
-        let mut title = String::new();
-        if let Some((note, section)) = library.section(at) {
-            // Tags, title, category, then items: terms get local ids in this order.
-            let mut tags = note.front.tags.join(" ");
-            for alias in &note.front.aliases {
-                tags.push(' ');
-                tags.push_str(alias);
-            }
-            fields[TAGS] = local.ids(analyzer, &tags);
-            fields[TITLE] = local.ids(analyzer, &section.title);
-            fields[CATEGORY] = local.ids(analyzer, &section.category.join(" "));
-            walk_items(&section.points, &mut |item| {
-                let ids = local.ids(analyzer, &item.text.plain);
-                fields[body_field(item)].extend_from_slice(&ids);
-            });
-            walk_items(&section.context, &mut |item| {
-                let ids = local.ids(analyzer, &item.text.plain);
-                fields[body_field(item)].extend_from_slice(&ids);
-            });
-            title = normalize(&section.title).trim().to_string();
-        }
-        let (entries, lengths) = index::count(&fields, &mut Default::default());
-        let mut surfaces: Vec<Box<str>> = local.surfaces.into_iter().collect();
-        surfaces.sort_unstable();
-        SectionTerms {
-            terms: local.terms,
-            surfaces,
-            entries,
-            lengths,
-            title,
-        }
-    }
-}
-
-/// Analysis of one note: its own term ids, and reused buffers.
-#[derive(Default)]
-struct Local {
-    terms: Terms,
-    surfaces: rustc_hash::FxHashSet<Box<str>>,
-    scratch_terms: Vec<String>,
-    scratch_surfaces: Vec<String>,
-}
-
-impl Local {
-    fn ids(&mut self, analyzer: &Analyzer, text: &str) -> Vec<TermId> {
-        self.scratch_terms.clear();
-        self.scratch_surfaces.clear();
-        analyzer.terms(text, &mut self.scratch_terms, &mut self.scratch_surfaces);
-        for word in &self.scratch_surfaces {
-            if !self.surfaces.contains(word.as_str()) {
-                self.surfaces.insert(word.as_str().into());
-            }
-        }
-        self.scratch_terms.iter().map(|t| self.terms.intern(t)).collect()
     }
 }

@@ -5,7 +5,8 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use super::analyze::{self, Analyzer, Piece};
-use super::index::{Postings, TermId};
+use super::index::TermId;
+use super::live::Live;
 
 /// Most query units considered; the rest of a very long query is ignored.
 pub const MAX_UNITS: usize = 12;
@@ -64,13 +65,7 @@ pub enum Mode {
 }
 
 /// The units of a normalised, question-stripped query, for documents in `range`.
-pub fn units(
-    analyzer: &Analyzer,
-    postings: &Postings,
-    stripped: &str,
-    mode: Mode,
-    range: &Range<u32>,
-) -> Vec<Unit> {
+pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range: &Range<u32>) -> Vec<Unit> {
     // The last word may be unfinished: as the user types, and after a miss.
     let typing_at_end = matches!(mode, Mode::Typing | Mode::Loose);
     let pieces = asking_pieces(analyzer, stripped, mode);
@@ -80,23 +75,23 @@ pub fn units(
         let typing = typing_at_end && i == last;
         match piece {
             Piece::Synonym(group) => {
-                let terms = postings
+                let terms = live
                     .id(&analyze::synonym_term(*group))
                     .map(|id| exact(id, 1.0))
                     .into_iter()
                     .collect();
-                units.push(unit(postings, terms, false));
+                units.push(unit(live, terms, false));
             }
             Piece::Cjk(chars) if chars.len() == 1 => {
-                let mut char_unit = cjk_char_unit(postings, chars[0], typing);
+                let mut char_unit = cjk_char_unit(live, chars[0], typing);
                 char_unit.cjk = true;
                 units.push(char_unit);
             }
-            Piece::Cjk(chars) => units.push(cjk_run_unit(postings, chars)),
+            Piece::Cjk(chars) => units.push(cjk_run_unit(live, chars)),
             Piece::Word { parts } => {
                 let word = Word {
                     analyzer,
-                    postings,
+                    live,
                     mode,
                     range,
                 };
@@ -122,7 +117,7 @@ fn asking_pieces(analyzer: &Analyzer, stripped: &str, mode: Mode) -> Vec<Piece> 
 }
 
 /// A CJK run of two or more characters: its distinct bigrams, each an equal share.
-fn cjk_run_unit(postings: &Postings, chars: &[char]) -> Unit {
+fn cjk_run_unit(live: &Live, chars: &[char]) -> Unit {
     let mut grams = analyze::bigrams(chars);
     grams.truncate(MAX_BIGRAMS);
     let mut distinct: Vec<&str> = Vec::new();
@@ -142,10 +137,10 @@ fn cjk_run_unit(postings: &Postings, chars: &[char]) -> Unit {
     let share = 1.0 / distinct.len().max(1) as f32;
     let terms = distinct
         .iter()
-        .filter_map(|g| postings.id(g))
+        .filter_map(|g| live.id(g))
         .map(|id| exact(id, share))
         .collect();
-    let mut run = unit(postings, terms, true);
+    let mut run = unit(live, terms, true);
     run.cjk = true;
     run
 }
@@ -153,7 +148,7 @@ fn cjk_run_unit(postings: &Postings, chars: &[char]) -> Unit {
 /// What a Latin word's units are looked up with.
 struct Word<'a> {
     analyzer: &'a Analyzer,
-    postings: &'a Postings,
+    live: &'a Live,
     mode: Mode,
     range: &'a Range<u32>,
 }
@@ -163,7 +158,7 @@ impl Word<'_> {
     /// notes know it whole; else its parts one by one.
     fn units(&self, parts: &[String], typing: bool, units: &mut Vec<Unit>) {
         let joined: String = parts.concat();
-        let known = self.postings.id(&joined).is_some();
+        let known = self.live.id(&joined).is_some();
         let whole = known || parts.len() == 1 && analyze::alnum_runs(&joined).len() == 1;
         if whole {
             units.push(self.unit(&joined, typing));
@@ -174,7 +169,7 @@ impl Word<'_> {
         for (p, part) in parts.iter().enumerate() {
             let typing = typing && p + 1 == parts.len();
             let runs = analyze::alnum_runs(part);
-            if runs.len() > 1 && self.postings.id(part).is_none() {
+            if runs.len() > 1 && self.live.id(part).is_none() {
                 units.extend(runs.into_iter().map(|run| self.unit(run, false)));
             } else {
                 units.push(self.unit(part, typing));
@@ -183,7 +178,7 @@ impl Word<'_> {
     }
 
     fn unit(&self, word: &str, typing: bool) -> Unit {
-        word_unit(self.analyzer, self.postings, word, self.mode, typing, self.range)
+        word_unit(self.analyzer, self.live, word, self.mode, typing, self.range)
     }
 }
 
@@ -196,11 +191,8 @@ fn exact(id: TermId, cover: f32) -> QueryTerm {
     }
 }
 
-fn unit(postings: &Postings, terms: Vec<QueryTerm>, additive: bool) -> Unit {
-    let idf = terms
-        .iter()
-        .map(|t| postings.idf(postings.df(t.id)))
-        .fold(0.0, f32::max);
+fn unit(live: &Live, terms: Vec<QueryTerm>, additive: bool) -> Unit {
+    let idf = terms.iter().map(|t| live.idf(live.df(t.id))).fold(0.0, f32::max);
     Unit {
         terms,
         additive,
@@ -211,13 +203,14 @@ fn unit(postings: &Postings, terms: Vec<QueryTerm>, additive: bool) -> Unit {
 
 /// A lone CJK character: the bigrams holding it (those it starts, when it is being
 /// typed), and itself where a document has it alone.
-fn cjk_char_unit(postings: &Postings, c: char, typing: bool) -> Unit {
+fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
     let mut terms: Vec<QueryTerm> = Vec::new();
-    if let Some(id) = postings.id(c.encode_utf8(&mut [0; 4])) {
+    if let Some(id) = live.id(c.encode_utf8(&mut [0; 4])) {
         terms.push(exact(id, 1.0));
     }
-    let starting = postings.cjk_bigrams(c, false).iter();
-    let ending = postings.cjk_bigrams(c, true).iter().filter(|_| !typing);
+    let (starting, ending) = (live.cjk_bigrams(c, false), live.cjk_bigrams(c, true));
+    let starting = starting.iter();
+    let ending = ending.iter().filter(|_| !typing);
     for &id in starting.chain(ending).take(MAX_CJK_EXPANSIONS) {
         if !terms.iter().any(|t| t.id == id) {
             terms.push(QueryTerm {
@@ -228,12 +221,12 @@ fn cjk_char_unit(postings: &Postings, c: char, typing: bool) -> Unit {
             });
         }
     }
-    unit(postings, terms, false)
+    unit(live, terms, false)
 }
 
 fn word_unit(
     analyzer: &Analyzer,
-    postings: &Postings,
+    live: &Live,
     word: &str,
     mode: Mode,
     prefix: bool,
@@ -247,15 +240,15 @@ fn word_unit(
         None => terms.push(term),
     };
     for form in [stem.as_str(), word] {
-        if let Some(id) = postings.id(form) {
+        if let Some(id) = live.id(form) {
             add(&mut terms, exact(id, 1.0));
         }
     }
-    let known = terms.iter().any(|t| postings.df_in(t.id, range) > 0);
+    let known = terms.iter().any(|t| live.df_in(t.id, range) > 0);
     if prefix {
-        let completions = postings.with_prefix(word, MAX_PREFIX_EXPANSIONS);
-        for surface in completions.filter(|w| !analyze::is_stop_str(w)) {
-            if let Some(id) = postings.id(&analyzer.stem(surface)) {
+        let completions = live.with_prefix(word, MAX_PREFIX_EXPANSIONS);
+        for surface in completions.into_iter().filter(|w| !analyze::is_stop_str(w)) {
+            if let Some(id) = live.id(&analyzer.stem(surface)) {
                 let term = QueryTerm {
                     id,
                     weight: PREFIX_WEIGHT,
@@ -278,8 +271,8 @@ fn word_unit(
         } else {
             budget
         };
-        for (surface, distance) in postings.similar(word, budget) {
-            if let Some(id) = postings.id(&analyzer.stem(surface)) {
+        for (surface, distance) in live.similar(word, budget) {
+            if let Some(id) = live.id(&analyzer.stem(surface)) {
                 let d = distance.min(2);
                 let term = QueryTerm {
                     id,
@@ -292,7 +285,7 @@ fn word_unit(
         }
     }
     terms.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-    unit(postings, terms, false)
+    unit(live, terms, false)
 }
 
 pub struct Scored {
@@ -346,7 +339,7 @@ pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
 /// `min_coverage`, best first. Coverage is the weighted mean share of the query's units
 /// a document matches (see [`unit_weight`]).
 pub fn score(
-    postings: &Postings,
+    live: &Live,
     units: &[Unit],
     range: &Range<u32>,
     min_coverage: f32,
@@ -363,20 +356,21 @@ pub fn score(
             Err(_) => &mut fresh,
         };
         scratch.reserve(range.end as usize);
-        let units_weight: f32 = units
-            .iter()
-            .map(|unit| scratch.add_unit(postings, unit, range))
-            .sum();
+        let units_weight: f32 = units.iter().map(|unit| scratch.add_unit(live, unit, range)).sum();
         best(
+            live,
             scratch.take_found(units_weight.max(f32::MIN_POSITIVE), min_coverage),
             limit,
         )
     })
 }
 
-/// The best `limit` of `found`, best first.
-fn best(mut found: Vec<Scored>, limit: usize) -> Vec<Scored> {
-    let order = |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+/// The best `limit` of `found`, best first, ties in library order.
+fn best(live: &Live, mut found: Vec<Scored>, limit: usize) -> Vec<Scored> {
+    let order = |a: &Scored, b: &Scored| {
+        let by_order = live.order(a.doc).cmp(&live.order(b.doc));
+        b.score.total_cmp(&a.score).then(by_order)
+    };
     if limit < found.len() {
         found.select_nth_unstable_by(limit, order);
         found.truncate(limit);
@@ -400,14 +394,14 @@ impl Scratch {
 
     /// Adds one unit's score and coverage to every document in `range` it matches;
     /// returns the unit's weight in the coverage.
-    fn add_unit(&mut self, postings: &Postings, unit: &Unit, range: &Range<u32>) -> f32 {
+    fn add_unit(&mut self, live: &Live, unit: &Unit, range: &Range<u32>) -> f32 {
         let s = self;
         s.unit_touched.clear();
         for term in &unit.terms {
-            let idf = postings.idf(postings.df(term.id));
+            let idf = live.idf(live.df(term.id));
             let weight = term.weight * idf;
             let how = if term.fuzzy { FUZZY } else { EXACT };
-            for posting in postings.read(term.id, range) {
+            for posting in live.read(term.id, range) {
                 if !range.contains(&posting.doc) {
                     continue;
                 }
@@ -426,7 +420,7 @@ impl Scratch {
                 s.flags[d] |= posting.fields | how;
             }
         }
-        let weight = unit_weight(s.unit_touched.len(), range.len(), unit.cjk);
+        let weight = unit_weight(s.unit_touched.len(), live.live_in(range), unit.cjk);
         for &d in &s.unit_touched {
             let d = d as usize;
             if s.coverage[d] == 0.0 {

@@ -181,7 +181,7 @@ fn library() -> Library {
             ),
         ],
     );
-    Library { notes: vec![ai, net] }
+    Library::from(vec![ai, net])
 }
 
 fn index() -> Index {
@@ -386,21 +386,17 @@ fn focus_is_the_deepest_matching_items() {
 #[test]
 fn focus_is_at_most_three_disjoint_paths() {
     let lines: Vec<Item> = (0..8).map(|i| leaf(&format!("kafka line {i}"))).collect();
-    let library = Library {
-        notes: vec![note(
-            "t",
-            &[],
-            &[],
-            vec![section("Streams", &[], vec![item("kafka", lines), leaf("other")])],
-        )],
-    };
+    let library = Library::from(vec![note(
+        "t",
+        &[],
+        &[],
+        vec![section("Streams", &[], vec![item("kafka", lines), leaf("other")])],
+    )]);
     let index = Index::build(library, &SearchOptions::default());
     let hit = &index.search("kafka", None, 1)[0];
     assert_eq!(hit.focus, vec![vec![0]]);
     let flat: Vec<Item> = (0..8).map(|i| leaf(&format!("kafka line {i}"))).collect();
-    let library = Library {
-        notes: vec![note("t", &[], &[], vec![section("Streams", &[], flat)])],
-    };
+    let library = Library::from(vec![note("t", &[], &[], vec![section("Streams", &[], flat)])]);
     let index = Index::build(library, &SearchOptions::default());
     let hit = &index.search("kafka", None, 1)[0];
     assert_eq!(hit.focus, vec![vec![0], vec![1], vec![2]]);
@@ -526,24 +522,22 @@ fn code_blocks_weigh_less_than_prose() {
         },
         children: Vec::new(),
     };
-    let library = Library {
-        notes: vec![note(
-            "t",
-            &[],
-            &[],
-            vec![
-                section("Config", &[], vec![code]),
-                section(
-                    "Prose",
-                    &[],
-                    vec![
-                        leaf("we rebuild sqlite3 by hand"),
-                        leaf("and then some more words"),
-                    ],
-                ),
-            ],
-        )],
-    };
+    let library = Library::from(vec![note(
+        "t",
+        &[],
+        &[],
+        vec![
+            section("Config", &[], vec![code]),
+            section(
+                "Prose",
+                &[],
+                vec![
+                    leaf("we rebuild sqlite3 by hand"),
+                    leaf("and then some more words"),
+                ],
+            ),
+        ],
+    )]);
     let index = Index::build(library, &SearchOptions::default());
     let hits = index.search("sqlite3", None, 5);
     assert_eq!(titles(&index, &hits), vec!["Prose", "Config"]);
@@ -553,22 +547,20 @@ fn code_blocks_weigh_less_than_prose() {
 fn the_one_heading_holding_the_query_ranks_first() {
     // The body of the first section uses the words more often; only the second's
     // heading holds both.
-    let library = Library {
-        notes: vec![note(
-            "links",
-            &[],
-            &[],
-            vec![
-                section(
-                    "使用别名链接到笔记",
-                    &[],
-                    vec![leaf("别名 链接 别名 链接 潜在 别名 链接"), leaf("别名与链接")],
-                ),
-                section("查找别名的潜在链接", &[], vec![leaf("在反向链接面板中查看")]),
-                section("Link to a block", &[], vec![leaf("block links and aliases")]),
-            ],
-        )],
-    };
+    let library = Library::from(vec![note(
+        "links",
+        &[],
+        &[],
+        vec![
+            section(
+                "使用别名链接到笔记",
+                &[],
+                vec![leaf("别名 链接 别名 链接 潜在 别名 链接"), leaf("别名与链接")],
+            ),
+            section("查找别名的潜在链接", &[], vec![leaf("在反向链接面板中查看")]),
+            section("Link to a block", &[], vec![leaf("block links and aliases")]),
+        ],
+    )]);
     let index = Index::build(library, &SearchOptions::default());
     let hits = index.search("别名 潜在链接", None, 3);
     let first = hits.first().map(|h| h.section.section);
@@ -596,9 +588,7 @@ fn focus_is_the_same_from_the_kept_item_terms_and_after_they_are_dropped() {
             section(&format!("Section {i}"), &[], lines)
         })
         .collect();
-    let library = Library {
-        notes: vec![note("t", &[], &[], sections)],
-    };
+    let library = Library::from(vec![note("t", &[], &[], sections)]);
     let index = Index::build(library, &SearchOptions::default());
     // Every section focused twice in a row (the second from what was kept), then all of
     // them again once more sections than are kept came in between.

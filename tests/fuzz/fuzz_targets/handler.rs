@@ -61,7 +61,7 @@ fn app() -> &'static App {
         for (name, text) in common::deep_notes() {
             let path = Path::new(name).with_extension("md");
             if let Ok(note) = notes_bot::notes::parse_note(&path, &text, &config.labels()) {
-                loaded.library.notes.push(note);
+                loaded.library.notes.push(note.into());
             }
         }
         App::new(config, Index::build(loaded.library, &Config::default().search_options()))

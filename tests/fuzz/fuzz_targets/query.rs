@@ -23,7 +23,7 @@ fn index() -> &'static Index {
         for (name, text) in common::deep_notes() {
             let path = Path::new(name).with_extension("md");
             if let Ok(note) = notes_bot::notes::parse_note(&path, &text, &config.labels()) {
-                loaded.library.notes.push(note);
+                loaded.library.notes.push(note.into());
             }
         }
         Index::build(loaded.library, &config.search_options())

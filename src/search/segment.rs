@@ -1,0 +1,244 @@
+//! One piece of the index: the answerable sections of some notes, as postings with term
+//! and document ids of their own, and what a search shows of each document. The whole
+//! library makes one segment; a reload adds a small one for the notes that changed (see
+//! `live`).
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::analyze::Analyzer;
+use super::index::{self, Builder, FIELDS, Postings, TermId, Terms};
+use super::{BM25F, BODY, CATEGORY, CODE, TAGS, TITLE, key, normalize, walk_items};
+use crate::notes::{Item, Marker, Note};
+
+pub struct Segment {
+    pub postings: Postings,
+    /// The notes indexed, in the order given.
+    pub notes: Vec<Arc<Note>>,
+    /// Per note: its documents.
+    pub note_docs: Vec<Range<u32>>,
+    /// Per document: its section's index in its note.
+    pub sections: Vec<u32>,
+    /// Per document: the normalised title, for autocomplete and "did you mean".
+    pub titles: Vec<String>,
+    /// The same, letters and digits only: what "the query is the title" compares.
+    pub title_keys: Vec<String>,
+    /// Per note, in a delta segment only: its sections analysed, which the next delta
+    /// reuses for the notes it keeps instead of analysing them again.
+    analysed: Vec<NoteTerms>,
+}
+
+/// The analysis of each answerable section of a note.
+type NoteTerms = Arc<[SectionTerms]>;
+
+impl Segment {
+    /// Indexes the answerable sections of `notes`, in order. Impacts are normalised by
+    /// `averages` (each field's mean length) when given, else by these documents' own.
+    pub fn build(analyzer: &Analyzer, notes: Vec<Arc<Note>>, averages: Option<[f32; FIELDS]>) -> Segment {
+        let mut merge = Merge::default();
+        let mut note_docs = Vec::with_capacity(notes.len());
+        // Sections are analysed on every core, a batch at a time (so that little is held
+        // between analysis and merge, however big a note), and merged in order, each
+        // section's terms interned in their order of first use: the same term ids,
+        // postings and index as on one thread.
+        let mut all: Vec<(&Note, usize)> = Vec::new();
+        for note in &notes {
+            let start = all.len() as u32;
+            all.extend(note.answerable().map(|(s, _)| (&**note, s)));
+            note_docs.push(start..all.len() as u32);
+        }
+        for batch in all.chunks(ANALYSIS_BATCH) {
+            let analysed: Vec<SectionTerms> = batch
+                .par_iter()
+                .map(|&(note, s)| SectionTerms::of(analyzer, note, s))
+                .collect();
+            for (&(_, s), section) in batch.iter().zip(&analysed) {
+                merge.add(s, section);
+            }
+        }
+        merge.finish(notes, note_docs, averages, Vec::new())
+    }
+
+    /// [`Segment::build`] for a delta: the analyses of the notes `previous` (the last
+    /// delta) holds are reused, and all are kept for the next.
+    pub fn build_delta(
+        analyzer: &Analyzer,
+        notes: Vec<Arc<Note>>,
+        averages: [f32; FIELDS],
+        previous: &Segment,
+    ) -> Segment {
+        let known: rustc_hash::FxHashMap<*const Note, &NoteTerms> = previous
+            .notes
+            .iter()
+            .zip(&previous.analysed)
+            .map(|(note, analysed)| (Arc::as_ptr(note), analysed))
+            .collect();
+        let mut merge = Merge::default();
+        let mut note_docs = Vec::with_capacity(notes.len());
+        let mut analysed = Vec::with_capacity(notes.len());
+        for note in &notes {
+            let terms: NoteTerms = match known.get(&Arc::as_ptr(note)) {
+                Some(&terms) => terms.clone(),
+                None => {
+                    let sections: Vec<usize> = note.answerable().map(|(s, _)| s).collect();
+                    let terms: Vec<SectionTerms> = sections
+                        .par_iter()
+                        .map(|&s| SectionTerms::of(analyzer, note, s))
+                        .collect();
+                    terms.into()
+                }
+            };
+            let start = merge.sections.len() as u32;
+            for ((s, _), section) in note.answerable().zip(terms.iter()) {
+                merge.add(s, section);
+            }
+            note_docs.push(start..merge.sections.len() as u32);
+            analysed.push(terms);
+        }
+        merge.finish(notes, note_docs, Some(averages), analysed)
+    }
+
+    /// A segment of no documents.
+    pub fn empty(analyzer: &Analyzer) -> Segment {
+        Segment::build(analyzer, Vec::new(), None)
+    }
+
+    pub fn docs(&self) -> usize {
+        self.sections.len()
+    }
+}
+
+/// Analysed sections merged, in order, into a segment.
+#[derive(Default)]
+struct Merge {
+    builder: Builder,
+    sections: Vec<u32>,
+    titles: Vec<String>,
+    title_keys: Vec<String>,
+}
+
+impl Merge {
+    /// Adds `note.sections[section]`, as analysed, as the next document.
+    fn add(&mut self, section: usize, analysed: &SectionTerms) {
+        let ids = analysed.terms.ids_in(&mut self.builder);
+        for word in &analysed.surfaces {
+            self.builder.add_surface(word);
+        }
+        self.builder.add_counted(
+            analysed
+                .entries
+                .iter()
+                .map(|&(t, tf)| (ids.get(t as usize).copied().unwrap_or(0), tf)),
+            analysed.lengths,
+        );
+        self.sections.push(section as u32);
+        self.title_keys.push(key(&analysed.title));
+        self.titles.push(analysed.title.clone());
+    }
+
+    fn finish(
+        self,
+        notes: Vec<Arc<Note>>,
+        note_docs: Vec<Range<u32>>,
+        averages: Option<[f32; FIELDS]>,
+        analysed: Vec<NoteTerms>,
+    ) -> Segment {
+        Segment {
+            postings: self.builder.finish_at(&BM25F, averages),
+            notes,
+            note_docs,
+            sections: self.sections,
+            titles: self.titles,
+            title_keys: self.title_keys,
+            analysed,
+        }
+    }
+}
+
+/// The field an item's text goes to: code blocks (the parser keeps them fenced) apart.
+fn body_field(item: &Item) -> usize {
+    if item.marker == Marker::Plain && item.text.markdown().starts_with("```") {
+        CODE
+    } else {
+        BODY
+    }
+}
+
+/// Sections analysed together on all cores before their merge into the index.
+const ANALYSIS_BATCH: usize = 128;
+
+/// One section analysed, apart from the others: its terms (ids local to it, in order of
+/// first use) with their frequencies per field.
+pub struct SectionTerms {
+    pub terms: Terms,
+    /// Distinct surface words.
+    pub surfaces: Vec<Box<str>>,
+    entries: Vec<(TermId, [u8; FIELDS])>,
+    lengths: [u16; FIELDS],
+    /// Normalised.
+    title: String,
+}
+
+impl SectionTerms {
+    /// The analysis of `note.sections[section]` (nothing when there is no such section).
+    pub fn of(analyzer: &Analyzer, note: &Note, section: usize) -> SectionTerms {
+        let mut local = Local::default();
+        let mut fields: [Vec<TermId>; FIELDS] = Default::default();
+        let mut title = String::new();
+        if let Some(section) = note.sections.get(section) {
+            // Tags, title, category, then items: terms get local ids in this order.
+            let mut tags = note.front.tags.join(" ");
+            for alias in &note.front.aliases {
+                tags.push(' ');
+                tags.push_str(alias);
+            }
+            fields[TAGS] = local.ids(analyzer, &tags);
+            fields[TITLE] = local.ids(analyzer, &section.title);
+            fields[CATEGORY] = local.ids(analyzer, &section.category.join(" "));
+            walk_items(&section.points, &mut |item| {
+                let ids = local.ids(analyzer, &item.text.plain);
+                fields[body_field(item)].extend_from_slice(&ids);
+            });
+            walk_items(&section.context, &mut |item| {
+                let ids = local.ids(analyzer, &item.text.plain);
+                fields[body_field(item)].extend_from_slice(&ids);
+            });
+            title = normalize(&section.title).trim().to_string();
+        }
+        let (entries, lengths) = index::count(&fields, &mut Default::default());
+        let mut surfaces: Vec<Box<str>> = local.surfaces.into_iter().collect();
+        surfaces.sort_unstable();
+        SectionTerms {
+            terms: local.terms,
+            surfaces,
+            entries,
+            lengths,
+            title,
+        }
+    }
+}
+
+/// Analysis of one note: its own term ids, and reused buffers.
+#[derive(Default)]
+struct Local {
+    terms: Terms,
+    surfaces: rustc_hash::FxHashSet<Box<str>>,
+    scratch_terms: Vec<String>,
+    scratch_surfaces: Vec<String>,
+}
+
+impl Local {
+    fn ids(&mut self, analyzer: &Analyzer, text: &str) -> Vec<TermId> {
+        self.scratch_terms.clear();
+        self.scratch_surfaces.clear();
+        analyzer.terms(text, &mut self.scratch_terms, &mut self.scratch_surfaces);
+        for word in &self.scratch_surfaces {
+            if !self.surfaces.contains(word.as_str()) {
+                self.surfaces.insert(word.as_str().into());
+            }
+        }
+        self.scratch_terms.iter().map(|t| self.terms.intern(t)).collect()
+    }
+}
