@@ -25,32 +25,10 @@ use notes_bot::config::Config;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-const QUERIES: &[&str] = &[
-    "rlhf",
-    "RLHF",
-    "rlfh",
-    "人类反馈",
-    "思维链",
-    "chain of thought",
-    "rlhf是什么",
-    "what is rlhf",
-    "FFN",
-    "transfomer",
-    "成本",
-    "openai",
-    "GPT3",
-    "62B",
-    "指令微调",
-    "code-davinci-002",
-    "涌现",
-    "LLM 是什么",
-    "模型要多大才能用思维链",
-    "chatgpt 劣势",
-    "中文屋子",
-    "对齐税",
-    "pizza recipe",
-    "天气预报",
-];
+use shipped_queries::SHIPPED_QUERIES;
+
+#[path = "common/shipped_queries.rs"]
+mod shipped_queries;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -240,7 +218,7 @@ fn main() {
     let command = fixture("command_chatgpt_rlhf.json");
     let commands: Vec<String> = (0..MEMBERS)
         .map(|member| {
-            let query = QUERIES[member % QUERIES.len()];
+            let query = SHIPPED_QUERIES[member % SHIPPED_QUERIES.len()];
             command
                 .replace("1180000000000000500", &format!("{}", 1_000_000 + member))
                 .replace(

@@ -16,34 +16,10 @@ use notes_bot::bot::App;
 use notes_bot::bot::endpoint;
 use notes_bot::config::Config;
 use serenity::all::Interaction;
+use shipped_queries::SHIPPED_QUERIES;
 
-/// The loadgen's queries (benches/loadgen.rs), in its order.
-const QUERIES: &[&str] = &[
-    "rlhf",
-    "RLHF",
-    "rlfh",
-    "人类反馈",
-    "思维链",
-    "chain of thought",
-    "rlhf是什么",
-    "what is rlhf",
-    "FFN",
-    "transfomer",
-    "成本",
-    "openai",
-    "GPT3",
-    "62B",
-    "指令微调",
-    "code-davinci-002",
-    "涌现",
-    "LLM 是什么",
-    "模型要多大才能用思维链",
-    "chatgpt 劣势",
-    "中文屋子",
-    "对齐税",
-    "pizza recipe",
-    "天气预报",
-];
+#[path = "common/shipped_queries.rs"]
+mod shipped_queries;
 
 /// Commands per round: each query 200 times, each from its own member.
 const PER_ROUND: usize = 4_800;
@@ -156,7 +132,7 @@ fn main() {
         (0..PER_ROUND)
             .map(|i| {
                 member += 1;
-                let query = QUERIES[i % QUERIES.len()];
+                let query = SHIPPED_QUERIES[i % SHIPPED_QUERIES.len()];
                 sign(
                     command
                         .replace("1180000000000000500", &format!("{}", 1_000_000 + member))

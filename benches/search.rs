@@ -9,7 +9,10 @@
 
 #[path = "common/corpus.rs"]
 mod corpus;
+#[path = "common/shipped_queries.rs"]
+mod shipped_queries;
 
+use shipped_queries::SHIPPED_QUERIES;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -180,29 +183,7 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let queries = corpus::queries(400, 42);
     let prefixes = corpus::prefixes(400, 43);
-    let seed_queries: Vec<String> = [
-        "rlhf",
-        "RLHF",
-        "rlfh",
-        "人类反馈",
-        "思维链",
-        "chain of thought",
-        "rlhf是什么",
-        "what is rlhf",
-        "FFN",
-        "transfomer",
-        "成本",
-        "openai",
-        "GPT3",
-        "62B",
-        "pizza recipe",
-        "天气预报",
-        "指令微调",
-        "code-davinci-002",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let seed_queries: Vec<String> = SHIPPED_QUERIES.iter().map(|s| s.to_string()).collect();
     let seed_prefixes: Vec<String> = ["r", "rl", "rlh", "思", "思维", "gp", "gpt-3", "o", "op", "ope"]
         .iter()
         .map(|s| s.to_string())

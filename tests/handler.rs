@@ -12,6 +12,10 @@ use notes_bot::reply::{Layout, Reply};
 use notes_bot::search::MatchReason;
 use serde_json::Value;
 use serenity::all::Interaction;
+use shipped_queries::SHIPPED_QUERIES;
+
+#[path = "../benches/common/shipped_queries.rs"]
+mod shipped_queries;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -1519,35 +1523,10 @@ type TopicQuery = (String, String);
 /// the Obsidian Help vault (in the topic of their best hit), and on the blog corpus (long
 /// Chinese sections) the title and the first words of every seventh section.
 fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
-    let shipped: Vec<(String, String)> = [
-        "rlhf",
-        "RLHF",
-        "rlfh",
-        "人类反馈",
-        "思维链",
-        "chain of thought",
-        "rlhf是什么",
-        "what is rlhf",
-        "FFN",
-        "transfomer",
-        "成本",
-        "openai",
-        "GPT3",
-        "62B",
-        "指令微调",
-        "code-davinci-002",
-        "涌现",
-        "LLM 是什么",
-        "模型要多大才能用思维链",
-        "chatgpt 劣势",
-        "中文屋子",
-        "对齐税",
-        "pizza recipe",
-        "天气预报",
-    ]
-    .iter()
-    .map(|q| ("chatgpt".to_string(), q.to_string()))
-    .collect();
+    let shipped: Vec<(String, String)> = SHIPPED_QUERIES
+        .iter()
+        .map(|q| ("chatgpt".to_string(), q.to_string()))
+        .collect();
     let shared = root().join("../shared");
     let eval =
         std::fs::read_to_string(shared.join("eval/obsidian-dev.tsv")).unwrap_or_else(|e| panic!("{e}"));

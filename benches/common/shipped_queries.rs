@@ -1,0 +1,30 @@
+//! Queries over the shipped note (`notes/chatgpt.md`): titles and keywords in both
+//! languages, typos, questions and two misses. One list for the benchmarks (`search`,
+//! `loadgen`, `reply`) and the golden replies of `tests/handler.rs`, which include it by
+//! `#[path]`, so they all ask the same things.
+pub const SHIPPED_QUERIES: &[&str] = &[
+    "rlhf",
+    "RLHF",
+    "rlfh",
+    "人类反馈",
+    "思维链",
+    "chain of thought",
+    "rlhf是什么",
+    "what is rlhf",
+    "FFN",
+    "transfomer",
+    "成本",
+    "openai",
+    "GPT3",
+    "62B",
+    "指令微调",
+    "code-davinci-002",
+    "涌现",
+    "LLM 是什么",
+    "模型要多大才能用思维链",
+    "chatgpt 劣势",
+    "中文屋子",
+    "对齐税",
+    "pizza recipe",
+    "天气预报",
+];
