@@ -510,7 +510,7 @@ impl Index {
         }
         let holds = |doc: u32| {
             let title = self.title(doc);
-            chunks.iter().all(|chunk| holds_at_word_start(title, chunk))
+            chunks.iter().all(|chunk| holds_in_heading(title, chunk))
         };
         let mut holding = scored.iter().enumerate().filter(|(_, s)| holds(s.doc));
         if let (Some((at, _)), None) = (holding.next(), holding.next()) {
@@ -655,12 +655,28 @@ fn title_similarity(query: &str, title: &str) -> f64 {
 /// Whether `text` holds `part` where a word starts (anywhere for CJK): `port f` in
 /// `port forwarding`, `gpt` in `gpt-3.5`, not `r` in `transformer`.
 fn holds_at_word_start(text: &str, part: &str) -> bool {
+    holds_where(text, part, |_| true)
+}
+
+/// [`holds_at_word_start`], but a part ending in a digit holds only a whole number: `9 月 1
+/// 日` is in `9 月 1 日`, not in `9 月 10 日` (dates, versions and counts in headings).
+fn holds_in_heading(text: &str, part: &str) -> bool {
+    let whole_number = part.ends_with(|c: char| c.is_ascii_digit());
+    holds_where(text, part, |after| {
+        !whole_number || !after.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+/// Whether `text` holds `part` where a word starts, with `ends(rest of text)` true.
+fn holds_where(text: &str, part: &str, ends: impl Fn(&str) -> bool) -> bool {
     let cjk = part.chars().next().is_some_and(analyze::is_cjk);
     text.match_indices(part).any(|(at, _)| {
-        cjk || text[..at]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric() || analyze::is_cjk(c))
+        let starts = cjk
+            || text[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric() || analyze::is_cjk(c));
+        starts && ends(&text[at + part.len()..])
     })
 }
 

@@ -570,6 +570,16 @@ fn the_one_heading_holding_the_query_ranks_first() {
 }
 
 #[test]
+fn a_heading_holds_a_number_only_whole() {
+    // Diary headings: `9 月 1 日` is a prefix of `9 月 10 日`; the one-heading boost must not
+    // count that heading as holding the query (tests/search_quality.rs has the real diary).
+    // Autocomplete still takes a number as it is typed: `1` may be the start of `10`.
+    assert!(holds_at_word_start("2022 年 9 月 10 日", "1"));
+    assert!(!holds_in_heading("2022 年 9 月 10 日", "1"));
+    assert!(holds_in_heading("v1.2 release", "v1.2") && !holds_in_heading("v1.25", "v1.2"));
+}
+
+#[test]
 fn focus_is_the_same_from_the_kept_item_terms_and_after_they_are_dropped() {
     let word = |i: usize| {
         format!(
