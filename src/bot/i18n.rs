@@ -1,4 +1,14 @@
 //! The bot's own words in the user's language; note text is shown as written.
+//!
+//! Every message is one entry of the `words!` table below, its two languages side by
+//! side. To add one, add an entry:
+//!
+//! ```text
+//! name { en: "…", zh: "…" }                            → lang.name(): &'static str
+//! name(arg: Type, …) { en: "…{arg}…", zh: "…{arg}…" }  → lang.name(arg, …): String
+//! ```
+//!
+//! With arguments each text is a `format!` string over them, checked when compiling.
 
 use crate::search::MatchReason;
 
@@ -15,99 +25,6 @@ impl Lang {
             Lang::Zh
         } else {
             Lang::En
-        }
-    }
-
-    pub fn no_match(self, topic: &str, query: &str) -> String {
-        match self {
-            Lang::En => format!("No section of /{topic} matches “{query}”."),
-            Lang::Zh => format!("/{topic} 中没有与“{query}”匹配的章节。"),
-        }
-    }
-
-    pub fn no_match_anywhere(self, query: &str) -> String {
-        match self {
-            Lang::En => format!("No section of the notes matches “{query}”."),
-            Lang::Zh => format!("笔记中没有与“{query}”匹配的章节。"),
-        }
-    }
-
-    pub fn no_text(self) -> &'static str {
-        match self {
-            Lang::En => "That message has no text to look up.",
-            Lang::Zh => "这条消息没有可查找的文字。",
-        }
-    }
-
-    pub fn did_you_mean(self) -> &'static str {
-        match self {
-            Lang::En => "Did you mean:",
-            Lang::Zh => "你是不是想找：",
-        }
-    }
-
-    pub fn try_words(self) -> &'static str {
-        match self {
-            Lang::En => "Try other words, or pick a suggestion as you type.",
-            Lang::Zh => "换个说法试试，或在输入时从建议中选择。",
-        }
-    }
-
-    pub fn cooldown(self, seconds: u64) -> String {
-        match self {
-            Lang::En => format!("Slow down a little: try again in {seconds} s."),
-            Lang::Zh => format!("请稍候 {seconds} 秒再试。"),
-        }
-    }
-
-    pub fn gone(self) -> &'static str {
-        match self {
-            Lang::En => "That section is no longer in the notes (they have been updated). Please ask again.",
-            Lang::Zh => "该章节已不在笔记中（笔记已更新），请重新查询。",
-        }
-    }
-
-    pub fn unknown_topic(self, topic: &str) -> String {
-        match self {
-            Lang::En => format!("There is no topic named “{topic}”. /topics lists them."),
-            Lang::Zh => format!("没有名为“{topic}”的主题。用 /topics 查看全部主题。"),
-        }
-    }
-
-    pub fn empty_query(self) -> &'static str {
-        match self {
-            Lang::En => "Type what you are looking for in `query`.",
-            Lang::Zh => "请在 `query` 中输入要查找的内容。",
-        }
-    }
-
-    pub fn not_yours(self) -> &'static str {
-        match self {
-            Lang::En => {
-                "Only the person who asked, or a member who can manage messages, can remove this reply."
-            }
-            Lang::Zh => "只有提问者或有“管理消息”权限的成员可以删除这条回复。",
-        }
-    }
-
-    pub fn unsupported(self) -> &'static str {
-        match self {
-            Lang::En => "This bot does not know that command any more. Try again in a minute.",
-            Lang::Zh => "机器人不再支持这个命令，请稍后再试。",
-        }
-    }
-
-    pub fn no_notes(self) -> &'static str {
-        match self {
-            Lang::En => "No notes on this article yet: follow the link above.",
-            Lang::Zh => "这篇文章还没有笔记，请点击上方链接阅读原文。",
-        }
-    }
-
-    pub fn page(self, n: usize, of: usize) -> String {
-        match self {
-            Lang::En => format!("page {n}/{of}"),
-            Lang::Zh => format!("第 {n}/{of} 页"),
         }
     }
 
@@ -138,78 +55,6 @@ impl Lang {
         }
     }
 
-    /// The button that posts a private answer for everyone.
-    pub fn post(self) -> &'static str {
-        match self {
-            Lang::En => "Post",
-            Lang::Zh => "公开发布",
-        }
-    }
-
-    pub fn links(self) -> &'static str {
-        match self {
-            Lang::En => "Links",
-            Lang::Zh => "链接",
-        }
-    }
-
-    pub fn other_matches(self) -> &'static str {
-        match self {
-            Lang::En => "Other matches…",
-            Lang::Zh => "其他匹配结果…",
-        }
-    }
-
-    pub fn sources(self) -> &'static str {
-        match self {
-            Lang::En => "Sources",
-            Lang::Zh => "来源",
-        }
-    }
-
-    pub fn no_sources(self) -> &'static str {
-        match self {
-            Lang::En => "These notes have no source links.",
-            Lang::Zh => "这些笔记没有来源链接。",
-        }
-    }
-
-    pub fn topics(self) -> &'static str {
-        match self {
-            Lang::En => "Topics",
-            Lang::Zh => "主题",
-        }
-    }
-
-    /// `command` is markdown (a `</name:id>` mention or `/name`); `title` is escaped.
-    pub fn topic_line(self, command: &str, title: &str, sections: usize) -> String {
-        match self {
-            Lang::En => format!("{command} — {title} ({sections} sections)"),
-            Lang::Zh => format!("{command} — {title}（{sections} 个章节）"),
-        }
-    }
-
-    pub fn no_gaps(self) -> &'static str {
-        match self {
-            Lang::En => "No unanswered questions recorded yet.",
-            Lang::Zh => "还没有记录到未解答的问题。",
-        }
-    }
-
-    pub fn gaps_title(self) -> &'static str {
-        match self {
-            Lang::En => "Most asked, least answered",
-            Lang::Zh => "常被问到但笔记没有答案的问题",
-        }
-    }
-
-    pub fn gap_counts(self, missed: u64, weak: u64) -> String {
-        match self {
-            Lang::En => format!("{missed} unanswered, {weak} weak"),
-            Lang::Zh => format!("{missed} 次无结果，{weak} 次弱匹配"),
-        }
-    }
-
     pub fn vote_counted(self, up: bool, title: &str) -> String {
         match (self, up) {
             (Lang::En, true) => format!("Thanks: 👍 counted for “{title}”."),
@@ -218,41 +63,150 @@ impl Lang {
             (Lang::Zh, false) => format!("谢谢：已记录对“{title}”的 👎，笔记作者会看到。"),
         }
     }
+}
 
-    pub fn vote_already(self) -> &'static str {
-        match self {
-            Lang::En => "Your vote on this answer is already counted.",
-            Lang::Zh => "你对这个回答的投票已经记录过了。",
+/// Writes a `Lang` method per entry; see the module comment.
+macro_rules! words {
+    ($($(#[$doc:meta])* $name:ident $(($($arg:ident: $ty:ty),+))? { en: $en:literal, zh: $zh:literal $(,)? })*) => {
+        impl Lang {
+            $(words!(@method $(#[$doc])* $name $(($($arg: $ty),+))? $en, $zh);)*
         }
-    }
-
-    pub fn votes_full(self) -> &'static str {
-        match self {
-            Lang::En => "Too many votes at once; please try again in a minute.",
-            Lang::Zh => "投票太多，请一分钟后再试。",
+    };
+    (@method $(#[$doc:meta])* $name:ident $en:literal, $zh:literal) => {
+        $(#[$doc])*
+        pub fn $name(self) -> &'static str {
+            match self {
+                Lang::En => $en,
+                Lang::Zh => $zh,
+            }
         }
-    }
-
-    pub fn worst_rated_title(self) -> &'static str {
-        match self {
-            Lang::En => "Worst-rated answers",
-            Lang::Zh => "评价最差的回答",
+    };
+    (@method $(#[$doc:meta])* $name:ident ($($arg:ident: $ty:ty),+) $en:literal, $zh:literal) => {
+        $(#[$doc])*
+        pub fn $name(self, $($arg: $ty),+) -> String {
+            match self {
+                Lang::En => format!($en),
+                Lang::Zh => format!($zh),
+            }
         }
-    }
+    };
+}
 
+words! {
+    no_match(topic: &str, query: &str) {
+        en: "No section of /{topic} matches “{query}”.",
+        zh: "/{topic} 中没有与“{query}”匹配的章节。",
+    }
+    no_match_anywhere(query: &str) {
+        en: "No section of the notes matches “{query}”.",
+        zh: "笔记中没有与“{query}”匹配的章节。",
+    }
+    no_text {
+        en: "That message has no text to look up.",
+        zh: "这条消息没有可查找的文字。",
+    }
+    did_you_mean {
+        en: "Did you mean:",
+        zh: "你是不是想找：",
+    }
+    try_words {
+        en: "Try other words, or pick a suggestion as you type.",
+        zh: "换个说法试试，或在输入时从建议中选择。",
+    }
+    cooldown(seconds: u64) {
+        en: "Slow down a little: try again in {seconds} s.",
+        zh: "请稍候 {seconds} 秒再试。",
+    }
+    gone {
+        en: "That section is no longer in the notes (they have been updated). Please ask again.",
+        zh: "该章节已不在笔记中（笔记已更新），请重新查询。",
+    }
+    unknown_topic(topic: &str) {
+        en: "There is no topic named “{topic}”. /topics lists them.",
+        zh: "没有名为“{topic}”的主题。用 /topics 查看全部主题。",
+    }
+    empty_query {
+        en: "Type what you are looking for in `query`.",
+        zh: "请在 `query` 中输入要查找的内容。",
+    }
+    not_yours {
+        en: "Only the person who asked, or a member who can manage messages, can remove this reply.",
+        zh: "只有提问者或有“管理消息”权限的成员可以删除这条回复。",
+    }
+    unsupported {
+        en: "This bot does not know that command any more. Try again in a minute.",
+        zh: "机器人不再支持这个命令，请稍后再试。",
+    }
+    no_notes {
+        en: "No notes on this article yet: follow the link above.",
+        zh: "这篇文章还没有笔记，请点击上方链接阅读原文。",
+    }
+    page(n: usize, of: usize) {
+        en: "page {n}/{of}",
+        zh: "第 {n}/{of} 页",
+    }
+    /// The button that posts a private answer for everyone.
+    post {
+        en: "Post",
+        zh: "公开发布",
+    }
+    links {
+        en: "Links",
+        zh: "链接",
+    }
+    other_matches {
+        en: "Other matches…",
+        zh: "其他匹配结果…",
+    }
+    sources {
+        en: "Sources",
+        zh: "来源",
+    }
+    no_sources {
+        en: "These notes have no source links.",
+        zh: "这些笔记没有来源链接。",
+    }
+    topics {
+        en: "Topics",
+        zh: "主题",
+    }
+    /// `command` is markdown (a `</name:id>` mention or `/name`); `title` is escaped.
+    topic_line(command: &str, title: &str, sections: usize) {
+        en: "{command} — {title} ({sections} sections)",
+        zh: "{command} — {title}（{sections} 个章节）",
+    }
+    no_gaps {
+        en: "No unanswered questions recorded yet.",
+        zh: "还没有记录到未解答的问题。",
+    }
+    gaps_title {
+        en: "Most asked, least answered",
+        zh: "常被问到但笔记没有答案的问题",
+    }
+    gap_counts(missed: u64, weak: u64) {
+        en: "{missed} unanswered, {weak} weak",
+        zh: "{missed} 次无结果，{weak} 次弱匹配",
+    }
+    vote_already {
+        en: "Your vote on this answer is already counted.",
+        zh: "你对这个回答的投票已经记录过了。",
+    }
+    votes_full {
+        en: "Too many votes at once; please try again in a minute.",
+        zh: "投票太多，请一分钟后再试。",
+    }
+    worst_rated_title {
+        en: "Worst-rated answers",
+        zh: "评价最差的回答",
+    }
     /// In place of a private answer once it is posted for everyone.
-    pub fn posted(self) -> &'static str {
-        match self {
-            Lang::En => "Posted for everyone, as a reply to the message.",
-            Lang::Zh => "已作为对该消息的回复公开发布。",
-        }
+    posted {
+        en: "Posted for everyone, as a reply to the message.",
+        zh: "已作为对该消息的回复公开发布。",
     }
-
     /// Above an answer that could not be a reply: a link to the message it answers.
-    pub fn answering(self, link: &str) -> String {
-        match self {
-            Lang::En => format!("↪ Answering {link}"),
-            Lang::Zh => format!("↪ 回答 {link}"),
-        }
+    answering(link: &str) {
+        en: "↪ Answering {link}",
+        zh: "↪ 回答 {link}",
     }
 }
