@@ -28,30 +28,27 @@ impl Lang {
         }
     }
 
+    /// What matched, as a reply's footer says it.
     pub fn matched(self, reason: MatchReason) -> &'static str {
-        match (self, reason) {
-            (Lang::En, MatchReason::Title) => "matched the title",
-            (Lang::En, MatchReason::Keyword) => "matched keywords",
-            (Lang::En, MatchReason::Text) => "matched the text",
-            (Lang::En, MatchReason::Fuzzy) => "close match",
-            (Lang::Zh, MatchReason::Title) => "匹配标题",
-            (Lang::Zh, MatchReason::Keyword) => "匹配关键词",
-            (Lang::Zh, MatchReason::Text) => "匹配正文",
-            (Lang::Zh, MatchReason::Fuzzy) => "近似匹配",
-        }
+        self.reason_words(reason).0
     }
 
     /// Short label for autocomplete choices.
     pub fn reason_label(self, reason: MatchReason) -> &'static str {
+        self.reason_words(reason).1
+    }
+
+    /// Each reason in full and as a label.
+    fn reason_words(self, reason: MatchReason) -> (&'static str, &'static str) {
         match (self, reason) {
-            (Lang::En, MatchReason::Title) => "title",
-            (Lang::En, MatchReason::Keyword) => "keyword",
-            (Lang::En, MatchReason::Text) => "text",
-            (Lang::En, MatchReason::Fuzzy) => "fuzzy",
-            (Lang::Zh, MatchReason::Title) => "标题",
-            (Lang::Zh, MatchReason::Keyword) => "关键词",
-            (Lang::Zh, MatchReason::Text) => "正文",
-            (Lang::Zh, MatchReason::Fuzzy) => "近似",
+            (Lang::En, MatchReason::Title) => ("matched the title", "title"),
+            (Lang::En, MatchReason::Keyword) => ("matched keywords", "keyword"),
+            (Lang::En, MatchReason::Text) => ("matched the text", "text"),
+            (Lang::En, MatchReason::Fuzzy) => ("close match", "fuzzy"),
+            (Lang::Zh, MatchReason::Title) => ("匹配标题", "标题"),
+            (Lang::Zh, MatchReason::Keyword) => ("匹配关键词", "关键词"),
+            (Lang::Zh, MatchReason::Text) => ("匹配正文", "正文"),
+            (Lang::Zh, MatchReason::Fuzzy) => ("近似匹配", "近似"),
         }
     }
 
