@@ -52,12 +52,12 @@ impl Lang {
         }
     }
 
+    /// Thanks for a 👍 (`up`) or a 👎 on the answer titled `title`.
     pub fn vote_counted(self, up: bool, title: &str) -> String {
-        match (self, up) {
-            (Lang::En, true) => format!("Thanks: 👍 counted for “{title}”."),
-            (Lang::En, false) => format!("Thanks: 👎 counted for “{title}”; the note authors will see it."),
-            (Lang::Zh, true) => format!("谢谢：已记录对“{title}”的 👍。"),
-            (Lang::Zh, false) => format!("谢谢：已记录对“{title}”的 👎，笔记作者会看到。"),
+        if up {
+            self.upvote_counted(title)
+        } else {
+            self.downvote_counted(title)
         }
     }
 }
@@ -183,6 +183,14 @@ words! {
     gap_counts(missed: u64, weak: u64) {
         en: "{missed} unanswered, {weak} weak",
         zh: "{missed} 次无结果，{weak} 次弱匹配",
+    }
+    upvote_counted(title: &str) {
+        en: "Thanks: 👍 counted for “{title}”.",
+        zh: "谢谢：已记录对“{title}”的 👍。",
+    }
+    downvote_counted(title: &str) {
+        en: "Thanks: 👎 counted for “{title}”; the note authors will see it.",
+        zh: "谢谢：已记录对“{title}”的 👎，笔记作者会看到。",
     }
     vote_already {
         en: "Your vote on this answer is already counted.",
