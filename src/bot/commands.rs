@@ -23,58 +23,19 @@ pub const PRIVATE: &str = "private";
 /// The message context-menu command (Apps → on a message).
 pub const ANSWER_FROM_NOTES: &str = "Answer from notes";
 
-/// A built-in command's or option's name and description in each language we localize
-/// to. Discord sends the default name in interactions whatever the user's language, so the
-/// handler matches only the default.
-struct Words {
-    name: &'static str,
-    en: &'static str,
-    zh_name: &'static str,
-    zh: &'static str,
-}
-
-const NOTES_WORDS: Words = Words {
-    name: NOTES,
-    en: "Search the notes of one topic",
-    zh_name: "笔记",
-    zh: "在某个主题的笔记中查找",
-};
-const SOURCES_WORDS: Words = Words {
-    name: SOURCES,
-    en: "List the source links of the notes",
-    zh_name: "来源",
-    zh: "列出笔记的来源链接",
-};
-const TOPICS_WORDS: Words = Words {
-    name: TOPICS,
-    en: "List every topic the bot can answer from",
-    zh_name: "主题列表",
-    zh: "列出所有可查询的主题",
-};
-const GAPS_WORDS: Words = Words {
-    name: GAPS,
-    en: "What members asked that the notes did not answer (admins)",
-    zh_name: "未解答",
-    zh: "成员提问但笔记未能解答的问题（管理员）",
-};
-const QUERY_WORDS: Words = Words {
-    name: QUERY,
-    en: "What to look for: words, a question, a title",
-    zh_name: "查询",
-    zh: "要查找的内容：关键词、问题或标题",
-};
-const PRIVATE_WORDS: Words = Words {
-    name: PRIVATE,
-    en: "Only you see the answer, with a button to post it (default: no)",
-    zh_name: "私密",
-    zh: "只有你能看到回答，可用按钮公开发布（默认：否）",
-};
-const TOPIC_WORDS: Words = Words {
-    name: TOPIC,
-    en: "A topic (one note)",
-    zh_name: "主题",
-    zh: "主题（一篇笔记）",
-};
+/// Each built-in command's and option's name, its description in English, and its name
+/// and description in Chinese. Discord sends the default name in interactions whatever
+/// the user's language, so the handler matches only the default.
+#[rustfmt::skip]
+const WORDS: [(&str, &str, &str, &str); 7] = [
+    (NOTES, "Search the notes of one topic", "笔记", "在某个主题的笔记中查找"),
+    (SOURCES, "List the source links of the notes", "来源", "列出笔记的来源链接"),
+    (TOPICS, "List every topic the bot can answer from", "主题列表", "列出所有可查询的主题"),
+    (GAPS, "What members asked that the notes did not answer (admins)", "未解答", "成员提问但笔记未能解答的问题（管理员）"),
+    (QUERY, "What to look for: words, a question, a title", "查询", "要查找的内容：关键词、问题或标题"),
+    (PRIVATE, "Only you see the answer, with a button to post it (default: no)", "私密", "只有你能看到回答，可用按钮公开发布（默认：否）"),
+    (TOPIC, "A topic (one note)", "主题", "主题（一篇笔记）"),
+];
 
 /// Whether the library is served by the single `/notes` command.
 pub fn uses_notes_command(library: &Library) -> bool {
@@ -86,7 +47,7 @@ pub fn command_set(library: &Library, install: &InstallOptions) -> Vec<CreateCom
     let mut commands = Vec::new();
     if uses_notes_command(library) {
         commands.push(
-            command(&NOTES_WORDS)
+            command(NOTES)
                 .add_option(topic_option(true))
                 .add_option(query_option())
                 .add_option(private_option()),
@@ -101,8 +62,8 @@ pub fn command_set(library: &Library, install: &InstallOptions) -> Vec<CreateCom
             );
         }
     }
-    commands.push(command(&SOURCES_WORDS).add_option(topic_option(false)));
-    commands.push(command(&TOPICS_WORDS));
+    commands.push(command(SOURCES).add_option(topic_option(false)));
+    commands.push(command(TOPICS));
     commands.push(
         CreateCommand::new(ANSWER_FROM_NOTES)
             .kind(CommandType::Message)
@@ -115,7 +76,7 @@ pub fn command_set(library: &Library, install: &InstallOptions) -> Vec<CreateCom
         .collect();
     // What members of one server asked stays in that server: guild-installed, guild-only.
     commands.push(
-        command(&GAPS_WORDS)
+        command(GAPS)
             .default_member_permissions(Permissions::MANAGE_GUILD)
             .add_option(topic_option(false))
             .integration_types(vec![InstallationContext::Guild])
@@ -128,21 +89,31 @@ fn installed(command: CreateCommand, install: &InstallOptions) -> CreateCommand 
     let types = install
         .integration_types
         .iter()
-        .map(|kind| match kind {
-            IntegrationType::Guild => InstallationContext::Guild,
-            IntegrationType::User => InstallationContext::User,
-        })
-        .collect();
+        .map(|&kind| installation_context(kind));
     let contexts = install
         .contexts
         .iter()
-        .map(|context| match context {
-            CommandContext::Guild => InteractionContext::Guild,
-            CommandContext::BotDm => InteractionContext::BotDm,
-            CommandContext::PrivateChannel => InteractionContext::PrivateChannel,
-        })
-        .collect();
-    command.integration_types(types).contexts(contexts)
+        .map(|&context| interaction_context(context));
+    command
+        .integration_types(types.collect())
+        .contexts(contexts.collect())
+}
+
+/// The config's names of Discord's installation and interaction contexts (the config
+/// knows nothing of serenity).
+fn installation_context(kind: IntegrationType) -> InstallationContext {
+    match kind {
+        IntegrationType::Guild => InstallationContext::Guild,
+        IntegrationType::User => InstallationContext::User,
+    }
+}
+
+fn interaction_context(context: CommandContext) -> InteractionContext {
+    match context {
+        CommandContext::Guild => InteractionContext::Guild,
+        CommandContext::BotDm => InteractionContext::BotDm,
+        CommandContext::PrivateChannel => InteractionContext::PrivateChannel,
+    }
 }
 
 /// A topic command's description: front matter `description`, else the title, cut to
@@ -152,37 +123,80 @@ pub fn note_description(note: &Note) -> String {
     truncate(text, 100)
 }
 
-fn command(words: &Words) -> CreateCommand {
-    CreateCommand::new(words.name)
-        .description(words.en)
-        .name_localized("en-US", words.name)
-        .description_localized("en-US", words.en)
-        .name_localized("zh-CN", words.zh_name)
-        .description_localized("zh-CN", words.zh)
+/// `name` as each language shows it: (locale, name, description), English first. A name
+/// with no row in [`WORDS`] is shown as it is (a unit test checks that every built-in
+/// has one).
+fn localized(name: &'static str) -> [(&'static str, &'static str, &'static str); 2] {
+    let (name, en, zh_name, zh) = WORDS
+        .into_iter()
+        .find(|words| words.0 == name)
+        .unwrap_or((name, name, name, name));
+    [("en-US", name, en), ("zh-CN", zh_name, zh)]
 }
 
-fn option(kind: CommandOptionType, words: &Words) -> CreateCommandOption {
-    CreateCommandOption::new(kind, words.name, words.en)
-        .name_localized("en-US", words.name)
-        .description_localized("en-US", words.en)
-        .name_localized("zh-CN", words.zh_name)
-        .description_localized("zh-CN", words.zh)
+fn command(name: &'static str) -> CreateCommand {
+    localize(CreateCommand::new(name).description(localized(name)[0].2), name)
+}
+
+fn option(kind: CommandOptionType, name: &'static str) -> CreateCommandOption {
+    localize(CreateCommandOption::new(kind, name, localized(name)[0].2), name)
+}
+
+fn localize<T: Localize>(builder: T, name: &'static str) -> T {
+    localized(name)
+        .into_iter()
+        .fold(builder, |builder, (locale, name, description)| {
+            builder.localize(locale, name, description)
+        })
+}
+
+/// The commands and options, which serenity localises alike with no common trait.
+trait Localize {
+    fn localize(self, locale: &str, name: &str, description: &str) -> Self;
+}
+
+impl Localize for CreateCommand {
+    fn localize(self, locale: &str, name: &str, description: &str) -> Self {
+        self.name_localized(locale, name)
+            .description_localized(locale, description)
+    }
+}
+
+impl Localize for CreateCommandOption {
+    fn localize(self, locale: &str, name: &str, description: &str) -> Self {
+        self.name_localized(locale, name)
+            .description_localized(locale, description)
+    }
 }
 
 fn query_option() -> CreateCommandOption {
-    option(CommandOptionType::String, &QUERY_WORDS)
+    option(CommandOptionType::String, QUERY)
         .required(true)
         .set_autocomplete(true)
         .max_length(100)
 }
 
 fn private_option() -> CreateCommandOption {
-    option(CommandOptionType::Boolean, &PRIVATE_WORDS).required(false)
+    option(CommandOptionType::Boolean, PRIVATE).required(false)
 }
 
 fn topic_option(required: bool) -> CreateCommandOption {
-    option(CommandOptionType::String, &TOPIC_WORDS)
+    option(CommandOptionType::String, TOPIC)
         .required(required)
         .set_autocomplete(true)
         .max_length(32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_command_and_option_has_words() {
+        for name in [NOTES, SOURCES, TOPICS, GAPS, QUERY, PRIVATE, TOPIC] {
+            let [(_, _, en), (_, zh_name, zh)] = localized(name);
+            assert!(![en, zh_name, zh].contains(&name), "{name}");
+        }
+        assert_eq!(localized("unknown")[1], ("zh-CN", "unknown", "unknown"));
+    }
 }
