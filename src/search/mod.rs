@@ -181,10 +181,6 @@ const BM25F: Bm25f = Bm25f {
 const MIN_COVERAGE: f32 = 0.5;
 /// "Did you mean" is looser.
 const LOOSE_COVERAGE: f32 = 0.34;
-/// A section whose title is (nearly) the query ranks above one that only uses its words.
-const TITLE_BONUS: f32 = 1.5;
-/// A section ranked first by [`Index::heading_first`] scores this much above the best.
-const HEADING_FIRST: f32 = 1.01;
 /// Longest query read, in bytes; the rest is ignored.
 const MAX_QUERY: usize = 512;
 /// Autocomplete and "did you mean" give at most this many (Discord's limit).
@@ -383,6 +379,8 @@ impl Index {
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
         let mut scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
+        // A section whose title is (nearly) the query ranks above one that only uses its words.
+        const TITLE_BONUS: f32 = 1.5;
         for s in &mut scored {
             if self.like_title(s.doc, &query) {
                 s.score *= TITLE_BONUS;
@@ -512,6 +510,8 @@ impl Index {
             let title = self.title(doc);
             chunks.iter().all(|chunk| holds_in_heading(title, chunk))
         };
+        // The one section holding them scores this much above the best.
+        const HEADING_FIRST: f32 = 1.01;
         let mut holding = scored.iter().enumerate().filter(|(_, s)| holds(s.doc));
         if let (Some((at, _)), None) = (holding.next(), holding.next()) {
             let best = scored.iter().map(|s| s.score).fold(0.0, f32::max);
