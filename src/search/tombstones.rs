@@ -37,22 +37,16 @@ impl Tombstones {
     /// Marks the documents of `base.notes[note]` dead and subtracts what they hold, found
     /// by analysing the note again (as it was when the base was built).
     pub fn bury(&mut self, analyzer: &Analyzer, base: &Segment, note: usize) {
-        let (Some(dead), Some(held), Some(docs)) = (
-            self.notes.get_mut(note),
-            base.notes.get(note),
-            base.note_docs.get(note),
-        ) else {
+        let (Some(held), Some(docs)) = (base.notes.get(note), base.note_docs.get(note)) else {
             return;
         };
-        if *dead {
-            return;
+        match self.notes.get_mut(note) {
+            Some(dead) if !*dead => *dead = true,
+            // Out of range, or dead already and subtracted then.
+            _ => return,
         }
-        *dead = true;
         for doc in docs.clone() {
-            if let Some(word) = self.docs.get_mut(doc as usize / 64) {
-                *word |= 1 << (doc % 64);
-                self.count += 1;
-            }
+            self.kill(doc);
         }
         for (section, _) in held.answerable() {
             let analysed = SectionTerms::of(analyzer, held, section);
@@ -66,6 +60,13 @@ impl Tombstones {
                     *self.surfaces.entry(i).or_default() += 1;
                 }
             }
+        }
+    }
+
+    fn kill(&mut self, doc: u32) {
+        if let Some(word) = self.docs.get_mut(doc as usize / 64) {
+            *word |= 1 << (doc % 64);
+            self.count += 1;
         }
     }
 
@@ -126,8 +127,7 @@ mod tests {
             ..Tombstones::default()
         };
         for doc in [0u32, 5, 63, 64, 65, 130, 200, 255] {
-            dead.docs[doc as usize / 64] |= 1 << (doc % 64);
-            dead.count += 1;
+            dead.kill(doc);
         }
         let brute = |r: &Range<u32>| r.clone().filter(|&d| dead.is_dead(d)).count();
         for range in [
