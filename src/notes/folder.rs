@@ -264,13 +264,22 @@ mod tests {
         fn new(name: &str) -> Folder {
             let dir = std::env::temp_dir().join(format!("notes-bot-folder-{name}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(dir.join("notes")).unwrap_or_else(|e| panic!("{e}"));
-            std::fs::write(dir.join("notes/good.md"), GOOD).unwrap_or_else(|e| panic!("{e}"));
+            ok(std::fs::create_dir_all(dir.join("notes")));
+            ok(std::fs::write(dir.join("notes/good.md"), GOOD));
             Folder(dir)
         }
 
         fn notes(&self) -> PathBuf {
             self.0.join("notes")
+        }
+
+        /// A symlink at `link` in the notes folder to `target`.
+        fn symlink(&self, target: impl AsRef<Path>, link: &str) {
+            ok(symlink(target, self.notes().join(link)));
+        }
+
+        fn mkdir(&self, dir: &str) {
+            ok(std::fs::create_dir(self.notes().join(dir)));
         }
 
         /// Loads on another thread, so a load that hangs fails the test instead.
@@ -292,44 +301,48 @@ mod tests {
         }
     }
 
+    fn ok<T>(result: std::io::Result<T>) -> T {
+        result.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn topics(loaded: &Loaded) -> Vec<&str> {
+        loaded.library.notes.iter().map(|n| n.topic.as_str()).collect()
+    }
+
     /// The good note loads; exactly one problem, naming `name`, says `why`.
     fn only_good_loads(loaded: &Loaded, name: &str, why: &str) {
-        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
-        assert_eq!(topics, vec!["good"], "{:?}", loaded.errors);
+        assert_eq!(topics(loaded), vec!["good"], "{:?}", loaded.errors);
         assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
         let message = loaded.errors[0].to_string();
         assert!(message.contains(name) && message.contains(why), "{message}");
     }
 
     #[test]
-    fn a_symlink_to_the_process_environment_is_not_followed() {
-        let folder = Folder::new("environ");
-        symlink("/proc/self/environ", folder.notes().join("env.md")).unwrap_or_else(|e| panic!("{e}"));
-        only_good_loads(
-            &folder.load(DEFAULT_MAX_BYTES),
-            "env.md",
-            "outside the notes folder",
-        );
+    fn a_symlink_to_a_special_file_outside_is_not_followed() {
+        for (target, link) in [("/proc/self/environ", "env.md"), ("/dev/zero", "zero.md")] {
+            let folder = Folder::new(link);
+            folder.symlink(target, link);
+            only_good_loads(&folder.load(DEFAULT_MAX_BYTES), link, "outside the notes folder");
+        }
     }
 
     #[test]
     fn a_symlink_to_a_file_outside_is_not_followed_one_inside_is() {
         let folder = Folder::new("outside");
-        std::fs::write(folder.0.join("secret.md"), "## Secret\n- s3cr3t\n").unwrap_or_else(|e| panic!("{e}"));
-        symlink(folder.0.join("secret.md"), folder.notes().join("secret.md"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        ok(std::fs::write(
+            folder.0.join("secret.md"),
+            "## Secret\n- s3cr3t\n",
+        ));
+        folder.symlink(folder.0.join("secret.md"), "secret.md");
         // A relative link that climbs out is outside too.
-        symlink("../secret.md", folder.notes().join("climb.md")).unwrap_or_else(|e| panic!("{e}"));
+        folder.symlink("../secret.md", "climb.md");
         let loaded = folder.load(DEFAULT_MAX_BYTES);
-        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
-        assert_eq!(topics, vec!["good"]);
+        assert_eq!(topics(&loaded), vec!["good"]);
         assert_eq!(loaded.errors.len(), 2, "{:?}", loaded.errors);
         // Inside: followed, under the link's name.
-        std::fs::create_dir(folder.notes().join("sub")).unwrap_or_else(|e| panic!("{e}"));
-        symlink("../good.md", folder.notes().join("sub/alias.md")).unwrap_or_else(|e| panic!("{e}"));
-        let loaded = folder.load(DEFAULT_MAX_BYTES);
-        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
-        assert_eq!(topics, vec!["good", "alias"]);
+        folder.mkdir("sub");
+        folder.symlink("../good.md", "sub/alias.md");
+        assert_eq!(topics(&folder.load(DEFAULT_MAX_BYTES)), vec!["good", "alias"]);
     }
 
     #[test]
@@ -345,28 +358,15 @@ mod tests {
     }
 
     #[test]
-    fn a_link_to_dev_zero_is_not_read() {
-        let folder = Folder::new("zero");
-        symlink("/dev/zero", folder.notes().join("zero.md")).unwrap_or_else(|e| panic!("{e}"));
-        only_good_loads(
-            &folder.load(DEFAULT_MAX_BYTES),
-            "zero.md",
-            "outside the notes folder",
-        );
-    }
-
-    #[test]
     fn symlink_loops_end() {
         let folder = Folder::new("loop");
-        let notes = folder.notes();
-        symlink("b.md", notes.join("a.md")).unwrap_or_else(|e| panic!("{e}"));
-        symlink("a.md", notes.join("b.md")).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::create_dir(notes.join("sub")).unwrap_or_else(|e| panic!("{e}"));
-        symlink("..", notes.join("sub/up")).unwrap_or_else(|e| panic!("{e}"));
-        symlink(".", notes.join("sub/here")).unwrap_or_else(|e| panic!("{e}"));
+        folder.symlink("b.md", "a.md");
+        folder.symlink("a.md", "b.md");
+        folder.mkdir("sub");
+        folder.symlink("..", "sub/up");
+        folder.symlink(".", "sub/here");
         let loaded = folder.load(DEFAULT_MAX_BYTES);
-        let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
-        assert_eq!(topics, vec!["good"], "{:?}", loaded.errors);
+        assert_eq!(topics(&loaded), vec!["good"], "{:?}", loaded.errors);
         let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(
@@ -379,7 +379,7 @@ mod tests {
     fn an_oversized_note_is_refused() {
         let folder = Folder::new("big");
         let big = format!("## Big\n{}", "- a point\n".repeat(200));
-        std::fs::write(folder.notes().join("big.md"), big).unwrap_or_else(|e| panic!("{e}"));
+        ok(std::fs::write(folder.notes().join("big.md"), big));
         only_good_loads(&folder.load(1024), "big.md", "over the size cap of 1024 bytes");
     }
 
