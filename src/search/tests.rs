@@ -192,6 +192,15 @@ fn titles(index: &Index, hits: &[Hit]) -> Vec<String> {
     hits.iter().map(|h| title(index, h.section)).collect()
 }
 
+/// The titles of suggestions, in their order.
+fn suggested(index: &Index, suggestions: Vec<Suggestion>) -> Vec<String> {
+    suggestions.iter().map(|s| title(index, s.section)).collect()
+}
+
+fn first(titles: Vec<String>) -> Option<String> {
+    titles.into_iter().next()
+}
+
 fn title(index: &Index, at: SectionRef) -> String {
     index.library().notes[at.note].sections[at.section].title.clone()
 }
@@ -405,13 +414,7 @@ fn focus_is_at_most_three_disjoint_paths() {
 #[test]
 fn suggestions_as_you_type() {
     let index = index();
-    let names = |partial: &str, topic: &str| -> Vec<String> {
-        index
-            .suggest(partial, Some(topic), 25)
-            .into_iter()
-            .map(|s| title(&index, s.section))
-            .collect()
-    };
+    let names = |partial: &str, topic: &str| suggested(&index, index.suggest(partial, Some(topic), 25));
     // Nothing typed: the note's answerable sections in document order.
     assert_eq!(
         names("", "net"),
@@ -422,19 +425,16 @@ fn suggestions_as_you_type() {
             "Router first boot"
         ]
     );
-    assert_eq!(names("", "ai").first().map(String::as_str), Some(GPT));
+    assert_eq!(first(names("", "ai")).as_deref(), Some(GPT));
     // Prefixes of a title first.
+    assert_eq!(first(names("port f", "net")).as_deref(), Some("Port forwarding"));
     assert_eq!(
-        names("port f", "net").first().map(String::as_str),
-        Some("Port forwarding")
-    );
-    assert_eq!(
-        names("wire", "net").first().map(String::as_str),
+        first(names("wire", "net")).as_deref(),
         Some("WireGuard VPN for remote access")
     );
     // The last word completed from the vocabulary.
-    assert_eq!(names("transfo", "ai").first().map(String::as_str), Some(FFN));
-    assert_eq!(names("rlh", "ai").first().map(String::as_str), Some(GPT));
+    assert_eq!(first(names("transfo", "ai")).as_deref(), Some(FFN));
+    assert_eq!(first(names("rlh", "ai")).as_deref(), Some(GPT));
     // One Chinese character being typed.
     assert!(names("拆", "ai").contains(&GPT.to_string()));
     assert!(names("对", "ai").contains(&GPT.to_string()));
@@ -447,19 +447,13 @@ fn suggestions_as_you_type() {
 #[test]
 fn did_you_mean_is_looser_but_not_nonsense() {
     let index = index();
-    let names = |query: &str, topic: &str| -> Vec<String> {
-        index
-            .did_you_mean(query, Some(topic), 5)
-            .into_iter()
-            .map(|s| title(&index, s.section))
-            .collect()
-    };
+    let names = |query: &str, topic: &str| suggested(&index, index.did_you_mean(query, Some(topic), 5));
     // An unfinished word and a bigger typo.
     assert_eq!(
-        names("wiregu", "net").first().map(String::as_str),
+        first(names("wiregu", "net")).as_deref(),
         Some("WireGuard VPN for remote access")
     );
-    assert_eq!(names("transfrmr", "ai").first().map(String::as_str), Some(FFN));
+    assert_eq!(first(names("transfrmr", "ai")).as_deref(), Some(FFN));
     // Half the query.
     assert!(names("vpn 设置", "net").contains(&"WireGuard VPN for remote access".to_string()));
     // Garbage.
