@@ -155,6 +155,10 @@ fn prefixes() -> Vec<String> {
     .to_vec()
 }
 
+fn offered(suggestions: Vec<Suggestion>) -> Vec<(SectionRef, MatchReason)> {
+    suggestions.iter().map(|s| (s.section, s.reason)).collect()
+}
+
 /// Every answer an index gives to the queries, compared exactly.
 fn answers(index: &Index) -> Vec<String> {
     let topics: Vec<Option<String>> = std::iter::once(None)
@@ -182,19 +186,11 @@ fn answers(index: &Index) -> Vec<String> {
                 })
                 .collect();
             out.push(format!("search {query} in {topic:?}: {hits:?}"));
-            let missed: Vec<(SectionRef, MatchReason)> = index
-                .did_you_mean(&query, topic, 5)
-                .iter()
-                .map(|s| (s.section, s.reason))
-                .collect();
+            let missed = offered(index.did_you_mean(&query, topic, 5));
             out.push(format!("did you mean {query} in {topic:?}: {missed:?}"));
         }
         for prefix in prefixes() {
-            let suggested: Vec<(SectionRef, MatchReason)> = index
-                .suggest(&prefix, topic, 25)
-                .iter()
-                .map(|s| (s.section, s.reason))
-                .collect();
+            let suggested = offered(index.suggest(&prefix, topic, 25));
             out.push(format!("suggest {prefix} in {topic:?}: {suggested:?}"));
         }
     }
@@ -233,6 +229,18 @@ fn assert_like_full_builds(updated: &Index) {
     }
 }
 
+/// The index's documents: in its base, in its delta, and dead in the base.
+fn documents(index: &Index) -> (usize, usize, usize) {
+    let Segments { base, delta, dead } = index.segments();
+    (base, delta, dead)
+}
+
+/// Puts `new` in place of the note at `file`'s path.
+fn replace(notes: &mut [Arc<Note>], file: &str, new: Arc<Note>) {
+    let i = notes_named(notes, file);
+    notes[i] = new;
+}
+
 fn notes_named(notes: &[Arc<Note>], file: &str) -> usize {
     let at = notes.iter().position(|n| n.path == Path::new(file));
     at.unwrap_or_else(|| panic!("no {file}"))
@@ -250,29 +258,14 @@ fn updates_answer_as_full_builds_after_edits_additions_deletions_and_renames() {
         })
         .collect();
     let mut index = Index::build(library(&notes), &SearchOptions::default());
-    assert_eq!(
-        index.segments(),
-        Segments {
-            base: 400,
-            delta: 0,
-            dead: 0
-        }
-    );
+    assert_eq!(documents(&index), (400, 0, 0));
 
     // Round 1: an edit, an addition, a deletion (the only note with `zebrafish`).
-    let i = notes_named(&notes, "note-003.md");
-    notes[i] = note("note-003.md", 1003, "numbat");
+    replace(&mut notes, "note-003.md", note("note-003.md", 1003, "numbat"));
     notes.push(note("note-100.md", 100, "quokka"));
     notes.remove(notes_named(&notes, "note-040.md"));
     index = index.update(library(&notes));
-    assert_eq!(
-        index.segments(),
-        Segments {
-            base: 400,
-            delta: 8,
-            dead: 8
-        }
-    );
+    assert_eq!(documents(&index), (400, 8, 8));
     assert!(index.search("zebrafish", None, 5).is_empty());
     // Nor do prefix and typo look-ups offer its word.
     assert!(index.live.with_prefix("zeb", 30).is_empty());
@@ -283,37 +276,20 @@ fn updates_answer_as_full_builds_after_edits_additions_deletions_and_renames() {
     assert_like_full_builds(&index);
 
     // Round 2: a rename (same text, another file and topic) and a second edit.
-    let i = notes_named(&notes, "note-017.md");
-    notes[i] = note("renamed-017.md", 17, "");
-    let i = notes_named(&notes, "note-060.md");
-    notes[i] = note("note-060.md", 1060, "narwhal");
+    replace(&mut notes, "note-017.md", note("renamed-017.md", 17, ""));
+    replace(&mut notes, "note-060.md", note("note-060.md", 1060, "narwhal"));
     index = index.update(library(&notes));
-    assert_eq!(
-        index.segments(),
-        Segments {
-            base: 400,
-            delta: 16,
-            dead: 16
-        }
-    );
+    assert_eq!(documents(&index), (400, 16, 16));
     assert!(index.search("rust", Some("note-017"), 5).is_empty());
     assert_like_full_builds(&index);
 
     // Round 3: the note edited in round 1 edited again (its old word gone), the added
     // note deleted, another added.
-    let i = notes_named(&notes, "note-003.md");
-    notes[i] = note("note-003.md", 2003, "");
+    replace(&mut notes, "note-003.md", note("note-003.md", 2003, ""));
     notes.remove(notes_named(&notes, "note-100.md"));
     notes.push(note("note-101.md", 101, "narwhal"));
     index = index.update(library(&notes));
-    assert_eq!(
-        index.segments(),
-        Segments {
-            base: 400,
-            delta: 16,
-            dead: 16
-        }
-    );
+    assert_eq!(documents(&index), (400, 16, 16));
     assert!(index.search("numbat", None, 5).is_empty());
     assert!(index.search("quokka", None, 5).is_empty());
     assert_eq!(index.search("narwhal", None, 5).len(), 2);
@@ -327,8 +303,7 @@ fn updates_answer_as_full_builds_after_edits_additions_deletions_and_renames() {
     // Round 4: many edits at once: past the fold share, a full build.
     for n in 0..40 {
         let file = format!("note-{:03}.md", 41 + n);
-        let i = notes_named(&notes, &file);
-        notes[i] = note(&file, 3000 + n, "");
+        replace(&mut notes, &file, note(&file, 3000 + n, ""));
     }
     index = index.update(library(&notes));
     assert_eq!(index.segments().delta, 0);
