@@ -17,7 +17,7 @@ pub struct Config {
     pub notes_dir: PathBuf,
     /// Folder for state kept across restarts.
     pub data_dir: PathBuf,
-    pub labels: LabelConfig,
+    pub labels: Labels,
     /// Groups of spellings that find each other, e.g. `[rlhf, 基于人类反馈的强化学习]`.
     pub synonyms: Vec<Vec<String>>,
     pub reply: ReplyOptions,
@@ -257,13 +257,6 @@ pub struct HttpOptions {
     pub max_connections: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LabelConfig {
-    pub core: Vec<String>,
-    pub context: Vec<String>,
-}
-
 /// How replies are laid out.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -281,7 +274,7 @@ impl Default for Config {
         Config {
             notes_dir: PathBuf::from("notes"),
             data_dir: PathBuf::from("data"),
-            labels: LabelConfig::default(),
+            labels: Labels::default(),
             synonyms: default_synonyms(),
             reply: ReplyOptions::default(),
             cooldown_seconds: 3,
@@ -308,16 +301,6 @@ impl Default for HttpOptions {
             body_read_seconds: 5,
             request_seconds: 10,
             max_connections: 1024,
-        }
-    }
-}
-
-impl Default for LabelConfig {
-    fn default() -> Self {
-        let labels = Labels::default();
-        LabelConfig {
-            core: labels.core,
-            context: labels.context,
         }
     }
 }
@@ -412,30 +395,16 @@ impl Config {
                 self.reply.colour
             )));
         }
-        if !(200..=4000).contains(&self.reply.page_chars) {
-            return Err(error(format!(
-                "reply.page_chars is {}; use 200 to 4000",
-                self.reply.page_chars
-            )));
-        }
-        if !(500..=60_000).contains(&self.reload.quiet_ms) {
-            return Err(error(format!(
-                "reload.quiet_ms is {}; use 500 to 60000",
-                self.reload.quiet_ms
-            )));
-        }
-        if !(1..=3600).contains(&self.reload.hold_empty_seconds) {
-            return Err(error(format!(
-                "reload.hold_empty_seconds is {}; use 1 to 3600",
-                self.reload.hold_empty_seconds
-            )));
-        }
-        if !(0.5..=1.0).contains(&self.forums_min_coverage) {
-            return Err(error(format!(
-                "forums_min_coverage is {}; use 0.5 to 1 (search hits have over 0.5)",
-                self.forums_min_coverage
-            )));
-        }
+        within("reply.page_chars", self.reply.page_chars, 200..=4000).map_err(error)?;
+        within("reload.quiet_ms", self.reload.quiet_ms, 500..=60_000).map_err(error)?;
+        within(
+            "reload.hold_empty_seconds",
+            self.reload.hold_empty_seconds,
+            1..=3600,
+        )
+        .map_err(error)?;
+        within("forums_min_coverage", self.forums_min_coverage, 0.5..=1.0)
+            .map_err(|message| error(message + " (search hits have over 0.5)"))?;
         if self.max_note_bytes == 0 {
             return Err(error("max_note_bytes is 0; no note could load".into()));
         }
@@ -447,17 +416,10 @@ impl Config {
             ("http.request_seconds", http.request_seconds),
             ("shutdown_seconds", self.shutdown_seconds),
         ] {
-            if seconds == 0 || seconds > 3600 {
-                return Err(error(format!("{key} is {seconds}; use 1 to 3600")));
-            }
+            within(key, seconds, 1..=3600).map_err(error)?;
         }
         // More than a million would overflow tokio's semaphore (and no machine serves them).
-        if !(1..=1_000_000).contains(&http.max_connections) {
-            return Err(error(format!(
-                "http.max_connections is {}; use 1 to 1000000",
-                http.max_connections
-            )));
-        }
+        within("http.max_connections", http.max_connections, 1..=1_000_000).map_err(error)?;
         if self.install.integration_types.is_empty() || self.install.contexts.is_empty() {
             return Err(error(
                 "install.integration_types and install.contexts each need at least one entry".into(),
@@ -488,10 +450,7 @@ impl Config {
     }
 
     pub fn labels(&self) -> Labels {
-        Labels {
-            core: self.labels.core.clone(),
-            context: self.labels.context.clone(),
-        }
+        self.labels.clone()
     }
 
     /// How replies are laid out: page size and the label shown above background items.
@@ -524,6 +483,22 @@ impl Config {
             synonyms: self.synonyms.clone(),
         }
     }
+}
+
+/// Whether `key`'s `value` lies in `range`; if not, the message that says so.
+fn within<T: PartialOrd + std::fmt::Display>(
+    key: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<(), String> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(format!(
+        "{key} is {value}; use {} to {}",
+        range.start(),
+        range.end()
+    ))
 }
 
 /// A `discord:` URL (or its environment override) that cannot be one.
@@ -586,6 +561,16 @@ impl ReplyOptions {
 mod tests {
     use super::*;
 
+    /// `text` as a config file named `c.yaml`.
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("c.yaml"), text).map_err(|e| e.to_string())
+    }
+
+    /// The error `text` is; empty if it is a good config.
+    fn error(text: &str) -> String {
+        parse(text).err().unwrap_or_default()
+    }
+
     #[test]
     fn a_redis_url_logs_only_where_it_points() {
         let url = RedisUrl::new("redis://user:s3cr%2Ft@cache.internal:6380/2");
@@ -620,23 +605,18 @@ mod tests {
 
     #[test]
     fn forums_take_channel_ids_and_a_coverage_from_half_to_one() {
-        let config = Config::parse(
-            Path::new("c.yaml"),
-            "forums: [1190000000000000900]\nforums_min_coverage: 0.9\n",
-        );
+        let config = parse("forums: [1190000000000000900]\nforums_min_coverage: 0.9\n");
         let config = config.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(config.forums, vec![1190000000000000900]);
         for bad in ["0.4", "1.5"] {
-            let error = Config::parse(Path::new("c.yaml"), &format!("forums_min_coverage: {bad}\n"));
-            let error = error.err().map(|e| e.to_string()).unwrap_or_default();
+            let error = error(&format!("forums_min_coverage: {bad}\n"));
             assert!(error.contains("forums_min_coverage"), "{error}");
         }
     }
 
     #[test]
     fn unknown_keys_are_errors_with_a_line() {
-        let error = Config::parse(Path::new("c.yaml"), "cooldown_seconds: 1\nnotes_folder: x\n");
-        let error = error.err().map(|e| e.to_string()).unwrap_or_default();
+        let error = error("cooldown_seconds: 1\nnotes_folder: x\n");
         assert!(
             error.starts_with("c.yaml:2: unknown field `notes_folder`"),
             "{error}"
@@ -647,9 +627,8 @@ mod tests {
     fn discord_urls_need_their_scheme() {
         let ok =
             "discord:\n  http_proxy: http://127.0.0.1:3000\n  gateway_url: ws://127.0.0.1:3001/gateway\n";
-        let config = Config::parse(Path::new("c.yaml"), ok).map_err(|e| e.to_string());
         assert_eq!(
-            config.map(|c| c.discord.http_proxy),
+            parse(ok).map(|c| c.discord.http_proxy),
             Ok(Some("http://127.0.0.1:3000".to_string()))
         );
         for bad in [
@@ -657,10 +636,7 @@ mod tests {
             "discord:\n  http_proxy: \"http://\"\n",
             "discord:\n  gateway_url: https://gateway.discord.gg\n",
         ] {
-            let error = Config::parse(Path::new("c.yaml"), bad)
-                .err()
-                .map(|e| e.to_string());
-            assert!(error.is_some_and(|e| e.contains("discord.")), "{bad}");
+            assert!(error(bad).contains("discord."), "{bad}");
         }
     }
 
@@ -672,31 +648,52 @@ mod tests {
             "http:\n  max_connections: 0\n",
             "http:\n  max_connections: 18446744073709551615\n",
         ] {
-            let error = Config::parse(Path::new("c.yaml"), text)
-                .err()
-                .map(|e| e.to_string());
-            assert!(error.is_some_and(|e| e.starts_with("c.yaml: ")), "{text}");
+            assert!(error(text).starts_with("c.yaml: "), "{text}");
+        }
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_key_the_value_and_the_range() {
+        for (text, message) in [
+            (
+                "reply:\n  page_chars: 100\n",
+                "reply.page_chars is 100; use 200 to 4000",
+            ),
+            (
+                "reload:\n  quiet_ms: 60001\n",
+                "reload.quiet_ms is 60001; use 500 to 60000",
+            ),
+            (
+                "forums_min_coverage: 0.4\n",
+                "forums_min_coverage is 0.4; use 0.5 to 1 (search hits have over 0.5)",
+            ),
+            (
+                "shutdown_seconds: 3601\n",
+                "shutdown_seconds is 3601; use 1 to 3600",
+            ),
+            (
+                "http:\n  max_connections: 0\n",
+                "http.max_connections is 0; use 1 to 1000000",
+            ),
+        ] {
+            assert_eq!(error(text), format!("c.yaml: {message}"));
         }
     }
 
     #[test]
     fn link_bases_must_be_web_urls() {
         let ok = "link_base: https://obsidian.md/help/\nlink_bases:\n  zh: https://obsidian.md/zh/help/\n";
-        assert!(Config::parse(Path::new("c.yaml"), ok).is_ok());
+        assert!(parse(ok).is_ok());
         for bad in [
             "link_base: obsidian.md/help\n",
             "link_bases:\n  en: \"https://\"\n",
         ] {
-            let error = Config::parse(Path::new("c.yaml"), bad)
-                .err()
-                .map(|e| e.to_string());
-            assert!(error.is_some_and(|e| e.contains("link_base")), "{bad}");
+            assert!(error(bad).contains("link_base"), "{bad}");
         }
     }
 
     #[test]
     fn bad_colour_is_an_error() {
-        let error = Config::parse(Path::new("c.yaml"), "reply:\n  colour: blue\n");
-        assert!(error.is_err());
+        assert!(error("reply:\n  colour: blue\n").contains("reply.colour"));
     }
 }

@@ -7,8 +7,10 @@ use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd
 
 use super::model::{Item, Link, Marker, Section, Text, Warning};
 
-/// Labels that mark the core points and the background of a section.
-#[derive(Debug, Clone)]
+/// Labels that mark the core points and the background of a section; `labels:` in the
+/// config.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Labels {
     pub core: Vec<String>,
     pub context: Vec<String>,
