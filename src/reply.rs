@@ -16,6 +16,30 @@ pub mod limits {
     pub const MESSAGE_CONTENT: usize = 2000;
 }
 
+/// What one page shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub lines: Vec<Line>,
+}
+
+impl Page {
+    /// The page as Discord markdown: lines joined by newlines.
+    pub fn text(&self) -> String {
+        let lines: Vec<&str> = self.lines.iter().map(|line| line.text.as_str()).collect();
+        lines.join("\n")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Discord markdown, indented for its depth.
+    pub text: String,
+    /// Where the line comes from; `None` for lines that are not items (like `/sources` rows).
+    pub path: Option<ItemPath>,
+    /// False for a parent line repeated only to give context.
+    pub content: bool,
+}
+
 /// One section, ready to post.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -33,30 +57,6 @@ pub struct Reply {
     pub pages: Vec<Page>,
     /// Links inside the section's body, other than the source.
     pub links: Vec<Link>,
-}
-
-/// What one page shows.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Page {
-    pub lines: Vec<Line>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Line {
-    /// Discord markdown, indented for its depth.
-    pub text: String,
-    /// Where the line comes from; `None` for lines that are not items (like `/sources` rows).
-    pub path: Option<ItemPath>,
-    /// False for a parent line repeated only to give context.
-    pub content: bool,
-}
-
-impl Page {
-    /// The page as Discord markdown: lines joined by newlines.
-    pub fn text(&self) -> String {
-        let lines: Vec<&str> = self.lines.iter().map(|line| line.text.as_str()).collect();
-        lines.join("\n")
-    }
 }
 
 /// Length as Discord counts it.
