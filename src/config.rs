@@ -308,7 +308,7 @@ impl Default for HttpOptions {
 impl Default for ReplyOptions {
     fn default() -> Self {
         ReplyOptions {
-            page_chars: 1500,
+            page_chars: Layout::default().page_chars,
             colour: "#5865f2".into(),
             other_matches: 5,
         }

@@ -2,7 +2,7 @@
 //!
 //! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
 
-use crate::notes::{Item, Library, Link, Marker, Note, Section};
+use crate::notes::{Item, Labels, Library, Link, Marker, Note, Section};
 use crate::search::{Hit, Index, ItemPath, MatchReason};
 
 /// Discord's limits that shape a reply (characters, counted in UTF-16 units as Discord does).
@@ -95,7 +95,7 @@ impl Default for Layout {
     fn default() -> Self {
         Layout {
             page_chars: 1500,
-            context_label: "背景".into(),
+            context_label: Labels::default().context.first().cloned().unwrap_or_default(),
         }
     }
 }
