@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod common;
+use common::serve::Serve;
 use common::{Answer, post_head as head, public_hex, signed_headers};
 
 fn root() -> PathBuf {
@@ -760,20 +761,16 @@ async fn the_connection_cap_holds_until_timeouts_free_a_slot() {
     drop(holders);
 }
 
-/// `notes-bot serve` on 127.0.0.1:0 with its own config and data folder.
+/// `notes-bot serve` with its own config and data folder.
 struct Served {
-    child: std::process::Child,
+    serve: Serve,
     address: SocketAddr,
     data_dir: PathBuf,
-    /// Every line the process logs, read on a thread so its stderr pipe never fills.
-    log: std::sync::mpsc::Receiver<String>,
 }
 
 impl Served {
     /// Starts it with `extra_config` after notes_dir and data_dir; waits until it listens.
     fn start(name: &str, extra_config: &str) -> Served {
-        use std::io::{BufRead, BufReader};
-        use std::process::{Command, Stdio};
         let dir = std::env::temp_dir().join(format!("notes-bot-endpoint-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
@@ -785,49 +782,17 @@ impl Served {
             data_dir
         );
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(&config)
-            .env("DISCORD_PUBLIC_KEY", public_hex())
-            .env_remove("NOTES_BOT_NOTES")
-            .env_remove("DISCORD_TOKEN")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
-        let (send, log) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-        let mut address = None;
-        while let Ok(line) = log.recv_timeout(Duration::from_secs(30)) {
-            if line.contains("serving interactions") {
-                address = line
-                    .split_whitespace()
-                    .find_map(|word| word.strip_prefix("address="))
-                    .and_then(|a| a.parse().ok());
-                break;
-            }
-        }
-        let Some(address) = address else {
-            let _ = child.kill();
-            panic!("the server did not start");
-        };
+        let serve = Serve::start(&config, &[]);
         Served {
-            child,
-            address,
+            address: serve.address,
+            serve,
             data_dir,
-            log,
         }
     }
 
     fn signal(&self, name: &str) {
         let sent = std::process::Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
+            .args([format!("-{name}"), self.serve.child.id().to_string()])
             .status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -{name}");
     }
@@ -836,7 +801,7 @@ impl Served {
     fn exit_within(&mut self, limit: Duration) -> Option<(Option<i32>, Duration)> {
         let started = std::time::Instant::now();
         while started.elapsed() < limit {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Ok(Some(status)) = self.serve.child.try_wait() {
                 return Some((status.code(), started.elapsed()));
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -845,14 +810,15 @@ impl Served {
     }
 
     fn logged(&self) -> String {
-        self.log.try_iter().collect::<Vec<_>>().join("\n")
+        self.serve.logged()
     }
 }
 
 impl Drop for Served {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Stopped before its folder goes.
+        let _ = self.serve.child.kill();
+        let _ = self.serve.child.wait();
         if let Some(dir) = self.data_dir.parent() {
             let _ = std::fs::remove_dir_all(dir);
         }

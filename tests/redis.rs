@@ -1,15 +1,14 @@
 //! Replicas sharing state in Redis: the real binary twice (`serve`), a real `redis-server`
 //! on a free port (Debian's package; `.ci/run` installs it), signed requests over loopback.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{Answer, public_hex, signed_request};
+use common::serve::{self, Serve};
 
 /// The counter a miss of "pizza recipe" in /chatgpt adds to.
 const PIZZA: &str = "missed\tchatgpt\tpizza recipe";
@@ -138,12 +137,7 @@ impl Drop for Redis {
 }
 
 /// One `notes-bot serve`, named by its HOSTNAME.
-struct Replica {
-    child: Child,
-    address: SocketAddr,
-    log: Receiver<String>,
-    seen: Vec<String>,
-}
+struct Replica(Serve);
 
 impl Replica {
     /// With `timeout_ms` for Redis (the default 250 ms is tight on a busy CI machine, where
@@ -162,48 +156,8 @@ impl Replica {
             data_dir
         );
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(&config)
-            .env("DISCORD_PUBLIC_KEY", public_hex())
-            .env("NOTES_BOT_REDIS_URL", redis_url)
-            .env("HOSTNAME", host)
-            .env_remove("NOTES_BOT_NOTES")
-            .env_remove("DISCORD_TOKEN")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
-        let (send, log) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-        let mut seen = Vec::new();
-        let mut address = None;
-        while let Ok(line) = log.recv_timeout(Duration::from_secs(30)) {
-            seen.push(line.clone());
-            if line.contains("serving interactions") {
-                address = line
-                    .split_whitespace()
-                    .find_map(|word| word.strip_prefix("address="))
-                    .and_then(|a| a.parse().ok());
-                break;
-            }
-        }
-        let Some(address) = address else {
-            let _ = child.kill();
-            panic!("{host} did not start:\n{}", seen.join("\n"));
-        };
-        let mut replica = Replica {
-            child,
-            address,
-            log,
-            seen,
-        };
+        let env = [("NOTES_BOT_REDIS_URL", redis_url), ("HOSTNAME", host)];
+        let replica = Replica(Serve::start(&config, &env));
         // Connected to Redis before the test goes on (a busy machine can take seconds).
         if !eventually(Duration::from_secs(30), || replica.healthz().1 == "ok\n") {
             panic!("{host} never reached Redis:\n{}", replica.logged());
@@ -211,37 +165,19 @@ impl Replica {
         replica
     }
 
-    fn logged(&mut self) -> String {
-        self.seen.extend(self.log.try_iter());
-        self.seen.join("\n")
+    fn logged(&self) -> String {
+        self.0.logged()
     }
 
     /// A signed interaction; the status and the body.
     fn post(&self, body: &str) -> (u16, String) {
-        self.send(&signed_request(body.as_bytes()))
+        let answer = serve::post(self.0.address, body.as_bytes());
+        (answer.status, answer.body)
     }
 
     fn healthz(&self) -> (u16, String) {
-        self.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
-    }
-
-    fn send(&self, request: &[u8]) -> (u16, String) {
-        let Ok(mut stream) = TcpStream::connect(self.address) else {
-            return (0, "cannot connect".into());
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-        let _ = stream.write_all(request);
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response);
-        let answer = Answer::parse(&response);
+        let answer = serve::get(self.0.address, "/healthz");
         (answer.status, answer.body)
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -288,8 +224,8 @@ fn two_replicas_share_a_members_cooldown_and_the_gaps() {
     let dir = scratch("share");
     // One data folder for both, as on a shared volume.
     let data = dir.join("data");
-    let mut a = Replica::start("replica-a", &data, &redis.url(), 30, 3000);
-    let mut b = Replica::start("replica-b", &data, &redis.url(), 30, 3000);
+    let a = Replica::start("replica-a", &data, &redis.url(), 30, 3000);
+    let b = Replica::start("replica-b", &data, &redis.url(), 30, 3000);
 
     let (status, first) = a.post(&from("1000000000000000001", "command_chatgpt_rlhf.json"));
     assert_eq!(status, 200, "{first}");
@@ -368,7 +304,7 @@ fn redis_killed_mid_run_answers_go_on_and_counts_resume_once() {
     let _serial = one_at_a_time();
     let mut redis = Redis::start("outage");
     let dir = scratch("outage");
-    let mut a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30, 3000);
+    let a = Replica::start("replica-a", &dir.join("data"), &redis.url(), 30, 3000);
     // Each by another member: the cooldown holds one member back.
     let ask_pizza = |replica: &Replica, members: std::ops::Range<u32>| {
         for i in members {

@@ -4,10 +4,9 @@
 //! 5xx, RSS must stay bounded, and an idle server must not reload. About 50 s, so ignored by
 //! default; `.ci/run` runs it (`--include-ignored`).
 
-use std::io::{BufRead, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,7 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::{Answer, Random, public_hex, signed_request};
+use common::serve::{Serve, get, post};
+use common::{Answer, Random};
 
 /// How long notes are changed under load, then how long the server is left idle.
 const CHURN: Duration = Duration::from_secs(30);
@@ -63,11 +63,9 @@ fn note_text((topic, note): (&str, usize), version: usize, filler: usize) -> Str
     text
 }
 
-/// `notes-bot serve` on a loopback port with its own notes folder; the log is collected.
+/// `notes-bot serve` on a loopback port with its own notes folder.
 struct Server {
-    child: Child,
-    address: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
+    serve: Serve,
     dir: PathBuf,
 }
 
@@ -83,66 +81,25 @@ impl Server {
             ),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(&config)
-            .env("DISCORD_PUBLIC_KEY", public_hex())
-            .env_remove("DISCORD_TOKEN")
-            .env_remove("DISCORD_TOKEN_FILE")
-            .env_remove("NOTES_BOT_NOTES")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run notes-bot: {e}"));
-        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let lines = log.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                lines.lock().unwrap_or_else(|p| p.into_inner()).push(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let address = loop {
-            let found = log
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .filter(|line| line.contains("serving interactions"))
-                .find_map(|line| {
-                    let (_, rest) = line.split_once("address=")?;
-                    rest.split_whitespace().next()?.parse().ok()
-                });
-            if let Some(address) = found {
-                break address;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!(
-                    "serve did not start: {:?}",
-                    log.lock().unwrap_or_else(|p| p.into_inner())
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
         Server {
-            child,
-            address,
-            log,
+            serve: Serve::start(&config, &[]),
             dir: dir.to_path_buf(),
         }
     }
 
+    /// Lines logged so far that hold `text`.
     fn count(&self, text: &str) -> usize {
-        let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        log.iter().filter(|line| line.contains(text)).count()
+        self.serve
+            .logged()
+            .lines()
+            .filter(|line| line.contains(text))
+            .count()
     }
 
     /// Resident memory now, in KiB (VmRSS in /proc/<pid>/status).
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.serve.child.id())).unwrap_or_default();
         status
             .lines()
             .find_map(|line| line.strip_prefix("VmRSS:"))
@@ -151,7 +108,7 @@ impl Server {
     }
 
     fn reloads(&self) -> u64 {
-        let metrics = get(self.address, "/metrics");
+        let metrics = get(self.serve.address, "/metrics");
         assert_eq!(metrics.status, 200, "{}", metrics.body);
         metrics
             .body
@@ -164,29 +121,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Stopped before its folder goes.
+        let _ = self.serve.child.kill();
+        let _ = self.serve.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// One HTTP/1.1 request on its own connection; status 0 when no response came.
-fn exchange(address: SocketAddr, request: &[u8]) -> Answer {
-    let mut response = Vec::new();
-    if let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_secs(5)) {
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-        if stream.write_all(request).is_ok() {
-            let _ = stream.read_to_end(&mut response);
-        }
-    }
-    Answer::parse(&response)
-}
-
-fn get(address: SocketAddr, path: &str) -> Answer {
-    exchange(
-        address,
-        format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
 }
 
 /// `/<topic> query:<query>` as Discord sends it, signed with the test key.
@@ -197,7 +136,7 @@ fn ask(address: SocketAddr, topic: &str, query: &str) -> Answer {
         .unwrap_or_else(|e| panic!("{}: {e}", fixture.display()))
         .replace("\"name\": \"chatgpt\"", &format!("\"name\": \"{topic}\""))
         .replace("\"value\": \"rlhf\"", &format!("\"value\": \"{query}\""));
-    exchange(address, &signed_request(body.as_bytes()))
+    post(address, body.as_bytes())
 }
 
 /// What the clients saw.
@@ -356,7 +295,7 @@ fn serve_answers_right_while_notes_change_and_stays_idle_after() {
         std::fs::write(notes.join(name), note_text(topic, 0, 10)).unwrap_or_else(|e| panic!("{e}"));
     }
     let server = Server::start(&dir);
-    let address = server.address;
+    let address = server.serve.address;
     let started_rss = server.rss_kib();
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -398,7 +337,7 @@ fn serve_answers_right_while_notes_change_and_stays_idle_after() {
     let samples = Arc::new(Mutex::new(Vec::new()));
     let sampler = {
         let (stop, samples) = (stop.clone(), samples.clone());
-        let pid = server.child.id();
+        let pid = server.serve.child.id();
         std::thread::spawn(move || {
             let start = Instant::now();
             while !stop.load(Ordering::SeqCst) {

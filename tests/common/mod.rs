@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests: a repeatable pseudo-random sequence, the test
-//! signing key and signed request headers, and raw HTTP/1.1 responses.
+//! signing key and signed request headers, raw HTTP/1.1 responses, and (`serve`) the
+//! real `notes-bot serve` to send them to.
 // Each test binary uses its own part of this.
 #![allow(dead_code)]
+
+pub mod serve;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
