@@ -17,7 +17,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use ed25519_dalek::{Signer, SigningKey};
 use notes_bot::bot::App;
 use notes_bot::bot::endpoint::{self, Endpoint};
 use notes_bot::bot::shared::Shared;
@@ -29,6 +28,8 @@ use shipped_queries::SHIPPED_QUERIES;
 
 #[path = "common/shipped_queries.rs"]
 mod shipped_queries;
+#[path = "../tests/common/signing.rs"]
+mod signing;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -38,13 +39,8 @@ fn root() -> PathBuf {
 /// requests, longer than the cooldown below 20,000 requests/s.
 const MEMBERS: usize = 20_000;
 
-fn start_server(key: &SigningKey, config: Config) -> SocketAddr {
-    let public: String = key
-        .verifying_key()
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+fn start_server(config: Config) -> SocketAddr {
+    let public = signing::public_hex();
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -74,7 +70,7 @@ fn start_server(key: &SigningKey, config: Config) -> SocketAddr {
 }
 
 /// Complete HTTP requests, signed once up front.
-fn signed_requests(key: &SigningKey, bodies: &[String]) -> Vec<Vec<u8>> {
+fn signed_requests(bodies: &[String]) -> Vec<Vec<u8>> {
     let timestamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -83,12 +79,7 @@ fn signed_requests(key: &SigningKey, bodies: &[String]) -> Vec<Vec<u8>> {
     bodies
         .iter()
         .map(|body| {
-            let signature: String = key
-                .sign(&[timestamp.as_bytes(), body.as_bytes()].concat())
-                .to_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let signature = signing::signature(&timestamp, body.as_bytes());
             let mut request = format!(
                 "POST /interactions HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nX-Signature-Ed25519: {signature}\r\nX-Signature-Timestamp: {timestamp}\r\nContent-Length: {}\r\n\r\n",
                 body.len()
@@ -198,7 +189,6 @@ fn main() {
     let numbers: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let connections = numbers.first().copied().unwrap_or(64) as usize;
     let seconds = numbers.get(1).copied().unwrap_or(5);
-    let key = SigningKey::from_bytes(&[7u8; 32]);
     let config = Config {
         notes_dir: root().join("notes"),
         cooldown_seconds: 1,
@@ -210,7 +200,7 @@ fn main() {
         Some(url) => println!("state: Redis at {}", url.location()),
         None => println!("state: in process"),
     }
-    let address = start_server(&key, config);
+    let address = start_server(config);
     let fixture = |name: &str| {
         std::fs::read_to_string(root().join("tests/fixtures/interactions").join(name)).expect("fixture")
     };
@@ -241,24 +231,18 @@ fn main() {
     .collect();
     println!("| scenario | connections | requests | requests/s | p50 ms | p99 ms | p99.9 ms | errors |");
     println!("|---|---|---|---|---|---|---|---|");
-    scenario(
-        "PING",
-        address,
-        signed_requests(&key, &ping),
-        connections,
-        seconds,
-    );
+    scenario("PING", address, signed_requests(&ping), connections, seconds);
     scenario(
         "/chatgpt query:… (24 queries, a member each)",
         address,
-        signed_requests(&key, &commands),
+        signed_requests(&commands),
         connections,
         seconds,
     );
     scenario(
         "autocomplete (10 prefixes)",
         address,
-        signed_requests(&key, &typing),
+        signed_requests(&typing),
         connections,
         seconds,
     );

@@ -11,7 +11,6 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ed25519_dalek::{Signer, SigningKey};
 use notes_bot::bot::App;
 use notes_bot::bot::endpoint;
 use notes_bot::config::Config;
@@ -20,6 +19,8 @@ use shipped_queries::SHIPPED_QUERIES;
 
 #[path = "common/shipped_queries.rs"]
 mod shipped_queries;
+#[path = "../tests/common/signing.rs"]
+mod signing;
 
 /// Commands per round: each query 200 times, each from its own member.
 const PER_ROUND: usize = 4_800;
@@ -104,21 +105,9 @@ fn main() {
         ..Config::default()
     };
     let (app, _) = App::load(config).expect("notes");
-    let key = SigningKey::from_bytes(&[7u8; 32]);
-    let public: String = key
-        .verifying_key()
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let verifier = endpoint::verifier(&public).expect("key");
+    let verifier = endpoint::verifier(&signing::public_hex()).expect("key");
     let sign = |body: String| {
-        let signature: String = key
-            .sign(&[b"1700000000".as_slice(), body.as_bytes()].concat())
-            .to_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let signature = signing::signature("1700000000", body.as_bytes());
         (body, signature)
     };
     let fixture = |name: &str| {

@@ -5,10 +5,11 @@
 #![allow(dead_code)]
 
 pub mod serve;
+mod signing;
+#[allow(unused_imports)] // as dead_code above
+pub use signing::{hex, public_hex, signature, signing_key};
 
 use std::time::{SystemTime, UNIX_EPOCH};
-
-use ed25519_dalek::{Signer, SigningKey};
 
 /// A pseudo-random sequence (xorshift) for generated text, repeatable without a crate.
 pub struct Random(pub u64);
@@ -42,20 +43,6 @@ impl Random {
     }
 }
 
-/// The key the tests sign interactions with; its public half is `public_hex()`.
-pub fn signing_key() -> SigningKey {
-    SigningKey::from_bytes(&[7u8; 32])
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `DISCORD_PUBLIC_KEY` for `signing_key()`.
-pub fn public_hex() -> String {
-    hex(&signing_key().verifying_key().to_bytes())
-}
-
 pub fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -72,10 +59,9 @@ pub fn post_head(path: &str, length: usize, extra: &str) -> String {
 
 /// Header lines that sign `body` at `timestamp` as Discord does.
 pub fn signed_headers(timestamp: &str, body: &[u8], content_type: &str) -> String {
-    let signature = signing_key().sign(&[timestamp.as_bytes(), body].concat());
     format!(
         "Content-Type: {content_type}\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {timestamp}\r\n",
-        hex(&signature.to_bytes())
+        signature(timestamp, body)
     )
 }
 
