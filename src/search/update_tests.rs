@@ -7,62 +7,16 @@ use std::sync::Arc;
 use super::*;
 use crate::notes::{Labels, Note};
 
-const ENGLISH: &[&str] = &[
-    "transformer",
-    "attention",
-    "embedding",
-    "tokenizer",
-    "gradient",
-    "optimizer",
-    "latency",
-    "kubernetes",
-    "docker",
-    "rust",
-    "tokio",
-    "async",
-    "runtime",
-    "compiler",
-    "cache",
-    "index",
-    "query",
-    "postgres",
-    "redis",
-    "kafka",
-    "raft",
-    "sharding",
-    "replica",
-    "prompt",
-    "alignment",
-    "rlhf",
-    "chain-of-thought",
-    "gpt-3.5",
-    "llama",
-    "pipeline",
-    "scheduler",
-    "tracing",
-];
-const CHINESE: &[&str] = &[
-    "模型",
-    "训练",
-    "数据",
-    "推理",
-    "能力",
-    "参数",
-    "知识",
-    "语言",
-    "对齐",
-    "微调",
-    "指令",
-    "代码",
-    "思维链",
-    "涌现",
-    "强化学习",
-    "人类反馈",
-    "预训练",
-    "上下文",
-    "缓存",
-    "延迟",
-];
+/// A small vocabulary, so that the notes share many terms: the statistics an update must
+/// keep right.
+const ENGLISH: &str = "transformer attention embedding tokenizer gradient optimizer latency
+    kubernetes docker rust tokio async runtime compiler cache index query postgres redis kafka raft
+    sharding replica prompt alignment rlhf chain-of-thought gpt-3.5 llama pipeline scheduler tracing";
+const CHINESE: &str = "模型 训练 数据 推理 能力 参数 知识 语言 对齐 微调 指令 代码 思维链 涌现 强化学习 人类反馈 预训练 上下文 缓存 延迟";
+
+fn words(list: &str) -> Vec<&str> {
+    list.split_whitespace().collect()
+}
 
 /// xorshift64*, as the benches' corpus.
 struct Rng(u64);
@@ -75,15 +29,16 @@ impl Rng {
         (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n as u64) as usize
     }
 
-    fn phrase(&mut self, words: usize) -> String {
+    fn phrase(&mut self, count: usize) -> String {
         let mut out = String::new();
-        for _ in 0..words {
+        let (english, chinese) = (words(ENGLISH), words(CHINESE));
+        for _ in 0..count {
             if self.below(3) == 0 {
                 out.push(' ');
-                out.push_str(ENGLISH[self.below(ENGLISH.len())]);
+                out.push_str(english[self.below(english.len())]);
                 out.push(' ');
             } else {
-                out.push_str(CHINESE[self.below(CHINESE.len())]);
+                out.push_str(chinese[self.below(chinese.len())]);
             }
         }
         out.trim().replace("  ", " ")
@@ -120,7 +75,11 @@ fn library(notes: &[Arc<Note>]) -> Library {
 }
 
 fn queries() -> Vec<String> {
-    let mut queries: Vec<String> = ENGLISH.iter().chain(CHINESE).map(|w| w.to_string()).collect();
+    let mut queries: Vec<String> = words(ENGLISH)
+        .into_iter()
+        .chain(words(CHINESE))
+        .map(String::from)
+        .collect();
     queries.extend(
         [
             "transfomer",
