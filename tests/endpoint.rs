@@ -347,45 +347,13 @@ async fn a_click_from_replica_a_is_answered_by_replica_b() {
 
 #[test]
 fn serve_exits_0_on_sigterm() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
-        .current_dir(root())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("DISCORD_PUBLIC_KEY", public_hex())
-        .env_remove("NOTES_BOT_CONFIG")
-        .env_remove("DISCORD_TOKEN")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
-    let mut lines = BufReader::new(stderr).lines();
-    let mut started = false;
-    for line in lines.by_ref() {
-        let line = line.unwrap_or_default();
-        if line.contains("serving interactions") {
-            started = true;
-            break;
-        }
-    }
-    assert!(started, "the server did not start");
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            assert_eq!(status.code(), Some(0));
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "still running 5 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // With the repository's own config, as the README runs it.
+    let mut serve = Serve::start(None, &[]);
+    serve.signal("TERM");
+    let exited = serve.exit_within(Duration::from_secs(5));
+    let log = serve.logged();
+    let (code, _) = exited.unwrap_or_else(|| panic!("still running 5 s after SIGTERM:\n{log}"));
+    assert_eq!(code, Some(0), "{log}");
 }
 
 /// One request a fake Discord received.
@@ -782,7 +750,7 @@ impl Served {
             data_dir
         );
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
-        let serve = Serve::start(&config, &[]);
+        let serve = Serve::start(Some(&config), &[]);
         Served {
             address: serve.address,
             serve,
@@ -791,22 +759,11 @@ impl Served {
     }
 
     fn signal(&self, name: &str) {
-        let sent = std::process::Command::new("kill")
-            .args([format!("-{name}"), self.serve.child.id().to_string()])
-            .status();
-        assert!(sent.is_ok_and(|s| s.success()), "kill -{name}");
+        self.serve.signal(name);
     }
 
-    /// The exit code once it exits, and how long that took; `None` if still running after `limit`.
     fn exit_within(&mut self, limit: Duration) -> Option<(Option<i32>, Duration)> {
-        let started = std::time::Instant::now();
-        while started.elapsed() < limit {
-            if let Ok(Some(status)) = self.serve.child.try_wait() {
-                return Some((status.code(), started.elapsed()));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
+        self.serve.exit_within(limit)
     }
 
     fn logged(&self) -> String {

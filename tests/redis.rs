@@ -157,7 +157,7 @@ impl Replica {
         );
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
         let env = [("NOTES_BOT_REDIS_URL", redis_url), ("HOSTNAME", host)];
-        let replica = Replica(Serve::start(&config, &env));
+        let replica = Replica(Serve::start(Some(&config), &env));
         // Connected to Redis before the test goes on (a busy machine can take seconds).
         if !eventually(Duration::from_secs(30), || replica.healthz().1 == "ok\n") {
             panic!("{host} never reached Redis:\n{}", replica.logged());

@@ -82,7 +82,7 @@ impl Server {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         Server {
-            serve: Serve::start(&config, &[]),
+            serve: Serve::start(Some(&config), &[]),
             dir: dir.to_path_buf(),
         }
     }

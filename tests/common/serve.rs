@@ -22,12 +22,19 @@ pub struct Serve {
 
 impl Serve {
     /// `notes-bot serve --config <config>` on 127.0.0.1:0 with the test public key and
-    /// `env`, and none of the caller's token, notes folder or Redis; waits until it listens.
-    pub fn start(config: &Path, env: &[(&str, &str)]) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_notes-bot"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(config)
+    /// `env`, and none of the caller's token, config, notes folder or Redis; waits until it
+    /// listens. With no `config`, the repository's own (`config/notes-bot.yaml`).
+    pub fn start(config: Option<&Path>, env: &[(&str, &str)]) -> Serve {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_notes-bot"));
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["serve", "--listen", "127.0.0.1:0"]);
+        if let Some(config) = config {
+            command.arg("--config").arg(config);
+        }
+        let mut child = command
             .env("DISCORD_PUBLIC_KEY", public_hex())
+            .env_remove("NOTES_BOT_CONFIG")
             .env_remove("DISCORD_TOKEN")
             .env_remove("DISCORD_TOKEN_FILE")
             .env_remove("NOTES_BOT_NOTES")
@@ -69,6 +76,27 @@ impl Serve {
             address,
             log: Mutex::new((lines, seen)),
         }
+    }
+
+    /// Sends it signal `name` (`TERM`, `INT`).
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{name}");
+    }
+
+    /// The exit code once it exits, and how long that took; `None` if still running after
+    /// `limit`.
+    pub fn exit_within(&mut self, limit: Duration) -> Option<(Option<i32>, Duration)> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some((status.code(), started.elapsed()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// Everything it has logged so far.
