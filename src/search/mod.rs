@@ -44,7 +44,7 @@ use analyze::Analyzer;
 pub use analyze::{is_cjk, normalize};
 use index::{Bm25f, TermId};
 use live::Live;
-use rank::{EXACT, FUZZY, Mode, Scored};
+use rank::{DISTINCT, EXACT, FUZZY, Mode, Scored};
 use segment::Segment;
 use tombstones::Tombstones;
 
@@ -82,12 +82,36 @@ pub struct Hit {
     pub section: SectionRef,
     /// For ordering hits of one query; not comparable across note sets.
     pub score: f32,
-    /// Weighted share of the query's units the section matched, above 0.5 and up to 1.
+    /// Weighted share of the query's units the section matched, above 0.5 and up to 1
+    /// (above [`CLOSEST_COVERAGE`] for [`Index::closest`]).
     pub coverage: f32,
     pub reason: MatchReason,
     /// Point subtrees that matched, best first; empty when only the title matched, and
     /// for every hit but the first.
     pub focus: Vec<ItemPath>,
+}
+
+/// A hit found only through typos is confident from this coverage: a word with one typo
+/// covers 0.7 of itself, with two 0.6; less is a typo beside words the notes lack.
+const FUZZY_CONFIDENT: f32 = 0.65;
+
+impl Hit {
+    /// Whether the hit may be posted as an answer: not one found only through typos that
+    /// covers less than [`FUZZY_CONFIDENT`] of the query.
+    pub fn is_confident(&self) -> bool {
+        self.reason != MatchReason::Fuzzy || self.coverage >= FUZZY_CONFIDENT
+    }
+}
+
+/// What [`Index::find`] found.
+pub enum Found<'a> {
+    /// Hits to answer with, the best first.
+    Confident(Ranked<'a>),
+    /// No confident hit: sections still plausibly about the query, to offer rather than
+    /// post, the closest first.
+    Closest(Ranked<'a>),
+    /// Nothing near.
+    Nothing,
 }
 
 /// Hits of one search, and the query as analysed for it, to focus a hit when its reply
@@ -181,6 +205,9 @@ const BM25F: Bm25f = Bm25f {
 const MIN_COVERAGE: f32 = 0.5;
 /// "Did you mean" is looser.
 const LOOSE_COVERAGE: f32 = 0.34;
+/// The closest sections after a miss cover more than this share of the query, and hold
+/// a word of it that few sections use ([`Index::closest`]).
+const CLOSEST_COVERAGE: f32 = 0.34;
 /// A section whose title is (nearly) the query ranks above one that only uses its words.
 const TITLE_BONUS: f32 = 1.5;
 /// A section ranked first by [`Index::heading_first`] scores this much above the best.
@@ -382,30 +409,36 @@ impl Index {
         }
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
-        let mut scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
-        for s in &mut scored {
-            if self.like_title(s.doc, &query) {
-                s.score *= TITLE_BONUS;
-            }
-        }
-        self.heading_first(&mut scored, &query);
-        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(self.by_order(a.doc, b.doc)));
-        scored.truncate(limit);
-        let hits = scored
-            .into_iter()
-            .map(|s| Hit {
-                section: self.docs[s.doc as usize],
-                score: s.score,
-                coverage: s.coverage,
-                reason: self.reason(&s, &query),
-                focus: Vec::new(),
-            })
-            .collect();
+        let scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
+        let hits = self.best_hits(scored, &query, limit);
         Ranked {
             index: self,
             units,
             hits,
         }
+    }
+
+    /// The best `limit` of `scored` as hits, best first: titles like the query and the
+    /// one heading holding it raised, ties in library order.
+    fn best_hits(&self, mut scored: Vec<Scored>, query: &Query, limit: usize) -> Vec<Hit> {
+        for s in &mut scored {
+            if self.like_title(s.doc, query) {
+                s.score *= TITLE_BONUS;
+            }
+        }
+        self.heading_first(&mut scored, query);
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(self.by_order(a.doc, b.doc)));
+        scored.truncate(limit);
+        scored
+            .into_iter()
+            .map(|s| Hit {
+                section: self.docs[s.doc as usize],
+                score: s.score,
+                coverage: s.coverage,
+                reason: self.reason(&s, query),
+                focus: Vec::new(),
+            })
+            .collect()
     }
 
     /// Autocomplete: sections for what has been typed so far, at most 25: titles that
@@ -463,6 +496,52 @@ impl Index {
             .into_iter()
             .map(|(_, _, d, reason)| self.suggestion(d, reason))
             .collect()
+    }
+
+    /// What a query found, by confidence: hits to answer with; else (no hit, or a best hit
+    /// that is not [`Hit::is_confident`]) at most `closest` sections to offer; else
+    /// nothing. `topic` restricts to one note.
+    pub fn find(&self, query: &str, topic: Option<&str>, limit: usize, closest: usize) -> Found<'_> {
+        let mut ranked = self.ranked(query, topic, limit);
+        match ranked.hits.first() {
+            Some(best) if best.is_confident() => Found::Confident(ranked),
+            // Found only through typos: the hits are still the closest sections.
+            Some(_) => {
+                ranked.hits.truncate(closest);
+                Found::Closest(ranked)
+            }
+            None => {
+                let near = self.closest(query, topic, closest);
+                if near.hits.is_empty() {
+                    Found::Nothing
+                } else {
+                    Found::Closest(near)
+                }
+            }
+        }
+    }
+
+    /// The closest sections for a query with no hit, best first: each covers more than
+    /// [`CLOSEST_COVERAGE`] of the query, counting words the notes lack fully against it,
+    /// and matches exactly a word (or a quarter of a CJK run) that few sections in range
+    /// use. Nothing for a query that shares only filler or common words with the notes.
+    /// Unlike [`Index::did_you_mean`], no bigger typos, prefixes or look-alike titles:
+    /// these are offered to post as answers.
+    pub fn closest(&self, query: &str, topic: Option<&str>, limit: usize) -> Ranked<'_> {
+        let Some(range) = self.doc_range(topic) else {
+            return Ranked::none(self);
+        };
+        let query = Query::new(query);
+        let mut units = self.units(&query, Mode::Search, &range);
+        rank::closest_units(&self.live, &mut units, &range);
+        let cut = (CLOSEST_COVERAGE, DISTINCT);
+        let scored = rank::score_with(&self.live, &units, &range, cut, limit + 8);
+        let hits = self.best_hits(scored, &query, limit);
+        Ranked {
+            index: self,
+            units,
+            hits,
+        }
     }
 
     /// "Did you mean": looser candidates for when `search` found nothing (bigger typos,
