@@ -32,6 +32,33 @@ impl Lang {
         }
     }
 
+    /// Above the closest sections offered privately when nothing matched confidently;
+    /// `topic` is None for "Answer from notes" (every topic). `query` is escaped.
+    pub fn closest_intro(self, topic: Option<&str>, query: &str) -> String {
+        match (self, topic) {
+            (Lang::En, Some(topic)) => format!(
+                "No section of /{topic} clearly matches “{query}”. The closest ones (only you see this):"
+            ),
+            (Lang::En, None) => {
+                format!(
+                    "No section of the notes clearly matches “{query}”. The closest ones (only you see this):"
+                )
+            }
+            (Lang::Zh, Some(topic)) => {
+                format!("/{topic} 中没有明确匹配“{query}”的章节。最接近的几个（仅你可见）：")
+            }
+            (Lang::Zh, None) => format!("笔记中没有明确匹配“{query}”的章节。最接近的几个（仅你可见）："),
+        }
+    }
+
+    /// The button that posts closest section `n` (1-based) for everyone.
+    pub fn post_closest(self, n: usize, title: &str) -> String {
+        match self {
+            Lang::En => format!("Post {n}: {title}"),
+            Lang::Zh => format!("公开发布 {n}：{title}"),
+        }
+    }
+
     pub fn no_text(self) -> &'static str {
         match self {
             Lang::En => "That message has no text to look up.",
