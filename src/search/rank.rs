@@ -460,36 +460,56 @@ impl Scratch {
                 if unit.additive {
                     s.unit_score[d] += gained;
                     s.unit_cover[d] += term.cover;
-                    if term.distinct {
-                        s.unit_distinct[d] += term.cover;
-                    }
                 } else {
                     s.unit_score[d] = s.unit_score[d].max(gained);
                     s.unit_cover[d] = s.unit_cover[d].max(term.cover);
-                    if term.distinct {
-                        s.unit_distinct[d] = s.unit_distinct[d].max(term.cover);
-                    }
                 }
                 s.flags[d] |= posting.fields | how;
             }
         }
+        if unit.terms.iter().any(|t| t.distinct) {
+            s.mark_distinct(live, unit, range);
+        }
         let weight = unit_weight(s.unit_touched.len(), live.live_in(range), unit.cjk);
-        let distinct_cover = if unit.additive { DISTINCT_RUN } else { 1.0 };
         for &d in &s.unit_touched {
             let d = d as usize;
             if s.coverage[d] == 0.0 {
                 s.touched.push(d as u32);
             }
-            if s.unit_distinct[d] >= distinct_cover {
-                s.flags[d] |= DISTINCT;
-            }
-            s.unit_distinct[d] = 0.0;
             s.score[d] += s.unit_score[d];
             s.coverage[d] += s.unit_cover[d].min(1.0) * weight;
             s.unit_score[d] = 0.0;
             s.unit_cover[d] = 0.0;
         }
         weight
+    }
+
+    /// Flags [`DISTINCT`] the documents `unit` touched that its distinct terms cover
+    /// enough. A second read of those terms' postings (short: few documents hold them),
+    /// so that searches without distinct terms pay nothing for it.
+    fn mark_distinct(&mut self, live: &Live, unit: &Unit, range: &Range<u32>) {
+        let s = self;
+        for term in unit.terms.iter().filter(|t| t.distinct) {
+            for posting in live.read(term.id, range) {
+                if !range.contains(&posting.doc) {
+                    continue;
+                }
+                let d = posting.doc as usize;
+                if unit.additive {
+                    s.unit_distinct[d] += term.cover;
+                } else {
+                    s.unit_distinct[d] = s.unit_distinct[d].max(term.cover);
+                }
+            }
+        }
+        let enough = if unit.additive { DISTINCT_RUN } else { 1.0 };
+        for &d in &s.unit_touched {
+            let d = d as usize;
+            if s.unit_distinct[d] >= enough {
+                s.flags[d] |= DISTINCT;
+            }
+            s.unit_distinct[d] = 0.0;
+        }
     }
 
     /// The documents touched whose coverage is above `min_coverage` and whose flags hold
