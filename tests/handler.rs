@@ -1133,6 +1133,27 @@ fn unanswered_queries_show_up_in_gaps_and_are_saved() {
     assert_eq!(saved.top(Some("chatgpt"), 5)[0].missed, 2);
 }
 
+#[test]
+fn a_question_given_only_the_closest_sections_is_a_weak_gap() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-closest-gaps-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = Config {
+        notes_dir: root().join("notes"),
+        data_dir: dir.clone(),
+        cooldown_seconds: 0,
+        ..Config::default()
+    };
+    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    respond(&app, &fixture("command_chatgpt_closest.json", &[]));
+    let body = respond(&app, &fixture("command_gaps.json", &[]));
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("0 unanswered, 1 weak · /chatgpt · “wolfram 豆腐脑”"),
+        "{text}"
+    );
+}
+
 /// Controls and bidi overrides a member can paste into a query option.
 const HOSTILE: &str =
     r"pizza\u001b[2J\u0007\u009b31m \u202eexe.fdp\u202c\u2066recipe\u2069\u200f\u061c\u0000";
