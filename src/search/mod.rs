@@ -12,6 +12,8 @@
 //! - `rank`: a query is units (a word, a CJK run, a synonym) each matched by some terms
 //!   (exact, stem, typo, prefix). Score = BM25F × coverage², coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits.
+//!   [`Index::find`] sorts what a query found: confident hits; else the closest sections
+//!   (a third of the query or more, holding a word of it few sections use); else nothing.
 //! - `focus`: the items (point subtrees) of the best section that hold the query, its
 //!   items analysed again at query time.
 //! - `segment`, `live`: the index is a base segment over the library as it was at the
