@@ -85,7 +85,7 @@ pub struct Hit {
     /// For ordering hits of one query; not comparable across note sets.
     pub score: f32,
     /// Weighted share of the query's units the section matched, above 0.5 and up to 1
-    /// (above [`CLOSEST_COVERAGE`] for [`Index::closest`]).
+    /// (above a third for [`Index::closest`]).
     pub coverage: f32,
     pub reason: MatchReason,
     /// Point subtrees that matched, best first; empty when only the title matched, and
@@ -99,7 +99,7 @@ const FUZZY_CONFIDENT: f32 = 0.65;
 
 impl Hit {
     /// Whether the hit may be posted as an answer: not one found only through typos that
-    /// covers less than [`FUZZY_CONFIDENT`] of the query.
+    /// covers less than 0.65 of the query (`FUZZY_CONFIDENT`).
     pub fn is_confident(&self) -> bool {
         self.reason != MatchReason::Fuzzy || self.coverage >= FUZZY_CONFIDENT
     }
@@ -524,7 +524,7 @@ impl Index {
     }
 
     /// The closest sections for a query with no hit, best first: each covers more than
-    /// [`CLOSEST_COVERAGE`] of the query, counting words the notes lack fully against it,
+    /// a third of the query (`CLOSEST_COVERAGE`), counting words the notes lack fully against it,
     /// and matches exactly a word (or a quarter of a CJK run) that few sections in range
     /// use. Nothing for a query that shares only filler or common words with the notes.
     /// Unlike [`Index::did_you_mean`], no bigger typos, prefixes or look-alike titles:
