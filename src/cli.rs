@@ -168,6 +168,14 @@ pub fn ask(
         writeln!(out)?;
         return Ok(());
     }
+    if answer.hits.is_empty() && !answer.closest.is_empty() {
+        // The bot offers these privately, each with a button to post it.
+        writeln!(out, "No section clearly matches “{query}”. The closest ones:")?;
+        for section in &answer.closest {
+            writeln!(out, "  /{} {}", section.topic, section.title)?;
+        }
+        return Ok(());
+    }
     if answer.hits.is_empty() {
         // Not an error: the bot answers this too, just privately.
         writeln!(out, "No section matches “{query}”.")?;

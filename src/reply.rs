@@ -3,7 +3,7 @@
 //! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
 
 use crate::notes::{Item, Labels, Library, Link, Marker, Note, Section};
-use crate::search::{Hit, Index, ItemPath, MatchReason};
+use crate::search::{Found, Hit, Index, ItemPath, MatchReason};
 
 /// Discord's limits that shape a reply (characters, counted in UTF-16 units as Discord does).
 pub mod limits {
@@ -360,9 +360,12 @@ pub fn suggestions(index: &Index, query: &str, topic: Option<&str>, limit: usize
         .collect()
 }
 
-/// What `ask` found: the hits as replies, or else suggestions. `ask --json` prints it.
+/// What `ask` found: the confident hits as replies, or else the closest sections, or else
+/// suggestions. `ask --json` prints it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Answer {
+    /// No confident hit: the sections the bot offers to post (at most [`CLOSEST`]).
+    pub closest: Vec<Suggestion>,
     pub hits: Vec<AnswerHit>,
     pub query: String,
     pub suggestions: Vec<Suggestion>,
@@ -385,14 +388,40 @@ pub struct AnswerHit {
     pub links: Vec<Link>,
 }
 
+/// Closest sections offered after a miss, at most.
+pub const CLOSEST: usize = 3;
+
 impl Answer {
-    /// Searches as the bot does: up to `limit` replies, suggestions when none.
+    /// Searches as the bot does: up to `limit` confident replies; when none, the closest
+    /// sections; when none either, suggestions.
     pub fn find(index: &Index, query: &str, topic: Option<&str>, limit: usize, layout: &Layout) -> Answer {
-        let hits: Vec<AnswerHit> = index
-            .search(query, topic, limit.max(1))
+        let (hits, closest) = match index.find(query, topic, limit.max(1), CLOSEST) {
+            Found::Confident(ranked) => {
+                // The best hit focused, as the bot shows it.
+                let focus = ranked.hits.first().map(|best| ranked.focus(best.section));
+                let mut hits = ranked.hits.clone();
+                if let (Some(best), Some(focus)) = (hits.first_mut(), focus) {
+                    best.focus = focus;
+                }
+                (hits, Vec::new())
+            }
+            Found::Closest(ranked) => (Vec::new(), ranked.hits.clone()),
+            Found::Nothing => (Vec::new(), Vec::new()),
+        };
+        let closest: Vec<Suggestion> = closest
             .iter()
             .filter_map(|hit| {
-                let reply = Reply::for_hit(index.library(), hit, layout)?;
+                let (note, section) = index.library().section(hit.section)?;
+                Some(Suggestion {
+                    title: section.title.clone(),
+                    topic: note.topic.clone(),
+                })
+            })
+            .collect();
+        let hits: Vec<AnswerHit> = hits
+            .into_iter()
+            .filter_map(|hit| {
+                let reply = Reply::for_hit(index.library(), &hit, layout)?;
                 Some(AnswerHit {
                     pages: reply.pages.len(),
                     reason: reply.reason,
@@ -406,12 +435,13 @@ impl Answer {
                 })
             })
             .collect();
-        let suggestions = if hits.is_empty() {
+        let suggestions = if hits.is_empty() && closest.is_empty() {
             suggestions(index, query, topic, 5)
         } else {
             Vec::new()
         };
         Answer {
+            closest,
             hits,
             query: query.to_string(),
             suggestions,

@@ -94,6 +94,38 @@ fn ask_without_a_match_returns_no_hits() {
 }
 
 #[test]
+fn ask_offers_the_closest_sections_of_a_weak_match_as_the_bot_does() {
+    let output = run(bin().args(["ask", "--json", "--topic", "chatgpt", "wolfram", "豆腐脑"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["hits"].as_array().map(Vec::len), Some(0));
+    assert_eq!(value["suggestions"].as_array().map(Vec::len), Some(0));
+    let titles: Vec<&str> = value["closest"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["原理解析/科普", "拆解追溯 GPT-3.5 各项能力的起源"]);
+    let text = stdout(&run(bin().args([
+        "ask",
+        "--topic",
+        "chatgpt",
+        "wolfram",
+        "豆腐脑",
+    ])));
+    assert_eq!(
+        text,
+        "No section clearly matches “wolfram 豆腐脑”. The closest ones:\n  /chatgpt 原理解析/科普\n  /chatgpt 拆解追溯 GPT-3.5 各项能力的起源\n"
+    );
+    // Nothing close: suggestions, as before.
+    let value = json(&run(
+        bin().args(["ask", "--json", "--topic", "chatgpt", "pizza", "recipe"])
+    ));
+    assert_eq!(value["closest"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
 fn ask_for_an_unknown_topic_is_one_clear_line() {
     let output = run(bin().args(["ask", "--topic", "nope", "rlhf"]));
     assert_eq!(output.status.code(), Some(1));

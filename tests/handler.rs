@@ -196,6 +196,184 @@ fn no_match_is_private_and_pings_nobody() {
     }
 }
 
+/// The buttons of a reply's first row: (label, custom_id).
+fn buttons(body: &Value) -> Vec<(String, String)> {
+    body["data"]["components"][0]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().unwrap_or_default().to_string();
+            (text("label"), text("custom_id"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_weak_match_offers_the_closest_sections_privately_and_post_shares_one() {
+    let app = app();
+    // Half the query each (`wolfram` in one section, `豆腐脑` in another): no confident hit.
+    let offered = respond(&app, &fixture("command_chatgpt_closest.json", &[]));
+    assert_eq!(offered["type"], 4);
+    assert_eq!(offered["data"]["flags"], 64, "only the asker sees it");
+    assert!(offered["data"]["embeds"].as_array().is_none_or(Vec::is_empty));
+    let content = offered["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        content.starts_with("No section of /chatgpt clearly matches “wolfram 豆腐脑”."),
+        "{content}"
+    );
+    let gpt = "拆解追溯 GPT-3.5 各项能力的起源";
+    assert!(
+        content.contains("**1.** 原理解析/科普 · /chatgpt\n> "),
+        "{content}"
+    );
+    assert!(
+        content.contains(&format!(
+            "**2.** {gpt} · /chatgpt · 原理解析/论文综述\n> chatGPT 能力发展过程"
+        )),
+        "{content}"
+    );
+    let posts = buttons(&offered);
+    let labels: Vec<&str> = posts.iter().map(|(label, _)| label.as_str()).collect();
+    assert_eq!(labels, ["Post 1: 原理解析/科普", &format!("Post 2: {gpt}")]);
+    for (_, id) in &posts {
+        assert!(
+            matches!(Action::decode(id), Some(Action::Post { reply_to: None, .. })),
+            "{id}"
+        );
+    }
+
+    // Post 2: the section for everyone, as a confident answer about it, focused on what
+    // was asked, deletable by whoever posted it.
+    let clicker = "1180000000000000777";
+    let posted = respond(
+        &app,
+        &fixture(
+            "component_button_private.json",
+            &[
+                ("PLACEHOLDER_BUTTON", &posts[1].1),
+                (
+                    "\"id\": \"1180000000000000500\",\n      \"public_flags\"",
+                    &format!("\"id\": \"{clicker}\",\n      \"public_flags\""),
+                ),
+            ],
+        ),
+    );
+    assert_eq!(posted["type"], 4, "a new message");
+    assert!(posted["data"].get("flags").is_none(), "posted publicly");
+    let confident = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    let (embed, answer) = (&posted["data"]["embeds"][0], &confident["data"]["embeds"][0]);
+    assert_eq!(embed["title"], gpt);
+    assert_eq!(embed["url"], answer["url"]);
+    let description = embed["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("豆腐脑"),
+        "focused on the query: {description}"
+    );
+    assert_eq!(
+        buttons(&posted).len(),
+        buttons(&confident).len(),
+        "◀ ▶ 🗑 👍 👎 as a confident answer has"
+    );
+    assert!(
+        buttons(&posted)
+            .iter()
+            .any(|(_, id)| *id == format!("rm|{clicker}"))
+    );
+    assert!(
+        buttons(&posted)
+            .iter()
+            .all(|(label, _)| !label.starts_with("Post"))
+    );
+
+    // In Chinese.
+    let zh = respond(
+        &app,
+        &fixture(
+            "command_chatgpt_closest.json",
+            &[("\"locale\": \"en-US\"", "\"locale\": \"zh-CN\"")],
+        ),
+    );
+    let content = zh["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        content.starts_with("/chatgpt 中没有明确匹配“wolfram 豆腐脑”的章节。"),
+        "{content}"
+    );
+    assert!(
+        buttons(&zh)[0].0.starts_with("公开发布 1："),
+        "{:?}",
+        buttons(&zh)
+    );
+}
+
+#[test]
+fn negatives_get_no_closest_sections_but_the_no_match_text() {
+    let app = app();
+    // Nothing the notes hold, filler only, a subject the notes lack (`计算` alone is a
+    // third of `量子计算`), a word every section has beside one none has.
+    for query in [
+        "pizza recipe",
+        "what is the",
+        "天气预报",
+        "量子计算",
+        "how to bake bread",
+        "chatgpt pizza recipe",
+    ] {
+        let body = respond(&app, &command("chatgpt", query, false));
+        assert_eq!(body["data"]["flags"], 64, "{query}");
+        let content = body["data"]["content"].as_str().unwrap_or_default();
+        assert!(
+            content.starts_with("No section of /chatgpt matches “"),
+            "{query}: {content}"
+        );
+        assert!(
+            body["data"]["components"].as_array().is_none_or(Vec::is_empty),
+            "{query}"
+        );
+    }
+}
+
+#[test]
+fn answer_from_notes_offers_the_closest_sections_as_replies_to_the_message() {
+    let app = app();
+    let offered = respond(
+        &app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", "wolfram 豆腐脑")],
+        ),
+    );
+    assert_eq!(offered["data"]["flags"], 64);
+    let content = offered["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        content.starts_with("No section of the notes clearly matches “wolfram 豆腐脑”."),
+        "{content}"
+    );
+    let posts = buttons(&offered);
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    for (_, id) in &posts {
+        assert!(
+            matches!(
+                Action::decode(id),
+                Some(Action::Post {
+                    reply_to: Some(1180000000000000650),
+                    ..
+                })
+            ),
+            "Post answers the message: {id}"
+        );
+    }
+    let outcome = app.handle(&fixture(
+        "component_button_private.json",
+        &[("PLACEHOLDER_BUTTON", &posts[0].1)],
+    ));
+    assert!(
+        matches!(outcome.then, notes_bot::bot::handler::Then::Reply(_)),
+        "{:?}",
+        outcome.then
+    );
+}
+
 #[test]
 fn autocomplete_offers_sections_and_a_choice_returns_exactly_that_section() {
     let app = app();
@@ -953,6 +1131,27 @@ fn unanswered_queries_show_up_in_gaps_and_are_saved() {
     let saved = notes_bot::gaps::load(&notes_bot::gaps::file_in(&dir)).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(saved.top(Some("chatgpt"), 5)[0].missed, 2);
+}
+
+#[test]
+fn a_question_given_only_the_closest_sections_is_a_weak_gap() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-closest-gaps-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = Config {
+        notes_dir: root().join("notes"),
+        data_dir: dir.clone(),
+        cooldown_seconds: 0,
+        ..Config::default()
+    };
+    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    respond(&app, &fixture("command_chatgpt_closest.json", &[]));
+    let body = respond(&app, &fixture("command_gaps.json", &[]));
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("0 unanswered, 1 weak · /chatgpt · “wolfram 豆腐脑”"),
+        "{text}"
+    );
 }
 
 /// Controls and bidi overrides a member can paste into a query option.

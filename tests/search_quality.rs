@@ -167,6 +167,13 @@ fn labelled_queries() {
     let index = index();
     assert!(CASES.len() >= 60);
     let tally = evaluate(&index, "in-repo notes", &in_repo_cases(CASES));
+    for policy in [Policy::EveryHit, Policy::Tiered] {
+        let tier = evaluate_tier(&index, "in-repo notes", &in_repo_cases(CASES), policy);
+        for half in ["dev", "test"] {
+            let (empty, asked) = tier.negatives_empty(half).unwrap_or_default();
+            assert_eq!(empty, asked, "{half}: a negative query got closest sections");
+        }
+    }
     let positives = |half| {
         let right: f64 = CLASSES[..3]
             .iter()
@@ -351,6 +358,123 @@ fn evaluate(index: &Index, name: &str, cases: &[Case]) -> Tally {
     }
     tally.print(name);
     tally
+}
+
+/// How a query's results reach the member.
+#[derive(Clone, Copy, PartialEq)]
+enum Policy {
+    /// Before the closest-sections tier: every best hit is posted, misses get nothing.
+    EveryHit,
+    /// [`Index::find`]: confident hits are posted; after a miss, or a weak typo-only best
+    /// hit, up to 3 closest sections are offered.
+    Tiered,
+}
+
+/// Per (half, class): [public answers right (for negatives: none), right counting the
+/// closest sections too (for negatives: no answer and no closest section), public
+/// answers wrong, asked].
+#[derive(Default)]
+struct TierTally {
+    cells: std::collections::BTreeMap<(&'static str, &'static str), [usize; 4]>,
+}
+
+/// Runs labelled cases under a policy; prints the dev queries offered closest sections
+/// and the table.
+fn evaluate_tier(index: &Index, name: &str, cases: &[Case], policy: Policy) -> TierTally {
+    use notes_bot::search::Found;
+    let title_of = |hit: &notes_bot::search::Hit| {
+        index
+            .library()
+            .section(hit.section)
+            .map(|(_, s)| s.title.clone())
+            .unwrap_or_default()
+    };
+    let mut tally = TierTally::default();
+    let label = match policy {
+        Policy::EveryHit => "every hit posted, no closest sections (before)",
+        Policy::Tiered => "Index::find: closest sections after a miss or a weak typo-only hit",
+    };
+    println!("\n{name}, {label}: dev queries offered closest sections\n");
+    for case in cases {
+        let (public, closest): (Option<String>, Vec<(String, String)>) = match policy {
+            Policy::EveryHit => (
+                index.search(case.query, case.topic, 1).first().map(title_of),
+                Vec::new(),
+            ),
+            Policy::Tiered => match index.find(case.query, case.topic, 1, 3) {
+                Found::Confident(ranked) => (ranked.hits.first().map(title_of), Vec::new()),
+                Found::Closest(ranked) => (
+                    None,
+                    ranked
+                        .hits
+                        .iter()
+                        .map(|h| (title_of(h), format!("{:.2} {}", h.coverage, h.reason.as_str())))
+                        .collect(),
+                ),
+                Found::Nothing => (None, Vec::new()),
+            },
+        };
+        let expected = |title: &str| {
+            if case.contains {
+                let title = title_key(title);
+                case.expected.iter().any(|e| title.contains(&title_key(e)))
+            } else {
+                case.expected.contains(&title)
+            }
+        };
+        let negative = case.expected.is_empty();
+        let public_ok = match &public {
+            Some(title) => !negative && expected(title),
+            None => negative,
+        };
+        let reached = if negative {
+            public.is_none() && closest.is_empty()
+        } else {
+            public_ok || closest.iter().any(|(t, _)| expected(t))
+        };
+        let wrong = public.is_some() && !public_ok;
+        let half = if is_dev(case.query) { "dev" } else { "test" };
+        for class in [case.class, "all"] {
+            let cell = tally.cells.entry((half, class)).or_default();
+            cell[0] += usize::from(public_ok);
+            cell[1] += usize::from(reached);
+            cell[2] += usize::from(wrong);
+            cell[3] += 1;
+        }
+        if half == "dev" && !closest.is_empty() {
+            let shown: Vec<String> = closest.iter().map(|(t, how)| format!("{t} ({how})")).collect();
+            println!(
+                "| {} | {} | {} | {} |",
+                if reached { "ok" } else { "MISS" },
+                case.query,
+                case.class,
+                shown.join(" · ")
+            );
+        }
+    }
+    println!(
+        "\n| class | dev answer right | dev right or in closest | dev wrong answers | test answer right | test right or in closest | test wrong answers |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for class in CLASSES.iter().copied().chain(["all"]) {
+        let cell = |half: &'static str| match tally.cells.get(&(half, class)) {
+            Some([public, reached, wrong, asked]) => {
+                format!("{public}/{asked} | {reached}/{asked} | {wrong}")
+            }
+            None => "— | — | —".to_string(),
+        };
+        if tally.cells.keys().any(|(_, c)| *c == class) {
+            println!("| {class} | {} | {} |", cell("dev"), cell("test"));
+        }
+    }
+    tally
+}
+
+impl TierTally {
+    /// Negatives given neither an answer nor closest sections, over those asked.
+    fn negatives_empty(&self, half: &'static str) -> Option<(usize, usize)> {
+        self.cells.get(&(half, "negatives")).map(|c| (c[1], c[3]))
+    }
 }
 
 /// Queries over notes of the shared corpus (not in this repository), labelled from
@@ -554,6 +678,9 @@ fn labelled_vault_queries() {
     let loaded = notes_bot::notes::load_dir(&shared("corpus/obsidian-help"), &config.labels());
     let index = Index::build(loaded.library, &config.search_options());
     let tally = evaluate(&index, "Obsidian Help vault", &cases);
+    for policy in [Policy::EveryHit, Policy::Tiered] {
+        evaluate_tier(&index, "Obsidian Help vault", &cases, policy);
+    }
     // Floors under the figures this engine reaches, so a regression fails.
     for (class, floor) in [
         ("core", 0.85),
@@ -574,6 +701,13 @@ fn labelled_corpus_queries() {
     let loaded = notes_bot::notes::load_dir(&corpus, &config.labels());
     let index = Index::build(loaded.library, &config.search_options());
     let tally = evaluate(&index, "blog corpus", &in_repo_cases(CORPUS_CASES));
+    for policy in [Policy::EveryHit, Policy::Tiered] {
+        let tier = evaluate_tier(&index, "blog corpus", &in_repo_cases(CORPUS_CASES), policy);
+        for half in ["dev", "test"] {
+            let (empty, asked) = tier.negatives_empty(half).unwrap_or_default();
+            assert_eq!(empty, asked, "{half}: a negative query got closest sections");
+        }
+    }
     for half in ["dev", "test"] {
         let all = tally.share(half, "all", "all").unwrap_or(0.0);
         assert!(all >= 0.90, "{half}: corpus top-1 {all:.2} is under 0.90");

@@ -837,6 +837,33 @@ fn every_fixture_response_validates_against_the_spec() {
     let click: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
     let posted = checker.respond(&app, "component_button_private.json (Post, no reply)", &click);
     assert_eq!(posted["type"], 4, "{posted}");
+    // The closest sections after a weak match, in both languages, and each one's Post.
+    for locale in ["en-US", "zh-CN"] {
+        let ask = in_locale(fixture_value("command_chatgpt_closest.json"), locale);
+        let offered = checker.respond(&app, &format!("command_chatgpt_closest.json ({locale})"), &ask);
+        let posts: Vec<String> = components(&offered)
+            .iter()
+            .filter_map(|c| {
+                c["custom_id"]
+                    .as_str()
+                    .filter(|id| id.starts_with("post|"))
+                    .map(String::from)
+            })
+            .collect();
+        assert!(posts.len() >= 2, "{offered}");
+        for post in posts {
+            let text = std::fs::read_to_string(dir.join("component_button_private.json"))
+                .unwrap_or_else(|e| panic!("component_button_private.json: {e}"))
+                .replace("PLACEHOLDER_BUTTON", &post);
+            let click = in_locale(
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}")),
+                locale,
+            );
+            let label = format!("component_button_private.json (Post {post})");
+            let posted = checker.respond(&app, &label, &click);
+            assert_eq!(posted["type"], 4, "{posted}");
+        }
+    }
     // A refusal only a cooldown produces.
     let cooled = app_for(&root().join("notes"), 60);
     let ask = fixture_value("command_chatgpt_rlhf.json");

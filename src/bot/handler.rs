@@ -19,11 +19,11 @@ use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
 use super::custom_id::{self, Action, Listing, SectionPage, SectionVote};
 use super::forum::{Forums, Post};
 use super::i18n::Lang;
-use super::render::{self, Other, SectionView};
+use super::render::{self, Closest, Other, SectionView};
 use super::state::{Counter, Local, State, StateError};
 use crate::config::Config;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
-use crate::search::{Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
+use crate::search::{Found, Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
 use crate::{feedback, gaps};
 
 /// What the handler decided, for the adapter to carry out and count.
@@ -70,6 +70,8 @@ pub enum Kind {
     Pong,
     Hit,
     NoMatch,
+    /// No confident hit: the closest sections offered privately.
+    Closest,
     Autocomplete,
     Page,
     Deleted,
@@ -85,6 +87,7 @@ impl Kind {
             Kind::Pong => "pong",
             Kind::Hit => "hit",
             Kind::NoMatch => "no_match",
+            Kind::Closest => "closest",
             Kind::Autocomplete => "autocomplete",
             Kind::Page => "page",
             Kind::Deleted => "deleted",
@@ -166,6 +169,8 @@ const SECTION_VALUE: &str = "section:";
 const MESSAGE_QUERY_CHARS: usize = 300;
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
+/// Closest sections offered after a miss: a short list to choose from, one button each.
+const CLOSEST: usize = 3;
 
 pub struct Handler {
     layout: Layout,
@@ -399,9 +404,18 @@ impl Handler {
             let shown = Shown::new(found, MatchReason::Title, Focus::Given(&[]), 0);
             return self.show(index, &shown, asker, &[], lang, Show::New { private });
         }
-        let ranked = index.ranked(query, Some(topic), 1 + self.other_matches);
+        let ranked = match index.find(query, Some(topic), 1 + self.other_matches, CLOSEST) {
+            Found::Confident(ranked) => ranked,
+            Found::Closest(ranked) => {
+                self.record_gap(topic, query, true);
+                return closest(index, Some(topic), query, &ranked, lang, None);
+            }
+            Found::Nothing => {
+                self.record_gap(topic, query, false);
+                return self.no_match(index, topic, query, lang);
+            }
+        };
         let Some(best) = ranked.hits.first() else {
-            self.record_gap(topic, query, false);
             return self.no_match(index, topic, query, lang);
         };
         if best.reason == MatchReason::Fuzzy {
@@ -429,13 +443,18 @@ impl Handler {
         if query.is_empty() {
             return refuse(lang.no_text());
         }
-        let hits = index.search(query, None, 1 + self.other_matches);
-        let Some(best) = hits.first() else {
-            return refuse(&lang.no_match_anywhere(&render::quote(query)));
+        let nothing = || refuse(&lang.no_match(lang.the_notes(), &render::quote(query)));
+        let ranked = match index.find(query, None, 1 + self.other_matches, CLOSEST) {
+            Found::Confident(ranked) => ranked,
+            Found::Closest(ranked) => return closest(index, None, query, &ranked, lang, target),
+            Found::Nothing => return nothing(),
         };
-        let others = others_among(index, &hits[1..]);
+        let Some(best) = ranked.hits.first() else {
+            return nothing();
+        };
+        let others = others_among(index, &ranked.hits[1..]);
         let asked = gaps::normalise(query);
-        let focus = Focus::Given(&best.focus);
+        let focus = Focus::Later(&ranked);
         let shown = Shown::new(best.section, best.reason, focus, 0).asked(&asked, target);
         let asker = command.user.id.get();
         self.show(index, &shown, asker, &others, lang, Show::New { private: true })
@@ -503,7 +522,7 @@ impl Handler {
     }
 
     fn no_match(&self, index: &Index, topic: &str, query: &str, lang: Lang) -> Outcome {
-        let mut text = lang.no_match(topic, &render::quote(query));
+        let mut text = lang.no_match(&lang.topic_place(topic), &render::quote(query));
         let suggestions = reply::suggestions(index, query, Some(topic), 5);
         if suggestions.is_empty() {
             text.push('\n');
@@ -812,6 +831,48 @@ impl Handler {
         self.state
             .claim(&format!("cooldown:{user}:{command}"), self.cooldown, now)
     }
+}
+
+/// The closest sections, offered privately with a Post button each (a reply to the
+/// message `reply_to` when set); `topic` is None when every topic was searched. Each
+/// button carries the search's focus, so a posted section reads as a confident answer.
+fn closest(
+    index: &Index,
+    topic: Option<&str>,
+    query: &str,
+    ranked: &Ranked<'_>,
+    lang: Lang,
+    reply_to: Option<u64>,
+) -> Outcome {
+    let sections: Vec<Closest> = ranked
+        .hits
+        .iter()
+        .filter_map(|hit| {
+            let (note, section) = index.library().section(hit.section)?;
+            let at = SectionPage {
+                topic: note.topic.clone(),
+                section: section.stable_id(),
+                page: 0,
+                reason: hit.reason,
+                focus: ranked.focus(hit.section),
+            };
+            Some(Closest {
+                at,
+                title: section.title.clone(),
+                category: section.category_line(),
+                first_line: section
+                    .points
+                    .first()
+                    .map(|item| item.text.plain.clone())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+    let intro = lang.closest_intro(topic, &render::quote(query));
+    outcome(
+        CreateInteractionResponse::Message(render::closest_message(&intro, &sections, reply_to, lang)),
+        Kind::Closest,
+    )
 }
 
 /// An answer posted for everyone in reply to `target`: by the bot where the app is installed

@@ -29,6 +29,15 @@ impl Lang {
     }
 
     /// What matched, as a reply's footer says it.
+    /// Above the closest sections offered privately; `topic` is None for "Answer from
+    /// notes" (every topic).
+    pub fn closest_intro(self, topic: Option<&str>, query: &str) -> String {
+        match topic {
+            Some(topic) => self.closest_in(&self.topic_place(topic), query),
+            None => self.closest_in(self.the_notes(), query),
+        }
+    }
+
     pub fn matched(self, reason: MatchReason) -> &'static str {
         self.reason_words(reason).0
     }
@@ -90,13 +99,31 @@ macro_rules! words {
 }
 
 words! {
-    no_match(topic: &str, query: &str) {
-        en: "No section of /{topic} matches “{query}”.",
-        zh: "/{topic} 中没有与“{query}”匹配的章节。",
+    /// `place` is [`Lang::topic_place`] or [`Lang::the_notes`].
+    no_match(place: &str, query: &str) {
+        en: "No section of {place} matches “{query}”.",
+        zh: "{place}中没有与“{query}”匹配的章节。",
     }
-    no_match_anywhere(query: &str) {
-        en: "No section of the notes matches “{query}”.",
-        zh: "笔记中没有与“{query}”匹配的章节。",
+    /// Above the closest sections offered privately when nothing matched confidently in
+    /// `place`; `query` is escaped.
+    closest_in(place: &str, query: &str) {
+        en: "No section of {place} clearly matches “{query}”. The closest ones (only you see this):",
+        zh: "{place}中没有明确匹配“{query}”的章节。最接近的几个（仅你可见）：",
+    }
+    /// Where a search looked: one topic.
+    topic_place(topic: &str) {
+        en: "/{topic}",
+        zh: "/{topic} ",
+    }
+    /// Where "Answer from notes" looked: every topic.
+    the_notes {
+        en: "the notes",
+        zh: "笔记",
+    }
+    /// The button that posts closest section `n` (1-based) for everyone.
+    post_closest(n: usize, title: &str) {
+        en: "Post {n}: {title}",
+        zh: "公开发布 {n}：{title}",
     }
     no_text {
         en: "That message has no text to look up.",

@@ -168,6 +168,66 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
     (embed, rows)
 }
 
+/// A section offered among the closest after a miss: what the list shows of it, and the
+/// page (with the search's focus) its Post button shares.
+#[derive(Debug, Clone)]
+pub struct Closest {
+    pub at: SectionPage,
+    pub title: String,
+    /// Headings above the section, as the answer's footer shows them.
+    pub category: String,
+    /// The section's first line, as plain text; empty when it has none.
+    pub first_line: String,
+}
+
+/// Characters of a closest section's first line shown in the list: with its title (100)
+/// and headings (80), three sections fit a message's 2000 even with much to escape.
+const FIRST_LINE_CHARS: usize = 120;
+/// Discord's limit on a button label.
+const BUTTON_LABEL: usize = 80;
+
+/// The private list of the closest sections (at most 5, one button row): title, topic
+/// and headings, first line; a Post button each that shares it as an answer, a reply to
+/// the message `reply_to` when set.
+pub fn closest_message(
+    intro: &str,
+    sections: &[Closest],
+    reply_to: Option<u64>,
+    lang: Lang,
+) -> CreateInteractionResponseMessage {
+    let sections = &sections[..sections.len().min(5)];
+    let mut text = intro.to_string();
+    let mut buttons = Vec::new();
+    for (i, section) in sections.iter().enumerate() {
+        let n = i + 1;
+        text.push_str(&format!("\n**{n}.** "));
+        escape_into(&mut text, &truncate(&section.title, 100));
+        text.push_str(&format!(" · /{}", section.at.topic));
+        if !section.category.is_empty() {
+            text.push_str(" · ");
+            escape_into(&mut text, &truncate(&section.category, 80));
+        }
+        if !section.first_line.is_empty() {
+            text.push_str("\n> ");
+            escape_into(&mut text, &truncate(&section.first_line, FIRST_LINE_CHARS));
+        }
+        let post = Action::Post {
+            at: section.at.clone(),
+            reply_to,
+        };
+        buttons.push(
+            CreateButton::new(post.encode())
+                .label(truncate(&lang.post_closest(n, &section.title), BUTTON_LABEL))
+                .style(ButtonStyle::Secondary),
+        );
+    }
+    let mut message = ephemeral(&text);
+    if !buttons.is_empty() {
+        message = message.components(vec![CreateActionRow::Buttons(buttons)]);
+    }
+    message
+}
+
 /// A link Discord shows as a jump to that message.
 pub fn message_link(guild: Option<u64>, channel: u64, message: u64) -> String {
     match guild {

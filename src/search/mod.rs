@@ -12,6 +12,8 @@
 //! - `rank`: a query is units (a word, a CJK run, a synonym) each matched by some terms
 //!   (exact, stem, typo, prefix). Score = BM25F × coverage², coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits.
+//!   [`Index::find`] sorts what a query found: confident hits; else the closest sections
+//!   (a third of the query or more, holding a word of it few sections use); else nothing.
 //! - `focus`: the items (point subtrees) of the best section that hold the query, its
 //!   items analysed again at query time.
 //! - `segment`, `live`: the index is a base segment over the library as it was at the
@@ -44,7 +46,7 @@ use analyze::Analyzer;
 pub use analyze::{is_cjk, normalize};
 use index::{Bm25f, TermId};
 use live::Live;
-use rank::{EXACT, FUZZY, Mode, Scored};
+use rank::{DISTINCT, EXACT, FUZZY, Mode, Scored};
 use segment::Segment;
 use tombstones::Tombstones;
 
@@ -82,12 +84,36 @@ pub struct Hit {
     pub section: SectionRef,
     /// For ordering hits of one query; not comparable across note sets.
     pub score: f32,
-    /// Weighted share of the query's units the section matched, above 0.5 and up to 1.
+    /// Weighted share of the query's units the section matched, above 0.5 and up to 1
+    /// (above a third for [`Index::closest`]).
     pub coverage: f32,
     pub reason: MatchReason,
     /// Point subtrees that matched, best first; empty when only the title matched, and
     /// for every hit but the first.
     pub focus: Vec<ItemPath>,
+}
+
+/// A hit found only through typos is confident from this coverage: a word with one typo
+/// covers 0.7 of itself, with two 0.6; less is a typo beside words the notes lack.
+const FUZZY_CONFIDENT: f32 = 0.65;
+
+impl Hit {
+    /// Whether the hit may be posted as an answer: not one found only through typos that
+    /// covers less than 0.65 of the query (`FUZZY_CONFIDENT`).
+    pub fn is_confident(&self) -> bool {
+        self.reason != MatchReason::Fuzzy || self.coverage >= FUZZY_CONFIDENT
+    }
+}
+
+/// What [`Index::find`] found.
+pub enum Found<'a> {
+    /// Hits to answer with, the best first.
+    Confident(Ranked<'a>),
+    /// No confident hit: sections still plausibly about the query, to offer rather than
+    /// post, the closest first.
+    Closest(Ranked<'a>),
+    /// Nothing near.
+    Nothing,
 }
 
 /// Hits of one search, and the query as analysed for it, to focus a hit when its reply
@@ -181,6 +207,9 @@ const BM25F: Bm25f = Bm25f {
 const MIN_COVERAGE: f32 = 0.5;
 /// "Did you mean" is looser.
 const LOOSE_COVERAGE: f32 = 0.34;
+/// The closest sections after a miss cover more than this share of the query, and hold
+/// a word of it that few sections use ([`Index::closest`]).
+const CLOSEST_COVERAGE: f32 = 0.34;
 /// Longest query read, in bytes; the rest is ignored.
 const MAX_QUERY: usize = 512;
 /// Autocomplete and "did you mean" give at most this many (Discord's limit).
@@ -378,32 +407,49 @@ impl Index {
         }
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
-        let mut scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
-        // A section whose title is (nearly) the query ranks above one that only uses its words.
-        const TITLE_BONUS: f32 = 1.5;
-        for s in &mut scored {
-            if self.like_title(s.doc, &query) {
-                s.score *= TITLE_BONUS;
-            }
-        }
-        self.heading_first(&mut scored, &query);
-        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(self.by_order(a.doc, b.doc)));
-        scored.truncate(limit);
-        let hits = scored
-            .into_iter()
-            .map(|s| Hit {
-                section: self.docs[s.doc as usize],
-                score: s.score,
-                coverage: s.coverage,
-                reason: self.reason(&s, &query),
-                focus: Vec::new(),
-            })
-            .collect();
+        let scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
+        self.ranked_of(scored, &query, units, limit)
+    }
+
+    /// The best `limit` of `scored`, with the query's units (for focus later).
+    fn ranked_of(
+        &self,
+        scored: Vec<Scored>,
+        query: &Query,
+        units: Vec<rank::Unit>,
+        limit: usize,
+    ) -> Ranked<'_> {
+        let hits = self.best_hits(scored, query, limit);
         Ranked {
             index: self,
             units,
             hits,
         }
+    }
+
+    /// The best `limit` of `scored` as hits, best first: titles like the query and the
+    /// one heading holding it raised, ties in library order.
+    fn best_hits(&self, mut scored: Vec<Scored>, query: &Query, limit: usize) -> Vec<Hit> {
+        // A section whose title is (nearly) the query ranks above one that only uses its words.
+        const TITLE_BONUS: f32 = 1.5;
+        for s in &mut scored {
+            if self.like_title(s.doc, query) {
+                s.score *= TITLE_BONUS;
+            }
+        }
+        self.heading_first(&mut scored, query);
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(self.by_order(a.doc, b.doc)));
+        scored.truncate(limit);
+        scored
+            .into_iter()
+            .map(|s| Hit {
+                section: self.docs[s.doc as usize],
+                score: s.score,
+                coverage: s.coverage,
+                reason: self.reason(&s, query),
+                focus: Vec::new(),
+            })
+            .collect()
     }
 
     /// Autocomplete: sections for what has been typed so far, at most 25: titles that
@@ -461,6 +507,47 @@ impl Index {
             .into_iter()
             .map(|(_, _, d, reason)| self.suggestion(d, reason))
             .collect()
+    }
+
+    /// What a query found, by confidence: hits to answer with; else (no hit, or a best hit
+    /// that is not [`Hit::is_confident`]) at most `closest` sections to offer; else
+    /// nothing. `topic` restricts to one note.
+    pub fn find(&self, query: &str, topic: Option<&str>, limit: usize, closest: usize) -> Found<'_> {
+        let mut ranked = self.ranked(query, topic, limit);
+        match ranked.hits.first() {
+            Some(best) if best.is_confident() => Found::Confident(ranked),
+            // Found only through typos: the hits are still the closest sections.
+            Some(_) => {
+                ranked.hits.truncate(closest);
+                Found::Closest(ranked)
+            }
+            None => {
+                let near = self.closest(query, topic, closest);
+                if near.hits.is_empty() {
+                    Found::Nothing
+                } else {
+                    Found::Closest(near)
+                }
+            }
+        }
+    }
+
+    /// The closest sections for a query with no hit, best first: each covers more than
+    /// a third of the query (`CLOSEST_COVERAGE`), counting words the notes lack fully against it,
+    /// and matches exactly a word (or a quarter of a CJK run) that few sections in range
+    /// use. Nothing for a query that shares only filler or common words with the notes.
+    /// Unlike [`Index::did_you_mean`], no bigger typos, prefixes or look-alike titles:
+    /// these are offered to post as answers.
+    pub fn closest(&self, query: &str, topic: Option<&str>, limit: usize) -> Ranked<'_> {
+        let Some(range) = self.doc_range(topic) else {
+            return Ranked::none(self);
+        };
+        let query = Query::new(query);
+        let mut units = self.units(&query, Mode::Search, &range);
+        rank::closest_units(&self.live, &mut units, &range);
+        let cut = (CLOSEST_COVERAGE, DISTINCT);
+        let scored = rank::score_with(&self.live, &units, &range, cut, limit + 8);
+        self.ranked_of(scored, &query, units, limit)
     }
 
     /// "Did you mean": looser candidates for when `search` found nothing (bigger typos,

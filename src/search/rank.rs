@@ -28,9 +28,18 @@ const COMMON_SHARE: f32 = 0.05;
 /// Ranges up to this many documents use a quarter instead.
 const SMALL_RANGE: f32 = 100.0;
 
-/// Flags of a scored document: bit `f` for field `f`, and how it matched.
-pub const FUZZY: u8 = 16;
-pub const EXACT: u8 = 32;
+/// Flags of a scored document: bit `f` for field `f` (five fields: bits 0 to 4), and how
+/// it matched.
+pub const FUZZY: u8 = 1 << 5;
+pub const EXACT: u8 = 1 << 6;
+/// The document matched a query word or synonym exactly by a term few documents in range
+/// hold (see [`closest_units`]), or such terms for at least [`DISTINCT_RUN`] of a CJK
+/// run. A weak match without it shares only filler or words most sections use with the
+/// query.
+pub const DISTINCT: u8 = 1 << 7;
+/// Least share of a CJK run's bigrams a document must match by distinct terms: a quarter
+/// (`远程仓库` in `不要的远程仓库怎么删掉`).
+const DISTINCT_RUN: f32 = 0.25;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QueryTerm {
@@ -40,6 +49,8 @@ pub struct QueryTerm {
     /// Share of its unit the term covers.
     pub cover: f32,
     pub fuzzy: bool,
+    /// Set by [`closest_units`]: an exact term few documents in range hold.
+    pub distinct: bool,
 }
 
 /// One unit of a query, matched by any of its terms (CJK bigrams: by their sum).
@@ -49,7 +60,8 @@ pub struct Unit {
     pub additive: bool,
     /// How rare the unit is (its best term's idf): weighs it in focus.
     pub idf: f32,
-    /// Chinese (or other CJK) text: a run the notes lack is a different subject.
+    /// Chinese (or other CJK) text: a run the notes lack is a different subject (so it
+    /// counts fully against a section; [`closest_units`] sets it on every unit).
     pub cjk: bool,
 }
 
@@ -188,6 +200,7 @@ fn exact(id: TermId, cover: f32) -> QueryTerm {
         weight: 1.0,
         cover,
         fuzzy: false,
+        distinct: false,
     }
 }
 
@@ -218,6 +231,7 @@ fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
                 weight: if typing { PREFIX_WEIGHT } else { 1.0 },
                 cover: if typing { PREFIX_COVER } else { 1.0 },
                 fuzzy: typing,
+                distinct: false,
             });
         }
     }
@@ -254,6 +268,7 @@ fn word_unit(
                     weight: PREFIX_WEIGHT,
                     cover: PREFIX_COVER,
                     fuzzy: true,
+                    distinct: false,
                 };
                 add(&mut terms, term);
             }
@@ -279,6 +294,7 @@ fn word_unit(
                     weight: TYPO_WEIGHT[d],
                     cover: TYPO_COVER[d],
                     fuzzy: true,
+                    distinct: false,
                 };
                 add(&mut terms, term);
             }
@@ -286,6 +302,23 @@ fn word_unit(
     }
     terms.sort_by(|a, b| b.weight.total_cmp(&a.weight));
     unit(live, terms, false)
+}
+
+/// Makes `units` stricter for the closest sections after a miss: their exact terms that
+/// are not common in `range` (that would count fully in the coverage, [`unit_weight`] 1)
+/// are marked distinct, and a Latin word the notes lack counts fully against a section,
+/// as a CJK run does: offered sections should be about the query, not share one word of
+/// a longer question on another subject. Costs a document count per term, so only that
+/// search asks for it.
+pub fn closest_units(live: &Live, units: &mut [Unit], range: &Range<u32>) {
+    let n = live.live_in(range);
+    for unit in units {
+        for term in unit.terms.iter_mut().filter(|t| !t.fuzzy) {
+            let df = live.df_in(term.id, range);
+            term.distinct = df > 0 && unit_weight(df, n, unit.cjk) >= 1.0;
+        }
+        unit.cjk = true;
+    }
 }
 
 pub struct Scored {
@@ -304,6 +337,8 @@ struct Scratch {
     coverage: Vec<f32>,
     unit_score: Vec<f32>,
     unit_cover: Vec<f32>,
+    /// A unit's cover by distinct terms only (see [`closest_units`]).
+    unit_distinct: Vec<f32>,
     flags: Vec<u8>,
     touched: Vec<u32>,
     unit_touched: Vec<u32>,
@@ -345,6 +380,17 @@ pub fn score(
     min_coverage: f32,
     limit: usize,
 ) -> Vec<Scored> {
+    score_with(live, units, range, (min_coverage, 0), limit)
+}
+
+/// [`score`] of the documents whose flags hold every bit of `require` too.
+pub fn score_with(
+    live: &Live,
+    units: &[Unit],
+    range: &Range<u32>,
+    (min_coverage, require): (f32, u8),
+    limit: usize,
+) -> Vec<Scored> {
     if units.is_empty() || limit == 0 || range.is_empty() {
         return Vec::new();
     }
@@ -359,7 +405,7 @@ pub fn score(
         let units_weight: f32 = units.iter().map(|unit| scratch.add_unit(live, unit, range)).sum();
         best(
             live,
-            scratch.take_found(units_weight.max(f32::MIN_POSITIVE), min_coverage),
+            scratch.take_found(units_weight.max(f32::MIN_POSITIVE), min_coverage, require),
             limit,
         )
     })
@@ -387,6 +433,7 @@ impl Scratch {
             self.coverage.resize(n, 0.0);
             self.unit_score.resize(n, 0.0);
             self.unit_cover.resize(n, 0.0);
+            self.unit_distinct.resize(n, 0.0);
             self.flags.resize(n, 0);
         }
         self.touched.clear();
@@ -420,6 +467,9 @@ impl Scratch {
                 s.flags[d] |= posting.fields | how;
             }
         }
+        if unit.terms.iter().any(|t| t.distinct) {
+            s.mark_distinct(live, unit, range);
+        }
         let weight = unit_weight(s.unit_touched.len(), live.live_in(range), unit.cjk);
         for &d in &s.unit_touched {
             let d = d as usize;
@@ -434,15 +484,43 @@ impl Scratch {
         weight
     }
 
-    /// The documents touched whose coverage is above `min_coverage`, scored; clears the
-    /// scratch for the next query.
-    fn take_found(&mut self, units_weight: f32, min_coverage: f32) -> Vec<Scored> {
+    /// Flags [`DISTINCT`] the documents `unit` touched that its distinct terms cover
+    /// enough. A second read of those terms' postings (short: few documents hold them),
+    /// so that searches without distinct terms pay nothing for it.
+    fn mark_distinct(&mut self, live: &Live, unit: &Unit, range: &Range<u32>) {
+        let s = self;
+        for term in unit.terms.iter().filter(|t| t.distinct) {
+            for posting in live.read(term.id, range) {
+                if !range.contains(&posting.doc) {
+                    continue;
+                }
+                let d = posting.doc as usize;
+                if unit.additive {
+                    s.unit_distinct[d] += term.cover;
+                } else {
+                    s.unit_distinct[d] = s.unit_distinct[d].max(term.cover);
+                }
+            }
+        }
+        let enough = if unit.additive { DISTINCT_RUN } else { 1.0 };
+        for &d in &s.unit_touched {
+            let d = d as usize;
+            if s.unit_distinct[d] >= enough {
+                s.flags[d] |= DISTINCT;
+            }
+            s.unit_distinct[d] = 0.0;
+        }
+    }
+
+    /// The documents touched whose coverage is above `min_coverage` and whose flags hold
+    /// `require`, scored; clears the scratch for the next query.
+    fn take_found(&mut self, units_weight: f32, min_coverage: f32, require: u8) -> Vec<Scored> {
         let s = self;
         let mut found: Vec<Scored> = Vec::new();
         for &d in &s.touched {
             let di = d as usize;
             let coverage = (s.coverage[di] / units_weight).min(1.0);
-            if coverage > min_coverage && s.score[di] > 0.0 {
+            if coverage > min_coverage && s.score[di] > 0.0 && s.flags[di] & require == require {
                 found.push(Scored {
                     doc: d,
                     score: s.score[di] * coverage * coverage,

@@ -607,3 +607,82 @@ fn focus_is_the_same_from_the_kept_item_terms_and_after_they_are_dropped() {
     }
     assert_eq!(lock(&index.recent_items).len(), RECENT_ITEMS);
 }
+
+fn found(index: &Index, query: &str, topic: &str) -> (&'static str, Vec<String>) {
+    match index.find(query, Some(topic), 3, 3) {
+        Found::Confident(ranked) => ("confident", titles(index, &ranked.hits)),
+        Found::Closest(ranked) => ("closest", titles(index, &ranked.hits)),
+        Found::Nothing => ("nothing", Vec::new()),
+    }
+}
+
+#[test]
+fn a_miss_offers_the_closest_sections_and_a_negative_nothing() {
+    let index = index();
+    // Half the query each: no hit, both offered.
+    let (how, got) = found(&index, "wireguard channels", "net");
+    assert_eq!(how, "closest");
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got.contains(&"WireGuard VPN for remote access".to_string()),
+        "{got:?}"
+    );
+    assert!(got.contains(&"Choosing Wi-Fi channels".to_string()), "{got:?}");
+    // A confident hit stays an answer.
+    assert_eq!(found(&index, "wireguard", "net").0, "confident");
+    assert_eq!(found(&index, "wiregaurd", "net").0, "confident", "one typo");
+    // Negatives: nothing, filler only, one word every section has (the note's tag and
+    // alias), words the notes lack beside one they have, CJK on another subject.
+    for query in [
+        "pizza",
+        "",
+        "what is the",
+        "guest network",
+        "wireguard pizza recipe",
+        "天气预报",
+    ] {
+        assert_eq!(found(&index, query, "net"), ("nothing", Vec::new()), "{query}");
+    }
+    for query in ["量子计算", "pizza recipe", "天气预报"] {
+        assert_eq!(found(&index, query, "ai"), ("nothing", Vec::new()), "{query}");
+    }
+}
+
+#[test]
+fn a_typo_only_hit_that_covers_little_is_offered_not_answered() {
+    let index = index();
+    // Two typos in one word: a hit, found only through them, covering 0.6.
+    let hits = index.search("wyreguarx", Some("net"), 1);
+    let best = hits.first().expect("a fuzzy hit");
+    assert_eq!(best.reason, MatchReason::Fuzzy);
+    assert!(!best.is_confident(), "{best:?}");
+    let (how, got) = found(&index, "wyreguarx", "net");
+    assert_eq!(
+        (how, got.first().map(String::as_str)),
+        ("closest", Some("WireGuard VPN for remote access"))
+    );
+}
+
+#[test]
+fn closest_sections_are_within_the_topic_and_limit() {
+    let index = index();
+    assert!(index.closest("wireguard channels", Some("ai"), 3).hits.is_empty());
+    assert!(
+        index
+            .closest("wireguard channels", Some("nope"), 3)
+            .hits
+            .is_empty()
+    );
+    assert_eq!(index.closest("wireguard channels", Some("net"), 1).hits.len(), 1);
+    assert!(
+        index
+            .closest("wireguard channels", Some("net"), 0)
+            .hits
+            .is_empty()
+    );
+    let empty = Index::build(Library::default(), &SearchOptions::default());
+    assert!(matches!(
+        empty.find("wireguard channels", None, 3, 3),
+        Found::Nothing
+    ));
+}

@@ -266,6 +266,28 @@ describe('notes-bot run against the Discord simulator', () => {
     assert.equal(deleteButton(shown).custom_id, `rm|${members.plain}`)
   })
 
+  it('offers the closest sections of a weak match privately, and Post shares one publicly', async () => {
+    // `wolfram` in one section, `豆腐脑` in another: half the query each, no confident hit.
+    const answer = await ask('asker', 'chatgpt', query('wolfram 豆腐脑'))
+    assert.equal(answer.type, CHANNEL_MESSAGE)
+    assert.ok(answer.data.flags & EPHEMERAL, 'only the asker sees the closest sections')
+    assertNoPings(answer.data)
+    assert.match(answer.data.content, /^No section of \/chatgpt clearly matches “wolfram 豆腐脑”/)
+    const posts = answer.data.components.flatMap((row) => row.components)
+    assert.deepEqual(
+      posts.map((c) => c.label),
+      ['Post 1: 原理解析/科普', 'Post 2: 拆解追溯 GPT-3.5 各项能力的起源'],
+    )
+    const posted = await click('plain', answer.messageId, posts[1].custom_id)
+    assert.equal(posted.type, CHANNEL_MESSAGE)
+    assert.ok(!(posted.data.flags & EPHEMERAL), 'posted for everyone')
+    assertNoPings(posted.data)
+    const shown = await message(posted.messageId)
+    assert.equal(shown.embeds[0].title, '拆解追溯 GPT-3.5 各项能力的起源')
+    assert.match(shown.embeds[0].description, /豆腐脑/)
+    assert.equal(deleteButton(shown).custom_id, `rm|${members.plain}`)
+  })
+
   it('posts an "Answer from notes" answer as a reply to the message, pinging no one', async () => {
     const asked = await as('plain').sendMessage({ content: 'How does RLHF unlock what ChatGPT can do? @everyone' })
     const command = (await commands()).find((c) => c.name === 'Answer from notes')
