@@ -7,16 +7,46 @@ use unicode_normalization::UnicodeNormalization;
 
 /// NFKC (full-width → half-width), lowercase, traditional → simplified Chinese.
 pub fn normalize(text: &str) -> String {
-    // Most text is already NFKC: the quick check spares the full pass.
-    let folded: String = match unicode_normalization::is_nfkc_quick(text.chars()) {
-        unicode_normalization::IsNormalized::Yes => text.chars().flat_map(char::to_lowercase).collect(),
-        _ => text.nfkc().flat_map(char::to_lowercase).collect(),
-    };
-    if folded.chars().any(is_cjk) {
-        fast2s::convert(&folded)
-    } else {
-        folded
+    let mut out = String::new();
+    normalize_into(text, &mut out);
+    out
+}
+
+/// [`normalize`] into a buffer.
+fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
+    if text.is_ascii() {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return;
     }
+    // Most text is already NFKC: the quick check spares the full pass. ASCII and CJK
+    // ideographs are NFKC and start no combination: the check may pass them over (leaving
+    // them out can only turn a "yes" into a "no", never the other way).
+    let unsure = text.chars().filter(|&c| !(c.is_ascii() || is_stable_cjk(c)));
+    match unicode_normalization::is_nfkc_quick(unsure) {
+        unicode_normalization::IsNormalized::Yes => text.chars().for_each(|c| push_lowercase(out, c)),
+        _ => text.nfkc().for_each(|c| push_lowercase(out, c)),
+    }
+    if out.chars().any(is_cjk) {
+        *out = fast2s::convert(out);
+    }
+}
+
+/// `c` lowercased; ASCII and CJK (which has no case) without the Unicode tables.
+fn push_lowercase(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if is_cjk(c) {
+        out.push(c);
+    } else {
+        out.extend(c.to_lowercase());
+    }
+}
+
+/// CJK unified ideographs (and extension A) and hangul syllables: NFKC as they are.
+fn is_stable_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7a3)
 }
 
 pub fn is_cjk(c: char) -> bool {
@@ -245,6 +275,44 @@ pub struct Analyzer {
     stemmer: Stemmer,
 }
 
+/// Receives the index terms of a text, in order and with repetition (for term
+/// frequencies), and the surface words they come from (for typo look-ups).
+pub trait TermSink {
+    fn term(&mut self, term: &str);
+    fn surface(&mut self, word: &str);
+}
+
+/// A synonym's span in normalised text.
+#[derive(Clone, Copy)]
+struct SynonymSpan {
+    start: usize,
+    end: usize,
+    /// Whether it stands as a synonym (an ASCII one needs word boundaries); its words are
+    /// indexed either way.
+    stands: bool,
+    group: Option<usize>,
+}
+
+/// Buffers an analysis reuses from one text to the next, one set per thread: analysis
+/// allocates nothing per term.
+#[derive(Default)]
+struct Scratch {
+    normalized: String,
+    spans: Vec<SynonymSpan>,
+    word: String,
+    ends: Vec<usize>,
+    synonym: String,
+    /// Stems of the words met on this thread (most words recur).
+    stems: rustc_hash::FxHashMap<Box<str>, Box<str>>,
+}
+
+/// Stems kept per thread before the cache starts again.
+const STEM_CACHE: usize = 1 << 16;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
 impl Analyzer {
     pub fn new(groups: &[Vec<String>]) -> Analyzer {
         let mut patterns = Vec::new();
@@ -272,100 +340,187 @@ impl Analyzer {
         }
     }
 
+    fn synonym_spans(&self, normalized: &str, spans: &mut Vec<SynonymSpan>) {
+        spans.clear();
+        let Some(synonyms) = &self.synonyms else {
+            return;
+        };
+        for found in synonyms.find_iter(normalized) {
+            let pattern = found.pattern().as_usize();
+            let ascii = self.pattern_ascii.get(pattern).copied().unwrap_or(false);
+            let before = normalized[..found.start()].chars().next_back();
+            let after = normalized[found.end()..].chars().next();
+            spans.push(SynonymSpan {
+                start: found.start(),
+                end: found.end(),
+                stands: !(ascii && (before.is_some_and(is_word) || after.is_some_and(is_word))),
+                group: self.pattern_group.get(pattern).copied(),
+            });
+        }
+    }
+
     /// Splits normalised text into pieces, synonyms first.
     pub fn pieces(&self, normalized: &str) -> Vec<Piece> {
+        let mut spans = Vec::new();
+        self.synonym_spans(normalized, &mut spans);
+        let (mut word, mut ends) = (String::new(), Vec::new());
         let mut pieces = Vec::new();
         let mut last = 0;
-        if let Some(synonyms) = &self.synonyms {
-            for found in synonyms.find_iter(normalized) {
-                let pattern = found.pattern().as_usize();
-                let ascii = self.pattern_ascii.get(pattern).copied().unwrap_or(false);
-                let before = normalized[..found.start()].chars().next_back();
-                let after = normalized[found.end()..].chars().next();
-                if ascii && (before.is_some_and(is_word) || after.is_some_and(is_word)) {
-                    continue;
-                }
-                split_plain(&normalized[last..found.start()], &mut pieces);
-                if let Some(&group) = self.pattern_group.get(pattern) {
-                    pieces.push(Piece::Synonym(group));
-                }
-                last = found.end();
+        let standing = spans.iter().filter(|span| span.stands);
+        for span in standing.map(Some).chain([None]) {
+            let end = span.map_or(normalized.len(), |span| span.start);
+            let mut splits = Splitter::new(&normalized[last..end], &mut word, &mut ends);
+            while let Some(split) = splits.next() {
+                pieces.push(split.to_piece());
+            }
+            if let Some(span) = span {
+                pieces.extend(span.group.map(Piece::Synonym));
+                last = span.end;
             }
         }
-        split_plain(&normalized[last..], &mut pieces);
         pieces
     }
 
     pub fn stem(&self, part: &str) -> String {
-        if part.len() >= 3 && part.chars().all(|c| c.is_alphabetic()) {
+        if stems(part) {
             self.stemmer.stem(part).into_owned()
         } else {
             part.to_string()
         }
     }
 
-    /// Every index term of a text, with repetition (for term frequencies). Synonym spans
-    /// also keep their own words, so a partial phrase still finds them.
-    pub fn terms(&self, text: &str, terms: &mut Vec<String>, surfaces: &mut Vec<String>) {
-        let normalized = normalize(text);
-        for piece in self.pieces(&normalized) {
-            self.piece_terms(&piece, terms, surfaces);
-        }
-        if let Some(synonyms) = &self.synonyms {
-            // The words inside synonym spans.
-            for found in synonyms.find_iter(&normalized) {
-                let mut inner = Vec::new();
-                split_plain(&normalized[found.start()..found.end()], &mut inner);
-                for piece in &inner {
-                    self.piece_terms(piece, terms, surfaces);
+    /// Every index term of a text, in order and with repetition, and its surface words.
+    /// Synonym spans also keep their own words, so a partial phrase still finds them.
+    pub fn terms(&self, text: &str, sink: &mut impl TermSink) {
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.terms_with(text, &mut scratch, sink),
+            Err(_) => self.terms_with(text, &mut Scratch::default(), sink),
+        })
+    }
+
+    fn terms_with(&self, text: &str, scratch: &mut Scratch, sink: &mut impl TermSink) {
+        let Scratch {
+            normalized,
+            spans,
+            word,
+            ends,
+            synonym,
+            stems,
+        } = scratch;
+        normalize_into(text, normalized);
+        self.synonym_spans(normalized, spans);
+        let mut last = 0;
+        let standing = spans.iter().filter(|span| span.stands);
+        for span in standing.map(Some).chain([None]) {
+            let end = span.map_or(normalized.len(), |span| span.start);
+            self.split_terms(&normalized[last..end], word, ends, stems, sink);
+            if let Some(span) = span {
+                if let Some(group) = span.group {
+                    synonym.clear();
+                    push_synonym_term(synonym, group);
+                    sink.term(synonym);
                 }
+                last = span.end;
+            }
+        }
+        for span in spans.iter() {
+            self.split_terms(&normalized[span.start..span.end], word, ends, stems, sink);
+        }
+    }
+
+    fn split_terms(
+        &self,
+        text: &str,
+        word: &mut String,
+        ends: &mut Vec<usize>,
+        stems: &mut rustc_hash::FxHashMap<Box<str>, Box<str>>,
+        sink: &mut impl TermSink,
+    ) {
+        let mut splits = Splitter::new(text, word, ends);
+        while let Some(split) = splits.next() {
+            match split {
+                Split::Word { text, ends } => {
+                    for part in split.parts() {
+                        sink.term(self.cached_stem(part, stems));
+                        sink.surface(part);
+                        // `gpt3` and `t5` also give `gpt`, `3`, `t`, `5`: `gpt 3` finds them.
+                        if has_runs(part) {
+                            for run in alnum_runs(part) {
+                                sink.term(run);
+                            }
+                        }
+                    }
+                    // Joined forms, every prefix of two or more parts: `gpt-3.5` also
+                    // gives `gpt3` and `gpt35`, so `GPT3` and `gpt35` find it.
+                    for &end in ends.iter().skip(1) {
+                        if let Some(joined) = text.get(..end) {
+                            sink.surface(joined);
+                            sink.term(joined);
+                        }
+                    }
+                }
+                Split::Cjk(run) => for_bigrams(run, |gram| sink.term(gram)),
             }
         }
     }
 
-    fn piece_terms(&self, piece: &Piece, terms: &mut Vec<String>, surfaces: &mut Vec<String>) {
-        match piece {
-            Piece::Synonym(group) => terms.push(synonym_term(*group)),
-            Piece::Word { parts } => {
-                for part in parts {
-                    terms.push(self.stem(part));
-                    surfaces.push(part.clone());
-                    // `gpt3` and `t5` also give `gpt`, `3`, `t`, `5`: `gpt 3` finds them.
-                    let runs = alnum_runs(part);
-                    if runs.len() > 1 {
-                        terms.extend(runs.into_iter().map(str::to_string));
-                    }
-                }
-                // Joined forms, every prefix of two or more parts: `gpt-3.5` also gives
-                // `gpt3` and `gpt35`, so `GPT3` and `gpt35` find it.
-                let mut joined = parts.first().cloned().unwrap_or_default();
-                for part in parts.iter().skip(1) {
-                    joined.push_str(part);
-                    surfaces.push(joined.clone());
-                    terms.push(joined.clone());
-                }
-            }
-            Piece::Cjk(chars) => push_bigrams(chars, terms),
+    fn cached_stem<'s>(
+        &self,
+        part: &'s str,
+        cache: &'s mut rustc_hash::FxHashMap<Box<str>, Box<str>>,
+    ) -> &'s str {
+        if !stems(part) {
+            return part;
         }
+        if !cache.contains_key(part) {
+            if cache.len() >= STEM_CACHE {
+                cache.clear();
+            }
+            cache.insert(part.into(), self.stemmer.stem(part).into());
+        }
+        cache.get(part).map_or(part, |stem| stem)
     }
+}
+
+/// Whether a word is stemmed: letters only, three or more bytes.
+fn stems(part: &str) -> bool {
+    part.len() >= 3 && part.chars().all(|c| c.is_alphabetic())
+}
+
+/// Whether a word mixes letters and digits (then its runs are terms too).
+fn has_runs(part: &str) -> bool {
+    let digits = part.bytes().filter(u8::is_ascii_digit).count();
+    digits > 0 && digits < part.len()
 }
 
 pub fn synonym_term(group: usize) -> String {
-    format!("\u{1}syn{group}")
+    let mut term = String::new();
+    push_synonym_term(&mut term, group);
+    term
+}
+
+fn push_synonym_term(term: &mut String, group: usize) {
+    use std::fmt::Write as _;
+    let _ = write!(term, "\u{1}syn{group}");
 }
 
 pub fn bigrams(chars: &[char]) -> Vec<String> {
+    let run: String = chars.iter().collect();
     let mut out = Vec::new();
-    push_bigrams(chars, &mut out);
+    for_bigrams(&run, |gram| out.push(gram.to_string()));
     out
 }
 
-fn push_bigrams(chars: &[char], out: &mut Vec<String>) {
-    if chars.len() == 1 {
-        out.push(chars[0].to_string());
+/// Each pair of neighbouring characters of a CJK run, or the run when it is one character.
+fn for_bigrams(run: &str, mut each: impl FnMut(&str)) {
+    let mut chars = run.char_indices().peekable();
+    if chars.peek().is_some_and(|&(_, c)| c.len_utf8() == run.len()) {
+        each(run);
     }
-    for pair in chars.windows(2) {
-        out.push(pair.iter().collect());
+    while let Some((start, _)) = chars.next() {
+        if let Some(&(next, c)) = chars.peek() {
+            each(&run[start..next + c.len_utf8()]);
+        }
     }
 }
 
@@ -388,68 +543,140 @@ pub fn alnum_runs(word: &str) -> Vec<&str> {
     runs
 }
 
-/// Segments text without synonyms into words and CJK runs.
-fn split_plain(text: &str, pieces: &mut Vec<Piece>) {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if is_cjk(c) {
-            let start = i;
-            while i < chars.len() && is_cjk(chars[i]) {
-                i += 1;
+/// What a text is split into, borrowed (see [`Piece`] for the owned form).
+enum Split<'a> {
+    /// A word's parts laid end to end (`gpt-3.5` → `gpt35`, ends 3, 4, 5), so that every
+    /// joined prefix is a slice of it.
+    Word {
+        text: &'a str,
+        ends: &'a [usize],
+    },
+    Cjk(&'a str),
+}
+
+impl Split<'_> {
+    fn parts(&self) -> impl Iterator<Item = &str> {
+        let (text, ends) = match *self {
+            Split::Word { text, ends } => (text, ends),
+            Split::Cjk(_) => ("", &[][..]),
+        };
+        let starts = std::iter::once(0).chain(ends.iter().copied());
+        starts
+            .zip(ends)
+            .filter_map(move |(start, &end)| text.get(start..end))
+    }
+
+    fn to_piece(&self) -> Piece {
+        match *self {
+            Split::Cjk(run) => Piece::Cjk(run.chars().collect()),
+            Split::Word { .. } => Piece::Word {
+                parts: self.parts().map(str::to_string).collect(),
+            },
+        }
+    }
+}
+
+/// Segments text without synonyms into words and CJK runs, one at a time; a word is built
+/// in buffers the caller lends, so splitting allocates nothing per word.
+struct Splitter<'t, 'b> {
+    text: &'t str,
+    at: usize,
+    word: &'b mut String,
+    ends: &'b mut Vec<usize>,
+}
+
+/// A word keeps this many parts at the most (`a-b-c-…`).
+const MAX_PARTS: usize = 8;
+
+impl<'t, 'b> Splitter<'t, 'b> {
+    fn new(text: &'t str, word: &'b mut String, ends: &'b mut Vec<usize>) -> Self {
+        Splitter {
+            text,
+            at: 0,
+            word,
+            ends,
+        }
+    }
+
+    fn next(&mut self) -> Option<Split<'_>> {
+        let text = self.text;
+        while let Some(c) = text[self.at..].chars().next() {
+            let start = self.at;
+            if is_cjk(c) {
+                let run = text[start..]
+                    .find(|c| !is_cjk(c))
+                    .map_or(text.len(), |n| start + n);
+                self.at = run;
+                return Some(Split::Cjk(&text[start..run]));
             }
-            pieces.push(Piece::Cjk(chars[start..i].to_vec()));
-        } else if is_word(c) {
-            let mut parts = vec![String::new()];
-            while i < chars.len() {
-                let c = chars[i];
-                if is_word(c) {
-                    if let Some(part) = parts.last_mut() {
-                        part.push(c);
+            if is_word(c) {
+                self.read_word();
+                return Some(Split::Word {
+                    text: self.word,
+                    ends: self.ends,
+                });
+            }
+            self.at += c.len_utf8();
+        }
+        None
+    }
+
+    /// Reads the word at `at` into `word` and `ends`.
+    fn read_word(&mut self) {
+        self.word.clear();
+        self.ends.clear();
+        let text = self.text;
+        let mut chars = text[self.at..].chars();
+        while let Some(c) = chars.next() {
+            let rest = &text[self.at..];
+            if is_word(c) {
+                self.word.push(c);
+                self.at += c.len_utf8();
+            } else if is_joiner(c) && chars.clone().next().is_some_and(is_word) {
+                match clitic(rest) {
+                    // `don't` is one word (`dont`), so `won't` never reads as `won`;
+                    // `obsidian's`, `you're` are their first word.
+                    Some(('t', length)) => {
+                        self.word.push('t');
+                        self.at += length;
+                        chars = text[self.at..].chars();
                     }
-                    i += 1;
-                } else if is_joiner(c) && chars.get(i + 1).is_some_and(|&n| is_word(n)) {
-                    match clitic(&chars[i..]) {
-                        // `don't` is one word (`dont`), so `won't` never reads as `won`;
-                        // `obsidian's`, `you're` are their first word.
-                        Some(('t', length)) => {
-                            if let Some(part) = parts.last_mut() {
-                                part.push('t');
-                            }
-                            i += length;
-                        }
-                        Some((_, length)) => i += length,
-                        None => {
-                            parts.push(String::new());
-                            i += 1;
-                        }
+                    Some((_, length)) => {
+                        self.at += length;
+                        chars = text[self.at..].chars();
                     }
-                } else {
-                    break;
+                    None => {
+                        self.ends.push(self.word.len());
+                        self.at += c.len_utf8();
+                    }
                 }
+            } else {
+                break;
             }
-            parts.retain(|p| !p.is_empty());
-            if parts.len() > 8 {
-                parts.truncate(8);
-            }
-            pieces.push(Piece::Word { parts });
-        } else {
-            i += 1;
+        }
+        self.ends.push(self.word.len());
+        if self.ends.len() > MAX_PARTS {
+            self.ends.truncate(MAX_PARTS);
+            self.word.truncate(self.ends[MAX_PARTS - 1]);
         }
     }
 }
 
 /// An English clitic at `rest` (an apostrophe, then `t`, `s`, `re`, `ll`, `ve`, `d` or
-/// `m` ending the word): its first letter and its length with the apostrophe.
-fn clitic(rest: &[char]) -> Option<(char, usize)> {
-    if !matches!(rest.first(), Some('\'' | '’')) {
-        return None;
-    }
-    let word: String = rest[1..].iter().take_while(|&&c| is_word(c)).collect();
-    let ends = !rest.get(1 + word.chars().count()).is_some_and(|&c| is_joiner(c));
-    let known = matches!(word.as_str(), "t" | "s" | "re" | "ll" | "ve" | "d" | "m");
-    (ends && known).then(|| (word.chars().next().unwrap_or('t'), 1 + word.chars().count()))
+/// `m` ending the word): its first letter and its length in bytes with the apostrophe.
+fn clitic(rest: &str) -> Option<(char, usize)> {
+    let mut chars = rest.chars();
+    let apostrophe = chars.next().filter(|c| matches!(c, '\'' | '’'))?;
+    let after = &rest[apostrophe.len_utf8()..];
+    let word = after.find(|c| !is_word(c)).map_or(after, |n| &after[..n]);
+    let ends = !after[word.len()..].chars().next().is_some_and(is_joiner);
+    let known = matches!(word, "t" | "s" | "re" | "ll" | "ve" | "d" | "m");
+    (ends && known).then(|| {
+        (
+            word.chars().next().unwrap_or('t'),
+            apostrophe.len_utf8() + word.len(),
+        )
+    })
 }
 
 /// Removes question words from a normalised query, keeping content. Falls back to the
@@ -500,6 +727,22 @@ pub fn is_stop_word(piece: &Piece) -> bool {
 mod tests {
     use super::*;
 
+    /// Terms and surface words as strings.
+    #[derive(Default)]
+    pub struct Strings {
+        pub terms: Vec<String>,
+        pub surfaces: Vec<String>,
+    }
+
+    impl TermSink for Strings {
+        fn term(&mut self, term: &str) {
+            self.terms.push(term.to_string());
+        }
+        fn surface(&mut self, word: &str) {
+            self.surfaces.push(word.to_string());
+        }
+    }
+
     fn analyzer() -> Analyzer {
         Analyzer::new(&[
             vec!["rlhf".into(), "基于人类反馈的强化学习".into()],
@@ -516,9 +759,9 @@ mod tests {
 
     #[test]
     fn words_keep_joined_forms() {
-        let mut terms = Vec::new();
-        let mut surfaces = Vec::new();
-        analyzer().terms("code-davinci-002 GPT-3.5 transformers", &mut terms, &mut surfaces);
+        let mut found = Strings::default();
+        analyzer().terms("code-davinci-002 GPT-3.5 transformers", &mut found);
+        let Strings { terms, surfaces } = found;
         for want in [
             "code",
             "davinci",
@@ -540,8 +783,9 @@ mod tests {
     #[test]
     fn cjk_becomes_bigrams_and_synonyms_meet() {
         let a = analyzer();
-        let mut terms = Vec::new();
-        a.terms("基于人类反馈的强化学习(RLHF)", &mut terms, &mut Vec::new());
+        let mut found = Strings::default();
+        a.terms("基于人类反馈的强化学习(RLHF)", &mut found);
+        let terms = found.terms;
         assert!(terms.contains(&synonym_term(0)));
         assert!(terms.contains(&"人类".to_string()) && terms.contains(&"反馈".to_string()));
         assert_eq!(a.pieces("rlhf"), vec![Piece::Synonym(0)]);

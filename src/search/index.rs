@@ -3,6 +3,7 @@
 //! for prefix and typo look-ups, and CJK bigrams by character. Posting lists are
 //! compressed (delta + varint, in blocks that a read of one note's documents can skip to).
 
+use hashbrown::{HashTable, hash_table};
 use rustc_hash::FxHashMap as HashMap;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
@@ -112,7 +113,7 @@ impl Builder {
         // The term map is not needed while the postings are grouped, the peak of the
         // build: it is made again afterwards.
         let mut ids = self.ids;
-        ids.by_hash = HashMap::default();
+        ids.by_hash = HashTable::new();
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
         let terms = ids.len();
@@ -124,10 +125,14 @@ impl Builder {
             terms,
             bm25,
         );
-        ids.rehash();
-        let strongest = strongest_postings(&lists, terms);
-        let (surfaces, surface_docs, by_shape) = vocabulary(self.surfaces);
-        let (cjk_first, cjk_second) = cjk_bigrams(&ids, &lists);
+        // Four independent jobs, on every core.
+        let surfaces = self.surfaces;
+        let ((by_hash, strongest), (vocabulary, (cjk_first, cjk_second))) = rayon::join(
+            || rayon::join(|| ids.by_hash(), || strongest_postings(&lists, terms)),
+            || rayon::join(|| vocabulary(surfaces), || cjk_bigrams(&ids, &lists)),
+        );
+        ids.by_hash = by_hash;
+        let (surfaces, surface_docs, by_shape) = vocabulary;
         Postings {
             ids,
             lists,
@@ -293,7 +298,7 @@ pub struct Postings {
 
 impl Postings {
     pub fn id(&self, term: &str) -> Option<TermId> {
-        self.ids.find(term).ok()
+        self.ids.find(term)
     }
 
     /// The text of a term.
@@ -468,15 +473,14 @@ impl Entries {
 }
 
 /// Interned terms: their text in one string, found by a hash of it. A map keyed by boxed
-/// strings costs a heap block per term, ~60 bytes for a 6-byte CJK bigram; this ~20.
+/// strings costs a heap block per term, ~60 bytes for a 6-byte CJK bigram; this ~13.
 #[derive(Default)]
 pub struct Terms {
     text: String,
     /// End of each term's text in `text`, by id.
     ends: Vec<u32>,
-    /// A hash of the term → its id. When two terms share a hash, the later one takes the
-    /// next free value (hash + 1, + 2, …), and look-ups probe on the same way.
-    by_hash: HashMap<u32, TermId>,
+    /// Ids, found by the hash of their term.
+    by_hash: HashTable<TermId>,
 }
 
 impl Terms {
@@ -485,38 +489,22 @@ impl Terms {
     }
 
     fn get(&self, id: TermId) -> &str {
-        let i = id as usize;
-        let start = match i.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0),
-            None => 0,
-        };
-        let end = self.ends.get(i).copied().unwrap_or(0);
-        self.text.get(start as usize..end as usize).unwrap_or("")
+        term_text(&self.text, &self.ends, id)
     }
 
-    /// The term's id, or the free hash value it would take.
-    fn find(&self, term: &str) -> Result<TermId, u32> {
-        let mut hash = hash_of(term);
-        while let Some(&id) = self.by_hash.get(&hash) {
-            if self.get(id) == term {
-                return Ok(id);
-            }
-            hash = hash.wrapping_add(1);
-        }
-        Err(hash)
+    fn find(&self, term: &str) -> Option<TermId> {
+        self.by_hash
+            .find(hash_of(term), |&id| self.get(id) == term)
+            .copied()
     }
 
-    /// Makes `by_hash` again, as `intern` left it.
-    fn rehash(&mut self) {
-        let mut by_hash = HashMap::with_capacity_and_hasher(self.len(), Default::default());
+    /// `by_hash` made again (it is dropped while the postings are grouped).
+    fn by_hash(&self) -> HashTable<TermId> {
+        let mut by_hash = HashTable::with_capacity(self.len());
         for (id, term) in self.iter() {
-            let mut hash = hash_of(term);
-            while by_hash.contains_key(&hash) {
-                hash = hash.wrapping_add(1);
-            }
-            by_hash.insert(hash, id);
+            by_hash.insert_unique(hash_of(term), id, |&id| hash_of(self.get(id)));
         }
-        self.by_hash = by_hash;
+        by_hash
     }
 
     /// Each of these terms' id in `builder`, by id here.
@@ -525,13 +513,20 @@ impl Terms {
     }
 
     pub fn intern(&mut self, term: &str) -> TermId {
-        match self.find(term) {
-            Ok(id) => id,
-            Err(hash) => {
-                let id = self.ends.len() as TermId;
-                self.text.push_str(term);
-                self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
-                self.by_hash.insert(hash, id);
+        let Terms { text, ends, by_hash } = self;
+        let hash = hash_of(term);
+        let found = by_hash.entry(
+            hash,
+            |&id| term_text(text, ends, id) == term,
+            |&id| hash_of(term_text(text, ends, id)),
+        );
+        match found {
+            hash_table::Entry::Occupied(entry) => *entry.get(),
+            hash_table::Entry::Vacant(entry) => {
+                let id = ends.len() as TermId;
+                text.push_str(term);
+                ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+                entry.insert(id);
                 id
             }
         }
@@ -542,10 +537,21 @@ impl Terms {
     }
 }
 
-fn hash_of(term: &str) -> u32 {
+/// Term `id`'s text, from the string of all terms and their ends.
+fn term_text<'t>(text: &'t str, ends: &[u32], id: TermId) -> &'t str {
+    let i = id as usize;
+    let start = match i.checked_sub(1) {
+        Some(before) => ends.get(before).copied().unwrap_or(0),
+        None => 0,
+    };
+    let end = ends.get(i).copied().unwrap_or(0);
+    text.get(start as usize..end as usize).unwrap_or("")
+}
+
+fn hash_of(term: &str) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
     term.hash(&mut hasher);
-    hasher.finish() as u32
+    hasher.finish()
 }
 
 /// The bits of a posting's fields.

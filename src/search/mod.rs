@@ -642,7 +642,6 @@ impl Index {
     /// worked out again for a section shown rather than kept for every section.
     /// Past [`FOCUS_BYTES`] of text, items count as holding nothing.
     fn analyse_items(&self, section: &Section) -> Vec<Vec<TermId>> {
-        let (mut terms, mut surfaces) = (Vec::new(), Vec::new());
         let mut budget = FOCUS_BYTES;
         let mut items = Vec::new();
         walk_items(&section.points, &mut |item| {
@@ -652,10 +651,12 @@ impl Index {
                 items.push(Vec::new());
                 return;
             }
-            terms.clear();
-            surfaces.clear();
-            self.analyzer.terms(text, &mut terms, &mut surfaces);
-            let mut ids: Vec<TermId> = terms.iter().filter_map(|t| self.live.id(t)).collect();
+            let mut ids = KnownTerms {
+                live: &self.live,
+                ids: Vec::new(),
+            };
+            self.analyzer.terms(text, &mut ids);
+            let mut ids = ids.ids;
             ids.sort_unstable();
             ids.dedup();
             items.push(ids);
@@ -726,6 +727,20 @@ impl Query {
 }
 
 /// Letters and digits only: `Port-forwarding?` and `port forwarding` have one key.
+/// The ids of a text's terms that the index knows.
+struct KnownTerms<'a> {
+    live: &'a Live,
+    ids: Vec<TermId>,
+}
+
+impl analyze::TermSink for KnownTerms<'_> {
+    fn term(&mut self, term: &str) {
+        self.ids.extend(self.live.id(term));
+    }
+
+    fn surface(&mut self, _: &str) {}
+}
+
 fn key(normalized: &str) -> String {
     normalized.chars().filter(|c| c.is_alphanumeric()).collect()
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::analyze::Analyzer;
+use super::analyze::{Analyzer, TermSink};
 use super::index::{self, Builder, FIELDS, Postings, TermId, Terms};
 use super::{BM25F, BODY, CATEGORY, CODE, TAGS, TITLE, key, normalize, walk_items};
 use crate::notes::{Item, Marker, Note};
@@ -49,14 +49,26 @@ impl Segment {
             all.extend(note.answerable().map(|(s, _)| (&**note, s)));
             note_docs.push(start..all.len() as u32);
         }
-        for batch in all.chunks(ANALYSIS_BATCH) {
-            let analysed: Vec<SectionTerms> = batch
+        // While one batch is analysed, the one before it is merged.
+        let analyse = |batch: &[(&Note, usize)]| -> Vec<SectionTerms> {
+            batch
                 .par_iter()
                 .map(|&(note, s)| SectionTerms::of(analyzer, note, s))
-                .collect();
-            for (&(_, s), section) in batch.iter().zip(&analysed) {
-                merge.add(s, section);
-            }
+                .collect()
+        };
+        let mut batches = all.chunks(ANALYSIS_BATCH);
+        let mut ready = batches.next().map(|batch| (batch, analyse(batch)));
+        while let Some((batch, analysed)) = ready.take() {
+            let next = batches.next();
+            let ((), analysed_next) = rayon::join(
+                || {
+                    for (&(_, s), section) in batch.iter().zip(&analysed) {
+                        merge.add(s, section);
+                    }
+                },
+                || next.map(|next| (next, analyse(next))),
+            );
+            ready = analysed_next;
         }
         merge.finish(notes, note_docs, averages, Vec::new())
     }
@@ -194,17 +206,14 @@ impl SectionTerms {
                 tags.push(' ');
                 tags.push_str(alias);
             }
-            fields[TAGS] = local.ids(analyzer, &tags);
-            fields[TITLE] = local.ids(analyzer, &section.title);
-            fields[CATEGORY] = local.ids(analyzer, &section.category.join(" "));
-            walk_items(&section.points, &mut |item| {
-                let ids = local.ids(analyzer, &item.text.plain);
-                fields[body_field(item)].extend_from_slice(&ids);
-            });
-            walk_items(&section.context, &mut |item| {
-                let ids = local.ids(analyzer, &item.text.plain);
-                fields[body_field(item)].extend_from_slice(&ids);
-            });
+            local.add(analyzer, &tags, &mut fields[TAGS]);
+            local.add(analyzer, &section.title, &mut fields[TITLE]);
+            local.add(analyzer, &section.category.join(" "), &mut fields[CATEGORY]);
+            for items in [&section.points, &section.context] {
+                walk_items(items, &mut |item| {
+                    local.add(analyzer, &item.text.plain, &mut fields[body_field(item)]);
+                });
+            }
             title = normalize(&section.title).trim().to_string();
         }
         let (entries, lengths) = index::count(&fields, &mut Default::default());
@@ -220,25 +229,34 @@ impl SectionTerms {
     }
 }
 
-/// Analysis of one note: its own term ids, and reused buffers.
+/// Analysis of one section: its own term ids and surface words.
 #[derive(Default)]
 struct Local {
     terms: Terms,
     surfaces: rustc_hash::FxHashSet<Box<str>>,
-    scratch_terms: Vec<String>,
-    scratch_surfaces: Vec<String>,
 }
 
 impl Local {
-    fn ids(&mut self, analyzer: &Analyzer, text: &str) -> Vec<TermId> {
-        self.scratch_terms.clear();
-        self.scratch_surfaces.clear();
-        analyzer.terms(text, &mut self.scratch_terms, &mut self.scratch_surfaces);
-        for word in &self.scratch_surfaces {
-            if !self.surfaces.contains(word.as_str()) {
-                self.surfaces.insert(word.as_str().into());
-            }
+    /// Analyses `text`, adding the ids of its terms to `field`.
+    fn add(&mut self, analyzer: &Analyzer, text: &str, field: &mut Vec<TermId>) {
+        analyzer.terms(text, &mut Into { local: self, field });
+    }
+}
+
+/// A section's analysis taking one text's terms.
+struct Into<'a> {
+    local: &'a mut Local,
+    field: &'a mut Vec<TermId>,
+}
+
+impl TermSink for Into<'_> {
+    fn term(&mut self, term: &str) {
+        self.field.push(self.local.terms.intern(term));
+    }
+
+    fn surface(&mut self, word: &str) {
+        if !self.local.surfaces.contains(word) {
+            self.local.surfaces.insert(word.into());
         }
-        self.scratch_terms.iter().map(|t| self.terms.intern(t)).collect()
     }
 }
