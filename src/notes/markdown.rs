@@ -945,17 +945,24 @@ fn url_for_markdown(url: &str) -> String {
 /// Escapes what Discord markdown would otherwise interpret.
 /// A `#` is escaped only before a space or another `#` (a Discord heading); `#tag` stays.
 pub fn escape_into(out: &mut String, text: &str) {
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        let heading = c == '#'
-            && chars
-                .peek()
-                .is_none_or(|next| next.is_whitespace() || *next == '#');
-        if heading || matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '<' | '>') {
+    // Every character escaped is ASCII: a byte scan finds them, runs between are copied.
+    let mut run = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'\\' | b'*' | b'_' | b'~' | b'`' | b'|' | b'[' | b']' | b'<' | b'>' => true,
+            b'#' => text[at + 1..]
+                .chars()
+                .next()
+                .is_none_or(|next| next.is_whitespace() || next == '#'),
+            _ => false,
+        };
+        if escaped {
+            out.push_str(&text[run..at]);
             out.push('\\');
+            run = at;
         }
-        out.push(c);
     }
+    out.push_str(&text[run..]);
 }
 
 fn unescape_markdown(markdown: &str) -> String {
@@ -1043,7 +1050,14 @@ fn escaped(text: &str) -> String {
 }
 
 fn collapse_spaces(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -84,8 +84,7 @@ impl Builder {
     /// Adds the next document.
     #[cfg(test)]
     pub fn add_doc(&mut self, fields: &[Vec<TermId>; FIELDS]) {
-        let mut counts = HashMap::default();
-        let (entries, lengths) = count(fields, &mut counts);
+        let (entries, lengths) = count(fields, &mut Vec::new());
         self.add_counted(entries.into_iter(), lengths);
     }
 
@@ -426,25 +425,26 @@ impl Postings {
 pub type Entry = (TermId, [u8; FIELDS]);
 
 /// A document's distinct terms with their frequency per field, and its field lengths;
-/// `counts` is scratch.
-pub fn count(
-    fields: &[Vec<TermId>; FIELDS],
-    counts: &mut HashMap<TermId, [u16; FIELDS]>,
-) -> (Vec<Entry>, [u16; FIELDS]) {
+/// `counts` is scratch. Term ids are small (a section's own, or a test's).
+pub fn count(fields: &[Vec<TermId>; FIELDS], counts: &mut Vec<[u16; FIELDS]>) -> (Vec<Entry>, [u16; FIELDS]) {
     let mut lengths = [0u16; FIELDS];
+    let terms = fields.iter().flatten().max().map_or(0, |&max| max as usize + 1);
     counts.clear();
+    counts.resize(terms, [0; FIELDS]);
     for (f, terms) in fields.iter().enumerate() {
         lengths[f] = u16::try_from(terms.len()).unwrap_or(u16::MAX);
         for &term in terms {
-            let tf = counts.entry(term).or_default();
-            tf[f] = tf[f].saturating_add(1);
+            if let Some(tf) = counts.get_mut(term as usize) {
+                tf[f] = tf[f].saturating_add(1);
+            }
         }
     }
-    let mut entries: Vec<Entry> = counts
+    let entries = counts
         .iter()
-        .map(|(&term, tf)| (term, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX))))
+        .enumerate()
+        .filter(|(_, tf)| tf.iter().any(|&n| n > 0))
+        .map(|(term, tf)| (term as TermId, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX))))
         .collect();
-    entries.sort_unstable_by_key(|e| e.0);
     (entries, lengths)
 }
 
@@ -486,6 +486,22 @@ pub struct Terms {
 impl Terms {
     fn len(&self) -> usize {
         self.ends.len()
+    }
+
+    /// Empty, its buffers kept.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.by_hash.clear();
+    }
+
+    /// A copy of the terms without their look-up table (enough for [`Terms::ids_in`]).
+    pub fn detached(&self) -> Terms {
+        Terms {
+            text: self.text.clone(),
+            ends: self.ends.clone(),
+            by_hash: HashTable::new(),
+        }
     }
 
     fn get(&self, id: TermId) -> &str {

@@ -196,8 +196,14 @@ pub struct SectionTerms {
 impl SectionTerms {
     /// The analysis of `note.sections[section]` (nothing when there is no such section).
     pub fn of(analyzer: &Analyzer, note: &Note, section: usize) -> SectionTerms {
-        let mut local = Local::default();
-        let mut fields: [Vec<TermId>; FIELDS] = Default::default();
+        LOCAL.with(|local| match local.try_borrow_mut() {
+            Ok(mut local) => SectionTerms::of_with(analyzer, note, section, &mut local),
+            Err(_) => SectionTerms::of_with(analyzer, note, section, &mut Local::default()),
+        })
+    }
+
+    fn of_with(analyzer: &Analyzer, note: &Note, section: usize, local: &mut Local) -> SectionTerms {
+        local.clear();
         let mut title = String::new();
         if let Some(section) = note.sections.get(section) {
             // Tags, title, category, then items: terms get local ids in this order.
@@ -206,21 +212,21 @@ impl SectionTerms {
                 tags.push(' ');
                 tags.push_str(alias);
             }
-            local.add(analyzer, &tags, &mut fields[TAGS]);
-            local.add(analyzer, &section.title, &mut fields[TITLE]);
-            local.add(analyzer, &section.category.join(" "), &mut fields[CATEGORY]);
+            local.add(analyzer, &tags, TAGS);
+            local.add(analyzer, &section.title, TITLE);
+            local.add(analyzer, &section.category.join(" "), CATEGORY);
             for items in [&section.points, &section.context] {
                 walk_items(items, &mut |item| {
-                    local.add(analyzer, &item.text.plain, &mut fields[body_field(item)]);
+                    local.add(analyzer, &item.text.plain, body_field(item));
                 });
             }
             title = normalize(&section.title).trim().to_string();
         }
-        let (entries, lengths) = index::count(&fields, &mut Default::default());
-        let mut surfaces: Vec<Box<str>> = local.surfaces.into_iter().collect();
+        let (entries, lengths) = index::count(&local.fields, &mut local.counts);
+        let mut surfaces: Vec<Box<str>> = local.surfaces.drain().collect();
         surfaces.sort_unstable();
         SectionTerms {
-            terms: local.terms,
+            terms: local.terms.detached(),
             surfaces,
             entries,
             lengths,
@@ -229,16 +235,29 @@ impl SectionTerms {
     }
 }
 
-/// Analysis of one section: its own term ids and surface words.
+thread_local! {
+    /// The buffers of a section's analysis, reused by the next one on the thread.
+    static LOCAL: std::cell::RefCell<Local> = std::cell::RefCell::default();
+}
+
+/// Analysis of one section: its own term ids and surface words, and its fields' terms.
 #[derive(Default)]
 struct Local {
     terms: Terms,
     surfaces: rustc_hash::FxHashSet<Box<str>>,
+    fields: [Vec<TermId>; FIELDS],
+    counts: Vec<[u16; FIELDS]>,
 }
 
 impl Local {
-    /// Analyses `text`, adding the ids of its terms to `field`.
-    fn add(&mut self, analyzer: &Analyzer, text: &str, field: &mut Vec<TermId>) {
+    fn clear(&mut self) {
+        self.terms.clear();
+        self.surfaces.clear();
+        self.fields.iter_mut().for_each(Vec::clear);
+    }
+
+    /// Analyses `text`, adding the ids of its terms to field `field`.
+    fn add(&mut self, analyzer: &Analyzer, text: &str, field: usize) {
         analyzer.terms(text, &mut Into { local: self, field });
     }
 }
@@ -246,12 +265,15 @@ impl Local {
 /// A section's analysis taking one text's terms.
 struct Into<'a> {
     local: &'a mut Local,
-    field: &'a mut Vec<TermId>,
+    field: usize,
 }
 
 impl TermSink for Into<'_> {
     fn term(&mut self, term: &str) {
-        self.field.push(self.local.terms.intern(term));
+        let id = self.local.terms.intern(term);
+        if let Some(field) = self.local.fields.get_mut(self.field) {
+            field.push(id);
+        }
     }
 
     fn surface(&mut self, word: &str) {
