@@ -306,8 +306,11 @@ struct Scratch {
     stems: rustc_hash::FxHashMap<Box<str>, Box<str>>,
 }
 
-/// Stems kept per thread before the cache starts again.
-const STEM_CACHE: usize = 1 << 16;
+/// Stems kept per thread before the cache starts again: the common words, a few hundred
+/// kilobytes (a thread keeps it for good).
+const STEM_CACHE: usize = 4096;
+/// A buffer grown past this by one huge text is not kept for the next.
+const KEPT_BYTES: usize = 1 << 16;
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
@@ -393,7 +396,12 @@ impl Analyzer {
     /// Synonym spans also keep their own words, so a partial phrase still finds them.
     pub fn terms(&self, text: &str, sink: &mut impl TermSink) {
         SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut scratch) => self.terms_with(text, &mut scratch, sink),
+            Ok(mut scratch) => {
+                self.terms_with(text, &mut scratch, sink);
+                if scratch.normalized.capacity() > KEPT_BYTES {
+                    scratch.normalized = String::new();
+                }
+            }
             Err(_) => self.terms_with(text, &mut Scratch::default(), sink),
         })
     }

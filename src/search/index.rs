@@ -484,7 +484,7 @@ pub struct Terms {
 }
 
 impl Terms {
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.ends.len()
     }
 
@@ -496,12 +496,18 @@ impl Terms {
     }
 
     /// A copy of the terms without their look-up table (enough for [`Terms::ids_in`]).
-    pub fn detached(&self) -> Terms {
+    pub fn copied(&self) -> Terms {
         Terms {
             text: self.text.clone(),
             ends: self.ends.clone(),
             by_hash: HashTable::new(),
         }
+    }
+
+    /// The terms without their look-up table.
+    pub fn detached(mut self) -> Terms {
+        self.by_hash = HashTable::new();
+        self
     }
 
     fn get(&self, id: TermId) -> &str {

@@ -225,8 +225,17 @@ impl SectionTerms {
         let (entries, lengths) = index::count(&local.fields, &mut local.counts);
         let mut surfaces: Vec<Box<str>> = local.surfaces.drain().collect();
         surfaces.sort_unstable();
+        // A huge section's terms are moved out rather than copied, and its other buffers
+        // are not kept for good.
+        let terms = if local.terms.len() > KEPT_TERMS {
+            let terms = std::mem::take(&mut local.terms).detached();
+            *local = Local::default();
+            terms
+        } else {
+            local.terms.copied()
+        };
         SectionTerms {
-            terms: local.terms.detached(),
+            terms,
             surfaces,
             entries,
             lengths,
@@ -234,6 +243,9 @@ impl SectionTerms {
         }
     }
 }
+
+/// A section with more distinct terms than this leaves no buffers behind.
+const KEPT_TERMS: usize = 1 << 14;
 
 thread_local! {
     /// The buffers of a section's analysis, reused by the next one on the thread.
