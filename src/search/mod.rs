@@ -591,9 +591,9 @@ impl Index {
     fn like_title(&self, doc: u32, query: &Query) -> bool {
         let (segment, at) = self.live.locate(doc);
         let title = segment.title_keys.get(at as usize).map_or("", String::as_str);
-        [query.key.as_str(), query.stripped_key.as_str()]
-            .into_iter()
-            .any(|q| !q.is_empty() && (title == q || title_similarity(q, title) >= 0.85))
+        let like = |q: &str| !q.is_empty() && (title == q || title_similarity(q, title) >= 0.85);
+        // The two keys differ only for a question (`rlhf是什么`).
+        like(&query.key) || (query.stripped_key != query.key && like(&query.stripped_key))
     }
 
     fn reason(&self, s: &Scored, query: &Query) -> MatchReason {
