@@ -33,6 +33,9 @@ pub struct Live {
     order: Vec<u32>,
     /// The live documents in library order.
     in_order: Vec<u32>,
+    /// Whether every document is live and in library order (a full build): then a
+    /// document's place is its id, and ties are broken without a look-up.
+    in_id_order: bool,
     /// [`Live::cjk_bigrams`] of the characters (and side) with a bigram in the delta or
     /// in a dead document, worked out once here; the base's lists serve for the others.
     cjk_changed: HashMap<(char, bool), Box<[TermId]>>,
@@ -60,6 +63,8 @@ impl Live {
                 *slot = at as u32;
             }
         }
+        let in_id_order =
+            in_order.len() == order.len() && in_order.iter().enumerate().all(|(at, &doc)| at == doc as usize);
         let mut live = Live {
             base,
             delta,
@@ -68,6 +73,7 @@ impl Live {
             delta_local,
             order,
             in_order,
+            in_id_order,
             cjk_changed: HashMap::default(),
         };
         live.cjk_changed = live.changed_cjk_bigrams();
@@ -135,6 +141,13 @@ impl Live {
 
     /// A document's place in library order: ties between documents go by it.
     pub fn order(&self, doc: u32) -> u32 {
+        if self.in_id_order {
+            return if (doc as usize) < self.order.len() {
+                doc
+            } else {
+                u32::MAX
+            };
+        }
         self.order.get(doc as usize).copied().unwrap_or(u32::MAX)
     }
 

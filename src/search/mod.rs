@@ -429,9 +429,11 @@ impl Index {
         // holding it, then the rest by score.
         let mut found: Vec<(u8, f32, u32, MatchReason)> = Vec::new();
         if self.live.live_in(&range) <= TITLE_SCAN {
+            // One searcher for every title (`str::find` sets one up for each).
+            let finder = memchr::memmem::Finder::new(typed);
             for d in self.live.docs_in(&range) {
                 let title = self.title(d);
-                let tier = match title.find(typed) {
+                let tier = match finder.find(title.as_bytes()) {
                     Some(0) => 0,
                     Some(_) if holds_at_word_start(title, typed) => 1,
                     _ => continue,
