@@ -12,7 +12,6 @@
 //! Ids: the base's term and document ids stand; delta terms the base lacks, and delta
 //! documents, take the ids after the base's.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -34,6 +33,12 @@ pub struct Live {
     order: Vec<u32>,
     /// The live documents in library order.
     in_order: Vec<u32>,
+    /// Whether every document is live and in library order (a full build): then a
+    /// document's place is its id, and ties are broken without a look-up.
+    in_id_order: bool,
+    /// [`Live::cjk_bigrams`] of the characters (and side) with a bigram in the delta or
+    /// in a dead document, worked out once here; the base's lists serve for the others.
+    cjk_changed: HashMap<(char, bool), Box<[TermId]>>,
 }
 
 impl Live {
@@ -58,7 +63,9 @@ impl Live {
                 *slot = at as u32;
             }
         }
-        Live {
+        let in_id_order =
+            in_order.len() == order.len() && in_order.iter().enumerate().all(|(at, &doc)| at == doc as usize);
+        let mut live = Live {
             base,
             delta,
             dead,
@@ -66,7 +73,34 @@ impl Live {
             delta_local,
             order,
             in_order,
+            in_id_order,
+            cjk_changed: HashMap::default(),
+        };
+        live.cjk_changed = live.changed_cjk_bigrams();
+        live
+    }
+
+    /// The bigram lists of the characters whose bigrams the delta or the dead change.
+    fn changed_cjk_bigrams(&self) -> HashMap<(char, bool), Box<[TermId]>> {
+        let mut changed: Vec<(char, bool)> = Vec::new();
+        let delta_terms =
+            (0..self.delta.postings.terms() as TermId).map(|local| self.delta.postings.term(local));
+        let dead_terms = self.dead.terms().map(|id| self.base.postings.term(id));
+        for term in delta_terms.chain(dead_terms) {
+            let mut chars = term.chars();
+            if let (Some(a), Some(b), None) = (chars.next(), chars.next(), chars.next())
+                && super::analyze::is_cjk(a)
+                && super::analyze::is_cjk(b)
+            {
+                changed.extend([(a, false), (b, true)]);
+            }
         }
+        changed.sort_unstable();
+        changed.dedup();
+        changed
+            .into_iter()
+            .map(|(c, second)| ((c, second), self.merged_cjk_bigrams(c, second)))
+            .collect()
     }
 
     pub fn base(&self) -> &Arc<Segment> {
@@ -107,6 +141,13 @@ impl Live {
 
     /// A document's place in library order: ties between documents go by it.
     pub fn order(&self, doc: u32) -> u32 {
+        if self.in_id_order {
+            return if (doc as usize) < self.order.len() {
+                doc
+            } else {
+                u32::MAX
+            };
+        }
         self.order.get(doc as usize).copied().unwrap_or(u32::MAX)
     }
 
@@ -199,7 +240,8 @@ impl Live {
 
     /// The postings a query reads for a term in `range`, by document, the dead left out:
     /// see [`Postings::read`](super::index::Postings::read) (which may give postings
-    /// outside the range).
+    /// outside the range). The base's own reading when neither the delta nor a dead
+    /// document holds the term there: the common case, and the cheapest loop.
     pub fn read(&self, id: TermId, range: &Range<u32>) -> Reading<'_> {
         let (in_base, in_delta) = self.split(range);
         let base = (self.in_base(id) && !in_base.is_empty()).then(|| self.base.postings.read(id, &in_base));
@@ -207,11 +249,17 @@ impl Live {
             Some(local) if !in_delta.is_empty() => Some(self.delta.postings.read(local, &in_delta)),
             _ => None,
         };
-        Reading {
-            live: self,
-            base,
-            delta,
-            offset: self.base.docs() as u32,
+        // `dead.df` counts every dead document holding the term: none, nothing to skip.
+        let no_dead = self.dead.count() == 0 || !self.in_base(id) || self.dead.df(id) == 0;
+        match (base, delta) {
+            (Some(base), None) if no_dead => Reading::Base(base),
+            (None, None) => Reading::Base(Read::List(Default::default())),
+            (base, delta) => Reading::Merged(Merged {
+                live: self,
+                base,
+                delta,
+                offset: self.base.docs() as u32,
+            }),
         }
     }
 
@@ -277,22 +325,28 @@ impl Live {
 
     /// CJK bigrams live documents hold that start (`second == false`) or end with `c`,
     /// commonest first, then in text order.
-    pub fn cjk_bigrams(&self, c: char, second: bool) -> Cow<'_, [TermId]> {
-        let base = self.base.postings.cjk_bigrams(c, second);
-        if self.dead.count() == 0 && self.delta_ids.is_empty() {
-            return Cow::Borrowed(base);
+    pub fn cjk_bigrams(&self, c: char, second: bool) -> &[TermId] {
+        match self.cjk_changed.get(&(c, second)) {
+            Some(ids) => ids,
+            None => self.base.postings.cjk_bigrams(c, second),
         }
+    }
+
+    /// [`Live::cjk_bigrams`] worked out from both segments' lists.
+    fn merged_cjk_bigrams(&self, c: char, second: bool) -> Box<[TermId]> {
+        let base = self.base.postings.cjk_bigrams(c, second);
         let delta = self.delta.postings.cjk_bigrams(c, second);
         let mut ids: Vec<TermId> = base.iter().copied().filter(|&id| self.df(id) > 0).collect();
         for &local in delta {
+            // A term the base has is in its list already, when live.
             if let Some(&id) = self.delta_ids.get(local as usize)
-                && !ids.contains(&id)
+                && (!self.in_base(id) || !ids.contains(&id))
             {
                 ids.push(id);
             }
         }
         ids.sort_by_cached_key(|&id| (std::cmp::Reverse(self.df(id)), self.term(id)));
-        Cow::Owned(ids)
+        ids.into_boxed_slice()
     }
 
     /// Bytes of the posting lists of both segments, and the postings they hold.
@@ -303,16 +357,34 @@ impl Live {
     }
 }
 
-/// What [`Live::read`] gives: the base's postings then the delta's, ids here, the dead
-/// left out.
-pub struct Reading<'a> {
+/// What [`Live::read`] gives: postings by document, ids here, the dead left out.
+pub enum Reading<'a> {
+    /// The base segment's own, with no dead document among them.
+    Base(Read<'a>),
+    /// The base's, the dead left out, then the delta's.
+    Merged(Merged<'a>),
+}
+
+impl Iterator for Reading<'_> {
+    type Item = Posting;
+
+    fn next(&mut self) -> Option<Posting> {
+        match self {
+            Reading::Base(read) => read.next(),
+            Reading::Merged(merged) => merged.next(),
+        }
+    }
+}
+
+/// The base's postings, the dead left out, then the delta's, ids here.
+pub struct Merged<'a> {
     live: &'a Live,
     base: Option<Read<'a>>,
     delta: Option<Read<'a>>,
     offset: u32,
 }
 
-impl Iterator for Reading<'_> {
+impl Iterator for Merged<'_> {
     type Item = Posting;
 
     fn next(&mut self) -> Option<Posting> {

@@ -473,9 +473,11 @@ impl Index {
         // holding it, then the rest by score.
         let mut found: Vec<(u8, f32, u32, MatchReason)> = Vec::new();
         if self.live.live_in(&range) <= TITLE_SCAN {
+            // One searcher for every title (`str::find` sets one up for each).
+            let finder = memchr::memmem::Finder::new(typed);
             for d in self.live.docs_in(&range) {
                 let title = self.title(d);
-                let tier = match title.find(typed) {
+                let tier = match finder.find(title.as_bytes()) {
                     Some(0) => 0,
                     Some(_) if holds_at_word_start(title, typed) => 1,
                     _ => continue,
@@ -679,9 +681,9 @@ impl Index {
     fn like_title(&self, doc: u32, query: &Query) -> bool {
         let (segment, at) = self.live.locate(doc);
         let title = segment.title_keys.get(at as usize).map_or("", String::as_str);
-        [query.key.as_str(), query.stripped_key.as_str()]
-            .into_iter()
-            .any(|q| !q.is_empty() && (title == q || title_similarity(q, title) >= 0.85))
+        let like = |q: &str| !q.is_empty() && (title == q || title_similarity(q, title) >= 0.85);
+        // The two keys differ only for a question (`rlhf是什么`).
+        like(&query.key) || (query.stripped_key != query.key && like(&query.stripped_key))
     }
 
     fn reason(&self, s: &Scored, query: &Query) -> MatchReason {

@@ -2,11 +2,12 @@
 //! match each, and BM25F × coverage² ranking over them.
 
 use std::cell::RefCell;
+use std::collections::BinaryHeap;
 use std::ops::Range;
 
 use super::analyze::{self, Analyzer, Piece};
-use super::index::TermId;
-use super::live::Live;
+use super::index::{Posting, Read, TermId};
+use super::live::{Live, Reading};
 
 /// Most query units considered; the rest of a very long query is ignored.
 pub const MAX_UNITS: usize = 12;
@@ -333,15 +334,22 @@ pub struct Scored {
 /// Per-document accumulators, reused between queries on one thread.
 #[derive(Default)]
 struct Scratch {
-    score: Vec<f32>,
-    coverage: Vec<f32>,
-    unit_score: Vec<f32>,
-    unit_cover: Vec<f32>,
-    /// A unit's cover by distinct terms only (see [`closest_units`]).
-    unit_distinct: Vec<f32>,
-    flags: Vec<u8>,
+    /// By document: what a posting updates lies in one cache line, not in five arrays
+    /// (the reads are scattered over the whole index: cache misses are most of a query).
+    docs: Vec<Acc>,
     touched: Vec<u32>,
     unit_touched: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Acc {
+    score: f32,
+    coverage: f32,
+    unit_score: f32,
+    unit_cover: f32,
+    /// A unit's cover by distinct terms only (see [`closest_units`]).
+    unit_distinct: f32,
+    flags: u8,
 }
 
 thread_local! {
@@ -403,38 +411,57 @@ pub fn score_with(
         };
         scratch.reserve(range.end as usize);
         let units_weight: f32 = units.iter().map(|unit| scratch.add_unit(live, unit, range)).sum();
-        best(
+        scratch.take_best(
             live,
-            scratch.take_found(units_weight.max(f32::MIN_POSITIVE), min_coverage, require),
+            units_weight.max(f32::MIN_POSITIVE),
+            (min_coverage, require),
             limit,
         )
     })
 }
 
-/// The best `limit` of `found`, best first, ties in library order.
-fn best(live: &Live, mut found: Vec<Scored>, limit: usize) -> Vec<Scored> {
-    let order = |a: &Scored, b: &Scored| {
-        let by_order = live.order(a.doc).cmp(&live.order(b.doc));
-        b.score.total_cmp(&a.score).then(by_order)
-    };
-    if limit < found.len() {
-        found.select_nth_unstable_by(limit, order);
-        found.truncate(limit);
+/// A candidate for the best, with its place in library order. Ordered best first (by
+/// score, ties in library order), so a max-heap's top is the worst kept.
+struct Candidate {
+    scored: Scored,
+    order: u32,
+}
+
+impl Candidate {
+    fn rank(&self, other: &Candidate) -> std::cmp::Ordering {
+        other
+            .scored
+            .score
+            .total_cmp(&self.scored.score)
+            .then(self.order.cmp(&other.order))
     }
-    found.sort_by(order);
-    found
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Candidate) -> bool {
+        self.rank(other).is_eq()
+    }
+}
+
+impl Eq for Candidate {}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Candidate) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Candidate) -> std::cmp::Ordering {
+        self.rank(other)
+    }
 }
 
 impl Scratch {
     /// Room for documents `0..n`.
     fn reserve(&mut self, n: usize) {
-        if self.score.len() < n {
-            self.score.resize(n, 0.0);
-            self.coverage.resize(n, 0.0);
-            self.unit_score.resize(n, 0.0);
-            self.unit_cover.resize(n, 0.0);
-            self.unit_distinct.resize(n, 0.0);
-            self.flags.resize(n, 0);
+        if self.docs.len() < n {
+            self.docs.resize(n, Acc::default());
         }
         self.touched.clear();
     }
@@ -442,44 +469,46 @@ impl Scratch {
     /// Adds one unit's score and coverage to every document in `range` it matches;
     /// returns the unit's weight in the coverage.
     fn add_unit(&mut self, live: &Live, unit: &Unit, range: &Range<u32>) -> f32 {
-        let s = self;
-        s.unit_touched.clear();
+        self.unit_touched.clear();
         for term in &unit.terms {
-            let idf = live.idf(live.df(term.id));
-            let weight = term.weight * idf;
-            let how = if term.fuzzy { FUZZY } else { EXACT };
-            for posting in live.read(term.id, range) {
-                if !range.contains(&posting.doc) {
-                    continue;
+            let term_weight = TermWeight {
+                weight: term.weight * live.idf(live.df(term.id)),
+                cover: term.cover,
+                how: if term.fuzzy { FUZZY } else { EXACT },
+            };
+            // One loop for each kind of reading and unit, each without the others' branches.
+            match (live.read(term.id, range), unit.additive) {
+                (Reading::Base(Read::List(list)), true) => {
+                    self.add_postings::<true>(list, range, &term_weight)
                 }
-                let d = posting.doc as usize;
-                if s.unit_cover[d] == 0.0 {
-                    s.unit_touched.push(posting.doc);
+                (Reading::Base(Read::List(list)), false) => {
+                    self.add_postings::<false>(list, range, &term_weight)
                 }
-                let gained = weight * posting.impact();
-                if unit.additive {
-                    s.unit_score[d] += gained;
-                    s.unit_cover[d] += term.cover;
-                } else {
-                    s.unit_score[d] = s.unit_score[d].max(gained);
-                    s.unit_cover[d] = s.unit_cover[d].max(term.cover);
+                (Reading::Base(Read::Strongest(best)), true) => {
+                    self.add_postings::<true>(best.copied(), range, &term_weight)
                 }
-                s.flags[d] |= posting.fields | how;
+                (Reading::Base(Read::Strongest(best)), false) => {
+                    self.add_postings::<false>(best.copied(), range, &term_weight)
+                }
+                (merged, true) => self.add_postings::<true>(merged, range, &term_weight),
+                (merged, false) => self.add_postings::<false>(merged, range, &term_weight),
             }
         }
         if unit.terms.iter().any(|t| t.distinct) {
-            s.mark_distinct(live, unit, range);
+            self.mark_distinct(live, unit, range);
         }
-        let weight = unit_weight(s.unit_touched.len(), live.live_in(range), unit.cjk);
-        for &d in &s.unit_touched {
-            let d = d as usize;
-            if s.coverage[d] == 0.0 {
-                s.touched.push(d as u32);
+        let weight = unit_weight(self.unit_touched.len(), live.live_in(range), unit.cjk);
+        for &d in &self.unit_touched {
+            let Some(acc) = self.docs.get_mut(d as usize) else {
+                continue;
+            };
+            if acc.coverage == 0.0 {
+                self.touched.push(d);
             }
-            s.score[d] += s.unit_score[d];
-            s.coverage[d] += s.unit_cover[d].min(1.0) * weight;
-            s.unit_score[d] = 0.0;
-            s.unit_cover[d] = 0.0;
+            acc.score += acc.unit_score;
+            acc.coverage += acc.unit_cover.min(1.0) * weight;
+            acc.unit_score = 0.0;
+            acc.unit_cover = 0.0;
         }
         weight
     }
@@ -488,50 +517,117 @@ impl Scratch {
     /// enough. A second read of those terms' postings (short: few documents hold them),
     /// so that searches without distinct terms pay nothing for it.
     fn mark_distinct(&mut self, live: &Live, unit: &Unit, range: &Range<u32>) {
-        let s = self;
         for term in unit.terms.iter().filter(|t| t.distinct) {
             for posting in live.read(term.id, range) {
                 if !range.contains(&posting.doc) {
                     continue;
                 }
-                let d = posting.doc as usize;
+                let Some(acc) = self.docs.get_mut(posting.doc as usize) else {
+                    continue;
+                };
                 if unit.additive {
-                    s.unit_distinct[d] += term.cover;
+                    acc.unit_distinct += term.cover;
                 } else {
-                    s.unit_distinct[d] = s.unit_distinct[d].max(term.cover);
+                    acc.unit_distinct = acc.unit_distinct.max(term.cover);
                 }
             }
         }
         let enough = if unit.additive { DISTINCT_RUN } else { 1.0 };
-        for &d in &s.unit_touched {
-            let d = d as usize;
-            if s.unit_distinct[d] >= enough {
-                s.flags[d] |= DISTINCT;
+        for &d in &self.unit_touched {
+            let Some(acc) = self.docs.get_mut(d as usize) else {
+                continue;
+            };
+            if acc.unit_distinct >= enough {
+                acc.flags |= DISTINCT;
             }
-            s.unit_distinct[d] = 0.0;
+            acc.unit_distinct = 0.0;
         }
     }
 
-    /// The documents touched whose coverage is above `min_coverage` and whose flags hold
-    /// `require`, scored; clears the scratch for the next query.
-    fn take_found(&mut self, units_weight: f32, min_coverage: f32, require: u8) -> Vec<Scored> {
-        let s = self;
-        let mut found: Vec<Scored> = Vec::new();
-        for &d in &s.touched {
-            let di = d as usize;
-            let coverage = (s.coverage[di] / units_weight).min(1.0);
-            if coverage > min_coverage && s.score[di] > 0.0 && s.flags[di] & require == require {
-                found.push(Scored {
-                    doc: d,
-                    score: s.score[di] * coverage * coverage,
-                    coverage,
-                    flags: s.flags[di],
-                });
+    /// One term's postings into the unit's accumulators: summed over the unit's terms
+    /// (`ADDITIVE`, a CJK run's bigrams) or the best of them.
+    #[inline]
+    fn add_postings<const ADDITIVE: bool>(
+        &mut self,
+        postings: impl Iterator<Item = Posting>,
+        range: &Range<u32>,
+        term: &TermWeight,
+    ) {
+        for posting in postings {
+            if !range.contains(&posting.doc) {
+                continue;
             }
-            s.score[di] = 0.0;
-            s.coverage[di] = 0.0;
-            s.flags[di] = 0;
+            let Some(acc) = self.docs.get_mut(posting.doc as usize) else {
+                continue;
+            };
+            if acc.unit_cover == 0.0 {
+                self.unit_touched.push(posting.doc);
+            }
+            let gained = term.weight * posting.impact();
+            if ADDITIVE {
+                acc.unit_score += gained;
+                acc.unit_cover += term.cover;
+            } else {
+                acc.unit_score = acc.unit_score.max(gained);
+                acc.unit_cover = acc.unit_cover.max(term.cover);
+            }
+            acc.flags |= posting.fields | term.how;
         }
-        found
     }
+
+    /// The best `limit` documents touched whose coverage is above `min_coverage` and
+    /// whose flags hold `require`, scored, best first, ties in library order; clears the
+    /// scratch for the next query. A heap of the best so far: most documents lose to the
+    /// worst kept at one compare.
+    fn take_best(
+        &mut self,
+        live: &Live,
+        units_weight: f32,
+        (min_coverage, require): (f32, u8),
+        limit: usize,
+    ) -> Vec<Scored> {
+        let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit.min(64));
+        for &d in &self.touched {
+            let Some(acc) = self.docs.get_mut(d as usize) else {
+                continue;
+            };
+            let coverage = (acc.coverage / units_weight).min(1.0);
+            if coverage > min_coverage && acc.score > 0.0 && acc.flags & require == require {
+                let scored = Scored {
+                    doc: d,
+                    score: acc.score * coverage * coverage,
+                    coverage,
+                    flags: acc.flags,
+                };
+                if best.len() < limit {
+                    best.push(Candidate {
+                        scored,
+                        order: live.order(d),
+                    });
+                } else if let Some(mut worst) = best.peek_mut() {
+                    let better = scored
+                        .score
+                        .total_cmp(&worst.scored.score)
+                        .then_with(|| worst.order.cmp(&live.order(d)))
+                        .is_gt();
+                    if better {
+                        *worst = Candidate {
+                            scored,
+                            order: live.order(d),
+                        };
+                    }
+                }
+            }
+            *acc = Acc::default();
+        }
+        best.into_sorted_vec().into_iter().map(|c| c.scored).collect()
+    }
+}
+
+/// What each posting of a query term is worth.
+struct TermWeight {
+    /// The term's weight times its idf.
+    weight: f32,
+    cover: f32,
+    how: u8,
 }

@@ -686,3 +686,43 @@ fn closest_sections_are_within_the_topic_and_limit() {
         Found::Nothing
     ));
 }
+
+#[test]
+fn equal_scores_go_by_library_order_at_any_limit_and_after_an_update() {
+    let twin = |topic: &str| {
+        let points = vec![leaf("kafka backup runs nightly")];
+        note(topic, &[], &[], vec![section("Kafka backup", &[], points)])
+    };
+    // Enough notes that one changed stays under `FOLD_SHARE`: an update, not a full build.
+    let topics: Vec<String> = (0..16).map(|n| format!("n{n:02}")).collect();
+    let notes: Vec<Note> = topics.iter().map(|t| twin(t)).collect();
+    let index = Index::build(Library::from(notes), &SearchOptions::default());
+    let check = |index: &Index| {
+        let topic = |at: SectionRef| index.library().notes[at.note].topic.clone();
+        for limit in [1, 2, 5, 15, 16, 30] {
+            let hits = index.search("kafka", None, limit);
+            let found: Vec<String> = hits.iter().map(|h| topic(h.section)).collect();
+            assert_eq!(found, topics[..limit.min(16)], "limit {limit}");
+            assert!(hits.windows(2).all(|w| w[0].score == w[1].score), "{hits:?}");
+            let suggested: Vec<String> = (index.suggest("kafka b", None, limit).iter())
+                .map(|s| topic(s.section))
+                .collect();
+            assert_eq!(suggested, topics[..limit.min(16)], "limit {limit}");
+        }
+    };
+    check(&index);
+    // The first note read again: its section moves to the delta, after the others' ids,
+    // and still comes first among equals.
+    let mut notes = index.library().notes.clone();
+    notes[0] = Arc::new(twin("n00"));
+    let updated = index.update(Library { notes });
+    assert_eq!(
+        updated.segments(),
+        Segments {
+            base: 16,
+            delta: 1,
+            dead: 1
+        }
+    );
+    check(&updated);
+}

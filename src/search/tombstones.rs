@@ -110,6 +110,11 @@ impl Tombstones {
         self.df.get(&id).copied().unwrap_or(0) as usize
     }
 
+    /// The base terms dead documents hold.
+    pub fn terms(&self) -> impl Iterator<Item = TermId> + '_ {
+        self.df.keys().copied()
+    }
+
     /// Dead documents using a base surface word.
     pub fn surface_docs(&self, index: u32) -> u32 {
         self.surfaces.get(&index).copied().unwrap_or(0)
