@@ -124,14 +124,13 @@ impl Builder {
             terms,
             bm25,
         );
-        // Four independent jobs, on every core.
-        let surfaces = self.surfaces;
-        let ((by_hash, strongest), (vocabulary, (cjk_first, cjk_second))) = rayon::join(
-            || rayon::join(|| ids.by_hash(), || strongest_postings(&lists, terms)),
-            || rayon::join(|| vocabulary(surfaces), || cjk_bigrams(&ids, &lists)),
-        );
+        // Two jobs that hold little beyond what they make run together; the vocabulary and
+        // the CJK look-ups after them, one at a time, so that their transient copies do
+        // not add up at the peak.
+        let (by_hash, strongest) = rayon::join(|| ids.by_hash(), || strongest_postings(&lists, terms));
         ids.by_hash = by_hash;
-        let (surfaces, surface_docs, by_shape) = vocabulary;
+        let (surfaces, surface_docs, by_shape) = vocabulary(self.surfaces);
+        let (cjk_first, cjk_second) = cjk_bigrams(&ids, &lists);
         Postings {
             ids,
             lists,
