@@ -1107,9 +1107,9 @@ fn command_set_falls_back_to_notes_above_90_topics() {
     assert_eq!(options, vec!["topic", "query", "private"]);
 }
 
-#[test]
-fn unanswered_queries_show_up_in_gaps_and_are_saved() {
-    let dir = std::env::temp_dir().join(format!("notes-bot-gaps-test-{}", std::process::id()));
+/// The shipped notes, no cooldown, data saved to a fresh folder named after `name`.
+fn app_saving_to(name: &str) -> (App, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let config = Config {
         notes_dir: root().join("notes"),
@@ -1118,6 +1118,12 @@ fn unanswered_queries_show_up_in_gaps_and_are_saved() {
         ..Config::default()
     };
     let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    (app, dir)
+}
+
+#[test]
+fn unanswered_queries_show_up_in_gaps_and_are_saved() {
+    let (app, dir) = app_saving_to("notes-bot-gaps-test");
     respond(&app, &fixture("command_chatgpt_nomatch.json", &[]));
     respond(&app, &fixture("command_chatgpt_nomatch.json", &[]));
     let body = respond(&app, &fixture("command_gaps.json", &[]));
@@ -1135,15 +1141,7 @@ fn unanswered_queries_show_up_in_gaps_and_are_saved() {
 
 #[test]
 fn a_question_given_only_the_closest_sections_is_a_weak_gap() {
-    let dir = std::env::temp_dir().join(format!("notes-bot-closest-gaps-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let config = Config {
-        notes_dir: root().join("notes"),
-        data_dir: dir.clone(),
-        cooldown_seconds: 0,
-        ..Config::default()
-    };
-    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    let (app, dir) = app_saving_to("notes-bot-closest-gaps");
     respond(&app, &fixture("command_chatgpt_closest.json", &[]));
     let body = respond(&app, &fixture("command_gaps.json", &[]));
     let _ = std::fs::remove_dir_all(&dir);

@@ -270,17 +270,17 @@ impl Local {
 
     /// Analyses `text`, adding the ids of its terms to field `field`.
     fn add(&mut self, analyzer: &Analyzer, text: &str, field: usize) {
-        analyzer.terms(text, &mut Into { local: self, field });
+        analyzer.terms(text, &mut SectionSink { local: self, field });
     }
 }
 
 /// A section's analysis taking one text's terms.
-struct Into<'a> {
+struct SectionSink<'a> {
     local: &'a mut Local,
     field: usize,
 }
 
-impl TermSink for Into<'_> {
+impl TermSink for SectionSink<'_> {
     fn term(&mut self, term: &str) {
         let id = self.local.terms.intern(term);
         if let Some(field) = self.local.fields.get_mut(self.field) {
