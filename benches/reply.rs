@@ -1,5 +1,6 @@
 //! What one interaction costs the endpoint outside HTTP, stage by stage, on one thread:
-//! the signature check, parsing the JSON into serenity's `Interaction` (`endpoint::parse`), the handler
+//! the signature check, parsing the JSON into serenity's `Interaction` as the endpoint does
+//! (`endpoint::parse`: its type peeked at, then the typed interaction), the handler
 //! (cooldown, search, focus, reply, render) and encoding the response; for PING and for
 //! the loadgen's command mix (the same 24 queries, each command from a new member).
 //!
