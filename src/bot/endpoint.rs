@@ -530,6 +530,27 @@ mod tests {
         serde_json::from_slice::<Typed>(body).ok().map(|typed| typed.kind)
     }
 
+    /// Every fixture, read as the endpoint reads it and as serenity's `Interaction` does.
+    #[test]
+    fn parse_reads_the_interaction_serenity_reads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interactions");
+        let mut fixtures = 0;
+        for entry in std::fs::read_dir(dir).expect("fixtures") {
+            let path = entry.expect("a fixture").path();
+            let body = std::fs::read(&path).expect("a fixture");
+            let serenity: Interaction = serde_json::from_slice(&body).expect("an interaction");
+            let parsed = parse(&body).expect("an interaction");
+            let value = |interaction: &Interaction| serde_json::to_value(interaction).expect("serialises");
+            assert_eq!(value(&parsed), value(&serenity), "{}", path.display());
+            assert_eq!(type_name(&parsed), type_name(&serenity));
+            fixtures += 1;
+        }
+        assert!(fixtures > 10);
+        assert!(parse(b"{\"type\": 2}").is_none());
+        assert!(parse(b"{\"type\": 99, \"id\": \"1\"}").is_none());
+        assert!(parse(b"not json").is_none());
+    }
+
     #[test]
     fn the_scanned_type_is_the_one_serde_reads() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interactions");
