@@ -1,5 +1,6 @@
 //! What one interaction costs the endpoint outside HTTP, stage by stage, on one thread:
-//! the signature check, parsing the JSON into serenity's `Interaction`, the handler
+//! the signature check, parsing the JSON into serenity's `Interaction` as the endpoint does
+//! (`endpoint::parse`: its type peeked at, then the typed interaction), the handler
 //! (cooldown, search, focus, reply, render) and encoding the response; for PING and for
 //! the loadgen's command mix (the same 24 queries, each command from a new member).
 //!
@@ -14,7 +15,6 @@ use std::time::{Duration, Instant};
 use notes_bot::bot::App;
 use notes_bot::bot::endpoint;
 use notes_bot::config::Config;
-use serenity::all::Interaction;
 use shipped_queries::SHIPPED_QUERIES;
 
 #[path = "common/shipped_queries.rs"]
@@ -56,7 +56,7 @@ fn round(
         let started = Instant::now();
         let verified = verifier.verify(signature, timestamp, body.as_bytes()).is_ok();
         let verified_at = Instant::now();
-        let interaction: Interaction = serde_json::from_slice(body.as_bytes()).expect("an interaction");
+        let interaction = endpoint::parse(body.as_bytes()).expect("an interaction");
         let parsed = Instant::now();
         let outcome = app.handle(&interaction);
         let handled = Instant::now();

@@ -59,9 +59,13 @@ pub struct Reply {
     pub links: Vec<Link>,
 }
 
-/// Length as Discord counts it.
+/// Length as Discord counts it: UTF-16 units. Counted from the UTF-8 bytes, several times
+/// quicker than encoding: each byte that starts a char is one unit, and the lead byte of a
+/// four-byte char (above U+FFFF, two units) one more.
 pub fn discord_len(text: &str) -> usize {
-    text.encode_utf16().count()
+    text.bytes()
+        .map(|b| usize::from((b as i8) >= -0x40) + usize::from(b >= 0xF0))
+        .sum()
 }
 
 /// Cuts `text` to at most `max` (Discord) characters on a char boundary, ending in `…`.
@@ -124,7 +128,11 @@ impl Reply {
         let roots: Vec<&Item> = section.points.iter().chain(&label).collect();
         let budget = layout.budget();
         // A section that fits one page keeps its order.
-        let focus = if is_long(section, layout) { focus } else { &[] };
+        let focus = if !focus.is_empty() && is_long(section, layout) {
+            focus
+        } else {
+            &[]
+        };
         let lines = lines_in_order(&roots, focus);
         Reply {
             topic: note.topic.clone(),
@@ -276,7 +284,9 @@ fn push_subtree(item: &Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec
             continue;
         }
         for (index, child) in item.children.iter().enumerate().rev() {
-            let mut child_path = path.clone();
+            // Sized at once: a clone then a push would allocate twice.
+            let mut child_path = Vec::with_capacity(path.len() + 1);
+            child_path.extend_from_slice(&path);
             child_path.push(index);
             stack.push((child, child_path));
         }
@@ -528,6 +538,21 @@ pub fn markdown_link(title: &str, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discord_len_counts_utf16_units() {
+        for text in [
+            "",
+            "ascii",
+            "é ü",
+            "中文 思维链",
+            "👍🗑️ emoji",
+            "\u{10FFFF}\u{FFFF}\u{80}\u{7FF}\u{800}",
+            "a\u{0}b",
+        ] {
+            assert_eq!(discord_len(text), text.encode_utf16().count(), "{text:?}");
+        }
+    }
 
     /// `is_long` counts what `lines_in_order` renders: bullets, numbers past 9, plain
     /// paragraphs, nesting, CJK and the background label, at budgets around each total.

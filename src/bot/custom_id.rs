@@ -218,12 +218,23 @@ fn letter_reason(letter: &str) -> Option<MatchReason> {
     })
 }
 
+/// `0.7~2.1`, written into one string (a string per number and per path would be an
+/// allocation each, for every button of every answer).
 fn encode_focus(focus: &[ItemPath]) -> String {
-    let paths: Vec<String> = focus
-        .iter()
-        .map(|path| path.iter().map(usize::to_string).collect::<Vec<_>>().join("."))
-        .collect();
-    paths.join("~")
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    for (i, path) in focus.iter().enumerate() {
+        if i > 0 {
+            text.push('~');
+        }
+        for (j, n) in path.iter().enumerate() {
+            if j > 0 {
+                text.push('.');
+            }
+            let _ = write!(text, "{n}");
+        }
+    }
+    text
 }
 
 fn decode_focus(text: &str) -> Option<Vec<ItemPath>> {

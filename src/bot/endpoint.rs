@@ -281,13 +281,14 @@ async fn interactions(
     // Discord's health check needs no index: answered here, never queued behind a query.
     // Everything else is parsed, answered and encoded on a worker, which leaves this async
     // thread only HTTP and the signature check.
-    let answered = if is_ping(&body) {
-        answer_body(&endpoint.app, endpoint.answer, &body)
+    let kind = interaction_type(&body);
+    let answered = if kind == Some(1) {
+        answer_body(&endpoint.app, endpoint.answer, kind, &body)
     } else {
         let (app, answer) = (endpoint.app.clone(), endpoint.answer);
         match endpoint
             .workers
-            .run(move || answer_body(&app, answer, &body))
+            .run(move || answer_body(&app, answer, kind, &body))
             .await
         {
             Some(answered) => answered,
@@ -330,19 +331,88 @@ struct Answered {
     body: serde_json::Result<Vec<u8>>,
 }
 
-/// Whether a body is a PING (`"type": 1`), read without building the interaction.
-fn is_ping(body: &[u8]) -> bool {
+/// The interaction's `type`, read without building the interaction: found by a scan for
+/// the key in the top-level object, else (an escaped key, a value that is not a plain
+/// 0–255) as serde reads it. serde alone parses every value of the body to get there,
+/// which costs half of what parsing the interaction does.
+fn interaction_type(body: &[u8]) -> Option<u8> {
     #[derive(serde::Deserialize)]
     struct Typed {
         #[serde(rename = "type")]
         kind: u8,
     }
-    serde_json::from_slice::<Typed>(body).is_ok_and(|typed| typed.kind == 1)
+    scan_type(body).or_else(|| serde_json::from_slice::<Typed>(body).ok().map(|typed| typed.kind))
 }
 
-/// Parses, answers and encodes one interaction; `None` when the body is not one.
-fn answer_body(app: &App, answer: Answer, body: &[u8]) -> Option<Answered> {
-    let interaction: Interaction = serde_json::from_slice(body).ok()?;
+/// The value of the first `"type":` key at depth 1 when it is a plain number that fits a
+/// `u8`. Only strings and brackets are followed: a malformed body is left to the parser.
+fn scan_type(body: &[u8]) -> Option<u8> {
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(&byte) = body.get(at) {
+        at += 1;
+        match byte {
+            b'"' => {
+                let start = at;
+                // The closing quote: the next one not escaped.
+                loop {
+                    at += memchr::memchr2(b'"', b'\\', body.get(at..)?)?;
+                    if body[at] == b'"' {
+                        break;
+                    }
+                    at += 2;
+                }
+                let string = &body[start..at];
+                at += 1;
+                if depth == 1 && string == b"type" {
+                    let rest = body.get(at..)?.trim_ascii_start();
+                    if let Some(value) = rest.strip_prefix(b":") {
+                        return plain_u8(value.trim_ascii_start());
+                    }
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The number at the start of `text`, when it is 0–255 written plainly (no sign, fraction,
+/// exponent or leading zero) and ends where a JSON value may.
+fn plain_u8(text: &[u8]) -> Option<u8> {
+    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    let ends = matches!(text.get(digits), Some(b',' | b'}' | b' ' | b'\n' | b'\r' | b'\t'));
+    if digits == 0 || digits > 3 || (digits > 1 && text[0] == b'0') || !ends {
+        return None;
+    }
+    std::str::from_utf8(&text[..digits]).ok()?.parse().ok()
+}
+
+/// The interaction in a body; `None` when it is not one. serenity's `Interaction` reads
+/// the whole body into a `serde_json::Value` first to see its type, then the typed
+/// interaction from that: peeking at `type` and reading the typed interaction straight
+/// from the bytes gives the same interaction in half the time.
+pub fn parse(body: &[u8]) -> Option<Interaction> {
+    parse_typed(interaction_type(body), body)
+}
+
+/// `parse`, the type already peeked at.
+fn parse_typed(kind: Option<u8>, body: &[u8]) -> Option<Interaction> {
+    match kind? {
+        2 => serde_json::from_slice(body).ok().map(Interaction::Command),
+        3 => serde_json::from_slice(body).ok().map(Interaction::Component),
+        4 => serde_json::from_slice(body).ok().map(Interaction::Autocomplete),
+        // PING, modals and types serenity does not know: its own way.
+        _ => serde_json::from_slice(body).ok(),
+    }
+}
+
+/// Parses, answers and encodes one interaction of type `kind`; `None` when the body is
+/// not one.
+fn answer_body(app: &App, answer: Answer, kind: Option<u8>, body: &[u8]) -> Option<Answered> {
+    let interaction = parse_typed(kind, body)?;
     let outcome = answer(app, &interaction);
     let type_name = type_name(&interaction);
     let then = match outcome.then {
@@ -444,4 +514,81 @@ async fn metrics(State(endpoint): State<Arc<Endpoint>>) -> Response {
         endpoint.metrics.render(library),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What serde reads as the top-level `type`, for comparison.
+    fn serde_type(body: &[u8]) -> Option<u8> {
+        #[derive(serde::Deserialize)]
+        struct Typed {
+            #[serde(rename = "type")]
+            kind: u8,
+        }
+        serde_json::from_slice::<Typed>(body).ok().map(|typed| typed.kind)
+    }
+
+    /// Every fixture, read as the endpoint reads it and as serenity's `Interaction` does.
+    #[test]
+    fn parse_reads_the_interaction_serenity_reads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interactions");
+        let mut fixtures = 0;
+        for entry in std::fs::read_dir(dir).expect("fixtures") {
+            let path = entry.expect("a fixture").path();
+            let body = std::fs::read(&path).expect("a fixture");
+            let serenity: Interaction = serde_json::from_slice(&body).expect("an interaction");
+            let parsed = parse(&body).expect("an interaction");
+            let value = |interaction: &Interaction| serde_json::to_value(interaction).expect("serialises");
+            assert_eq!(value(&parsed), value(&serenity), "{}", path.display());
+            assert_eq!(type_name(&parsed), type_name(&serenity));
+            fixtures += 1;
+        }
+        assert!(fixtures > 10);
+        assert!(parse(b"{\"type\": 2}").is_none());
+        assert!(parse(b"{\"type\": 99, \"id\": \"1\"}").is_none());
+        assert!(parse(b"not json").is_none());
+    }
+
+    #[test]
+    fn the_scanned_type_is_the_one_serde_reads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interactions");
+        let mut fixtures = 0;
+        for entry in std::fs::read_dir(dir).expect("fixtures") {
+            let body = std::fs::read(entry.expect("a fixture").path()).expect("a fixture");
+            assert!(scan_type(&body).is_some());
+            assert_eq!(scan_type(&body), serde_type(&body));
+            fixtures += 1;
+        }
+        assert!(fixtures > 10);
+        let bodies: &[&[u8]] = &[
+            // Nested `type` keys come first; strings hold quotes, brackets and `"type":`.
+            br#"{"data": {"type": 1, "options": [{"type": 3}]}, "s": "\"type\": 9 {[", "type": 2}"#,
+            br#"{"a": "\\", "type":4}"#,
+            br#"{"type" : 	255 }"#,
+            br#"{"type": "2"}"#,
+            br#"{"type": 256}"#,
+            br#"{"type": 2.0}"#,
+            br#"{"type": -1}"#,
+            br#"{"type": 02}"#,
+            br#"{"typ\u0065": 3}"#,
+            br#"{"note": "type", "type": 5}"#,
+            br#"["type", 1]"#,
+            br#"{"type": 3"#,
+            br#"{"unterminated: 1, "type": 2}"#,
+            br#"}}{"type": 2}"#,
+            b"",
+            b"\"",
+            b"\"\\",
+        ];
+        for body in bodies {
+            assert_eq!(
+                interaction_type(body),
+                serde_type(body),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
 }
