@@ -13,7 +13,6 @@
 //!   some terms (exact, stem, typo, prefix, related, a pinyin homophone of a CJK bigram).
 //!   Score = BM25F × coverage² × (1 + the title's coverage), coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits.
-//!   A CJK bigram the notes lack between two they have spans two words: not counted.
 //! - `related`: what a query word may stand for in the notes (WordNet's English, a short
 //!   Chinese list, the config's groups); query side only.
 //!   [`Index::find`] sorts what a query found: confident hits; else the closest sections

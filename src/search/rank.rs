@@ -26,8 +26,10 @@ const RELATED_COVER: f32 = 0.8;
 const MAX_RELATED: usize = 6;
 /// Bigrams a lone CJK character stands for, at most.
 const MAX_CJK_EXPANSIONS: usize = 30;
-/// Homophone bigrams a CJK bigram the notes lack stands for, at most.
+/// Homophone bigrams a CJK bigram the notes lack stands for, at most, among this many
+/// of the commonest bigrams sharing a character with it.
 const MAX_HOMOPHONES: usize = 3;
+const MAX_SOUND_SCAN: usize = 256;
 /// Most bigrams of one CJK run: a pasted paragraph is not read to its end.
 const MAX_BIGRAMS: usize = 24;
 
@@ -201,27 +203,18 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
     let searching = mode != Mode::Typing;
     // A bigram the notes lack may be a pinyin slip of one they have (`折迭` for `折叠`).
     let sounds: Vec<Vec<TermId>> = (grams.iter().enumerate())
-        .map(|(i, g)| match live.id(g) {
-            None if searching => homophones(live, chars, i),
-            _ => Vec::new(),
+        .map(|(i, g)| {
+            let particle = g.chars().any(analyze::is_cjk_stop);
+            match live.id(g) {
+                None if searching && !particle => homophones(live, chars, i),
+                _ => Vec::new(),
+            }
         })
         .collect();
-    let known: Vec<bool> = (grams.iter().zip(&sounds))
-        .map(|(g, sound)| live.id(g).is_some() || !sound.is_empty())
-        .collect();
-    // A bigram the notes lack beside ones they have spans two words (`入谷` of
-    // `接入谷歌`): not part of what is asked.
-    let spans_words = |i: usize| {
-        searching
-            && !known[i]
-            && grams.len() > 1
-            && (i == 0 || known[i - 1])
-            && known.get(i + 1).copied().unwrap_or(true)
-    };
     let mut distinct: Vec<(&str, &[TermId])> = Vec::new();
-    for (i, gram) in grams.iter().enumerate() {
-        if !spans_words(i) && !distinct.iter().any(|(g, _)| g == gram) {
-            distinct.push((gram, &sounds[i]));
+    for (gram, sounds) in grams.iter().zip(&sounds) {
+        if !distinct.iter().any(|(g, _)| g == gram) {
+            distinct.push((gram, sounds));
         }
     }
     // Each distinct bigram is an equal share of the run, and one the notes lack
@@ -265,14 +258,19 @@ fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
     let (Some(&a), Some(&b)) = (run.get(at), run.get(at + 1)) else {
         return Vec::new();
     };
-    let known = |x: char, y: char| live.id(&String::from_iter([x, y])).is_some();
+    let known = |x: char, y: char| {
+        let mut bytes = [0u8; 8];
+        let first = x.encode_utf8(&mut bytes).len();
+        let second = y.encode_utf8(&mut bytes[first..]).len();
+        std::str::from_utf8(&bytes[..first + second]).is_ok_and(|gram| live.id(gram).is_some())
+    };
     let mut found = Vec::new();
     // The first character kept and the second slipped, then the other way round.
     for (kept, slipped, kept_second) in [(a, b, false), (b, a, true)] {
         let Some(wanted) = sound(slipped) else {
             continue;
         };
-        for &id in live.cjk_bigrams(kept, kept_second) {
+        for &id in live.cjk_bigrams(kept, kept_second).iter().take(MAX_SOUND_SCAN) {
             let mut chars = live.term(id).chars();
             let Some(other) = (if kept_second { chars.next() } else { chars.nth(1) }) else {
                 continue;

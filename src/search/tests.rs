@@ -766,7 +766,7 @@ fn questions_find_headings_worded_otherwise() {
         ("relocate", "Move a file to another folder"),
         // A phrase with related terms of its own, not its words one by one.
         ("how do I get rid of a plugin", "Remove a plugin"),
-        // The Chinese list, and a bigram across two words (`库删`) not counted.
+        // The Chinese list.
         ("不要的远程仓库怎么删掉", "删除远程仓库"),
         ("发布的网站怎么接入谷歌统计", "启用谷歌分析"),
         // A pinyin slip: 迭 for 叠 (both die).
