@@ -37,7 +37,7 @@ const MAX_BIGRAMS: usize = 24;
 const TITLE_BIT: u8 = 1 << super::TITLE;
 /// A section whose title alone covers the whole query scores this much more (in part,
 /// in proportion): what a question asks is most often what a heading names.
-const TITLE_COVERAGE: f32 = 1.0;
+const TITLE_COVERAGE: f32 = 2.0;
 
 /// Share of a big range above which a unit is common and weighs less in the coverage.
 const COMMON_SHARE: f32 = 0.05;
