@@ -275,15 +275,19 @@ fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
             let Some(other) = (if kept_second { chars.next() } else { chars.nth(1) }) else {
                 continue;
             };
-            let mends = if kept_second {
-                at.checked_sub(1)
-                    .and_then(|i| run.get(i))
-                    .is_none_or(|&p| known(p, other))
-            } else {
-                run.get(at + 2).is_none_or(|&n| known(other, n))
+            let mends = || {
+                if kept_second {
+                    let before = at.checked_sub(1).and_then(|i| run.get(i));
+                    before.is_none_or(|&p| known(p, other))
+                } else {
+                    run.get(at + 2).is_none_or(|&n| known(other, n))
+                }
             };
-            if other != slipped && found.len() < MAX_HOMOPHONES && sound(other) == Some(wanted) && mends {
+            if other != slipped && sound(other) == Some(wanted) && mends() {
                 found.push(id);
+                if found.len() == MAX_HOMOPHONES {
+                    return found;
+                }
             }
         }
     }
@@ -444,8 +448,8 @@ fn word_unit(
     }
     // An English word is spelled as meant (`bread` is not a slip of `break`): its related
     // terms stand in for it instead. After a miss, any word may be a slip.
-    let spelled = mode != Mode::Loose && analyzer.related.is_english_word(word);
-    if !known && !spelled && !word.chars().all(|c| c.is_ascii_digit()) {
+    let spelled = || mode != Mode::Loose && analyzer.related.is_english_word(word);
+    if !known && !word.chars().all(|c| c.is_ascii_digit()) && !spelled() {
         let len = word.chars().count();
         let budget = match len {
             8.. => 2,
@@ -472,7 +476,10 @@ fn word_unit(
             }
         }
     }
-    if mode != Mode::Typing {
+    // A word the notes never use is asked in other words than theirs: the related words
+    // they do use stand in for it. (A word they use is not widened: that would read many
+    // more postings for every query, for no measured gain.)
+    if mode != Mode::Typing && !known {
         related_terms(analyzer, live, word, 1.0, &mut terms);
     }
     terms.sort_by(|a, b| b.weight.total_cmp(&a.weight));
