@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::analyze::normalize;
 
-/// `word<TAB>related related …`, one line per word, sorted by word (byte order).
+/// `word<TAB>related related …`, one line per word.
 const ENGLISH: &str = include_str!("related_en.txt");
 /// Groups of related words, one group a line, words separated by spaces.
 const CHINESE: &str = include_str!("related_zh.txt");
@@ -128,24 +128,17 @@ impl Related {
     }
 }
 
-/// WordNet's related words of `word`, space separated: a binary search over the sorted
-/// lines of [`ENGLISH`], nothing loaded.
+/// WordNet's related words of `word`, space separated. The table is indexed on first use
+/// (a few milliseconds, ~2 MB): a search looks up every word of a query, some several times.
 fn english(word: &str) -> Option<&'static str> {
-    let table = ENGLISH;
-    let (mut low, mut high) = (0, table.len());
-    while low < high {
-        let middle = (low + high) / 2;
-        let start = table[..middle].rfind('\n').map_or(0, |n| n + 1);
-        let end = table[start..].find('\n').map_or(table.len(), |n| start + n);
-        let line = &table[start..end];
-        let (key, related) = line.split_once('\t').unwrap_or((line, ""));
-        match key.cmp(word) {
-            std::cmp::Ordering::Less => low = end + 1,
-            std::cmp::Ordering::Greater => high = start,
-            std::cmp::Ordering::Equal => return Some(related).filter(|r| !r.is_empty()),
-        }
-    }
-    None
+    static INDEX: std::sync::LazyLock<HashMap<&'static str, &'static str>> = std::sync::LazyLock::new(|| {
+        (ENGLISH.lines())
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split_once('\t'))
+            .filter(|(_, related)| !related.is_empty())
+            .collect()
+    });
+    INDEX.get(word).copied()
 }
 
 #[cfg(test)]
@@ -159,18 +152,11 @@ mod tests {
     }
 
     #[test]
-    fn the_english_table_is_sorted_and_found_at_both_ends() {
-        let keys: Vec<&str> = ENGLISH
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .map(|l| l.split('\t').next().unwrap_or(""))
-            .collect();
-        assert!(
-            keys.windows(2).all(|w| w[0] < w[1]),
-            "related_en.txt is not sorted"
-        );
-        for key in [keys[0], keys[keys.len() / 2], keys[keys.len() - 1]] {
-            assert!(english(key).is_some(), "{key}");
+    fn every_line_of_the_english_table_is_found() {
+        let lines = ENGLISH.lines().filter(|l| !l.starts_with('#'));
+        for line in lines {
+            let (word, related) = line.split_once('\t').unwrap_or((line, ""));
+            assert_eq!(english(word), Some(related), "{line}");
         }
         assert_eq!(english(""), None);
         assert_eq!(english("zzzzzz"), None);
