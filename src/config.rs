@@ -20,6 +20,8 @@ pub struct Config {
     pub labels: Labels,
     /// Groups of spellings that find each other, e.g. `[rlhf, 基于人类反馈的强化学习]`.
     pub synonyms: Vec<Vec<String>>,
+    /// Related terms a query word also finds, below an exact match.
+    pub related: RelatedOptions,
     pub reply: ReplyOptions,
     /// Seconds a member waits between two uses of one command; 0 turns it off.
     pub cooldown_seconds: u64,
@@ -257,6 +259,25 @@ pub struct HttpOptions {
     pub max_connections: usize,
 }
 
+/// Related terms (paraphrases): a query word also finds these, below an exact match.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelatedOptions {
+    /// The built-in ones: WordNet's English words, a short Chinese list.
+    pub builtin: bool,
+    /// The deployment's own groups, e.g. `[coworker, collaborator]`.
+    pub groups: Vec<Vec<String>>,
+}
+
+impl Default for RelatedOptions {
+    fn default() -> Self {
+        RelatedOptions {
+            builtin: true,
+            groups: Vec::new(),
+        }
+    }
+}
+
 /// How replies are laid out.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -276,6 +297,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             labels: Labels::default(),
             synonyms: default_synonyms(),
+            related: RelatedOptions::default(),
             reply: ReplyOptions::default(),
             cooldown_seconds: 3,
             max_note_bytes: crate::notes::DEFAULT_MAX_BYTES,
@@ -481,6 +503,8 @@ impl Config {
     pub fn search_options(&self) -> SearchOptions {
         SearchOptions {
             synonyms: self.synonyms.clone(),
+            related: self.related.groups.clone(),
+            builtin_related: self.related.builtin,
         }
     }
 }

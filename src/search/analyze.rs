@@ -5,6 +5,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 
+use super::related::Related;
+
 /// NFKC (full-width → half-width), lowercase, traditional → simplified Chinese.
 pub fn normalize(text: &str) -> String {
     let mut out = String::new();
@@ -77,6 +79,9 @@ pub enum Piece {
     Cjk(Vec<char>),
     /// A synonym group, by index.
     Synonym(usize),
+    /// Words that have related terms together (`get rid of`, `turn on`), joined by spaces;
+    /// queries only.
+    Phrase(String),
 }
 
 /// Question frames and fillers that carry no content: removed from queries before
@@ -258,6 +263,24 @@ const LATIN_STOP: &[&str] = &[
     "im",
     "ive",
     "id",
+    // Filler of questions typed in chat.
+    "ok",
+    "okay",
+    "possible",
+    "able",
+    "way",
+    "want",
+    "wanna",
+    "need",
+    "anyone",
+    "someone",
+    "somebody",
+    "something",
+    "anything",
+    "really",
+    "actually",
+    "even",
+    "again",
 ];
 
 /// Single characters that carry no content when they stand alone in a query.
@@ -268,6 +291,8 @@ const CJK_STOP: &[char] = &[
 
 pub struct Analyzer {
     synonyms: Option<AhoCorasick>,
+    /// What query words may stand for in the notes; read at query time only.
+    pub related: Related,
     /// Pattern index → synonym group.
     pattern_group: Vec<usize>,
     /// Whether a pattern is ASCII (then it must sit on word boundaries).
@@ -317,7 +342,7 @@ thread_local! {
 }
 
 impl Analyzer {
-    pub fn new(groups: &[Vec<String>]) -> Analyzer {
+    pub fn new(groups: &[Vec<String>], related: Related) -> Analyzer {
         let mut patterns = Vec::new();
         let mut pattern_group = Vec::new();
         let mut pattern_ascii = Vec::new();
@@ -337,6 +362,7 @@ impl Analyzer {
             .ok();
         Analyzer {
             synonyms,
+            related,
             pattern_group,
             pattern_ascii,
             stemmer: Stemmer::create(Algorithm::English),
@@ -727,7 +753,7 @@ pub fn is_stop_word(piece: &Piece) -> bool {
     match piece {
         Piece::Word { parts } => parts.len() == 1 && LATIN_STOP.contains(&parts[0].as_str()),
         Piece::Cjk(chars) => chars.len() == 1 && CJK_STOP.contains(&chars[0]),
-        Piece::Synonym(_) => false,
+        Piece::Synonym(_) | Piece::Phrase(_) => false,
     }
 }
 
@@ -752,10 +778,13 @@ mod tests {
     }
 
     fn analyzer() -> Analyzer {
-        Analyzer::new(&[
-            vec!["rlhf".into(), "基于人类反馈的强化学习".into()],
-            vec!["chain of thought".into(), "思维链".into()],
-        ])
+        Analyzer::new(
+            &[
+                vec!["rlhf".into(), "基于人类反馈的强化学习".into()],
+                vec!["chain of thought".into(), "思维链".into()],
+            ],
+            Related::default(),
+        )
     }
 
     #[test]

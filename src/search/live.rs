@@ -200,7 +200,7 @@ impl Live {
         (self.dead.count() == 0 || self.df(id) > 0).then_some(id)
     }
 
-    fn term(&self, id: TermId) -> &str {
+    pub fn term(&self, id: TermId) -> &str {
         match self.delta_id(id) {
             Some(local) => self.delta.postings.term(local),
             None => self.base.postings.term(id),

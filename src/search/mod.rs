@@ -9,9 +9,12 @@
 //!   strongest postings only. The vocabulary of surface words, bucketed by length and first
 //!   letter, serves prefix and typo look-ups. Posting lists are delta + varint
 //!   encoded.
-//! - `rank`: a query is units (a word, a CJK run, a synonym) each matched by some terms
-//!   (exact, stem, typo, prefix). Score = BM25F × coverage², coverage being the weighted
+//! - `rank`: a query is units (a word, a CJK run, a synonym, a phrase) each matched by
+//!   some terms (exact, stem, typo, prefix, related, a pinyin homophone of a CJK bigram).
+//!   Score = BM25F × coverage² × (1 + the title's coverage), coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits.
+//! - `related`: what a query word may stand for in the notes (WordNet's English, a short
+//!   Chinese list, the config's groups); query side only.
 //!   [`Index::find`] sorts what a query found: confident hits; else the closest sections
 //!   (a third of the query or more, holding a word of it few sections use); else nothing.
 //! - `focus`: the items (point subtrees) of the best section that hold the query, its
@@ -28,6 +31,7 @@ mod focus;
 mod index;
 mod live;
 mod rank;
+mod related;
 mod segment;
 #[cfg(test)]
 mod tests;
@@ -158,6 +162,12 @@ pub struct Suggestion {
 pub struct SearchOptions {
     /// Groups of synonyms: every spelling in a group matches every other.
     pub synonyms: Vec<Vec<String>>,
+    /// Groups of related terms: a query word finds the others of its groups below an
+    /// exact match (query side only).
+    pub related: Vec<Vec<String>>,
+    /// Whether the built-in related terms are used too (WordNet's English, a short
+    /// Chinese list).
+    pub builtin_related: bool,
 }
 
 /// Read-only after `build` or `update`; cheap to share behind an `Arc`.
@@ -226,7 +236,9 @@ const TITLE_SCAN: usize = 5_000;
 impl Index {
     /// Indexes every answerable section of the library.
     pub fn build(library: Library, options: &SearchOptions) -> Index {
-        Index::build_with(library, Arc::new(Analyzer::new(&options.synonyms)), None)
+        let related = related::Related::new(&options.related, options.builtin_related);
+        let analyzer = Analyzer::new(&options.synonyms, related);
+        Index::build_with(library, Arc::new(analyzer), None)
     }
 
     /// A full build; `averages` (each field's mean length) as [`Segment::build`] takes them.

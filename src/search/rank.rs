@@ -1,5 +1,5 @@
-//! Queries as units (a Latin word, a CJK run, a synonym) with the index terms that can
-//! match each, and BM25F × coverage² ranking over them.
+//! Queries as units (a Latin word, a CJK run, a synonym, a phrase) with the index terms that can
+//! match each, and BM25F × coverage² × (1 + title coverage) ranking over them.
 
 use std::cell::RefCell;
 use std::collections::BinaryHeap;
@@ -19,10 +19,25 @@ const TYPO_COVER: [f32; 3] = [1.0, 0.7, 0.6];
 const MAX_PREFIX_EXPANSIONS: usize = 30;
 const PREFIX_WEIGHT: f32 = 0.8;
 const PREFIX_COVER: f32 = 0.9;
+/// Related terms (paraphrases, [`super::related`]) of a word: how much a match weighs
+/// in the score and covers of the word, at most how many are read.
+const RELATED_WEIGHT: f32 = 0.5;
+const RELATED_COVER: f32 = 0.8;
+const MAX_RELATED: usize = 6;
 /// Bigrams a lone CJK character stands for, at most.
 const MAX_CJK_EXPANSIONS: usize = 30;
+/// Homophone bigrams a CJK bigram the notes lack stands for, at most, among this many
+/// of the commonest bigrams sharing a character with it.
+const MAX_HOMOPHONES: usize = 3;
+const MAX_SOUND_SCAN: usize = 256;
 /// Most bigrams of one CJK run: a pasted paragraph is not read to its end.
 const MAX_BIGRAMS: usize = 24;
+
+/// The title's field bit in a posting.
+const TITLE_BIT: u8 = 1 << super::TITLE;
+/// A section whose title alone covers the whole query scores this much more (in part,
+/// in proportion): what a question asks is most often what a heading names.
+const TITLE_COVERAGE: f32 = 2.0;
 
 /// Share of a big range above which a unit is common and weighs less in the coverage.
 const COMMON_SHARE: f32 = 0.05;
@@ -52,6 +67,8 @@ pub struct QueryTerm {
     pub fuzzy: bool,
     /// Set by [`closest_units`]: an exact term few documents in range hold.
     pub distinct: bool,
+    /// A related term of the query's word (a paraphrase), not the word itself.
+    pub related: bool,
 }
 
 /// One unit of a query, matched by any of its terms (CJK bigrams: by their sum).
@@ -95,12 +112,13 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
                     .collect();
                 units.push(unit(live, terms, false));
             }
+            Piece::Phrase(phrase) => units.push(phrase_unit(analyzer, live, phrase)),
             Piece::Cjk(chars) if chars.len() == 1 => {
                 let mut char_unit = cjk_char_unit(live, chars[0], typing);
                 char_unit.cjk = true;
                 units.push(char_unit);
             }
-            Piece::Cjk(chars) => units.push(cjk_run_unit(live, chars)),
+            Piece::Cjk(chars) => units.push(cjk_run_unit(analyzer, live, chars, mode)),
             Piece::Word { parts } => {
                 let word = Word {
                     analyzer,
@@ -123,39 +141,179 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
 /// but what is being typed (`对` of `对齐`) may become a word.
 fn asking_pieces(analyzer: &Analyzer, stripped: &str, mode: Mode) -> Vec<Piece> {
     let mut pieces = analyzer.pieces(stripped);
+    if mode != Mode::Typing {
+        join_phrases(analyzer, &mut pieces);
+    }
     let being_typed = if mode == Mode::Typing { pieces.pop() } else { None };
     pieces.retain(|p| !analyze::is_stop_word(p));
     pieces.extend(being_typed);
     pieces
 }
 
+/// Runs of two or three one-part words that have related terms together (`get rid of`,
+/// `turn on`) become one [`Piece::Phrase`], the longest first: the phrase, not its
+/// words, is what is asked.
+fn join_phrases(analyzer: &Analyzer, pieces: &mut Vec<Piece>) {
+    let word = |piece: &Piece| match piece {
+        Piece::Word { parts } if parts.len() == 1 => Some(parts[0].clone()),
+        _ => None,
+    };
+    let mut joined = Vec::with_capacity(pieces.len());
+    let mut at = 0;
+    while at < pieces.len() {
+        let phrase = [3, 2].into_iter().find_map(|n| {
+            let words: Option<Vec<String>> = pieces.get(at..at + n)?.iter().map(word).collect();
+            let phrase = words?.join(" ");
+            analyzer.related.is_phrase(&phrase).then_some((n, phrase))
+        });
+        match phrase {
+            Some((n, phrase)) => {
+                joined.push(Piece::Phrase(phrase));
+                at += n;
+            }
+            None => {
+                joined.push(pieces[at].clone());
+                at += 1;
+            }
+        }
+    }
+    *pieces = joined;
+}
+
+/// A phrase: its related terms, and each of its words (not filler) for an equal share.
+fn phrase_unit(analyzer: &Analyzer, live: &Live, phrase: &str) -> Unit {
+    let words: Vec<&str> = phrase.split(' ').filter(|w| !analyze::is_stop_str(w)).collect();
+    let share = 1.0 / words.len().max(1) as f32;
+    let mut terms: Vec<QueryTerm> = Vec::new();
+    for word in words {
+        for form in [analyzer.stem(word).as_str(), word] {
+            if let Some(id) = live.id(form).filter(|id| !terms.iter().any(|t| t.id == *id)) {
+                terms.push(exact(id, share));
+            }
+        }
+    }
+    related_terms(analyzer, live, phrase, 1.0, &mut terms);
+    unit(live, terms, false)
+}
+
 /// A CJK run of two or more characters: its distinct bigrams, each an equal share.
-fn cjk_run_unit(live: &Live, chars: &[char]) -> Unit {
+fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) -> Unit {
     let mut grams = analyze::bigrams(chars);
     grams.truncate(MAX_BIGRAMS);
-    let mut distinct: Vec<&str> = Vec::new();
-    for gram in &grams {
-        if !distinct.contains(&gram.as_str()) {
-            distinct.push(gram);
+    let searching = mode != Mode::Typing;
+    // A bigram the notes lack may be a pinyin slip of one they have (`折迭` for `折叠`).
+    let sounds: Vec<Vec<TermId>> = (grams.iter().enumerate())
+        .map(|(i, g)| {
+            let particle = g.chars().any(analyze::is_cjk_stop);
+            match live.id(g) {
+                None if searching && !particle => homophones(live, chars, i),
+                _ => Vec::new(),
+            }
+        })
+        .collect();
+    let mut distinct: Vec<(&str, &[TermId])> = Vec::new();
+    for (gram, sounds) in grams.iter().zip(&sounds) {
+        if !distinct.iter().any(|(g, _)| g == gram) {
+            distinct.push((gram, sounds));
         }
     }
     // Each distinct bigram is an equal share of the run, and one the notes lack
     // counts against the match (`量子计算`); but bigrams holding a particle,
     // which natural questions put between words, are not counted (`封城会持续`
     // needs `封城` and `持续`, not `城会` nor `会持`). Coverage stops at 1.
-    let plain = |g: &&str| !g.chars().any(analyze::is_cjk_stop);
+    let plain = |(g, _): &(&str, &[TermId])| !g.chars().any(analyze::is_cjk_stop);
     if distinct.iter().any(plain) {
         distinct.retain(plain);
     }
     let share = 1.0 / distinct.len().max(1) as f32;
-    let terms = distinct
-        .iter()
-        .filter_map(|g| live.id(g))
-        .map(|id| exact(id, share))
-        .collect();
+    let mut terms: Vec<QueryTerm> = Vec::new();
+    for &(gram, sounds) in &distinct {
+        terms.extend(live.id(gram).map(|id| exact(id, share)));
+        for &id in sounds {
+            terms.push(QueryTerm {
+                weight: TYPO_WEIGHT[1],
+                cover: share * TYPO_COVER[1],
+                fuzzy: true,
+                ..exact(id, share)
+            });
+        }
+    }
+    // A bigram that is a word with related words (`删掉`): they stand in for its share.
+    if searching {
+        for &(gram, _) in distinct.iter().filter(|(g, _)| analyzer.related.has_group(g)) {
+            related_terms(analyzer, live, gram, share, &mut terms);
+        }
+    }
     let mut run = unit(live, terms, true);
     run.cjk = true;
     run
+}
+
+/// Bigrams of the notes that sound like the run's bigram at `at` with one character
+/// swapped, as a pinyin input method slips (`链解` for `链接`), the commonest first; at
+/// most [`MAX_HOMOPHONES`]. The swapped character must also make a bigram of the notes
+/// with its other neighbour in the run (`叠标` of `可折迭标注`): a slip mends the run,
+/// it does not make up a word beside ones the notes lack (`量子计算`).
+fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
+    let (Some(&a), Some(&b)) = (run.get(at), run.get(at + 1)) else {
+        return Vec::new();
+    };
+    let known = |x: char, y: char| {
+        let mut bytes = [0u8; 8];
+        let first = x.encode_utf8(&mut bytes).len();
+        let second = y.encode_utf8(&mut bytes[first..]).len();
+        std::str::from_utf8(&bytes[..first + second]).is_ok_and(|gram| live.id(gram).is_some())
+    };
+    let mut found = Vec::new();
+    // The first character kept and the second slipped, then the other way round.
+    for (kept, slipped, kept_second) in [(a, b, false), (b, a, true)] {
+        let Some(wanted) = sound(slipped) else {
+            continue;
+        };
+        for &id in live.cjk_bigrams(kept, kept_second).iter().take(MAX_SOUND_SCAN) {
+            let mut chars = live.term(id).chars();
+            let Some(other) = (if kept_second { chars.next() } else { chars.nth(1) }) else {
+                continue;
+            };
+            let mends = || {
+                if kept_second {
+                    let before = at.checked_sub(1).and_then(|i| run.get(i));
+                    before.is_none_or(|&p| known(p, other))
+                } else {
+                    run.get(at + 2).is_none_or(|&n| known(other, n))
+                }
+            };
+            if other != slipped && sound(other) == Some(wanted) && mends() {
+                found.push(id);
+                if found.len() == MAX_HOMOPHONES {
+                    return found;
+                }
+            }
+        }
+    }
+    found
+}
+
+/// How a Chinese character sounds, toneless, as (initial, final), with the sounds pinyin
+/// typists most often confuse made one: zh/z, ch/c, sh/s, n/l, -ng/-n (not -ong).
+fn sound(c: char) -> Option<(&'static str, &'static str)> {
+    use pinyin::ToPinyin;
+    let plain = c.to_pinyin()?.plain();
+    let (initial, rest) = match plain.get(..2) {
+        Some("zh") => ("z", &plain[2..]),
+        Some("ch") => ("c", &plain[2..]),
+        Some("sh") => ("s", &plain[2..]),
+        _ => match plain.chars().next() {
+            Some('n') => ("l", &plain[1..]),
+            Some(c) if !"aeiouv".contains(c) => plain.split_at(c.len_utf8()),
+            _ => ("", plain),
+        },
+    };
+    let final_ = match rest.strip_suffix('g') {
+        Some(nasal) if nasal.ends_with('n') && !nasal.ends_with("on") => nasal,
+        _ => rest,
+    };
+    Some((initial, final_))
 }
 
 /// What a Latin word's units are looked up with.
@@ -202,6 +360,17 @@ fn exact(id: TermId, cover: f32) -> QueryTerm {
         cover,
         fuzzy: false,
         distinct: false,
+        related: false,
+    }
+}
+
+/// A related term: matched below the word itself, and it covers less of it.
+fn related(id: TermId, cover: f32) -> QueryTerm {
+    QueryTerm {
+        weight: RELATED_WEIGHT,
+        cover: cover * RELATED_COVER,
+        related: true,
+        ..exact(id, cover)
     }
 }
 
@@ -233,6 +402,7 @@ fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
                 cover: if typing { PREFIX_COVER } else { 1.0 },
                 fuzzy: typing,
                 distinct: false,
+                related: false,
             });
         }
     }
@@ -270,12 +440,16 @@ fn word_unit(
                     cover: PREFIX_COVER,
                     fuzzy: true,
                     distinct: false,
+                    related: false,
                 };
                 add(&mut terms, term);
             }
         }
     }
-    if !known && !word.chars().all(|c| c.is_ascii_digit()) {
+    // An English word is spelled as meant (`bread` is not a slip of `break`): its related
+    // terms stand in for it instead. After a miss, any word may be a slip.
+    let spelled = || mode != Mode::Loose && analyzer.related.is_english_word(word);
+    if !known && !word.chars().all(|c| c.is_ascii_digit()) && !spelled() {
         let len = word.chars().count();
         let budget = match len {
             8.. => 2,
@@ -296,13 +470,48 @@ fn word_unit(
                     cover: TYPO_COVER[d],
                     fuzzy: true,
                     distinct: false,
+                    related: false,
                 };
                 add(&mut terms, term);
             }
         }
     }
+    // A word the notes never use is asked in other words than theirs: the related words
+    // they do use stand in for it. (A word they use is not widened: that would read many
+    // more postings for every query, for no measured gain.)
+    if mode != Mode::Typing && !known {
+        related_terms(analyzer, live, word, 1.0, &mut terms);
+    }
     terms.sort_by(|a, b| b.weight.total_cmp(&a.weight));
     unit(live, terms, false)
+}
+
+/// Adds to `terms` the related terms of `text` (a normalised word or phrase) that the
+/// notes use but not commonly, at most [`MAX_RELATED`], each covering `cover` ×
+/// [`RELATED_COVER`]; those already there are left as they are.
+fn related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms: &mut Vec<QueryTerm>) {
+    let mut added = 0;
+    analyzer.related.of(text, &mut |word| {
+        if added == MAX_RELATED || analyze::is_stop_str(word) {
+            return;
+        }
+        // A word most sections use says little of which is meant, and is long to read.
+        let mut add = |id| {
+            let common = unit_weight(live.df(id), live.live_docs(), false) < 1.0;
+            if !common && !terms.iter().any(|t| t.id == id) {
+                terms.push(related(id, cover));
+                added += 1;
+            }
+        };
+        if word.chars().all(analyze::is_cjk) {
+            // A Chinese word: its bigrams, any of which stands for it.
+            for gram in analyze::bigrams(&word.chars().collect::<Vec<_>>()) {
+                live.id(&gram).into_iter().for_each(&mut add);
+            }
+        } else if !word.contains(' ') {
+            live.id(&analyzer.stem(word)).into_iter().for_each(&mut add);
+        }
+    });
 }
 
 /// Makes `units` stricter for the closest sections after a miss: their exact terms that
@@ -314,7 +523,7 @@ fn word_unit(
 pub fn closest_units(live: &Live, units: &mut [Unit], range: &Range<u32>) {
     let n = live.live_in(range);
     for unit in units {
-        for term in unit.terms.iter_mut().filter(|t| !t.fuzzy) {
+        for term in unit.terms.iter_mut().filter(|t| !t.fuzzy && !t.related) {
             let df = live.df_in(term.id, range);
             term.distinct = df > 0 && unit_weight(df, n, unit.cjk) >= 1.0;
         }
@@ -349,6 +558,9 @@ struct Acc {
     unit_cover: f32,
     /// A unit's cover by distinct terms only (see [`closest_units`]).
     unit_distinct: f32,
+    /// The coverage, and a unit's cover, by terms of the title only.
+    title: f32,
+    unit_title: f32,
     flags: u8,
 }
 
@@ -378,7 +590,7 @@ pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
     (idf(matched.min(range) as f32) / idf(common)).min(1.0)
 }
 
-/// BM25F × coverage² over the documents in `range`; the best `limit` above
+/// BM25F × coverage² × (1 + the title's coverage) over the documents in `range`; the best `limit` above
 /// `min_coverage`, best first. Coverage is the weighted mean share of the query's units
 /// a document matches (see [`unit_weight`]).
 pub fn score(
@@ -470,34 +682,20 @@ impl Scratch {
     /// returns the unit's weight in the coverage.
     fn add_unit(&mut self, live: &Live, unit: &Unit, range: &Range<u32>) -> f32 {
         self.unit_touched.clear();
-        for term in &unit.terms {
-            let term_weight = TermWeight {
-                weight: term.weight * live.idf(live.df(term.id)),
-                cover: term.cover,
-                how: if term.fuzzy { FUZZY } else { EXACT },
-            };
-            // One loop for each kind of reading and unit, each without the others' branches.
-            match (live.read(term.id, range), unit.additive) {
-                (Reading::Base(Read::List(list)), true) => {
-                    self.add_postings::<true>(list, range, &term_weight)
-                }
-                (Reading::Base(Read::List(list)), false) => {
-                    self.add_postings::<false>(list, range, &term_weight)
-                }
-                (Reading::Base(Read::Strongest(best)), true) => {
-                    self.add_postings::<true>(best.copied(), range, &term_weight)
-                }
-                (Reading::Base(Read::Strongest(best)), false) => {
-                    self.add_postings::<false>(best.copied(), range, &term_weight)
-                }
-                (merged, true) => self.add_postings::<true>(merged, range, &term_weight),
-                (merged, false) => self.add_postings::<false>(merged, range, &term_weight),
-            }
+        // The unit's own terms first: how many documents they match says how common the
+        // unit is, whatever its related terms match.
+        for term in unit.terms.iter().filter(|t| !t.related) {
+            self.add_term(live, unit, term, range);
+        }
+        let own = self.unit_touched.len();
+        for term in unit.terms.iter().filter(|t| t.related) {
+            self.add_term(live, unit, term, range);
         }
         if unit.terms.iter().any(|t| t.distinct) {
             self.mark_distinct(live, unit, range);
         }
-        let weight = unit_weight(self.unit_touched.len(), live.live_in(range), unit.cjk);
+        let matched = if own > 0 { own } else { self.unit_touched.len() };
+        let weight = unit_weight(matched, live.live_in(range), unit.cjk);
         for &d in &self.unit_touched {
             let Some(acc) = self.docs.get_mut(d as usize) else {
                 continue;
@@ -507,10 +705,39 @@ impl Scratch {
             }
             acc.score += acc.unit_score;
             acc.coverage += acc.unit_cover.min(1.0) * weight;
+            acc.title += acc.unit_title.min(1.0) * weight;
             acc.unit_score = 0.0;
             acc.unit_cover = 0.0;
+            acc.unit_title = 0.0;
         }
         weight
+    }
+
+    /// One term of `unit`: its postings into the unit's accumulators.
+    fn add_term(&mut self, live: &Live, unit: &Unit, term: &QueryTerm, range: &Range<u32>) {
+        let term_weight = TermWeight {
+            weight: term.weight * live.idf(live.df(term.id)),
+            cover: term.cover,
+            how: match (term.fuzzy, term.related) {
+                (true, _) => FUZZY,
+                // Neither exact nor a typo: a paraphrase's reason is where it matched.
+                (false, true) => 0,
+                (false, false) => EXACT,
+            },
+        };
+        // One loop for each kind of reading and unit, each without the others' branches.
+        match (live.read(term.id, range), unit.additive) {
+            (Reading::Base(Read::List(list)), true) => self.add_postings::<true>(list, range, &term_weight),
+            (Reading::Base(Read::List(list)), false) => self.add_postings::<false>(list, range, &term_weight),
+            (Reading::Base(Read::Strongest(best)), true) => {
+                self.add_postings::<true>(best.copied(), range, &term_weight)
+            }
+            (Reading::Base(Read::Strongest(best)), false) => {
+                self.add_postings::<false>(best.copied(), range, &term_weight)
+            }
+            (merged, true) => self.add_postings::<true>(merged, range, &term_weight),
+            (merged, false) => self.add_postings::<false>(merged, range, &term_weight),
+        }
     }
 
     /// Flags [`DISTINCT`] the documents `unit` touched that its distinct terms cover
@@ -564,12 +791,15 @@ impl Scratch {
                 self.unit_touched.push(posting.doc);
             }
             let gained = term.weight * posting.impact();
+            let in_title = f32::from(u8::from(posting.fields & TITLE_BIT != 0)) * term.cover;
             if ADDITIVE {
                 acc.unit_score += gained;
                 acc.unit_cover += term.cover;
+                acc.unit_title += in_title;
             } else {
                 acc.unit_score = acc.unit_score.max(gained);
                 acc.unit_cover = acc.unit_cover.max(term.cover);
+                acc.unit_title = acc.unit_title.max(in_title);
             }
             acc.flags |= posting.fields | term.how;
         }
@@ -593,9 +823,10 @@ impl Scratch {
             };
             let coverage = (acc.coverage / units_weight).min(1.0);
             if coverage > min_coverage && acc.score > 0.0 && acc.flags & require == require {
+                let in_title = (acc.title / units_weight).min(1.0);
                 let scored = Scored {
                     doc: d,
-                    score: acc.score * coverage * coverage,
+                    score: acc.score * coverage * coverage * (1.0 + TITLE_COVERAGE * in_title),
                     coverage,
                     flags: acc.flags,
                 };

@@ -61,6 +61,7 @@ fn synonyms() -> SearchOptions {
             ],
             vec!["chain of thought".into(), "思维链".into()],
         ],
+        ..SearchOptions::default()
     }
 }
 
@@ -725,4 +726,72 @@ fn equal_scores_go_by_library_order_at_any_limit_and_after_an_update() {
         }
     );
     check(&updated);
+}
+
+/// A help note in both languages, for questions worded unlike its headings.
+fn help_index(builtin_related: bool) -> Index {
+    let help = note(
+        "help",
+        &[],
+        &[],
+        vec![
+            section(
+                "Move a file to another folder",
+                &[],
+                vec![leaf("Drag the file onto a folder")],
+            ),
+            section(
+                "Remove a plugin",
+                &[],
+                vec![leaf("Open the settings and uninstall it")],
+            ),
+            section("Export to PDF", &[], vec![leaf("Choose export in the file menu")]),
+            section("删除远程仓库", &[], vec![leaf("点击垃圾桶图标")]),
+            section("可折叠标注", &[], vec![leaf("加号表示标注默认展开")]),
+            section("启用谷歌分析", &[], vec![leaf("为发布的网站接入谷歌分析")]),
+        ],
+    );
+    let options = SearchOptions {
+        builtin_related,
+        ..SearchOptions::default()
+    };
+    Index::build(Library::from(vec![help]), &options)
+}
+
+#[test]
+fn questions_find_headings_worded_otherwise() {
+    let index = help_index(true);
+    for (query, want) in [
+        // WordNet: a more general verb.
+        ("relocate", "Move a file to another folder"),
+        // A phrase with related terms of its own, not its words one by one.
+        ("how do I get rid of a plugin", "Remove a plugin"),
+        // The Chinese list.
+        ("不要的远程仓库怎么删掉", "删除远程仓库"),
+        ("发布的网站怎么接入谷歌统计", "启用谷歌分析"),
+        // A pinyin slip: 迭 for 叠 (both die).
+        ("可折迭标注", "可折叠标注"),
+    ] {
+        assert_eq!(top(&index, query, "help").as_deref(), Some(want), "{query}");
+    }
+    // Without the built-in lists, only the words as written.
+    let plain = help_index(false);
+    assert_eq!(top(&plain, "relocate", "help"), None);
+    assert_eq!(top(&plain, "how do I get rid of a plugin", "help"), None);
+}
+
+#[test]
+fn related_terms_do_not_answer_off_topic_questions() {
+    let index = help_index(true);
+    for query in [
+        "how do I bake bread",
+        "who won the world cup",
+        "明天北京天气怎么样",
+        "红烧肉怎么做",
+        "比特币价格",
+        "推荐一部好看的电影",
+    ] {
+        assert_eq!(top(&index, query, "help"), None, "{query}");
+        assert!(index.closest(query, Some("help"), 3).hits.is_empty(), "{query}");
+    }
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Writes src/search/related_en.txt: English words and the words WordNet 3.0 relates to them.
+
+Run from the repository root with Debian's `wordnet-base` installed:
+    apt-get install wordnet-base && python3 tools/wordnet_related.py
+
+Each line is `word<TAB>related related ...`: for a word (or a phrasal verb, `get rid of`),
+the other single words of its most frequent senses (WordNet lists senses by frequency in
+its tagged corpus), and for verbs also the words of those senses' direct hypernyms (the
+more general verb: relocate → move, delete → remove). Related words are single words
+because the index is searched word by word. Every word of WordNet is a key: nothing here
+is chosen by hand. The search reads the table at run time (`src/search/related.rs`).
+"""
+
+import os
+import re
+import sys
+
+WORDNET = os.environ.get("WORDNET_DIR", "/usr/share/wordnet")
+OUT = "src/search/related_en.txt"
+POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
+# Senses read per word and part of speech, at most: those seen in WordNet's tagged corpus
+# at least a quarter as often as the word's commonest sense (any part of speech), or the
+# first sense of each part of speech when the corpus never saw the word.
+SENSES = {"n": 2, "v": 3, "a": 2, "r": 1}
+COMMON_SENSE = 0.25
+SS_TYPE = {"1": "n", "2": "v", "3": "a", "4": "r", "5": "a"}
+# Related words kept per word.
+MAX_RELATED = 12
+# The commonest English verbs, which WordNet makes the more general verb of very many
+# others (`win` → `get`): as such they would match nearly anything. Synonyms they stay.
+LIGHT = {"be", "do", "have", "get", "go", "make", "take", "give", "come", "put", "set", "let",
+         "keep", "hold", "say", "tell"}
+WORD = re.compile(r"^[a-z][a-z0-9-]*$")
+PHRASE = re.compile(r"^[a-z]+( [a-z]+){1,2}$")
+
+
+def synsets(pos):
+    """offset → (words, hypernym offsets)."""
+    found = {}
+    with open(os.path.join(WORDNET, "data." + pos), encoding="latin-1") as data:
+        for line in data:
+            if line.startswith(" "):
+                continue
+            fields = line.split(" | ")[0].split()
+            offset, count = fields[0], int(fields[3], 16)
+            words = [fields[4 + 2 * i].lower() for i in range(count)]
+            words = [re.sub(r"\(.*\)$", "", w).replace("_", " ") for w in words]
+            at = 4 + 2 * count
+            pointers = int(fields[at])
+            hypernyms = []
+            for p in range(pointers):
+                symbol, target, target_pos = fields[at + 1 + 4 * p : at + 4 + 4 * p]
+                if symbol in ("@", "@i") and target_pos == "v":
+                    hypernyms.append(target)
+            found[offset] = (words, hypernyms)
+    return found
+
+
+def sense_counts():
+    """(lemma, pos) → {sense number: times tagged}."""
+    counts = {}
+    with open(os.path.join(WORDNET, "cntlist.rev"), encoding="latin-1") as lines:
+        for line in lines:
+            key, number, count = line.split()
+            lemma, rest = key.split("%")
+            pos = SS_TYPE[rest[0]]
+            senses = counts.setdefault((lemma.replace("_", " "), pos), {})
+            senses[int(number)] = senses.get(int(number), 0) + int(count)
+    return counts
+
+
+def main():
+    counts = sense_counts()
+    top = {}
+    for (lemma, _), senses in counts.items():
+        top[lemma] = max(top.get(lemma, 0), max(senses.values()))
+    related = {}
+    for name, pos in POS.items():
+        sets = synsets(name)
+        with open(os.path.join(WORDNET, "index." + name), encoding="latin-1") as index:
+            for line in index:
+                if line.startswith(" "):
+                    continue
+                fields = line.split()
+                lemma = fields[0].replace("_", " ")
+                pointers = int(fields[3])
+                offsets = fields[6 + pointers :]
+                single = WORD.match(lemma)
+                if not single and not (pos == "v" and PHRASE.match(lemma)):
+                    continue
+                seen = counts.get((lemma, pos), {})
+                if top.get(lemma, 0) == 0:
+                    read = offsets[:1]
+                else:
+                    least = max(1, top[lemma] * COMMON_SENSE)
+                    read = [o for n, o in enumerate(offsets, 1) if seen.get(n, 0) >= least]
+                    read = read[: SENSES[pos]]
+                words = related.setdefault(lemma, [])
+                for offset in read:
+                    synonyms, hypernyms = sets[offset]
+                    general = [w for h in hypernyms for w in sets[h][0] if w not in LIGHT]
+                    for word in synonyms + general:
+                        if word != lemma and WORD.match(word) and word not in words:
+                            words.append(word)
+    # Irregular forms (`hid`, `stopped`) relate as their base form does; regular ones are
+    # found by the search's own suffix rules.
+    for name in POS:
+        with open(os.path.join(WORDNET, name + ".exc"), encoding="latin-1") as exceptions:
+            for line in exceptions:
+                form, *bases = line.split()
+                form = form.replace("_", " ")
+                if WORD.match(form):
+                    own = related.get(form, [])
+                    words = [w for b in bases for w in [b] + related.get(b, [])]
+                    related[form] = [w for w in dict.fromkeys(own + words) if w != form]
+    lines = []
+    for lemma in sorted(related):
+        words = related[lemma][:MAX_RELATED]
+        if words:
+            lines.append(lemma + "\t" + " ".join(words))
+    with open(OUT, "w", encoding="utf-8") as out:
+        out.write("# Generated by tools/wordnet_related.py from WordNet 3.0; do not edit.\n")
+        out.write("# WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.\n")
+        out.write("# Licence: https://wordnet.princeton.edu/license-and-commercial-use (permissive).\n")
+        out.write("\n".join(lines) + "\n")
+    print(f"{OUT}: {len(lines)} words", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
