@@ -24,13 +24,32 @@ fn normalize_into(text: &str, out: &mut String) {
     // ideographs are NFKC and start no combination: the check may pass them over (leaving
     // them out can only turn a "yes" into a "no", never the other way).
     let unsure = text.chars().filter(|&c| !(c.is_ascii() || is_stable_cjk(c)));
-    match unicode_normalization::is_nfkc_quick(unsure) {
-        unicode_normalization::IsNormalized::Yes => text.chars().for_each(|c| push_lowercase(out, c)),
-        _ => text.nfkc().for_each(|c| push_lowercase(out, c)),
+    if unsure.clone().next().is_some()
+        && unicode_normalization::is_nfkc_quick(unsure) != unicode_normalization::IsNormalized::Yes
+    {
+        text.nfkc().for_each(|c| push_lowercase(out, c));
+    } else {
+        // Runs of ASCII and CJK are copied whole (CJK has no case), the rest lowercased
+        // a character at a time.
+        let mut run = 0;
+        for (at, c) in text.char_indices() {
+            if !(c.is_ascii() || is_cjk(c)) {
+                push_ascii_lowercase(out, &text[run..at]);
+                out.extend(c.to_lowercase());
+                run = at + c.len_utf8();
+            }
+        }
+        push_ascii_lowercase(out, &text[run..]);
     }
-    if out.chars().any(is_cjk) {
+    if out.chars().any(may_be_traditional) {
         *out = fast2s::convert(out);
     }
+}
+
+fn push_ascii_lowercase(out: &mut String, text: &str) {
+    let start = out.len();
+    out.push_str(text);
+    out[start..].make_ascii_lowercase();
 }
 
 /// `c` lowercased; ASCII and CJK (which has no case) without the Unicode tables.
@@ -42,6 +61,30 @@ fn push_lowercase(out: &mut String, c: char) {
     } else {
         out.extend(c.to_lowercase());
     }
+}
+
+/// Whether fast2s may change `c`: most Chinese text holds no such character, and then
+/// the conversion (a few table look-ups per character and a new string) is skipped.
+fn may_be_traditional(c: char) -> bool {
+    // fast2s converts three-byte characters only: those it maps on their own, and three
+    // it leaves alone except in certain words (`藉口`, `看著`, `苧麻`).
+    static CHANGED: std::sync::LazyLock<Box<[u64]>> = std::sync::LazyLock::new(|| {
+        let mut bits = vec![0u64; 0x10000 / 64].into_boxed_slice();
+        let mut one = String::new();
+        for c in ('\u{800}'..='\u{ffff}').chain(['藉', '著', '苧']) {
+            one.clear();
+            one.push(c);
+            if fast2s::convert(&one) != one || matches!(c, '藉' | '著' | '苧') {
+                bits[c as usize / 64] |= 1 << (c as usize % 64);
+            }
+        }
+        bits
+    });
+    let c = c as usize;
+    (0x800..=0xffff).contains(&c)
+        && CHANGED
+            .get(c / 64)
+            .is_some_and(|word| word & (1 << (c % 64)) != 0)
 }
 
 /// CJK unified ideographs (and extension A) and hangul syllables: NFKC as they are.
@@ -734,6 +777,55 @@ pub fn is_stop_word(piece: &Piece) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Normalisation as it was written first: NFKC, lowercase, then fast2s over any
+    /// text with CJK in it.
+    fn normalized_plainly(text: &str) -> String {
+        let lowered: String = text.nfkc().flat_map(char::to_lowercase).collect();
+        if lowered.chars().any(is_cjk) {
+            fast2s::convert(&lowered)
+        } else {
+            lowered
+        }
+    }
+
+    #[test]
+    fn normalisation_skips_no_character_fast2s_would_change() {
+        let mut texts: Vec<String> = [
+            "藉口",
+            "憑藉",
+            "慰藉",
+            "看著",
+            "著作",
+            "苧麻",
+            "闔家",
+            "鍾書",
+            "計畫",
+            "企畫",
+            "畫面",
+            "答覆",
+            "甚夥",
+            "瞭望",
+            "幺麽",
+            "乾隆",
+            "乾淨",
+            "兒寬",
+            "Ｆｕｌｌ　ｗｉｄｔｈ ＡＢＣ 繁體",
+            "Ünïcödé İstanbul ΣΑΣ 中文 RLHF",
+            "ｶﾀｶﾅ 한국어 ㈱ ﬁ",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Every three-byte character, in runs of 64 between ASCII words.
+        let all: Vec<char> = ('\u{800}'..='\u{ffff}').collect();
+        texts.extend(
+            all.chunks(64)
+                .map(|run| format!("Ab {} Cd", run.iter().collect::<String>())),
+        );
+        for text in &texts {
+            assert_eq!(normalize(text), normalized_plainly(text), "{text}");
+        }
+    }
 
     /// Terms and surface words as strings.
     #[derive(Default)]
