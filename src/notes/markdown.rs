@@ -484,8 +484,8 @@ impl Inline {
 
     fn into_text(self) -> (Text, Vec<Link>) {
         let text = Text {
-            plain: collapse_spaces(&self.plain),
-            markdown: self.markdown.trim().to_string(),
+            plain: collapse_spaces(self.plain),
+            markdown: trimmed(self.markdown),
         };
         (text, self.links)
     }
@@ -709,7 +709,7 @@ impl Builder {
                     if !code.trim().is_empty() {
                         let markdown = format!("```\n{}\n```", code.replace("```", "'''"));
                         self.push_plain(Text {
-                            plain: collapse_spaces(&code),
+                            plain: collapse_spaces(code),
                             markdown,
                         });
                     }
@@ -1043,13 +1043,26 @@ fn collect_tags(text: &str, tags: &mut Vec<String>) {
     }
 }
 
+/// `text` without whitespace at its ends, in place.
+fn trimmed(mut text: String) -> String {
+    text.truncate(text.trim_end().len());
+    let start = text.len() - text.trim_start().len();
+    text.drain(..start);
+    text
+}
+
 fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     escape_into(&mut out, text);
     out
 }
 
-fn collapse_spaces(text: &str) -> String {
+/// Runs of whitespace as one space, none at the ends; most text is so already and is
+/// kept as it is.
+fn collapse_spaces(text: String) -> String {
+    if is_collapsed(&text) {
+        return text;
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -1060,9 +1073,49 @@ fn collapse_spaces(text: &str) -> String {
     out
 }
 
+/// Whether `text` has no whitespace but single spaces between other characters.
+fn is_collapsed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut after_space = true;
+    for (at, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b' ' if after_space => return false,
+            b' ' => after_space = true,
+            // Other ASCII whitespace, and the lead bytes of the other Unicode whitespace
+            // (U+0085, U+00A0, U+1680, U+2000–U+205F, U+3000): look at the character.
+            0x09..=0x0d | 0x1c..=0x1f => return false,
+            0xc2 | 0xe1..=0xe3 if text[at..].chars().next().is_some_and(char::is_whitespace) => return false,
+            _ => after_space = false,
+        }
+    }
+    !after_space || bytes.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_collapse_as_split_whitespace_does() {
+        let pieces = [
+            "a", "中文", " ", "  ", "\t", "\n", "\r\n", "\u{a0}", "\u{3000}", "\u{2003}", "\u{85}",
+            "\u{1680}", "\u{205f}", "\u{2028}", "\u{1c}", "ã", "ぁ", "\u{2010}", "é",
+        ];
+        // Every string of up to four pieces.
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|text| pieces.iter().map(move |piece| format!("{text}{piece}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for text in texts {
+            let plainly = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(collapse_spaces(text.clone()), plainly, "{text:?}");
+            assert_eq!(trimmed(text.clone()), text.trim(), "{text:?}");
+        }
+    }
 
     fn parsed(body: &str, piece: usize) -> String {
         let resolve = |target: &str| Some(format!("https://example.org/{target}"));

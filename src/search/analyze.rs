@@ -651,8 +651,16 @@ impl<'t, 'b> Splitter<'t, 'b> {
 
     fn next(&mut self) -> Option<Split<'_>> {
         let text = self.text;
-        while let Some(c) = text[self.at..].chars().next() {
+        while let Some(&byte) = text.as_bytes().get(self.at) {
             let start = self.at;
+            if byte.is_ascii() {
+                if byte.is_ascii_alphanumeric() {
+                    break;
+                }
+                self.at += 1;
+                continue;
+            }
+            let c = text[start..].chars().next()?;
             if is_cjk(c) {
                 let run = text[start..]
                     .find(|c| !is_cjk(c))
@@ -661,15 +669,18 @@ impl<'t, 'b> Splitter<'t, 'b> {
                 return Some(Split::Cjk(&text[start..run]));
             }
             if is_word(c) {
-                self.read_word();
-                return Some(Split::Word {
-                    text: self.word,
-                    ends: self.ends,
-                });
+                break;
             }
             self.at += c.len_utf8();
         }
-        None
+        if self.at >= text.len() {
+            return None;
+        }
+        self.read_word();
+        Some(Split::Word {
+            text: self.word,
+            ends: self.ends,
+        })
     }
 
     /// Reads the word at `at` into `word` and `ends`.
@@ -677,25 +688,31 @@ impl<'t, 'b> Splitter<'t, 'b> {
         self.word.clear();
         self.ends.clear();
         let text = self.text;
-        let mut chars = text[self.at..].chars();
-        while let Some(c) = chars.next() {
+        loop {
             let rest = &text[self.at..];
+            // ASCII letters and digits a run at a time.
+            let ascii = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+            if ascii > 0 {
+                self.word.push_str(&rest[..ascii]);
+                self.at += ascii;
+                continue;
+            }
+            let mut chars = rest.chars();
+            let Some(c) = chars.next() else {
+                break;
+            };
             if is_word(c) {
                 self.word.push(c);
                 self.at += c.len_utf8();
-            } else if is_joiner(c) && chars.clone().next().is_some_and(is_word) {
+            } else if is_joiner(c) && chars.next().is_some_and(is_word) {
                 match clitic(rest) {
                     // `don't` is one word (`dont`), so `won't` never reads as `won`;
                     // `obsidian's`, `you're` are their first word.
                     Some(('t', length)) => {
                         self.word.push('t');
                         self.at += length;
-                        chars = text[self.at..].chars();
                     }
-                    Some((_, length)) => {
-                        self.at += length;
-                        chars = text[self.at..].chars();
-                    }
+                    Some((_, length)) => self.at += length,
                     None => {
                         self.ends.push(self.word.len());
                         self.at += c.len_utf8();
