@@ -484,7 +484,7 @@ impl Inline {
 
     fn into_text(self) -> (Text, Vec<Link>) {
         let text = Text {
-            plain: collapse_spaces(self.plain),
+            plain: collapse_spaces(&self.plain),
             markdown: trimmed(self.markdown),
         };
         (text, self.links)
@@ -709,7 +709,7 @@ impl Builder {
                     if !code.trim().is_empty() {
                         let markdown = format!("```\n{}\n```", code.replace("```", "'''"));
                         self.push_plain(Text {
-                            plain: collapse_spaces(code),
+                            plain: collapse_spaces(&code),
                             markdown,
                         });
                     }
@@ -1057,38 +1057,49 @@ fn escaped(text: &str) -> String {
     out
 }
 
-/// Runs of whitespace as one space, none at the ends; most text is so already and is
-/// kept as it is.
-fn collapse_spaces(text: String) -> String {
-    if is_collapsed(&text) {
-        return text;
-    }
+/// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`,
+/// in one pass copying the runs between).
+fn collapse_spaces(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    let mut word_start = None;
+    let mut at = 0;
+    while at < text.len() {
+        let space = whitespace_at(text, at);
+        if space == 0 {
+            word_start.get_or_insert(at);
+            at += 1;
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&text[start..at]);
+        }
+        at += space;
+    }
+    if let Some(start) = word_start {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(&text[start..]);
     }
     out
 }
 
-/// Whether `text` has no whitespace but single spaces between other characters.
-fn is_collapsed(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut after_space = true;
-    for (at, &byte) in bytes.iter().enumerate() {
-        match byte {
-            b' ' if after_space => return false,
-            b' ' => after_space = true,
-            // Other ASCII whitespace, and the lead bytes of the other Unicode whitespace
-            // (U+0085, U+00A0, U+1680, U+2000–U+205F, U+3000): look at the character.
-            0x09..=0x0d | 0x1c..=0x1f => return false,
-            0xc2 | 0xe1..=0xe3 if text[at..].chars().next().is_some_and(char::is_whitespace) => return false,
-            _ => after_space = false,
-        }
+/// The length of the whitespace character at byte `at` of `text`, 0 when there is none.
+fn whitespace_at(text: &str, at: usize) -> usize {
+    match text.as_bytes().get(at) {
+        Some(b' ' | 0x09..=0x0d) => 1,
+        // The lead bytes of the other Unicode whitespace (U+0085, U+00A0, U+1680,
+        // U+2000–U+205F, U+3000): look at the character.
+        Some(0xc2 | 0xe1..=0xe3) => text[at..]
+            .chars()
+            .next()
+            .filter(|c| c.is_whitespace())
+            .map_or(0, char::len_utf8),
+        _ => 0,
     }
-    !after_space || bytes.is_empty()
 }
 
 #[cfg(test)]
@@ -1112,7 +1123,7 @@ mod tests {
         }
         for text in texts {
             let plainly = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            assert_eq!(collapse_spaces(text.clone()), plainly, "{text:?}");
+            assert_eq!(collapse_spaces(&text), plainly, "{text:?}");
             assert_eq!(trimmed(text.clone()), text.trim(), "{text:?}");
         }
     }
