@@ -20,28 +20,38 @@ fn normalize_into(text: &str, out: &mut String) {
         out.make_ascii_lowercase();
         return;
     }
-    // Most text is already NFKC: the quick check spares the full pass. ASCII and CJK
-    // ideographs are NFKC and start no combination: the check may pass them over (leaving
-    // them out can only turn a "yes" into a "no", never the other way).
-    let unsure = text.chars().filter(|&c| !(c.is_ascii() || is_stable_cjk(c)));
-    if unsure.clone().next().is_some()
-        && unicode_normalization::is_nfkc_quick(unsure) != unicode_normalization::IsNormalized::Yes
-    {
-        text.nfkc().for_each(|c| push_lowercase(out, c));
-    } else {
-        // Runs of ASCII and CJK are copied whole (CJK has no case), the rest lowercased
-        // a character at a time.
-        let mut run = 0;
-        for (at, c) in text.char_indices() {
-            if !(c.is_ascii() || is_cjk(c)) {
-                push_ascii_lowercase(out, &text[run..at]);
-                out.extend(c.to_lowercase());
-                run = at + c.len_utf8();
-            }
+    // One pass lowercases, copying runs of ASCII and CJK ideographs whole (they have no
+    // case), and notes what the rare later steps need: a character that may not be NFKC
+    // (ASCII and CJK ideographs are NFKC and start no combination), one fast2s may change.
+    let (mut run, mut unsure, mut traditional) = (0, false, false);
+    for (at, c) in text.char_indices() {
+        if c.is_ascii() {
+            continue;
         }
-        push_ascii_lowercase(out, &text[run..]);
+        if is_stable_cjk(c) {
+            traditional |= may_be_traditional(c);
+            continue;
+        }
+        unsure = true;
+        push_ascii_lowercase(out, &text[run..at]);
+        for lower in c.to_lowercase() {
+            traditional |= may_be_traditional(lower);
+            out.push(lower);
+        }
+        run = at + c.len_utf8();
     }
-    if out.chars().any(may_be_traditional) {
+    push_ascii_lowercase(out, &text[run..]);
+    // Most text is already NFKC: the quick check spares the full pass. It may pass over
+    // ASCII and CJK ideographs (leaving them out can only turn a "yes" into a "no").
+    if unsure
+        && unicode_normalization::is_nfkc_quick(text.chars().filter(|&c| !(c.is_ascii() || is_stable_cjk(c))))
+            != unicode_normalization::IsNormalized::Yes
+    {
+        out.clear();
+        text.nfkc().for_each(|c| push_lowercase(out, c));
+        traditional = out.chars().any(may_be_traditional);
+    }
+    if traditional {
         *out = fast2s::convert(out);
     }
 }
