@@ -1058,47 +1058,53 @@ fn escaped(text: &str) -> String {
 }
 
 /// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`,
-/// in one pass copying the runs between).
+/// in one pass over the bytes, copying the words between).
 fn collapse_spaces(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut word_start = None;
     let mut at = 0;
-    while at < text.len() {
-        let space = whitespace_at(text, at);
-        if space == 0 {
-            word_start.get_or_insert(at);
-            at += 1;
-            continue;
+    loop {
+        while let Some(space) = whitespace_at(text, at) {
+            at += space;
         }
-        if let Some(start) = word_start.take() {
-            if !out.is_empty() {
-                out.push(' ');
+        if at >= bytes.len() {
+            return out;
+        }
+        let start = at;
+        loop {
+            while bytes.get(at).is_some_and(|&byte| !may_start_whitespace(byte)) {
+                at += 1;
             }
-            out.push_str(&text[start..at]);
+            match bytes.get(at) {
+                Some(_) if whitespace_at(text, at).is_none() => at += 1,
+                _ => break,
+            }
         }
-        at += space;
-    }
-    if let Some(start) = word_start {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&text[start..]);
+        out.push_str(&text[start..at]);
     }
-    out
 }
 
-/// The length of the whitespace character at byte `at` of `text`, 0 when there is none.
-fn whitespace_at(text: &str, at: usize) -> usize {
+/// Whether a character starting with `byte` may be whitespace: ASCII controls and space,
+/// and the lead bytes of the other Unicode whitespace (U+0085, U+00A0, U+1680,
+/// U+2000–U+205F, U+3000).
+fn may_start_whitespace(byte: u8) -> bool {
+    byte <= b' ' || byte == 0xc2 || (0xe1..=0xe3).contains(&byte)
+}
+
+/// The length of the whitespace character at byte `at` of `text`, if there is one.
+fn whitespace_at(text: &str, at: usize) -> Option<usize> {
     match text.as_bytes().get(at) {
-        Some(b' ' | 0x09..=0x0d) => 1,
-        // The lead bytes of the other Unicode whitespace (U+0085, U+00A0, U+1680,
-        // U+2000–U+205F, U+3000): look at the character.
-        Some(0xc2 | 0xe1..=0xe3) => text[at..]
+        Some(b' ' | 0x09..=0x0d) => Some(1),
+        Some(&byte) if may_start_whitespace(byte) && byte > b' ' => text
+            .get(at..)?
             .chars()
             .next()
             .filter(|c| c.is_whitespace())
-            .map_or(0, char::len_utf8),
-        _ => 0,
+            .map(char::len_utf8),
+        _ => None,
     }
 }
 
