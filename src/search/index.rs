@@ -195,41 +195,48 @@ fn group_by_term(
 ) -> Lists {
     let mut build = ListBuilder::new(terms);
     let shards = shards.max(1);
-    // The document of each entry of a block, worked out once for all shards.
-    let mut docs: Vec<u32> = Vec::with_capacity(Entries::BLOCK);
-    let docs_of = |block: &[Entry], first: usize, doc: &mut usize, docs: &mut Vec<u32>| {
-        docs.clear();
-        for i in first..first + block.len() {
+    // Blocks go to the cores a few at a time (each time the cores wait for the slowest),
+    // with the document of each entry worked out once for all.
+    let docs_of = |blocks: &[Vec<Entry>], first: &mut usize, doc: &mut usize| -> Vec<u32> {
+        let entries = blocks.iter().map(Vec::len).sum::<usize>();
+        let mut docs = Vec::with_capacity(entries);
+        for i in *first..*first + entries {
             while doc_ends.get(*doc).is_some_and(|&end| i >= end as usize) {
                 *doc += 1;
             }
             docs.push(*doc as u32);
         }
+        *first += docs.len();
+        docs
     };
     // Sizing: terms split evenly (their lists' lengths are not known yet).
     let cuts: Vec<usize> = (0..=shards).map(|k| terms * k / shards).collect();
     let (mut doc, mut first) = (0, 0);
-    for block in &postings.blocks {
-        docs_of(block, first, &mut doc, &mut docs);
-        first += block.len();
+    for blocks in postings.blocks.chunks(BLOCKS_AT_ONCE) {
+        let docs = docs_of(blocks, &mut first, &mut doc);
         build.shards(&cuts).into_par_iter().for_each(|mut shard| {
-            for (&(term, _), &doc) in block.iter().zip(&docs) {
+            for (&(term, _), &doc) in blocks.iter().flatten().zip(&docs) {
                 shard.size(term, doc);
             }
         });
     }
     build.layout();
-    // Writing: terms split so that each shard writes about as many postings.
+    // Writing: terms split so that each shard writes about as many postings; each block
+    // of entries freed once written.
     let cuts = build.balanced_cuts(shards);
     let (mut doc, mut first) = (0, 0);
-    for block in postings.blocks {
-        docs_of(&block, first, &mut doc, &mut docs);
-        first += block.len();
+    let mut blocks = postings.blocks.into_iter();
+    loop {
+        let some: Vec<Vec<Entry>> = blocks.by_ref().take(BLOCKS_AT_ONCE).collect();
+        if some.is_empty() {
+            break;
+        }
+        let docs = docs_of(&some, &mut first, &mut doc);
         let skips: Vec<Vec<(TermId, (u32, u32))>> = build
             .shards(&cuts)
             .into_par_iter()
             .map(|mut shard| {
-                for (&(term, tf), &doc) in block.iter().zip(&docs) {
+                for (&(term, tf), &doc) in some.iter().flatten().zip(&docs) {
                     if shard.holds(term) {
                         let lengths = lengths.get(doc as usize).copied().unwrap_or_default();
                         let posting = Posting {
@@ -249,6 +256,10 @@ fn group_by_term(
     }
     build.finish()
 }
+
+/// Blocks of entries grouped at a time: 16 blocks are a million entries, 12 MB (in
+/// tests, 2: they then see several rounds).
+const BLOCKS_AT_ONCE: usize = if cfg!(test) { 2 } else { 16 };
 
 /// For lists longer than [`POSTING_CAP`]: their strongest postings, by document.
 fn strongest_postings(lists: &Lists, terms: usize) -> HashMap<TermId, Box<[Posting]>> {
