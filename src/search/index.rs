@@ -6,7 +6,7 @@
 use hashbrown::{HashTable, hash_table};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::ops::Range;
 
 pub type TermId = u32;
@@ -561,7 +561,7 @@ impl Terms {
 
     fn find(&self, term: &str) -> Option<TermId> {
         self.by_hash
-            .find(hash_of(term), |&id| self.get(id) == term)
+            .find(hash_of(term), |&id| is_term(&self.text, &self.ends, id, term))
             .copied()
     }
 
@@ -584,7 +584,7 @@ impl Terms {
         let hash = hash_of(term);
         let found = by_hash.entry(
             hash,
-            |&id| term_text(text, ends, id) == term,
+            |&id| is_term(text, ends, id, term),
             |&id| hash_of(term_text(text, ends, id)),
         );
         match found {
@@ -606,18 +606,28 @@ impl Terms {
 
 /// Term `id`'s text, from the string of all terms and their ends.
 fn term_text<'t>(text: &'t str, ends: &[u32], id: TermId) -> &'t str {
+    text.get(term_range(ends, id)).unwrap_or("")
+}
+
+/// Whether term `id` is `term`: its bytes compared, without [`term_text`]'s checks that
+/// the range falls on character boundaries.
+fn is_term(text: &str, ends: &[u32], id: TermId, term: &str) -> bool {
+    text.as_bytes().get(term_range(ends, id)) == Some(term.as_bytes())
+}
+
+fn term_range(ends: &[u32], id: TermId) -> Range<usize> {
     let i = id as usize;
     let start = match i.checked_sub(1) {
         Some(before) => ends.get(before).copied().unwrap_or(0),
         None => 0,
     };
-    let end = ends.get(i).copied().unwrap_or(0);
-    text.get(start as usize..end as usize).unwrap_or("")
+    start as usize..ends.get(i).copied().unwrap_or(0) as usize
 }
 
 fn hash_of(term: &str) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
-    term.hash(&mut hasher);
+    // The bytes alone (no end marker, as `str::hash` adds): only whole terms are hashed.
+    hasher.write(term.as_bytes());
     hasher.finish()
 }
 
