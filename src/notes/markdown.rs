@@ -485,7 +485,7 @@ impl Inline {
     fn into_text(self) -> (Text, Vec<Link>) {
         let text = Text {
             plain: collapse_spaces(&self.plain),
-            markdown: self.markdown.trim().to_string(),
+            markdown: trimmed(self.markdown),
         };
         (text, self.links)
     }
@@ -1043,26 +1043,96 @@ fn collect_tags(text: &str, tags: &mut Vec<String>) {
     }
 }
 
+/// `text` without whitespace at its ends, in place.
+fn trimmed(mut text: String) -> String {
+    text.truncate(text.trim_end().len());
+    let start = text.len() - text.trim_start().len();
+    text.drain(..start);
+    text
+}
+
 fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     escape_into(&mut out, text);
     out
 }
 
+/// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`,
+/// in one pass over the bytes, copying the words between).
 fn collapse_spaces(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    let mut at = 0;
+    loop {
+        while let Some(space) = whitespace_at(text, at) {
+            at += space;
+        }
+        if at >= bytes.len() {
+            return out;
+        }
+        let start = at;
+        loop {
+            while bytes.get(at).is_some_and(|&byte| !may_start_whitespace(byte)) {
+                at += 1;
+            }
+            match bytes.get(at) {
+                Some(_) if whitespace_at(text, at).is_none() => at += 1,
+                _ => break,
+            }
+        }
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(&text[start..at]);
     }
-    out
+}
+
+/// Whether a character starting with `byte` may be whitespace: ASCII controls and space,
+/// and the lead bytes of the other Unicode whitespace (U+0085, U+00A0, U+1680,
+/// U+2000–U+205F, U+3000).
+fn may_start_whitespace(byte: u8) -> bool {
+    byte <= b' ' || byte == 0xc2 || (0xe1..=0xe3).contains(&byte)
+}
+
+/// The length of the whitespace character at byte `at` of `text`, if there is one.
+fn whitespace_at(text: &str, at: usize) -> Option<usize> {
+    match text.as_bytes().get(at) {
+        Some(b' ' | 0x09..=0x0d) => Some(1),
+        Some(&byte) if may_start_whitespace(byte) && byte > b' ' => text
+            .get(at..)?
+            .chars()
+            .next()
+            .filter(|c| c.is_whitespace())
+            .map(char::len_utf8),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_collapse_as_split_whitespace_does() {
+        let pieces = [
+            "a", "中文", " ", "  ", "\t", "\n", "\r\n", "\u{a0}", "\u{3000}", "\u{2003}", "\u{85}",
+            "\u{1680}", "\u{205f}", "\u{2028}", "\u{1c}", "ã", "ぁ", "\u{2010}", "é",
+        ];
+        // Every string of up to four pieces.
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|text| pieces.iter().map(move |piece| format!("{text}{piece}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for text in texts {
+            let plainly = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(collapse_spaces(&text), plainly, "{text:?}");
+            assert_eq!(trimmed(text.clone()), text.trim(), "{text:?}");
+        }
+    }
 
     fn parsed(body: &str, piece: usize) -> String {
         let resolve = |target: &str| Some(format!("https://example.org/{target}"));

@@ -22,17 +22,46 @@ fn normalize_into(text: &str, out: &mut String) {
         out.make_ascii_lowercase();
         return;
     }
-    // Most text is already NFKC: the quick check spares the full pass. ASCII and CJK
-    // ideographs are NFKC and start no combination: the check may pass them over (leaving
-    // them out can only turn a "yes" into a "no", never the other way).
-    let unsure = text.chars().filter(|&c| !(c.is_ascii() || is_stable_cjk(c)));
-    match unicode_normalization::is_nfkc_quick(unsure) {
-        unicode_normalization::IsNormalized::Yes => text.chars().for_each(|c| push_lowercase(out, c)),
-        _ => text.nfkc().for_each(|c| push_lowercase(out, c)),
+    // One pass lowercases, copying runs of ASCII and CJK ideographs whole (they have no
+    // case), and notes what the rare later steps need: a character that may not be NFKC
+    // (ASCII and CJK ideographs are NFKC and start no combination), one fast2s may change.
+    let (mut run, mut unsure, mut traditional) = (0, false, false);
+    for (at, c) in text.char_indices() {
+        if c.is_ascii() {
+            continue;
+        }
+        if is_stable_cjk(c) {
+            traditional |= may_be_traditional(c);
+            continue;
+        }
+        unsure = true;
+        push_ascii_lowercase(out, &text[run..at]);
+        for lower in c.to_lowercase() {
+            traditional |= may_be_traditional(lower);
+            out.push(lower);
+        }
+        run = at + c.len_utf8();
     }
-    if out.chars().any(is_cjk) {
+    push_ascii_lowercase(out, &text[run..]);
+    // Most text is already NFKC: the quick check spares the full pass. It may pass over
+    // ASCII and CJK ideographs (leaving them out can only turn a "yes" into a "no").
+    if unsure
+        && unicode_normalization::is_nfkc_quick(text.chars().filter(|&c| !(c.is_ascii() || is_stable_cjk(c))))
+            != unicode_normalization::IsNormalized::Yes
+    {
+        out.clear();
+        text.nfkc().for_each(|c| push_lowercase(out, c));
+        traditional = out.chars().any(may_be_traditional);
+    }
+    if traditional {
         *out = fast2s::convert(out);
     }
+}
+
+fn push_ascii_lowercase(out: &mut String, text: &str) {
+    let start = out.len();
+    out.push_str(text);
+    out[start..].make_ascii_lowercase();
 }
 
 /// `c` lowercased; ASCII and CJK (which has no case) without the Unicode tables.
@@ -44,6 +73,30 @@ fn push_lowercase(out: &mut String, c: char) {
     } else {
         out.extend(c.to_lowercase());
     }
+}
+
+/// Whether fast2s may change `c`: most Chinese text holds no such character, and then
+/// the conversion (a few table look-ups per character and a new string) is skipped.
+fn may_be_traditional(c: char) -> bool {
+    // fast2s converts three-byte characters only: those it maps on their own, and three
+    // it leaves alone except in certain words (`藉口`, `看著`, `苧麻`).
+    static CHANGED: std::sync::LazyLock<Box<[u64]>> = std::sync::LazyLock::new(|| {
+        let mut bits = vec![0u64; 0x10000 / 64].into_boxed_slice();
+        let mut one = String::new();
+        for c in ('\u{800}'..='\u{ffff}').chain(['藉', '著', '苧']) {
+            one.clear();
+            one.push(c);
+            if fast2s::convert(&one) != one || matches!(c, '藉' | '著' | '苧') {
+                bits[c as usize / 64] |= 1 << (c as usize % 64);
+            }
+        }
+        bits
+    });
+    let c = c as usize;
+    (0x800..=0xffff).contains(&c)
+        && CHANGED
+            .get(c / 64)
+            .is_some_and(|word| word & (1 << (c % 64)) != 0)
 }
 
 /// CJK unified ideographs (and extension A) and hangul syllables: NFKC as they are.
@@ -634,8 +687,16 @@ impl<'t, 'b> Splitter<'t, 'b> {
 
     fn next(&mut self) -> Option<Split<'_>> {
         let text = self.text;
-        while let Some(c) = text[self.at..].chars().next() {
+        while let Some(&byte) = text.as_bytes().get(self.at) {
             let start = self.at;
+            if byte.is_ascii() {
+                if byte.is_ascii_alphanumeric() {
+                    break;
+                }
+                self.at += 1;
+                continue;
+            }
+            let c = text[start..].chars().next()?;
             if is_cjk(c) {
                 let run = text[start..]
                     .find(|c| !is_cjk(c))
@@ -644,15 +705,18 @@ impl<'t, 'b> Splitter<'t, 'b> {
                 return Some(Split::Cjk(&text[start..run]));
             }
             if is_word(c) {
-                self.read_word();
-                return Some(Split::Word {
-                    text: self.word,
-                    ends: self.ends,
-                });
+                break;
             }
             self.at += c.len_utf8();
         }
-        None
+        if self.at >= text.len() {
+            return None;
+        }
+        self.read_word();
+        Some(Split::Word {
+            text: self.word,
+            ends: self.ends,
+        })
     }
 
     /// Reads the word at `at` into `word` and `ends`.
@@ -660,25 +724,31 @@ impl<'t, 'b> Splitter<'t, 'b> {
         self.word.clear();
         self.ends.clear();
         let text = self.text;
-        let mut chars = text[self.at..].chars();
-        while let Some(c) = chars.next() {
+        loop {
             let rest = &text[self.at..];
+            // ASCII letters and digits a run at a time.
+            let ascii = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+            if ascii > 0 {
+                self.word.push_str(&rest[..ascii]);
+                self.at += ascii;
+                continue;
+            }
+            let mut chars = rest.chars();
+            let Some(c) = chars.next() else {
+                break;
+            };
             if is_word(c) {
                 self.word.push(c);
                 self.at += c.len_utf8();
-            } else if is_joiner(c) && chars.clone().next().is_some_and(is_word) {
+            } else if is_joiner(c) && chars.next().is_some_and(is_word) {
                 match clitic(rest) {
                     // `don't` is one word (`dont`), so `won't` never reads as `won`;
                     // `obsidian's`, `you're` are their first word.
                     Some(('t', length)) => {
                         self.word.push('t');
                         self.at += length;
-                        chars = text[self.at..].chars();
                     }
-                    Some((_, length)) => {
-                        self.at += length;
-                        chars = text[self.at..].chars();
-                    }
+                    Some((_, length)) => self.at += length,
                     None => {
                         self.ends.push(self.word.len());
                         self.at += c.len_utf8();
@@ -760,6 +830,55 @@ pub fn is_stop_word(piece: &Piece) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Normalisation as it was written first: NFKC, lowercase, then fast2s over any
+    /// text with CJK in it.
+    fn normalized_plainly(text: &str) -> String {
+        let lowered: String = text.nfkc().flat_map(char::to_lowercase).collect();
+        if lowered.chars().any(is_cjk) {
+            fast2s::convert(&lowered)
+        } else {
+            lowered
+        }
+    }
+
+    #[test]
+    fn normalisation_skips_no_character_fast2s_would_change() {
+        let mut texts: Vec<String> = [
+            "藉口",
+            "憑藉",
+            "慰藉",
+            "看著",
+            "著作",
+            "苧麻",
+            "闔家",
+            "鍾書",
+            "計畫",
+            "企畫",
+            "畫面",
+            "答覆",
+            "甚夥",
+            "瞭望",
+            "幺麽",
+            "乾隆",
+            "乾淨",
+            "兒寬",
+            "Ｆｕｌｌ　ｗｉｄｔｈ ＡＢＣ 繁體",
+            "Ünïcödé İstanbul ΣΑΣ 中文 RLHF",
+            "ｶﾀｶﾅ 한국어 ㈱ ﬁ",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Every three-byte character, in runs of 64 between ASCII words.
+        let all: Vec<char> = ('\u{800}'..='\u{ffff}').collect();
+        texts.extend(
+            all.chunks(64)
+                .map(|run| format!("Ab {} Cd", run.iter().collect::<String>())),
+        );
+        for text in &texts {
+            assert_eq!(normalize(text), normalized_plainly(text), "{text}");
+        }
+    }
 
     /// Terms and surface words as strings.
     #[derive(Default)]

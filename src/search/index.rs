@@ -4,8 +4,9 @@
 //! compressed (delta + varint, in blocks that a read of one note's documents can skip to).
 
 use hashbrown::{HashTable, hash_table};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::ops::Range;
 
 pub type TermId = u32;
@@ -32,7 +33,11 @@ pub struct Posting {
 
 impl Posting {
     fn quantize(impact: f32) -> u16 {
-        (impact.clamp(0.0, 1.0) * f32::from(u16::MAX)).round() as u16
+        let scaled = impact.clamp(0.0, 1.0) * f32::from(u16::MAX);
+        // `round` by hand (scaled is not negative): `f32::round` is a call into libm,
+        // once for each of millions of postings.
+        let whole = scaled as u32;
+        (whole + u32::from(scaled - whole as f32 >= 0.5)) as u16
     }
 
     /// Times idf, the term's score in the document.
@@ -123,6 +128,7 @@ impl Builder {
             &averages,
             terms,
             bm25,
+            rayon::current_num_threads().min(16),
         );
         // Two jobs that hold little beyond what they make run together; the vocabulary and
         // the CJK look-ups after them, one at a time, so that their transient copies do
@@ -176,7 +182,8 @@ fn impact(bm25: &Bm25f, tf: &[u8; FIELDS], lengths: &[u16; FIELDS], average: &[f
 
 /// Groups the entries (in document order) by term into one byte array, in two passes: the
 /// first sizes each term's list, the second writes it (each block of entries freed once
-/// written). Each term's postings stay in document order.
+/// written). Each term's postings stay in document order. Both passes run on every core,
+/// each core taking the terms of one range of ids.
 fn group_by_term(
     postings: Entries,
     doc_ends: &[u32],
@@ -184,36 +191,75 @@ fn group_by_term(
     average: &[f32; FIELDS],
     terms: usize,
     bm25: &Bm25f,
+    shards: usize,
 ) -> Lists {
     let mut build = ListBuilder::new(terms);
-    let doc_of = |doc: &mut usize, i: usize| {
-        while doc_ends.get(*doc).is_some_and(|&end| i >= end as usize) {
-            *doc += 1;
+    let shards = shards.max(1);
+    // Blocks go to the cores a few at a time (each time the cores wait for the slowest),
+    // with the document of each entry worked out once for all.
+    let docs_of = |blocks: &[Vec<Entry>], first: &mut usize, doc: &mut usize| -> Vec<u32> {
+        let entries = blocks.iter().map(Vec::len).sum::<usize>();
+        let mut docs = Vec::with_capacity(entries);
+        for i in *first..*first + entries {
+            while doc_ends.get(*doc).is_some_and(|&end| i >= end as usize) {
+                *doc += 1;
+            }
+            docs.push(*doc as u32);
         }
-        *doc
+        *first += docs.len();
+        docs
     };
-    let mut doc = 0usize;
-    for (i, &(term, _)) in postings.blocks.iter().flatten().enumerate() {
-        build.size(term, doc_of(&mut doc, i) as u32);
+    // Sizing: terms split evenly (their lists' lengths are not known yet).
+    let cuts: Vec<usize> = (0..=shards).map(|k| terms * k / shards).collect();
+    let (mut doc, mut first) = (0, 0);
+    for blocks in postings.blocks.chunks(BLOCKS_AT_ONCE) {
+        let docs = docs_of(blocks, &mut first, &mut doc);
+        build.shards(&cuts).into_par_iter().for_each(|mut shard| {
+            for (&(term, _), &doc) in blocks.iter().flatten().zip(&docs) {
+                shard.size(term, doc);
+            }
+        });
     }
     build.layout();
-    let mut doc = 0usize;
-    let mut i = 0usize;
-    for block in postings.blocks {
-        for (term, tf) in block {
-            doc_of(&mut doc, i);
-            i += 1;
-            let lengths = lengths.get(doc).copied().unwrap_or_default();
-            let posting = Posting {
-                doc: doc as u32,
-                impact: impact(bm25, &tf, &lengths, average),
-                fields: fields_of(&tf),
-            };
-            build.write(term, posting);
+    // Writing: terms split so that each shard writes about as many postings; each block
+    // of entries freed once written.
+    let cuts = build.balanced_cuts(shards);
+    let (mut doc, mut first) = (0, 0);
+    let mut blocks = postings.blocks.into_iter();
+    loop {
+        let some: Vec<Vec<Entry>> = blocks.by_ref().take(BLOCKS_AT_ONCE).collect();
+        if some.is_empty() {
+            break;
+        }
+        let docs = docs_of(&some, &mut first, &mut doc);
+        let skips: Vec<Vec<(TermId, (u32, u32))>> = build
+            .shards(&cuts)
+            .into_par_iter()
+            .map(|mut shard| {
+                for (&(term, tf), &doc) in some.iter().flatten().zip(&docs) {
+                    if shard.holds(term) {
+                        let lengths = lengths.get(doc as usize).copied().unwrap_or_default();
+                        let posting = Posting {
+                            doc,
+                            impact: impact(bm25, &tf, &lengths, average),
+                            fields: fields_of(&tf),
+                        };
+                        shard.write(term, posting);
+                    }
+                }
+                shard.skips
+            })
+            .collect();
+        for (term, skip) in skips.into_iter().flatten() {
+            build.skips.entry(term).or_default().push(skip);
         }
     }
     build.finish()
 }
+
+/// Blocks of entries grouped at a time: 16 blocks are a million entries, 12 MB (in
+/// tests, 2: they then see several rounds).
+const BLOCKS_AT_ONCE: usize = if cfg!(test) { 2 } else { 16 };
 
 /// For lists longer than [`POSTING_CAP`]: their strongest postings, by document.
 fn strongest_postings(lists: &Lists, terms: usize) -> HashMap<TermId, Box<[Posting]>> {
@@ -515,7 +561,7 @@ impl Terms {
 
     fn find(&self, term: &str) -> Option<TermId> {
         self.by_hash
-            .find(hash_of(term), |&id| self.get(id) == term)
+            .find(hash_of(term), |&id| is_term(&self.text, &self.ends, id, term))
             .copied()
     }
 
@@ -538,7 +584,7 @@ impl Terms {
         let hash = hash_of(term);
         let found = by_hash.entry(
             hash,
-            |&id| term_text(text, ends, id) == term,
+            |&id| is_term(text, ends, id, term),
             |&id| hash_of(term_text(text, ends, id)),
         );
         match found {
@@ -560,18 +606,28 @@ impl Terms {
 
 /// Term `id`'s text, from the string of all terms and their ends.
 fn term_text<'t>(text: &'t str, ends: &[u32], id: TermId) -> &'t str {
+    text.get(term_range(ends, id)).unwrap_or("")
+}
+
+/// Whether term `id` is `term`: its bytes compared, without [`term_text`]'s checks that
+/// the range falls on character boundaries.
+fn is_term(text: &str, ends: &[u32], id: TermId, term: &str) -> bool {
+    text.as_bytes().get(term_range(ends, id)) == Some(term.as_bytes())
+}
+
+fn term_range(ends: &[u32], id: TermId) -> Range<usize> {
     let i = id as usize;
     let start = match i.checked_sub(1) {
         Some(before) => ends.get(before).copied().unwrap_or(0),
         None => 0,
     };
-    let end = ends.get(i).copied().unwrap_or(0);
-    text.get(start as usize..end as usize).unwrap_or("")
+    start as usize..ends.get(i).copied().unwrap_or(0) as usize
 }
 
 fn hash_of(term: &str) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
-    term.hash(&mut hasher);
+    // The bytes alone (no end marker, as `str::hash` adds): only whole terms are hashed.
+    hasher.write(term.as_bytes());
     hasher.finish()
 }
 
@@ -615,7 +671,7 @@ fn encoded_len(delta: u32) -> usize {
 }
 
 /// Builds [`Lists`]: `size` every posting in document order, `layout`, then `write` them
-/// again in the same order.
+/// again in the same order, each through the [`Shard`] that holds its term.
 struct ListBuilder {
     /// Per term: its postings.
     counts: Vec<u32>,
@@ -636,34 +692,11 @@ impl ListBuilder {
             counts: vec![0; terms],
             cursor: vec![0; terms],
             last: vec![0; terms],
-            written: Vec::new(),
+            written: vec![0; terms],
             bytes: Vec::new(),
             starts: Vec::new(),
             skips: HashMap::default(),
         }
-    }
-
-    /// The delta to encode for the `n`th posting of a term, at `doc`.
-    fn delta(n: u32, last: u32, doc: u32) -> u32 {
-        if (n as usize).is_multiple_of(BLOCK) {
-            doc
-        } else {
-            doc.saturating_sub(last)
-        }
-    }
-
-    fn size(&mut self, term: TermId, doc: u32) {
-        let t = term as usize;
-        let (Some(count), Some(size), Some(last)) = (
-            self.counts.get_mut(t),
-            self.cursor.get_mut(t),
-            self.last.get_mut(t),
-        ) else {
-            return;
-        };
-        *size += encoded_len(Self::delta(*count, *last, doc)) as u32;
-        *last = doc;
-        *count += 1;
     }
 
     fn layout(&mut self) {
@@ -676,32 +709,53 @@ impl ListBuilder {
         }
         self.starts.push(at);
         self.bytes = vec![0; at as usize];
-        self.written = vec![0; self.counts.len()];
     }
 
-    fn write(&mut self, term: TermId, posting: Posting) {
-        let t = term as usize;
-        let (Some(&count), Some(cursor), Some(last), Some(n)) = (
-            self.counts.get(t),
-            self.cursor.get_mut(t),
-            self.last.get_mut(t),
-            self.written.get_mut(t),
-        ) else {
-            return;
-        };
-        if (*n as usize).is_multiple_of(BLOCK) && count as usize > BLOCK {
-            self.skips.entry(term).or_default().push((posting.doc, *cursor));
+    /// Term ids cut into `shards` ranges of about as many postings each.
+    fn balanced_cuts(&self, shards: usize) -> Vec<usize> {
+        let total: u64 = self.counts.iter().map(|&n| u64::from(n)).sum();
+        let mut cuts = vec![0];
+        let mut sum = 0u64;
+        for (term, &n) in self.counts.iter().enumerate() {
+            if sum * shards as u64 >= total * cuts.len() as u64 && cuts.len() < shards {
+                cuts.push(term);
+            }
+            sum += u64::from(n);
         }
-        let mut at = *cursor as usize;
-        encode(
-            &mut self.bytes,
-            &mut at,
-            Self::delta(*n, *last, posting.doc),
-            &posting,
+        cuts.resize(shards + 1, self.counts.len());
+        cuts
+    }
+
+    /// The builder's per-term state (and, once laid out, bytes) cut at `cuts`, ascending
+    /// term ids from 0 to every term.
+    fn shards(&mut self, cuts: &[usize]) -> Vec<Shard<'_>> {
+        let mut shards = Vec::with_capacity(cuts.len().saturating_sub(1));
+        let (mut counts, mut cursor, mut last, mut written) = (
+            &mut self.counts[..],
+            &mut self.cursor[..],
+            &mut self.last[..],
+            &mut self.written[..],
         );
-        *cursor = at as u32;
-        *last = posting.doc;
-        *n += 1;
+        let mut bytes = &mut self.bytes[..];
+        for pair in cuts.windows(2) {
+            let (first, end) = (pair[0], pair[1].max(pair[0]));
+            let n = (end - first).min(counts.len());
+            let byte_start = self.starts.get(first).copied().unwrap_or(0);
+            let byte_end = self.starts.get(first + n).copied().unwrap_or(byte_start);
+            let byte_len = (byte_end.saturating_sub(byte_start) as usize).min(bytes.len());
+            let here = take_front(&mut bytes, byte_len);
+            shards.push(Shard {
+                first: first as u32,
+                counts: take_front(&mut counts, n),
+                cursor: take_front(&mut cursor, n),
+                last: take_front(&mut last, n),
+                written: take_front(&mut written, n),
+                bytes: here,
+                byte_start,
+                skips: Vec::new(),
+            });
+        }
+        shards
     }
 
     fn finish(self) -> Lists {
@@ -715,6 +769,78 @@ impl ListBuilder {
                 .map(|(term, skips)| (term, skips.into_boxed_slice()))
                 .collect(),
         }
+    }
+}
+
+/// The first `n` elements of `slice` (all when fewer), which keeps the rest.
+fn take_front<'a, T>(slice: &mut &'a mut [T], n: usize) -> &'a mut [T] {
+    let n = n.min(slice.len());
+    let (front, rest) = std::mem::take(slice).split_at_mut(n);
+    *slice = rest;
+    front
+}
+
+/// The terms of one range of ids, for one core: their state in [`ListBuilder`], and the
+/// bytes of their lists.
+struct Shard<'a> {
+    first: TermId,
+    counts: &'a mut [u32],
+    cursor: &'a mut [u32],
+    last: &'a mut [u32],
+    written: &'a mut [u32],
+    bytes: &'a mut [u8],
+    /// Where `bytes` starts in the whole array (cursors count from there).
+    byte_start: u32,
+    /// Skips written: (term, (block's first document, its first byte)).
+    skips: Vec<(TermId, (u32, u32))>,
+}
+
+impl Shard<'_> {
+    fn holds(&self, term: TermId) -> bool {
+        term.wrapping_sub(self.first) < self.counts.len() as u32
+    }
+
+    /// The delta to encode for the `n`th posting of a term, at `doc`.
+    fn delta(n: u32, last: u32, doc: u32) -> u32 {
+        if (n as usize).is_multiple_of(BLOCK) {
+            doc
+        } else {
+            doc.saturating_sub(last)
+        }
+    }
+
+    fn size(&mut self, term: TermId, doc: u32) {
+        let t = term.wrapping_sub(self.first) as usize;
+        let (Some(count), Some(size), Some(last)) = (
+            self.counts.get_mut(t),
+            self.cursor.get_mut(t),
+            self.last.get_mut(t),
+        ) else {
+            return;
+        };
+        *size += encoded_len(Self::delta(*count, *last, doc)) as u32;
+        *last = doc;
+        *count += 1;
+    }
+
+    fn write(&mut self, term: TermId, posting: Posting) {
+        let t = term.wrapping_sub(self.first) as usize;
+        let (Some(&count), Some(cursor), Some(last), Some(n)) = (
+            self.counts.get(t),
+            self.cursor.get_mut(t),
+            self.last.get_mut(t),
+            self.written.get_mut(t),
+        ) else {
+            return;
+        };
+        if (*n as usize).is_multiple_of(BLOCK) && count as usize > BLOCK {
+            self.skips.push((term, (posting.doc, *cursor)));
+        }
+        let mut at = cursor.saturating_sub(self.byte_start) as usize;
+        encode(self.bytes, &mut at, Self::delta(*n, *last, posting.doc), &posting);
+        *cursor = self.byte_start.saturating_add(at as u32);
+        *last = posting.doc;
+        *n += 1;
     }
 }
 
@@ -882,6 +1008,53 @@ mod tests {
             builder.add_doc(&fields);
         }
         builder.finish(&BM25)
+    }
+
+    #[test]
+    fn impacts_round_as_f32_round_does() {
+        let step = 1.0 / (1u32 << 22) as f32;
+        let mut impacts: Vec<f32> = (0..=1u32 << 22).map(|i| i as f32 * step).collect();
+        impacts.extend([-1.0, 2.0, f32::NAN, 0.5 / 65535.0, 1.5 / 65535.0, f32::EPSILON]);
+        for impact in impacts {
+            let plainly = (impact.clamp(0.0, 1.0) * f32::from(u16::MAX)).round() as u16;
+            assert_eq!(Posting::quantize(impact), plainly, "{impact}");
+        }
+    }
+
+    #[test]
+    fn lists_are_the_same_however_many_cores_group_them() {
+        // Documents of a few common terms (lists past a skip block and past an entry
+        // block) and many rare ones.
+        let docs = 40_000u32;
+        let mut entries = Entries::default();
+        let mut doc_ends = Vec::new();
+        let mut lengths = Vec::new();
+        for doc in 0..docs {
+            let mut terms: Vec<TermId> = vec![0, 1 + doc % 3, 10 + doc % 97, 2000 + doc * 7 % 5003];
+            terms.sort_unstable();
+            terms.dedup();
+            for (i, &term) in terms.iter().enumerate() {
+                entries.push((term, [i as u8, 0, 1, (doc % 5) as u8, 0]));
+            }
+            doc_ends.push(entries.len as u32);
+            lengths.push([3, 1, 2, (doc % 40) as u16, 0]);
+        }
+        let copy = |entries: &Entries| Entries {
+            blocks: entries.blocks.clone(),
+            len: entries.len,
+        };
+        let average = average_lengths(&lengths);
+        let group =
+            |shards| group_by_term(copy(&entries), &doc_ends, &lengths, &average, 7003, &BM25, shards);
+        let one = group(1);
+        assert!(one.skips.len() > 10 && one.df(0) == docs as usize);
+        for shards in [2, 3, 16] {
+            let many = group(shards);
+            assert!(many.bytes == one.bytes, "{shards} shards");
+            assert_eq!(many.starts, one.starts);
+            assert_eq!(many.counts, one.counts);
+            assert_eq!(many.skips, one.skips);
+        }
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Merge {
     /// Adds `note.sections[section]`, as analysed, as the next document.
     fn add(&mut self, section: usize, analysed: &SectionTerms) {
         let ids = analysed.terms.ids_in(&mut self.builder);
-        for word in &analysed.surfaces {
+        for (_, word) in analysed.surfaces.iter() {
             self.builder.add_surface(word);
         }
         self.builder.add_counted(
@@ -186,7 +186,7 @@ const ANALYSIS_BATCH: usize = 128;
 pub struct SectionTerms {
     pub terms: Terms,
     /// Distinct surface words.
-    pub surfaces: Vec<Box<str>>,
+    pub surfaces: Terms,
     entries: Vec<(TermId, [u8; FIELDS])>,
     lengths: [u16; FIELDS],
     /// Normalised.
@@ -223,16 +223,15 @@ impl SectionTerms {
             title = normalize(&section.title).trim().to_string();
         }
         let (entries, lengths) = index::count(&local.fields, &mut local.counts);
-        let mut surfaces: Vec<Box<str>> = local.surfaces.drain().collect();
-        surfaces.sort_unstable();
         // A huge section's terms are moved out rather than copied, and its other buffers
         // are not kept for good.
-        let terms = if local.terms.len() > KEPT_TERMS {
+        let (terms, surfaces) = if local.terms.len() > KEPT_TERMS {
             let terms = std::mem::take(&mut local.terms).detached();
+            let surfaces = std::mem::take(&mut local.surfaces).detached();
             *local = Local::default();
-            terms
+            (terms, surfaces)
         } else {
-            local.terms.copied()
+            (local.terms.copied(), local.surfaces.copied())
         };
         SectionTerms {
             terms,
@@ -256,7 +255,7 @@ thread_local! {
 #[derive(Default)]
 struct Local {
     terms: Terms,
-    surfaces: rustc_hash::FxHashSet<Box<str>>,
+    surfaces: Terms,
     fields: [Vec<TermId>; FIELDS],
     counts: Vec<[u16; FIELDS]>,
 }
@@ -289,8 +288,6 @@ impl TermSink for SectionSink<'_> {
     }
 
     fn surface(&mut self, word: &str) {
-        if !self.local.surfaces.contains(word) {
-            self.local.surfaces.insert(word.into());
-        }
+        self.local.surfaces.intern(word);
     }
 }

@@ -55,7 +55,7 @@ impl Tombstones {
                     *self.df.entry(id).or_default() += 1;
                 }
             }
-            for word in &analysed.surfaces {
+            for (_, word) in analysed.surfaces.iter() {
                 if let Some(i) = base.postings.surface(word) {
                     *self.surfaces.entry(i).or_default() += 1;
                 }
