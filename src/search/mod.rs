@@ -243,7 +243,9 @@ impl Index {
             dead,
             (0..docs).collect(),
         );
-        Index::assemble(library, analyzer, live)
+        let index = Index::assemble(library, analyzer, live);
+        release_freed_memory();
+        index
     }
 
     /// The index of `library`, the next version of this index's library (with the same
@@ -782,6 +784,18 @@ fn holds_where(text: &str, part: &str, ends: impl Fn(&str) -> bool) -> bool {
                 .is_none_or(|c| !c.is_alphanumeric() || analyze::is_cjk(c));
         starts && ends(&text[at + part.len()..])
     })
+}
+
+/// A full build frees more than it keeps (its buffers peak at ~2.5x the index it leaves),
+/// and glibc keeps pages freed inside its heaps resident until asked: at 100k sections a
+/// few MB in a fresh process, ~50 MB after earlier builds. Hands them back to the system.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only gives the allocator's free pages back to the system; it
+    // touches no memory in use and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// A poisoned lock only means another search panicked mid-update; the list is still whole.
