@@ -71,10 +71,10 @@ impl Naive {
         for note in &library.notes {
             for (_, section) in note.answerable() {
                 let body: Vec<String> = section
-                    .points
+                    .points()
                     .iter()
                     .flat_map(|p| p.walk())
-                    .map(|(_, i)| i.text.plain.to_lowercase())
+                    .map(|(_, i)| i.plain().to_lowercase())
                     .collect();
                 sections.push((section.title.to_lowercase(), body.join("\n")));
             }

@@ -2,7 +2,7 @@
 //!
 //! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
 
-use crate::notes::{Item, Labels, Library, Link, Marker, Note, Section};
+use crate::notes::{Item, ItemTree, Items, Labels, Library, Link, Marker, Note, Section};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason};
 
 /// Discord's limits that shape a reply (characters, counted in UTF-16 units as Discord does).
@@ -125,7 +125,7 @@ impl Reply {
         layout: &Layout,
     ) -> Reply {
         let label = context_item(section, &layout.context_label);
-        let roots: Vec<&Item> = section.points.iter().chain(&label).collect();
+        let roots = roots(section, label.as_ref());
         let budget = layout.budget();
         // A section that fits one page keeps its order.
         let focus = if !focus.is_empty() && is_long(section, layout) {
@@ -163,18 +163,18 @@ pub fn is_long(section: &Section, layout: &Layout) -> bool {
     let budget = layout.budget();
     let mut used = 0;
     let mut label = String::new();
-    let mut stack: Vec<(&Item, usize)> = section.points.iter().map(|item| (item, 0)).collect();
-    if !section.context.is_empty() {
+    let mut stack: Vec<(Item, usize)> = section.points().iter().map(|item| (item, 0)).collect();
+    if !section.context().is_empty() {
         crate::notes::markdown::escape_into(&mut label, &layout.context_label);
         used += line_len(&Marker::Bullet, &label, 0);
-        stack.extend(section.context.iter().map(|item| (item, 1)));
+        stack.extend(section.context().iter().map(|item| (item, 1)));
     }
     while let Some((item, depth)) = stack.pop() {
-        used += line_len(&item.marker, item.text.markdown(), depth);
+        used += line_len(&item.marker(), &item.markdown(), depth);
         if used > budget {
             return true;
         }
-        stack.extend(item.children.iter().map(|child| (child, depth + 1)));
+        stack.extend(item.children().iter().map(|child| (child, depth + 1)));
     }
     used > budget
 }
@@ -190,9 +190,9 @@ fn line_len(marker: &Marker, markdown: &str, depth: usize) -> usize {
 }
 
 /// The label item a section's background is shown under, after its points (the roots of
-/// a reply's lines); none without background.
-fn context_item(section: &Section, context_label: &str) -> Option<Item> {
-    if section.context.is_empty() {
+/// a reply's lines), as the one point of its own items; none without background.
+fn context_item(section: &Section, context_label: &str) -> Option<Items> {
+    if section.context().is_empty() {
         return None;
     }
     let mut markdown = String::new();
@@ -201,31 +201,41 @@ fn context_item(section: &Section, context_label: &str) -> Option<Item> {
         plain: context_label.to_string(),
         markdown,
     };
-    Some(Item {
+    let label = ItemTree {
         marker: Marker::Bullet,
         text,
-        children: section.context.clone(),
-    })
+        children: section.context().iter().map(|item| item.to_tree()).collect(),
+    };
+    Some(Items::new(vec![label], Vec::new()))
 }
 
-fn item_at<'a>(roots: &[&'a Item], path: &[usize]) -> Option<&'a Item> {
+/// The roots of a reply's lines: the section's points, then the background's label.
+fn roots<'a>(section: &'a Section, label: Option<&'a Items>) -> Vec<Item<'a>> {
+    section
+        .points()
+        .iter()
+        .chain(label.into_iter().flat_map(Items::points))
+        .collect()
+}
+
+fn item_at<'a>(roots: &[Item<'a>], path: &[usize]) -> Option<Item<'a>> {
     let (first, rest) = path.split_first()?;
-    let mut item: &Item = roots.get(*first)?;
+    let mut item = *roots.get(*first)?;
     for &index in rest {
-        item = item.children.get(index)?;
+        item = item.children().get(index)?;
     }
     Some(item)
 }
 
 /// `- text`, `3. text` or `text`, indented two spaces a level.
 fn render_item(item: &Item, depth: usize) -> String {
-    let markdown = item.text.markdown();
+    let markdown = item.markdown();
     // Room for the indent, the longest marker (`18446744073709551615. `) and the text.
     let mut line = String::with_capacity(2 * depth + 22 + markdown.len());
     for _ in 0..depth {
         line.push_str("  ");
     }
-    match item.marker {
+    match item.marker() {
         Marker::Bullet => line.push_str("- "),
         Marker::Number(n) => {
             line.push_str(&n.to_string());
@@ -233,13 +243,13 @@ fn render_item(item: &Item, depth: usize) -> String {
         }
         Marker::Plain => {}
     }
-    line.push_str(markdown);
+    line.push_str(&markdown);
     line
 }
 
 /// Every item as a line: the focused subtrees first (each under its parent lines, repeated
 /// for context), then everything else in document order. Each item is a content line once.
-fn lines_in_order(roots: &[&Item], focus: &[ItemPath]) -> Vec<Line> {
+fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut focused: Vec<&ItemPath> = Vec::new();
     for path in focus {
@@ -258,7 +268,7 @@ fn lines_in_order(roots: &[&Item], focus: &[ItemPath]) -> Vec<Line> {
             }
             if let Some(parent) = item_at(roots, &path[..end]) {
                 lines.push(Line {
-                    text: render_item(parent, end - 1),
+                    text: render_item(&parent, end - 1),
                     path: Some(path[..end].to_vec()),
                     content: false,
                 });
@@ -270,28 +280,31 @@ fn lines_in_order(roots: &[&Item], focus: &[ItemPath]) -> Vec<Line> {
         previous = Some(path);
     }
     for (index, item) in roots.iter().enumerate() {
-        push_subtree(item, vec![index], &focused, &mut lines);
+        push_subtree(*item, vec![index], &focused, &mut lines);
     }
     lines
 }
 
 /// An item and everything below it, depth first, leaving out the subtrees at `skip`
 /// (already shown). An explicit stack: no recursion per level.
-fn push_subtree(item: &Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<Line>) {
+fn push_subtree(item: Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<Line>) {
     let mut stack = vec![(item, path)];
     while let Some((item, path)) = stack.pop() {
         if skip.contains(&&path) {
             continue;
         }
-        for (index, child) in item.children.iter().enumerate().rev() {
+        // Children pushed in order, then turned round: they come off the stack in order.
+        let first_child = stack.len();
+        for (index, child) in item.children().iter().enumerate() {
             // Sized at once: a clone then a push would allocate twice.
             let mut child_path = Vec::with_capacity(path.len() + 1);
             child_path.extend_from_slice(&path);
             child_path.push(index);
             stack.push((child, child_path));
         }
+        stack[first_child..].reverse();
         lines.push(Line {
-            text: render_item(item, path.len().saturating_sub(1)),
+            text: render_item(&item, path.len().saturating_sub(1)),
             path: Some(path),
             content: true,
         });
@@ -331,7 +344,7 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
     pages
 }
 
-fn parent_lines(line: &Line, roots: &[&Item]) -> Vec<Line> {
+fn parent_lines(line: &Line, roots: &[Item]) -> Vec<Line> {
     let Some(path) = &line.path else {
         return Vec::new();
     };
@@ -339,7 +352,7 @@ fn parent_lines(line: &Line, roots: &[&Item]) -> Vec<Line> {
         .filter_map(|end| {
             let parent = item_at(roots, &path[..end])?;
             Some(Line {
-                text: render_item(parent, end - 1),
+                text: render_item(&parent, end - 1),
                 path: Some(path[..end].to_vec()),
                 content: false,
             })
@@ -564,7 +577,7 @@ mod tests {
         let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
             .expect("a note");
         assert!(
-            note.sections.iter().any(|s| !s.context.is_empty()),
+            note.sections.iter().any(|s| !s.context().is_empty()),
             "no background"
         );
         let mut checked = 0;
@@ -575,7 +588,7 @@ mod tests {
                     context_label: label.to_string(),
                 };
                 let context = context_item(section, label);
-                let roots: Vec<&Item> = section.points.iter().chain(&context).collect();
+                let roots = roots(section, context.as_ref());
                 let total: usize = lines_in_order(&roots, &[])
                     .iter()
                     .map(|line| discord_len(&line.text) + 1)

@@ -421,7 +421,7 @@ fn buttons_walk_every_page_of_the_longest_section() {
     let note = &index.library().notes[0];
     let (_, longest) = note
         .answerable()
-        .max_by_key(|(_, s)| s.points.iter().map(|p| p.walk().len()).sum::<usize>())
+        .max_by_key(|(_, s)| s.points().iter().map(|p| p.walk().len()).sum::<usize>())
         .unwrap_or_else(|| panic!("no sections"));
     let config = Config::default();
     let layout = Layout {
@@ -1758,8 +1758,8 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
         .flat_map(|note| note.answerable().map(move |(_, section)| (note, section)));
     for (note, section) in sections.step_by(7) {
         blog.push((note.topic.clone(), section.title.clone()));
-        if let Some(point) = section.points.first() {
-            let words: String = point.text.plain.chars().take(6).collect();
+        if let Some(point) = section.points().first() {
+            let words: String = point.plain().chars().take(6).collect();
             blog.push((note.topic.clone(), words));
         }
     }

@@ -21,11 +21,11 @@ fn parse(text: &str) -> Note {
 
 fn markdown(section: &Section) -> String {
     section
-        .points
+        .points()
         .iter()
-        .chain(&section.context)
+        .chain(section.context())
         .flat_map(|item| item.walk())
-        .map(|(_, item)| item.text.markdown().to_string())
+        .map(|(_, item)| item.markdown().to_string())
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use notes_bot::notes::{self, Labels, Marker, Note, Section};
+use notes_bot::notes::{self, Item, Labels, Marker, Note, Section};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -21,11 +21,19 @@ fn section<'a>(note: &'a Note, title: &str) -> &'a Section {
 
 fn all_plain(section: &Section) -> Vec<String> {
     section
-        .points
+        .points()
         .iter()
         .flat_map(|p| p.walk())
-        .map(|(_, item)| item.text.plain.clone())
+        .map(|(_, item)| item.plain().to_string())
         .collect()
+}
+
+/// The point at `path` (`[2, 0]`: the first child of the third point).
+fn point<'a>(section: &'a Section, path: &[usize]) -> Item<'a> {
+    section
+        .points()
+        .at(path)
+        .unwrap_or_else(|| panic!("no point {path:?} in {}", section.title))
 }
 
 #[test]
@@ -55,7 +63,7 @@ fn chatgpt_note_has_eleven_linked_articles() {
     assert_eq!(linked[0].category, vec!["非技术视角看 ChatGPT"]);
     assert_eq!(linked[0].line, 11);
     let openai = section(&note, "ChatGPT 背后的 OpenAI 是家怎样的公司");
-    assert!(openai.points.is_empty() && openai.is_answerable());
+    assert!(openai.points().is_empty() && openai.is_answerable());
 }
 
 #[test]
@@ -63,7 +71,7 @@ fn rlhf_bullets_sit_inside_the_gpt35_section() {
     let note = load(&root().join("notes/chatgpt.md"));
     let s = section(&note, "拆解追溯 GPT-3.5 各项能力的起源");
     assert_eq!(s.category, vec!["原理解析/论文综述"]);
-    let tops: Vec<&str> = s.points.iter().map(|p| p.text.plain.as_str()).collect();
+    let tops: Vec<&str> = s.points().iter().map(|p| p.plain()).collect();
     assert_eq!(
         tops,
         vec![
@@ -73,26 +81,26 @@ fn rlhf_bullets_sit_inside_the_gpt35_section() {
             "结论:"
         ]
     );
-    let growth = &s.points[0];
+    let growth = point(s, &[0]);
     let rlhf = growth
-        .children
+        .children()
         .iter()
-        .find(|c| {
-            c.text
-                .plain
-                .contains("Reinforcement Learning from Human Feedback")
-        })
+        .find(|c| c.plain().contains("Reinforcement Learning from Human Feedback"))
         .expect("the RLHF item is a child of 能力发展过程");
-    assert!(rlhf.text.plain.starts_with("ChatGPT: 基于人类反馈的强化学习"));
-    assert_eq!(rlhf.children.len(), 4);
-    assert!(rlhf.children[0].text.plain.starts_with("翔实的回应"));
+    assert!(rlhf.plain().starts_with("ChatGPT: 基于人类反馈的强化学习"));
+    assert_eq!(rlhf.children().len(), 4);
+    assert!(
+        rlhf.children()
+            .first()
+            .is_some_and(|c| c.plain().starts_with("翔实的回应"))
+    );
     // Inline markup survives as Discord markdown; links are collected.
     assert!(all_plain(s).iter().any(|t| t.contains("code-davinci-002")));
     assert!(
-        s.points[0]
+        point(s, &[0])
             .walk()
             .iter()
-            .any(|(_, i)| i.text.markdown().contains("`code-davinci-002`"))
+            .any(|(_, i)| i.markdown().contains("`code-davinci-002`"))
     );
     assert_eq!(s.links.len(), 1);
     assert_eq!(
@@ -106,14 +114,14 @@ fn bare_core_label_makes_the_following_items_core_points() {
     let note = load(&root().join("notes/chatgpt.md"));
     // `- 核心观点:` with no children, then sibling items.
     let aigc = section(&note, "潘一鸣: AIGC 风口，人工智能又又又行了吗");
-    assert_eq!(aigc.points.len(), 4);
-    assert!(aigc.points[0].text.plain.starts_with("爆火的原因"));
-    assert_eq!(aigc.points[0].children.len(), 1);
+    assert_eq!(aigc.points().len(), 4);
+    assert!(point(aigc, &[0]).plain().starts_with("爆火的原因"));
+    assert_eq!(point(aigc, &[0]).children().len(), 1);
     // `- 核心观点` with no children.
     let iphone = section(&note, "潘一鸣: AIGC 距离 iPhone 时刻还有多久");
-    assert_eq!(iphone.points.len(), 5);
-    assert!(iphone.points[4].text.plain.starts_with("成本方面"));
-    assert_eq!(iphone.points[4].children.len(), 4);
+    assert_eq!(iphone.points().len(), 5);
+    assert!(point(iphone, &[4]).plain().starts_with("成本方面"));
+    assert_eq!(point(iphone, &[4]).children().len(), 4);
     assert!(all_plain(iphone).iter().all(|t| t != "核心观点"));
 }
 
@@ -124,10 +132,13 @@ fn core_label_with_children_and_background_as_context() {
         &note,
         "最近很火的 ChatGPT 究竟是什么？会给我们的生活带来什么改变？",
     );
-    let tops: Vec<&str> = s.points.iter().map(|p| p.text.plain.as_str()).collect();
+    let tops: Vec<&str> = s.points().iter().map(|p| p.plain()).collect();
     assert_eq!(tops, vec!["chatGPT 能做什么", "chatGPT 劣势", "应用前景"]);
-    assert_eq!(s.context.len(), 1);
-    assert_eq!(s.context[0].text.plain, "基于非技术视角对 ChatGPT 的总结");
+    assert_eq!(s.context().len(), 1);
+    assert_eq!(
+        s.context().first().map(|c| c.plain()),
+        Some("基于非技术视角对 ChatGPT 的总结")
+    );
 }
 
 #[test]
@@ -140,8 +151,8 @@ fn crlf_front_matter_and_labels() {
     assert_eq!(s.category, vec!["准备工作"]);
     assert_eq!(s.line, 9);
     assert_eq!(all_plain(s), vec!["从官网下载 ISO", "校验 SHA256"]);
-    assert_eq!(s.context[0].text.plain, "旧系统太慢");
-    assert!(!s.points.iter().any(|p| p.text.plain.contains('\r')));
+    assert_eq!(s.context().first().map(|c| c.plain()), Some("旧系统太慢"));
+    assert!(!s.points().iter().any(|p| p.plain().contains('\r')));
 }
 
 #[test]
@@ -159,42 +170,42 @@ fn bom_is_ignored_and_command_names_the_topic() {
 fn tabs_stars_and_plus_bullets_nest() {
     let note = load(&root().join("tests/fixtures/notes/tabs.md"));
     let s = section(&note, "Stars");
-    assert_eq!(s.points.len(), 3);
-    assert_eq!(s.points[0].text.plain, "top");
-    assert_eq!(s.points[0].children[0].text.plain, "nested with a tab");
-    assert_eq!(s.points[0].children[0].children[0].text.plain, "deeper");
-    assert_eq!(s.points[2].text.plain, "plus list");
-    assert!(s.points.iter().all(|p| p.marker == Marker::Bullet));
+    assert_eq!(s.points().len(), 3);
+    assert_eq!(point(s, &[0]).plain(), "top");
+    assert_eq!(point(s, &[0, 0]).plain(), "nested with a tab");
+    assert_eq!(point(s, &[0, 0, 0]).plain(), "deeper");
+    assert_eq!(point(s, &[2]).plain(), "plus list");
+    assert!(s.points().iter().all(|p| p.marker() == Marker::Bullet));
 }
 
 #[test]
 fn numbered_lists_deeper_sections_links_and_tables() {
     let note = load(&root().join("tests/fixtures/notes/numbered.md"));
     let steps = section(&note, "Steps");
-    assert_eq!(steps.points.len(), 3);
-    assert_eq!(steps.points[1].marker, Marker::Number(2));
-    assert_eq!(steps.points[0].children.len(), 2);
-    assert_eq!(steps.points[0].children[1].marker, Marker::Number(2));
+    assert_eq!(steps.points().len(), 3);
+    assert_eq!(point(steps, &[1]).marker(), Marker::Number(2));
+    assert_eq!(point(steps, &[0]).children().len(), 2);
+    assert_eq!(point(steps, &[0, 1]).marker(), Marker::Number(2));
     assert!(steps.url.is_none());
 
     let deeper = section(&note, "Deeper section without link");
     assert_eq!(deeper.level, 3);
     assert_eq!(deeper.category, vec!["Guide", "Steps"]);
     assert!(deeper.url.is_none());
-    assert_eq!(deeper.points[0].marker, Marker::Plain);
+    assert_eq!(point(deeper, &[0]).marker(), Marker::Plain);
     assert_eq!(
-        deeper.points[0].text.plain,
+        point(deeper, &[0]).plain(),
         "Some paragraph with a link and code."
     );
     assert_eq!(
-        deeper.points[0].text.markdown(),
+        point(deeper, &[0]).markdown(),
         "Some paragraph with a [link](https://example.org/a) and `code`."
     );
     assert_eq!(deeper.links[0].url, "https://example.org/a");
 
     let linked = section(&note, "Linked third-level");
     assert_eq!(linked.url.as_deref(), Some("https://example.org/third"));
-    let tops: Vec<&str> = linked.points.iter().map(|p| p.text.plain.as_str()).collect();
+    let tops: Vec<&str> = linked.points().iter().map(|p| p.plain()).collect();
     assert_eq!(
         tops,
         vec![
@@ -307,7 +318,7 @@ fn deep_nesting_needs_no_deep_stack() {
                 let depth = note
                     .sections
                     .iter()
-                    .flat_map(|s| s.points.iter().chain(&s.context))
+                    .flat_map(|s| s.points().iter().chain(s.context()))
                     .flat_map(|p| p.walk())
                     .map(|(depth, _)| depth)
                     .max()
@@ -351,10 +362,10 @@ fn items_deeper_than_the_cap_are_flattened_not_lost() {
     .unwrap_or_else(|e| panic!("{e}"));
     let section = section(&note, "Deep");
     let walked: Vec<(usize, String)> = section
-        .points
+        .points()
         .iter()
         .flat_map(|p| p.walk())
-        .map(|(depth, item)| (depth, item.text.plain.clone()))
+        .map(|(depth, item)| (depth, item.plain().to_string()))
         .collect();
     let texts: Vec<String> = walked.iter().map(|(_, text)| text.clone()).collect();
     let expected: Vec<String> = (0..levels).map(|i| format!("level{i}")).collect();

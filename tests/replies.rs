@@ -27,7 +27,7 @@ fn check_reply(note: &Note, section_index: usize, reply: &Reply, layout: &Layout
         }
     }
     let mut expected = 0;
-    for (index, point) in section.points.iter().enumerate() {
+    for (index, point) in section.points().iter().enumerate() {
         expected += point.walk().len();
         assert_eq!(
             seen.get(&vec![index]),
@@ -36,8 +36,8 @@ fn check_reply(note: &Note, section_index: usize, reply: &Reply, layout: &Layout
             section.title
         );
     }
-    if !section.context.is_empty() {
-        expected += 1 + section.context.iter().map(|c| c.walk().len()).sum::<usize>();
+    if !section.context().is_empty() {
+        expected += 1 + section.context().iter().map(|c| c.walk().len()).sum::<usize>();
     }
     assert_eq!(seen.len(), expected, "lines lost or added in {}", section.title);
     assert!(
@@ -64,7 +64,7 @@ fn every_section_of_the_shipped_note_pages_cleanly() {
     // The longest section needs several pages at the default size.
     let (index, longest) = note
         .answerable()
-        .max_by_key(|(_, s)| s.points.iter().map(|p| p.walk().len()).sum::<usize>())
+        .max_by_key(|(_, s)| s.points().iter().map(|p| p.walk().len()).sum::<usize>())
         .unwrap_or_else(|| panic!("no sections"));
     let reply = Reply::for_section(&note, longest, MatchReason::Title, &[], &Layout::default());
     assert!(reply.pages.len() >= 3, "{} pages", reply.pages.len());
@@ -79,10 +79,10 @@ fn focused_subtree_comes_first_with_its_parent_line() {
         .answerable()
         .find(|(_, s)| s.title == "拆解追溯 GPT-3.5 各项能力的起源")
         .unwrap_or_else(|| panic!("section missing"));
-    let rlhf = section.points[0]
-        .children
-        .iter()
-        .position(|c| c.text.plain.contains("RLHF"))
+    let rlhf = section
+        .points()
+        .first()
+        .and_then(|point| point.children().iter().position(|c| c.plain().contains("RLHF")))
         .unwrap_or_else(|| panic!("no RLHF item"));
     let layout = Layout::default();
     let reply = Reply::for_section(&note, section, MatchReason::Text, &[vec![0, rlhf]], &layout);
@@ -146,7 +146,7 @@ proptest! {
         let layout = Layout { page_chars, ..Layout::default() };
         // Every section, focused on each of its points in turn.
         for (index, section) in note.answerable() {
-            let focus: Vec<ItemPath> = (0..section.points.len()).rev().map(|i| vec![i]).collect();
+            let focus: Vec<ItemPath> = (0..section.points().len()).rev().map(|i| vec![i]).collect();
             let reply = Reply::for_section(&note, section, MatchReason::Text, &focus, &layout);
             check_reply(&note, index, &reply, &layout);
         }

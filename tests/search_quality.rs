@@ -763,16 +763,6 @@ fn a_date_heading_answers_with_that_day() {
     }
 }
 
-/// The item at `path` in a section's points.
-fn item_at<'a>(points: &'a [notes_bot::notes::Item], path: &[usize]) -> Option<&'a notes_bot::notes::Item> {
-    let (first, rest) = path.split_first()?;
-    let mut item = points.get(*first)?;
-    for &i in rest {
-        item = item.children.get(i)?;
-    }
-    Some(item)
-}
-
 #[test]
 fn focus_on_the_shipped_note() {
     let index = index();
@@ -791,8 +781,10 @@ fn focus_on_the_shipped_note() {
             .focus
             .iter()
             .map(|p| {
-                item_at(&section.points, p)
-                    .map(|i| i.text.plain.clone())
+                section
+                    .points()
+                    .at(p)
+                    .map(|i| i.plain().to_string())
                     .unwrap_or_default()
             })
             .collect();

@@ -546,9 +546,9 @@ impl Walker<'_> {
 /// Words a member might type from a section's body: a few Latin words and CJK pairs.
 fn body_words(section: &Section) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
-    for point in &section.points {
+    for point in section.points() {
         for (_, item) in point.walk() {
-            for word in item.text.plain.split(|c: char| !c.is_alphanumeric()) {
+            for word in item.plain().split(|c: char| !c.is_alphanumeric()) {
                 let cjk: Vec<char> = word.chars().filter(|c| !c.is_ascii()).collect();
                 let candidate = if word.is_ascii() && word.len() >= 3 {
                     word.to_lowercase()

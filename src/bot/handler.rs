@@ -861,9 +861,9 @@ fn closest(
                 title: section.title.clone(),
                 category: section.category_line(),
                 first_line: section
-                    .points
+                    .points()
                     .first()
-                    .map(|item| item.text.plain.clone())
+                    .map(|item| item.plain().to_string())
                     .unwrap_or_default(),
             })
         })

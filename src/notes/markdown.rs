@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-use super::model::{Item, Link, Marker, Section, Text, Warning};
+use super::model::{ItemTree, Items, Link, Marker, Section, Text, Warning};
 
 /// Labels that mark the core points and the background of a section; `labels:` in the
 /// config.
@@ -34,7 +34,7 @@ pub const MAX_NESTING: usize = 32;
 pub struct Body {
     pub sections: Vec<Section>,
     /// Content before the first heading that is not a quote.
-    pub preamble: Vec<Item>,
+    pub preamble: Vec<ItemTree>,
     pub warnings: Vec<Warning>,
     /// Inline `#tags`, without the `#`, in order of first use.
     pub tags: Vec<String>,
@@ -504,20 +504,20 @@ struct Draft {
     title: String,
     url: Option<String>,
     line: usize,
-    items: Vec<Item>,
+    items: Vec<ItemTree>,
     links: Vec<Link>,
 }
 
 #[derive(Default)]
 struct Builder {
     drafts: Vec<Draft>,
-    preamble: Vec<Item>,
+    preamble: Vec<ItemTree>,
     preamble_links: Vec<Link>,
     warnings: Vec<Warning>,
     heading: Option<Heading>,
     paragraph: Option<Inline>,
     /// Open list items, innermost last; never more than `MAX_NESTING`.
-    items: Vec<Item>,
+    items: Vec<ItemTree>,
     /// Items opened below `MAX_NESTING` whose end has not come yet.
     flattened: usize,
     warned_nesting: bool,
@@ -615,7 +615,7 @@ impl Builder {
                     }
                     self.flattened += 1;
                 }
-                self.items.push(Item {
+                self.items.push(ItemTree {
                     marker,
                     text: Text::default(),
                     children: Vec::new(),
@@ -783,7 +783,7 @@ impl Builder {
     }
 
     fn push_plain(&mut self, text: Text) {
-        self.push_item(Item {
+        self.push_item(ItemTree {
             marker: Marker::Plain,
             text,
             children: Vec::new(),
@@ -791,7 +791,7 @@ impl Builder {
     }
 
     /// Attaches a finished item to its parent item, its section, or the preamble.
-    fn push_item(&mut self, mut item: Item) {
+    fn push_item(&mut self, mut item: ItemTree) {
         // A Vec grows to four items at its first push: one child kept that way costs 350
         // bytes, most of a huge note's library. Finished items keep what they hold.
         item.children.shrink_to_fit();
@@ -864,9 +864,7 @@ impl Builder {
                 .iter()
                 .map(|&(_, index)| sections[index].title.clone())
                 .collect();
-            let (mut points, mut context) = classify(draft.items, labels);
-            points.shrink_to_fit();
-            context.shrink_to_fit();
+            let (points, context) = classify(draft.items, labels);
             open.push((draft.level, sections.len()));
             sections.push(Section {
                 level: draft.level,
@@ -875,8 +873,7 @@ impl Builder {
                 category,
                 parent,
                 line: draft.line,
-                points,
-                context,
+                items: Items::new(points, context),
                 links: draft.links,
             });
         }
@@ -893,7 +890,7 @@ impl Builder {
 ///
 /// A core label's children are core points (a childless label just disappears, so the
 /// items after it are the points); a context label's children are context.
-fn classify(items: Vec<Item>, labels: &Labels) -> (Vec<Item>, Vec<Item>) {
+fn classify(items: Vec<ItemTree>, labels: &Labels) -> (Vec<ItemTree>, Vec<ItemTree>) {
     let mut points = Vec::new();
     let mut context = Vec::new();
     for item in items {

@@ -15,7 +15,10 @@ pub use crate::error::FileError;
 pub use folder::{DEFAULT_MAX_BYTES, read_capped};
 pub use loader::{Load, Loader};
 pub use markdown::Labels;
-pub use model::{FrontMatter, Item, Library, Link, Marker, Note, Section, SectionRef, Text, Warning};
+pub use model::{
+    FrontMatter, Item, ItemList, ItemTree, Items, Library, Link, Marker, Note, Section, SectionRef, Siblings,
+    Text, Warning,
+};
 pub use site::Site;
 
 /// What loading a folder gave: every note that loaded, and an error for each that did not.
@@ -152,7 +155,7 @@ pub fn parse_in_site(
     })
 }
 
-fn preamble_section(front: &FrontMatter, topic: &str, points: Vec<Item>, line: usize) -> Section {
+fn preamble_section(front: &FrontMatter, topic: &str, points: Vec<ItemTree>, line: usize) -> Section {
     Section {
         level: 1,
         title: front.title.clone().unwrap_or_else(|| topic.to_string()),
@@ -160,8 +163,7 @@ fn preamble_section(front: &FrontMatter, topic: &str, points: Vec<Item>, line: u
         category: Vec::new(),
         parent: None,
         line,
-        points,
-        context: Vec::new(),
+        items: Items::new(points, Vec::new()),
         links: Vec::new(),
     }
 }

@@ -1,5 +1,6 @@
 //! The notes as data: what the parser produces and everything downstream reads.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -71,20 +72,21 @@ pub struct Section {
     pub parent: Option<usize>,
     /// 1-based line of the heading in the file.
     pub line: usize,
-    /// The core points: what a reply shows first.
-    pub points: Vec<Item>,
-    /// Background items (`背景`, `Background`): shown after the core points.
-    pub context: Vec<Item>,
+    /// The core points (what a reply shows first) and the background items (`背景`,
+    /// `Background`, shown after them): read through [`Section::points`] and
+    /// [`Section::context`].
+    pub items: Items,
     /// Every inline link in the body, in order (the heading's own link excluded).
     pub links: Vec<Link>,
 }
 
-/// A list item or a paragraph, with the items nested under it.
+/// A list item or a paragraph with the items nested under it, as parsed: packed into
+/// [`Items`] for keeping.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Item {
+pub struct ItemTree {
     pub marker: Marker,
     pub text: Text,
-    pub children: Vec<Item>,
+    pub children: Vec<ItemTree>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +151,17 @@ impl Note {
 impl Section {
     /// A heading with neither points, context nor a source link is only a category.
     pub fn is_answerable(&self) -> bool {
-        self.url.is_some() || !self.points.is_empty() || !self.context.is_empty()
+        self.url.is_some() || !self.items.nodes.is_empty()
+    }
+
+    /// The core points: what a reply shows first.
+    pub fn points(&self) -> ItemList<'_> {
+        self.items.points()
+    }
+
+    /// Background items (`背景`, `Background`): shown after the core points.
+    pub fn context(&self) -> ItemList<'_> {
+        self.items.context()
     }
 
     /// The category path as one line: `原理解析/论文综述`.
@@ -169,16 +181,524 @@ impl Section {
     }
 }
 
-impl Item {
-    /// This item and every item below it, depth-first, with their depth (0 for self).
-    pub fn walk(&self) -> Vec<(usize, &Item)> {
-        let mut out = Vec::new();
-        // An explicit stack, children pushed in reverse so they come out in order.
-        let mut stack = vec![(0, self)];
-        while let Some((depth, item)) = stack.pop() {
-            out.push((depth, item));
-            stack.extend(item.children.iter().rev().map(|child| (depth + 1, child)));
+/// A section's points and background items, packed: their text in one string and the
+/// tree in one array, in document order (an item, then the items under it). Two heap
+/// blocks for a whole section instead of two to four for each item: 20 bytes an item
+/// beside its text, where a tree of `ItemTree`s takes ~115.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Items {
+    /// Each item's plain text, then its Discord markdown when that differs.
+    text: Box<str>,
+    /// The points' items, then the background's.
+    nodes: Box<[Node]>,
+    /// Nodes of the points (the background's follow).
+    point_nodes: u32,
+    /// Top-level points and top-level background items.
+    roots: [u32; 2],
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Node {
+    /// End of the item's text in `Items::text`; it starts where the previous item's ends.
+    end: u32,
+    /// Bytes of the plain text, and [`EDITED`]: the markdown is the rest up to `end`, as
+    /// written or as edits of the plain text; when there is no rest, the plain text.
+    plain: u32,
+    /// Items in its subtree, itself included: its next sibling is this many nodes on.
+    size: u32,
+    children: u32,
+    marker: PackedMarker,
+}
+
+/// In `Node::plain`: the markdown is kept as [`edits`] of the plain text.
+const EDITED: u32 = 1 << 31;
+
+/// A [`Marker`] in 4 bytes: bullet, plain, or a number. CommonMark numbers have at most
+/// nine digits, and a note holds far fewer items than would count past `u32::MAX`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PackedMarker(u32);
+
+impl PackedMarker {
+    const BULLET: u32 = 0;
+    const PLAIN: u32 = 1;
+
+    fn new(marker: Marker) -> PackedMarker {
+        PackedMarker(match marker {
+            Marker::Bullet => Self::BULLET,
+            Marker::Plain => Self::PLAIN,
+            Marker::Number(n) => u32::try_from(n).unwrap_or(u32::MAX).saturating_add(2),
+        })
+    }
+
+    fn get(self) -> Marker {
+        match self.0 {
+            Self::BULLET => Marker::Bullet,
+            Self::PLAIN => Marker::Plain,
+            n => Marker::Number(u64::from(n - 2)),
         }
-        out
+    }
+}
+
+impl Items {
+    pub fn new(points: Vec<ItemTree>, context: Vec<ItemTree>) -> Items {
+        let mut packed = Packer::default();
+        let roots = [points.len(), context.len()].map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        for tree in points {
+            packed.push(tree);
+        }
+        let point_nodes = packed.nodes.len() as u32;
+        for tree in context {
+            packed.push(tree);
+        }
+        Items {
+            text: packed.text.into_boxed_str(),
+            nodes: packed.nodes.into_boxed_slice(),
+            point_nodes,
+            roots,
+        }
+    }
+
+    /// The core points.
+    pub fn points(&self) -> ItemList<'_> {
+        ItemList {
+            items: self,
+            nodes: 0..self.point_nodes as usize,
+            len: self.roots[0] as usize,
+        }
+    }
+
+    /// The background items.
+    pub fn context(&self) -> ItemList<'_> {
+        ItemList {
+            items: self,
+            nodes: self.point_nodes as usize..self.nodes.len(),
+            len: self.roots[1] as usize,
+        }
+    }
+
+    fn node(&self, at: usize) -> Node {
+        self.nodes.get(at).copied().unwrap_or_default()
+    }
+}
+
+/// Packs item trees in document order.
+#[derive(Default)]
+struct Packer {
+    text: String,
+    nodes: Vec<Node>,
+}
+
+impl Packer {
+    /// Appends a tree, its items depth first; an explicit stack, no recursion per level.
+    fn push(&mut self, tree: ItemTree) {
+        let first = self.nodes.len();
+        let mut stack = vec![tree];
+        while let Some(tree) = stack.pop() {
+            let ItemTree {
+                marker,
+                text,
+                children,
+            } = tree;
+            self.text.push_str(&text.plain);
+            let mut plain = u32::try_from(text.plain.len()).unwrap_or(u32::MAX) & !EDITED;
+            if !text.markdown.is_empty() && text.markdown != text.plain {
+                match edits(&text.plain, &text.markdown) {
+                    Some(edits) => {
+                        self.text.push_str(&edits);
+                        plain |= EDITED;
+                    }
+                    None => self.text.push_str(&text.markdown),
+                }
+            }
+            self.nodes.push(Node {
+                end: u32::try_from(self.text.len()).unwrap_or(u32::MAX),
+                plain,
+                size: 1,
+                children: u32::try_from(children.len()).unwrap_or(u32::MAX),
+                marker: PackedMarker::new(marker),
+            });
+            stack.extend(children.into_iter().rev());
+        }
+        // Subtree sizes, the last item first: each item's children are sized before it.
+        for at in (first..self.nodes.len()).rev() {
+            let mut child = at + 1;
+            for _ in 0..self.node(at).children {
+                child += self.node(child).size as usize;
+            }
+            if let Some(node) = self.nodes.get_mut(at) {
+                node.size = u32::try_from(child - at).unwrap_or(u32::MAX);
+            }
+        }
+    }
+
+    fn node(&self, at: usize) -> Node {
+        self.nodes.get(at).copied().unwrap_or_default()
+    }
+}
+
+/// A list item or a paragraph of a section, with the items nested under it.
+#[derive(Debug, Clone, Copy)]
+pub struct Item<'a> {
+    items: &'a Items,
+    at: usize,
+}
+
+impl<'a> Item<'a> {
+    pub fn marker(&self) -> Marker {
+        self.node().marker.get()
+    }
+
+    /// Markup removed; link text kept, URLs dropped.
+    pub fn plain(&self) -> &'a str {
+        let (start, node) = self.bounds();
+        let end = start
+            .saturating_add((node.plain & !EDITED) as usize)
+            .min(node.end as usize);
+        self.items.text.get(start..end).unwrap_or("")
+    }
+
+    /// Discord markdown: emphasis, code and links kept, everything else escaped.
+    pub fn markdown(&self) -> Cow<'a, str> {
+        let (start, node) = self.bounds();
+        let from = start.saturating_add((node.plain & !EDITED) as usize);
+        match self.items.text.get(from..node.end as usize) {
+            Some("") | None => Cow::Borrowed(self.plain()),
+            Some(edits) if node.plain & EDITED != 0 => Cow::Owned(apply_edits(self.plain(), edits)),
+            Some(markdown) => Cow::Borrowed(markdown),
+        }
+    }
+
+    /// The items nested directly under this one.
+    pub fn children(&self) -> ItemList<'a> {
+        let node = self.node();
+        ItemList {
+            items: self.items,
+            nodes: self.at + 1..self.at + node.size.max(1) as usize,
+            len: node.children as usize,
+        }
+    }
+
+    /// This item and every item below it, depth-first, with their depth (0 for self).
+    pub fn walk(&self) -> Vec<(usize, Item<'a>)> {
+        let end = self.at + self.node().size.max(1) as usize;
+        // The items are stored in this order: the depth of each is how many of the
+        // subtrees opened before it it is still inside.
+        let mut open: Vec<usize> = Vec::new();
+        (self.at..end.min(self.items.nodes.len()))
+            .map(|at| {
+                while open.last().is_some_and(|&end| end <= at) {
+                    open.pop();
+                }
+                let depth = open.len();
+                open.push(at + self.items.node(at).size.max(1) as usize);
+                (
+                    depth,
+                    Item {
+                        items: self.items,
+                        at,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The item and those under it as a tree of their own.
+    pub fn to_tree(&self) -> ItemTree {
+        ItemTree {
+            marker: self.marker(),
+            text: Text {
+                plain: self.plain().to_string(),
+                markdown: self.markdown().into_owned(),
+            },
+            children: self.children().iter().map(|child| child.to_tree()).collect(),
+        }
+    }
+
+    fn node(&self) -> Node {
+        self.items.node(self.at)
+    }
+
+    /// Where the item's text starts, and its node.
+    fn bounds(&self) -> (usize, Node) {
+        let start = match self.at.checked_sub(1) {
+            Some(before) => self.items.node(before).end as usize,
+            None => 0,
+        };
+        (start, self.node())
+    }
+}
+
+/// Sibling items: a section's top-level points or background items, or an item's
+/// children.
+#[derive(Debug, Clone)]
+pub struct ItemList<'a> {
+    items: &'a Items,
+    /// The nodes of the siblings and of everything under them.
+    nodes: std::ops::Range<usize>,
+    /// Siblings.
+    len: usize,
+}
+
+impl<'a> ItemList<'a> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `index`th sibling.
+    pub fn get(&self, index: usize) -> Option<Item<'a>> {
+        self.iter().nth(index)
+    }
+
+    pub fn first(&self) -> Option<Item<'a>> {
+        self.get(0)
+    }
+
+    /// The item at `path`: `[2, 0]` is the first child of the third sibling.
+    pub fn at(&self, path: &[usize]) -> Option<Item<'a>> {
+        let (first, rest) = path.split_first()?;
+        let mut item = self.get(*first)?;
+        for &index in rest {
+            item = item.children().get(index)?;
+        }
+        Some(item)
+    }
+
+    /// The siblings, in order.
+    pub fn iter(&self) -> Siblings<'a> {
+        Siblings {
+            items: self.items,
+            next: self.nodes.start,
+            left: self.len,
+        }
+    }
+
+    /// Every item, depth first: an item, then the items under it.
+    pub fn depth_first(&self) -> impl DoubleEndedIterator<Item = Item<'a>> + use<'a> {
+        let items = self.items;
+        self.nodes.clone().map(move |at| Item { items, at })
+    }
+}
+
+impl<'a> IntoIterator for &ItemList<'a> {
+    type Item = Item<'a>;
+    type IntoIter = Siblings<'a>;
+
+    fn into_iter(self) -> Siblings<'a> {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for ItemList<'a> {
+    type Item = Item<'a>;
+    type IntoIter = Siblings<'a>;
+
+    fn into_iter(self) -> Siblings<'a> {
+        self.iter()
+    }
+}
+
+/// The items of an [`ItemList`], in order.
+#[derive(Debug, Clone)]
+pub struct Siblings<'a> {
+    items: &'a Items,
+    next: usize,
+    left: usize,
+}
+
+impl<'a> Iterator for Siblings<'a> {
+    type Item = Item<'a>;
+
+    fn next(&mut self) -> Option<Item<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        let item = Item {
+            items: self.items,
+            at: self.next,
+        };
+        self.left -= 1;
+        self.next += self.items.node(self.next).size.max(1) as usize;
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Siblings<'_> {}
+
+/// Longest run of an edit, in bytes: its length is written as one `char`, below the
+/// surrogates.
+const MAX_RUN: usize = 0xD7FF;
+
+/// `markdown` as edits of `plain`, when that is shorter: runs copied from `plain`, in
+/// order, each followed by a run written out; each run's length in bytes as one `char`.
+/// Most markdown is its plain text with a few marks, escapes, spaces or URLs added.
+fn edits(plain: &str, markdown: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = plain;
+    let mut copied = 0;
+    let mut written = String::new();
+    let flush = |out: &mut String, copied: &mut usize, written: &mut String| {
+        out.extend([*copied, written.len()].map(|n| char::from_u32(n as u32).unwrap_or('\0')));
+        out.push_str(written);
+        *copied = 0;
+        written.clear();
+    };
+    for c in markdown.chars() {
+        if let Some(after) = rest.strip_prefix(c) {
+            if !written.is_empty() || copied + c.len_utf8() > MAX_RUN {
+                flush(&mut out, &mut copied, &mut written);
+            }
+            copied += c.len_utf8();
+            rest = after;
+        } else {
+            if written.len() + c.len_utf8() > MAX_RUN {
+                flush(&mut out, &mut copied, &mut written);
+            }
+            written.push(c);
+        }
+        if out.len() + written.len() >= markdown.len() {
+            return None;
+        }
+    }
+    flush(&mut out, &mut copied, &mut written);
+    (out.len() < markdown.len()).then_some(out)
+}
+
+/// The markdown that [`edits`] made `edits` of.
+fn apply_edits(plain: &str, edits: &str) -> String {
+    let mut out = String::new();
+    let (mut from, mut at) = (0, 0);
+    let mut lengths = edits.chars();
+    while let (Some(copied), Some(written)) = (lengths.next(), lengths.next()) {
+        let copied = copied as usize;
+        out.push_str(plain.get(from..from + copied).unwrap_or(""));
+        from += copied;
+        at += edits
+            .get(at..)
+            .map_or(0, |rest| rest.chars().take(2).map(char::len_utf8).sum::<usize>());
+        let end = at + written as usize;
+        out.push_str(edits.get(at..end).unwrap_or(""));
+        at = end;
+        lengths = edits.get(at..).unwrap_or("").chars();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(plain: &str, markdown: &str, children: Vec<ItemTree>) -> ItemTree {
+        ItemTree {
+            marker: Marker::Bullet,
+            text: Text {
+                plain: plain.to_string(),
+                markdown: markdown.to_string(),
+            },
+            children,
+        }
+    }
+
+    #[test]
+    fn markdown_round_trips_through_edits() {
+        let long = "长".repeat(30_000);
+        let cases = [
+            ("a b", "a  b"),
+            ("prompt => 提示", "prompt =\\> 提示"),
+            (
+                "知识密集型 结论",
+                "知识密集型 [结论](https://crfm.stanford.edu/helm/v1.0/?group=knowledge)",
+            ),
+            ("bold and code", "**bold** and `code`"),
+            ("", "[](u)"),
+            ("abc", "xyz"),
+            (long.as_str(), &format!("**{long}** \\*")),
+            ("x", &"y".repeat(70_000)),
+        ];
+        for (plain, markdown) in cases {
+            if let Some(edits) = edits(plain, markdown) {
+                assert!(edits.len() < markdown.len());
+                assert_eq!(apply_edits(plain, &edits), markdown, "{plain:?}");
+            }
+            let items = Items::new(vec![tree(plain, markdown, Vec::new())], Vec::new());
+            let item = items.points().first().expect("an item");
+            assert_eq!((item.plain(), item.markdown().as_ref()), (plain, markdown));
+        }
+        assert!(edits("metrics 链路 rust prompt", "metrics 链路 rust  prompt").is_some());
+        assert!(edits("abc", "xyz").is_none());
+    }
+
+    #[test]
+    fn packed_items_keep_their_tree_order_and_text() {
+        let points = vec![
+            tree(
+                "one",
+                "",
+                vec![
+                    tree("one.a", "*one.a*", vec![tree("deep", "", Vec::new())]),
+                    tree("one.b", "", Vec::new()),
+                ],
+            ),
+            ItemTree {
+                marker: Marker::Number(12),
+                ..tree("two", "two", Vec::new())
+            },
+        ];
+        let context = vec![tree("why", "", vec![tree("because", "", Vec::new())])];
+        let items = Items::new(points.clone(), context.clone());
+        let trees = |list: ItemList| list.iter().map(|item| item.to_tree()).collect::<Vec<_>>();
+        // As read back: an empty markdown is the plain text.
+        fn shown(tree: ItemTree) -> ItemTree {
+            let markdown = if tree.text.markdown.is_empty() {
+                tree.text.plain.clone()
+            } else {
+                tree.text.markdown
+            };
+            ItemTree {
+                marker: tree.marker,
+                text: Text {
+                    plain: tree.text.plain,
+                    markdown,
+                },
+                children: tree.children.into_iter().map(shown).collect(),
+            }
+        }
+        assert_eq!(
+            trees(items.points()),
+            points.into_iter().map(shown).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            trees(items.context()),
+            context.into_iter().map(shown).collect::<Vec<_>>()
+        );
+        let one = items.points().first().expect("a point");
+        let walked: Vec<(usize, &str)> = one.walk().iter().map(|(d, i)| (*d, i.plain())).collect();
+        assert_eq!(walked, vec![(0, "one"), (1, "one.a"), (2, "deep"), (1, "one.b")]);
+        assert_eq!(
+            items.points().at(&[0, 0]).map(|i| i.markdown().into_owned()),
+            Some("*one.a*".into())
+        );
+        assert_eq!(
+            items.points().at(&[1]).map(|i| i.marker()),
+            Some(Marker::Number(12))
+        );
+        assert_eq!(items.points().at(&[0, 2]).map(|i| i.plain()), None);
+        let all: Vec<&str> = items
+            .points()
+            .depth_first()
+            .chain(items.context().depth_first())
+            .map(|i| i.plain())
+            .collect();
+        assert_eq!(
+            all,
+            vec!["one", "one.a", "deep", "one.b", "two", "why", "because"]
+        );
     }
 }

@@ -8,7 +8,7 @@
 use super::ItemPath;
 use super::index::TermId;
 use super::rank::{MAX_UNITS, Unit};
-use crate::notes::{Item, Section};
+use crate::notes::{ItemList, Section};
 
 /// At most this many subtrees are brought forward.
 pub const MAX_FOCUS: usize = 3;
@@ -38,7 +38,7 @@ pub fn focus<'a>(
     }
     let mut nodes: Vec<Node> = Vec::new();
     let mut items = items;
-    walk(&section.points, &mut Vec::new(), &mut nodes, &mut items, units);
+    walk(&section.points(), &mut Vec::new(), &mut nodes, &mut items, units);
     let weight = |covers: &[f32; MAX_UNITS]| -> f32 {
         units
             .iter()
@@ -78,7 +78,7 @@ pub fn focus<'a>(
 
 /// Depth first, as the index walked the points; returns the subtree's covers and size.
 fn walk<'a>(
-    items: &[Item],
+    items: &ItemList,
     path: &mut ItemPath,
     nodes: &mut Vec<Node>,
     terms: &mut impl Iterator<Item = &'a [TermId]>,
@@ -96,7 +96,7 @@ fn walk<'a>(
             subtree: own,
             size: 1,
         });
-        let (below, size) = walk(&item.children, path, nodes, terms, units);
+        let (below, size) = walk(&item.children(), path, nodes, terms, units);
         let node = &mut nodes[at];
         for (mine, theirs) in node.subtree.iter_mut().zip(below) {
             *mine = mine.max(theirs);

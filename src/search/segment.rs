@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::analyze::{Analyzer, TermSink};
 use super::index::{self, Builder, FIELDS, Postings, TermId, Terms};
-use super::{BM25F, BODY, CATEGORY, CODE, TAGS, TITLE, key, normalize, walk_items};
+use super::{BM25F, BODY, CATEGORY, CODE, TAGS, TITLE, key, normalize};
 use crate::notes::{Item, Marker, Note};
 
 pub struct Segment {
@@ -22,9 +22,9 @@ pub struct Segment {
     /// Per document: its section's index in its note.
     pub sections: Vec<u32>,
     /// Per document: the normalised title, for autocomplete and "did you mean".
-    pub titles: Vec<String>,
+    pub titles: TextList,
     /// The same, letters and digits only: what "the query is the title" compares.
-    pub title_keys: Vec<String>,
+    pub title_keys: TextList,
     /// Per note, in a delta segment only: its sections analysed, which the next delta
     /// reuses for the notes it keeps instead of analysing them again.
     analysed: Vec<NoteTerms>,
@@ -127,8 +127,8 @@ impl Segment {
 struct Merge {
     builder: Builder,
     sections: Vec<u32>,
-    titles: Vec<String>,
-    title_keys: Vec<String>,
+    titles: TextList,
+    title_keys: TextList,
 }
 
 impl Merge {
@@ -146,8 +146,8 @@ impl Merge {
             analysed.lengths,
         );
         self.sections.push(section as u32);
-        self.title_keys.push(key(&analysed.title));
-        self.titles.push(analysed.title.clone());
+        self.title_keys.push(&key(&analysed.title));
+        self.titles.push(&analysed.title);
     }
 
     fn finish(
@@ -162,16 +162,51 @@ impl Merge {
             notes,
             note_docs,
             sections: self.sections,
-            titles: self.titles,
-            title_keys: self.title_keys,
+            titles: self.titles.finished(),
+            title_keys: self.title_keys.finished(),
             analysed,
         }
     }
 }
 
+/// Texts in one string: ~4 bytes each beside their own, where a `Vec<String>` takes ~40
+/// (its 24, and the allocator's 8 to 23 for each string).
+#[derive(Default)]
+pub struct TextList {
+    text: String,
+    /// Where each text ends in `text`.
+    ends: Vec<u32>,
+}
+
+impl TextList {
+    pub fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+    }
+
+    /// The `index`th text; empty past the end.
+    pub fn get(&self, index: usize) -> &str {
+        let start = index.checked_sub(1).and_then(|i| self.ends.get(i)).copied();
+        match (start, self.ends.get(index)) {
+            (start, Some(&end)) => self
+                .text
+                .get(start.unwrap_or(0) as usize..end as usize)
+                .unwrap_or(""),
+            (_, None) => "",
+        }
+    }
+
+    /// Without spare room, for keeping.
+    fn finished(mut self) -> TextList {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self
+    }
+}
+
 /// The field an item's text goes to: code blocks (the parser keeps them fenced) apart.
 fn body_field(item: &Item) -> usize {
-    if item.marker == Marker::Plain && item.text.markdown().starts_with("```") {
+    if item.marker() == Marker::Plain && item.markdown().starts_with("```") {
         CODE
     } else {
         BODY
@@ -215,10 +250,12 @@ impl SectionTerms {
             local.add(analyzer, &tags, TAGS);
             local.add(analyzer, &section.title, TITLE);
             local.add(analyzer, &section.category.join(" "), CATEGORY);
-            for items in [&section.points, &section.context] {
-                walk_items(items, &mut |item| {
-                    local.add(analyzer, &item.text.plain, body_field(item));
-                });
+            for item in section
+                .points()
+                .depth_first()
+                .chain(section.context().depth_first())
+            {
+                local.add(analyzer, item.plain(), body_field(&item));
             }
             title = normalize(&section.title).trim().to_string();
         }

@@ -2,7 +2,7 @@
 //! suggestions, topics, and inputs that must not panic.
 
 use super::*;
-use crate::notes::{FrontMatter, Marker, Note, Text};
+use crate::notes::{FrontMatter, ItemTree, Items, Marker, Note, Text};
 
 fn text(s: &str) -> Text {
     Text {
@@ -11,19 +11,19 @@ fn text(s: &str) -> Text {
     }
 }
 
-fn item(s: &str, children: Vec<Item>) -> Item {
-    Item {
+fn item(s: &str, children: Vec<ItemTree>) -> ItemTree {
+    ItemTree {
         marker: Marker::Bullet,
         text: text(s),
         children,
     }
 }
 
-fn leaf(s: &str) -> Item {
+fn leaf(s: &str) -> ItemTree {
     item(s, Vec::new())
 }
 
-fn section(title: &str, category: &[&str], points: Vec<Item>) -> Section {
+fn section(title: &str, category: &[&str], points: Vec<ItemTree>) -> Section {
     Section {
         level: 2,
         title: title.to_string(),
@@ -31,8 +31,7 @@ fn section(title: &str, category: &[&str], points: Vec<Item>) -> Section {
         category: category.iter().map(|c| c.to_string()).collect(),
         parent: None,
         line: 1,
-        points,
-        context: Vec::new(),
+        items: Items::new(points, Vec::new()),
         links: Vec::new(),
     }
 }
@@ -384,7 +383,8 @@ fn focus_is_the_deepest_matching_items() {
     // RLHF line; never a path inside another.
     assert_eq!(hit.focus, vec![vec![1, 1], vec![2, 0]]);
     let section = index.section(hit.section).expect("section");
-    assert!(section.points[1].children[1].text.plain.contains("RLHF"));
+    let focused = section.points().get(1).and_then(|point| point.children().get(1));
+    assert!(focused.is_some_and(|item| item.plain().contains("RLHF")));
     // Two words in two sibling lines: their parent, a small subtree, stands for both.
     let hit = &index.search("错误率 价值观", Some("ai"), 1)[0];
     assert_eq!(hit.focus, vec![vec![0]]);
@@ -395,7 +395,7 @@ fn focus_is_the_deepest_matching_items() {
 
 #[test]
 fn focus_is_at_most_three_disjoint_paths() {
-    let lines: Vec<Item> = (0..8).map(|i| leaf(&format!("kafka line {i}"))).collect();
+    let lines: Vec<ItemTree> = (0..8).map(|i| leaf(&format!("kafka line {i}"))).collect();
     let library = Library::from(vec![note(
         "t",
         &[],
@@ -405,7 +405,7 @@ fn focus_is_at_most_three_disjoint_paths() {
     let index = Index::build(library, &SearchOptions::default());
     let hit = &index.search("kafka", None, 1)[0];
     assert_eq!(hit.focus, vec![vec![0]]);
-    let flat: Vec<Item> = (0..8).map(|i| leaf(&format!("kafka line {i}"))).collect();
+    let flat: Vec<ItemTree> = (0..8).map(|i| leaf(&format!("kafka line {i}"))).collect();
     let library = Library::from(vec![note("t", &[], &[], vec![section("Streams", &[], flat)])]);
     let index = Index::build(library, &SearchOptions::default());
     let hit = &index.search("kafka", None, 1)[0];
@@ -509,7 +509,7 @@ fn internal_synonym_tokens_cannot_be_typed() {
 
 #[test]
 fn code_blocks_weigh_less_than_prose() {
-    let code = Item {
+    let code = ItemTree {
         marker: Marker::Plain,
         text: Text {
             plain: "sqlite3 sqlite3 binary".into(),

@@ -20,7 +20,7 @@ fuzz_target!(|note: common::Note| {
             ..Layout::default()
         };
         for (_, section) in note.answerable() {
-            for item in section.points.iter().chain(&section.context) {
+            for item in section.points().iter().chain(section.context()) {
                 assert!(item.walk().iter().all(|(depth, _)| *depth < MAX_NESTING));
             }
             let reply = Reply::for_section(&note, section, MatchReason::Text, &[vec![0, 0]], &layout);
