@@ -117,6 +117,8 @@ impl Reply {
         Some(Reply::for_section(note, section, hit.reason, &hit.focus, layout))
     }
 
+    /// The reply for a section, `focus` first when the section is long: one that fits a
+    /// page keeps its order.
     pub fn for_section(
         note: &Note,
         section: &Section,
@@ -124,16 +126,27 @@ impl Reply {
         focus: &[ItemPath],
         layout: &Layout,
     ) -> Reply {
-        let label = context_item(section, &layout.context_label);
-        let roots: Vec<&Item> = section.points.iter().chain(&label).collect();
-        let budget = layout.budget();
-        // A section that fits one page keeps its order.
-        let focus = if !focus.is_empty() && is_long(section, layout) {
+        let first = if !focus.is_empty() && is_long(section, layout) {
             focus
         } else {
             &[]
         };
-        let lines = lines_in_order(&roots, focus);
+        Reply::in_order(note, section, reason, first, layout)
+    }
+
+    /// The reply for a section with the subtrees at `first` first, for a caller that has
+    /// already asked `is_long` (`first` empty for a section that fits a page).
+    pub fn in_order(
+        note: &Note,
+        section: &Section,
+        reason: MatchReason,
+        first: &[ItemPath],
+        layout: &Layout,
+    ) -> Reply {
+        let label = context_item(section, &layout.context_label);
+        let roots: Vec<&Item> = section.points.iter().chain(&label).collect();
+        let budget = layout.budget();
+        let lines = lines_in_order(&roots, first);
         Reply {
             topic: note.topic.clone(),
             note_title: note.title().to_string(),
