@@ -40,9 +40,10 @@ pub struct Line {
     pub content: bool,
 }
 
-/// One section, ready to post.
+/// One section, ready to post: laid out in pages, a page written only when asked for
+/// (a response shows one page and counts the others).
 #[derive(Debug, Clone)]
-pub struct Reply {
+pub struct Reply<'a> {
     pub topic: String,
     pub note_title: String,
     /// Section title, cut to fit an embed title.
@@ -53,10 +54,44 @@ pub struct Reply {
     /// Survives reloads while the title does; buttons carry it.
     pub section_id: u64,
     pub reason: MatchReason,
-    /// Never empty; a section with no points has one empty page.
-    pub pages: Vec<Page>,
     /// Links inside the section's body, other than the source.
     pub links: Vec<Link>,
+    section: &'a Section,
+    /// The item the background is shown under, after the points.
+    label: Option<Items>,
+    /// The section's lines in the order shown, not yet written.
+    lines: Vec<LaidLine>,
+    /// Never empty; a section with no points has one empty page.
+    starts: Vec<PageStart>,
+    budget: usize,
+}
+
+/// A line of a section's reply before it is written: where it comes from and its length.
+#[derive(Debug, Clone)]
+struct LaidLine {
+    path: ItemPath,
+    /// `discord_len` of the line as `render_item` writes it, plus its newline.
+    len: usize,
+    /// False for a parent line repeated only to give context.
+    content: bool,
+}
+
+impl LaidLine {
+    fn of(item: Item, path: ItemPath, content: bool) -> LaidLine {
+        let depth = path.len().saturating_sub(1);
+        LaidLine {
+            len: line_len(&item.marker(), &item.markdown(), depth),
+            path,
+            content,
+        }
+    }
+}
+
+/// Where a page starts: its first line, and whether the page repeats that line's parents.
+#[derive(Debug, Clone, Copy)]
+struct PageStart {
+    line: usize,
+    parents: bool,
 }
 
 /// Length as Discord counts it: UTF-16 units. Counted from the UTF-8 bytes, several times
@@ -110,30 +145,48 @@ impl Layout {
     }
 }
 
-impl Reply {
+impl<'a> Reply<'a> {
     /// The reply for a search hit: focused points first when the section is long.
-    pub fn for_hit(library: &Library, hit: &Hit, layout: &Layout) -> Option<Reply> {
+    pub fn for_hit(library: &'a Library, hit: &Hit, layout: &Layout) -> Option<Reply<'a>> {
         let (note, section) = library.section(hit.section)?;
         Some(Reply::for_section(note, section, hit.reason, &hit.focus, layout))
     }
 
+    /// The reply for a section, `focus` first when the section is long: one that fits a
+    /// page keeps its order.
     pub fn for_section(
         note: &Note,
-        section: &Section,
+        section: &'a Section,
         reason: MatchReason,
         focus: &[ItemPath],
         layout: &Layout,
-    ) -> Reply {
-        let label = context_item(section, &layout.context_label);
-        let roots = roots(section, label.as_ref());
-        let budget = layout.budget();
-        // A section that fits one page keeps its order.
-        let focus = if !focus.is_empty() && is_long(section, layout) {
+    ) -> Reply<'a> {
+        let first = if !focus.is_empty() && is_long(section, layout) {
             focus
         } else {
             &[]
         };
-        let lines = lines_in_order(&roots, focus);
+        Reply::in_order(note, section, reason, first, layout)
+    }
+
+    /// The reply for a section with the subtrees at `first` first, for a caller that has
+    /// already asked `is_long` (`first` empty for a section that fits a page).
+    pub fn in_order(
+        note: &Note,
+        section: &'a Section,
+        reason: MatchReason,
+        first: &[ItemPath],
+        layout: &Layout,
+    ) -> Reply<'a> {
+        let label = context_item(section, &layout.context_label);
+        let budget = layout.budget();
+        let roots = roots(section, label.as_ref());
+        let lines = lines_in_order(&roots, first);
+        let lens = lines.iter().map(|line| written_len(line, &roots, budget));
+        let starts = page_starts(lens, budget, |index| {
+            let line = lines.get(index).filter(|line| line.content)?;
+            Some(parent_lines(line, &roots).iter().map(|parent| parent.len).sum())
+        });
         Reply {
             topic: note.topic.clone(),
             note_title: note.title().to_string(),
@@ -142,18 +195,67 @@ impl Reply {
             category: section.category_line(),
             section_id: section.stable_id(),
             reason,
-            pages: paginate(lines, budget, |line| parent_lines(line, &roots)),
             links: section.links.clone(),
+            section,
+            label,
+            lines,
+            starts,
+            budget,
         }
     }
 
-    /// Page `n` (0-based), clamped to the last page.
-    pub fn page(&self, n: usize) -> &Page {
-        static EMPTY: Page = Page { lines: Vec::new() };
-        self.pages
-            .get(n.min(self.pages.len().saturating_sub(1)))
-            .unwrap_or(&EMPTY)
+    /// How many pages the reply takes; at least one.
+    pub fn page_count(&self) -> usize {
+        self.starts.len()
     }
+
+    /// Page `n` (0-based), clamped to the last page, written.
+    pub fn page(&self, n: usize) -> Page {
+        let n = n.min(self.starts.len().saturating_sub(1));
+        let Some(start) = self.starts.get(n) else {
+            return Page::default();
+        };
+        let end = self.starts.get(n + 1).map_or(self.lines.len(), |next| next.line);
+        let body = self.lines.get(start.line..end).unwrap_or_default();
+        let roots = roots(self.section, self.label.as_ref());
+        let parents = match body.first() {
+            Some(first) if start.parents => parent_lines(first, &roots),
+            _ => Vec::new(),
+        };
+        let lines = parents
+            .iter()
+            .chain(body)
+            .filter_map(|line| write(line, &roots, self.budget))
+            .collect();
+        Page { lines }
+    }
+
+    /// Every page, written in turn.
+    pub fn pages(&self) -> impl Iterator<Item = Page> + '_ {
+        (0..self.page_count()).map(|n| self.page(n))
+    }
+}
+
+/// A laid line written, cut when it alone is longer than a page.
+fn write(line: &LaidLine, roots: &[Item], budget: usize) -> Option<Line> {
+    let item = item_at(roots, &line.path)?;
+    let mut text = render_item(&item, line.path.len().saturating_sub(1));
+    if line.len > budget {
+        text = truncate(&text, budget.saturating_sub(1));
+    }
+    Some(Line {
+        text,
+        path: Some(line.path.clone()),
+        content: line.content,
+    })
+}
+
+/// The length a laid line takes on its page: written only when it must be cut.
+fn written_len(line: &LaidLine, roots: &[Item], budget: usize) -> usize {
+    if line.len <= budget {
+        return line.len;
+    }
+    write(line, roots, budget).map_or(0, |written| discord_len(&written.text) + 1)
 }
 
 /// Whether a section's lines take more than one page: only then are its focused points
@@ -249,7 +351,7 @@ fn render_item(item: &Item, depth: usize) -> String {
 
 /// Every item as a line: the focused subtrees first (each under its parent lines, repeated
 /// for context), then everything else in document order. Each item is a content line once.
-fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
+fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<LaidLine> {
     let mut lines = Vec::new();
     let mut focused: Vec<&ItemPath> = Vec::new();
     for path in focus {
@@ -267,11 +369,7 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
                 continue;
             }
             if let Some(parent) = item_at(roots, &path[..end]) {
-                lines.push(Line {
-                    text: render_item(&parent, end - 1),
-                    path: Some(path[..end].to_vec()),
-                    content: false,
-                });
+                lines.push(LaidLine::of(parent, path[..end].to_vec(), false));
             }
         }
         if let Some(item) = item_at(roots, path) {
@@ -287,7 +385,7 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<Line> {
 
 /// An item and everything below it, depth first, leaving out the subtrees at `skip`
 /// (already shown). An explicit stack: no recursion per level.
-fn push_subtree(item: Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<Line>) {
+fn push_subtree(item: Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<LaidLine>) {
     let mut stack = vec![(item, path)];
     while let Some((item, path)) = stack.pop() {
         if skip.contains(&&path) {
@@ -303,59 +401,77 @@ fn push_subtree(item: Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<
             stack.push((child, child_path));
         }
         stack[first_child..].reverse();
-        lines.push(Line {
-            text: render_item(&item, path.len().saturating_sub(1)),
-            path: Some(path),
-            content: true,
-        });
+        lines.push(LaidLine::of(item, path, true));
     }
+}
+
+/// Where pages start when lines of these lengths (each with its newline, none longer than
+/// a page) are packed into pages of at most `budget` characters. A page that starts inside
+/// a list repeats the line's parent lines when they fit: `parents_len` says how long they
+/// are (`None` for a line that repeats none). Never empty.
+fn page_starts(
+    lens: impl IntoIterator<Item = usize>,
+    budget: usize,
+    parents_len: impl Fn(usize) -> Option<usize>,
+) -> Vec<PageStart> {
+    let mut starts = vec![PageStart {
+        line: 0,
+        parents: false,
+    }];
+    let mut page_start = 0;
+    let mut used = 0;
+    for (index, len) in lens.into_iter().enumerate() {
+        if used + len > budget && index > page_start {
+            let parents = parents_len(index).filter(|parents| parents + len <= budget);
+            used = parents.unwrap_or(0);
+            page_start = index;
+            starts.push(PageStart {
+                line: index,
+                parents: parents.is_some(),
+            });
+        }
+        used += len;
+    }
+    starts
 }
 
 /// Packs lines into pages of at most `budget` characters, never cutting a line unless it
 /// alone is longer than a page. A page that starts inside a list repeats the parent lines.
-pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> Vec<Line>) -> Vec<Page> {
-    let mut pages = Vec::new();
-    let mut page = Page::default();
-    let mut used = 0;
-    for mut line in lines {
-        let mut len = discord_len(&line.text) + 1;
-        if len > budget {
+pub fn paginate(mut lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> Vec<Line>) -> Vec<Page> {
+    let text_len = |line: &Line| discord_len(&line.text) + 1;
+    for line in &mut lines {
+        if text_len(line) > budget {
             line.text = truncate(&line.text, budget.saturating_sub(1));
-            len = discord_len(&line.text) + 1;
         }
-        if used + len > budget && !page.lines.is_empty() {
-            pages.push(std::mem::take(&mut page));
-            used = 0;
-            if line.content {
-                let parents = parents_of(&line);
-                let parents_len: usize = parents.iter().map(|p| discord_len(&p.text) + 1).sum();
-                if parents_len + len <= budget {
-                    used += parents_len;
-                    page.lines.extend(parents);
-                }
-            }
-        }
-        used += len;
-        page.lines.push(line);
     }
-    if !page.lines.is_empty() || pages.is_empty() {
+    let starts = page_starts(lines.iter().map(text_len), budget, |index| {
+        let line = lines.get(index).filter(|line| line.content)?;
+        Some(parents_of(line).iter().map(text_len).sum())
+    });
+    let mut pages = Vec::with_capacity(starts.len());
+    let mut rest = lines.into_iter().peekable();
+    for (n, start) in starts.iter().enumerate() {
+        let mut page = Page::default();
+        if start.parents
+            && let Some(first) = rest.peek()
+        {
+            page.lines = parents_of(first);
+        }
+        let end = starts.get(n + 1).map_or(usize::MAX, |next| next.line);
+        page.lines
+            .extend(rest.by_ref().take(end.saturating_sub(start.line)));
         pages.push(page);
     }
     pages
 }
 
-fn parent_lines(line: &Line, roots: &[Item]) -> Vec<Line> {
-    let Some(path) = &line.path else {
-        return Vec::new();
-    };
+/// The parent lines of a laid line, from the top.
+fn parent_lines(line: &LaidLine, roots: &[Item]) -> Vec<LaidLine> {
+    let path = &line.path;
     (1..path.len())
         .filter_map(|end| {
             let parent = item_at(roots, &path[..end])?;
-            Some(Line {
-                text: render_item(&parent, end - 1),
-                path: Some(path[..end].to_vec()),
-                content: false,
-            })
+            Some(LaidLine::of(parent, path[..end].to_vec(), false))
         })
         .collect()
 }
@@ -446,7 +562,7 @@ impl Answer {
             .filter_map(|hit| {
                 let reply = Reply::for_hit(index.library(), &hit, layout)?;
                 Some(AnswerHit {
-                    pages: reply.pages.len(),
+                    pages: reply.page_count(),
                     reason: reply.reason,
                     score: hit.score,
                     text: reply.page(0).text(),
@@ -567,8 +683,53 @@ mod tests {
         }
     }
 
-    /// `is_long` counts what `lines_in_order` renders: bullets, numbers past 9, plain
-    /// paragraphs, nesting, CJK and the background label, at budgets around each total.
+    /// A page written alone is the page `paginate` packs from every line written: with
+    /// and without focus, parents repeated, a line longer than a page, CJK, background.
+    #[test]
+    fn pages_written_alone_are_those_of_all_lines_packed() {
+        let long = "word ".repeat(60);
+        let text = format!(
+            "---\ntitle: T\n---\n## A\n\n- one `code` **bold**\n  - 子项 中文 子项 中文\n    1. x\n    \
+             2. y\n  - {long}\n- two\n  - a\n  - b\n    - c\n10. ten\n11. eleven\n- 背景\n  - why 1\n    \
+             - deeper\n"
+        );
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .expect("a note");
+        let mut checked = 0;
+        for section in &note.sections {
+            let focus: Vec<ItemPath> = vec![vec![0, 1], vec![1, 1, 0], vec![3]];
+            for page_chars in [100, 120, 160, 250, 1000] {
+                for first in [&[][..], &focus[..1], &focus[..]] {
+                    let layout = Layout {
+                        page_chars,
+                        context_label: "背景".to_string(),
+                    };
+                    let reply = Reply::in_order(&note, section, MatchReason::Text, first, &layout);
+                    let roots = roots(section, reply.label.as_ref());
+                    let written = |line: &LaidLine| write(line, &roots, usize::MAX);
+                    let all: Vec<Line> = lines_in_order(&roots, first).iter().filter_map(written).collect();
+                    let parents_of = |line: &Line| {
+                        let laid = LaidLine {
+                            path: line.path.clone().unwrap_or_default(),
+                            len: 0,
+                            content: line.content,
+                        };
+                        parent_lines(&laid, &roots).iter().filter_map(written).collect()
+                    };
+                    let packed = paginate(all, layout.budget(), parents_of);
+                    let alone: Vec<Page> = reply.pages().collect();
+                    assert_eq!(alone, packed, "{} at {page_chars}", section.title);
+                    assert_eq!(reply.page(usize::MAX), packed[packed.len() - 1]);
+                    checked += packed.len();
+                }
+            }
+        }
+        assert!(checked > 30, "{checked} pages");
+    }
+
+    /// `is_long` and a laid line's length count what `write` writes: bullets, numbers past
+    /// 9, plain paragraphs, nesting, CJK and the background label, at budgets around each
+    /// total.
     #[test]
     fn is_long_agrees_with_the_rendered_lines() {
         let text = "---\ntitle: T\n---\n## A\n\n- one `code` **bold**\n  - 子项 中文\n    1. x\n    2. y\n\
@@ -591,7 +752,12 @@ mod tests {
                 let roots = roots(section, context.as_ref());
                 let total: usize = lines_in_order(&roots, &[])
                     .iter()
-                    .map(|line| discord_len(&line.text) + 1)
+                    .map(|line| {
+                        let written = write(line, &roots, usize::MAX).expect("a line's item");
+                        let len = discord_len(&written.text) + 1;
+                        assert_eq!(line.len, len, "{:?}", written.text);
+                        len
+                    })
                     .sum();
                 for page_chars in total.saturating_sub(2)..total + 2 {
                     let layout = Layout {

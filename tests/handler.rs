@@ -429,7 +429,7 @@ fn buttons_walk_every_page_of_the_longest_section() {
         context_label: "背景".into(),
     };
     let expected = Reply::for_section(note, longest, MatchReason::Title, &[], &layout);
-    assert!(expected.pages.len() > 2);
+    assert!(expected.page_count() > 2);
     // Ask for exactly that section, as an autocomplete choice would.
     let value = format!("section:{:x}", longest.stable_id());
     let mut body = respond(
@@ -445,7 +445,7 @@ fn buttons_walk_every_page_of_the_longest_section() {
         pages.push(embed["description"].as_str().unwrap_or_default().to_string());
         let footer = embed["footer"]["text"].as_str().unwrap_or_default();
         assert!(
-            footer.contains(&format!("page {}/{}", pages.len(), expected.pages.len())),
+            footer.contains(&format!("page {}/{}", pages.len(), expected.page_count())),
             "{footer}"
         );
         let (next, disabled) = button(&body, "▶").unwrap_or_else(|| panic!("no ▶ button"));
@@ -463,9 +463,9 @@ fn buttons_walk_every_page_of_the_longest_section() {
             ),
         );
         assert_eq!(body["type"], 7, "a page click updates the message");
-        assert!(pages.len() <= expected.pages.len());
+        assert!(pages.len() <= expected.page_count());
     }
-    let wanted: Vec<String> = expected.pages.iter().map(|p| p.text()).collect();
+    let wanted: Vec<String> = expected.pages().map(|p| p.text()).collect();
     assert_eq!(pages, wanted);
     // ◀ from the last page goes back.
     let (previous, disabled) = button(&body, "◀").unwrap_or_else(|| panic!("no ◀ button"));

@@ -328,7 +328,7 @@ fn assert_clean_replies(dir: &Path) -> usize {
         for (_, section) in note.answerable() {
             sections += 1;
             let reply = Reply::for_section(note, section, MatchReason::Text, &[], &layout);
-            for page in &reply.pages {
+            for page in reply.pages() {
                 let mut text = page.text();
                 if source.contains("\\[\\[") {
                     // Brackets the author escaped (`\[\[text\]\]`) are text meant to be shown.

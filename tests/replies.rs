@@ -12,10 +12,10 @@ use proptest::prelude::*;
 fn check_reply(note: &Note, section_index: usize, reply: &Reply, layout: &Layout) {
     let section = &note.sections[section_index];
     assert!(discord_len(&reply.title) <= limits::EMBED_TITLE);
-    assert!(!reply.pages.is_empty());
+    assert!(reply.page_count() > 0);
     let budget = layout.page_chars.min(limits::EMBED_DESCRIPTION);
     let mut seen: HashMap<ItemPath, usize> = HashMap::new();
-    for page in &reply.pages {
+    for page in reply.pages() {
         let text = page.text();
         assert!(
             discord_len(&text) <= budget,
@@ -67,7 +67,7 @@ fn every_section_of_the_shipped_note_pages_cleanly() {
         .max_by_key(|(_, s)| s.points().iter().map(|p| p.walk().len()).sum::<usize>())
         .unwrap_or_else(|| panic!("no sections"));
     let reply = Reply::for_section(&note, longest, MatchReason::Title, &[], &Layout::default());
-    assert!(reply.pages.len() >= 3, "{} pages", reply.pages.len());
+    assert!(reply.page_count() >= 3, "{} pages", reply.page_count());
     check_reply(&note, index, &reply, &Layout::default());
 }
 
@@ -86,7 +86,7 @@ fn focused_subtree_comes_first_with_its_parent_line() {
         .unwrap_or_else(|| panic!("no RLHF item"));
     let layout = Layout::default();
     let reply = Reply::for_section(&note, section, MatchReason::Text, &[vec![0, rlhf]], &layout);
-    let first = &reply.pages[0].lines;
+    let first = reply.page(0).lines;
     assert!(!first[0].content, "parent line first, as context");
     assert_eq!(first[0].text, "- chatGPT 能力发展过程");
     assert!(

@@ -484,18 +484,21 @@ impl Handler {
             Show::New { private } | Show::Update { private } => private,
             Show::Reply(_) => false,
         };
+        let long = reply::is_long(section, &self.layout);
         let worked_out;
         let focus = match focus {
             Focus::Given(paths) => paths,
             // A focus shows in the order of a long section's lines, its page buttons and a
             // private answer's Post button; a public one-page answer has none of them.
-            Focus::Later(ranked) if private || reply::is_long(section, &self.layout) => {
+            Focus::Later(ranked) if private || long => {
                 worked_out = ranked.focus(at);
                 &worked_out
             }
             Focus::Later(_) => &[],
         };
-        let reply = Reply::for_section(note, section, reason, focus, &self.layout);
+        // A section that fits one page keeps its order.
+        let first = if long { focus } else { &[] };
+        let reply = Reply::in_order(note, section, reason, first, &self.layout);
         let view = SectionView {
             reply: &reply,
             page,

@@ -49,7 +49,7 @@ fn embed_url(url: &str) -> Option<&str> {
 }
 
 pub struct SectionView<'a> {
-    pub reply: &'a Reply,
+    pub reply: &'a Reply<'a>,
     pub page: usize,
     pub focus: &'a [ItemPath],
     /// Who may delete the reply with 🗑 (besides moderators).
@@ -81,7 +81,7 @@ pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessa
 pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRow>) {
     let reply = view.reply;
     let lang = view.lang;
-    let page = view.page.min(reply.pages.len().saturating_sub(1));
+    let page = view.page.min(reply.page_count().saturating_sub(1));
     let text = reply.page(page).text();
     let mut embed = CreateEmbed::new()
         .title(truncate(&reply.title, limits::EMBED_TITLE))
@@ -98,8 +98,8 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
     if !reply.category.is_empty() {
         footer.push(reply.category.clone());
     }
-    if reply.pages.len() > 1 {
-        footer.push(lang.page(page + 1, reply.pages.len()));
+    if reply.page_count() > 1 {
+        footer.push(lang.page(page + 1, reply.page_count()));
     }
     footer.push(lang.matched(reply.reason).to_string());
     embed = embed.footer(CreateEmbedFooter::new(truncate(&footer.join(" · "), 300)));
@@ -115,8 +115,8 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
         focus: view.focus.to_vec(),
     };
     let mut buttons = Vec::new();
-    if reply.pages.len() > 1 {
-        let last = reply.pages.len() - 1;
+    if reply.page_count() > 1 {
+        let last = reply.page_count() - 1;
         let target = |page: usize| Action::Page(shown(page)).encode();
         buttons.push(
             CreateButton::new(target(page.saturating_sub(1)))

@@ -24,7 +24,7 @@ fuzz_target!(|note: common::Note| {
                 assert!(item.walk().iter().all(|(depth, _)| *depth < MAX_NESTING));
             }
             let reply = Reply::for_section(&note, section, MatchReason::Text, &[vec![0, 0]], &layout);
-            for page in &reply.pages {
+            for page in reply.pages() {
                 assert!(discord_len(&page.text()) <= 300);
             }
         }

@@ -37,7 +37,7 @@ fuzz_target!(|query: common::Query| {
     for hit in index.search(&query, None, 5) {
         assert!(hit.score.is_finite());
         if let Some(reply) = Reply::for_hit(index.library(), &hit, &layout) {
-            for page in &reply.pages {
+            for page in reply.pages() {
                 assert!(discord_len(&page.text()) <= limits::EMBED_DESCRIPTION);
             }
         }
