@@ -80,7 +80,7 @@ impl LaidLine {
     fn of(item: Item, path: ItemPath, content: bool) -> LaidLine {
         let depth = path.len().saturating_sub(1);
         LaidLine {
-            len: line_len(&item.marker(), &item.markdown(), depth),
+            len: line_len(&item.marker(), item.markdown_len(), depth),
             path,
             content,
         }
@@ -98,9 +98,7 @@ struct PageStart {
 /// quicker than encoding: each byte that starts a char is one unit, and the lead byte of a
 /// four-byte char (above U+FFFF, two units) one more.
 pub fn discord_len(text: &str) -> usize {
-    text.bytes()
-        .map(|b| usize::from((b as i8) >= -0x40) + usize::from(b >= 0xF0))
-        .sum()
+    crate::notes::utf16_len(text)
 }
 
 /// Cuts `text` to at most `max` (Discord) characters on a char boundary, ending in `…`.
@@ -268,11 +266,11 @@ pub fn is_long(section: &Section, layout: &Layout) -> bool {
     let mut stack: Vec<(Item, usize)> = section.points().iter().map(|item| (item, 0)).collect();
     if !section.context().is_empty() {
         crate::notes::markdown::escape_into(&mut label, &layout.context_label);
-        used += line_len(&Marker::Bullet, &label, 0);
+        used += line_len(&Marker::Bullet, discord_len(&label), 0);
         stack.extend(section.context().iter().map(|item| (item, 1)));
     }
     while let Some((item, depth)) = stack.pop() {
-        used += line_len(&item.marker(), &item.markdown(), depth);
+        used += line_len(&item.marker(), item.markdown_len(), depth);
         if used > budget {
             return true;
         }
@@ -281,14 +279,15 @@ pub fn is_long(section: &Section, layout: &Layout) -> bool {
     used > budget
 }
 
-/// `discord_len` of the line `render_item` writes, plus its newline.
-fn line_len(marker: &Marker, markdown: &str, depth: usize) -> usize {
+/// `discord_len` of the line `render_item` writes, plus its newline, from the
+/// `discord_len` of the item's markdown.
+fn line_len(marker: &Marker, markdown_len: usize, depth: usize) -> usize {
     let marker = match marker {
         Marker::Bullet => 2,
         Marker::Number(n) => n.checked_ilog10().map_or(1, |digits| digits as usize + 1) + 2,
         Marker::Plain => 0,
     };
-    2 * depth + marker + discord_len(markdown) + 1
+    2 * depth + marker + markdown_len + 1
 }
 
 /// The label item a section's background is shown under, after its points (the roots of

@@ -17,7 +17,7 @@ pub use loader::{Load, Loader};
 pub use markdown::Labels;
 pub use model::{
     FrontMatter, Item, ItemList, ItemTree, Items, Library, Link, Marker, Note, Section, SectionRef, Siblings,
-    Text, Warning,
+    Text, Warning, utf16_len,
 };
 pub use site::Site;
 

@@ -368,6 +368,22 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// The length of [`Item::markdown`] in UTF-16 units (as Discord counts), without
+    /// writing out markdown kept as edits.
+    pub fn markdown_len(&self) -> usize {
+        let (start, node) = self.bounds();
+        let from = start.saturating_add((node.plain & !EDITED) as usize);
+        match self.items.text.get(from..node.end as usize) {
+            Some("") | None => utf16_len(self.plain()),
+            Some(edits) if node.plain & EDITED != 0 => {
+                let mut len = 0;
+                for_each_edit(self.plain(), edits, |piece| len += utf16_len(piece));
+                len
+            }
+            Some(markdown) => utf16_len(markdown),
+        }
+    }
+
     /// The items nested directly under this one.
     pub fn children(&self) -> ItemList<'a> {
         let node = self.node();
@@ -574,21 +590,35 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
 /// The markdown that [`edits`] made `edits` of.
 fn apply_edits(plain: &str, edits: &str) -> String {
     let mut out = String::new();
+    for_each_edit(plain, edits, |piece| out.push_str(piece));
+    out
+}
+
+/// The pieces of the markdown that [`edits`] made `edits` of, in order: runs copied from
+/// `plain` and runs written.
+fn for_each_edit<'t>(plain: &'t str, edits: &'t str, mut piece: impl FnMut(&'t str)) {
     let (mut from, mut at) = (0, 0);
     let mut lengths = edits.chars();
     while let (Some(copied), Some(written)) = (lengths.next(), lengths.next()) {
         let copied = copied as usize;
-        out.push_str(plain.get(from..from + copied).unwrap_or(""));
+        piece(plain.get(from..from + copied).unwrap_or(""));
         from += copied;
         at += edits
             .get(at..)
             .map_or(0, |rest| rest.chars().take(2).map(char::len_utf8).sum::<usize>());
         let end = at + written as usize;
-        out.push_str(edits.get(at..end).unwrap_or(""));
+        piece(edits.get(at..end).unwrap_or(""));
         at = end;
         lengths = edits.get(at..).unwrap_or("").chars();
     }
-    out
+}
+
+/// Length in UTF-16 units, from the UTF-8 bytes: each byte that starts a character is one
+/// unit, and the lead byte of a four-byte character (above U+FFFF, two units) one more.
+pub fn utf16_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| usize::from((b as i8) >= -0x40) + usize::from(b >= 0xF0))
+        .sum()
 }
 
 #[cfg(test)]
@@ -603,6 +633,36 @@ mod tests {
                 markdown: markdown.to_string(),
             },
             children,
+        }
+    }
+
+    #[test]
+    fn markdown_len_is_the_utf16_length_of_the_markdown() {
+        let long = "长".repeat(3_000);
+        let cases = [
+            ("a b".to_string(), "a  b".to_string()),
+            ("prompt => 提示".to_string(), "prompt =\\> 提示".to_string()),
+            ("plain".to_string(), String::new()),
+            ("x 👍 y".to_string(), "**x** 👍 `y`".to_string()),
+            (long.clone(), "x".to_string()),
+            // Kept as edits: long runs copied from the plain text, a few characters written.
+            (format!("{long} a b 👍"), format!("{long} a  b 👍")),
+            (format!("{long} x 👍 {long}"), format!("**{long}** x 👍 `{long}`")),
+        ];
+        let trees: Vec<ItemTree> = cases
+            .iter()
+            .map(|(plain, markdown)| tree(plain, markdown, Vec::new()))
+            .collect();
+        let items = Items::new(trees, Vec::new());
+        let edited = items.nodes.iter().filter(|node| node.plain & EDITED != 0).count();
+        assert!(edited >= 2, "the last two cases, at least, are kept as edits");
+        for item in items.points().iter() {
+            assert_eq!(
+                item.markdown_len(),
+                item.markdown().encode_utf16().count(),
+                "{:?}",
+                item.markdown()
+            );
         }
     }
 
