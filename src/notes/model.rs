@@ -208,6 +208,9 @@ struct Node {
     size: u32,
     children: u32,
     marker: PackedMarker,
+    /// The markdown's length in UTF-16 units: every reply measures each line of its
+    /// section to lay out its pages.
+    markdown_len: u32,
 }
 
 /// In `Node::plain`: the markdown is kept as [`edits`] of the plain text.
@@ -301,6 +304,7 @@ impl Packer {
             } = tree;
             self.text.push_str(&text.plain);
             let mut plain = u32::try_from(text.plain.len()).unwrap_or(u32::MAX) & !EDITED;
+            let markdown_len = u32::try_from(utf16_len(text.markdown())).unwrap_or(u32::MAX);
             if !text.markdown.is_empty() && text.markdown != text.plain {
                 match edits(&text.plain, &text.markdown) {
                     Some(edits) => {
@@ -316,6 +320,7 @@ impl Packer {
                 size: 1,
                 children: u32::try_from(children.len()).unwrap_or(u32::MAX),
                 marker: PackedMarker::new(marker),
+                markdown_len,
             });
             stack.extend(children.into_iter().rev());
         }
@@ -368,20 +373,9 @@ impl<'a> Item<'a> {
         }
     }
 
-    /// The length of [`Item::markdown`] in UTF-16 units (as Discord counts), without
-    /// writing out markdown kept as edits.
+    /// The length of [`Item::markdown`] in UTF-16 units (as Discord counts), kept.
     pub fn markdown_len(&self) -> usize {
-        let (start, node) = self.bounds();
-        let from = start.saturating_add((node.plain & !EDITED) as usize);
-        match self.items.text.get(from..node.end as usize) {
-            Some("") | None => utf16_len(self.plain()),
-            Some(edits) if node.plain & EDITED != 0 => {
-                let mut len = 0;
-                for_each_edit(self.plain(), edits, |piece| len += utf16_len(piece));
-                len
-            }
-            Some(markdown) => utf16_len(markdown),
-        }
+        self.node().markdown_len as usize
     }
 
     /// The items nested directly under this one.
@@ -590,27 +584,21 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
 /// The markdown that [`edits`] made `edits` of.
 fn apply_edits(plain: &str, edits: &str) -> String {
     let mut out = String::new();
-    for_each_edit(plain, edits, |piece| out.push_str(piece));
-    out
-}
-
-/// The pieces of the markdown that [`edits`] made `edits` of, in order: runs copied from
-/// `plain` and runs written.
-fn for_each_edit<'t>(plain: &'t str, edits: &'t str, mut piece: impl FnMut(&'t str)) {
     let (mut from, mut at) = (0, 0);
     let mut lengths = edits.chars();
     while let (Some(copied), Some(written)) = (lengths.next(), lengths.next()) {
         let copied = copied as usize;
-        piece(plain.get(from..from + copied).unwrap_or(""));
+        out.push_str(plain.get(from..from + copied).unwrap_or(""));
         from += copied;
         at += edits
             .get(at..)
             .map_or(0, |rest| rest.chars().take(2).map(char::len_utf8).sum::<usize>());
         let end = at + written as usize;
-        piece(edits.get(at..end).unwrap_or(""));
+        out.push_str(edits.get(at..end).unwrap_or(""));
         at = end;
         lengths = edits.get(at..).unwrap_or("").chars();
     }
+    out
 }
 
 /// Length in UTF-16 units, from the UTF-8 bytes: each byte that starts a character is one
