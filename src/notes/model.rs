@@ -551,7 +551,7 @@ const MAX_RUN: usize = 0xD7FF;
 /// Most markdown is its plain text with a few marks, escapes, spaces or URLs added.
 fn edits(plain: &str, markdown: &str) -> Option<String> {
     let mut out = String::new();
-    let mut rest = plain;
+    let (mut rest, mut left) = (plain, markdown);
     let mut copied = 0;
     let mut written = String::new();
     let flush = |out: &mut String, copied: &mut usize, written: &mut String| {
@@ -560,18 +560,31 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
         *copied = 0;
         written.clear();
     };
-    for c in markdown.chars() {
-        if let Some(after) = rest.strip_prefix(c) {
-            if !written.is_empty() || copied + c.len_utf8() > MAX_RUN {
+    // Greedy, a run at a time: what `markdown` and `plain` begin with alike is copied
+    // (in runs of at most MAX_RUN bytes), the next character of `markdown` written.
+    while !left.is_empty() {
+        let common = common_prefix(rest, left);
+        if common > 0 {
+            if !written.is_empty() {
                 flush(&mut out, &mut copied, &mut written);
             }
-            copied += c.len_utf8();
-            rest = after;
-        } else {
+            let mut take = common.min(MAX_RUN - copied);
+            while !left.is_char_boundary(take) {
+                take -= 1;
+            }
+            if take == 0 {
+                flush(&mut out, &mut copied, &mut written);
+                continue;
+            }
+            copied += take;
+            rest = &rest[take..];
+            left = &left[take..];
+        } else if let Some(c) = left.chars().next() {
             if written.len() + c.len_utf8() > MAX_RUN {
                 flush(&mut out, &mut copied, &mut written);
             }
             written.push(c);
+            left = &left[c.len_utf8()..];
         }
         if out.len() + written.len() >= markdown.len() {
             return None;
@@ -579,6 +592,21 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
     }
     flush(&mut out, &mut copied, &mut written);
     (out.len() < markdown.len()).then_some(out)
+}
+
+/// The length in bytes of the longest common prefix of `a` and `b` that ends between
+/// characters.
+fn common_prefix(a: &str, b: &str) -> usize {
+    let mut at = a
+        .as_bytes()
+        .iter()
+        .zip(b.as_bytes())
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    while !b.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// The markdown that [`edits`] made `edits` of.
@@ -681,6 +709,69 @@ mod tests {
         }
         assert!(edits("metrics 链路 rust prompt", "metrics 链路 rust  prompt").is_some());
         assert!(edits("abc", "xyz").is_none());
+    }
+
+    /// The edits as first written, a character at a time: what [`edits`] must give.
+    fn edits_by_char(plain: &str, markdown: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = plain;
+        let mut copied = 0;
+        let mut written = String::new();
+        let flush = |out: &mut String, copied: &mut usize, written: &mut String| {
+            out.extend([*copied, written.len()].map(|n| char::from_u32(n as u32).unwrap_or('\0')));
+            out.push_str(written);
+            *copied = 0;
+            written.clear();
+        };
+        for c in markdown.chars() {
+            if let Some(after) = rest.strip_prefix(c) {
+                if !written.is_empty() || copied + c.len_utf8() > MAX_RUN {
+                    flush(&mut out, &mut copied, &mut written);
+                }
+                copied += c.len_utf8();
+                rest = after;
+            } else {
+                if written.len() + c.len_utf8() > MAX_RUN {
+                    flush(&mut out, &mut copied, &mut written);
+                }
+                written.push(c);
+            }
+        }
+        flush(&mut out, &mut copied, &mut written);
+        (out.len() < markdown.len()).then_some(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn edits_in_runs_are_the_edits_by_character(
+            plain in r"[a b*长链\\é\u{1F600}]{0,40}",
+            marks in proptest::collection::vec((0usize..48, r"[*`\\ 长é\u{1F600}\[\]()]{1,3}"), 0..6),
+        ) {
+            let mut markdown = plain.clone();
+            for (at, mark) in marks {
+                let mut at = at.min(markdown.len());
+                while !markdown.is_char_boundary(at) {
+                    at -= 1;
+                }
+                markdown.insert_str(at, &mark);
+            }
+            proptest::prop_assert_eq!(edits(&plain, &markdown), edits_by_char(&plain, &markdown));
+        }
+    }
+
+    #[test]
+    fn runs_longer_than_max_run_give_the_edits_by_character() {
+        let long = "长".repeat(30_000);
+        for (plain, markdown) in [
+            (long.clone(), format!("**{long}** \\*")),
+            (format!("a{long}"), format!("a*{long}")),
+            (
+                "x".repeat(MAX_RUN + 7),
+                format!("{}!{}", "x".repeat(MAX_RUN + 1), "x".repeat(6)),
+            ),
+        ] {
+            assert_eq!(edits(&plain, &markdown), edits_by_char(&plain, &markdown));
+        }
     }
 
     #[test]
