@@ -944,15 +944,15 @@ fn url_for_markdown(url: &str) -> String {
 pub fn escape_into(out: &mut String, text: &str) {
     // Every character escaped is ASCII: a byte scan finds them, runs between are copied.
     let mut run = 0;
-    for (at, byte) in text.bytes().enumerate() {
-        let escaped = match byte {
-            b'\\' | b'*' | b'_' | b'~' | b'`' | b'|' | b'[' | b']' | b'<' | b'>' => true,
-            b'#' => text[at + 1..]
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        if !MAY_ESCAPE[usize::from(byte)] {
+            continue;
+        }
+        let escaped = byte != b'#'
+            || text[at + 1..]
                 .chars()
                 .next()
-                .is_none_or(|next| next.is_whitespace() || next == '#'),
-            _ => false,
-        };
+                .is_none_or(|next| next.is_whitespace() || next == '#');
         if escaped {
             out.push_str(&text[run..at]);
             out.push('\\');
@@ -961,6 +961,18 @@ pub fn escape_into(out: &mut String, text: &str) {
     }
     out.push_str(&text[run..]);
 }
+
+/// The bytes [`escape_into`] may escape (`#` only before a space, another `#` or the end).
+const MAY_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut at = 0;
+    let bytes = b"\\*_~`|[]<>#";
+    while at < bytes.len() {
+        table[bytes[at] as usize] = true;
+        at += 1;
+    }
+    table
+};
 
 fn unescape_markdown(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());

@@ -595,15 +595,31 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
 }
 
 /// The length in bytes of the longest common prefix of `a` and `b` that ends between
-/// characters.
+/// characters (compared eight bytes at a time).
 fn common_prefix(a: &str, b: &str) -> usize {
-    let mut at = a
-        .as_bytes()
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut at = 0;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let word = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let differ = word(x) ^ word(y);
+        if differ != 0 {
+            at += differ.trailing_zeros() as usize / 8;
+            return char_start(b, at);
+        }
+        at += 8;
+    }
+    at += a[at..]
         .iter()
-        .zip(b.as_bytes())
+        .zip(&b[at..])
         .position(|(x, y)| x != y)
-        .unwrap_or(a.len().min(b.len()));
-    while !b.is_char_boundary(at) {
+        .unwrap_or(a.len().min(b.len()) - at);
+    char_start(b, at)
+}
+
+/// `at`, or the start of the character of `text` that byte `at` is inside.
+fn char_start(text: &[u8], mut at: usize) -> usize {
+    // A UTF-8 continuation byte is 0b10xx_xxxx.
+    while at > 0 && text.get(at).is_some_and(|&byte| byte & 0xC0 == 0x80) {
         at -= 1;
     }
     at

@@ -381,7 +381,7 @@ struct Scratch {
     ends: Vec<usize>,
     synonym: String,
     /// Stems of the words met on this thread (most words recur).
-    stems: rustc_hash::FxHashMap<Box<str>, Box<str>>,
+    stems: StemCache,
 }
 
 /// Stems kept per thread before the cache starts again: the common words, a few hundred
@@ -520,7 +520,7 @@ impl Analyzer {
         text: &str,
         word: &mut String,
         ends: &mut Vec<usize>,
-        stems: &mut rustc_hash::FxHashMap<Box<str>, Box<str>>,
+        stems: &mut StemCache,
         sink: &mut impl TermSink,
     ) {
         let mut splits = Splitter::new(text, word, ends);
@@ -551,23 +551,22 @@ impl Analyzer {
         }
     }
 
-    fn cached_stem<'s>(
-        &self,
-        part: &'s str,
-        cache: &'s mut rustc_hash::FxHashMap<Box<str>, Box<str>>,
-    ) -> &'s str {
+    fn cached_stem<'s>(&self, part: &'s str, cache: &'s mut StemCache) -> &'s str {
         if !stems(part) {
             return part;
         }
-        if !cache.contains_key(part) {
-            if cache.len() >= STEM_CACHE {
-                cache.clear();
-            }
-            cache.insert(part.into(), self.stemmer.stem(part).into());
+        if cache.len() >= STEM_CACHE {
+            cache.clear();
         }
-        cache.get(part).map_or(part, |stem| stem)
+        // One look-up when the word was seen (most are).
+        cache
+            .entry_ref(part)
+            .or_insert_with(|| self.stemmer.stem(part).into())
     }
 }
+
+/// Words' stems, by word.
+type StemCache = hashbrown::HashMap<String, Box<str>, rustc_hash::FxBuildHasher>;
 
 /// Whether a word is stemmed: letters only, three or more bytes.
 fn stems(part: &str) -> bool {
