@@ -484,7 +484,7 @@ impl Inline {
 
     fn into_text(self) -> (Text, Vec<Link>) {
         let text = Text {
-            plain: collapse_spaces(&self.plain),
+            plain: collapse_spaces(self.plain),
             markdown: trimmed(self.markdown),
         };
         (text, self.links)
@@ -709,7 +709,7 @@ impl Builder {
                     if !code.trim().is_empty() {
                         let markdown = format!("```\n{}\n```", code.replace("```", "'''"));
                         self.push_plain(Text {
-                            plain: collapse_spaces(&code),
+                            plain: collapse_spaces(code),
                             markdown,
                         });
                     }
@@ -1066,9 +1066,39 @@ fn escaped(text: &str) -> String {
     out
 }
 
-/// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`,
-/// in one pass over the bytes, copying the words between).
-fn collapse_spaces(text: &str) -> String {
+/// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`).
+/// Most texts have nothing to collapse: they are checked, and kept as they are.
+fn collapse_spaces(text: String) -> String {
+    if is_collapsed(&text) {
+        text
+    } else {
+        collapsed(&text)
+    }
+}
+
+/// Whether `text` is all single spaces between words.
+fn is_collapsed(text: &str) -> bool {
+    // True at the start: a space there would lead.
+    let mut after_space = true;
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        if !may_start_whitespace(byte) {
+            after_space = false;
+        } else if byte == b' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if whitespace_at(text, at).is_some() {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || text.is_empty()
+}
+
+/// [`collapse_spaces`] in one pass over the bytes, copying the words between.
+fn collapsed(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
@@ -1098,10 +1128,20 @@ fn collapse_spaces(text: &str) -> String {
 
 /// Whether a character starting with `byte` may be whitespace: ASCII controls and space,
 /// and the lead bytes of the other Unicode whitespace (U+0085, U+00A0, U+1680,
-/// U+2000–U+205F, U+3000).
+/// U+2000–U+205F, U+3000). A table: this is asked of every byte of every item.
 fn may_start_whitespace(byte: u8) -> bool {
-    byte <= b' ' || byte == 0xc2 || (0xe1..=0xe3).contains(&byte)
+    MAY_START_WHITESPACE[usize::from(byte)]
 }
+
+const MAY_START_WHITESPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = byte <= b' ' as usize || byte == 0xc2 || (byte >= 0xe1 && byte <= 0xe3);
+        byte += 1;
+    }
+    table
+};
 
 /// The length of the whitespace character at byte `at` of `text`, if there is one.
 fn whitespace_at(text: &str, at: usize) -> Option<usize> {
@@ -1138,7 +1178,8 @@ mod tests {
         }
         for text in texts {
             let plainly = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            assert_eq!(collapse_spaces(&text), plainly, "{text:?}");
+            assert_eq!(is_collapsed(&text), plainly == text, "{text:?}");
+            assert_eq!(collapse_spaces(text.clone()), plainly, "{text:?}");
             assert_eq!(trimmed(text.clone()), text.trim(), "{text:?}");
         }
     }

@@ -244,7 +244,20 @@ impl PackedMarker {
 
 impl Items {
     pub fn new(points: Vec<ItemTree>, context: Vec<ItemTree>) -> Items {
-        let mut packed = Packer::default();
+        // Sized once: at most every item's plain text and markdown, and one node each.
+        let (mut bytes, mut nodes) = (0, 0);
+        let mut open: Vec<&ItemTree> = points.iter().chain(&context).collect();
+        while let Some(tree) = open.pop() {
+            bytes += tree.text.plain.len() + tree.text.markdown.len();
+            nodes += 1;
+            open.extend(&tree.children);
+        }
+        drop(open);
+        let mut packed = Packer {
+            text: String::with_capacity(bytes),
+            nodes: Vec::with_capacity(nodes),
+            stack: Vec::new(),
+        };
         let roots = [points.len(), context.len()].map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         for tree in points {
             packed.push(tree);
@@ -289,13 +302,16 @@ impl Items {
 struct Packer {
     text: String,
     nodes: Vec<Node>,
+    /// Trees to pack, the next last (kept from one tree to the next).
+    stack: Vec<ItemTree>,
 }
 
 impl Packer {
     /// Appends a tree, its items depth first; an explicit stack, no recursion per level.
     fn push(&mut self, tree: ItemTree) {
         let first = self.nodes.len();
-        let mut stack = vec![tree];
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.push(tree);
         while let Some(tree) = stack.pop() {
             let ItemTree {
                 marker,
@@ -324,6 +340,7 @@ impl Packer {
             });
             stack.extend(children.into_iter().rev());
         }
+        self.stack = stack;
         // Subtree sizes, the last item first: each item's children are sized before it.
         for at in (first..self.nodes.len()).rev() {
             let mut child = at + 1;

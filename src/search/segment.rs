@@ -146,7 +146,7 @@ impl Merge {
             analysed.lengths,
         );
         self.sections.push(section as u32);
-        self.title_keys.push(&key(&analysed.title));
+        self.title_keys.push(&analysed.title_key);
         self.titles.push(&analysed.title);
     }
 
@@ -226,6 +226,9 @@ pub struct SectionTerms {
     lengths: [u16; FIELDS],
     /// Normalised.
     title: String,
+    /// The same, letters and digits only (worked out here, on every core, rather than
+    /// in the merge, which is on one).
+    title_key: String,
 }
 
 impl SectionTerms {
@@ -275,6 +278,7 @@ impl SectionTerms {
             surfaces,
             entries,
             lengths,
+            title_key: key(&title),
             title,
         }
     }
