@@ -169,6 +169,19 @@ const CJK_NOISE: &[&str] = &[
     "哪儿",
     "会怎样",
     "会如何",
+    // What happens (`删掉会发生什么`), and asking for a way (`有没有办法`): the subject
+    // is what the rest names.
+    "会发生什么",
+    "发生什么",
+    "什么地方",
+    "有什么办法",
+    "有没有办法",
+    "有办法",
+    "干什么",
+    "干嘛",
+    "如果",
+    "的话",
+    "啥",
     "什么时候",
     "什么",
     "请问",
@@ -334,6 +347,10 @@ const LATIN_STOP: &[&str] = &[
     "actually",
     "even",
     "again",
+    // `what happens when/if …`: the frame, not the subject.
+    "happen",
+    "happens",
+    "happened",
 ];
 
 /// Single characters that carry no content when they stand alone in a query.
@@ -976,6 +993,8 @@ mod tests {
         assert_eq!(strip_question("附件默认放在哪"), "附件默认");
         assert_eq!(strip_question("插件从哪来"), "插件");
         assert_eq!(strip_question("删掉会怎样"), "删掉");
+        assert_eq!(strip_question("删掉会发生什么"), "删掉");
+        assert_eq!(strip_question("有没有办法导出pdf"), "导出pdf");
         assert_eq!(strip_question("哪个版本可以用"), "版本 用");
         let a = analyzer();
         let content: Vec<Piece> = a
