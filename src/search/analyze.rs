@@ -158,6 +158,17 @@ const CJK_NOISE: &[&str] = &[
     "有哪些",
     "哪些",
     "哪个",
+    // `哪` asks which in every word it makes (`哪种`, `哪一个`); what is left of those
+    // words (`种`, `一个`) would count against every section.
+    "哪一个",
+    "哪一种",
+    "哪种",
+    "哪",
+    // `怎么弄`: the verb of the frame is filler, not a word the notes lack.
+    "怎么弄",
+    "怎么搞",
+    "咋弄",
+    "咋办",
     "从哪里",
     "从哪来",
     "从哪",
@@ -994,6 +1005,8 @@ mod tests {
         assert_eq!(strip_question("插件从哪来"), "插件");
         assert_eq!(strip_question("删掉会怎样"), "删掉");
         assert_eq!(strip_question("删掉会发生什么"), "删掉");
+        assert_eq!(strip_question("用哪种格式导出"), "用 格式导出");
+        assert_eq!(strip_question("同步冲突怎么弄"), "同步冲突");
         assert_eq!(strip_question("有没有办法导出pdf"), "导出pdf");
         assert_eq!(strip_question("哪个版本可以用"), "版本 用");
         let a = analyzer();
