@@ -158,6 +158,17 @@ const CJK_NOISE: &[&str] = &[
     "有哪些",
     "哪些",
     "哪个",
+    // `哪` asks which in every word it makes (`哪种`, `哪一个`); what is left of those
+    // words (`种`, `一个`) would count against every section.
+    "哪一个",
+    "哪一种",
+    "哪种",
+    "哪",
+    // `怎么弄`: the verb of the frame is filler, not a word the notes lack.
+    "怎么弄",
+    "怎么搞",
+    "咋弄",
+    "咋办",
     "从哪里",
     "从哪来",
     "从哪",
@@ -169,6 +180,19 @@ const CJK_NOISE: &[&str] = &[
     "哪儿",
     "会怎样",
     "会如何",
+    // What happens (`删掉会发生什么`), and asking for a way (`有没有办法`): the subject
+    // is what the rest names.
+    "会发生什么",
+    "发生什么",
+    "什么地方",
+    "有什么办法",
+    "有没有办法",
+    "有办法",
+    "干什么",
+    "干嘛",
+    "如果",
+    "的话",
+    "啥",
     "什么时候",
     "什么",
     "请问",
@@ -334,6 +358,10 @@ const LATIN_STOP: &[&str] = &[
     "actually",
     "even",
     "again",
+    // `what happens when/if …`: the frame, not the subject.
+    "happen",
+    "happens",
+    "happened",
 ];
 
 /// Single characters that carry no content when they stand alone in a query.
@@ -975,6 +1003,10 @@ mod tests {
         assert_eq!(strip_question("附件默认放在哪"), "附件默认");
         assert_eq!(strip_question("插件从哪来"), "插件");
         assert_eq!(strip_question("删掉会怎样"), "删掉");
+        assert_eq!(strip_question("删掉会发生什么"), "删掉");
+        assert_eq!(strip_question("用哪种格式导出"), "用 格式导出");
+        assert_eq!(strip_question("同步冲突怎么弄"), "同步冲突");
+        assert_eq!(strip_question("有没有办法导出pdf"), "导出pdf");
         assert_eq!(strip_question("哪个版本可以用"), "版本 用");
         let a = analyzer();
         let content: Vec<Piece> = a

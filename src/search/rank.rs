@@ -81,6 +81,10 @@ pub struct Unit {
     /// Chinese (or other CJK) text: a run the notes lack is a different subject (so it
     /// counts fully against a section; [`closest_units`] sets it on every unit).
     pub cjk: bool,
+    /// Factor on its terms' covers that counts every bigram of a CJK run alike, those
+    /// across word boundaries too ([`junction_weights`]); 1 for other units.
+    /// [`closest_units`] applies it: offered sections need the stricter count.
+    pub strict: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,23 +215,27 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
             }
         })
         .collect();
-    let mut distinct: Vec<(&str, &[TermId])> = Vec::new();
-    for (gram, sounds) in grams.iter().zip(&sounds) {
-        if !distinct.iter().any(|(g, _)| g == gram) {
-            distinct.push((gram, sounds));
+    let weights = junction_weights(analyzer, live, &grams, &sounds);
+    let mut distinct: Vec<(&str, &[TermId], f32)> = Vec::new();
+    for ((gram, sounds), &weight) in grams.iter().zip(&sounds).zip(&weights) {
+        // (A junction of weight 0 has no term, but the strict count below counts it.)
+        if !distinct.iter().any(|(g, _, _)| g == gram) {
+            distinct.push((gram, sounds, weight));
         }
     }
-    // Each distinct bigram is an equal share of the run, and one the notes lack
-    // counts against the match (`量子计算`); but bigrams holding a particle,
-    // which natural questions put between words, are not counted (`封城会持续`
-    // needs `封城` and `持续`, not `城会` nor `会持`). Coverage stops at 1.
-    let plain = |(g, _): &(&str, &[TermId])| !g.chars().any(analyze::is_cjk_stop);
+    // Each distinct bigram is an equal share of the run (a junction's less, see
+    // [`junction_weights`]), and one the notes lack counts against the match
+    // (`量子计算`); but bigrams holding a particle, which natural questions put between
+    // words, are not counted (`封城会持续` needs `封城` and `持续`, not `城会` nor `会持`).
+    // Coverage stops at 1.
+    let plain = |(g, _, _): &(&str, &[TermId], f32)| !g.chars().any(analyze::is_cjk_stop);
     if distinct.iter().any(plain) {
         distinct.retain(plain);
     }
-    let share = 1.0 / distinct.len().max(1) as f32;
+    let total: f32 = distinct.iter().map(|(_, _, w)| w).sum();
     let mut terms: Vec<QueryTerm> = Vec::new();
-    for &(gram, sounds) in &distinct {
+    for &(gram, sounds, weight) in &distinct {
+        let share = weight / total.max(f32::MIN_POSITIVE);
         terms.extend(live.id(gram).map(|id| exact(id, share)));
         for &id in sounds {
             terms.push(QueryTerm {
@@ -240,13 +248,52 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
     }
     // A bigram that is a word with related words (`删掉`): they stand in for its share.
     if searching {
-        for &(gram, _) in distinct.iter().filter(|(g, _)| analyzer.related.has_group(g)) {
+        for &(gram, _, weight) in distinct.iter().filter(|(g, _, _)| analyzer.related.has_group(g)) {
+            let share = weight / total.max(f32::MIN_POSITIVE);
             related_terms(analyzer, live, gram, share, &mut terms);
         }
     }
     let mut run = unit(live, terms, true);
     run.cjk = true;
+    // Each bigram's share was weight / total; counted alike, it is 1 / count.
+    run.strict = total / distinct.len().max(1) as f32;
     run
+}
+
+/// How much each bigram of a CJK run counts in its coverage. A question runs its words
+/// together (`在笔记里画流程图`, `算到期日`), and the bigrams across their boundaries
+/// (`画流`, `期日`) are in no note: were they counted fully, a section holding every word
+/// of the question would still miss a third of it. Every bigram of a word the notes use is
+/// in the notes, so a bigram they lack (and no pinyin slip mends) is either inside a word
+/// they lack or across a boundary. When both of its characters belong to bigrams of the
+/// run the notes have (or words with related terms), it joins two known words and counts
+/// nothing (`性名` of `属性名字`); when one does, it is at best half another word and
+/// counts half; when neither does, it counts fully, as a word the notes lack
+/// (`量子计算`: `量子`, `子计`, and `计算` alone covers 0.4).
+fn junction_weights(analyzer: &Analyzer, live: &Live, grams: &[String], sounds: &[Vec<TermId>]) -> Vec<f32> {
+    // A bigram holding a particle is no word of the question (see [`cjk_run_unit`]): it
+    // makes no character known.
+    let known: Vec<bool> = (grams.iter())
+        .map(|g| {
+            let word = live.id(g).is_some() || analyzer.related.has_group(g);
+            word && !g.chars().any(analyze::is_cjk_stop)
+        })
+        .collect();
+    // Bigram `i` holds characters `i` and `i + 1`: character `i` is in bigrams `i - 1` and `i`.
+    let covered = |c: usize| (c > 0 && known[c - 1]) || known.get(c).copied().unwrap_or(false);
+    (0..grams.len())
+        .map(|i| {
+            let slip = sounds.get(i).is_some_and(|s| !s.is_empty());
+            if known[i] || slip || live.id(&grams[i]).is_some() {
+                return 1.0;
+            }
+            match (covered(i), covered(i + 1)) {
+                (true, true) => 0.0,
+                (true, false) | (false, true) => 0.5,
+                (false, false) => 1.0,
+            }
+        })
+        .collect()
 }
 
 /// Bigrams of the notes that sound like the run's bigram at `at` with one character
@@ -381,6 +428,7 @@ fn unit(live: &Live, terms: Vec<QueryTerm>, additive: bool) -> Unit {
         additive,
         idf,
         cjk: false,
+        strict: 1.0,
     }
 }
 
@@ -523,6 +571,10 @@ fn related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms
 pub fn closest_units(live: &Live, units: &mut [Unit], range: &Range<u32>) {
     let n = live.live_in(range);
     for unit in units {
+        for term in &mut unit.terms {
+            term.cover *= unit.strict;
+        }
+        unit.strict = 1.0;
         for term in unit.terms.iter_mut().filter(|t| !t.fuzzy && !t.related) {
             let df = live.df_in(term.id, range);
             term.distinct = df > 0 && unit_weight(df, n, unit.cjk) >= 1.0;

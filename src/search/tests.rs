@@ -795,3 +795,27 @@ fn related_terms_do_not_answer_off_topic_questions() {
         assert!(index.closest(query, Some("help"), 3).hits.is_empty(), "{query}");
     }
 }
+
+#[test]
+fn bigrams_across_word_boundaries_do_not_count_against_a_question() {
+    // `在笔记里画流程图`: `记里`, `里画`, `画流` are in no note; the section holding
+    // `笔记` and `流程图` covers most of the question, a section of other words nothing.
+    let library = Library::from(vec![note(
+        "format",
+        &[],
+        &[],
+        vec![
+            section("图表", &[], vec![leaf("在笔记中添加图表和流程图")]),
+            section("表格", &[], vec![leaf("在笔记中添加表格")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    let hits = index.search("怎么在笔记里画流程图", None, 3);
+    assert_eq!(
+        titles(&index, &hits).first().map(String::as_str),
+        Some("图表"),
+        "{hits:?}"
+    );
+    // A word the notes lack still counts fully beside one they have.
+    assert!(index.search("量子流程", None, 3).is_empty());
+}
