@@ -1,0 +1,73 @@
+//! Load and index at one size, timed apart: wall-clock and CPU time of `load_dir`, then of
+//! `Index::build`, for several rounds (the first also makes the corpus, if absent).
+//!
+//!     cargo bench --bench load                 # 100k sections, 5 rounds
+//!     cargo bench --bench load -- 10000 9      # 10k sections, 9 rounds
+//!
+//! Run two builds in turn (binaries copied aside) for a side-by-side comparison; the
+//! machines are noisy, so compare medians of several rounds.
+
+#[path = "common/corpus.rs"]
+mod corpus;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use notes_bot::config::Config;
+use notes_bot::search::Index;
+
+/// User plus system CPU time of this process, from /proc (zero elsewhere).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses: utime and stime are the
+    // 12th and 13th of them, in clock ticks (100 a second on Linux).
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+fn corpus_dir(sections: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("notes-bot-bench-{sections}"));
+    if !dir.join(".complete").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        for (name, text) in corpus::notes(sections, 50, sections as u64) {
+            let _ = std::fs::write(dir.join(name), text);
+        }
+        let _ = std::fs::write(dir.join(".complete"), "");
+    }
+    dir
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0}", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let numbers: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sections = numbers.first().copied().unwrap_or(100_000);
+    let rounds = numbers.get(1).copied().unwrap_or(5);
+    let dir = corpus_dir(sections);
+    let config = Config::default();
+    println!("| round | sections | load ms | load CPU ms | index ms | index CPU ms | load + index ms |");
+    println!("|---|---|---|---|---|---|---|");
+    for round in 1..=rounds {
+        let (started, cpu) = (Instant::now(), cpu_time());
+        let loaded = notes_bot::notes::load_dir(&dir, &config.labels());
+        let (loaded_at, load_cpu) = (Instant::now(), cpu_time());
+        let index = Index::build(loaded.library, &config.search_options());
+        let (built_at, index_cpu) = (Instant::now(), cpu_time());
+        println!(
+            "| {round} | {} | {} | {} | {} | {} | {} |",
+            index.library().section_count(),
+            ms(loaded_at - started),
+            ms(load_cpu.saturating_sub(cpu)),
+            ms(built_at - loaded_at),
+            ms(index_cpu.saturating_sub(load_cpu)),
+            ms(built_at - started),
+        );
+    }
+}
