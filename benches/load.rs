@@ -10,7 +10,6 @@
 #[path = "common/corpus.rs"]
 mod corpus;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use notes_bot::config::Config;
@@ -29,19 +28,6 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-fn corpus_dir(sections: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("notes-bot-bench-{sections}"));
-    if !dir.join(".complete").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        let _ = std::fs::create_dir_all(&dir);
-        for (name, text) in corpus::notes(sections, 50, sections as u64) {
-            let _ = std::fs::write(dir.join(name), text);
-        }
-        let _ = std::fs::write(dir.join(".complete"), "");
-    }
-    dir
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.0}", d.as_secs_f64() * 1e3)
 }
@@ -50,7 +36,7 @@ fn main() {
     let numbers: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sections = numbers.first().copied().unwrap_or(100_000);
     let rounds = numbers.get(1).copied().unwrap_or(5);
-    let dir = corpus_dir(sections);
+    let dir = corpus::generated_dir(sections);
     let config = Config::default();
     println!("| round | sections | load ms | load CPU ms | index ms | index CPU ms | load + index ms |");
     println!("|---|---|---|---|---|---|---|");

@@ -161,19 +161,6 @@ fn dir_bytes(dir: &Path) -> u64 {
     total
 }
 
-fn generated(sections: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("notes-bot-bench-{sections}"));
-    if !dir.join(".complete").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        let _ = std::fs::create_dir_all(&dir);
-        for (name, text) in corpus::notes(sections, 50, sections as u64) {
-            let _ = std::fs::write(dir.join(name), text);
-        }
-        let _ = std::fs::write(dir.join(".complete"), "");
-    }
-    dir
-}
-
 fn micros(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1e6)
 }
@@ -211,7 +198,7 @@ fn main() {
     for (sections, naive_queries) in [(1_000, 400), (10_000, 100), (100_000, 20)] {
         cases.push((
             format!("generated {sections}"),
-            generated(sections),
+            corpus::generated_dir(sections),
             queries.clone(),
             prefixes.clone(),
             naive_queries,

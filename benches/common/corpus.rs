@@ -291,3 +291,19 @@ fn typo(word: &str, rng: &mut Rng) -> String {
     }
     chars.into_iter().collect()
 }
+
+/// The folder of the generated corpus of `sections` sections (50 a note), written under the
+/// system's temporary folder on first use and kept for the next runs; every bench that
+/// measures a generated corpus reads the same one.
+pub fn generated_dir(sections: usize) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("notes-bot-bench-{sections}"));
+    if !dir.join(".complete").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        for (name, text) in notes(sections, 50, sections as u64) {
+            let _ = std::fs::write(dir.join(name), text);
+        }
+        let _ = std::fs::write(dir.join(".complete"), "");
+    }
+    dir
+}

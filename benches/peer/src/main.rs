@@ -39,20 +39,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[at.min(sorted.len() - 1)]
 }
 
-/// The same folders `benches/search.rs` writes (same generator, same seeds).
-fn generated(sections: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("notes-bot-bench-{sections}"));
-    if !dir.join(".complete").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        let _ = std::fs::create_dir_all(&dir);
-        for (name, text) in corpus::notes(sections, 50, sections as u64) {
-            let _ = std::fs::write(dir.join(name), text);
-        }
-        let _ = std::fs::write(dir.join(".complete"), "");
-    }
-    dir
-}
-
 /// (title, body) of each `## ` section of a generated note.
 fn sections(text: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -104,7 +90,7 @@ fn main() -> tantivy::Result<()> {
         if filter.as_deref().is_some_and(|f| !label.contains(f)) {
             continue;
         }
-        let dir = generated(size);
+        let dir = corpus::generated_dir(size);
         let corpus_bytes = dir_bytes(&dir);
 
         let before = resident_bytes();
