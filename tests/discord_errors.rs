@@ -1,6 +1,8 @@
 //! What the bot does when Discord says no: a fake Discord REST API (axum) answers with a
 //! rejected token, rate limits and server errors.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -227,4 +229,103 @@ async fn a_5xx_while_registering_names_the_route_and_exits_1_without_a_panic() {
         "{line}"
     );
     assert_eq!(calls(&seen).len(), 2, "one look-up and one PUT, no retry loop");
+}
+
+/// A fake Discord whose command registrations answer `status` for the first `failures`
+/// PUTs, then 200; every other route answers the application.
+async fn registrations_failing(failures: usize, status: u16) -> (String, Arc<Mutex<Vec<Call>>>) {
+    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
+        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
+    let puts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    fake_discord(move |_, method, _| {
+        if method != Method::PUT {
+            return (200, application.to_string());
+        }
+        if puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < failures {
+            (status, format!(r#"{{"message": "status {status}", "code": 0}}"#))
+        } else {
+            (200, "[]".into())
+        }
+    })
+    .await
+}
+
+/// `notes-bot serve` with a token, over a notes folder of one note, and Discord at `discord`.
+fn serve_registering(name: &str, discord: &str) -> (common::serve::Serve, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("notes-bot-register-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(&notes).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(notes.join("first.md"), "# One\n\n- a point\n").unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.join("config.yaml");
+    let yaml = format!(
+        "notes_dir: {:?}\ndata_dir: {:?}\nreload:\n  quiet_ms: 500\n",
+        notes,
+        dir.join("data")
+    );
+    std::fs::write(&config, yaml).unwrap_or_else(|e| panic!("{e}"));
+    let serve = common::serve::Serve::start(
+        Some(&config),
+        &[("DISCORD_TOKEN", BOT_TOKEN), ("DISCORD_HTTP_PROXY", discord)],
+    );
+    (serve, notes)
+}
+
+fn puts(seen: &Mutex<Vec<Call>>) -> Vec<Instant> {
+    calls(seen)
+        .iter()
+        .filter(|c| c.method == "PUT")
+        .map(|c| c.at)
+        .collect()
+}
+
+/// A new topic while Discord fails: the registration is tried again after 1 s, then 2 s,
+/// until it succeeds; then no more requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_registration_is_retried_with_a_growing_wait_until_it_succeeds_then_stops() {
+    let (discord, seen) = registrations_failing(2, 503).await;
+    let (serve, notes) = serve_registering("retry", &discord);
+    std::fs::write(notes.join("second.md"), "# Two\n\n- another point\n").unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while puts(&seen).len() < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Watched for a while after the success: the retries have stopped.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let at = puts(&seen);
+    let log = serve.logged();
+    assert_eq!(at.len(), 3, "two failures, one success, then nothing:\n{log}");
+    let waits: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        waits[0] >= Duration::from_millis(900) && waits[1] >= Duration::from_millis(1900),
+        "{waits:?}"
+    );
+    assert!(waits[1] < Duration::from_secs(4), "{waits:?}");
+    assert_eq!(
+        log.matches("could not register the commands; trying again")
+            .count(),
+        2,
+        "{log}"
+    );
+    assert_eq!(log.matches("registered global commands").count(), 1, "{log}");
+    assert!(!log.contains(BOT_TOKEN), "{log}");
+}
+
+/// Discord refusing the command set (400) is not retried: waiting changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_registration_is_not_retried() {
+    let (discord, seen) = registrations_failing(usize::MAX, 400).await;
+    let (serve, notes) = serve_registering("refused", &discord);
+    std::fs::write(notes.join("second.md"), "# Two\n\n- another point\n").unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while puts(&seen).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let log = serve.logged();
+    assert_eq!(puts(&seen).len(), 1, "{log}");
+    assert!(
+        log.contains("they stay as registered before until the notes change again"),
+        "{log}"
+    );
 }

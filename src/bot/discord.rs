@@ -32,8 +32,8 @@ pub enum RunError {
     #[error("{0}")]
     Unreachable(String),
     /// Discord answered with an error: the route, the status and Discord's message.
-    #[error("{0}")]
-    Refused(String),
+    #[error("{message}")]
+    Refused { status: u16, message: String },
     #[error("Discord named no application id for the token")]
     NoApplicationId,
     #[error("{0}")]
@@ -146,13 +146,16 @@ pub(super) fn classify(error: serenity::Error) -> RunError {
         serenity::Error::Gateway(GatewayError::InvalidAuthentication) => RunError::TokenRejected,
         serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => RunError::IntentRefused,
         serenity::Error::Http(HttpError::Request(error)) => RunError::Unreachable(unreachable(error)),
-        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => RunError::Refused(format!(
-            "{} {} answered {}: {}",
-            response.method.as_str(),
-            route_of(&response.url),
-            response.status_code,
-            response.error.message
-        )),
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => RunError::Refused {
+            status: response.status_code.as_u16(),
+            message: format!(
+                "{} {} answered {}: {}",
+                response.method.as_str(),
+                route_of(&response.url),
+                response.status_code,
+                response.error.message
+            ),
+        },
         _ => RunError::Serenity(Box::new(error)),
     }
 }

@@ -25,6 +25,7 @@ use super::discord::{self, Discord, RunError};
 use super::handler::{Kind, Outcome, Then};
 use super::health;
 use super::metrics::{self, LibraryState, Metrics};
+use super::registrar::Registrar;
 use super::shutdown;
 use super::token::Token;
 use super::webhook::Webhooks;
@@ -126,7 +127,10 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     // Registering again needs the application id, which only the token can tell.
     let registrar = match &options.token {
         Some(token) => match discord::application_http(token, &discord).await {
-            Ok(http) => Some((http, options.guilds)),
+            Ok(http) => Some(Registrar {
+                http,
+                guilds: options.guilds,
+            }),
             Err(error) => {
                 tracing::warn!(%error, "commands will not be re-registered on reload");
                 None
@@ -136,10 +140,10 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     };
     // With the token, "Answer from notes" answers are posted as replies by the bot.
     let endpoint = Arc::new(match &registrar {
-        Some((http, _)) => endpoint.with_bot(http.clone()),
+        Some(registrar) => endpoint.with_bot(registrar.http.clone()),
         None => endpoint,
     });
-    let _watcher = super::watch::spawn_reloading(app.clone(), registrar);
+    let _watcher = super::watch::spawn_reloading(app.clone(), registrar, false);
     let gap_saver = tokio::spawn(app::save_gaps_periodically(app.clone()));
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await

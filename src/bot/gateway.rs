@@ -69,8 +69,21 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let discord = Discord::from_config(&app.config.discord)?;
     let http = discord::application_http(token, &discord).await?;
     let application_id = http.application_id().ok_or(RunError::NoApplicationId)?;
-    discord::register(&http, &app, &options.guilds).await?;
-    let _watcher = super::watch::spawn_reloading(app.clone(), Some((http.clone(), options.guilds.clone())));
+    // Discord keeps the commands registered before: a passing failure here is retried in
+    // the background while the shards serve them.
+    let register_later = match discord::register(&http, &app, &options.guilds).await {
+        Ok(()) => false,
+        Err(error) if super::registrar::is_transient(&error) => {
+            tracing::warn!(%error, "could not register the commands; trying again in the background");
+            true
+        }
+        Err(error) => return Err(error),
+    };
+    let registrar = super::registrar::Registrar {
+        http: http.clone(),
+        guilds: options.guilds.clone(),
+    };
+    let _watcher = super::watch::spawn_reloading(app.clone(), Some(registrar), register_later);
     let gap_saver = tokio::spawn(super::app::save_gaps_periodically(app.clone()));
 
     let webhooks = super::webhook::Webhooks::new(discord.rest_base()).map_err(RunError::Client)?;

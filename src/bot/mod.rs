@@ -12,6 +12,7 @@ pub mod handler;
 pub mod health;
 pub mod i18n;
 pub mod metrics;
+pub mod registrar;
 pub mod render;
 pub mod shared;
 pub mod shutdown;

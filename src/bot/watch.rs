@@ -15,6 +15,7 @@ use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
 
 use super::app::{App, Reload, Reloaded};
+use super::registrar::Registrar;
 
 /// Watches the notes folder while it lives.
 pub struct Watcher {
@@ -159,11 +160,9 @@ pub async fn reload_on_hangup(app: Arc<App>, sender: mpsc::UnboundedSender<Reloa
 }
 
 /// Watches the notes and listens for SIGHUP; when the topics change, registers the
-/// commands again through `registrar` (or says how to). Keep the result alive.
-pub fn spawn_reloading(
-    app: Arc<App>,
-    registrar: Option<(Arc<serenity::all::Http>, Vec<serenity::all::GuildId>)>,
-) -> Option<Watcher> {
+/// commands again through `registrar` (or says how to), at once too when `register_now`.
+/// Keep the result alive.
+pub fn spawn_reloading(app: Arc<App>, registrar: Option<Registrar>, register_now: bool) -> Option<Watcher> {
     let (sender, mut reloads) = mpsc::unbounded_channel();
     let watcher = match watch(app.clone(), sender.clone()) {
         Ok(watcher) => Some(watcher),
@@ -173,23 +172,22 @@ pub fn spawn_reloading(
         }
     };
     tokio::spawn(reload_on_hangup(app.clone(), sender));
-    tokio::spawn(async move {
-        while let Some(reloaded) = reloads.recv().await {
-            if !reloaded.topics_changed {
-                continue;
-            }
-            match &registrar {
-                Some((http, guilds)) => {
-                    if let Err(error) = super::discord::register(http, &app, guilds).await {
-                        tracing::error!(?error, "topics changed but the commands could not be registered");
+    match registrar {
+        Some(registrar) => {
+            tokio::spawn(registrar.keep_registered(app, reloads, register_now));
+        }
+        None => {
+            tokio::spawn(async move {
+                while let Some(reloaded) = reloads.recv().await {
+                    if reloaded.topics_changed {
+                        tracing::warn!(
+                            "topics changed: run `notes-bot register` to update the slash commands"
+                        );
                     }
                 }
-                None => {
-                    tracing::warn!("topics changed: run `notes-bot register` to update the slash commands")
-                }
-            }
+            });
         }
-    });
+    }
     watcher
 }
 
