@@ -446,9 +446,16 @@ impl Index {
     fn best_hits(&self, mut scored: Vec<Scored>, query: &Query, limit: usize) -> Vec<Hit> {
         // A section whose title is (nearly) the query ranks above one that only uses its words.
         const TITLE_BONUS: f32 = 1.5;
+        // A vault kept in two languages answers in the one asked in: a question with
+        // Chinese characters prefers sections in Chinese, one without them English ones.
+        const OTHER_LANGUAGE: f32 = 0.8;
+        let chinese = query.normalized.chars().any(analyze::is_cjk);
         for s in &mut scored {
             if self.like_title(s.doc, query) {
                 s.score *= TITLE_BONUS;
+            }
+            if self.is_chinese(s.doc) != chinese {
+                s.score *= OTHER_LANGUAGE;
             }
         }
         self.heading_first(&mut scored, query);
@@ -684,6 +691,12 @@ impl Index {
     fn title(&self, doc: u32) -> &str {
         let (segment, at) = self.live.locate(doc);
         segment.titles.get(at as usize)
+    }
+
+    /// Whether a document is written in Chinese.
+    fn is_chinese(&self, doc: u32) -> bool {
+        let (segment, at) = self.live.locate(doc);
+        segment.chinese.get(at as usize).copied().unwrap_or(false)
     }
 
     /// Two documents in library order, as ties are broken.

@@ -25,6 +25,8 @@ pub struct Segment {
     pub titles: TextList,
     /// The same, letters and digits only: what "the query is the title" compares.
     pub title_keys: TextList,
+    /// Per document: whether it is written in Chinese (see [`is_chinese`]).
+    pub chinese: Vec<bool>,
     /// Per note, in a delta segment only: its sections analysed, which the next delta
     /// reuses for the notes it keeps instead of analysing them again.
     analysed: Vec<NoteTerms>,
@@ -129,6 +131,7 @@ struct Merge {
     sections: Vec<u32>,
     titles: TextList,
     title_keys: TextList,
+    chinese: Vec<bool>,
 }
 
 impl Merge {
@@ -148,6 +151,7 @@ impl Merge {
         self.sections.push(section as u32);
         self.title_keys.push(&analysed.title_key);
         self.titles.push(&analysed.title);
+        self.chinese.push(analysed.chinese);
     }
 
     fn finish(
@@ -164,6 +168,7 @@ impl Merge {
             sections: self.sections,
             titles: self.titles.finished(),
             title_keys: self.title_keys.finished(),
+            chinese: self.chinese,
             analysed,
         }
     }
@@ -229,6 +234,7 @@ pub struct SectionTerms {
     /// The same, letters and digits only (worked out here, on every core, rather than
     /// in the merge, which is on one).
     title_key: String,
+    chinese: bool,
 }
 
 impl SectionTerms {
@@ -243,7 +249,12 @@ impl SectionTerms {
     fn of_with(analyzer: &Analyzer, note: &Note, section: usize, local: &mut Local) -> SectionTerms {
         local.clear();
         let mut title = String::new();
+        let mut chinese = false;
         if let Some(section) = note.sections.get(section) {
+            chinese = is_chinese(
+                std::iter::once(section.title.as_str())
+                    .chain(section.points().depth_first().map(|item| item.plain())),
+            );
             // Tags, title, category, then items: terms get local ids in this order.
             let mut tags = note.front.tags.join(" ");
             for alias in &note.front.aliases {
@@ -252,7 +263,14 @@ impl SectionTerms {
             }
             local.add(analyzer, &tags, TAGS);
             local.add(analyzer, &section.title, TITLE);
-            local.add(analyzer, &section.category.join(" "), CATEGORY);
+            // The note's title heads every section's path: in a vault of many notes it is
+            // what a question names first (`表格视图 行高`, `sync 冲突`).
+            let mut path = note.title().to_string();
+            for heading in &section.category {
+                path.push(' ');
+                path.push_str(heading);
+            }
+            local.add(analyzer, &path, CATEGORY);
             for item in section
                 .points()
                 .depth_first()
@@ -280,8 +298,28 @@ impl SectionTerms {
             lengths,
             title_key: key(&title),
             title,
+            chinese,
         }
     }
+}
+
+/// How much of a section's text [`is_chinese`] reads.
+const LANGUAGE_SAMPLE: usize = 600;
+
+/// Whether texts (a section's title, then its points) are Chinese rather than English:
+/// Chinese characters at least a quarter as many as Latin letters (an English word takes
+/// five letters or so, a Chinese one two characters), in the first [`LANGUAGE_SAMPLE`]
+/// characters.
+fn is_chinese<'t>(texts: impl Iterator<Item = &'t str>) -> bool {
+    let (mut cjk, mut latin) = (0usize, 0usize);
+    for c in texts.flat_map(str::chars).take(LANGUAGE_SAMPLE) {
+        if super::is_cjk(c) {
+            cjk += 1;
+        } else if c.is_ascii_alphabetic() {
+            latin += 1;
+        }
+    }
+    cjk > 0 && cjk * 4 >= latin
 }
 
 /// A section with more distinct terms than this leaves no buffers behind.
