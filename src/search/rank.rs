@@ -122,7 +122,26 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
                 char_unit.cjk = true;
                 units.push(char_unit);
             }
-            Piece::Cjk(chars) => units.push(cjk_run_unit(analyzer, live, chars, mode)),
+            Piece::Cjk(chars) if mode == Mode::Typing => {
+                units.push(cjk_run_unit(analyzer, live, chars, mode))
+            }
+            Piece::Cjk(chars) => {
+                let (verbs_before, run, verbs_after) = split_edge_verbs(live, chars);
+                for &c in verbs_before.iter().chain(verbs_after) {
+                    let mut verb = cjk_char_unit(live, c, false);
+                    verb.cjk = true;
+                    units.push(verb);
+                }
+                match run {
+                    [] => {}
+                    [c] => {
+                        let mut char_unit = cjk_char_unit(live, *c, false);
+                        char_unit.cjk = true;
+                        units.push(char_unit);
+                    }
+                    run => units.push(cjk_run_unit(analyzer, live, run, mode)),
+                }
+            }
             Piece::Word { parts } => {
                 let word = Word {
                     analyzer,
@@ -258,6 +277,38 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
     // Each bigram's share was weight / total; counted alike, it is 1 / count.
     run.strict = total / distinct.len().max(1) as f32;
     run
+}
+
+/// One-character verbs of chat (`改`, `删`, `建`, `算`) where the notes write two-character
+/// words (`更改`, `删除`, `创建`, `计算`).
+const CHAT_VERBS: &[char] = &[
+    '改', '删', '建', '算', '换', '加', '装', '存', '搜', '找', '导', '移', '藏', '锁', '拖', '贴', '撤',
+];
+
+/// A run's verbs of chat at its edges, apart (`算` of `算到期日`, `改` of `还能改`): run
+/// together with the next word they make a bigram no note has, which would count against
+/// the match, while alone they find the notes' two-character words that hold them. A verb
+/// is kept in the run where the notes have its bigram there (`改名`).
+fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [char], &'c [char]) {
+    let known = |a: char, b: char| {
+        let mut bytes = [0u8; 8];
+        let first = a.encode_utf8(&mut bytes).len();
+        let second = b.encode_utf8(&mut bytes[first..]).len();
+        std::str::from_utf8(&bytes[..first + second]).is_ok_and(|gram| live.id(gram).is_some())
+    };
+    let verb_at = |i: usize, next: usize| {
+        let (c, n) = (chars[i], chars[next]);
+        CHAT_VERBS.contains(&c) && !(if next > i { known(c, n) } else { known(n, c) })
+    };
+    let mut start = 0;
+    if chars.len() >= 3 && verb_at(0, 1) {
+        start = 1;
+    }
+    let mut end = chars.len();
+    if end - start >= 3 && verb_at(end - 1, end - 2) {
+        end -= 1;
+    }
+    (&chars[..start], &chars[start..end], &chars[end..])
 }
 
 /// How much each bigram of a CJK run counts in its coverage. A question runs its words

@@ -370,3 +370,22 @@ impl TermSink for SectionSink<'_> {
         self.local.surfaces.intern(word);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_chinese;
+
+    #[test]
+    fn a_section_is_chinese_by_its_share_of_chinese_characters() {
+        assert!(is_chinese(
+            ["将 Apple Notes 数据导入", "在 Obsidian 中打开"].into_iter()
+        ));
+        assert!(is_chinese(["RLHF 的作用是解锁能力"].into_iter()));
+        assert!(!is_chinese(["Import Apple Notes data into Obsidian"].into_iter()));
+        // A Chinese word quoted in an English text, and no text at all.
+        assert!(!is_chinese(
+            ["The Chinese word 笔记 means notes, as in note-taking apps"].into_iter()
+        ));
+        assert!(!is_chinese(std::iter::empty()));
+    }
+}

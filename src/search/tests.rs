@@ -819,3 +819,54 @@ fn bigrams_across_word_boundaries_do_not_count_against_a_question() {
     // A word the notes lack still counts fully beside one they have.
     assert!(index.search("量子流程", None, 3).is_empty());
 }
+
+/// `算` run into `到期日` makes `算到`, in no note: apart, it finds `计算`.
+#[test]
+fn a_chat_verb_at_a_run_edge_finds_the_two_character_word() {
+    let library = Library::from(vec![note(
+        "公式",
+        &[],
+        &[],
+        vec![
+            section("计算截止日期", &[], vec![leaf("将截止日期设为开始日期后的两周")]),
+            section("公式能做什么", &[], vec![leaf("公式可以引用其他属性")]),
+            section("显示逾期状态", &[], vec![leaf("到期日已过时显示红色")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    assert_eq!(
+        top(&index, "公式怎么算到期日", "公式").as_deref(),
+        Some("计算截止日期")
+    );
+}
+
+/// The English and Chinese halves of a vault hold the same words (`Apple Notes`): an
+/// English question is answered in English, a Chinese one in Chinese (else the tie goes
+/// to the note first in order).
+#[test]
+fn a_question_prefers_sections_in_its_own_language() {
+    let zh = section(
+        "从 Apple Notes 导入笔记",
+        &[],
+        vec![leaf("把 Apple Notes 的笔记导入到 Obsidian 里面")],
+    );
+    let en = section(
+        "Import notes from Apple Notes",
+        &[],
+        vec![leaf("Import the notes of Apple Notes into Obsidian")],
+    );
+    let library = Library::from(vec![
+        note("zh", &[], &[], vec![zh]),
+        note("en", &[], &[], vec![en]),
+    ]);
+    let index = Index::build(library, &SearchOptions::default());
+    let first = |query: &str| first(titles(&index, &index.search(query, None, 2)));
+    assert_eq!(
+        first("apple notes obsidian").as_deref(),
+        Some("Import notes from Apple Notes")
+    );
+    assert_eq!(
+        first("apple notes obsidian 怎么办").as_deref(),
+        Some("从 Apple Notes 导入笔记")
+    );
+}
