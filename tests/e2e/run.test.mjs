@@ -377,13 +377,23 @@ describe('notes-bot run against the Discord simulator', () => {
     assert.match(reply.embeds[0].description, /Hold the reset button/)
   })
 
-  it('logs a 5xx on re-registration with its route and keeps serving', async () => {
+  it('logs a 5xx on re-registration with its route, keeps serving, and registers on the retry', async () => {
+    const puts = () => shim.requests.filter((r) => r.method === 'PUT' && /\/commands$/.test(r.path)).length
+    const before = puts()
     shim.failNext('PUT', /\/commands$/, 500, { message: 'Internal Server Error', code: 0 })
     fs.writeFileSync(path.join(dir, 'notes/printers.md'), '---\ntitle: Printers\n---\n## Paper jam\n- Open tray two\n')
-    await bot.waitFor(/could not be registered.*PUT http:\/\/127\.0\.0\.1:\d+\/api\/v10\/applications\/\d+\/commands answered 500/)
+    await bot.waitFor(/could not register the commands; trying again.*PUT http:\/\/127\.0\.0\.1:\d+\/api\/v10\/applications\/\d+\/commands answered 500/)
     assert.ok(!bot.output().includes('panicked'))
     const answer = await ask('plain', 'routers', query('reset button'))
     assert.equal(answer.type, CHANNEL_MESSAGE, 'still serving')
+    // The retry, a second later, registers the new note's command; then no more requests.
+    await until(
+      async () => (await commands()).some((c) => c.name === 'printers'),
+      15_000,
+      () => `printers was not registered on the retry:\n${bot.output()}`,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    assert.equal(puts(), before + 2, 'one failed PUT, one retry, then none')
   })
 
   it('autocompletes section titles, and a chosen one answers with that section', async () => {
