@@ -6,6 +6,7 @@
 //!   `wordnet.py` beside it; every WordNet word, none chosen by hand);
 //! - Chinese: a short list of everyday words for operations on notes, files and settings
 //!   (`zh.txt`);
+//! - English words of interfaces that WordNet lacks (`ui.txt`: `peek` → `preview`);
 //! - the deployment's own groups (`related:` in the config).
 
 use rustc_hash::FxHashMap as HashMap;
@@ -16,6 +17,8 @@ use super::analyze::normalize;
 const ENGLISH: &str = include_str!("en.txt");
 /// Groups of related words, one group a line, words separated by spaces.
 const CHINESE: &str = include_str!("zh.txt");
+/// The same for English words of interfaces that WordNet lacks.
+const INTERFACE: &str = include_str!("ui.txt");
 
 /// English suffixes and what a base form ends with instead (WordNet's own rules):
 /// `deleted` → `delete`, `updating` → `update`, `notes` → `note`.
@@ -59,7 +62,11 @@ impl Related {
             related.add_group(group.iter().map(String::as_str));
         }
         if builtin {
-            for line in CHINESE.lines().filter(|l| !l.starts_with('#')) {
+            for line in CHINESE
+                .lines()
+                .chain(INTERFACE.lines())
+                .filter(|l| !l.starts_with('#'))
+            {
                 related.add_group(line.split_whitespace());
             }
         }
@@ -172,9 +179,14 @@ mod tests {
         assert!(related.is_phrase("get rid of"));
         assert!(of(&related, "get rid of").contains(&"remove".to_string()));
         assert!(!of(&related, "删掉").is_empty());
+        // The interface words WordNet lacks, and the longer Chinese list.
+        assert!(of(&related, "peek").contains(&"preview".to_string()));
+        assert!(of(&related, "礼物").contains(&"赠送".to_string()));
         // Off: only the deployment's groups.
         let own = Related::new(&[vec!["Coworker".into(), "collaborator".into()]], false);
         assert_eq!(of(&own, "coworker"), vec!["collaborator".to_string()]);
-        assert!(of(&own, "relocate").is_empty() && of(&own, "删掉").is_empty());
+        assert!(
+            of(&own, "relocate").is_empty() && of(&own, "删掉").is_empty() && of(&own, "peek").is_empty()
+        );
     }
 }
