@@ -4,7 +4,8 @@
 //!   simplified), synonyms (aho-corasick, replaced by one token), Latin words with joined
 //!   forms and Porter2 stems, CJK bigrams; question words and filler stripped from queries.
 //! - `index`: interned terms → postings sorted by section, each with its BM25F saturated
-//!   term frequency worked out at build time (fields: title 3.0, category 1.0, tags and
+//!   term frequency worked out at build time (fields: title 3.0, category — the note's title
+//!   and the headings above — 1.0, tags and
 //!   aliases 0.5, body 1.0, code blocks 0.4); very long lists are read from their
 //!   strongest postings only. The vocabulary of surface words, bucketed by length and first
 //!   letter, serves prefix and typo look-ups. Posting lists are delta + varint
@@ -13,6 +14,7 @@
 //!   some terms (exact, stem, typo, prefix, related, a pinyin homophone of a CJK bigram).
 //!   Score = BM25F × coverage² × (1 + the title's coverage), coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits.
+//!   A section in the other language than the question (Chinese or not) scores ×0.8.
 //! - `related`: what a query word may stand for in the notes (WordNet's English, a short
 //!   Chinese list, the config's groups); query side only.
 //!   [`Index::find`] sorts what a query found: confident hits; else the closest sections
