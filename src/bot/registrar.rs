@@ -58,16 +58,17 @@ pub fn is_transient(error: &RunError) -> bool {
 }
 
 impl Registrar {
-    /// Registers the commands whenever a reload changed the topics (and at once when
-    /// `now` is set), retrying passing failures; ends when `reloads` closes.
+    /// Registers the commands whenever a reload changed the topics (and after the first
+    /// wait when `failed`: the caller's own try just failed), retrying passing failures;
+    /// ends when `reloads` closes.
     pub async fn keep_registered(
         self,
         app: Arc<App>,
         mut reloads: mpsc::UnboundedReceiver<Reloaded>,
-        now: bool,
+        failed: bool,
     ) {
         let mut backoff = Backoff::default();
-        let mut retry_at = now.then(Instant::now);
+        let mut retry_at = failed.then(|| Instant::now() + backoff.wait());
         loop {
             let retry = async {
                 match retry_at {

@@ -160,9 +160,13 @@ pub async fn reload_on_hangup(app: Arc<App>, sender: mpsc::UnboundedSender<Reloa
 }
 
 /// Watches the notes and listens for SIGHUP; when the topics change, registers the
-/// commands again through `registrar` (or says how to), at once too when `register_now`.
+/// commands again through `registrar` (or says how to), and soon when `registering_failed`.
 /// Keep the result alive.
-pub fn spawn_reloading(app: Arc<App>, registrar: Option<Registrar>, register_now: bool) -> Option<Watcher> {
+pub fn spawn_reloading(
+    app: Arc<App>,
+    registrar: Option<Registrar>,
+    registering_failed: bool,
+) -> Option<Watcher> {
     let (sender, mut reloads) = mpsc::unbounded_channel();
     let watcher = match watch(app.clone(), sender.clone()) {
         Ok(watcher) => Some(watcher),
@@ -174,7 +178,7 @@ pub fn spawn_reloading(app: Arc<App>, registrar: Option<Registrar>, register_now
     tokio::spawn(reload_on_hangup(app.clone(), sender));
     match registrar {
         Some(registrar) => {
-            tokio::spawn(registrar.keep_registered(app, reloads, register_now));
+            tokio::spawn(registrar.keep_registered(app, reloads, registering_failed));
         }
         None => {
             tokio::spawn(async move {
