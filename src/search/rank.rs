@@ -117,28 +117,18 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
                 units.push(unit(live, terms, false));
             }
             Piece::Phrase(phrase) => units.push(phrase_unit(analyzer, live, phrase)),
-            Piece::Cjk(chars) if chars.len() == 1 => {
-                let mut char_unit = cjk_char_unit(live, chars[0], typing);
-                char_unit.cjk = true;
-                units.push(char_unit);
-            }
+            Piece::Cjk(chars) if chars.len() == 1 => units.push(cjk_char_unit(live, chars[0], typing)),
             Piece::Cjk(chars) if mode == Mode::Typing => {
                 units.push(cjk_run_unit(analyzer, live, chars, mode))
             }
             Piece::Cjk(chars) => {
                 let (verbs_before, run, verbs_after) = split_edge_verbs(live, chars);
                 for &c in verbs_before.iter().chain(verbs_after) {
-                    let mut verb = cjk_char_unit(live, c, false);
-                    verb.cjk = true;
-                    units.push(verb);
+                    units.push(cjk_char_unit(live, c, false));
                 }
                 match run {
                     [] => {}
-                    [c] => {
-                        let mut char_unit = cjk_char_unit(live, *c, false);
-                        char_unit.cjk = true;
-                        units.push(char_unit);
-                    }
+                    &[c] => units.push(cjk_char_unit(live, c, false)),
                     run => units.push(cjk_run_unit(analyzer, live, run, mode)),
                 }
             }
@@ -290,15 +280,14 @@ const CHAT_VERBS: &[char] = &[
 /// the match, while alone they find the notes' two-character words that hold them. A verb
 /// is kept in the run where the notes have its bigram there (`改名`).
 fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [char], &'c [char]) {
-    let known = |a: char, b: char| {
-        let mut bytes = [0u8; 8];
-        let first = a.encode_utf8(&mut bytes).len();
-        let second = b.encode_utf8(&mut bytes[first..]).len();
-        std::str::from_utf8(&bytes[..first + second]).is_ok_and(|gram| live.id(gram).is_some())
-    };
     let verb_at = |i: usize, next: usize| {
         let (c, n) = (chars[i], chars[next]);
-        CHAT_VERBS.contains(&c) && !(if next > i { known(c, n) } else { known(n, c) })
+        CHAT_VERBS.contains(&c)
+            && !(if next > i {
+                has_bigram(live, c, n)
+            } else {
+                has_bigram(live, n, c)
+            })
     };
     let mut start = 0;
     if chars.len() >= 3 && verb_at(0, 1) {
@@ -356,12 +345,7 @@ fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
     let (Some(&a), Some(&b)) = (run.get(at), run.get(at + 1)) else {
         return Vec::new();
     };
-    let known = |x: char, y: char| {
-        let mut bytes = [0u8; 8];
-        let first = x.encode_utf8(&mut bytes).len();
-        let second = y.encode_utf8(&mut bytes[first..]).len();
-        std::str::from_utf8(&bytes[..first + second]).is_ok_and(|gram| live.id(gram).is_some())
-    };
+    let known = |x: char, y: char| has_bigram(live, x, y);
     let mut found = Vec::new();
     // The first character kept and the second slipped, then the other way round.
     for (kept, slipped, kept_second) in [(a, b, false), (b, a, true)] {
@@ -390,6 +374,14 @@ fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
         }
     }
     found
+}
+
+/// Whether the notes have the bigram of `a` then `b`.
+fn has_bigram(live: &Live, a: char, b: char) -> bool {
+    let mut bytes = [0u8; 8];
+    let first = a.encode_utf8(&mut bytes).len();
+    let second = b.encode_utf8(&mut bytes[first..]).len();
+    std::str::from_utf8(&bytes[..first + second]).is_ok_and(|gram| live.id(gram).is_some())
 }
 
 /// How a Chinese character sounds, toneless, as (initial, final), with the sounds pinyin
@@ -505,7 +497,9 @@ fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
             });
         }
     }
-    unit(live, terms, false)
+    let mut lone = unit(live, terms, false);
+    lone.cjk = true;
+    lone
 }
 
 fn word_unit(
