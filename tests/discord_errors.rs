@@ -329,3 +329,45 @@ async fn a_refused_registration_is_not_retried() {
         "{log}"
     );
 }
+
+/// Discord unreachable (503) when `serve` starts: it asks for the application again at the
+/// first registration, and registers the new note's command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_started_while_discord_was_down_registers_once_it_answers() {
+    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
+        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
+    let lookups = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (discord, seen) = fake_discord(move |_, method, _| match *method {
+        Method::GET if lookups.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 => {
+            (503, r#"{"message": "upstream connect error", "code": 0}"#.into())
+        }
+        Method::GET => (200, application.to_string()),
+        _ => (200, "[]".into()),
+    })
+    .await;
+    let (serve, notes) = serve_registering("down-at-start", &discord);
+    std::fs::write(notes.join("second.md"), "# Two\n\n- another point\n").unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while puts(&seen).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log = serve.logged();
+    assert_eq!(puts(&seen).len(), 1, "{log}");
+    let paths: Vec<String> = calls(&seen)
+        .iter()
+        .map(|c| format!("{} {}", c.method, c.path))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "GET /api/v10/oauth2/applications/@me",
+            "GET /api/v10/oauth2/applications/@me",
+            "PUT /api/v10/applications/42/commands"
+        ],
+        "{log}"
+    );
+    assert!(
+        log.contains("cannot ask Discord for the application now"),
+        "{log}"
+    );
+}

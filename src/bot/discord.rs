@@ -96,9 +96,18 @@ impl Discord {
 pub async fn application_http(token: &Token, discord: &Discord) -> Result<Arc<Http>, RunError> {
     tracing::info!("connecting to Discord at {}", discord.rest_base());
     let http = Arc::new(discord.http(token)?);
-    let info = http.get_current_application_info().await.map_err(classify)?;
-    http.set_application_id(info.id);
+    learn_application_id(&http).await?;
     Ok(http)
+}
+
+/// Asks Discord for the application's id, which registering commands needs, unless `http`
+/// knows it already.
+pub async fn learn_application_id(http: &Http) -> Result<(), RunError> {
+    if http.application_id().is_none() {
+        let info = http.get_current_application_info().await.map_err(classify)?;
+        http.set_application_id(info.id);
+    }
+    Ok(())
 }
 
 /// Replaces the app's command set (globally, or in the given guilds).

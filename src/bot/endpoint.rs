@@ -25,7 +25,7 @@ use super::discord::{self, Discord, RunError};
 use super::handler::{Kind, Outcome, Then};
 use super::health;
 use super::metrics::{self, LibraryState, Metrics};
-use super::registrar::Registrar;
+use super::registrar::{self, Registrar};
 use super::shutdown;
 use super::token::Token;
 use super::webhook::Webhooks;
@@ -124,13 +124,29 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
         let app = app.clone();
         move || app::save_gaps(&app)
     });
-    // Registering again needs the application id, which only the token can tell.
+    // Registering again needs the application id, which only the token can tell; when
+    // Discord cannot say it now, the registrar asks again at its first registration.
     let registrar = match &options.token {
-        Some(token) => match discord::application_http(token, &discord).await {
-            Ok(http) => Some(Registrar {
-                http,
-                guilds: options.guilds,
-            }),
+        Some(token) => match discord.http(token) {
+            Ok(http) => {
+                tracing::info!("connecting to Discord at {}", discord.rest_base());
+                let http = Arc::new(http);
+                match discord::learn_application_id(&http).await {
+                    Err(error) if !registrar::is_transient(&error) => {
+                        tracing::warn!(%error, "commands will not be re-registered on reload");
+                        None
+                    }
+                    known => {
+                        if let Err(error) = known {
+                            tracing::warn!(%error, "cannot ask Discord for the application now; commands are registered again once it answers");
+                        }
+                        Some(Registrar {
+                            http,
+                            guilds: options.guilds,
+                        })
+                    }
+                }
+            }
             Err(error) => {
                 tracing::warn!(%error, "commands will not be re-registered on reload");
                 None

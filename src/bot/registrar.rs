@@ -86,7 +86,12 @@ impl Registrar {
                 () = retry => {}
             }
             retry_at = None;
-            match discord::register(&self.http, &app, &self.guilds).await {
+            let registered = async {
+                // Unknown when Discord could not be reached at the start (`serve`).
+                discord::learn_application_id(&self.http).await?;
+                discord::register(&self.http, &app, &self.guilds).await
+            };
+            match registered.await {
                 Ok(()) => backoff = Backoff::default(),
                 Err(error) if is_transient(&error) => {
                     let wait = backoff.wait();
