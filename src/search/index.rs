@@ -484,12 +484,16 @@ pub fn count(fields: &[Vec<TermId>; FIELDS], counts: &mut Vec<[u16; FIELDS]>) ->
             }
         }
     }
-    let entries = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, tf)| tf.iter().any(|&n| n > 0))
-        .map(|(term, tf)| (term as TermId, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX))))
-        .collect();
+    // Sized once: a filtered iterator cannot tell `collect` its length, and the list then
+    // grew in steps for every section. A section's ids are dense, so all are usually kept.
+    let mut entries = Vec::with_capacity(counts.len());
+    entries.extend(
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, tf)| tf.iter().any(|&n| n > 0))
+            .map(|(term, tf)| (term as TermId, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX)))),
+    );
     (entries, lengths)
 }
 
