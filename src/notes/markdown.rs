@@ -73,7 +73,8 @@ fn parse_in_pieces(
     };
     let (cuts, definitions) = pieces(&body, piece);
     let mut line = first_line;
-    for range in cuts {
+    let last = cuts.len().saturating_sub(1);
+    for (n, range) in cuts.into_iter().enumerate() {
         let Some(text) = body.get(range) else {
             continue;
         };
@@ -83,7 +84,10 @@ fn parse_in_pieces(
             None => text.into(),
         };
         parse_piece(&text, line, &mut builder, resolve);
-        line += body_lines(&text, definitions.as_deref());
+        // Counted only for a piece after it (most notes are one piece).
+        if n < last {
+            line += body_lines(&text, definitions.as_deref());
+        }
     }
     builder.flush_paragraph();
     builder.finish()
@@ -106,7 +110,10 @@ fn parse_piece(body: &str, first_line: usize, builder: &mut Builder, resolve: Re
     // Source before this is a callout's `[!type]±` marker (or its whole line), not text.
     let mut skip_to = 0;
     for (mut event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
-        let line = lines.line(range.start);
+        let at = At {
+            lines: &lines,
+            offset: range.start,
+        };
         if range.start < skip_to && !matches!(event, Event::Start(_) | Event::End(_)) {
             match (&event, body.get(skip_to..range.end)) {
                 (Event::Text(_), Some(rest)) if range.end > skip_to => event = Event::Text(rest.into()),
@@ -124,7 +131,7 @@ fn parse_piece(body: &str, first_line: usize, builder: &mut Builder, resolve: Re
                     }
                     Callout::Titled { marker_end } => {
                         // The rest of the line is the title, inline markup and all.
-                        builder.event(event, line, resolve);
+                        builder.event(event, at, resolve);
                         builder.callout_title = true;
                         builder.inline().markdown.push_str("**");
                         skip_to = marker_end;
@@ -133,7 +140,7 @@ fn parse_piece(body: &str, first_line: usize, builder: &mut Builder, resolve: Re
                 }
             }
         }
-        builder.event(event, line, resolve);
+        builder.event(event, at, resolve);
     }
 }
 
@@ -422,6 +429,20 @@ impl LineIndex {
     }
 }
 
+/// Where an event starts: its line is looked up only for the few events that keep it
+/// (a binary search for each event was ~1% of a load).
+#[derive(Clone, Copy)]
+struct At<'a> {
+    lines: &'a LineIndex,
+    offset: usize,
+}
+
+impl At<'_> {
+    fn line(self) -> usize {
+        self.lines.line(self.offset)
+    }
+}
+
 /// Inline content being collected: a paragraph, list item text, heading or table cell.
 #[derive(Default)]
 struct Inline {
@@ -589,7 +610,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn event(&mut self, event: Event<'_>, line: usize, resolve: Resolve<'_>) {
+    fn event(&mut self, event: Event<'_>, at: At<'_>, resolve: Resolve<'_>) {
         if self.hidden > 0 && !matches!(event, Event::Start(_) | Event::End(_)) {
             return;
         }
@@ -606,7 +627,7 @@ impl Builder {
             self.flush_paragraph();
         }
         match event {
-            Event::Start(tag) => self.start(tag, line, resolve),
+            Event::Start(tag) => self.start(tag, at, resolve),
             Event::End(tag) => self.end(tag),
             Event::Text(text) => {
                 if let Some(code) = self.code_block.as_mut() {
@@ -625,13 +646,13 @@ impl Builder {
         }
     }
 
-    fn start(&mut self, tag: Tag<'_>, line: usize, resolve: Resolve<'_>) {
+    fn start(&mut self, tag: Tag<'_>, at: At<'_>, resolve: Resolve<'_>) {
         match tag {
             Tag::Heading { level, .. } => {
                 self.close_blocks();
                 self.heading = Some(Heading {
                     level: heading_level(level),
-                    line,
+                    line: at.line(),
                     inline: Inline::default(),
                 });
             }
@@ -658,7 +679,7 @@ impl Builder {
                     if !self.warned_nesting {
                         self.warned_nesting = true;
                         self.warnings.push(Warning {
-                            line,
+                            line: at.line(),
                             message: format!(
                                 "lists nested deeper than {MAX_NESTING} levels; deeper items are shown at level {MAX_NESTING}"
                             ),
