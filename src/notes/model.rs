@@ -412,6 +412,7 @@ impl FinishedItems {
             text: String::with_capacity(bytes),
             nodes: Vec::with_capacity(nodes),
             stack: Vec::new(),
+            written: String::new(),
         };
         let roots = [points.len(), context.len()].map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         for &root in points {
@@ -438,6 +439,8 @@ struct Packer {
     nodes: Vec<Node>,
     /// Items to pack, the next last (kept from one subtree to the next).
     stack: Vec<usize>,
+    /// The run [`edits_into`] is writing (kept from one item to the next).
+    written: String,
 }
 
 impl Packer {
@@ -456,12 +459,10 @@ impl Packer {
             let shown = if markdown.is_empty() { plain } else { markdown };
             let markdown_len = u32::try_from(utf16_len(shown)).unwrap_or(u32::MAX);
             if !markdown.is_empty() && markdown != plain {
-                match edits(plain, markdown) {
-                    Some(edits) => {
-                        self.text.push_str(&edits);
-                        plain_len |= EDITED;
-                    }
-                    None => self.text.push_str(markdown),
+                if edits_into(plain, markdown, &mut self.text, &mut self.written) {
+                    plain_len |= EDITED;
+                } else {
+                    self.text.push_str(markdown);
                 }
             }
             self.nodes.push(Node {
@@ -691,11 +692,20 @@ const MAX_RUN: usize = 0xD7FF;
 /// `markdown` as edits of `plain`, when that is shorter: runs copied from `plain`, in
 /// order, each followed by a run written out; each run's length in bytes as one `char`.
 /// Most markdown is its plain text with a few marks, escapes, spaces or URLs added.
+#[cfg(test)]
 fn edits(plain: &str, markdown: &str) -> Option<String> {
     let mut out = String::new();
+    edits_into(plain, markdown, &mut out, &mut String::new()).then_some(out)
+}
+
+/// [`edits`] appended to `out`, when shorter than `markdown`: whether they were (else
+/// `out` is left as it was). `written` is scratch: an item's edits allocate nothing once
+/// the buffers have grown.
+fn edits_into(plain: &str, markdown: &str, out: &mut String, written: &mut String) -> bool {
+    let start = out.len();
     let (mut rest, mut left) = (plain, markdown);
     let mut copied = 0;
-    let mut written = String::new();
+    written.clear();
     let flush = |out: &mut String, copied: &mut usize, written: &mut String| {
         out.extend([*copied, written.len()].map(|n| char::from_u32(n as u32).unwrap_or('\0')));
         out.push_str(written);
@@ -708,14 +718,14 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
         let common = common_prefix(rest, left);
         if common > 0 {
             if !written.is_empty() {
-                flush(&mut out, &mut copied, &mut written);
+                flush(out, &mut copied, written);
             }
             let mut take = common.min(MAX_RUN - copied);
             while !left.is_char_boundary(take) {
                 take -= 1;
             }
             if take == 0 {
-                flush(&mut out, &mut copied, &mut written);
+                flush(out, &mut copied, written);
                 continue;
             }
             copied += take;
@@ -723,17 +733,22 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
             left = &left[take..];
         } else if let Some(c) = left.chars().next() {
             if written.len() + c.len_utf8() > MAX_RUN {
-                flush(&mut out, &mut copied, &mut written);
+                flush(out, &mut copied, written);
             }
             written.push(c);
             left = &left[c.len_utf8()..];
         }
-        if out.len() + written.len() >= markdown.len() {
-            return None;
+        if out.len() - start + written.len() >= markdown.len() {
+            out.truncate(start);
+            return false;
         }
     }
-    flush(&mut out, &mut copied, &mut written);
-    (out.len() < markdown.len()).then_some(out)
+    flush(out, &mut copied, written);
+    if out.len() - start < markdown.len() {
+        return true;
+    }
+    out.truncate(start);
+    false
 }
 
 /// The length in bytes of the longest common prefix of `a` and `b` that ends between
