@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-use super::model::{ItemTree, Items, Link, Marker, Section, Text, Warning};
+use super::model::{FinishedItems, Items, Link, Marker, Section, Text, Warning};
 
 /// Labels that mark the core points and the background of a section; `labels:` in the
 /// config.
@@ -33,8 +33,8 @@ pub const MAX_NESTING: usize = 32;
 
 pub struct Body {
     pub sections: Vec<Section>,
-    /// Content before the first heading that is not a quote.
-    pub preamble: Vec<ItemTree>,
+    /// Content before the first heading that is not a quote, as points.
+    pub preamble: Items,
     pub warnings: Vec<Warning>,
     /// Inline `#tags`, without the `#`, in order of first use.
     pub tags: Vec<String>,
@@ -67,10 +67,14 @@ fn parse_in_pieces(
 ) -> Body {
     let body = blank_comments(body, piece);
     let body = escape_table_wikilinks(&body);
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        labels: labels.clone(),
+        ..Builder::default()
+    };
     let (cuts, definitions) = pieces(&body, piece);
     let mut line = first_line;
-    for range in cuts {
+    let last = cuts.len().saturating_sub(1);
+    for (n, range) in cuts.into_iter().enumerate() {
         let Some(text) = body.get(range) else {
             continue;
         };
@@ -80,10 +84,13 @@ fn parse_in_pieces(
             None => text.into(),
         };
         parse_piece(&text, line, &mut builder, resolve);
-        line += body_lines(&text, definitions.as_deref());
+        // Counted only for a piece after it (most notes are one piece).
+        if n < last {
+            line += body_lines(&text, definitions.as_deref());
+        }
     }
     builder.flush_paragraph();
-    builder.finish(labels)
+    builder.finish()
 }
 
 /// Lines of a piece, without the definitions appended to it.
@@ -103,7 +110,10 @@ fn parse_piece(body: &str, first_line: usize, builder: &mut Builder, resolve: Re
     // Source before this is a callout's `[!type]±` marker (or its whole line), not text.
     let mut skip_to = 0;
     for (mut event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
-        let line = lines.line(range.start);
+        let at = At {
+            lines: &lines,
+            offset: range.start,
+        };
         if range.start < skip_to && !matches!(event, Event::Start(_) | Event::End(_)) {
             match (&event, body.get(skip_to..range.end)) {
                 (Event::Text(_), Some(rest)) if range.end > skip_to => event = Event::Text(rest.into()),
@@ -116,15 +126,12 @@ fn parse_piece(body: &str, first_line: usize, builder: &mut Builder, resolve: Re
                 builder.flush_paragraph();
                 match callout {
                     Callout::Untitled { kind, line_end } => {
-                        builder.push_plain(Text {
-                            markdown: format!("**{}**", escaped(&kind)),
-                            plain: kind,
-                        });
+                        builder.push_plain(&kind, &format!("**{}**", escaped(&kind)));
                         skip_to = line_end;
                     }
                     Callout::Titled { marker_end } => {
                         // The rest of the line is the title, inline markup and all.
-                        builder.event(event, line, resolve);
+                        builder.event(event, at, resolve);
                         builder.callout_title = true;
                         builder.inline().markdown.push_str("**");
                         skip_to = marker_end;
@@ -133,7 +140,7 @@ fn parse_piece(body: &str, first_line: usize, builder: &mut Builder, resolve: Re
                 }
             }
         }
-        builder.event(event, line, resolve);
+        builder.event(event, at, resolve);
     }
 }
 
@@ -409,8 +416,9 @@ struct LineIndex {
 
 impl LineIndex {
     fn new(text: &str, first_line: usize) -> Self {
+        // memchr's vector search: `match_indices` went a word at a time, per note.
         let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1))
             .collect();
         LineIndex { starts, first_line }
     }
@@ -418,6 +426,20 @@ impl LineIndex {
     fn line(&self, offset: usize) -> usize {
         let index = self.starts.partition_point(|&start| start <= offset);
         self.first_line + index.saturating_sub(1)
+    }
+}
+
+/// Where an event starts: its line is looked up only for the few events that keep it
+/// (a binary search for each event was ~1% of a load).
+#[derive(Clone, Copy)]
+struct At<'a> {
+    lines: &'a LineIndex,
+    offset: usize,
+}
+
+impl At<'_> {
+    fn line(self) -> usize {
+        self.lines.line(self.offset)
     }
 }
 
@@ -429,6 +451,8 @@ struct Inline {
     links: Vec<Link>,
     /// Open links: (url, plain length at start).
     open_links: Vec<(String, usize)>,
+    /// The plain text with its spaces collapsed, when they had to be.
+    collapsed: String,
 }
 
 impl Inline {
@@ -489,6 +513,46 @@ impl Inline {
         };
         (text, self.links)
     }
+
+    /// The text as [`Inline::into_text`] gives it, borrowed: the plain text with its
+    /// spaces collapsed, the markdown trimmed.
+    fn finished_text(&mut self) -> (&str, &str) {
+        let Inline {
+            plain,
+            markdown,
+            collapsed,
+            ..
+        } = self;
+        let plain = match collapsed_up_to(plain) {
+            None => plain.as_str(),
+            Some(cut) => {
+                collapsed.clear();
+                collapse_into(collapsed, plain, cut);
+                collapsed.as_str()
+            }
+        };
+        (plain, markdown.trim())
+    }
+
+    /// Empty, its buffers kept for the next paragraph.
+    fn clear(&mut self) {
+        self.plain.clear();
+        self.markdown.clear();
+        self.links.clear();
+        self.open_links.clear();
+        self.collapsed.clear();
+    }
+}
+
+/// A list item not ended yet.
+struct OpenItem {
+    marker: Marker,
+    plain: String,
+    markdown: String,
+    /// Items finished under it so far.
+    children: usize,
+    /// Where the items under it start in the section's finished items.
+    first: usize,
 }
 
 #[derive(Default)]
@@ -504,20 +568,28 @@ struct Draft {
     title: String,
     url: Option<String>,
     line: usize,
-    items: Vec<ItemTree>,
+    /// Packed when the next heading starts (or the note ends).
+    items: Items,
     links: Vec<Link>,
 }
 
 #[derive(Default)]
 struct Builder {
+    labels: Labels,
     drafts: Vec<Draft>,
-    preamble: Vec<ItemTree>,
+    preamble: Items,
     preamble_links: Vec<Link>,
     warnings: Vec<Warning>,
     heading: Option<Heading>,
     paragraph: Option<Inline>,
+    /// The last paragraph's buffers, for the next.
+    spare_paragraph: Inline,
+    /// The items finished in the current section (or before the first heading).
+    finished: FinishedItems,
     /// Open list items, innermost last; never more than `MAX_NESTING`.
-    items: Vec<ItemTree>,
+    items: Vec<OpenItem>,
+    /// Ended items' buffers, for the next ones.
+    spare_items: Vec<OpenItem>,
     /// Items opened below `MAX_NESTING` whose end has not come yet.
     flattened: usize,
     warned_nesting: bool,
@@ -538,7 +610,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn event(&mut self, event: Event<'_>, line: usize, resolve: Resolve<'_>) {
+    fn event(&mut self, event: Event<'_>, at: At<'_>, resolve: Resolve<'_>) {
         if self.hidden > 0 && !matches!(event, Event::Start(_) | Event::End(_)) {
             return;
         }
@@ -555,7 +627,7 @@ impl Builder {
             self.flush_paragraph();
         }
         match event {
-            Event::Start(tag) => self.start(tag, line, resolve),
+            Event::Start(tag) => self.start(tag, at, resolve),
             Event::End(tag) => self.end(tag),
             Event::Text(text) => {
                 if let Some(code) = self.code_block.as_mut() {
@@ -574,13 +646,13 @@ impl Builder {
         }
     }
 
-    fn start(&mut self, tag: Tag<'_>, line: usize, resolve: Resolve<'_>) {
+    fn start(&mut self, tag: Tag<'_>, at: At<'_>, resolve: Resolve<'_>) {
         match tag {
             Tag::Heading { level, .. } => {
                 self.close_blocks();
                 self.heading = Some(Heading {
                     level: heading_level(level),
-                    line,
+                    line: at.line(),
                     inline: Inline::default(),
                 });
             }
@@ -602,12 +674,12 @@ impl Builder {
                 if self.items.len() >= MAX_NESTING {
                     // Too deep: the new item becomes the next sibling of the deepest one.
                     if let Some(item) = self.items.pop() {
-                        self.push_item(item);
+                        self.finish_item(item);
                     }
                     if !self.warned_nesting {
                         self.warned_nesting = true;
                         self.warnings.push(Warning {
-                            line,
+                            line: at.line(),
                             message: format!(
                                 "lists nested deeper than {MAX_NESTING} levels; deeper items are shown at level {MAX_NESTING}"
                             ),
@@ -615,11 +687,22 @@ impl Builder {
                     }
                     self.flattened += 1;
                 }
-                self.items.push(ItemTree {
-                    marker,
-                    text: Text::default(),
-                    children: Vec::new(),
-                });
+                let first = self.finished.next();
+                let item = match self.spare_items.pop() {
+                    Some(spare) => OpenItem {
+                        marker,
+                        first,
+                        ..spare
+                    },
+                    None => OpenItem {
+                        marker,
+                        plain: String::new(),
+                        markdown: String::new(),
+                        children: 0,
+                        first,
+                    },
+                };
+                self.items.push(item);
             }
             Tag::Link {
                 link_type: LinkType::WikiLink { has_pothole },
@@ -688,7 +771,7 @@ impl Builder {
                     // The end of an item already closed; the open one takes what follows.
                     self.flattened -= 1;
                 } else if let Some(item) = self.items.pop() {
-                    self.push_item(item);
+                    self.finish_item(item);
                 }
             }
             TagEnd::Link | TagEnd::Image => {
@@ -708,10 +791,7 @@ impl Builder {
                     let code = code.trim_end().to_string();
                     if !code.trim().is_empty() {
                         let markdown = format!("```\n{}\n```", code.replace("```", "'''"));
-                        self.push_plain(Text {
-                            plain: collapse_spaces(code),
-                            markdown,
-                        });
+                        self.push_plain(&collapse_spaces(code), &markdown);
                     }
                 }
             }
@@ -722,8 +802,7 @@ impl Builder {
             TagEnd::TableCell => {
                 if let (Some(cell), Some(row)) = (self.paragraph.take(), self.table_row.as_mut()) {
                     row.push(cell.markdown.trim().to_string());
-                    let (_, links) = cell.into_text();
-                    self.section_links().extend(links);
+                    self.section_links().extend(cell.links);
                 }
             }
             TagEnd::TableRow | TagEnd::TableHead => {
@@ -731,10 +810,7 @@ impl Builder {
                     let cells: Vec<&str> = row.iter().map(String::as_str).filter(|c| !c.is_empty()).collect();
                     if !cells.is_empty() {
                         let markdown = cells.join(" | ");
-                        self.push_plain(Text {
-                            plain: unescape_markdown(&markdown),
-                            markdown,
-                        });
+                        self.push_plain(&unescape_markdown(&markdown), &markdown);
                     }
                 }
             }
@@ -755,58 +831,84 @@ impl Builder {
         if let Some(heading) = self.heading.as_mut() {
             return &mut heading.inline;
         }
-        self.paragraph.get_or_insert_with(Inline::default)
+        let spare = &mut self.spare_paragraph;
+        self.paragraph.get_or_insert_with(|| std::mem::take(spare))
     }
 
     fn flush_paragraph(&mut self) {
         if self.table_row.is_some() {
             return;
         }
-        let Some(paragraph) = self.paragraph.take() else {
+        let Some(mut paragraph) = self.paragraph.take() else {
             return;
         };
-        if paragraph.is_empty() {
-            return;
-        }
-        let (text, links) = paragraph.into_text();
-        self.section_links().extend(links);
-        match self.items.last_mut() {
-            Some(item) if item.text.plain.is_empty() && item.children.is_empty() => item.text = text,
-            Some(item) if item.children.is_empty() => {
-                item.text.plain.push(' ');
-                item.text.plain.push_str(&text.plain);
-                item.text.markdown.push(' ');
-                item.text.markdown.push_str(&text.markdown);
+        if !paragraph.is_empty() {
+            let links = std::mem::take(&mut paragraph.links);
+            self.section_links().extend(links);
+            let (plain, markdown) = paragraph.finished_text();
+            match self.items.last_mut() {
+                Some(item) if item.plain.is_empty() && item.children == 0 => {
+                    item.plain.push_str(plain);
+                    item.markdown.clear();
+                    item.markdown.push_str(markdown);
+                }
+                Some(item) if item.children == 0 => {
+                    item.plain.push(' ');
+                    item.plain.push_str(plain);
+                    item.markdown.push(' ');
+                    item.markdown.push_str(markdown);
+                }
+                _ => self.push_plain(plain, markdown),
             }
-            _ => self.push_plain(text),
         }
+        paragraph.clear();
+        self.spare_paragraph = paragraph;
     }
 
-    fn push_plain(&mut self, text: Text) {
-        self.push_item(ItemTree {
-            marker: Marker::Plain,
-            text,
-            children: Vec::new(),
-        });
+    fn push_plain(&mut self, plain: &str, markdown: &str) {
+        let first = self.finished.next();
+        self.finished.push(Marker::Plain, plain, markdown, 0, first);
+        self.attach(first);
     }
 
-    /// Attaches a finished item to its parent item, its section, or the preamble.
-    fn push_item(&mut self, mut item: ItemTree) {
-        // A Vec grows to four items at its first push: one child kept that way costs 350
-        // bytes, most of a huge note's library. Finished items keep what they hold.
-        item.children.shrink_to_fit();
-        item.text.plain.shrink_to_fit();
-        if item.text.markdown == item.text.plain {
-            // Most text has no markup: keep it once (see `Text::markdown`).
-            item.text.markdown = String::new();
-        }
-        item.text.markdown.shrink_to_fit();
+    /// Adds an ended item to the section's finished items, its buffers kept for the next.
+    fn finish_item(&mut self, mut item: OpenItem) {
+        self.finished.push(
+            item.marker,
+            &item.plain,
+            &item.markdown,
+            item.children,
+            item.first,
+        );
+        self.attach(item.first);
+        item.plain.clear();
+        item.markdown.clear();
+        item.children = 0;
+        self.spare_items.push(item);
+    }
+
+    /// Attaches the item just finished (its items start at `first`) to its parent item,
+    /// its section, or the preamble; one with none of them (quoted before the first
+    /// heading) is dropped.
+    fn attach(&mut self, first: usize) {
         if let Some(parent) = self.items.last_mut() {
-            parent.children.push(item);
-        } else if let Some(draft) = self.drafts.last_mut() {
-            draft.items.push(item);
-        } else if self.quote_depth == 0 {
-            self.preamble.push(item);
+            parent.children += 1;
+        } else if self.drafts.is_empty() && self.quote_depth > 0 {
+            self.finished.truncate(first);
+        }
+    }
+
+    /// Packs the finished items into the current section (or the preamble).
+    fn seal(&mut self) {
+        match self.drafts.last_mut() {
+            Some(draft) => {
+                let (points, context) = classify(&self.finished, &self.labels);
+                draft.items = self.finished.pack(&points, &context);
+            }
+            None => {
+                let roots = self.finished.roots();
+                self.preamble = self.finished.pack(&roots, &[]);
+            }
         }
     }
 
@@ -820,7 +922,7 @@ impl Builder {
     fn close_blocks(&mut self) {
         self.flush_paragraph();
         while let Some(item) = self.items.pop() {
-            self.push_item(item);
+            self.finish_item(item);
         }
         self.flattened = 0;
         self.lists.clear();
@@ -841,6 +943,7 @@ impl Builder {
         } else {
             text.plain
         };
+        self.seal();
         self.drafts.push(Draft {
             level: heading.level,
             title,
@@ -850,8 +953,9 @@ impl Builder {
         });
     }
 
-    fn finish(mut self, labels: &Labels) -> Body {
+    fn finish(mut self) -> Body {
         self.close_blocks();
+        self.seal();
         let mut sections: Vec<Section> = Vec::with_capacity(self.drafts.len());
         // Open headings above the current one: (level, index).
         let mut open: Vec<(u8, usize)> = Vec::new();
@@ -864,7 +968,6 @@ impl Builder {
                 .iter()
                 .map(|&(_, index)| sections[index].title.clone())
                 .collect();
-            let (points, context) = classify(draft.items, labels);
             open.push((draft.level, sections.len()));
             sections.push(Section {
                 level: draft.level,
@@ -873,7 +976,7 @@ impl Builder {
                 category,
                 parent,
                 line: draft.line,
-                items: Items::new(points, context),
+                items: draft.items,
                 links: draft.links,
             });
         }
@@ -890,18 +993,19 @@ impl Builder {
 ///
 /// A core label's children are core points (a childless label just disappears, so the
 /// items after it are the points); a context label's children are context.
-fn classify(items: Vec<ItemTree>, labels: &Labels) -> (Vec<ItemTree>, Vec<ItemTree>) {
+fn classify(items: &FinishedItems, labels: &Labels) -> (Vec<usize>, Vec<usize>) {
     let mut points = Vec::new();
     let mut context = Vec::new();
-    for item in items {
-        let label = label_of(&item.text.plain);
+    for item in items.roots() {
+        let label = label_of(items.plain(item));
         if matches_label(label, &labels.core) {
-            points.extend(item.children);
+            points.extend(items.children(item));
         } else if matches_label(label, &labels.context) {
-            if item.children.is_empty() {
+            let children = items.children(item);
+            if children.is_empty() {
                 context.push(item);
             } else {
-                context.extend(item.children);
+                context.extend(children);
             }
         } else {
             points.push(item);
@@ -1069,45 +1173,63 @@ fn escaped(text: &str) -> String {
 /// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`).
 /// Most texts have nothing to collapse: they are checked, and kept as they are.
 fn collapse_spaces(text: String) -> String {
-    if is_collapsed(&text) {
-        text
-    } else {
-        collapsed(&text)
+    match collapsed_up_to(&text) {
+        None => text,
+        Some(cut) => collapsed(&text, cut),
     }
 }
 
 /// Whether `text` is all single spaces between words.
+#[cfg(test)]
 fn is_collapsed(text: &str) -> bool {
+    collapsed_up_to(text).is_none()
+}
+
+/// `None` when `text` is all single spaces between words, else where the last word before
+/// the first whitespace to change ends: the text up to there is already collapsed.
+fn collapsed_up_to(text: &str) -> Option<usize> {
     // True at the start: a space there would lead.
     let mut after_space = true;
+    let mut word_end = 0;
     for (at, &byte) in text.as_bytes().iter().enumerate() {
         if !may_start_whitespace(byte) {
             after_space = false;
+            word_end = at + 1;
         } else if byte == b' ' {
             if after_space {
-                return false;
+                return Some(word_end);
             }
             after_space = true;
         } else if whitespace_at(text, at).is_some() {
-            return false;
+            return Some(word_end);
         } else {
             after_space = false;
+            word_end = at + 1;
         }
     }
-    !after_space || text.is_empty()
+    (after_space && !text.is_empty()).then_some(word_end)
 }
 
-/// [`collapse_spaces`] in one pass over the bytes, copying the words between.
-fn collapsed(text: &str) -> String {
-    let bytes = text.as_bytes();
+/// [`collapse_spaces`] in one pass over the bytes, copying the words between; the text
+/// up to `cut` (a word's end, or 0) is copied as it is.
+fn collapsed(text: &str, cut: usize) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut at = 0;
+    collapse_into(&mut out, text, cut);
+    out
+}
+
+/// [`collapsed`] appended to `out`.
+fn collapse_into(out: &mut String, text: &str, cut: usize) {
+    let bytes = text.as_bytes();
+    let before = text.get(..cut).unwrap_or("");
+    out.push_str(before);
+    let (mut at, mut words) = (before.len(), !before.is_empty());
     loop {
         while let Some(space) = whitespace_at(text, at) {
             at += space;
         }
         if at >= bytes.len() {
-            return out;
+            return;
         }
         let start = at;
         loop {
@@ -1119,9 +1241,10 @@ fn collapsed(text: &str) -> String {
                 _ => break,
             }
         }
-        if !out.is_empty() {
+        if words {
             out.push(' ');
         }
+        words = true;
         out.push_str(&text[start..at]);
     }
 }
@@ -1182,6 +1305,15 @@ mod tests {
             assert_eq!(collapse_spaces(text.clone()), plainly, "{text:?}");
             assert_eq!(trimmed(text.clone()), text.trim(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn line_index_gives_the_file_line_of_each_byte() {
+        let lines = LineIndex::new("a\nb\r\n\nc", 5);
+        assert_eq!(
+            (0..8).map(|at| lines.line(at)).collect::<Vec<_>>(),
+            [5, 5, 6, 6, 6, 7, 8, 8]
+        );
     }
 
     fn parsed(body: &str, piece: usize) -> String {

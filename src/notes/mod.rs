@@ -117,7 +117,8 @@ pub fn parse_in_site(
             },
         );
     }
-    let has_preamble_section = !body.preamble.is_empty() && !sections.iter().any(Section::is_answerable);
+    let has_preamble_section =
+        !body.preamble.points().is_empty() && !sections.iter().any(Section::is_answerable);
     if has_preamble_section {
         // A note without headings is one section named after the note.
         sections.insert(
@@ -155,7 +156,7 @@ pub fn parse_in_site(
     })
 }
 
-fn preamble_section(front: &FrontMatter, topic: &str, points: Vec<ItemTree>, line: usize) -> Section {
+fn preamble_section(front: &FrontMatter, topic: &str, points: Items, line: usize) -> Section {
     Section {
         level: 1,
         title: front.title.clone().unwrap_or_else(|| topic.to_string()),
@@ -163,7 +164,7 @@ fn preamble_section(front: &FrontMatter, topic: &str, points: Vec<ItemTree>, lin
         category: Vec::new(),
         parent: None,
         line,
-        items: Items::new(points, Vec::new()),
+        items: points,
         links: Vec::new(),
     }
 }

@@ -244,34 +244,10 @@ impl PackedMarker {
 
 impl Items {
     pub fn new(points: Vec<ItemTree>, context: Vec<ItemTree>) -> Items {
-        // Sized once: at most every item's plain text and markdown, and one node each.
-        let (mut bytes, mut nodes) = (0, 0);
-        let mut open: Vec<&ItemTree> = points.iter().chain(&context).collect();
-        while let Some(tree) = open.pop() {
-            bytes += tree.text.plain.len() + tree.text.markdown.len();
-            nodes += 1;
-            open.extend(&tree.children);
-        }
-        drop(open);
-        let mut packed = Packer {
-            text: String::with_capacity(bytes),
-            nodes: Vec::with_capacity(nodes),
-            stack: Vec::new(),
-        };
-        let roots = [points.len(), context.len()].map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-        for tree in points {
-            packed.push(tree);
-        }
-        let point_nodes = packed.nodes.len() as u32;
-        for tree in context {
-            packed.push(tree);
-        }
-        Items {
-            text: packed.text.into_boxed_str(),
-            nodes: packed.nodes.into_boxed_slice(),
-            point_nodes,
-            roots,
-        }
+        let mut finished = FinishedItems::default();
+        let points: Vec<usize> = points.iter().map(|tree| finished.push_tree(tree)).collect();
+        let context: Vec<usize> = context.iter().map(|tree| finished.push_tree(tree)).collect();
+        finished.pack(&points, &context)
     }
 
     /// The core points.
@@ -297,64 +273,214 @@ impl Items {
     }
 }
 
-/// Packs item trees in document order.
-#[derive(Default)]
+/// A section's items in the order a parser finishes them, each after the items under it,
+/// their text in one string: packed into [`Items`] at the section's end. An item built
+/// this way takes no heap block of its own (a tree of `ItemTree`s took two to four, then
+/// copied into `Items` and freed).
+#[derive(Debug, Default)]
+pub struct FinishedItems {
+    text: String,
+    nodes: Vec<Finished>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Finished {
+    marker: Marker,
+    /// Its text in `FinishedItems::text`: the plain text from where the item before it
+    /// ends up to `plain_end`, then the markdown (when it differs) up to `end`.
+    plain_end: usize,
+    end: usize,
+    /// Items in its subtree, itself included: the nodes just before it are the others.
+    size: usize,
+    children: usize,
+}
+
+impl FinishedItems {
+    /// Where the items under the next item to open will start: what [`FinishedItems::push`]
+    /// takes when it finishes.
+    pub fn next(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Adds a finished item, the items pushed since `first` being those under it (its
+    /// `children` subtrees). `markdown` is the same as `plain` when empty.
+    pub fn push(&mut self, marker: Marker, plain: &str, markdown: &str, children: usize, first: usize) {
+        self.text.push_str(plain);
+        let plain_end = self.text.len();
+        if markdown != plain {
+            self.text.push_str(markdown);
+        }
+        self.nodes.push(Finished {
+            marker,
+            plain_end,
+            end: self.text.len(),
+            size: self.nodes.len() + 1 - first.min(self.nodes.len()),
+            children,
+        });
+    }
+
+    /// Drops the items from `first` on: an item with nowhere to go, and those under it.
+    pub fn truncate(&mut self, first: usize) {
+        self.nodes.truncate(first);
+        self.text.truncate(self.nodes.last().map_or(0, |node| node.end));
+    }
+
+    /// The items under no other, in order.
+    pub fn roots(&self) -> Vec<usize> {
+        self.subtrees(0, self.nodes.len())
+    }
+
+    /// The items directly under `item`, in order.
+    pub fn children(&self, item: usize) -> Vec<usize> {
+        let size = self.nodes.get(item).map_or(1, |node| node.size.max(1));
+        self.subtrees((item + 1).saturating_sub(size), item)
+    }
+
+    /// The roots of the subtrees that fill nodes `first..end`, in order: each root is the
+    /// last node of its subtree, and its size tells where the subtree before it ends.
+    fn subtrees(&self, first: usize, end: usize) -> Vec<usize> {
+        let mut roots = Vec::new();
+        let mut at = end.min(self.nodes.len());
+        while at > first {
+            roots.push(at - 1);
+            at = at.saturating_sub(self.nodes[at - 1].size.max(1));
+        }
+        roots.reverse();
+        roots
+    }
+
+    /// Where `item`'s text starts.
+    fn start(&self, item: usize) -> usize {
+        match item.checked_sub(1).and_then(|before| self.nodes.get(before)) {
+            Some(before) => before.end,
+            None => 0,
+        }
+    }
+
+    /// The plain text of `item`.
+    pub fn plain(&self, item: usize) -> &str {
+        let Some(node) = self.nodes.get(item) else {
+            return "";
+        };
+        self.text.get(self.start(item)..node.plain_end).unwrap_or("")
+    }
+
+    /// The markdown of `item`, empty when it is the plain text.
+    fn markdown(&self, item: usize) -> &str {
+        let Some(node) = self.nodes.get(item) else {
+            return "";
+        };
+        self.text.get(node.plain_end..node.end).unwrap_or("")
+    }
+
+    /// Adds `tree` as finished items, each after those under it; returns its root.
+    fn push_tree(&mut self, tree: &ItemTree) -> usize {
+        // An explicit stack, no recursion per level: (tree, where its items start, the
+        // next child to push).
+        let mut open: Vec<(&ItemTree, usize, usize)> = vec![(tree, self.next(), 0)];
+        while let Some((tree, first, child)) = open.pop() {
+            if let Some(next) = tree.children.get(child) {
+                open.push((tree, first, child + 1));
+                open.push((next, self.next(), 0));
+            } else {
+                let text = &tree.text;
+                self.push(
+                    tree.marker,
+                    &text.plain,
+                    text.markdown(),
+                    tree.children.len(),
+                    first,
+                );
+            }
+        }
+        self.nodes.len().saturating_sub(1)
+    }
+
+    /// Packs the items `points` and `context`, each with the items under it, into
+    /// [`Items`] in document order, and empties the list for the next section.
+    pub fn pack(&mut self, points: &[usize], context: &[usize]) -> Items {
+        // Sized once: every packed item's text as kept here, and one node each.
+        let (mut bytes, mut nodes) = (0, 0);
+        for &root in points.iter().chain(context) {
+            if let Some(node) = self.nodes.get(root) {
+                let first = (root + 1).saturating_sub(node.size.max(1));
+                bytes += node.end - self.start(first);
+                nodes += root + 1 - first;
+            }
+        }
+        let mut packed = Packer {
+            text: String::with_capacity(bytes),
+            nodes: Vec::with_capacity(nodes),
+            stack: Vec::new(),
+            written: String::new(),
+        };
+        let roots = [points.len(), context.len()].map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        for &root in points {
+            packed.push(self, root);
+        }
+        let point_nodes = packed.nodes.len() as u32;
+        for &root in context {
+            packed.push(self, root);
+        }
+        self.text.clear();
+        self.nodes.clear();
+        Items {
+            text: packed.text.into_boxed_str(),
+            nodes: packed.nodes.into_boxed_slice(),
+            point_nodes,
+            roots,
+        }
+    }
+}
+
+/// Packs finished items in document order.
 struct Packer {
     text: String,
     nodes: Vec<Node>,
-    /// Trees to pack, the next last (kept from one tree to the next).
-    stack: Vec<ItemTree>,
+    /// Items to pack, the next last (kept from one subtree to the next).
+    stack: Vec<usize>,
+    /// The run [`edits_into`] is writing (kept from one item to the next).
+    written: String,
 }
 
 impl Packer {
-    /// Appends a tree, its items depth first; an explicit stack, no recursion per level.
-    fn push(&mut self, tree: ItemTree) {
-        let first = self.nodes.len();
-        let mut stack = std::mem::take(&mut self.stack);
-        stack.push(tree);
-        while let Some(tree) = stack.pop() {
-            let ItemTree {
-                marker,
-                text,
-                children,
-            } = tree;
-            self.text.push_str(&text.plain);
-            let mut plain = u32::try_from(text.plain.len()).unwrap_or(u32::MAX) & !EDITED;
-            let markdown_len = u32::try_from(utf16_len(text.markdown())).unwrap_or(u32::MAX);
-            if !text.markdown.is_empty() && text.markdown != text.plain {
-                match edits(&text.plain, &text.markdown) {
-                    Some(edits) => {
-                        self.text.push_str(&edits);
-                        plain |= EDITED;
-                    }
-                    None => self.text.push_str(&text.markdown),
+    /// Appends `root` of `finished` and the items under it, an item before those under
+    /// it; an explicit stack, no recursion per level.
+    fn push(&mut self, finished: &FinishedItems, root: usize) {
+        self.stack.clear();
+        self.stack.push(root);
+        while let Some(at) = self.stack.pop() {
+            let Some(&item) = finished.nodes.get(at) else {
+                continue;
+            };
+            let (plain, markdown) = (finished.plain(at), finished.markdown(at));
+            self.text.push_str(plain);
+            let mut plain_len = u32::try_from(plain.len()).unwrap_or(u32::MAX) & !EDITED;
+            let shown = if markdown.is_empty() { plain } else { markdown };
+            let markdown_len = u32::try_from(utf16_len(shown)).unwrap_or(u32::MAX);
+            if !markdown.is_empty() && markdown != plain {
+                if edits_into(plain, markdown, &mut self.text, &mut self.written) {
+                    plain_len |= EDITED;
+                } else {
+                    self.text.push_str(markdown);
                 }
             }
             self.nodes.push(Node {
                 end: u32::try_from(self.text.len()).unwrap_or(u32::MAX),
-                plain,
-                size: 1,
-                children: u32::try_from(children.len()).unwrap_or(u32::MAX),
-                marker: PackedMarker::new(marker),
+                plain: plain_len,
+                size: u32::try_from(item.size).unwrap_or(u32::MAX),
+                children: u32::try_from(item.children).unwrap_or(u32::MAX),
+                marker: PackedMarker::new(item.marker),
                 markdown_len,
             });
-            stack.extend(children.into_iter().rev());
-        }
-        self.stack = stack;
-        // Subtree sizes, the last item first: each item's children are sized before it.
-        for at in (first..self.nodes.len()).rev() {
-            let mut child = at + 1;
-            for _ in 0..self.node(at).children {
-                child += self.node(child).size as usize;
-            }
-            if let Some(node) = self.nodes.get_mut(at) {
-                node.size = u32::try_from(child - at).unwrap_or(u32::MAX);
+            // The children, the last first: the first comes off the stack next.
+            let first = (at + 1).saturating_sub(item.size.max(1));
+            let mut child = at;
+            while child > first {
+                self.stack.push(child - 1);
+                child = child.saturating_sub(finished.nodes.get(child - 1).map_or(1, |n| n.size.max(1)));
             }
         }
-    }
-
-    fn node(&self, at: usize) -> Node {
-        self.nodes.get(at).copied().unwrap_or_default()
     }
 }
 
@@ -566,11 +692,20 @@ const MAX_RUN: usize = 0xD7FF;
 /// `markdown` as edits of `plain`, when that is shorter: runs copied from `plain`, in
 /// order, each followed by a run written out; each run's length in bytes as one `char`.
 /// Most markdown is its plain text with a few marks, escapes, spaces or URLs added.
+#[cfg(test)]
 fn edits(plain: &str, markdown: &str) -> Option<String> {
     let mut out = String::new();
+    edits_into(plain, markdown, &mut out, &mut String::new()).then_some(out)
+}
+
+/// [`edits`] appended to `out`, when shorter than `markdown`: whether they were (else
+/// `out` is left as it was). `written` is scratch: an item's edits allocate nothing once
+/// the buffers have grown.
+fn edits_into(plain: &str, markdown: &str, out: &mut String, written: &mut String) -> bool {
+    let start = out.len();
     let (mut rest, mut left) = (plain, markdown);
     let mut copied = 0;
-    let mut written = String::new();
+    written.clear();
     let flush = |out: &mut String, copied: &mut usize, written: &mut String| {
         out.extend([*copied, written.len()].map(|n| char::from_u32(n as u32).unwrap_or('\0')));
         out.push_str(written);
@@ -583,14 +718,14 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
         let common = common_prefix(rest, left);
         if common > 0 {
             if !written.is_empty() {
-                flush(&mut out, &mut copied, &mut written);
+                flush(out, &mut copied, written);
             }
             let mut take = common.min(MAX_RUN - copied);
             while !left.is_char_boundary(take) {
                 take -= 1;
             }
             if take == 0 {
-                flush(&mut out, &mut copied, &mut written);
+                flush(out, &mut copied, written);
                 continue;
             }
             copied += take;
@@ -598,17 +733,22 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
             left = &left[take..];
         } else if let Some(c) = left.chars().next() {
             if written.len() + c.len_utf8() > MAX_RUN {
-                flush(&mut out, &mut copied, &mut written);
+                flush(out, &mut copied, written);
             }
             written.push(c);
             left = &left[c.len_utf8()..];
         }
-        if out.len() + written.len() >= markdown.len() {
-            return None;
+        if out.len() - start + written.len() >= markdown.len() {
+            out.truncate(start);
+            return false;
         }
     }
-    flush(&mut out, &mut copied, &mut written);
-    (out.len() < markdown.len()).then_some(out)
+    flush(out, &mut copied, written);
+    if out.len() - start < markdown.len() {
+        return true;
+    }
+    out.truncate(start);
+    false
 }
 
 /// The length in bytes of the longest common prefix of `a` and `b` that ends between
@@ -665,8 +805,15 @@ fn apply_edits(plain: &str, edits: &str) -> String {
 /// Length in UTF-16 units, from the UTF-8 bytes: each byte that starts a character is one
 /// unit, and the lead byte of a four-byte character (above U+FFFF, two units) one more.
 pub fn utf16_len(text: &str) -> usize {
-    text.bytes()
-        .map(|b| usize::from((b as i8) >= -0x40) + usize::from(b >= 0xF0))
+    // Counted into a byte for every 255 bytes, which the compiler turns into vector adds:
+    // ~1.3 instructions a byte, where a `usize` sum took ~9 (every item is measured).
+    text.as_bytes()
+        .chunks(255)
+        .map(|chunk| {
+            let starts = chunk.iter().fold(0u8, |n, &b| n + u8::from((b as i8) >= -0x40));
+            let wide = chunk.iter().fold(0u8, |n, &b| n + u8::from(b >= 0xF0));
+            usize::from(starts) + usize::from(wide)
+        })
         .sum()
 }
 
@@ -807,6 +954,100 @@ mod tests {
         }
     }
 
+    fn trees(list: ItemList) -> Vec<ItemTree> {
+        list.iter().map(|item| item.to_tree()).collect()
+    }
+
+    /// As read back: an empty markdown is the plain text.
+    fn shown(tree: ItemTree) -> ItemTree {
+        let markdown = if tree.text.markdown.is_empty() {
+            tree.text.plain.clone()
+        } else {
+            tree.text.markdown
+        };
+        ItemTree {
+            marker: tree.marker,
+            text: Text {
+                plain: tree.text.plain,
+                markdown,
+            },
+            children: tree.children.into_iter().map(shown).collect(),
+        }
+    }
+
+    /// Trees of any shape: each (depth, text, marked) item goes under the last item
+    /// `depth` levels down (as deep as there are), its markdown emphasised when marked.
+    fn trees_of(items: &[(usize, String, bool)]) -> Vec<ItemTree> {
+        let mut roots: Vec<ItemTree> = Vec::new();
+        for (depth, text, marked) in items {
+            let mut list = &mut roots;
+            for _ in 0..*depth {
+                if list.is_empty() {
+                    break;
+                }
+                let last = list.len() - 1;
+                list = &mut list[last].children;
+            }
+            let markdown = if *marked {
+                format!("*{text}*")
+            } else {
+                String::new()
+            };
+            list.push(tree(text, &markdown, Vec::new()));
+        }
+        roots
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn utf16_len_counts_as_encode_utf16_does(text in r"(.|[a长é\u{1F600}]{1,300}){0,8}") {
+            proptest::prop_assert_eq!(utf16_len(&text), text.encode_utf16().count());
+        }
+
+        #[test]
+        fn packed_trees_of_any_shape_read_back_as_they_were(
+            points in proptest::collection::vec((0usize..5, r"[a 长\\*]{0,6}", proptest::bool::ANY), 0..24),
+            context in proptest::collection::vec((0usize..5, r"[a 长]{0,6}", proptest::bool::ANY), 0..8),
+        ) {
+            let (points, context) = (trees_of(&points), trees_of(&context));
+            let items = Items::new(points.clone(), context.clone());
+            proptest::prop_assert_eq!(trees(items.points()), points.into_iter().map(shown).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(trees(items.context()), context.into_iter().map(shown).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn finished_items_pack_the_roots_given_with_what_is_under_them() {
+        let mut finished = FinishedItems::default();
+        let a = finished.next();
+        finished.push(Marker::Bullet, "a.1", "", 0, finished.next());
+        finished.push(Marker::Bullet, "a", "**a**", 1, a);
+        // An item with nowhere to go is dropped with what is under it.
+        let b = finished.next();
+        finished.push(Marker::Plain, "b.1", "", 0, b);
+        finished.push(Marker::Bullet, "b", "", 1, b);
+        finished.truncate(b);
+        let c = finished.next();
+        finished.push(Marker::Number(3), "c", "c", 0, c);
+        assert_eq!(finished.roots(), [1, 2]);
+        assert_eq!((finished.children(1), finished.children(2)), (vec![0], vec![]));
+        assert_eq!((finished.plain(1), finished.markdown(1)), ("a", "**a**"));
+        assert_eq!((finished.plain(2), finished.markdown(2)), ("c", ""));
+        let items = finished.pack(&[2, 1], &[0]);
+        assert_eq!(finished.next(), 0, "emptied for the next section");
+        assert_eq!(
+            trees(items.points()),
+            vec![
+                ItemTree {
+                    marker: Marker::Number(3),
+                    ..tree("c", "c", Vec::new())
+                },
+                tree("a", "**a**", vec![tree("a.1", "a.1", Vec::new())]),
+            ]
+        );
+        assert_eq!(trees(items.context()), vec![tree("a.1", "a.1", Vec::new())]);
+    }
+
     #[test]
     fn packed_items_keep_their_tree_order_and_text() {
         let points = vec![
@@ -825,23 +1066,6 @@ mod tests {
         ];
         let context = vec![tree("why", "", vec![tree("because", "", Vec::new())])];
         let items = Items::new(points.clone(), context.clone());
-        let trees = |list: ItemList| list.iter().map(|item| item.to_tree()).collect::<Vec<_>>();
-        // As read back: an empty markdown is the plain text.
-        fn shown(tree: ItemTree) -> ItemTree {
-            let markdown = if tree.text.markdown.is_empty() {
-                tree.text.plain.clone()
-            } else {
-                tree.text.markdown
-            };
-            ItemTree {
-                marker: tree.marker,
-                text: Text {
-                    plain: tree.text.plain,
-                    markdown,
-                },
-                children: tree.children.into_iter().map(shown).collect(),
-            }
-        }
         assert_eq!(
             trees(items.points()),
             points.into_iter().map(shown).collect::<Vec<_>>()

@@ -26,18 +26,19 @@ fn normalize_into(text: &str, out: &mut String) {
     // case), and notes what the rare later steps need: a character that may not be NFKC
     // (ASCII and CJK ideographs are NFKC and start no combination), one fast2s may change.
     let (mut run, mut unsure, mut traditional) = (0, false, false);
+    let changed = changed_by_fast2s();
     for (at, c) in text.char_indices() {
         if c.is_ascii() {
             continue;
         }
         if is_stable_cjk(c) {
-            traditional |= may_be_traditional(c);
+            traditional |= may_change(changed, c);
             continue;
         }
         unsure = true;
         push_ascii_lowercase(out, &text[run..at]);
         for lower in c.to_lowercase() {
-            traditional |= may_be_traditional(lower);
+            traditional |= may_change(changed, lower);
             out.push(lower);
         }
         run = at + c.len_utf8();
@@ -78,6 +79,21 @@ fn push_lowercase(out: &mut String, c: char) {
 /// Whether fast2s may change `c`: most Chinese text holds no such character, and then
 /// the conversion (a few table look-ups per character and a new string) is skipped.
 fn may_be_traditional(c: char) -> bool {
+    may_change(changed_by_fast2s(), c)
+}
+
+/// [`may_be_traditional`], given the table of [`changed_by_fast2s`] (taken once a text:
+/// a `LazyLock` checks that it is made each time it is read).
+fn may_change(changed: &[u64], c: char) -> bool {
+    let c = c as usize;
+    (0x800..=0xffff).contains(&c)
+        && changed
+            .get(c / 64)
+            .is_some_and(|word| word & (1 << (c % 64)) != 0)
+}
+
+/// The characters fast2s may change, a bit each by code point (made on first use).
+fn changed_by_fast2s() -> &'static [u64] {
     // fast2s converts three-byte characters only: those it maps on their own, and three
     // it leaves alone except in certain words (`藉口`, `看著`, `苧麻`).
     static CHANGED: std::sync::LazyLock<Box<[u64]>> = std::sync::LazyLock::new(|| {
@@ -92,11 +108,7 @@ fn may_be_traditional(c: char) -> bool {
         }
         bits
     });
-    let c = c as usize;
-    (0x800..=0xffff).contains(&c)
-        && CHANGED
-            .get(c / 64)
-            .is_some_and(|word| word & (1 << (c % 64)) != 0)
+    &CHANGED
 }
 
 /// CJK unified ideographs (and extension A) and hangul syllables: NFKC as they are.

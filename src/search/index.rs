@@ -69,6 +69,7 @@ pub struct Builder {
 }
 
 impl Builder {
+    #[cfg(test)]
     pub fn intern(&mut self, term: &str) -> TermId {
         self.ids.intern(term)
     }
@@ -96,9 +97,7 @@ impl Builder {
     /// Adds the next document as its distinct terms with their frequency per field, and
     /// its field lengths.
     pub fn add_counted(&mut self, entries: impl Iterator<Item = Entry>, lengths: [u16; FIELDS]) {
-        for entry in entries {
-            self.postings.push(entry);
-        }
+        self.postings.extend(entries);
         self.doc_ends
             .push(u32::try_from(self.postings.len).unwrap_or(u32::MAX));
         self.lengths.push(lengths);
@@ -484,12 +483,16 @@ pub fn count(fields: &[Vec<TermId>; FIELDS], counts: &mut Vec<[u16; FIELDS]>) ->
             }
         }
     }
-    let entries = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, tf)| tf.iter().any(|&n| n > 0))
-        .map(|(term, tf)| (term as TermId, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX))))
-        .collect();
+    // Sized once: a filtered iterator cannot tell `collect` its length, and the list then
+    // grew in steps for every section. A section's ids are dense, so all are usually kept.
+    let mut entries = Vec::with_capacity(counts.len());
+    entries.extend(
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, tf)| tf.iter().any(|&n| n > 0))
+            .map(|(term, tf)| (term as TermId, tf.map(|n| u8::try_from(n).unwrap_or(u8::MAX)))),
+    );
     (entries, lengths)
 }
 
@@ -504,16 +507,21 @@ struct Entries {
 impl Entries {
     const BLOCK: usize = 1 << 16;
 
-    fn push(&mut self, entry: Entry) {
-        match self.blocks.last_mut() {
-            Some(block) if block.len() < Self::BLOCK => block.push(entry),
-            _ => {
-                let mut block = Vec::with_capacity(Self::BLOCK);
-                block.push(entry);
-                self.blocks.push(block);
+    /// Appends `entries`, a block's room at a time (one capacity check for a document's
+    /// entries rather than one for each).
+    fn extend(&mut self, entries: impl Iterator<Item = Entry>) {
+        let mut entries = entries.peekable();
+        while entries.peek().is_some() {
+            if self.blocks.last().is_none_or(|block| block.len() >= Self::BLOCK) {
+                self.blocks.push(Vec::with_capacity(Self::BLOCK));
             }
+            let Some(block) = self.blocks.last_mut() else {
+                return;
+            };
+            let before = block.len();
+            block.extend(entries.by_ref().take(Self::BLOCK - before));
+            self.len += block.len() - before;
         }
-        self.len += 1;
     }
 }
 
@@ -574,9 +582,10 @@ impl Terms {
         by_hash
     }
 
-    /// Each of these terms' id in `builder`, by id here.
-    pub fn ids_in(&self, builder: &mut Builder) -> Vec<TermId> {
-        self.iter().map(|(_, term)| builder.intern(term)).collect()
+    /// Each of these terms' id in `builder`, by id here, into `ids`.
+    pub fn ids_in(&self, builder: &mut Builder, ids: &mut Vec<TermId>) {
+        ids.clear();
+        ids.extend(self.iter().map(|(_, term)| builder.ids.intern(term)));
     }
 
     pub fn intern(&mut self, term: &str) -> TermId {
@@ -1011,6 +1020,27 @@ mod tests {
     }
 
     #[test]
+    fn entries_fill_their_blocks_in_order() {
+        let mut entries = Entries::default();
+        let entry = |n: usize| (n as TermId, [0; FIELDS]);
+        entries.extend((0..10).map(entry));
+        entries.extend(std::iter::empty());
+        entries.extend((10..Entries::BLOCK * 2 + 5).map(entry));
+        assert_eq!(entries.len, Entries::BLOCK * 2 + 5);
+        assert_eq!(
+            entries.blocks.iter().map(Vec::len).collect::<Vec<_>>(),
+            [Entries::BLOCK, Entries::BLOCK, 5]
+        );
+        let all: Vec<TermId> = entries.blocks.iter().flatten().map(|&(term, _)| term).collect();
+        assert_eq!(
+            all,
+            (0..Entries::BLOCK * 2 + 5)
+                .map(|n| n as TermId)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn impacts_round_as_f32_round_does() {
         let step = 1.0 / (1u32 << 22) as f32;
         let mut impacts: Vec<f32> = (0..=1u32 << 22).map(|i| i as f32 * step).collect();
@@ -1033,9 +1063,12 @@ mod tests {
             let mut terms: Vec<TermId> = vec![0, 1 + doc % 3, 10 + doc % 97, 2000 + doc * 7 % 5003];
             terms.sort_unstable();
             terms.dedup();
-            for (i, &term) in terms.iter().enumerate() {
-                entries.push((term, [i as u8, 0, 1, (doc % 5) as u8, 0]));
-            }
+            entries.extend(
+                terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &term)| (term, [i as u8, 0, 1, (doc % 5) as u8, 0])),
+            );
             doc_ends.push(entries.len as u32);
             lengths.push([3, 1, 2, (doc % 40) as u16, 0]);
         }

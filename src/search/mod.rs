@@ -773,7 +773,10 @@ impl analyze::TermSink for KnownTerms<'_> {
 }
 
 fn key(normalized: &str) -> String {
-    normalized.chars().filter(|c| c.is_alphanumeric()).collect()
+    // Sized once (at most the text): collecting filtered characters grew it in steps.
+    let mut key = String::with_capacity(normalized.len());
+    key.extend(normalized.chars().filter(|c| c.is_alphanumeric()));
+    key
 }
 
 /// Normalised Levenshtein similarity, skipped (0) when the lengths alone rule out 0.5.

@@ -128,6 +128,8 @@ impl Segment {
 #[derive(Default)]
 struct Merge {
     builder: Builder,
+    /// A section's ids in the builder, by its own ids (kept from one section to the next).
+    ids: Vec<TermId>,
     sections: Vec<u32>,
     titles: TextList,
     title_keys: TextList,
@@ -137,7 +139,8 @@ struct Merge {
 impl Merge {
     /// Adds `note.sections[section]`, as analysed, as the next document.
     fn add(&mut self, section: usize, analysed: &SectionTerms) {
-        let ids = analysed.terms.ids_in(&mut self.builder);
+        let ids = &mut self.ids;
+        analysed.terms.ids_in(&mut self.builder, ids);
         for (_, word) in analysed.surfaces.iter() {
             self.builder.add_surface(word);
         }
