@@ -45,7 +45,6 @@ pub struct Line {
 #[derive(Debug, Clone)]
 pub struct Reply<'a> {
     pub topic: String,
-    pub note_title: String,
     /// Section title, cut to fit an embed title.
     pub title: String,
     pub url: Option<String>,
@@ -187,7 +186,6 @@ impl<'a> Reply<'a> {
         });
         Reply {
             topic: note.topic.clone(),
-            note_title: note.title().to_string(),
             title: truncate(&section.title, limits::EMBED_TITLE),
             url: section.url.clone(),
             category: section.category_line(),
