@@ -3,6 +3,7 @@
 //!
 //!     cargo bench --bench load                 # 100k sections, 5 rounds
 //!     cargo bench --bench load -- 10000 9      # 10k sections, 9 rounds
+//!     cargo bench --bench load -- 100000 5 wide   # the corpus of a large vocabulary
 //!     cargo bench --bench load -- 5 ~/notes    # a folder of your own, 5 rounds
 //!
 //! Run two builds in turn (binaries copied aside) for a side-by-side comparison; the
@@ -37,10 +38,15 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let numbers: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let folder = args.iter().find(|a| a.parse::<usize>().is_err());
-    let (dir, rounds) = match folder {
+    let sections = numbers.first().copied().unwrap_or(100_000);
+    let (dir, rounds) = match folder.map(String::as_str) {
+        Some("wide") => (
+            corpus::generated_wide_dir(sections),
+            numbers.get(1).copied().unwrap_or(5),
+        ),
         Some(folder) => (folder.into(), numbers.first().copied().unwrap_or(5)),
         None => (
-            corpus::generated_dir(numbers.first().copied().unwrap_or(100_000)),
+            corpus::generated_dir(sections),
             numbers.get(1).copied().unwrap_or(5),
         ),
     };
