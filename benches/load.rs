@@ -3,6 +3,8 @@
 //!
 //!     cargo bench --bench load                 # 100k sections, 5 rounds
 //!     cargo bench --bench load -- 10000 9      # 10k sections, 9 rounds
+//!     cargo bench --bench load -- 100000 5 wide   # the corpus of a large vocabulary
+//!     cargo bench --bench load -- 5 ~/notes    # a folder of your own, 5 rounds
 //!
 //! Run two builds in turn (binaries copied aside) for a side-by-side comparison; the
 //! machines are noisy, so compare medians of several rounds.
@@ -33,10 +35,21 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    let numbers: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let numbers: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let folder = args.iter().find(|a| a.parse::<usize>().is_err());
     let sections = numbers.first().copied().unwrap_or(100_000);
-    let rounds = numbers.get(1).copied().unwrap_or(5);
-    let dir = corpus::generated_dir(sections);
+    let (dir, rounds) = match folder.map(String::as_str) {
+        Some("wide") => (
+            corpus::generated_wide_dir(sections),
+            numbers.get(1).copied().unwrap_or(5),
+        ),
+        Some(folder) => (folder.into(), numbers.first().copied().unwrap_or(5)),
+        None => (
+            corpus::generated_dir(sections),
+            numbers.get(1).copied().unwrap_or(5),
+        ),
+    };
     let config = Config::default();
     println!("| round | sections | load ms | load CPU ms | index ms | index CPU ms | load + index ms |");
     println!("|---|---|---|---|---|---|---|");

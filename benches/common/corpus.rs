@@ -192,19 +192,94 @@ pub const ENGLISH: &[&str] = &[
     "yaml",
 ];
 
+/// The words notes are made of.
+pub enum Words {
+    /// The small lists above: every term is common.
+    Small,
+    /// 200,000 made-up English words and 50,000 Chinese ones (two or three of 3,000
+    /// characters), each drawn with Zipf's law (the `k`th most common `1/k` as often): a
+    /// vocabulary as large as real text's, over a million distinct terms at 100k sections.
+    Wide {
+        english: Vec<String>,
+        chinese: Vec<String>,
+        /// Zipf's cumulative weights, for either list.
+        english_cdf: Vec<f64>,
+        chinese_cdf: Vec<f64>,
+    },
+}
+
+impl Words {
+    pub fn wide(seed: u64) -> Words {
+        let mut rng = Rng::new(seed);
+        let english: Vec<String> = (0..200_000)
+            .map(|_| {
+                (0..3 + rng.below(8))
+                    .map(|_| char::from(b'a' + rng.below(26) as u8))
+                    .collect()
+            })
+            .collect();
+        let characters: Vec<char> = (0..3_000)
+            .filter_map(|_| char::from_u32(0x4e00 + rng.below(0x5000) as u32))
+            .collect();
+        let chinese: Vec<String> = (0..50_000)
+            .map(|_| {
+                (0..2 + rng.below(3) / 2)
+                    .map(|_| characters[rng.below(characters.len())])
+                    .collect()
+            })
+            .collect();
+        let zipf = |n: usize| -> Vec<f64> {
+            (1..=n)
+                .scan(0.0, |sum, k| {
+                    *sum += 1.0 / k as f64;
+                    Some(*sum)
+                })
+                .collect()
+        };
+        Words::Wide {
+            english_cdf: zipf(english.len()),
+            chinese_cdf: zipf(chinese.len()),
+            english,
+            chinese,
+        }
+    }
+
+    fn pick<'w>(&'w self, rng: &mut Rng, english: bool) -> &'w str {
+        match self {
+            Words::Small => rng.pick(if english { ENGLISH } else { CHINESE }),
+            Words::Wide {
+                english: e,
+                chinese: c,
+                english_cdf,
+                chinese_cdf,
+            } => {
+                let (words, cdf) = if english {
+                    (e, english_cdf)
+                } else {
+                    (c, chinese_cdf)
+                };
+                let total = cdf.last().copied().unwrap_or(0.0);
+                let at = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
+                let k = cdf.partition_point(|&w| w < at).min(words.len() - 1);
+                &words[k]
+            }
+        }
+    }
+}
+
 /// `min` to `min + spread - 1` words.
-fn phrase(rng: &mut Rng, min: usize, spread: usize) -> String {
-    let words = min + rng.below(spread);
+fn phrase(rng: &mut Rng, words: &Words, min: usize, spread: usize) -> String {
+    let count = min + rng.below(spread);
     let mut out = String::new();
-    for i in 0..words {
+    for i in 0..count {
         if rng.below(3) == 0 {
             if i > 0 {
                 out.push(' ');
             }
-            out.push_str(rng.pick(ENGLISH));
+            out.push_str(words.pick(rng, true));
             out.push(' ');
         } else {
-            out.push_str(rng.pick(CHINESE));
+            out.push_str(words.pick(rng, false));
         }
     }
     out.trim().to_string()
@@ -213,6 +288,11 @@ fn phrase(rng: &mut Rng, min: usize, spread: usize) -> String {
 /// Notes holding `sections` linked sections in all, about `per_note` to a note.
 /// Returns (file name, markdown) pairs.
 pub fn notes(sections: usize, per_note: usize, seed: u64) -> Vec<(String, String)> {
+    notes_of(&Words::Small, sections, per_note, seed)
+}
+
+/// [`notes`] made of `words`.
+pub fn notes_of(words: &Words, sections: usize, per_note: usize, seed: u64) -> Vec<(String, String)> {
     let mut rng = Rng::new(seed);
     let mut notes = Vec::new();
     let mut made = 0;
@@ -221,23 +301,23 @@ pub fn notes(sections: usize, per_note: usize, seed: u64) -> Vec<(String, String
         let count = per_note.min(sections - made);
         let mut text = format!(
             "---\ntitle: 生成的笔记 {n} {}\ntags: [bench, {}]\ndate: 2024-01-01\n---\n\n",
-            rng.pick(ENGLISH),
-            rng.pick(CHINESE)
+            words.pick(&mut rng, true),
+            words.pick(&mut rng, false)
         );
         for s in 0..count {
             if s % 8 == 0 {
-                text.push_str(&format!("# {}\n\n", phrase(&mut rng, 2, 1)));
+                text.push_str(&format!("# {}\n\n", phrase(&mut rng, words, 2, 1)));
             }
-            let title = phrase(&mut rng, 3, 4);
+            let title = phrase(&mut rng, words, 3, 4);
             text.push_str(&format!(
                 "## [{title}](https://example.com/{n}/{s})\n\n- 核心观点\n"
             ));
             for _ in 0..(2 + rng.below(5)) {
-                text.push_str(&format!("  - {}\n", phrase(&mut rng, 4, 10)));
+                text.push_str(&format!("  - {}\n", phrase(&mut rng, words, 4, 10)));
                 for _ in 0..rng.below(3) {
-                    text.push_str(&format!("    - {}\n", phrase(&mut rng, 3, 10)));
+                    text.push_str(&format!("    - {}\n", phrase(&mut rng, words, 3, 10)));
                     if rng.below(4) == 0 {
-                        text.push_str(&format!("      - {}\n", phrase(&mut rng, 3, 6)));
+                        text.push_str(&format!("      - {}\n", phrase(&mut rng, words, 3, 6)));
                     }
                 }
             }
@@ -296,11 +376,20 @@ fn typo(word: &str, rng: &mut Rng) -> String {
 /// system's temporary folder on first use and kept for the next runs; every bench that
 /// measures a generated corpus reads the same one.
 pub fn generated_dir(sections: usize) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("notes-bot-bench-{sections}"));
+    generated(sections, "", &Words::Small)
+}
+
+/// [`generated_dir`] of the [`Words::wide`] vocabulary.
+pub fn generated_wide_dir(sections: usize) -> std::path::PathBuf {
+    generated(sections, "-wide", &Words::wide(7))
+}
+
+fn generated(sections: usize, kind: &str, words: &Words) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("notes-bot-bench-{sections}{kind}"));
     if !dir.join(".complete").exists() {
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::create_dir_all(&dir);
-        for (name, text) in notes(sections, 50, sections as u64) {
+        for (name, text) in notes_of(words, sections, 50, sections as u64) {
             let _ = std::fs::write(dir.join(name), text);
         }
         let _ = std::fs::write(dir.join(".complete"), "");
