@@ -351,7 +351,6 @@ const LATIN_STOP: &[&str] = &[
     "shouldnt",
     "im",
     "ive",
-    "id",
     // Filler of questions typed in chat.
     "ok",
     "okay",
@@ -1020,6 +1019,8 @@ mod tests {
         assert_eq!(strip_question("同步冲突怎么弄"), "同步冲突");
         assert_eq!(strip_question("有没有办法导出pdf"), "导出pdf");
         assert_eq!(strip_question("哪个版本可以用"), "版本 用");
+        // `id` is a word of the notes.
+        assert!(!is_stop_str("id"));
         let a = analyzer();
         let content: Vec<Piece> = a
             .pieces("how can i move my notes into a vault")

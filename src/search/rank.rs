@@ -282,12 +282,14 @@ const CHAT_VERBS: &[char] = &[
 fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [char], &'c [char]) {
     let verb_at = |i: usize, next: usize| {
         let (c, n) = (chars[i], chars[next]);
-        CHAT_VERBS.contains(&c)
-            && !(if next > i {
-                has_bigram(live, c, n)
-            } else {
-                has_bigram(live, n, c)
-            })
+        let in_bigram = if next > i {
+            has_bigram(live, c, n)
+        } else {
+            has_bigram(live, n, c)
+        };
+        // Beside a particle (`还能改`) the bigram is dropped as a particle's, and the verb
+        // with it: it stands apart.
+        CHAT_VERBS.contains(&c) && (analyze::is_cjk_stop(n) || !in_bigram)
     };
     let mut start = 0;
     if chars.len() >= 3 && verb_at(0, 1) {
@@ -482,10 +484,13 @@ fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
     if let Some(id) = live.id(c.encode_utf8(&mut [0; 4])) {
         terms.push(exact(id, 1.0));
     }
-    let (starting, ending) = (live.cjk_bigrams(c, false), live.cjk_bigrams(c, true));
-    let starting = starting.iter();
-    let ending = ending.iter().filter(|_| !typing);
-    for &id in starting.chain(ending).take(MAX_CJK_EXPANSIONS) {
+    let starting = live.cjk_bigrams(c, false);
+    let ending = if typing {
+        &[][..]
+    } else {
+        live.cjk_bigrams(c, true)
+    };
+    for id in commonest_of_both(live, starting, ending, MAX_CJK_EXPANSIONS) {
         if !terms.iter().any(|t| t.id == id) {
             terms.push(QueryTerm {
                 id,
@@ -500,6 +505,27 @@ fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
     let mut lone = unit(live, terms, false);
     lone.cjk = true;
     lone
+}
+
+/// The `n` commonest of two lists each sorted commonest first: a character's bigrams that
+/// start with it and those that end with it, taken alike (`建` is `创建` as much as `建议`;
+/// the first list alone would fill the `n`).
+fn commonest_of_both(live: &Live, a: &[TermId], b: &[TermId], n: usize) -> Vec<TermId> {
+    let mut out = Vec::with_capacity(n.min(a.len() + b.len()));
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    while out.len() < n {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(&&x), Some(&&y)) => live.df(x) >= live.df(y),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_a { a.next() } else { b.next() };
+        if let Some(&id) = next {
+            out.push(id);
+        }
+    }
+    out
 }
 
 fn word_unit(

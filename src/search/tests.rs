@@ -870,3 +870,65 @@ fn a_question_prefers_sections_in_its_own_language() {
         Some("从 Apple Notes 导入笔记")
     );
 }
+
+/// `建` stands for the two-character words holding it at either end: `创建` though more
+/// than the 30 bigrams read start with `建`.
+#[test]
+fn a_lone_chat_verb_finds_words_it_ends() {
+    let starting: String = "一二三四五六七八九十甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+        .chars()
+        .map(|c| format!("建{c} "))
+        .collect();
+    let library = Library::from(vec![note(
+        "模板",
+        &[],
+        &[],
+        vec![
+            section("模板的创建", &[], vec![leaf("打开设置，然后创建")]),
+            section("模板列表", &[], vec![leaf(&starting), leaf("所有模板")]),
+            section("笔记的创建", &[], vec![leaf("打开文件夹，然后创建")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    assert_eq!(top(&index, "模板怎么建", "模板").as_deref(), Some("模板的创建"));
+}
+
+/// `还能改`: `能改` is a bigram of the notes, but one dropped as a particle's (`能`):
+/// `改` stands apart and finds `更改`.
+#[test]
+fn a_chat_verb_beside_a_particle_stands_apart() {
+    let library = Library::from(vec![note(
+        "网站",
+        &[],
+        &[],
+        vec![
+            section("网站名称", &[], vec![leaf("网站名称显示在顶部")]),
+            section("更改网站名称", &[], vec![leaf("在设置中更改名称")]),
+            section("主题", &[], vec![leaf("你能改变主题")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    assert_eq!(
+        top(&index, "网站名称还能改吗", "网站").as_deref(),
+        Some("更改网站名称")
+    );
+}
+
+/// `ID` is what a question about ids asks, not `I'd` typed without its apostrophe.
+#[test]
+fn id_is_a_word() {
+    let library = Library::from(vec![note(
+        "site",
+        &[],
+        &[],
+        vec![
+            section("Change the site name", &[], vec![leaf("Open the site settings")]),
+            section("Change the site ID", &[], vec![leaf("Open the site settings")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    assert_eq!(
+        top(&index, "how do I change my site id", "site").as_deref(),
+        Some("Change the site ID")
+    );
+}
