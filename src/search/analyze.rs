@@ -226,6 +226,18 @@ const CJK_NOISE: &[&str] = &[
     "一下",
     "我想",
     "想要",
+    // Time clauses and vague determiners around the subject (`剪藏的时候`, `有些内容`,
+    // `某个文件夹`, `建好以后`): what they frame is the subject.
+    "的时候",
+    "时候",
+    "以后",
+    "之后",
+    "有些",
+    "有个",
+    "某个",
+    "某些",
+    "那个",
+    "这个",
     "吗",
     "呢",
     "吧",
@@ -351,7 +363,6 @@ const LATIN_STOP: &[&str] = &[
     "shouldnt",
     "im",
     "ive",
-    "id",
     // Filler of questions typed in chat.
     "ok",
     "okay",
@@ -1020,6 +1031,15 @@ mod tests {
         assert_eq!(strip_question("同步冲突怎么弄"), "同步冲突");
         assert_eq!(strip_question("有没有办法导出pdf"), "导出pdf");
         assert_eq!(strip_question("哪个版本可以用"), "版本 用");
+        // Time clauses and vague determiners frame the subject.
+        assert_eq!(
+            strip_question("发布的时候有个文件夹不想发出去"),
+            "发布 文件夹不想发出去"
+        );
+        assert_eq!(strip_question("剪藏以后有些内容没了"), "剪藏 内容没了");
+        assert_eq!(strip_question("某个插件"), "插件");
+        // `id` is a word of the notes.
+        assert!(!is_stop_str("id"));
         let a = analyzer();
         let content: Vec<Piece> = a
             .pieces("how can i move my notes into a vault")

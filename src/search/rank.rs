@@ -282,12 +282,14 @@ const CHAT_VERBS: &[char] = &[
 fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [char], &'c [char]) {
     let verb_at = |i: usize, next: usize| {
         let (c, n) = (chars[i], chars[next]);
-        CHAT_VERBS.contains(&c)
-            && !(if next > i {
-                has_bigram(live, c, n)
-            } else {
-                has_bigram(live, n, c)
-            })
+        let in_bigram = if next > i {
+            has_bigram(live, c, n)
+        } else {
+            has_bigram(live, n, c)
+        };
+        // Beside a particle (`还能改`) the bigram is dropped as a particle's, and the verb
+        // with it: it stands apart.
+        CHAT_VERBS.contains(&c) && (analyze::is_cjk_stop(n) || !in_bigram)
     };
     let mut start = 0;
     if chars.len() >= 3 && verb_at(0, 1) {
@@ -321,9 +323,17 @@ fn junction_weights(analyzer: &Analyzer, live: &Live, grams: &[String], sounds: 
         .collect();
     // Bigram `i` holds characters `i` and `i + 1`: character `i` is in bigrams `i - 1` and `i`.
     let covered = |c: usize| (c > 0 && known[c - 1]) || known.get(c).copied().unwrap_or(false);
+    let words = word_tiling(live, grams, &known);
+    let in_word = |c: usize| (c > 0 && words[c - 1]) || words.get(c).copied().unwrap_or(false);
     (0..grams.len())
         .map(|i| {
             let slip = sounds.get(i).is_some_and(|s| !s.is_empty());
+            // A bigram of the notes across two words of the run (`来结` of `出来结果`)
+            // is a junction too: some note runs those words together, but the question
+            // asks for each word, not for it.
+            if known[i] && !words[i] && in_word(i) && in_word(i + 1) {
+                return 0.0;
+            }
             if known[i] || slip || live.id(&grams[i]).is_some() {
                 return 1.0;
             }
@@ -334,6 +344,45 @@ fn junction_weights(analyzer: &Analyzer, live: &Live, grams: &[String], sounds: 
             }
         })
         .collect()
+}
+
+/// The words a CJK run most likely splits into: the split into bigrams of the notes
+/// (`known`) and single characters that is likeliest when a bigram's chance is its share of
+/// documents and a single character's the square root of one document's
+/// (`些|内容|没`, not `些内|容没`; `但|本地|文件|夹`, not `但本|地文|件夹`). `true` for
+/// each bigram of that split.
+fn word_tiling(live: &Live, grams: &[String], known: &[bool]) -> Vec<bool> {
+    let n = grams.len();
+    let docs = (live.live_docs().max(2) as f32).ln();
+    let single = -docs / 2.0;
+    // best[c]: the log chance of the likeliest split of characters c… (the run has n + 1).
+    let mut best = vec![0.0f32; n + 3];
+    let mut take = vec![false; n + 1];
+    for c in (0..=n).rev() {
+        let alone = best[c + 1] + single;
+        let pair = (c < n && known[c]).then(|| {
+            let df = live.id(&grams[c]).map_or(0, |id| live.df(id));
+            best[c + 2] + (1.0 + df as f32).ln() - docs
+        });
+        best[c] = match pair {
+            Some(pair) if pair > alone => {
+                take[c] = true;
+                pair
+            }
+            _ => alone,
+        };
+    }
+    let mut words = vec![false; n];
+    let mut c = 0;
+    while c <= n {
+        if c < n && take[c] {
+            words[c] = true;
+            c += 2;
+        } else {
+            c += 1;
+        }
+    }
+    words
 }
 
 /// Bigrams of the notes that sound like the run's bigram at `at` with one character
@@ -482,10 +531,13 @@ fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
     if let Some(id) = live.id(c.encode_utf8(&mut [0; 4])) {
         terms.push(exact(id, 1.0));
     }
-    let (starting, ending) = (live.cjk_bigrams(c, false), live.cjk_bigrams(c, true));
-    let starting = starting.iter();
-    let ending = ending.iter().filter(|_| !typing);
-    for &id in starting.chain(ending).take(MAX_CJK_EXPANSIONS) {
+    let starting = live.cjk_bigrams(c, false);
+    let ending = if typing {
+        &[][..]
+    } else {
+        live.cjk_bigrams(c, true)
+    };
+    for id in commonest_of_both(live, starting, ending, MAX_CJK_EXPANSIONS) {
         if !terms.iter().any(|t| t.id == id) {
             terms.push(QueryTerm {
                 id,
@@ -500,6 +552,27 @@ fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
     let mut lone = unit(live, terms, false);
     lone.cjk = true;
     lone
+}
+
+/// The `n` commonest of two lists each sorted commonest first: a character's bigrams that
+/// start with it and those that end with it, taken alike (`建` is `创建` as much as `建议`;
+/// the first list alone would fill the `n`).
+fn commonest_of_both(live: &Live, a: &[TermId], b: &[TermId], n: usize) -> Vec<TermId> {
+    let mut out = Vec::with_capacity(n.min(a.len() + b.len()));
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    while out.len() < n {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(&&x), Some(&&y)) => live.df(x) >= live.df(y),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_a { a.next() } else { b.next() };
+        if let Some(&id) = next {
+            out.push(id);
+        }
+    }
+    out
 }
 
 fn word_unit(

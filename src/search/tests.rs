@@ -870,3 +870,92 @@ fn a_question_prefers_sections_in_its_own_language() {
         Some("从 Apple Notes 导入笔记")
     );
 }
+
+/// `建` stands for the two-character words holding it at either end: `创建` though more
+/// than the 30 bigrams read start with `建`.
+#[test]
+fn a_lone_chat_verb_finds_words_it_ends() {
+    let starting: String = "一二三四五六七八九十甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+        .chars()
+        .map(|c| format!("建{c} "))
+        .collect();
+    let library = Library::from(vec![note(
+        "模板",
+        &[],
+        &[],
+        vec![
+            section("模板的创建", &[], vec![leaf("打开设置，然后创建")]),
+            section("模板列表", &[], vec![leaf(&starting), leaf("所有模板")]),
+            section("笔记的创建", &[], vec![leaf("打开文件夹，然后创建")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    assert_eq!(top(&index, "模板怎么建", "模板").as_deref(), Some("模板的创建"));
+}
+
+/// `还能改`: `能改` is a bigram of the notes, but one dropped as a particle's (`能`):
+/// `改` stands apart and finds `更改`.
+#[test]
+fn a_chat_verb_beside_a_particle_stands_apart() {
+    let library = Library::from(vec![note(
+        "网站",
+        &[],
+        &[],
+        vec![
+            section("网站名称", &[], vec![leaf("网站名称显示在顶部")]),
+            section("更改网站名称", &[], vec![leaf("在设置中更改名称")]),
+            section("主题", &[], vec![leaf("你能改变主题")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    assert_eq!(
+        top(&index, "网站名称还能改吗", "网站").as_deref(),
+        Some("更改网站名称")
+    );
+}
+
+/// `出来结果`: `来结` is in some note (`未来结构`) but the run splits into `出来` and
+/// `结果`; the bigram across them counts nothing.
+#[test]
+fn a_bigram_of_the_notes_across_two_words_of_a_question_counts_nothing() {
+    let library = Library::from(vec![note(
+        "格式",
+        &[],
+        &[],
+        vec![
+            section("转义", &[], vec![leaf("星号变成斜体时，在前面加反斜杠")]),
+            section("搜索", &[], vec![leaf("搜出来的结果")]),
+            section("计划", &[], vec![leaf("未来结构")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    let range = index.doc_range(None).unwrap_or(0..0);
+    let units = index.units(&Query::new("星号出来结果变成斜体"), Mode::Search, &range);
+    let cover = |gram: &str| {
+        let id = index.live.id(gram).expect(gram);
+        let terms = units.iter().flat_map(|u| &u.terms);
+        terms.filter(|t| t.id == id).map(|t| t.cover).next()
+    };
+    assert_eq!(cover("来结"), Some(0.0), "{units:?}");
+    assert!(cover("出来").is_some_and(|c| c > 0.0));
+    assert!(cover("结果").is_some_and(|c| c > 0.0));
+}
+
+/// `ID` is what a question about ids asks, not `I'd` typed without its apostrophe.
+#[test]
+fn id_is_a_word() {
+    let library = Library::from(vec![note(
+        "site",
+        &[],
+        &[],
+        vec![
+            section("Change the site name", &[], vec![leaf("Open the site settings")]),
+            section("Change the site ID", &[], vec![leaf("Open the site settings")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    assert_eq!(
+        top(&index, "how do I change my site id", "site").as_deref(),
+        Some("Change the site ID")
+    );
+}
