@@ -102,11 +102,12 @@ pub enum Mode {
 pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range: &Range<u32>) -> Vec<Unit> {
     // The last word may be unfinished: as the user types, and after a miss.
     let typing_at_end = matches!(mode, Mode::Typing | Mode::Loose);
-    let pieces = asking_pieces(analyzer, stripped, mode);
+    let pieces = asking_pieces(analyzer, live, stripped, mode);
     let last = pieces.len().saturating_sub(1);
     let mut units = Vec::new();
-    for (i, piece) in pieces.iter().enumerate() {
+    for (i, (piece, joined)) in pieces.iter().enumerate() {
         let typing = typing_at_end && i == last;
+        let first = units.len();
         match piece {
             Piece::Synonym(group) => {
                 let terms = live
@@ -142,6 +143,15 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
                 word.units(parts, typing, &mut units);
             }
         }
+        // The compound the notes write as one word (`site map`: `sitemap`) matches each
+        // of the words it joins.
+        for unit in &mut units[first..] {
+            for &id in joined {
+                if !unit.terms.iter().any(|t| t.id == id) {
+                    unit.terms.push(exact(id, 1.0));
+                }
+            }
+        }
         if units.len() >= MAX_UNITS {
             units.truncate(MAX_UNITS);
             break;
@@ -152,15 +162,65 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
 
 /// The pieces of a query that ask something: only filler (`的`, `what is`) asks nothing;
 /// but what is being typed (`对` of `对齐`) may become a word.
-fn asking_pieces(analyzer: &Analyzer, stripped: &str, mode: Mode) -> Vec<Piece> {
+/// Each with the terms of the compounds it makes with its neighbours ([`compounds`]).
+fn asking_pieces(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode) -> Vec<(Piece, Vec<TermId>)> {
     let mut pieces = analyzer.pieces(stripped);
     if mode != Mode::Typing {
         join_phrases(analyzer, &mut pieces);
     }
     let being_typed = if mode == Mode::Typing { pieces.pop() } else { None };
-    pieces.retain(|p| !analyze::is_stop_word(p));
-    pieces.extend(being_typed);
-    pieces
+    let (own, with_next) = if mode == Mode::Typing {
+        (vec![None; pieces.len()], vec![None; pieces.len()])
+    } else {
+        compounds(analyzer, live, &pieces)
+    };
+    let mut asking = Vec::with_capacity(pieces.len() + 1);
+    for (i, piece) in pieces.into_iter().enumerate() {
+        if analyze::is_stop_word(&piece) {
+            continue;
+        }
+        let before = i.checked_sub(1).and_then(|b| with_next[b]);
+        let joined = [own[i], with_next[i], before].into_iter().flatten().collect();
+        asking.push((piece, joined));
+    }
+    asking.extend(being_typed.map(|piece| (piece, Vec::new())));
+    asking
+}
+
+/// Particles that close a compound the notes may write as one word (`set up`: `setup`,
+/// `plug in`: `plugin`, `pop up`: `popup`), though alone they ask nothing.
+const COMPOUND_PARTICLES: &[&str] = &["up", "in", "on", "out", "off", "down", "over", "back"];
+
+/// The terms of the compounds a query writes apart that the notes write as one word:
+/// for each piece, its own (a phrase, `log in`: `login`), and the one it makes with the
+/// next piece (`site map`: `sitemap`, `back links`: `backlinks`). Both words are Latin
+/// letters, two or more each; the first asks something, the second too or is a
+/// [`COMPOUND_PARTICLES`] one. A look-up or two per pair, none for other pieces.
+type Joined = Vec<Option<TermId>>;
+fn compounds(analyzer: &Analyzer, live: &Live, pieces: &[Piece]) -> (Joined, Joined) {
+    let letters = |w: &str| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase());
+    let term = |joined: &str| live.id(&analyzer.stem(joined)).or_else(|| live.id(joined));
+    let word = |piece: &Piece| match piece {
+        Piece::Word { parts } if parts.len() == 1 && letters(&parts[0]) => Some(parts[0].clone()),
+        _ => None,
+    };
+    let own = (pieces.iter())
+        .map(|piece| match piece {
+            Piece::Phrase(phrase) if phrase.split(' ').all(letters) => term(&phrase.replace(' ', "")),
+            _ => None,
+        })
+        .collect();
+    let with_next = (0..pieces.len())
+        .map(|i| {
+            let (a, b) = (word(&pieces[i])?, word(pieces.get(i + 1)?)?);
+            let asks = |w: &str| !analyze::is_stop_str(w);
+            if !asks(&a) || !(asks(&b) || COMPOUND_PARTICLES.contains(&b.as_str())) {
+                return None;
+            }
+            term(&format!("{a}{b}"))
+        })
+        .collect();
+    (own, with_next)
 }
 
 /// Runs of two or three one-part words that have related terms together (`get rid of`,

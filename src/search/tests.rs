@@ -959,3 +959,38 @@ fn id_is_a_word() {
         Some("Change the site ID")
     );
 }
+
+/// A compound the question writes apart and the notes as one word (`site map`, `set up`,
+/// `plug in`) finds the section using the one word.
+#[test]
+fn a_compound_written_apart_finds_the_word_the_notes_join() {
+    let library = Library::from(vec![note(
+        "publish",
+        &[],
+        &[],
+        vec![
+            section(
+                "Sitemap",
+                &[],
+                vec![leaf("Publish writes a sitemap for search engines")],
+            ),
+            section("Map view", &[], vec![leaf("A map of your site visitors")]),
+            section("Setup", &[], vec![leaf("The first setup of a plugin")]),
+            section("Set a password", &[], vec![leaf("Choose a password")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    assert_eq!(top(&index, "site map", "publish").as_deref(), Some("Sitemap"));
+    assert_eq!(
+        top(&index, "how do I set up a plug in", "publish").as_deref(),
+        Some("Setup")
+    );
+    // A filler word is no first half (`a part` is not `apart`).
+    let range = index.doc_range(None).unwrap_or(0..0);
+    let units = index.units(&Query::new("set a password"), Mode::Search, &range);
+    let setup = index.live.id("setup").expect("setup");
+    assert!(
+        units.iter().all(|u| u.terms.iter().all(|t| t.id != setup)),
+        "{units:?}"
+    );
+}
