@@ -1,6 +1,7 @@
 //! The real binary, driven as an admin or a script would.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command, Output};
 
 fn bin() -> Command {
@@ -38,11 +39,8 @@ fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("notes-bot-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
+fn temp_dir(name: &str) -> common::TempDir {
+    common::TempDir::new(&format!("cli-{name}"))
 }
 
 #[test]
@@ -219,7 +217,8 @@ fn a_malformed_token_is_refused_and_never_printed() {
     let output = run(bin().arg("run").env("DISCORD_TOKEN", secret));
     assert_eq!(output.status.code(), Some(2));
     assert!(!stderr(&output).contains(secret) && !stdout(&output).contains(secret));
-    let file = temp_dir("token").join("token");
+    let dir = temp_dir("token");
+    let file = dir.join("token");
     std::fs::write(&file, format!("{secret}\n")).unwrap_or_else(|e| panic!("{e}"));
     let output = run(bin().arg("run").env("DISCORD_TOKEN_FILE", &file));
     assert_eq!(output.status.code(), Some(2));

@@ -251,9 +251,12 @@ async fn registrations_failing(failures: usize, status: u16) -> (String, Arc<Mut
 }
 
 /// `notes-bot serve` with a token, over a notes folder of one note, and Discord at `discord`.
-fn serve_registering(name: &str, discord: &str) -> (common::serve::Serve, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("notes-bot-register-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// The folder comes first, so that `let (_dir, serve, notes)` removes it after the server stops.
+fn serve_registering(
+    name: &str,
+    discord: &str,
+) -> (common::TempDir, common::serve::Serve, std::path::PathBuf) {
+    let dir = common::TempDir::new(&format!("register-{name}"));
     let notes = dir.join("notes");
     std::fs::create_dir_all(&notes).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(notes.join("first.md"), "# One\n\n- a point\n").unwrap_or_else(|e| panic!("{e}"));
@@ -268,7 +271,7 @@ fn serve_registering(name: &str, discord: &str) -> (common::serve::Serve, std::p
         Some(&config),
         &[("DISCORD_TOKEN", BOT_TOKEN), ("DISCORD_HTTP_PROXY", discord)],
     );
-    (serve, notes)
+    (dir, serve, notes)
 }
 
 fn puts(seen: &Mutex<Vec<Call>>) -> Vec<Instant> {
@@ -284,7 +287,7 @@ fn puts(seen: &Mutex<Vec<Call>>) -> Vec<Instant> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_registration_is_retried_with_a_growing_wait_until_it_succeeds_then_stops() {
     let (discord, seen) = registrations_failing(2, 503).await;
-    let (serve, notes) = serve_registering("retry", &discord);
+    let (_dir, serve, notes) = serve_registering("retry", &discord);
     std::fs::write(notes.join("second.md"), "# Two\n\n- another point\n").unwrap_or_else(|e| panic!("{e}"));
     let deadline = Instant::now() + Duration::from_secs(20);
     while puts(&seen).len() < 3 && Instant::now() < deadline {
@@ -315,7 +318,7 @@ async fn a_failed_registration_is_retried_with_a_growing_wait_until_it_succeeds_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_registration_is_not_retried() {
     let (discord, seen) = registrations_failing(usize::MAX, 400).await;
-    let (serve, notes) = serve_registering("refused", &discord);
+    let (_dir, serve, notes) = serve_registering("refused", &discord);
     std::fs::write(notes.join("second.md"), "# Two\n\n- another point\n").unwrap_or_else(|e| panic!("{e}"));
     let deadline = Instant::now() + Duration::from_secs(20);
     while puts(&seen).is_empty() && Instant::now() < deadline {
@@ -345,7 +348,7 @@ async fn serve_started_while_discord_was_down_registers_once_it_answers() {
         _ => (200, "[]".into()),
     })
     .await;
-    let (serve, notes) = serve_registering("down-at-start", &discord);
+    let (_dir, serve, notes) = serve_registering("down-at-start", &discord);
     std::fs::write(notes.join("second.md"), "# Two\n\n- another point\n").unwrap_or_else(|e| panic!("{e}"));
     let deadline = Instant::now() + Duration::from_secs(20);
     while puts(&seen).is_empty() && Instant::now() < deadline {

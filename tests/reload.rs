@@ -61,6 +61,9 @@ impl Notes {
 impl Drop for Notes {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+        // What `Serving::start` writes beside the folder.
+        let _ = std::fs::remove_file(self.dir.with_extension("yaml"));
+        let _ = std::fs::remove_dir_all(self.dir.with_extension("data"));
     }
 }
 

@@ -9,7 +9,48 @@ mod signing;
 #[allow(unused_imports)] // as dead_code above
 pub use signing::{hex, public_hex, signature, signing_key};
 
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A new, empty folder under the system's temporary folder, removed when dropped (so that
+/// test runs leave nothing behind).
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// `notes-bot-{name}-{pid}`.
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("notes-bot-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        TempDir(dir)
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 /// A pseudo-random sequence (xorshift) for generated text, repeatable without a crate.
 pub struct Random(pub u64);
