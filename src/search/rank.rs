@@ -383,17 +383,9 @@ fn junction_weights(analyzer: &Analyzer, live: &Live, grams: &[String], sounds: 
         .collect();
     // Bigram `i` holds characters `i` and `i + 1`: character `i` is in bigrams `i - 1` and `i`.
     let covered = |c: usize| (c > 0 && known[c - 1]) || known.get(c).copied().unwrap_or(false);
-    let words = word_tiling(live, grams, &known);
-    let in_word = |c: usize| (c > 0 && words[c - 1]) || words.get(c).copied().unwrap_or(false);
     (0..grams.len())
         .map(|i| {
             let slip = sounds.get(i).is_some_and(|s| !s.is_empty());
-            // A bigram of the notes across two words of the run (`来结` of `出来结果`)
-            // is a junction too: some note runs those words together, but the question
-            // asks for each word, not for it.
-            if known[i] && !words[i] && in_word(i) && in_word(i + 1) {
-                return 0.0;
-            }
             if known[i] || slip || live.id(&grams[i]).is_some() {
                 return 1.0;
             }
@@ -404,45 +396,6 @@ fn junction_weights(analyzer: &Analyzer, live: &Live, grams: &[String], sounds: 
             }
         })
         .collect()
-}
-
-/// The words a CJK run most likely splits into: the split into bigrams of the notes
-/// (`known`) and single characters that is likeliest when a bigram's chance is its share of
-/// documents and a single character's the square root of one document's
-/// (`些|内容|没`, not `些内|容没`; `但|本地|文件|夹`, not `但本|地文|件夹`). `true` for
-/// each bigram of that split.
-fn word_tiling(live: &Live, grams: &[String], known: &[bool]) -> Vec<bool> {
-    let n = grams.len();
-    let docs = (live.live_docs().max(2) as f32).ln();
-    let single = -docs / 2.0;
-    // best[c]: the log chance of the likeliest split of characters c… (the run has n + 1).
-    let mut best = vec![0.0f32; n + 3];
-    let mut take = vec![false; n + 1];
-    for c in (0..=n).rev() {
-        let alone = best[c + 1] + single;
-        let pair = (c < n && known[c]).then(|| {
-            let df = live.id(&grams[c]).map_or(0, |id| live.df(id));
-            best[c + 2] + (1.0 + df as f32).ln() - docs
-        });
-        best[c] = match pair {
-            Some(pair) if pair > alone => {
-                take[c] = true;
-                pair
-            }
-            _ => alone,
-        };
-    }
-    let mut words = vec![false; n];
-    let mut c = 0;
-    while c <= n {
-        if c < n && take[c] {
-            words[c] = true;
-            c += 2;
-        } else {
-            c += 1;
-        }
-    }
-    words
 }
 
 /// Bigrams of the notes that sound like the run's bigram at `at` with one character

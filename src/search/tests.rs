@@ -914,33 +914,6 @@ fn a_chat_verb_beside_a_particle_stands_apart() {
     );
 }
 
-/// `出来结果`: `来结` is in some note (`未来结构`) but the run splits into `出来` and
-/// `结果`; the bigram across them counts nothing.
-#[test]
-fn a_bigram_of_the_notes_across_two_words_of_a_question_counts_nothing() {
-    let library = Library::from(vec![note(
-        "格式",
-        &[],
-        &[],
-        vec![
-            section("转义", &[], vec![leaf("星号变成斜体时，在前面加反斜杠")]),
-            section("搜索", &[], vec![leaf("搜出来的结果")]),
-            section("计划", &[], vec![leaf("未来结构")]),
-        ],
-    )]);
-    let index = Index::build(library, &SearchOptions::default());
-    let range = index.doc_range(None).unwrap_or(0..0);
-    let units = index.units(&Query::new("星号出来结果变成斜体"), Mode::Search, &range);
-    let cover = |gram: &str| {
-        let id = index.live.id(gram).expect(gram);
-        let terms = units.iter().flat_map(|u| &u.terms);
-        terms.filter(|t| t.id == id).map(|t| t.cover).next()
-    };
-    assert_eq!(cover("来结"), Some(0.0), "{units:?}");
-    assert!(cover("出来").is_some_and(|c| c > 0.0));
-    assert!(cover("结果").is_some_and(|c| c > 0.0));
-}
-
 /// `ID` is what a question about ids asks, not `I'd` typed without its apostrophe.
 #[test]
 fn id_is_a_word() {
