@@ -169,18 +169,23 @@ fn asking_pieces(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode) -
         join_phrases(analyzer, &mut pieces);
     }
     let being_typed = if mode == Mode::Typing { pieces.pop() } else { None };
+    // None while typing: autocomplete asks on every keystroke.
     let (own, with_next) = if mode == Mode::Typing {
-        (vec![None; pieces.len()], vec![None; pieces.len()])
+        (Vec::new(), Vec::new())
     } else {
         compounds(analyzer, live, &pieces)
     };
+    let at = |joined: &Joined, i: usize| joined.get(i).copied().flatten();
     let mut asking = Vec::with_capacity(pieces.len() + 1);
     for (i, piece) in pieces.into_iter().enumerate() {
         if analyze::is_stop_word(&piece) {
             continue;
         }
-        let before = i.checked_sub(1).and_then(|b| with_next[b]);
-        let joined = [own[i], with_next[i], before].into_iter().flatten().collect();
+        let before = i.checked_sub(1).and_then(|b| at(&with_next, b));
+        let joined = [at(&own, i), at(&with_next, i), before]
+            .into_iter()
+            .flatten()
+            .collect();
         asking.push((piece, joined));
     }
     asking.extend(being_typed.map(|piece| (piece, Vec::new())));
@@ -191,12 +196,14 @@ fn asking_pieces(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode) -
 /// `plug in`: `plugin`, `pop up`: `popup`), though alone they ask nothing.
 const COMPOUND_PARTICLES: &[&str] = &["up", "in", "on", "out", "off", "down", "over", "back"];
 
+/// Per piece of a query: the term of a compound it is part of, if the notes hold one.
+type Joined = Vec<Option<TermId>>;
+
 /// The terms of the compounds a query writes apart that the notes write as one word:
 /// for each piece, its own (a phrase, `log in`: `login`), and the one it makes with the
 /// next piece (`site map`: `sitemap`, `back links`: `backlinks`). Both words are Latin
 /// letters, two or more each; the first asks something, the second too or is a
 /// [`COMPOUND_PARTICLES`] one. A look-up or two per pair, none for other pieces.
-type Joined = Vec<Option<TermId>>;
 fn compounds(analyzer: &Analyzer, live: &Live, pieces: &[Piece]) -> (Joined, Joined) {
     let letters = |w: &str| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase());
     let term = |joined: &str| live.id(&analyzer.stem(joined)).or_else(|| live.id(joined));
