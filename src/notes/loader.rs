@@ -249,7 +249,7 @@ impl Loader {
                 ..e
             })
             .and_then(|bytes| {
-                *wikilinks = bytes.windows(2).any(|pair| pair == b"[[");
+                *wikilinks = memchr::memmem::find(&bytes, b"[[").is_some();
                 let relative = self.relative(&found.path);
                 super::parse_bytes_in(&found.path, relative, bytes, &self.labels, &self.site)
             });
