@@ -6,7 +6,7 @@ use std::collections::BinaryHeap;
 use std::ops::Range;
 
 use super::analyze::{self, Analyzer, Piece};
-use super::index::{Posting, Read, TermId};
+use super::index::{POSTING_CAP, Posting, Read, TermId};
 use super::live::{Live, Reading};
 
 /// Most query units considered; the rest of a very long query is ignored.
@@ -26,6 +26,10 @@ const RELATED_COVER: f32 = 0.8;
 const MAX_RELATED: usize = 6;
 /// Bigrams a lone CJK character stands for, at most.
 const MAX_CJK_EXPANSIONS: usize = 30;
+/// Postings the completions of the word being typed read, at most: autocomplete asks at
+/// every keystroke, and in a big vault a short prefix (`co`, `性`) stands for many common
+/// words, each of a full list (1.3 ms at 100k sections, against 0.1 ms for most).
+pub(super) const TYPING_POSTINGS: usize = 2 * POSTING_CAP;
 /// Homophone bigrams a CJK bigram the notes lack stands for, at most, among this many
 /// of the commonest bigrams sharing a character with it.
 const MAX_HOMOPHONES: usize = 3;
@@ -557,8 +561,9 @@ fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
     } else {
         live.cjk_bigrams(c, true)
     };
+    let mut budget = Budget::typing(typing);
     for id in commonest_of_both(live, starting, ending, MAX_CJK_EXPANSIONS) {
-        if !terms.iter().any(|t| t.id == id) {
+        if !terms.iter().any(|t| t.id == id) && budget.fits(live, id) {
             terms.push(QueryTerm {
                 id,
                 weight: if typing { PREFIX_WEIGHT } else { 1.0 },
@@ -572,6 +577,30 @@ fn cjk_char_unit(live: &Live, c: char, typing: bool) -> Unit {
     let mut lone = unit(live, terms, false);
     lone.cjk = true;
     lone
+}
+
+/// The postings a word's completions may still read: [`TYPING_POSTINGS`] while it is
+/// being typed, else no limit.
+struct Budget(usize);
+
+impl Budget {
+    fn typing(typing: bool) -> Budget {
+        Budget(if typing { TYPING_POSTINGS } else { usize::MAX })
+    }
+
+    /// Whether the postings a query reads for `id` (at most [`POSTING_CAP`]) fit in what
+    /// is left; if so they are counted. Those that do not fit are left out, and a later,
+    /// rarer completion may still fit.
+    fn fits(&mut self, live: &Live, id: TermId) -> bool {
+        let cost = live.df(id).min(POSTING_CAP);
+        match self.0.checked_sub(cost) {
+            Some(left) => {
+                self.0 = left;
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// The `n` commonest of two lists each sorted commonest first: a character's bigrams that
@@ -618,8 +647,12 @@ fn word_unit(
     let known = terms.iter().any(|t| live.df_in(t.id, range) > 0);
     if prefix {
         let completions = live.with_prefix(word, MAX_PREFIX_EXPANSIONS);
+        let mut budget = Budget::typing(true);
         for surface in completions.into_iter().filter(|w| !analyze::is_stop_str(w)) {
-            if let Some(id) = live.id(&analyzer.stem(surface)) {
+            if let Some(id) = live.id(&analyzer.stem(surface))
+                && !terms.iter().any(|t| t.id == id)
+                && budget.fits(live, id)
+            {
                 let term = QueryTerm {
                     id,
                     weight: PREFIX_WEIGHT,

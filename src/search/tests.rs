@@ -967,3 +967,36 @@ fn a_compound_written_apart_finds_the_word_the_notes_join() {
         "{units:?}"
     );
 }
+
+#[test]
+fn a_prefix_being_typed_reads_a_bounded_share_of_a_big_library() {
+    // Four words of one prefix, each in more documents than a query reads of one list:
+    // while typing, only as many as the budget allows are read; a search reads them all.
+    let sections: Vec<Section> = (0..index::POSTING_CAP + 500)
+        .map(|n| {
+            let text = format!("锁定 锁门 锁住 锁匙 locked lockers locking locksmith n{n}");
+            section(&format!("s{n}"), &[], vec![leaf(&text)])
+        })
+        .collect();
+    let index = Index::build(
+        Library::from(vec![note("big", &[], &[], sections)]),
+        &SearchOptions::default(),
+    );
+    let range = index.doc_range(None).unwrap_or(0..0);
+    // Terms read for each unit (neither `锁` alone nor `lo` is a term of the notes).
+    let read = |typed: &str, mode: Mode| -> Vec<usize> {
+        let units = index.units(&Query::new(typed), mode, &range);
+        units.iter().map(|u| u.terms.len()).collect()
+    };
+    let most = rank::TYPING_POSTINGS / index::POSTING_CAP;
+    for typed in ["锁", "lo"] {
+        let typing = read(typed, Mode::Typing);
+        assert_eq!(typing.len(), 1, "{typed}: {typing:?}");
+        assert!((1..=most).contains(&typing[0]), "{typed}: {typing:?}");
+    }
+    // Searching, the character stands for all four of its bigrams.
+    assert!(read("锁", Mode::Search)[0] >= 4, "{:?}", read("锁", Mode::Search));
+    // What is found while typing is still what was typed.
+    let found = index.suggest("锁", None, 5);
+    assert_eq!(found.len(), 5, "{found:?}");
+}
