@@ -64,6 +64,8 @@ pub struct Builder {
     /// End of each document's entries in `postings`.
     doc_ends: Vec<u32>,
     lengths: Vec<[u16; FIELDS]>,
+    /// Per term: the documents holding it (which cut the terms among the cores evenly).
+    df: Vec<u32>,
     /// Surface words, with how many documents use each.
     surfaces: HashMap<Box<str>, u32>,
 }
@@ -97,7 +99,16 @@ impl Builder {
     /// Adds the next document as its distinct terms with their frequency per field, and
     /// its field lengths.
     pub fn add_counted(&mut self, entries: impl Iterator<Item = Entry>, lengths: [u16; FIELDS]) {
-        self.postings.extend(entries);
+        let df = &mut self.df;
+        self.postings.extend(entries.inspect(|&(term, _)| {
+            let term = term as usize;
+            if term >= df.len() {
+                df.resize(term + 1, 0);
+            }
+            if let Some(n) = df.get_mut(term) {
+                *n += 1;
+            }
+        }));
         self.doc_ends
             .push(u32::try_from(self.postings.len).unwrap_or(u32::MAX));
         self.lengths.push(lengths);
@@ -120,12 +131,14 @@ impl Builder {
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
         let terms = ids.len();
+        let mut df = self.df;
+        df.resize(terms, 0);
         let lists = group_by_term(
             self.postings,
+            df,
             &self.doc_ends,
             &self.lengths,
             &averages,
-            terms,
             bm25,
             rayon::current_num_threads().min(16),
         );
@@ -182,60 +195,64 @@ fn impact(bm25: &Bm25f, tf: &[u8; FIELDS], lengths: &[u16; FIELDS], average: &[f
 /// Groups the entries (in document order) by term into one byte array, in two passes: the
 /// first sizes each term's list, the second writes it (each block of entries freed once
 /// written). Each term's postings stay in document order. Both passes run on every core,
-/// each core taking the terms of one range of ids.
+/// each core taking the terms of one range of ids, about as many postings (`df`, by term:
+/// every term's) each.
 fn group_by_term(
     postings: Entries,
+    df: Vec<u32>,
     doc_ends: &[u32],
     lengths: &[[u16; FIELDS]],
     average: &[f32; FIELDS],
-    terms: usize,
     bm25: &Bm25f,
     shards: usize,
 ) -> Lists {
-    let mut build = ListBuilder::new(terms);
+    let mut build = ListBuilder::new(df.len());
     let shards = shards.max(1);
-    // Blocks go to the cores a few at a time (each time the cores wait for the slowest),
-    // with the document of each entry worked out once for all.
-    let docs_of = |blocks: &[Vec<Entry>], first: &mut usize, doc: &mut usize| -> Vec<u32> {
-        let entries = blocks.iter().map(Vec::len).sum::<usize>();
-        let mut docs = Vec::with_capacity(entries);
-        for i in *first..*first + entries {
-            while doc_ends.get(*doc).is_some_and(|&end| i >= end as usize) {
-                *doc += 1;
-            }
-            docs.push(*doc as u32);
-        }
-        *first += docs.len();
-        docs
-    };
-    // Sizing: terms split evenly (their lists' lengths are not known yet).
-    let cuts: Vec<usize> = (0..=shards).map(|k| terms * k / shards).collect();
-    let (mut doc, mut first) = (0, 0);
+    // Blocks go to the cores a few at a time (each time the cores wait for the slowest);
+    // each core works out the document of each entry as it reads them.
+    let first_doc = |first: usize| doc_ends.partition_point(|&end| end as usize <= first);
+    // Sizing: terms split so that each shard sizes about as many postings.
+    let cuts = balanced_cuts(&df, shards);
+    drop(df);
+    let mut first = 0;
     for blocks in postings.blocks.chunks(BLOCKS_AT_ONCE) {
-        let docs = docs_of(blocks, &mut first, &mut doc);
+        let doc = first_doc(first);
         build.shards(&cuts).into_par_iter().for_each(|mut shard| {
-            for (&(term, _), &doc) in blocks.iter().flatten().zip(&docs) {
-                shard.size(term, doc);
+            let mut docs = Docs {
+                ends: doc_ends,
+                doc,
+                at: first,
+            };
+            for &(term, _) in blocks.iter().flatten() {
+                let doc = docs.next();
+                if shard.holds(term) {
+                    shard.size(term, doc);
+                }
             }
         });
+        first += blocks.iter().map(Vec::len).sum::<usize>();
     }
     build.layout();
-    // Writing: terms split so that each shard writes about as many postings; each block
-    // of entries freed once written.
-    let cuts = build.balanced_cuts(shards);
-    let (mut doc, mut first) = (0, 0);
+    // Writing: the same cuts; each block of entries freed once written.
+    let mut first = 0;
     let mut blocks = postings.blocks.into_iter();
     loop {
         let some: Vec<Vec<Entry>> = blocks.by_ref().take(BLOCKS_AT_ONCE).collect();
         if some.is_empty() {
             break;
         }
-        let docs = docs_of(&some, &mut first, &mut doc);
+        let doc = first_doc(first);
         let skips: Vec<Vec<(TermId, (u32, u32))>> = build
             .shards(&cuts)
             .into_par_iter()
             .map(|mut shard| {
-                for (&(term, tf), &doc) in some.iter().flatten().zip(&docs) {
+                let mut docs = Docs {
+                    ends: doc_ends,
+                    doc,
+                    at: first,
+                };
+                for &(term, tf) in some.iter().flatten() {
+                    let doc = docs.next();
                     if shard.holds(term) {
                         let lengths = lengths.get(doc as usize).copied().unwrap_or_default();
                         let posting = Posting {
@@ -249,11 +266,51 @@ fn group_by_term(
                 shard.skips
             })
             .collect();
+        first += some.iter().map(Vec::len).sum::<usize>();
         for (term, skip) in skips.into_iter().flatten() {
             build.skips.entry(term).or_default().push(skip);
         }
     }
     build.finish()
+}
+
+/// The document of each entry in turn, from the entries' ends of documents.
+struct Docs<'a> {
+    ends: &'a [u32],
+    /// The document of the entry at `at`.
+    doc: usize,
+    at: usize,
+}
+
+impl Docs<'_> {
+    /// The document of the next entry.
+    fn next(&mut self) -> u32 {
+        while self
+            .ends
+            .get(self.doc)
+            .is_some_and(|&end| self.at >= end as usize)
+        {
+            self.doc += 1;
+        }
+        self.at += 1;
+        self.doc as u32
+    }
+}
+
+/// Term ids cut into `shards` ranges of about as many postings each, from each term's
+/// document frequency.
+fn balanced_cuts(df: &[u32], shards: usize) -> Vec<usize> {
+    let total: u64 = df.iter().map(|&n| u64::from(n)).sum();
+    let mut cuts = vec![0];
+    let mut sum = 0u64;
+    for (term, &n) in df.iter().enumerate() {
+        if sum * shards as u64 >= total * cuts.len() as u64 && cuts.len() < shards {
+            cuts.push(term);
+        }
+        sum += u64::from(n);
+    }
+    cuts.resize(shards + 1, df.len());
+    cuts
 }
 
 /// Blocks of entries grouped at a time: 16 blocks are a million entries, 12 MB (in
@@ -263,9 +320,13 @@ const BLOCKS_AT_ONCE: usize = if cfg!(test) { 2 } else { 16 };
 /// For lists longer than [`POSTING_CAP`]: their strongest postings, by document (a list
 /// at a time on every core).
 fn strongest_postings(lists: &Lists, terms: usize) -> HashMap<TermId, Box<[Posting]>> {
-    (0..terms as TermId)
-        .into_par_iter()
+    // One task a list: the long lists are few, and the commonest terms have the lowest
+    // ids, so that ranges of ids made one core do most of the work.
+    let long: Vec<TermId> = (0..terms as TermId)
         .filter(|&id| lists.df(id) > POSTING_CAP)
+        .collect();
+    long.into_par_iter()
+        .with_max_len(1)
         .map(|id| {
             let mut best: Vec<Posting> = lists.all(id).collect();
             best.select_nth_unstable_by(POSTING_CAP, |a, b| b.impact.cmp(&a.impact));
@@ -724,21 +785,6 @@ impl ListBuilder {
         self.bytes = vec![0; at as usize];
     }
 
-    /// Term ids cut into `shards` ranges of about as many postings each.
-    fn balanced_cuts(&self, shards: usize) -> Vec<usize> {
-        let total: u64 = self.counts.iter().map(|&n| u64::from(n)).sum();
-        let mut cuts = vec![0];
-        let mut sum = 0u64;
-        for (term, &n) in self.counts.iter().enumerate() {
-            if sum * shards as u64 >= total * cuts.len() as u64 && cuts.len() < shards {
-                cuts.push(term);
-            }
-            sum += u64::from(n);
-        }
-        cuts.resize(shards + 1, self.counts.len());
-        cuts
-    }
-
     /// The builder's per-term state (and, once laid out, bytes) cut at `cuts`, ascending
     /// term ids from 0 to every term.
     fn shards(&mut self, cuts: &[usize]) -> Vec<Shard<'_>> {
@@ -1081,12 +1127,33 @@ mod tests {
             len: entries.len,
         };
         let average = average_lengths(&lengths);
-        let group =
-            |shards| group_by_term(copy(&entries), &doc_ends, &lengths, &average, 7003, &BM25, shards);
-        let one = group(1);
+        let mut df = vec![0u32; 7003];
+        for &(term, _) in entries.blocks.iter().flatten() {
+            df[term as usize] += 1;
+        }
+        let group = |df: &Vec<u32>, shards| {
+            group_by_term(
+                copy(&entries),
+                df.clone(),
+                &doc_ends,
+                &lengths,
+                &average,
+                &BM25,
+                shards,
+            )
+        };
+        let one = group(&df, 1);
         assert!(one.skips.len() > 10 && one.df(0) == docs as usize);
-        for shards in [2, 3, 16] {
-            let many = group(shards);
+        assert_eq!(&one.counts[..], &df[..]);
+        // However the terms are cut among the cores: by their postings, or evenly.
+        for (df, shards) in [
+            (&df, 2),
+            (&df, 3),
+            (&df, 16),
+            (&vec![1; 7003], 2),
+            (&vec![1; 7003], 5),
+        ] {
+            let many = group(df, shards);
             assert!(many.bytes == one.bytes, "{shards} shards");
             assert_eq!(many.starts, one.starts);
             assert_eq!(many.counts, one.counts);
