@@ -1,9 +1,11 @@
 //! Live reload: edit, add, delete and break notes under a running app; check what is served.
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::TempDir;
 use notes_bot::bot::App;
 use notes_bot::bot::app::Reloaded;
 use notes_bot::bot::watch;
@@ -11,15 +13,14 @@ use notes_bot::config::Config;
 use tokio::sync::mpsc::UnboundedReceiver as Receiver;
 
 struct Notes {
-    dir: PathBuf,
+    dir: TempDir,
 }
 
 impl Notes {
     fn new(name: &str) -> Notes {
-        let dir = std::env::temp_dir().join(format!("notes-bot-reload-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        Notes { dir }
+        Notes {
+            dir: TempDir::new(&format!("reload-{name}")),
+        }
     }
 
     fn write(&self, name: &str, text: &str) {
@@ -32,7 +33,7 @@ impl Notes {
 
     fn config(&self) -> Config {
         Config {
-            notes_dir: self.dir.clone(),
+            notes_dir: self.dir.to_path_buf(),
             ..Config::default()
         }
     }
@@ -60,8 +61,7 @@ impl Notes {
 
 impl Drop for Notes {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-        // What `Serving::start` writes beside the folder.
+        // The folder goes with its `TempDir`; what `Serving::start` writes beside it here.
         let _ = std::fs::remove_file(self.dir.with_extension("yaml"));
         let _ = std::fs::remove_dir_all(self.dir.with_extension("data"));
     }
@@ -455,7 +455,7 @@ impl Serving {
         let data = notes.dir.with_extension("data");
         std::fs::write(
             &config,
-            format!("notes_dir: {:?}\ndata_dir: {:?}\n", notes.dir, data),
+            format!("notes_dir: {:?}\ndata_dir: {:?}\n", &*notes.dir, data),
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_notes-bot"))
