@@ -210,19 +210,13 @@ fn group_by_term(
     let shards = shards.max(1);
     // Blocks go to the cores a few at a time (each time the cores wait for the slowest);
     // each core works out the document of each entry as it reads them.
-    let first_doc = |first: usize| doc_ends.partition_point(|&end| end as usize <= first);
     // Sizing: terms split so that each shard sizes about as many postings.
     let cuts = balanced_cuts(&df, shards);
     drop(df);
     let mut first = 0;
     for blocks in postings.blocks.chunks(BLOCKS_AT_ONCE) {
-        let doc = first_doc(first);
         build.shards(&cuts).into_par_iter().for_each(|mut shard| {
-            let mut docs = Docs {
-                ends: doc_ends,
-                doc,
-                at: first,
-            };
+            let mut docs = Docs::from(doc_ends, first);
             for &(term, _) in blocks.iter().flatten() {
                 let doc = docs.next();
                 if shard.holds(term) {
@@ -241,16 +235,11 @@ fn group_by_term(
         if some.is_empty() {
             break;
         }
-        let doc = first_doc(first);
         let skips: Vec<Vec<(TermId, (u32, u32))>> = build
             .shards(&cuts)
             .into_par_iter()
             .map(|mut shard| {
-                let mut docs = Docs {
-                    ends: doc_ends,
-                    doc,
-                    at: first,
-                };
+                let mut docs = Docs::from(doc_ends, first);
                 for &(term, tf) in some.iter().flatten() {
                     let doc = docs.next();
                     if shard.holds(term) {
@@ -283,6 +272,12 @@ struct Docs<'a> {
 }
 
 impl Docs<'_> {
+    /// From the entry at `at` on, given each document's end.
+    fn from(ends: &[u32], at: usize) -> Docs<'_> {
+        let doc = ends.partition_point(|&end| end as usize <= at);
+        Docs { ends, doc, at }
+    }
+
     /// The document of the next entry.
     fn next(&mut self) -> u32 {
         while self

@@ -208,11 +208,11 @@ type Joined = Vec<Option<TermId>>;
 /// next piece (`site map`: `sitemap`, `back links`: `backlinks`). Both words are Latin
 /// letters, two or more each; the first asks something, the second too or is a
 /// [`COMPOUND_PARTICLES`] one. A look-up or two per pair, none for other pieces.
-fn compounds(analyzer: &Analyzer, live: &Live, pieces: &[Piece]) -> (Joined, Joined) {
+fn compounds<'p>(analyzer: &Analyzer, live: &Live, pieces: &'p [Piece]) -> (Joined, Joined) {
     let letters = |w: &str| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase());
     let term = |joined: &str| live.id(&analyzer.stem(joined)).or_else(|| live.id(joined));
-    let word = |piece: &Piece| match piece {
-        Piece::Word { parts } if parts.len() == 1 && letters(&parts[0]) => Some(parts[0].clone()),
+    let word = |piece: &'p Piece| match piece {
+        Piece::Word { parts } if parts.len() == 1 && letters(&parts[0]) => Some(parts[0].as_str()),
         _ => None,
     };
     let own = (pieces.iter())
@@ -225,7 +225,7 @@ fn compounds(analyzer: &Analyzer, live: &Live, pieces: &[Piece]) -> (Joined, Joi
         .map(|i| {
             let (a, b) = (word(&pieces[i])?, word(pieces.get(i + 1)?)?);
             let asks = |w: &str| !analyze::is_stop_str(w);
-            if !asks(&a) || !(asks(&b) || COMPOUND_PARTICLES.contains(&b.as_str())) {
+            if !asks(a) || !(asks(b) || COMPOUND_PARTICLES.contains(&b)) {
                 return None;
             }
             term(&format!("{a}{b}"))
@@ -653,15 +653,15 @@ fn word_unit(
                 && !terms.iter().any(|t| t.id == id)
                 && budget.fits(live, id)
             {
-                let term = QueryTerm {
+                // Not among the terms yet (checked above, before it is counted).
+                terms.push(QueryTerm {
                     id,
                     weight: PREFIX_WEIGHT,
                     cover: PREFIX_COVER,
                     fuzzy: true,
                     distinct: false,
                     related: false,
-                };
-                add(&mut terms, term);
+                });
             }
         }
     }
