@@ -843,7 +843,19 @@ pub fn strip_question(normalized: &str) -> String {
         frames
     });
     let mut text = normalized.to_string();
-    for &noise in FRAMES.iter() {
+    // Frames have no spaces, and a frame is replaced by one: a frame found after a
+    // replacement was in the query from the start, so only those starting with one of
+    // its characters are looked for (most queries have none; the look-ups were half the
+    // cost of building a query).
+    let mut chars: Vec<char> = normalized.chars().filter(|&c| !c.is_ascii()).collect();
+    chars.sort_unstable();
+    let may_hold = |frame: &str| {
+        frame
+            .chars()
+            .next()
+            .is_some_and(|c| chars.binary_search(&c).is_ok())
+    };
+    for &noise in FRAMES.iter().filter(|frame| may_hold(frame)) {
         if text.contains(noise) {
             let stripped = text.replace(noise, " ");
             if stripped.chars().any(|c| c.is_alphanumeric()) {
@@ -1019,6 +1031,14 @@ mod tests {
                 parts: vec!["rock".into(), "n".into(), "roll".into()]
             }]
         );
+    }
+
+    #[test]
+    fn frames_are_spaceless_and_start_with_a_character_strip_question_looks_for() {
+        for frame in super::CJK_NOISE {
+            assert!(!frame.contains(char::is_whitespace), "{frame:?}");
+            assert!(frame.chars().next().is_some_and(|c| !c.is_ascii()), "{frame:?}");
+        }
     }
 
     #[test]
