@@ -20,6 +20,8 @@ use common::{Answer, Random};
 /// How long notes are changed under load, then how long the server is left idle.
 const CHURN: Duration = Duration::from_secs(30);
 const IDLE: Duration = Duration::from_secs(6);
+/// Without any request, after the load.
+const QUIET: Duration = Duration::from_secs(3);
 /// The writer waits this long after each change: the debounce window (500 ms) and a reload.
 const SETTLE: Duration = Duration::from_millis(1200);
 /// Sections in every churned note; each is found by its own word.
@@ -97,6 +99,10 @@ impl Server {
     }
 
     /// Resident memory now, in KiB (VmRSS in /proc/<pid>/status).
+    fn cpu(&self) -> Duration {
+        common::cpu_time(self.serve.child.id())
+    }
+
     fn rss_kib(&self) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.serve.child.id())).unwrap_or_default();
@@ -399,6 +405,10 @@ fn serve_answers_right_while_notes_change_and_stays_idle_after() {
     }
     let reads = reader.join().unwrap_or_else(|_| panic!("the reader panicked"));
     let _ = sampler.join();
+    // The load over, the handler threads sleep: no CPU goes on waiting for work.
+    let before = server.cpu();
+    std::thread::sleep(QUIET);
+    let quiet_cpu = server.cpu().saturating_sub(before);
     let samples = samples.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let mib = |kib: u64| kib as f64 / 1024.0;
     // Warm: the most RSS in the first quarter of the churn, after several reloads.
@@ -413,7 +423,8 @@ fn serve_answers_right_while_notes_change_and_stays_idle_after() {
     println!(
         "{} changes ({}), {churn_reloads} reloads, {reads} file reads; {} requests answered, \
          {} wrong, {} vanished, {} failed, {} misses while `gone` was deleted; \
-         RSS MiB: start {:.1}, warm {:.1}, after churn {:.1}, peak {:.1}, end {:.1}",
+         RSS MiB: start {:.1}, warm {:.1}, after churn {:.1}, peak {:.1}, end {:.1}; \
+         CPU in {QUIET:?} after the load: {quiet_cpu:?}",
         changes.len(),
         changes.join(", "),
         tally.answered,
@@ -447,6 +458,10 @@ fn serve_answers_right_while_notes_change_and_stays_idle_after() {
         changes.len()
     );
     assert_eq!(idle_reloads, churn_reloads, "reloaded while idle");
+    assert!(
+        quiet_cpu <= Duration::from_millis(100),
+        "{quiet_cpu:?} of CPU in {QUIET:?} without requests"
+    );
     assert_eq!(reload_lines as u64, idle_reloads, "log and metrics disagree");
     assert!(
         peak <= warm + 16 * 1024,
