@@ -45,7 +45,11 @@ impl Workers {
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
         let (done, result) = tokio::sync::oneshot::channel();
         let job = move || {
-            // Nobody may be waiting any more (the request was dropped): then nothing is sent.
+            // A call whose caller stopped waiting (the client went away while it was in
+            // line) is not worth a thread's time.
+            if done.is_closed() {
+                return;
+            }
             let _ = done.send(std::panic::catch_unwind(AssertUnwindSafe(work)).ok());
         };
         match &self.pool {
@@ -93,5 +97,30 @@ mod tests {
         assert_eq!(workers.run(|| panic!("a bug")).await, None::<()>);
         // A panic costs its call only: the threads go on answering.
         assert_eq!(workers.run(|| 7).await, Some(7));
+    }
+
+    #[tokio::test]
+    async fn a_call_nobody_waits_for_any_more_is_not_run() {
+        let workers = Workers::new(1);
+        let busy = tokio::spawn({
+            let workers = workers.clone();
+            async move {
+                workers
+                    .run(|| std::thread::sleep(Duration::from_millis(200)))
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let ran = Arc::new(AtomicUsize::new(0));
+        let waited = tokio::time::timeout(Duration::from_millis(20), {
+            let ran = ran.clone();
+            workers.run(move || ran.fetch_add(1, Ordering::SeqCst))
+        })
+        .await;
+        assert!(waited.is_err(), "the call was in line behind the slow one");
+        assert_eq!(busy.await.ok(), Some(Some(())));
+        // Anything queued after the dropped call runs after it would have.
+        assert_eq!(workers.run(|| ()).await, Some(()));
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
     }
 }
