@@ -314,12 +314,19 @@ const LANGUAGE_SAMPLE: usize = 600;
 /// five letters or so, a Chinese one two characters), in the first [`LANGUAGE_SAMPLE`]
 /// characters.
 fn is_chinese<'t>(texts: impl Iterator<Item = &'t str>) -> bool {
-    let (mut cjk, mut latin) = (0usize, 0usize);
-    for c in texts.flat_map(str::chars).take(LANGUAGE_SAMPLE) {
-        if super::is_cjk(c) {
-            cjk += 1;
-        } else if c.is_ascii_alphabetic() {
-            latin += 1;
+    let (mut cjk, mut latin, mut read) = (0usize, 0usize, 0usize);
+    // Plain loops: through `flat_map` and `take`, this was 4% of building an index.
+    'texts: for text in texts {
+        for c in text.chars() {
+            if read == LANGUAGE_SAMPLE {
+                break 'texts;
+            }
+            read += 1;
+            if c.is_ascii() {
+                latin += usize::from(c.is_ascii_alphabetic());
+            } else if super::is_cjk(c) {
+                cjk += 1;
+            }
         }
     }
     cjk > 0 && cjk * 4 >= latin
@@ -390,5 +397,14 @@ mod tests {
             ["The Chinese word 笔记 means notes, as in note-taking apps"].into_iter()
         ));
         assert!(!is_chinese(std::iter::empty()));
+        // Only the first 600 characters are read, across the texts: what comes after
+        // them would turn each verdict.
+        let (latin, chinese) = ("a".repeat(250), "中".repeat(1000));
+        assert!(!is_chinese(
+            [latin.as_str(), &latin, &"中".repeat(100), &chinese].into_iter()
+        ));
+        assert!(is_chinese(
+            ["中".repeat(150).as_str(), &"a".repeat(450), &latin.repeat(40)].into_iter()
+        ));
     }
 }
