@@ -6,8 +6,9 @@
 //! The threads are a rayon pool rather than tokio's blocking threads: a blocking thread
 //! is woken for each call (and another started when none is idle at that instant), while
 //! an idle pool thread looks for work a moment before it sleeps, so under load the next
-//! call starts without a wake-up. On the endpoint benchmark this took commands from 0.55
-//! to 0.9 of PING's throughput (BENCHMARKS.md); idle, the threads sleep.
+//! call starts without a wake-up. On the endpoint benchmark this took commands from 0.61
+//! to 0.95 of PING's throughput (medians of nine runs, BENCHMARKS.md); idle, the threads
+//! sleep.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
