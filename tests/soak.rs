@@ -98,11 +98,12 @@ impl Server {
             .count()
     }
 
-    /// Resident memory now, in KiB (VmRSS in /proc/<pid>/status).
+    /// CPU time used so far, user and system.
     fn cpu(&self) -> Duration {
         common::cpu_time(self.serve.child.id())
     }
 
+    /// Resident memory now, in KiB (VmRSS in /proc/<pid>/status).
     fn rss_kib(&self) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.serve.child.id())).unwrap_or_default();
