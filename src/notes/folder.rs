@@ -4,10 +4,12 @@
 //! unreadable file or folder is reported and skipped instead of stopping the walk.
 
 use std::collections::HashSet;
-use std::fs::{File, Metadata};
+use std::fs::{DirEntry, File, Metadata};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+use rayon::prelude::*;
 
 use super::{FileError, Site};
 
@@ -113,17 +115,29 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
                 }
             })
             .collect();
-        // Reversed, so the stack visits subfolders in name order.
-        entries.sort_by_key(|entry| std::cmp::Reverse(entry.file_name()));
-        for entry in entries {
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if site.ignores(entry.path().strip_prefix(root).unwrap_or(&entry.path())) {
-                continue;
-            }
-            let path = entry.path();
-            let Some((target, metadata)) = resolve(&path, &canonical_root, &mut scan.problems) else {
+        // Reversed, so the stack visits subfolders in name order (each name read once: it
+        // is a new string each time it is asked for).
+        entries.sort_by_cached_key(|entry| std::cmp::Reverse(entry.file_name()));
+        // Each entry's metadata is read on every core (a folder of 100,000 notes was half a
+        // second of `lstat` on one thread), then the entries are taken in order.
+        let resolved: Vec<_> = entries
+            .par_iter()
+            .filter_map(|entry| {
+                if entry.file_name().to_string_lossy().starts_with('.') {
+                    return None;
+                }
+                let path = entry.path();
+                if site.ignores(path.strip_prefix(root).unwrap_or(&path)) {
+                    return None;
+                }
+                let mut problems = Vec::new();
+                let resolved = resolve(entry, &path, &canonical_root, &mut problems);
+                Some((path, resolved, problems))
+            })
+            .collect();
+        for (path, resolved, problems) in resolved {
+            scan.problems.extend(problems);
+            let Some((target, metadata)) = resolved else {
                 continue;
             };
             if metadata.is_dir() {
@@ -158,8 +172,15 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
 
 /// The canonical path and metadata of an entry, following a symlink only inside the root.
 /// `None` when the entry is to be skipped (problems are reported for note files and folders).
-fn resolve(path: &Path, root: &Path, problems: &mut Vec<FileError>) -> Option<(PathBuf, Metadata)> {
-    let link = std::fs::symlink_metadata(path).ok()?;
+fn resolve(
+    entry: &DirEntry,
+    path: &Path,
+    root: &Path,
+    problems: &mut Vec<FileError>,
+) -> Option<(PathBuf, Metadata)> {
+    // The entry's own metadata (a symlink's, not its target's), read from its folder: no
+    // walk of the whole path for each file.
+    let link = entry.metadata().ok()?;
     // A plain name or a `.md` name may be a note or a folder of notes; others are not ours.
     let ours = is_markdown(path) || path.extension().is_none();
     if !link.file_type().is_symlink() {
