@@ -4,6 +4,7 @@
 //!
 //!     cargo bench --bench reload              # 1k, 10k and 100k sections
 //!     cargo bench --bench reload -- 100000    # only sizes whose label contains "100000"
+//!     cargo bench --bench reload -- 100000 per-note=1   # a file for each section
 //!
 //! Reports the median and worst of several reloads of one edited note, the peak resident
 //! memory during a reload over the resident memory just before it (Linux: VmHWM, reset
@@ -49,12 +50,12 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// A copy of the generated corpus of `sections` sections to edit.
-fn folder(sections: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("notes-bot-reload-bench-{sections}"));
+/// A copy of the generated corpus of `sections` sections, `per_note` to a file, to edit.
+fn folder(sections: usize, per_note: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("notes-bot-reload-bench-{sections}-{per_note}"));
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::create_dir_all(&dir);
-    for (name, text) in corpus::notes(sections, 50, sections as u64) {
+    for (name, text) in corpus::notes(sections, per_note, sections as u64) {
         let _ = std::fs::write(dir.join(name), text);
     }
     dir
@@ -141,19 +142,24 @@ fn us(d: Duration) -> String {
 }
 
 fn main() {
-    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let per_note = args
+        .iter()
+        .find_map(|a| a.strip_prefix("per-note=")?.parse::<usize>().ok())
+        .unwrap_or(50)
+        .max(1);
+    let filter: Option<&String> = args
+        .iter()
+        .find(|a| !a.starts_with('-') && !a.starts_with("per-note="));
     println!(
         "| sections | reload | median ms | worst ms | peak RSS / RSS before | RSS before MB | segments after (base/delta/dead) | search p50 µs | search p99 µs | autocomplete p50 µs | autocomplete p99 µs |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for sections in [1_000, 10_000, 100_000] {
-        if filter
-            .as_deref()
-            .is_some_and(|f| !sections.to_string().contains(f))
-        {
+        if filter.is_some_and(|f| !sections.to_string().contains(f)) {
             continue;
         }
-        let dir = folder(sections);
+        let dir = folder(sections, per_note);
         let config = Config {
             notes_dir: dir.clone(),
             ..Config::default()
