@@ -103,13 +103,12 @@ mod tests {
     #[tokio::test]
     async fn a_call_nobody_waits_for_any_more_is_not_run() {
         let workers = Workers::new(1);
+        // The one thread is held until the dropped call is in line behind it (a release,
+        // not a sleep: a slow machine cannot let the slow call end first).
+        let (release, held) = std::sync::mpsc::channel::<()>();
         let busy = tokio::spawn({
             let workers = workers.clone();
-            async move {
-                workers
-                    .run(|| std::thread::sleep(Duration::from_millis(200)))
-                    .await
-            }
+            async move { workers.run(move || held.recv().is_ok()).await }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
         let ran = Arc::new(AtomicUsize::new(0));
@@ -118,8 +117,9 @@ mod tests {
             workers.run(move || ran.fetch_add(1, Ordering::SeqCst))
         })
         .await;
+        let _ = release.send(());
         assert!(waited.is_err(), "the call was in line behind the slow one");
-        assert_eq!(busy.await.ok(), Some(Some(())));
+        assert_eq!(busy.await.ok(), Some(Some(true)));
         // Anything queued after the dropped call runs after it would have.
         assert_eq!(workers.run(|| ()).await, Some(()));
         assert_eq!(ran.load(Ordering::SeqCst), 0);
