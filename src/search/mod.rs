@@ -31,6 +31,7 @@
 mod analyze;
 mod focus;
 mod index;
+mod lexicon;
 mod live;
 mod rank;
 mod related;

@@ -6,6 +6,7 @@ use std::collections::BinaryHeap;
 use std::ops::Range;
 
 use super::analyze::{self, Analyzer, Piece};
+use super::lexicon;
 use super::index::{POSTING_CAP, Posting, Read, TermId};
 use super::live::{Live, Reading};
 
@@ -86,7 +87,7 @@ pub struct Unit {
     /// counts fully against a section; [`closest_units`] sets it on every unit).
     pub cjk: bool,
     /// Factor on its terms' covers that counts every bigram of a CJK run alike, those
-    /// across word boundaries too ([`junction_weights`]); 1 for other units.
+    /// across word boundaries too ([`bigram_weights`]); 1 for other units.
     /// [`closest_units`] applies it: offered sections need the stricter count.
     pub strict: f32,
 }
@@ -295,16 +296,17 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
             }
         })
         .collect();
-    let weights = junction_weights(analyzer, live, &grams, &sounds);
+    let weights = bigram_weights(analyzer, live, &chars[..chars.len().min(MAX_BIGRAMS + 1)], &grams, &sounds);
     let mut distinct: Vec<(&str, &[TermId], f32)> = Vec::new();
     for ((gram, sounds), &weight) in grams.iter().zip(&sounds).zip(&weights) {
         // (A junction of weight 0 has no term, but the strict count below counts it.)
-        if !distinct.iter().any(|(g, _, _)| g == gram) {
-            distinct.push((gram, sounds, weight));
+        match distinct.iter_mut().find(|(g, _, _)| g == gram) {
+            Some((_, _, w)) => *w = w.max(weight),
+            None => distinct.push((gram, sounds, weight)),
         }
     }
     // Each distinct bigram is an equal share of the run (a junction's less, see
-    // [`junction_weights`]), and one the notes lack counts against the match
+    // [`bigram_weights`]), and one the notes lack counts against the match
     // (`量子计算`); but bigrams holding a particle, which natural questions put between
     // words, are not counted (`封城会持续` needs `封城` and `持续`, not `城会` nor `会持`).
     // Coverage stops at 1.
@@ -374,39 +376,40 @@ fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [cha
 }
 
 /// How much each bigram of a CJK run counts in its coverage. A question runs its words
-/// together (`在笔记里画流程图`, `算到期日`), and the bigrams across their boundaries
-/// (`画流`, `期日`) are in no note: were they counted fully, a section holding every word
-/// of the question would still miss a third of it. Every bigram of a word the notes use is
-/// in the notes, so a bigram they lack (and no pinyin slip mends) is either inside a word
-/// they lack or across a boundary. When both of its characters belong to bigrams of the
-/// run the notes have (or words with related terms), it joins two known words and counts
-/// nothing (`性名` of `属性名字`); when one does, it is at best half another word and
-/// counts half; when neither does, it counts fully, as a word the notes lack
-/// (`量子计算`: `量子`, `子计`, and `计算` alone covers 0.4).
-fn junction_weights(analyzer: &Analyzer, live: &Live, grams: &[String], sounds: &[Vec<TermId>]) -> Vec<f32> {
-    // A bigram holding a particle is no word of the question (see [`cjk_run_unit`]): it
-    // makes no character known.
-    let known: Vec<bool> = (grams.iter())
-        .map(|g| {
-            let word = live.id(g).is_some() || analyzer.related.has_group(g);
-            word && !g.chars().any(analyze::is_cjk_stop)
-        })
-        .collect();
-    // Bigram `i` holds characters `i` and `i + 1`: character `i` is in bigrams `i - 1` and `i`.
-    let covered = |c: usize| (c > 0 && known[c - 1]) || known.get(c).copied().unwrap_or(false);
-    (0..grams.len())
-        .map(|i| {
-            let slip = sounds.get(i).is_some_and(|s| !s.is_empty());
-            if known[i] || slip || live.id(&grams[i]).is_some() {
-                return 1.0;
+/// together (`在笔记里画流程图`, `想打个星号出来结果变成斜体了`): the run is split into its
+/// likeliest words ([`lexicon::words`]; a bigram of the notes or a pinyin slip of one is a
+/// word too), a bigram across two words counts nothing (`画流`, `来结`, though a note may
+/// hold it by chance), and one inside a word counts as much as the word says
+/// ([`lexicon::weight`]: `星号` fully, `结果` half). A word the notes lack counts fully
+/// (`量子流程`: `量子` is another subject). A run of one-character words only counts each
+/// bigram alike.
+fn bigram_weights(analyzer: &Analyzer, live: &Live, chars: &[char], grams: &[String], sounds: &[Vec<TermId>]) -> Vec<f32> {
+    let known = |at: usize| {
+        let slip = sounds.get(at).is_some_and(|s| !s.is_empty());
+        grams.get(at).is_some_and(|g| slip || live.id(g).is_some() || analyzer.related.has_group(g))
+    };
+    let mut weights = vec![0.0; grams.len()];
+    let mut word = String::new();
+    for range in lexicon::words(chars, known) {
+        if range.len() < 2 {
+            continue;
+        }
+        word.clear();
+        word.extend(&chars[range.clone()]);
+        // A word the notes lack is another subject, however everyday (see [`unit_weight`]).
+        let lacking = !(range.start..range.end - 1).any(known);
+        let weight = if lacking { 1.0 } else { lexicon::weight(&word) };
+        // Bigram `i` holds characters `i` and `i + 1`.
+        for at in range.start..range.end - 1 {
+            if let Some(w) = weights.get_mut(at) {
+                *w = weight;
             }
-            match (covered(i), covered(i + 1)) {
-                (true, true) => 0.0,
-                (true, false) | (false, true) => 0.5,
-                (false, false) => 1.0,
-            }
-        })
-        .collect()
+        }
+    }
+    if weights.iter().all(|&w| w == 0.0) {
+        weights.fill(1.0);
+    }
+    weights
 }
 
 /// Bigrams of the notes that sound like the run's bigram at `at` with one character
