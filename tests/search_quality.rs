@@ -733,6 +733,25 @@ fn independent_vault_queries() {
     );
 }
 
+/// A third set over the vault, by another annotator who saw neither the engine nor the
+/// other sets (`tests/fixtures/vault-queries-3.tsv`): 100 queries, 40 of them natural
+/// questions and 20 paraphrases, half English and half Chinese.
+#[test]
+#[ignore = "needs ../shared"]
+fn third_vault_queries() {
+    let text = include_str!("fixtures/vault-queries-3.tsv");
+    let cases = vault_cases(text, "vault-queries-3.tsv");
+    assert_eq!(cases.len(), 100);
+    let floors = [
+        ("core", 0.0),
+        ("natural", 0.0),
+        ("typos", 0.0),
+        ("negatives", 0.0),
+        ("paraphrase", 0.0),
+    ];
+    evaluate_vault(&vault_index(), "Obsidian Help vault, third set", &cases, &floors);
+}
+
 #[test]
 #[ignore = "needs ../shared"]
 fn labelled_corpus_queries() {
