@@ -1,4 +1,5 @@
-//! One changed note, reloaded: `App::reload` (scan, parse the note, `Index::update`, swap)
+//! One changed note, reloaded: `App::reload` (scan, parse the note, `Index::update`, swap),
+//! and `App::reload_changed` as the watcher calls it (the edited file's path, no walk)
 //! side by side with the full rebuild it replaced (the loader copying every note, then
 //! `Index::build` of the whole library), at several sizes, in one run.
 //!
@@ -180,6 +181,14 @@ fn main() {
         let updated_times = query_times(&updated);
         drop(updated);
 
+        // What the watcher does: App::reload_changed of the path its events named.
+        let edited = [dir.join("note-00000.md")];
+        let watched = measure_reloads(&dir, |_| {
+            let reload = app.reload_changed(Some(&edited));
+            assert!(reload.reloaded.is_some(), "{:?}", reload.problems);
+        });
+        let w = app.index().segments();
+
         // The same reloads in two parts: reading the folder, updating the index.
         let mut loader = Loader::new(
             &config.notes_dir,
@@ -241,7 +250,15 @@ fn main() {
 
         let mb = |b: u64| format!("{:.0}", b as f64 / 1_048_576.0);
         let crowded_label = format!("App::reload, {others} other notes changed since the base");
-        let mut rows = vec![("App::reload (Index::update)", &incremental, s, updated_times)];
+        let mut rows = vec![
+            ("App::reload (Index::update)", &incremental, s, updated_times),
+            (
+                "App::reload_changed (the watcher's: the edited path)",
+                &watched,
+                w,
+                updated_times,
+            ),
+        ];
         if let Some((reloads, seg, times)) = &crowded {
             rows.push((crowded_label.as_str(), reloads, *seg, *times));
         }

@@ -5,7 +5,7 @@
 //! the next), and notify-debouncer-mini drops the event kind. A reload waits until the
 //! folder has been quiet for `reload.quiet_ms`, so a save written in pieces is read whole.
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Instant;
@@ -60,6 +60,7 @@ fn debounce(events: &Receiver<notify::Result<Event>>, app: &App, sender: &mpsc::
     let quiet = app.config.reload.quiet();
     let root = app.config.notes_dir.as_path();
     let mut due: Option<Instant> = None;
+    let mut changed = Changed::default();
     loop {
         let next = match due {
             None => events.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -68,16 +69,19 @@ fn debounce(events: &Receiver<notify::Result<Event>>, app: &App, sender: &mpsc::
         match next {
             Ok(Ok(event)) => {
                 if changes_notes(&event, root) {
+                    changed.add(&event);
                     due = Some(Instant::now() + quiet);
                 }
             }
             Ok(Err(error)) => {
                 // Events may have been lost: look at the folder once it is quiet.
                 tracing::warn!(%error, "watching the notes folder failed");
+                changed.walk = true;
                 due = Some(Instant::now() + quiet);
             }
             Err(RecvTimeoutError::Timeout) => {
-                let reload = reload_now(app);
+                let reload = reload_now(app, changed.paths());
+                changed = Changed::default();
                 due = reload.again_at;
                 if let Some(reloaded) = reload.reloaded {
                     let _ = sender.send(reloaded);
@@ -85,6 +89,26 @@ fn debounce(events: &Receiver<notify::Result<Event>>, app: &App, sender: &mpsc::
             }
             Err(RecvTimeoutError::Disconnected) => return,
         }
+    }
+}
+
+/// The paths events named since the last reload; a reload looks at those files only,
+/// unless it must walk the folder (events were lost, or the backend could not say which).
+#[derive(Default)]
+struct Changed {
+    paths: std::collections::BTreeSet<PathBuf>,
+    walk: bool,
+}
+
+impl Changed {
+    fn add(&mut self, event: &Event) {
+        self.walk |= event.need_rescan() || matches!(event.kind, EventKind::Any | EventKind::Other);
+        self.paths.extend(event.paths.iter().cloned());
+    }
+
+    /// What to look at again: `None` for the whole folder.
+    fn paths(&self) -> Option<Vec<PathBuf>> {
+        (!self.walk).then(|| self.paths.iter().cloned().collect())
     }
 }
 
@@ -113,9 +137,10 @@ fn is_note(path: &Path, root: &Path) -> bool {
     !hidden && path.extension().is_none_or(|ext| ext.eq_ignore_ascii_case("md"))
 }
 
-/// Reloads and logs the result: one line, plus one per problem (file:line).
-pub fn reload_now(app: &App) -> Reload {
-    let reload = app.reload();
+/// Reloads and logs the result: one line, plus one per problem (file:line). `paths`: the
+/// files that changed, when known ([`App::reload_changed`]).
+pub fn reload_now(app: &App, paths: Option<Vec<PathBuf>>) -> Reload {
+    let reload = app.reload_changed(paths.as_deref());
     if !reload.changed {
         tracing::debug!("no note changed; nothing to reload");
     } else if let Some(reloaded) = &reload.reloaded {
@@ -149,7 +174,7 @@ pub async fn reload_on_hangup(app: Arc<App>, sender: mpsc::UnboundedSender<Reloa
             if let Ok(Reload {
                 reloaded: Some(reloaded),
                 ..
-            }) = tokio::task::spawn_blocking(move || reload_now(&app)).await
+            }) = tokio::task::spawn_blocking(move || reload_now(&app, None)).await
             {
                 let _ = sender.send(reloaded);
             }

@@ -4,7 +4,7 @@
 //! unreadable file or folder is reported and skipped instead of stopping the walk.
 
 use std::collections::HashSet;
-use std::fs::{DirEntry, File, Metadata};
+use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -18,6 +18,9 @@ pub const DEFAULT_MAX_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Folders nested deeper than this are not read.
 const MAX_DEPTH: usize = 16;
+
+/// Most files [`rescan`] looks at again; past that (a checkout of many notes), a walk.
+const MAX_RESCAN: usize = 1024;
 
 /// What tells one version of a file from another without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +134,10 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
                     return None;
                 }
                 let mut problems = Vec::new();
-                let resolved = resolve(entry, &path, &canonical_root, &mut problems);
+                // The entry's own metadata (a symlink's, not its target's), read from its
+                // folder: no walk of the whole path for each file.
+                let resolved = (entry.metadata().ok())
+                    .and_then(|link| resolve(link, &path, &canonical_root, &mut problems));
                 Some((path, resolved, problems))
             })
             .collect();
@@ -146,22 +152,11 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
                 }
                 continue;
             }
-            if !is_markdown(&path) {
-                continue;
-            }
-            if !metadata.is_file() {
-                scan.problems.push(problem(
-                    &path,
-                    "not a regular file (a FIFO, device or socket); skipped".into(),
-                ));
-            } else if metadata.len() > max_bytes {
-                scan.problems.push(too_big(&path, metadata.len(), max_bytes));
-            } else {
-                scan.files.push(Found {
-                    path,
-                    target,
-                    fingerprint: Fingerprint::of(&metadata),
-                });
+            if is_markdown(&path) {
+                match note_file(path, target, &metadata, max_bytes) {
+                    Ok(found) => scan.files.push(found),
+                    Err(error) => scan.problems.push(error),
+                }
             }
         }
     }
@@ -170,17 +165,114 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
     scan
 }
 
-/// The canonical path and metadata of an entry, following a symlink only inside the root.
-/// `None` when the entry is to be skipped (problems are reported for note files and folders).
+/// Whether the walk found a note file under `folder` (so it walked that folder). Files are in
+/// path order: those under a folder come together, from where the folder would be.
+fn holds_files(scan: &Scan, folder: &Path) -> bool {
+    let first_under = scan.files.partition_point(|f| f.path.as_path() < folder);
+    (scan.files.get(first_under)).is_some_and(|f| f.path.starts_with(folder))
+}
+
+/// A `.md` entry that is not a folder: a note file, or why it is skipped.
+fn note_file(
+    path: PathBuf,
+    target: PathBuf,
+    metadata: &Metadata,
+    max_bytes: u64,
+) -> Result<Found, FileError> {
+    if !metadata.is_file() {
+        Err(problem(
+            &path,
+            "not a regular file (a FIFO, device or socket); skipped".into(),
+        ))
+    } else if metadata.len() > max_bytes {
+        Err(too_big(&path, metadata.len(), max_bytes))
+    } else {
+        Ok(Found {
+            path,
+            target,
+            fingerprint: Fingerprint::of(metadata),
+        })
+    }
+}
+
+/// `previous` (a walk of `root`) with the files at `paths` looked at again: each one
+/// changed, created or gone, as [`scan`] would find it. `None` when that is not enough and
+/// the folder must be walked: a path that is not a `.md` name (a folder created, moved or
+/// removed), or a file in a folder the walk did not list a note in (a new folder, or one
+/// reached through a symlink). Paths the walk skips (hidden, ignored, outside the folder)
+/// change nothing.
+pub fn rescan(previous: &Scan, root: &Path, paths: &[PathBuf], max_bytes: u64, site: &Site) -> Option<Scan> {
+    if paths.len() > MAX_RESCAN {
+        return None;
+    }
+    let canonical_root = std::fs::canonicalize(root).ok()?;
+    let mut scan = Scan {
+        files: previous.files.clone(),
+        problems: previous.problems.clone(),
+    };
+    for path in paths {
+        let Ok(relative) = path.strip_prefix(root) else {
+            continue;
+        };
+        let hidden = (relative.iter()).any(|name| name.to_string_lossy().starts_with('.'));
+        let ignored = (relative.ancestors())
+            .filter(|folder| !folder.as_os_str().is_empty())
+            .any(|folder| site.ignores(folder));
+        if hidden || ignored {
+            continue;
+        }
+        if relative.iter().count() > MAX_DEPTH + 1 {
+            continue;
+        }
+        if !is_markdown(path) {
+            match std::fs::symlink_metadata(path) {
+                // A folder came (or a link that may lead to one), or one that held notes went.
+                Ok(found) if found.is_dir() || found.file_type().is_symlink() => return None,
+                Err(_) if holds_files(previous, path) => return None,
+                // Another file (an editor's temporary one), or a folder of no notes.
+                _ => continue,
+            }
+        }
+        if !path.parent().is_some_and(|folder| holds_files(previous, folder)) {
+            return None;
+        }
+        // What the walk found at this path goes; what is there now comes in its place.
+        if let Ok(at) = scan.files.binary_search_by(|f| f.path.as_path().cmp(path)) {
+            scan.files.remove(at);
+        }
+        scan.problems.retain(|p| p.path != *path);
+        let mut problems = Vec::new();
+        let resolved = (std::fs::symlink_metadata(path).ok())
+            .and_then(|link| resolve(link, path, &canonical_root, &mut problems));
+        scan.problems.extend(problems);
+        if let Some((target, metadata)) = resolved {
+            if metadata.is_dir() {
+                return None;
+            }
+            match note_file(path.clone(), target, &metadata, max_bytes) {
+                Ok(found) => {
+                    let at = (scan.files)
+                        .binary_search_by(|f| f.path.as_path().cmp(path))
+                        .unwrap_or_else(|at| at);
+                    scan.files.insert(at, found);
+                }
+                Err(error) => scan.problems.push(error),
+            }
+        }
+    }
+    scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
+    Some(scan)
+}
+
+/// The canonical path and metadata of an entry, given its own metadata (`link`: a
+/// symlink's, not its target's), following a symlink only inside the root. `None` when the
+/// entry is to be skipped (problems are reported for note files and folders).
 fn resolve(
-    entry: &DirEntry,
+    link: Metadata,
     path: &Path,
     root: &Path,
     problems: &mut Vec<FileError>,
 ) -> Option<(PathBuf, Metadata)> {
-    // The entry's own metadata (a symlink's, not its target's), read from its folder: no
-    // walk of the whole path for each file.
-    let link = entry.metadata().ok()?;
     // A plain name or a `.md` name may be a note or a folder of notes; others are not ours.
     let ours = is_markdown(path) || path.extension().is_none();
     if !link.file_type().is_symlink() {
@@ -420,5 +512,68 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(error.unwrap_or_default().contains("not a regular file"));
+    }
+
+    /// After each change, looking again at the paths named finds what a walk finds, or
+    /// asks for the walk.
+    #[test]
+    fn a_rescan_of_the_changed_paths_finds_what_a_walk_finds() {
+        const CAP: u64 = 64;
+        let folder = Folder::new("rescan");
+        let root = folder.notes();
+        let site = Site::default();
+        folder.mkdir("sub");
+        ok(std::fs::write(root.join("sub/a.md"), GOOD));
+        let mut last = scan(&root, CAP, &site);
+        let mut step = |change: &dyn Fn(), paths: &[&str], walks: bool| {
+            change();
+            let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
+            let walked = scan(&root, CAP, &site);
+            match rescan(&last, &root, &paths, CAP, &site) {
+                Some(found) => {
+                    assert!(!walks, "{paths:?}: looked again where only a walk can tell");
+                    assert_eq!(found, walked, "{paths:?}");
+                }
+                None => assert!(walks, "{paths:?}: walked"),
+            }
+            last = walked;
+        };
+        let at = root.clone();
+        let write = |name: &'static str, text: &'static str| {
+            let file = at.join(name);
+            move || ok(std::fs::write(&file, text))
+        };
+        step(&write("good.md", "## Edited\n- more\n"), &["good.md"], false);
+        step(&write("new.md", GOOD), &["new.md"], false);
+        step(&write("sub/b.md", GOOD), &["sub/b.md"], false);
+        step(
+            &|| ok(std::fs::remove_file(at.join("new.md"))),
+            &["new.md"],
+            false,
+        );
+        step(
+            &|| ok(std::fs::rename(at.join("sub/b.md"), at.join("sub/c.md"))),
+            &["sub/b.md", "sub/c.md"],
+            false,
+        );
+        // Over the size cap now: a problem in its place, then a note again.
+        let big = "## Big\n- 0123456789 0123456789 0123456789 0123456789 0123456789\n";
+        step(&write("good.md", big), &["good.md"], false);
+        step(&write("good.md", GOOD), &["good.md"], false);
+        // Files the walk skips change nothing; an editor's temporary file neither.
+        step(&write(".hidden.md", GOOD), &[".hidden.md"], false);
+        step(&write("4913", "x"), &["4913"], false);
+        // A new folder, a file in a folder the walk found no note in, a folder gone: a walk.
+        step(&|| folder.mkdir("fresh"), &["fresh"], true);
+        step(&write("fresh/x.md", GOOD), &["fresh/x.md"], true);
+        step(&|| ok(std::fs::remove_dir_all(at.join("sub"))), &["sub"], true);
+        // A symlink: a walk, which decides whether to follow it.
+        folder.symlink(at.join("good.md"), "link.md");
+        step(&|| (), &["link.md"], false);
+        step(
+            &|| folder.symlink(root.join("fresh"), "dirlink"),
+            &["dirlink"],
+            true,
+        );
     }
 }

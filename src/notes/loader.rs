@@ -21,7 +21,8 @@ pub struct Loader {
     max_bytes: u64,
     /// How long a note with no sections must stay so before it replaces its last good version.
     hold_empty: Duration,
-    seen: HashMap<PathBuf, Seen>,
+    /// What was remembered of each file of the last walk, in its order.
+    seen: Vec<Seen>,
     /// The last walk and its outcome, to answer "nothing changed" without reading a file.
     last_scan: Option<folder::Scan>,
     last_problems: Vec<FileError>,
@@ -78,7 +79,7 @@ impl Loader {
             labels,
             max_bytes,
             hold_empty,
-            seen: HashMap::new(),
+            seen: Vec::new(),
             last_scan: None,
             last_problems: Vec::new(),
             last_notices: Vec::new(),
@@ -99,6 +100,23 @@ impl Loader {
     /// Loads the folder; `current` is what serves now (the last good versions).
     pub fn load(&mut self, current: &Library, now: Instant) -> Load {
         let scan = folder::scan(&self.root, self.max_bytes, &self.site);
+        self.load_scan(scan, current, now)
+    }
+
+    /// [`Loader::load`] when only the files at `paths` (as the watcher names them) may
+    /// have changed: those are looked at again and the last walk stands for the rest. The
+    /// whole folder is walked when a path is not a note file in a folder already walked
+    /// (a folder created, moved or removed), and for the first load.
+    pub fn load_changed(&mut self, current: &Library, paths: &[PathBuf], now: Instant) -> Load {
+        let rescan = (self.last_scan.as_ref())
+            .and_then(|last| folder::rescan(last, &self.root, paths, self.max_bytes, &self.site));
+        match rescan {
+            Some(scan) => self.load_scan(scan, current, now),
+            None => self.load(current, now),
+        }
+    }
+
+    fn load_scan(&mut self, scan: folder::Scan, current: &Library, now: Instant) -> Load {
         let due = self.again_at().is_some_and(|at| at <= now);
         if !due && self.last_scan.as_ref() == Some(&scan) {
             return Load {
@@ -108,10 +126,19 @@ impl Loader {
                 again_at: self.again_at(),
             };
         }
-        let paths = |scan: &folder::Scan| scan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
-        if self.last_scan.as_ref().map(paths) != Some(paths(&scan)) {
+        let last_files = self.last_scan.as_ref().map_or(&[][..], |last| &last.files[..]);
+        let same_paths = last_files.len() == scan.files.len()
+            && last_files.iter().zip(&scan.files).all(|(a, b)| a.path == b.path);
+        // What was remembered of each file, by its place in this walk.
+        let mut before: Vec<Option<Seen>> = std::mem::take(&mut self.seen).into_iter().map(Some).collect();
+        let remembered = same_paths_or_align(&scan.files, last_files, same_paths, |f| &f.path);
+        if !same_paths {
             // Wikilinks may now resolve differently: parse every note holding one again.
-            self.seen.retain(|_, seen| !seen.wikilinks);
+            for seen in &mut before {
+                if seen.as_ref().is_some_and(|s| s.wikilinks) {
+                    *seen = None;
+                }
+            }
             let files: Vec<PathBuf> = scan
                 .files
                 .iter()
@@ -119,18 +146,24 @@ impl Loader {
                 .collect();
             self.site.set_files(files);
         }
+        // The note serving now for each file, by the same join (a library is in path order).
+        let mut serving: Vec<&Arc<Note>> = current.notes.iter().collect();
+        if !serving.is_sorted_by(|a, b| a.path <= b.path) {
+            serving.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        let served = same_paths_or_align(&scan.files, &serving, false, |n| &n.path);
         let mut notices = Vec::new();
-        let serving: HashMap<&Path, &Arc<Note>> =
-            current.notes.iter().map(|n| (n.path.as_path(), n)).collect();
         let mut problems = scan.problems.clone();
-        let mut notes = Vec::new();
-        let mut seen = HashMap::new();
-        let work: Vec<Work> = scan
-            .files
-            .iter()
-            .map(|found| {
-                let last_good = serving.get(found.path.as_path()).copied();
-                (found, self.seen.remove(&found.path), last_good)
+        let mut notes = Vec::with_capacity(scan.files.len());
+        let mut seen = Vec::with_capacity(scan.files.len());
+        let mut listed = vec![false; serving.len()];
+        let work: Vec<Work> = (scan.files.iter().zip(remembered).zip(served))
+            .map(|((found, was), serves)| {
+                let last_good = serves.map(|at| {
+                    listed[at] = true;
+                    serving[at]
+                });
+                (found, was.and_then(|at| before[at].take()), last_good)
             })
             .collect();
         // Read and parse on every core; the results come back in path order. One file is
@@ -159,30 +192,24 @@ impl Loader {
                 }),
                 note => notes.extend(note),
             }
-            seen.insert(
-                found.path.clone(),
-                Seen {
-                    fingerprint: found.fingerprint,
-                    state,
-                    wikilinks,
-                },
-            );
+            seen.push(Seen {
+                fingerprint: found.fingerprint,
+                state,
+                wikilinks,
+            });
         }
         // A note whose file was refused by the walk (or sits in a folder that became
         // unreadable) keeps its last good version; one whose file is gone goes.
-        // (A set: at thousands of notes, a scan of the list for each costs more than the
-        // rest of a reload.)
-        let listed: std::collections::HashSet<&Path> = scan.files.iter().map(|f| f.path.as_path()).collect();
-        for note in &current.notes {
-            if listed.contains(note.path.as_path()) {
-                continue;
-            }
-            let refused = scan.problems.iter().any(|p| note.path.starts_with(&p.path));
-            if refused {
-                notes.push(note.clone());
+        let mut kept_refused = false;
+        for (note, _) in serving.iter().zip(&listed).filter(|(_, listed)| !**listed) {
+            if scan.problems.iter().any(|p| note.path.starts_with(&p.path)) {
+                notes.push((*note).clone());
+                kept_refused = true;
             }
         }
-        notes.sort_by(|a, b| a.path.cmp(&b.path));
+        if kept_refused {
+            notes.sort_by(|a, b| a.path.cmp(&b.path));
+        }
         let notes = one_note_per_topic(notes, current, &mut problems);
         problems.sort_by(|a, b| a.path.cmp(&b.path));
         self.seen = seen;
@@ -199,7 +226,7 @@ impl Loader {
 
     fn again_at(&self) -> Option<Instant> {
         self.seen
-            .values()
+            .iter()
             .filter_map(|seen| match seen.state {
                 State::Emptied { since } => Some(since + self.hold_empty),
                 _ => None,
@@ -280,6 +307,31 @@ impl Loader {
     }
 }
 
+/// For each file of `files`, the place in `items` of the one with the same path, both in
+/// path order: one pass, no map of paths (at 100,000 files, hashing `Path`s by their
+/// components cost more than the rest of a reload). `same` says the paths are the same, in
+/// the same order.
+fn same_paths_or_align<T>(
+    files: &[Found],
+    items: &[T],
+    same: bool,
+    path: impl Fn(&T) -> &Path,
+) -> Vec<Option<usize>> {
+    if same {
+        return (0..files.len()).map(Some).collect();
+    }
+    let mut at = 0;
+    files
+        .iter()
+        .map(|found| {
+            while at < items.len() && path(&items[at]) < found.path.as_path() {
+                at += 1;
+            }
+            (at < items.len() && path(&items[at]) == found.path.as_path()).then_some(at)
+        })
+        .collect()
+}
+
 fn keeping(error: &FileError, last_good: Option<&Arc<Note>>) -> FileError {
     let mut error = error.clone();
     if last_good.is_some() {
@@ -304,20 +356,29 @@ fn one_note_per_topic(
         .iter()
         .map(|n| (n.topic.as_str(), n.path.as_path()))
         .collect();
-    let mut order: Vec<usize> = (0..notes.len()).collect();
-    order.sort_by_key(|&i| {
-        let note = &notes[i];
-        let held = holder.get(note.topic.as_str()) == Some(&note.path.as_path());
-        (!held, note.front.command.is_none())
-    });
-    let mut taken: HashMap<String, PathBuf> = HashMap::new();
+    // The notes that held their name first, then those whose `command:` sets it, then the
+    // rest, each in library order.
+    let held: Vec<bool> = (notes.iter())
+        .map(|n| holder.get(n.topic.as_str()) == Some(&n.path.as_path()))
+        .collect();
+    let commanded = |i: &usize| !held[*i] && notes[*i].front.command.is_some();
+    let rest = |i: &usize| !held[*i] && notes[*i].front.command.is_none();
+    let order: Vec<usize> = ((0..notes.len()).filter(|&i| held[i]))
+        .chain((0..notes.len()).filter(commanded))
+        .chain((0..notes.len()).filter(rest))
+        .collect();
+    // Each name taken, and the note that took it.
+    let mut taken: HashMap<String, usize> = HashMap::with_capacity(notes.len());
     let mut keep: Vec<Option<Arc<Note>>> = notes.into_iter().map(Some).collect();
     for i in order {
-        let Some(note) = keep[i].as_mut() else {
+        let Some(first) = keep[i].as_ref().and_then(|note| taken.get(&note.topic).copied()) else {
+            if let Some(note) = &keep[i] {
+                taken.insert(note.topic.clone(), i);
+            }
             continue;
         };
-        let Some(first) = taken.get(&note.topic).cloned() else {
-            taken.insert(note.topic.clone(), note.path.clone());
+        let first = keep[first].as_ref().map(|n| n.path.clone()).unwrap_or_default();
+        let Some(note) = keep[i].as_mut() else {
             continue;
         };
         let distinct = if note.front.command.is_some() {
@@ -338,7 +399,7 @@ fn one_note_per_topic(
                     ),
                 });
                 note.topic = name.clone();
-                taken.insert(name, note.path.clone());
+                taken.insert(name, i);
             }
             None => {
                 problems.push(FileError {
@@ -435,5 +496,71 @@ mod tests {
         assert!(Arc::ptr_eq(by_topic(&second, "a"), by_topic(&third, "a")));
         assert!(Arc::ptr_eq(by_topic(&second, "b"), by_topic(&third, "b")));
         assert!(!Arc::ptr_eq(by_topic(&second, "c"), by_topic(&third, "c")));
+    }
+
+    fn outline(library: &Library) -> Vec<(PathBuf, String, Vec<String>, usize)> {
+        (library.notes.iter())
+            .map(|n| {
+                let titles = n.sections.iter().map(|s| s.title.clone()).collect();
+                (n.path.clone(), n.topic.clone(), titles, n.warnings.len())
+            })
+            .collect()
+    }
+
+    /// A reload of the paths the watcher names serves what a reload that walks the folder
+    /// serves, step after step: edits, new and deleted files, a topic two files want, a
+    /// wikilink to a note that comes later, a broken note, a new folder.
+    #[test]
+    fn loading_the_changed_paths_serves_what_loading_the_folder_serves() {
+        let folder = Folder::new("changed");
+        std::fs::create_dir_all(folder.0.join("a")).unwrap_or_else(|e| panic!("{e}"));
+        folder.write("one.md", "## One\n- first\n");
+        folder.write("a/two.md", "## Two\n- second, see [[three]]\n");
+        let new = || Loader::new(&folder.0, Labels::default(), 1 << 20, Duration::ZERO);
+        let (mut walking, mut looking) = (new(), new());
+        let first = walking.load(&Library::default(), Instant::now());
+        let mut walked = first.library.unwrap_or_default();
+        let mut looked = looking
+            .load(&Library::default(), Instant::now())
+            .library
+            .unwrap_or_default();
+        let steps: &[(&str, Option<&str>)] = &[
+            ("one.md", Some("## One\n- first, edited\n")),
+            ("three.md", Some("## Three\n- third\n")),
+            ("a/one.md", Some("## Another one\n- same topic\n")),
+            ("one.md", None),
+            ("a/two.md", Some("---\ntitle: [broken\n---\n## Two\n")),
+            ("a/two.md", Some("## Two again\n- fixed\n")),
+            ("b/four.md", Some("## Four\n- in a new folder\n")),
+            ("three.md", None),
+        ];
+        for (step, &(name, text)) in steps.iter().enumerate() {
+            let path = folder.0.join(name);
+            match text {
+                Some(text) => {
+                    std::fs::create_dir_all(path.parent().unwrap_or(&folder.0))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    folder.write(name, text);
+                }
+                None => std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}")),
+            }
+            let now = Instant::now();
+            let by_walk = walking.load(&walked, now);
+            let by_paths = looking.load_changed(&looked, &[path], now);
+            assert_eq!(by_walk.problems, by_paths.problems, "step {step}: {name}");
+            walked = by_walk.library.unwrap_or(walked);
+            looked = by_paths.library.unwrap_or(looked);
+            assert_eq!(outline(&walked), outline(&looked), "step {step}: {name}");
+        }
+        assert_eq!(looked.notes.len(), 3);
+        // Only the paths named are looked at: a change no event named waits for a walk.
+        folder.write("a/two.md", "## Two, unnamed\n- edited\n");
+        assert!(
+            looking
+                .load_changed(&looked, &[], Instant::now())
+                .library
+                .is_none()
+        );
+        assert!(looking.load(&looked, Instant::now()).library.is_some());
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BinaryHeap;
 use std::ops::Range;
 
 use super::analyze::{self, Analyzer, Piece};
-use super::lexicon;
 use super::index::{POSTING_CAP, Posting, Read, TermId};
+use super::lexicon;
 use super::live::{Live, Reading};
 
 /// Most query units considered; the rest of a very long query is ignored.
@@ -296,7 +296,13 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
             }
         })
         .collect();
-    let weights = bigram_weights(analyzer, live, &chars[..chars.len().min(MAX_BIGRAMS + 1)], &grams, &sounds);
+    let weights = bigram_weights(
+        analyzer,
+        live,
+        &chars[..chars.len().min(MAX_BIGRAMS + 1)],
+        &grams,
+        &sounds,
+    );
     let mut distinct: Vec<(&str, &[TermId], f32)> = Vec::new();
     for ((gram, sounds), &weight) in grams.iter().zip(&sounds).zip(&weights) {
         // (A junction of weight 0 has no term, but the strict count below counts it.)
@@ -383,10 +389,18 @@ fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [cha
 /// ([`lexicon::weight`]: `星号` fully, `结果` half). A word the notes lack counts fully
 /// (`量子流程`: `量子` is another subject). A run of one-character words only counts each
 /// bigram alike.
-fn bigram_weights(analyzer: &Analyzer, live: &Live, chars: &[char], grams: &[String], sounds: &[Vec<TermId>]) -> Vec<f32> {
+fn bigram_weights(
+    analyzer: &Analyzer,
+    live: &Live,
+    chars: &[char],
+    grams: &[String],
+    sounds: &[Vec<TermId>],
+) -> Vec<f32> {
     let known = |at: usize| {
         let slip = sounds.get(at).is_some_and(|s| !s.is_empty());
-        grams.get(at).is_some_and(|g| slip || live.id(g).is_some() || analyzer.related.has_group(g))
+        grams
+            .get(at)
+            .is_some_and(|g| slip || live.id(g).is_some() || analyzer.related.has_group(g))
     };
     let mut weights = vec![0.0; grams.len()];
     let mut word = String::new();
