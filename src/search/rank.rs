@@ -58,6 +58,10 @@ pub const EXACT: u8 = 1 << 6;
 /// run. A weak match without it shares only filler or words most sections use with the
 /// query.
 pub const DISTINCT: u8 = 1 << 7;
+/// What a bigram across two words of a run counts when the notes hold it (see
+/// [`bigram_weights`]).
+const CROSSING_WEIGHT: f32 = 0.25;
+
 /// Least share of a CJK run's bigrams a document must match by distinct terms: a quarter
 /// (`远程仓库` in `不要的远程仓库怎么删掉`).
 const DISTINCT_RUN: f32 = 0.25;
@@ -343,8 +347,10 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
     }
     let mut run = unit(live, terms, true);
     run.cjk = true;
-    // Each bigram's share was weight / total; counted alike, it is 1 / count.
-    run.strict = total / distinct.len().max(1) as f32;
+    // The bigrams inside words cover the run; counted alike with those across words, they
+    // cover their share of all.
+    let inside = distinct.iter().filter(|(_, _, w)| *w > 0.0).count();
+    run.strict = inside as f32 / distinct.len().max(1) as f32;
     run
 }
 
@@ -384,11 +390,12 @@ fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [cha
 /// How much each bigram of a CJK run counts in its coverage. A question runs its words
 /// together (`在笔记里画流程图`, `想打个星号出来结果变成斜体了`): the run is split into its
 /// likeliest words ([`lexicon::words`]; a bigram of the notes or a pinyin slip of one is a
-/// word too), a bigram across two words counts nothing (`画流`, `来结`, though a note may
-/// hold it by chance), and one inside a word counts as much as the word says
-/// ([`lexicon::weight`]: `星号` fully, `结果` half). A word the notes lack counts fully
-/// (`量子流程`: `量子` is another subject). A run of one-character words only counts each
-/// bigram alike.
+/// word too), and a bigram inside a word counts as much as the word says
+/// ([`lexicon::weight`]: `星号` fully, `结果` half). A bigram across two words counts
+/// nothing (`画流`), or [`CROSSING_WEIGHT`] when the notes hold it: a fragment copied from
+/// a note has it, a question only by chance (`想打`, `来结`). A word the notes lack counts
+/// fully (`量子流程`: `量子` is another subject). A run of one-character words only counts
+/// each bigram alike.
 fn bigram_weights(
     analyzer: &Analyzer,
     live: &Live,
@@ -422,6 +429,14 @@ fn bigram_weights(
     }
     if weights.iter().all(|&w| w == 0.0) {
         weights.fill(1.0);
+    }
+    for (at, w) in weights.iter_mut().enumerate() {
+        let held = grams
+            .get(at)
+            .is_some_and(|g| live.id(g).is_some() && !g.chars().any(analyze::is_cjk_stop));
+        if *w == 0.0 && held {
+            *w = CROSSING_WEIGHT;
+        }
     }
     weights
 }

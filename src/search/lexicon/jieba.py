@@ -14,7 +14,7 @@ import os
 import re
 import sys
 
-MIN_COUNT = 20
+MIN_COUNT = 5
 CJK = re.compile(r"^[\u3400-\u9fff]+$")
 
 LICENCE = """\

@@ -13,9 +13,11 @@ const TABLE: &str = include_str!("zh.txt");
 /// What the counts of the whole dictionary sum to (the table's header says it).
 const TOTAL: f32 = 60_101_964.0;
 
-/// The table holds words of 2 to 4 characters seen at least this often (`jieba.py`): a rarer
-/// word counts as this rare.
-const MIN_COUNT: f32 = 20.0;
+/// The table holds words of 2 to 4 characters seen at least this often (`jieba.py`).
+const MIN_COUNT: f32 = 5.0;
+
+/// A word seen this rarely or less says all it can ([`weight`] 1).
+const RARE: f32 = 20.0;
 
 /// Longest word looked up.
 const MAX_WORD: usize = 4;
@@ -64,10 +66,10 @@ fn information(count: f32) -> f32 {
     (TOTAL / count.max(1.0)).ln()
 }
 
-/// How much a word says, 0 to 1: its information over that of the rarest words the table
-/// keeps; a word it lacks says all (`星号` 1, `结果` 0.56, `出来` 0.51).
+/// How much a word says, 0 to 1: its information over that of a word seen [`RARE`] times;
+/// a word the table lacks says all (`星号` 1, `结果` 0.56, `出来` 0.51).
 pub fn weight(word: &str) -> f32 {
-    let rare = information(MIN_COUNT);
+    let rare = information(RARE);
     match count(word) {
         Some(count) if word.chars().count() > 1 => (information(count as f32) / rare).min(1.0),
         Some(_) | None => 1.0,
@@ -77,8 +79,8 @@ pub fn weight(word: &str) -> f32 {
 /// The likeliest words of `chars`, as ranges of it, in order: the split whose words are
 /// the most frequent together (fewest nats in all), as jieba splits without its model of
 /// unknown words. `known(at)` says whether the two characters at `at` are a word of the
-/// notes the table lacks (they count as rare words); a character the table lacks is a word
-/// of its own.
+/// notes the table lacks (they count as rarer than any word it has); a character the table
+/// lacks is a word of its own.
 pub fn words(chars: &[char], known: impl Fn(usize) -> bool) -> Vec<Range<usize>> {
     let n = chars.len();
     // best[i]: the cost of the best split of chars[..i], and where its last word starts.
