@@ -146,11 +146,9 @@ impl Loader {
                 .collect();
             self.site.set_files(files);
         }
-        // The note serving now for each file, by the same join (a library is in path order).
-        let mut serving: Vec<&Arc<Note>> = current.notes.iter().collect();
-        if !serving.is_sorted_by(|a, b| a.path <= b.path) {
-            serving.sort_by(|a, b| a.path.cmp(&b.path));
-        }
+        // The note serving now for each file, by the same join (a library the loader made is
+        // in path order).
+        let serving: Vec<&Arc<Note>> = current.notes.iter().collect();
         let served = same_paths_or_align(&scan.files, &serving, false, |n| &n.path);
         let mut notices = Vec::new();
         let mut problems = scan.problems.clone();
@@ -309,8 +307,10 @@ impl Loader {
 
 /// For each file of `files`, the place in `items` of the one with the same path, both in
 /// path order: one pass, no map of paths (at 100,000 files, hashing `Path`s by their
-/// components cost more than the rest of a reload). `same` says the paths are the same, in
-/// the same order.
+/// components cost more than the rest of a reload), and paths ordered only where they
+/// differ (equal paths compare as bytes; ordered, they compare component by component).
+/// `same` says the paths are the same, in the same order. Items out of order are missed,
+/// not mismatched.
 fn same_paths_or_align<T>(
     files: &[Found],
     items: &[T],
@@ -324,10 +324,18 @@ fn same_paths_or_align<T>(
     files
         .iter()
         .map(|found| {
-            while at < items.len() && path(&items[at]) < found.path.as_path() {
+            while let Some(item) = items.get(at) {
+                let item = path(item);
+                if item == found.path.as_path() {
+                    at += 1;
+                    return Some(at - 1);
+                }
+                if item > found.path.as_path() {
+                    break;
+                }
                 at += 1;
             }
-            (at < items.len() && path(&items[at]) == found.path.as_path()).then_some(at)
+            None
         })
         .collect()
 }
@@ -351,6 +359,12 @@ fn one_note_per_topic(
     current: &Library,
     problems: &mut Vec<FileError>,
 ) -> Vec<Arc<Note>> {
+    // Most reloads change no name: one pass over the names then, and nothing to settle.
+    let mut names: std::collections::HashSet<&str> = std::collections::HashSet::with_capacity(notes.len());
+    if notes.iter().all(|n| names.insert(n.topic.as_str())) {
+        return notes;
+    }
+    drop(names);
     let holder: HashMap<&str, &Path> = current
         .notes
         .iter()
