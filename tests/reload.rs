@@ -301,6 +301,54 @@ fn the_watcher_reloads_within_two_seconds_and_reloads_stop_after_one_change() {
     assert_eq!(app.notes_skipped(), 1);
 }
 
+/// The watcher's reload looks at the files its events named; a folder made, moved or
+/// removed needs the walk. Each step is served as a walk of the folder would serve it.
+#[test]
+fn the_watcher_follows_notes_in_folders_made_moved_and_removed() {
+    let notes = Notes::new("watch-folders");
+    notes.write("routers.md", ROUTERS);
+    let (app, _watcher, mut reloads) = notes.watched();
+    let dir = notes.dir.to_path_buf();
+    let reload = |reloads: &mut Receiver<Reloaded>, what: &str| {
+        assert!(
+            wait_for(reloads, Duration::from_secs(5)).is_some(),
+            "no reload after {what}"
+        );
+    };
+    std::fs::create_dir(dir.join("net")).unwrap_or_else(|e| panic!("{e}"));
+    notes.write("net/switches.md", "## VLANs\n- tag the uplink\n");
+    reload(&mut reloads, "a new folder with a note");
+    // In path order: `net/…` before `routers.md`.
+    assert_eq!(topics(&app), vec!["switches", "routers"]);
+    // An edit in that folder, and a second note there.
+    notes.write(
+        "net/switches.md",
+        "## VLANs\n- tag the uplink\n## Trunks\n- allow the VLANs\n",
+    );
+    notes.write("net/firewalls.md", "## Rules\n- deny by default\n");
+    reload(&mut reloads, "an edit and a new note");
+    assert_eq!(topics(&app), vec!["firewalls", "switches", "routers"]);
+    assert_eq!(titles(&app, "switches"), vec!["VLANs", "Trunks"]);
+    std::fs::rename(dir.join("net"), dir.join("network")).unwrap_or_else(|e| panic!("{e}"));
+    reload(&mut reloads, "a folder renamed");
+    let paths = |app: &App| -> Vec<_> {
+        app.index()
+            .library()
+            .notes
+            .iter()
+            .map(|n| n.path.clone())
+            .collect()
+    };
+    assert_eq!(paths(&app), paths(&notes.app()));
+    assert!(paths(&app).iter().any(|p| p.ends_with("network/switches.md")));
+    std::fs::remove_dir_all(dir.join("network")).unwrap_or_else(|e| panic!("{e}"));
+    reload(&mut reloads, "a folder removed");
+    assert_eq!(topics(&app), vec!["routers"]);
+    // And then nothing more.
+    let more = wait_for(&mut reloads, Duration::from_secs(2));
+    assert!(more.is_none(), "a reload with nothing changed: {more:?}");
+}
+
 #[test]
 fn reading_every_note_starts_no_reload() {
     let notes = Notes::new("read");
