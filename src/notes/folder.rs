@@ -210,10 +210,14 @@ pub fn rescan(previous: &Scan, root: &Path, paths: &[PathBuf], max_bytes: u64, s
         files: previous.files.clone(),
         problems: previous.problems.clone(),
     };
-    for path in paths {
-        let Ok(relative) = path.strip_prefix(root) else {
-            continue;
-        };
+    // The watcher may name paths from the root as given, as an absolute path, or resolved.
+    let absolute_root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let roots = [root, absolute_root.as_path(), canonical_root.as_path()];
+    for named in paths {
+        // A path under none of them: the walk tells.
+        let relative = roots.iter().find_map(|r| named.strip_prefix(r).ok())?;
+        // The path as the walk names it.
+        let path = &root.join(relative);
         let hidden = (relative.iter()).any(|name| name.to_string_lossy().starts_with('.'));
         let ignored = (relative.ancestors())
             .filter(|folder| !folder.as_os_str().is_empty())
@@ -575,5 +579,31 @@ mod tests {
             &["dirlink"],
             true,
         );
+    }
+
+    /// The watcher names paths its own way (a relative root's as absolute ones, say): a
+    /// path under the root as given, made absolute or resolved is found; one under none
+    /// asks for the walk.
+    #[test]
+    fn a_rescan_finds_paths_named_from_the_root_resolved() {
+        let folder = Folder::new("rescan-roots");
+        let site = Site::default();
+        let resolved = folder.notes();
+        // Another spelling of the same folder, as a configuration may give it.
+        let root = resolved.join("..").join("notes");
+        let last = scan(&root, 1 << 20, &site);
+        ok(std::fs::write(resolved.join("new.md"), GOOD));
+        let walked = scan(&root, 1 << 20, &site);
+        assert_eq!(walked.files.len(), 2);
+        let again = rescan(&last, &root, &[resolved.join("new.md")], 1 << 20, &site);
+        assert_eq!(again.as_ref(), Some(&walked));
+        let elsewhere = rescan(
+            &last,
+            &root,
+            &[PathBuf::from("/elsewhere/new.md")],
+            1 << 20,
+            &site,
+        );
+        assert_eq!(elsewhere, None);
     }
 }
