@@ -20,7 +20,9 @@ pub const DEFAULT_MAX_BYTES: u64 = 8 * 1024 * 1024;
 const MAX_DEPTH: usize = 16;
 
 /// Most files [`rescan`] looks at again; past that (a checkout of many notes), a walk.
-const MAX_RESCAN: usize = 1024;
+/// Each path moves the walk's list once or twice (a few milliseconds at 100,000 files):
+/// at this many, about what a walk of that folder costs.
+const MAX_RESCAN: usize = 256;
 
 /// What tells one version of a file from another without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
