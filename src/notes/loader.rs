@@ -131,7 +131,13 @@ impl Loader {
             && last_files.iter().zip(&scan.files).all(|(a, b)| a.path == b.path);
         // What was remembered of each file, by its place in this walk.
         let mut before: Vec<Option<Seen>> = std::mem::take(&mut self.seen).into_iter().map(Some).collect();
-        let remembered = same_paths_or_align(&scan.files, last_files, same_paths, |f| &f.path);
+        let remembered = if same_paths {
+            (0..scan.files.len()).map(Some).collect()
+        } else {
+            align(scan.files.iter().map(|f| f.path.as_path()), last_files, |f| {
+                &f.path
+            })
+        };
         if !same_paths {
             // Wikilinks may now resolve differently: parse every note holding one again.
             for seen in &mut before {
@@ -149,7 +155,7 @@ impl Loader {
         // The note serving now for each file, by the same join (a library the loader made is
         // in path order).
         let serving: Vec<&Arc<Note>> = current.notes.iter().collect();
-        let served = same_paths_or_align(&scan.files, &serving, false, |n| &n.path);
+        let served = align(scan.files.iter().map(|f| f.path.as_path()), &serving, |n| &n.path);
         let mut notices = Vec::new();
         let mut problems = scan.problems.clone();
         let mut notes = Vec::with_capacity(scan.files.len());
@@ -305,32 +311,26 @@ impl Loader {
     }
 }
 
-/// For each file of `files`, the place in `items` of the one with the same path, both in
-/// path order: one pass, no map of paths (at 100,000 files, hashing `Path`s by their
-/// components cost more than the rest of a reload), and paths ordered only where they
-/// differ (equal paths compare as bytes; ordered, they compare component by component).
-/// `same` says the paths are the same, in the same order. Items out of order are missed,
-/// not mismatched.
-fn same_paths_or_align<T>(
-    files: &[Found],
+/// For each of `paths`, the place in `items` of the one with the same path, both in path
+/// order: one pass, no map of paths (at 100,000 files, hashing `Path`s by their components
+/// cost more than the rest of a reload), and paths ordered only where they differ (equal
+/// paths compare as bytes; ordered, they compare component by component). An item out of
+/// order is missed, never mismatched.
+fn align<'p, T>(
+    paths: impl Iterator<Item = &'p Path>,
     items: &[T],
-    same: bool,
     path: impl Fn(&T) -> &Path,
 ) -> Vec<Option<usize>> {
-    if same {
-        return (0..files.len()).map(Some).collect();
-    }
     let mut at = 0;
-    files
-        .iter()
-        .map(|found| {
+    paths
+        .map(|wanted| {
             while let Some(item) = items.get(at) {
                 let item = path(item);
-                if item == found.path.as_path() {
+                if item == wanted {
                     at += 1;
                     return Some(at - 1);
                 }
-                if item > found.path.as_path() {
+                if item > wanted {
                     break;
                 }
                 at += 1;
@@ -576,5 +576,37 @@ mod tests {
                 .is_none()
         );
         assert!(looking.load(&looked, Instant::now()).library.is_some());
+    }
+
+    #[test]
+    fn aligning_finds_each_path_in_one_pass_and_never_a_wrong_one() {
+        let items: Vec<PathBuf> = ["a.md", "b/c.md", "b/d.md", "e.md"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let wanted: Vec<PathBuf> = ["a.md", "b/d.md", "c.md", "e.md", "f.md"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let found = align(wanted.iter().map(PathBuf::as_path), &items, |p| p.as_path());
+        assert_eq!(found, [Some(0), Some(2), None, Some(3), None]);
+        // `b/c.md` orders before `b-c.md` component by component, though `/` > `-` as bytes.
+        let items: Vec<PathBuf> = ["b/c.md", "b-c.md"].iter().map(PathBuf::from).collect();
+        let found = align(items.iter().map(PathBuf::as_path), &items, |p| p.as_path());
+        assert_eq!(found, [Some(0), Some(1)]);
+        // Out of order: missed, not matched to another.
+        let shuffled: Vec<PathBuf> = ["e.md", "a.md"].iter().map(PathBuf::from).collect();
+        let found = align(wanted.iter().map(PathBuf::as_path), &shuffled, |p| p.as_path());
+        assert!(
+            found
+                .iter()
+                .zip(&wanted)
+                .all(|(at, path)| at.is_none_or(|at| shuffled[at] == *path))
+        );
+        assert_eq!(
+            align(wanted.iter().map(PathBuf::as_path), &[] as &[PathBuf], |p| p
+                .as_path()),
+            [None; 5]
+        );
     }
 }
