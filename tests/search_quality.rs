@@ -716,8 +716,6 @@ fn labelled_vault_queries() {
 #[ignore = "needs ../shared"]
 fn independent_vault_queries() {
     let text = include_str!("fixtures/vault-queries.tsv");
-    let cases = vault_cases(text, "vault-queries.tsv");
-    assert_eq!(cases.len(), 90);
     let floors = [
         ("core", 0.0),
         ("natural", 0.0),
@@ -725,10 +723,11 @@ fn independent_vault_queries() {
         ("negatives", 0.0),
         ("paraphrase", 0.0),
     ];
-    evaluate_vault(
-        &vault_index(),
+    evaluate_annotated(
+        text,
+        "vault-queries.tsv",
+        90,
         "Obsidian Help vault, independent set",
-        &cases,
         &floors,
     );
 }
@@ -740,8 +739,6 @@ fn independent_vault_queries() {
 #[ignore = "needs ../shared"]
 fn third_vault_queries() {
     let text = include_str!("fixtures/vault-queries-3.tsv");
-    let cases = vault_cases(text, "vault-queries-3.tsv");
-    assert_eq!(cases.len(), 100);
     let floors = [
         ("core", 0.0),
         ("natural", 0.0),
@@ -749,7 +746,20 @@ fn third_vault_queries() {
         ("negatives", 0.0),
         ("paraphrase", 0.0),
     ];
-    evaluate_vault(&vault_index(), "Obsidian Help vault, third set", &cases, &floors);
+    evaluate_annotated(
+        text,
+        "vault-queries-3.tsv",
+        100,
+        "Obsidian Help vault, third set",
+        &floors,
+    );
+}
+
+/// A labelled set of `count` queries over the vault from a fixture, run and held to `floors`.
+fn evaluate_annotated(text: &str, file: &str, count: usize, name: &str, floors: &[(&str, f64)]) {
+    let cases = vault_cases(text, file);
+    assert_eq!(cases.len(), count, "{file}");
+    evaluate_vault(&vault_index(), name, &cases, floors);
 }
 
 #[test]

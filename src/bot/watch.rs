@@ -80,8 +80,7 @@ fn debounce(events: &Receiver<notify::Result<Event>>, app: &App, sender: &mpsc::
                 due = Some(Instant::now() + quiet);
             }
             Err(RecvTimeoutError::Timeout) => {
-                let reload = reload_now(app, changed.paths());
-                changed = Changed::default();
+                let reload = reload_now(app, std::mem::take(&mut changed).into_paths());
                 due = reload.again_at;
                 if let Some(reloaded) = reload.reloaded {
                     let _ = sender.send(reloaded);
@@ -107,8 +106,8 @@ impl Changed {
     }
 
     /// What to look at again: `None` for the whole folder.
-    fn paths(&self) -> Option<Vec<PathBuf>> {
-        (!self.walk).then(|| self.paths.iter().cloned().collect())
+    fn into_paths(self) -> Option<Vec<PathBuf>> {
+        (!self.walk).then(|| self.paths.into_iter().collect())
     }
 }
 

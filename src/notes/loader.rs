@@ -127,17 +127,12 @@ impl Loader {
             };
         }
         let last_files = self.last_scan.as_ref().map_or(&[][..], |last| &last.files[..]);
-        let same_paths = last_files.len() == scan.files.len()
-            && last_files.iter().zip(&scan.files).all(|(a, b)| a.path == b.path);
         // What was remembered of each file, by its place in this walk.
         let mut before: Vec<Option<Seen>> = std::mem::take(&mut self.seen).into_iter().map(Some).collect();
-        let remembered = if same_paths {
-            (0..scan.files.len()).map(Some).collect()
-        } else {
-            align(scan.files.iter().map(|f| f.path.as_path()), last_files, |f| {
-                &f.path
-            })
-        };
+        let remembered = align(scan.files.iter().map(|f| f.path.as_path()), last_files, |f| {
+            &f.path
+        });
+        let same_paths = last_files.len() == scan.files.len() && remembered.iter().all(Option::is_some);
         if !same_paths {
             // Wikilinks may now resolve differently: parse every note holding one again.
             for seen in &mut before {

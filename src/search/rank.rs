@@ -403,12 +403,15 @@ fn bigram_weights(
     grams: &[String],
     sounds: &[Vec<TermId>],
 ) -> Vec<f32> {
-    let known = |at: usize| {
-        let slip = sounds.get(at).is_some_and(|s| !s.is_empty());
-        grams
-            .get(at)
-            .is_some_and(|g| slip || live.id(g).is_some() || analyzer.related.has_group(g))
-    };
+    // Looked up once: the split asks for each bigram, and so do the checks after it.
+    let in_notes: Vec<bool> = grams.iter().map(|g| live.id(g).is_some()).collect();
+    let known: Vec<bool> = (grams.iter().enumerate())
+        .map(|(at, g)| {
+            let slip = sounds.get(at).is_some_and(|s| !s.is_empty());
+            slip || in_notes[at] || analyzer.related.has_group(g)
+        })
+        .collect();
+    let known = |at: usize| known.get(at).copied().unwrap_or(false);
     let mut weights = vec![0.0; grams.len()];
     let mut word = String::new();
     for range in lexicon::words(chars, known) {
@@ -430,11 +433,8 @@ fn bigram_weights(
     if weights.iter().all(|&w| w == 0.0) {
         weights.fill(1.0);
     }
-    for (at, w) in weights.iter_mut().enumerate() {
-        let held = grams
-            .get(at)
-            .is_some_and(|g| live.id(g).is_some() && !g.chars().any(analyze::is_cjk_stop));
-        if *w == 0.0 && held {
+    for ((w, g), &held) in weights.iter_mut().zip(grams).zip(&in_notes) {
+        if *w == 0.0 && held && !g.chars().any(analyze::is_cjk_stop) {
             *w = CROSSING_WEIGHT;
         }
     }
