@@ -64,8 +64,9 @@ pub struct Builder {
     /// End of each document's entries in `postings`.
     doc_ends: Vec<u32>,
     lengths: Vec<[u16; FIELDS]>,
-    /// Per term: the documents holding it (which cut the terms among the cores evenly).
-    df: Vec<u32>,
+    /// Per term: its postings and the bytes of its list, counted as documents come (which
+    /// lays the lists out, and cuts the terms among the cores evenly).
+    sizes: Vec<ListSize>,
     /// Surface words, with how many documents use each.
     surfaces: HashMap<Box<str>, u32>,
 }
@@ -99,14 +100,14 @@ impl Builder {
     /// Adds the next document as its distinct terms with their frequency per field, and
     /// its field lengths.
     pub fn add_counted(&mut self, entries: impl Iterator<Item = Entry>, lengths: [u16; FIELDS]) {
-        let df = &mut self.df;
+        let (sizes, doc) = (&mut self.sizes, self.doc_ends.len() as u32);
         self.postings.extend(entries.inspect(|&(term, _)| {
             let term = term as usize;
-            if term >= df.len() {
-                df.resize(term + 1, 0);
+            if term >= sizes.len() {
+                sizes.resize(term + 1, ListSize::default());
             }
-            if let Some(n) = df.get_mut(term) {
-                *n += 1;
+            if let Some(size) = sizes.get_mut(term) {
+                size.add(doc);
             }
         }));
         self.doc_ends
@@ -131,16 +132,19 @@ impl Builder {
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
         let terms = ids.len();
-        let mut df = self.df;
-        df.resize(terms, 0);
+        let mut sizes = self.sizes;
+        sizes.resize(terms, ListSize::default());
+        let df: Vec<u32> = sizes.iter().map(|size| size.postings).collect();
+        let cuts = balanced_cuts(&df, rayon::current_num_threads().clamp(1, 16));
+        drop(df);
         let lists = group_by_term(
             self.postings,
-            df,
+            sizes,
             &self.doc_ends,
             &self.lengths,
             &averages,
             bm25,
-            rayon::current_num_threads().min(16),
+            &cuts,
         );
         // Two jobs that hold little beyond what they make run together; the vocabulary and
         // the CJK look-ups after them, one at a time, so that their transient copies do
@@ -192,42 +196,22 @@ fn impact(bm25: &Bm25f, tf: &[u8; FIELDS], lengths: &[u16; FIELDS], average: &[f
     Posting::quantize(weighted / (bm25.k1 + weighted))
 }
 
-/// Groups the entries (in document order) by term into one byte array, in two passes: the
-/// first sizes each term's list, the second writes it (each block of entries freed once
-/// written). Each term's postings stay in document order. Both passes run on every core,
-/// each core taking the terms of one range of ids, about as many postings (`df`, by term:
-/// every term's) each.
+/// Groups the entries (in document order) by term into one byte array, sized beforehand
+/// (`sizes`, by term: every term's), each block of entries freed once written. Each term's
+/// postings stay in document order. Every core reads all entries and writes those of the
+/// terms of one range of ids (from `cuts`, ascending from 0 to every term).
 fn group_by_term(
     postings: Entries,
-    df: Vec<u32>,
+    sizes: Vec<ListSize>,
     doc_ends: &[u32],
     lengths: &[[u16; FIELDS]],
     average: &[f32; FIELDS],
     bm25: &Bm25f,
-    shards: usize,
+    cuts: &[usize],
 ) -> Lists {
-    let mut build = ListBuilder::new(df.len());
-    let shards = shards.max(1);
+    let mut build = ListBuilder::laid_out(sizes);
     // Blocks go to the cores a few at a time (each time the cores wait for the slowest);
     // each core works out the document of each entry as it reads them.
-    // Sizing: terms split so that each shard sizes about as many postings.
-    let cuts = balanced_cuts(&df, shards);
-    drop(df);
-    let mut first = 0;
-    for blocks in postings.blocks.chunks(BLOCKS_AT_ONCE) {
-        build.shards(&cuts).into_par_iter().for_each(|mut shard| {
-            let mut docs = Docs::from(doc_ends, first);
-            for &(term, _) in blocks.iter().flatten() {
-                let doc = docs.next();
-                if shard.holds(term) {
-                    shard.size(term, doc);
-                }
-            }
-        });
-        first += blocks.iter().map(Vec::len).sum::<usize>();
-    }
-    build.layout();
-    // Writing: the same cuts; each block of entries freed once written.
     let mut first = 0;
     let mut blocks = postings.blocks.into_iter();
     loop {
@@ -236,7 +220,7 @@ fn group_by_term(
             break;
         }
         let skips: Vec<Vec<(TermId, (u32, u32))>> = build
-            .shards(&cuts)
+            .shards(cuts)
             .into_par_iter()
             .map(|mut shard| {
                 let mut docs = Docs::from(doc_ends, first);
@@ -739,12 +723,39 @@ fn encoded_len(delta: u32) -> usize {
     bits.div_ceil(7) + 2
 }
 
-/// Builds [`Lists`]: `size` every posting in document order, `layout`, then `write` them
-/// again in the same order, each through the [`Shard`] that holds its term.
+/// A term's list as documents are added: its postings, its bytes, its last document.
+#[derive(Clone, Copy, Default)]
+struct ListSize {
+    postings: u32,
+    bytes: u32,
+    last: u32,
+}
+
+impl ListSize {
+    /// Counts a posting of the term in `doc`, after those counted before.
+    fn add(&mut self, doc: u32) {
+        let delta = block_delta(self.postings, self.last, doc);
+        self.bytes = self.bytes.saturating_add(encoded_len(delta) as u32);
+        self.last = doc;
+        self.postings += 1;
+    }
+}
+
+/// The delta to encode for the `n`th posting of a term, at `doc`, after one at `last`.
+fn block_delta(n: u32, last: u32, doc: u32) -> u32 {
+    if (n as usize).is_multiple_of(BLOCK) {
+        doc
+    } else {
+        doc.saturating_sub(last)
+    }
+}
+
+/// Builds [`Lists`], laid out from each term's [`ListSize`]: `write` every posting in
+/// document order, each through the [`Shard`] that holds its term.
 struct ListBuilder {
     /// Per term: its postings.
     counts: Vec<u32>,
-    /// Per term: the bytes of its list while sizing, then where its next byte goes.
+    /// Per term: where its next byte goes.
     cursor: Vec<u32>,
     /// Per term: the document of its last posting.
     last: Vec<u32>,
@@ -756,28 +767,25 @@ struct ListBuilder {
 }
 
 impl ListBuilder {
-    fn new(terms: usize) -> ListBuilder {
+    fn laid_out(sizes: Vec<ListSize>) -> ListBuilder {
+        let terms = sizes.len();
+        let mut starts = Vec::with_capacity(terms + 1);
+        let mut at = 0u32;
+        for size in &sizes {
+            starts.push(at);
+            at = at.saturating_add(size.bytes);
+        }
+        let cursor = starts.clone();
+        starts.push(at);
         ListBuilder {
-            counts: vec![0; terms],
-            cursor: vec![0; terms],
+            counts: sizes.iter().map(|size| size.postings).collect(),
+            cursor,
             last: vec![0; terms],
             written: vec![0; terms],
-            bytes: Vec::new(),
-            starts: Vec::new(),
+            bytes: vec![0; at as usize],
+            starts,
             skips: HashMap::default(),
         }
-    }
-
-    fn layout(&mut self) {
-        let mut at = 0u32;
-        self.starts = Vec::with_capacity(self.cursor.len() + 1);
-        for size in &mut self.cursor {
-            self.starts.push(at);
-            at = at.saturating_add(*size);
-            *size = *self.starts.last().unwrap_or(&0);
-        }
-        self.starts.push(at);
-        self.bytes = vec![0; at as usize];
     }
 
     /// The builder's per-term state (and, once laid out, bytes) cut at `cuts`, ascending
@@ -854,29 +862,6 @@ impl Shard<'_> {
         term.wrapping_sub(self.first) < self.counts.len() as u32
     }
 
-    /// The delta to encode for the `n`th posting of a term, at `doc`.
-    fn delta(n: u32, last: u32, doc: u32) -> u32 {
-        if (n as usize).is_multiple_of(BLOCK) {
-            doc
-        } else {
-            doc.saturating_sub(last)
-        }
-    }
-
-    fn size(&mut self, term: TermId, doc: u32) {
-        let t = term.wrapping_sub(self.first) as usize;
-        let (Some(count), Some(size), Some(last)) = (
-            self.counts.get_mut(t),
-            self.cursor.get_mut(t),
-            self.last.get_mut(t),
-        ) else {
-            return;
-        };
-        *size += encoded_len(Self::delta(*count, *last, doc)) as u32;
-        *last = doc;
-        *count += 1;
-    }
-
     fn write(&mut self, term: TermId, posting: Posting) {
         let t = term.wrapping_sub(self.first) as usize;
         let (Some(&count), Some(cursor), Some(last), Some(n)) = (
@@ -891,7 +876,7 @@ impl Shard<'_> {
             self.skips.push((term, (posting.doc, *cursor)));
         }
         let mut at = cursor.saturating_sub(self.byte_start) as usize;
-        encode(self.bytes, &mut at, Self::delta(*n, *last, posting.doc), &posting);
+        encode(self.bytes, &mut at, block_delta(*n, *last, posting.doc), &posting);
         *cursor = self.byte_start.saturating_add(at as u32);
         *last = posting.doc;
         *n += 1;
@@ -1122,19 +1107,21 @@ mod tests {
             len: entries.len,
         };
         let average = average_lengths(&lengths);
-        let mut df = vec![0u32; 7003];
+        let mut sizes = vec![ListSize::default(); 7003];
+        let mut of_entry = Docs::from(&doc_ends, 0);
         for &(term, _) in entries.blocks.iter().flatten() {
-            df[term as usize] += 1;
+            sizes[term as usize].add(of_entry.next());
         }
+        let df: Vec<u32> = sizes.iter().map(|size| size.postings).collect();
         let group = |df: &Vec<u32>, shards| {
             group_by_term(
                 copy(&entries),
-                df.clone(),
+                sizes.clone(),
                 &doc_ends,
                 &lengths,
                 &average,
                 &BM25,
-                shards,
+                &balanced_cuts(df, shards),
             )
         };
         let one = group(&df, 1);
