@@ -183,17 +183,20 @@ fn average_lengths(lengths: &[[u16; FIELDS]]) -> [f32; FIELDS] {
     average
 }
 
-/// A term's BM25F saturated frequency in a document of `lengths`, from its frequency per
-/// field.
-fn impact(bm25: &Bm25f, tf: &[u8; FIELDS], lengths: &[u16; FIELDS], average: &[f32; FIELDS]) -> u16 {
-    let mut weighted = 0.0;
-    for f in 0..FIELDS {
-        if tf[f] > 0 {
-            let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
-            weighted += bm25.weight[f] * f32::from(tf[f]) / norm;
-        }
-    }
-    Posting::quantize(weighted / (bm25.k1 + weighted))
+/// Each field's weight over its length normalisation in a document of `lengths`: a
+/// term's BM25F frequency there is the sum over fields of its frequency times this.
+fn field_factors(bm25: &Bm25f, lengths: &[u16; FIELDS], average: &[f32; FIELDS]) -> [f32; FIELDS] {
+    std::array::from_fn(|f| {
+        let norm = 1.0 - bm25.b[f] + bm25.b[f] * f32::from(lengths[f]) / average[f];
+        bm25.weight[f] / norm
+    })
+}
+
+/// A term's BM25F saturated frequency in a document, from its frequency per field and the
+/// document's [`field_factors`].
+fn impact(k1: f32, tf: &[u8; FIELDS], factors: &[f32; FIELDS]) -> u16 {
+    let weighted: f32 = (0..FIELDS).map(|f| f32::from(tf[f]) * factors[f]).sum();
+    Posting::quantize(weighted / (k1 + weighted))
 }
 
 /// Groups the entries (in document order) by term into one byte array, sized beforehand
@@ -210,6 +213,10 @@ fn group_by_term(
     cuts: &[usize],
 ) -> Lists {
     let mut build = ListBuilder::laid_out(sizes);
+    let factors: Vec<[f32; FIELDS]> = lengths
+        .par_iter()
+        .map(|lengths| field_factors(bm25, lengths, average))
+        .collect();
     // Blocks go to the cores a few at a time (each time the cores wait for the slowest);
     // each core works out the document of each entry as it reads them.
     let mut first = 0;
@@ -227,10 +234,10 @@ fn group_by_term(
                 for &(term, tf) in some.iter().flatten() {
                     let doc = docs.next();
                     if shard.holds(term) {
-                        let lengths = lengths.get(doc as usize).copied().unwrap_or_default();
+                        let factors = factors.get(doc as usize).copied().unwrap_or_default();
                         let posting = Posting {
                             doc,
-                            impact: impact(bm25, &tf, &lengths, average),
+                            impact: impact(bm25.k1, &tf, &factors),
                             fields: fields_of(&tf),
                         };
                         shard.write(term, posting);
