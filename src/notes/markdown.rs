@@ -68,7 +68,7 @@ fn parse_in_pieces(
     let body = blank_comments(body, piece);
     let body = escape_table_wikilinks(&body);
     let mut builder = Builder {
-        labels: labels.clone(),
+        labels: LabelsRef(labels),
         ..Builder::default()
     };
     let (cuts, definitions) = pieces(&body, piece);
@@ -105,7 +105,7 @@ fn body_lines(text: &str, definitions: Option<&str>) -> usize {
         .count()
 }
 
-fn parse_piece(body: &str, first_line: usize, builder: &mut Builder, resolve: Resolve<'_>) {
+fn parse_piece(body: &str, first_line: usize, builder: &mut Builder<'_>, resolve: Resolve<'_>) {
     let lines = LineIndex::new(body, first_line);
     // Source before this is a callout's `[!type]±` marker (or its whole line), not text.
     let mut skip_to = 0;
@@ -573,9 +573,24 @@ struct Draft {
     links: Vec<Link>,
 }
 
+/// The labels a note is parsed with, borrowed (a note's parse copied them, a few
+/// allocations each, noticeable over many small notes).
+#[derive(Clone, Copy)]
+struct LabelsRef<'l>(&'l Labels);
+
+impl Default for LabelsRef<'_> {
+    fn default() -> Self {
+        static NONE: Labels = Labels {
+            core: Vec::new(),
+            context: Vec::new(),
+        };
+        LabelsRef(&NONE)
+    }
+}
+
 #[derive(Default)]
-struct Builder {
-    labels: Labels,
+struct Builder<'l> {
+    labels: LabelsRef<'l>,
     drafts: Vec<Draft>,
     preamble: Items,
     preamble_links: Vec<Link>,
@@ -609,7 +624,7 @@ struct Builder {
     tags: Vec<String>,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, at: At<'_>, resolve: Resolve<'_>) {
         if self.hidden > 0 && !matches!(event, Event::Start(_) | Event::End(_)) {
             return;
@@ -902,7 +917,7 @@ impl Builder {
     fn seal(&mut self) {
         match self.drafts.last_mut() {
             Some(draft) => {
-                let (points, context) = classify(&self.finished, &self.labels);
+                let (points, context) = classify(&self.finished, self.labels.0);
                 draft.items = self.finished.pack(&points, &context);
             }
             None => {
