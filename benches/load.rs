@@ -4,6 +4,7 @@
 //!     cargo bench --bench load                 # 100k sections, 5 rounds
 //!     cargo bench --bench load -- 10000 9      # 10k sections, 9 rounds
 //!     cargo bench --bench load -- 100000 5 wide   # the corpus of a large vocabulary
+//!     cargo bench --bench load -- 100000 3 per-note=1   # a file for each section
 //!     cargo bench --bench load -- 5 ~/notes    # a folder of your own, 5 rounds
 //!
 //! Run two builds in turn (binaries copied aside) for a side-by-side comparison; the
@@ -37,18 +38,19 @@ fn ms(d: Duration) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let numbers: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
-    let folder = args.iter().find(|a| a.parse::<usize>().is_err());
+    let folder = args
+        .iter()
+        .find(|a| a.parse::<usize>().is_err() && !a.starts_with("per-note="));
     let sections = numbers.first().copied().unwrap_or(100_000);
-    let (dir, rounds) = match folder.map(String::as_str) {
-        Some("wide") => (
-            corpus::generated_wide_dir(sections),
-            numbers.get(1).copied().unwrap_or(5),
-        ),
-        Some(folder) => (folder.into(), numbers.first().copied().unwrap_or(5)),
-        None => (
-            corpus::generated_dir(sections),
-            numbers.get(1).copied().unwrap_or(5),
-        ),
+    let per_note = args
+        .iter()
+        .find_map(|a| a.strip_prefix("per-note=").and_then(|n| n.parse::<usize>().ok()));
+    let rounds = numbers.get(1).copied().unwrap_or(5);
+    let (dir, rounds) = match (folder.map(String::as_str), per_note) {
+        (Some("wide"), _) => (corpus::generated_wide_dir(sections), rounds),
+        (Some(folder), _) => (folder.into(), numbers.first().copied().unwrap_or(5)),
+        (None, Some(per_note)) => (corpus::generated_per_note_dir(sections, per_note), rounds),
+        (None, None) => (corpus::generated_dir(sections), rounds),
     };
     let config = Config::default();
     println!("| round | sections | load ms | load CPU ms | index ms | index CPU ms | load + index ms |");

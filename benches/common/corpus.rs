@@ -376,20 +376,30 @@ fn typo(word: &str, rng: &mut Rng) -> String {
 /// system's temporary folder on first use and kept for the next runs; every bench that
 /// measures a generated corpus reads the same one.
 pub fn generated_dir(sections: usize) -> std::path::PathBuf {
-    generated(sections, "", &Words::Small)
+    generated(sections, 50, "", &Words::Small)
+}
+
+/// [`generated_dir`] with `per_note` sections to a file (1: a file for each section).
+pub fn generated_per_note_dir(sections: usize, per_note: usize) -> std::path::PathBuf {
+    generated(
+        sections,
+        per_note,
+        &format!("-per-note-{per_note}"),
+        &Words::Small,
+    )
 }
 
 /// [`generated_dir`] of the [`Words::wide`] vocabulary.
 pub fn generated_wide_dir(sections: usize) -> std::path::PathBuf {
-    generated(sections, "-wide", &Words::wide(7))
+    generated(sections, 50, "-wide", &Words::wide(7))
 }
 
-fn generated(sections: usize, kind: &str, words: &Words) -> std::path::PathBuf {
+fn generated(sections: usize, per_note: usize, kind: &str, words: &Words) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("notes-bot-bench-{sections}{kind}"));
     if !dir.join(".complete").exists() {
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::create_dir_all(&dir);
-        for (name, text) in notes_of(words, sections, 50, sections as u64) {
+        for (name, text) in notes_of(words, sections, per_note, sections as u64) {
             let _ = std::fs::write(dir.join(name), text);
         }
         let _ = std::fs::write(dir.join(".complete"), "");
