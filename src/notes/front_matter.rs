@@ -100,7 +100,8 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
 
 /// The front matter most notes have, read without a YAML parser (which costs a small note
 /// as much as its markdown): a `key: value` a line, each value nothing, a plain string, a
-/// flow list `[a, b]` of them or a block list (`- a` lines after `key:`). `None` for anything else, or for a value YAML may read
+/// flow list `[a, b]` of them or a block list (`- a` lines after `key:`), or `true` or
+/// `false`. `None` for anything else, or for a value YAML may read
 /// as other than a string (a number, a boolean, null), and serde_yaml reads it; where
 /// this reads, it reads what serde_yaml does (tested against it).
 fn simple(yaml: &str) -> Option<Raw> {
@@ -173,9 +174,9 @@ fn block_item(line: &str) -> Option<(usize, &str)> {
     Some((line.len() - text.len(), item.trim_matches(' ')))
 }
 
-/// `text` as a YAML plain scalar that is a string: `None` when it is not one (it starts
-/// with an indicator, holds `: ` or ` #`, or a character YAML escapes), or when YAML may
-/// read it as a null, a boolean or a number. In a flow list, `,[]{}:` end it.
+/// `text` as a YAML plain scalar that is a string, or `true` or `false`: `None` when it is
+/// not one (it starts with an indicator, holds `: ` or ` #`, or a character YAML escapes),
+/// or when YAML may read it as a null, another boolean or a number. In a flow list, `,[]{}:` end it.
 fn plain_string(text: &str, in_flow: bool) -> Option<Value> {
     let first = text.chars().next()?;
     let printable = |c: char| {
@@ -189,6 +190,13 @@ fn plain_string(text: &str, in_flow: bool) -> Option<Value> {
         && (!in_flow || !text.contains([',', '[', ']', '{', '}', ':']));
     if !plain {
         return None;
+    }
+    // YAML's booleans in their commonest spelling (`publish: false`); other spellings
+    // (`True`, `yes`) are left to serde_yaml.
+    match text {
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        _ => {}
     }
     let words = ["null", "true", "false", "yes", "no", "on", "off", "y", "n"];
     let typed = text.parse::<f64>().is_ok()
@@ -303,7 +311,8 @@ mod tests {
         for yaml in [
             "title: 007\n",
             "title: 1.50\n",
-            "title: true\n",
+            "title: True\n",
+            "title: yes\n",
             "title: null\n",
             "title: .inf\n",
             "title: 0x1f\n",
@@ -342,7 +351,7 @@ mod tests {
                 (
                     r"(title|tags|date|alias|x-y|Title|_k|9k| k)",
                     r"(:|: |:  )",
-                    r"(\[[a-z0-9 ,'#:\-.]{0,8}\]|\n( {0,2}- [a-z0-9 ,:#'\-]{0,6}\n){1,3}|[a-zA-Z0-9 _:#,\[\]{}'\x22\-.+~&*!|>%@`中\t\u{a0}\u{feff}]{0,10})",
+                    r"(true|false|True|FALSE|yes|null|~|\[[a-z0-9 ,'#:\-.]{0,8}\]|\n( {0,2}- [a-z0-9 ,:#'\-]{0,6}\n){1,3}|[a-zA-Z0-9 _:#,\[\]{}'\x22\-.+~&*!|>%@`中\t\u{a0}\u{feff}]{0,10})",
                 ),
                 0..5,
             ),
