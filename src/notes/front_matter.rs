@@ -98,6 +98,9 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
     })
 }
 
+/// Keys a front matter read by [`simple`] may hold.
+const MAX_SIMPLE_KEYS: usize = 32;
+
 /// The front matter most notes have, read without a YAML parser (which costs a small note
 /// as much as its markdown): a `key: value` a line, each value nothing, a plain string, a
 /// flow list `[a, b]` of them or a block list (`- a` lines after `key:`), or `true` or
@@ -116,7 +119,9 @@ fn simple(yaml: &str) -> Option<Raw> {
         let mut chars = key.chars();
         let key_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !key_ok || keys.contains(&key) || !(value.is_empty() || value.starts_with(' ')) {
+        // Keys are compared with each other: many (a hostile note) go to serde_yaml.
+        let many = keys.len() >= MAX_SIMPLE_KEYS;
+        if many || !key_ok || keys.contains(&key) || !(value.is_empty() || value.starts_with(' ')) {
             return None;
         }
         keys.push(key);
@@ -337,6 +342,8 @@ mod tests {
         ] {
             assert!(simple(yaml).is_none(), "{yaml:?} is not simple");
         }
+        let many: String = (0..MAX_SIMPLE_KEYS + 1).map(|k| format!("k{k}: v\n")).collect();
+        assert!(simple(&many).is_none(), "{} keys", MAX_SIMPLE_KEYS + 1);
         // serde_yaml's reading stands: a number is written as a number.
         assert_eq!(
             parse("title: 1.50\n").unwrap_or_default().title.as_deref(),
