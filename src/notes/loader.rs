@@ -269,7 +269,7 @@ impl Loader {
             Some(State::Emptied { since }) => held_since = Some(since),
             _ => {}
         }
-        let parsed = folder::read_capped(&found.target, self.max_bytes)
+        let parsed = folder::read_capped(found.target(), self.max_bytes)
             .map_err(|e| FileError {
                 path: found.path.clone(),
                 ..e
