@@ -41,8 +41,9 @@ enum State {
     /// This version is the note the library holds for its path (unless another file won
     /// its topic).
     Served,
-    /// This version failed; the last good version, if any, keeps serving.
-    Failed(FileError),
+    /// This version failed; the last good version, if any, keeps serving. Boxed: a state
+    /// is kept for every file, and is seldom this one.
+    Failed(Box<FileError>),
     /// This version has no sections; the last good version serves until `since + hold_empty`.
     Emptied { since: Instant },
 }
@@ -282,7 +283,7 @@ impl Loader {
         match parsed {
             Err(error) => {
                 problems.push(keeping(&error, last_good));
-                (State::Failed(error), last_good.cloned())
+                (State::Failed(Box::new(error)), last_good.cloned())
             }
             Ok(note) => {
                 let emptied = note.answerable().next().is_none()
