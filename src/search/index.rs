@@ -134,12 +134,11 @@ impl Builder {
         let terms = ids.len();
         let mut sizes = self.sizes;
         sizes.resize(terms, ListSize::default());
-        let df: Vec<u32> = sizes.iter().map(|size| size.postings).collect();
-        let cuts = balanced_cuts(&df, rayon::current_num_threads().clamp(1, 16));
-        drop(df);
+        let build = ListBuilder::laid_out(sizes);
+        let cuts = balanced_cuts(&build.counts, rayon::current_num_threads().clamp(1, 16));
         let lists = group_by_term(
             self.postings,
-            sizes,
+            build,
             &self.doc_ends,
             &self.lengths,
             &averages,
@@ -199,20 +198,19 @@ fn impact(k1: f32, tf: &[u8; FIELDS], factors: &[f32; FIELDS]) -> u16 {
     Posting::quantize(weighted / (k1 + weighted))
 }
 
-/// Groups the entries (in document order) by term into one byte array, sized beforehand
-/// (`sizes`, by term: every term's), each block of entries freed once written. Each term's
+/// Groups the entries (in document order) by term into the byte array `build` laid out,
+/// each block of entries freed once written. Each term's
 /// postings stay in document order. Every core reads all entries and writes those of the
 /// terms of one range of ids (from `cuts`, ascending from 0 to every term).
 fn group_by_term(
     postings: Entries,
-    sizes: Vec<ListSize>,
+    mut build: ListBuilder,
     doc_ends: &[u32],
     lengths: &[[u16; FIELDS]],
     average: &[f32; FIELDS],
     bm25: &Bm25f,
     cuts: &[usize],
 ) -> Lists {
-    let mut build = ListBuilder::laid_out(sizes);
     let factors: Vec<[f32; FIELDS]> = lengths
         .par_iter()
         .map(|lengths| field_factors(bm25, lengths, average))
@@ -1123,7 +1121,7 @@ mod tests {
         let group = |df: &Vec<u32>, shards| {
             group_by_term(
                 copy(&entries),
-                sizes.clone(),
+                ListBuilder::laid_out(sizes.clone()),
                 &doc_ends,
                 &lengths,
                 &average,
