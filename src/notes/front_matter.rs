@@ -104,9 +104,9 @@ const MAX_SIMPLE_KEYS: usize = 32;
 /// The front matter most notes have, read without a YAML parser (which costs a small note
 /// as much as its markdown): a `key: value` a line, each value nothing, a plain string, a
 /// flow list `[a, b]` of them or a block list (`- a` lines after `key:`), or `true` or
-/// `false`. `None` for anything else, or for a value YAML may read
-/// as other than a string (a number, a boolean, null), and serde_yaml reads it; where
-/// this reads, it reads what serde_yaml does (tested against it).
+/// `false`. `None` for anything else, or for a value YAML may read as a number, a null or
+/// another boolean, and serde_yaml reads it; where this reads, it reads what serde_yaml
+/// does (tested against it).
 fn simple(yaml: &str) -> Option<Raw> {
     let mut raw = Raw::default();
     let mut keys: Vec<&str> = Vec::new();
@@ -181,7 +181,8 @@ fn block_item(line: &str) -> Option<(usize, &str)> {
 
 /// `text` as a YAML plain scalar that is a string, or `true` or `false`: `None` when it is
 /// not one (it starts with an indicator, holds `: ` or ` #`, or a character YAML escapes),
-/// or when YAML may read it as a null, another boolean or a number. In a flow list, `,[]{}:` end it.
+/// or when YAML may read it as a null, another boolean or a number. In a flow list,
+/// `,[]{}:` end it.
 fn plain_string(text: &str, in_flow: bool) -> Option<Value> {
     let first = text.chars().next()?;
     let printable = |c: char| {
