@@ -94,22 +94,25 @@ impl Builder {
     #[cfg(test)]
     pub fn add_doc(&mut self, fields: &[Vec<TermId>; FIELDS]) {
         let (entries, lengths) = count(fields, &mut Vec::new());
-        self.add_counted(entries.into_iter(), lengths);
+        let ids: Vec<TermId> = (0..self.ids.len() as TermId).collect();
+        self.add_counted(&entries, &ids, lengths);
     }
 
     /// Adds the next document as its distinct terms with their frequency per field, and
-    /// its field lengths.
-    pub fn add_counted(&mut self, entries: impl Iterator<Item = Entry>, lengths: [u16; FIELDS]) {
+    /// its field lengths; each entry's term is its index in `ids`.
+    pub fn add_counted(&mut self, entries: &[Entry], ids: &[TermId], lengths: [u16; FIELDS]) {
+        let id = |t: TermId| ids.get(t as usize).copied().unwrap_or(0);
         let (sizes, doc) = (&mut self.sizes, self.doc_ends.len() as u32);
-        self.postings.extend(entries.inspect(|&(term, _)| {
-            let term = term as usize;
+        for &(t, _) in entries {
+            let term = id(t) as usize;
             if term >= sizes.len() {
                 sizes.resize(term + 1, ListSize::default());
             }
             if let Some(size) = sizes.get_mut(term) {
                 size.add(doc);
             }
-        }));
+        }
+        self.postings.extend(entries.iter().map(|&(t, tf)| (id(t), tf)));
         self.doc_ends
             .push(u32::try_from(self.postings.len).unwrap_or(u32::MAX));
         self.lengths.push(lengths);
@@ -127,8 +130,7 @@ impl Builder {
         let averages = averages.unwrap_or_else(|| average_lengths(&self.lengths));
         // The term map is not needed while the postings are grouped, the peak of the
         // build: it is made again afterwards.
-        let mut ids = self.ids;
-        ids.by_hash = HashTable::new();
+        let mut ids = self.ids.detached();
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
         let terms = ids.len();
@@ -556,9 +558,17 @@ struct Entries {
 impl Entries {
     const BLOCK: usize = 1 << 16;
 
-    /// Appends `entries`, a block's room at a time (one capacity check for a document's
-    /// entries rather than one for each).
-    fn extend(&mut self, entries: impl Iterator<Item = Entry>) {
+    /// Appends `entries`: in one go when the last block has room for them all (a
+    /// document's entries nearly always), else a block's room at a time.
+    fn extend(&mut self, entries: impl ExactSizeIterator<Item = Entry>) {
+        let n = entries.len();
+        if let Some(block) = self.blocks.last_mut()
+            && block.len() + n <= Self::BLOCK
+        {
+            block.extend(entries);
+            self.len += n;
+            return;
+        }
         let mut entries = entries.peekable();
         while entries.peek().is_some() {
             if self.blocks.last().is_none_or(|block| block.len() >= Self::BLOCK) {
@@ -576,13 +586,50 @@ impl Entries {
 
 /// Interned terms: their text in one string, found by a hash of it. A map keyed by boxed
 /// strings costs a heap block per term, ~60 bytes for a 6-byte CJK bigram; this ~13.
+///
+/// While terms are interned (a section's analysis, and the merge of all sections), a term
+/// of up to [`SHORT`] bytes (a CJK bigram, most words) is found by its bytes read as a
+/// number ([`short_key`]), kept beside its id: one compare of two numbers, where a term
+/// found by its hash is compared byte by byte with its text elsewhere in memory. The
+/// tables served ([`Terms::by_hash`]) find every term by its hash: 4 bytes a term, not 16.
 #[derive(Default)]
 pub struct Terms {
     text: String,
     /// End of each term's text in `text`, by id.
     ends: Vec<u32>,
-    /// Ids, found by the hash of their term.
+    /// Ids, found by the hash of their term: the longer terms while interning, every term
+    /// once made again by [`Terms::by_hash`].
     by_hash: HashTable<TermId>,
+    /// While interning: the short terms' keys and ids.
+    short: HashTable<(u64, TermId)>,
+}
+
+/// Longest term found by [`short_key`].
+const SHORT: usize = 7;
+
+/// A term of up to [`SHORT`] bytes as a number: its bytes in order from the lowest,
+/// its length in the highest byte (so terms of different lengths differ too). Read as
+/// two overlapping words, not byte by byte: this is done for every term of every section.
+fn short_key(term: &str) -> Option<u64> {
+    let bytes = term.as_bytes();
+    let len = bytes.len();
+    let value = if len > SHORT {
+        return None;
+    } else if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        // Bytes 0..4 and len-4..len: where they overlap, the same bytes at the same places.
+        u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << (8 * (len - 4))
+    } else if let (Some(first), Some(last)) = (bytes.first_chunk::<2>(), bytes.last_chunk::<2>()) {
+        u64::from(u16::from_le_bytes(*first)) | u64::from(u16::from_le_bytes(*last)) << (8 * (len - 2))
+    } else {
+        bytes.first().map_or(0, |&byte| u64::from(byte))
+    };
+    Some(value | (len as u64) << 56)
+}
+
+fn hash_of_key(key: u64) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write_u64(key);
+    hasher.finish()
 }
 
 impl Terms {
@@ -595,20 +642,23 @@ impl Terms {
         self.text.clear();
         self.ends.clear();
         self.by_hash.clear();
+        self.short.clear();
     }
 
-    /// A copy of the terms without their look-up table (enough for [`Terms::ids_in`]).
+    /// A copy of the terms without their look-up tables (enough for [`Terms::ids_in`]).
     pub fn copied(&self) -> Terms {
         Terms {
             text: self.text.clone(),
             ends: self.ends.clone(),
             by_hash: HashTable::new(),
+            short: HashTable::new(),
         }
     }
 
-    /// The terms without their look-up table.
+    /// The terms without their look-up tables.
     pub fn detached(mut self) -> Terms {
         self.by_hash = HashTable::new();
+        self.short = HashTable::new();
         self
     }
 
@@ -617,12 +667,21 @@ impl Terms {
     }
 
     fn find(&self, term: &str) -> Option<TermId> {
+        if !self.short.is_empty()
+            && let Some(key) = short_key(term)
+        {
+            return self
+                .short
+                .find(hash_of_key(key), |&(k, _)| k == key)
+                .map(|&(_, id)| id);
+        }
         self.by_hash
             .find(hash_of(term), |&id| is_term(&self.text, &self.ends, id, term))
             .copied()
     }
 
-    /// `by_hash` made again (it is dropped while the postings are grouped).
+    /// A look-up table of every term by its hash, for serving (the interning tables are
+    /// dropped while the postings are grouped).
     fn by_hash(&self) -> HashTable<TermId> {
         let mut by_hash = HashTable::with_capacity(self.len());
         for (id, term) in self.iter() {
@@ -638,28 +697,41 @@ impl Terms {
     }
 
     pub fn intern(&mut self, term: &str) -> TermId {
-        let Terms { text, ends, by_hash } = self;
-        let hash = hash_of(term);
+        let Terms {
+            text,
+            ends,
+            by_hash,
+            short,
+        } = self;
+        if let Some(key) = short_key(term) {
+            let found = short.entry(hash_of_key(key), |&(k, _)| k == key, |&(k, _)| hash_of_key(k));
+            return match found {
+                hash_table::Entry::Occupied(entry) => entry.get().1,
+                hash_table::Entry::Vacant(entry) => entry.insert((key, push_term(text, ends, term))).get().1,
+            };
+        }
         let found = by_hash.entry(
-            hash,
+            hash_of(term),
             |&id| is_term(text, ends, id, term),
             |&id| hash_of(term_text(text, ends, id)),
         );
         match found {
             hash_table::Entry::Occupied(entry) => *entry.get(),
-            hash_table::Entry::Vacant(entry) => {
-                let id = ends.len() as TermId;
-                text.push_str(term);
-                ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
-                entry.insert(id);
-                id
-            }
+            hash_table::Entry::Vacant(entry) => *entry.insert(push_term(text, ends, term)).get(),
         }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (TermId, &str)> {
         (0..self.len() as TermId).map(|id| (id, self.get(id)))
     }
+}
+
+/// Appends `term` to the string of all terms; its id.
+fn push_term(text: &mut String, ends: &mut Vec<u32>, term: &str) -> TermId {
+    let id = ends.len() as TermId;
+    text.push_str(term);
+    ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+    id
 }
 
 /// Term `id`'s text, from the string of all terms and their ends.
@@ -1052,6 +1124,61 @@ mod tests {
             builder.add_doc(&fields);
         }
         builder.finish(&BM25)
+    }
+
+    #[test]
+    fn short_and_long_terms_intern_once_each_and_are_found() {
+        // Look-alikes across the short keys' lengths and the long path's edge.
+        let words = [
+            "",
+            "\0",
+            "\0\0",
+            "a",
+            "\0a",
+            "a\0",
+            "ab",
+            "\u{1}",
+            "\u{7}ab",
+            "对齐",
+            "对齐税",
+            "seven77",
+            "eight888",
+            "eight88\0",
+            "\0eight88",
+            "\u{1}syn12",
+            "chain-of-thought",
+        ];
+        let mut terms = Terms::default();
+        let ids: Vec<TermId> = words.iter().map(|w| terms.intern(w)).collect();
+        assert_eq!(ids, (0..words.len() as TermId).collect::<Vec<_>>());
+        // Again, in another order: the same ids, nothing added.
+        for (&word, &id) in words.iter().zip(&ids).rev() {
+            assert_eq!(terms.intern(word), id, "{word:?}");
+        }
+        assert_eq!(terms.len(), words.len());
+        for (&word, &id) in words.iter().zip(&ids) {
+            assert_eq!(terms.get(id), word);
+            assert_eq!(terms.find(word), Some(id), "{word:?} while interning");
+        }
+        assert_eq!(terms.find("abc"), None);
+        // Served: every term by its hash.
+        let mut served = terms.detached();
+        served.by_hash = served.by_hash();
+        for (&word, &id) in words.iter().zip(&ids) {
+            assert_eq!(served.find(word), Some(id), "{word:?} served");
+        }
+        assert_eq!(served.find("abc"), None);
+        // Keys: each term's bytes from the lowest, its length in the highest byte.
+        for word in words.iter().filter(|w| w.len() <= SHORT) {
+            let mut bytes = [0u8; 8];
+            bytes[..word.len()].copy_from_slice(word.as_bytes());
+            bytes[7] = word.len() as u8;
+            assert_eq!(short_key(word), Some(u64::from_le_bytes(bytes)), "{word:?}");
+        }
+        assert_eq!(short_key("eight888"), None);
+        // Distinct for all of them.
+        let keys: std::collections::HashSet<u64> = words.iter().filter_map(|w| short_key(w)).collect();
+        assert_eq!(keys.len(), words.iter().filter(|w| w.len() <= SHORT).count());
     }
 
     #[test]

@@ -144,13 +144,7 @@ impl Merge {
         for (_, word) in analysed.surfaces.iter() {
             self.builder.add_surface(word);
         }
-        self.builder.add_counted(
-            analysed
-                .entries
-                .iter()
-                .map(|&(t, tf)| (ids.get(t as usize).copied().unwrap_or(0), tf)),
-            analysed.lengths,
-        );
+        self.builder.add_counted(&analysed.entries, ids, analysed.lengths);
         self.sections.push(section as u32);
         self.title_keys.push(&analysed.title_key);
         self.titles.push(&analysed.title);
