@@ -67,8 +67,9 @@ pub struct Builder {
     /// Per term: its postings and the bytes of its list, counted as documents come (which
     /// lays the lists out, and cuts the terms among the cores evenly).
     sizes: Vec<ListSize>,
-    /// Surface words, with how many documents use each.
-    surfaces: HashMap<Box<str>, u32>,
+    /// Surface words, and by id how many documents use each.
+    surfaces: Terms,
+    surface_docs: Vec<u32>,
 }
 
 impl Builder {
@@ -82,11 +83,12 @@ impl Builder {
         if word.chars().count() > MAX_WORD {
             return;
         }
-        match self.surfaces.get_mut(word) {
-            Some(docs) => *docs += 1,
-            None => {
-                self.surfaces.insert(word.into(), 1);
-            }
+        let id = self.surfaces.intern(word) as usize;
+        if id == self.surface_docs.len() {
+            self.surface_docs.push(0);
+        }
+        if let Some(docs) = self.surface_docs.get_mut(id) {
+            *docs += 1;
         }
     }
 
@@ -131,6 +133,7 @@ impl Builder {
         // The term map is not needed while the postings are grouped, the peak of the
         // build: it is made again afterwards.
         let mut ids = self.ids.detached();
+        let surfaces = self.surfaces.detached();
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
         let terms = ids.len();
@@ -152,7 +155,7 @@ impl Builder {
         // not add up at the peak.
         let (by_hash, strongest) = rayon::join(|| ids.by_hash(), || strongest_postings(&lists, terms));
         ids.by_hash = by_hash;
-        let (surfaces, surface_docs, by_shape) = vocabulary(self.surfaces);
+        let (surfaces, surface_docs, by_shape) = vocabulary(surfaces, &self.surface_docs);
         let (cjk_first, cjk_second) = cjk_bigrams(&ids, &lists);
         Postings {
             ids,
@@ -327,8 +330,12 @@ fn strongest_postings(lists: &Lists, terms: usize) -> HashMap<TermId, Box<[Posti
 /// masks by (length, first letter).
 type Vocabulary = (Vec<Box<str>>, Vec<u32>, HashMap<(usize, char), Vec<(u32, u64)>>);
 
-fn vocabulary(surfaces: HashMap<Box<str>, u32>) -> Vocabulary {
-    let mut counted: Vec<(Box<str>, u32)> = surfaces.into_iter().collect();
+fn vocabulary(surfaces: Terms, docs: &[u32]) -> Vocabulary {
+    let mut counted: Vec<(Box<str>, u32)> = surfaces
+        .iter()
+        .map(|(id, word)| (word.into(), docs.get(id as usize).copied().unwrap_or(0)))
+        .collect();
+    drop(surfaces);
     counted.sort_unstable();
     let (surfaces, surface_docs): (Vec<Box<str>>, Vec<u32>) = counted.into_iter().unzip();
     let mut by_shape: HashMap<(usize, char), Vec<(u32, u64)>> = HashMap::default();
