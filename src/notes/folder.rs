@@ -140,7 +140,7 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
                     return None;
                 }
                 let path = entry.path();
-                if site.ignores(path.strip_prefix(root).unwrap_or(&path)) {
+                if site.ignores_any() && site.ignores(path.strip_prefix(root).unwrap_or(&path)) {
                     return None;
                 }
                 let mut problems = Vec::new();

@@ -188,10 +188,13 @@ fn plain_string(text: &str, in_flow: bool) -> Option<Value> {
     let printable = |c: char| {
         !(c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}'))
     };
+    // Pairs of bytes looked for by hand: a substring search sets itself up for each call,
+    // which cost more than the short value it reads (a title, a date).
+    let has_pair = |pair: &[u8; 2]| text.as_bytes().windows(2).any(|w| w == pair);
     let plain = !"-?:,[]{}#&*!|>'\"%@`.+~".contains(first)
         && !text.ends_with(':')
-        && !text.contains(": ")
-        && !text.contains(" #")
+        && !has_pair(b": ")
+        && !has_pair(b" #")
         && text.chars().all(printable)
         && (!in_flow || !text.contains([',', '[', ']', '{', '}', ':']));
     if !plain {

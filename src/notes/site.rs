@@ -49,6 +49,11 @@ impl Site {
         self.ignore.iter().any(|glob| glob.matches(&path))
     }
 
+    /// Whether any path is ignored (else a walk need not work out paths to ask).
+    pub fn ignores_any(&self) -> bool {
+        !self.ignore.is_empty()
+    }
+
     /// The base URL and the note's path under it, for a note at `relative`.
     fn base_for<'a>(&'a self, relative: &'a str) -> Option<(&'a str, &'a str)> {
         self.bases.iter().find_map(|(folder, url)| {
