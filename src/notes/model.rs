@@ -281,6 +281,9 @@ impl Items {
 pub struct FinishedItems {
     text: String,
     nodes: Vec<Finished>,
+    /// [`Packer`]'s buffers, kept from one section to the next.
+    stack: Vec<usize>,
+    written: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -317,6 +320,14 @@ impl FinishedItems {
             size: self.nodes.len() + 1 - first.min(self.nodes.len()),
             children,
         });
+    }
+
+    /// The bytes its buffers hold, in use or not.
+    pub fn capacity_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.written.capacity()
+            + self.nodes.capacity() * std::mem::size_of::<Finished>()
+            + self.stack.capacity() * std::mem::size_of::<usize>()
     }
 
     /// Drops the items from `first` on: an item with nowhere to go, and those under it.
@@ -411,8 +422,8 @@ impl FinishedItems {
         let mut packed = Packer {
             text: String::with_capacity(bytes),
             nodes: Vec::with_capacity(nodes),
-            stack: Vec::new(),
-            written: String::new(),
+            stack: std::mem::take(&mut self.stack),
+            written: std::mem::take(&mut self.written),
         };
         let roots = [points.len(), context.len()].map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         for &root in points {
@@ -424,6 +435,8 @@ impl FinishedItems {
         }
         self.text.clear();
         self.nodes.clear();
+        self.stack = packed.stack;
+        self.written = packed.written;
         Items {
             text: packed.text.into_boxed_str(),
             nodes: packed.nodes.into_boxed_slice(),
