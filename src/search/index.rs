@@ -56,7 +56,7 @@ pub struct Bm25f {
 /// Accumulates documents; `finish` makes the read-only [`Postings`].
 #[derive(Default)]
 pub struct Builder {
-    ids: Terms,
+    ids: Interner,
     /// Every (term, frequency per field) of every document, in document order: one flat
     /// list rather than a list per term, which costs ~100 bytes for each term seen once.
     /// Frequencies stop at 255, where BM25 has long saturated.
@@ -68,7 +68,7 @@ pub struct Builder {
     /// lays the lists out, and cuts the terms among the cores evenly).
     sizes: Vec<ListSize>,
     /// Surface words, and by id how many documents use each.
-    surfaces: Terms,
+    surfaces: Interner,
     surface_docs: Vec<u32>,
 }
 
@@ -130,10 +130,10 @@ impl Builder {
     pub fn finish_at(self, bm25: &Bm25f, averages: Option<[f32; FIELDS]>) -> Postings {
         let docs = self.lengths.len();
         let averages = averages.unwrap_or_else(|| average_lengths(&self.lengths));
-        // The term map is not needed while the postings are grouped, the peak of the
-        // build: it is made again afterwards.
-        let mut ids = self.ids.detached();
-        let surfaces = self.surfaces.detached();
+        // No look-up table is held while the postings are grouped, the peak of the build:
+        // the interning tables are dropped here, the served one is made afterwards.
+        let mut ids = self.ids.into_list();
+        let surfaces = self.surfaces.into_list();
         ids.text.shrink_to_fit();
         ids.ends.shrink_to_fit();
         let terms = ids.len();
@@ -153,8 +153,7 @@ impl Builder {
         // Two jobs that hold little beyond what they make run together; the vocabulary and
         // the CJK look-ups after them, one at a time, so that their transient copies do
         // not add up at the peak.
-        let (by_hash, strongest) = rayon::join(|| ids.by_hash(), || strongest_postings(&lists, terms));
-        ids.by_hash = by_hash;
+        let (ids, strongest) = rayon::join(|| Terms::new(ids), || strongest_postings(&lists, terms));
         let (surfaces, surface_docs, by_shape) = vocabulary(surfaces, &self.surface_docs);
         let (cjk_first, cjk_second) = cjk_bigrams(&ids, &lists);
         Postings {
@@ -330,7 +329,7 @@ fn strongest_postings(lists: &Lists, terms: usize) -> HashMap<TermId, Box<[Posti
 /// masks by (length, first letter).
 type Vocabulary = (Vec<Box<str>>, Vec<u32>, HashMap<(usize, char), Vec<(u32, u64)>>);
 
-fn vocabulary(surfaces: Terms, docs: &[u32]) -> Vocabulary {
+fn vocabulary(surfaces: TermList, docs: &[u32]) -> Vocabulary {
     let mut counted: Vec<(Box<str>, u32)> = surfaces
         .iter()
         .map(|(id, word)| (word.into(), docs.get(id as usize).copied().unwrap_or(0)))
@@ -591,24 +590,168 @@ impl Entries {
     }
 }
 
-/// Interned terms: their text in one string, found by a hash of it. A map keyed by boxed
-/// strings costs a heap block per term, ~60 bytes for a 6-byte CJK bigram; this ~13.
-///
-/// While terms are interned (a section's analysis, and the merge of all sections), a term
-/// of up to [`SHORT`] bytes (a CJK bigram, most words) is found by its bytes read as a
-/// number ([`short_key`]), kept beside its id: one compare of two numbers, where a term
-/// found by its hash is compared byte by byte with its text elsewhere in memory. The
-/// tables served ([`Terms::by_hash`]) find every term by its hash: 4 bytes a term, not 16.
-#[derive(Default)]
-pub struct Terms {
+/// Terms in one string, a term's id its place: ~13 bytes for a 6-byte CJK bigram, where a
+/// boxed string costs a heap block (~60). A section's analysis hands its terms to the
+/// merge this way; [`Interner`] and [`Terms`] keep theirs in one.
+#[derive(Default, Clone)]
+pub struct TermList {
     text: String,
     /// End of each term's text in `text`, by id.
     ends: Vec<u32>,
-    /// Ids, found by the hash of their term: the longer terms while interning, every term
-    /// once made again by [`Terms::by_hash`].
-    by_hash: HashTable<TermId>,
-    /// While interning: the short terms' keys and ids.
+}
+
+impl TermList {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, id: TermId) -> &str {
+        self.text.get(self.range(id)).unwrap_or("")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (TermId, &str)> {
+        (0..self.len() as TermId).map(|id| (id, self.get(id)))
+    }
+
+    /// Appends `term`; its id.
+    fn push(&mut self, term: &str) -> TermId {
+        let id = self.ends.len() as TermId;
+        self.text.push_str(term);
+        self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        id
+    }
+
+    /// Whether term `id` is `term`: its bytes compared, without [`TermList::get`]'s checks
+    /// that the range falls on character boundaries.
+    fn is(&self, id: TermId, term: &str) -> bool {
+        self.text.as_bytes().get(self.range(id)) == Some(term.as_bytes())
+    }
+
+    fn range(&self, id: TermId) -> Range<usize> {
+        let i = id as usize;
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        start as usize..self.ends.get(i).copied().unwrap_or(0) as usize
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// Each of these terms' id in `builder`, by id here, into `ids`.
+    pub fn ids_in(&self, builder: &mut Builder, ids: &mut Vec<TermId>) {
+        ids.clear();
+        ids.extend(self.iter().map(|(_, term)| builder.ids.intern(term)));
+    }
+}
+
+/// Terms being interned: a section's while it is analysed, the index's while it is built.
+/// A term of up to [`SHORT`] bytes (a CJK bigram, most words) is found by its bytes read
+/// as a number ([`short_key`]), kept beside its id: one compare of two numbers, where a
+/// term found by its hash is compared byte by byte with its text elsewhere in memory.
+#[derive(Default)]
+pub struct Interner {
+    list: TermList,
+    /// The longer terms' ids, by their hash.
+    long: HashTable<TermId>,
+    /// The short terms' keys and ids.
     short: HashTable<(u64, TermId)>,
+}
+
+impl Interner {
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Empty, its buffers kept.
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.long.clear();
+        self.short.clear();
+    }
+
+    /// The terms, in id order.
+    pub fn list(&self) -> &TermList {
+        &self.list
+    }
+
+    /// The terms, the look-up tables dropped.
+    pub fn into_list(self) -> TermList {
+        self.list
+    }
+
+    pub fn intern(&mut self, term: &str) -> TermId {
+        let Interner { list, long, short } = self;
+        if let Some(key) = short_key(term) {
+            let found = short.entry(hash_of_key(key), |&(k, _)| k == key, |&(k, _)| hash_of_key(k));
+            return match found {
+                hash_table::Entry::Occupied(entry) => entry.get().1,
+                hash_table::Entry::Vacant(entry) => entry.insert((key, list.push(term))).get().1,
+            };
+        }
+        let found = long.entry(
+            hash_of(term),
+            |&id| list.is(id, term),
+            |&id| hash_of(list.get(id)),
+        );
+        match found {
+            hash_table::Entry::Occupied(entry) => *entry.get(),
+            hash_table::Entry::Vacant(entry) => *entry.insert(list.push(term)).get(),
+        }
+    }
+
+    #[cfg(test)]
+    fn find(&self, term: &str) -> Option<TermId> {
+        match short_key(term) {
+            Some(key) => self
+                .short
+                .find(hash_of_key(key), |&(k, _)| k == key)
+                .map(|&(_, id)| id),
+            None => self
+                .long
+                .find(hash_of(term), |&id| self.list.is(id, term))
+                .copied(),
+        }
+    }
+}
+
+/// Terms served: every term found by its hash (4 bytes a term, where [`Interner`]'s two
+/// tables take 16 for a short one).
+#[derive(Default)]
+struct Terms {
+    list: TermList,
+    by_hash: HashTable<TermId>,
+}
+
+impl Terms {
+    fn new(list: TermList) -> Terms {
+        let mut by_hash = HashTable::with_capacity(list.len());
+        for (id, term) in list.iter() {
+            by_hash.insert_unique(hash_of(term), id, |&id| hash_of(list.get(id)));
+        }
+        Terms { list, by_hash }
+    }
+
+    fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    fn get(&self, id: TermId) -> &str {
+        self.list.get(id)
+    }
+
+    fn find(&self, term: &str) -> Option<TermId> {
+        self.by_hash
+            .find(hash_of(term), |&id| self.list.is(id, term))
+            .copied()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (TermId, &str)> {
+        self.list.iter()
+    }
 }
 
 /// Longest term found by [`short_key`].
@@ -637,128 +780,6 @@ fn hash_of_key(key: u64) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
     hasher.write_u64(key);
     hasher.finish()
-}
-
-impl Terms {
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Empty, its buffers kept.
-    pub fn clear(&mut self) {
-        self.text.clear();
-        self.ends.clear();
-        self.by_hash.clear();
-        self.short.clear();
-    }
-
-    /// A copy of the terms without their look-up tables (enough for [`Terms::ids_in`]).
-    pub fn copied(&self) -> Terms {
-        Terms {
-            text: self.text.clone(),
-            ends: self.ends.clone(),
-            by_hash: HashTable::new(),
-            short: HashTable::new(),
-        }
-    }
-
-    /// The terms without their look-up tables.
-    pub fn detached(mut self) -> Terms {
-        self.by_hash = HashTable::new();
-        self.short = HashTable::new();
-        self
-    }
-
-    fn get(&self, id: TermId) -> &str {
-        term_text(&self.text, &self.ends, id)
-    }
-
-    fn find(&self, term: &str) -> Option<TermId> {
-        if !self.short.is_empty()
-            && let Some(key) = short_key(term)
-        {
-            return self
-                .short
-                .find(hash_of_key(key), |&(k, _)| k == key)
-                .map(|&(_, id)| id);
-        }
-        self.by_hash
-            .find(hash_of(term), |&id| is_term(&self.text, &self.ends, id, term))
-            .copied()
-    }
-
-    /// A look-up table of every term by its hash, for serving (the interning tables are
-    /// dropped while the postings are grouped).
-    fn by_hash(&self) -> HashTable<TermId> {
-        let mut by_hash = HashTable::with_capacity(self.len());
-        for (id, term) in self.iter() {
-            by_hash.insert_unique(hash_of(term), id, |&id| hash_of(self.get(id)));
-        }
-        by_hash
-    }
-
-    /// Each of these terms' id in `builder`, by id here, into `ids`.
-    pub fn ids_in(&self, builder: &mut Builder, ids: &mut Vec<TermId>) {
-        ids.clear();
-        ids.extend(self.iter().map(|(_, term)| builder.ids.intern(term)));
-    }
-
-    pub fn intern(&mut self, term: &str) -> TermId {
-        let Terms {
-            text,
-            ends,
-            by_hash,
-            short,
-        } = self;
-        if let Some(key) = short_key(term) {
-            let found = short.entry(hash_of_key(key), |&(k, _)| k == key, |&(k, _)| hash_of_key(k));
-            return match found {
-                hash_table::Entry::Occupied(entry) => entry.get().1,
-                hash_table::Entry::Vacant(entry) => entry.insert((key, push_term(text, ends, term))).get().1,
-            };
-        }
-        let found = by_hash.entry(
-            hash_of(term),
-            |&id| is_term(text, ends, id, term),
-            |&id| hash_of(term_text(text, ends, id)),
-        );
-        match found {
-            hash_table::Entry::Occupied(entry) => *entry.get(),
-            hash_table::Entry::Vacant(entry) => *entry.insert(push_term(text, ends, term)).get(),
-        }
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (TermId, &str)> {
-        (0..self.len() as TermId).map(|id| (id, self.get(id)))
-    }
-}
-
-/// Appends `term` to the string of all terms; its id.
-fn push_term(text: &mut String, ends: &mut Vec<u32>, term: &str) -> TermId {
-    let id = ends.len() as TermId;
-    text.push_str(term);
-    ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
-    id
-}
-
-/// Term `id`'s text, from the string of all terms and their ends.
-fn term_text<'t>(text: &'t str, ends: &[u32], id: TermId) -> &'t str {
-    text.get(term_range(ends, id)).unwrap_or("")
-}
-
-/// Whether term `id` is `term`: its bytes compared, without [`term_text`]'s checks that
-/// the range falls on character boundaries.
-fn is_term(text: &str, ends: &[u32], id: TermId, term: &str) -> bool {
-    text.as_bytes().get(term_range(ends, id)) == Some(term.as_bytes())
-}
-
-fn term_range(ends: &[u32], id: TermId) -> Range<usize> {
-    let i = id as usize;
-    let start = match i.checked_sub(1) {
-        Some(before) => ends.get(before).copied().unwrap_or(0),
-        None => 0,
-    };
-    start as usize..ends.get(i).copied().unwrap_or(0) as usize
 }
 
 fn hash_of(term: &str) -> u64 {
@@ -1155,7 +1176,7 @@ mod tests {
             "\u{1}syn12",
             "chain-of-thought",
         ];
-        let mut terms = Terms::default();
+        let mut terms = Interner::default();
         let ids: Vec<TermId> = words.iter().map(|w| terms.intern(w)).collect();
         assert_eq!(ids, (0..words.len() as TermId).collect::<Vec<_>>());
         // Again, in another order: the same ids, nothing added.
@@ -1164,14 +1185,15 @@ mod tests {
         }
         assert_eq!(terms.len(), words.len());
         for (&word, &id) in words.iter().zip(&ids) {
-            assert_eq!(terms.get(id), word);
+            assert_eq!(terms.list().get(id), word);
             assert_eq!(terms.find(word), Some(id), "{word:?} while interning");
         }
         assert_eq!(terms.find("abc"), None);
         // Served: every term by its hash.
-        let mut served = terms.detached();
-        served.by_hash = served.by_hash();
+        let served = Terms::new(terms.into_list());
+        assert_eq!(served.len(), words.len());
         for (&word, &id) in words.iter().zip(&ids) {
+            assert_eq!(served.get(id), word);
             assert_eq!(served.find(word), Some(id), "{word:?} served");
         }
         assert_eq!(served.find("abc"), None);

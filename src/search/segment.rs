@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::analyze::{Analyzer, TermSink};
-use super::index::{self, Builder, FIELDS, Postings, TermId, Terms};
+use super::index::{self, Builder, FIELDS, Interner, Postings, TermId, TermList};
 use super::{BM25F, BODY, CATEGORY, CODE, TAGS, TITLE, key, normalize};
 use crate::notes::{Item, Marker, Note};
 
@@ -221,9 +221,9 @@ const ANALYSIS_BATCH: usize = 128;
 /// One section analysed, apart from the others: its terms (ids local to it, in order of
 /// first use) with their frequencies per field.
 pub struct SectionTerms {
-    pub terms: Terms,
+    pub terms: TermList,
     /// Distinct surface words.
-    pub surfaces: Terms,
+    pub surfaces: TermList,
     entries: Vec<(TermId, [u8; FIELDS])>,
     lengths: [u16; FIELDS],
     /// Normalised.
@@ -281,12 +281,12 @@ impl SectionTerms {
         // A huge section's terms are moved out rather than copied, and its other buffers
         // are not kept for good.
         let (terms, surfaces) = if local.terms.len() > KEPT_TERMS {
-            let terms = std::mem::take(&mut local.terms).detached();
-            let surfaces = std::mem::take(&mut local.surfaces).detached();
+            let terms = std::mem::take(&mut local.terms).into_list();
+            let surfaces = std::mem::take(&mut local.surfaces).into_list();
             *local = Local::default();
             (terms, surfaces)
         } else {
-            (local.terms.copied(), local.surfaces.copied())
+            (local.terms.list().clone(), local.surfaces.list().clone())
         };
         SectionTerms {
             terms,
@@ -337,8 +337,8 @@ thread_local! {
 /// Analysis of one section: its own term ids and surface words, and its fields' terms.
 #[derive(Default)]
 struct Local {
-    terms: Terms,
-    surfaces: Terms,
+    terms: Interner,
+    surfaces: Interner,
     fields: [Vec<TermId>; FIELDS],
     counts: Vec<[u16; FIELDS]>,
 }
