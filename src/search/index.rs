@@ -720,7 +720,6 @@ impl Interner {
 
 /// Terms served: every term found by its hash (4 bytes a term, where [`Interner`]'s two
 /// tables take 16 for a short one).
-#[derive(Default)]
 struct Terms {
     list: TermList,
     by_hash: HashTable<TermId>,
