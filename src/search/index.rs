@@ -232,17 +232,17 @@ fn group_by_term(
             .shards(cuts)
             .into_par_iter()
             .map(|mut shard| {
-                let mut docs = Docs::from(doc_ends, first);
-                for &(term, tf) in some.iter().flatten() {
-                    let doc = docs.next();
-                    if shard.holds(term) {
-                        let factors = factors.get(doc as usize).copied().unwrap_or_default();
-                        let posting = Posting {
-                            doc,
-                            impact: impact(bm25.k1, &tf, &factors),
-                            fields: fields_of(&tf),
-                        };
-                        shard.write(term, posting);
+                for (doc, run) in DocRuns::new(&some, doc_ends, first) {
+                    let factors = factors.get(doc as usize).copied().unwrap_or_default();
+                    for &(term, tf) in run {
+                        if shard.holds(term) {
+                            let posting = Posting {
+                                doc,
+                                impact: impact(bm25.k1, &tf, &factors),
+                                fields: fields_of(&tf),
+                            };
+                            shard.write(term, posting);
+                        }
                     }
                 }
                 shard.skips
@@ -256,23 +256,40 @@ fn group_by_term(
     build.finish()
 }
 
-/// The document of each entry in turn, from the entries' ends of documents.
-struct Docs<'a> {
+/// Blocks of entries as runs of one document's entries, each with its document: the
+/// document is worked out once a run, not once an entry (every core reads every entry).
+/// A document's entries split where a block ends.
+struct DocRuns<'a> {
+    blocks: std::slice::Iter<'a, Vec<Entry>>,
+    rest: &'a [Entry],
+    /// Each document's end, in entries.
     ends: &'a [u32],
     /// The document of the entry at `at`.
     doc: usize,
     at: usize,
 }
 
-impl Docs<'_> {
-    /// From the entry at `at` on, given each document's end.
-    fn from(ends: &[u32], at: usize) -> Docs<'_> {
+impl<'a> DocRuns<'a> {
+    /// `blocks` start at entry `at` of all.
+    fn new(blocks: &'a [Vec<Entry>], ends: &'a [u32], at: usize) -> DocRuns<'a> {
         let doc = ends.partition_point(|&end| end as usize <= at);
-        Docs { ends, doc, at }
+        DocRuns {
+            blocks: blocks.iter(),
+            rest: &[],
+            ends,
+            doc,
+            at,
+        }
     }
+}
 
-    /// The document of the next entry.
-    fn next(&mut self) -> u32 {
+impl<'a> Iterator for DocRuns<'a> {
+    type Item = (u32, &'a [Entry]);
+
+    fn next(&mut self) -> Option<(u32, &'a [Entry])> {
+        while self.rest.is_empty() {
+            self.rest = self.blocks.next()?;
+        }
         while self
             .ends
             .get(self.doc)
@@ -280,8 +297,11 @@ impl Docs<'_> {
         {
             self.doc += 1;
         }
-        self.at += 1;
-        self.doc as u32
+        let end = self.ends.get(self.doc).map_or(usize::MAX, |&end| end as usize);
+        let (run, rest) = self.rest.split_at((end - self.at).min(self.rest.len()));
+        self.rest = rest;
+        self.at += run.len();
+        Some((self.doc as u32, run))
     }
 }
 
@@ -1242,6 +1262,34 @@ mod tests {
     }
 
     #[test]
+    fn runs_give_each_entry_its_document() {
+        let entry = |term: TermId| (term, [1, 0, 0, 0, 0]);
+        // Documents 0..5 end after entries 2, 2 (none of its own), 5, 6, 9; blocks of
+        // 3, 0, 4 and 2 entries cut documents 2 and 4.
+        let ends = [2, 2, 5, 6, 9];
+        let blocks = vec![
+            vec![entry(0), entry(1), entry(2)],
+            Vec::new(),
+            vec![entry(3), entry(4), entry(5), entry(6)],
+            vec![entry(7), entry(8)],
+        ];
+        let of_each = |blocks: &[Vec<Entry>], first| -> Vec<(u32, TermId)> {
+            DocRuns::new(blocks, &ends, first)
+                .flat_map(|(doc, run)| run.iter().map(move |&(term, _)| (doc, term)))
+                .collect()
+        };
+        let docs = [0, 0, 2, 2, 2, 3, 4, 4, 4];
+        let want: Vec<(u32, TermId)> = docs.iter().zip(0..).map(|(&d, t)| (d, t)).collect();
+        assert_eq!(of_each(&blocks, 0), want);
+        // From the third block on, as a core reads the blocks after the first ones.
+        assert_eq!(of_each(&blocks[2..], 3), want[3..]);
+        let runs: Vec<(u32, usize)> = DocRuns::new(&blocks, &ends, 0)
+            .map(|(doc, run)| (doc, run.len()))
+            .collect();
+        assert_eq!(runs, [(0, 2), (2, 1), (2, 2), (3, 1), (4, 1), (4, 2)]);
+    }
+
+    #[test]
     fn lists_are_the_same_however_many_cores_group_them() {
         // Documents of a few common terms (lists past a skip block and past an entry
         // block) and many rare ones.
@@ -1268,9 +1316,10 @@ mod tests {
         };
         let average = average_lengths(&lengths);
         let mut sizes = vec![ListSize::default(); 7003];
-        let mut of_entry = Docs::from(&doc_ends, 0);
-        for &(term, _) in entries.blocks.iter().flatten() {
-            sizes[term as usize].add(of_entry.next());
+        for (doc, run) in DocRuns::new(&entries.blocks, &doc_ends, 0) {
+            for &(term, _) in run {
+                sizes[term as usize].add(doc);
+            }
         }
         let df: Vec<u32> = sizes.iter().map(|size| size.postings).collect();
         let group = |df: &Vec<u32>, shards| {
