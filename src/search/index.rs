@@ -879,12 +879,8 @@ fn block_delta(n: u32, last: u32, doc: u32) -> u32 {
 struct ListBuilder {
     /// Per term: its postings.
     counts: Vec<u32>,
-    /// Per term: where its next byte goes.
-    cursor: Vec<u32>,
-    /// Per term: the document of its last posting.
-    last: Vec<u32>,
-    /// Per term: postings written so far.
-    written: Vec<u32>,
+    /// Per term: where its list is being written.
+    lists: Vec<ListCursor>,
     bytes: Vec<u8>,
     starts: Vec<u32>,
     skips: HashMap<TermId, Vec<(u32, u32)>>,
@@ -899,13 +895,18 @@ impl ListBuilder {
             starts.push(at);
             at = at.saturating_add(size.bytes);
         }
-        let cursor = starts.clone();
+        let lists = (sizes.iter().zip(&starts))
+            .map(|(size, &start)| ListCursor {
+                count: size.postings,
+                cursor: start,
+                last: 0,
+                written: 0,
+            })
+            .collect();
         starts.push(at);
         ListBuilder {
             counts: sizes.iter().map(|size| size.postings).collect(),
-            cursor,
-            last: vec![0; terms],
-            written: vec![0; terms],
+            lists,
             bytes: vec![0; at as usize],
             starts,
             skips: HashMap::default(),
@@ -916,26 +917,18 @@ impl ListBuilder {
     /// term ids from 0 to every term.
     fn shards(&mut self, cuts: &[usize]) -> Vec<Shard<'_>> {
         let mut shards = Vec::with_capacity(cuts.len().saturating_sub(1));
-        let (mut counts, mut cursor, mut last, mut written) = (
-            &mut self.counts[..],
-            &mut self.cursor[..],
-            &mut self.last[..],
-            &mut self.written[..],
-        );
+        let mut lists = &mut self.lists[..];
         let mut bytes = &mut self.bytes[..];
         for pair in cuts.windows(2) {
             let (first, end) = (pair[0], pair[1].max(pair[0]));
-            let n = (end - first).min(counts.len());
+            let n = (end - first).min(lists.len());
             let byte_start = self.starts.get(first).copied().unwrap_or(0);
             let byte_end = self.starts.get(first + n).copied().unwrap_or(byte_start);
             let byte_len = (byte_end.saturating_sub(byte_start) as usize).min(bytes.len());
             let here = take_front(&mut bytes, byte_len);
             shards.push(Shard {
                 first: first as u32,
-                counts: take_front(&mut counts, n),
-                cursor: take_front(&mut cursor, n),
-                last: take_front(&mut last, n),
-                written: take_front(&mut written, n),
+                lists: take_front(&mut lists, n),
                 bytes: here,
                 byte_start,
                 skips: Vec::new(),
@@ -958,6 +951,20 @@ impl ListBuilder {
     }
 }
 
+/// A term's list as it is written: one cache line holds what a posting reads and
+/// updates (the writes hop between lists all over the array).
+#[derive(Clone, Copy)]
+struct ListCursor {
+    /// Its postings in all.
+    count: u32,
+    /// Where its next byte goes.
+    cursor: u32,
+    /// The document of its last posting.
+    last: u32,
+    /// Postings written so far.
+    written: u32,
+}
+
 /// The first `n` elements of `slice` (all when fewer), which keeps the rest.
 fn take_front<'a, T>(slice: &mut &'a mut [T], n: usize) -> &'a mut [T] {
     let n = n.min(slice.len());
@@ -970,10 +977,7 @@ fn take_front<'a, T>(slice: &mut &'a mut [T], n: usize) -> &'a mut [T] {
 /// bytes of their lists.
 struct Shard<'a> {
     first: TermId,
-    counts: &'a mut [u32],
-    cursor: &'a mut [u32],
-    last: &'a mut [u32],
-    written: &'a mut [u32],
+    lists: &'a mut [ListCursor],
     bytes: &'a mut [u8],
     /// Where `bytes` starts in the whole array (cursors count from there).
     byte_start: u32,
@@ -983,27 +987,27 @@ struct Shard<'a> {
 
 impl Shard<'_> {
     fn holds(&self, term: TermId) -> bool {
-        term.wrapping_sub(self.first) < self.counts.len() as u32
+        term.wrapping_sub(self.first) < self.lists.len() as u32
     }
 
     fn write(&mut self, term: TermId, posting: Posting) {
         let t = term.wrapping_sub(self.first) as usize;
-        let (Some(&count), Some(cursor), Some(last), Some(n)) = (
-            self.counts.get(t),
-            self.cursor.get_mut(t),
-            self.last.get_mut(t),
-            self.written.get_mut(t),
-        ) else {
+        let Some(list) = self.lists.get_mut(t) else {
             return;
         };
-        if (*n as usize).is_multiple_of(BLOCK) && count as usize > BLOCK {
-            self.skips.push((term, (posting.doc, *cursor)));
+        if (list.written as usize).is_multiple_of(BLOCK) && list.count as usize > BLOCK {
+            self.skips.push((term, (posting.doc, list.cursor)));
         }
-        let mut at = cursor.saturating_sub(self.byte_start) as usize;
-        encode(self.bytes, &mut at, block_delta(*n, *last, posting.doc), &posting);
-        *cursor = self.byte_start.saturating_add(at as u32);
-        *last = posting.doc;
-        *n += 1;
+        let mut at = list.cursor.saturating_sub(self.byte_start) as usize;
+        encode(
+            self.bytes,
+            &mut at,
+            block_delta(list.written, list.last, posting.doc),
+            &posting,
+        );
+        list.cursor = self.byte_start.saturating_add(at as u32);
+        list.last = posting.doc;
+        list.written += 1;
     }
 }
 
