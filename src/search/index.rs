@@ -220,7 +220,7 @@ fn group_by_term(
         .map(|lengths| field_factors(bm25, lengths, average))
         .collect();
     // Blocks go to the cores a few at a time (each time the cores wait for the slowest);
-    // each core works out the document of each entry as it reads them.
+    // each core reads them a document's run at a time.
     let mut first = 0;
     let mut blocks = postings.blocks.into_iter();
     loop {
@@ -260,12 +260,15 @@ fn group_by_term(
 /// document is worked out once a run, not once an entry (every core reads every entry).
 /// A document's entries split where a block ends.
 struct DocRuns<'a> {
+    /// The blocks not read yet.
     blocks: std::slice::Iter<'a, Vec<Entry>>,
+    /// What is left of the block being read.
     rest: &'a [Entry],
     /// Each document's end, in entries.
     ends: &'a [u32],
     /// The document of the entry at `at`.
     doc: usize,
+    /// The place of `rest`'s first entry among all entries.
     at: usize,
 }
 
@@ -951,9 +954,8 @@ impl ListBuilder {
     }
 }
 
-/// A term's list as it is written: one cache line holds what a posting reads and
-/// updates (the writes hop between lists all over the array).
-#[derive(Clone, Copy)]
+/// A term's list as it is written: what a posting reads and updates lies together, one
+/// cache line (the writes hop between lists all over the array).
 struct ListCursor {
     /// Its postings in all.
     count: u32,
@@ -1268,9 +1270,9 @@ mod tests {
     #[test]
     fn runs_give_each_entry_its_document() {
         let entry = |term: TermId| (term, [1, 0, 0, 0, 0]);
-        // Documents 0..5 end after entries 2, 2 (none of its own), 5, 6, 9; blocks of
-        // 3, 0, 4 and 2 entries cut documents 2 and 4.
-        let ends = [2, 2, 5, 6, 9];
+        // Documents 0..5 end after entries 2, 2 (none of its own), 5, 7, 9; blocks of
+        // 3, 0, 4 and 2 entries cut document 2, and document 3 ends where a block does.
+        let ends = [2, 2, 5, 7, 9];
         let blocks = vec![
             vec![entry(0), entry(1), entry(2)],
             Vec::new(),
@@ -1282,7 +1284,7 @@ mod tests {
                 .flat_map(|(doc, run)| run.iter().map(move |&(term, _)| (doc, term)))
                 .collect()
         };
-        let docs = [0, 0, 2, 2, 2, 3, 4, 4, 4];
+        let docs = [0, 0, 2, 2, 2, 3, 3, 4, 4];
         let want: Vec<(u32, TermId)> = docs.iter().zip(0..).map(|(&d, t)| (d, t)).collect();
         assert_eq!(of_each(&blocks, 0), want);
         // From the third block on, as a core reads the blocks after the first ones.
@@ -1290,7 +1292,7 @@ mod tests {
         let runs: Vec<(u32, usize)> = DocRuns::new(&blocks, &ends, 0)
             .map(|(doc, run)| (doc, run.len()))
             .collect();
-        assert_eq!(runs, [(0, 2), (2, 1), (2, 2), (3, 1), (4, 1), (4, 2)]);
+        assert_eq!(runs, [(0, 2), (2, 1), (2, 2), (3, 2), (4, 2)]);
     }
 
     #[test]
