@@ -168,10 +168,14 @@ impl Loader {
             .collect();
         // Read and parse on every core; the results come back in path order. One file is
         // parsed on this thread: its parser's scratch memory is then reused by the index
-        // built next, instead of staying with a worker thread's allocator.
+        // built next, instead of staying with a worker thread's allocator. A file a task:
+        // rayon's own split hands each core long runs of files, and a core done with its
+        // runs waited for the other to end its last one (files differ in size).
         let this = &*self;
         let versions: Vec<Version> = if work.len() > 1 {
-            work.into_par_iter().map(|w| this.versioned(w, now)).collect()
+            (work.into_par_iter().with_max_len(1))
+                .map(|w| this.versioned(w, now))
+                .collect()
         } else {
             work.into_iter().map(|w| this.versioned(w, now)).collect()
         };
