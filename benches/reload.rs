@@ -14,7 +14,10 @@
 
 #[path = "common/corpus.rs"]
 mod corpus;
+#[path = "common/measure.rs"]
+mod measure;
 
+use measure::percentile;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -103,11 +106,6 @@ fn measure_reloads(dir: &Path, mut reload: impl FnMut(usize)) -> Reloads {
         peak_ratio,
         before,
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(at).copied().unwrap_or_default()
 }
 
 /// p50 and p99 of search, then of autocomplete.

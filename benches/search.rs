@@ -9,9 +9,12 @@
 
 #[path = "common/corpus.rs"]
 mod corpus;
+#[path = "common/measure.rs"]
+mod measure;
 #[path = "common/shipped_queries.rs"]
 mod shipped_queries;
 
+use measure::{percentile, resident_bytes};
 use shipped_queries::SHIPPED_QUERIES;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -19,24 +22,6 @@ use std::time::{Duration, Instant};
 use notes_bot::config::Config;
 use notes_bot::notes::{self, Library};
 use notes_bot::search::Index;
-
-fn resident_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[at.min(sorted.len() - 1)]
-}
 
 fn time_each(
     queries: &[String],

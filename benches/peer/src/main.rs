@@ -11,7 +11,10 @@
 
 #[path = "../../common/corpus.rs"]
 mod corpus;
+#[path = "../../common/measure.rs"]
+mod measure;
 
+use measure::{percentile, resident_bytes};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -20,24 +23,6 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{LowerCaser, TextAnalyzer, TokenStream};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term, doc};
-
-fn resident_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[at.min(sorted.len() - 1)]
-}
 
 /// (title, body) of each `## ` section of a generated note.
 fn sections(text: &str) -> Vec<(String, String)> {
