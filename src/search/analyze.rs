@@ -870,6 +870,89 @@ pub fn strip_question(normalized: &str) -> String {
     words.join(" ")
 }
 
+/// A question of several clauses, split into what it asks and what it tells: `I installed
+/// a plugin but nothing changed, do I have to switch it on?` asks `do I have to switch
+/// it on`. Each part stripped of question words ([`strip_question`]); `None` for a query
+/// of one clause, or whose clauses all ask or none does.
+pub fn question_focus(normalized: &str) -> Option<(String, String)> {
+    let mut clauses: Vec<(&str, bool)> = Vec::new();
+    let mut start = 0;
+    let mut chars = normalized.char_indices().peekable();
+    let mut before = ' ';
+    while let Some((at, c)) = chars.next() {
+        // A stop or comma between two letters or digits is inside a word: `gpt-3.5`,
+        // `1,000` (normalised, Chinese punctuation is ASCII too).
+        let inside = |next: Option<&(usize, char)>| {
+            before.is_ascii_alphanumeric() && next.is_some_and(|&(_, next)| next.is_ascii_alphanumeric())
+        };
+        let ends = match c {
+            '。' | '、' | ';' | '!' | '?' => true,
+            '.' | ',' => !inside(chars.peek()),
+            _ => false,
+        };
+        before = c;
+        if ends {
+            let clause = &normalized[start..at];
+            if clause.chars().any(char::is_alphanumeric) {
+                clauses.push((clause, c == '?' || asks(clause)));
+            }
+            start = at + c.len_utf8();
+        }
+    }
+    let last = &normalized[start..];
+    if last.chars().any(char::is_alphanumeric) {
+        clauses.push((last, asks(last)));
+    }
+    let asking = clauses.iter().filter(|(_, asking)| *asking).count();
+    if clauses.len() < 2 || asking == 0 || asking == clauses.len() {
+        return None;
+    }
+    let part = |asking: bool| {
+        let text: Vec<&str> = (clauses.iter())
+            .filter(|(_, a)| *a == asking)
+            .map(|(clause, _)| *clause)
+            .collect();
+        strip_question(&text.join(" "))
+    };
+    Some((part(true), part(false)))
+}
+
+/// Whether a clause asks something: it opens with a question word or an auxiliary verb
+/// (`how`, `can`, `does`), holds a question word (`why`, `which`), or a Chinese one
+/// (`怎么`, `吗`).
+fn asks(clause: &str) -> bool {
+    const OPENING: &[&str] = &[
+        "how", "what", "why", "where", "which", "when", "who", "can", "could", "does", "do", "did", "is",
+        "are", "should", "will", "would", "may", "might", "any",
+    ];
+    const ANYWHERE: &[&str] = &["how", "what", "why", "where", "which"];
+    const CHINESE: &[&str] = &[
+        "怎么",
+        "怎样",
+        "如何",
+        "为什么",
+        "为何",
+        "什么",
+        "哪",
+        "吗",
+        "呢",
+        "能不能",
+        "可不可以",
+        "是不是",
+        "有没有",
+        "能否",
+        "可否",
+    ];
+    let mut words = clause
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    words
+        .next()
+        .is_some_and(|w| OPENING.contains(&w) || ANYWHERE.contains(&w))
+        || words.any(|w| ANYWHERE.contains(&w))
+        || CHINESE.iter().any(|q| clause.contains(q))
+}
+
 /// Whether a CJK character is a particle or filler when it stands alone.
 pub fn is_cjk_stop(c: char) -> bool {
     CJK_STOP.contains(&c)
@@ -1039,6 +1122,42 @@ mod tests {
             assert!(!frame.contains(char::is_whitespace), "{frame:?}");
             assert!(frame.chars().next().is_some_and(|c| !c.is_ascii()), "{frame:?}");
         }
+    }
+
+    #[test]
+    fn a_question_is_split_into_what_it_asks_and_what_it_tells() {
+        let focus = |q: &str| question_focus(&normalize(q));
+        let (asked, told) =
+            focus("I installed a community plugin but nothing changed, do I have to switch it on somewhere?")
+                .unwrap_or_default();
+        assert!(
+            asked.contains("switch it on") && !asked.contains("installed"),
+            "{asked}"
+        );
+        assert!(told.contains("installed a community plugin"), "{told}");
+        let (asked, told) = focus("我从印象笔记导出了 enex 文件，要怎么导进 Obsidian？").unwrap_or_default();
+        assert!(asked.contains("导进") && !asked.contains("enex"), "{asked}");
+        assert!(told.contains("enex"), "{told}");
+        // One clause, or clauses that all ask or none does: nothing to weigh.
+        for query in [
+            "rlhf是什么",
+            "what is gpt-3.5",
+            "costs 1,000 dollars",
+            "sync, publish",
+            "how do I sync? how do I publish?",
+            "",
+        ] {
+            assert_eq!(focus(query), None, "{query}");
+        }
+        // A version number or a thousands separator does not end a clause.
+        let (asked, told) = focus("gpt-3.5, what is it").unwrap_or_default();
+        assert_eq!((asked.as_str(), told.as_str()), ("what is it", "gpt-3.5"));
+        let (asked, told) = focus("costs 1,000 dollars. why?").unwrap_or_default();
+        assert_eq!(asked, "why");
+        assert!(
+            told.starts_with("costs 1") && told.ends_with("000 dollars"),
+            "{told}"
+        );
     }
 
     #[test]

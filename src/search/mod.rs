@@ -374,7 +374,20 @@ impl Index {
     }
 
     fn units(&self, query: &Query, mode: Mode, range: &Range<u32>) -> Vec<rank::Unit> {
-        rank::units(&self.analyzer, &self.live, &query.stripped, mode, range)
+        let units = |text: &str| rank::units(&self.analyzer, &self.live, text, mode, range);
+        match (&query.focus, mode) {
+            // What a question tells weighs less than what it asks; not while typing.
+            (Some((asked, told)), Mode::Search | Mode::Loose) if asks_enough(asked) => {
+                let mut all = units(asked);
+                let told = units(told).into_iter().map(|unit| rank::Unit {
+                    emphasis: rank::CONTEXT,
+                    ..unit
+                });
+                all.extend(told.take(rank::MAX_UNITS.saturating_sub(all.len())));
+                all
+            }
+            _ => units(&query.stripped),
+        }
     }
 
     /// The documents suggestions come from, and how many at most; `None` for no such topic.
@@ -731,11 +744,30 @@ impl Index {
     }
 }
 
+/// Whether the asking part of a question names enough to weigh its telling part less: a
+/// word, or two Chinese characters (`怎么建` asks of what it told: `一套同步配置`).
+fn asks_enough(asked: &str) -> bool {
+    let size: usize = (asked.split_whitespace())
+        .map(|word| {
+            let cjk = word.chars().filter(|&c| analyze::is_cjk(c)).count();
+            if cjk > 0 {
+                cjk
+            } else {
+                usize::from(!analyze::is_stop_str(word)) * 2
+            }
+        })
+        .sum();
+    size >= 2
+}
+
 /// A query, normalised once.
 struct Query {
     normalized: String,
     /// Without question words (`是什么`, `?`).
     stripped: String,
+    /// A question of several clauses: what it asks and what it tells, each stripped
+    /// ([`analyze::question_focus`]).
+    focus: Option<(String, String)>,
     /// Both, letters and digits only.
     key: String,
     stripped_key: String,
@@ -750,6 +782,7 @@ impl Query {
         let normalized = normalize(&text[..end]);
         let stripped = analyze::strip_question(&normalized);
         Query {
+            focus: analyze::question_focus(&normalized),
             key: key(&normalized),
             stripped_key: key(&stripped),
             normalized,

@@ -94,7 +94,14 @@ pub struct Unit {
     /// across word boundaries too ([`bigram_weights`]); 1 for other units.
     /// [`closest_units`] applies it: offered sections need the stricter count.
     pub strict: f32,
+    /// Factor on the unit's score and its weight in the coverage: below 1 for the words of
+    /// a clause that tells rather than asks ([`CONTEXT`]).
+    pub emphasis: f32,
 }
+
+/// The emphasis of a unit from a clause of a question that does not ask (`I installed a
+/// plugin but nothing changed` before `do I have to switch it on?`).
+pub const CONTEXT: f32 = 0.5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -577,6 +584,7 @@ fn unit(live: &Live, terms: Vec<QueryTerm>, additive: bool) -> Unit {
         idf,
         cjk: false,
         strict: 1.0,
+        emphasis: 1.0,
     }
 }
 
@@ -950,7 +958,7 @@ impl Scratch {
             self.mark_distinct(live, unit, range);
         }
         let matched = if own > 0 { own } else { self.unit_touched.len() };
-        let weight = unit_weight(matched, live.live_in(range), unit.cjk);
+        let weight = unit_weight(matched, live.live_in(range), unit.cjk) * unit.emphasis;
         for &d in &self.unit_touched {
             let Some(acc) = self.docs.get_mut(d as usize) else {
                 continue;
@@ -958,7 +966,7 @@ impl Scratch {
             if acc.coverage == 0.0 {
                 self.touched.push(d);
             }
-            acc.score += acc.unit_score;
+            acc.score += acc.unit_score * unit.emphasis;
             acc.coverage += acc.unit_cover.min(1.0) * weight;
             acc.title += acc.unit_title.min(1.0) * weight;
             acc.unit_score = 0.0;

@@ -1000,3 +1000,61 @@ fn a_prefix_being_typed_reads_a_bounded_share_of_a_big_library() {
     let found = index.suggest("锁", None, 5);
     assert_eq!(found.len(), 5, "{found:?}");
 }
+
+/// A question that tells a story before it asks: what it asks decides among sections that
+/// share the story's words.
+#[test]
+fn a_question_is_answered_by_what_it_asks_not_by_its_story() {
+    let plugins = note(
+        "plugins",
+        &[],
+        &[],
+        vec![
+            section(
+                "Install a community plugin",
+                &[],
+                vec![leaf(
+                    "Open the community plugins browser, find a plugin and install it",
+                )],
+            ),
+            section(
+                "Turn on a plugin",
+                &[],
+                vec![leaf("Plugins stay off until you turn them on")],
+            ),
+            section("导入 Evernote 数据", &[], vec![leaf("选择文件，导入到仓库")]),
+            section(
+                "从 Evernote 导出数据",
+                &[],
+                vec![leaf("在 Evernote 里把笔记本导出为 enex 文件")],
+            ),
+        ],
+    );
+    let index = Index::build(Library::from(vec![plugins]), &SearchOptions::default());
+    for (query, want) in [
+        (
+            "I installed a community plugin, how do I turn it on?",
+            "Turn on a plugin",
+        ),
+        (
+            "我从 Evernote 导出了 enex 文件，要怎么导入？",
+            "导入 Evernote 数据",
+        ),
+    ] {
+        assert_eq!(top(&index, query, "plugins").as_deref(), Some(want), "{query}");
+    }
+    // The story's words still count: a question asking nothing of its own keeps them.
+    assert_eq!(
+        top(&index, "the community plugins browser, where is it", "plugins").as_deref(),
+        Some("Install a community plugin")
+    );
+}
+
+#[test]
+fn an_asking_part_of_one_word_is_enough_but_not_one_chinese_character() {
+    assert!(super::asks_enough("how do i turn it on"));
+    assert!(super::asks_enough("导入时报错"));
+    // `手机想单独用一套同步配置，怎么建`: the story names what is asked about.
+    assert!(!super::asks_enough("建"));
+    assert!(!super::asks_enough("how is it"));
+}
