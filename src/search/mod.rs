@@ -375,11 +375,15 @@ impl Index {
 
     fn units(&self, query: &Query, mode: Mode, range: &Range<u32>) -> Vec<rank::Unit> {
         let units = |text: &str| rank::units(&self.analyzer, &self.live, text, mode, range);
-        match (&query.focus, mode) {
-            // What a question tells weighs less than what it asks; not while typing.
-            (Some((asked, told)), Mode::Search | Mode::Loose) if asks_enough(asked) => {
-                let mut all = units(asked);
-                let told = units(told).into_iter().map(|unit| rank::Unit {
+        // What a question tells weighs less than what it asks; not while typing.
+        let focus = match mode {
+            Mode::Search | Mode::Loose => analyze::question_focus(&query.normalized),
+            Mode::Typing => None,
+        };
+        match focus {
+            Some((asked, told)) if asks_enough(&asked) => {
+                let mut all = units(&asked);
+                let told = units(&told).into_iter().map(|unit| rank::Unit {
                     emphasis: rank::CONTEXT,
                     ..unit
                 });
@@ -765,9 +769,6 @@ struct Query {
     normalized: String,
     /// Without question words (`是什么`, `?`).
     stripped: String,
-    /// A question of several clauses: what it asks and what it tells, each stripped
-    /// ([`analyze::question_focus`]).
-    focus: Option<(String, String)>,
     /// Both, letters and digits only.
     key: String,
     stripped_key: String,
@@ -782,7 +783,6 @@ impl Query {
         let normalized = normalize(&text[..end]);
         let stripped = analyze::strip_question(&normalized);
         Query {
-            focus: analyze::question_focus(&normalized),
             key: key(&normalized),
             stripped_key: key(&stripped),
             normalized,
