@@ -55,7 +55,9 @@ impl Segment {
         let analyse = |batch: &[(&Note, usize)]| -> Vec<SectionTerms> {
             batch
                 .par_iter()
-                .map(|&(note, s)| SectionTerms::of(analyzer, note, s))
+                .map_init(Repeats::default, |repeats, &(note, s)| {
+                    SectionTerms::of(analyzer, note, s, repeats)
+                })
                 .collect()
         };
         let mut batches = all.chunks(ANALYSIS_BATCH);
@@ -99,7 +101,9 @@ impl Segment {
                     let sections: Vec<usize> = note.answerable().map(|(s, _)| s).collect();
                     let terms: Vec<SectionTerms> = sections
                         .par_iter()
-                        .map(|&s| SectionTerms::of(analyzer, note, s))
+                        .map_init(Repeats::default, |repeats, &s| {
+                            SectionTerms::of(analyzer, note, s, repeats)
+                        })
                         .collect();
                     terms.into()
                 }
@@ -236,14 +240,21 @@ pub struct SectionTerms {
 
 impl SectionTerms {
     /// The analysis of `note.sections[section]` (nothing when there is no such section).
-    pub fn of(analyzer: &Analyzer, note: &Note, section: usize) -> SectionTerms {
+    /// `repeats` holds the analyses of the texts the section before shared with this one.
+    pub fn of(analyzer: &Analyzer, note: &Note, section: usize, repeats: &mut Repeats) -> SectionTerms {
         LOCAL.with(|local| match local.try_borrow_mut() {
-            Ok(mut local) => SectionTerms::of_with(analyzer, note, section, &mut local),
-            Err(_) => SectionTerms::of_with(analyzer, note, section, &mut Local::default()),
+            Ok(mut local) => SectionTerms::of_with(analyzer, note, section, &mut local, repeats),
+            Err(_) => SectionTerms::of_with(analyzer, note, section, &mut Local::default(), repeats),
         })
     }
 
-    fn of_with(analyzer: &Analyzer, note: &Note, section: usize, local: &mut Local) -> SectionTerms {
+    fn of_with(
+        analyzer: &Analyzer,
+        note: &Note,
+        section: usize,
+        local: &mut Local,
+        repeats: &mut Repeats,
+    ) -> SectionTerms {
         local.clear();
         let mut title = String::new();
         let mut chinese = false;
@@ -253,21 +264,25 @@ impl SectionTerms {
                     .chain(section.points().depth_first().map(|item| item.plain())),
             );
             // Tags, title, category, then items: terms get local ids in this order.
-            let mut tags = note.front.tags.join(" ");
-            for alias in &note.front.aliases {
-                tags.push(' ');
-                tags.push_str(alias);
+            let Repeats { tags, path } = repeats;
+            tags.text.clear();
+            for tag in note.front.tags.iter().chain(&note.front.aliases) {
+                if !tags.text.is_empty() {
+                    tags.text.push(' ');
+                }
+                tags.text.push_str(tag);
             }
-            local.add(analyzer, &tags, TAGS);
+            local.add_repeated(analyzer, tags, TAGS);
             local.add(analyzer, &section.title, TITLE);
             // The note's title heads every section's path: in a vault of many notes it is
             // what a question names first (`表格视图 行高`, `sync 冲突`).
-            let mut path = note.title().to_string();
+            path.text.clear();
+            path.text.push_str(note.title());
             for heading in &section.category {
-                path.push(' ');
-                path.push_str(heading);
+                path.text.push(' ');
+                path.text.push_str(heading);
             }
-            local.add(analyzer, &path, CATEGORY);
+            local.add_repeated(analyzer, path, CATEGORY);
             for item in section
                 .points()
                 .depth_first()
@@ -354,6 +369,90 @@ impl Local {
     fn add(&mut self, analyzer: &Analyzer, text: &str, field: usize) {
         analyzer.terms(text, &mut SectionSink { local: self, field });
     }
+
+    /// [`Local::add`] for `repeated.text`: its terms are given again, not worked out
+    /// again, when it is the text `repeated` last recorded.
+    fn add_repeated(&mut self, analyzer: &Analyzer, repeated: &mut Repeated, field: usize) {
+        let mut sink = SectionSink { local: self, field };
+        if repeated.recorded.as_deref() == Some(repeated.text.as_str()) {
+            repeated.replay(&mut sink);
+            return;
+        }
+        repeated.recorded = None;
+        repeated.words.clear();
+        repeated.calls.clear();
+        let mut recorder = Recorder {
+            sink: &mut sink,
+            words: &mut repeated.words,
+            calls: &mut repeated.calls,
+        };
+        analyzer.terms(&repeated.text, &mut recorder);
+        repeated.recorded = Some(repeated.text.clone());
+    }
+}
+
+/// The texts a section shares with the one before it in its note, with their analyses:
+/// a note's tags (and aliases) head each of its sections, its title and headings each
+/// section's path. One per task of sections; [`Default`] is empty.
+#[derive(Default)]
+pub struct Repeats {
+    tags: Repeated,
+    path: Repeated,
+}
+
+/// A text, and what analysing it last gave.
+#[derive(Default)]
+pub struct Repeated {
+    /// The text to analyse next.
+    text: String,
+    /// The text whose analysis `words` and `calls` hold.
+    recorded: Option<String>,
+    words: String,
+    /// Per term or surface word given: where it ends in `words`, and whether it is a
+    /// surface word.
+    calls: Vec<(u32, bool)>,
+}
+
+impl Repeated {
+    fn replay(&self, sink: &mut impl TermSink) {
+        let mut start = 0;
+        for &(end, surface) in &self.calls {
+            let word = self.words.get(start..end as usize).unwrap_or("");
+            if surface {
+                sink.surface(word);
+            } else {
+                sink.term(word);
+            }
+            start = end as usize;
+        }
+    }
+}
+
+/// A sink that also writes down what it is given.
+struct Recorder<'a, S> {
+    sink: &'a mut S,
+    words: &'a mut String,
+    calls: &'a mut Vec<(u32, bool)>,
+}
+
+impl<S: TermSink> Recorder<'_, S> {
+    fn record(&mut self, word: &str, surface: bool) {
+        self.words.push_str(word);
+        self.calls
+            .push((u32::try_from(self.words.len()).unwrap_or(u32::MAX), surface));
+    }
+}
+
+impl<S: TermSink> TermSink for Recorder<'_, S> {
+    fn term(&mut self, term: &str) {
+        self.record(term, false);
+        self.sink.term(term);
+    }
+
+    fn surface(&mut self, word: &str) {
+        self.record(word, true);
+        self.sink.surface(word);
+    }
 }
 
 /// A section's analysis taking one text's terms.
@@ -377,7 +476,71 @@ impl TermSink for SectionSink<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_chinese;
+    use std::path::Path;
+
+    use super::{Repeats, SectionTerms, is_chinese};
+    use crate::notes::{Labels, Note, parse_note};
+    use crate::search::analyze::Analyzer;
+    use crate::search::related::Related;
+
+    fn parsed(file: &str, text: &str) -> Note {
+        parse_note(Path::new(file), text, &Labels::default()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn words(list: &crate::search::index::TermList) -> Vec<String> {
+        list.iter().map(|(_, word)| word.to_string()).collect()
+    }
+
+    #[test]
+    fn a_section_analysed_after_another_gets_what_it_would_alone() {
+        let analyzer = Analyzer::new(
+            &[vec!["rlhf".into(), "人类反馈强化学习".into()]],
+            Related::default(),
+        );
+        let first = parsed(
+            "a.md",
+            "---\ntitle: 模型笔记 RLHF\ntags: [rlhf, 对齐]\naliases: [Alignment notes]\n---\n\n# 训练 方法\n\n\
+             ## [Reward models](https://example.com/1)\n\n- ranking answers\n\n\
+             ## [PPO 调优](https://example.com/2)\n\n- policy steps\n\n\
+             # Evaluation\n\n## [Benchmarks](https://example.com/3)\n\n- held-out sets\n",
+        );
+        let second = parsed(
+            "b.md",
+            "---\ntitle: 模型笔记 RLHF\ntags: [chain of thought]\n---\n\n# 训练 方法\n\n\
+             ## [Prompts](https://example.com/4)\n\n- step by step\n",
+        );
+        let mut repeats = Repeats::default();
+        let mut compared = 0;
+        for note in [&first, &second, &first] {
+            for (s, _) in note.answerable() {
+                let after = SectionTerms::of(&analyzer, note, s, &mut repeats);
+                let alone = SectionTerms::of(&analyzer, note, s, &mut Repeats::default());
+                assert_eq!(
+                    words(&after.terms),
+                    words(&alone.terms),
+                    "{} section {s}",
+                    note.path.display()
+                );
+                assert_eq!(words(&after.surfaces), words(&alone.surfaces));
+                assert_eq!(after.entries, alone.entries);
+                assert_eq!(after.lengths, alone.lengths);
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 7);
+        // The tags and path were analysed: a section's own words are not all it holds.
+        let alone = SectionTerms::of(&analyzer, &second, 0, &mut Repeats::default());
+        assert!(
+            words(&alone.terms).iter().any(|t| t == "thought"),
+            "{:?}",
+            words(&alone.terms)
+        );
+        assert!(
+            words(&alone.terms).iter().any(|t| t == "训练"),
+            "{:?}",
+            words(&alone.terms)
+        );
+    }
 
     #[test]
     fn a_section_is_chinese_by_its_share_of_chinese_characters() {

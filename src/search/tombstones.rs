@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::analyze::Analyzer;
 use super::index::TermId;
-use super::segment::{SectionTerms, Segment};
+use super::segment::{Repeats, SectionTerms, Segment};
 
 #[derive(Clone, Default)]
 pub struct Tombstones {
@@ -48,8 +48,9 @@ impl Tombstones {
         for doc in docs.clone() {
             self.kill(doc);
         }
+        let mut repeats = Repeats::default();
         for (section, _) in held.answerable() {
-            let analysed = SectionTerms::of(analyzer, held, section);
+            let analysed = SectionTerms::of(analyzer, held, section, &mut repeats);
             for (_, term) in analysed.terms.iter() {
                 if let Some(id) = base.postings.id(term) {
                     *self.df.entry(id).or_default() += 1;
