@@ -628,7 +628,12 @@ impl TermList {
         self.ends.len()
     }
 
-    fn get(&self, id: TermId) -> &str {
+    /// The terms' bytes, in all.
+    pub fn bytes(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn get(&self, id: TermId) -> &str {
         self.text.get(self.range(id)).unwrap_or("")
     }
 
@@ -636,8 +641,22 @@ impl TermList {
         (0..self.len() as TermId).map(|id| (id, self.get(id)))
     }
 
+    /// Room for `terms` more terms of `bytes` in all.
+    pub fn reserve(&mut self, bytes: usize, terms: usize) {
+        self.text.reserve_exact(bytes);
+        self.ends.reserve_exact(terms);
+    }
+
+    /// Appends `other`'s terms, in order.
+    pub fn append(&mut self, other: &TermList) {
+        let shift = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(&other.text);
+        self.ends
+            .extend(other.ends.iter().map(|&end| end.saturating_add(shift)));
+    }
+
     /// Appends `term`; its id.
-    fn push(&mut self, term: &str) -> TermId {
+    pub fn push(&mut self, term: &str) -> TermId {
         let id = self.ends.len() as TermId;
         self.text.push_str(term);
         self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
@@ -664,10 +683,10 @@ impl TermList {
         self.ends.clear();
     }
 
-    /// Each of these terms' id in `builder`, by id here, into `ids`.
-    pub fn ids_in(&self, builder: &mut Builder, ids: &mut Vec<TermId>) {
+    /// The id in `builder` of each of the terms `here` (ids in this list), into `ids`.
+    pub fn ids_in(&self, here: Range<TermId>, builder: &mut Builder, ids: &mut Vec<TermId>) {
         ids.clear();
-        ids.extend(self.iter().map(|(_, term)| builder.ids.intern(term)));
+        ids.extend(here.map(|id| builder.ids.intern(self.get(id))));
     }
 }
 

@@ -144,14 +144,14 @@ impl Merge {
     /// Adds `note.sections[section]`, as analysed, as the next document.
     fn add(&mut self, section: usize, analysed: &SectionTerms) {
         let ids = &mut self.ids;
-        analysed.terms.ids_in(&mut self.builder, ids);
-        for (_, word) in analysed.surfaces.iter() {
+        analysed.words.ids_in(0..analysed.terms, &mut self.builder, ids);
+        for word in analysed.surfaces() {
             self.builder.add_surface(word);
         }
         self.builder.add_counted(&analysed.entries, ids, analysed.lengths);
         self.sections.push(section as u32);
-        self.title_keys.push(&analysed.title_key);
-        self.titles.push(&analysed.title);
+        self.title_keys.push(analysed.title_key());
+        self.titles.push(analysed.title());
         self.chinese.push(analysed.chinese);
     }
 
@@ -225,17 +225,35 @@ const ANALYSIS_BATCH: usize = 128;
 /// One section analysed, apart from the others: its terms (ids local to it, in order of
 /// first use) with their frequencies per field.
 pub struct SectionTerms {
-    pub terms: TermList,
-    /// Distinct surface words.
-    pub surfaces: TermList,
+    /// Its terms (its own ids), its distinct surface words, its normalised title and the
+    /// title's letters and digits (worked out here, on every core, rather than in the
+    /// merge, which is on one): one list, two heap blocks, where two lists and two
+    /// strings took six.
+    words: TermList,
+    terms: TermId,
+    surfaces: TermId,
     entries: Vec<(TermId, [u8; FIELDS])>,
     lengths: [u16; FIELDS],
-    /// Normalised.
-    title: String,
-    /// The same, letters and digits only (worked out here, on every core, rather than
-    /// in the merge, which is on one).
-    title_key: String,
     chinese: bool,
+}
+
+impl SectionTerms {
+    pub fn terms(&self) -> impl Iterator<Item = &str> {
+        (0..self.terms).map(|id| self.words.get(id))
+    }
+
+    /// Distinct surface words.
+    pub fn surfaces(&self) -> impl Iterator<Item = &str> {
+        (self.terms..self.terms + self.surfaces).map(|id| self.words.get(id))
+    }
+
+    fn title(&self) -> &str {
+        self.words.get(self.terms + self.surfaces)
+    }
+
+    fn title_key(&self) -> &str {
+        self.words.get(self.terms + self.surfaces + 1)
+    }
 }
 
 impl SectionTerms {
@@ -290,26 +308,38 @@ impl SectionTerms {
             {
                 local.add(analyzer, item.plain(), body_field(&item));
             }
-            title = normalize(&section.title).trim().to_string();
+            title = normalize(&section.title);
         }
+        let title = title.trim();
         let (entries, lengths) = index::count(&local.fields, &mut local.counts);
+        let (terms, surfaces) = (local.terms.len() as TermId, local.surfaces.len() as TermId);
         // A huge section's terms are moved out rather than copied, and its other buffers
         // are not kept for good.
-        let (terms, surfaces) = if local.terms.len() > KEPT_TERMS {
-            let terms = std::mem::take(&mut local.terms).into_list();
-            let surfaces = std::mem::take(&mut local.surfaces).into_list();
-            *local = Local::default();
-            (terms, surfaces)
+        let huge = local.terms.len() > KEPT_TERMS;
+        let mut words = if huge {
+            std::mem::take(&mut local.terms).into_list()
         } else {
-            (local.terms.list().clone(), local.surfaces.list().clone())
+            let (own, seen) = (local.terms.list(), local.surfaces.list());
+            let mut words = TermList::default();
+            words.reserve(
+                own.bytes() + seen.bytes() + 2 * title.len(),
+                own.len() + seen.len() + 2,
+            );
+            words.append(own);
+            words
         };
+        words.append(local.surfaces.list());
+        words.push(title);
+        words.push(&key(title));
+        if huge {
+            *local = Local::default();
+        }
         SectionTerms {
+            words,
             terms,
             surfaces,
             entries,
             lengths,
-            title_key: key(&title),
-            title,
             chinese,
         }
     }
@@ -487,8 +517,8 @@ mod tests {
         parse_note(Path::new(file), text, &Labels::default()).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn words(list: &crate::search::index::TermList) -> Vec<String> {
-        list.iter().map(|(_, word)| word.to_string()).collect()
+    fn words<'a>(list: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+        list.collect()
     }
 
     #[test]
@@ -516,14 +546,18 @@ mod tests {
                 let after = SectionTerms::of(&analyzer, note, s, &mut repeats);
                 let alone = SectionTerms::of(&analyzer, note, s, &mut Repeats::default());
                 assert_eq!(
-                    words(&after.terms),
-                    words(&alone.terms),
+                    words(after.terms()),
+                    words(alone.terms()),
                     "{} section {s}",
                     note.path.display()
                 );
-                assert_eq!(words(&after.surfaces), words(&alone.surfaces));
+                assert_eq!(words(after.surfaces()), words(alone.surfaces()));
                 assert_eq!(after.entries, alone.entries);
                 assert_eq!(after.lengths, alone.lengths);
+                assert_eq!(
+                    (after.title(), after.title_key()),
+                    (alone.title(), alone.title_key())
+                );
                 compared += 1;
             }
         }
@@ -531,15 +565,11 @@ mod tests {
         // The tags and path were analysed: a section's own words are not all it holds.
         let alone = SectionTerms::of(&analyzer, &second, 0, &mut Repeats::default());
         assert!(
-            words(&alone.terms).iter().any(|t| t == "thought"),
+            alone.terms().any(|t| t == "thought"),
             "{:?}",
-            words(&alone.terms)
+            words(alone.terms())
         );
-        assert!(
-            words(&alone.terms).iter().any(|t| t == "训练"),
-            "{:?}",
-            words(&alone.terms)
-        );
+        assert!(alone.terms().any(|t| t == "训练"), "{:?}", words(alone.terms()));
     }
 
     #[test]

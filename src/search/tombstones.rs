@@ -51,12 +51,12 @@ impl Tombstones {
         let mut repeats = Repeats::default();
         for (section, _) in held.answerable() {
             let analysed = SectionTerms::of(analyzer, held, section, &mut repeats);
-            for (_, term) in analysed.terms.iter() {
+            for term in analysed.terms() {
                 if let Some(id) = base.postings.id(term) {
                     *self.df.entry(id).or_default() += 1;
                 }
             }
-            for (_, word) in analysed.surfaces.iter() {
+            for word in analysed.surfaces() {
                 if let Some(i) = base.postings.surface(word) {
                     *self.surfaces.entry(i).or_default() += 1;
                 }
