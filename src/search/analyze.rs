@@ -873,7 +873,8 @@ pub fn strip_question(normalized: &str) -> String {
 /// A question of several clauses, split into what it asks and what it tells: `I installed
 /// a plugin but nothing changed, do I have to switch it on?` asks `do I have to switch
 /// it on`. Each part stripped of question words ([`strip_question`]); `None` for a query
-/// of one clause, or whose clauses all ask or none does.
+/// of one clause, whose clauses all ask or none does, or whose asking part names too
+/// little to weigh the rest less ([`asks_enough`]).
 pub fn question_focus(normalized: &str) -> Option<(String, String)> {
     let mut clauses: Vec<(&str, bool)> = Vec::new();
     let mut start = 0;
@@ -914,7 +915,24 @@ pub fn question_focus(normalized: &str) -> Option<(String, String)> {
             .collect();
         strip_question(&text.join(" "))
     };
-    Some((part(true), part(false)))
+    let asked = part(true);
+    asks_enough(&asked).then(|| (asked, part(false)))
+}
+
+/// Whether the asking part of a question names enough to weigh its telling part less: a
+/// word, or two Chinese characters (`怎么建` asks of what it told: `一套同步配置`).
+fn asks_enough(asked: &str) -> bool {
+    let size: usize = (asked.split_whitespace())
+        .map(|word| {
+            let cjk = word.chars().filter(|&c| is_cjk(c)).count();
+            if cjk > 0 {
+                cjk
+            } else {
+                usize::from(!is_stop_str(word)) * 2
+            }
+        })
+        .sum();
+    size >= 2
 }
 
 /// Whether a clause asks something: it opens with a question word or an auxiliary verb
@@ -1138,6 +1156,12 @@ mod tests {
         let (asked, told) = focus("我从印象笔记导出了 enex 文件，要怎么导进 Obsidian？").unwrap_or_default();
         assert!(asked.contains("导进") && !asked.contains("enex"), "{asked}");
         assert!(told.contains("enex"), "{told}");
+        // An asking part of one word is enough, but not of one Chinese character
+        // (`怎么建` asks of what was told) nor of stopwords alone.
+        assert!(focus("I installed the plugin, how do I turn it on?").is_some());
+        assert!(focus("同步出问题了，导入时报错怎么办").is_some());
+        assert_eq!(focus("手机想单独用一套同步配置，怎么建"), None);
+        assert_eq!(focus("the plugin I installed, how is it?"), None);
         // One clause, or clauses that all ask or none does: nothing to weigh.
         for query in [
             "rlhf是什么",
@@ -1150,10 +1174,14 @@ mod tests {
             assert_eq!(focus(query), None, "{query}");
         }
         // A version number or a thousands separator does not end a clause.
-        let (asked, told) = focus("gpt-3.5, what is it").unwrap_or_default();
-        assert_eq!((asked.as_str(), told.as_str()), ("what is it", "gpt-3.5"));
-        let (asked, told) = focus("costs 1,000 dollars. why?").unwrap_or_default();
-        assert_eq!(asked, "why");
+        let (asked, told) = focus("gpt-3.5, how do I install it").unwrap_or_default();
+        assert!(asked.contains("install") && !asked.contains("gpt"), "{asked}");
+        assert_eq!(told, "gpt-3.5");
+        let (asked, told) = focus("costs 1,000 dollars. why so expensive?").unwrap_or_default();
+        assert!(
+            asked.contains("expensive") && !asked.contains("dollars"),
+            "{asked}"
+        );
         assert!(
             told.starts_with("costs 1") && told.ends_with("000 dollars"),
             "{told}"

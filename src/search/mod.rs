@@ -381,7 +381,7 @@ impl Index {
             Mode::Typing => None,
         };
         match focus {
-            Some((asked, told)) if asks_enough(&asked) => {
+            Some((asked, told)) => {
                 let mut all = units(&asked);
                 let told = units(&told).into_iter().map(|unit| rank::Unit {
                     emphasis: rank::CONTEXT,
@@ -390,7 +390,7 @@ impl Index {
                 all.extend(told.take(rank::MAX_UNITS.saturating_sub(all.len())));
                 all
             }
-            _ => units(&query.stripped),
+            None => units(&query.stripped),
         }
     }
 
@@ -746,22 +746,6 @@ impl Index {
             MatchReason::Text
         }
     }
-}
-
-/// Whether the asking part of a question names enough to weigh its telling part less: a
-/// word, or two Chinese characters (`怎么建` asks of what it told: `一套同步配置`).
-fn asks_enough(asked: &str) -> bool {
-    let size: usize = (asked.split_whitespace())
-        .map(|word| {
-            let cjk = word.chars().filter(|&c| analyze::is_cjk(c)).count();
-            if cjk > 0 {
-                cjk
-            } else {
-                usize::from(!analyze::is_stop_str(word)) * 2
-            }
-        })
-        .sum();
-    size >= 2
 }
 
 /// A query, normalised once.
