@@ -1207,7 +1207,9 @@ fn is_image(name: &str) -> bool {
 /// Drops an Obsidian block id (`text ^b15695`) from the end of a line.
 fn strip_block_id(text: &str) -> &str {
     let trimmed = text.trim_end();
-    let Some(at) = trimmed.rfind('^') else {
+    // memchr's vector search: every text of every note is looked through (std's `rfind`
+    // went a word at a time).
+    let Some(at) = memchr::memrchr(b'^', trimmed.as_bytes()) else {
         return text;
     };
     let id = &trimmed[at + 1..];
@@ -1226,7 +1228,7 @@ fn strip_block_id(text: &str) -> &str {
 /// digits, `_`, `-`, `/`; not only digits).
 fn collect_tags(text: &str, tags: &mut Vec<String>) {
     let mut rest = text;
-    while let Some(at) = rest.find('#') {
+    while let Some(at) = memchr::memchr(b'#', rest.as_bytes()) {
         let starts_word = rest[..at].chars().next_back().is_none_or(char::is_whitespace);
         let after = &rest[at + 1..];
         let len = after
@@ -1371,6 +1373,20 @@ fn whitespace_at(text: &str, at: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_ids_and_tags_are_found_among_chinese_text() {
+        assert_eq!(strip_block_id("核心观点 ^b15695  "), "核心观点");
+        assert_eq!(strip_block_id("^abc"), "");
+        // Not a block id: glued to a word, empty, or holding other characters.
+        for text in ["x^2", "指数^", "note ^a_b", "no caret"] {
+            assert_eq!(strip_block_id(text), text);
+        }
+        let mut tags = Vec::new();
+        collect_tags("#rlhf 是 #对齐/模型/ 的一部分，a#b 与 #123 不是", &mut tags);
+        collect_tags("#RLHF again, #", &mut tags);
+        assert_eq!(tags, ["rlhf", "对齐/模型"]);
+    }
 
     #[test]
     fn spaces_collapse_as_split_whitespace_does() {
