@@ -230,6 +230,7 @@ pub struct SectionTerms {
     /// merge, which is on one): one list, two heap blocks, where two lists and two
     /// strings took six.
     words: TermList,
+    /// How many of `words` are terms, then how many are surface words.
     terms: TermId,
     surfaces: TermId,
     entries: Vec<(TermId, [u8; FIELDS])>,
@@ -254,9 +255,7 @@ impl SectionTerms {
     fn title_key(&self) -> &str {
         self.words.get(self.terms + self.surfaces + 1)
     }
-}
 
-impl SectionTerms {
     /// The analysis of `note.sections[section]` (nothing when there is no such section).
     /// `repeats` holds the analyses of the texts the section before shared with this one.
     pub fn of(analyzer: &Analyzer, note: &Note, section: usize, repeats: &mut Repeats) -> SectionTerms {
