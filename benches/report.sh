@@ -38,8 +38,10 @@ run() { # name, command...
     "$@" >"$out/$name.md" 2>>"$out/stderr.log"
 }
 
+# Load + index runs in this many processes (see `load_index` below).
+load_processes="1 2 3 4 5"
 started="$(date -u '+%Y-%m-%d %H:%M UTC')"
-for i in 1 2 3 4 5; do
+for i in $load_processes; do
     run "load-$i" cargo bench --locked --quiet --bench load -- 100000 3
 done
 run load-files cargo bench --locked --quiet --bench load -- 100000 3 per-note=1
@@ -58,7 +60,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 
 # Rounds after the first of each process: the first also pays for the process's first
 # touch of its heap (the file cache is warm for all).
-load_index=$(for i in 1 2 3 4 5; do
+load_index=$(for i in $load_processes; do
     awk -F'|' '$2 ~ /^ [0-9]+ $/ && $2 + 0 > 1 { print $8 + 0 }' "$out/load-$i.md"
 done | median)
 files_load_index=$(awk -F'|' '$2 ~ /^ [0-9]+ $/ { print $8 + 0 }' "$out/load-files.md" | median)
@@ -109,7 +111,7 @@ $(sed 's/$/;/' "$out/load.txt" | tr '\n' ' ')
 
 ### load (\`cargo bench --bench load -- 100000 3\`, five processes)
 
-$(for i in 1 2 3 4 5; do echo "process $i:"; echo; cat "$out/load-$i.md"; echo; done)
+$(for i in $load_processes; do echo "process $i:"; echo; cat "$out/load-$i.md"; echo; done)
 
 ### load of one-section files (\`cargo bench --bench load -- 100000 3 per-note=1\`)
 
