@@ -951,6 +951,8 @@ fn asks(clause: &str) -> bool {
         "为什么",
         "为何",
         "什么",
+        "啥",
+        "咋",
         "哪",
         "吗",
         "呢",
@@ -1160,6 +1162,10 @@ mod tests {
         // (`怎么建` asks of what was told) nor of stopwords alone.
         assert!(focus("I installed the plugin, how do I turn it on?").is_some());
         assert!(focus("同步出问题了，导入时报错怎么办").is_some());
+        // Colloquial question words ask too.
+        let (asked, _) = focus("装了个主题，字体变得很小，咋调回来").unwrap_or_default();
+        assert!(asked.contains("调回来"), "{asked}");
+        assert!(focus("插件装好了，这个设置是干啥的").is_some());
         assert_eq!(focus("手机想单独用一套同步配置，怎么建"), None);
         assert_eq!(focus("the plugin I installed, how is it?"), None);
         // One clause, or clauses that all ask or none does: nothing to weigh.
