@@ -759,6 +759,38 @@ fn third_vault_queries() {
     );
 }
 
+/// A set over the author's notes and the shipped note by an annotator who read only the
+/// notes (`tests/fixtures/corpus-queries.tsv`): 110 queries, 40 of them natural questions
+/// and 20 paraphrases, mostly Chinese.
+#[test]
+#[ignore = "needs ../shared"]
+fn blind_author_queries() {
+    let file = "corpus-queries.tsv";
+    let cases = vault_cases(include_str!("fixtures/corpus-queries.tsv"), file);
+    assert_eq!(cases.len(), 110, "{file}");
+    let config = Config::default();
+    let mut library = notes_bot::notes::Library::default();
+    for dir in [
+        corpus_dir(),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("notes"),
+    ] {
+        let loaded = notes_bot::notes::load_dir(&dir, &config.labels());
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        library.notes.extend(loaded.library.notes);
+    }
+    let index = Index::build(library, &config.search_options());
+    // Floors under the figures this engine reaches (both halves: 20/20, 24/40, 11/15,
+    // 12/15, 4/20), so a regression fails.
+    let floors = [
+        ("core", 0.9),
+        ("natural", 0.5),
+        ("typos", 0.65),
+        ("negatives", 0.7),
+        ("paraphrase", 0.15),
+    ];
+    evaluate_vault(&index, "Author notes, blind set", &cases, &floors);
+}
+
 /// A labelled set of `count` queries over the vault from a fixture, run and held to `floors`.
 fn evaluate_annotated(text: &str, file: &str, count: usize, name: &str, floors: &[(&str, f64)]) {
     let cases = vault_cases(text, file);
