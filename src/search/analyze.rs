@@ -218,6 +218,9 @@ const CJK_NOISE: &[&str] = &[
     "是不是",
     "有没有",
     "要不要",
+    "行不行",
+    "好不好",
+    "对不对",
     "可以吗",
     "可以",
     "能否",
@@ -960,6 +963,9 @@ fn asks(clause: &str) -> bool {
         "可不可以",
         "是不是",
         "有没有",
+        "行不行",
+        "好不好",
+        "对不对",
         "能否",
         "可否",
     ];
@@ -1204,6 +1210,9 @@ mod tests {
         assert_eq!(strip_question("同步冲突怎么弄"), "同步冲突");
         assert_eq!(strip_question("有没有办法导出pdf"), "导出pdf");
         assert_eq!(strip_question("哪个版本可以用"), "版本 用");
+        // A-not-A questions: `行不行` as `能不能`.
+        assert_eq!(strip_question("借钱炒股行不行"), "借钱炒股");
+        assert_eq!(strip_question("这样设置好不好"), "这样设置");
         // Time clauses and vague determiners frame the subject.
         assert_eq!(
             strip_question("发布的时候有个文件夹不想发出去"),

@@ -461,9 +461,10 @@ fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
     let mut found = Vec::new();
     // The first character kept and the second slipped, then the other way round.
     for (kept, slipped, kept_second) in [(a, b, false), (b, a, true)] {
-        let Some(wanted) = sound(slipped) else {
+        let wanted: Vec<_> = sounds(slipped).collect();
+        if wanted.is_empty() {
             continue;
-        };
+        }
         for &id in live.cjk_bigrams(kept, kept_second).iter().take(MAX_SOUND_SCAN) {
             let mut chars = live.term(id).chars();
             let Some(other) = (if kept_second { chars.next() } else { chars.nth(1) }) else {
@@ -477,7 +478,7 @@ fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
                     run.get(at + 2).is_none_or(|&n| known(other, n))
                 }
             };
-            if other != slipped && sound(other) == Some(wanted) && mends() {
+            if other != slipped && sounds(other).any(|s| wanted.contains(&s)) && mends() {
                 found.push(id);
                 if found.len() == MAX_HOMOPHONES {
                     return found;
@@ -496,11 +497,16 @@ fn has_bigram(live: &Live, a: char, b: char) -> bool {
     std::str::from_utf8(&bytes[..first + second]).is_ok_and(|gram| live.id(gram).is_some())
 }
 
-/// How a Chinese character sounds, toneless, as (initial, final), with the sounds pinyin
-/// typists most often confuse made one: zh/z, ch/c, sh/s, n/l, -ng/-n (not -ong).
-fn sound(c: char) -> Option<(&'static str, &'static str)> {
-    use pinyin::ToPinyin;
-    let plain = c.to_pinyin()?.plain();
+/// Every way a Chinese character sounds ([`sound`]), the commonest first: an input method
+/// lists it under each of its readings (`扛` under `kang` and `gang`, beside `杠`).
+fn sounds(c: char) -> impl Iterator<Item = (&'static str, &'static str)> {
+    use pinyin::ToPinyinMulti;
+    (c.to_pinyin_multi().into_iter().flatten()).map(|reading| sound(reading.plain()))
+}
+
+/// How a reading sounds, toneless, as (initial, final), with the sounds pinyin typists
+/// most often confuse made one: zh/z, ch/c, sh/s, n/l, -ng/-n (not -ong).
+fn sound(plain: &'static str) -> (&'static str, &'static str) {
     let (initial, rest) = match plain.get(..2) {
         Some("zh") => ("z", &plain[2..]),
         Some("ch") => ("c", &plain[2..]),
@@ -515,7 +521,7 @@ fn sound(c: char) -> Option<(&'static str, &'static str)> {
         Some(nasal) if nasal.ends_with('n') && !nasal.ends_with("on") => nasal,
         _ => rest,
     };
-    Some((initial, final_))
+    (initial, final_)
 }
 
 /// What a Latin word's units are looked up with.

@@ -749,6 +749,7 @@ fn help_index(builtin_related: bool) -> Index {
             section("删除远程仓库", &[], vec![leaf("点击垃圾桶图标")]),
             section("可折叠标注", &[], vec![leaf("加号表示标注默认展开")]),
             section("启用谷歌分析", &[], vec![leaf("为发布的网站接入谷歌分析")]),
+            section("不加杠杆", &[], vec![leaf("借来的钱会放大亏损")]),
         ],
     );
     let options = SearchOptions {
@@ -771,6 +772,8 @@ fn questions_find_headings_worded_otherwise() {
         ("发布的网站怎么接入谷歌统计", "启用谷歌分析"),
         // A pinyin slip: 迭 for 叠 (both die).
         ("可折迭标注", "可折叠标注"),
+        // A slip by a character's other reading: 扛 is kang, and gang as 杠 is.
+        ("扛杆", "不加杠杆"),
     ] {
         assert_eq!(top(&index, query, "help").as_deref(), Some(want), "{query}");
     }
