@@ -779,7 +779,7 @@ fn blind_author_queries() {
         library.notes.extend(loaded.library.notes);
     }
     let index = Index::build(library, &config.search_options());
-    // Floors under the figures this engine reaches (both halves: 20/20, 24/40, 11/15,
+    // Floors under the figures this engine reaches (both halves: 20/20, 24/40, 12/15,
     // 12/15, 4/20), so a regression fails.
     let floors = [
         ("core", 0.9),
