@@ -637,9 +637,9 @@ fn corpus_dir() -> PathBuf {
     shared("corpus/yaozeyuan-blog")
 }
 
-/// A labelled set over the Obsidian Help vault (`set, topic, query, expected, focus`
-/// columns, `#` comments), named `name` in messages.
-fn vault_cases<'a>(text: &'a str, name: &str) -> Vec<Case<'a>> {
+/// A labelled set of a fixture file (`set, topic, query, expected, focus` columns, `#`
+/// comments), named `name` in messages.
+fn tsv_cases<'a>(text: &'a str, name: &str) -> Vec<Case<'a>> {
     let mut cases = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
@@ -676,8 +676,8 @@ fn vault_index() -> Index {
     Index::build(loaded.library, &config.search_options())
 }
 
-/// Runs a vault set, prints its tables, and fails under the `floors` (class, top-1).
-fn evaluate_vault(index: &Index, name: &str, cases: &[Case], floors: &[(&str, f64)]) {
+/// Runs a labelled set, prints its tables, and fails under the `floors` (class, top-1).
+fn evaluate_with_floors(index: &Index, name: &str, cases: &[Case], floors: &[(&str, f64)]) {
     let tally = evaluate(index, name, cases);
     for policy in [Policy::EveryHit, Policy::Tiered] {
         evaluate_tier(index, name, cases, policy);
@@ -696,7 +696,7 @@ fn evaluate_vault(index: &Index, name: &str, cases: &[Case], floors: &[(&str, f6
 #[ignore = "needs ../shared"]
 fn labelled_vault_queries() {
     let text = std::fs::read_to_string(shared("eval/obsidian-dev.tsv")).unwrap_or_default();
-    let cases = vault_cases(&text, "obsidian-dev.tsv");
+    let cases = tsv_cases(&text, "obsidian-dev.tsv");
     assert!(cases.len() >= 60, "only {} vault cases", cases.len());
     // Floors under the figures this engine reaches, so a regression fails.
     let floors = [
@@ -706,7 +706,7 @@ fn labelled_vault_queries() {
         ("negatives", 0.85),
         ("paraphrase", 0.2),
     ];
-    evaluate_vault(&vault_index(), "Obsidian Help vault", &cases, &floors);
+    evaluate_with_floors(&vault_index(), "Obsidian Help vault", &cases, &floors);
 }
 
 /// A second set over the vault, written by an annotator who did not see the engine
@@ -766,7 +766,7 @@ fn third_vault_queries() {
 #[ignore = "needs ../shared"]
 fn blind_author_queries() {
     let file = "corpus-queries.tsv";
-    let cases = vault_cases(include_str!("fixtures/corpus-queries.tsv"), file);
+    let cases = tsv_cases(include_str!("fixtures/corpus-queries.tsv"), file);
     assert_eq!(cases.len(), 110, "{file}");
     let config = Config::default();
     let mut library = notes_bot::notes::Library::default();
@@ -788,14 +788,14 @@ fn blind_author_queries() {
         ("negatives", 0.7),
         ("paraphrase", 0.15),
     ];
-    evaluate_vault(&index, "Author notes, blind set", &cases, &floors);
+    evaluate_with_floors(&index, "Author notes, blind set", &cases, &floors);
 }
 
 /// A labelled set of `count` queries over the vault from a fixture, run and held to `floors`.
 fn evaluate_annotated(text: &str, file: &str, count: usize, name: &str, floors: &[(&str, f64)]) {
-    let cases = vault_cases(text, file);
+    let cases = tsv_cases(text, file);
     assert_eq!(cases.len(), count, "{file}");
-    evaluate_vault(&vault_index(), name, &cases, floors);
+    evaluate_with_floors(&vault_index(), name, &cases, floors);
 }
 
 #[test]
