@@ -152,10 +152,15 @@ const CASES: &[(&str, &str, &[&str], &str)] = &[
 
 fn index() -> Index {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    index_of(&[root.join("notes"), root.join("tests/fixtures/search")])
+}
+
+/// One index over the notes of every folder of `dirs`, none of them with an error.
+fn index_of(dirs: &[PathBuf]) -> Index {
     let config = Config::default();
     let mut library = notes_bot::notes::Library::default();
-    for dir in ["notes", "tests/fixtures/search"] {
-        let loaded = notes_bot::notes::load_dir(&root.join(dir), &config.labels());
+    for dir in dirs {
+        let loaded = notes_bot::notes::load_dir(dir, &config.labels());
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         library.notes.extend(loaded.library.notes);
     }
@@ -726,6 +731,7 @@ fn independent_vault_queries() {
         ("paraphrase", 0.15),
     ];
     evaluate_annotated(
+        &vault_index(),
         text,
         "vault-queries.tsv",
         90,
@@ -751,6 +757,7 @@ fn third_vault_queries() {
         ("paraphrase", 0.05),
     ];
     evaluate_annotated(
+        &vault_index(),
         text,
         "vault-queries-3.tsv",
         100,
@@ -765,20 +772,7 @@ fn third_vault_queries() {
 #[test]
 #[ignore = "needs ../shared"]
 fn blind_author_queries() {
-    let file = "corpus-queries.tsv";
-    let cases = tsv_cases(include_str!("fixtures/corpus-queries.tsv"), file);
-    assert_eq!(cases.len(), 110, "{file}");
-    let config = Config::default();
-    let mut library = notes_bot::notes::Library::default();
-    for dir in [
-        corpus_dir(),
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("notes"),
-    ] {
-        let loaded = notes_bot::notes::load_dir(&dir, &config.labels());
-        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        library.notes.extend(loaded.library.notes);
-    }
-    let index = Index::build(library, &config.search_options());
+    let notes = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("notes");
     // Floors under the figures this engine reaches (both halves: 20/20, 24/40, 12/15,
     // 12/15, 4/20), so a regression fails.
     let floors = [
@@ -788,14 +782,28 @@ fn blind_author_queries() {
         ("negatives", 0.7),
         ("paraphrase", 0.15),
     ];
-    evaluate_with_floors(&index, "Author notes, blind set", &cases, &floors);
+    evaluate_annotated(
+        &index_of(&[corpus_dir(), notes]),
+        include_str!("fixtures/corpus-queries.tsv"),
+        "corpus-queries.tsv",
+        110,
+        "Author notes, blind set",
+        &floors,
+    );
 }
 
-/// A labelled set of `count` queries over the vault from a fixture, run and held to `floors`.
-fn evaluate_annotated(text: &str, file: &str, count: usize, name: &str, floors: &[(&str, f64)]) {
+/// A labelled set of `count` queries from a fixture, run over `index` and held to `floors`.
+fn evaluate_annotated(
+    index: &Index,
+    text: &str,
+    file: &str,
+    count: usize,
+    name: &str,
+    floors: &[(&str, f64)],
+) {
     let cases = tsv_cases(text, file);
     assert_eq!(cases.len(), count, "{file}");
-    evaluate_with_floors(&vault_index(), name, &cases, floors);
+    evaluate_with_floors(index, name, &cases, floors);
 }
 
 #[test]
