@@ -380,8 +380,10 @@ fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [cha
             has_bigram(live, n, c)
         };
         // Beside a particle (`还能改`) the bigram is dropped as a particle's, and the verb
-        // with it: it stands apart.
-        CHAT_VERBS.contains(&c) && (analyze::is_cjk_stop(n) || !in_bigram)
+        // with it: it stands apart. Where the bigram is a pinyin slip of the notes' (`换灯`
+        // for `幻灯`), the character is no verb.
+        let slip = || !homophones(live, chars, i.min(next)).is_empty();
+        CHAT_VERBS.contains(&c) && (analyze::is_cjk_stop(n) || !in_bigram && !slip())
     };
     let mut start = 0;
     if chars.len() >= 3 && verb_at(0, 1) {
@@ -412,16 +414,24 @@ fn bigram_weights(
 ) -> Vec<f32> {
     // Looked up once: the split asks for each bigram, and so do the checks after it.
     let in_notes: Vec<bool> = grams.iter().map(|g| live.id(g).is_some()).collect();
-    let known: Vec<bool> = (grams.iter().enumerate())
+    // How often each bigram counts as a word: a slip as often as the word it stands for
+    // (`源马` as `源码`, not rarer than its two characters apart); another of the notes'
+    // bigrams as a word of theirs.
+    let as_word: Vec<Option<f32>> = (grams.iter().enumerate())
         .map(|(at, g)| {
-            let slip = sounds.get(at).is_some_and(|s| !s.is_empty());
-            slip || in_notes[at] || analyzer.related.has_group(g)
+            let slip = sounds.get(at).filter(|s| !s.is_empty());
+            let meant = slip.and_then(|s| s.iter().filter_map(|&id| lexicon::count(live.term(id))).max());
+            let notes = slip.is_some() || in_notes[at] || analyzer.related.has_group(g);
+            meant
+                .map(|count| count as f32)
+                .or(notes.then_some(lexicon::NOTES_WORD))
         })
         .collect();
-    let known = |at: usize| known.get(at).copied().unwrap_or(false);
+    let as_word = |at: usize| as_word.get(at).copied().flatten();
+    let known = |at: usize| as_word(at).is_some();
     let mut weights = vec![0.0; grams.len()];
     let mut word = String::new();
-    for range in lexicon::words(chars, known) {
+    for range in lexicon::words(chars, as_word) {
         if range.len() < 2 {
             continue;
         }

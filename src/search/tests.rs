@@ -750,6 +750,10 @@ fn help_index(builtin_related: bool) -> Index {
             section("可折叠标注", &[], vec![leaf("加号表示标注默认展开")]),
             section("启用谷歌分析", &[], vec![leaf("为发布的网站接入谷歌分析")]),
             section("不加杠杆", &[], vec![leaf("借来的钱会放大亏损")]),
+            section("源码模式", &[], vec![leaf("显示笔记的 Markdown 原文")]),
+            section("幻灯片", &[], vec![leaf("把笔记当演示文稿放映")]),
+            section("切换主题", &[], vec![leaf("在设置里切换深色主题")]),
+            section("查看文件历史", &[], vec![leaf("查看源文件的每个版本")]),
         ],
     );
     let options = SearchOptions {
@@ -774,6 +778,11 @@ fn questions_find_headings_worded_otherwise() {
         ("可折迭标注", "可折叠标注"),
         // A slip by a character's other reading: 扛 is kang, and gang as 杠 is.
         ("扛杆", "不加杠杆"),
+        // A slip counts as the word it stands for when the run is split into words: as
+        // two common characters apart (`源` `马`), it would count for nothing.
+        ("看源马", "源码模式"),
+        // `换` is a verb of chat, but not where it slips for `幻`.
+        ("换灯片", "幻灯片"),
     ] {
         assert_eq!(top(&index, query, "help").as_deref(), Some(want), "{query}");
     }

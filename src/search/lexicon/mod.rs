@@ -76,12 +76,16 @@ pub fn weight(word: &str) -> f32 {
     }
 }
 
+/// How often a word of the notes the table lacks counts in [`words`]: rarer than any word
+/// the table has.
+pub const NOTES_WORD: f32 = MIN_COUNT / 4.0;
+
 /// The likeliest words of `chars`, as ranges of it, in order: the split whose words are
 /// the most frequent together (fewest nats in all), as jieba splits without its model of
-/// unknown words. `known(at)` says whether the two characters at `at` are a word of the
-/// notes the table lacks (they count as rarer than any word it has); a character the table
-/// lacks is a word of its own.
-pub fn words(chars: &[char], known: impl Fn(usize) -> bool) -> Vec<Range<usize>> {
+/// unknown words. `known(at)`, for two characters at `at` the table lacks, says how often
+/// they count as a word when they are one ([`NOTES_WORD`] for a word of the notes); a
+/// character the table lacks is a word of its own.
+pub fn words(chars: &[char], known: impl Fn(usize) -> Option<f32>) -> Vec<Range<usize>> {
     let n = chars.len();
     // best[i]: the cost of the best split of chars[..i], and where its last word starts.
     let mut best: Vec<(f32, usize)> = vec![(f32::INFINITY, 0); n + 1];
@@ -93,9 +97,11 @@ pub fn words(chars: &[char], known: impl Fn(usize) -> bool) -> Vec<Range<usize>>
             word.extend(&chars[start..end]);
             let cost = match count(&word) {
                 Some(count) => information(count as f32),
-                None if end - start == 2 && known(start) => information(MIN_COUNT / 4.0),
                 None if end - start == 1 => information(1.0),
-                None => continue,
+                None => match known(start) {
+                    Some(count) if end - start == 2 => information(count),
+                    _ => continue,
+                },
             };
             let total = best[start].0 + cost;
             if total < best[end].0 {
@@ -122,7 +128,7 @@ mod tests {
         let chars: Vec<char> = text.chars().collect();
         let known = |at: usize| {
             let gram: String = chars[at..(at + 2).min(chars.len())].iter().collect();
-            known.contains(&gram.as_str())
+            known.contains(&gram.as_str()).then_some(NOTES_WORD)
         };
         words(&chars, known)
             .into_iter()
