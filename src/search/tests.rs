@@ -751,7 +751,8 @@ fn help_index(builtin_related: bool) -> Index {
             section("启用谷歌分析", &[], vec![leaf("为发布的网站接入谷歌分析")]),
             section("不加杠杆", &[], vec![leaf("借来的钱会放大亏损")]),
             section("源码模式", &[], vec![leaf("显示笔记的 Markdown 原文")]),
-            section("幻灯片", &[], vec![leaf("把笔记当演示文稿放映")]),
+            section("幻灯片", &[], vec![leaf("把笔记当作演示文稿")]),
+            section("导出为 PDF", &[], vec![leaf("在文件菜单里选择导出")]),
             section("切换主题", &[], vec![leaf("在设置里切换深色主题")]),
             section("查看文件历史", &[], vec![leaf("查看源文件的每个版本")]),
         ],
@@ -774,6 +775,8 @@ fn questions_find_headings_worded_otherwise() {
         // The Chinese list.
         ("不要的远程仓库怎么删掉", "删除远程仓库"),
         ("发布的网站怎么接入谷歌统计", "启用谷歌分析"),
+        ("笔记怎么存成PDF", "导出为 PDF"),
+        ("怎么放映笔记", "幻灯片"),
         // A pinyin slip: 迭 for 叠 (both die).
         ("可折迭标注", "可折叠标注"),
         // A slip by a character's other reading: 扛 is kang, and gang as 杠 is.
