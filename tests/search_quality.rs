@@ -91,6 +91,11 @@ const CASES: &[(&str, &str, &[&str], &str)] = &[
     ("chatgpt", "万字长文", &[K], "title"),
     ("chatgpt", "openai 是家怎样的公司", &[L], "title"),
     ("chatgpt", "GPT-3.5 不能做什么", &[H], "question"),
+    // Colloquial frames: stress words, `怎么回事`, a verb asking with `什么` or `啥`.
+    ("chatgpt", "llm到底是啥", &[E], "question"),
+    ("chatgpt", "涌现能力是怎么回事", &[I], "question"),
+    ("chatgpt", "ffn是干啥的", &[G], "question"),
+    ("chatgpt", "ffn起什么作用", &[G], "question"),
     ("chatgpt", "形式推理", &[H], "zh"),
     ("chatgpt", "豆腐脑", &[H], "zh"),
     ("chatgpt", "alignment", &[H], "en"),

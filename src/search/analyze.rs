@@ -202,6 +202,26 @@ const CJK_NOISE: &[&str] = &[
     "有办法",
     "干什么",
     "干嘛",
+    "干啥",
+    // A one-character verb asking with `什么` or `啥` is part of the frame: left alone it
+    // would stand for every word of the notes holding it (`起` of `ffn起什么作用`: `起源`).
+    "起什么",
+    "起啥",
+    "靠什么",
+    "靠啥",
+    "凭什么",
+    "凭啥",
+    "叫什么",
+    "叫啥",
+    "做什么",
+    "做啥",
+    // What is going on (`涌现是怎么回事`), and words that only stress a question
+    // (`到底是什么`, `究竟`).
+    "怎么回事",
+    "咋回事",
+    "到底",
+    "究竟",
+    "为何",
     "如果",
     "的话",
     "啥",
@@ -1213,6 +1233,12 @@ mod tests {
         // A-not-A questions: `行不行` as `能不能`.
         assert_eq!(strip_question("借钱炒股行不行"), "借钱炒股");
         assert_eq!(strip_question("这样设置好不好"), "这样设置");
+        // A one-character verb of the frame goes with it; stress words go too.
+        assert_eq!(strip_question("ffn起什么作用"), "ffn 作用");
+        assert_eq!(strip_question("思维链靠啥实现"), "思维链 实现");
+        assert_eq!(strip_question("llm到底是啥"), "llm 是");
+        assert_eq!(strip_question("涌现能力是怎么回事"), "涌现能力是");
+        assert_eq!(strip_question("rlhf究竟为何有效"), "rlhf 有效");
         // Time clauses and vague determiners frame the subject.
         assert_eq!(
             strip_question("发布的时候有个文件夹不想发出去"),
