@@ -61,7 +61,7 @@ async fn replica_on(
     let verifier = endpoint::verifier(&public_hex()).unwrap_or_else(|e| panic!("{e}"));
     let webhooks = Webhooks::new(discord).unwrap_or_else(|e| panic!("{e}"));
     let state = Arc::new(adjust(Endpoint::new(app, verifier, 300, webhooks)));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let listener = endpoint::listen("127.0.0.1:0", state.app.config.http.max_connections)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));

@@ -161,7 +161,8 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     });
     let _watcher = super::watch::spawn_reloading(app.clone(), registrar, false);
     let gap_saver = tokio::spawn(app::save_gaps_periodically(app.clone()));
-    let listener = tokio::net::TcpListener::bind(&options.listen)
+    let backlog = app.config.http.max_connections;
+    let listener = listen(&options.listen, backlog)
         .await
         .map_err(|source| RunError::Listen {
             address: options.listen.clone(),
@@ -179,6 +180,33 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     let _ = std::fs::remove_file(&heartbeat);
     tracing::info!("stopped");
     result.map_err(RunError::Server)
+}
+
+/// Listens on `address` with an accept queue of `backlog` connections (the kernel caps it
+/// at `net.core.somaxconn`). Connections past `http.max_connections` wait there; tokio's
+/// own queue of 1,024 would drop the handshakes of a bigger burst, which clients then
+/// retry for seconds.
+pub async fn listen(address: &str, backlog: usize) -> std::io::Result<tokio::net::TcpListener> {
+    let backlog = u32::try_from(backlog).unwrap_or(u32::MAX);
+    let mut failed = None;
+    for address in tokio::net::lookup_host(address).await? {
+        let socket = match address {
+            std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        // As `TcpListener::bind` does: a restart may bind while old connections linger.
+        socket.set_reuseaddr(true)?;
+        match socket.bind(address).and_then(|()| socket.listen(backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => failed = Some(error),
+        }
+    }
+    Err(failed.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the address resolves to nothing",
+        )
+    }))
 }
 
 pub fn router(endpoint: Arc<Endpoint>) -> Router {
