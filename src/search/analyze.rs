@@ -1004,6 +1004,17 @@ pub fn is_cjk_stop(c: char) -> bool {
     CJK_STOP.contains(&c)
 }
 
+/// Verbs of any question (`how do I make a table`, `where can I find the trash`): what
+/// they act on is asked, they only frame it, so they weigh as context.
+const LIGHT_VERBS: &[&str] = &[
+    "make", "get", "find", "see", "use", "put", "take", "go", "keep", "give", "let", "try",
+];
+
+/// Whether a Latin word is a verb that only frames a question ([`LIGHT_VERBS`]).
+pub fn is_light_verb(word: &str) -> bool {
+    LIGHT_VERBS.contains(&word)
+}
+
 /// Whether a Latin word is a question or filler word.
 pub fn is_stop_str(word: &str) -> bool {
     LATIN_STOP.contains(&word)

@@ -157,6 +157,14 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
                     range,
                 };
                 word.units(parts, typing, &mut units);
+                // `make` of `how do I make a table` frames what is asked.
+                if let [part] = parts.as_slice()
+                    && analyze::is_light_verb(part)
+                {
+                    for unit in &mut units[first..] {
+                        unit.emphasis = CONTEXT;
+                    }
+                }
             }
         }
         // The compound the notes write as one word (`site map`: `sitemap`) matches each

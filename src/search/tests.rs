@@ -792,7 +792,8 @@ fn questions_find_headings_worded_otherwise() {
     // Without the built-in lists, only the words as written.
     let plain = help_index(false);
     assert_eq!(top(&plain, "relocate", "help"), None);
-    assert_eq!(top(&plain, "how do I get rid of a plugin", "help"), None);
+    assert_eq!(top(&plain, "不要的远程仓库怎么删掉", "help"), None);
+    assert_eq!(top(&plain, "怎么放映笔记", "help"), None);
 }
 
 #[test]
@@ -1063,4 +1064,42 @@ fn a_question_is_answered_by_what_it_asks_not_by_its_story() {
         top(&index, "the community plugins browser, where is it", "plugins").as_deref(),
         Some("Install a community plugin")
     );
+}
+
+/// A verb any question uses (`make`, `find`, `get`) weighs as context: a section holding
+/// only it and the subject in passing does not beat the one about the subject.
+#[test]
+fn verbs_of_any_question_weigh_less_than_their_object() {
+    let help = note(
+        "help",
+        &[],
+        &[],
+        vec![
+            section("Tables", &[], vec![leaf("Rows and columns of text")]),
+            section(
+                "Link to a block",
+                &[],
+                vec![leaf(
+                    "Add a caret and an identifier after a block. Make a link to a paragraph, \
+                     a quote, a list or a table the same way",
+                )],
+            ),
+            section("Deleted files", &[], vec![leaf("Deleted notes go to the trash")]),
+            section("Find notes by tag", &[], vec![leaf("Search for a tag")]),
+            // `make` is common in a manual.
+            section("Bookmarks", &[], vec![leaf("Make a bookmark of a search")]),
+            section("Templates", &[], vec![leaf("Make a template of a note")]),
+            section("Canvas", &[], vec![leaf("Make cards on a canvas")]),
+        ],
+    );
+    let index = Index::build(Library::from(vec![help]), &SearchOptions::default());
+    for (query, want) in [
+        ("how do I make a table", "Tables"),
+        ("where can I find the trash", "Deleted files"),
+        // Alone, or with a verb that is content, it still counts in full.
+        ("find", "Find notes by tag"),
+        ("make a link", "Link to a block"),
+    ] {
+        assert_eq!(top(&index, query, "help").as_deref(), Some(want), "{query}");
+    }
 }
