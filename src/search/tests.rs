@@ -1103,3 +1103,42 @@ fn verbs_of_any_question_weigh_less_than_their_object() {
         assert_eq!(top(&index, query, "help").as_deref(), Some(want), "{query}");
     }
 }
+
+/// A query that is the words of one heading with no text of its own (a category over
+/// sections) is answered by a section under it, not by another that shares a word.
+#[test]
+fn a_category_heading_named_by_the_query_answers_with_a_section_under_it() {
+    let category = Section {
+        url: None,
+        ..section("我们为什么要招人", &[], Vec::new())
+    };
+    let under = |title: &str, text: &str| Section {
+        parent: Some(1),
+        ..section(title, &["招聘", "我们为什么要招人"], vec![leaf(text)])
+    };
+    let hiring = note(
+        "hiring",
+        &[],
+        &[],
+        vec![
+            Section {
+                url: None,
+                ..section("招聘", &[], Vec::new())
+            },
+            Section {
+                parent: Some(0),
+                ..category
+            },
+            under("大纲", "业务在增长，团队要扩大"),
+            under("要求详述", "每个新人带来的增量"),
+            section("招人有年龄限制吗", &[], vec![leaf("招人看能力，不看年龄")]),
+        ],
+    );
+    let index = Index::build(Library::from(vec![hiring]), &SearchOptions::default());
+    assert_eq!(top(&index, "为什么要招人", "hiring").as_deref(), Some("大纲"));
+    // A title holding the query still comes first.
+    assert_eq!(
+        top(&index, "招人有年龄限制吗", "hiring").as_deref(),
+        Some("招人有年龄限制吗")
+    );
+}
