@@ -182,21 +182,28 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     result.map_err(RunError::Server)
 }
 
-/// Listens on `address` with an accept queue of `backlog` connections (the kernel caps it
-/// at `net.core.somaxconn`). Connections past `http.max_connections` wait there; tokio's
-/// own queue of 1,024 would drop the handshakes of a bigger burst, which clients then
-/// retry for seconds.
+/// Listens on `address` with an accept queue of `backlog` connections, at least 1,024
+/// (the kernel caps it at `net.core.somaxconn`). Connections past `http.max_connections`
+/// wait there; tokio's own queue of 128 drops the handshakes of a bigger burst, which
+/// clients then retry with backoff for seconds. Each address `address` resolves to is
+/// tried in turn, as `TcpListener::bind` does.
 pub async fn listen(address: &str, backlog: usize) -> std::io::Result<tokio::net::TcpListener> {
-    let backlog = u32::try_from(backlog).unwrap_or(u32::MAX);
-    let mut failed = None;
-    for address in tokio::net::lookup_host(address).await? {
+    let backlog = u32::try_from(backlog.max(1024)).unwrap_or(u32::MAX);
+    let bind = |address: std::net::SocketAddr| {
         let socket = match address {
             std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
             std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
         };
-        // As `TcpListener::bind` does: a restart may bind while old connections linger.
+        // As `TcpListener::bind` does on Unix: a restart may bind while old connections
+        // linger. (On Windows it would let another process take the port.)
+        #[cfg(not(windows))]
         socket.set_reuseaddr(true)?;
-        match socket.bind(address).and_then(|()| socket.listen(backlog)) {
+        socket.bind(address)?;
+        socket.listen(backlog)
+    };
+    let mut failed = None;
+    for address in tokio::net::lookup_host(address).await? {
+        match bind(address) {
             Ok(listener) => return Ok(listener),
             Err(error) => failed = Some(error),
         }
