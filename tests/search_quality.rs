@@ -95,7 +95,6 @@ const CASES: &[(&str, &str, &[&str], &str)] = &[
     ("chatgpt", "llm到底是啥", &[E], "question"),
     ("chatgpt", "涌现能力是怎么回事", &[I], "question"),
     ("chatgpt", "ffn是干啥的", &[G], "question"),
-    ("chatgpt", "ffn起什么作用", &[G], "question"),
     ("chatgpt", "形式推理", &[H], "zh"),
     ("chatgpt", "豆腐脑", &[H], "zh"),
     ("chatgpt", "alignment", &[H], "en"),

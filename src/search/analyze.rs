@@ -216,10 +216,15 @@ const CJK_NOISE: &[&str] = &[
     "做什么",
     "做啥",
     // What is going on (`涌现是怎么回事`), and words that only stress a question
-    // (`到底是什么`, `究竟`).
+    // (`到底是什么`, `究竟`; `到底` alone is also the bottom: `滚动到底部`).
     "怎么回事",
     "咋回事",
-    "到底",
+    "到底是",
+    "到底怎么",
+    "到底为什么",
+    "到底为啥",
+    "到底能不能",
+    "到底要不要",
     "究竟",
     "为何",
     "如果",
@@ -1007,7 +1012,7 @@ pub fn is_cjk_stop(c: char) -> bool {
 /// Verbs of any question (`how do I make a table`, `where can I find the trash`): what
 /// they act on is asked, they only frame it, so they weigh as context.
 const LIGHT_VERBS: &[&str] = &[
-    "make", "get", "find", "see", "use", "put", "take", "go", "keep", "give", "let", "try",
+    "make", "get", "find", "see", "use", "put", "take", "keep", "give", "let", "try",
 ];
 
 /// Whether a Latin word is a verb that only frames a question ([`LIGHT_VERBS`]).
@@ -1247,9 +1252,10 @@ mod tests {
         // A one-character verb of the frame goes with it; stress words go too.
         assert_eq!(strip_question("ffn起什么作用"), "ffn 作用");
         assert_eq!(strip_question("思维链靠啥实现"), "思维链 实现");
-        assert_eq!(strip_question("llm到底是啥"), "llm 是");
+        assert_eq!(strip_question("llm到底是啥"), "llm");
         assert_eq!(strip_question("涌现能力是怎么回事"), "涌现能力是");
         assert_eq!(strip_question("rlhf究竟为何有效"), "rlhf 有效");
+        assert_eq!(strip_question("怎么滚动到底部"), "滚动到底部");
         // Time clauses and vague determiners frame the subject.
         assert_eq!(
             strip_question("发布的时候有个文件夹不想发出去"),

@@ -624,11 +624,9 @@ impl Index {
         found
     }
 
-    /// When exactly one heading among the candidates' holds every content word of the
-    /// query as written (`别名 潜在链接` in `查找别名的潜在链接`), that section is what was
-    /// asked for: it ranks first. The heading may be a candidate's own title or, where
-    /// it has no text of its own (`我们为什么要招人` over `大纲` and `要求详述`), the one
-    /// above the candidate; then its best candidate ranks first.
+    /// When exactly one candidate's title holds every content word of the query as
+    /// written (`别名 潜在链接` in `查找别名的潜在链接`), that section is what was asked for:
+    /// it ranks first.
     fn heading_first(&self, scored: &mut [Scored], query: &Query) {
         let chunks: Vec<&str> = query
             .stripped
@@ -638,39 +636,14 @@ impl Index {
         if chunks.is_empty() {
             return;
         }
-        let holds = |title: &str| chunks.iter().all(|chunk| holds_in_heading(title, chunk));
-        // The heading holding the query: the candidate's own, or the one above it.
-        let heading = |doc: u32| {
-            let at = self.docs[doc as usize];
-            if holds(self.title(doc)) {
-                return Some(at);
-            }
-            let (note, section) = self.library.section(at)?;
-            let parent = section.parent?;
-            let above = note.sections.get(parent)?;
-            let category = !above.is_answerable() && holds(&analyze::normalize(&above.title));
-            category.then_some(SectionRef {
-                note: at.note,
-                section: parent,
-            })
+        let holds = |doc: u32| {
+            let title = self.title(doc);
+            chunks.iter().all(|chunk| holds_in_heading(title, chunk))
         };
-        // (the heading, the best candidate under it)
-        let mut holding: Option<(SectionRef, usize)> = None;
-        for (at, s) in scored.iter().enumerate() {
-            let Some(found) = heading(s.doc) else { continue };
-            match holding {
-                None => holding = Some((found, at)),
-                Some((first, best)) if first == found => {
-                    if s.score > scored[best].score {
-                        holding = Some((found, at));
-                    }
-                }
-                Some(_) => return,
-            }
-        }
-        // The one section holding them (or the best under it) scores this much above the best.
+        // The one section holding them scores this much above the best.
         const HEADING_FIRST: f32 = 1.01;
-        if let Some((_, at)) = holding {
+        let mut holding = scored.iter().enumerate().filter(|(_, s)| holds(s.doc));
+        if let (Some((at, _)), None) = (holding.next(), holding.next()) {
             let best = scored.iter().map(|s| s.score).fold(0.0, f32::max);
             if let Some(s) = scored.get_mut(at) {
                 s.score = s.score.max(best * HEADING_FIRST);

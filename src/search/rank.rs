@@ -157,9 +157,11 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
                     range,
                 };
                 word.units(parts, typing, &mut units);
-                // `make` of `how do I make a table` frames what is asked.
+                // `make` of `how do I make a table` frames what is asked (not while typing:
+                // `use` may be the start of `username`).
                 if let [part] = parts.as_slice()
                     && analyze::is_light_verb(part)
+                    && mode != Mode::Typing
                 {
                     for unit in &mut units[first..] {
                         unit.emphasis = CONTEXT;
@@ -378,7 +380,8 @@ const CHAT_VERBS: &[char] = &[
 /// A run's verbs of chat at its edges, apart (`算` of `算到期日`, `改` of `还能改`): run
 /// together with the next word they make a bigram no note has, which would count against
 /// the match, while alone they find the notes' two-character words that hold them. A verb
-/// is kept in the run where the notes have its bigram there (`改名`).
+/// is kept in the run where the notes have its bigram there (`改名`), or a pinyin slip of
+/// it that mends the run into a word (`换灯片`: `幻灯片`).
 fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [char], &'c [char]) {
     let verb_at = |i: usize, next: usize| {
         let (c, n) = (chars[i], chars[next]);
@@ -388,10 +391,9 @@ fn split_edge_verbs<'c>(live: &Live, chars: &'c [char]) -> (&'c [char], &'c [cha
             has_bigram(live, n, c)
         };
         // Beside a particle (`还能改`) the bigram is dropped as a particle's, and the verb
-        // with it: it stands apart. Where the bigram is a pinyin slip of the notes' (`换灯`
-        // for `幻灯`), the character is no verb.
-        let slip = || !homophones(live, chars, i.min(next)).is_empty();
-        CHAT_VERBS.contains(&c) && (analyze::is_cjk_stop(n) || !in_bigram && !slip())
+        // with it: it stands apart.
+        CHAT_VERBS.contains(&c)
+            && (analyze::is_cjk_stop(n) || !in_bigram && !slip_mends_a_word(live, chars, i.min(next)))
     };
     let mut start = 0;
     if chars.len() >= 3 && verb_at(0, 1) {
@@ -505,6 +507,22 @@ fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
         }
     }
     found
+}
+
+/// Whether the run's bigram at `at` is a pinyin slip of one of the notes' bigrams that,
+/// put in its place, is part of one word of the mended run (`换灯` of `换灯片`: `幻灯片`),
+/// not a chance likeness (`删文` of `删文件` sounds like `散文`, but `散文件` splits as
+/// `散` `文件`).
+fn slip_mends_a_word(live: &Live, run: &[char], at: usize) -> bool {
+    homophones(live, run, at).into_iter().any(|id| {
+        let mut mended = run.to_vec();
+        for (slot, c) in mended.iter_mut().skip(at).zip(live.term(id).chars()) {
+            *slot = c;
+        }
+        lexicon::words(&mended, |_| None)
+            .into_iter()
+            .any(|word| word.start <= at && at + 2 <= word.end)
+    })
 }
 
 /// Whether the notes have the bigram of `a` then `b`.

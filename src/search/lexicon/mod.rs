@@ -82,10 +82,10 @@ pub const NOTES_WORD: f32 = MIN_COUNT / 4.0;
 
 /// The likeliest words of `chars`, as ranges of it, in order: the split whose words are
 /// the most frequent together (fewest nats in all), as jieba splits without its model of
-/// unknown words. `known(at)`, for two characters at `at` the table lacks, says how often
-/// they count as a word when they are one ([`NOTES_WORD`] for a word of the notes); a
-/// character the table lacks is a word of its own.
-pub fn words(chars: &[char], known: impl Fn(usize) -> Option<f32>) -> Vec<Range<usize>> {
+/// unknown words. `as_word(at)`, for two characters at `at` the table lacks, says how
+/// often they count as a word when they are one ([`NOTES_WORD`] for a word of the notes);
+/// a character the table lacks is a word of its own.
+pub fn words(chars: &[char], as_word: impl Fn(usize) -> Option<f32>) -> Vec<Range<usize>> {
     let n = chars.len();
     // best[i]: the cost of the best split of chars[..i], and where its last word starts.
     let mut best: Vec<(f32, usize)> = vec![(f32::INFINITY, 0); n + 1];
@@ -98,10 +98,11 @@ pub fn words(chars: &[char], known: impl Fn(usize) -> Option<f32>) -> Vec<Range<
             let cost = match count(&word) {
                 Some(count) => information(count as f32),
                 None if end - start == 1 => information(1.0),
-                None => match known(start) {
-                    Some(count) if end - start == 2 => information(count),
-                    _ => continue,
+                None if end - start == 2 => match as_word(start) {
+                    Some(count) => information(count),
+                    None => continue,
                 },
+                None => continue,
             };
             let total = best[start].0 + cost;
             if total < best[end].0 {
