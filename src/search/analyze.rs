@@ -213,8 +213,6 @@ const CJK_NOISE: &[&str] = &[
     "凭啥",
     "叫什么",
     "叫啥",
-    "做什么",
-    "做啥",
     // What is going on (`涌现是怎么回事`), and words that only stress a question
     // (`到底是什么`, `究竟`; `到底` alone is also the bottom: `滚动到底部`).
     "怎么回事",
