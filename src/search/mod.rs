@@ -13,7 +13,8 @@
 //! - `rank`: a query is units (a word, a CJK run, a synonym, a phrase) each matched by
 //!   some terms (exact, stem, typo, prefix, related, a pinyin homophone of a CJK bigram).
 //!   Score = BM25F × coverage² × (1 + the title's coverage), coverage being the weighted
-//!   share of units a section matches; sections at or under half coverage are not hits.
+//!   share of units a section matches; sections at or under half coverage are not hits,
+//!   unless one of them dominates a long question ([`Index::dominant`]).
 //!   A section in the other language than the question (Chinese or not) scores ×0.8.
 //! - `related`: what a query word may stand for in the notes (WordNet's English, a short
 //!   Chinese list, the config's groups); query side only.
@@ -92,7 +93,7 @@ pub struct Hit {
     /// For ordering hits of one query; not comparable across note sets.
     pub score: f32,
     /// Weighted share of the query's units the section matched, above 0.5 and up to 1
-    /// (above a third for [`Index::closest`]).
+    /// (above 0.3 for a section that dominates, above a third for [`Index::closest`]).
     pub coverage: f32,
     pub reason: MatchReason,
     /// Point subtrees that matched, best first; empty when only the title matched, and
@@ -218,6 +219,11 @@ const BM25F: Bm25f = Bm25f {
 /// Sections matching no more of the query than this are not hits: half a query is not
 /// enough (`量子 计算`).
 const MIN_COVERAGE: f32 = 0.5;
+/// A section under [`MIN_COVERAGE`] is still the hit when it dominates
+/// ([`Index::dominant`]): it covers more than this share, matches in its title, and
+/// scores [`DOMINANCE`] times any other section that covers as much.
+const DOMINANT_COVERAGE: f32 = 0.3;
+const DOMINANCE: f32 = 1.5;
 /// "Did you mean" is looser.
 const LOOSE_COVERAGE: f32 = 0.34;
 /// The closest sections after a miss cover more than this share of the query, and hold
@@ -442,7 +448,35 @@ impl Index {
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
         let scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
+        if scored.is_empty() {
+            let hits = self.dominant(&units, &range, &query).into_iter().collect();
+            return Ranked {
+                index: self,
+                units,
+                hits,
+            };
+        }
         self.ranked_of(scored, &query, units, limit)
+    }
+
+    /// The one section a query with no hit still points at: a long question names its
+    /// subject in few of its words (`how do I put a youtube video inside my note so it
+    /// plays right there?` covers a third of `Embed a YouTube video`), so a section that
+    /// covers more than [`DOMINANT_COVERAGE`], matches in its title and scores
+    /// [`DOMINANCE`] times any other section covering as much is the hit.
+    fn dominant(&self, units: &[rank::Unit], range: &Range<u32>, query: &Query) -> Option<Hit> {
+        // Enough rivals that the title and language factors cannot lift one past the best.
+        const RIVALS: usize = 9;
+        let known = |unit: &rank::Unit| unit.terms.iter().any(|t| self.live.df_in(t.id, range) > 0);
+        if !units.iter().all(known) {
+            return None;
+        }
+        let mut scored = rank::score(&self.live, units, range, DOMINANT_COVERAGE, RIVALS);
+        self.adjust(&mut scored, query);
+        let best = scored.first()?;
+        let rival = scored.get(1).map_or(0.0, |s| s.score);
+        let dominates = best.flags & (1 << TITLE) != 0 && best.score >= rival * DOMINANCE;
+        dominates.then(|| self.hit(best, query))
     }
 
     /// The best `limit` of `scored`, with the query's units (for focus later).
@@ -461,16 +495,33 @@ impl Index {
         }
     }
 
-    /// The best `limit` of `scored` as hits, best first: titles like the query and the
-    /// one heading holding it raised, ties in library order.
+    /// The best `limit` of `scored` as hits, best first ([`Index::adjust`]).
     fn best_hits(&self, mut scored: Vec<Scored>, query: &Query, limit: usize) -> Vec<Hit> {
+        self.adjust(&mut scored, query);
+        scored.truncate(limit);
+        scored.iter().map(|s| self.hit(s, query)).collect()
+    }
+
+    fn hit(&self, s: &Scored, query: &Query) -> Hit {
+        Hit {
+            section: self.docs[s.doc as usize],
+            score: s.score,
+            coverage: s.coverage,
+            reason: self.reason(s, query),
+            focus: Vec::new(),
+        }
+    }
+
+    /// `scored` sorted best first: titles like the query and the one heading holding it
+    /// raised, sections in the other language lowered, ties in library order.
+    fn adjust(&self, scored: &mut [Scored], query: &Query) {
         // A section whose title is (nearly) the query ranks above one that only uses its words.
         const TITLE_BONUS: f32 = 1.5;
         // A vault kept in two languages answers in the one asked in: a question with
         // Chinese characters prefers sections in Chinese, one without them English ones.
         const OTHER_LANGUAGE: f32 = 0.8;
         let chinese = query.normalized.chars().any(analyze::is_cjk);
-        for s in &mut scored {
+        for s in scored.iter_mut() {
             if self.like_title(s.doc, query) {
                 s.score *= TITLE_BONUS;
             }
@@ -478,19 +529,8 @@ impl Index {
                 s.score *= OTHER_LANGUAGE;
             }
         }
-        self.heading_first(&mut scored, query);
+        self.heading_first(scored, query);
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(self.by_order(a.doc, b.doc)));
-        scored.truncate(limit);
-        scored
-            .into_iter()
-            .map(|s| Hit {
-                section: self.docs[s.doc as usize],
-                score: s.score,
-                coverage: s.coverage,
-                reason: self.reason(&s, query),
-                focus: Vec::new(),
-            })
-            .collect()
     }
 
     /// Autocomplete: sections for what has been typed so far, at most 25: titles that

@@ -1107,3 +1107,42 @@ fn verbs_of_any_question_weigh_less_than_their_object() {
         assert_eq!(top(&index, query, "help").as_deref(), Some(want), "{query}");
     }
 }
+
+/// A long question names its subject in a few of its words; the section those words
+/// title is the hit when no other comes near; nothing when the question also holds words
+/// the notes lack (another subject) or its words name different sections.
+#[test]
+fn a_long_question_is_answered_by_the_section_it_names() {
+    let media = note(
+        "media",
+        &[],
+        &[],
+        vec![
+            section(
+                "Embed a YouTube video",
+                &[],
+                vec![leaf("Paste the link of the video on a line of its own")],
+            ),
+            section("Audio files", &[], vec![leaf("Recordings play in the note")]),
+            section("Put files in folders", &[], vec![leaf("Drag them onto a folder")]),
+            section("Right sidebar", &[], vec![leaf("Shows the outline")]),
+            section("Inside a canvas", &[], vec![leaf("Cards hold text")]),
+            section("Sync settings", &[], vec![leaf("Choose what to sync")]),
+            section("Sync history", &[], vec![leaf("See what changed")]),
+        ],
+    );
+    let index = Index::build(Library::from(vec![media]), &SearchOptions::default());
+    let question = "how do I put a youtube video inside my note so it plays right there?";
+    let found = index.search(question, Some("media"), 3);
+    assert_eq!(titles(&index, &found), ["Embed a YouTube video"], "{found:?}");
+    assert!(found[0].coverage <= 0.5, "a hit by its coverage alone: {found:?}");
+    // Words the notes lack: the question is about something else.
+    assert!(
+        index
+            .search("youtube zorblax recipe", Some("media"), 3)
+            .is_empty()
+    );
+    // Each word names another section: none dominates.
+    let apart = "sync a video inside";
+    assert!(index.search(apart, Some("media"), 3).is_empty());
+}
