@@ -1146,3 +1146,33 @@ fn a_long_question_is_answered_by_the_section_it_names() {
     let apart = "sync a video inside";
     assert!(index.search(apart, Some("media"), 3).is_empty());
 }
+
+/// Determiners and prepositions of chat (`all`, `each`, `one`, `without`) ask nothing: a
+/// section that only shares them is not the answer.
+#[test]
+fn chat_determiners_do_not_choose_the_section() {
+    let import = note(
+        "import",
+        &[],
+        &[],
+        vec![
+            section(
+                "Import Apple Notes",
+                &[],
+                vec![leaf("Bring your Apple notes into the vault")],
+            ),
+            section(
+                "Select all notes",
+                &[],
+                vec![leaf("Select every note at once, without opening each one")],
+            ),
+            section("Work offline", &[], vec![leaf("Notes stay on the device")]),
+        ],
+    );
+    let index = Index::build(Library::from(vec![import]), &SearchOptions::default());
+    let question = "how do I bring all my apple notes without doing each one";
+    assert_eq!(
+        top(&index, question, "import").as_deref(),
+        Some("Import Apple Notes")
+    );
+}
