@@ -468,7 +468,9 @@ impl Index {
         // Enough rivals that the title and language factors cannot lift one past the best.
         const RIVALS: usize = 9;
         let known = |unit: &rank::Unit| unit.terms.iter().any(|t| self.live.df_in(t.id, range) > 0);
-        if !units.iter().all(known) {
+        // A word the notes lack in what is asked is another subject; in what is told
+        // (`字看着太小了`, before `…把字号调大一点`) it is only context.
+        if !units.iter().filter(|u| u.emphasis > rank::CONTEXT).all(known) {
             return None;
         }
         let mut scored = rank::score(&self.live, units, range, DOMINANT_COVERAGE, RIVALS);
