@@ -193,6 +193,7 @@ fn asking_pieces(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode) -
     let mut pieces = analyzer.pieces(stripped);
     if mode != Mode::Typing {
         join_phrases(analyzer, &mut pieces);
+        drop_postpositions(&mut pieces);
     }
     let being_typed = if mode == Mode::Typing { pieces.pop() } else { None };
     // None while typing: autocomplete asks on every keystroke.
@@ -216,6 +217,34 @@ fn asking_pieces(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode) -
     }
     asking.extend(being_typed.map(|piece| (piece, Vec::new())));
     asking
+}
+
+/// Chinese postpositions of place after a Latin word (`url 里`, `iPhone 上在别的 App 里点分享`):
+/// they locate the word before, and run together with the next characters they make no
+/// word (`上在`, `里点`) that would count against every section.
+const POSTPOSITIONS: &[char] = &['里', '上', '中', '内', '下'];
+
+/// Drops a postposition that opens a CJK run right after a Latin word, unless it starts
+/// a word there (`iPhone 上传`, `mac 下载`, `obsidian 中文`).
+fn drop_postpositions(pieces: &mut Vec<Piece>) {
+    let mut after_word = false;
+    pieces.retain_mut(|piece| {
+        let keep = match piece {
+            Piece::Cjk(chars) if after_word && chars.first().is_some_and(|c| POSTPOSITIONS.contains(c)) => {
+                let opens_word = chars.get(..2).is_some_and(|two| {
+                    let two: String = two.iter().collect();
+                    lexicon::count(&two).is_some()
+                });
+                if !opens_word {
+                    chars.remove(0);
+                }
+                !chars.is_empty()
+            }
+            _ => true,
+        };
+        after_word = matches!(piece, Piece::Word { .. });
+        keep
+    });
 }
 
 /// Particles that close a compound the notes may write as one word (`set up`: `setup`,

@@ -1180,3 +1180,33 @@ fn chat_determiners_do_not_choose_the_section() {
         Some("Import Apple Notes")
     );
 }
+
+/// A postposition of place after a Latin word (`url 里`) locates that word: alone it would
+/// stand for every bigram holding it (`这里`, `里面`); one that starts a word stays (`上传`).
+#[test]
+fn a_postposition_after_a_latin_word_asks_nothing() {
+    let library = Library::from(vec![note(
+        "web",
+        &[],
+        &[],
+        vec![
+            section("URL 字符", &[], vec![leaf("这里列出 URL 里面能用的字符")]),
+            section("上传照片", &[], vec![leaf("在 iPhone 上传照片")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    let range = index.doc_range(None).unwrap_or(0..0);
+    let units = index.units(&Query::new("url 里 字符"), Mode::Search, &range);
+    let here = index.live.id("这里").expect("这里");
+    assert_eq!(units.len(), 2, "{units:?}");
+    assert!(
+        units.iter().all(|u| u.terms.iter().all(|t| t.id != here)),
+        "{units:?}"
+    );
+    let units = index.units(&Query::new("iphone 上传照片"), Mode::Search, &range);
+    let upload = index.live.id("上传").expect("上传");
+    assert!(
+        units.iter().any(|u| u.terms.iter().any(|t| t.id == upload)),
+        "{units:?}"
+    );
+}
