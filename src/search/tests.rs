@@ -483,6 +483,13 @@ fn odd_input_does_not_panic() {
         long_latin.as_str(),
         "\u{1}syn0",
         "rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf rlhf",
+        // Postpositions after Latin words, alone and repeated; a verb of chat alone.
+        "a 里",
+        "x上",
+        "ab 上上上 里",
+        "里",
+        "rlhf 中 sft 下 ppo 内",
+        "删",
     ];
     for input in inputs {
         for topic in [None, Some("ai"), Some("net"), Some("missing")] {
