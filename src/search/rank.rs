@@ -116,6 +116,38 @@ pub enum Mode {
 
 /// The units of a normalised, question-stripped query, for documents in `range`.
 pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range: &Range<u32>) -> Vec<Unit> {
+    // What a question would do `without` is what it avoids, not what it asks for
+    // (`get my Apple Notes into Obsidian without copy pasting them`): context.
+    const WITHOUT: &str = "without";
+    let avoiding = stripped.match_indices(WITHOUT).find(|&(at, _)| {
+        let before = stripped[..at].chars().next_back();
+        let after = stripped[at + WITHOUT.len()..].chars().next();
+        before.is_none_or(|c| c == ' ') && after.is_none_or(|c| c == ' ')
+    });
+    match avoiding {
+        Some((at, _)) if mode != Mode::Typing => {
+            let (asked, avoided) = (&stripped[..at], &stripped[at + WITHOUT.len()..]);
+            let mut all = clause_units(analyzer, live, asked, mode, range);
+            let avoided = clause_units(analyzer, live, avoided, mode, range);
+            all.extend(avoided.into_iter().map(|unit| Unit {
+                emphasis: CONTEXT,
+                ..unit
+            }));
+            all.truncate(MAX_UNITS);
+            all
+        }
+        _ => clause_units(analyzer, live, stripped, mode, range),
+    }
+}
+
+/// The units of one stretch of a query ([`units`]).
+fn clause_units(
+    analyzer: &Analyzer,
+    live: &Live,
+    stripped: &str,
+    mode: Mode,
+    range: &Range<u32>,
+) -> Vec<Unit> {
     // The last word may be unfinished: as the user types, and after a miss.
     let typing_at_end = matches!(mode, Mode::Typing | Mode::Loose);
     let pieces = asking_pieces(analyzer, live, stripped, mode);

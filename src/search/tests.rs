@@ -490,6 +490,11 @@ fn odd_input_does_not_panic() {
         "里",
         "rlhf 中 sft 下 ppo 内",
         "删",
+        // What a question avoids, at its ends and repeated.
+        "without",
+        "without without rlhf without",
+        "rlhf without",
+        "withoutrlhf",
     ];
     for input in inputs {
         for topic in [None, Some("ai"), Some("net"), Some("missing")] {
@@ -1215,5 +1220,39 @@ fn a_postposition_after_a_latin_word_asks_nothing() {
     assert!(
         units.iter().any(|u| u.terms.iter().any(|t| t.id == upload)),
         "{units:?}"
+    );
+}
+
+/// What a question would do `without` is what it avoids: a section about doing it is not
+/// the answer.
+#[test]
+fn what_a_question_avoids_does_not_choose_the_section() {
+    let import = note(
+        "import",
+        &[],
+        &[],
+        vec![
+            section(
+                "Import Apple Notes",
+                &[],
+                vec![leaf("Bring your Apple notes into the vault")],
+            ),
+            section(
+                "Copy and paste notes",
+                &[],
+                vec![leaf("Copy a note, then paste it into the vault")],
+            ),
+        ],
+    );
+    let index = Index::build(Library::from(vec![import]), &SearchOptions::default());
+    let question = "how do I get my apple notes into the vault without copy and paste";
+    assert_eq!(
+        top(&index, question, "import").as_deref(),
+        Some("Import Apple Notes")
+    );
+    // Nothing but what it avoids: still found.
+    assert_eq!(
+        top(&index, "without copy and paste", "import").as_deref(),
+        Some("Copy and paste notes")
     );
 }
