@@ -465,7 +465,8 @@ impl Index {
     /// covers more than [`DOMINANT_COVERAGE`], matches in its title and scores
     /// [`DOMINANCE`] times any other section covering as much is the hit.
     fn dominant(&self, units: &[rank::Unit], range: &Range<u32>, query: &Query) -> Option<Hit> {
-        // Enough rivals that the title and language factors cannot lift one past the best.
+        // Enough rivals that one the title and language factors lift past the raw order
+        // is rarely left out of the comparison.
         const RIVALS: usize = 9;
         let known = |unit: &rank::Unit| unit.terms.iter().any(|t| self.live.df_in(t.id, range) > 0);
         // A word the notes lack in what is asked is another subject; in what is told

@@ -118,14 +118,19 @@ pub enum Mode {
 pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range: &Range<u32>) -> Vec<Unit> {
     // What a question would do `without` is what it avoids, not what it asks for
     // (`get my Apple Notes into Obsidian without copy pasting them`): context.
+    // Not while typing: autocomplete asks on every keystroke, and `without` may be a prefix.
     const WITHOUT: &str = "without";
-    let avoiding = stripped.match_indices(WITHOUT).find(|&(at, _)| {
-        let before = stripped[..at].chars().next_back();
-        let after = stripped[at + WITHOUT.len()..].chars().next();
-        before.is_none_or(|c| c == ' ') && after.is_none_or(|c| c == ' ')
-    });
+    let avoiding = (mode != Mode::Typing)
+        .then(|| {
+            stripped.match_indices(WITHOUT).find(|&(at, _)| {
+                let before = stripped[..at].chars().next_back();
+                let after = stripped[at + WITHOUT.len()..].chars().next();
+                before.is_none_or(|c| c == ' ') && after.is_none_or(|c| c == ' ')
+            })
+        })
+        .flatten();
     match avoiding {
-        Some((at, _)) if mode != Mode::Typing => {
+        Some((at, _)) => {
             let (asked, avoided) = (&stripped[..at], &stripped[at + WITHOUT.len()..]);
             let mut all = clause_units(analyzer, live, asked, mode, range);
             let avoided = clause_units(analyzer, live, avoided, mode, range);

@@ -1163,29 +1163,30 @@ fn a_long_question_is_answered_by_the_section_it_names() {
     assert!(index.search(apart, Some("media"), 3).is_empty());
 }
 
+/// A note `import`: "Import Apple Notes", then `rivals`.
+fn import_index(rivals: Vec<Section>) -> Index {
+    let apple = section(
+        "Import Apple Notes",
+        &[],
+        vec![leaf("Bring your Apple notes into the vault")],
+    );
+    let sections = std::iter::once(apple).chain(rivals).collect();
+    let import = note("import", &[], &[], sections);
+    Index::build(Library::from(vec![import]), &SearchOptions::default())
+}
+
 /// Determiners and prepositions of chat (`all`, `each`, `one`, `without`) ask nothing: a
 /// section that only shares them is not the answer.
 #[test]
 fn chat_determiners_do_not_choose_the_section() {
-    let import = note(
-        "import",
-        &[],
-        &[],
-        vec![
-            section(
-                "Import Apple Notes",
-                &[],
-                vec![leaf("Bring your Apple notes into the vault")],
-            ),
-            section(
-                "Select all notes",
-                &[],
-                vec![leaf("Select every note at once, without opening each one")],
-            ),
-            section("Work offline", &[], vec![leaf("Notes stay on the device")]),
-        ],
-    );
-    let index = Index::build(Library::from(vec![import]), &SearchOptions::default());
+    let index = import_index(vec![
+        section(
+            "Select all notes",
+            &[],
+            vec![leaf("Select every note at once, without opening each one")],
+        ),
+        section("Work offline", &[], vec![leaf("Notes stay on the device")]),
+    ]);
     let question = "how do I bring all my apple notes without doing each one";
     assert_eq!(
         top(&index, question, "import").as_deref(),
@@ -1227,24 +1228,11 @@ fn a_postposition_after_a_latin_word_asks_nothing() {
 /// the answer.
 #[test]
 fn what_a_question_avoids_does_not_choose_the_section() {
-    let import = note(
-        "import",
+    let index = import_index(vec![section(
+        "Copy and paste notes",
         &[],
-        &[],
-        vec![
-            section(
-                "Import Apple Notes",
-                &[],
-                vec![leaf("Bring your Apple notes into the vault")],
-            ),
-            section(
-                "Copy and paste notes",
-                &[],
-                vec![leaf("Copy a note, then paste it into the vault")],
-            ),
-        ],
-    );
-    let index = Index::build(Library::from(vec![import]), &SearchOptions::default());
+        vec![leaf("Copy a note, then paste it into the vault")],
+    )]);
     let question = "how do I get my apple notes into the vault without copy and paste";
     assert_eq!(
         top(&index, question, "import").as_deref(),
