@@ -915,6 +915,36 @@ pub fn strip_question(normalized: &str) -> String {
     words.join(" ")
 }
 
+/// The words a query writes as names, lowercased: a capitalised Latin word that does not
+/// start a sentence (`can I connect Todoist so…`), or any Latin word in a query with
+/// Chinese characters (`Zotero 里的文献引用…`). Words of three letters or more: not
+/// codes and versions (`H5`, `Win11`), short acronyms (`UI`), nor parts of a web address,
+/// path or file name (`notes.mydomain.com`).
+pub fn names(text: &str) -> Vec<String> {
+    let chinese = text.chars().any(is_cjk);
+    let mut names = Vec::new();
+    let mut starts_sentence = true;
+    let tokens =
+        text.split(|c: char| c.is_whitespace() || is_cjk(c) || !(c.is_ascii() || c.is_alphanumeric()));
+    for token in tokens.filter(|t| !t.is_empty()) {
+        let trimmed = token.trim_end_matches(['.', '!', '?', ':', ',', ';']);
+        let address = trimmed.contains(['.', '/', '\\', ':', '@']);
+        for word in trimmed
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            let capital = word.starts_with(|c: char| c.is_ascii_uppercase()) && !starts_sentence;
+            let named = word.len() > 2 && word.chars().all(|c| c.is_ascii_alphabetic());
+            if named && !address && (chinese || capital) {
+                names.push(word.to_ascii_lowercase());
+            }
+            starts_sentence = false;
+        }
+        starts_sentence |= trimmed.len() < token.len() && token.ends_with(['.', '!', '?']);
+    }
+    names
+}
+
 /// A question of several clauses, split into what it asks and what it tells: `I installed
 /// a plugin but nothing changed, do I have to switch it on?` asks `do I have to switch
 /// it on`. Each part stripped of question words ([`strip_question`]); `None` for a query
@@ -1301,5 +1331,21 @@ mod tests {
         let pieces = a.pieces("what is chain of thought");
         let content: Vec<&Piece> = pieces.iter().filter(|p| !is_stop_word(p)).collect();
         assert_eq!(content, vec![&Piece::Synonym(1)]);
+    }
+
+    #[test]
+    fn names_are_capitalised_words_within_a_sentence_or_latin_words_among_chinese() {
+        assert_eq!(
+            names("Can I connect Todoist? My tasks. I use Obsidian's vault"),
+            ["todoist", "obsidian"]
+        );
+        assert_eq!(
+            names("Zotero 里的文献引用怎么插到 Obsidian 笔记里？"),
+            ["zotero", "obsidian"]
+        );
+        // Not codes, short acronyms, addresses nor file names.
+        assert!(names("微信里打开的 H5 页面，UI 用 Win11").is_empty());
+        assert!(names("publish on Notes.MyDomain.com or C:/Vault/Notes").is_empty());
+        assert!(names("").is_empty());
     }
 }

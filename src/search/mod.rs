@@ -447,6 +447,13 @@ impl Index {
         }
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
+        if self.asks_of_unknown_name(&query, &range) {
+            return Ranked {
+                index: self,
+                units,
+                hits: Vec::new(),
+            };
+        }
         let scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
         if scored.is_empty() {
             let hits = self.dominant(&units, &range, &query).into_iter().collect();
@@ -457,6 +464,29 @@ impl Index {
             };
         }
         self.ranked_of(scored, &query, units, limit)
+    }
+
+    /// Whether what the query asks names something the notes in `range` never mention
+    /// (`can I connect Todoist so my tasks show up in my daily note?`): another product or
+    /// subject, whatever everyday words it shares with a section. A name in what a question
+    /// only tells is context (`my Pixel won't sync, what do I do?`).
+    fn asks_of_unknown_name(&self, query: &Query, range: &Range<u32>) -> bool {
+        if query.names.is_empty() {
+            return false;
+        }
+        let asked = analyze::question_focus(&query.normalized).map(|(asked, _)| asked);
+        let is_asked = |name: &&String| {
+            asked.as_deref().is_none_or(|asked| {
+                (asked.split(|c: char| !c.is_ascii_alphanumeric())).any(|word| word == name.as_str())
+            })
+        };
+        // As many as a query has units: a long query of names costs no more look-ups.
+        let mut asked_names = query.names.iter().filter(is_asked).take(rank::MAX_UNITS);
+        asked_names.any(|name| {
+            let units = rank::units(&self.analyzer, &self.live, name, Mode::Search, range);
+            let unknown = |unit: &rank::Unit| unit.terms.iter().all(|t| self.live.df_in(t.id, range) == 0);
+            !units.is_empty() && units.iter().all(unknown)
+        })
     }
 
     /// The one section a query with no hit still points at: a long question names its
@@ -794,6 +824,8 @@ impl Index {
 /// A query, normalised once.
 struct Query {
     normalized: String,
+    /// Words written as names ([`analyze::names`]).
+    names: Vec<String>,
     /// Without question words (`是什么`, `?`).
     stripped: String,
     /// Both, letters and digits only.
@@ -810,6 +842,7 @@ impl Query {
         let normalized = normalize(&text[..end]);
         let stripped = analyze::strip_question(&normalized);
         Query {
+            names: analyze::names(&text[..end]),
             key: key(&normalized),
             stripped_key: key(&stripped),
             normalized,

@@ -1244,3 +1244,51 @@ fn what_a_question_avoids_does_not_choose_the_section() {
         Some("Copy and paste notes")
     );
 }
+/// A question that names what the notes never mention (`Todoist`, `Zotero`) asks about
+/// another product: no section answers it, whatever everyday words they share. A name the
+/// notes hold, one with a typo, or one in what a question only tells still finds its section.
+#[test]
+fn a_question_naming_what_the_notes_lack_has_no_hit() {
+    let library = Library::from(vec![note(
+        "tasks",
+        &[],
+        &[],
+        vec![
+            section(
+                "Tasks in your daily note",
+                &[],
+                vec![leaf("Show your tasks inside the daily note")],
+            ),
+            section(
+                "Sync with Dropbox",
+                &[],
+                vec![leaf("Keep the vault in a Dropbox folder")],
+            ),
+            section("插入引用", &[], vec![leaf("在笔记里插入文献引用")]),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    let asked = |query: &str| top(&index, query, "tasks");
+    assert_eq!(
+        asked("can I connect Todoist so my tasks show up inside my daily note?"),
+        None
+    );
+    assert_eq!(asked("Zotero 里的文献引用怎么插到笔记里？"), None);
+    assert_eq!(asked("文献引用怎么插到笔记里？").as_deref(), Some("插入引用"));
+    assert_eq!(
+        asked("can my tasks show up inside my daily note?").as_deref(),
+        Some("Tasks in your daily note")
+    );
+    assert_eq!(
+        asked("how do I sync with Dropbox?").as_deref(),
+        Some("Sync with Dropbox")
+    );
+    assert_eq!(
+        asked("how do I sync with Dropbx?").as_deref(),
+        Some("Sync with Dropbox")
+    );
+    assert_eq!(
+        asked("I moved here from Todoist, how do I show tasks inside the daily note?").as_deref(),
+        Some("Tasks in your daily note")
+    );
+}
