@@ -915,15 +915,25 @@ pub fn strip_question(normalized: &str) -> String {
     words.join(" ")
 }
 
-/// The words a query writes as names, lowercased: a capitalised Latin word that does not
-/// start a sentence (`can I connect Todoist so…`), or any Latin word in a query with
-/// Chinese characters (`Zotero 里的文献引用…`). Words of three letters or more: not
-/// codes and versions (`H5`, `Win11`), short acronyms (`UI`), nor parts of a web address,
-/// path or file name (`notes.mydomain.com`).
-pub fn names(text: &str) -> Vec<String> {
+/// A word a query writes as a name ([`names`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name {
+    /// Lowercased.
+    pub word: String,
+    /// Written with a capital where a sentence does not start: a name for sure; a
+    /// lowercase Latin word among Chinese may be an English word (`share`).
+    pub capitalised: bool,
+}
+
+/// The words a query writes as names: a capitalised Latin word that does not start a
+/// sentence (`can I connect Todoist so…`), or any Latin word in a query with Chinese
+/// characters (`Zotero 里的文献引用…`, where no capital starts a sentence). Words of three
+/// letters or more: not codes and versions (`H5`, `Win11`), short acronyms (`UI`), nor
+/// parts of a web address, path or file name (`notes.mydomain.com`).
+pub fn names(text: &str) -> Vec<Name> {
     let chinese = text.chars().any(is_cjk);
     let mut names = Vec::new();
-    let mut starts_sentence = true;
+    let mut starts_sentence = !chinese;
     let tokens =
         text.split(|c: char| c.is_whitespace() || is_cjk(c) || !(c.is_ascii() || c.is_alphanumeric()));
     for token in tokens.filter(|t| !t.is_empty()) {
@@ -933,14 +943,15 @@ pub fn names(text: &str) -> Vec<String> {
             .split(|c: char| !c.is_ascii_alphanumeric())
             .filter(|w| !w.is_empty())
         {
-            let capital = word.starts_with(|c: char| c.is_ascii_uppercase()) && !starts_sentence;
+            let capitalised = word.starts_with(|c: char| c.is_ascii_uppercase()) && !starts_sentence;
             let named = word.len() > 2 && word.chars().all(|c| c.is_ascii_alphabetic());
-            if named && !address && (chinese || capital) {
-                names.push(word.to_ascii_lowercase());
+            if named && !address && (chinese || capitalised) {
+                let word = word.to_ascii_lowercase();
+                names.push(Name { word, capitalised });
             }
             starts_sentence = false;
         }
-        starts_sentence |= trimmed.len() < token.len() && token.ends_with(['.', '!', '?']);
+        starts_sentence |= !chinese && trimmed.len() < token.len() && token.ends_with(['.', '!', '?']);
     }
     names
 }
@@ -1335,13 +1346,17 @@ mod tests {
 
     #[test]
     fn names_are_capitalised_words_within_a_sentence_or_latin_words_among_chinese() {
+        let words = |text: &str| -> Vec<(String, bool)> {
+            names(text).into_iter().map(|n| (n.word, n.capitalised)).collect()
+        };
+        let name = |word: &str, capitalised: bool| (word.to_string(), capitalised);
         assert_eq!(
-            names("Can I connect Todoist? My tasks. I use Obsidian's vault"),
-            ["todoist", "obsidian"]
+            words("Can I connect Todoist? My tasks. I use Obsidian's vault"),
+            [name("todoist", true), name("obsidian", true)]
         );
         assert_eq!(
-            names("Zotero 里的文献引用怎么插到 Obsidian 笔记里？"),
-            ["zotero", "obsidian"]
+            words("Zotero 里的文献引用怎么 share 到 Obsidian 笔记里？"),
+            [name("zotero", true), name("share", false), name("obsidian", true)]
         );
         // Not codes, short acronyms, addresses nor file names.
         assert!(names("微信里打开的 H5 页面，UI 用 Win11").is_empty());

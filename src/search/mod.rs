@@ -475,15 +475,21 @@ impl Index {
             return false;
         }
         let asked = analyze::question_focus(&query.normalized).map(|(asked, _)| asked);
-        let is_asked = |name: &&String| {
+        let is_asked = |name: &&analyze::Name| {
             asked.as_deref().is_none_or(|asked| {
-                (asked.split(|c: char| !c.is_ascii_alphanumeric())).any(|word| word == name.as_str())
+                (asked.split(|c: char| !c.is_ascii_alphanumeric())).any(|word| word == name.word)
             })
         };
+        // An English word in lowercase among Chinese is a word, not a name (`怎么 share`).
+        let is_name =
+            |name: &&analyze::Name| name.capitalised || !self.analyzer.related.is_english_word(&name.word);
         // As many as a query has units: a long query of names costs no more look-ups.
-        let mut asked_names = query.names.iter().filter(is_asked).take(rank::MAX_UNITS);
+        let mut asked_names = (query.names.iter())
+            .filter(is_asked)
+            .filter(is_name)
+            .take(rank::MAX_UNITS);
         asked_names.any(|name| {
-            let units = rank::units(&self.analyzer, &self.live, name, Mode::Search, range);
+            let units = rank::units(&self.analyzer, &self.live, &name.word, Mode::Search, range);
             let unknown = |unit: &rank::Unit| unit.terms.iter().all(|t| self.live.df_in(t.id, range) == 0);
             !units.is_empty() && units.iter().all(unknown)
         })
@@ -825,7 +831,7 @@ impl Index {
 struct Query {
     normalized: String,
     /// Words written as names ([`analyze::names`]).
-    names: Vec<String>,
+    names: Vec<analyze::Name>,
     /// Without question words (`是什么`, `?`).
     stripped: String,
     /// Both, letters and digits only.

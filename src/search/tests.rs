@@ -1267,7 +1267,12 @@ fn a_question_naming_what_the_notes_lack_has_no_hit() {
             section("插入引用", &[], vec![leaf("在笔记里插入文献引用")]),
         ],
     )]);
-    let index = Index::build(library, &SearchOptions::default());
+    // With the built-in lists, which know English words (`insert`).
+    let options = SearchOptions {
+        builtin_related: true,
+        ..SearchOptions::default()
+    };
+    let index = Index::build(library, &options);
     let asked = |query: &str| top(&index, query, "tasks");
     assert_eq!(
         asked("can I connect Todoist so my tasks show up inside my daily note?"),
@@ -1275,6 +1280,11 @@ fn a_question_naming_what_the_notes_lack_has_no_hit() {
     );
     assert_eq!(asked("Zotero 里的文献引用怎么插到笔记里？"), None);
     assert_eq!(asked("文献引用怎么插到笔记里？").as_deref(), Some("插入引用"));
+    // A lowercase English word among Chinese is a word, not a name.
+    assert_eq!(
+        asked("文献引用怎么 insert 到笔记里？").as_deref(),
+        Some("插入引用")
+    );
     assert_eq!(
         asked("can my tasks show up inside my daily note?").as_deref(),
         Some("Tasks in your daily note")
