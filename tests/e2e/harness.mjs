@@ -89,12 +89,23 @@ export async function startShim(target) {
       upstream.end(body)
     })
   })
+  // Discord's edge (Cloudflare: 400 s for an idle HTTP/1.1 connection) keeps a connection
+  // longer than the bot's pool does (reqwest: 90 s), so the bot never reuses one it closed.
+  // Node's default of 5 s could close a pooled connection just as the bot reused it: on a
+  // loaded machine a request then failed with "error sending request" instead of meeting
+  // the fault the test had set.
+  server.keepAliveTimeout = 120_000
+  server.headersTimeout = 121_000
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     requests,
     failNext: (method, path, status, body) => faults.push({ method, path, status, body }),
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve)
+        server.closeAllConnections()
+      }),
   }
 }
 
