@@ -920,40 +920,61 @@ pub fn strip_question(normalized: &str) -> String {
 pub struct Name {
     /// Lowercased.
     pub word: String,
-    /// Written with a capital where a sentence does not start: a name for sure; a
-    /// lowercase Latin word among Chinese may be an English word (`share`).
+    /// Written with a capital where no sentence starts, in a query not written in Title
+    /// Case: a name for sure. Otherwise (a Latin word among CJK text) it may be a word
+    /// (`share`, or `Insert` capitalised by a phone at the start).
     pub capitalised: bool,
 }
 
-/// The words a query writes as names: a capitalised Latin word that does not start a
-/// sentence (`can I connect Todoist so…`), or any Latin word in a query with Chinese
-/// characters (`Zotero 里的文献引用…`, where no capital starts a sentence). Words of three
-/// letters or more: not codes and versions (`H5`, `Win11`), short acronyms (`UI`), nor
-/// parts of a web address, path or file name (`notes.mydomain.com`).
+/// The words a query writes as names: a capitalised Latin word where no sentence starts
+/// (`can I connect Todoist so…`), or any Latin word in a query with CJK characters
+/// (`Zotero 里的文献引用…`). Words of three letters or more: not codes and versions (`H5`,
+/// `Win11`), short acronyms (`UI`), nor parts of a web address, path, file name or key
+/// combination (`notes.mydomain.com`, `Ctrl+Shift+P`). Capitals say nothing in a query
+/// that capitalises most of its words (`How Do I Export A Note`).
 pub fn names(text: &str) -> Vec<Name> {
-    let chinese = text.chars().any(is_cjk);
-    let mut names = Vec::new();
-    let mut starts_sentence = !chinese;
-    let tokens =
-        text.split(|c: char| c.is_whitespace() || is_cjk(c) || !(c.is_ascii() || c.is_alphanumeric()));
-    for token in tokens.filter(|t| !t.is_empty()) {
-        let trimmed = token.trim_end_matches(['.', '!', '?', ':', ',', ';']);
-        let address = trimmed.contains(['.', '/', '\\', ':', '@']);
-        for word in trimmed
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
-            let capitalised = word.starts_with(|c: char| c.is_ascii_uppercase()) && !starts_sentence;
-            let named = word.len() > 2 && word.chars().all(|c| c.is_ascii_alphabetic());
-            if named && !address && (chinese || capitalised) {
-                let word = word.to_ascii_lowercase();
-                names.push(Name { word, capitalised });
+    // Full-width letters as ASCII, case kept.
+    let text: std::borrow::Cow<str> = if text.is_ascii() {
+        text.into()
+    } else {
+        text.nfkc().collect::<String>().into()
+    };
+    let cjk = text.chars().any(is_cjk);
+    let latin = |c: char| c.is_ascii_alphabetic() || ('\u{c0}'..='\u{24f}').contains(&c) && c.is_alphabetic();
+    let mut words: Vec<(&str, bool)> = Vec::new();
+    let (mut title_case, mut latin_words) = (0, 0);
+    for line in text.lines() {
+        let mut starts_sentence = true;
+        for token in line.split(|c: char| c.is_whitespace() || is_cjk(c) || matches!(c, '。' | '、')) {
+            let core = token.trim_matches(|c: char| !c.is_alphanumeric());
+            let address = core.contains(['.', '/', '\\', ':', '@', '+', '_', '=', '#']);
+            for word in core
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                let capital = word.starts_with(char::is_uppercase);
+                // Counted where no sentence starts, and not `I`.
+                if !starts_sentence && word.chars().count() > 1 && word.chars().all(latin) {
+                    latin_words += 1;
+                    title_case += usize::from(capital);
+                }
+                let named = word.chars().count() > 2 && word.chars().all(latin);
+                if named && !address {
+                    words.push((word, capital && !starts_sentence));
+                }
+                starts_sentence = false;
             }
-            starts_sentence = false;
+            let closed = token.trim_end_matches(['"', '\'', ')', ']', '}', '”', '’', '»']);
+            starts_sentence |= closed.ends_with(['.', '!', '?', ':']);
         }
-        starts_sentence |= !chinese && trimmed.len() < token.len() && token.ends_with(['.', '!', '?']);
     }
-    names
+    // Most words capitalised: Title Case or shouting, not names.
+    let capitals_say = cjk || title_case * 2 <= latin_words;
+    (words.into_iter())
+        .map(|(word, capital)| (word.to_lowercase(), capital && capitals_say))
+        .filter(|&(_, capitalised)| cjk || capitalised)
+        .map(|(word, capitalised)| Name { word, capitalised })
+        .collect()
 }
 
 /// A question of several clauses, split into what it asks and what it tells: `I installed
@@ -962,6 +983,25 @@ pub fn names(text: &str) -> Vec<Name> {
 /// of one clause, whose clauses all ask or none does, or whose asking part names too
 /// little to weigh the rest less ([`asks_enough`]).
 pub fn question_focus(normalized: &str) -> Option<(String, String)> {
+    let clauses = clauses(normalized);
+    let asking = clauses.iter().filter(|(_, asking)| *asking).count();
+    if clauses.len() < 2 || asking == 0 || asking == clauses.len() {
+        return None;
+    }
+    let part = |asking: bool| {
+        let text: Vec<&str> = (clauses.iter())
+            .filter(|(_, a)| *a == asking)
+            .map(|(clause, _)| *clause)
+            .collect();
+        strip_question(&text.join(" "))
+    };
+    let asked = part(true);
+    asks_enough(&asked).then(|| (asked, part(false)))
+}
+
+/// The clauses of a normalised query, each with whether it asks (a question mark ends it,
+/// or a question word is in it).
+fn clauses(normalized: &str) -> Vec<(&str, bool)> {
     let mut clauses: Vec<(&str, bool)> = Vec::new();
     let mut start = 0;
     let mut chars = normalized.char_indices().peekable();
@@ -990,19 +1030,19 @@ pub fn question_focus(normalized: &str) -> Option<(String, String)> {
     if last.chars().any(char::is_alphanumeric) {
         clauses.push((last, asks(last)));
     }
-    let asking = clauses.iter().filter(|(_, asking)| *asking).count();
-    if clauses.len() < 2 || asking == 0 || asking == clauses.len() {
-        return None;
-    }
-    let part = |asking: bool| {
-        let text: Vec<&str> = (clauses.iter())
-            .filter(|(_, a)| *a == asking)
-            .map(|(clause, _)| *clause)
-            .collect();
-        strip_question(&text.join(" "))
-    };
-    let asked = part(true);
-    asks_enough(&asked).then(|| (asked, part(false)))
+    clauses
+}
+
+/// What a question of asking and telling clauses asks, as written (normalised, not
+/// stripped): `what do i do` of `my pixel won't sync, what do i do?`, however little it
+/// names. `None` when every clause asks, or none does.
+pub fn asking_part(normalized: &str) -> Option<String> {
+    let clauses = clauses(normalized);
+    let asking: Vec<&str> = (clauses.iter())
+        .filter(|(_, asking)| *asking)
+        .map(|(clause, _)| *clause)
+        .collect();
+    (!asking.is_empty() && asking.len() < clauses.len()).then(|| asking.join(" "))
 }
 
 /// Whether the asking part of a question names enough to weigh its telling part less: a
@@ -1354,13 +1394,25 @@ mod tests {
             words("Can I connect Todoist? My tasks. I use Obsidian's vault"),
             [name("todoist", true), name("obsidian", true)]
         );
+        // A line, a quoted or bracketed sentence, a colon start sentences too.
+        assert!(words("Hi all\nQuick question: How do I \"reload.\" Export (twice.) Then").is_empty());
+        assert_eq!(words("turn on Café mode"), [name("café", true)]);
+        // Among CJK text every Latin word, capitalised where no sentence starts.
         assert_eq!(
             words("Zotero 里的文献引用怎么 share 到 Obsidian 笔记里？"),
-            [name("zotero", true), name("share", false), name("obsidian", true)]
+            [
+                name("zotero", false),
+                name("share", false),
+                name("obsidian", true)
+            ]
         );
-        // Not codes, short acronyms, addresses nor file names.
-        assert!(names("微信里打开的 H5 页面，UI 用 Win11").is_empty());
-        assert!(names("publish on Notes.MyDomain.com or C:/Vault/Notes").is_empty());
-        assert!(names("").is_empty());
+        assert_eq!(words("Ｚｏｔｅｒｏ 里的文献"), [name("zotero", false)]);
+        // Title Case says nothing.
+        assert!(words("How Do I Export A Note To PDF Quickly").is_empty());
+        // Not codes, short acronyms, addresses, file names nor key combinations.
+        assert!(words("微信里打开的 H5 页面，UI 用 Win11").is_empty());
+        assert!(words("publish on Notes.MyDomain.com or C:/Vault/Notes").is_empty());
+        assert!(words("open the palette with Ctrl+Shift+P").is_empty());
+        assert!(words("").is_empty());
     }
 }

@@ -445,9 +445,10 @@ impl Index {
         if limit == 0 {
             return Ranked::none(self);
         }
+        let names = analyze::names(truncated(query));
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
-        if self.asks_of_unknown_name(&query, &range) {
+        if self.asks_of_unknown_name(&names, &query, &range) {
             return Ranked {
                 index: self,
                 units,
@@ -468,23 +469,26 @@ impl Index {
 
     /// Whether what the query asks names something the notes in `range` never mention
     /// (`can I connect Todoist so my tasks show up in my daily note?`): another product or
-    /// subject, whatever everyday words it shares with a section. A name in what a question
-    /// only tells is context (`my Pixel won't sync, what do I do?`).
-    fn asks_of_unknown_name(&self, query: &Query, range: &Range<u32>) -> bool {
-        if query.names.is_empty() {
+    /// subject, whatever everyday words it shares with a section. A name in a clause that
+    /// only tells is context (`my Pixel won't sync with Dropbox, what do I do?`); so is a
+    /// lowercase English word among CJK text (`怎么 share`), when the built-in lists say
+    /// which words are English.
+    fn asks_of_unknown_name(&self, names: &[analyze::Name], query: &Query, range: &Range<u32>) -> bool {
+        if names.is_empty() {
             return false;
         }
-        let asked = analyze::question_focus(&query.normalized).map(|(asked, _)| asked);
+        let asked = analyze::asking_part(&query.normalized);
         let is_asked = |name: &&analyze::Name| {
             asked.as_deref().is_none_or(|asked| {
-                (asked.split(|c: char| !c.is_ascii_alphanumeric())).any(|word| word == name.word)
+                (asked.split(|c: char| !c.is_alphanumeric())).any(|word| word == name.word)
             })
         };
-        // An English word in lowercase among Chinese is a word, not a name (`怎么 share`).
-        let is_name =
-            |name: &&analyze::Name| name.capitalised || !self.analyzer.related.is_english_word(&name.word);
+        let related = &self.analyzer.related;
+        let is_name = |name: &&analyze::Name| {
+            name.capitalised || related.knows_english() && !related.is_english_word(&name.word)
+        };
         // As many as a query has units: a long query of names costs no more look-ups.
-        let mut asked_names = (query.names.iter())
+        let mut asked_names = (names.iter())
             .filter(is_asked)
             .filter(is_name)
             .take(rank::MAX_UNITS);
@@ -830,8 +834,6 @@ impl Index {
 /// A query, normalised once.
 struct Query {
     normalized: String,
-    /// Words written as names ([`analyze::names`]).
-    names: Vec<analyze::Name>,
     /// Without question words (`是什么`, `?`).
     stripped: String,
     /// Both, letters and digits only.
@@ -841,20 +843,24 @@ struct Query {
 
 impl Query {
     fn new(text: &str) -> Query {
-        let mut end = text.len().min(MAX_QUERY);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let normalized = normalize(&text[..end]);
+        let normalized = normalize(truncated(text));
         let stripped = analyze::strip_question(&normalized);
         Query {
-            names: analyze::names(&text[..end]),
             key: key(&normalized),
             stripped_key: key(&stripped),
             normalized,
             stripped,
         }
     }
+}
+
+/// The start of a query that is searched: at most [`MAX_QUERY`] bytes.
+fn truncated(text: &str) -> &str {
+    let mut end = text.len().min(MAX_QUERY);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Letters and digits only: `Port-forwarding?` and `port forwarding` have one key.

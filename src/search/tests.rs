@@ -1301,4 +1301,15 @@ fn a_question_naming_what_the_notes_lack_has_no_hit() {
         asked("I moved here from Todoist, how do I show tasks inside the daily note?").as_deref(),
         Some("Tasks in your daily note")
     );
+    // However little the asking clause names.
+    assert_eq!(
+        asked("my Pixel won't sync with Dropbox, what do I do?").as_deref(),
+        Some("Sync with Dropbox")
+    );
+    // Capitals that mark no name: Title Case, a phone's at the start of a Chinese question.
+    assert_eq!(
+        asked("How Do I Sync With Dropbox Quickly").as_deref(),
+        Some("Sync with Dropbox")
+    );
+    assert_eq!(asked("Insert 文献引用怎么弄？").as_deref(), Some("插入引用"));
 }

@@ -128,6 +128,11 @@ impl Related {
         found
     }
 
+    /// Whether the built-in lists are on, so [`Related::is_english_word`] can tell.
+    pub fn knows_english(&self) -> bool {
+        self.english
+    }
+
     /// Whether `phrase` (normalised words joined by spaces) has related terms of its own
     /// (`get rid of`, `turn on`).
     pub fn is_phrase(&self, phrase: &str) -> bool {
