@@ -168,6 +168,10 @@ pub fn ask(
         writeln!(out)?;
         return Ok(());
     }
+    if let Some(name) = &answer.unmentioned {
+        let place = topic.map_or_else(|| "the notes".to_string(), |topic| format!("/{topic}"));
+        writeln!(out, "“{name}” is not in {place}.")?;
+    }
     if answer.hits.is_empty() && !answer.closest.is_empty() {
         // The bot offers these privately, each with a button to post it.
         writeln!(out, "No section clearly matches “{query}”. The closest ones:")?;

@@ -506,6 +506,9 @@ pub struct Answer {
     pub query: String,
     pub suggestions: Vec<Suggestion>,
     pub topic: Option<String>,
+    /// No hit because the question asks about this name, which the notes never mention
+    /// (`Todoist`), as written.
+    pub unmentioned: Option<String>,
 }
 
 /// One hit of an [`Answer`]: the reply's first page and what it is about.
@@ -576,12 +579,18 @@ impl Answer {
         } else {
             Vec::new()
         };
+        let unmentioned = if hits.is_empty() {
+            index.unmentioned_name(query, topic)
+        } else {
+            None
+        };
         Answer {
             closest,
             hits,
             query: query.to_string(),
             suggestions,
             topic: topic.map(String::from),
+            unmentioned,
         }
     }
 }

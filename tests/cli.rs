@@ -89,6 +89,19 @@ fn ask_without_a_match_returns_no_hits() {
     let value = json(&output);
     assert_eq!(value["topic"], "chatgpt");
     assert_eq!(value["hits"].as_array().map(Vec::len), Some(0));
+    assert!(value["unmentioned"].is_null(), "{value}");
+}
+
+#[test]
+fn ask_says_which_name_the_notes_never_mention() {
+    let question = ["ask", "--topic", "chatgpt", "can", "Todoist", "explain", "RLHF"];
+    let output = run(bin().args(question).arg("--json"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["hits"].as_array().map(Vec::len), Some(0));
+    assert_eq!(value["unmentioned"], "Todoist");
+    let text = stdout(&run(bin().args(question)));
+    assert!(text.starts_with("“Todoist” is not in /chatgpt.\n"), "{text}");
 }
 
 #[test]

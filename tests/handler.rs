@@ -333,6 +333,45 @@ fn negatives_get_no_closest_sections_but_the_no_match_text() {
     }
 }
 
+/// A question about a name the notes never mention is answered privately, saying so first.
+#[test]
+fn a_question_naming_what_the_notes_never_mention_says_so_privately() {
+    let app = app();
+    let question = "can Todoist explain RLHF to me";
+    let reply = respond(
+        &app,
+        &fixture("command_chatgpt_closest.json", &[("wolfram 豆腐脑", question)]),
+    );
+    assert_eq!(reply["data"]["flags"], 64, "only the asker sees it");
+    let content = reply["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        content.starts_with("“Todoist” is not in /chatgpt. No section of /chatgpt "),
+        "{content}"
+    );
+    let reply = respond(
+        &app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", question)],
+        ),
+    );
+    assert_eq!(reply["data"]["flags"], 64);
+    let content = reply["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        content.starts_with("“Todoist” is not in the notes. No section of the notes "),
+        "{content}"
+    );
+    // Without the name, the same words find their section.
+    let reply = respond(
+        &app,
+        &fixture(
+            "command_chatgpt_closest.json",
+            &[("wolfram 豆腐脑", "explain RLHF to me")],
+        ),
+    );
+    assert!(reply["data"]["embeds"][0]["title"].is_string(), "{reply}");
+}
+
 #[test]
 fn answer_from_notes_offers_the_closest_sections_as_replies_to_the_message() {
     let app = app();

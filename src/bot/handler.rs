@@ -443,7 +443,10 @@ impl Handler {
         if query.is_empty() {
             return refuse(lang.no_text());
         }
-        let nothing = || refuse(&lang.no_match(lang.the_notes(), &render::quote(query)));
+        let nothing = || {
+            let not_in = not_in(index, None, query, lang).map_or_else(String::new, |s| s + " ");
+            refuse(&(not_in + &lang.no_match(lang.the_notes(), &render::quote(query))))
+        };
         let ranked = match index.find(query, None, 1 + self.other_matches, CLOSEST) {
             Found::Confident(ranked) => ranked,
             Found::Closest(ranked) => return closest(index, None, query, &ranked, lang, target),
@@ -525,7 +528,8 @@ impl Handler {
     }
 
     fn no_match(&self, index: &Index, topic: &str, query: &str, lang: Lang) -> Outcome {
-        let mut text = lang.no_match(&lang.topic_place(topic), &render::quote(query));
+        let mut text = not_in(index, Some(topic), query, lang).map_or_else(String::new, |s| s + " ");
+        text.push_str(&lang.no_match(&lang.topic_place(topic), &render::quote(query)));
         let suggestions = reply::suggestions(index, query, Some(topic), 5);
         if suggestions.is_empty() {
             text.push('\n');
@@ -872,10 +876,21 @@ fn closest(
         })
         .collect();
     let intro = lang.closest_intro(topic, &render::quote(query));
+    let intro = match not_in(index, topic, query, lang) {
+        Some(not_in) => format!("{not_in} {intro}"),
+        None => intro,
+    };
     outcome(
         CreateInteractionResponse::Message(render::closest_message(&intro, &sections, reply_to, lang)),
         Kind::Closest,
     )
+}
+
+/// "“Todoist” is not in /obsidian.": why a question that names what the notes never
+/// mention found no section ([`Index::unmentioned_name`]).
+fn not_in(index: &Index, topic: Option<&str>, query: &str, lang: Lang) -> Option<String> {
+    let name = index.unmentioned_name(query, topic)?;
+    Some(lang.not_in(&lang.place(topic), &render::quote(&name)))
 }
 
 /// An answer posted for everyone in reply to `target`: by the bot where the app is installed

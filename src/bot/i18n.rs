@@ -32,9 +32,14 @@ impl Lang {
     /// Above the closest sections offered privately; `topic` is None for "Answer from
     /// notes" (every topic).
     pub fn closest_intro(self, topic: Option<&str>, query: &str) -> String {
+        self.closest_in(&self.place(topic), query)
+    }
+
+    /// Where a search looked: one topic, or every one.
+    pub fn place(self, topic: Option<&str>) -> String {
         match topic {
-            Some(topic) => self.closest_in(&self.topic_place(topic), query),
-            None => self.closest_in(self.the_notes(), query),
+            Some(topic) => self.topic_place(topic),
+            None => self.the_notes().to_string(),
         }
     }
 
@@ -109,6 +114,12 @@ words! {
     closest_in(place: &str, query: &str) {
         en: "No section of {place} clearly matches “{query}”. The closest ones (only you see this):",
         zh: "{place}中没有明确匹配“{query}”的章节。最接近的几个（仅你可见）：",
+    }
+    /// Before "no match" or the closest sections when what the question asks names
+    /// something `place` never mentions; `name` is escaped.
+    not_in(place: &str, name: &str) {
+        en: "“{name}” is not in {place}.",
+        zh: "{place}里没有“{name}”。",
     }
     /// Where a search looked: one topic.
     topic_place(topic: &str) {

@@ -920,6 +920,8 @@ pub fn strip_question(normalized: &str) -> String {
 pub struct Name {
     /// Lowercased.
     pub word: String,
+    /// As the query writes it (full-width letters made ASCII).
+    pub written: String,
     /// Written with a capital where no sentence starts, in a query not written in Title
     /// Case: a name for sure. Otherwise (a Latin word among CJK text) it may be a word
     /// (`share`, or `Insert` capitalised by a phone at the start).
@@ -942,7 +944,7 @@ pub fn names(text: &str) -> Vec<Name> {
     let cjk = text.chars().any(is_cjk);
     let latin = |c: char| c.is_ascii_alphabetic() || ('\u{c0}'..='\u{24f}').contains(&c) && c.is_alphabetic();
     let mut words: Vec<(&str, bool)> = Vec::new();
-    let (mut title_case, mut latin_words) = (0, 0);
+    let (mut title_case, mut shouted, mut latin_words) = (0, 0, 0);
     for line in text.lines() {
         let mut starts_sentence = true;
         for token in line.split(|c: char| c.is_whitespace() || is_cjk(c) || matches!(c, '。' | '、')) {
@@ -953,10 +955,13 @@ pub fn names(text: &str) -> Vec<Name> {
                 .filter(|w| !w.is_empty())
             {
                 let capital = word.starts_with(char::is_uppercase);
-                // Counted where no sentence starts, and not `I`.
+                // Counted where no sentence starts, and not `I`; an acronym (`PDF`) is
+                // neither Title Case nor lowercase, unless most words are in capitals.
                 if !starts_sentence && word.chars().count() > 1 && word.chars().all(latin) {
+                    let upper = word.chars().all(char::is_uppercase);
                     latin_words += 1;
-                    title_case += usize::from(capital);
+                    title_case += usize::from(capital && !upper);
+                    shouted += usize::from(upper);
                 }
                 let named = word.chars().count() > 2 && word.chars().all(latin);
                 if named && !address {
@@ -969,11 +974,15 @@ pub fn names(text: &str) -> Vec<Name> {
         }
     }
     // Most words capitalised: Title Case or shouting, not names.
-    let capitals_say = cjk || title_case * 2 <= latin_words;
+    let capitals_say = cjk || title_case * 2 <= latin_words && shouted * 2 <= latin_words;
     (words.into_iter())
-        .map(|(word, capital)| (word.to_lowercase(), capital && capitals_say))
+        .map(|(written, capital)| (written, capital && capitals_say))
         .filter(|&(_, capitalised)| cjk || capitalised)
-        .map(|(word, capitalised)| Name { word, capitalised })
+        .map(|(written, capitalised)| Name {
+            word: written.to_lowercase(),
+            written: written.to_string(),
+            capitalised,
+        })
         .collect()
 }
 
@@ -1407,8 +1416,13 @@ mod tests {
             ]
         );
         assert_eq!(words("Ｚｏｔｅｒｏ 里的文献"), [name("zotero", false)]);
-        // Title Case says nothing.
+        // Title Case and shouting say nothing; an acronym is neither.
         assert!(words("How Do I Export A Note To PDF Quickly").is_empty());
+        assert!(words("HOW DO I EXPORT A NOTE TO PDF").is_empty());
+        assert_eq!(
+            words("can Todoist explain RLHF"),
+            [name("todoist", true), name("rlhf", true)]
+        );
         // Not codes, short acronyms, addresses, file names nor key combinations.
         assert!(words("微信里打开的 H5 页面，UI 用 Win11").is_empty());
         assert!(words("publish on Notes.MyDomain.com or C:/Vault/Notes").is_empty());

@@ -448,7 +448,7 @@ impl Index {
         let names = analyze::names(truncated(query));
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
-        if self.asks_of_unknown_name(&names, &query, &range) {
+        if self.unknown_asked_name(&names, &query, &range).is_some() {
             return Ranked {
                 index: self,
                 units,
@@ -467,15 +467,20 @@ impl Index {
         self.ranked_of(scored, &query, units, limit)
     }
 
-    /// Whether what the query asks names something the notes in `range` never mention
+    /// The first name in what the query asks that the notes in `range` never mention
     /// (`can I connect Todoist so my tasks show up in my daily note?`): another product or
     /// subject, whatever everyday words it shares with a section. A name in a clause that
     /// only tells is context (`my Pixel won't sync with Dropbox, what do I do?`); so is a
     /// lowercase English word among CJK text (`怎么 share`), when the built-in lists say
     /// which words are English.
-    fn asks_of_unknown_name(&self, names: &[analyze::Name], query: &Query, range: &Range<u32>) -> bool {
+    fn unknown_asked_name<'n>(
+        &self,
+        names: &'n [analyze::Name],
+        query: &Query,
+        range: &Range<u32>,
+    ) -> Option<&'n analyze::Name> {
         if names.is_empty() {
-            return false;
+            return None;
         }
         let asked = analyze::asking_part(&query.normalized);
         let is_asked = |name: &&analyze::Name| {
@@ -492,11 +497,21 @@ impl Index {
             .filter(is_asked)
             .filter(is_name)
             .take(rank::MAX_UNITS);
-        asked_names.any(|name| {
+        asked_names.find(|name| {
             let units = rank::units(&self.analyzer, &self.live, &name.word, Mode::Search, range);
             let unknown = |unit: &rank::Unit| unit.terms.iter().all(|t| self.live.df_in(t.id, range) == 0);
             !units.is_empty() && units.iter().all(unknown)
         })
+    }
+
+    /// The name a query asks about that the notes (of `topic`) never mention, as the query
+    /// writes it (`Todoist`): why [`Index::find`] answers it with no hit.
+    pub fn unmentioned_name(&self, query: &str, topic: Option<&str>) -> Option<String> {
+        let range = self.doc_range(topic)?;
+        let names = analyze::names(truncated(query));
+        let query = Query::new(query);
+        let name = self.unknown_asked_name(&names, &query, &range)?;
+        Some(name.written.clone())
     }
 
     /// The one section a query with no hit still points at: a long question names its
