@@ -94,7 +94,9 @@ fn ask_without_a_match_returns_no_hits() {
 
 #[test]
 fn ask_says_which_name_the_notes_never_mention() {
-    let question = ["ask", "--topic", "chatgpt", "can", "Todoist", "explain", "RLHF"];
+    let question = [
+        "ask", "--topic", "chatgpt", "can", "Todoist", "explain", "RLHF", "to", "me",
+    ];
     let output = run(bin().args(question).arg("--json"));
     assert!(output.status.success(), "{}", stderr(&output));
     let value = json(&output);

@@ -345,7 +345,7 @@ fn a_question_naming_what_the_notes_never_mention_says_so_privately() {
     assert_eq!(reply["data"]["flags"], 64, "only the asker sees it");
     let content = reply["data"]["content"].as_str().unwrap_or_default();
     assert!(
-        content.starts_with("“Todoist” is not in /chatgpt. No section of /chatgpt "),
+        content.starts_with("“Todoist” is not in /chatgpt.\nNo section of /chatgpt "),
         "{content}"
     );
     let reply = respond(
@@ -358,7 +358,18 @@ fn a_question_naming_what_the_notes_never_mention_says_so_privately() {
     assert_eq!(reply["data"]["flags"], 64);
     let content = reply["data"]["content"].as_str().unwrap_or_default();
     assert!(
-        content.starts_with("“Todoist” is not in the notes. No section of the notes "),
+        content.starts_with("“Todoist” is not in the notes.\nNo section of the notes "),
+        "{content}"
+    );
+    // In Chinese.
+    let chinese = fixture(
+        "command_chatgpt_closest.json",
+        &[("wolfram 豆腐脑", "Todoist 能解释 RLHF 吗"), ("en-US", "zh-CN")],
+    );
+    let reply = respond(&app, &chinese);
+    let content = reply["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        content.starts_with("/chatgpt 中没有“Todoist”。\n/chatgpt 中"),
         "{content}"
     );
     // Without the name, the same words find their section.

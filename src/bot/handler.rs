@@ -444,7 +444,7 @@ impl Handler {
             return refuse(lang.no_text());
         }
         let nothing = || {
-            let not_in = not_in(index, None, query, lang).map_or_else(String::new, |s| s + " ");
+            let not_in = not_in(index, None, query, lang).map_or_else(String::new, |s| s + "\n");
             refuse(&(not_in + &lang.no_match(lang.the_notes(), &render::quote(query))))
         };
         let ranked = match index.find(query, None, 1 + self.other_matches, CLOSEST) {
@@ -528,7 +528,7 @@ impl Handler {
     }
 
     fn no_match(&self, index: &Index, topic: &str, query: &str, lang: Lang) -> Outcome {
-        let mut text = not_in(index, Some(topic), query, lang).map_or_else(String::new, |s| s + " ");
+        let mut text = not_in(index, Some(topic), query, lang).map_or_else(String::new, |s| s + "\n");
         text.push_str(&lang.no_match(&lang.topic_place(topic), &render::quote(query)));
         let suggestions = reply::suggestions(index, query, Some(topic), 5);
         if suggestions.is_empty() {
@@ -877,7 +877,7 @@ fn closest(
         .collect();
     let intro = lang.closest_intro(topic, &render::quote(query));
     let intro = match not_in(index, topic, query, lang) {
-        Some(not_in) => format!("{not_in} {intro}"),
+        Some(not_in) => format!("{not_in}\n{intro}"),
         None => intro,
     };
     outcome(

@@ -119,7 +119,7 @@ words! {
     /// something `place` never mentions; `name` is escaped.
     not_in(place: &str, name: &str) {
         en: "“{name}” is not in {place}.",
-        zh: "{place}里没有“{name}”。",
+        zh: "{place}中没有“{name}”。",
     }
     /// Where a search looked: one topic.
     topic_place(topic: &str) {

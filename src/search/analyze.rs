@@ -933,7 +933,8 @@ pub struct Name {
 /// (`Zotero 里的文献引用…`). Words of three letters or more: not codes and versions (`H5`,
 /// `Win11`), short acronyms (`UI`), nor parts of a web address, path, file name or key
 /// combination (`notes.mydomain.com`, `Ctrl+Shift+P`). Capitals say nothing in a query
-/// that capitalises most of its words (`How Do I Export A Note`).
+/// that capitalises half its words or more where no sentence starts (`How Do I Export A
+/// Note`, `Export Highlights to PDF`).
 pub fn names(text: &str) -> Vec<Name> {
     // Full-width letters as ASCII, case kept.
     let text: std::borrow::Cow<str> = if text.is_ascii() {
@@ -944,7 +945,7 @@ pub fn names(text: &str) -> Vec<Name> {
     let cjk = text.chars().any(is_cjk);
     let latin = |c: char| c.is_ascii_alphabetic() || ('\u{c0}'..='\u{24f}').contains(&c) && c.is_alphabetic();
     let mut words: Vec<(&str, bool)> = Vec::new();
-    let (mut title_case, mut shouted, mut latin_words) = (0, 0, 0);
+    let (mut lowercase, mut counted) = (0, 0);
     for line in text.lines() {
         let mut starts_sentence = true;
         for token in line.split(|c: char| c.is_whitespace() || is_cjk(c) || matches!(c, '。' | '、')) {
@@ -955,13 +956,10 @@ pub fn names(text: &str) -> Vec<Name> {
                 .filter(|w| !w.is_empty())
             {
                 let capital = word.starts_with(char::is_uppercase);
-                // Counted where no sentence starts, and not `I`; an acronym (`PDF`) is
-                // neither Title Case nor lowercase, unless most words are in capitals.
+                // Counted where no sentence starts, and not `I`.
                 if !starts_sentence && word.chars().count() > 1 && word.chars().all(latin) {
-                    let upper = word.chars().all(char::is_uppercase);
-                    latin_words += 1;
-                    title_case += usize::from(capital && !upper);
-                    shouted += usize::from(upper);
+                    counted += 1;
+                    lowercase += usize::from(!capital);
                 }
                 let named = word.chars().count() > 2 && word.chars().all(latin);
                 if named && !address {
@@ -973,8 +971,9 @@ pub fn names(text: &str) -> Vec<Name> {
             starts_sentence |= closed.ends_with(['.', '!', '?', ':']);
         }
     }
-    // Most words capitalised: Title Case or shouting, not names.
-    let capitals_say = cjk || title_case * 2 <= latin_words && shouted * 2 <= latin_words;
+    // Capitals mark names only in a query written mostly in lowercase: not in Title Case
+    // (`Export Highlights to PDF`), shouting, or one too short to tell.
+    let capitals_say = cjk || lowercase * 2 >= counted;
     (words.into_iter())
         .map(|(written, capital)| (written, capital && capitals_say))
         .filter(|&(_, capitalised)| cjk || capitalised)
@@ -1416,11 +1415,13 @@ mod tests {
             ]
         );
         assert_eq!(words("Ｚｏｔｅｒｏ 里的文献"), [name("zotero", false)]);
-        // Title Case and shouting say nothing; an acronym is neither.
+        // Capitals say nothing in Title Case, shouting, or too few words to tell.
         assert!(words("How Do I Export A Note To PDF Quickly").is_empty());
         assert!(words("HOW DO I EXPORT A NOTE TO PDF").is_empty());
+        assert!(words("Export Highlights to PDF").is_empty());
+        assert!(words("can Todoist explain RLHF").is_empty());
         assert_eq!(
-            words("can Todoist explain RLHF"),
+            words("can Todoist explain RLHF to me"),
             [name("todoist", true), name("rlhf", true)]
         );
         // Not codes, short acronyms, addresses, file names nor key combinations.
