@@ -534,7 +534,7 @@ impl Answer {
     /// Searches as the bot does: up to `limit` confident replies; when none, the closest
     /// sections; when none either, suggestions.
     pub fn find(index: &Index, query: &str, topic: Option<&str>, limit: usize, layout: &Layout) -> Answer {
-        let (hits, closest) = match index.find(query, topic, limit.max(1), CLOSEST) {
+        let (hits, closest, unmentioned) = match index.find(query, topic, limit.max(1), CLOSEST) {
             Found::Confident(ranked) => {
                 // The best hit focused, as the bot shows it.
                 let focus = ranked.hits.first().map(|best| ranked.focus(best.section));
@@ -542,10 +542,10 @@ impl Answer {
                 if let (Some(best), Some(focus)) = (hits.first_mut(), focus) {
                     best.focus = focus;
                 }
-                (hits, Vec::new())
+                (hits, Vec::new(), None)
             }
-            Found::Closest(ranked) => (Vec::new(), ranked.hits.clone()),
-            Found::Nothing => (Vec::new(), Vec::new()),
+            Found::Closest(ranked) => (Vec::new(), ranked.hits.clone(), ranked.unmentioned.clone()),
+            Found::Nothing { unmentioned } => (Vec::new(), Vec::new(), unmentioned),
         };
         let closest: Vec<Suggestion> = closest
             .iter()
@@ -578,11 +578,6 @@ impl Answer {
             suggestions(index, query, topic, 5)
         } else {
             Vec::new()
-        };
-        let unmentioned = if hits.is_empty() {
-            index.unmentioned_name(query, topic)
-        } else {
-            None
         };
         Answer {
             closest,

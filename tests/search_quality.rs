@@ -420,7 +420,7 @@ fn evaluate_tier(index: &Index, name: &str, cases: &[Case], policy: Policy) -> T
                         .map(|h| (title_of(h), format!("{:.2} {}", h.coverage, h.reason.as_str())))
                         .collect(),
                 ),
-                Found::Nothing => (None, Vec::new()),
+                Found::Nothing { .. } => (None, Vec::new()),
             },
         };
         let expected = |title: &str| {

@@ -410,13 +410,13 @@ impl Handler {
                 self.record_gap(topic, query, true);
                 return closest(index, Some(topic), query, &ranked, lang, None);
             }
-            Found::Nothing => {
+            Found::Nothing { unmentioned } => {
                 self.record_gap(topic, query, false);
-                return self.no_match(index, topic, query, lang);
+                return self.no_match(index, topic, query, unmentioned.as_deref(), lang);
             }
         };
         let Some(best) = ranked.hits.first() else {
-            return self.no_match(index, topic, query, lang);
+            return self.no_match(index, topic, query, None, lang);
         };
         if best.reason == MatchReason::Fuzzy {
             self.record_gap(topic, query, true);
@@ -443,17 +443,17 @@ impl Handler {
         if query.is_empty() {
             return refuse(lang.no_text());
         }
-        let nothing = || {
-            let not_in = not_in(index, None, query, lang).map_or_else(String::new, |s| s + "\n");
+        let nothing = |unmentioned: Option<&str>| {
+            let not_in = not_in(lang, None, unmentioned).map_or_else(String::new, |s| s + "\n");
             refuse(&(not_in + &lang.no_match(lang.the_notes(), &render::quote(query))))
         };
         let ranked = match index.find(query, None, 1 + self.other_matches, CLOSEST) {
             Found::Confident(ranked) => ranked,
             Found::Closest(ranked) => return closest(index, None, query, &ranked, lang, target),
-            Found::Nothing => return nothing(),
+            Found::Nothing { unmentioned } => return nothing(unmentioned.as_deref()),
         };
         let Some(best) = ranked.hits.first() else {
-            return nothing();
+            return nothing(None);
         };
         let others = others_among(index, &ranked.hits[1..]);
         let asked = gaps::normalise(query);
@@ -527,8 +527,15 @@ impl Handler {
         }
     }
 
-    fn no_match(&self, index: &Index, topic: &str, query: &str, lang: Lang) -> Outcome {
-        let mut text = not_in(index, Some(topic), query, lang).map_or_else(String::new, |s| s + "\n");
+    fn no_match(
+        &self,
+        index: &Index,
+        topic: &str,
+        query: &str,
+        unmentioned: Option<&str>,
+        lang: Lang,
+    ) -> Outcome {
+        let mut text = not_in(lang, Some(topic), unmentioned).map_or_else(String::new, |s| s + "\n");
         text.push_str(&lang.no_match(&lang.topic_place(topic), &render::quote(query)));
         let suggestions = reply::suggestions(index, query, Some(topic), 5);
         if suggestions.is_empty() {
@@ -876,7 +883,7 @@ fn closest(
         })
         .collect();
     let intro = lang.closest_intro(topic, &render::quote(query));
-    let intro = match not_in(index, topic, query, lang) {
+    let intro = match not_in(lang, topic, ranked.unmentioned.as_deref()) {
         Some(not_in) => format!("{not_in}\n{intro}"),
         None => intro,
     };
@@ -887,10 +894,9 @@ fn closest(
 }
 
 /// "“Todoist” is not in /obsidian.": why a question that names what the notes never
-/// mention found no section ([`Index::unmentioned_name`]).
-fn not_in(index: &Index, topic: Option<&str>, query: &str, lang: Lang) -> Option<String> {
-    let name = index.unmentioned_name(query, topic)?;
-    Some(lang.not_in(&lang.place(topic), &render::quote(&name)))
+/// mention found no section ([`Ranked::unmentioned`]).
+fn not_in(lang: Lang, topic: Option<&str>, unmentioned: Option<&str>) -> Option<String> {
+    Some(lang.not_in(&lang.place(topic), &render::quote(unmentioned?)))
 }
 
 /// An answer posted for everyone in reply to `target`: by the bot where the app is installed

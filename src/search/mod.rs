@@ -120,8 +120,8 @@ pub enum Found<'a> {
     /// No confident hit: sections still plausibly about the query, to offer rather than
     /// post, the closest first.
     Closest(Ranked<'a>),
-    /// Nothing near.
-    Nothing,
+    /// Nothing near; `unmentioned` as in [`Ranked::unmentioned`].
+    Nothing { unmentioned: Option<String> },
 }
 
 /// Hits of one search, and the query as analysed for it, to focus a hit when its reply
@@ -131,6 +131,9 @@ pub struct Ranked<'a> {
     units: Vec<rank::Unit>,
     /// Best first, none focused.
     pub hits: Vec<Hit>,
+    /// The name the query asks about that the notes never mention, as the query writes it
+    /// (`Todoist`), when that is why there is no hit.
+    pub unmentioned: Option<String>,
 }
 
 impl Ranked<'_> {
@@ -139,6 +142,7 @@ impl Ranked<'_> {
             index,
             units: Vec::new(),
             hits: Vec::new(),
+            unmentioned: None,
         }
     }
 
@@ -448,11 +452,12 @@ impl Index {
         let names = analyze::names(truncated(query));
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
-        if self.unknown_asked_name(&names, &query, &range).is_some() {
+        if let Some(name) = self.unknown_asked_name(&names, &query, &range) {
             return Ranked {
                 index: self,
                 units,
                 hits: Vec::new(),
+                unmentioned: Some(name.written.clone()),
             };
         }
         let scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
@@ -462,6 +467,7 @@ impl Index {
                 index: self,
                 units,
                 hits,
+                unmentioned: None,
             };
         }
         self.ranked_of(scored, &query, units, limit)
@@ -504,16 +510,6 @@ impl Index {
         })
     }
 
-    /// The name a query asks about that the notes (of `topic`) never mention, as the query
-    /// writes it (`Todoist`): why [`Index::find`] answers it with no hit.
-    pub fn unmentioned_name(&self, query: &str, topic: Option<&str>) -> Option<String> {
-        let range = self.doc_range(topic)?;
-        let names = analyze::names(truncated(query));
-        let query = Query::new(query);
-        let name = self.unknown_asked_name(&names, &query, &range)?;
-        Some(name.written.clone())
-    }
-
     /// The one section a query with no hit still points at: a long question names its
     /// subject in few of its words (`how do I put a youtube video inside my note so it
     /// plays right there?` covers a third of `Embed a YouTube video`), so a section that
@@ -550,6 +546,7 @@ impl Index {
             index: self,
             units,
             hits,
+            unmentioned: None,
         }
     }
 
@@ -663,11 +660,12 @@ impl Index {
                 Found::Closest(ranked)
             }
             None => {
+                let unmentioned = ranked.unmentioned;
                 let near = self.closest(query, topic, closest);
                 if near.hits.is_empty() {
-                    Found::Nothing
+                    Found::Nothing { unmentioned }
                 } else {
-                    Found::Closest(near)
+                    Found::Closest(Ranked { unmentioned, ..near })
                 }
             }
         }

@@ -625,7 +625,7 @@ fn found(index: &Index, query: &str, topic: &str) -> (&'static str, Vec<String>)
     match index.find(query, Some(topic), 3, 3) {
         Found::Confident(ranked) => ("confident", titles(index, &ranked.hits)),
         Found::Closest(ranked) => ("closest", titles(index, &ranked.hits)),
-        Found::Nothing => ("nothing", Vec::new()),
+        Found::Nothing { .. } => ("nothing", Vec::new()),
     }
 }
 
@@ -696,7 +696,7 @@ fn closest_sections_are_within_the_topic_and_limit() {
     let empty = Index::build(Library::default(), &SearchOptions::default());
     assert!(matches!(
         empty.find("wireguard channels", None, 3, 3),
-        Found::Nothing
+        Found::Nothing { unmentioned: None }
     ));
 }
 
