@@ -338,36 +338,33 @@ fn negatives_get_no_closest_sections_but_the_no_match_text() {
 fn a_question_naming_what_the_notes_never_mention_says_so_privately() {
     let app = app();
     let question = "can Todoist explain RLHF to me";
-    let reply = respond(
-        &app,
-        &fixture("command_chatgpt_closest.json", &[("wolfram 豆腐脑", question)]),
-    );
-    assert_eq!(reply["data"]["flags"], 64, "only the asker sees it");
-    let content = reply["data"]["content"].as_str().unwrap_or_default();
+    // The private reply's text.
+    let private = |interaction: &Interaction| {
+        let reply = respond(&app, interaction);
+        assert_eq!(reply["data"]["flags"], 64, "only the asker sees it: {reply}");
+        reply["data"]["content"].as_str().unwrap_or_default().to_string()
+    };
+    let content = private(&fixture(
+        "command_chatgpt_closest.json",
+        &[("wolfram 豆腐脑", question)],
+    ));
     assert!(
         content.starts_with("“Todoist” is not in /chatgpt.\nNo section of /chatgpt "),
         "{content}"
     );
-    let reply = respond(
-        &app,
-        &fixture(
-            "command_answer_from_notes.json",
-            &[("PLACEHOLDER_CONTENT", question)],
-        ),
-    );
-    assert_eq!(reply["data"]["flags"], 64);
-    let content = reply["data"]["content"].as_str().unwrap_or_default();
+    let content = private(&fixture(
+        "command_answer_from_notes.json",
+        &[("PLACEHOLDER_CONTENT", question)],
+    ));
     assert!(
         content.starts_with("“Todoist” is not in the notes.\nNo section of the notes "),
         "{content}"
     );
     // In Chinese.
-    let chinese = fixture(
+    let content = private(&fixture(
         "command_chatgpt_closest.json",
         &[("wolfram 豆腐脑", "Todoist 能解释 RLHF 吗"), ("en-US", "zh-CN")],
-    );
-    let reply = respond(&app, &chinese);
-    let content = reply["data"]["content"].as_str().unwrap_or_default();
+    ));
     assert!(
         content.starts_with("/chatgpt 中没有“Todoist”。\n/chatgpt 中"),
         "{content}"
