@@ -769,11 +769,10 @@ fn answer_from_notes_searches_the_message_text_and_answers_privately() {
         ),
     );
     assert_eq!(nothing["data"]["flags"], 64);
+    let nothing = nothing["data"]["content"].as_str().unwrap_or_default();
     assert!(
-        nothing["data"]["content"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("No section of the notes")
+        nothing.starts_with("“zzqx” is not in the notes.\nNo section of the notes"),
+        "{nothing}"
     );
 }
 

@@ -923,18 +923,19 @@ pub struct Name {
     /// As the query writes it (full-width letters made ASCII).
     pub written: String,
     /// Written with a capital where no sentence starts, in a query not written in Title
-    /// Case: a name for sure. Otherwise (a Latin word among CJK text) it may be a word
-    /// (`share`, or `Insert` capitalised by a phone at the start).
+    /// Case: a name for sure. Otherwise it may be a word (`share`, or `Insert` capitalised
+    /// by a phone at the start).
     pub capitalised: bool,
 }
 
-/// The words a query writes as names: a capitalised Latin word where no sentence starts
-/// (`can I connect Todoist so…`), or any Latin word in a query with CJK characters
-/// (`Zotero 里的文献引用…`). Words of three letters or more: not codes and versions (`H5`,
-/// `Win11`), short acronyms (`UI`), nor parts of a web address, path, file name or key
-/// combination (`notes.mydomain.com`, `Ctrl+Shift+P`). Capitals say nothing in a query
-/// that capitalises half its words or more where no sentence starts (`How Do I Export A
-/// Note`, `Export Highlights to PDF`).
+/// The words a query may name something with: its Latin words of three letters or more,
+/// not codes and versions (`H5`, `Win11`), short acronyms (`UI`), nor parts of a web
+/// address, path, file name or key combination (`notes.mydomain.com`, `Ctrl+Shift+P`).
+/// Marked capitalised where a capital starts one and no sentence does (`can I connect
+/// Todoist so…`); capitals say nothing in a query that capitalises half its words or more
+/// where no sentence starts (`How Do I Export A Note`, `Export Highlights to PDF`). The
+/// others are names only if they are no English word (`kubernetes`, `zotero`): the index
+/// tells, with WordNet.
 pub fn names(text: &str) -> Vec<Name> {
     // Full-width letters as ASCII, case kept.
     let text: std::borrow::Cow<str> = if text.is_ascii() {
@@ -976,7 +977,6 @@ pub fn names(text: &str) -> Vec<Name> {
     let capitals_say = cjk || lowercase * 2 >= counted;
     (words.into_iter())
         .map(|(written, capital)| (written, capital && capitals_say))
-        .filter(|&(_, capitalised)| cjk || capitalised)
         .map(|(written, capitalised)| Name {
             word: written.to_lowercase(),
             written: written.to_string(),
@@ -1393,19 +1393,31 @@ mod tests {
     }
 
     #[test]
-    fn names_are_capitalised_words_within_a_sentence_or_latin_words_among_chinese() {
+    fn names_are_latin_words_marked_capitalised_within_a_sentence() {
         let words = |text: &str| -> Vec<(String, bool)> {
             names(text).into_iter().map(|n| (n.word, n.capitalised)).collect()
         };
+        let capitalised = |text: &str| -> Vec<String> {
+            (names(text).into_iter())
+                .filter(|n| n.capitalised)
+                .map(|n| n.word)
+                .collect()
+        };
         let name = |word: &str, capitalised: bool| (word.to_string(), capitalised);
         assert_eq!(
-            words("Can I connect Todoist? My tasks. I use Obsidian's vault"),
-            [name("todoist", true), name("obsidian", true)]
+            words("Can I connect Todoist? My tasks."),
+            [
+                name("can", false),
+                name("connect", false),
+                name("todoist", true),
+                name("tasks", false)
+            ]
         );
+        assert_eq!(capitalised("I use Obsidian's vault"), ["obsidian"]);
         // A line, a quoted or bracketed sentence, a colon start sentences too.
-        assert!(words("Hi all\nQuick question: How do I \"reload.\" Export (twice.) Then").is_empty());
-        assert_eq!(words("turn on Café mode"), [name("café", true)]);
-        // Among CJK text every Latin word, capitalised where no sentence starts.
+        assert!(capitalised("Hi all\nQuick question: How do I \"reload.\" Export (twice.) Then").is_empty());
+        assert_eq!(words("turn on Café"), [name("turn", false), name("café", true)]);
+        // Among CJK text, capitalised where no sentence starts.
         assert_eq!(
             words("Zotero 里的文献引用怎么 share 到 Obsidian 笔记里？"),
             [
@@ -1416,18 +1428,26 @@ mod tests {
         );
         assert_eq!(words("Ｚｏｔｅｒｏ 里的文献"), [name("zotero", false)]);
         // Capitals say nothing in Title Case, shouting, or too few words to tell.
-        assert!(words("How Do I Export A Note To PDF Quickly").is_empty());
-        assert!(words("HOW DO I EXPORT A NOTE TO PDF").is_empty());
-        assert!(words("Export Highlights to PDF").is_empty());
-        assert!(words("can Todoist explain RLHF").is_empty());
-        assert_eq!(
-            words("can Todoist explain RLHF to me"),
-            [name("todoist", true), name("rlhf", true)]
-        );
+        assert!(capitalised("How Do I Export A Note To PDF Quickly").is_empty());
+        assert!(capitalised("HOW DO I EXPORT A NOTE TO PDF").is_empty());
+        assert!(capitalised("Export Highlights to PDF").is_empty());
+        assert!(capitalised("can Todoist explain RLHF").is_empty());
+        assert_eq!(capitalised("can Todoist explain RLHF to me"), ["todoist", "rlhf"]);
         // Not codes, short acronyms, addresses, file names nor key combinations.
-        assert!(words("微信里打开的 H5 页面，UI 用 Win11").is_empty());
-        assert!(words("publish on Notes.MyDomain.com or C:/Vault/Notes").is_empty());
-        assert!(words("open the palette with Ctrl+Shift+P").is_empty());
+        assert_eq!(words("微信里打开的 H5 页面，UI 用 Win11"), []);
+        assert_eq!(
+            words("publish on Notes.MyDomain.com or C:/Vault/Notes"),
+            [name("publish", false)]
+        );
+        assert_eq!(
+            words("open the palette with Ctrl+Shift+P"),
+            [
+                name("open", false),
+                name("the", false),
+                name("palette", false),
+                name("with", false)
+            ]
+        );
         assert!(words("").is_empty());
     }
 }

@@ -476,9 +476,9 @@ impl Index {
     /// The first name in what the query asks that the notes in `range` never mention
     /// (`can I connect Todoist so my tasks show up in my daily note?`): another product or
     /// subject, whatever everyday words it shares with a section. A name in a clause that
-    /// only tells is context (`my Pixel won't sync with Dropbox, what do I do?`); so is a
-    /// lowercase English word among CJK text (`怎么 share`), when the built-in lists say
-    /// which words are English.
+    /// only tells is context (`my Pixel won't sync with Dropbox, what do I do?`). A word not
+    /// capitalised is a name only if it is no English word (`kubernetes`, not `share` of
+    /// `怎么 share`), when the built-in lists say which words are English.
     fn unknown_asked_name<'n>(
         &self,
         names: &'n [analyze::Name],
@@ -503,11 +503,15 @@ impl Index {
             .filter(is_asked)
             .filter(is_name)
             .take(rank::MAX_UNITS);
-        asked_names.find(|name| {
-            let units = rank::units(&self.analyzer, &self.live, &name.word, Mode::Search, range);
+        let unknown_in = |name: &analyze::Name, mode| {
+            let units = rank::units(&self.analyzer, &self.live, &name.word, mode, range);
             let unknown = |unit: &rank::Unit| unit.terms.iter().all(|t| self.live.df_in(t.id, range) == 0);
             !units.is_empty() && units.iter().all(unknown)
-        })
+        };
+        // The last word may be one the member has not finished (`JavaSc`).
+        let last = |name: &analyze::Name| query.normalized.trim_end().ends_with(name.word.as_str());
+        asked_names
+            .find(|name| unknown_in(name, Mode::Search) && (!last(name) || unknown_in(name, Mode::Typing)))
     }
 
     /// The one section a query with no hit still points at: a long question names its

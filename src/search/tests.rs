@@ -1287,6 +1287,12 @@ fn a_question_naming_what_the_notes_lack_has_no_hit() {
         ("文献引用怎么插到笔记里？", cite),
         // A lowercase English word among Chinese is a word, not a name.
         ("文献引用怎么 insert 到笔记里？", cite),
+        // A lowercase word that is no English word is a name all the same; a typo is not.
+        (
+            "can I connect todoist so my tasks show up inside my daily note?",
+            None,
+        ),
+        ("how do I sycn with dropbox?", dropbox),
         ("can my tasks show up inside my daily note?", tasks),
         ("how do I sync with Dropbox?", dropbox),
         ("how do I sync with Dropbx?", dropbox),

@@ -102,28 +102,20 @@ impl Related {
         if !self.english || !word.is_ascii() {
             return;
         }
-        if let Some(words) = english(word) {
-            words.split(' ').for_each(&mut *each);
-        }
-        for &(suffix, base) in SUFFIXES {
-            if let Some(stem) = word.strip_suffix(suffix).filter(|s| s.len() >= 2) {
-                let mut form = String::with_capacity(stem.len() + base.len());
-                form.push_str(stem);
-                form.push_str(base);
-                if let Some(words) = english(&form) {
-                    each(&form);
-                    words.split(' ').for_each(&mut *each);
-                }
-            }
-        }
+        let words = |word: &str| english(word).into_iter();
+        words(word).flat_map(str::split_whitespace).for_each(&mut *each);
+        base_forms(word, |form| {
+            each(form);
+            words(form).flat_map(str::split_whitespace).for_each(&mut *each);
+        });
     }
 
     /// Whether `word` (normalised) is an English word of WordNet, as written or as a form
     /// of one (`deleted`), when the built-in lists are on.
     pub fn is_english_word(&self, word: &str) -> bool {
-        let mut found = false;
-        if self.english && word.is_ascii() {
-            self.of(word, &mut |_| found = true);
+        let mut found = self.english && word.is_ascii() && english(word).is_some();
+        if self.english && word.is_ascii() && !found {
+            base_forms(word, |_| found = true);
         }
         found
     }
@@ -136,21 +128,39 @@ impl Related {
     /// Whether `phrase` (normalised words joined by spaces) has related terms of its own
     /// (`get rid of`, `turn on`).
     pub fn is_phrase(&self, phrase: &str) -> bool {
-        self.groups.contains_key(phrase) || (self.english && english(phrase).is_some())
+        self.groups.contains_key(phrase) || (self.english && english(phrase).is_some_and(|w| !w.is_empty()))
     }
 }
 
-/// WordNet's related words of `word`, space separated. The table is indexed on first use
-/// (a few milliseconds, ~2 MB): a search looks up every word of a query, some several times.
+/// The base forms of an inflected English word that WordNet has (`deleted` → `delete`).
+fn base_forms(word: &str, mut each: impl FnMut(&str)) {
+    for &(suffix, base) in SUFFIXES {
+        if let Some(stem) = word.strip_suffix(suffix).filter(|s| s.len() >= 2) {
+            let mut form = String::with_capacity(stem.len() + base.len());
+            form.push_str(stem);
+            form.push_str(base);
+            if english(&form).is_some() {
+                each(&form);
+            }
+        }
+    }
+}
+
+/// WordNet's related words of `word`, space separated (empty for a word it relates to no
+/// other single word); `None` for no word of WordNet. The table is indexed on first use (a
+/// few milliseconds, ~2 MB): a search looks up every word of a query, some several times.
 fn english(word: &str) -> Option<&'static str> {
-    static INDEX: std::sync::LazyLock<HashMap<&'static str, &'static str>> = std::sync::LazyLock::new(|| {
-        (ENGLISH.lines())
-            .filter(|line| !line.starts_with('#'))
-            .filter_map(|line| line.split_once('\t'))
-            .filter(|(_, related)| !related.is_empty())
-            .collect()
-    });
+    static INDEX: std::sync::LazyLock<HashMap<&'static str, &'static str>> =
+        std::sync::LazyLock::new(|| table(ENGLISH));
     INDEX.get(word).copied()
+}
+
+/// A `word<TAB>words` table's lines, by word.
+fn table(text: &'static str) -> HashMap<&'static str, &'static str> {
+    (text.lines())
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('\t'))
+        .collect()
 }
 
 #[cfg(test)]
@@ -186,6 +196,8 @@ mod tests {
         assert!(!of(&related, "删掉").is_empty());
         // The interface words WordNet lacks, and the longer Chinese list.
         assert!(of(&related, "peek").contains(&"preview".to_string()));
+        // A word WordNet relates to no other is English all the same.
+        assert!(english("pizza") == Some("") && related.is_english_word("pizza"));
         assert!(of(&related, "礼物").contains(&"赠送".to_string()));
         // Off: only the deployment's groups.
         let own = Related::new(&[vec!["Coworker".into(), "collaborator".into()]], false);
