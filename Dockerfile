@@ -78,10 +78,15 @@ RUN mkdir -p /out/doc \
  && cargo about generate --offline --locked --fail about.hbs -o /out/doc/THIRD-PARTY-LICENSES.txt \
  && install -m 0644 LICENSE /out/doc/LICENSE
 
-# 3. The crate itself: a change under src/ rebuilds from here on only.
+# 3. The crate itself: a change under src/ rebuilds from here on only. The word tables
+#    built into the binary keep their sources' notices in their headers: WordNet 3.0,
+#    jieba's dictionary (MIT) and CC-CEDICT (CC BY-SA 4.0, as is the table made from it).
 COPY src ./src
 RUN cargo build --release --locked \
- && install -D -m 0755 target/release/notes-bot /out/notes-bot
+ && install -D -m 0755 target/release/notes-bot /out/notes-bot \
+ && grep '^#' src/search/related/en.txt > /out/doc/WORDNET-LICENSE.txt \
+ && grep '^#' src/search/lexicon/zh.txt > /out/doc/JIEBA-LICENSE.txt \
+ && grep '^#' src/search/related/en-zh.txt > /out/doc/CC-CEDICT-LICENSE.txt
 
 # ---------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
@@ -91,7 +96,7 @@ ARG SOURCE_URL=https://github.com/OWNER/notes-bot
 LABEL org.opencontainers.image.title="notes-bot" \
       org.opencontainers.image.description="A self-hosted Discord bot that answers slash commands with summaries from markdown notes" \
       org.opencontainers.image.source="${SOURCE_URL}" \
-      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.licenses="MIT AND CC-BY-SA-4.0" \
       org.opencontainers.image.version="${VERSION}"
 
 # libssl3 (TLS to Discord) and ca-certificates only (no curl: the health check is

@@ -263,7 +263,8 @@ pub struct HttpOptions {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RelatedOptions {
-    /// The built-in ones: WordNet's English words, a short Chinese list.
+    /// The built-in ones: WordNet's English words, CC-CEDICT's Chinese for English words, a
+    /// short Chinese list.
     pub builtin: bool,
     /// The deployment's own groups, e.g. `[coworker, collaborator]`.
     pub groups: Vec<Vec<String>>,

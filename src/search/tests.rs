@@ -1310,3 +1310,43 @@ fn a_question_naming_what_the_notes_lack_has_no_hit() {
         assert_eq!(top(&index, query, "tasks").as_deref(), expected, "{query}");
     }
 }
+
+/// An English question finds a note written in Chinese through the words CC-CEDICT
+/// translates its words as (`company` → 公司, `abilities` → 能力); off without the
+/// built-in lists.
+#[test]
+fn an_english_question_finds_chinese_notes() {
+    let library = Library::from(vec![note(
+        "chatgpt",
+        &[],
+        &[],
+        vec![
+            section(
+                "ChatGPT 背后的 OpenAI 是家怎样的公司",
+                &[],
+                vec![leaf("OpenAI 的历史")],
+            ),
+            section("GPT-3.5 各项能力的起源", &[], vec![leaf("代码训练带来了推理")]),
+            section("OpenAI 的开源模型", &[], vec![leaf("模型权重")]),
+        ],
+    )]);
+    let builtin = SearchOptions {
+        builtin_related: true,
+        ..SearchOptions::default()
+    };
+    let index = Index::build(library.clone(), &builtin);
+    let company = Some("ChatGPT 背后的 OpenAI 是家怎样的公司");
+    assert_eq!(
+        top(&index, "what kind of company is openai", "chatgpt").as_deref(),
+        company
+    );
+    assert_eq!(
+        top(&index, "where do the abilities of gpt-3.5 come from", "chatgpt").as_deref(),
+        Some("GPT-3.5 各项能力的起源")
+    );
+    let own = Index::build(library, &SearchOptions::default());
+    assert_ne!(
+        top(&own, "what kind of company is openai", "chatgpt").as_deref(),
+        company
+    );
+}
