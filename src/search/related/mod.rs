@@ -213,6 +213,8 @@ mod tests {
         assert!(related.is_english_word("abilities") && !related.is_english_word("abdullah"));
         // A word WordNet relates to no other is English all the same.
         assert!(english("pizza") == Some("") && related.is_english_word("pizza"));
+        // A name WordNet writes only capitalised is no English word: `reids` is a slip of `redis`.
+        assert!(!related.is_english_word("reids") && !related.is_english_word("celsius"));
         assert!(of(&related, "礼物").contains(&"赠送".to_string()));
         // Off: only the deployment's groups.
         let own = Related::new(&[vec!["Coworker".into(), "collaborator".into()]], false);

@@ -37,8 +37,9 @@ WORD = re.compile(r"^[a-z][a-z0-9-]*$")
 PHRASE = re.compile(r"^[a-z]+( [a-z]+){1,2}$")
 
 
-def synsets(pos):
-    """offset → (words, hypernym offsets)."""
+def synsets(pos, common):
+    """offset → (words, hypernym offsets); adds to `common` the words written in lowercase
+    in some synset (a word written only capitalised is a name: `Reid`, `Aaron`)."""
     found = {}
     with open(os.path.join(WORDNET, "data." + pos), encoding="latin-1") as data:
         for line in data:
@@ -46,8 +47,9 @@ def synsets(pos):
                 continue
             fields = line.split(" | ")[0].split()
             offset, count = fields[0], int(fields[3], 16)
-            words = [fields[4 + 2 * i].lower() for i in range(count)]
-            words = [re.sub(r"\(.*\)$", "", w).replace("_", " ") for w in words]
+            written = [re.sub(r"\(.*\)$", "", fields[4 + 2 * i]).replace("_", " ") for i in range(count)]
+            common.update(w.lower() for w in written if not w[:1].isupper())
+            words = [w.lower() for w in written]
             at = 4 + 2 * count
             pointers = int(fields[at])
             hypernyms = []
@@ -78,8 +80,9 @@ def main():
     for (lemma, _), senses in counts.items():
         top[lemma] = max(top.get(lemma, 0), max(senses.values()))
     related = {}
+    common = set()
     for name, pos in POS.items():
-        sets = synsets(name)
+        sets = synsets(name, common)
         with open(os.path.join(WORDNET, "index." + name), encoding="latin-1") as index:
             for line in index:
                 if line.startswith(" "):
@@ -90,6 +93,9 @@ def main():
                 offsets = fields[6 + pointers :]
                 single = WORD.match(lemma)
                 if not single and not (pos == "v" and PHRASE.match(lemma)):
+                    continue
+                # Names are not English words: a query's `reids` is a slip of `redis`.
+                if lemma not in common:
                     continue
                 seen = counts.get((lemma, pos), {})
                 if top.get(lemma, 0) == 0:
