@@ -962,7 +962,12 @@ pub fn names(text: &str) -> Vec<Name> {
                     counted += 1;
                     lowercase += usize::from(!capital);
                 }
-                let named = word.chars().count() > 2 && word.chars().all(latin);
+                // Not the first half of a contraction (`isn't`, `doesn’t`).
+                let end = word.as_ptr() as usize - core.as_ptr() as usize + word.len();
+                let contracted = core
+                    .get(end..)
+                    .is_some_and(|rest| rest.starts_with("'t") || rest.starts_with("’t"));
+                let named = word.chars().count() > 2 && word.chars().all(latin) && !contracted;
                 if named && !address {
                     words.push((word, capital && !starts_sentence));
                 }
@@ -1414,6 +1419,7 @@ mod tests {
             ]
         );
         assert_eq!(capitalised("I use Obsidian's vault"), ["obsidian"]);
+        assert_eq!(words("why isn't it, doesn’t it"), [name("why", false)]);
         // A line, a quoted or bracketed sentence, a colon start sentences too.
         assert!(capitalised("Hi all\nQuick question: How do I \"reload.\" Export (twice.) Then").is_empty());
         assert_eq!(words("turn on Café"), [name("turn", false), name("café", true)]);

@@ -477,8 +477,9 @@ impl Index {
     /// (`can I connect Todoist so my tasks show up in my daily note?`): another product or
     /// subject, whatever everyday words it shares with a section. A name in a clause that
     /// only tells is context (`my Pixel won't sync with Dropbox, what do I do?`). A word not
-    /// capitalised is a name only if it is no English word (`kubernetes`, not `share` of
-    /// `怎么 share`), when the built-in lists say which words are English.
+    /// capitalised is a name only if it is no word of the language (`kubernetes`; not `share`
+    /// of `怎么 share`, `via`, `monday`), when the built-in lists say which words are English.
+    /// The query's last name is known when the notes hold a word it begins (`JavaSc`).
     fn unknown_asked_name<'n>(
         &self,
         names: &'n [analyze::Name],
@@ -495,10 +496,23 @@ impl Index {
             })
         };
         let related = &self.analyzer.related;
+        // Words of the language that WordNet lacks: they name nothing.
+        const FUNCTION_WORDS: &[&str] = &[
+            "via", "per", "etc", "because", "until", "since", "during", "among", "upon", "against",
+            "whether", "towards", "toward", "versus", "nor", "idk", "btw", "pls", "thx", "okay",
+        ];
         let is_name = |name: &&analyze::Name| {
-            name.capitalised || related.knows_english() && !related.is_english_word(&name.word)
+            let word = name.word.as_str();
+            name.capitalised
+                || related.knows_english()
+                    && word.is_ascii()
+                    && !analyze::is_stop_str(word)
+                    && !FUNCTION_WORDS.contains(&word)
+                    && !related.is_english_word(word)
+                    && !related.is_english_name(word)
         };
         // As many as a query has units: a long query of names costs no more look-ups.
+        // Stop words are filtered first by `is_name`, so they take none of them.
         let mut asked_names = (names.iter())
             .filter(is_asked)
             .filter(is_name)
@@ -509,7 +523,10 @@ impl Index {
             !units.is_empty() && units.iter().all(unknown)
         };
         // The last word may be one the member has not finished (`JavaSc`).
-        let last = |name: &analyze::Name| query.normalized.trim_end().ends_with(name.word.as_str());
+        let last = |name: &analyze::Name| {
+            names.last().is_some_and(|l| std::ptr::eq(l, name))
+                && query.normalized.trim_end().ends_with(name.word.as_str())
+        };
         asked_names
             .find(|name| unknown_in(name, Mode::Search) && (!last(name) || unknown_in(name, Mode::Typing)))
     }

@@ -1293,6 +1293,10 @@ fn a_question_naming_what_the_notes_lack_has_no_hit() {
             None,
         ),
         ("how do I sycn with dropbox?", dropbox),
+        // Words of the language are no names: contractions, function words, day names.
+        ("why isn't my daily note showing my tasks?", tasks),
+        ("can my tasks show up inside my daily note via a template?", tasks),
+        ("can my tasks show up inside my daily note every monday?", tasks),
         ("can my tasks show up inside my daily note?", tasks),
         ("how do I sync with Dropbox?", dropbox),
         ("how do I sync with Dropbx?", dropbox),

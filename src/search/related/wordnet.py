@@ -81,8 +81,10 @@ def main():
         top[lemma] = max(top.get(lemma, 0), max(senses.values()))
     related = {}
     common = set()
+    sets_of = {name: synsets(name, common) for name in POS}
+    names = set()
     for name, pos in POS.items():
-        sets = synsets(name, common)
+        sets = sets_of[name]
         with open(os.path.join(WORDNET, "index." + name), encoding="latin-1") as index:
             for line in index:
                 if line.startswith(" "):
@@ -94,8 +96,11 @@ def main():
                 single = WORD.match(lemma)
                 if not single and not (pos == "v" and PHRASE.match(lemma)):
                     continue
-                # Names are not English words: a query's `reids` is a slip of `redis`.
+                # A word WordNet writes only capitalised is a name (`Reid`, `Monday`): keyed
+                # as written, so a query's `reids` is no English word but a slip of `redis`.
                 if lemma not in common:
+                    if single:
+                        names.add(lemma[:1].upper() + lemma[1:])
                     continue
                 seen = counts.get((lemma, pos), {})
                 if top.get(lemma, 0) == 0:
@@ -122,7 +127,7 @@ def main():
                     own = related.get(form, [])
                     words = [w for b in bases for w in [b] + related.get(b, [])]
                     related[form] = [w for w in dict.fromkeys(own + words) if w != form]
-    lines = []
+    lines = [name + "\t" for name in sorted(names)]
     for lemma in sorted(related):
         # A word with no related words is kept too: the search asks whether a word is English.
         lines.append(lemma + "\t" + " ".join(related[lemma][:MAX_RELATED]))
