@@ -308,6 +308,15 @@ async fn bad_requests_get_the_right_status_and_the_server_keeps_serving() {
         assert_eq!(answer.status, want, "{what}: {}", answer.body);
         still_serving(address).await;
     }
+    // A body declared too long and never sent: refused at once, not after the body timeout.
+    let declared = format!(
+        "POST /interactions HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999\r\n{}\r\n",
+        signed_headers(&fresh, b"", "application/json")
+    );
+    let (took, status) = timed(address, &declared, b"").await;
+    assert_eq!(status, 413);
+    assert!(took < Duration::from_secs(2), "413 after {took:?}");
+    still_serving(address).await;
     let wrong_method = request(
         address,
         "GET /interactions HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",

@@ -223,6 +223,10 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            endpoint.clone(),
+            declared_length,
+        ))
         // The whole request, a trickled body included: 408 and the connection closes.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -283,6 +287,22 @@ pub async fn serve(
     drop(listener);
     shutdown::within(deadline, "finishing open connections", graceful.shutdown()).await;
     Ok(())
+}
+
+/// A body declared longer than [`MAX_BODY`] is refused at once (413): the limit alone
+/// would wait for the bytes until the body read timeout and answer 400.
+async fn declared_length(
+    State(endpoint): State<Arc<Endpoint>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = (request.headers().get(header::CONTENT_LENGTH))
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY as u64) {
+        return reject(&endpoint, StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+    }
+    next.run(request).await
 }
 
 fn reject(endpoint: &Endpoint, status: StatusCode, why: &'static str) -> Response {
