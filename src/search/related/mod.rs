@@ -121,8 +121,11 @@ impl Related {
         if self.groups.contains_key(word) {
             return true;
         }
-        let mut found = self.english && word.is_ascii() && english(word).is_some();
-        if self.english && word.is_ascii() && !found {
+        if !self.english || !word.is_ascii() {
+            return false;
+        }
+        let mut found = english(word).is_some();
+        if !found {
             base_forms(word, |_| found = true);
         }
         found
@@ -131,14 +134,11 @@ impl Related {
     /// Whether `word` (normalised) is a name WordNet writes capitalised (`monday`,
     /// `french`, `reid`): a word of the language all the same, but never a slip's correction.
     pub fn is_english_name(&self, word: &str) -> bool {
-        let mut letters = word.chars();
-        let capitalised = match letters.next() {
-            Some(first) if self.english && word.is_ascii() => {
-                first.to_ascii_uppercase().to_string() + letters.as_str()
-            }
-            _ => return false,
-        };
-        english(&capitalised).is_some()
+        if !self.english || !word.is_ascii() || word.is_empty() {
+            return false;
+        }
+        // ASCII: the first byte is the first letter.
+        english(&(word[..1].to_ascii_uppercase() + &word[1..])).is_some()
     }
 
     /// Whether the built-in lists are on, so [`Related::is_english_word`] can tell.
