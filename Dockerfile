@@ -80,7 +80,7 @@ RUN mkdir -p /out/doc \
 
 # 3. The crate itself: a change under src/ rebuilds from here on only. The word tables
 #    built into the binary keep their sources' notices in their headers: WordNet 3.0,
-#    jieba's dictionary (MIT) and CC-CEDICT (CC BY-SA 4.0, as is the table made from it).
+#    jieba's dictionary (MIT) and CC-CEDICT (CC BY-SA 4.0, as are the two tables made from it).
 COPY src ./src
 RUN cargo build --release --locked \
  && install -D -m 0755 target/release/notes-bot /out/notes-bot \

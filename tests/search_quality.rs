@@ -480,6 +480,11 @@ fn evaluate_tier(index: &Index, name: &str, cases: &[Case], policy: Policy) -> T
 }
 
 impl TierTally {
+    /// Public answers that were wrong, of every class.
+    fn posted_wrong(&self, half: &'static str) -> usize {
+        self.cells.get(&(half, "all")).map_or(0, |c| c[2])
+    }
+
     /// Negatives given neither an answer nor closest sections, over those asked.
     fn negatives_empty(&self, half: &'static str) -> Option<(usize, usize)> {
         self.cells.get(&(half, "negatives")).map(|c| (c[1], c[3]))
@@ -937,8 +942,10 @@ fn focus_on_the_shipped_note() {
 /// carried across by its note's `permalink` (the two halves share them) and its place among
 /// the note's headings, where both notes have the same headings at the same levels; other
 /// cases are left out. Floors under what the engine reaches (English over Chinese notes:
-/// core 8/24, negatives 13/14; Chinese over English notes: negatives 16/16), so a question
-/// in the other language is not answered wrongly more often than now.
+/// core 8/24, negatives 13/14; Chinese over English notes: core 8/24, negatives 13/16), so
+/// a question in the other language is not answered wrongly more often than now. A Chinese
+/// question asked of the English notes through CC-CEDICT's glosses is a guess: it is
+/// offered, never posted, so no public answer of those is wrong.
 #[test]
 #[ignore = "needs ../shared"]
 fn cross_language_vault_queries() {
@@ -969,7 +976,7 @@ fn cross_language_vault_queries() {
         .flat_map(|(text, name)| tsv_cases(text, name))
         .collect();
     let english_floors: &[(&str, f64)] = &[("core", 0.3), ("negatives", 0.9)];
-    let chinese_floors: &[(&str, f64)] = &[("negatives", 1.0)];
+    let chinese_floors: &[(&str, f64)] = &[("core", 0.25), ("negatives", 0.8)];
     for (asked, source, target, name, floors) in [
         (
             "en",
@@ -1022,6 +1029,14 @@ fn cross_language_vault_queries() {
         );
         let index = Index::build(target.clone(), &config.search_options());
         let tally = evaluate(&index, name, &across);
+        let tiers = evaluate_tier(&index, name, &across, Policy::Tiered);
+        if asked == "zh" {
+            let wrong = tiers.posted_wrong("dev") + tiers.posted_wrong("test");
+            assert_eq!(
+                wrong, 0,
+                "{name}: {wrong} glossed questions answered wrongly in public"
+            );
+        }
         for &(class, floor) in floors {
             let share = tally.share("both", class, "all").unwrap_or(0.0);
             assert!(

@@ -146,6 +146,12 @@ impl Ranked<'_> {
         }
     }
 
+    /// Whether the query was asked of notes in another language, word by word (Chinese
+    /// words through their English glosses): its hits are a guess, offered rather than posted.
+    pub fn translated(&self) -> bool {
+        self.units.iter().any(|unit| unit.glossed)
+    }
+
     /// The point subtrees of `at` that hold the query, best first (what [`Index::search`]
     /// gives its best hit); empty when only the title matched.
     pub fn focus(&self, at: SectionRef) -> Vec<ItemPath> {
@@ -601,7 +607,7 @@ impl Index {
             if self.like_title(s.doc, query) {
                 s.score *= TITLE_BONUS;
             }
-            if self.is_chinese(s.doc) != chinese {
+            if self.live.is_chinese(s.doc) != chinese {
                 s.score *= OTHER_LANGUAGE;
             }
         }
@@ -668,14 +674,15 @@ impl Index {
             .collect()
     }
 
-    /// What a query found, by confidence: hits to answer with; else (no hit, or a best hit
-    /// that is not [`Hit::is_confident`]) at most `closest` sections to offer; else
+    /// What a query found, by confidence: hits to answer with; else (no hit, a best hit
+    /// that is not [`Hit::is_confident`], or hits of a question asked in another language
+    /// than the notes', [`Ranked::translated`]) at most `closest` sections to offer; else
     /// nothing. `topic` restricts to one note.
     pub fn find(&self, query: &str, topic: Option<&str>, limit: usize, closest: usize) -> Found<'_> {
         let mut ranked = self.ranked(query, topic, limit);
         match ranked.hits.first() {
-            Some(best) if best.is_confident() => Found::Confident(ranked),
-            // Found only through typos: the hits are still the closest sections.
+            Some(best) if best.is_confident() && !ranked.translated() => Found::Confident(ranked),
+            // Found only through typos or translation: the hits are still the closest sections.
             Some(_) => {
                 ranked.hits.truncate(closest);
                 Found::Closest(ranked)
@@ -828,12 +835,6 @@ impl Index {
     fn title(&self, doc: u32) -> &str {
         let (segment, at) = self.live.locate(doc);
         segment.titles.get(at as usize)
-    }
-
-    /// Whether a document is written in Chinese.
-    fn is_chinese(&self, doc: u32) -> bool {
-        let (segment, at) = self.live.locate(doc);
-        segment.chinese.get(at as usize).copied().unwrap_or(false)
     }
 
     /// Two documents in library order, as ties are broken.

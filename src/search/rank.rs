@@ -97,6 +97,8 @@ pub struct Unit {
     /// Factor on the unit's score and its weight in the coverage: below 1 for the words of
     /// a clause that tells rather than asks ([`CONTEXT`]).
     pub emphasis: f32,
+    /// A Chinese word asked of English notes through its glosses ([`glossed_words`]).
+    pub glossed: bool,
 }
 
 /// The emphasis of a unit from a clause of a question that does not ask (`I installed a
@@ -177,13 +179,34 @@ fn clause_units(
             }
             Piece::Cjk(chars) => {
                 let (verbs_before, run, verbs_after) = split_edge_verbs(live, chars);
+                let glossed = glossed_words(analyzer, live, run, range);
+                // Asked of notes in another language, the run's lone characters only glue
+                // its glossed words (`把`, `删` of `不要的远程仓库怎么删掉`).
+                let glue = !glossed.is_empty();
+                let lone = |c: char, units: &mut Vec<Unit>| {
+                    if !glue {
+                        units.push(cjk_char_unit(live, c, false));
+                    }
+                };
                 for &c in verbs_before.iter().chain(verbs_after) {
-                    units.push(cjk_char_unit(live, c, false));
+                    lone(c, &mut units);
                 }
-                match run {
-                    [] => {}
-                    &[c] => units.push(cjk_char_unit(live, c, false)),
-                    run => units.push(cjk_run_unit(analyzer, live, run, mode)),
+                let mut rest = 0;
+                let words = glossed.into_iter().map(Some).chain([None]);
+                for glossed in words {
+                    let end = glossed.as_ref().map_or(run.len(), |(word, _)| word.start);
+                    match &run[rest..end] {
+                        [] => {}
+                        &[c] => lone(c, &mut units),
+                        part => units.push(cjk_run_unit(analyzer, live, part, mode)),
+                    }
+                    if let Some((word, terms)) = glossed {
+                        units.push(Unit {
+                            glossed: true,
+                            ..unit(live, terms, false)
+                        });
+                        rest = word.end;
+                    }
                 }
             }
             Piece::Word { parts } => {
@@ -435,6 +458,64 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
     let inside = distinct.iter().filter(|(_, _, w)| *w > 0.0).count();
     run.strict = inside as f32 / distinct.len().max(1) as f32;
     run
+}
+
+/// Least share of Chinese sections in a range that answers Chinese questions in Chinese:
+/// below it, the notes there are written in another language (see [`glossed_words`]).
+const CHINESE_NOTES: f32 = 0.1;
+
+/// The words of a CJK run asked of notes written in English that CC-CEDICT glosses as
+/// English words they use (`区域 更改` asked of English notes: `area region`, `alter`),
+/// each with those words' terms as related terms: asked in the other language, a word is
+/// its glosses, one unit (any gloss covers it, not their sum). Only words the notes lack,
+/// and not where a bigram of the word is a pinyin slip of the notes' (`白版` for `白板`).
+/// Notes written in Chinese get none: a word they lack is asked in other words than theirs,
+/// and their own related words stand in (`删掉` for `删除`).
+fn glossed_words(
+    analyzer: &Analyzer,
+    live: &Live,
+    run: &[char],
+    range: &Range<u32>,
+) -> Vec<(Range<usize>, Vec<QueryTerm>)> {
+    let held = |at: usize| has_bigram(live, run[at], run[at + 1]).then_some(lexicon::NOTES_WORD);
+    if (0..run.len().saturating_sub(1)).all(|at| held(at).is_some()) {
+        return Vec::new();
+    }
+    let chinese = live.chinese_in(range) as f32;
+    if chinese >= CHINESE_NOTES * live.live_in(range) as f32 {
+        return Vec::new();
+    }
+    let mut glossed = Vec::new();
+    let mut word = String::new();
+    for at in lexicon::words(run, held) {
+        let bigrams = at.start..at.end.saturating_sub(1);
+        if bigrams.is_empty() || bigrams.clone().any(|at| held(at).is_some()) {
+            continue;
+        }
+        word.clear();
+        word.extend(&run[at.clone()]);
+        let mut terms: Vec<QueryTerm> = Vec::new();
+        analyzer.related.english_of(&word, &mut |gloss| {
+            if analyze::is_stop_str(gloss) {
+                return;
+            }
+            // A gloss is the word itself, however common; one the notes lack is asked
+            // through its own related words (`mathematics`: `math`).
+            match live.id(&analyzer.stem(gloss)) {
+                Some(id) if !terms.iter().any(|t| t.id == id) => terms.push(QueryTerm {
+                    cover: 1.0,
+                    ..related(id, 1.0)
+                }),
+                Some(_) => {}
+                None => related_terms(analyzer, live, gloss, 1.0, &mut terms),
+            }
+        });
+        terms.truncate(MAX_RELATED);
+        if !terms.is_empty() && bigrams.clone().all(|at| homophones(live, run, at).is_empty()) {
+            glossed.push((at, terms));
+        }
+    }
+    glossed
 }
 
 /// One-character verbs of chat (`改`, `删`, `建`, `算`) where the notes write two-character
@@ -693,6 +774,7 @@ fn unit(live: &Live, terms: Vec<QueryTerm>, additive: bool) -> Unit {
         cjk: false,
         strict: 1.0,
         emphasis: 1.0,
+        glossed: false,
     }
 }
 

@@ -1354,3 +1354,89 @@ fn an_english_question_finds_chinese_notes() {
         company
     );
 }
+
+/// A Chinese question asked of English notes is asked through CC-CEDICT's English glosses
+/// of its words (`区域` → `region`, `退款` → `refund`), and the sections it finds are
+/// offered, never posted: a word-by-word translation is a guess. Notes written in Chinese
+/// are not asked that way (the word they lack is theirs to relate, `删掉` → `删除`); nor
+/// is anything without the built-in lists.
+#[test]
+fn a_chinese_question_is_offered_english_sections() {
+    let english = Library::from(vec![note(
+        "sync",
+        &[],
+        &[],
+        vec![
+            section(
+                "Change Sync region",
+                &[],
+                vec![leaf("Pick the region your vault is stored in")],
+            ),
+            section(
+                "Request a refund",
+                &[],
+                vec![leaf("Write to support within 30 days")],
+            ),
+            section(
+                "Set up Sync",
+                &[],
+                vec![leaf("Sign in and connect a remote vault")],
+            ),
+        ],
+    )]);
+    let builtin = SearchOptions {
+        builtin_related: true,
+        ..SearchOptions::default()
+    };
+    let index = Index::build(english.clone(), &builtin);
+    for (query, expected) in [
+        ("sync 区域 更改", "Change Sync region"),
+        ("怎么退款", "Request a refund"),
+    ] {
+        assert_eq!(top(&index, query, "sync").as_deref(), Some(expected), "{query}");
+        match index.find(query, Some("sync"), 3, 3) {
+            Found::Closest(ranked) => {
+                let offered = titles(&index, &ranked.hits);
+                assert_eq!(offered.first().map(String::as_str), Some(expected), "{query}")
+            }
+            _ => panic!("{query}: a glossed question's hit is offered, not posted"),
+        }
+    }
+    // English questions of the same notes are posted as before.
+    assert!(matches!(
+        index.find("change sync region", Some("sync"), 3, 3),
+        Found::Confident(_)
+    ));
+    assert_eq!(
+        top(
+            &Index::build(english, &SearchOptions::default()),
+            "怎么退款",
+            "sync"
+        ),
+        None
+    );
+    // Chinese notes with one English section: a Chinese word they lack is not glossed.
+    let chinese = Library::from(vec![note(
+        "同步",
+        &[],
+        &[],
+        vec![
+            section("删除远程仓库", &[], vec![leaf("在设置里删除不再需要的远程仓库")]),
+            section(
+                "Delete a remote vault",
+                &[],
+                vec![leaf("Remove a remote vault you no longer need")],
+            ),
+            section("新建远程仓库", &[], vec![leaf("创建一个新的远程仓库")]),
+        ],
+    )]);
+    let index = Index::build(chinese, &builtin);
+    assert_eq!(
+        top(&index, "远程仓库怎么删掉", "同步").as_deref(),
+        Some("删除远程仓库")
+    );
+    assert!(matches!(
+        index.find("远程仓库怎么删掉", Some("同步"), 3, 3),
+        Found::Confident(_)
+    ));
+}
