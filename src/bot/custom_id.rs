@@ -205,6 +205,7 @@ fn reason_letter(reason: MatchReason) -> char {
         MatchReason::Keyword => 'k',
         MatchReason::Text => 'x',
         MatchReason::Fuzzy => 'f',
+        MatchReason::Translated => 'g',
     }
 }
 
@@ -214,6 +215,7 @@ fn letter_reason(letter: &str) -> Option<MatchReason> {
         "k" => MatchReason::Keyword,
         "x" => MatchReason::Text,
         "f" => MatchReason::Fuzzy,
+        "g" => MatchReason::Translated,
         _ => return None,
     })
 }
@@ -278,6 +280,13 @@ mod tests {
                 section: 1,
                 page: 0,
                 reason: MatchReason::Fuzzy,
+                focus: vec![],
+            }),
+            Action::Page(SectionPage {
+                topic: "sync".into(),
+                section: 2,
+                page: 0,
+                reason: MatchReason::Translated,
                 focus: vec![],
             }),
             Action::Other {

@@ -287,8 +287,9 @@ impl Handler {
         self.forum_answer(index, &post)
     }
 
-    /// The best section for a forum post when it covers enough of the post's words (the
-    /// score is not comparable across note sets; coverage is); else silence.
+    /// The best section for a forum post when it is confident and covers enough of the
+    /// post's words (the score is not comparable across note sets; coverage is); else
+    /// silence: a guess is not posted where nobody asked the bot.
     fn forum_answer(&self, index: &Index, post: &Post) -> Option<ForumReply> {
         let cut = truncate(&post.text, MESSAGE_QUERY_CHARS);
         let query = crate::text::clean_query(cut.trim_end_matches('…'));
@@ -296,7 +297,7 @@ impl Handler {
         let hits = index.search(query, None, 1 + self.other_matches);
         let best = hits
             .first()
-            .filter(|best| best.coverage >= self.forums_min_coverage)?;
+            .filter(|best| best.is_confident() && best.coverage >= self.forums_min_coverage)?;
         let (note, section) = index.library().section(best.section)?;
         let reply = Reply::for_section(note, section, best.reason, &best.focus, &self.layout);
         let others = others_among(index, &hits[1..]);

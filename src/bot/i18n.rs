@@ -59,10 +59,12 @@ impl Lang {
             (Lang::En, MatchReason::Keyword) => ("matched keywords", "keyword"),
             (Lang::En, MatchReason::Text) => ("matched the text", "text"),
             (Lang::En, MatchReason::Fuzzy) => ("close match", "fuzzy"),
+            (Lang::En, MatchReason::Translated) => ("matched in translation", "translated"),
             (Lang::Zh, MatchReason::Title) => ("匹配标题", "标题"),
             (Lang::Zh, MatchReason::Keyword) => ("匹配关键词", "关键词"),
             (Lang::Zh, MatchReason::Text) => ("匹配正文", "正文"),
             (Lang::Zh, MatchReason::Fuzzy) => ("近似匹配", "近似"),
+            (Lang::Zh, MatchReason::Translated) => ("经翻译匹配", "翻译"),
         }
     }
 

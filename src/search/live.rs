@@ -165,15 +165,22 @@ impl Live {
         in_base.len() - self.dead.dead_in(&in_base) + in_delta.len().min(self.delta.docs())
     }
 
-    /// Documents in `range` written in Chinese, the dead among them too (few, until the
-    /// next merge): a count over flags, some microseconds for 100k documents.
+    /// Live documents in `range` written in Chinese: a count over flags, some
+    /// microseconds for 100k documents (more while the base has dead ones).
     pub fn chinese_in(&self, range: &Range<u32>) -> usize {
         let (in_base, in_delta) = self.split(range);
-        let count = |segment: &Segment, range: Range<u32>| {
+        fn flags<'s>(segment: &'s Segment, range: &Range<u32>) -> impl Iterator<Item = bool> + 's {
             let flags = segment.chinese.get(range.start as usize..range.end as usize);
-            flags.map_or(0, |flags| flags.iter().filter(|&&chinese| chinese).count())
+            flags.unwrap_or_default().iter().copied()
+        }
+        let base = if self.dead.dead_in(&in_base) == 0 {
+            flags(&self.base, &in_base).filter(|&chinese| chinese).count()
+        } else {
+            (flags(&self.base, &in_base).zip(in_base.clone()))
+                .filter(|&(chinese, doc)| chinese && !self.dead.is_dead(doc))
+                .count()
         };
-        count(&self.base, in_base) + count(&self.delta, in_delta)
+        base + flags(&self.delta, &in_delta).filter(|&chinese| chinese).count()
     }
 
     /// Whether a document is written in Chinese.

@@ -73,6 +73,9 @@ pub enum MatchReason {
     Text,
     /// Found only after correcting a typo or completing a prefix.
     Fuzzy,
+    /// A section in English found for a Chinese question through the English glosses of
+    /// its words (`区域` → region): a word-by-word guess.
+    Translated,
 }
 
 impl MatchReason {
@@ -83,6 +86,7 @@ impl MatchReason {
             MatchReason::Keyword => "keyword",
             MatchReason::Text => "text",
             MatchReason::Fuzzy => "fuzzy",
+            MatchReason::Translated => "translated",
         }
     }
 }
@@ -107,9 +111,13 @@ const FUZZY_CONFIDENT: f32 = 0.65;
 
 impl Hit {
     /// Whether the hit may be posted as an answer: not one found only through typos that
-    /// covers less than 0.65 of the query (`FUZZY_CONFIDENT`).
+    /// covers less than 0.65 of the query (`FUZZY_CONFIDENT`), nor through translation.
     pub fn is_confident(&self) -> bool {
-        self.reason != MatchReason::Fuzzy || self.coverage >= FUZZY_CONFIDENT
+        match self.reason {
+            MatchReason::Fuzzy => self.coverage >= FUZZY_CONFIDENT,
+            MatchReason::Translated => false,
+            _ => true,
+        }
     }
 }
 
@@ -144,12 +152,6 @@ impl Ranked<'_> {
             hits: Vec::new(),
             unmentioned: None,
         }
-    }
-
-    /// Whether the query was asked of notes in another language, word by word (Chinese
-    /// words through their English glosses): its hits are a guess, offered rather than posted.
-    pub fn translated(&self) -> bool {
-        self.units.iter().any(|unit| unit.glossed)
     }
 
     /// The point subtrees of `at` that hold the query, best first (what [`Index::search`]
@@ -557,7 +559,7 @@ impl Index {
         let best = scored.first()?;
         let rival = scored.get(1).map_or(0.0, |s| s.score);
         let dominates = best.flags & (1 << TITLE) != 0 && best.score >= rival * DOMINANCE;
-        dominates.then(|| self.hit(best, query))
+        dominates.then(|| self.hit(best, query, translated(units)))
     }
 
     /// The best `limit` of `scored`, with the query's units (for focus later).
@@ -568,7 +570,7 @@ impl Index {
         units: Vec<rank::Unit>,
         limit: usize,
     ) -> Ranked<'_> {
-        let hits = self.best_hits(scored, query, limit);
+        let hits = self.best_hits(scored, query, translated(&units), limit);
         Ranked {
             index: self,
             units,
@@ -578,18 +580,25 @@ impl Index {
     }
 
     /// The best `limit` of `scored` as hits, best first ([`Index::adjust`]).
-    fn best_hits(&self, mut scored: Vec<Scored>, query: &Query, limit: usize) -> Vec<Hit> {
+    fn best_hits(&self, mut scored: Vec<Scored>, query: &Query, translated: bool, limit: usize) -> Vec<Hit> {
         self.adjust(&mut scored, query);
         scored.truncate(limit);
-        scored.iter().map(|s| self.hit(s, query)).collect()
+        scored.iter().map(|s| self.hit(s, query, translated)).collect()
     }
 
-    fn hit(&self, s: &Scored, query: &Query) -> Hit {
+    /// `translated`: the query's units hold Chinese words asked through English glosses.
+    fn hit(&self, s: &Scored, query: &Query, translated: bool) -> Hit {
+        // An English section is then a guess; a Chinese one matched the question's words.
+        let reason = if translated && !self.live.is_chinese(s.doc) {
+            MatchReason::Translated
+        } else {
+            self.reason(s, query)
+        };
         Hit {
             section: self.docs[s.doc as usize],
             score: s.score,
             coverage: s.coverage,
-            reason: self.reason(s, query),
+            reason,
             focus: Vec::new(),
         }
     }
@@ -674,20 +683,21 @@ impl Index {
             .collect()
     }
 
-    /// What a query found, by confidence: hits to answer with; else (no hit, a best hit
-    /// that is not [`Hit::is_confident`], or hits of a question asked in another language
-    /// than the notes', [`Ranked::translated`]) at most `closest` sections to offer; else
+    /// What a query found, by confidence: hits to answer with; else (no hit, or a best hit
+    /// that is not [`Hit::is_confident`]) at most `closest` sections to offer; else
     /// nothing. `topic` restricts to one note.
     pub fn find(&self, query: &str, topic: Option<&str>, limit: usize, closest: usize) -> Found<'_> {
         let mut ranked = self.ranked(query, topic, limit);
         match ranked.hits.first() {
-            Some(best) if best.is_confident() && !ranked.translated() => Found::Confident(ranked),
-            // Found only through typos or translation: the hits are still the closest sections.
-            Some(_) => {
+            Some(best) if best.is_confident() => Found::Confident(ranked),
+            // Found only through typos: the hits are still the closest sections.
+            Some(best) if best.reason == MatchReason::Fuzzy => {
                 ranked.hits.truncate(closest);
                 Found::Closest(ranked)
             }
-            None => {
+            // No hit, or a guess through translation: the closest sections, which must
+            // match distinct words (a translated question of everyday words finds none).
+            _ => {
                 let unmentioned = ranked.unmentioned;
                 let near = self.closest(query, topic, closest);
                 if near.hits.is_empty() {
@@ -864,6 +874,11 @@ impl Index {
             MatchReason::Text
         }
     }
+}
+
+/// Whether a query's units ask Chinese words through their English glosses.
+fn translated(units: &[rank::Unit]) -> bool {
+    units.iter().any(|unit| unit.glossed)
 }
 
 /// A query, normalised once.

@@ -97,7 +97,7 @@ pub struct Unit {
     /// Factor on the unit's score and its weight in the coverage: below 1 for the words of
     /// a clause that tells rather than asks ([`CONTEXT`]).
     pub emphasis: f32,
-    /// A Chinese word asked of English notes through its glosses ([`glossed_words`]).
+    /// A Chinese word asked of English notes through its glosses ([`glossed_units`]).
     pub glossed: bool,
 }
 
@@ -173,42 +173,27 @@ fn clause_units(
                 units.push(unit(live, terms, false));
             }
             Piece::Phrase(phrase) => units.push(phrase_unit(analyzer, live, phrase)),
-            Piece::Cjk(chars) if chars.len() == 1 => units.push(cjk_char_unit(live, chars[0], typing)),
-            Piece::Cjk(chars) if mode == Mode::Typing => {
-                units.push(cjk_run_unit(analyzer, live, chars, mode))
-            }
-            Piece::Cjk(chars) => {
-                let (verbs_before, run, verbs_after) = split_edge_verbs(live, chars);
-                let glossed = glossed_words(analyzer, live, run, range);
-                // Asked of notes in another language, the run's lone characters only glue
-                // its glossed words (`把`, `删` of `不要的远程仓库怎么删掉`).
-                let glue = !glossed.is_empty();
-                let lone = |c: char, units: &mut Vec<Unit>| {
-                    if !glue {
-                        units.push(cjk_char_unit(live, c, false));
+            Piece::Cjk(chars) if mode == Mode::Typing => match chars.as_slice() {
+                &[c] => units.push(cjk_char_unit(live, c, typing)),
+                run => units.push(cjk_run_unit(analyzer, live, run, mode)),
+            },
+            Piece::Cjk(chars) => match glossed_units(analyzer, live, chars, mode, range) {
+                Some(glossed) => units.extend(glossed),
+                None => match chars.as_slice() {
+                    &[c] => units.push(cjk_char_unit(live, c, typing)),
+                    chars => {
+                        let (verbs_before, run, verbs_after) = split_edge_verbs(live, chars);
+                        for &c in verbs_before.iter().chain(verbs_after) {
+                            units.push(cjk_char_unit(live, c, false));
+                        }
+                        match run {
+                            [] => {}
+                            &[c] => units.push(cjk_char_unit(live, c, false)),
+                            run => units.push(cjk_run_unit(analyzer, live, run, mode)),
+                        }
                     }
-                };
-                for &c in verbs_before.iter().chain(verbs_after) {
-                    lone(c, &mut units);
-                }
-                let mut rest = 0;
-                let words = glossed.into_iter().map(Some).chain([None]);
-                for glossed in words {
-                    let end = glossed.as_ref().map_or(run.len(), |(word, _)| word.start);
-                    match &run[rest..end] {
-                        [] => {}
-                        &[c] => lone(c, &mut units),
-                        part => units.push(cjk_run_unit(analyzer, live, part, mode)),
-                    }
-                    if let Some((word, terms)) = glossed {
-                        units.push(Unit {
-                            glossed: true,
-                            ..unit(live, terms, false)
-                        });
-                        rest = word.end;
-                    }
-                }
-            }
+                },
+            },
             Piece::Word { parts } => {
                 let word = Word {
                     analyzer,
@@ -461,61 +446,104 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
 }
 
 /// Least share of Chinese sections in a range that answers Chinese questions in Chinese:
-/// below it, the notes there are written in another language (see [`glossed_words`]).
+/// below it, the notes there are written in another language (see [`glossed_units`]).
 const CHINESE_NOTES: f32 = 0.1;
 
-/// The words of a CJK run asked of notes written in English that CC-CEDICT glosses as
-/// English words they use (`区域 更改` asked of English notes: `area region`, `alter`),
-/// each with those words' terms as related terms: asked in the other language, a word is
-/// its glosses, one unit (any gloss covers it, not their sum). Only words the notes lack,
-/// and not where a bigram of the word is a pinyin slip of the notes' (`白版` for `白板`).
-/// Notes written in Chinese get none: a word they lack is asked in other words than theirs,
-/// and their own related words stand in (`删掉` for `删除`).
-fn glossed_words(
+/// The units of a CJK piece asked of notes written in English, when CC-CEDICT glosses
+/// some of its words as English words the notes use (`区域 更改`: `area region`, `alter`);
+/// `None` otherwise, and for notes written in Chinese. Each glossed word is a unit of its
+/// glosses ([`gloss_terms`]); the stretches between them stay Chinese runs, and their lone
+/// characters, which only glue the words (`的`), are dropped.
+fn glossed_units(
     analyzer: &Analyzer,
     live: &Live,
-    run: &[char],
+    chars: &[char],
+    mode: Mode,
     range: &Range<u32>,
-) -> Vec<(Range<usize>, Vec<QueryTerm>)> {
-    let held = |at: usize| has_bigram(live, run[at], run[at + 1]).then_some(lexicon::NOTES_WORD);
-    if (0..run.len().saturating_sub(1)).all(|at| held(at).is_some()) {
-        return Vec::new();
+) -> Option<Vec<Unit>> {
+    let held: Vec<bool> = chars
+        .windows(2)
+        .map(|pair| has_bigram(live, pair[0], pair[1]))
+        .collect();
+    // Cheap checks first: every Chinese query in a Chinese vault comes here.
+    let lacking = match chars {
+        &[c] => !has_char(live, c),
+        _ => held.contains(&false),
+    };
+    if !lacking || live.chinese_in(range) as f32 >= CHINESE_NOTES * live.live_in(range) as f32 {
+        return None;
     }
-    let chinese = live.chinese_in(range) as f32;
-    if chinese >= CHINESE_NOTES * live.live_in(range) as f32 {
-        return Vec::new();
-    }
-    let mut glossed = Vec::new();
-    let mut word = String::new();
-    for at in lexicon::words(run, held) {
-        let bigrams = at.start..at.end.saturating_sub(1);
-        if bigrams.is_empty() || bigrams.clone().any(|at| held(at).is_some()) {
-            continue;
+    let mut units = Vec::new();
+    let stretch = |part: &[char], units: &mut Vec<Unit>| {
+        if part.len() >= 2 {
+            units.push(cjk_run_unit(analyzer, live, part, mode));
         }
-        word.clear();
-        word.extend(&run[at.clone()]);
-        let mut terms: Vec<QueryTerm> = Vec::new();
-        analyzer.related.english_of(&word, &mut |gloss| {
-            if analyze::is_stop_str(gloss) {
-                return;
-            }
-            // A gloss is the word itself, however common; one the notes lack is asked
-            // through its own related words (`mathematics`: `math`).
-            match live.id(&analyzer.stem(gloss)) {
-                Some(id) if !terms.iter().any(|t| t.id == id) => terms.push(QueryTerm {
-                    cover: 1.0,
-                    ..related(id, 1.0)
-                }),
-                Some(_) => {}
-                None => related_terms(analyzer, live, gloss, 1.0, &mut terms),
-            }
-        });
-        terms.truncate(MAX_RELATED);
-        if !terms.is_empty() && bigrams.clone().all(|at| homophones(live, run, at).is_empty()) {
-            glossed.push((at, terms));
+    };
+    let mut rest = 0;
+    let in_notes = |at: usize| held.get(at).is_some_and(|&h| h).then_some(lexicon::NOTES_WORD);
+    for word in lexicon::words(chars, in_notes) {
+        if let Some(terms) = gloss_terms(analyzer, live, chars, &held, word.clone()) {
+            stretch(&chars[rest..word.start], &mut units);
+            units.push(Unit {
+                glossed: true,
+                ..unit(live, terms, false)
+            });
+            rest = word.end;
         }
     }
-    glossed
+    if units.is_empty() {
+        return None;
+    }
+    stretch(&chars[rest..], &mut units);
+    Some(units)
+}
+
+/// The terms of the English words CC-CEDICT glosses the word `chars[word]` as, when the
+/// notes lack it: each of them the word itself, however common, matched below a word of
+/// the question's own language; a gloss the notes lack through its related words
+/// (`mathematics`: `math`). None for a particle, or a word with a bigram that is a pinyin
+/// slip of the notes' (`白版` for `白板`).
+fn gloss_terms(
+    analyzer: &Analyzer,
+    live: &Live,
+    chars: &[char],
+    held: &[bool],
+    word: Range<usize>,
+) -> Option<Vec<QueryTerm>> {
+    let bigrams = word.start..word.end.saturating_sub(1);
+    let lacking = match &chars[word.clone()] {
+        &[c] => !analyze::is_cjk_stop(c) && !has_char(live, c),
+        _ => !bigrams.clone().any(|at| held.get(at).is_some_and(|&h| h)),
+    };
+    if !lacking || bigrams.clone().any(|at| !homophones(live, chars, at).is_empty()) {
+        return None;
+    }
+    let text: String = chars[word].iter().collect();
+    let mut terms: Vec<QueryTerm> = Vec::new();
+    analyzer.related.english_of(&text, &mut |gloss| {
+        if analyze::is_stop_str(gloss) {
+            return;
+        }
+        // The notes index a hyphenated word joined too (`plug-in`: `plugin`).
+        let joined = gloss.replace('-', "");
+        match live.id(&analyzer.stem(&joined)) {
+            Some(id) if !terms.iter().any(|t| t.id == id) => terms.push(QueryTerm {
+                weight: RELATED_WEIGHT,
+                ..exact(id, 1.0)
+            }),
+            Some(_) => {}
+            None => related_terms(analyzer, live, &joined, 1.0, &mut terms),
+        }
+    });
+    terms.truncate(MAX_RELATED);
+    (!terms.is_empty()).then_some(terms)
+}
+
+/// Whether the notes hold a CJK character, alone or in a bigram.
+fn has_char(live: &Live, c: char) -> bool {
+    live.id(c.encode_utf8(&mut [0; 4])).is_some()
+        || !live.cjk_bigrams(c, false).is_empty()
+        || !live.cjk_bigrams(c, true).is_empty()
 }
 
 /// One-character verbs of chat (`改`, `删`, `建`, `算`) where the notes write two-character

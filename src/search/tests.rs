@@ -1356,87 +1356,108 @@ fn an_english_question_finds_chinese_notes() {
 }
 
 /// A Chinese question asked of English notes is asked through CC-CEDICT's English glosses
-/// of its words (`区域` → `region`, `退款` → `refund`), and the sections it finds are
-/// offered, never posted: a word-by-word translation is a guess. Notes written in Chinese
-/// are not asked that way (the word they lack is theirs to relate, `删掉` → `删除`); nor
-/// is anything without the built-in lists.
+/// of its words (`区域` → `region`, `退款` → `refund`, `插件` → `plug-in`), and the
+/// sections it finds are offered, never posted: a word-by-word translation is a guess. A
+/// question of everyday words finds nothing to offer. A Chinese section found for it is no
+/// guess: it is posted (in a vault written mostly in English). Nothing is glossed without
+/// the built-in lists.
 #[test]
 fn a_chinese_question_is_offered_english_sections() {
-    let english = Library::from(vec![note(
-        "sync",
-        &[],
-        &[],
-        vec![
-            section(
-                "Change Sync region",
-                &[],
-                vec![leaf("Pick the region your vault is stored in")],
-            ),
-            section(
-                "Request a refund",
-                &[],
-                vec![leaf("Write to support within 30 days")],
-            ),
-            section(
-                "Set up Sync",
-                &[],
-                vec![leaf("Sign in and connect a remote vault")],
-            ),
-        ],
-    )]);
+    let english = |extra: Vec<Note>| {
+        let mut notes = vec![note(
+            "sync",
+            &[],
+            &[],
+            vec![
+                section(
+                    "Change Sync region",
+                    &[],
+                    vec![leaf("Pick the region your vault is stored in")],
+                ),
+                section(
+                    "Request a refund",
+                    &[],
+                    vec![leaf("Write to support within 30 days")],
+                ),
+                section(
+                    "Install a plugin",
+                    &[],
+                    vec![leaf("Browse community plugins and install one")],
+                ),
+                section(
+                    "Set up Sync",
+                    &[],
+                    vec![leaf("Sign in and connect a remote vault")],
+                ),
+                section(
+                    "Delete a remote vault",
+                    &[],
+                    vec![leaf("Remove a remote vault you no longer need")],
+                ),
+            ],
+        )];
+        notes.extend(extra);
+        Library::from(notes)
+    };
     let builtin = SearchOptions {
         builtin_related: true,
         ..SearchOptions::default()
     };
-    let index = Index::build(english.clone(), &builtin);
-    for (query, expected) in [
+    let index = Index::build(english(Vec::new()), &builtin);
+    let cases = [
         ("sync 区域 更改", "Change Sync region"),
         ("怎么退款", "Request a refund"),
-    ] {
+        ("安装插件", "Install a plugin"),
+    ];
+    for (query, expected) in cases {
         assert_eq!(top(&index, query, "sync").as_deref(), Some(expected), "{query}");
         match index.find(query, Some("sync"), 3, 3) {
             Found::Closest(ranked) => {
-                let offered = titles(&index, &ranked.hits);
-                assert_eq!(offered.first().map(String::as_str), Some(expected), "{query}")
+                let best = ranked
+                    .hits
+                    .first()
+                    .map(|hit| (title(&index, hit.section), hit.reason));
+                assert_eq!(
+                    best,
+                    Some((expected.to_string(), MatchReason::Translated)),
+                    "{query}"
+                );
+                assert!(!ranked.hits[0].is_confident());
             }
             _ => panic!("{query}: a glossed question's hit is offered, not posted"),
         }
     }
+    assert!(matches!(
+        index.find("这个东西怎么用", Some("sync"), 3, 3),
+        Found::Nothing { .. }
+    ));
     // English questions of the same notes are posted as before.
     assert!(matches!(
         index.find("change sync region", Some("sync"), 3, 3),
         Found::Confident(_)
     ));
-    assert_eq!(
-        top(
-            &Index::build(english, &SearchOptions::default()),
-            "怎么退款",
-            "sync"
-        ),
-        None
-    );
-    // Chinese notes with one English section: a Chinese word they lack is not glossed.
-    let chinese = Library::from(vec![note(
+    let own = Index::build(english(Vec::new()), &SearchOptions::default());
+    assert_eq!(top(&own, "怎么退款", "sync"), None);
+    // One Chinese section among English ones: `删掉` is glossed (`delete`), but the
+    // Chinese section matches the question's own words, and is posted.
+    let chinese = note(
         "同步",
         &[],
         &[],
-        vec![
-            section("删除远程仓库", &[], vec![leaf("在设置里删除不再需要的远程仓库")]),
-            section(
-                "Delete a remote vault",
-                &[],
-                vec![leaf("Remove a remote vault you no longer need")],
-            ),
-            section("新建远程仓库", &[], vec![leaf("创建一个新的远程仓库")]),
-        ],
-    )]);
-    let index = Index::build(chinese, &builtin);
-    assert_eq!(
-        top(&index, "远程仓库怎么删掉", "同步").as_deref(),
-        Some("删除远程仓库")
+        vec![section(
+            "删除远程仓库",
+            &[],
+            vec![leaf("在设置里删除不再需要的远程仓库")],
+        )],
     );
-    assert!(matches!(
-        index.find("远程仓库怎么删掉", Some("同步"), 3, 3),
-        Found::Confident(_)
-    ));
+    let mixed = Index::build(english(vec![chinese]), &builtin);
+    match mixed.find("远程仓库怎么删掉", None, 3, 3) {
+        Found::Confident(ranked) => {
+            assert_eq!(
+                titles(&mixed, &ranked.hits).first().map(String::as_str),
+                Some("删除远程仓库")
+            )
+        }
+        _ => panic!("the Chinese section is the answer"),
+    }
 }

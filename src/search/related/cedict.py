@@ -19,7 +19,9 @@ en-zh.txt: a word's candidates are ranked by how often the headword occurs in th
 the gloss's place in its entry (the first gloss is the main sense) and by the square root of
 how many glosses the entry has; kept: at most MAX_WORDS, each at least 1/MIN_SHARE as
 likely as the first. zh-en.txt: a headword's one-word glosses in CC-CEDICT's order (its
-entries' order, then their glosses'), at most MAX_ENGLISH. Nothing here is chosen by hand.
+entries' order, then their glosses'), at most MAX_ENGLISH; a headword of one character has
+only its verb glosses (`to delete`: 删 → delete), as a question's lone characters are its
+verbs or particles. Nothing here is chosen by hand.
 """
 
 import collections
@@ -33,6 +35,7 @@ MAX_WORDS = 6
 MAX_ENGLISH = 4
 MIN_SHARE = 20
 HEADWORD = re.compile(r"^[\u3400-\u9fff]{2,4}$")
+CHARACTER = re.compile(r"^[\u3400-\u9fff]$")
 ENGLISH = re.compile(r"^[a-z][a-z-]*[a-z]$")
 ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/$")
 SKIPPED = re.compile(
@@ -66,11 +69,15 @@ def main(cedict_path):
             if not entry:
                 continue
             headword = entry.group(2)
-            if not HEADWORD.match(headword) or headword not in counts:
+            if headword not in counts:
+                continue
+            # A character alone: only its verbs, for zh-en.txt (`删` → delete).
+            character = CHARACTER.match(headword)
+            if not (character or HEADWORD.match(headword)):
                 continue
             glosses = entry.group(4).split("/")
             for place, gloss in enumerate(glosses):
-                if SKIPPED.search(gloss):
+                if SKIPPED.search(gloss) or character and not gloss.startswith("to "):
                     continue
                 gloss = re.sub(r"\([^)]*\)", "", gloss).strip().lower()
                 gloss = re.sub(r"^(to|a|an|the) ", "", gloss).strip()
@@ -79,6 +86,8 @@ def main(cedict_path):
                         words = english.setdefault(headword, [])
                         if word not in words:
                             words.append(word)
+                        if character:
+                            continue
                         score = counts[headword] / (1 + place) / len(glosses) ** 0.5
                         if score > likelihood[word].get(headword, 0):
                             likelihood[word][headword] = score

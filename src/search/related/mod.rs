@@ -120,7 +120,7 @@ impl Related {
     }
 
     /// The English words CC-CEDICT glosses a Chinese word as (`区域` → `area region
-    /// district`), its main sense first, when the built-in lists are on.
+    /// district`), in CC-CEDICT's order, when the built-in lists are on.
     pub fn english_of(&self, word: &str, each: &mut impl FnMut(&str)) {
         if self.english {
             glossed(word)
@@ -257,11 +257,16 @@ mod tests {
         assert!(related.is_english_name("celsius") && related.is_english_name("monday"));
         assert!(!related.is_english_name("kubernetes") && related.is_english_word("screenshot"));
         assert!(of(&related, "礼物").contains(&"赠送".to_string()));
-        // English for Chinese, CC-CEDICT's main sense first.
+        // English for Chinese, in CC-CEDICT's order.
         let mut glosses = Vec::new();
         related.english_of("区域", &mut |w| glosses.push(w.to_string()));
         assert_eq!(glosses.first().map(String::as_str), Some("area"));
         assert!(glosses.contains(&"region".to_string()));
+        // A character alone: its verbs only (`是` has `be`, `的` nothing).
+        let mut verbs = Vec::new();
+        related.english_of("删", &mut |w| verbs.push(w.to_string()));
+        related.english_of("的", &mut |w| verbs.push(w.to_string()));
+        assert_eq!(verbs, ["delete"]);
         // Off: only the deployment's groups.
         let own = Related::new(&[vec!["Coworker".into(), "collaborator".into()]], false);
         assert_eq!(of(&own, "coworker"), vec!["collaborator".to_string()]);
