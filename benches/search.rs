@@ -180,6 +180,19 @@ fn main() {
     } else {
         eprintln!("skipping the corpus: {} is absent", corpus_dir.display());
     }
+    // Notes written in English: the Chinese queries are asked through English glosses.
+    let english_vault = root.join("../shared/corpus/obsidian-help/en");
+    if english_vault.is_dir() {
+        cases.push((
+            "obsidian-help/en (English notes)".into(),
+            english_vault,
+            queries.clone(),
+            prefixes.clone(),
+            400,
+        ));
+    } else {
+        eprintln!("skipping the English vault: {} is absent", english_vault.display());
+    }
     for (sections, naive_queries) in [(1_000, 400), (10_000, 100), (100_000, 20)] {
         cases.push((
             format!("generated {sections}"),
