@@ -191,7 +191,10 @@ fn main() {
             400,
         ));
     } else {
-        eprintln!("skipping the English vault: {} is absent", english_vault.display());
+        eprintln!(
+            "skipping the English vault: {} is absent",
+            english_vault.display()
+        );
     }
     for (sections, naive_queries) in [(1_000, 400), (10_000, 100), (100_000, 20)] {
         cases.push((
