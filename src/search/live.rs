@@ -170,7 +170,9 @@ impl Live {
     pub fn chinese_in(&self, range: &Range<u32>) -> usize {
         let (in_base, in_delta) = self.split(range);
         fn flags<'s>(segment: &'s Segment, range: &Range<u32>) -> impl Iterator<Item = bool> + 's {
-            let flags = segment.chinese.get(range.start as usize..range.end as usize);
+            let len = segment.chinese.len();
+            let (start, end) = (range.start as usize, range.end as usize);
+            let flags = segment.chinese.get(start.min(len)..end.min(len));
             flags.unwrap_or_default().iter().copied()
         }
         let base = if self.dead.dead_in(&in_base) == 0 {

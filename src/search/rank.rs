@@ -1,7 +1,7 @@
 //! Queries as units (a Latin word, a CJK run, a synonym, a phrase) with the index terms that can
 //! match each, and BM25F × coverage² × (1 + title coverage) ranking over them.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BinaryHeap;
 use std::ops::Range;
 
@@ -118,6 +118,8 @@ pub enum Mode {
 
 /// The units of a normalised, question-stripped query, for documents in `range`.
 pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range: &Range<u32>) -> Vec<Unit> {
+    // Whether the range is written in English, worked out once if a Chinese piece asks.
+    let in_english = OnceCell::new();
     // What a question would do `without` is what it avoids, not what it asks for
     // (`get my Apple Notes into Obsidian without copy pasting them`): context.
     // Not while typing: autocomplete asks on every keystroke, and `without` may be a prefix.
@@ -134,8 +136,8 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
     match avoiding {
         Some((at, _)) => {
             let (asked, avoided) = (&stripped[..at], &stripped[at + WITHOUT.len()..]);
-            let mut all = clause_units(analyzer, live, asked, mode, range);
-            let avoided = clause_units(analyzer, live, avoided, mode, range);
+            let mut all = clause_units(analyzer, live, asked, mode, range, &in_english);
+            let avoided = clause_units(analyzer, live, avoided, mode, range, &in_english);
             all.extend(avoided.into_iter().map(|unit| Unit {
                 emphasis: CONTEXT,
                 ..unit
@@ -143,7 +145,7 @@ pub fn units(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range
             all.truncate(MAX_UNITS);
             all
         }
-        _ => clause_units(analyzer, live, stripped, mode, range),
+        _ => clause_units(analyzer, live, stripped, mode, range, &in_english),
     }
 }
 
@@ -154,6 +156,7 @@ fn clause_units(
     stripped: &str,
     mode: Mode,
     range: &Range<u32>,
+    in_english: &OnceCell<bool>,
 ) -> Vec<Unit> {
     // The last word may be unfinished: as the user types, and after a miss.
     let typing_at_end = matches!(mode, Mode::Typing | Mode::Loose);
@@ -177,7 +180,7 @@ fn clause_units(
                 &[c] => units.push(cjk_char_unit(live, c, typing)),
                 run => units.push(cjk_run_unit(analyzer, live, run, mode)),
             },
-            Piece::Cjk(chars) => match glossed_units(analyzer, live, chars, mode, range) {
+            Piece::Cjk(chars) => match glossed_units(analyzer, live, chars, mode, range, in_english) {
                 Some(glossed) => units.extend(glossed),
                 None => match chars.as_slice() {
                     &[c] => units.push(cjk_char_unit(live, c, typing)),
@@ -449,17 +452,19 @@ fn cjk_run_unit(analyzer: &Analyzer, live: &Live, chars: &[char], mode: Mode) ->
 /// below it, the notes there are written in another language (see [`glossed_units`]).
 const CHINESE_NOTES: f32 = 0.1;
 
-/// The units of a CJK piece asked of notes written in English, when CC-CEDICT glosses
-/// some of its words as English words the notes use (`区域 更改`: `area region`, `alter`);
-/// `None` otherwise, and for notes written in Chinese. Each glossed word is a unit of its
-/// glosses ([`gloss_terms`]); the stretches between them stay Chinese runs, and their lone
-/// characters, which only glue the words (`的`), are dropped.
+/// The units of a CJK piece asked of notes written in English (`in_english`, for
+/// `range`), when CC-CEDICT glosses some of its words as English words the notes use
+/// (`区域 更改`: `area region`, `alter`); `None` otherwise, and for notes written in
+/// Chinese. Each glossed word is a unit of its glosses ([`gloss_terms`]); the stretches
+/// between them stay Chinese runs, and their lone characters, which only glue the words
+/// (`的`, `上`), are dropped.
 fn glossed_units(
     analyzer: &Analyzer,
     live: &Live,
     chars: &[char],
     mode: Mode,
     range: &Range<u32>,
+    in_english: &OnceCell<bool>,
 ) -> Option<Vec<Unit>> {
     let held: Vec<bool> = chars
         .windows(2)
@@ -467,10 +472,14 @@ fn glossed_units(
         .collect();
     // Cheap checks first: every Chinese query in a Chinese vault comes here.
     let lacking = match chars {
-        &[c] => !has_char(live, c),
+        &[c] => CHAT_VERBS.contains(&c),
         _ => held.contains(&false),
     };
-    if !lacking || live.chinese_in(range) as f32 >= CHINESE_NOTES * live.live_in(range) as f32 {
+    let english = || {
+        let chinese = live.chinese_in(range) as f32;
+        chinese < CHINESE_NOTES * live.live_in(range) as f32
+    };
+    if !lacking || !*in_english.get_or_init(english) {
         return None;
     }
     let mut units = Vec::new();
@@ -480,8 +489,11 @@ fn glossed_units(
         }
     };
     let mut rest = 0;
-    let in_notes = |at: usize| held.get(at).is_some_and(|&h| h).then_some(lexicon::NOTES_WORD);
-    for word in lexicon::words(chars, in_notes) {
+    let as_word = |at: usize| (held.get(at) == Some(&true)).then_some(lexicon::NOTES_WORD);
+    for word in lexicon::words(chars, as_word) {
+        if units.len() >= MAX_UNITS {
+            break;
+        }
         if let Some(terms) = gloss_terms(analyzer, live, chars, &held, word.clone()) {
             stretch(&chars[rest..word.start], &mut units);
             units.push(Unit {
@@ -501,8 +513,10 @@ fn glossed_units(
 /// The terms of the English words CC-CEDICT glosses the word `chars[word]` as, when the
 /// notes lack it: each of them the word itself, however common, matched below a word of
 /// the question's own language; a gloss the notes lack through its related words
-/// (`mathematics`: `math`). None for a particle, or a word with a bigram that is a pinyin
-/// slip of the notes' (`白版` for `白板`).
+/// (`mathematics`: `math`). A character alone is glossed only when it is a verb of chat
+/// ([`CHAT_VERBS`]: `删` → delete): the others are mostly grammar (`上`, `成`, `到`).
+/// None for a word whose related Chinese words the notes hold, or with a bigram that is a
+/// pinyin slip of the notes' (`白版` for `白板`): the notes' own Chinese comes first.
 fn gloss_terms(
     analyzer: &Analyzer,
     live: &Live,
@@ -512,13 +526,22 @@ fn gloss_terms(
 ) -> Option<Vec<QueryTerm>> {
     let bigrams = word.start..word.end.saturating_sub(1);
     let lacking = match &chars[word.clone()] {
-        &[c] => !analyze::is_cjk_stop(c) && !has_char(live, c),
-        _ => !bigrams.clone().any(|at| held.get(at).is_some_and(|&h| h)),
+        &[c] => CHAT_VERBS.contains(&c) && !has_char(live, c),
+        _ => !bigrams.clone().any(|at| held.get(at) == Some(&true)),
     };
-    if !lacking || bigrams.clone().any(|at| !homophones(live, chars, at).is_empty()) {
+    if !lacking {
         return None;
     }
     let text: String = chars[word].iter().collect();
+    // The few Chinese notes may write it in other words (`删掉`: `删除`): asked as theirs.
+    let mut related_held = false;
+    analyzer.related.of(&text, &mut |other| {
+        let other: Vec<char> = other.chars().collect();
+        related_held |= other.windows(2).any(|pair| has_bigram(live, pair[0], pair[1]));
+    });
+    if related_held {
+        return None;
+    }
     let mut terms: Vec<QueryTerm> = Vec::new();
     analyzer.related.english_of(&text, &mut |gloss| {
         if analyze::is_stop_str(gloss) {
@@ -536,7 +559,8 @@ fn gloss_terms(
         }
     });
     terms.truncate(MAX_RELATED);
-    (!terms.is_empty()).then_some(terms)
+    let slip = || bigrams.clone().any(|at| !homophones(live, chars, at).is_empty());
+    (!terms.is_empty() && !slip()).then_some(terms)
 }
 
 /// Whether the notes hold a CJK character, alone or in a bigram.
