@@ -54,7 +54,7 @@ use analyze::Analyzer;
 pub use analyze::{is_cjk, normalize};
 use index::{Bm25f, TermId};
 use live::Live;
-use rank::{DISTINCT, EXACT, FUZZY, Mode, Scored};
+use rank::{DISTINCT, EXACT, FUZZY, GLOSSED, Mode, Scored};
 use segment::Segment;
 use tombstones::Tombstones;
 
@@ -559,7 +559,7 @@ impl Index {
         let best = scored.first()?;
         let rival = scored.get(1).map_or(0.0, |s| s.score);
         let dominates = best.flags & (1 << TITLE) != 0 && best.score >= rival * DOMINANCE;
-        dominates.then(|| self.hit(best, query, translated(units)))
+        dominates.then(|| self.hit(best, query))
     }
 
     /// The best `limit` of `scored`, with the query's units (for focus later).
@@ -570,7 +570,7 @@ impl Index {
         units: Vec<rank::Unit>,
         limit: usize,
     ) -> Ranked<'_> {
-        let hits = self.best_hits(scored, query, translated(&units), limit);
+        let hits = self.best_hits(scored, query, limit);
         Ranked {
             index: self,
             units,
@@ -580,25 +580,18 @@ impl Index {
     }
 
     /// The best `limit` of `scored` as hits, best first ([`Index::adjust`]).
-    fn best_hits(&self, mut scored: Vec<Scored>, query: &Query, translated: bool, limit: usize) -> Vec<Hit> {
+    fn best_hits(&self, mut scored: Vec<Scored>, query: &Query, limit: usize) -> Vec<Hit> {
         self.adjust(&mut scored, query);
         scored.truncate(limit);
-        scored.iter().map(|s| self.hit(s, query, translated)).collect()
+        scored.iter().map(|s| self.hit(s, query)).collect()
     }
 
-    /// `translated`: the query's units hold Chinese words asked through English glosses.
-    fn hit(&self, s: &Scored, query: &Query, translated: bool) -> Hit {
-        // An English section is then a guess; a Chinese one matched the question's words.
-        let reason = if translated && !self.live.is_chinese(s.doc) {
-            MatchReason::Translated
-        } else {
-            self.reason(s, query)
-        };
+    fn hit(&self, s: &Scored, query: &Query) -> Hit {
         Hit {
             section: self.docs[s.doc as usize],
             score: s.score,
             coverage: s.coverage,
-            reason,
+            reason: self.reason(s, query),
             focus: Vec::new(),
         }
     }
@@ -862,6 +855,11 @@ impl Index {
     }
 
     fn reason(&self, s: &Scored, query: &Query) -> MatchReason {
+        // An English section found through a Chinese word's glosses is a guess; a Chinese
+        // one matched the question's own words.
+        if s.flags & GLOSSED != 0 && !self.live.is_chinese(s.doc) {
+            return MatchReason::Translated;
+        }
         if self.like_title(s.doc, query) {
             return MatchReason::Title;
         }
@@ -874,11 +872,6 @@ impl Index {
             MatchReason::Text
         }
     }
-}
-
-/// Whether a query's units ask Chinese words through their English glosses.
-fn translated(units: &[rank::Unit]) -> bool {
-    units.iter().any(|unit| unit.glossed)
 }
 
 /// A query, normalised once.

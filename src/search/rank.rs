@@ -51,13 +51,16 @@ const SMALL_RANGE: f32 = 100.0;
 
 /// Flags of a scored document: bit `f` for field `f` (five fields: bits 0 to 4), and how
 /// it matched.
-pub const FUZZY: u8 = 1 << 5;
-pub const EXACT: u8 = 1 << 6;
+pub const FUZZY: u16 = 1 << 5;
+pub const EXACT: u16 = 1 << 6;
 /// The document matched a query word or synonym exactly by a term few documents in range
 /// hold (see [`closest_units`]), or such terms for at least [`DISTINCT_RUN`] of a CJK
 /// run. A weak match without it shares only filler or words most sections use with the
 /// query.
-pub const DISTINCT: u8 = 1 << 7;
+pub const DISTINCT: u16 = 1 << 7;
+/// The document matched a Chinese word of the query through its English glosses
+/// ([`glossed_units`]).
+pub const GLOSSED: u16 = 1 << 8;
 /// What a bigram across two words of a run counts when the notes hold it (see
 /// [`bigram_weights`]).
 const CROSSING_WEIGHT: f32 = 0.25;
@@ -1042,7 +1045,7 @@ pub struct Scored {
     /// Weighted share of the query's units matched, 0 to 1: unlike the score, comparable
     /// across note sets.
     pub coverage: f32,
-    pub flags: u8,
+    pub flags: u16,
 }
 
 /// Per-document accumulators, reused between queries on one thread.
@@ -1066,7 +1069,7 @@ struct Acc {
     /// The coverage, and a unit's cover, by terms of the title only.
     title: f32,
     unit_title: f32,
-    flags: u8,
+    flags: u16,
 }
 
 thread_local! {
@@ -1113,7 +1116,7 @@ pub fn score_with(
     live: &Live,
     units: &[Unit],
     range: &Range<u32>,
-    (min_coverage, require): (f32, u8),
+    (min_coverage, require): (f32, u16),
     limit: usize,
 ) -> Vec<Scored> {
     if units.is_empty() || limit == 0 || range.is_empty() {
@@ -1228,7 +1231,7 @@ impl Scratch {
                 // Neither exact nor a typo: a paraphrase's reason is where it matched.
                 (false, true) => 0,
                 (false, false) => EXACT,
-            },
+            } | if unit.glossed { GLOSSED } else { 0 },
         };
         // One loop for each kind of reading and unit, each without the others' branches.
         match (live.read(term.id, range), unit.additive) {
@@ -1306,7 +1309,7 @@ impl Scratch {
                 acc.unit_cover = acc.unit_cover.max(term.cover);
                 acc.unit_title = acc.unit_title.max(in_title);
             }
-            acc.flags |= posting.fields | term.how;
+            acc.flags |= u16::from(posting.fields) | term.how;
         }
     }
 
@@ -1318,7 +1321,7 @@ impl Scratch {
         &mut self,
         live: &Live,
         units_weight: f32,
-        (min_coverage, require): (f32, u8),
+        (min_coverage, require): (f32, u16),
         limit: usize,
     ) -> Vec<Scored> {
         let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit.min(64));
@@ -1365,5 +1368,5 @@ struct TermWeight {
     /// The term's weight times its idf.
     weight: f32,
     cover: f32,
-    how: u8,
+    how: u16,
 }

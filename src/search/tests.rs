@@ -1357,7 +1357,8 @@ fn an_english_question_finds_chinese_notes() {
 
 /// A Chinese question asked of English notes is asked through CC-CEDICT's English glosses
 /// of its words (`区域` → `region`, `退款` → `refund`, `插件` → `plug-in`), and the
-/// sections it finds are offered, never posted: a word-by-word translation is a guess. A
+/// sections found through them are offered, never posted: a word-by-word translation is a
+/// guess. A
 /// question of everyday words finds nothing to offer. A Chinese section found for it is no
 /// guess: it is posted (in a vault written mostly in English). Nothing is glossed without
 /// the built-in lists.
@@ -1433,11 +1434,18 @@ fn a_chinese_question_is_offered_english_sections() {
         index.find("远程", Some("sync"), 3, 3),
         Found::Nothing { .. }
     ));
-    // English questions of the same notes are posted as before.
-    assert!(matches!(
-        index.find("change sync region", Some("sync"), 3, 3),
-        Found::Confident(_)
-    ));
+    // English questions of the same notes are posted as before, and so is a section that
+    // matched a question's English words only (its glossed `退款` found another section).
+    for query in ["change sync region", "change sync region 退款"] {
+        match index.find(query, Some("sync"), 3, 3) {
+            Found::Confident(ranked) => assert_eq!(
+                titles(&index, &ranked.hits).first().map(String::as_str),
+                Some("Change Sync region"),
+                "{query}"
+            ),
+            _ => panic!("{query}: posted"),
+        }
+    }
     let own = Index::build(english(Vec::new()), &SearchOptions::default());
     assert_eq!(top(&own, "怎么退款", "sync"), None);
     // Two Chinese sections among twenty-one English ones (under a tenth): Chinese words
