@@ -496,12 +496,22 @@ pub fn suggestions(index: &Index, query: &str, topic: Option<&str>, limit: usize
         .collect()
 }
 
+/// A section offered to post when no hit is confident, and how it matched (`translated`:
+/// a Chinese question's words found it through their English glosses).
+/// (Fields in alphabetical order, as the rest of `ask --json`.)
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Offered {
+    pub reason: MatchReason,
+    pub title: String,
+    pub topic: String,
+}
+
 /// What `ask` found: the confident hits as replies, or else the closest sections, or else
 /// suggestions. `ask --json` prints it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Answer {
     /// No confident hit: the sections the bot offers to post (at most [`CLOSEST`]).
-    pub closest: Vec<Suggestion>,
+    pub closest: Vec<Offered>,
     pub hits: Vec<AnswerHit>,
     pub query: String,
     pub suggestions: Vec<Suggestion>,
@@ -547,11 +557,12 @@ impl Answer {
             Found::Closest(ranked) => (Vec::new(), ranked.hits.clone(), ranked.unmentioned.clone()),
             Found::Nothing { unmentioned } => (Vec::new(), Vec::new(), unmentioned),
         };
-        let closest: Vec<Suggestion> = closest
+        let closest: Vec<Offered> = closest
             .iter()
             .filter_map(|hit| {
                 let (note, section) = index.library().section(hit.section)?;
-                Some(Suggestion {
+                Some(Offered {
+                    reason: hit.reason,
                     title: section.title.clone(),
                     topic: note.topic.clone(),
                 })

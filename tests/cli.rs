@@ -120,6 +120,10 @@ fn ask_offers_the_closest_sections_of_a_weak_match_as_the_bot_does() {
         .filter_map(|s| s["title"].as_str())
         .collect();
     assert_eq!(titles, ["原理解析/科普", "拆解追溯 GPT-3.5 各项能力的起源"]);
+    let reasons: Vec<&str> = (value["closest"].as_array().into_iter().flatten())
+        .filter_map(|s| s["reason"].as_str())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{value}");
     let text = stdout(&run(bin().args([
         "ask",
         "--topic",
