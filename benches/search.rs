@@ -168,33 +168,19 @@ fn main() {
         seed_prefixes,
         400,
     )];
-    let corpus_dir = root.join("../shared/corpus/yaozeyuan-blog");
-    if corpus_dir.is_dir() {
-        cases.push((
-            "yaozeyuan-blog corpus".into(),
-            corpus_dir,
-            queries.clone(),
-            prefixes.clone(),
-            400,
-        ));
-    } else {
-        eprintln!("skipping the corpus: {} is absent", corpus_dir.display());
-    }
-    // Notes written in English: the Chinese queries are asked through English glosses.
-    let english_vault = root.join("../shared/corpus/obsidian-help/en");
-    if english_vault.is_dir() {
-        cases.push((
-            "obsidian-help/en (English notes)".into(),
-            english_vault,
-            queries.clone(),
-            prefixes.clone(),
-            400,
-        ));
-    } else {
-        eprintln!(
-            "skipping the English vault: {} is absent",
-            english_vault.display()
-        );
+    // Corpora of ../shared, when present: the author's blog, and notes written in English
+    // (where the Chinese queries are asked through English glosses).
+    let shared = [
+        ("yaozeyuan-blog corpus", "yaozeyuan-blog"),
+        ("obsidian-help/en (English notes)", "obsidian-help/en"),
+    ];
+    for (label, dir) in shared {
+        let dir = root.join("../shared/corpus").join(dir);
+        if dir.is_dir() {
+            cases.push((label.into(), dir, queries.clone(), prefixes.clone(), 400));
+        } else {
+            eprintln!("skipping {label}: {} is absent", dir.display());
+        }
     }
     for (sections, naive_queries) in [(1_000, 400), (10_000, 100), (100_000, 20)] {
         cases.push((
