@@ -41,7 +41,7 @@ const MAX_PENDING_FIELDS: usize = 20_000;
 /// How long a batch id is remembered: far longer than any retry of it.
 const BATCH_TTL_SECONDS: u64 = 86_400;
 
-/// Applies one batch of counts once: KEYS[1] the batch id, KEYS[2..] the hashes; ARGV[1] the
+/// Applies one batch of counts once: `KEYS[1]` the batch id, `KEYS[2..]` the hashes; `ARGV[1]` the
 /// id's lifetime, then (index into KEYS, field, amount) triples.
 const APPLY_BATCH: &str = r"
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end

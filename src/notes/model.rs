@@ -213,7 +213,7 @@ struct Node {
     markdown_len: u32,
 }
 
-/// In `Node::plain`: the markdown is kept as [`edits`] of the plain text.
+/// In `Node::plain`: the markdown is kept as edits of the plain text ([`edits_into`]).
 const EDITED: u32 = 1 << 31;
 
 /// A [`Marker`] in 4 bytes: bullet, plain, or a number. CommonMark numbers have at most
@@ -711,9 +711,9 @@ fn edits(plain: &str, markdown: &str) -> Option<String> {
     edits_into(plain, markdown, &mut out, &mut String::new()).then_some(out)
 }
 
-/// [`edits`] appended to `out`, when shorter than `markdown`: whether they were (else
-/// `out` is left as it was). `written` is scratch: an item's edits allocate nothing once
-/// the buffers have grown.
+/// `markdown`'s edits of `plain` appended to `out`, when shorter than `markdown`: whether
+/// they were (else `out` is left as it was). `written` is scratch: an item's edits
+/// allocate nothing once the buffers have grown.
 fn edits_into(plain: &str, markdown: &str, out: &mut String, written: &mut String) -> bool {
     let start = out.len();
     let (mut rest, mut left) = (plain, markdown);
@@ -795,7 +795,7 @@ fn char_start(text: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// The markdown that [`edits`] made `edits` of.
+/// The markdown that [`edits_into`] made `edits` of.
 fn apply_edits(plain: &str, edits: &str) -> String {
     let mut out = String::new();
     let (mut from, mut at) = (0, 0);

@@ -7,7 +7,7 @@
 
 use super::ItemPath;
 use super::index::TermId;
-use super::rank::{MAX_UNITS, Unit};
+use super::units::{MAX_UNITS, Unit};
 use crate::notes::{ItemList, Section};
 
 /// At most this many subtrees are brought forward.

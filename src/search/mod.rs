@@ -10,9 +10,10 @@
 //!   strongest postings only. The vocabulary of surface words, bucketed by length and first
 //!   letter, serves prefix and typo look-ups. Posting lists are delta + varint
 //!   encoded.
-//! - `rank`: a query is units (a word, a CJK run, a synonym, a phrase) each matched by
-//!   some terms (exact, stem, typo, prefix, related, a pinyin homophone of a CJK bigram).
-//!   Score = BM25F × coverage² × (1 + the title's coverage), coverage being the weighted
+//! - `units`: a query is units (a word, a CJK run, a synonym, a phrase) each matched by
+//!   some terms (exact, stem, typo, prefix, related, a pinyin homophone of a CJK bigram,
+//!   an English gloss of a Chinese word); `units::chinese` makes those of Chinese text.
+//! - `rank`: Score = BM25F × coverage² × (1 + the title's coverage), coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits,
 //!   unless one of them dominates a long question ([`Index::dominant`]).
 //!   A section in the other language than the question (Chinese or not) scores ×0.8.
@@ -40,6 +41,7 @@ mod segment;
 #[cfg(test)]
 mod tests;
 mod tombstones;
+mod units;
 #[cfg(test)]
 mod update_tests;
 
@@ -54,9 +56,10 @@ use analyze::Analyzer;
 pub use analyze::{is_cjk, normalize};
 use index::{Bm25f, TermId};
 use live::Live;
-use rank::{DISTINCT, EXACT, FUZZY, GLOSSED, Mode, Scored};
+use rank::{DISTINCT, EXACT, FUZZY, GLOSSED, Scored};
 use segment::Segment;
 use tombstones::Tombstones;
+use units::Mode;
 
 /// A path into `Section::points`: `[2, 0]` is the first child of the third point.
 pub type ItemPath = Vec<usize>;
@@ -136,7 +139,7 @@ pub enum Found<'a> {
 /// needs it.
 pub struct Ranked<'a> {
     index: &'a Index,
-    units: Vec<rank::Unit>,
+    units: Vec<units::Unit>,
     /// Best first, none focused.
     pub hits: Vec<Hit>,
     /// The name the query asks about that the notes never mention, as the query writes it
@@ -391,8 +394,8 @@ impl Index {
         self.library.section(at).map(|(_, section)| section)
     }
 
-    fn units(&self, query: &Query, mode: Mode, range: &Range<u32>) -> Vec<rank::Unit> {
-        let units = |text: &str| rank::units(&self.analyzer, &self.live, text, mode, range);
+    fn units(&self, query: &Query, mode: Mode, range: &Range<u32>) -> Vec<units::Unit> {
+        let units = |text: &str| units::of(&self.analyzer, &self.live, text, mode, range);
         // What a question tells weighs less than what it asks; not while typing.
         let focus = match mode {
             Mode::Search | Mode::Loose => analyze::question_focus(&query.normalized),
@@ -401,11 +404,11 @@ impl Index {
         match focus {
             Some((asked, told)) => {
                 let mut all = units(&asked);
-                let told = units(&told).into_iter().map(|unit| rank::Unit {
-                    emphasis: rank::CONTEXT,
+                let told = units(&told).into_iter().map(|unit| units::Unit {
+                    emphasis: units::CONTEXT,
                     ..unit
                 });
-                all.extend(told.take(rank::MAX_UNITS.saturating_sub(all.len())));
+                all.extend(told.take(units::MAX_UNITS.saturating_sub(all.len())));
                 all
             }
             None => units(&query.stripped),
@@ -524,10 +527,10 @@ impl Index {
         let mut asked_names = (names.iter())
             .filter(is_asked)
             .filter(is_name)
-            .take(rank::MAX_UNITS);
+            .take(units::MAX_UNITS);
         let unknown_in = |name: &analyze::Name, mode| {
-            let units = rank::units(&self.analyzer, &self.live, &name.word, mode, range);
-            let unknown = |unit: &rank::Unit| unit.terms.iter().all(|t| self.live.df_in(t.id, range) == 0);
+            let units = units::of(&self.analyzer, &self.live, &name.word, mode, range);
+            let unknown = |unit: &units::Unit| unit.terms.iter().all(|t| self.live.df_in(t.id, range) == 0);
             !units.is_empty() && units.iter().all(unknown)
         };
         // The last word may be one the member has not finished (`JavaSc`).
@@ -544,14 +547,14 @@ impl Index {
     /// plays right there?` covers a third of `Embed a YouTube video`), so a section that
     /// covers more than [`DOMINANT_COVERAGE`], matches in its title and scores
     /// [`DOMINANCE`] times any other section covering as much is the hit.
-    fn dominant(&self, units: &[rank::Unit], range: &Range<u32>, query: &Query) -> Option<Hit> {
+    fn dominant(&self, units: &[units::Unit], range: &Range<u32>, query: &Query) -> Option<Hit> {
         // Enough rivals that one the title and language factors lift past the raw order
         // is rarely left out of the comparison.
         const RIVALS: usize = 9;
-        let known = |unit: &rank::Unit| unit.terms.iter().any(|t| self.live.df_in(t.id, range) > 0);
+        let known = |unit: &units::Unit| unit.terms.iter().any(|t| self.live.df_in(t.id, range) > 0);
         // A word the notes lack in what is asked is another subject; in what is told
         // (`字看着太小了`, before `…把字号调大一点`) it is only context.
-        if !units.iter().filter(|u| u.emphasis > rank::CONTEXT).all(known) {
+        if !units.iter().filter(|u| u.emphasis > units::CONTEXT).all(known) {
             return None;
         }
         let mut scored = rank::score(&self.live, units, range, DOMINANT_COVERAGE, RIVALS);
@@ -567,7 +570,7 @@ impl Index {
         &self,
         scored: Vec<Scored>,
         query: &Query,
-        units: Vec<rank::Unit>,
+        units: Vec<units::Unit>,
         limit: usize,
     ) -> Ranked<'_> {
         let hits = self.best_hits(scored, query, limit);

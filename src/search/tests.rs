@@ -1020,7 +1020,7 @@ fn a_prefix_being_typed_reads_a_bounded_share_of_a_big_library() {
         let units = index.units(&Query::new(typed), mode, &range);
         units.iter().map(|u| u.terms.len()).collect()
     };
-    let most = rank::TYPING_POSTINGS / index::POSTING_CAP;
+    let most = units::TYPING_POSTINGS / index::POSTING_CAP;
     for typed in ["锁", "lo"] {
         let typing = read(typed, Mode::Typing);
         assert_eq!(typing.len(), 1, "{typed}: {typing:?}");

@@ -1,0 +1,555 @@
+//! A query as units (a Latin word, a CJK run, a synonym, a phrase), each with the index
+//! terms that can match it: exact, stem, typo, prefix, related, and for Chinese a pinyin
+//! homophone of a bigram or an English gloss ([`chinese`]). [`super::rank`] scores them.
+
+mod chinese;
+
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use super::analyze::{self, Analyzer, Piece};
+use super::index::{POSTING_CAP, TermId};
+use super::lexicon;
+use super::live::Live;
+use super::rank::unit_weight;
+use chinese::{cjk_char_unit, cjk_run_unit, glossed_units, split_edge_verbs};
+
+/// Most query units considered; the rest of a very long query is ignored.
+pub const MAX_UNITS: usize = 12;
+/// Typo weights by edit distance: in the score, and in the coverage.
+const TYPO_WEIGHT: [f32; 3] = [1.0, 0.6, 0.35];
+/// (A typo next to a word the notes never use, `xyzzy plugh`, stays under half.)
+const TYPO_COVER: [f32; 3] = [1.0, 0.7, 0.6];
+/// Prefix completions of the word being typed.
+const MAX_PREFIX_EXPANSIONS: usize = 30;
+const PREFIX_WEIGHT: f32 = 0.8;
+const PREFIX_COVER: f32 = 0.9;
+/// Related terms (paraphrases, [`super::related`]) of a word: how much a match weighs
+/// in the score and covers of the word, at most how many are read.
+const RELATED_WEIGHT: f32 = 0.5;
+const RELATED_COVER: f32 = 0.8;
+const MAX_RELATED: usize = 6;
+/// Postings the completions of the word being typed read, at most: autocomplete asks at
+/// every keystroke, and in a big vault a short prefix (`co`, `性`) stands for many common
+/// words, each of a full list (1.3 ms at 100k sections, against 0.1 ms for most).
+pub(super) const TYPING_POSTINGS: usize = 2 * POSTING_CAP;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueryTerm {
+    pub id: TermId,
+    /// Factor on the term's BM25F score.
+    pub weight: f32,
+    /// Share of its unit the term covers.
+    pub cover: f32,
+    pub fuzzy: bool,
+    /// Set by [`closest_units`](super::rank::closest_units): an exact term few documents
+    /// in range hold.
+    pub distinct: bool,
+    /// A related term of the query's word (a paraphrase), not the word itself.
+    pub related: bool,
+}
+
+/// One unit of a query, matched by any of its terms (CJK bigrams: by their sum).
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub terms: Vec<QueryTerm>,
+    pub additive: bool,
+    /// How rare the unit is (its best term's idf): weighs it in focus.
+    pub idf: f32,
+    /// Chinese (or other CJK) text: a run the notes lack is a different subject (so it
+    /// counts fully against a section; [`closest_units`](super::rank::closest_units) sets
+    /// it on every unit).
+    pub cjk: bool,
+    /// Factor on its terms' covers that counts every bigram of a CJK run alike, those
+    /// across word boundaries too (its bigram weights, [`chinese`]); 1 for other units.
+    /// [`closest_units`](super::rank::closest_units) applies it: offered sections need
+    /// the stricter count.
+    pub strict: f32,
+    /// Factor on the unit's score and its weight in the coverage: below 1 for the words of
+    /// a clause that tells rather than asks ([`CONTEXT`]).
+    pub emphasis: f32,
+    /// A Chinese word asked of English notes through its glosses ([`glossed_units`]).
+    pub glossed: bool,
+}
+
+/// The emphasis of a unit from a clause of a question that does not ask (`I installed a
+/// plugin but nothing changed` before `do I have to switch it on?`).
+pub const CONTEXT: f32 = 0.5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A submitted query.
+    Search,
+    /// As the user types: the last word may be a prefix (callers pass `Search` when the
+    /// text ends with a space).
+    Typing,
+    /// After a miss: looser typos, and the last word may be a prefix.
+    Loose,
+}
+
+/// The units of a normalised, question-stripped query, for documents in `range`.
+pub fn of(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range: &Range<u32>) -> Vec<Unit> {
+    // Whether the range is written in English, worked out once if a Chinese piece asks.
+    let in_english = OnceCell::new();
+    // What a question would do `without` is what it avoids, not what it asks for
+    // (`get my Apple Notes into Obsidian without copy pasting them`): context.
+    // Not while typing: autocomplete asks on every keystroke, and `without` may be a prefix.
+    const WITHOUT: &str = "without";
+    let avoiding = (mode != Mode::Typing)
+        .then(|| {
+            stripped.match_indices(WITHOUT).find(|&(at, _)| {
+                let before = stripped[..at].chars().next_back();
+                let after = stripped[at + WITHOUT.len()..].chars().next();
+                before.is_none_or(|c| c == ' ') && after.is_none_or(|c| c == ' ')
+            })
+        })
+        .flatten();
+    match avoiding {
+        Some((at, _)) => {
+            let (asked, avoided) = (&stripped[..at], &stripped[at + WITHOUT.len()..]);
+            let mut all = clause_units(analyzer, live, asked, mode, range, &in_english);
+            let avoided = clause_units(analyzer, live, avoided, mode, range, &in_english);
+            all.extend(avoided.into_iter().map(|unit| Unit {
+                emphasis: CONTEXT,
+                ..unit
+            }));
+            all.truncate(MAX_UNITS);
+            all
+        }
+        _ => clause_units(analyzer, live, stripped, mode, range, &in_english),
+    }
+}
+
+/// The units of one stretch of a query ([`of`]).
+fn clause_units(
+    analyzer: &Analyzer,
+    live: &Live,
+    stripped: &str,
+    mode: Mode,
+    range: &Range<u32>,
+    in_english: &OnceCell<bool>,
+) -> Vec<Unit> {
+    // The last word may be unfinished: as the user types, and after a miss.
+    let typing_at_end = matches!(mode, Mode::Typing | Mode::Loose);
+    let pieces = asking_pieces(analyzer, live, stripped, mode);
+    let last = pieces.len().saturating_sub(1);
+    let mut units = Vec::new();
+    for (i, (piece, joined)) in pieces.iter().enumerate() {
+        let typing = typing_at_end && i == last;
+        let first = units.len();
+        match piece {
+            Piece::Synonym(group) => {
+                let terms = live
+                    .id(&analyze::synonym_term(*group))
+                    .map(|id| exact(id, 1.0))
+                    .into_iter()
+                    .collect();
+                units.push(unit(live, terms, false));
+            }
+            Piece::Phrase(phrase) => units.push(phrase_unit(analyzer, live, phrase)),
+            Piece::Cjk(chars) if mode == Mode::Typing => match chars.as_slice() {
+                &[c] => units.push(cjk_char_unit(live, c, typing)),
+                run => units.push(cjk_run_unit(analyzer, live, run, mode)),
+            },
+            Piece::Cjk(chars) => match glossed_units(analyzer, live, chars, mode, range, in_english) {
+                Some(glossed) => units.extend(glossed),
+                None => match chars.as_slice() {
+                    &[c] => units.push(cjk_char_unit(live, c, typing)),
+                    chars => {
+                        let (verbs_before, run, verbs_after) = split_edge_verbs(live, chars);
+                        for &c in verbs_before.iter().chain(verbs_after) {
+                            units.push(cjk_char_unit(live, c, false));
+                        }
+                        match run {
+                            [] => {}
+                            &[c] => units.push(cjk_char_unit(live, c, false)),
+                            run => units.push(cjk_run_unit(analyzer, live, run, mode)),
+                        }
+                    }
+                },
+            },
+            Piece::Word { parts } => {
+                let word = Word {
+                    analyzer,
+                    live,
+                    mode,
+                    range,
+                };
+                word.units(parts, typing, &mut units);
+                // `make` of `how do I make a table` frames what is asked (not while typing:
+                // `use` may be the start of `username`).
+                if let [part] = parts.as_slice()
+                    && analyze::is_light_verb(part)
+                    && mode != Mode::Typing
+                {
+                    for unit in &mut units[first..] {
+                        unit.emphasis = CONTEXT;
+                    }
+                }
+            }
+        }
+        // The compound the notes write as one word (`site map`: `sitemap`) matches each
+        // of the words it joins.
+        for unit in &mut units[first..] {
+            for &id in joined {
+                if !unit.terms.iter().any(|t| t.id == id) {
+                    unit.terms.push(exact(id, 1.0));
+                }
+            }
+        }
+        if units.len() >= MAX_UNITS {
+            units.truncate(MAX_UNITS);
+            break;
+        }
+    }
+    units
+}
+
+/// The pieces of a query that ask something: only filler (`的`, `what is`) asks nothing;
+/// but what is being typed (`对` of `对齐`) may become a word.
+/// Each with the terms of the compounds it makes with its neighbours ([`compounds`]).
+fn asking_pieces(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode) -> Vec<(Piece, Vec<TermId>)> {
+    let mut pieces = analyzer.pieces(stripped);
+    if mode != Mode::Typing {
+        join_phrases(analyzer, &mut pieces);
+        drop_postpositions(&mut pieces);
+    }
+    let being_typed = if mode == Mode::Typing { pieces.pop() } else { None };
+    // None while typing: autocomplete asks on every keystroke.
+    let (own, with_next) = if mode == Mode::Typing {
+        (Vec::new(), Vec::new())
+    } else {
+        compounds(analyzer, live, &pieces)
+    };
+    let at = |joined: &Joined, i: usize| joined.get(i).copied().flatten();
+    let mut asking = Vec::with_capacity(pieces.len() + 1);
+    for (i, piece) in pieces.into_iter().enumerate() {
+        if analyze::is_stop_word(&piece) {
+            continue;
+        }
+        let before = i.checked_sub(1).and_then(|b| at(&with_next, b));
+        let joined = [at(&own, i), at(&with_next, i), before]
+            .into_iter()
+            .flatten()
+            .collect();
+        asking.push((piece, joined));
+    }
+    asking.extend(being_typed.map(|piece| (piece, Vec::new())));
+    asking
+}
+
+/// Chinese postpositions of place after a Latin word (`url 里`, `iPhone 上在别的 App 里点分享`):
+/// they locate the word before, and run together with the next characters they make no
+/// word (`上在`, `里点`) that would count against every section.
+const POSTPOSITIONS: &[char] = &['里', '上', '中', '内', '下'];
+
+/// Drops a postposition that opens a CJK run right after a Latin word, unless it starts
+/// a word there (`iPhone 上传`, `mac 下载`, `obsidian 中文`).
+fn drop_postpositions(pieces: &mut Vec<Piece>) {
+    let mut after_word = false;
+    pieces.retain_mut(|piece| {
+        let keep = match piece {
+            Piece::Cjk(chars) if after_word && chars.first().is_some_and(|c| POSTPOSITIONS.contains(c)) => {
+                let opens_word = chars.get(..2).is_some_and(|two| {
+                    let two: String = two.iter().collect();
+                    lexicon::count(&two).is_some()
+                });
+                if !opens_word {
+                    chars.remove(0);
+                }
+                !chars.is_empty()
+            }
+            _ => true,
+        };
+        after_word = matches!(piece, Piece::Word { .. });
+        keep
+    });
+}
+
+/// Particles that close a compound the notes may write as one word (`set up`: `setup`,
+/// `plug in`: `plugin`, `pop up`: `popup`), though alone they ask nothing.
+const COMPOUND_PARTICLES: &[&str] = &["up", "in", "on", "out", "off", "down", "over", "back"];
+
+/// Per piece of a query: the term of a compound it is part of, if the notes hold one.
+type Joined = Vec<Option<TermId>>;
+
+/// The terms of the compounds a query writes apart that the notes write as one word:
+/// for each piece, its own (a phrase, `log in`: `login`), and the one it makes with the
+/// next piece (`site map`: `sitemap`, `back links`: `backlinks`). Both words are Latin
+/// letters, two or more each; the first asks something, the second too or is a
+/// [`COMPOUND_PARTICLES`] one. A look-up or two per pair, none for other pieces.
+fn compounds<'p>(analyzer: &Analyzer, live: &Live, pieces: &'p [Piece]) -> (Joined, Joined) {
+    let letters = |w: &str| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase());
+    let term = |joined: &str| live.id(&analyzer.stem(joined)).or_else(|| live.id(joined));
+    let word = |piece: &'p Piece| match piece {
+        Piece::Word { parts } if parts.len() == 1 && letters(&parts[0]) => Some(parts[0].as_str()),
+        _ => None,
+    };
+    let own = (pieces.iter())
+        .map(|piece| match piece {
+            Piece::Phrase(phrase) if phrase.split(' ').all(letters) => term(&phrase.replace(' ', "")),
+            _ => None,
+        })
+        .collect();
+    let with_next = (0..pieces.len())
+        .map(|i| {
+            let (a, b) = (word(&pieces[i])?, word(pieces.get(i + 1)?)?);
+            let asks = |w: &str| !analyze::is_stop_str(w);
+            if !asks(a) || !(asks(b) || COMPOUND_PARTICLES.contains(&b)) {
+                return None;
+            }
+            term(&format!("{a}{b}"))
+        })
+        .collect();
+    (own, with_next)
+}
+
+/// Runs of two or three one-part words that have related terms together (`get rid of`,
+/// `turn on`) become one [`Piece::Phrase`], the longest first: the phrase, not its
+/// words, is what is asked.
+fn join_phrases(analyzer: &Analyzer, pieces: &mut Vec<Piece>) {
+    let word = |piece: &Piece| match piece {
+        Piece::Word { parts } if parts.len() == 1 => Some(parts[0].clone()),
+        _ => None,
+    };
+    let mut joined = Vec::with_capacity(pieces.len());
+    let mut at = 0;
+    while at < pieces.len() {
+        let phrase = [3, 2].into_iter().find_map(|n| {
+            let words: Option<Vec<String>> = pieces.get(at..at + n)?.iter().map(word).collect();
+            let phrase = words?.join(" ");
+            analyzer.related.is_phrase(&phrase).then_some((n, phrase))
+        });
+        match phrase {
+            Some((n, phrase)) => {
+                joined.push(Piece::Phrase(phrase));
+                at += n;
+            }
+            None => {
+                joined.push(pieces[at].clone());
+                at += 1;
+            }
+        }
+    }
+    *pieces = joined;
+}
+
+/// A phrase: its related terms, and each of its words (not filler) for an equal share.
+fn phrase_unit(analyzer: &Analyzer, live: &Live, phrase: &str) -> Unit {
+    let words: Vec<&str> = phrase.split(' ').filter(|w| !analyze::is_stop_str(w)).collect();
+    let share = 1.0 / words.len().max(1) as f32;
+    let mut terms: Vec<QueryTerm> = Vec::new();
+    for word in words {
+        for form in [analyzer.stem(word).as_str(), word] {
+            if let Some(id) = live.id(form).filter(|id| !terms.iter().any(|t| t.id == *id)) {
+                terms.push(exact(id, share));
+            }
+        }
+    }
+    related_terms(analyzer, live, phrase, 1.0, &mut terms);
+    unit(live, terms, false)
+}
+
+/// What a Latin word's units are looked up with.
+struct Word<'a> {
+    analyzer: &'a Analyzer,
+    live: &'a Live,
+    mode: Mode,
+    range: &'a Range<u32>,
+}
+
+impl Word<'_> {
+    /// A word (its `parts` joined by hyphens or dots in the query) as one unit when the
+    /// notes know it whole; else its parts one by one.
+    fn units(&self, parts: &[String], typing: bool, units: &mut Vec<Unit>) {
+        let joined: String = parts.concat();
+        let known = self.live.id(&joined).is_some();
+        let whole = known || parts.len() == 1 && analyze::alnum_runs(&joined).len() == 1;
+        if whole {
+            units.push(self.unit(&joined, typing));
+            return;
+        }
+        // An unknown compound: its parts count one by one, and an unknown part of
+        // letters and digits (`2.4ghz`) by its runs.
+        for (p, part) in parts.iter().enumerate() {
+            let typing = typing && p + 1 == parts.len();
+            let runs = analyze::alnum_runs(part);
+            if runs.len() > 1 && self.live.id(part).is_none() {
+                units.extend(runs.into_iter().map(|run| self.unit(run, false)));
+            } else {
+                units.push(self.unit(part, typing));
+            }
+        }
+    }
+
+    fn unit(&self, word: &str, typing: bool) -> Unit {
+        word_unit(self.analyzer, self.live, word, self.mode, typing, self.range)
+    }
+}
+
+fn exact(id: TermId, cover: f32) -> QueryTerm {
+    QueryTerm {
+        id,
+        weight: 1.0,
+        cover,
+        fuzzy: false,
+        distinct: false,
+        related: false,
+    }
+}
+
+/// A related term: matched below the word itself, and it covers less of it.
+fn related(id: TermId, cover: f32) -> QueryTerm {
+    QueryTerm {
+        weight: RELATED_WEIGHT,
+        cover: cover * RELATED_COVER,
+        related: true,
+        ..exact(id, cover)
+    }
+}
+
+fn unit(live: &Live, terms: Vec<QueryTerm>, additive: bool) -> Unit {
+    let idf = terms.iter().map(|t| live.idf(live.df(t.id))).fold(0.0, f32::max);
+    Unit {
+        terms,
+        additive,
+        idf,
+        cjk: false,
+        strict: 1.0,
+        emphasis: 1.0,
+        glossed: false,
+    }
+}
+
+/// The postings a word's completions may still read: [`TYPING_POSTINGS`] while it is
+/// being typed, else no limit.
+struct Budget(usize);
+
+impl Budget {
+    fn typing(typing: bool) -> Budget {
+        Budget(if typing { TYPING_POSTINGS } else { usize::MAX })
+    }
+
+    /// Whether the postings a query reads for `id` (at most [`POSTING_CAP`]) fit in what
+    /// is left; if so they are counted. Those that do not fit are left out, and a later,
+    /// rarer completion may still fit.
+    fn fits(&mut self, live: &Live, id: TermId) -> bool {
+        let cost = live.df(id).min(POSTING_CAP);
+        match self.0.checked_sub(cost) {
+            Some(left) => {
+                self.0 = left;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn word_unit(
+    analyzer: &Analyzer,
+    live: &Live,
+    word: &str,
+    mode: Mode,
+    prefix: bool,
+    range: &Range<u32>,
+) -> Unit {
+    let stem = analyzer.stem(word);
+    let mut terms: Vec<QueryTerm> = Vec::new();
+    let add = |terms: &mut Vec<QueryTerm>, term: QueryTerm| match terms.iter_mut().find(|t| t.id == term.id) {
+        Some(known) if known.weight < term.weight => *known = term,
+        Some(_) => {}
+        None => terms.push(term),
+    };
+    for form in [stem.as_str(), word] {
+        if let Some(id) = live.id(form) {
+            add(&mut terms, exact(id, 1.0));
+        }
+    }
+    let known = terms.iter().any(|t| live.df_in(t.id, range) > 0);
+    if prefix {
+        let completions = live.with_prefix(word, MAX_PREFIX_EXPANSIONS);
+        let mut budget = Budget::typing(true);
+        for surface in completions.into_iter().filter(|w| !analyze::is_stop_str(w)) {
+            if let Some(id) = live.id(&analyzer.stem(surface))
+                && !terms.iter().any(|t| t.id == id)
+                && budget.fits(live, id)
+            {
+                // Not among the terms yet (checked above, before it is counted).
+                terms.push(QueryTerm {
+                    id,
+                    weight: PREFIX_WEIGHT,
+                    cover: PREFIX_COVER,
+                    fuzzy: true,
+                    distinct: false,
+                    related: false,
+                });
+            }
+        }
+    }
+    // An English word is spelled as meant (`bread` is not a slip of `break`): its related
+    // terms stand in for it instead. After a miss, any word may be a slip.
+    let spelled = || mode != Mode::Loose && analyzer.related.is_english_word(word);
+    if !known && !word.chars().all(|c| c.is_ascii_digit()) && !spelled() {
+        let len = word.chars().count();
+        let budget = match len {
+            8.. => 2,
+            4.. => 1,
+            _ => 0,
+        };
+        let budget = if mode == Mode::Loose && len >= 3 {
+            budget + 1
+        } else {
+            budget
+        };
+        for (surface, distance) in live.similar(word, budget) {
+            if let Some(id) = live.id(&analyzer.stem(surface)) {
+                let d = distance.min(2);
+                let term = QueryTerm {
+                    id,
+                    weight: TYPO_WEIGHT[d],
+                    cover: TYPO_COVER[d],
+                    fuzzy: true,
+                    distinct: false,
+                    related: false,
+                };
+                add(&mut terms, term);
+            }
+        }
+    }
+    // A word the notes never use is asked in other words than theirs: the related words
+    // they do use stand in for it. (A word they use is not widened: that would read many
+    // more postings for every query, for no measured gain.)
+    if mode != Mode::Typing && !known {
+        related_terms(analyzer, live, word, 1.0, &mut terms);
+    }
+    terms.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    unit(live, terms, false)
+}
+
+/// Adds to `terms` the related terms of `text` (a normalised word or phrase) that the
+/// notes use but not commonly, at most [`MAX_RELATED`], each covering `cover` ×
+/// [`RELATED_COVER`]; those already there are left as they are.
+fn related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms: &mut Vec<QueryTerm>) {
+    let mut added = 0;
+    analyzer.related.of(text, &mut |word| {
+        if added == MAX_RELATED || analyze::is_stop_str(word) {
+            return;
+        }
+        // A word most sections use says little of which is meant, and is long to read.
+        let mut add = |id| {
+            let common = unit_weight(live.df(id), live.live_docs(), false) < 1.0;
+            if !common && !terms.iter().any(|t| t.id == id) {
+                terms.push(related(id, cover));
+                added += 1;
+            }
+        };
+        if word.chars().all(analyze::is_cjk) {
+            // A Chinese word: its bigrams, any of which stands for it.
+            for gram in analyze::bigrams(&word.chars().collect::<Vec<_>>()) {
+                live.id(&gram).into_iter().for_each(&mut add);
+            }
+        } else if !word.contains(' ') {
+            live.id(&analyzer.stem(word)).into_iter().for_each(&mut add);
+        }
+    });
+}
