@@ -2,7 +2,9 @@
 //!
 //! - `analyze`: one normalisation for notes and queries (NFKC, lowercase, traditional →
 //!   simplified), synonyms (aho-corasick, replaced by one token), Latin words with joined
-//!   forms and Porter2 stems, CJK bigrams; question words and filler stripped from queries.
+//!   forms and Porter2 stems, CJK bigrams; English question words and filler are stop words.
+//! - `question`: what a query asks: Chinese question frames stripped, the asking clause
+//!   told from those that tell, the names it uses.
 //! - `index`: interned terms → postings sorted by section, each with its BM25F saturated
 //!   term frequency worked out at build time (fields: title 3.0, category — the note's title
 //!   and the headings above — 1.0, tags and
@@ -35,6 +37,7 @@ mod focus;
 mod index;
 mod lexicon;
 mod live;
+mod question;
 mod rank;
 mod related;
 mod segment;
@@ -398,7 +401,7 @@ impl Index {
         let units = |text: &str| units::of(&self.analyzer, &self.live, text, mode, range);
         // What a question tells weighs less than what it asks; not while typing.
         let focus = match mode {
-            Mode::Search | Mode::Loose => analyze::question_focus(&query.normalized),
+            Mode::Search | Mode::Loose => question::question_focus(&query.normalized),
             Mode::Typing => None,
         };
         match focus {
@@ -460,7 +463,7 @@ impl Index {
         if limit == 0 {
             return Ranked::none(self);
         }
-        let names = analyze::names(truncated(query));
+        let names = question::names(truncated(query));
         let query = Query::new(query);
         let units = self.units(&query, Mode::Search, &range);
         if let Some(name) = self.unknown_asked_name(&names, &query, &range) {
@@ -493,15 +496,15 @@ impl Index {
     /// The query's last name is known when the notes hold a word it begins (`JavaSc`).
     fn unknown_asked_name<'n>(
         &self,
-        names: &'n [analyze::Name],
+        names: &'n [question::Name],
         query: &Query,
         range: &Range<u32>,
-    ) -> Option<&'n analyze::Name> {
+    ) -> Option<&'n question::Name> {
         if names.is_empty() {
             return None;
         }
-        let asked = analyze::asking_part(&query.normalized);
-        let is_asked = |name: &&analyze::Name| {
+        let asked = question::asking_part(&query.normalized);
+        let is_asked = |name: &&question::Name| {
             asked.as_deref().is_none_or(|asked| {
                 (asked.split(|c: char| !c.is_alphanumeric())).any(|word| word == name.word)
             })
@@ -512,7 +515,7 @@ impl Index {
             "via", "per", "etc", "because", "until", "since", "during", "among", "upon", "against",
             "whether", "towards", "toward", "versus", "nor", "idk", "btw", "pls", "thx", "okay",
         ];
-        let is_name = |name: &&analyze::Name| {
+        let is_name = |name: &&question::Name| {
             let word = name.word.as_str();
             name.capitalised
                 || related.knows_english()
@@ -528,13 +531,13 @@ impl Index {
             .filter(is_asked)
             .filter(is_name)
             .take(units::MAX_UNITS);
-        let unknown_in = |name: &analyze::Name, mode| {
+        let unknown_in = |name: &question::Name, mode| {
             let units = units::of(&self.analyzer, &self.live, &name.word, mode, range);
             let unknown = |unit: &units::Unit| unit.terms.iter().all(|t| self.live.df_in(t.id, range) == 0);
             !units.is_empty() && units.iter().all(unknown)
         };
         // The last word may be one the member has not finished (`JavaSc`).
-        let last = |name: &analyze::Name| {
+        let last = |name: &question::Name| {
             names.last().is_some_and(|l| std::ptr::eq(l, name))
                 && query.normalized.trim_end().ends_with(name.word.as_str())
         };
@@ -890,7 +893,7 @@ struct Query {
 impl Query {
     fn new(text: &str) -> Query {
         let normalized = normalize(truncated(text));
-        let stripped = analyze::strip_question(&normalized);
+        let stripped = question::strip_question(&normalized);
         Query {
             key: key(&normalized),
             stripped_key: key(&stripped),

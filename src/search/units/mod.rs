@@ -11,6 +11,7 @@ use super::analyze::{self, Analyzer, Piece};
 use super::index::{POSTING_CAP, TermId};
 use super::lexicon;
 use super::live::Live;
+use super::question;
 use super::rank::unit_weight;
 use chinese::{cjk_char_unit, cjk_run_unit, glossed_units, split_edge_verbs};
 
@@ -179,7 +180,7 @@ fn clause_units(
                 // `make` of `how do I make a table` frames what is asked (not while typing:
                 // `use` may be the start of `username`).
                 if let [part] = parts.as_slice()
-                    && analyze::is_light_verb(part)
+                    && question::is_light_verb(part)
                     && mode != Mode::Typing
                 {
                     for unit in &mut units[first..] {
