@@ -800,6 +800,68 @@ fn select_shows_the_chosen_section() {
     );
     assert_eq!(body["type"], 7);
     assert_eq!(body["data"]["embeds"][0]["title"], "深入理解语言模型的突现能力");
+    // A menu sent before options carried their reason: shown as keywords, as then.
+    assert_eq!(footer(&body), "/chatgpt · 原理解析/论文综述 · matched keywords");
+    // The option says how the section matched, and the page shown says so too.
+    let body = respond(
+        &app,
+        &fixture(
+            "component_select.json",
+            &[
+                ("PLACEHOLDER_SELECT", &select),
+                ("PLACEHOLDER_VALUE", &format!("{value}|x")),
+            ],
+        ),
+    );
+    assert_eq!(footer(&body), "/chatgpt · 原理解析/论文综述 · matched the text");
+}
+
+#[test]
+fn a_section_picked_from_other_matches_says_how_it_matched() {
+    let app = app();
+    // Its other matches are found in titles and in text alike.
+    let answer = respond(&app, &command("chatgpt", "能力", false));
+    let menu = (answer["data"]["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default())
+    .iter()
+    .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+    .find(|c| c["type"] == 3)
+    .unwrap_or_else(|| panic!("no menu of other matches: {answer}"));
+    let options = menu["options"].as_array().cloned().unwrap_or_default();
+    let reasons: Vec<&str> = (options.iter())
+        .filter_map(|o| o["value"].as_str()?.rsplit('|').next())
+        .collect();
+    assert!(reasons.contains(&"k") && reasons.contains(&"x"), "{menu}");
+    for option in &options {
+        let value = option["value"].as_str().unwrap_or_default();
+        let said = match value.rsplit('|').next() {
+            Some("t") => "matched the title",
+            Some("k") => "matched keywords",
+            Some("x") => "matched the text",
+            Some("f") => "close match",
+            Some("g") => "matched in translation",
+            other => panic!("{value}: no reason ({other:?})"),
+        };
+        let select = menu["custom_id"].as_str().unwrap_or_default();
+        let picked = respond(
+            &app,
+            &fixture(
+                "component_select.json",
+                &[("PLACEHOLDER_SELECT", select), ("PLACEHOLDER_VALUE", value)],
+            ),
+        );
+        assert_eq!(picked["data"]["embeds"][0]["title"], option["label"], "{value}");
+        assert!(footer(&picked).ends_with(said), "{value}: {}", footer(&picked));
+    }
+}
+
+/// The footer of a response's first embed.
+fn footer(body: &Value) -> &str {
+    body["data"]["embeds"][0]["footer"]["text"]
+        .as_str()
+        .unwrap_or_default()
 }
 
 #[test]

@@ -2,10 +2,11 @@
 //!
 //! Formats (every field is ASCII except the topic; at most 100 characters):
 //! - `pg|<topic>|<section hex>|<page>|<reason>|<focus>`: show a page of a section; reason
-//!   is one letter (t, k, x, f); focus is `0.7~2.1` (the focused item paths) or empty.
+//!   is one letter (t, k, x, f, g); focus is `0.7~2.1` (the focused item paths) or empty.
 //! - `ls|s|<topic>|<page>` and `ls|t||<page>`: a page of `/sources` (topic may be empty)
 //!   or of `/topics`.
-//! - `alt|<topic>`: the menu of other matches; each option's value is `<topic>|<section hex>`.
+//! - `alt|<topic>`: the menu of other matches; each option's value is
+//!   `<topic>|<section hex>|<reason>` (menus sent before the reason was added lack it).
 //! - `rm|<user id>`: delete the reply; only that user (or a moderator) may.
 //! - `post|<topic>|<section hex>|<page>|<reason>|<reply to>|<focus>`: post a private answer
 //!   publicly (fields as in `pg`); `reply to` is the id of the message it answers, or empty.
@@ -190,13 +191,20 @@ impl SectionPage {
 }
 
 /// A select option's value: which section to show.
-pub fn section_value(topic: &str, section: u64) -> String {
-    format!("{topic}|{section:x}")
+/// The value of an option of the other-matches menu: a section and why it matched.
+pub fn section_value(topic: &str, section: u64, reason: MatchReason) -> String {
+    format!("{topic}|{section:x}|{}", reason_letter(reason))
 }
 
-pub fn parse_section_value(value: &str) -> Option<(&str, u64)> {
-    let (topic, section) = value.split_once('|')?;
-    Some((topic, u64::from_str_radix(section, 16).ok()?))
+/// [`section_value`] read back; a value without a reason (a menu sent before it was
+/// added) is a keyword match, as such menus showed it.
+pub fn parse_section_value(value: &str) -> Option<(&str, u64, MatchReason)> {
+    let (topic, rest) = value.split_once('|')?;
+    let (section, reason) = match rest.split_once('|') {
+        Some((section, letter)) => (section, letter_reason(letter)?),
+        None => (rest, MatchReason::Keyword),
+    };
+    Some((topic, u64::from_str_radix(section, 16).ok()?, reason))
 }
 
 fn reason_letter(reason: MatchReason) -> char {
@@ -252,6 +260,34 @@ fn decode_focus(text: &str) -> Option<Vec<ItemPath>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn menu_values_carry_the_reason_and_old_ones_still_read() {
+        let reasons = [
+            MatchReason::Title,
+            MatchReason::Keyword,
+            MatchReason::Text,
+            MatchReason::Fuzzy,
+            MatchReason::Translated,
+        ];
+        for reason in reasons {
+            let value = section_value("思".repeat(32).as_str(), u64::MAX, reason);
+            assert!(value.chars().count() <= MAX_LEN, "{value}");
+            let topic = "思".repeat(32);
+            assert_eq!(
+                parse_section_value(&value),
+                Some((topic.as_str(), u64::MAX, reason))
+            );
+        }
+        // A menu sent before the reason was carried.
+        assert_eq!(
+            parse_section_value("chatgpt|ff"),
+            Some(("chatgpt", 255, MatchReason::Keyword))
+        );
+        for garbage in ["chatgpt", "chatgpt|zz", "chatgpt|ff|q", "chatgpt|ff|"] {
+            assert_eq!(parse_section_value(garbage), None, "{garbage}");
+        }
+    }
 
     #[test]
     fn round_trips() {

@@ -748,7 +748,7 @@ impl Handler {
         let Some(at) = find_section(index, &topic, section) else {
             return refuse(lang.gone());
         };
-        let Some(title) = other(index, at).map(|o| o.title) else {
+        let Some(title) = index.library().section(at).map(|(_, s)| s.title.clone()) else {
             return refuse(lang.gone());
         };
         let vote = feedback::Vote {
@@ -810,12 +810,14 @@ impl Handler {
                     return refuse(lang.unsupported());
                 };
                 let chosen = values.first().and_then(|v| custom_id::parse_section_value(v));
-                let Some(at) = chosen.and_then(|(topic, id)| find_section(index, topic, id)) else {
+                let found =
+                    chosen.and_then(|(topic, id, reason)| Some((find_section(index, topic, id)?, reason)));
+                let Some((at, reason)) = found else {
                     return refuse(lang.gone());
                 };
                 let others = others_in(index, &component.message);
                 let focus = Focus::Given(&[]);
-                let shown = Shown::new(at, MatchReason::Keyword, focus, 0).asked(&asked, reply_to);
+                let shown = Shown::new(at, reason, focus, 0).asked(&asked, reply_to);
                 self.show(index, &shown, asker, &others, lang, Show::Update { private })
             }
             Action::Vote(clicked) => self.vote(index, component, clicked, lang),
@@ -1022,16 +1024,19 @@ fn find_section(index: &Index, topic: &str, id: u64) -> Option<SectionRef> {
 
 /// The other matches offered under an answer.
 fn others_among(index: &Index, hits: &[Hit]) -> Vec<Other> {
-    hits.iter().filter_map(|hit| other(index, hit.section)).collect()
+    (hits.iter())
+        .filter_map(|hit| other(index, hit.section, hit.reason))
+        .collect()
 }
 
-fn other(index: &Index, at: SectionRef) -> Option<Other> {
+fn other(index: &Index, at: SectionRef, reason: MatchReason) -> Option<Other> {
     let (note, section) = index.library().section(at)?;
     Some(Other {
         topic: note.topic.clone(),
         section: section.stable_id(),
         title: section.title.clone(),
         category: section.category_line(),
+        reason,
     })
 }
 
@@ -1122,8 +1127,8 @@ fn others_in(index: &Index, message: &Message) -> Vec<Other> {
         })
         .flatten()
         .filter_map(|option| {
-            let (topic, id) = custom_id::parse_section_value(&option.value)?;
-            other(index, find_section(index, topic, id)?)
+            let (topic, id, reason) = custom_id::parse_section_value(&option.value)?;
+            other(index, find_section(index, topic, id)?, reason)
         })
         .collect()
 }

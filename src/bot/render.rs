@@ -10,7 +10,7 @@ use super::custom_id::{self, Action, Listing, SectionPage, SectionVote};
 use super::i18n::Lang;
 use crate::notes::markdown::escape_into;
 use crate::reply::{Page, Reply, discord_len, limits, truncate};
-use crate::search::ItemPath;
+use crate::search::{ItemPath, MatchReason};
 
 /// Another section offered in the menu under a reply.
 #[derive(Debug, Clone)]
@@ -19,6 +19,8 @@ pub struct Other {
     pub section: u64,
     pub title: String,
     pub category: String,
+    /// How it matched the query: shown when it is picked.
+    pub reason: MatchReason,
 }
 
 /// A message that pings no one, whatever the notes or the query contain.
@@ -265,7 +267,7 @@ fn others_menu(topic: &str, others: &[Other], lang: Lang) -> CreateActionRow {
         .map(|other| {
             let option = CreateSelectMenuOption::new(
                 truncate(&other.title, 100),
-                custom_id::section_value(&other.topic, other.section),
+                custom_id::section_value(&other.topic, other.section, other.reason),
             );
             if other.category.is_empty() {
                 option
