@@ -17,7 +17,9 @@
 //!   an English gloss of a Chinese word); `units::chinese` makes those of Chinese text.
 //! - `rank`: Score = BM25F × coverage² × (1 + the title's coverage), coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits,
-//!   unless one of them dominates a long question ([`Index::dominant`]).
+//!   unless one of them dominates a long question ([`Index::dominant`]), nor is a best
+//!   section that lacks the rarest word a question of three words or more asks
+//!   ([`Index::misses_the_subject`]).
 //!   A section in the other language than the question (Chinese or not) scores ×0.8.
 //! - `related`: what a query word may stand for in the notes (WordNet's English, a short
 //!   Chinese list, the config's groups); query side only.
@@ -474,7 +476,14 @@ impl Index {
                 unmentioned: Some(name.written.clone()),
             };
         }
-        let scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
+        let mut scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
+        self.adjust(&mut scored, &query);
+        if scored
+            .first()
+            .is_some_and(|best| self.misses_the_subject(best.doc, &units, &range))
+        {
+            scored.clear();
+        }
         if scored.is_empty() {
             let hits = self.dominant(&units, &range, &query).into_iter().collect();
             return Ranked {
@@ -568,28 +577,48 @@ impl Index {
         dominates.then(|| self.hit(best, query))
     }
 
-    /// The best `limit` of `scored`, with the query's units (for focus later).
+    /// Whether section `doc` lacks what a question is most specifically about, its
+    /// subject: of the words it asks (not its context, a Chinese run, a number or a
+    /// guessed gloss), the rarest the notes in `range` use. A question of several words
+    /// can cover more than half of a section through everyday ones while it asks about
+    /// another thing (`make Obsidian read my notes out loud, like text to speech` and
+    /// Footnotes): such a section is one of the closest, not an answer. Shorter queries
+    /// are left to the coverage.
+    fn misses_the_subject(&self, doc: u32, units: &[units::Unit], range: &Range<u32>) -> bool {
+        const SUBJECT_UNITS: usize = 3;
+        if units.len() < SUBJECT_UNITS {
+            return false;
+        }
+        let known = |unit: &&units::Unit| unit.terms.iter().any(|t| self.live.df_in(t.id, range) > 0);
+        let number = |unit: &&units::Unit| {
+            (unit.terms.first()).is_some_and(|t| self.live.term(t.id).bytes().all(|b| b.is_ascii_digit()))
+        };
+        let subject = (units.iter())
+            .filter(|unit| unit.emphasis > units::CONTEXT && !unit.cjk && !unit.glossed)
+            .filter(|unit| !number(unit))
+            .filter(known)
+            .max_by(|a, b| a.idf.total_cmp(&b.idf));
+        subject.is_some_and(|unit| {
+            !(unit.terms.iter()).any(|t| self.live.read(t.id, range).any(|posting| posting.doc == doc))
+        })
+    }
+
+    /// The best `limit` of `scored` (sorted by [`Index::adjust`]) as hits, with the
+    /// query's units (for focus later).
     fn ranked_of(
         &self,
-        scored: Vec<Scored>,
+        mut scored: Vec<Scored>,
         query: &Query,
         units: Vec<units::Unit>,
         limit: usize,
     ) -> Ranked<'_> {
-        let hits = self.best_hits(scored, query, limit);
+        scored.truncate(limit);
         Ranked {
             index: self,
             units,
-            hits,
+            hits: scored.iter().map(|s| self.hit(s, query)).collect(),
             unmentioned: None,
         }
-    }
-
-    /// The best `limit` of `scored` as hits, best first ([`Index::adjust`]).
-    fn best_hits(&self, mut scored: Vec<Scored>, query: &Query, limit: usize) -> Vec<Hit> {
-        self.adjust(&mut scored, query);
-        scored.truncate(limit);
-        scored.iter().map(|s| self.hit(s, query)).collect()
     }
 
     fn hit(&self, s: &Scored, query: &Query) -> Hit {
@@ -722,7 +751,8 @@ impl Index {
         let mut units = self.units(&query, Mode::Search, &range);
         rank::closest_units(&self.live, &mut units, &range);
         let cut = (CLOSEST_COVERAGE, DISTINCT);
-        let scored = rank::score_with(&self.live, &units, &range, cut, limit + 8);
+        let mut scored = rank::score_with(&self.live, &units, &range, cut, limit + 8);
+        self.adjust(&mut scored, &query);
         self.ranked_of(scored, &query, units, limit)
     }
 

@@ -1485,3 +1485,57 @@ fn a_chinese_question_is_offered_english_sections() {
         }
     }
 }
+
+/// A question that covers most of a section through everyday words, while the rarest
+/// word it asks (what it is about) stands elsewhere, gets that section as one of the
+/// closest, not as an answer; the same words without that subject are answered.
+#[test]
+fn a_section_lacking_the_subject_of_a_question_is_no_answer() {
+    let mut sections = vec![
+        section(
+            "Footnotes",
+            &[],
+            vec![leaf(
+                "Read the note text out of the main flow, in the margin of the page",
+            )],
+        ),
+        section("Dictation", &[], vec![leaf("Turn your speech into note text")]),
+        section(
+            "Reading view",
+            &[],
+            vec![leaf("Read a note without editing its text")],
+        ),
+        section(
+            "Export",
+            &[],
+            vec![leaf("Send note text out as a PDF page with a margin")],
+        ),
+    ];
+    // Other sections, so that the words above are not common ones.
+    let subjects = [
+        "tags", "links", "themes", "hotkeys", "vaults", "plugins", "canvas", "graph",
+    ];
+    for subject in subjects {
+        sections.push(section(subject, &[], vec![leaf(&format!("All about {subject}"))]));
+    }
+    let index = Index::build(
+        Library::from(vec![note("writing", &[], &[], sections)]),
+        &SearchOptions::default(),
+    );
+    // Footnotes covers all but `loud` and `speech` (more than half), but the question is
+    // about speech: Footnotes is offered privately, not posted.
+    let asked = "read my note text out loud in the margin of the page, like speech";
+    assert_eq!(top(&index, asked, "writing"), None);
+    match index.find(asked, Some("writing"), 3, 3) {
+        Found::Closest(ranked) => {
+            assert_eq!(titles(&index, &ranked.hits)[0], "Footnotes");
+        }
+        _ => panic!("{asked}: expected the closest sections"),
+    }
+    let without = "read my note text out of the flow";
+    assert_eq!(top(&index, without, "writing").as_deref(), Some("Footnotes"));
+    assert_eq!(
+        top(&index, "speech to note text", "writing").as_deref(),
+        Some("Dictation")
+    );
+}
