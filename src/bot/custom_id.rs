@@ -190,7 +190,6 @@ impl SectionPage {
     }
 }
 
-/// A select option's value: which section to show.
 /// The value of an option of the other-matches menu: a section and why it matched.
 pub fn section_value(topic: &str, section: u64, reason: MatchReason) -> String {
     format!("{topic}|{section:x}|{}", reason_letter(reason))
@@ -270,10 +269,11 @@ mod tests {
             MatchReason::Fuzzy,
             MatchReason::Translated,
         ];
+        // The longest topic; an option's value has the same limit as a custom_id.
+        let topic = "思".repeat(32);
         for reason in reasons {
-            let value = section_value("思".repeat(32).as_str(), u64::MAX, reason);
+            let value = section_value(&topic, u64::MAX, reason);
             assert!(value.chars().count() <= MAX_LEN, "{value}");
-            let topic = "思".repeat(32);
             assert_eq!(
                 parse_section_value(&value),
                 Some((topic.as_str(), u64::MAX, reason))

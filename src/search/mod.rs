@@ -403,7 +403,7 @@ impl Index {
         let units = |text: &str| units::of(&self.analyzer, &self.live, text, mode, range);
         // What a question tells weighs less than what it asks; not while typing.
         let focus = match mode {
-            Mode::Search | Mode::Loose => question::question_focus(&query.normalized),
+            Mode::Search | Mode::Loose => question::focus(&query.normalized),
             Mode::Typing => None,
         };
         match focus {
@@ -923,7 +923,7 @@ struct Query {
 impl Query {
     fn new(text: &str) -> Query {
         let normalized = normalize(truncated(text));
-        let stripped = question::strip_question(&normalized);
+        let stripped = question::strip(&normalized);
         Query {
             key: key(&normalized),
             stripped_key: key(&stripped),

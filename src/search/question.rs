@@ -131,7 +131,7 @@ const CJK_NOISE: &[&str] = &[
 
 /// Removes question words from a normalised query, keeping content. Falls back to the
 /// whole query when nothing else is left.
-pub fn strip_question(normalized: &str) -> String {
+pub fn strip(normalized: &str) -> String {
     // Longest first, sorted once.
     static FRAMES: std::sync::LazyLock<Vec<&str>> = std::sync::LazyLock::new(|| {
         let mut frames = CJK_NOISE.to_vec();
@@ -243,10 +243,10 @@ pub fn names(text: &str) -> Vec<Name> {
 
 /// A question of several clauses, split into what it asks and what it tells: `I installed
 /// a plugin but nothing changed, do I have to switch it on?` asks `do I have to switch
-/// it on`. Each part stripped of question words ([`strip_question`]); `None` for a query
+/// it on`. Each part stripped of question words ([`strip`]); `None` for a query
 /// of one clause, whose clauses all ask or none does, or whose asking part names too
 /// little to weigh the rest less ([`asks_enough`]).
-pub fn question_focus(normalized: &str) -> Option<(String, String)> {
+pub fn focus(normalized: &str) -> Option<(String, String)> {
     let clauses = clauses(normalized);
     let asking = clauses.iter().filter(|(_, asking)| *asking).count();
     if clauses.len() < 2 || asking == 0 || asking == clauses.len() {
@@ -257,7 +257,7 @@ pub fn question_focus(normalized: &str) -> Option<(String, String)> {
             .filter(|(_, a)| *a == asking)
             .map(|(clause, _)| *clause)
             .collect();
-        strip_question(&text.join(" "))
+        strip(&text.join(" "))
     };
     let asked = part(true);
     asks_enough(&asked).then(|| (asked, part(false)))
@@ -383,7 +383,7 @@ mod tests {
     use crate::search::analyze::normalize;
 
     #[test]
-    fn frames_are_spaceless_and_start_with_a_character_strip_question_looks_for() {
+    fn frames_are_spaceless_and_start_with_a_character_strip_looks_for() {
         for frame in super::CJK_NOISE {
             assert!(!frame.contains(char::is_whitespace), "{frame:?}");
             assert!(frame.chars().next().is_some_and(|c| !c.is_ascii()), "{frame:?}");
@@ -392,7 +392,7 @@ mod tests {
 
     #[test]
     fn a_question_is_split_into_what_it_asks_and_what_it_tells() {
-        let focus = |q: &str| question_focus(&normalize(q));
+        let focus = |q: &str| super::focus(&normalize(q));
         let (asked, told) =
             focus("I installed a community plugin but nothing changed, do I have to switch it on somewhere?")
                 .unwrap_or_default();
@@ -442,39 +442,36 @@ mod tests {
 
     #[test]
     fn question_frames_are_stripped() {
-        assert_eq!(strip_question("附件默认放在哪"), "附件默认");
-        assert_eq!(strip_question("插件从哪来"), "插件");
-        assert_eq!(strip_question("删掉会怎样"), "删掉");
-        assert_eq!(strip_question("删掉会发生什么"), "删掉");
-        assert_eq!(strip_question("用哪种格式导出"), "用 格式导出");
-        assert_eq!(strip_question("同步冲突怎么弄"), "同步冲突");
-        assert_eq!(strip_question("有没有办法导出pdf"), "导出pdf");
-        assert_eq!(strip_question("哪个版本可以用"), "版本 用");
+        assert_eq!(strip("附件默认放在哪"), "附件默认");
+        assert_eq!(strip("插件从哪来"), "插件");
+        assert_eq!(strip("删掉会怎样"), "删掉");
+        assert_eq!(strip("删掉会发生什么"), "删掉");
+        assert_eq!(strip("用哪种格式导出"), "用 格式导出");
+        assert_eq!(strip("同步冲突怎么弄"), "同步冲突");
+        assert_eq!(strip("有没有办法导出pdf"), "导出pdf");
+        assert_eq!(strip("哪个版本可以用"), "版本 用");
         // A-not-A questions: `行不行` as `能不能`.
-        assert_eq!(strip_question("借钱炒股行不行"), "借钱炒股");
-        assert_eq!(strip_question("这样设置好不好"), "这样设置");
+        assert_eq!(strip("借钱炒股行不行"), "借钱炒股");
+        assert_eq!(strip("这样设置好不好"), "这样设置");
         // A one-character verb of the frame goes with it; stress words go too.
-        assert_eq!(strip_question("ffn起什么作用"), "ffn 作用");
-        assert_eq!(strip_question("思维链靠啥实现"), "思维链 实现");
-        assert_eq!(strip_question("llm到底是啥"), "llm");
-        assert_eq!(strip_question("涌现能力是怎么回事"), "涌现能力是");
-        assert_eq!(strip_question("rlhf究竟为何有效"), "rlhf 有效");
-        assert_eq!(strip_question("怎么滚动到底部"), "滚动到底部");
+        assert_eq!(strip("ffn起什么作用"), "ffn 作用");
+        assert_eq!(strip("思维链靠啥实现"), "思维链 实现");
+        assert_eq!(strip("llm到底是啥"), "llm");
+        assert_eq!(strip("涌现能力是怎么回事"), "涌现能力是");
+        assert_eq!(strip("rlhf究竟为何有效"), "rlhf 有效");
+        assert_eq!(strip("怎么滚动到底部"), "滚动到底部");
         // Time clauses and vague determiners frame the subject.
-        assert_eq!(
-            strip_question("发布的时候有个文件夹不想发出去"),
-            "发布 文件夹不想发出去"
-        );
-        assert_eq!(strip_question("剪藏以后有些内容没了"), "剪藏 内容没了");
-        assert_eq!(strip_question("某个插件"), "插件");
+        assert_eq!(strip("发布的时候有个文件夹不想发出去"), "发布 文件夹不想发出去");
+        assert_eq!(strip("剪藏以后有些内容没了"), "剪藏 内容没了");
+        assert_eq!(strip("某个插件"), "插件");
     }
 
     #[test]
     fn question_words_are_stripped() {
-        assert_eq!(strip_question("rlhf是什么"), "rlhf");
-        assert_eq!(strip_question("what is rlhf?"), "what is rlhf");
-        assert_eq!(strip_question("什么是思维链"), "思维链");
-        assert!(!strip_question("是什么").trim().is_empty());
+        assert_eq!(strip("rlhf是什么"), "rlhf");
+        assert_eq!(strip("what is rlhf?"), "what is rlhf");
+        assert_eq!(strip("什么是思维链"), "思维链");
+        assert!(!strip("是什么").trim().is_empty());
     }
 
     #[test]
