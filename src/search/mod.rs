@@ -749,7 +749,7 @@ impl Index {
         };
         let query = Query::new(query);
         let mut units = self.units(&query, Mode::Search, &range);
-        rank::closest_units(&self.live, &mut units, &range);
+        units::stricter_for_closest(&self.live, &mut units, &range);
         let cut = (CLOSEST_COVERAGE, DISTINCT);
         let mut scored = rank::score_with(&self.live, &units, &range, cut, limit + 8);
         self.adjust(&mut scored, &query);

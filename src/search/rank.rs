@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::index::{Posting, Read};
 use super::live::{Live, Reading};
-use super::units::{QueryTerm, Unit};
+use super::units::{QueryTerm, Unit, unit_weight};
 
 /// The title's field bit in a posting.
 const TITLE_BIT: u8 = 1 << super::TITLE;
@@ -15,17 +15,12 @@ const TITLE_BIT: u8 = 1 << super::TITLE;
 /// in proportion): what a question asks is most often what a heading names.
 const TITLE_COVERAGE: f32 = 2.0;
 
-/// Share of a big range above which a unit is common and weighs less in the coverage.
-const COMMON_SHARE: f32 = 0.05;
-/// Ranges up to this many documents use a quarter instead.
-const SMALL_RANGE: f32 = 100.0;
-
 /// Flags of a scored document: bit `f` for field `f` (five fields: bits 0 to 4), and how
 /// it matched.
 pub const FUZZY: u16 = 1 << 5;
 pub const EXACT: u16 = 1 << 6;
 /// The document matched a query word or synonym exactly by a term few documents in range
-/// hold (see [`closest_units`]), or such terms for at least [`DISTINCT_RUN`] of a CJK
+/// hold (see [`super::units::stricter_for_closest`]), or such terms for at least [`DISTINCT_RUN`] of a CJK
 /// run. A weak match without it shares only filler or words most sections use with the
 /// query.
 pub const DISTINCT: u16 = 1 << 7;
@@ -36,27 +31,6 @@ pub const GLOSSED: u16 = 1 << 8;
 /// Least share of a CJK run's bigrams a document must match by distinct terms: a quarter
 /// (`远程仓库` in `不要的远程仓库怎么删掉`).
 const DISTINCT_RUN: f32 = 0.25;
-
-/// Makes `units` stricter for the closest sections after a miss: their exact terms that
-/// are not common in `range` (that would count fully in the coverage, [`unit_weight`] 1)
-/// are marked distinct, and a Latin word the notes lack counts fully against a section,
-/// as a CJK run does: offered sections should be about the query, not share one word of
-/// a longer question on another subject. Costs a document count per term, so only that
-/// search asks for it.
-pub fn closest_units(live: &Live, units: &mut [Unit], range: &Range<u32>) {
-    let n = live.live_in(range);
-    for unit in units {
-        for term in &mut unit.terms {
-            term.cover *= unit.strict;
-        }
-        unit.strict = 1.0;
-        for term in unit.terms.iter_mut().filter(|t| !t.fuzzy && !t.related) {
-            let df = live.df_in(term.id, range);
-            term.distinct = df > 0 && unit_weight(df, n, unit.cjk) >= 1.0;
-        }
-        unit.cjk = true;
-    }
-}
 
 pub struct Scored {
     pub doc: u32,
@@ -83,7 +57,7 @@ struct Acc {
     coverage: f32,
     unit_score: f32,
     unit_cover: f32,
-    /// A unit's cover by distinct terms only (see [`closest_units`]).
+    /// A unit's cover by distinct terms only (see [`super::units::stricter_for_closest`]).
     unit_distinct: f32,
     /// The coverage, and a unit's cover, by terms of the title only.
     title: f32,
@@ -93,28 +67,6 @@ struct Acc {
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
-/// How much a unit counts in the coverage, given how many of the `range` documents it
-/// matches. A Latin word no document matches counts half: a word the notes never use is
-/// weak evidence against a section (`how do I set up a vpn`, English words on Chinese
-/// notes); a CJK run counts fully (`量子 计算`: another subject). A common unit counts
-/// less, by its idf within the range, down to nothing when it matches every document: a
-/// note's tag or a word on most sections says little about which section is meant
-/// (`guest network` on a note aliased `home network`; `note` in a question about notes).
-/// A unit counts fully up to a quarter of a small range, or up to [`COMMON_SHARE`] of a
-/// big one.
-pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
-    if matched == 0 {
-        return if cjk { 1.0 } else { 0.5 };
-    }
-    if range < 4 {
-        return 1.0;
-    }
-    let n = range as f32;
-    let idf = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-    let common = (n * COMMON_SHARE).max((n / 4.0).min(SMALL_RANGE / 4.0));
-    (idf(matched.min(range) as f32) / idf(common)).min(1.0)
 }
 
 /// BM25F × coverage² × (1 + the title's coverage) over the documents in `range`; the best `limit` above

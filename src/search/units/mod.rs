@@ -1,6 +1,8 @@
 //! A query as units (a Latin word, a CJK run, a synonym, a phrase), each with the index
 //! terms that can match it: exact, stem, typo, prefix, related, and for Chinese a pinyin
-//! homophone of a bigram or an English gloss ([`chinese`]). [`super::rank`] scores them.
+//! homophone of a bigram or an English gloss ([`chinese`]); how much a unit counts in a
+//! range's coverage ([`unit_weight`]), and the stricter units the closest sections are
+//! found with ([`stricter_for_closest`]). [`super::rank`] scores documents over them.
 
 mod chinese;
 
@@ -12,7 +14,6 @@ use super::index::{POSTING_CAP, TermId};
 use super::lexicon;
 use super::live::Live;
 use super::question;
-use super::rank::unit_weight;
 use chinese::{cjk_char_unit, cjk_run_unit, glossed_units, split_edge_verbs};
 
 /// Most query units considered; the rest of a very long query is ignored.
@@ -35,6 +36,11 @@ const MAX_RELATED: usize = 6;
 /// words, each of a full list (1.3 ms at 100k sections, against 0.1 ms for most).
 pub(super) const TYPING_POSTINGS: usize = 2 * POSTING_CAP;
 
+/// Share of a big range above which a unit is common and weighs less in the coverage.
+const COMMON_SHARE: f32 = 0.05;
+/// Ranges up to this many documents use a quarter instead.
+const SMALL_RANGE: f32 = 100.0;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QueryTerm {
     pub id: TermId,
@@ -43,7 +49,7 @@ pub struct QueryTerm {
     /// Share of its unit the term covers.
     pub cover: f32,
     pub fuzzy: bool,
-    /// Set by [`closest_units`](super::rank::closest_units): an exact term few documents
+    /// Set by [`stricter_for_closest`]: an exact term few documents
     /// in range hold.
     pub distinct: bool,
     /// A related term of the query's word (a paraphrase), not the word itself.
@@ -58,12 +64,12 @@ pub struct Unit {
     /// How rare the unit is (its best term's idf): weighs it in focus.
     pub idf: f32,
     /// Chinese (or other CJK) text: a run the notes lack is a different subject (so it
-    /// counts fully against a section; [`closest_units`](super::rank::closest_units) sets
+    /// counts fully against a section; [`stricter_for_closest`] sets
     /// it on every unit).
     pub cjk: bool,
     /// Factor on its terms' covers that counts every bigram of a CJK run alike, those
     /// across word boundaries too (its bigram weights, [`chinese`]); 1 for other units.
-    /// [`closest_units`](super::rank::closest_units) applies it: offered sections need
+    /// [`stricter_for_closest`] applies it: offered sections need
     /// the stricter count.
     pub strict: f32,
     /// Factor on the unit's score and its weight in the coverage: below 1 for the words of
@@ -553,4 +559,47 @@ fn related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms
             live.id(&analyzer.stem(word)).into_iter().for_each(&mut add);
         }
     });
+}
+
+/// Makes `units` stricter for the closest sections after a miss: their exact terms that
+/// are not common in `range` (that would count fully in the coverage, [`unit_weight`] 1)
+/// are marked distinct, and a Latin word the notes lack counts fully against a section,
+/// as a CJK run does: offered sections should be about the query, not share one word of
+/// a longer question on another subject. Costs a document count per term, so only that
+/// search asks for it.
+pub fn stricter_for_closest(live: &Live, units: &mut [Unit], range: &Range<u32>) {
+    let n = live.live_in(range);
+    for unit in units {
+        for term in &mut unit.terms {
+            term.cover *= unit.strict;
+        }
+        unit.strict = 1.0;
+        for term in unit.terms.iter_mut().filter(|t| !t.fuzzy && !t.related) {
+            let df = live.df_in(term.id, range);
+            term.distinct = df > 0 && unit_weight(df, n, unit.cjk) >= 1.0;
+        }
+        unit.cjk = true;
+    }
+}
+
+/// How much a unit counts in the coverage, given how many of the `range` documents it
+/// matches. A Latin word no document matches counts half: a word the notes never use is
+/// weak evidence against a section (`how do I set up a vpn`, English words on Chinese
+/// notes); a CJK run counts fully (`量子 计算`: another subject). A common unit counts
+/// less, by its idf within the range, down to nothing when it matches every document: a
+/// note's tag or a word on most sections says little about which section is meant
+/// (`guest network` on a note aliased `home network`; `note` in a question about notes).
+/// A unit counts fully up to a quarter of a small range, or up to [`COMMON_SHARE`] of a
+/// big one.
+pub fn unit_weight(matched: usize, range: usize, cjk: bool) -> f32 {
+    if matched == 0 {
+        return if cjk { 1.0 } else { 0.5 };
+    }
+    if range < 4 {
+        return 1.0;
+    }
+    let n = range as f32;
+    let idf = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+    let common = (n * COMMON_SHARE).max((n / 4.0).min(SMALL_RANGE / 4.0));
+    (idf(matched.min(range) as f32) / idf(common)).min(1.0)
 }
