@@ -578,24 +578,20 @@ impl Index {
     }
 
     /// Whether section `doc` lacks what a question is most specifically about, its
-    /// subject: of the words it asks (not its context, a Chinese run, a number or a
-    /// guessed gloss), the rarest the notes in `range` use. A question of several words
+    /// subject: of the words it asks (not its context, a Chinese run or a guessed
+    /// gloss), the rarest the notes in `range` use. A question of several words
     /// can cover more than half of a section through everyday ones while it asks about
     /// another thing (`make Obsidian read my notes out loud, like text to speech` and
-    /// Footnotes): such a section is one of the closest, not an answer. Shorter queries
-    /// are left to the coverage.
+    /// Footnotes): such a section is one of the closest, not an answer.
     fn misses_the_subject(&self, doc: u32, units: &[units::Unit], range: &Range<u32>) -> bool {
+        // A word or two (`React1`, a title being typed) is left to the coverage.
         const SUBJECT_UNITS: usize = 3;
         if units.len() < SUBJECT_UNITS {
             return false;
         }
         let known = |unit: &&units::Unit| unit.terms.iter().any(|t| self.live.df_in(t.id, range) > 0);
-        let number = |unit: &&units::Unit| {
-            (unit.terms.first()).is_some_and(|t| self.live.term(t.id).bytes().all(|b| b.is_ascii_digit()))
-        };
         let subject = (units.iter())
             .filter(|unit| unit.emphasis > units::CONTEXT && !unit.cjk && !unit.glossed)
-            .filter(|unit| !number(unit))
             .filter(known)
             .max_by(|a, b| a.idf.total_cmp(&b.idf));
         subject.is_some_and(|unit| {
