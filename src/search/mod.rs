@@ -17,9 +17,9 @@
 //!   an English gloss of a Chinese word); `units::chinese` makes those of Chinese text.
 //! - `rank`: Score = BM25F × coverage² × (1 + the title's coverage), coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits,
-//!   unless one of them dominates a long question ([`Index::dominant`]), nor is a best
-//!   section that lacks the rarest word a question of three words or more asks
-//!   ([`Index::misses_the_subject`]).
+//!   nor is a best section that lacks the rarest word a question of three words or more
+//!   asks ([`Index::misses_the_subject`]), unless that section, or one at or under half,
+//!   dominates a long question ([`Index::dominant`]).
 //!   A section in the other language than the question (Chinese or not) scores ×0.8.
 //! - `related`: what a query word may stand for in the notes (WordNet's English, a short
 //!   Chinese list, the config's groups); query side only.
@@ -579,24 +579,36 @@ impl Index {
 
     /// Whether section `doc` lacks what a question is most specifically about, its
     /// subject: of the words it asks (not its context, a Chinese run or a guessed
-    /// gloss), the rarest the notes in `range` use. A question of several words
+    /// gloss), the one the fewest sections in `range` use. A question of several words
     /// can cover more than half of a section through everyday ones while it asks about
     /// another thing (`make Obsidian read my notes out loud, like text to speech` and
-    /// Footnotes): such a section is one of the closest, not an answer.
+    /// Footnotes): such a section is no answer by coverage, only one of the closest,
+    /// unless it dominates the question as [`Index::dominant`] asks.
     fn misses_the_subject(&self, doc: u32, units: &[units::Unit], range: &Range<u32>) -> bool {
         // A word or two (`React1`, a title being typed) is left to the coverage.
         const SUBJECT_UNITS: usize = 3;
         if units.len() < SUBJECT_UNITS {
             return false;
         }
-        let known = |unit: &&units::Unit| unit.terms.iter().any(|t| self.live.df_in(t.id, range) > 0);
+        // How many sections in range use a unit: by its own word's terms, or for a word
+        // the notes lack, by the terms that stand for it (a related word, a typo's).
+        let reach = |unit: &units::Unit| {
+            let df = |own: bool| {
+                (unit.terms.iter())
+                    .filter(|t| own != (t.fuzzy || t.related))
+                    .map(|t| self.live.df_in(t.id, range))
+                    .filter(|&df| df > 0)
+                    .min()
+            };
+            df(true).or_else(|| df(false))
+        };
         let subject = (units.iter())
             .filter(|unit| unit.emphasis > units::CONTEXT && !unit.cjk && !unit.glossed)
-            .filter(known)
-            .max_by(|a, b| a.idf.total_cmp(&b.idf));
-        subject.is_some_and(|unit| {
-            !(unit.terms.iter()).any(|t| self.live.read(t.id, range).any(|posting| posting.doc == doc))
-        })
+            .filter_map(|unit| Some((reach(unit)?, unit)))
+            .min_by_key(|&(reach, _)| reach);
+        let holds =
+            |unit: &units::Unit| (unit.terms.iter()).any(|t| self.live.df_in(t.id, &(doc..doc + 1)) > 0);
+        subject.is_some_and(|(_, unit)| !holds(unit))
     }
 
     /// The best `limit` of `scored` (sorted by [`Index::adjust`]) as hits, with the
