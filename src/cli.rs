@@ -18,7 +18,7 @@ use crate::bot::{App, commands, health};
 use crate::config::Config;
 use crate::error::FileError;
 use crate::reply::{self, Answer, AnswerHit};
-use crate::search::Index;
+use crate::search::{Explanation, How, Index};
 use crate::text::printable;
 use crate::{feedback, gaps};
 
@@ -149,13 +149,25 @@ fn check_topic(index: &Index, topic: Option<&str>) -> Result {
     }
 }
 
+/// How `ask` prints.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AskOutput {
+    /// One JSON object instead of text.
+    pub json: bool,
+    /// How the query reads too ([`Index::explain`]).
+    pub explain: bool,
+}
+
+/// Sections `ask --explain` lists at least.
+const EXPLAINED_SECTIONS: usize = 5;
+
 /// `ask`: answers a query exactly as the bot would.
 pub fn ask(
     out: &mut impl Write,
     paths: &Paths,
     topic: Option<&str>,
     limit: usize,
-    json: bool,
+    how: AskOutput,
     query: &str,
 ) -> Result {
     let query = crate::text::clean_query(query);
@@ -163,10 +175,21 @@ pub fn ask(
     let index = app.index();
     check_topic(&index, topic)?;
     let answer = Answer::find(&index, &query, topic, limit, &app.config.layout());
-    if json {
-        serde_json::to_writer_pretty(&mut *out, &answer)?;
+    let explanation = (how.explain)
+        .then(|| index.explain(&query, topic, limit.max(EXPLAINED_SECTIONS)))
+        .flatten();
+    if how.json {
+        let mut json = serde_json::to_value(&answer)?;
+        if let (Some(explanation), Some(object)) = (&explanation, json.as_object_mut()) {
+            object.insert("explanation".into(), serde_json::to_value(explanation)?);
+        }
+        serde_json::to_writer_pretty(&mut *out, &json)?;
         writeln!(out)?;
         return Ok(());
+    }
+    if let Some(explanation) = &explanation {
+        print_explanation(out, explanation)?;
+        writeln!(out, "\nThe answer:")?;
     }
     if let Some(name) = &answer.unmentioned {
         let place = topic.map_or_else(|| "the notes".to_string(), |topic| format!("/{topic}"));
@@ -196,6 +219,86 @@ pub fn ask(
             writeln!(out, "\n{}", "─".repeat(40))?;
         }
         print_hit(out, hit)?;
+    }
+    Ok(())
+}
+
+/// `ask --explain`'s text: the words, what each matches, and the closest sections with
+/// the words they lack.
+fn print_explanation(out: &mut impl Write, explanation: &Explanation) -> io::Result<()> {
+    writeln!(out, "Read as: {}", explanation.read_as)?;
+    if explanation.words.is_empty() {
+        writeln!(out, "It asks nothing the search reads (only filler words).")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Words, and what each matches in the notes (term: sections holding it):"
+    )?;
+    let width = (explanation.words.iter())
+        .map(|w| w.text.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (at, word) in explanation.words.iter().enumerate() {
+        // A lone Chinese character matches every bigram holding it: the first few say enough.
+        const SHOWN_TERMS: usize = 8;
+        let mut terms: Vec<String> = (word.terms.iter().take(SHOWN_TERMS))
+            .map(|t| match t.how {
+                How::Exact => format!("{}: {}", t.term, t.sections),
+                how => format!("{}: {} ({})", t.term, t.sections, how.as_str()),
+            })
+            .collect();
+        if word.terms.len() > SHOWN_TERMS {
+            terms.push(format!("… {} more", word.terms.len() - SHOWN_TERMS));
+        }
+        let terms = if terms.is_empty() {
+            "nothing in the notes".to_string()
+        } else {
+            terms.join(", ")
+        };
+        let mut notes = Vec::new();
+        if word.context {
+            notes.push("context, weighs half");
+        }
+        if explanation.subject == Some(at) {
+            notes.push("the subject: an answer must hold it");
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", notes.join("; "))
+        };
+        let text = &word.text;
+        let pad = width.saturating_sub(text.chars().count());
+        writeln!(out, "  {text}{}  {terms}{notes}", " ".repeat(pad))?;
+    }
+    if explanation.sections.is_empty() {
+        writeln!(out, "No section holds any of them.")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Best sections (share of the question matched; an answer needs over {:.0}%):",
+        explanation.min_coverage * 100.0
+    )?;
+    for (n, section) in explanation.sections.iter().enumerate() {
+        let lacks: Vec<&str> = (explanation.words.iter().zip(&section.holds))
+            .filter(|(_, holds)| !**holds)
+            .map(|(word, _)| word.text.as_str())
+            .collect();
+        let lacks = if lacks.is_empty() {
+            String::new()
+        } else {
+            format!("  lacks: {}", lacks.join(", "))
+        };
+        writeln!(
+            out,
+            "  {}. /{} {}  {:.0}%{lacks}",
+            n + 1,
+            section.topic,
+            section.title,
+            section.coverage * 100.0
+        )?;
     }
     Ok(())
 }

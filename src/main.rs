@@ -45,6 +45,10 @@ enum Command {
         /// Print one JSON object instead of text
         #[arg(long)]
         json: bool,
+        /// Also show how the query reads: what each word matches in the notes, the
+        /// question's subject and the sections that come closest
+        #[arg(long)]
+        explain: bool,
         /// What to look for
         #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
@@ -132,8 +136,12 @@ fn main() -> ExitCode {
             topic,
             limit,
             json,
+            explain,
             query,
-        } => cli::ask(out, &paths, topic.as_deref(), limit, json, &query.join(" ")),
+        } => {
+            let how = cli::AskOutput { json, explain };
+            cli::ask(out, &paths, topic.as_deref(), limit, how, &query.join(" "))
+        }
         Command::Sources { topic, json } => cli::sources(out, &paths, topic.as_deref(), json),
         Command::Check => cli::check(out, &paths),
         Command::Run { shards, log_format } => {

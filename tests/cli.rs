@@ -143,6 +143,67 @@ fn ask_offers_the_closest_sections_of_a_weak_match_as_the_bot_does() {
 }
 
 #[test]
+fn ask_explain_shows_each_word_and_what_the_closest_sections_lack() {
+    let question = [
+        "ask",
+        "--explain",
+        "--topic",
+        "chatgpt",
+        "why does rlhf help with wolfram",
+    ];
+    let output = run(bin().args(question).arg("--json"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value = json(&output);
+    let explanation = &value["explanation"];
+    let words: Vec<&str> = (explanation["words"].as_array().into_iter().flatten())
+        .filter_map(|w| w["text"].as_str())
+        .collect();
+    assert_eq!(words, ["rlhf", "help", "wolfram"]);
+    // `rlhf` is a synonym group of the config: named by its first spelling.
+    assert_eq!(explanation["words"][0]["terms"][0]["term"], "rlhf");
+    assert_eq!(explanation["words"][0]["terms"][0]["how"], "exact");
+    assert_eq!(explanation["words"][1]["terms"].as_array().map(Vec::len), Some(0));
+    assert_eq!(explanation["subject"], 0);
+    assert_eq!(
+        explanation["sections"][0]["title"],
+        "拆解追溯 GPT-3.5 各项能力的起源"
+    );
+    assert_eq!(
+        explanation["sections"][0]["holds"],
+        serde_json::json!([true, false, false])
+    );
+    // The answer beside it is the one `ask` gives without --explain.
+    let plain = json(&run(bin().args([
+        "ask",
+        "--json",
+        "--topic",
+        "chatgpt",
+        "why does rlhf help with wolfram",
+    ])));
+    let mut answer = value.clone();
+    answer.as_object_mut().map(|a| a.remove("explanation"));
+    assert_eq!(answer, plain);
+    let text = stdout(&run(bin().args(question)));
+    assert!(
+        text.starts_with("Read as: why does rlhf help with wolfram\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n  help     nothing in the notes\n"), "{text}");
+    assert!(
+        text.contains("rlhf: 1  [the subject: an answer must hold it]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1. /chatgpt 拆解追溯 GPT-3.5 各项能力的起源  40%  lacks: help, wolfram\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nThe answer:\nNo section matches “why does rlhf help with wolfram”."),
+        "{text}"
+    );
+}
+
+#[test]
 fn ask_for_an_unknown_topic_is_one_clear_line() {
     let output = run(bin().args(["ask", "--topic", "nope", "rlhf"]));
     assert_eq!(output.status.code(), Some(1));

@@ -323,6 +323,9 @@ pub struct Analyzer {
     pub related: Related,
     /// Pattern index → synonym group.
     pattern_group: Vec<usize>,
+    /// The normalised spellings, by pattern index: what a synonym unit is called when a
+    /// search is explained.
+    patterns: Vec<String>,
     /// Whether a pattern is ASCII (then it must sit on word boundaries).
     pattern_ascii: Vec<bool>,
     stemmer: Stemmer,
@@ -392,9 +395,16 @@ impl Analyzer {
             synonyms,
             related,
             pattern_group,
+            patterns,
             pattern_ascii,
             stemmer: Stemmer::create(Algorithm::English),
         }
+    }
+
+    /// The first spelling of synonym group `group`, as the config writes it (normalised).
+    pub fn synonym_name(&self, group: usize) -> &str {
+        let at = self.pattern_group.iter().position(|&g| g == group);
+        at.and_then(|at| self.patterns.get(at)).map_or("", String::as_str)
     }
 
     fn synonym_spans(&self, normalized: &str, spans: &mut Vec<SynonymSpan>) {
@@ -558,6 +568,11 @@ pub fn synonym_term(group: usize) -> String {
     let mut term = String::new();
     push_synonym_term(&mut term, group);
     term
+}
+
+/// The synonym group of a term from [`synonym_term`]; None for any other term.
+pub fn synonym_group(term: &str) -> Option<usize> {
+    term.strip_prefix("\u{1}syn")?.parse().ok()
 }
 
 fn push_synonym_term(term: &mut String, group: usize) {

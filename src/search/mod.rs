@@ -35,6 +35,7 @@
 //!   [`FOLD_SHARE`] of the base.
 
 mod analyze;
+mod explain;
 mod focus;
 mod index;
 mod lexicon;
@@ -59,6 +60,7 @@ pub use crate::notes::SectionRef;
 use crate::notes::{Library, Note, Section};
 use analyze::Analyzer;
 pub use analyze::{is_cjk, normalize};
+pub use explain::{Candidate, Explanation, How, Term, Word};
 use index::{Bm25f, TermId};
 use live::Live;
 use rank::{DISTINCT, EXACT, FUZZY, GLOSSED, Scored};
@@ -578,17 +580,25 @@ impl Index {
     }
 
     /// Whether section `doc` lacks what a question is most specifically about, its
-    /// subject: of the words it asks (not its context, a Chinese run or a guessed
-    /// gloss), the one the fewest sections in `range` use. A question of several words
-    /// can cover more than half of a section through everyday ones while it asks about
-    /// another thing (`make Obsidian read my notes out loud, like text to speech` and
-    /// Footnotes): such a section is no answer by coverage, only one of the closest,
-    /// unless it dominates the question as [`Index::dominant`] asks.
+    /// subject ([`Index::subject`]). A question of several words can cover more than half
+    /// of a section through everyday ones while it asks about another thing (`make
+    /// Obsidian read my notes out loud, like text to speech` and Footnotes): such a
+    /// section is no answer by coverage, only one of the closest, unless it dominates the
+    /// question as [`Index::dominant`] asks.
     fn misses_the_subject(&self, doc: u32, units: &[units::Unit], range: &Range<u32>) -> bool {
+        let holds =
+            |unit: &units::Unit| (unit.terms.iter()).any(|t| self.live.df_in(t.id, &(doc..doc + 1)) > 0);
+        self.subject(units, range).is_some_and(|at| !holds(&units[at]))
+    }
+
+    /// Which of `units` is the question's subject: of the words it asks (not its context,
+    /// a Chinese run or a guessed gloss), the one the fewest sections in `range` use.
+    /// None for a query of fewer than three units.
+    fn subject(&self, units: &[units::Unit], range: &Range<u32>) -> Option<usize> {
         // A word or two (`React1`, a title being typed) is left to the coverage.
         const SUBJECT_UNITS: usize = 3;
         if units.len() < SUBJECT_UNITS {
-            return false;
+            return None;
         }
         // How many sections in range use a unit: by its own word's terms, or for a word
         // the notes lack, by the terms that stand for it (a related word, a typo's).
@@ -602,13 +612,11 @@ impl Index {
             };
             df(true).or_else(|| df(false))
         };
-        let subject = (units.iter())
-            .filter(|unit| unit.emphasis > units::CONTEXT && !unit.cjk && !unit.glossed)
-            .filter_map(|unit| Some((reach(unit)?, unit)))
-            .min_by_key(|&(reach, _)| reach);
-        let holds =
-            |unit: &units::Unit| (unit.terms.iter()).any(|t| self.live.df_in(t.id, &(doc..doc + 1)) > 0);
-        subject.is_some_and(|(_, unit)| !holds(unit))
+        (units.iter().enumerate())
+            .filter(|(_, unit)| unit.emphasis > units::CONTEXT && !unit.cjk && !unit.glossed)
+            .filter_map(|(at, unit)| Some((reach(unit)?, at)))
+            .min_by_key(|&(reach, _)| reach)
+            .map(|(_, at)| at)
     }
 
     /// The best `limit` of `scored` (sorted by [`Index::adjust`]) as hits, with the

@@ -1539,3 +1539,46 @@ fn a_section_lacking_the_subject_of_a_question_is_no_answer() {
         Some("Dictation")
     );
 }
+
+#[test]
+fn an_explanation_shows_what_each_word_matches_and_what_sections_lack() {
+    let index = help_index(true);
+    let explanation = index
+        .explain("how do I relocate a flie to another zeppelin", None, 5)
+        .expect("the whole library is a range");
+    assert_eq!(
+        explanation.read_as,
+        "how do i relocate a flie to another zeppelin"
+    );
+    let words: Vec<&str> = explanation.words.iter().map(|w| w.text.as_str()).collect();
+    assert_eq!(words, ["relocate", "flie", "another", "zeppelin"]);
+    let how = |word: usize| -> Vec<(&str, How)> {
+        (explanation.words[word].terms.iter())
+            .map(|t| (t.term.as_str(), t.how))
+            .collect()
+    };
+    // A word the notes lack through a related one, a slip through the word it misspells,
+    // a word they hold as it is (stemmed), and one they lack altogether.
+    assert_eq!(how(0), [("move", How::Related)]);
+    assert_eq!(how(1), [("file", How::Typo)]);
+    assert_eq!(how(2), [("anoth", How::Exact)]);
+    assert_eq!(how(3), []);
+    assert!(explanation.words.iter().all(|w| !w.context));
+    assert!(explanation.words[0].terms.iter().all(|t| t.sections == 1));
+    // The subject is the asked word fewest sections hold: one each, the first wins.
+    assert_eq!(explanation.subject, Some(0));
+    let best = &explanation.sections[0];
+    assert_eq!(
+        (best.topic.as_str(), best.title.as_str()),
+        ("help", "Move a file to another folder")
+    );
+    assert_eq!(best.holds, [true, true, true, false]);
+    assert!(best.coverage > 0.0 && best.coverage < 1.0, "{}", best.coverage);
+    // What the bot answers is still the search's.
+    let hits = index.search("how do I relocate a flie to another zeppelin", None, 1);
+    assert_eq!(hits.first().map(|h| h.section), Some(index.docs[0]));
+    // An unknown topic has nothing to explain; filler explains to no words.
+    assert!(index.explain("relocate", Some("nope"), 5).is_none());
+    let filler = index.explain("what is the", None, 5).expect("range");
+    assert!(filler.words.is_empty() && filler.sections.is_empty());
+}

@@ -133,7 +133,7 @@ pub(super) fn glossed_units(
     let mut units = Vec::new();
     let stretch = |part: &[char], units: &mut Vec<Unit>| {
         if part.len() >= 2 {
-            units.push(cjk_run_unit(analyzer, live, part, mode));
+            units.push(cjk_run_unit(analyzer, live, part, mode).written(part));
         }
     };
     let mut rest = 0;
@@ -144,10 +144,13 @@ pub(super) fn glossed_units(
         }
         if let Some(terms) = gloss_terms(analyzer, live, chars, &held, word.clone()) {
             stretch(&chars[rest..word.start], &mut units);
-            units.push(Unit {
-                glossed: true,
-                ..unit(live, terms, false)
-            });
+            units.push(
+                Unit {
+                    glossed: true,
+                    ..unit(live, terms, false)
+                }
+                .written(&chars[word.clone()]),
+            );
             rest = word.end;
         }
     }

@@ -77,6 +77,18 @@ pub struct Unit {
     pub emphasis: f32,
     /// A Chinese word asked of English notes through its glosses ([`glossed_units`]).
     pub glossed: bool,
+    /// What the query writes for it (a word, a phrase, a CJK run), to explain a search.
+    pub text: Box<str>,
+}
+
+impl Unit {
+    /// The unit, written as `chars` in the query.
+    fn written(self, chars: &[char]) -> Unit {
+        Unit {
+            text: chars.iter().collect::<String>().into(),
+            ..self
+        }
+    }
 }
 
 /// The emphasis of a unit from a clause of a question that does not ask (`I installed a
@@ -164,13 +176,13 @@ fn clause_units(
                     &[c] => units.push(cjk_char_unit(live, c, typing)),
                     chars => {
                         let (verbs_before, run, verbs_after) = split_edge_verbs(live, chars);
-                        for &c in verbs_before.iter().chain(verbs_after) {
-                            units.push(cjk_char_unit(live, c, false));
+                        for c in verbs_before.iter().chain(verbs_after) {
+                            units.push(cjk_char_unit(live, *c, false).written(std::slice::from_ref(c)));
                         }
                         match run {
                             [] => {}
                             &[c] => units.push(cjk_char_unit(live, c, false)),
-                            run => units.push(cjk_run_unit(analyzer, live, run, mode)),
+                            run => units.push(cjk_run_unit(analyzer, live, run, mode).written(run)),
                         }
                     }
                 },
@@ -197,7 +209,18 @@ fn clause_units(
         }
         // The compound the notes write as one word (`site map`: `sitemap`) matches each
         // of the words it joins.
+        let written = || -> Box<str> {
+            match piece {
+                Piece::Word { parts } => parts.join("-").into(),
+                Piece::Cjk(chars) => chars.iter().collect::<String>().into(),
+                Piece::Synonym(group) => analyzer.synonym_name(*group).into(),
+                Piece::Phrase(phrase) => phrase.as_str().into(),
+            }
+        };
         for unit in &mut units[first..] {
+            if unit.text.is_empty() {
+                unit.text = written();
+            }
             for &id in joined {
                 if !unit.terms.iter().any(|t| t.id == id) {
                     unit.terms.push(exact(id, 1.0));
@@ -390,7 +413,10 @@ impl Word<'_> {
     }
 
     fn unit(&self, word: &str, typing: bool) -> Unit {
-        word_unit(self.analyzer, self.live, word, self.mode, typing, self.range)
+        Unit {
+            text: word.into(),
+            ..word_unit(self.analyzer, self.live, word, self.mode, typing, self.range)
+        }
     }
 }
 
@@ -425,6 +451,7 @@ fn unit(live: &Live, terms: Vec<QueryTerm>, additive: bool) -> Unit {
         strict: 1.0,
         emphasis: 1.0,
         glossed: false,
+        text: Box::default(),
     }
 }
 
