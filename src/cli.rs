@@ -235,8 +235,14 @@ fn print_explanation(out: &mut impl Write, explanation: &Explanation) -> io::Res
         out,
         "Words, and what each matches in the notes (term: sections holding it):"
     )?;
+    // Chinese characters take two columns in a terminal.
+    let columns = |text: &str| -> usize {
+        text.chars()
+            .map(|c| if crate::search::is_cjk(c) { 2 } else { 1 })
+            .sum()
+    };
     let width = (explanation.words.iter())
-        .map(|w| w.text.chars().count())
+        .map(|w| columns(&w.text))
         .max()
         .unwrap_or(0);
     for (at, word) in explanation.words.iter().enumerate() {
@@ -269,7 +275,7 @@ fn print_explanation(out: &mut impl Write, explanation: &Explanation) -> io::Res
             format!("  [{}]", notes.join("; "))
         };
         let text = &word.text;
-        let pad = width.saturating_sub(text.chars().count());
+        let pad = width.saturating_sub(columns(text));
         writeln!(out, "  {text}{}  {terms}{notes}", " ".repeat(pad))?;
     }
     if explanation.sections.is_empty() {
@@ -424,7 +430,33 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
     };
     let top = counts.top(topic, limit);
     let worst = ratings.worst(topic, limit);
+    // Each gap's words the notes never use, as /gaps shows them; without them when the
+    // notes cannot be loaded (the counts stand on their own).
+    let index = match top.is_empty() {
+        true => None,
+        false => match App::load(config.clone()) {
+            Ok((app, _)) => Some(app.index()),
+            Err(e) => {
+                eprintln!("warning: {e}; the words the notes lack are not shown");
+                None
+            }
+        },
+    };
+    let lacking = |gap: &gaps::Gap| -> Vec<String> {
+        (index.as_ref())
+            .and_then(|index| index.explain(&gap.query, Some(&gap.topic), 0))
+            .map(|explained| explained.lacking().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
     if json {
+        let top: Vec<serde_json::Value> = (top.iter())
+            .map(|gap| {
+                serde_json::json!({
+                    "topic": gap.topic, "query": gap.query, "missed": gap.missed, "weak": gap.weak,
+                    "lacking": lacking(gap),
+                })
+            })
+            .collect();
         let value = serde_json::json!({ "gaps": top, "worst_rated": worst });
         serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;
@@ -438,9 +470,18 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
         writeln!(out, "No unanswered questions recorded in {place}.")?;
     } else {
         writeln!(out, "{:>8} {:>6}  topic / query", "missed", "weak")?;
-        for gap in top {
+        for gap in &top {
             let (topic, query) = (printable(&gap.topic), printable(&gap.query));
-            writeln!(out, "{:>8} {:>6}  /{topic} “{query}”", gap.missed, gap.weak)?;
+            let lacking = lacking(gap);
+            let lacking = match lacking.is_empty() {
+                true => String::new(),
+                false => format!(" — not in the notes: {}", printable(&lacking.join(", "))),
+            };
+            writeln!(
+                out,
+                "{:>8} {:>6}  /{topic} “{query}”{lacking}",
+                gap.missed, gap.weak
+            )?;
         }
     }
     if worst.is_empty() {

@@ -551,7 +551,9 @@ fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
     let disliked = out.find("/chatgpt Disliked ← “rlhf” ×2, “");
     let liked = out.find("/chatgpt Liked ← “what” ×1");
     assert!(
-        out.contains("pizza") && disliked.is_some() && liked > disliked,
+        out.contains("/chatgpt “pizza” — not in the notes: pizza\n")
+            && disliked.is_some()
+            && liked > disliked,
         "{out}"
     );
     assert!(!out.contains("Only liked"), "{out}");
@@ -560,6 +562,7 @@ fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
     let _ = std::fs::remove_dir_all(&dir);
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(value["gaps"][0]["query"], "pizza");
+    assert_eq!(value["gaps"][0]["lacking"], serde_json::json!(["pizza"]));
     assert_eq!(value["worst_rated"][0]["title"], "Disliked");
     assert_eq!(value["worst_rated"][0]["down"], 3);
     assert_eq!(

@@ -359,7 +359,7 @@ impl Handler {
                 guild_of(command.guild_id),
                 false,
             ),
-            GAPS => self.gaps(topic_option, lang),
+            GAPS => self.gaps(index, topic_option, lang),
             _ => {
                 let topic = if name == NOTES {
                     topic_option.unwrap_or_default()
@@ -557,9 +557,10 @@ impl Handler {
         }
     }
 
-    /// `/gaps`: the most asked questions the notes did not answer, and the worst-rated
-    /// answers (admins only, by the command's default permissions).
-    fn gaps(&self, topic: Option<&str>, lang: Lang) -> Outcome {
+    /// `/gaps`: the most asked questions the notes did not answer, each with its words the
+    /// notes never use, and the worst-rated answers (admins only, by the command's default
+    /// permissions).
+    fn gaps(&self, index: &Index, topic: Option<&str>, lang: Lang) -> Outcome {
         let mut counts = gaps::Counts::default();
         for (field, n) in self.state.counts(Counter::Gaps) {
             counts.add_field(&field, n);
@@ -580,6 +581,13 @@ impl Handler {
             text.push('“');
             text.push_str(&render::quote(&gap.query));
             text.push('”');
+            // What the admin could teach the bot (README: "Teaching the bot your notes' words").
+            let lacking: Vec<String> = (index.explain(&gap.query, Some(&gap.topic), 0))
+                .map(|explained| explained.lacking().map(render::quote).collect())
+                .unwrap_or_default();
+            if !lacking.is_empty() {
+                text.push_str(&lang.gap_lacking(&lacking.join(", ")));
+            }
         }
         // Beside the unanswered questions: answers members found wrong, with what they asked.
         if !worst.is_empty() {

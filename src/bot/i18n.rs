@@ -224,6 +224,11 @@ words! {
         en: "{missed} unanswered, {weak} weak",
         zh: "{missed} 次无结果，{weak} 次弱匹配",
     }
+    /// After a gap: its words the notes never use (escaped, comma separated).
+    gap_lacking(words: &str) {
+        en: " — not in the notes: {words}",
+        zh: " —— 笔记里没有：{words}",
+    }
     upvote_counted(title: &str) {
         en: "Thanks: 👍 counted for “{title}”.",
         zh: "谢谢：已记录对“{title}”的 👍。",

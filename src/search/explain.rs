@@ -86,6 +86,16 @@ pub struct Candidate {
     pub holds: Vec<bool>,
 }
 
+impl Explanation {
+    /// The words the notes (in the range asked) never use, as the query writes them: what
+    /// `synonyms:` or `related:` in the config could teach.
+    pub fn lacking(&self) -> impl Iterator<Item = &str> {
+        (self.words.iter())
+            .filter(|word| word.terms.is_empty())
+            .map(|word| word.text.as_str())
+    }
+}
+
 impl Index {
     /// How `query` reads and what comes closest, at most `limit` sections; None for no
     /// such topic.
