@@ -39,7 +39,7 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    /// The wait before the next try; the one after is twice as long, up to [`LAST_RETRY`].
+    /// The wait before the next try; the one after is twice as long, up to `LAST_RETRY`.
     pub fn wait(&mut self) -> Duration {
         let wait = self.next;
         self.next = (self.next * 2).min(LAST_RETRY);

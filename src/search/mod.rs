@@ -18,8 +18,8 @@
 //! - `rank`: Score = BM25F × coverage² × (1 + the title's coverage), coverage being the weighted
 //!   share of units a section matches; sections at or under half coverage are not hits,
 //!   nor is a best section that lacks the rarest word a question of three words or more
-//!   asks ([`Index::misses_the_subject`]), unless that section, or one at or under half,
-//!   dominates a long question ([`Index::dominant`]).
+//!   asks (`Index::misses_the_subject`), unless that section, or one at or under half,
+//!   dominates a long question (`Index::dominant`).
 //!   A section in the other language than the question (Chinese or not) scores ×0.8.
 //! - `related`: what a query word may stand for in the notes (WordNet's English, a short
 //!   Chinese list, the config's groups); query side only.
