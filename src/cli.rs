@@ -284,7 +284,7 @@ fn print_explanation(out: &mut impl Write, explanation: &Explanation) -> io::Res
     }
     writeln!(
         out,
-        "Best sections (share of the question matched; an answer needs over {:.0}%):",
+        "Sections (share of the question matched; an answer needs over {:.0}%; [found]: the search returns it):",
         explanation.min_coverage * 100.0
     )?;
     for (n, section) in explanation.sections.iter().enumerate() {
@@ -297,9 +297,10 @@ fn print_explanation(out: &mut impl Write, explanation: &Explanation) -> io::Res
         } else {
             format!("  lacks: {}", lacks.join(", "))
         };
+        let found = if section.found { "  [found]" } else { "" };
         writeln!(
             out,
-            "  {}. /{} {}  {:.0}%{lacks}",
+            "  {}. /{} {}  {:.0}%{found}{lacks}",
             n + 1,
             section.topic,
             section.title,

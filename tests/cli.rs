@@ -204,6 +204,17 @@ fn ask_explain_shows_each_word_and_what_the_closest_sections_lack() {
 }
 
 #[test]
+fn ask_takes_any_limit_without_overflowing() {
+    for args in [
+        ["ask", "--limit", "18446744073709551615", "rlhf"],
+        ["ask", "--explain", "--limit", "18446744073709551615"],
+    ] {
+        let output = run(bin().args(args).arg("rlhf wolfram"));
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    }
+}
+
+#[test]
 fn ask_for_an_unknown_topic_is_one_clear_line() {
     let output = run(bin().args(["ask", "--topic", "nope", "rlhf"]));
     assert_eq!(output.status.code(), Some(1));

@@ -142,8 +142,8 @@ pub enum Piece {
     Word { parts: Vec<String> },
     /// A run of CJK characters.
     Cjk(Vec<char>),
-    /// A synonym group, by index.
-    Synonym(usize),
+    /// A synonym group, by index, and the spelling the text wrote (normalised).
+    Synonym { group: usize, written: String },
     /// Words that have related terms together (`get rid of`, `turn on`), joined by spaces;
     /// queries only.
     Phrase(String),
@@ -441,7 +441,11 @@ impl Analyzer {
                 pieces.push(split.to_piece());
             }
             if let Some(span) = span {
-                pieces.extend(span.group.map(Piece::Synonym));
+                let written = &normalized[span.start..span.end];
+                pieces.extend((span.group).map(|group| Piece::Synonym {
+                    group,
+                    written: written.to_string(),
+                }));
                 last = span.end;
             }
         }
@@ -572,12 +576,15 @@ pub fn synonym_term(group: usize) -> String {
 
 /// The synonym group of a term from [`synonym_term`]; None for any other term.
 pub fn synonym_group(term: &str) -> Option<usize> {
-    term.strip_prefix("\u{1}syn")?.parse().ok()
+    term.strip_prefix(SYNONYM_TERM)?.parse().ok()
 }
+
+/// What a synonym group's index term starts with: no text analyses to it.
+const SYNONYM_TERM: &str = "\u{1}syn";
 
 fn push_synonym_term(term: &mut String, group: usize) {
     use std::fmt::Write as _;
-    let _ = write!(term, "\u{1}syn{group}");
+    let _ = write!(term, "{SYNONYM_TERM}{group}");
 }
 
 pub fn bigrams(chars: &[char]) -> Vec<String> {
@@ -787,7 +794,7 @@ pub fn is_stop_word(piece: &Piece) -> bool {
     match piece {
         Piece::Word { parts } => parts.len() == 1 && LATIN_STOP.contains(&parts[0].as_str()),
         Piece::Cjk(chars) => chars.len() == 1 && CJK_STOP.contains(&chars[0]),
-        Piece::Synonym(_) | Piece::Phrase(_) => false,
+        Piece::Synonym { .. } | Piece::Phrase(_) => false,
     }
 }
 
@@ -908,10 +915,20 @@ mod tests {
         let terms = found.terms;
         assert!(terms.contains(&synonym_term(0)));
         assert!(terms.contains(&"人类".to_string()) && terms.contains(&"反馈".to_string()));
-        assert_eq!(a.pieces("rlhf"), vec![Piece::Synonym(0)]);
-        assert_eq!(a.pieces("chain of thought"), vec![Piece::Synonym(1)]);
+        let synonym = |group: usize, written: &str| Piece::Synonym {
+            group,
+            written: written.to_string(),
+        };
+        assert_eq!(a.pieces("rlhf"), vec![synonym(0, "rlhf")]);
+        assert_eq!(a.pieces("chain of thought"), vec![synonym(1, "chain of thought")]);
+        // Any spelling of the group; the piece keeps the one written.
+        assert_eq!(a.pieces("思维链"), vec![synonym(1, "思维链")]);
         // ASCII synonyms need word boundaries.
-        assert!(!a.pieces("rlhfx").contains(&Piece::Synonym(0)));
+        assert!(
+            !a.pieces("rlhfx")
+                .iter()
+                .any(|p| matches!(p, Piece::Synonym { .. }))
+        );
     }
 
     #[test]
@@ -948,6 +965,9 @@ mod tests {
         assert_eq!(content.len(), 3, "{content:?}");
         let pieces = a.pieces("what is chain of thought");
         let content: Vec<&Piece> = pieces.iter().filter(|p| !is_stop_word(p)).collect();
-        assert_eq!(content, vec![&Piece::Synonym(1)]);
+        assert!(
+            matches!(content.as_slice(), [Piece::Synonym { group: 1, .. }]),
+            "{content:?}"
+        );
     }
 }

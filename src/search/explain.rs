@@ -13,35 +13,39 @@ use super::{Index, MIN_COVERAGE, Query, analyze, rank};
 
 #[derive(Debug, Serialize)]
 pub struct Explanation {
-    /// The query as searched: normalised, question frames (`how do I`, `怎么`) dropped.
+    /// The query as searched: normalised, Chinese question frames (`怎么`, `是什么`)
+    /// dropped.
     pub read_as: String,
-    /// The words it asks, in order (at most 12).
-    pub words: Vec<Word>,
+    /// The words it asks, in order (at most [`units::MAX_UNITS`]).
+    pub words: Vec<ExplainedWord>,
     /// Which of `words` is the question's subject (an index): the asked word the fewest
-    /// sections use, which a confident answer must hold. None under three words.
+    /// sections use, which a confident answer must hold. None under three words, or when
+    /// no asked word that counts (Latin, not context) is in the notes.
     pub subject: Option<usize>,
     /// Least share of the question, weighted by rarity, a section must match to be an
     /// answer.
     pub min_coverage: f32,
-    /// The sections that score best, whatever share they match, best first.
-    pub sections: Vec<Candidate>,
+    /// The sections the search returns, in its order, then the best of the others by
+    /// score whatever share they match.
+    pub sections: Vec<ExplainedSection>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Word {
-    /// As the query writes it: a word, a phrase, a synonym's first spelling, a run of
-    /// Chinese.
+pub struct ExplainedWord {
+    /// As the query writes it: a word, a phrase, a synonym, a run of Chinese (cut where
+    /// the search stops reading it).
     pub text: String,
     /// Whether it weighs half: its clause tells rather than asks (`I installed a plugin
     /// but nothing changed`, before `do I have to switch it on?`).
     pub context: bool,
     /// What it matches in the notes, strongest first; empty when nothing does.
-    pub terms: Vec<Term>,
+    pub terms: Vec<ExplainedTerm>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Term {
-    /// The term as indexed: a stem (`updat`), a Chinese bigram.
+pub struct ExplainedTerm {
+    /// The term as indexed: a stem (`updat`), a Chinese bigram, a synonym group by its
+    /// first spelling.
     pub term: String,
     pub how: How,
     /// How many sections in range hold it.
@@ -75,9 +79,12 @@ impl How {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Candidate {
+pub struct ExplainedSection {
     pub topic: String,
     pub title: String,
+    /// Whether the search returns it: the first is the answer when it is confident, the
+    /// others its other matches (or, when it is not, the closest sections are offered).
+    pub found: bool,
     /// For ordering only; not comparable across note sets.
     pub score: f32,
     /// Share of the question it matches, 0 to 1, as `min_coverage` counts it.
@@ -101,20 +108,20 @@ impl Index {
     /// such topic.
     pub fn explain(&self, query: &str, topic: Option<&str>, limit: usize) -> Option<Explanation> {
         let range = self.doc_range(topic)?;
-        let query = Query::new(query);
-        let units = self.units(&query, Mode::Search, &range);
+        let read = Query::new(query);
+        let units = self.units(&read, Mode::Search, &range);
         let words = (units.iter())
-            .map(|unit| Word {
+            .map(|unit| ExplainedWord {
                 text: unit.text.to_string(),
                 context: unit.emphasis <= units::CONTEXT,
                 terms: (unit.terms.iter())
-                    .map(|t| Term {
+                    .map(|t| ExplainedTerm {
                         term: self.term_text(t.id),
-                        how: match (t.related, t.fuzzy) {
-                            (true, _) if unit.glossed => How::Translated,
-                            (true, _) => How::Related,
-                            (false, true) => How::Typo,
-                            (false, false) => How::Exact,
+                        how: match (unit.glossed, t.related, t.fuzzy) {
+                            (true, _, _) => How::Translated,
+                            (false, true, _) => How::Related,
+                            (false, false, true) => How::Typo,
+                            (false, false, false) => How::Exact,
                         },
                         sections: self.live.df_in(t.id, &range),
                     })
@@ -122,28 +129,47 @@ impl Index {
                     .collect(),
             })
             .collect();
-        // Every section matching anything, scored and ordered as the search does.
-        let mut scored = rank::score(&self.live, &units, &range, 0.0, limit);
-        self.adjust(&mut scored, &query);
-        let sections = (scored.iter())
-            .map(|s| {
-                let at = self.docs[s.doc as usize];
-                let doc = s.doc..s.doc + 1;
-                Candidate {
-                    topic: (self.library.notes.get(at.note)).map_or_else(String::new, |n| n.topic.clone()),
-                    title: self
-                        .section(at)
-                        .map_or_else(String::new, |section| section.title.clone()),
-                    score: s.score,
-                    coverage: s.coverage,
-                    holds: (units.iter())
-                        .map(|unit| unit.terms.iter().any(|t| self.live.df_in(t.id, &doc) > 0))
-                        .collect(),
-                }
-            })
-            .collect();
+        let section = |doc: u32, found: bool, score: f32, coverage: f32| {
+            let at = self.docs[doc as usize];
+            ExplainedSection {
+                topic: (self.library.notes.get(at.note)).map_or_else(String::new, |n| n.topic.clone()),
+                title: self.section(at).map_or_else(String::new, |s| s.title.clone()),
+                found,
+                score,
+                coverage,
+                holds: units.iter().map(|unit| self.holds(doc, unit)).collect(),
+            }
+        };
+        // What the search returns, as it returns it ...
+        let mut sections: Vec<ExplainedSection> = Vec::new();
+        let mut listed = Vec::new();
+        for hit in self.ranked(query, topic, limit).hits {
+            if let Some(doc) = self
+                .live
+                .docs_in(&range)
+                .find(|&d| self.docs[d as usize] == hit.section)
+            {
+                sections.push(section(doc, true, hit.score, hit.coverage));
+                listed.push(doc);
+            }
+        }
+        // ... then every other section matching anything, scored and ordered as it scores.
+        let mut scored = rank::score(
+            &self.live,
+            &units,
+            &range,
+            0.0,
+            limit.saturating_add(listed.len()),
+        );
+        self.adjust(&mut scored, &read);
+        for s in scored.iter().filter(|s| !listed.contains(&s.doc)) {
+            if sections.len() >= limit {
+                break;
+            }
+            sections.push(section(s.doc, false, s.score, s.coverage));
+        }
         Some(Explanation {
-            read_as: query.stripped.trim().to_string(),
+            read_as: read.stripped.trim().to_string(),
             words,
             subject: self.subject(&units, &range),
             min_coverage: MIN_COVERAGE,

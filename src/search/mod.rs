@@ -60,7 +60,7 @@ pub use crate::notes::SectionRef;
 use crate::notes::{Library, Note, Section};
 use analyze::Analyzer;
 pub use analyze::{is_cjk, normalize};
-pub use explain::{Candidate, Explanation, How, Term, Word};
+pub use explain::{ExplainedSection, ExplainedTerm, ExplainedWord, Explanation, How};
 use index::{Bm25f, TermId};
 use live::Live;
 use rank::{DISTINCT, EXACT, FUZZY, GLOSSED, Scored};
@@ -478,7 +478,7 @@ impl Index {
                 unmentioned: Some(name.written.clone()),
             };
         }
-        let mut scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit + 8);
+        let mut scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit.saturating_add(8));
         self.adjust(&mut scored, &query);
         if scored
             .first()
@@ -586,9 +586,14 @@ impl Index {
     /// section is no answer by coverage, only one of the closest, unless it dominates the
     /// question as [`Index::dominant`] asks.
     fn misses_the_subject(&self, doc: u32, units: &[units::Unit], range: &Range<u32>) -> bool {
-        let holds =
-            |unit: &units::Unit| (unit.terms.iter()).any(|t| self.live.df_in(t.id, &(doc..doc + 1)) > 0);
-        self.subject(units, range).is_some_and(|at| !holds(&units[at]))
+        self.subject(units, range)
+            .is_some_and(|at| !self.holds(doc, &units[at]))
+    }
+
+    /// Whether section `doc` holds any term of `unit` (exact: a count in one document's
+    /// range, no list decoded).
+    fn holds(&self, doc: u32, unit: &units::Unit) -> bool {
+        (unit.terms.iter()).any(|t| self.live.df_in(t.id, &(doc..doc + 1)) > 0)
     }
 
     /// Which of `units` is the question's subject: of the words it asks (not its context,
@@ -767,7 +772,7 @@ impl Index {
         let mut units = self.units(&query, Mode::Search, &range);
         units::stricter_for_closest(&self.live, &mut units, &range);
         let cut = (CLOSEST_COVERAGE, DISTINCT);
-        let mut scored = rank::score_with(&self.live, &units, &range, cut, limit + 8);
+        let mut scored = rank::score_with(&self.live, &units, &range, cut, limit.saturating_add(8));
         self.adjust(&mut scored, &query);
         self.ranked_of(scored, &query, units, limit)
     }

@@ -1574,11 +1574,60 @@ fn an_explanation_shows_what_each_word_matches_and_what_sections_lack() {
     );
     assert_eq!(best.holds, [true, true, true, false]);
     assert!(best.coverage > 0.0 && best.coverage < 1.0, "{}", best.coverage);
-    // What the bot answers is still the search's.
+    // The search's own hit, marked found.
     let hits = index.search("how do I relocate a flie to another zeppelin", None, 1);
     assert_eq!(hits.first().map(|h| h.section), Some(index.docs[0]));
+    assert!(best.found);
+    // A light verb is context and is never the subject: the subject is the rarest word
+    // asked after it. The phrase `go away` is in no section.
+    let explanation = index
+        .explain("how do I make a plugin go away", None, 5)
+        .expect("range");
+    let words: Vec<(&str, bool)> = (explanation.words.iter())
+        .map(|w| (w.text.as_str(), w.context))
+        .collect();
+    assert_eq!(words, [("make", true), ("plugin", false), ("go away", false)]);
+    assert_eq!(explanation.subject, Some(1));
+    assert_eq!(explanation.lacking().collect::<Vec<_>>(), ["make", "go away"]);
+    let best = &explanation.sections[0];
+    assert_eq!((best.title.as_str(), best.found), ("Remove a plugin", true));
+    assert_eq!(best.holds, [false, true, false]);
     // An unknown topic has nothing to explain; filler explains to no words.
     assert!(index.explain("relocate", Some("nope"), 5).is_none());
     let filler = index.explain("what is the", None, 5).expect("range");
     assert!(filler.words.is_empty() && filler.sections.is_empty());
+}
+
+#[test]
+fn an_explanation_names_synonyms_as_written_and_translations_as_such() {
+    // A synonym typed in another spelling than the config's first: the word is what was
+    // typed, the term the group.
+    let index = Index::build(library(), &synonyms());
+    let explanation = index.explain("思维链是什么", None, 3).expect("range");
+    let word = &explanation.words[0];
+    assert_eq!(word.text, "思维链");
+    let terms: Vec<(&str, How)> = word.terms.iter().map(|t| (t.term.as_str(), t.how)).collect();
+    assert_eq!(terms, [("chain of thought", How::Exact)]);
+    // A Chinese question over notes written in English: its words by their glosses.
+    let english = note(
+        "app",
+        &[],
+        &[],
+        vec![section(
+            "Disable automatic updates",
+            &[],
+            vec![leaf("Close the app and turn off updates")],
+        )],
+    );
+    let options = SearchOptions {
+        builtin_related: true,
+        ..SearchOptions::default()
+    };
+    let index = Index::build(Library::from(vec![english]), &options);
+    let explanation = index.explain("怎么关闭自动更新", None, 3).expect("range");
+    assert!(!explanation.words.is_empty());
+    for word in &explanation.words {
+        assert!(!word.terms.is_empty(), "{}", word.text);
+        assert!(word.terms.iter().all(|t| t.how == How::Translated), "{word:?}");
+    }
 }

@@ -21,7 +21,7 @@ const MAX_CJK_EXPANSIONS: usize = 30;
 const MAX_HOMOPHONES: usize = 3;
 const MAX_SOUND_SCAN: usize = 256;
 /// Most bigrams of one CJK run: a pasted paragraph is not read to its end.
-const MAX_BIGRAMS: usize = 24;
+pub(super) const MAX_BIGRAMS: usize = 24;
 
 /// What a bigram across two words of a run counts when the notes hold it (see
 /// [`bigram_weights`]).

@@ -85,10 +85,20 @@ impl Unit {
     /// The unit, written as `chars` in the query.
     fn written(self, chars: &[char]) -> Unit {
         Unit {
-            text: chars.iter().collect::<String>().into(),
+            text: written_chars(chars),
             ..self
         }
     }
+}
+
+/// A CJK run as a unit's text: as far as its bigrams are read ([`chinese::MAX_BIGRAMS`]).
+fn written_chars(chars: &[char]) -> Box<str> {
+    let shown = chinese::MAX_BIGRAMS + 1;
+    let mut text: String = chars.iter().take(shown).collect();
+    if chars.len() > shown {
+        text.push('…');
+    }
+    text.into()
 }
 
 /// The emphasis of a unit from a clause of a question that does not ask (`I installed a
@@ -157,7 +167,7 @@ fn clause_units(
         let typing = typing_at_end && i == last;
         let first = units.len();
         match piece {
-            Piece::Synonym(group) => {
+            Piece::Synonym { group, .. } => {
                 let terms = live
                     .id(&analyze::synonym_term(*group))
                     .map(|id| exact(id, 1.0))
@@ -212,8 +222,8 @@ fn clause_units(
         let written = || -> Box<str> {
             match piece {
                 Piece::Word { parts } => parts.join("-").into(),
-                Piece::Cjk(chars) => chars.iter().collect::<String>().into(),
-                Piece::Synonym(group) => analyzer.synonym_name(*group).into(),
+                Piece::Cjk(chars) => written_chars(chars),
+                Piece::Synonym { written, .. } => written.as_str().into(),
                 Piece::Phrase(phrase) => phrase.as_str().into(),
             }
         };
@@ -401,22 +411,23 @@ impl Word<'_> {
         }
         // An unknown compound: its parts count one by one, and an unknown part of
         // letters and digits (`2.4ghz`) by its runs.
+        let written = |unit: Unit, text: &str| Unit {
+            text: text.into(),
+            ..unit
+        };
         for (p, part) in parts.iter().enumerate() {
             let typing = typing && p + 1 == parts.len();
             let runs = analyze::alnum_runs(part);
             if runs.len() > 1 && self.live.id(part).is_none() {
-                units.extend(runs.into_iter().map(|run| self.unit(run, false)));
+                units.extend(runs.into_iter().map(|run| written(self.unit(run, false), run)));
             } else {
-                units.push(self.unit(part, typing));
+                units.push(written(self.unit(part, typing), part));
             }
         }
     }
 
     fn unit(&self, word: &str, typing: bool) -> Unit {
-        Unit {
-            text: word.into(),
-            ..word_unit(self.analyzer, self.live, word, self.mode, typing, self.range)
-        }
+        word_unit(self.analyzer, self.live, word, self.mode, typing, self.range)
     }
 }
 
