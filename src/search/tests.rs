@@ -1631,3 +1631,39 @@ fn an_explanation_names_synonyms_as_written_and_translations_as_such() {
         assert!(word.terms.iter().all(|t| t.how == How::Translated), "{word:?}");
     }
 }
+
+#[test]
+fn the_deployments_own_related_groups_widen_words_the_notes_use_too() {
+    let notes = note(
+        "app",
+        &[],
+        &[],
+        vec![
+            section(
+                "Disable automatic updates",
+                &[],
+                vec![leaf("No new versions are fetched")],
+            ),
+            section("Stop words", &[], vec![leaf("Words a search leaves out")]),
+        ],
+    );
+    let index = |groups: Vec<Vec<String>>| {
+        let options = SearchOptions {
+            related: groups,
+            ..SearchOptions::default()
+        };
+        Index::build(Library::from(vec![notes.clone()]), &options)
+    };
+    let stop_updates = |index: &Index| titles(index, &index.search("stop updates", None, 2));
+    // `stop` is a word of the notes, so the built-in lists leave it alone: each section
+    // holds half of the question, and neither is an answer.
+    let plain = index(Vec::new());
+    assert_eq!(stop_updates(&plain), Vec::<String>::new());
+    // The admin's group says `stop` means `disable` here: the section on disabling
+    // updates holds both words now.
+    let taught = index(vec![vec!["stop".into(), "disable".into()]]);
+    assert_eq!(stop_updates(&taught), ["Disable automatic updates"]);
+    let explained = taught.explain("stop updates", None, 2).expect("range");
+    let how: Vec<How> = explained.words[0].terms.iter().map(|t| t.how).collect();
+    assert_eq!(how, [How::Exact, How::Related]);
+}

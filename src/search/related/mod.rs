@@ -55,6 +55,8 @@ pub struct Related {
     /// Each normalised spelling of a group (the deployment's, then the Chinese list) →
     /// the other spellings of its groups.
     groups: HashMap<String, Vec<String>>,
+    /// The same for the deployment's groups alone: read for a word the notes use too.
+    own: HashMap<String, Vec<String>>,
     /// Whether the built-in English tables (WordNet's, CC-CEDICT's) are read too.
     english: bool,
 }
@@ -64,10 +66,12 @@ impl Related {
     pub fn new(groups: &[Vec<String>], builtin: bool) -> Related {
         let mut related = Related {
             groups: HashMap::default(),
+            own: HashMap::default(),
             english: builtin,
         };
         for group in groups {
-            related.add_group(group.iter().map(String::as_str));
+            add_group(&mut related.groups, group.iter().map(String::as_str));
+            add_group(&mut related.own, group.iter().map(String::as_str));
         }
         if builtin {
             for line in CHINESE
@@ -75,25 +79,10 @@ impl Related {
                 .chain(INTERFACE.lines())
                 .filter(|l| !l.starts_with('#'))
             {
-                related.add_group(line.split_whitespace());
+                add_group(&mut related.groups, line.split_whitespace());
             }
         }
         related
-    }
-
-    fn add_group<'a>(&mut self, spellings: impl Iterator<Item = &'a str>) {
-        let spellings: Vec<String> = spellings
-            .map(|s| normalize(s.trim()))
-            .filter(|s| !s.is_empty())
-            .collect();
-        for spelling in &spellings {
-            let others = self.groups.entry(spelling.clone()).or_default();
-            for other in &spellings {
-                if other != spelling && !others.contains(other) {
-                    others.push(other.clone());
-                }
-            }
-        }
     }
 
     /// Whether `text` (normalised) is a spelling of some group.
@@ -117,6 +106,13 @@ impl Related {
             each(form);
             words(form).flat_map(str::split_whitespace).for_each(&mut *each);
         });
+    }
+
+    /// The other spellings of the deployment's own groups that hold `word` (normalised).
+    pub fn own_of(&self, word: &str, each: &mut impl FnMut(&str)) {
+        if let Some(others) = self.own.get(word) {
+            others.iter().for_each(|o| each(o));
+        }
     }
 
     /// The English words CC-CEDICT glosses a Chinese word as (`区域` → `area region
@@ -165,6 +161,22 @@ impl Related {
     /// (`get rid of`, `turn on`).
     pub fn is_phrase(&self, phrase: &str) -> bool {
         self.groups.contains_key(phrase) || (self.english && english(phrase).is_some_and(|w| !w.is_empty()))
+    }
+}
+
+/// Adds a group of spellings to `groups`: each normalised spelling → the others.
+fn add_group<'a>(groups: &mut HashMap<String, Vec<String>>, spellings: impl Iterator<Item = &'a str>) {
+    let spellings: Vec<String> = spellings
+        .map(|s| normalize(s.trim()))
+        .filter(|s| !s.is_empty())
+        .collect();
+    for spelling in &spellings {
+        let others = groups.entry(spelling.clone()).or_default();
+        for other in &spellings {
+            if other != spelling && !others.contains(other) {
+                others.push(other.clone());
+            }
+        }
     }
 }
 

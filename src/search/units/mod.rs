@@ -562,10 +562,15 @@ fn word_unit(
         }
     }
     // A word the notes never use is asked in other words than theirs: the related words
-    // they do use stand in for it. (A word they use is not widened: that would read many
-    // more postings for every query, for no measured gain.)
-    if mode != Mode::Typing && !known {
-        related_terms(analyzer, live, word, 1.0, &mut terms);
+    // they do use stand in for it. A word they use is not widened by the built-in lists
+    // (that would read many more postings for every query, for no measured gain), only by
+    // the deployment's own groups: an admin wrote those for this vault's words.
+    if mode != Mode::Typing {
+        if known {
+            own_related_terms(analyzer, live, word, 1.0, &mut terms);
+        } else {
+            related_terms(analyzer, live, word, 1.0, &mut terms);
+        }
     }
     terms.sort_by(|a, b| b.weight.total_cmp(&a.weight));
     unit(live, terms, false)
@@ -575,8 +580,27 @@ fn word_unit(
 /// notes use but not commonly, at most [`MAX_RELATED`], each covering `cover` ×
 /// [`RELATED_COVER`]; those already there are left as they are.
 fn related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms: &mut Vec<QueryTerm>) {
+    analyzer
+        .related
+        .of(text, &mut related_adder(analyzer, live, cover, terms));
+}
+
+/// [`related_terms`] from the deployment's own groups only.
+fn own_related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms: &mut Vec<QueryTerm>) {
+    analyzer
+        .related
+        .own_of(text, &mut related_adder(analyzer, live, cover, terms));
+}
+
+/// Adds each related word it is given to `terms`, as [`related_terms`] says.
+fn related_adder<'a>(
+    analyzer: &'a Analyzer,
+    live: &'a Live,
+    cover: f32,
+    terms: &'a mut Vec<QueryTerm>,
+) -> impl FnMut(&str) + 'a {
     let mut added = 0;
-    analyzer.related.of(text, &mut |word| {
+    move |word| {
         if added == MAX_RELATED || analyze::is_stop_str(word) {
             return;
         }
@@ -596,7 +620,7 @@ fn related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms
         } else if !word.contains(' ') {
             live.id(&analyzer.stem(word)).into_iter().for_each(&mut add);
         }
-    });
+    }
 }
 
 /// Makes `units` stricter for the closest sections after a miss: their exact terms that
