@@ -409,6 +409,14 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     }
 }
 
+/// A gap and its words the notes never use (None: unknown).
+#[derive(serde::Serialize)]
+struct GapWords<'a> {
+    #[serde(flatten)]
+    gap: &'a gaps::Gap,
+    lacking: Option<Vec<String>>,
+}
+
 /// `gaps`: the questions asked most that the notes did not answer.
 pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usize, json: bool) -> Result {
     let config = paths.config()?;
@@ -431,34 +439,29 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
     };
     let top = counts.top(topic, limit);
     let worst = ratings.worst(topic, limit);
-    // Each gap's words the notes never use, as /gaps shows them; without them when the
-    // notes cannot be loaded (the counts stand on their own).
-    let index = match top.is_empty() {
-        true => None,
-        false => match App::load(config.clone()) {
+    // Each gap's words the notes never use, as /gaps shows them; unknown (null in JSON)
+    // when the notes cannot be loaded or the gap's topic is gone: the counts stand alone.
+    let index = if top.is_empty() {
+        None
+    } else {
+        match App::load(config.clone()) {
             Ok((app, _)) => Some(app.index()),
             Err(e) => {
-                eprintln!("warning: {e}; the words the notes lack are not shown");
+                eprintln!("warning: the words the notes lack are not shown: {e}");
                 None
             }
-        },
+        }
     };
-    let lacking = |gap: &gaps::Gap| -> Vec<String> {
-        (index.as_ref())
-            .and_then(|index| index.explain(&gap.query, Some(&gap.topic), 0))
-            .map(|explained| explained.lacking().map(str::to_string).collect())
-            .unwrap_or_default()
-    };
+    let gaps: Vec<GapWords> = (top.iter())
+        .map(|gap| GapWords {
+            gap,
+            lacking: (index.as_ref())
+                .and_then(|index| index.explain(&gap.query, Some(&gap.topic), 0))
+                .map(|explained| explained.lacking().into_iter().map(str::to_string).collect()),
+        })
+        .collect();
     if json {
-        let top: Vec<serde_json::Value> = (top.iter())
-            .map(|gap| {
-                serde_json::json!({
-                    "topic": gap.topic, "query": gap.query, "missed": gap.missed, "weak": gap.weak,
-                    "lacking": lacking(gap),
-                })
-            })
-            .collect();
-        let value = serde_json::json!({ "gaps": top, "worst_rated": worst });
+        let value = serde_json::json!({ "gaps": gaps, "worst_rated": worst });
         serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;
         return Ok(());
@@ -471,12 +474,13 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
         writeln!(out, "No unanswered questions recorded in {place}.")?;
     } else {
         writeln!(out, "{:>8} {:>6}  topic / query", "missed", "weak")?;
-        for gap in &top {
+        for GapWords { gap, lacking } in &gaps {
             let (topic, query) = (printable(&gap.topic), printable(&gap.query));
-            let lacking = lacking(gap);
-            let lacking = match lacking.is_empty() {
-                true => String::new(),
-                false => format!(" — not in the notes: {}", printable(&lacking.join(", "))),
+            let lacking = match lacking {
+                Some(words) if !words.is_empty() => {
+                    format!(" — not in the notes: {}", printable(&words.join(", ")))
+                }
+                _ => String::new(),
             };
             writeln!(
                 out,

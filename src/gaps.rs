@@ -117,7 +117,8 @@ impl Counts {
             WEAK => true,
             _ => return,
         };
-        self.topics.slot(topic, query).add(weak, n);
+        // Cleaned again: a store edited by hand (or by an older version) reaches /gaps.
+        self.topics.slot(topic, &normalise(query)).add(weak, n);
     }
 
     fn trim(&mut self) {

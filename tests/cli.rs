@@ -570,6 +570,23 @@ fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
     assert!(!out.contains("Only liked"), "{out}");
 
     let output = run(bin().args(["gaps", "--json", "--config"]).arg(&config));
+    // Without notes the counts still show; what the notes lack is unknown (null).
+    let without = run(bin()
+        .args(["gaps", "--json", "--notes"])
+        .arg(dir.join("gone"))
+        .arg("--config")
+        .arg(&config));
+    assert!(without.status.success(), "{}", stderr(&without));
+    assert!(
+        stderr(&without).starts_with("warning: the words the notes lack are not shown: "),
+        "{}",
+        stderr(&without)
+    );
+    assert!(
+        json(&without)["gaps"][0]["lacking"].is_null(),
+        "{}",
+        stdout(&without)
+    );
     let _ = std::fs::remove_dir_all(&dir);
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(value["gaps"][0]["query"], "pizza");

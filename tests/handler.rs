@@ -1249,6 +1249,69 @@ fn unanswered_queries_show_up_in_gaps_and_are_saved() {
 }
 
 #[test]
+fn gaps_fit_one_message_and_the_worst_rated_answers_keep_their_place() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-gaps-budget-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    // Twenty long questions of words no note uses, stored as an older version (or a hand)
+    // may have left them: one with controls, one uncut.
+    let mut gaps = serde_json::Map::new();
+    for n in 0..20u8 {
+        let letter = |i: u8| char::from(b'a' + i);
+        let words: Vec<String> = (0..12u8)
+            .map(|w| format!("zorb{}{}flu", letter(n), letter(w)))
+            .collect();
+        gaps.insert(
+            words.join(" "),
+            serde_json::json!({ "missed": 20 - u64::from(n), "weak": 0 }),
+        );
+    }
+    gaps.insert(
+        format!("pizza\u{1b}[2J \u{202e}{}", "x".repeat(3000)),
+        serde_json::json!({ "missed": 1, "weak": 0 }),
+    );
+    let gaps = serde_json::json!({ "topics": { "chatgpt": gaps } });
+    std::fs::write(dir.join("gaps.json"), gaps.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let ratings = serde_json::json!({
+        "topics": { "chatgpt": { "2e": { "title": "Disliked", "up": 0, "down": 3, "queries": { "rlhf": 2 } } } },
+        "voters": [1]
+    });
+    std::fs::write(dir.join("feedback.json"), ratings.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let config = Config {
+        notes_dir: root().join("notes"),
+        data_dir: dir.clone(),
+        cooldown_seconds: 0,
+        ..Config::default()
+    };
+    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    let body = respond(&app, &fixture("command_gaps.json", &[]));
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        text.encode_utf16().count() <= 2000,
+        "{}",
+        text.encode_utf16().count()
+    );
+    // The worst-rated answers are whole at the end; the gaps that did not fit are counted.
+    assert!(
+        text.ends_with("**Worst-rated answers**\n👎 3 · 👍 0 · /chatgpt · Disliked ← “rlhf” ×2"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" more: `notes-bot gaps` lists them all\n\n**Worst-rated"),
+        "{text}"
+    );
+    // Each gap lists at most six of its lacking words.
+    let first = text.lines().nth(1).unwrap_or_default();
+    let lacking = first.split("— not in the notes: ").nth(1).unwrap_or_default();
+    assert_eq!(
+        lacking, "zorbaaflu, zorbabflu, zorbacflu, zorbadflu, zorbaeflu, zorbafflu",
+        "{first}"
+    );
+    assert_eq!(unprintable(text), Vec::<char>::new(), "{text:?}");
+}
+
+#[test]
 fn a_question_given_only_the_closest_sections_is_a_weak_gap() {
     let (app, dir) = app_saving_to("notes-bot-closest-gaps");
     respond(&app, &fixture("command_chatgpt_closest.json", &[]));

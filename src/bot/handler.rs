@@ -22,7 +22,7 @@ use super::i18n::Lang;
 use super::render::{self, Closest, Other, SectionView};
 use super::state::{Counter, Local, State, StateError};
 use crate::config::Config;
-use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
+use crate::reply::{self, Layout, Line, Reply, discord_len, limits, paginate, truncate};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
 use crate::{feedback, gaps};
 
@@ -561,6 +561,10 @@ impl Handler {
     /// notes never use, and the worst-rated answers (admins only, by the command's default
     /// permissions).
     fn gaps(&self, index: &Index, topic: Option<&str>, lang: Lang) -> Outcome {
+        // A gap line stays short (at most this many lacking words, each cut to this many
+        // characters), so twenty of them and the worst-rated answers fit one message.
+        const LACKING_SHOWN: usize = 6;
+        const LACKING_CHARS: usize = 30;
         let mut counts = gaps::Counts::default();
         for (field, n) in self.state.counts(Counter::Gaps) {
             counts.add_field(&field, n);
@@ -571,30 +575,11 @@ impl Handler {
         if top.is_empty() && worst.is_empty() {
             return refuse(lang.no_gaps());
         }
-        let mut text = String::new();
-        if !top.is_empty() {
-            text = format!("**{}**", lang.gaps_title());
-        }
-        for gap in top {
-            let line = format!("\n{} · /{} · ", lang.gap_counts(gap.missed, gap.weak), gap.topic);
-            text.push_str(&line);
-            text.push('“');
-            text.push_str(&render::quote(&gap.query));
-            text.push('”');
-            // What the admin could teach the bot (README: "Teaching the bot your notes' words").
-            let lacking: Vec<String> = (index.explain(&gap.query, Some(&gap.topic), 0))
-                .map(|explained| explained.lacking().map(render::quote).collect())
-                .unwrap_or_default();
-            if !lacking.is_empty() {
-                text.push_str(&lang.gap_lacking(&lacking.join(", ")));
-            }
-        }
-        // Beside the unanswered questions: answers members found wrong, with what they asked.
+        // Beside the unanswered questions: answers members found wrong, with what they
+        // asked. Written first: the gaps take the room it leaves.
+        let mut rated_text = String::new();
         if !worst.is_empty() {
-            if !text.is_empty() {
-                text.push_str("\n\n");
-            }
-            text.push_str(&format!("**{}**", lang.worst_rated_title()));
+            rated_text = format!("**{}**", lang.worst_rated_title());
         }
         for rated in worst {
             let line = format!(
@@ -604,7 +589,7 @@ impl Handler {
                 rated.topic,
                 render::quote(&rated.title)
             );
-            text.push_str(&line);
+            rated_text.push_str(&line);
             let asked: Vec<String> = rated
                 .queries
                 .iter()
@@ -612,9 +597,48 @@ impl Handler {
                 .map(|(query, n)| format!("“{}” ×{n}", render::quote(query)))
                 .collect();
             if !asked.is_empty() {
-                text.push_str(" ← ");
-                text.push_str(&asked.join(", "));
+                rated_text.push_str(" ← ");
+                rated_text.push_str(&asked.join(", "));
             }
+        }
+        let mut text = String::new();
+        if !top.is_empty() {
+            text = format!("**{}**", lang.gaps_title());
+        }
+        let more = lang.gaps_more(top.len());
+        let room =
+            (limits::MESSAGE_CONTENT).saturating_sub(discord_len(&rated_text) + discord_len(&more) + 2);
+        let mut shown = 0;
+        for gap in &top {
+            let mut line = format!("\n{} · /{} · ", lang.gap_counts(gap.missed, gap.weak), gap.topic);
+            line.push('“');
+            line.push_str(&render::quote(&gap.query));
+            line.push('”');
+            // What the admin could teach the bot (README: "Teaching the bot your notes' words").
+            let lacking: Vec<String> = (index.explain(&gap.query, Some(&gap.topic), 0))
+                .map(|explained| {
+                    (explained.lacking().into_iter().take(LACKING_SHOWN))
+                        .map(|word| render::quote(&truncate(word, LACKING_CHARS)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !lacking.is_empty() {
+                line.push_str(&lang.gap_lacking(&lacking.join(", ")));
+            }
+            if discord_len(&text) + discord_len(&line) > room {
+                break;
+            }
+            text.push_str(&line);
+            shown += 1;
+        }
+        if shown < top.len() {
+            text.push_str(&lang.gaps_more(top.len() - shown));
+        }
+        if !rated_text.is_empty() {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&rated_text);
         }
         outcome(
             CreateInteractionResponse::Message(render::ephemeral(&text)),

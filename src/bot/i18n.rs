@@ -229,6 +229,11 @@ words! {
         en: " — not in the notes: {words}",
         zh: " —— 笔记里没有：{words}",
     }
+    /// After the gaps that fit the message.
+    gaps_more(left: usize) {
+        en: "\n…and {left} more: `notes-bot gaps` lists them all",
+        zh: "\n……还有 {left} 条：`notes-bot gaps` 列出全部",
+    }
     upvote_counted(title: &str) {
         en: "Thanks: 👍 counted for “{title}”.",
         zh: "谢谢：已记录对“{title}”的 👍。",

@@ -326,6 +326,9 @@ pub struct Analyzer {
     /// The normalised spellings, by pattern index: what a synonym unit is called when a
     /// search is explained.
     patterns: Vec<String>,
+    /// The stem of each one-word spelling of the deployment's related groups → the
+    /// spelling, so an inflected form finds its group (`stopped` → `stop`).
+    own_stems: rustc_hash::FxHashMap<String, String>,
     /// Whether a pattern is ASCII (then it must sit on word boundaries).
     pattern_ascii: Vec<bool>,
     stemmer: Stemmer,
@@ -391,14 +394,30 @@ impl Analyzer {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .ok();
+        let stemmer = Stemmer::create(Algorithm::English);
+        let own_stems = (related.own_spellings())
+            .filter(|spelling| stems(spelling))
+            .map(|spelling| (stemmer.stem(spelling).into_owned(), spelling.to_string()))
+            .collect();
         Analyzer {
             synonyms,
             related,
             pattern_group,
             patterns,
+            own_stems,
             pattern_ascii,
-            stemmer: Stemmer::create(Algorithm::English),
+            stemmer,
         }
+    }
+
+    /// The other spellings of the deployment's related groups that hold `word`, or a word
+    /// of the same stem.
+    pub fn own_related(&self, word: &str) -> &[String] {
+        let own = || {
+            let spelling = self.own_stems.get(&self.stem(word))?;
+            self.related.own_of(spelling)
+        };
+        self.related.own_of(word).or_else(own).unwrap_or_default()
     }
 
     /// The first spelling of synonym group `group`, as the config writes it (normalised).

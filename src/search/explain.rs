@@ -16,7 +16,7 @@ pub struct Explanation {
     /// The query as searched: normalised, Chinese question frames (`怎么`, `是什么`)
     /// dropped.
     pub read_as: String,
-    /// The words it asks, in order (at most [`units::MAX_UNITS`]).
+    /// The words it asks, in order (at most twelve).
     pub words: Vec<ExplainedWord>,
     /// Which of `words` is the question's subject (an index): the asked word the fewest
     /// sections use, which a confident answer must hold. None under three words, or when
@@ -96,10 +96,16 @@ pub struct ExplainedSection {
 impl Explanation {
     /// The words the notes (in the range asked) never use, as the query writes them: what
     /// `synonyms:` or `related:` in the config could teach.
-    pub fn lacking(&self) -> impl Iterator<Item = &str> {
-        (self.words.iter())
-            .filter(|word| word.terms.is_empty())
-            .map(|word| word.text.as_str())
+    /// Each once, and no bare number (`2.4ghz` asks `2`, `4`, `ghz`).
+    pub fn lacking(&self) -> Vec<&str> {
+        let mut lacking: Vec<&str> = Vec::new();
+        let unknown = (self.words.iter()).filter(|word| word.terms.is_empty());
+        for text in unknown.map(|word| word.text.as_str()) {
+            if !text.chars().all(|c| c.is_ascii_digit()) && !lacking.contains(&text) {
+                lacking.push(text);
+            }
+        }
+        lacking
     }
 }
 

@@ -1588,7 +1588,7 @@ fn an_explanation_shows_what_each_word_matches_and_what_sections_lack() {
         .collect();
     assert_eq!(words, [("make", true), ("plugin", false), ("go away", false)]);
     assert_eq!(explanation.subject, Some(1));
-    assert_eq!(explanation.lacking().collect::<Vec<_>>(), ["make", "go away"]);
+    assert_eq!(explanation.lacking(), ["make", "go away"]);
     let best = &explanation.sections[0];
     assert_eq!((best.title.as_str(), best.found), ("Remove a plugin", true));
     assert_eq!(best.holds, [false, true, false]);
@@ -1664,6 +1664,25 @@ fn the_deployments_own_related_groups_widen_words_the_notes_use_too() {
     let taught = index(vec![vec!["stop".into(), "disable".into()]]);
     assert_eq!(stop_updates(&taught), ["Disable automatic updates"]);
     let explained = taught.explain("stop updates", None, 2).expect("range");
+    let how: Vec<How> = explained.words[0].terms.iter().map(|t| t.how).collect();
+    assert_eq!(how, [How::Exact, How::Related]);
+    // An inflected form finds its base form's group.
+    assert_eq!(
+        titles(&taught, &taught.search("stopped updates", None, 1)),
+        ["Disable automatic updates"]
+    );
+    // The built-in lists still leave a word of the notes alone (`updates`, of the
+    // interface list's `upgrade update`), own groups or not.
+    let builtin = SearchOptions {
+        related: vec![vec!["stop".into(), "disable".into()]],
+        builtin_related: true,
+        ..SearchOptions::default()
+    };
+    let both = Index::build(Library::from(vec![notes.clone()]), &builtin);
+    let explained = both.explain("updates", None, 1).expect("range");
+    let how: Vec<How> = explained.words[0].terms.iter().map(|t| t.how).collect();
+    assert_eq!(how, [How::Exact]);
+    let explained = both.explain("stop updates", None, 1).expect("range");
     let how: Vec<How> = explained.words[0].terms.iter().map(|t| t.how).collect();
     assert_eq!(how, [How::Exact, How::Related]);
 }

@@ -52,7 +52,8 @@ const SUFFIXES: &[(&str, &str)] = &[
 /// Where the related terms of query words come from; see the module's doc.
 #[derive(Debug, Default)]
 pub struct Related {
-    /// Each normalised spelling of a group (the deployment's, then the Chinese list) →
+    /// Each normalised spelling of a group (the deployment's, then the built-in Chinese and
+    /// interface lists) →
     /// the other spellings of its groups.
     groups: HashMap<String, Vec<String>>,
     /// The same for the deployment's groups alone: read for a word the notes use too.
@@ -109,10 +110,13 @@ impl Related {
     }
 
     /// The other spellings of the deployment's own groups that hold `word` (normalised).
-    pub fn own_of(&self, word: &str, each: &mut impl FnMut(&str)) {
-        if let Some(others) = self.own.get(word) {
-            others.iter().for_each(|o| each(o));
-        }
+    pub fn own_of(&self, word: &str) -> Option<&[String]> {
+        self.own.get(word).map(Vec::as_slice)
+    }
+
+    /// The spellings of the deployment's own groups.
+    pub fn own_spellings(&self) -> impl Iterator<Item = &str> {
+        self.own.keys().map(String::as_str)
     }
 
     /// The English words CC-CEDICT glosses a Chinese word as (`区域` → `area region

@@ -587,9 +587,8 @@ fn related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms
 
 /// [`related_terms`] from the deployment's own groups only.
 fn own_related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms: &mut Vec<QueryTerm>) {
-    analyzer
-        .related
-        .own_of(text, &mut related_adder(analyzer, live, cover, terms));
+    let mut add = related_adder(analyzer, live, cover, terms);
+    analyzer.own_related(text).iter().for_each(|other| add(other));
 }
 
 /// Adds each related word it is given to `terms`, as [`related_terms`] says.
