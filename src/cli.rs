@@ -11,6 +11,7 @@ use crate::bot::app::NoNotes;
 use crate::bot::discord::{self, RunError};
 use crate::bot::endpoint::{self, PublicKeyError};
 use crate::bot::gateway::{self, ShardRange};
+use crate::bot::i18n::Lang;
 use crate::bot::shared::{Shared, SharedError};
 use crate::bot::state::{Counter, State};
 use crate::bot::token::{Token, TokenError};
@@ -477,9 +478,7 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
         for GapWords { gap, lacking } in &gaps {
             let (topic, query) = (printable(&gap.topic), printable(&gap.query));
             let lacking = match lacking {
-                Some(words) if !words.is_empty() => {
-                    format!(" — not in the notes: {}", printable(&words.join(", ")))
-                }
+                Some(words) if !words.is_empty() => Lang::En.gap_lacking(&printable(&words.join(", "))),
                 _ => String::new(),
             };
             writeln!(
