@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::{
     Budget, MAX_RELATED, MAX_UNITS, Mode, PREFIX_COVER, PREFIX_WEIGHT, QueryTerm, RELATED_WEIGHT, TYPO_COVER,
-    TYPO_WEIGHT, Unit, exact, related_terms, unit,
+    TYPO_WEIGHT, Unit, exact, related_terms, unit, written_chars,
 };
 use crate::search::analyze::{self, Analyzer};
 use crate::search::index::TermId;
@@ -133,7 +133,7 @@ pub(super) fn glossed_units(
     let mut units = Vec::new();
     let stretch = |part: &[char], units: &mut Vec<Unit>| {
         if part.len() >= 2 {
-            units.push(cjk_run_unit(analyzer, live, part, mode).written(part));
+            units.push(cjk_run_unit(analyzer, live, part, mode).written(written_chars(part)));
         }
     };
     let mut rest = 0;
@@ -149,7 +149,7 @@ pub(super) fn glossed_units(
                     glossed: true,
                     ..unit(live, terms, false)
                 }
-                .written(&chars[word.clone()]),
+                .written(written_chars(&chars[word.clone()])),
             );
             rest = word.end;
         }

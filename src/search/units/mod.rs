@@ -82,17 +82,17 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// The unit, written as `chars` in the query.
-    fn written(self, chars: &[char]) -> Unit {
+    /// The unit, written as `text` in the query.
+    fn written(self, text: impl Into<Box<str>>) -> Unit {
         Unit {
-            text: written_chars(chars),
+            text: text.into(),
             ..self
         }
     }
 }
 
 /// A CJK run as a unit's text: as far as its bigrams are read ([`chinese::MAX_BIGRAMS`]).
-fn written_chars(chars: &[char]) -> Box<str> {
+pub(super) fn written_chars(chars: &[char]) -> Box<str> {
     let shown = chinese::MAX_BIGRAMS + 1;
     let mut text: String = chars.iter().take(shown).collect();
     if chars.len() > shown {
@@ -187,12 +187,13 @@ fn clause_units(
                     chars => {
                         let (verbs_before, run, verbs_after) = split_edge_verbs(live, chars);
                         for c in verbs_before.iter().chain(verbs_after) {
-                            units.push(cjk_char_unit(live, *c, false).written(std::slice::from_ref(c)));
+                            units.push(cjk_char_unit(live, *c, false).written(c.to_string()));
                         }
                         match run {
                             [] => {}
                             &[c] => units.push(cjk_char_unit(live, c, false)),
-                            run => units.push(cjk_run_unit(analyzer, live, run, mode).written(run)),
+                            run => units
+                                .push(cjk_run_unit(analyzer, live, run, mode).written(written_chars(run))),
                         }
                     }
                 },
@@ -411,17 +412,13 @@ impl Word<'_> {
         }
         // An unknown compound: its parts count one by one, and an unknown part of
         // letters and digits (`2.4ghz`) by its runs.
-        let written = |unit: Unit, text: &str| Unit {
-            text: text.into(),
-            ..unit
-        };
         for (p, part) in parts.iter().enumerate() {
             let typing = typing && p + 1 == parts.len();
             let runs = analyze::alnum_runs(part);
             if runs.len() > 1 && self.live.id(part).is_none() {
-                units.extend(runs.into_iter().map(|run| written(self.unit(run, false), run)));
+                units.extend(runs.into_iter().map(|run| self.unit(run, false).written(run)));
             } else {
-                units.push(written(self.unit(part, typing), part));
+                units.push(self.unit(part, typing).written(part.as_str()));
             }
         }
     }
