@@ -150,14 +150,8 @@ impl Index {
         let mut sections: Vec<ExplainedSection> = Vec::new();
         let mut listed = Vec::new();
         for hit in self.ranked(query, topic, limit).hits {
-            if let Some(doc) = self
-                .live
-                .docs_in(&range)
-                .find(|&d| self.docs[d as usize] == hit.section)
-            {
-                sections.push(section(doc, true, hit.score, hit.coverage));
-                listed.push(doc);
-            }
+            sections.push(section(hit.doc, true, hit.score, hit.coverage));
+            listed.push(hit.doc);
         }
         // ... then every other section matching anything, scored and ordered as it scores.
         let mut scored = rank::score(

@@ -113,6 +113,8 @@ pub struct Hit {
     /// Point subtrees that matched, best first; empty when only the title matched, and
     /// for every hit but the first.
     pub focus: Vec<ItemPath>,
+    /// Its document, for [`Index::explain`].
+    doc: u32,
 }
 
 /// A hit found only through typos is confident from this coverage: a word with one typo
@@ -644,6 +646,7 @@ impl Index {
 
     fn hit(&self, s: &Scored, query: &Query) -> Hit {
         Hit {
+            doc: s.doc,
             section: self.docs[s.doc as usize],
             score: s.score,
             coverage: s.coverage,
