@@ -1219,14 +1219,19 @@ fn command_set_falls_back_to_notes_above_90_topics() {
 fn app_saving_to(name: &str) -> (App, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    (app_with_data(&dir), dir)
+}
+
+/// The shipped notes, no cooldown, data kept in `dir` (read from it at start).
+fn app_with_data(dir: &std::path::Path) -> App {
     let config = Config {
         notes_dir: root().join("notes"),
-        data_dir: dir.clone(),
+        data_dir: dir.to_path_buf(),
         cooldown_seconds: 0,
         ..Config::default()
     };
     let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
-    (app, dir)
+    app
 }
 
 #[test]
@@ -1277,13 +1282,7 @@ fn gaps_fit_one_message_and_the_worst_rated_answers_keep_their_place() {
         "voters": [1]
     });
     std::fs::write(dir.join("feedback.json"), ratings.to_string()).unwrap_or_else(|e| panic!("{e}"));
-    let config = Config {
-        notes_dir: root().join("notes"),
-        data_dir: dir.clone(),
-        cooldown_seconds: 0,
-        ..Config::default()
-    };
-    let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+    let app = app_with_data(&dir);
     let body = respond(&app, &fixture("command_gaps.json", &[]));
     let _ = std::fs::remove_dir_all(&dir);
     let text = body["data"]["content"].as_str().unwrap_or_default();
