@@ -456,9 +456,7 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
     let gaps: Vec<GapWords> = (top.iter())
         .map(|gap| GapWords {
             gap,
-            lacking: (index.as_ref())
-                .and_then(|index| index.explain(&gap.query, Some(&gap.topic), 0))
-                .map(|explained| explained.lacking().into_iter().map(str::to_string).collect()),
+            lacking: (index.as_ref()).and_then(|index| index.lacking(&gap.query, Some(&gap.topic))),
         })
         .collect();
     if json {

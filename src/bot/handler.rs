@@ -615,13 +615,12 @@ impl Handler {
             line.push_str(&render::quote(&gap.query));
             line.push('”');
             // What the admin could teach the bot (README: "Teaching the bot your notes' words").
-            let lacking: Vec<String> = (index.explain(&gap.query, Some(&gap.topic), 0))
-                .map(|explained| {
-                    (explained.lacking().into_iter().take(LACKING_SHOWN))
-                        .map(|word| render::quote(&truncate(word, LACKING_CHARS)))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let lacking: Vec<String> = (index.lacking(&gap.query, Some(&gap.topic)))
+                .unwrap_or_default()
+                .iter()
+                .take(LACKING_SHOWN)
+                .map(|word| render::quote(&truncate(word, LACKING_CHARS)))
+                .collect();
             if !lacking.is_empty() {
                 line.push_str(&lang.gap_lacking(&lacking.join(", ")));
             }

@@ -411,13 +411,10 @@ impl Analyzer {
     }
 
     /// The other spellings of the deployment's related groups that hold `word`, or a word
-    /// of the same stem.
-    pub fn own_related(&self, word: &str) -> &[String] {
-        let own = || {
-            let spelling = self.own_stems.get(&self.stem(word))?;
-            self.related.own_of(spelling)
-        };
-        self.related.own_of(word).or_else(own).unwrap_or_default()
+    /// of its stem (`stem`, as [`Analyzer::stem`] gives it).
+    pub fn own_related(&self, word: &str, stem: &str) -> &[String] {
+        let by_stem = || self.related.own_of(self.own_stems.get(stem)?);
+        self.related.own_of(word).or_else(by_stem).unwrap_or_default()
     }
 
     /// The first spelling of synonym group `group`, as the config writes it (normalised).

@@ -136,10 +136,10 @@ impl Index {
             })
             .collect();
         let section = |doc: u32, found: bool, score: f32, coverage: f32| {
-            let at = self.docs[doc as usize];
+            let (note, section) = self.library.section(self.docs[doc as usize]).unzip();
             ExplainedSection {
-                topic: (self.library.notes.get(at.note)).map_or_else(String::new, |n| n.topic.clone()),
-                title: self.section(at).map_or_else(String::new, |s| s.title.clone()),
+                topic: note.map_or_else(String::new, |n| n.topic.clone()),
+                title: section.map_or_else(String::new, |s| s.title.clone()),
                 found,
                 score,
                 coverage,
@@ -175,6 +175,13 @@ impl Index {
             min_coverage: MIN_COVERAGE,
             sections,
         })
+    }
+
+    /// The words of `query` the notes (in `topic`, or all) never use, as
+    /// [`Explanation::lacking`] lists them; None for no such topic.
+    pub fn lacking(&self, query: &str, topic: Option<&str>) -> Option<Vec<String>> {
+        let explained = self.explain(query, topic, 0)?;
+        Some(explained.lacking().into_iter().map(str::to_string).collect())
     }
 
     /// A term as people read it: a synonym group by its first spelling.

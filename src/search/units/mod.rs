@@ -564,7 +564,7 @@ fn word_unit(
     // the deployment's own groups: an admin wrote those for this vault's words.
     if mode != Mode::Typing {
         if known {
-            own_related_terms(analyzer, live, word, 1.0, &mut terms);
+            own_related_terms(analyzer, live, word, &stem, &mut terms);
         } else {
             related_terms(analyzer, live, word, 1.0, &mut terms);
         }
@@ -582,10 +582,13 @@ fn related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms
         .of(text, &mut related_adder(analyzer, live, cover, terms));
 }
 
-/// [`related_terms`] from the deployment's own groups only.
-fn own_related_terms(analyzer: &Analyzer, live: &Live, text: &str, cover: f32, terms: &mut Vec<QueryTerm>) {
-    let mut add = related_adder(analyzer, live, cover, terms);
-    analyzer.own_related(text).iter().for_each(|other| add(other));
+/// [`related_terms`] of a word (and its stem) from the deployment's own groups only.
+fn own_related_terms(analyzer: &Analyzer, live: &Live, word: &str, stem: &str, terms: &mut Vec<QueryTerm>) {
+    let mut add = related_adder(analyzer, live, 1.0, terms);
+    analyzer
+        .own_related(word, stem)
+        .iter()
+        .for_each(|other| add(other));
 }
 
 /// Adds each related word it is given to `terms`, as [`related_terms`] says.
