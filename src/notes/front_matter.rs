@@ -1,7 +1,14 @@
 //! YAML front matter: the `---` block at the top of a note.
 
+use std::cell::Cell;
+use std::fmt;
+
 use serde::Deserialize;
-use serde_yaml::Value;
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
+use serde_yaml::value::{Tag, TaggedValue};
+use serde_yaml::{Mapping, Value};
 
 use super::model::FrontMatter;
 
@@ -76,7 +83,7 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
     }
     let raw: Raw = match simple(yaml) {
         Some(raw) => raw,
-        None => serde_yaml::from_str(yaml).map_err(|error| YamlError {
+        None => by_serde_yaml(yaml).map_err(|error| YamlError {
             line: error.location().map(|location| location.line()),
             message: strip_location(&error.to_string()),
         })?,
@@ -96,6 +103,127 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
             _ => None,
         },
     })
+}
+
+/// Bytes a front matter's values may take once read, aliases counted each time they are
+/// used: a note's front matter is a few hundred; a few kilobytes of aliases to aliases
+/// ("billion laughs") would otherwise read as gigabytes.
+const MAX_VALUE_BYTES: usize = 4 << 20;
+
+fn by_serde_yaml(yaml: &str) -> Result<Raw, serde_yaml::Error> {
+    let left = Cell::new(MAX_VALUE_BYTES);
+    let value = Budgeted(&left).deserialize(serde_yaml::Deserializer::from_str(yaml))?;
+    serde_yaml::from_value(value)
+}
+
+/// Reads YAML into a [`Value`], paying from one budget for every node and every byte of
+/// text it makes, so what an alias expands to is paid for each time.
+#[derive(Clone, Copy)]
+struct Budgeted<'b>(&'b Cell<usize>);
+
+impl Budgeted<'_> {
+    fn pay<E: de::Error>(self, bytes: usize) -> Result<(), E> {
+        let cost = bytes.saturating_add(size_of::<Value>());
+        match self.0.get().checked_sub(cost) {
+            Some(left) => {
+                self.0.set(left);
+                Ok(())
+            }
+            None => Err(E::custom(format_args!(
+                "its values come to more than {} MiB (an alias counts each time it is used)",
+                MAX_VALUE_BYTES >> 20
+            ))),
+        }
+    }
+
+    fn paid<E: de::Error>(self, bytes: usize, value: Value) -> Result<Value, E> {
+        self.pay(bytes).map(|()| value)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Budgeted<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Budgeted<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.paid(0, Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.paid(0, Value::Number(v.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.paid(0, Value::Number(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.paid(0, Value::Number(v.into()))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        self.pay(v.len())?;
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.paid(0, Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.paid(0, Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.pay(0)?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.pay(0)?;
+        let mut mapping = Mapping::new();
+        while let Some(key) = map.next_key_seed(self)? {
+            if mapping.contains_key(&key) {
+                let key = serde_yaml::to_string(&key).unwrap_or_default();
+                return Err(de::Error::custom(format_args!(
+                    "duplicate key {}",
+                    key.trim_end()
+                )));
+            }
+            let value = map.next_value_seed(self)?;
+            mapping.insert(key, value);
+        }
+        Ok(Value::Mapping(mapping))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, variant): (String, _) = data.variant()?;
+        self.pay(tag.len())?;
+        let value = variant.newtype_variant_seed(self)?;
+        Ok(Value::Tagged(Box::new(TaggedValue {
+            tag: Tag::new(tag),
+            value,
+        })))
+    }
 }
 
 /// Keys a front matter read by [`simple`] may hold.
@@ -353,6 +481,44 @@ mod tests {
             parse("title: 1.50\n").unwrap_or_default().title.as_deref(),
             Some("1.5")
         );
+    }
+
+    #[test]
+    fn the_budgeted_reading_reads_what_serde_yaml_reads() {
+        for yaml in [
+            "title: &t a\ntags: [*t, b]\n",
+            "title: !custom a\ntags: !!seq [a]\n",
+            "title: {a: [1, 2.5, true, null, ~]}\n",
+            "title: a\ntitle: b\n",
+            "? [a]\n: b\ntitle: c\n",
+            "date: 2024-01-01\npublish: false\n",
+            "tags: [a, [b, {c: d}]]\n",
+        ] {
+            let ours = by_serde_yaml(yaml).map_err(|e| e.to_string());
+            let theirs = serde_yaml::from_str::<Raw>(yaml).map_err(|e| e.to_string());
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "{yaml:?}: {ours:?} / {theirs:?}");
+            if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
+                assert_eq!(ours, theirs, "{yaml:?}");
+            }
+        }
+    }
+
+    /// A few kilobytes of aliases to a long list would read as millions of values: the
+    /// note is refused, at once and in little memory.
+    #[test]
+    fn aliases_cannot_grow_a_front_matter_without_bound() {
+        let items = vec!["x"; 2_000].join(",");
+        let uses = vec!["*a"; 2_000].join(",");
+        let yaml = format!("x: &a [{items}]\ntitle: [{uses}]\n");
+        let started = std::time::Instant::now();
+        let Err(error) = parse(&yaml) else {
+            panic!("a front matter of four million values was read");
+        };
+        assert!(error.message.contains("more than 4 MiB"), "{}", error.message);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // Unknown keys pay too.
+        let yaml = format!("x: &a [{items}]\nother: [{uses}]\n");
+        assert!(parse(&yaml).is_err());
     }
 
     proptest::proptest! {
