@@ -189,7 +189,7 @@ impl<'a> Reply<'a> {
             title: truncate(&section.title, limits::EMBED_TITLE),
             url: section.url.clone(),
             category: section.category_line(),
-            section_id: section.stable_id(),
+            section_id: section.id,
             reason,
             links: section.links.clone(),
             section,

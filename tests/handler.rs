@@ -104,14 +104,24 @@ fn check_limits(body: &Value) {
     assert!(total <= 6000, "embeds total {total}");
     let rows = data["components"].as_array().cloned().unwrap_or_default();
     assert!(rows.len() <= 5);
+    // Discord refuses a message whose components share a custom_id, or a menu whose
+    // options share a value.
+    let mut ids = std::collections::HashSet::new();
     for row in &rows {
         let components = row["components"].as_array().cloned().unwrap_or_default();
         assert!(components.len() <= 5);
         for component in &components {
             let id = component["custom_id"].as_str().unwrap_or_default();
             assert!((1..=100).contains(&id.chars().count()), "custom_id {id:?}");
+            assert!(ids.insert(id.to_string()), "custom_id {id:?} twice");
+            let mut values = std::collections::HashSet::new();
             for option in component["options"].as_array().cloned().unwrap_or_default() {
                 assert!(chars(&option["label"]) <= 100 && chars(&option["value"]) <= 100);
+                assert!(
+                    values.insert(option["value"].to_string()),
+                    "option value {} twice",
+                    option["value"]
+                );
             }
         }
     }
@@ -478,7 +488,7 @@ fn buttons_walk_every_page_of_the_longest_section() {
     let expected = Reply::for_section(note, longest, MatchReason::Title, &[], &layout);
     assert!(expected.page_count() > 2);
     // Ask for exactly that section, as an autocomplete choice would.
-    let value = format!("section:{:x}", longest.stable_id());
+    let value = format!("section:{:x}", longest.id);
     let mut body = respond(
         &app,
         &fixture(
@@ -786,7 +796,7 @@ fn select_shows_the_chosen_section() {
         .iter()
         .find(|s| s.title == "深入理解语言模型的突现能力")
         .unwrap_or_else(|| panic!("missing"));
-    let value = format!("chatgpt|{:x}", section.stable_id());
+    let value = format!("chatgpt|{:x}", section.id);
     let select = Action::Other {
         topic: "chatgpt".into(),
     }
@@ -2014,4 +2024,70 @@ fn answers_are_byte_for_byte_those_of_the_golden_file() {
         differ.first()
     );
     assert_eq!(golden.lines().count(), lines.len());
+}
+
+/// `## Summary` under each chapter: every button, menu and vote names its own section.
+#[test]
+fn sections_with_the_same_title_are_told_apart_by_buttons_and_menus() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-twins-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut note = String::from("---\ntitle: Pets\n---\n");
+    for animal in ["cats", "dogs", "birds"] {
+        note.push_str(&format!("# {animal}\n\n## Summary\n\n"));
+        for step in 0..40 {
+            note.push_str(&format!(
+                "- {animal} grooming routine step {step}: brushing fur and claws carefully every week\n"
+            ));
+        }
+        note.push('\n');
+    }
+    std::fs::write(dir.join("pets.md"), note).unwrap_or_else(|e| panic!("{e}"));
+    let app = app_for(&dir, 0);
+    let ask = |query: &str| {
+        respond(
+            &app,
+            &fixture(
+                "command_chatgpt_rlhf.json",
+                &[
+                    ("\"name\": \"chatgpt\"", "\"name\": \"pets\""),
+                    ("\"value\": \"rlhf\"", &format!("\"value\": \"{query}\"")),
+                ],
+            ),
+        )
+    };
+    let category = |body: &Value| {
+        body["data"]["embeds"][0]["footer"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let answer = ask("dogs grooming");
+    assert!(category(&answer).contains("dogs"), "{}", category(&answer));
+    let (next, _) = button(&answer, "▶").unwrap_or_else(|| panic!("no ▶ button"));
+    let page = respond(
+        &app,
+        &fixture("component_button_next.json", &[("PLACEHOLDER_BUTTON", &next)]),
+    );
+    let footer = category(&page);
+    assert!(footer.contains("dogs") && footer.contains("page 2/"), "{footer}");
+
+    // The other matches' menu: one value for each section.
+    let answer = ask("grooming routine brushing");
+    let text = answer.to_string();
+    let mut values: Vec<&str> = Vec::new();
+    for row in answer["data"]["components"].as_array().into_iter().flatten() {
+        for component in row["components"].as_array().into_iter().flatten() {
+            for option in component["options"].as_array().into_iter().flatten() {
+                values.push(option["value"].as_str().unwrap_or_default());
+            }
+        }
+    }
+    assert!(values.len() >= 2, "{text}");
+    let mut unique = values.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), values.len(), "{values:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -621,7 +621,7 @@ fn walk_library(checker: &mut Checker, app: &App, payloads: &Payloads) {
         for (_, section) in note.answerable() {
             let title = section.title.as_str();
             // The exact section, as an autocomplete choice asks for it: every page, 🗑.
-            let exact = format!("section:{:x}", section.stable_id());
+            let exact = format!("section:{:x}", section.id);
             let label = format!("/{topic} {exact} ({title})");
             let body = walker.respond(&label, &ask(topic, &exact));
             walker.pages(&label, &body);
@@ -748,7 +748,7 @@ fn every_fixture_response_validates_against_the_spec() {
         .answerable()
         .nth(1)
         .unwrap_or_else(|| panic!("one section only"));
-    let value = format!("chatgpt|{:x}", other.stable_id());
+    let value = format!("chatgpt|{:x}", other.id);
     let select_id = Action::Other {
         topic: "chatgpt".into(),
     }
@@ -756,7 +756,7 @@ fn every_fixture_response_validates_against_the_spec() {
     let post_id = Action::Post {
         at: SectionPage {
             topic: "chatgpt".into(),
-            section: other.stable_id(),
+            section: other.id,
             page: 0,
             reason: notes_bot::search::MatchReason::Keyword,
             focus: Vec::new(),
@@ -768,7 +768,7 @@ fn every_fixture_response_validates_against_the_spec() {
         Action::Vote(SectionVote {
             up,
             topic: "chatgpt".into(),
-            section: other.stable_id(),
+            section: other.id,
             query: "rlhf".into(),
         })
         .encode()
@@ -823,7 +823,7 @@ fn every_fixture_response_validates_against_the_spec() {
     let plain_post = Action::Post {
         at: SectionPage {
             topic: "chatgpt".into(),
-            section: other.stable_id(),
+            section: other.id,
             page: 0,
             reason: notes_bot::search::MatchReason::Keyword,
             focus: Vec::new(),

@@ -734,7 +734,7 @@ impl Handler {
                 let title: String = truncate(&section.title, room);
                 Some(AutocompleteChoice::new(
                     format!("{title} · {label}"),
-                    format!("{SECTION_VALUE}{:x}", section.stable_id()),
+                    format!("{SECTION_VALUE}{:x}", section.id),
                 ))
             })
             .take(MAX_CHOICES)
@@ -899,7 +899,7 @@ fn closest(
             let (note, section) = index.library().section(hit.section)?;
             let at = SectionPage {
                 topic: note.topic.clone(),
-                section: section.stable_id(),
+                section: section.id,
                 page: 0,
                 reason: hit.reason,
                 focus: ranked.focus(hit.section),
@@ -1049,7 +1049,7 @@ fn find_section(index: &Index, topic: &str, id: u64) -> Option<SectionRef> {
     let section = library.notes[note]
         .sections
         .iter()
-        .position(|s| s.is_answerable() && s.stable_id() == id)?;
+        .position(|s| s.is_answerable() && s.id == id)?;
     Some(SectionRef { note, section })
 }
 
@@ -1064,7 +1064,7 @@ fn other(index: &Index, at: SectionRef, reason: MatchReason) -> Option<Other> {
     let (note, section) = index.library().section(at)?;
     Some(Other {
         topic: note.topic.clone(),
-        section: section.stable_id(),
+        section: section.id,
         title: section.title.clone(),
         category: section.category_line(),
         reason,

@@ -1066,6 +1066,7 @@ impl Builder<'_> {
                 line: draft.line,
                 items: draft.items,
                 links: draft.links,
+                id: 0,
             });
         }
         Body {

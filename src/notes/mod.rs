@@ -15,6 +15,7 @@ pub use crate::error::FileError;
 pub use folder::{DEFAULT_MAX_BYTES, read_capped};
 pub use loader::{Load, Loader};
 pub use markdown::Labels;
+pub(crate) use model::assign_ids;
 pub use model::{
     FrontMatter, Item, ItemList, ItemTree, Items, Library, Link, Marker, Note, Section, SectionRef, Siblings,
     Text, Warning, utf16_len,
@@ -147,6 +148,7 @@ pub fn parse_in_site(
             message: "no section has content; nothing in this note can be an answer".into(),
         });
     }
+    assign_ids(&mut sections);
     Ok(Note {
         path: path.to_path_buf(),
         topic,
@@ -166,6 +168,7 @@ fn preamble_section(front: &FrontMatter, topic: &str, points: Items, line: usize
         line,
         items: points,
         links: Vec::new(),
+        id: 0,
     }
 }
 

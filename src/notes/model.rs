@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap as HashMap;
+
 /// Every note that loaded, in path order. Notes are shared: a reload keeps the notes that
 /// did not change (the same `Arc`), so the index can tell which changed by pointer.
 #[derive(Debug, Clone, Default)]
@@ -78,6 +80,8 @@ pub struct Section {
     pub items: Items,
     /// Every inline link in the body, in order (the heading's own link excluded).
     pub links: Vec<Link>,
+    /// What buttons and menus name the section by ([`assign_ids`]); 0 until then.
+    pub id: u64,
 }
 
 /// A list item or a paragraph with the items nested under it, as parsed: packed into
@@ -168,17 +172,47 @@ impl Section {
     pub fn category_line(&self) -> String {
         self.category.join(" › ")
     }
+}
 
-    /// An id that survives reloads as long as the title does: buttons carry it.
-    pub fn stable_id(&self) -> u64 {
-        // FNV-1a: stable across Rust versions and processes, unlike DefaultHasher.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in self.title.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        hash
+/// Gives each of a note's sections its [`Section::id`], one that survives reloads: a hash
+/// of its title; for a title the note repeats (`## Summary` under each chapter), of its
+/// headings too and, under the same headings, of its place among them.
+pub fn assign_ids(sections: &mut [Section]) {
+    let mut titles: HashMap<&str, usize> = HashMap::default();
+    for section in sections.iter() {
+        *titles.entry(&section.title).or_default() += 1;
     }
+    let mut twins: HashMap<(&str, &[String]), u32> = HashMap::default();
+    let ids: Vec<u64> = (sections.iter())
+        .map(|section| {
+            if titles.get(section.title.as_str()) == Some(&1) {
+                return fnv1a(&[section.title.as_bytes()]);
+            }
+            let twin = twins.entry((&section.title, &section.category)).or_default();
+            *twin += 1;
+            let path = section.category.join("\u{1f}");
+            fnv1a(&[
+                section.title.as_bytes(),
+                b"\0",
+                path.as_bytes(),
+                b"\0",
+                &twin.to_le_bytes(),
+            ])
+        })
+        .collect();
+    for (section, id) in sections.iter_mut().zip(ids) {
+        section.id = id;
+    }
+}
+
+/// FNV-1a: stable across Rust versions and processes, unlike `DefaultHasher`.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in parts.iter().flat_map(|part| part.iter()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// A section's points and background items, packed: their text in one string and the
@@ -833,6 +867,43 @@ pub fn utf16_len(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn headed(title: &str, category: &[&str]) -> Section {
+        Section {
+            level: 2,
+            title: title.into(),
+            url: None,
+            category: category.iter().map(|c| c.to_string()).collect(),
+            parent: None,
+            line: 1,
+            items: Items::default(),
+            links: Vec::new(),
+            id: 0,
+        }
+    }
+
+    #[test]
+    fn ids_are_the_titles_hash_and_repeated_titles_are_told_apart_by_their_headings() {
+        let mut sections = vec![
+            headed("RLHF", &[]),
+            headed("Summary", &["Cats"]),
+            headed("Summary", &["Dogs"]),
+            headed("Summary", &["Dogs"]),
+        ];
+        assign_ids(&mut sections);
+        // A title the note holds once keeps the id buttons already posted carry.
+        assert_eq!(sections[0].id, 0xd933d32c894647bd, "FNV-1a of the title");
+        let ids: Vec<u64> = sections.iter().map(|s| s.id).collect();
+        let mut unique = ids.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), 4, "{ids:x?}");
+        // A chapter added before them moves no other chapter's summary.
+        let mut more = vec![headed("Summary", &["Birds"])];
+        more.extend(sections.iter().cloned());
+        assign_ids(&mut more);
+        assert_eq!(more[2].id, sections[1].id);
+        assert_eq!(more[3].id, sections[2].id);
+    }
 
     fn tree(plain: &str, markdown: &str, children: Vec<ItemTree>) -> ItemTree {
         ItemTree {

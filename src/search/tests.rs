@@ -33,10 +33,12 @@ fn section(title: &str, category: &[&str], points: Vec<ItemTree>) -> Section {
         line: 1,
         items: Items::new(points, Vec::new()),
         links: Vec::new(),
+        id: 0,
     }
 }
 
-fn note(topic: &str, tags: &[&str], aliases: &[&str], sections: Vec<Section>) -> Note {
+fn note(topic: &str, tags: &[&str], aliases: &[&str], mut sections: Vec<Section>) -> Note {
+    crate::notes::assign_ids(&mut sections);
     Note {
         path: format!("{topic}.md").into(),
         topic: topic.to_string(),
