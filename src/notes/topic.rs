@@ -1,5 +1,9 @@
 //! Topic names: each note is a slash command, so its name must be one Discord accepts.
 
+use std::ops::RangeInclusive;
+
+use unicode_general_category::{GeneralCategory, get_general_category};
+
 /// The bot's own commands (the one list of their names); a note may not take them.
 pub const SOURCES: &str = "sources";
 pub const TOPICS: &str = "topics";
@@ -10,13 +14,16 @@ pub const RESERVED: &[&str] = &[SOURCES, TOPICS, NOTES, GAPS];
 /// Discord's limit on a command name, in characters.
 pub const MAX_LEN: usize = 32;
 
-/// Makes a valid command name: lowercase letters, digits, `-` and `_`, at most 32 chars.
-/// Other characters become `-`; `None` when nothing usable is left.
+/// Makes a valid command name: lowercase letters and digits of any script, `-` and `_`,
+/// at most 32 chars. Marks a name may not hold (`া` of `বাংলা`) are dropped, other
+/// characters become `-`; `None` when nothing usable is left.
 pub fn command_name(raw: &str) -> Option<String> {
     let mut name = String::new();
     for c in raw.trim().chars().flat_map(char::to_lowercase) {
-        let c = if c.is_alphanumeric() || c == '_' || c == '-' {
+        let c = if is_name_char(c) {
             c
+        } else if is_mark(c) {
+            continue;
         } else {
             '-'
         };
@@ -30,13 +37,51 @@ pub fn command_name(raw: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Whether Discord would accept `name` as it is.
+/// Whether Discord would accept `name` as it is: its pattern
+/// `^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$`, in lowercase where a letter has a
+/// lowercase form.
 pub fn is_valid(name: &str) -> bool {
     let count = name.chars().count();
     (1..=MAX_LEN).contains(&count)
         && name
             .chars()
-            .all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '-' || c == '_')
+            .all(|c| is_name_char(c) && c.to_lowercase().eq(std::iter::once(c)))
+}
+
+/// The Devanagari and Thai scripts (Unicode 16.0's Scripts.txt): Discord's pattern takes
+/// them whole, vowel signs and marks too, which are neither letters nor digits.
+const DEVANAGARI_AND_THAI: &[RangeInclusive<char>] = &[
+    '\u{900}'..='\u{950}',
+    '\u{955}'..='\u{963}',
+    '\u{966}'..='\u{97f}',
+    '\u{a8e0}'..='\u{a8ff}',
+    '\u{11b00}'..='\u{11b09}',
+    '\u{e01}'..='\u{e3a}',
+    '\u{e40}'..='\u{e5b}',
+];
+
+fn is_name_char(c: char) -> bool {
+    use GeneralCategory as G;
+    let letter_or_number = matches!(
+        get_general_category(c),
+        G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter
+            | G::DecimalNumber
+            | G::LetterNumber
+            | G::OtherNumber
+    );
+    letter_or_number || c == '-' || c == '_' || DEVANAGARI_AND_THAI.iter().any(|r| r.contains(&c))
+}
+
+fn is_mark(c: char) -> bool {
+    use GeneralCategory as G;
+    matches!(
+        get_general_category(c),
+        G::NonspacingMark | G::SpacingMark | G::EnclosingMark
+    )
 }
 
 #[cfg(test)]
@@ -62,6 +107,37 @@ mod tests {
         let name = command_name(&"思".repeat(40)).unwrap_or_default();
         assert_eq!(name.chars().count(), 32);
         assert!(is_valid(&name));
+    }
+
+    /// Every character, after a letter, makes a name Discord's own pattern accepts.
+    #[test]
+    fn every_name_made_matches_discords_pattern() {
+        let discord = regex::Regex::new(r"^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut refused = Vec::new();
+        for c in (0..=0x10_ffff_u32).filter_map(char::from_u32) {
+            let name = command_name(&format!("a{c}b")).unwrap_or_default();
+            let ok = discord.is_match(&name) && name.to_lowercase() == name && is_valid(&name);
+            if !ok {
+                refused.push(format!("U+{:04X} → {name:?}", c as u32));
+            }
+        }
+        assert!(
+            refused.is_empty(),
+            "{} refused: {:?}",
+            refused.len(),
+            &refused[..refused.len().min(10)]
+        );
+        for (raw, name) in [
+            ("বাংলা", "বল"),
+            ("हिन्दी", "हिन्दी"),
+            ("ภาษาไทย", "ภาษาไทย"),
+            ("ⓝⓞⓣⓔ", ""),
+            ("ǅemal", "ǆemal"),
+        ] {
+            assert_eq!(command_name(raw).unwrap_or_default(), name, "{raw}");
+        }
+        assert!(!is_valid("ⓝⓞⓣⓔ") && !is_valid("ǅemal"));
     }
 
     #[test]
