@@ -2,6 +2,7 @@
 //! the arguments, calls one of these, and alone turns an [`Error`] into an exit code.
 
 use std::io::{self, Write};
+use std::num::NonZeroU64;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -43,7 +44,7 @@ pub enum Error {
     /// Discord unreachable, the token rejected, the server stopped…
     #[error(transparent)]
     Run(#[from] RunError),
-    #[error("DISCORD_GUILD_ID: {0:?} is not a guild id (a number)")]
+    #[error("DISCORD_GUILD_ID: {0:?} is not a guild id (a number above 0)")]
     GuildId(String),
     #[error("cannot read {what}: {source}")]
     Read { what: String, source: io::Error },
@@ -583,8 +584,8 @@ fn guilds_from_env() -> Result<Vec<GuildId>> {
         .map(str::trim)
         .filter(|id| !id.is_empty())
         .map(|id| {
-            id.parse()
-                .map(GuildId::new)
+            id.parse::<NonZeroU64>()
+                .map(GuildId::from)
                 .map_err(|_| Error::GuildId(id.to_string()))
         })
         .collect()
@@ -628,7 +629,7 @@ pub fn serve(paths: &Paths, listen: String, max_skew: u64) -> Result {
 
 /// `register`: replaces the app's command set, globally or in `guilds` (else
 /// DISCORD_GUILD_ID's). With `dry_run`, prints the body it would send instead.
-pub fn register(out: &mut impl Write, paths: &Paths, guilds: Vec<u64>, dry_run: bool) -> Result {
+pub fn register(out: &mut impl Write, paths: &Paths, guilds: Vec<NonZeroU64>, dry_run: bool) -> Result {
     if dry_run {
         // serenity sends exactly this serialisation as the PUT body.
         let app = app_for_bot(paths)?;
@@ -641,7 +642,7 @@ pub fn register(out: &mut impl Write, paths: &Paths, guilds: Vec<u64>, dry_run: 
     let guilds = if guilds.is_empty() {
         guilds_from_env()?
     } else {
-        guilds.into_iter().map(GuildId::new).collect()
+        guilds.into_iter().map(GuildId::from).collect()
     };
     let app = app_for_bot(paths)?;
     let registered = block_on(async {

@@ -23,7 +23,7 @@ pub struct Config {
     /// Related terms a query word also finds, below an exact match.
     pub related: RelatedOptions,
     pub reply: ReplyOptions,
-    /// Seconds a member waits between two uses of one command; 0 turns it off.
+    /// Seconds a member waits between two uses of one command, up to a day; 0 turns it off.
     pub cooldown_seconds: u64,
     /// Larger notes are refused with a warning.
     pub max_note_bytes: u64,
@@ -419,6 +419,8 @@ impl Config {
             )));
         }
         within("reply.page_chars", self.reply.page_chars, 200..=4000).map_err(error)?;
+        // A day at most: beyond, the cooldown's end overflows the clock (and means never).
+        within("cooldown_seconds", self.cooldown_seconds, 0..=86_400).map_err(error)?;
         within("reload.quiet_ms", self.reload.quiet_ms, 500..=60_000).map_err(error)?;
         within(
             "reload.hold_empty_seconds",
@@ -637,6 +639,17 @@ mod tests {
             let error = error(&format!("forums_min_coverage: {bad}\n"));
             assert!(error.contains("forums_min_coverage"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_cooldown_beyond_a_day_is_an_error() {
+        // u64::MAX passed before and overflowed the clock on every command.
+        let error = error("cooldown_seconds: 18446744073709551615\n");
+        assert!(
+            error.contains("cooldown_seconds is 18446744073709551615; use 0 to 86400"),
+            "{error}"
+        );
+        assert!(parse("cooldown_seconds: 86400\n").is_ok());
     }
 
     #[test]

@@ -86,7 +86,7 @@ enum Command {
     Register {
         /// Register in this guild only (repeatable; default: DISCORD_GUILD_ID, else global)
         #[arg(long = "guild", value_name = "ID")]
-        guilds: Vec<u64>,
+        guilds: Vec<std::num::NonZeroU64>,
         /// Print the JSON body it would PUT, and send nothing (no token needed)
         #[arg(long)]
         dry_run: bool,

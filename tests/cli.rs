@@ -625,3 +625,21 @@ fn a_closed_stdout_pipe_ends_quietly() {
         );
     }
 }
+
+/// Guild id 0 is no guild: refused with its name, not a panic (exit 101 before).
+#[test]
+fn a_guild_id_of_zero_is_refused() {
+    let output = run(bin().args(["register", "--dry-run", "--guild", "0"]));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--guild"), "{}", stderr(&output));
+    let output = run(bin()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DISCORD_GUILD_ID", "1190000000000000001, 0")
+        .env("DISCORD_PUBLIC_KEY", "0".repeat(64)));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("DISCORD_GUILD_ID: \"0\" is not a guild id"),
+        "{}",
+        stderr(&output)
+    );
+}
