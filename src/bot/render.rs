@@ -42,12 +42,21 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-/// An embed URL must be a plain http(s) URL or Discord rejects the whole message.
+/// An embed URL must be a plain http(s) URL with a host or Discord rejects the whole
+/// message (`https://`, `https://exa<mple.com/` are links a note may hold).
 fn embed_url(url: &str) -> Option<&str> {
-    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+    let after_scheme = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    // A URL parser reads `https:///path` as the host `path`; the note meant none.
+    let plain = after_scheme.is_some_and(|rest| !rest.starts_with(['/', '\\']))
         && url.len() <= 2000
-        && !url.chars().any(char::is_whitespace);
-    ok.then_some(url)
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    let parsed = plain.then(|| url::Url::parse(url).ok()).flatten()?;
+    parsed
+        .host_str()
+        .is_some_and(|host| !host.is_empty())
+        .then_some(url)
 }
 
 pub struct SectionView<'a> {
@@ -324,4 +333,35 @@ pub fn listing_message(
         ])]);
     }
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::embed_url;
+
+    #[test]
+    fn embed_urls_are_http_urls_with_a_host() {
+        for good in [
+            "https://yaofu.notion.site/GPT-3-5-360081d91ec245f29029d37b54573756#cf00f4e11d974187956122ce7d534386",
+            "http://例子.测试/路径?q=1",
+            "https://example.com:8443/a_(b)",
+        ] {
+            assert_eq!(embed_url(good), Some(good));
+        }
+        for bad in [
+            "https://",
+            "https:///path",
+            "https://exa<mple.com/",
+            "https://example.com/a b",
+            "https://example.com/\u{7}",
+            "javascript:alert(1)",
+            "ftp://example.com/",
+        ] {
+            assert_eq!(embed_url(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            embed_url(&format!("https://example.com/{}", "a".repeat(2000))),
+            None
+        );
+    }
 }
