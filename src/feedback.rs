@@ -287,20 +287,17 @@ pub fn load(path: &Path) -> Result<Ratings, JsonFileError> {
 /// process counted that member's vote first); written atomically. Returns what the file
 /// now holds.
 pub fn save(path: &Path, votes: &[Vote]) -> Result<Ratings, JsonFileError> {
-    let mut ratings = load(path).unwrap_or_else(|error| {
-        tracing::warn!("{error}; starting a new feedback file");
-        Ratings::default()
-    });
-    let mut known: HashSet<u64> = ratings.voters.iter().copied().collect();
-    for vote in votes {
-        if known.insert(vote.key) {
-            ratings.count(vote);
-            ratings.voters.push(vote.key);
+    json_file::update(path, "feedback", |ratings: &mut Ratings| {
+        let mut known: HashSet<u64> = ratings.voters.iter().copied().collect();
+        for vote in votes {
+            if known.insert(vote.key) {
+                ratings.count(vote);
+                ratings.voters.push(vote.key);
+            }
         }
-    }
-    ratings.trim();
-    json_file::write(path, &ratings)?;
-    Ok(ratings)
+        ratings.trim();
+        ratings.clone()
+    })
 }
 
 #[cfg(test)]

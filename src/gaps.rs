@@ -148,13 +148,10 @@ pub fn load(path: &Path) -> Result<Counts, JsonFileError> {
 
 /// Adds `pending` to the file, written atomically (temporary file, then rename).
 pub fn save(path: &Path, pending: &Counts) -> Result<(), JsonFileError> {
-    let mut counts = load(path).unwrap_or_else(|error| {
-        tracing::warn!("{error}; starting a new gaps file");
-        Counts::default()
-    });
-    counts.add(pending);
-    counts.trim();
-    json_file::write(path, &counts)
+    json_file::update(path, "gaps", |counts: &mut Counts| {
+        counts.add(pending);
+        counts.trim();
+    })
 }
 
 #[cfg(test)]

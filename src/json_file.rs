@@ -1,7 +1,11 @@
-//! The bot's small state files (`gaps.json`, `feedback.json`): read whole, written
-//! atomically (a temporary file, then a rename), so a crash never leaves half a file.
+//! The bot's small state files (`gaps.json`, `feedback.json`): read whole, changed under
+//! a lock that processes sharing the data folder take in turn, and written atomically (a
+//! temporary file, synced, then a rename), so a crash never leaves half a file.
 
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -40,13 +44,142 @@ pub fn read<T: DeserializeOwned + Default>(path: &Path, what: &'static str) -> R
     }
 }
 
-/// Writes `value` as pretty JSON to `path`, creating its folder, atomically.
-pub fn write<T: Serialize>(path: &Path, value: &T) -> Result<(), JsonFileError> {
+/// Reads the file (a missing one is the default), lets `change` change it, and writes it
+/// back, holding an exclusive lock on `<file>.lock` meanwhile: replicas sharing the data
+/// folder add to what the others wrote instead of overwriting it. A file that is not
+/// JSON of its kind is moved aside (`gaps.json.unreadable-<seconds>`), not lost, and a
+/// new one started.
+pub fn update<T, R>(
+    path: &Path,
+    what: &'static str,
+    change: impl FnOnce(&mut T) -> R,
+) -> Result<R, JsonFileError>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
+    let lock_path = path.with_extension("json.lock");
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io(&lock_path))?;
+    match lock.lock() {
+        // A file system without locks (some network ones): one writer is all it can have.
+        Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {}
+        locked => locked.map_err(io(&lock_path))?,
+    }
+    let mut value = match read(path, what) {
+        Ok(value) => value,
+        Err(JsonFileError::Invalid { .. }) => {
+            let aside = path.with_extension(format!("json.unreadable-{}", seconds_now()));
+            std::fs::rename(path, &aside).map_err(io(path))?;
+            tracing::warn!(
+                "{}: not a {what} file; kept as {} and starting a new one",
+                path.display(),
+                aside.display()
+            );
+            T::default()
+        }
+        Err(error) => return Err(error),
+    };
+    let changed = change(&mut value);
+    write(path, &value)?;
+    Ok(changed)
+}
+
+/// Writes `value` as pretty JSON to `path` atomically: to a temporary file of its own
+/// (process and time in its name), synced, then renamed over `path`.
+fn write<T: Serialize>(path: &Path, value: &T) -> Result<(), JsonFileError> {
+    let temporary = path.with_extension(format!(
+        "json.{}.{}.tmp",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
     let bytes = serde_json::to_vec_pretty(value).map_err(|e| io(path)(e.into()))?;
-    std::fs::write(&temporary, bytes).map_err(io(&temporary))?;
-    std::fs::rename(&temporary, path).map_err(io(path))
+    let written = File::create(&temporary)
+        .and_then(|mut file| file.write_all(&bytes).and_then(|()| file.sync_all()))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(io(path)(error));
+    }
+    // The rename itself lasts once the folder is synced; a folder that cannot be opened
+    // (Windows) loses nothing but that.
+    if let Some(dir) = path.parent().and_then(|dir| File::open(dir).ok()) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+fn seconds_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("notes-bot-json-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// Eight writers at once, as replicas sharing a data folder: every addition stays.
+    #[test]
+    fn writers_at_once_add_up() {
+        let dir = dir("together");
+        let path = dir.join("count.json");
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..25 {
+                        let added = update(&path, "count", |n: &mut u64| *n += 1);
+                        assert!(added.is_ok(), "{added:?}");
+                    }
+                });
+            }
+        });
+        let total: Result<u64, _> = read(&path, "count");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(total.ok(), Some(200));
+    }
+
+    #[test]
+    fn an_unreadable_file_is_kept_aside_not_lost() {
+        let dir = dir("aside");
+        let path = dir.join("gaps.json");
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, "{ half a file").unwrap_or_else(|e| panic!("{e}"));
+        let updated = update(&path, "count", |n: &mut u64| *n += 1);
+        let kept: Vec<String> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let aside = kept
+            .iter()
+            .find(|name| name.starts_with("gaps.json.unreadable-"))
+            .cloned();
+        let old = aside
+            .as_ref()
+            .and_then(|name| std::fs::read_to_string(dir.join(name)).ok());
+        let now: Result<u64, _> = read(&path, "count");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(updated.is_ok(), "{updated:?}");
+        assert_eq!(old.as_deref(), Some("{ half a file"), "{kept:?}");
+        assert_eq!(now.ok(), Some(1));
+        assert!(!kept.iter().any(|name| name.ends_with(".tmp")), "{kept:?}");
+    }
 }
