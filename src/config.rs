@@ -539,6 +539,20 @@ pub enum DiscordUrlError {
     GatewayUrl(String),
 }
 
+/// A URL for a log line or an error: what precedes the last `@` (a user and a password,
+/// which may hold a `/`) is left out.
+pub fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, after)) => format!("{scheme}://…@{after}"),
+            None => url.to_string(),
+        },
+        None => url
+            .rsplit_once('@')
+            .map_or_else(|| url.to_string(), |(_, after)| format!("…@{after}")),
+    }
+}
+
 impl DiscordOptions {
     /// The file's values, with `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` over them
     /// (empty means unset).
@@ -563,12 +577,12 @@ impl DiscordOptions {
         if let Some(url) = &self.http_proxy
             && !has_scheme(url.trim(), ["http", "https"])
         {
-            return Err(DiscordUrlError::HttpProxy(url.clone()));
+            return Err(DiscordUrlError::HttpProxy(redacted(url)));
         }
         if let Some(url) = &self.gateway_url
             && !has_scheme(url.trim(), ["ws", "wss"])
         {
-            return Err(DiscordUrlError::GatewayUrl(url.clone()));
+            return Err(DiscordUrlError::GatewayUrl(redacted(url)));
         }
         Ok(())
     }
@@ -657,6 +671,21 @@ mod tests {
         let error = error("cooldown_seconds: 1\nnotes_folder: x\n");
         assert!(
             error.starts_with("c.yaml:2: unknown field `notes_folder`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn urls_are_logged_without_their_password() {
+        assert_eq!(
+            redacted("http://admin:s3/cr@t@127.0.0.1:1/x"),
+            "http://…@127.0.0.1:1/x"
+        );
+        assert_eq!(redacted("https://discord.com"), "https://discord.com");
+        assert_eq!(redacted("admin:pw@host"), "…@host");
+        let error = error("discord:\n  http_proxy: \"ftp://admin:s3cr3tpw@127.0.0.1:1\"\n");
+        assert!(
+            !error.contains("s3cr3tpw") && error.contains("127.0.0.1:1"),
             "{error}"
         );
     }

@@ -9,7 +9,7 @@ use serenity::all::{Command, GuildId, Http, HttpBuilder};
 use super::app::App;
 use super::commands::command_set;
 use super::token::Token;
-use crate::config::{DiscordOptions, DiscordUrlError};
+use crate::config::{DiscordOptions, DiscordUrlError, redacted};
 
 /// Why a bot stopped or a call to Discord failed, as one line for the admin.
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +94,7 @@ impl Discord {
 
 /// An HTTP client for the bot's application: the first call checks the token and the network.
 pub async fn application_http(token: &Token, discord: &Discord) -> Result<Arc<Http>, RunError> {
-    tracing::info!("connecting to Discord at {}", discord.rest_base());
+    tracing::info!("connecting to Discord at {}", redacted(discord.rest_base()));
     let http = Arc::new(discord.http(token)?);
     learn_application_id(&http).await?;
     Ok(http)

@@ -129,7 +129,10 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     let registrar = match &options.token {
         Some(token) => match discord.http(token) {
             Ok(http) => {
-                tracing::info!("connecting to Discord at {}", discord.rest_base());
+                tracing::info!(
+                    "connecting to Discord at {}",
+                    crate::config::redacted(discord.rest_base())
+                );
                 let http = Arc::new(http);
                 match discord::learn_application_id(&http).await {
                     Err(error) if !registrar::is_transient(&error) => {

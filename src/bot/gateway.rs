@@ -111,7 +111,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     }
     tracing::info!(
         "connecting to Discord's gateway at {}",
-        client.ws_url.lock().await
+        crate::config::redacted(&client.ws_url.lock().await)
     );
     let shard_manager = client.shard_manager.clone();
     let heartbeat = tokio::spawn(write_heartbeat(shard_manager.clone(), options.heartbeat.clone()));
