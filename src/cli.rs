@@ -652,3 +652,48 @@ pub fn register(out: &mut impl Write, paths: &Paths, guilds: Vec<NonZeroU64>, dr
     })?;
     Ok(registered?)
 }
+
+/// Standard output without control characters (newline and tab aside): a note's text in
+/// a terminal cannot retitle the window, clear the screen or hide a line with ESC, BEL
+/// or C1 codes. JSON loses nothing (it escapes them).
+pub struct Printable<W: Write> {
+    inner: W,
+    /// The last byte written was 0xC2, the lead byte of U+0080..U+00BF: kept back until
+    /// the next byte says whether it starts a C1 control.
+    after_c2: bool,
+}
+
+impl<W: Write> Printable<W> {
+    pub fn new(inner: W) -> Printable<W> {
+        Printable {
+            inner,
+            after_c2: false,
+        }
+    }
+}
+
+impl<W: Write> Write for Printable<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut kept = Vec::with_capacity(buf.len() + 1);
+        for &byte in buf {
+            if std::mem::take(&mut self.after_c2) {
+                if (0x80..=0x9f).contains(&byte) {
+                    continue;
+                }
+                kept.push(0xc2);
+            }
+            match byte {
+                b'\n' | b'\t' => kept.push(byte),
+                0x00..=0x1f | 0x7f => {}
+                0xc2 => self.after_c2 = true,
+                _ => kept.push(byte),
+            }
+        }
+        self.inner.write_all(&kept)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

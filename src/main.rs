@@ -130,7 +130,7 @@ fn main() -> ExitCode {
     one_malloc_arena_per_core();
     let cli = Cli::parse();
     let paths = cli.common.paths();
-    let out = &mut std::io::stdout().lock();
+    let out = &mut cli::Printable::new(std::io::stdout().lock());
     let result = match cli.command {
         Command::Ask {
             topic,

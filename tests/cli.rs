@@ -643,3 +643,36 @@ fn a_guild_id_of_zero_is_refused() {
         stderr(&output)
     );
 }
+
+/// A note's text cannot drive the admin's terminal: no ESC, BEL or C1 code reaches it.
+#[test]
+fn note_text_reaches_the_terminal_without_control_characters() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-cli-controls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let note = "## [Install \u{1b}c\u{7} pwned guide](https://example.com/install)\n\n\
+                - install \u{1b}[31mred\u{1b}[0m step \u{9b}2J and ü\n";
+    std::fs::write(dir.join("ctl.md"), note).unwrap_or_else(|e| panic!("{e}"));
+    let notes = dir.to_string_lossy().into_owned();
+    for args in [
+        vec!["--notes", &notes, "ask", "install"],
+        vec!["--notes", &notes, "ask", "--explain", "install"],
+        vec!["--notes", &notes, "sources"],
+    ] {
+        let output = run(bin().args(&args));
+        let text = stdout(&output);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        let controls: Vec<char> = text
+            .chars()
+            .filter(|&c| c.is_control() && c != '\n' && c != '\t')
+            .collect();
+        assert!(controls.is_empty(), "{args:?}: {controls:?} in {text:?}");
+        assert!(
+            text.contains("Install") && text.contains("pwned"),
+            "{args:?}: {text}"
+        );
+    }
+    let output = run(bin().args(["--notes", &notes, "ask", "install"]));
+    assert!(stdout(&output).contains("ü"), "{}", stdout(&output));
+    let _ = std::fs::remove_dir_all(&dir);
+}
