@@ -676,3 +676,25 @@ fn note_text_reaches_the_terminal_without_control_characters() {
     assert!(stdout(&output).contains("ü"), "{}", stdout(&output));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Notes that would share a name take their folders under the notes folder, never the
+/// folders it is mounted in (`/tmp-…-notes-n` named the host's directories).
+#[test]
+fn names_made_distinct_use_folders_under_the_notes_folder_only() {
+    let outer = temp_dir("mounted-deep");
+    let dir = outer.join("notes");
+    std::fs::create_dir_all(dir.join("sub")).unwrap_or_else(|e| panic!("{e}"));
+    for name in ["n.md", "N.md", "n!.md", "sub/n.md"] {
+        std::fs::write(dir.join(name), "## A\n- x\n").unwrap_or_else(|e| panic!("{e}"));
+    }
+    let output = run(bin().arg("check").arg("--notes").arg(&dir));
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut names: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .filter(|name| name.starts_with('/'))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["/n", "/n-2", "/n-3", "/sub-n"], "{text}");
+}

@@ -214,7 +214,7 @@ impl Loader {
         if kept_refused {
             notes.sort_by(|a, b| a.path.cmp(&b.path));
         }
-        let notes = one_note_per_topic(notes, current, &mut problems);
+        let notes = one_note_per_topic(notes, current, &self.root, &mut problems);
         problems.sort_by(|a, b| a.path.cmp(&b.path));
         self.seen = seen;
         self.last_scan = Some(scan);
@@ -357,6 +357,7 @@ fn keeping(error: &FileError, last_good: Option<&Arc<Note>>) -> FileError {
 fn one_note_per_topic(
     notes: Vec<Arc<Note>>,
     current: &Library,
+    root: &Path,
     problems: &mut Vec<FileError>,
 ) -> Vec<Arc<Note>> {
     // Most reloads change no name: one pass over the names then, and nothing to settle.
@@ -398,7 +399,9 @@ fn one_note_per_topic(
         let distinct = if note.front.command.is_some() {
             None
         } else {
-            distinct_name(&note.path, |name| taken.contains_key(name))
+            // Folders under the notes folder only: not where it is mounted.
+            let under_root = note.path.strip_prefix(root).unwrap_or(&note.path);
+            distinct_name(under_root, |name| taken.contains_key(name))
         };
         match distinct {
             Some(name) => {
