@@ -117,6 +117,17 @@ fn edit_add_delete_and_break() {
     );
     assert!(!app.index().search("firmware", Some("routers"), 1).is_empty());
 
+    // A new description (the command's): the command set changes too.
+    notes.write(
+        "routers.md",
+        &format!(
+            "{}## Update the firmware\n- download it from the vendor\n",
+            ROUTERS.replace("title: Routers\n", "title: Routers\ndescription: Home routers\n")
+        ),
+    );
+    let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
+    assert!(reloaded.topics_changed);
+
     // Add: a new topic, so the command set changes.
     notes.write("printers.md", PRINTERS);
     let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));

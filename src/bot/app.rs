@@ -10,6 +10,7 @@ use arc_swap::ArcSwap;
 use serenity::all::{GuildChannel, Interaction, Message};
 
 use super::clock::unix_now;
+use super::commands::note_description;
 use super::handler::{ForumReply, Handler, Outcome};
 use crate::config::Config;
 use crate::notes::{FileError, Library, Loader};
@@ -189,15 +190,15 @@ impl App {
             return reload;
         }
         let index = old.update(library);
-        // Compared in place, a note shared by both libraries by its pointer: at 100,000
+        // What the command set holds of each note: its name and description. Compared in
+        // place, a note shared by both libraries by its pointer: at 100,000
         // notes, copies of both lists cost more than the update.
         let same_topics = {
             let (before, after) = (&old.library().notes, &index.library().notes);
             before.len() == after.len()
-                && before
-                    .iter()
-                    .zip(after)
-                    .all(|(a, b)| Arc::ptr_eq(a, b) || (a.topic == b.topic && a.title() == b.title()))
+                && before.iter().zip(after).all(|(a, b)| {
+                    Arc::ptr_eq(a, b) || (a.topic == b.topic && note_description(a) == note_description(b))
+                })
         };
         reload.reloaded = Some(Reloaded {
             notes: index.library().notes.len(),
