@@ -113,7 +113,18 @@ const MAX_VALUE_BYTES: usize = 4 << 20;
 fn by_serde_yaml(yaml: &str) -> Result<Raw, serde_yaml::Error> {
     let left = Cell::new(MAX_VALUE_BYTES);
     let value = Budgeted(&left).deserialize(serde_yaml::Deserializer::from_str(yaml))?;
-    serde_yaml::from_value(value)
+    match value {
+        Value::Mapping(_) => serde_yaml::from_value(value),
+        // Only comments.
+        Value::Null => Ok(Raw::default()),
+        other => Err(de::Error::custom(format_args!(
+            "it is {}, not `key: value` lines",
+            match other {
+                Value::Sequence(_) => "a list",
+                _ => "a single value",
+            }
+        ))),
+    }
 }
 
 /// Reads YAML into a [`Value`], paying from one budget for every node and every byte of
@@ -501,6 +512,21 @@ mod tests {
                 assert_eq!(ours, theirs, "{yaml:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_front_matter_that_is_no_mapping_says_so() {
+        for (yaml, says) in [
+            ("- a\n- b\n", "it is a list"),
+            ("just words\n", "it is a single value"),
+        ] {
+            let message = parse(yaml).err().map(|e| e.message).unwrap_or_default();
+            assert!(
+                message.starts_with(says) && !message.contains("Raw"),
+                "{yaml:?}: {message}"
+            );
+        }
+        assert!(parse("# only a comment\n").is_ok());
     }
 
     /// A few kilobytes of aliases to a long list would read as millions of values: the

@@ -79,9 +79,13 @@ pub fn parse_in_site(
             .unwrap_or_default(),
     };
     let topic = topic::command_name(&raw_name).ok_or_else(|| {
+        let fix = match front.command {
+            Some(_) => "write `command:` with letters or digits",
+            None => "set `command:` in the front matter",
+        };
         error(
             None,
-            format!("cannot make a command name from {raw_name:?}; set `command:` in the front matter"),
+            format!("cannot make a command name from {raw_name:?}; {fix}"),
         )
     })?;
     if topic::RESERVED.contains(&topic.as_str()) {
@@ -281,5 +285,19 @@ mod tests {
         // A character cut off at the end of the file.
         let cut = &"- 中".as_bytes()[..4];
         assert!(parse_bytes(Path::new("n.md"), cut.to_vec(), &Labels::default()).is_err());
+    }
+
+    #[test]
+    fn a_name_that_cannot_be_made_says_what_to_fix() {
+        let error = |path: &str, text: &str| {
+            parse_bytes(Path::new(path), text.as_bytes().to_vec(), &Labels::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let set = error("ok.md", "---\ncommand: \"!!!\"\n---\n## A\n- x\n");
+        assert!(set.ends_with("write `command:` with letters or digits"), "{set}");
+        let unset = error("!!!.md", "## A\n- x\n");
+        assert!(unset.ends_with("set `command:` in the front matter"), "{unset}");
     }
 }
