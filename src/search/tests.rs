@@ -1196,6 +1196,34 @@ fn chat_determiners_do_not_choose_the_section() {
     );
 }
 
+/// Greetings and chat (`hey`, `lol`, `thanks`) ask nothing: the question is answered as
+/// it is without them, not as one with a word the notes lack.
+#[test]
+fn greetings_and_chat_ask_nothing() {
+    let index = import_index(vec![section(
+        "Work offline",
+        &[],
+        vec![leaf("Notes stay on the device")],
+    )]);
+    let plain = "how do I bring my apple notes";
+    let expected = top(&index, plain, "import");
+    assert_eq!(expected.as_deref(), Some("Import Apple Notes"));
+    for chatty in [
+        "hey guys how do I bring my apple notes lol",
+        "hi, how do I bring my apple notes? thanks",
+        "hello pls how do I bring my apple notes thx",
+    ] {
+        assert_eq!(top(&index, chatty, "import"), expected, "{chatty}");
+        let hits = index.search(chatty, Some("import"), 1);
+        let plain_hits = index.search(plain, Some("import"), 1);
+        assert_eq!(
+            hits.first().map(|h| h.coverage),
+            plain_hits.first().map(|h| h.coverage),
+            "{chatty}"
+        );
+    }
+}
+
 /// A postposition of place after a Latin word (`url 里`) locates that word: alone it would
 /// stand for every bigram holding it (`这里`, `里面`); one that starts a word stays (`上传`).
 #[test]
