@@ -161,11 +161,11 @@ impl Ratings {
         let rating = self.topics.slot(&vote.topic, &format!("{:x}", vote.section));
         rating.title.clone_from(&vote.title);
         if vote.up {
-            rating.up += 1;
+            rating.up = rating.up.saturating_add(1);
         } else {
-            rating.down += 1;
+            rating.down = rating.down.saturating_add(1);
             if !vote.query.is_empty() {
-                *rating.queries.entry(vote.query.clone()).or_default() += 1;
+                add(rating.queries.entry(vote.query.clone()).or_default(), 1);
             }
         }
     }
@@ -174,10 +174,10 @@ impl Ratings {
     pub fn add(&mut self, other: &Ratings) {
         self.topics.merge(&other.topics, |mine, theirs| {
             mine.title.clone_from(&theirs.title);
-            mine.up += theirs.up;
-            mine.down += theirs.down;
+            mine.up = mine.up.saturating_add(theirs.up);
+            mine.down = mine.down.saturating_add(theirs.down);
             for (query, n) in &theirs.queries {
-                *mine.queries.entry(query.clone()).or_default() += n;
+                add(mine.queries.entry(query.clone()).or_default(), *n);
             }
         });
         self.voters.extend(&other.voters);
@@ -260,9 +260,9 @@ impl Ratings {
         }
         let rating = self.topics.slot(topic, section);
         match kind {
-            "up" => rating.up += n,
-            "down" => rating.down += n,
-            _ => *rating.queries.entry(rest.to_string()).or_default() += n,
+            "up" => add(&mut rating.up, n),
+            "down" => add(&mut rating.down, n),
+            _ => add(rating.queries.entry(rest.to_string()).or_default(), n),
         }
         if kind != "query" {
             rating.title = rest.to_string();
@@ -298,6 +298,11 @@ pub fn save(path: &Path, votes: &[Vote]) -> Result<Ratings, JsonFileError> {
         ratings.trim();
         ratings.clone()
     })
+}
+
+/// Adds to a count, stopping at the largest (a hand-edited file may hold it).
+fn add(count: &mut u64, n: u64) {
+    *count = count.saturating_add(n);
 }
 
 #[cfg(test)]

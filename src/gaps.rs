@@ -72,8 +72,8 @@ impl Counts {
 
     pub fn add(&mut self, other: &Counts) {
         self.topics.merge(&other.topics, |mine, theirs| {
-            mine.missed += theirs.missed;
-            mine.weak += theirs.weak;
+            mine.missed = mine.missed.saturating_add(theirs.missed);
+            mine.weak = mine.weak.saturating_add(theirs.weak);
         });
     }
 
@@ -90,7 +90,7 @@ impl Counts {
             })
             .collect();
         // Stable: equal ranks stay in (topic, query) order.
-        gaps.sort_by_key(|gap| std::cmp::Reverse(2 * gap.missed + gap.weak));
+        gaps.sort_by_key(|gap| std::cmp::Reverse(rank(gap.missed, gap.weak)));
         gaps.truncate(limit);
         gaps
     }
@@ -123,16 +123,21 @@ impl Counts {
 
     fn trim(&mut self) {
         self.topics
-            .keep_top(MAX_ENTRIES, |count| 2 * count.missed + count.weak);
+            .keep_top(MAX_ENTRIES, |count| rank(count.missed, count.weak));
     }
+}
+
+/// Misses count double a weak hit.
+fn rank(missed: u64, weak: u64) -> u64 {
+    missed.saturating_mul(2).saturating_add(weak)
 }
 
 impl Count {
     fn add(&mut self, weak: bool, n: u64) {
         if weak {
-            self.weak += n;
+            self.weak = self.weak.saturating_add(n);
         } else {
-            self.missed += n;
+            self.missed = self.missed.saturating_add(n);
         }
     }
 }
@@ -190,6 +195,22 @@ mod tests {
         assert_eq!((top[0].query.as_str(), top[0].missed), ("pizza recipe", 2));
         assert_eq!((top[1].query.as_str(), top[1].weak), ("transfomers", 3));
         assert_eq!(counts.top(None, 10).len(), 3);
+    }
+
+    /// A store edited by hand (or a flood) holds the largest counts: they stay the largest.
+    #[test]
+    fn counts_stop_at_the_largest_instead_of_wrapping() {
+        let mut counts = Counts::default();
+        let field = field("chatgpt", "pizza", false).unwrap_or_default();
+        counts.add_field(&field, u64::MAX);
+        counts.add_field(&field, 3);
+        counts.record("chatgpt", "pizza", true);
+        let mut more = Counts::default();
+        more.add_field(&field, u64::MAX);
+        counts.add(&more);
+        counts.trim();
+        let top = counts.top(None, 5);
+        assert_eq!((top[0].missed, top[0].weak), (u64::MAX, 1));
     }
 
     #[test]

@@ -270,7 +270,8 @@ impl State for Shared {
         let pending = lock(&inner.pending);
         let batch = pending.batch.as_ref().and_then(|b| b.counts.get(&counter));
         for (field, n) in batch.into_iter().chain(pending.next.get(&counter)).flatten() {
-            *fields.entry(field.clone()).or_default() += n;
+            let count = fields.entry(field.clone()).or_default();
+            *count = count.saturating_add(*n);
         }
         fields
     }

@@ -151,7 +151,8 @@ impl Claims {
 
 /// Adds `n` to `field` of `counter` in `counts`.
 pub fn add_to(counts: &mut BTreeMap<Counter, Fields>, counter: Counter, field: String, n: u64) {
-    *counts.entry(counter).or_default().entry(field).or_default() += n;
+    let count = counts.entry(counter).or_default().entry(field).or_default();
+    *count = count.saturating_add(n);
 }
 
 /// The default: claims in memory, counters in files under the data folder. Replicas that
@@ -213,7 +214,8 @@ impl State for Local {
     fn counts(&self, counter: Counter) -> Fields {
         let mut counts = counter.load(&self.data_dir).unwrap_or_default();
         for (field, n) in lock(&self.pending).get(&counter).into_iter().flatten() {
-            *counts.entry(field.clone()).or_default() += n;
+            let count = counts.entry(field.clone()).or_default();
+            *count = count.saturating_add(*n);
         }
         counts
     }
