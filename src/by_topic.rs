@@ -5,6 +5,29 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+/// Where counts come from, in a topic's key: `topic@place`, the place a server's id, or
+/// [`DIRECT`] for direct messages and group chats, so `/gaps` in one server shows what was
+/// asked there only. Files older than places hold bare topics: the place is unknown.
+pub fn scoped(topic: &str, place: &str) -> String {
+    format!("{topic}@{place}")
+}
+
+/// The place of direct messages and group chats.
+pub const DIRECT: &str = "dm";
+
+/// The place of an interaction: its server's id, or [`DIRECT`].
+pub fn place(guild: Option<u64>) -> String {
+    guild.map_or_else(|| DIRECT.to_string(), |id| id.to_string())
+}
+
+/// The topic and place of a stored topic key (see [`scoped`]); a topic name holds no `@`.
+pub fn scope_of(key: &str) -> (&str, Option<&str>) {
+    match key.split_once('@') {
+        Some((topic, place)) => (topic, Some(place)),
+        None => (key, None),
+    }
+}
+
 /// topic → key → value; serialised as that nested map, so the files keep their format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -17,14 +40,14 @@ impl<T> Default for ByTopic<T> {
 }
 
 impl<T> ByTopic<T> {
-    /// Every (topic, key, value) of one topic or of all, in order.
+    /// Every (topic key, key, value) of one topic (in any place) or of all, in order.
     pub fn iter<'a>(
         &'a self,
         topic: Option<&'a str>,
     ) -> impl Iterator<Item = (&'a str, &'a str, &'a T)> + 'a {
         self.0
             .iter()
-            .filter(move |(t, _)| topic.is_none_or(|want| want == t.as_str()))
+            .filter(move |(t, _)| topic.is_none_or(|want| want == scope_of(t).0))
             .flat_map(|(topic, values)| {
                 values
                     .iter()
@@ -102,6 +125,26 @@ mod tests {
         assert_eq!(counts.len(), 3);
         let a: Vec<_> = counts.iter(Some("a")).map(|(_, k, v)| (k, *v)).collect();
         assert_eq!(a, vec![("x", 5), ("z", 1)]);
+    }
+
+    #[test]
+    fn a_topic_is_found_in_every_place() {
+        let mut counts: ByTopic<u64> = ByTopic::default();
+        *counts.slot(&scoped("a", "1190000000000000001"), "x") += 1;
+        *counts.slot(&scoped("a", DIRECT), "y") += 1;
+        *counts.slot("a", "z") += 1;
+        *counts.slot(&scoped("ab", DIRECT), "w") += 1;
+        let a: Vec<_> = counts.iter(Some("a")).map(|(t, k, _)| (scope_of(t), k)).collect();
+        assert_eq!(
+            a,
+            vec![
+                (("a", None), "z"),
+                (("a", Some("1190000000000000001")), "x"),
+                (("a", Some("dm")), "y")
+            ]
+        );
+        assert_eq!(place(Some(7)), "7");
+        assert_eq!(place(None), "dm");
     }
 
     #[test]

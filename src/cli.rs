@@ -439,8 +439,9 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
             feedback::load(&feedback::file_in(&config.data_dir))?,
         ),
     };
-    let top = counts.top(topic, limit);
-    let worst = ratings.worst(topic, limit);
+    // The host's report: every place, each row with its own.
+    let top = counts.top(None, topic, limit);
+    let worst = ratings.worst(None, topic, limit);
     // Each gap's words the notes never use, as /gaps shows them; unknown (null in JSON)
     // when the notes cannot be loaded or the gap's topic is gone: the counts stand alone.
     let index = if top.is_empty() {
@@ -473,16 +474,17 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
         };
         writeln!(out, "No unanswered questions recorded in {place}.")?;
     } else {
-        writeln!(out, "{:>8} {:>6}  topic / query", "missed", "weak")?;
+        writeln!(out, "{:>8} {:>6}  topic / query (where asked)", "missed", "weak")?;
         for GapWords { gap, lacking } in &gaps {
             let (topic, query) = (printable(&gap.topic), printable(&gap.query));
             let lacking = match lacking {
                 Some(words) if !words.is_empty() => Lang::En.gap_lacking(&printable(&words.join(", "))),
                 _ => String::new(),
             };
+            let place = asked_in(gap.place.as_deref());
             writeln!(
                 out,
-                "{:>8} {:>6}  /{topic} “{query}”{lacking}",
+                "{:>8} {:>6}  /{topic} “{query}”{place}{lacking}",
                 gap.missed, gap.weak
             )?;
         }
@@ -509,9 +511,24 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
         } else {
             format!(" ← {}", asked.join(", "))
         };
-        writeln!(out, "{:>6} {:>6}  /{topic} {title}{drew}", rated.down, rated.up)?;
+        let place = asked_in(rated.place.as_deref());
+        writeln!(
+            out,
+            "{:>6} {:>6}  /{topic} {title}{place}{drew}",
+            rated.down, rated.up
+        )?;
     }
     Ok(())
+}
+
+/// Where a gap was asked or a vote given, for the host's report: ` (server 1180…)`,
+/// ` (DMs)`, nothing for counts older than places.
+fn asked_in(place: Option<&str>) -> String {
+    match place {
+        Some(crate::by_topic::DIRECT) => " (DMs)".into(),
+        Some(server) => format!(" (server {})", printable(server)),
+        None => String::new(),
+    }
 }
 
 /// `handle`: answers one interaction JSON (from `file`, or stdin for `None` or `-`).

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::by_topic::ByTopic;
+use crate::by_topic::{ByTopic, scope_of, scoped};
 use crate::json_file::{self, JsonFileError};
 
 /// Voter keys kept in the file, newest last.
@@ -33,6 +33,8 @@ const MAX_PENDING: usize = 10_000;
 pub struct Vote {
     /// [`voter_key`] of the answer and member.
     pub key: u64,
+    /// Where the answer was voted on: a server's id, `dm` (see [`crate::by_topic::place`]).
+    pub place: String,
     pub topic: String,
     pub section: u64,
     pub title: String,
@@ -115,7 +117,7 @@ impl Pending {
 /// The file: ratings per section and the recent voter keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ratings {
-    /// topic → section id (hex) → rating.
+    /// topic@place (see [`crate::by_topic::scoped`]) → section id (hex) → rating.
     pub topics: ByTopic<Rating>,
     /// Keys of counted votes, oldest first.
     #[serde(default)]
@@ -137,6 +139,8 @@ pub struct Rating {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rated {
     pub topic: String,
+    /// Where the votes were given: a server's id, `dm`; `None` when counted before places were.
+    pub place: Option<String>,
     pub section: String,
     pub title: String,
     pub up: u64,
@@ -158,7 +162,7 @@ pub fn voter_key(message: u64, section: u64, member: u64) -> u64 {
 
 impl Ratings {
     fn count(&mut self, vote: &Vote) {
-        let rating = self.topics.slot(&vote.topic, &format!("{:x}", vote.section));
+        let rating = (self.topics).slot(&scoped(&vote.topic, &vote.place), &format!("{:x}", vote.section));
         rating.title.clone_from(&vote.title);
         if vote.up {
             rating.up = rating.up.saturating_add(1);
@@ -183,18 +187,22 @@ impl Ratings {
         self.voters.extend(&other.voters);
     }
 
-    /// Sections with at least one 👎, the most disliked first (👎 minus 👍, then 👎).
-    pub fn worst(&self, topic: Option<&str>, limit: usize) -> Vec<Rated> {
+    /// Sections with at least one 👎, the most disliked first (👎 minus 👍, then 👎), for
+    /// one topic or all, voted on in one place or anywhere.
+    pub fn worst(&self, place: Option<&str>, topic: Option<&str>, limit: usize) -> Vec<Rated> {
         let mut rows: Vec<Rated> = self
             .topics
             .iter(topic)
             .filter(|(_, _, rating)| rating.down > 0)
-            .map(|(topic, section, rating)| {
+            .map(|(key, section, rating)| (scope_of(key), section, rating))
+            .filter(|((_, voted_in), _, _)| place.is_none_or(|want| *voted_in == Some(want)))
+            .map(|((topic, voted_in), section, rating)| {
                 let mut queries: Vec<(String, u64)> =
                     rating.queries.iter().map(|(q, n)| (q.clone(), *n)).collect();
                 queries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 Rated {
                     topic: topic.to_string(),
+                    place: voted_in.map(str::to_string),
                     section: section.to_string(),
                     title: rating.title.clone(),
                     up: rating.up,
@@ -233,10 +241,10 @@ impl Ratings {
 }
 
 /// The counters one vote adds to, in a key–value store's form (see
-/// `crate::gaps::Counts::fields`): `up|down\ttopic\tsection\ttitle`, and for a 👎 with a
-/// query `query\ttopic\tsection\tquery`. A title's tabs become spaces.
+/// `crate::gaps::Counts::fields`): `up|down\ttopic@place\tsection\ttitle`, and for a 👎
+/// with a query `query\ttopic@place\tsection\tquery`. A title's tabs become spaces.
 pub fn fields(vote: &Vote) -> Vec<String> {
-    let at = format!("{}\t{:x}", vote.topic, vote.section);
+    let at = format!("{}\t{:x}", scoped(&vote.topic, &vote.place), vote.section);
     let title = vote.title.replace('\t', " ");
     let mut fields = vec![format!("{}\t{at}\t{title}", if vote.up { "up" } else { "down" })];
     if !vote.up && !vote.query.is_empty() {
@@ -312,6 +320,7 @@ mod tests {
     fn vote(member: u64, section: u64, query: &str, up: bool) -> Vote {
         Vote {
             key: voter_key(1, section, member),
+            place: "1190000000000000001".into(),
             topic: "t".into(),
             section,
             title: format!("S{section}"),
@@ -328,7 +337,7 @@ mod tests {
         assert_eq!(pending.record(vote(8, 1, "q", false)), Recorded::Counted);
         // Another section shown on the same message is another answer.
         assert_eq!(pending.record(vote(7, 2, "", true)), Recorded::Counted);
-        let worst = pending.ratings().worst(None, 10);
+        let worst = pending.ratings().worst(None, None, 10);
         assert_eq!(worst.len(), 1);
         assert_eq!((worst[0].down, worst[0].up), (2, 0));
         assert_eq!(worst[0].queries, vec![("q".to_string(), 2)]);
@@ -379,10 +388,10 @@ mod tests {
         ] {
             ratings.count(&vote(member, section, "q", up));
         }
-        let worst = ratings.worst(None, 10);
+        let worst = ratings.worst(None, None, 10);
         let titles: Vec<&str> = worst.iter().map(|r| r.title.as_str()).collect();
         assert_eq!(titles, ["S2", "S1"]);
-        assert!(ratings.worst(Some("other"), 10).is_empty());
+        assert!(ratings.worst(None, Some("other"), 10).is_empty());
     }
 
     #[test]
@@ -397,7 +406,11 @@ mod tests {
         let saved = load(&path).unwrap_or_default();
         let _ = std::fs::remove_dir_all(&dir);
         assert!(first.is_ok() && second.is_ok());
-        let rating = saved.topics.get("t", "1").cloned().unwrap_or_default();
+        let rating = saved
+            .topics
+            .get("t@1190000000000000001", "1")
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(rating.down, 2);
         assert_eq!(rating.queries.len(), 2);
         assert_eq!(saved.voters.len(), 2);
@@ -418,7 +431,10 @@ mod tests {
         assert_eq!(ratings.voters.len(), MAX_VOTERS);
         assert_eq!(ratings.voters[0], 5);
         assert_eq!(
-            ratings.topics.get("t", "1").map(|r| r.queries.len()),
+            ratings
+                .topics
+                .get("t@1190000000000000001", "1")
+                .map(|r| r.queries.len()),
             Some(MAX_QUERIES)
         );
     }

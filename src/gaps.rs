@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::by_topic::ByTopic;
+use crate::by_topic::{ByTopic, scope_of, scoped};
 use crate::json_file::{self, JsonFileError};
 
 /// Longest query kept, in characters: enough to read, too short to store essays.
@@ -21,7 +21,7 @@ const WEAK: &str = "weak";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
-    /// topic → normalised query → (no hit, weak hit).
+    /// topic@place (see [`crate::by_topic::scoped`]) → normalised query → (no hit, weak hit).
     pub topics: ByTopic<Count>,
 }
 
@@ -35,6 +35,8 @@ pub struct Count {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Gap {
     pub topic: String,
+    /// Where it was asked: a server's id, `dm`; `None` when counted before places were.
+    pub place: Option<String>,
     pub query: String,
     pub missed: u64,
     pub weak: u64,
@@ -47,23 +49,24 @@ pub fn normalise(query: &str) -> String {
     words.join(" ").chars().take(MAX_QUERY).collect()
 }
 
-/// The counter a question that found nothing (or only a weak hit) adds to, in the form of
-/// `Counts::fields`; `None` when nothing is left of the query.
-pub fn field(topic: &str, query: &str, weak: bool) -> Option<String> {
+/// The counter a question asked in `place` that found nothing (or only a weak hit) adds
+/// to, in the form of `Counts::fields`; `None` when nothing is left of the query.
+pub fn field(place: &str, topic: &str, query: &str, weak: bool) -> Option<String> {
     let query = normalise(query);
     if query.is_empty() {
         return None;
     }
+    let topic = scoped(topic, place);
     Some(format!("{}\t{topic}\t{query}", if weak { WEAK } else { MISSED }))
 }
 
 impl Counts {
-    pub fn record(&mut self, topic: &str, query: &str, weak: bool) {
+    pub fn record(&mut self, place: &str, topic: &str, query: &str, weak: bool) {
         let query = normalise(query);
         if query.is_empty() {
             return;
         }
-        self.topics.slot(topic, &query).add(weak, 1);
+        self.topics.slot(&scoped(topic, place), &query).add(weak, 1);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -77,13 +80,17 @@ impl Counts {
         });
     }
 
-    /// The most asked gaps first (misses count double a weak hit), for one topic or all.
-    pub fn top(&self, topic: Option<&str>, limit: usize) -> Vec<Gap> {
+    /// The most asked gaps first (misses count double a weak hit), for one topic or all,
+    /// asked in one place or anywhere.
+    pub fn top(&self, place: Option<&str>, topic: Option<&str>, limit: usize) -> Vec<Gap> {
         let mut gaps: Vec<Gap> = self
             .topics
             .iter(topic)
-            .map(|(topic, query, count)| Gap {
+            .map(|(key, query, count)| (scope_of(key), query, count))
+            .filter(|((_, asked_in), _, _)| place.is_none_or(|want| *asked_in == Some(want)))
+            .map(|((topic, asked_in), query, count)| Gap {
                 topic: topic.to_string(),
+                place: asked_in.map(str::to_string),
                 query: query.to_string(),
                 missed: count.missed,
                 weak: count.weak,
@@ -167,7 +174,7 @@ mod tests {
     fn recorded(questions: &[(&str, &str, bool)]) -> Counts {
         let mut counts = Counts::default();
         for &(topic, query, weak) in questions {
-            counts.record(topic, query, weak);
+            counts.record("1190000000000000001", topic, query, weak);
         }
         counts
     }
@@ -190,26 +197,26 @@ mod tests {
     #[test]
     fn records_normalised_and_ranks_misses_first() {
         let counts = sample();
-        let top = counts.top(Some("chatgpt"), 10);
+        let top = counts.top(None, Some("chatgpt"), 10);
         assert_eq!(top.len(), 2);
         assert_eq!((top[0].query.as_str(), top[0].missed), ("pizza recipe", 2));
         assert_eq!((top[1].query.as_str(), top[1].weak), ("transfomers", 3));
-        assert_eq!(counts.top(None, 10).len(), 3);
+        assert_eq!(counts.top(None, None, 10).len(), 3);
     }
 
     /// A store edited by hand (or a flood) holds the largest counts: they stay the largest.
     #[test]
     fn counts_stop_at_the_largest_instead_of_wrapping() {
         let mut counts = Counts::default();
-        let field = field("chatgpt", "pizza", false).unwrap_or_default();
+        let field = field("1190000000000000001", "chatgpt", "pizza", false).unwrap_or_default();
         counts.add_field(&field, u64::MAX);
         counts.add_field(&field, 3);
-        counts.record("chatgpt", "pizza", true);
+        counts.record("1190000000000000001", "chatgpt", "pizza", true);
         let mut more = Counts::default();
         more.add_field(&field, u64::MAX);
         counts.add(&more);
         counts.trim();
-        let top = counts.top(None, 5);
+        let top = counts.top(None, None, 5);
         assert_eq!((top[0].missed, top[0].weak), (u64::MAX, 1));
     }
 
@@ -238,7 +245,13 @@ mod tests {
         assert!(save(&path, &b).is_ok());
         let saved = load(&path).unwrap_or_default();
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(saved.topics.get("t", "q").map(|c| c.missed), Some(2));
-        assert_eq!(saved.topics.get("t", "r").map(|c| c.weak), Some(1));
+        assert_eq!(
+            saved.topics.get("t@1190000000000000001", "q").map(|c| c.missed),
+            Some(2)
+        );
+        assert_eq!(
+            saved.topics.get("t@1190000000000000001", "r").map(|c| c.weak),
+            Some(1)
+        );
     }
 }

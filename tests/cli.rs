@@ -540,7 +540,11 @@ fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
     let dir = temp_dir("ratings");
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
-    let gaps = serde_json::json!({ "topics": { "chatgpt": { "pizza": { "missed": 1, "weak": 0 } } } });
+    // Counted before places (bare topic), and in direct messages.
+    let gaps = serde_json::json!({ "topics": {
+        "chatgpt": { "pizza": { "missed": 1, "weak": 0 } },
+        "chatgpt@dm": { "sushi": { "missed": 1, "weak": 0 } }
+    } });
     std::fs::write(data.join("gaps.json"), gaps.to_string()).unwrap_or_else(|e| panic!("{e}"));
     // Written by hand: a hostile query must come out escaped.
     let ratings = serde_json::json!({
@@ -568,6 +572,10 @@ fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
         "{out}"
     );
     assert!(!out.contains("Only liked"), "{out}");
+    assert!(
+        out.contains("/chatgpt “sushi” (DMs) — not in the notes: sushi\n"),
+        "{out}"
+    );
 
     let output = run(bin().args(["gaps", "--json", "--config"]).arg(&config));
     // Without notes the counts still show; what the notes lack is unknown (null).
@@ -590,6 +598,8 @@ fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
     let _ = std::fs::remove_dir_all(&dir);
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(value["gaps"][0]["query"], "pizza");
+    assert!(value["gaps"][0]["place"].is_null());
+    assert_eq!(value["gaps"][1]["place"], "dm");
     assert_eq!(value["gaps"][0]["lacking"], serde_json::json!(["pizza"]));
     assert_eq!(value["worst_rated"][0]["title"], "Disliked");
     assert_eq!(value["worst_rated"][0]["down"], 3);

@@ -820,7 +820,7 @@ async fn half_sent(address: SocketAddr) -> TcpStream {
 fn gaps_saved(data_dir: &std::path::Path) -> u64 {
     let saved = notes_bot::gaps::load(&notes_bot::gaps::file_in(data_dir)).unwrap_or_default();
     saved
-        .top(Some("chatgpt"), 5)
+        .top(None, Some("chatgpt"), 5)
         .iter()
         .filter(|gap| gap.query == "pizza recipe")
         .map(|gap| gap.missed)

@@ -1260,7 +1260,7 @@ fn unanswered_queries_show_up_in_gaps_and_are_saved() {
     assert!(app.handler.save_gaps().is_ok());
     let saved = notes_bot::gaps::load(&notes_bot::gaps::file_in(&dir)).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(saved.top(Some("chatgpt"), 5)[0].missed, 2);
+    assert_eq!(saved.top(None, Some("chatgpt"), 5)[0].missed, 2);
 }
 
 #[test]
@@ -1285,10 +1285,10 @@ fn gaps_fit_one_message_and_the_worst_rated_answers_keep_their_place() {
         format!("pizza\u{1b}[2J \u{202e}{}", "x".repeat(3000)),
         serde_json::json!({ "missed": 1, "weak": 0 }),
     );
-    let gaps = serde_json::json!({ "topics": { "chatgpt": gaps } });
+    let gaps = serde_json::json!({ "topics": { "chatgpt@1180000000000000100": gaps } });
     std::fs::write(dir.join("gaps.json"), gaps.to_string()).unwrap_or_else(|e| panic!("{e}"));
     let ratings = serde_json::json!({
-        "topics": { "chatgpt": { "2e": { "title": "Disliked", "up": 0, "down": 3, "queries": { "rlhf": 2 } } } },
+        "topics": { "chatgpt@1180000000000000100": { "2e": { "title": "Disliked", "up": 0, "down": 3, "queries": { "rlhf": 2 } } } },
         "voters": [1]
     });
     std::fs::write(dir.join("feedback.json"), ratings.to_string()).unwrap_or_else(|e| panic!("{e}"));
@@ -1372,7 +1372,7 @@ fn controls_and_bidi_overrides_never_reach_the_reply_or_the_gaps() {
     let saved = std::fs::read_to_string(notes_bot::gaps::file_in(&dir)).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     let saved: Value = serde_json::from_str(&saved).unwrap_or_else(|e| panic!("{e}: {saved}"));
-    let queries: Vec<String> = saved["topics"]["chatgpt"]
+    let queries: Vec<String> = saved["topics"]["chatgpt@1180000000000000100"]
         .as_object()
         .map(|q| q.keys().cloned().collect())
         .unwrap_or_default();
@@ -1526,7 +1526,7 @@ fn a_thumbs_down_counts_once_per_member_and_shows_in_gaps() {
     // Saved beside the gaps; after a restart Ada's vote on that answer still counts once.
     assert!(app.handler.save_votes().is_ok());
     let saved = notes_bot::feedback::load(&notes_bot::feedback::file_in(&dir)).unwrap_or_default();
-    let worst = saved.worst(Some("chatgpt"), 5);
+    let worst = saved.worst(None, Some("chatgpt"), 5);
     assert_eq!((worst[0].down, worst[0].up), (2, 1));
     assert_eq!(worst[0].queries, vec![("rlhf".to_string(), 2)]);
     let restarted = app_in(&dir);
@@ -2090,4 +2090,52 @@ fn sections_with_the_same_title_are_told_apart_by_buttons_and_menus() {
     unique.dedup();
     assert_eq!(unique.len(), values.len(), "{values:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `/gaps` in one server shows what its members asked and rated, never another server's
+/// questions (nor direct messages').
+#[test]
+fn gaps_show_what_was_asked_in_that_server_only() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-gaps-places-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = app_with_data(&dir);
+    let (here, there) = ("1180000000000000100", "1180000000000000199");
+    let in_server = |name: &str, server: &str, replace: &[(&str, &str)]| {
+        let mut all = vec![(here, server)];
+        all.extend_from_slice(replace);
+        respond(&app, &fixture(name, &all))
+    };
+    in_server("command_chatgpt_nomatch.json", here, &[]);
+    in_server(
+        "command_chatgpt_nomatch.json",
+        there,
+        &[("pizza recipe", "sushi rolls")],
+    );
+    let answer = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    let down = emoji_button(&answer, "👎").unwrap_or_else(|| panic!("no 👎"));
+    respond(&app, &vote_click(&answer, &down, "1180000000000000500"));
+
+    let gaps_here = in_server("command_gaps.json", here, &[]);
+    let text = gaps_here["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("pizza recipe") && !text.contains("sushi"), "{text}");
+    assert!(text.contains("**Worst-rated answers**"), "{text}");
+    let gaps_there = in_server("command_gaps.json", there, &[]);
+    let text = gaps_there["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("sushi rolls") && !text.contains("pizza"), "{text}");
+    assert!(!text.contains("Worst-rated") && !text.contains("rlhf"), "{text}");
+
+    // Saved, each under its place; the host's report holds both.
+    assert!(app.handler.save_gaps().is_ok());
+    let saved = notes_bot::gaps::load(&notes_bot::gaps::file_in(&dir)).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    let places: Vec<(String, Option<String>)> = (saved.top(None, None, 5).into_iter())
+        .map(|gap| (gap.query, gap.place))
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            ("pizza recipe".to_string(), Some(here.to_string())),
+            ("sushi rolls".to_string(), Some(there.to_string()))
+        ]
+    );
 }

@@ -21,6 +21,7 @@ use super::forum::{Forums, Post};
 use super::i18n::Lang;
 use super::render::{self, Closest, Other, SectionView};
 use super::state::{Counter, Local, State, StateError};
+use crate::by_topic::place;
 use crate::config::Config;
 use crate::reply::{self, Layout, Line, Reply, discord_len, limits, paginate, truncate};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
@@ -257,8 +258,8 @@ impl Handler {
         self.state.save()
     }
 
-    fn record_gap(&self, topic: &str, query: &str, weak: bool) {
-        if let Some(field) = gaps::field(topic, query, weak) {
+    fn record_gap(&self, place: &str, topic: &str, query: &str, weak: bool) {
+        if let Some(field) = gaps::field(place, topic, query, weak) {
             self.state.add(Counter::Gaps, field, 1);
         }
     }
@@ -359,7 +360,7 @@ impl Handler {
                 guild_of(command.guild_id),
                 false,
             ),
-            GAPS => self.gaps(index, topic_option, lang),
+            GAPS => self.gaps(index, &place(guild_of(command.guild_id)), topic_option, lang),
             _ => {
                 let topic = if name == NOTES {
                     topic_option.unwrap_or_default()
@@ -375,7 +376,11 @@ impl Handler {
                 }
                 let query = string_option(command, QUERY).unwrap_or_default();
                 let private = bool_option(command, PRIVATE).unwrap_or(false);
-                self.answer(index, topic, &query, command.user.id.get(), lang, private)
+                let asked = Asked {
+                    asker: command.user.id.get(),
+                    place: place(guild_of(command.guild_id)),
+                };
+                self.answer(index, topic, &query, &asked, lang, private)
             }
         }
     }
@@ -386,7 +391,7 @@ impl Handler {
         index: &Index,
         topic: &str,
         query: &str,
-        asker: u64,
+        &Asked { asker, ref place }: &Asked,
         lang: Lang,
         private: bool,
     ) -> Outcome {
@@ -408,11 +413,11 @@ impl Handler {
         let ranked = match index.find(query, Some(topic), 1 + self.other_matches, CLOSEST) {
             Found::Confident(ranked) => ranked,
             Found::Closest(ranked) => {
-                self.record_gap(topic, query, true);
+                self.record_gap(place, topic, query, true);
                 return closest(index, Some(topic), query, &ranked, lang, None);
             }
             Found::Nothing { unmentioned } => {
-                self.record_gap(topic, query, false);
+                self.record_gap(place, topic, query, false);
                 return self.no_match(index, topic, query, unmentioned.as_deref(), lang);
             }
         };
@@ -420,7 +425,7 @@ impl Handler {
             return self.no_match(index, topic, query, None, lang);
         };
         if best.reason == MatchReason::Fuzzy {
-            self.record_gap(topic, query, true);
+            self.record_gap(place, topic, query, true);
         }
         let others = others_among(index, &ranked.hits[1..]);
         let asked = gaps::normalise(query);
@@ -560,7 +565,7 @@ impl Handler {
     /// `/gaps`: the most asked questions the notes did not answer, each with its words the
     /// notes never use, and the worst-rated answers (admins only, by the command's default
     /// permissions).
-    fn gaps(&self, index: &Index, topic: Option<&str>, lang: Lang) -> Outcome {
+    fn gaps(&self, index: &Index, place: &str, topic: Option<&str>, lang: Lang) -> Outcome {
         // A gap line stays short (at most this many lacking words, each cut to this many
         // characters), so twenty of them and the worst-rated answers fit one message.
         const LACKING_SHOWN: usize = 6;
@@ -569,9 +574,11 @@ impl Handler {
         for (field, n) in self.state.counts(Counter::Gaps) {
             counts.add_field(&field, n);
         }
-        let top = counts.top(topic, 20);
+        // What was asked in this server only: another's questions, and direct messages,
+        // are theirs.
+        let top = counts.top(Some(place), topic, 20);
         let ratings = self.state.ratings();
-        let worst = ratings.worst(topic, 10);
+        let worst = ratings.worst(Some(place), topic, 10);
         if top.is_empty() && worst.is_empty() {
             return refuse(lang.no_gaps());
         }
@@ -784,6 +791,7 @@ impl Handler {
         };
         let vote = feedback::Vote {
             key: feedback::voter_key(component.message.id.get(), section, component.user.id.get()),
+            place: place(guild_of(component.guild_id)),
             topic,
             section,
             title: title.clone(),
@@ -990,6 +998,12 @@ fn installed_here(component: &ComponentInteraction) -> bool {
 
 fn guild_of(guild: Option<serenity::all::GuildId>) -> Option<u64> {
     guild.map(|g| g.get())
+}
+
+/// Who asked, and where (see [`crate::by_topic::place`]): what a gap is counted under.
+struct Asked {
+    asker: u64,
+    place: String,
 }
 
 /// A poisoned lock only means another request panicked mid-update; the data is still usable.

@@ -299,7 +299,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("notes-bot-state-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let state = Local::new(&dir);
-        let field = gaps::field("chatgpt", "Pizza  recipe", false).unwrap_or_default();
+        let field = gaps::field("1190000000000000001", "chatgpt", "Pizza  recipe", false).unwrap_or_default();
         state.add(Counter::Gaps, field.clone(), 1);
         assert_eq!(state.counts(Counter::Gaps).get(&field), Some(&1));
         assert!(state.save().is_ok());
