@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 mod common;
 use common::serve::{self, Serve};
 
-/// The counter a miss of "pizza recipe" in /chatgpt adds to.
-const PIZZA: &str = "missed\tchatgpt\tpizza recipe";
+/// The counter a miss of "pizza recipe" in /chatgpt adds to, in the fixtures' server.
+const PIZZA: &str = "missed\tchatgpt@1180000000000000100\tpizza recipe";
 const ADA: &str = "1180000000000000500";
 
 /// One test at a time: each runs a Redis and up to two replicas, and on a busy two-core
