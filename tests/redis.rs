@@ -465,3 +465,44 @@ fn a_members_vote_counts_once_whichever_replica_gets_it() {
     println!("/gaps on A: {gaps:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A flood of distinct questions cannot grow the shared gap counts without bound: past
+/// 20,000 counters the rarest go until 15,000 are left, the most asked stay.
+#[test]
+#[ignore = "needs redis-server"]
+fn the_shared_gap_counts_are_trimmed_to_the_most_asked() {
+    let _serial = one_at_a_time();
+    let redis = Redis::start("trim");
+    let dir = scratch("trim");
+    // 20,000 rare counters and one asked often, as a long flood would leave them.
+    let mut args: Vec<String> = vec!["HSET".into(), "notes-bot:count:gaps".into()];
+    for n in 0..20_000 {
+        args.push(format!("missed\tchatgpt@1180000000000000100\tjunk {n}"));
+        args.push("1".into());
+    }
+    args.push(PIZZA.into());
+    args.push("50".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(redis.command(&args).as_deref(), Some(":20001"));
+    let replica = Replica::start("replica-trim", &dir.join("data"), &redis.url(), 0, 3000);
+    let (status, _) = replica.post(&from("1000000000000000003", "command_chatgpt_nomatch.json"));
+    assert_eq!(status, 200);
+    let length = || {
+        (redis.command(&["HLEN", "notes-bot:count:gaps"]))
+            .and_then(|v| v.trim_start_matches(':').parse::<usize>().ok())
+            .unwrap_or(0)
+    };
+    let trimmed = eventually(Duration::from_secs(20), || length() == 15_000);
+    assert!(trimmed, "{} counters\n{}", length(), replica.logged());
+    assert_eq!(
+        redis.gap_count(PIZZA),
+        51,
+        "the most asked stays, with the new miss"
+    );
+    assert!(
+        replica.logged().contains("the rarest counters left Redis"),
+        "{}",
+        replica.logged()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -51,6 +51,27 @@ end
 return 1
 ";
 
+/// Counters of one kind kept in Redis: past `MAX_FIELDS`, the rarest go until `KEEP_FIELDS`
+/// are left (gaps.json keeps 5,000), so a flood of new questions cannot grow the hash, nor
+/// `/gaps`' read of it, without bound.
+const MAX_FIELDS: usize = 20_000;
+const KEEP_FIELDS: usize = 15_000;
+
+/// Trims hash `KEYS[1]` to its `ARGV[2]` largest counters when it holds over `ARGV[1]`.
+const TRIM: &str = r"
+if redis.call('HLEN', KEYS[1]) <= tonumber(ARGV[1]) then return 0 end
+local all = redis.call('HGETALL', KEYS[1])
+local fields = {}
+for i = 1, #all, 2 do fields[#fields + 1] = {all[i], tonumber(all[i + 1])} end
+table.sort(fields, function(a, b) return a[2] > b[2] end)
+local gone = 0
+for i = tonumber(ARGV[2]) + 1, #fields do
+  redis.call('HDEL', KEYS[1], fields[i][1])
+  gone = gone + 1
+end
+return gone
+";
+
 pub struct Shared {
     inner: Arc<Inner>,
 }
@@ -459,9 +480,24 @@ impl Inner {
                 }
             }
             script.query_async::<i64>(&mut connection).await?;
-            let mut pending = lock(&self.pending);
-            if pending.batch.as_ref().is_some_and(|b| b.id == batch.id) {
-                pending.batch = None;
+            {
+                let mut pending = lock(&self.pending);
+                if pending.batch.as_ref().is_some_and(|b| b.id == batch.id) {
+                    pending.batch = None;
+                }
+            }
+            for counter in counters {
+                let gone = redis::cmd("EVAL")
+                    .arg(TRIM)
+                    .arg(1)
+                    .arg(self.hash(*counter))
+                    .arg(MAX_FIELDS)
+                    .arg(KEEP_FIELDS)
+                    .query_async::<i64>(&mut connection)
+                    .await?;
+                if gone > 0 {
+                    tracing::info!(counter = counter.name(), gone, "the rarest counters left Redis");
+                }
             }
         }
         Ok(())
