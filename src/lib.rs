@@ -1,8 +1,13 @@
 //! notes-bot: answers questions from markdown notes.
 //!
 //! One way through: notes → parse → [`notes::Library`] → [`search::Index`] → hits →
-//! [`reply::Reply`] → an adapter (CLI, Discord gateway, HTTP endpoint). Everything in
-//! this library is synchronous and knows nothing of Discord's transport.
+//! [`reply::Reply`] → an adapter (CLI, Discord gateway, HTTP endpoint).
+//!
+//! The core (`notes`, `search`, `reply`, `gaps`, `feedback`, `by_topic`, `config`, `text`,
+//! `json_file`, `error`) is synchronous and knows nothing of Discord or tokio; the adapters
+//! live in `bot` (Discord's gateway and HTTP endpoint, on tokio and serenity, sharing one
+//! interaction handler) and `cli` (the terminal). They are public for the binary and the
+//! integration tests, not as a stable API.
 
 pub mod bot;
 pub mod by_topic;
@@ -15,4 +20,5 @@ pub mod json_file;
 pub mod notes;
 pub mod reply;
 pub mod search;
+pub mod sync;
 pub mod text;

@@ -537,7 +537,8 @@ pub struct AnswerHit {
     pub links: Vec<Link>,
 }
 
-/// Closest sections offered after a miss, at most.
+/// Closest sections offered after a miss, at most: a short list to choose from, one
+/// button each in Discord.
 pub const CLOSEST: usize = 3;
 
 impl Answer {

@@ -107,7 +107,7 @@ impl App {
         let index = Index::build(library, &config.search_options());
         let app = App::new(config, index);
         app.skipped.store(load.problems.len() as u64, Ordering::Relaxed);
-        *app.loader.lock().unwrap_or_else(|p| p.into_inner()) = loader;
+        *crate::sync::lock(&app.loader) = loader;
         Ok((app, load.problems))
     }
 
@@ -163,7 +163,7 @@ impl App {
     /// reports them): those are looked at again instead of walking the whole folder
     /// (`Loader::load_changed`, which walks it when that is not enough). `None`: walk.
     pub fn reload_changed(&self, paths: Option<&[PathBuf]>) -> Reload {
-        let mut loader = self.loader.lock().unwrap_or_else(|p| p.into_inner());
+        let mut loader = crate::sync::lock(&self.loader);
         self.checks.fetch_add(1, Ordering::Relaxed);
         let old = self.index.load_full();
         let now = Instant::now();

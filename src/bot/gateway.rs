@@ -156,7 +156,7 @@ impl EventHandler for Events {
     async fn ready(&self, _ctx: Context, ready: Ready) {
         let shard = ready.shard.map_or(0, |info| info.id.0);
         let again = {
-            let mut connected = self.connected.lock().unwrap_or_else(|p| p.into_inner());
+            let mut connected = crate::sync::lock(&self.connected);
             let again = connected.contains(&shard);
             if !again {
                 connected.push(shard);

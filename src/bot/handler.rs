@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serenity::all::{
@@ -23,8 +23,10 @@ use super::render::{self, Closest, Other, SectionView};
 use super::state::{Counter, Local, State, StateError};
 use crate::by_topic::place;
 use crate::config::Config;
+use crate::reply::CLOSEST;
 use crate::reply::{self, Layout, Line, Reply, discord_len, limits, paginate, truncate};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
+use crate::sync::lock;
 use crate::{feedback, gaps};
 
 /// What the handler decided, for the adapter to carry out and count.
@@ -170,8 +172,6 @@ const SECTION_VALUE: &str = "section:";
 const MESSAGE_QUERY_CHARS: usize = 300;
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
-/// Closest sections offered after a miss: a short list to choose from, one button each.
-const CLOSEST: usize = 3;
 
 pub struct Handler {
     layout: Layout,
@@ -1004,11 +1004,6 @@ fn guild_of(guild: Option<serenity::all::GuildId>) -> Option<u64> {
 struct Asked {
     asker: u64,
     place: String,
-}
-
-/// A poisoned lock only means another request panicked mid-update; the data is still usable.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn outcome(response: CreateInteractionResponse, kind: Kind) -> Outcome {

@@ -20,9 +20,10 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisResult, Value};
 use tokio::sync::Notify;
 
-use super::state::{Claims, Counter, Fields, State, StateError, add_to, lock};
+use super::state::{Claims, Counter, Fields, State, StateError, add_to};
 use crate::config::StateOptions;
 use crate::feedback;
+use crate::sync::lock;
 
 /// How often the keeper retries a lost connection, and the flusher sends counts anyway.
 const TICK: Duration = Duration::from_secs(1);

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::json_file::JsonFileError;
+use crate::sync::lock;
 use crate::{feedback, gaps};
 
 /// Why counts or votes could not be read or saved; what was not saved is kept for the
@@ -248,11 +249,6 @@ impl State for Local {
         }
         failed
     }
-}
-
-/// A poisoned lock only means another request panicked mid-update; the data is still usable.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

@@ -52,12 +52,13 @@ mod units;
 mod update_tests;
 
 use std::ops::Range;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap as HashMap;
 
 pub use crate::notes::SectionRef;
 use crate::notes::{Library, Note, Section};
+use crate::sync::lock;
 use analyze::Analyzer;
 pub use analyze::{is_cjk, normalize};
 pub use explain::{ExplainedSection, ExplainedTerm, ExplainedWord, Explanation, How};
@@ -1035,9 +1036,4 @@ fn release_freed_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
-}
-
-/// A poisoned lock only means another search panicked mid-update; the list is still whole.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
