@@ -50,6 +50,20 @@ async fn replica_on(
     http: HttpOptions,
     adjust: impl FnOnce(Endpoint) -> Endpoint,
 ) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let (address, stop, _serving) = replica_serving(discord, http, adjust).await;
+    (address, stop)
+}
+
+/// [`replica_on`], and the task serving until `stop` is sent.
+async fn replica_serving(
+    discord: &str,
+    http: HttpOptions,
+    adjust: impl FnOnce(Endpoint) -> Endpoint,
+) -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let config = Config {
         notes_dir: root().join("notes"),
         cooldown_seconds: 0,
@@ -66,10 +80,10 @@ async fn replica_on(
         .unwrap_or_else(|e| panic!("{e}"));
     let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(endpoint::serve(listener, state, async move {
+    let serving = tokio::spawn(endpoint::serve(listener, state, async move {
         let _ = stopped.await;
     }));
-    (address, stop)
+    (address, stop, serving)
 }
 
 /// One HTTP/1.1 request on its own connection.
@@ -454,6 +468,30 @@ async fn replies_offer_delete_and_it_works_without_a_bot_token() {
         "an interaction-token call carries no bot token"
     );
     assert!(calls.try_recv().is_err(), "one call only");
+}
+
+/// A shutdown right after a click finishes what the click left to do (here deleting the
+/// message) before the server stops; it was dropped with the runtime before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_finishes_the_deletions_it_was_asked_for() {
+    let (discord, mut calls) = fake_discord(204).await;
+    let (address, stop, serving) = replica_serving(&discord, HttpOptions::default(), |e| e).await;
+    let click = post(
+        address,
+        &fixture(
+            "component_delete.json",
+            &[("PLACEHOLDER_DELETE", "rm|1180000000000000500")],
+        ),
+    )
+    .await;
+    assert_eq!(click.status, 200);
+    let _ = stop.send(());
+    let stopped = tokio::time::timeout(Duration::from_secs(10), serving).await;
+    assert!(matches!(stopped, Ok(Ok(Ok(())))), "{stopped:?}");
+    let call = calls
+        .try_recv()
+        .unwrap_or_else(|e| panic!("stopped before deleting: {e}"));
+    assert_eq!(call.method, "DELETE");
 }
 
 /// How long one request on a fresh connection takes to be answered, and its status.

@@ -1,7 +1,8 @@
 //! The HTTP interactions endpoint: Discord POSTs each interaction; the handler's response is
 //! the reply body. Stateless, so any number of replicas can sit behind one URL.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -18,6 +19,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 use tower_http::timeout::{RequestBodyTimeout, TimeoutLayer};
 
 use super::app::{self, App};
@@ -30,6 +32,7 @@ use super::shutdown;
 use super::token::Token;
 use super::webhook::Webhooks;
 use super::workers::Workers;
+use crate::sync::lock;
 
 /// Discord's interactions are small; anything larger is not one.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -48,6 +51,9 @@ pub struct Endpoint {
     /// workers.
     workers: Workers,
     answer: Answer,
+    /// What is left to do once a response is sent (delete the clicked message, post an
+    /// answer): tracked, so a shutdown finishes it instead of dropping it.
+    after: Mutex<JoinSet<()>>,
 }
 
 /// How an interaction is answered: `App::handle`, or in tests a handler made slow.
@@ -84,7 +90,25 @@ impl Endpoint {
             bot: None,
             workers: Workers::per_core(),
             answer: App::handle,
+            after: Mutex::default(),
         }
+    }
+
+    /// Runs `work` once Discord has our response (a follow-up or a deletion needs it
+    /// first: 200 ms, as it arrives within a round trip).
+    fn after_response(&self, work: impl Future<Output = ()> + Send + 'static) {
+        let mut tasks = lock(&self.after);
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            work.await;
+        });
+    }
+
+    /// Waits for the work left after responses.
+    async fn finish_after_responses(&self) {
+        let mut tasks = std::mem::take(&mut *lock(&self.after));
+        while tasks.join_next().await.is_some() {}
     }
 
     /// Posts replies with this bot client (one with the token and the application id).
@@ -251,6 +275,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let options = endpoint.app.config.http.clone();
     let deadline = Duration::from_secs(endpoint.app.config.shutdown_seconds);
+    let after = endpoint.clone();
     let service = TowerToHyperService::new(RequestBodyTimeout::new(
         router(endpoint),
         Duration::from_secs(options.body_read_seconds),
@@ -289,6 +314,8 @@ pub async fn serve(
     }
     drop(listener);
     shutdown::within(deadline, "finishing open connections", graceful.shutdown()).await;
+    let replies = after.finish_after_responses();
+    shutdown::within(deadline, "posting and deleting replies", replies).await;
     Ok(())
 }
 
@@ -530,15 +557,14 @@ fn type_name(interaction: &Interaction) -> &'static str {
     }
 }
 
-/// Deletes the clicked message once Discord has our acknowledgement.
+/// Deletes the clicked message once Discord has our response.
 fn delete_later(endpoint: &Endpoint, interaction: &Interaction) {
     let Interaction::Component(component) = interaction else {
         return;
     };
     let webhooks = endpoint.webhooks.clone();
     let (application, token) = (component.application_id, component.token.clone());
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    endpoint.after_response(async move {
         if let Err(error) = webhooks.delete_original(application, &token).await {
             tracing::warn!(%error, "could not delete a reply");
         }
@@ -552,8 +578,7 @@ fn reply_later(endpoint: &Endpoint, interaction: &Interaction, reply: Box<super:
     };
     let (webhooks, bot) = (endpoint.webhooks.clone(), endpoint.bot.clone());
     let (application, token) = (component.application_id, component.token.clone());
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    endpoint.after_response(async move {
         if let Err(error) = webhooks
             .post_reply(bot.as_deref(), application, &token, &reply)
             .await
