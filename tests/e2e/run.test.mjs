@@ -445,7 +445,10 @@ describe('notes-bot run against the Discord simulator', () => {
     assert.deepEqual(exit, { code: 0, signal: null }, bot.output())
     // The votes were saved at shutdown beside the gap counts.
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'data/feedback.json'), 'utf8'))
-    const [rating] = Object.values(saved.topics.chatgpt)
+    // Counted under the server they were given in (`chatgpt@<guild id>`).
+    const counted = Object.keys(saved.topics)
+    assert.deepEqual(counted.map((key) => key.split('@')[0]), ['chatgpt'], counted.join(', '))
+    const [rating] = Object.values(saved.topics[counted[0]])
     assert.equal(rating.down, 2)
     assert.deepEqual(rating.queries, { rlhf: 2 })
     assert.equal(saved.voters.length, 2)
