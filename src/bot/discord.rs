@@ -158,15 +158,29 @@ pub(super) fn classify(error: serenity::Error) -> RunError {
         serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => RunError::Refused {
             status: response.status_code.as_u16(),
             message: format!(
-                "{} {} answered {}: {}",
+                "{} {} answered {}: {}{}",
                 response.method.as_str(),
                 route_of(&response.url),
                 response.status_code,
-                response.error.message
+                response.error.message,
+                field_errors(&response.error.errors)
             ),
         },
         _ => RunError::Serenity(Box::new(error)),
     }
+}
+
+/// What Discord said of each field it refused (`2.name: Command name is invalid`), the
+/// first few: without them an admin cannot tell which note's command was the cause.
+fn field_errors(errors: &[serenity::all::DiscordJsonSingleError]) -> String {
+    const SHOWN: usize = 5;
+    let mut text: String = (errors.iter().take(SHOWN))
+        .map(|error| format!("; {}: {}", error.path, error.message))
+        .collect();
+    if errors.len() > SHOWN {
+        text.push_str(&format!("; and {} more", errors.len() - SHOWN));
+    }
+    crate::text::printable(&text).into_owned()
 }
 
 /// One line for a REST call that got no answer: the host, the cause and what to check.
@@ -226,6 +240,23 @@ fn host_of(url: &reqwest::Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_body_names_each_field_discord_refused() {
+        use serenity::all::DiscordJsonSingleError;
+        let error = |path: &str| DiscordJsonSingleError {
+            code: "APPLICATION_COMMAND_INVALID_NAME".into(),
+            message: "Command name is invalid".into(),
+            path: path.into(),
+        };
+        assert_eq!(field_errors(&[]), "");
+        assert_eq!(
+            field_errors(&[error("2.name"), error("3.name\u{1b}[2J")]),
+            "; 2.name: Command name is invalid; 3.name\\u{1b}[2J: Command name is invalid"
+        );
+        let many: Vec<_> = (0..7).map(|n| error(&format!("{n}.name"))).collect();
+        assert!(field_errors(&many).ends_with("; 4.name: Command name is invalid; and 2 more"));
+    }
 
     #[test]
     fn a_refused_intent_names_the_portal_setting() {
