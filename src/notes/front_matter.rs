@@ -77,9 +77,17 @@ struct Raw {
     publish: Value,
 }
 
-pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
+/// A key whose value is of a kind the bot cannot use, and so ignores: its 1-based line
+/// inside the YAML block (when found) and what to write instead.
+pub struct Ignored {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// The front matter, and the keys it ignores for their kind of value.
+pub fn parse(yaml: &str) -> Result<(FrontMatter, Vec<Ignored>), YamlError> {
     if yaml.trim().is_empty() {
-        return Ok(FrontMatter::default());
+        return Ok((FrontMatter::default(), Vec::new()));
     }
     let raw: Raw = match simple(yaml) {
         Some(raw) => raw,
@@ -88,8 +96,9 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
             message: strip_location(&error.to_string()),
         })?,
     };
+    let ignored = ignored(yaml, &raw);
     let tags = list(&raw.tags).into_iter().chain(list(&raw.tag));
-    Ok(FrontMatter {
+    let front = FrontMatter {
         title: scalar(&raw.title),
         // Obsidian accepts `#tag` in the list too.
         tags: tags.map(|tag| tag.trim_start_matches('#').to_string()).collect(),
@@ -102,7 +111,85 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, YamlError> {
             Value::Bool(publish) => Some(publish),
             _ => None,
         },
-    })
+    };
+    Ok((front, ignored))
+}
+
+/// The keys whose values are of a kind the bot cannot use, each with what to write.
+fn ignored(yaml: &str, raw: &Raw) -> Vec<Ignored> {
+    let line_of = |key: &str| {
+        (yaml.lines())
+            .position(|line| {
+                line.strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            })
+            .map(|at| at + 1)
+    };
+    let mut ignored = Vec::new();
+    let mut ignore = |key: &str, message: String| {
+        ignored.push(Ignored {
+            line: line_of(key),
+            message,
+        });
+    };
+    let texts = [
+        ("title", &raw.title),
+        ("date", &raw.date),
+        ("command", &raw.command),
+        ("description", &raw.description),
+        ("permalink", &raw.permalink),
+    ];
+    for (key, value) in texts {
+        if !matches!(value, Value::Null) && scalar(value).is_none() && !is_empty_text(value) {
+            ignore(
+                key,
+                format!("`{key}` is {}, not text; it is ignored", kind(value)),
+            );
+        }
+    }
+    let lists = [
+        ("tags", &raw.tags),
+        ("tag", &raw.tag),
+        ("aliases", &raw.aliases),
+        ("alias", &raw.alias),
+    ];
+    for (key, value) in lists {
+        let unusable = match value {
+            Value::Sequence(items) => items
+                .iter()
+                .any(|item| scalar(item).is_none() && !is_empty_text(item) && !item.is_null()),
+            Value::Null => false,
+            other => scalar(other).is_none() && !is_empty_text(other),
+        };
+        if unusable {
+            ignore(
+                key,
+                format!("`{key}` holds {}; write text or a list of text", kind(value)),
+            );
+        }
+    }
+    if !matches!(raw.publish, Value::Null | Value::Bool(_)) {
+        ignore(
+            "publish",
+            "`publish` is neither true nor false; the note is published (write `publish: false` to keep it out)".into(),
+        );
+    }
+    ignored
+}
+
+fn is_empty_text(value: &Value) -> bool {
+    value.as_str().is_some_and(|text| text.trim().is_empty())
+}
+
+/// What a value is, for a message.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Sequence(items) if items.iter().any(|i| i.is_sequence() || i.is_mapping()) => "a nested list",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(_) => "a tagged value",
+        _ => "a value",
+    }
 }
 
 /// Bytes a front matter's values may take once read, aliases counted each time they are
@@ -387,6 +474,11 @@ fn list(value: &Value) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// The front matter read, whatever it ignores.
+    fn front(yaml: &str) -> FrontMatter {
+        parse(yaml).map(|(front, _)| front).unwrap_or_default()
+    }
+
     #[test]
     fn splits_front_matter_and_counts_body_line() {
         let split = split("---\ntitle: A\n---\n# H\n");
@@ -407,7 +499,7 @@ mod tests {
 
     #[test]
     fn obsidian_keys() {
-        let front = parse("alias: a\ntag: '#x'\npermalink: links\npublish: false\n").unwrap_or_default();
+        let front = front("alias: a\ntag: '#x'\npermalink: links\npublish: false\n");
         assert_eq!(front.aliases, vec!["a"]);
         assert_eq!(front.tags, vec!["x"]);
         assert_eq!(front.permalink.as_deref(), Some("links"));
@@ -416,7 +508,11 @@ mod tests {
 
     #[test]
     fn tags_as_string_or_list_and_unknown_keys_ignored() {
-        let parsed = |yaml: &str| parse(yaml).unwrap_or_else(|e| panic!("{yaml:?}: {}", e.message));
+        let parsed = |yaml: &str| {
+            parse(yaml)
+                .map(|(front, _)| front)
+                .unwrap_or_else(|e| panic!("{yaml:?}: {}", e.message))
+        };
         let one = parsed("title: T\ntags: ai\nsticky: 9\n");
         assert_eq!(one.tags, vec!["ai"]);
         let many = parsed("tags: [a, b]\ndate: 2023-02-20 13:00:00\n");
@@ -448,7 +544,7 @@ mod tests {
         let raw = simple(yaml);
         assert!(raw.is_some(), "{yaml:?} is simple");
         assert_eq!(raw, by_serde(yaml));
-        let front = parse(yaml).unwrap_or_default();
+        let front = front(yaml);
         assert_eq!(front.title.as_deref(), Some("生成的笔记 0 serde"));
         assert_eq!(front.tags, vec!["bench", "协程"]);
         assert_eq!(front.date.as_deref(), Some("2024-01-01"));
@@ -488,10 +584,7 @@ mod tests {
         let many: String = (0..MAX_SIMPLE_KEYS + 1).map(|k| format!("k{k}: v\n")).collect();
         assert!(simple(&many).is_none(), "{} keys", MAX_SIMPLE_KEYS + 1);
         // serde_yaml's reading stands: a number is written as a number.
-        assert_eq!(
-            parse("title: 1.50\n").unwrap_or_default().title.as_deref(),
-            Some("1.5")
-        );
+        assert_eq!(front("title: 1.50\n").title.as_deref(), Some("1.5"));
     }
 
     #[test]
@@ -511,6 +604,37 @@ mod tests {
             if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
                 assert_eq!(ours, theirs, "{yaml:?}");
             }
+        }
+    }
+
+    /// A value of a kind the bot cannot use is ignored, and said so with its line.
+    #[test]
+    fn values_of_the_wrong_kind_are_named() {
+        let yaml = "title: [1, 2]\ntags: {a: b}\ncommand: 42\naliases: 7\npublish: no\ndate: 2023-02-30\n";
+        let (front, ignored) = parse(yaml).unwrap_or_else(|e| panic!("{}", e.message));
+        let said: Vec<(Option<usize>, &str)> =
+            (ignored.iter()).map(|i| (i.line, i.message.as_str())).collect();
+        assert_eq!(
+            said,
+            vec![
+                (Some(1), "`title` is a list, not text; it is ignored"),
+                (Some(2), "`tags` holds a mapping; write text or a list of text"),
+                (
+                    Some(5),
+                    "`publish` is neither true nor false; the note is published (write `publish: false` to keep it out)"
+                ),
+            ]
+        );
+        // Numbers are text enough, as before.
+        assert_eq!(front.command.as_deref(), Some("42"));
+        assert_eq!(front.aliases, vec!["7"]);
+        for fine in [
+            "title: T\ntags: [a, 2]\npublish: false\n",
+            "tags:\naliases: []\n",
+            "title: ''\n",
+        ] {
+            let ignored = parse(fine).map(|(_, ignored)| ignored.len()).unwrap_or(99);
+            assert_eq!(ignored, 0, "{fine:?}");
         }
     }
 

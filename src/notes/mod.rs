@@ -58,8 +58,8 @@ pub fn parse_in_site(
         text.into()
     };
     let split = front_matter::split(&text);
-    let mut front = match split.yaml {
-        None => FrontMatter::default(),
+    let (mut front, ignored) = match split.yaml {
+        None => (FrontMatter::default(), Vec::new()),
         Some(yaml) => front_matter::parse(yaml).map_err(|e| {
             // The YAML starts on line 2, after the opening `---`.
             error(
@@ -112,6 +112,12 @@ pub fn parse_in_site(
     }
     let mut sections = body.sections;
     let mut warnings = body.warnings;
+    // The YAML starts on line 2, after the opening `---`.
+    let ignored = ignored.into_iter().map(|key| Warning {
+        line: key.line.map_or(1, |line| line + 1),
+        message: format!("front matter: {}", key.message),
+    });
+    warnings.splice(0..0, ignored);
     if split.unclosed {
         // Served as body text (as Obsidian shows it), but the author surely meant a header.
         warnings.insert(
