@@ -80,7 +80,8 @@ pub struct Section {
     pub items: Items,
     /// Every inline link in the body, in order (the heading's own link excluded).
     pub links: Vec<Link>,
-    /// What buttons and menus name the section by ([`assign_ids`]); 0 until then.
+    /// What buttons and menus name the section by, given once the note is read (unique in
+    /// the note; see `notes::assign_ids`); 0 until then.
     pub id: u64,
 }
 
