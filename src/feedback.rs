@@ -235,8 +235,9 @@ impl Ratings {
             }
         }
         // Keep the most disliked, then the most voted.
-        self.topics
-            .keep_top(MAX_SECTIONS, |r| (r.down as i64 - r.up as i64, r.down + r.up));
+        self.topics.keep_top(MAX_SECTIONS, |r| {
+            (dislike(r.down, r.up), r.down.saturating_add(r.up))
+        });
     }
 }
 
@@ -278,8 +279,13 @@ impl Ratings {
     }
 }
 
-fn score(rated: &Rated) -> i64 {
-    rated.down as i64 - rated.up as i64
+fn score(rated: &Rated) -> i128 {
+    dislike(rated.down, rated.up)
+}
+
+/// 👎 minus 👍, wide enough for any two counts.
+fn dislike(down: u64, up: u64) -> i128 {
+    i128::from(down) - i128::from(up)
 }
 
 pub fn file_in(data_dir: &Path) -> PathBuf {
@@ -327,6 +333,22 @@ mod tests {
             query: query.into(),
             up,
         }
+    }
+
+    /// The largest counts (saturated) still rank the most disliked first, without overflow.
+    #[test]
+    fn the_largest_counts_rank_without_overflow() {
+        let mut ratings = Ratings::default();
+        ratings.add_field(&format!("down\tt@1\t1\tA"), u64::MAX);
+        ratings.add_field(&format!("up\tt@1\t1\tA"), 1);
+        ratings.add_field(&format!("down\tt@1\t2\tB"), 9_223_372_036_854_775_808);
+        ratings.trim();
+        let worst: Vec<String> = ratings
+            .worst(None, None, 5)
+            .into_iter()
+            .map(|r| r.title)
+            .collect();
+        assert_eq!(worst, ["A", "B"]);
     }
 
     #[test]

@@ -313,9 +313,12 @@ pub async fn serve(
         });
     }
     drop(listener);
+    // One deadline for both: the connections, then what their responses left to do.
+    let until = Instant::now() + deadline;
     shutdown::within(deadline, "finishing open connections", graceful.shutdown()).await;
+    let left = until.saturating_duration_since(Instant::now());
     let replies = after.finish_after_responses();
-    shutdown::within(deadline, "posting and deleting replies", replies).await;
+    shutdown::within(left, "posting and deleting replies", replies).await;
     Ok(())
 }
 

@@ -63,7 +63,7 @@ const TRIM: &str = r"
 if redis.call('HLEN', KEYS[1]) <= tonumber(ARGV[1]) then return 0 end
 local all = redis.call('HGETALL', KEYS[1])
 local fields = {}
-for i = 1, #all, 2 do fields[#fields + 1] = {all[i], tonumber(all[i + 1])} end
+for i = 1, #all, 2 do fields[#fields + 1] = {all[i], tonumber(all[i + 1]) or 0} end
 table.sort(fields, function(a, b) return a[2] > b[2] end)
 local gone = 0
 for i = tonumber(ARGV[2]) + 1, #fields do
@@ -488,16 +488,24 @@ impl Inner {
                 }
             }
             for counter in counters {
-                let gone = redis::cmd("EVAL")
+                let trimmed = redis::cmd("EVAL")
                     .arg(TRIM)
                     .arg(1)
                     .arg(self.hash(*counter))
                     .arg(MAX_FIELDS)
                     .arg(KEEP_FIELDS)
                     .query_async::<i64>(&mut connection)
-                    .await?;
-                if gone > 0 {
-                    tracing::info!(counter = counter.name(), gone, "the rarest counters left Redis");
+                    .await;
+                // The counts are in: a trim that fails is no outage, it is tried again
+                // after the next batch.
+                match trimmed {
+                    Ok(0) => {}
+                    Ok(gone) => {
+                        tracing::info!(counter = counter.name(), gone, "the rarest counters left Redis")
+                    }
+                    Err(error) => {
+                        tracing::warn!(counter = counter.name(), %error, "cannot trim the counters in Redis")
+                    }
                 }
             }
         }

@@ -61,6 +61,20 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// The keys [`Raw`] reads.
+const RAW_FIELDS: &[&str] = &[
+    "title",
+    "tags",
+    "date",
+    "command",
+    "description",
+    "aliases",
+    "alias",
+    "tag",
+    "permalink",
+    "publish",
+];
+
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(default)]
@@ -266,6 +280,15 @@ impl<'de> Visitor<'de> for Budgeted<'_> {
         self.paid(0, Value::Number(v.into()))
     }
 
+    /// Beyond 64 bits: kept as its digits (serde_yaml's own `Value` refuses it).
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        self.visit_str(&v.to_string())
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        self.visit_str(&v.to_string())
+    }
+
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         self.paid(0, Value::Number(v.into()))
     }
@@ -300,12 +323,12 @@ impl<'de> Visitor<'de> for Budgeted<'_> {
         self.pay(0)?;
         let mut mapping = Mapping::new();
         while let Some(key) = map.next_key_seed(self)? {
-            if mapping.contains_key(&key) {
-                let key = serde_yaml::to_string(&key).unwrap_or_default();
-                return Err(de::Error::custom(format_args!(
-                    "duplicate key {}",
-                    key.trim_end()
-                )));
+            // A key the bot reads, twice, is an error as serde reads `Raw`; any other key
+            // repeated is ignored as it always was.
+            if let Some(field) = key.as_str().filter(|k| RAW_FIELDS.contains(k))
+                && mapping.contains_key(&key)
+            {
+                return Err(de::Error::custom(format_args!("duplicate field `{field}`")));
             }
             let value = map.next_value_seed(self)?;
             mapping.insert(key, value);
@@ -597,7 +620,15 @@ mod tests {
             "? [a]\n: b\ntitle: c\n",
             "date: 2024-01-01\npublish: false\n",
             "tags: [a, [b, {c: d}]]\n",
-        ] {
+            "sticky: 1\nsticky: 2\ntitle: T\n",
+            "big: 99999999999999999999\ntitle: T\n",
+        ]
+        .into_iter()
+        .map(str::to_string)
+        // Each key Raw reads, twice: an error for both (so the list names Raw's keys).
+        .chain(RAW_FIELDS.iter().map(|key| format!("{key}: a\n{key}: b\n")))
+        {
+            let yaml = yaml.as_str();
             let ours = by_serde_yaml(yaml).map_err(|e| e.to_string());
             let theirs = serde_yaml::from_str::<Raw>(yaml).map_err(|e| e.to_string());
             assert_eq!(ours.is_ok(), theirs.is_ok(), "{yaml:?}: {ours:?} / {theirs:?}");
