@@ -339,9 +339,9 @@ mod tests {
     #[test]
     fn the_largest_counts_rank_without_overflow() {
         let mut ratings = Ratings::default();
-        ratings.add_field(&format!("down\tt@1\t1\tA"), u64::MAX);
-        ratings.add_field(&format!("up\tt@1\t1\tA"), 1);
-        ratings.add_field(&format!("down\tt@1\t2\tB"), 9_223_372_036_854_775_808);
+        ratings.add_field("down\tt@1\t1\tA", u64::MAX);
+        ratings.add_field("up\tt@1\t1\tA", 1);
+        ratings.add_field("down\tt@1\t2\tB", 9_223_372_036_854_775_808);
         ratings.trim();
         let worst: Vec<String> = ratings
             .worst(None, None, 5)
