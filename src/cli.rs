@@ -670,47 +670,85 @@ pub fn register(out: &mut impl Write, paths: &Paths, guilds: Vec<NonZeroU64>, dr
     Ok(registered?)
 }
 
-/// Standard output without control characters (newline and tab aside): a note's text in
-/// a terminal cannot retitle the window, clear the screen or hide a line with ESC, BEL
-/// or C1 codes. JSON loses nothing (it escapes them).
+/// Text output without what a terminal would act on rather than show (newline and tab
+/// aside): C0 and C1 controls, DEL and bidi controls (see `text::is_unprintable`), so a
+/// note cannot retitle the window, clear the screen or reorder a line. Written a line at
+/// a time, so each character is whole when it is looked at. JSON output goes around it:
+/// serde_json escapes the C0 controls, and the rest are data.
 pub struct Printable<W: Write> {
     inner: W,
-    /// The last byte written was 0xC2, the lead byte of U+0080..U+00BF: kept back until
-    /// the next byte says whether it starts a C1 control.
-    after_c2: bool,
+    /// What was written since the last newline.
+    line: Vec<u8>,
 }
 
 impl<W: Write> Printable<W> {
     pub fn new(inner: W) -> Printable<W> {
         Printable {
             inner,
-            after_c2: false,
+            line: Vec::new(),
         }
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let text = String::from_utf8_lossy(bytes);
+        let kept: String = (text.chars())
+            .filter(|&c| matches!(c, '\n' | '\t') || !crate::text::is_unprintable(c))
+            .collect();
+        self.inner.write_all(kept.as_bytes())
     }
 }
 
 impl<W: Write> Write for Printable<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut kept = Vec::with_capacity(buf.len() + 1);
-        for &byte in buf {
-            if std::mem::take(&mut self.after_c2) {
-                if (0x80..=0x9f).contains(&byte) {
-                    continue;
-                }
-                kept.push(0xc2);
-            }
-            match byte {
-                b'\n' | b'\t' => kept.push(byte),
-                0x00..=0x1f | 0x7f => {}
-                0xc2 => self.after_c2 = true,
-                _ => kept.push(byte),
-            }
+        self.line.extend_from_slice(buf);
+        if let Some(end) = self.line.iter().rposition(|&b| b == b'\n') {
+            let rest = self.line.split_off(end + 1);
+            let lines = std::mem::replace(&mut self.line, rest);
+            self.emit(&lines)?;
         }
-        self.inner.write_all(&kept)?;
         Ok(buf.len())
     }
 
+    /// Writes what is held but an unfinished character at the end.
     fn flush(&mut self) -> io::Result<()> {
+        let whole = match std::str::from_utf8(&self.line) {
+            Ok(_) => self.line.len(),
+            Err(error) if error.error_len().is_none() => error.valid_up_to(),
+            Err(_) => self.line.len(),
+        };
+        let rest = self.line.split_off(whole);
+        let held = std::mem::replace(&mut self.line, rest);
+        self.emit(&held)?;
         self.inner.flush()
+    }
+}
+
+impl<W: Write> Drop for Printable<W> {
+    fn drop(&mut self) {
+        let held = std::mem::take(&mut self.line);
+        let _ = self.emit(&held);
+        let _ = self.inner.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::Printable;
+
+    /// A character split between writes is looked at whole; what is held is written at
+    /// the end.
+    #[test]
+    fn printable_drops_controls_whole_characters_across_writes() {
+        let mut bytes = Vec::new();
+        {
+            let mut out = Printable::new(&mut bytes);
+            let text = "a\u{85}b \u{202e}c\u{1b}[2J\td\nü end".as_bytes();
+            for chunk in text.chunks(1) {
+                assert!(out.write_all(chunk).is_ok());
+            }
+        }
+        assert_eq!(String::from_utf8_lossy(&bytes), "ab c[2J\td\nü end");
     }
 }

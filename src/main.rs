@@ -130,7 +130,20 @@ fn main() -> ExitCode {
     one_malloc_arena_per_core();
     let cli = Cli::parse();
     let paths = cli.common.paths();
-    let out = &mut cli::Printable::new(std::io::stdout().lock());
+    // Text through the filter of what a terminal would act on; JSON as it is.
+    let json = match &cli.command {
+        Command::Ask { json, .. } | Command::Sources { json, .. } | Command::Gaps { json, .. } => *json,
+        Command::Register { dry_run, .. } => *dry_run,
+        Command::Handle { .. } => true,
+        _ => false,
+    };
+    let stdout = std::io::stdout().lock();
+    let mut out: Box<dyn std::io::Write> = if json {
+        Box::new(stdout)
+    } else {
+        Box::new(cli::Printable::new(stdout))
+    };
+    let out = &mut out;
     let result = match cli.command {
         Command::Ask {
             topic,

@@ -11,7 +11,7 @@ fn is_bidi_control(c: char) -> bool {
 
 /// C0 and C1 controls (which includes DEL), bidi controls, and the invisible separators a
 /// terminal or Discord would act on rather than show.
-fn is_unprintable(c: char) -> bool {
+pub fn is_unprintable(c: char) -> bool {
     c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}')
 }
 

@@ -661,7 +661,7 @@ fn note_text_reaches_the_terminal_without_control_characters() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let note = "## [Install \u{1b}c\u{7} pwned guide](https://example.com/install)\n\n\
-                - install \u{1b}[31mred\u{1b}[0m step \u{9b}2J and ü\n";
+                - install \u{1b}[31mred\u{1b}[0m step \u{9b}2J and ü \u{202e}fdp.exe\n";
     std::fs::write(dir.join("ctl.md"), note).unwrap_or_else(|e| panic!("{e}"));
     let notes = dir.to_string_lossy().into_owned();
     for args in [
@@ -674,7 +674,7 @@ fn note_text_reaches_the_terminal_without_control_characters() {
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         let controls: Vec<char> = text
             .chars()
-            .filter(|&c| c.is_control() && c != '\n' && c != '\t')
+            .filter(|&c| (c.is_control() || c == '\u{202e}') && c != '\n' && c != '\t')
             .collect();
         assert!(controls.is_empty(), "{args:?}: {controls:?} in {text:?}");
         assert!(
@@ -683,7 +683,15 @@ fn note_text_reaches_the_terminal_without_control_characters() {
         );
     }
     let output = run(bin().args(["--notes", &notes, "ask", "install"]));
-    assert!(stdout(&output).contains("ü"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("ü fdp.exe"), "{}", stdout(&output));
+    // JSON keeps every character: serde_json escapes the C0 controls, the rest are data.
+    let output = run(bin().args(["--notes", &notes, "ask", "--json", "install"]));
+    let value = json(&output);
+    let text = value.to_string();
+    assert!(
+        text.contains('\u{9b}') && text.contains('\u{202e}') && text.contains("\\u001b"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
