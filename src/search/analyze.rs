@@ -271,15 +271,6 @@ const LATIN_STOP: &[&str] = &[
     // Filler of questions typed in chat.
     "ok",
     "okay",
-    "hey",
-    "hi",
-    "hello",
-    "guys",
-    "lol",
-    "thanks",
-    "thx",
-    "pls",
-    "plz",
     "possible",
     "able",
     "way",
@@ -811,13 +802,22 @@ pub fn is_cjk_stop(c: char) -> bool {
 
 /// Whether a Latin word is a question or filler word.
 pub fn is_stop_str(word: &str) -> bool {
-    LATIN_STOP.contains(&word)
+    LATIN_STOP.contains(&word) || GREETINGS.contains(&word)
+}
+
+/// Greetings and chat around a question (`hey guys, … thanks`): filler among other words,
+/// but a query of them alone asks them (a section may be titled `Hello world`).
+const GREETINGS: &[&str] = &["hey", "hi", "hello", "guys", "lol", "thanks", "thx", "pls", "plz"];
+
+/// Whether a piece is one of the [`GREETINGS`].
+pub fn is_greeting(piece: &Piece) -> bool {
+    matches!(piece, Piece::Word { parts } if parts.len() == 1 && GREETINGS.contains(&parts[0].as_str()))
 }
 
 /// Whether a piece is a question or filler word (`what`, `is`, `the`, `的`…).
 pub fn is_stop_word(piece: &Piece) -> bool {
     match piece {
-        Piece::Word { parts } => parts.len() == 1 && LATIN_STOP.contains(&parts[0].as_str()),
+        Piece::Word { parts } => parts.len() == 1 && is_stop_str(&parts[0]),
         Piece::Cjk(chars) => chars.len() == 1 && CJK_STOP.contains(&chars[0]),
         Piece::Synonym { .. } | Piece::Phrase(_) => false,
     }

@@ -67,7 +67,7 @@ use live::Live;
 use rank::{DISTINCT, EXACT, FUZZY, GLOSSED, Scored};
 use segment::Segment;
 use tombstones::Tombstones;
-use units::Mode;
+use units::{Greetings, Mode};
 
 /// A path into `Section::points`: `[2, 0]` is the first child of the third point.
 pub type ItemPath = Vec<usize>;
@@ -405,7 +405,8 @@ impl Index {
     }
 
     fn units(&self, query: &Query, mode: Mode, range: &Range<u32>) -> Vec<units::Unit> {
-        let units = |text: &str| units::of(&self.analyzer, &self.live, text, mode, range);
+        let units =
+            |text: &str, greetings| units::of(&self.analyzer, &self.live, text, (mode, greetings), range);
         // What a question tells weighs less than what it asks; not while typing.
         let focus = match mode {
             Mode::Search | Mode::Loose => question::focus(&query.normalized),
@@ -413,15 +414,15 @@ impl Index {
         };
         match focus {
             Some((asked, told)) => {
-                let mut all = units(&asked);
-                let told = units(&told).into_iter().map(|unit| units::Unit {
+                let mut all = units(&asked, Greetings::Skip);
+                let told = units(&told, Greetings::Skip).into_iter().map(|unit| units::Unit {
                     emphasis: units::CONTEXT,
                     ..unit
                 });
                 all.extend(told.take(units::MAX_UNITS.saturating_sub(all.len())));
                 all
             }
-            None => units(&query.stripped),
+            None => units(&query.stripped, Greetings::Ask),
         }
     }
 
@@ -546,7 +547,13 @@ impl Index {
             .filter(is_name)
             .take(units::MAX_UNITS);
         let unknown_in = |name: &question::Name, mode| {
-            let units = units::of(&self.analyzer, &self.live, &name.word, mode, range);
+            let units = units::of(
+                &self.analyzer,
+                &self.live,
+                &name.word,
+                (mode, Greetings::Skip),
+                range,
+            );
             let unknown = |unit: &units::Unit| unit.terms.iter().all(|t| self.live.df_in(t.id, range) == 0);
             !units.is_empty() && units.iter().all(unknown)
         };

@@ -1224,6 +1224,19 @@ fn greetings_and_chat_ask_nothing() {
     }
 }
 
+/// A query of greetings alone asks them: a section may be titled so.
+#[test]
+fn a_greeting_alone_finds_the_section_it_titles() {
+    let index = import_index(vec![
+        section("Hello world", &[], vec![leaf("A first note to start from")]),
+        section("Thanks", &[], vec![leaf("Who helped write these notes")]),
+    ]);
+    assert_eq!(top(&index, "hello", "import").as_deref(), Some("Hello world"));
+    assert_eq!(top(&index, "thanks", "import").as_deref(), Some("Thanks"));
+    // Filler alone still asks nothing.
+    assert_eq!(top(&index, "what is", "import"), None);
+}
+
 /// A postposition of place after a Latin word (`url 里`) locates that word: alone it would
 /// stand for every bigram holding it (`这里`, `里面`); one that starts a word stays (`上传`).
 #[test]

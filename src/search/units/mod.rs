@@ -116,8 +116,22 @@ pub enum Mode {
     Loose,
 }
 
+/// Whether a query of greetings and filler alone asks its greetings (`hello`, `thanks`: a
+/// section may be titled so): yes for a whole query, not for a clause of one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Greetings {
+    Ask,
+    Skip,
+}
+
 /// The units of a normalised, question-stripped query, for documents in `range`.
-pub fn of(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range: &Range<u32>) -> Vec<Unit> {
+pub fn of(
+    analyzer: &Analyzer,
+    live: &Live,
+    stripped: &str,
+    (mode, greetings): (Mode, Greetings),
+    range: &Range<u32>,
+) -> Vec<Unit> {
     // Whether the range is written in English, worked out once if a Chinese piece asks.
     let in_english = OnceCell::new();
     // What a question would do `without` is what it avoids, not what it asks for
@@ -136,8 +150,15 @@ pub fn of(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range: &
     match avoiding {
         Some((at, _)) => {
             let (asked, avoided) = (&stripped[..at], &stripped[at + WITHOUT.len()..]);
-            let mut all = clause_units(analyzer, live, asked, mode, range, &in_english);
-            let avoided = clause_units(analyzer, live, avoided, mode, range, &in_english);
+            let mut all = clause_units(analyzer, live, asked, (mode, Greetings::Skip), range, &in_english);
+            let avoided = clause_units(
+                analyzer,
+                live,
+                avoided,
+                (mode, Greetings::Skip),
+                range,
+                &in_english,
+            );
             all.extend(avoided.into_iter().map(|unit| Unit {
                 emphasis: CONTEXT,
                 ..unit
@@ -145,7 +166,7 @@ pub fn of(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode, range: &
             all.truncate(MAX_UNITS);
             all
         }
-        _ => clause_units(analyzer, live, stripped, mode, range, &in_english),
+        _ => clause_units(analyzer, live, stripped, (mode, greetings), range, &in_english),
     }
 }
 
@@ -154,13 +175,13 @@ fn clause_units(
     analyzer: &Analyzer,
     live: &Live,
     stripped: &str,
-    mode: Mode,
+    (mode, greetings): (Mode, Greetings),
     range: &Range<u32>,
     in_english: &OnceCell<bool>,
 ) -> Vec<Unit> {
     // The last word may be unfinished: as the user types, and after a miss.
     let typing_at_end = matches!(mode, Mode::Typing | Mode::Loose);
-    let pieces = asking_pieces(analyzer, live, stripped, mode);
+    let pieces = asking_pieces(analyzer, live, stripped, (mode, greetings));
     let last = pieces.len().saturating_sub(1);
     let mut units = Vec::new();
     for (i, (piece, joined)) in pieces.iter().enumerate() {
@@ -249,7 +270,12 @@ fn clause_units(
 /// The pieces of a query that ask something: only filler (`的`, `what is`) asks nothing;
 /// but what is being typed (`对` of `对齐`) may become a word.
 /// Each with the terms of the compounds it makes with its neighbours ([`compounds`]).
-fn asking_pieces(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode) -> Vec<(Piece, Vec<TermId>)> {
+fn asking_pieces(
+    analyzer: &Analyzer,
+    live: &Live,
+    stripped: &str,
+    (mode, greetings): (Mode, Greetings),
+) -> Vec<(Piece, Vec<TermId>)> {
     let mut pieces = analyzer.pieces(stripped);
     if mode != Mode::Typing {
         join_phrases(analyzer, &mut pieces);
@@ -263,9 +289,12 @@ fn asking_pieces(analyzer: &Analyzer, live: &Live, stripped: &str, mode: Mode) -
         compounds(analyzer, live, &pieces)
     };
     let at = |joined: &Joined, i: usize| joined.get(i).copied().flatten();
+    // A query of filler and greetings alone asks its greetings; among other words they
+    // ask nothing.
+    let greetings_ask = greetings == Greetings::Ask && pieces.iter().all(analyze::is_stop_word);
     let mut asking = Vec::with_capacity(pieces.len() + 1);
     for (i, piece) in pieces.into_iter().enumerate() {
-        if analyze::is_stop_word(&piece) {
+        if analyze::is_stop_word(&piece) && !(greetings_ask && analyze::is_greeting(&piece)) {
             continue;
         }
         let before = i.checked_sub(1).and_then(|b| at(&with_next, b));
