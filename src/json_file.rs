@@ -61,11 +61,15 @@ where
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
     let lock_path = path.with_extension("json.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
+    // Read-only when it exists: a lock file another user made still locks.
+    let lock = File::open(&lock_path)
+        .or_else(|_| {
+            File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+        })
         .map_err(io(&lock_path))?;
     match lock.lock() {
         // A file system without locks (some network ones): one writer is all it can have.

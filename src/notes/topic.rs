@@ -38,8 +38,9 @@ pub fn command_name(raw: &str) -> Option<String> {
 }
 
 /// Whether Discord would accept `name` as it is: its pattern
-/// `^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$`, in lowercase where a letter has a
-/// lowercase form.
+/// `^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$` (its documentation now allows `'`
+/// too; names made here never hold one), in lowercase where a letter has a lowercase
+/// form.
 pub fn is_valid(name: &str) -> bool {
     let count = name.chars().count();
     (1..=MAX_LEN).contains(&count)
