@@ -542,6 +542,17 @@ pub enum DiscordUrlError {
 /// A URL for a log line or an error: what precedes the last `@` (a user and a password,
 /// which may hold a `/`) is left out.
 pub fn redacted(url: &str) -> String {
+    // A URL that parses loses exactly its user and password (an `@` in its query stays).
+    if let Ok(mut parsed) = url::Url::parse(url)
+        && parsed.has_host()
+    {
+        if parsed.username().is_empty() && parsed.password().is_none() {
+            return url.to_string();
+        }
+        if parsed.set_username("***").is_ok() && parsed.set_password(None).is_ok() {
+            return parsed.to_string();
+        }
+    }
     match url.split_once("://") {
         Some((scheme, rest)) => match rest.rsplit_once('@') {
             Some((_, after)) => format!("{scheme}://…@{after}"),
@@ -683,6 +694,8 @@ mod tests {
         );
         assert_eq!(redacted("https://discord.com"), "https://discord.com");
         assert_eq!(redacted("admin:pw@host"), "…@host");
+        assert_eq!(redacted("http://proxy:3000/x?u=a@b"), "http://proxy:3000/x?u=a@b");
+        assert_eq!(redacted("http://admin:pw@proxy:3000/"), "http://***@proxy:3000/");
         let error = error("discord:\n  http_proxy: \"ftp://admin:s3cr3tpw@127.0.0.1:1\"\n");
         assert!(
             !error.contains("s3cr3tpw") && error.contains("127.0.0.1:1"),
