@@ -147,6 +147,10 @@ impl RedisUrl {
     fn check(&self) -> Result<(), StateOptionsError> {
         let scheme = self.0.split_once("://").map(|(scheme, _)| scheme);
         match scheme {
+            // A host and port must parse as a URL's (`redis://:pw@[bad/0` does not).
+            Some("redis" | "valkey") if !url::Url::parse(&self.0).is_ok_and(|url| url.has_host()) => {
+                Err(StateOptionsError::NotARedisUrl)
+            }
             Some("redis" | "valkey" | "unix" | "redis+unix" | "valkey+unix") => Ok(()),
             Some("rediss" | "valkeys") => Err(StateOptionsError::RedisTls(self.location())),
             _ => Err(StateOptionsError::NotARedisUrl),
@@ -642,6 +646,14 @@ mod tests {
         assert!(tls.is_err_and(|e| e.contains("TLS") && e.contains("host:6380") && !e.contains("pw")));
         let plain = Config::default().with_redis_url("cache.internal:6379");
         assert_eq!(plain.err(), Some(StateOptionsError::NotARedisUrl));
+        // What the Redis client cannot parse is refused by `check`, not at `serve`.
+        let bad = Config::default().with_redis_url("redis://:hunter2secret@[bad/0");
+        assert_eq!(bad.err(), Some(StateOptionsError::NotARedisUrl));
+        assert!(
+            Config::default()
+                .with_redis_url("redis://:pw@redis:6379/2")
+                .is_ok()
+        );
         let none = Config::default().with_redis_url("  ");
         assert!(none.is_ok_and(|c| c.state.redis_url.is_none()));
     }
