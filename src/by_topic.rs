@@ -55,6 +55,21 @@ impl<T> ByTopic<T> {
             })
     }
 
+    /// Every (topic, place, key, value) of one topic or of all, counted in one place or
+    /// anywhere (see [`scoped`]), in order.
+    pub fn in_place<'a>(
+        &'a self,
+        place: Option<&'a str>,
+        topic: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a str, Option<&'a str>, &'a str, &'a T)> + 'a {
+        self.iter(topic)
+            .map(|(scoped_topic, key, value)| {
+                let (topic, counted_in) = scope_of(scoped_topic);
+                (topic, counted_in, key, value)
+            })
+            .filter(move |(_, counted_in, _, _)| place.is_none_or(|want| *counted_in == Some(want)))
+    }
+
     pub fn get(&self, topic: &str, key: &str) -> Option<&T> {
         self.0.get(topic)?.get(key)
     }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::by_topic::{ByTopic, scope_of, scoped};
+use crate::by_topic::{ByTopic, scoped};
 use crate::json_file::{self, JsonFileError};
 
 /// Voter keys kept in the file, newest last.
@@ -192,11 +192,9 @@ impl Ratings {
     pub fn worst(&self, place: Option<&str>, topic: Option<&str>, limit: usize) -> Vec<Rated> {
         let mut rows: Vec<Rated> = self
             .topics
-            .iter(topic)
-            .filter(|(_, _, rating)| rating.down > 0)
-            .map(|(key, section, rating)| (scope_of(key), section, rating))
-            .filter(|((_, voted_in), _, _)| place.is_none_or(|want| *voted_in == Some(want)))
-            .map(|((topic, voted_in), section, rating)| {
+            .in_place(place, topic)
+            .filter(|(_, _, _, rating)| rating.down > 0)
+            .map(|(topic, voted_in, section, rating)| {
                 let mut queries: Vec<(String, u64)> =
                     rating.queries.iter().map(|(q, n)| (q.clone(), *n)).collect();
                 queries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

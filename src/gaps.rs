@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::by_topic::{ByTopic, scope_of, scoped};
+use crate::by_topic::{ByTopic, scoped};
 use crate::json_file::{self, JsonFileError};
 
 /// Longest query kept, in characters: enough to read, too short to store essays.
@@ -85,10 +85,8 @@ impl Counts {
     pub fn top(&self, place: Option<&str>, topic: Option<&str>, limit: usize) -> Vec<Gap> {
         let mut gaps: Vec<Gap> = self
             .topics
-            .iter(topic)
-            .map(|(key, query, count)| (scope_of(key), query, count))
-            .filter(|((_, asked_in), _, _)| place.is_none_or(|want| *asked_in == Some(want)))
-            .map(|((topic, asked_in), query, count)| Gap {
+            .in_place(place, topic)
+            .map(|(topic, asked_in, query, count)| Gap {
                 topic: topic.to_string(),
                 place: asked_in.map(str::to_string),
                 query: query.to_string(),

@@ -445,14 +445,7 @@ async fn replies_offer_delete_and_it_works_without_a_bot_token() {
         "no 🗑 in {reply}"
     );
 
-    let click = post(
-        address,
-        &fixture(
-            "component_delete.json",
-            &[("PLACEHOLDER_DELETE", "rm|1180000000000000500")],
-        ),
-    )
-    .await;
+    let click = click_delete(address).await;
     assert_eq!((click.status, click.json()["type"].as_u64()), (200, Some(6)));
     let call = tokio::time::timeout(Duration::from_secs(5), calls.recv())
         .await
@@ -470,20 +463,25 @@ async fn replies_offer_delete_and_it_works_without_a_bot_token() {
     assert!(calls.try_recv().is_err(), "one call only");
 }
 
-/// A shutdown right after a click finishes what the click left to do (here deleting the
-/// message) before the server stops; it was dropped with the runtime before.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_shutdown_finishes_the_deletions_it_was_asked_for() {
-    let (discord, mut calls) = fake_discord(204).await;
-    let (address, stop, serving) = replica_serving(&discord, HttpOptions::default(), |e| e).await;
-    let click = post(
+/// A member's click on 🗑 of the fixtures' answer.
+async fn click_delete(address: SocketAddr) -> Answer {
+    post(
         address,
         &fixture(
             "component_delete.json",
             &[("PLACEHOLDER_DELETE", "rm|1180000000000000500")],
         ),
     )
-    .await;
+    .await
+}
+
+/// A shutdown right after a click finishes what the click left to do (here deleting the
+/// message) before the server stops; it was dropped with the runtime before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_finishes_the_deletions_it_was_asked_for() {
+    let (discord, mut calls) = fake_discord(204).await;
+    let (address, stop, serving) = replica_serving(&discord, HttpOptions::default(), |e| e).await;
+    let click = click_delete(address).await;
     assert_eq!(click.status, 200);
     let _ = stop.send(());
     let stopped = tokio::time::timeout(Duration::from_secs(10), serving).await;
