@@ -86,17 +86,29 @@ impl<T> ByTopic<T> {
         self.len() == 0
     }
 
-    /// Keeps the `max` entries that rank highest by `rank` (earlier ones first on a tie).
+    /// Keeps at most `max` entries, shared among places (see [`scoped`]): each place's
+    /// highest by `rank` first, taken in turn (every place's k-th before any place's
+    /// k+1-th), so one busy server cannot push another's counts out. Earlier entries
+    /// first on a tie.
     pub fn keep_top<R: Ord>(&mut self, max: usize, rank: impl Fn(&T) -> R) {
         if self.len() <= max {
             return;
         }
-        let mut all: Vec<(R, &str, &str)> = self.iter(None).map(|(t, k, v)| (rank(v), t, k)).collect();
-        all.sort_by(|a, b| b.0.cmp(&a.0));
-        let keep: HashSet<(String, String)> = all
+        let mut by_place: BTreeMap<Option<&str>, Vec<(R, &str, &str)>> = BTreeMap::new();
+        for (topic, key, value) in self.iter(None) {
+            let place = scope_of(topic).1;
+            by_place.entry(place).or_default().push((rank(value), topic, key));
+        }
+        let mut turns: Vec<(usize, R, &str, &str)> = Vec::with_capacity(self.len());
+        for mut entries in by_place.into_values() {
+            entries.sort_by(|a, b| b.0.cmp(&a.0));
+            turns.extend((entries.into_iter().enumerate()).map(|(turn, (r, t, k))| (turn, r, t, k)));
+        }
+        turns.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let keep: HashSet<(String, String)> = turns
             .into_iter()
             .take(max)
-            .map(|(_, topic, key)| (topic.to_string(), key.to_string()))
+            .map(|(_, _, topic, key)| (topic.to_string(), key.to_string()))
             .collect();
         for (topic, values) in &mut self.0 {
             values.retain(|key, _| keep.contains(&(topic.clone(), key.clone())));
@@ -175,5 +187,32 @@ mod tests {
         // The file format is the nested map, without empty topics.
         let json = serde_json::to_string(&counts).unwrap_or_default();
         assert_eq!(json, r#"{"b":{"y":9,"z":5}}"#);
+    }
+
+    /// A server that asks a lot cannot push out what a quiet one asked: each place's best
+    /// are kept in turn.
+    #[test]
+    fn keep_top_shares_among_places() {
+        let mut counts: ByTopic<u64> = ByTopic::default();
+        let busy = scoped("a", "1");
+        for n in 0..10 {
+            *counts.slot(&busy, &format!("q{n}")) = 100 + n;
+        }
+        *counts.slot(&scoped("a", "2"), "quiet") = 1;
+        *counts.slot(&scoped("b", "2"), "quieter") = 1;
+        *counts.slot(&scoped("a", DIRECT), "dm") = 2;
+        counts.keep_top(6, |n| *n);
+        assert_eq!(counts.len(), 6);
+        // Place 2's best (`quiet`, a tie broken by order) and the direct messages' one stay.
+        assert_eq!(counts.get(&scoped("a", "2"), "quiet"), Some(&1));
+        assert_eq!(counts.get(&scoped("a", DIRECT), "dm"), Some(&2));
+        // Then turns: place 1's second and place 2's second (`quieter`) before its third.
+        assert_eq!(counts.get(&scoped("b", "2"), "quieter"), Some(&1));
+        let busy_kept: Vec<u64> = counts
+            .iter(Some("a"))
+            .filter(|(t, _, _)| *t == busy)
+            .map(|(_, _, n)| *n)
+            .collect();
+        assert_eq!(busy_kept, vec![107, 108, 109]);
     }
 }

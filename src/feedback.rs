@@ -21,7 +21,7 @@ use crate::json_file::{self, JsonFileError};
 
 /// Voter keys kept in the file, newest last.
 pub const MAX_VOTERS: usize = 50_000;
-/// Rated sections kept per file; the least disliked go first.
+/// Rated sections kept per file, shared among servers; each server's least disliked go first.
 const MAX_SECTIONS: usize = 5_000;
 /// Queries kept per section that drew a 👎; the rarest go first.
 const MAX_QUERIES: usize = 10;

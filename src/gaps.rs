@@ -14,7 +14,8 @@ use crate::json_file::{self, JsonFileError};
 
 /// Longest query kept, in characters: enough to read, too short to store essays.
 const MAX_QUERY: usize = 100;
-/// Distinct queries kept per file; the rarest go first.
+/// Distinct queries kept per file, shared among servers ([`ByTopic::keep_top`]): each
+/// server's rarest go first.
 const MAX_ENTRIES: usize = 5_000;
 const MISSED: &str = "missed";
 const WEAK: &str = "weak";
