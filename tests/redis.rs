@@ -467,27 +467,32 @@ fn a_members_vote_counts_once_whichever_replica_gets_it() {
 }
 
 /// A flood of distinct questions cannot grow the shared gap counts without bound: past
-/// 20,000 counters the rarest go until 15,000 are left, the most asked stay; a counter
-/// that is no number (set by hand) is trimmed as 0, not an outage.
+/// 20,000 counters the rarest go until 15,000 are left, the most asked stay, and a flood
+/// in one server does not push out what was asked in another; a counter that is no number
+/// (set by hand) is trimmed as 0, not an outage.
 #[test]
 #[ignore = "needs redis-server"]
 fn the_shared_gap_counts_are_trimmed_to_the_most_asked() {
     let _serial = one_at_a_time();
     let redis = Redis::start("trim");
     let dir = scratch("trim");
-    // 20,000 rare counters and one asked often, as a long flood would leave them.
+    // 20,000 rare counters and one asked often, as a long flood would leave them; and
+    // one question asked once in a quiet server, rarer than every one of the flood.
     let mut args: Vec<String> = vec!["HSET".into(), "notes-bot:count:gaps".into()];
     for n in 0..20_000 {
         args.push(format!("missed\tchatgpt@1180000000000000100\tjunk {n}"));
-        args.push("1".into());
+        args.push("2".into());
     }
     args.push(PIZZA.into());
     args.push("50".into());
+    let quiet = "missed\tchatgpt@1180000000000000200\tquiet question";
+    args.push(quiet.into());
+    args.push("1".into());
     // And one a hand set to no number: the trim counts it as 0.
     args.push("missed\tchatgpt@1180000000000000100\tby hand".into());
     args.push("many".into());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert_eq!(redis.command(&args).as_deref(), Some(":20002"));
+    assert_eq!(redis.command(&args).as_deref(), Some(":20003"));
     let replica = Replica::start("replica-trim", &dir.join("data"), &redis.url(), 0, 3000);
     let (status, _) = replica.post(&from("1000000000000000003", "command_chatgpt_nomatch.json"));
     assert_eq!(status, 200);
@@ -503,6 +508,7 @@ fn the_shared_gap_counts_are_trimmed_to_the_most_asked() {
         51,
         "the most asked stays, with the new miss"
     );
+    assert_eq!(redis.gap_count(quiet), 1, "the quiet server's question stays");
     assert!(
         replica.logged().contains("the rarest counters left Redis"),
         "{}",

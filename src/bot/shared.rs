@@ -58,13 +58,30 @@ return 1
 const MAX_FIELDS: usize = 20_000;
 const KEEP_FIELDS: usize = 15_000;
 
-/// Trims hash `KEYS[1]` to its `ARGV[2]` largest counters when it holds over `ARGV[1]`.
+/// Trims hash `KEYS[1]` to `ARGV[2]` counters when it holds over `ARGV[1]`, shared among
+/// places as `ByTopic::keep_top` shares the files: each place's largest first, taken in
+/// turn. A field is `kind\ttopic@place\t…` (a bare topic: no place); a value that is no
+/// number counts 0.
 const TRIM: &str = r"
 if redis.call('HLEN', KEYS[1]) <= tonumber(ARGV[1]) then return 0 end
 local all = redis.call('HGETALL', KEYS[1])
+local places = {}
+for i = 1, #all, 2 do
+  local place = string.match(all[i], '^[^\t]*\t[^\t]*@([^\t]*)\t') or ''
+  local n = tonumber(all[i + 1])
+  if not n or n ~= n then n = 0 end
+  places[place] = places[place] or {}
+  table.insert(places[place], {all[i], n})
+end
 local fields = {}
-for i = 1, #all, 2 do fields[#fields + 1] = {all[i], tonumber(all[i + 1]) or 0} end
-table.sort(fields, function(a, b) return a[2] > b[2] end)
+for _, list in pairs(places) do
+  table.sort(list, function(a, b) return a[2] > b[2] end)
+  for turn, field in ipairs(list) do table.insert(fields, {field[1], field[2], turn}) end
+end
+table.sort(fields, function(a, b)
+  if a[3] ~= b[3] then return a[3] < b[3] end
+  return a[2] > b[2]
+end)
 local gone = 0
 for i = tonumber(ARGV[2]) + 1, #fields do
   redis.call('HDEL', KEYS[1], fields[i][1])
@@ -99,6 +116,9 @@ struct Inner {
     host: String,
     /// What the heartbeat key holds (what this replica is); set by the adapter.
     beat: Mutex<String>,
+    /// `APPLY_BATCH` and `TRIM`, sent by their hash (the body only when Redis lacks it).
+    apply_batch: redis::Script,
+    trim: redis::Script,
 }
 
 #[derive(Default)]
@@ -177,6 +197,8 @@ impl Shared {
             instance: format!("{host}:{}:{started:x}", std::process::id()),
             host: host.to_string(),
             beat: Mutex::new("starting".into()),
+            apply_batch: redis::Script::new(APPLY_BATCH),
+            trim: redis::Script::new(TRIM),
         });
         let first = inner.clone();
         match inner.wait(Duration::from_secs(3), async move {
@@ -465,14 +487,11 @@ impl Inner {
             let mut connection = self
                 .usable()
                 .ok_or_else(|| SharedError::Down(self.degraded_reason()))?;
-            let mut script = redis::cmd("EVAL");
             let counters: Vec<&Counter> = batch.counts.keys().collect();
-            script
-                .arg(APPLY_BATCH)
-                .arg(1 + counters.len())
-                .arg(format!("{}:batch:{}", self.prefix, batch.id));
+            let mut script = self.apply_batch.prepare_invoke();
+            script.key(format!("{}:batch:{}", self.prefix, batch.id));
             for counter in &counters {
-                script.arg(self.hash(**counter));
+                script.key(self.hash(**counter));
             }
             script.arg(BATCH_TTL_SECONDS);
             for (index, fields) in batch.counts.values().enumerate() {
@@ -480,7 +499,7 @@ impl Inner {
                     script.arg(index + 2).arg(field).arg(n);
                 }
             }
-            script.query_async::<i64>(&mut connection).await?;
+            script.invoke_async::<i64>(&mut connection).await?;
             {
                 let mut pending = lock(&self.pending);
                 if pending.batch.as_ref().is_some_and(|b| b.id == batch.id) {
@@ -488,13 +507,10 @@ impl Inner {
                 }
             }
             for counter in counters {
-                let trimmed = redis::cmd("EVAL")
-                    .arg(TRIM)
-                    .arg(1)
-                    .arg(self.hash(*counter))
+                let trimmed = (self.trim.key(self.hash(*counter)))
                     .arg(MAX_FIELDS)
                     .arg(KEEP_FIELDS)
-                    .query_async::<i64>(&mut connection)
+                    .invoke_async::<i64>(&mut connection)
                     .await;
                 // The counts are in: a trim that fails is no outage, it is tried again
                 // after the next batch.
