@@ -1,6 +1,7 @@
 //! The command line adapter: what each `notes-bot` subcommand does and prints. `main` parses
 //! the arguments, calls one of these, and alone turns an [`Error`] into an exit code.
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::num::NonZeroU64;
 use std::path::PathBuf;
@@ -31,8 +32,6 @@ pub enum Error {
     Config(#[from] FileError),
     #[error(transparent)]
     NoNotes(#[from] NoNotes),
-    #[error("{}: no notes found; add *.md files", .0.display())]
-    NoNotesFound(PathBuf),
     #[error("{0} notes could not be loaded (listed above)")]
     BrokenNotes(usize),
     #[error("no topic `{topic}`; topics are: {topics}")]
@@ -405,7 +404,11 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     if errors > 0 {
         Err(Error::BrokenNotes(errors))
     } else if notes == 0 {
-        Err(Error::NoNotesFound(config.notes_dir))
+        Err(Error::NoNotes(NoNotes {
+            dir: config.notes_dir,
+            problems: Vec::new(),
+            ignore: config.ignore,
+        }))
     } else {
         Ok(())
     }
@@ -472,7 +475,26 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
             Some(url) => format!("Redis at {}", url.location()),
             None => config.data_dir.display().to_string(),
         };
-        writeln!(out, "No unanswered questions recorded in {place}.")?;
+        match topic {
+            None => writeln!(out, "No unanswered questions recorded in {place}.")?,
+            // A misspelt topic is told apart from a well-answered one.
+            Some(topic) => {
+                let recorded: BTreeSet<&str> = (counts.topics.in_place(None, None))
+                    .map(|(topic, ..)| topic)
+                    .collect();
+                let recorded: Vec<String> = recorded.iter().map(|t| format!("/{}", printable(t))).collect();
+                let others = if recorded.is_empty() {
+                    "none for any topic".to_string()
+                } else {
+                    format!("they are for {}", recorded.join(", "))
+                };
+                writeln!(
+                    out,
+                    "No unanswered questions recorded for /{} in {place}; {others}.",
+                    printable(topic)
+                )?;
+            }
+        }
     } else {
         writeln!(out, "{:>8} {:>6}  topic / query (where asked)", "missed", "weak")?;
         for GapWords { gap, lacking } in &gaps {

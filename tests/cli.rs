@@ -277,6 +277,33 @@ fn check_names_file_and_line_of_a_broken_note_and_exits_1() {
     assert!(stdout(&output).contains("/good"));
 }
 
+/// `ignore:` that leaves every note out says so, from `check` and from a command that
+/// loads the notes (it said "add *.md files" to a folder full of them).
+#[test]
+fn ignore_that_leaves_out_every_note_is_named() {
+    let dir = temp_dir("ignore-all");
+    std::fs::write(dir.join("note.md"), "---\ntitle: Note\n---\n## A\n- x\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.join("bot.yaml");
+    std::fs::write(&config, "ignore: [\"*\"]\n").unwrap_or_else(|e| panic!("{e}"));
+    for args in [vec!["check"], vec!["ask", "x"]] {
+        let output = run(bin()
+            .args(&args)
+            .arg("--notes")
+            .arg(&dir)
+            .arg("--config")
+            .arg(&config));
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let err = stderr(&output);
+        assert!(
+            err.contains("the config's `ignore:` leaves out what matches `*`"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("add *.md"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn check_rejects_an_unknown_config_key_with_its_line() {
     let dir = temp_dir("config");
@@ -575,6 +602,17 @@ fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
     assert!(
         out.contains("/chatgpt “sushi” (DMs) — not in the notes: sushi\n"),
         "{out}"
+    );
+
+    // A misspelt topic is not told "no unanswered questions" as if it were all answered.
+    let misspelt = run(bin()
+        .args(["gaps", "--topic", "chatgtp", "--config"])
+        .arg(&config));
+    assert!(
+        stdout(&misspelt).contains("No unanswered questions recorded for /chatgtp in ")
+            && stdout(&misspelt).contains("; they are for /chatgpt.\n"),
+        "{}",
+        stdout(&misspelt)
     );
 
     let output = run(bin().args(["gaps", "--json", "--config"]).arg(&config));

@@ -32,20 +32,28 @@ pub struct App {
     skipped: AtomicU64,
 }
 
-/// No note loaded at start-up: the folder, and why each file in it was skipped.
+/// No note loaded at start-up: the folder, why each file in it was skipped, and the
+/// config's `ignore:` patterns (`ignore: ["*"]` leaves every note out).
 #[derive(Debug)]
 pub struct NoNotes {
     pub dir: PathBuf,
     pub problems: Vec<FileError>,
+    pub ignore: Vec<String>,
 }
 
 impl fmt::Display for NoNotes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "no notes loaded from {}; put markdown files there or pass --notes DIR",
-            self.dir.display()
-        )?;
+        write!(f, "no notes loaded from {}; ", self.dir.display())?;
+        if self.ignore.is_empty() {
+            write!(f, "put markdown files there or pass --notes DIR")?;
+        } else {
+            let patterns: Vec<String> = self.ignore.iter().map(|p| format!("`{p}`")).collect();
+            write!(
+                f,
+                "the config's `ignore:` leaves out what matches {}: check those patterns, or put markdown files there",
+                patterns.join(", ")
+            )?;
+        }
         for problem in &self.problems {
             write!(f, "\n  {problem}")?;
         }
@@ -102,6 +110,7 @@ impl App {
             return Err(NoNotes {
                 dir: config.notes_dir,
                 problems: load.problems,
+                ignore: config.ignore,
             });
         }
         let index = Index::build(library, &config.search_options());
