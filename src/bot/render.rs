@@ -43,20 +43,19 @@ pub fn quote(text: &str) -> String {
 }
 
 /// An embed URL must be a plain http(s) URL with a host or Discord rejects the whole
-/// message (`https://`, `https://exa<mple.com/` are links a note may hold).
-fn embed_url(url: &str) -> Option<&str> {
+/// message (`https://`, `https://exa<mple.com/` are links a note may hold). It is sent as
+/// parsed, ASCII as the spec's `uri` format asks: the host in punycode, the rest
+/// percent-encoded (`http://例子.测试/路径` → `http://xn--fsqu00a.xn--0zwm56d/%E8%B7%AF%E5%BE%84`).
+fn embed_url(url: &str) -> Option<String> {
     let after_scheme = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
     // A URL parser reads `https:///path` as the host `path`; the note meant none.
     let plain = after_scheme.is_some_and(|rest| !rest.starts_with(['/', '\\']))
-        && url.len() <= 2000
         && !url.chars().any(|c| c.is_whitespace() || c.is_control());
     let parsed = plain.then(|| url::Url::parse(url).ok()).flatten()?;
-    parsed
-        .host_str()
-        .is_some_and(|host| !host.is_empty())
-        .then_some(url)
+    let has_host = parsed.host_str().is_some_and(|host| !host.is_empty());
+    (has_host && parsed.as_str().len() <= 2000).then(|| parsed.into())
 }
 
 pub struct SectionView<'a> {
@@ -341,12 +340,18 @@ mod tests {
 
     #[test]
     fn embed_urls_are_http_urls_with_a_host() {
-        for good in [
-            "https://yaofu.notion.site/GPT-3-5-360081d91ec245f29029d37b54573756#cf00f4e11d974187956122ce7d534386",
-            "http://例子.测试/路径?q=1",
-            "https://example.com:8443/a_(b)",
+        for (good, sent) in [
+            (
+                "https://yaofu.notion.site/GPT-3-5-360081d91ec245f29029d37b54573756#cf00f4e11d974187956122ce7d534386",
+                "https://yaofu.notion.site/GPT-3-5-360081d91ec245f29029d37b54573756#cf00f4e11d974187956122ce7d534386",
+            ),
+            (
+                "http://例子.测试/路径?q=1",
+                "http://xn--fsqu00a.xn--0zwm56d/%E8%B7%AF%E5%BE%84?q=1",
+            ),
+            ("https://example.com:8443/a_(b)", "https://example.com:8443/a_(b)"),
         ] {
-            assert_eq!(embed_url(good), Some(good));
+            assert_eq!(embed_url(good).as_deref(), Some(sent));
         }
         for bad in [
             "https://",
@@ -361,6 +366,11 @@ mod tests {
         }
         assert_eq!(
             embed_url(&format!("https://example.com/{}", "a".repeat(2000))),
+            None
+        );
+        // Too long once encoded.
+        assert_eq!(
+            embed_url(&format!("https://example.com/{}", "路".repeat(300))),
             None
         );
     }
