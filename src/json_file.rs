@@ -74,7 +74,11 @@ where
     match lock.lock() {
         // A file system without locks (some network ones): one writer is all it can have.
         Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {}
-        locked => locked.map_err(io(&lock_path))?,
+        locked => {
+            locked.map_err(io(&lock_path))?;
+            // Under the lock no other writer is writing one: these are a crash's.
+            remove_temporaries(path);
+        }
     }
     let mut value = match read(path, what) {
         Ok(value) => value,
@@ -121,6 +125,27 @@ fn write<T: Serialize>(path: &Path, value: &T) -> Result<(), JsonFileError> {
     Ok(())
 }
 
+/// Removes the temporary files of `path` that writers which stopped mid-save left (`write`
+/// names them `<file>.<process>.<time>.tmp`).
+fn remove_temporaries(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!("{name}.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        if file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn seconds_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -155,6 +180,42 @@ mod tests {
         let total: Result<u64, _> = read(&path, "count");
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(total.ok(), Some(200));
+    }
+
+    /// A writer killed between writing its temporary file and the rename left it; the
+    /// next save removes it (and nothing else).
+    #[test]
+    fn a_crashed_writers_temporary_file_is_removed() {
+        let dir = dir("leftover");
+        let path = dir.join("gaps.json");
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        for name in [
+            "gaps.json.1.1764000000000000000.tmp",
+            "gaps.json.unreadable-1",
+            "other.json.1.1.tmp",
+        ] {
+            std::fs::write(dir.join(name), "{}").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let updated = update(&path, "count", |n: &mut u64| *n += 1);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                (entries.flatten())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        left.sort();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(updated.is_ok(), "{updated:?}");
+        assert_eq!(
+            left,
+            [
+                "gaps.json",
+                "gaps.json.lock",
+                "gaps.json.unreadable-1",
+                "other.json.1.1.tmp"
+            ]
+        );
     }
 
     #[test]
