@@ -463,6 +463,59 @@ async fn replies_offer_delete_and_it_works_without_a_bot_token() {
     assert!(calls.try_recv().is_err(), "one call only");
 }
 
+/// A post Discord refuses (the bot may not write in that channel) does not leave the
+/// member's private answer saying "Posted for everyone": it is edited to say it was not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_post_is_not_left_saying_posted() {
+    let (discord, mut calls) = fake_discord(403).await;
+    let (address, _stop) = replica_calling(&discord).await;
+    let offered = post(
+        address,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", "rlhf")],
+        ),
+    )
+    .await
+    .json();
+    let post_button = (offered["data"]["components"].as_array().into_iter().flatten())
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .find_map(|c| (c["label"] == "Post").then(|| c["custom_id"].as_str().unwrap_or_default().to_string()))
+        .unwrap_or_else(|| panic!("no Post button in {offered}"));
+    let clicked = post(
+        address,
+        &fixture(
+            "component_button_private.json",
+            &[("PLACEHOLDER_BUTTON", &post_button)],
+        ),
+    )
+    .await
+    .json();
+    assert!(
+        clicked["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Posted for everyone"),
+        "{clicked}"
+    );
+    let mut seen = Vec::new();
+    while let Ok(Some(call)) = tokio::time::timeout(Duration::from_secs(5), calls.recv()).await {
+        let done = call.method == "PATCH";
+        seen.push(format!("{} {}", call.method, call.path));
+        if done {
+            break;
+        }
+    }
+    let token = "aW50ZXJhY3Rpb246MTE4MDAwMDAwMDAwMDAwMDQwMDp0ZXN0dG9rZW4";
+    assert_eq!(
+        seen,
+        [
+            format!("POST /api/v10/webhooks/1180000000000000001/{token}"),
+            format!("PATCH /api/v10/webhooks/1180000000000000001/{token}/messages/@original"),
+        ]
+    );
+}
+
 /// A member's click on 🗑 of the fixtures' answer.
 async fn click_delete(address: SocketAddr) -> Answer {
     post(

@@ -44,14 +44,21 @@ const COMMAND_PATHS: [&str; 2] = [
 
 const REPLY_PATH: &str = "/channels/{channel_id}/messages";
 const FOLLOW_UP_PATH: &str = "/webhooks/{webhook_id}/{webhook_token}";
-const AFTER_PATHS: [&str; 2] = [REPLY_PATH, FOLLOW_UP_PATH];
+const ORIGINAL_PATH: &str = "/webhooks/{webhook_id}/{webhook_token}/messages/@original";
+/// The calls after a response that carry a body, and their methods.
+const AFTER_PATHS: [(&str, &str); 3] = [
+    (REPLY_PATH, "post"),
+    (FOLLOW_UP_PATH, "post"),
+    (ORIGINAL_PATH, "patch"),
+];
 
 struct Spec {
     /// Per callback schema named by the callback route: the `type` values it covers.
     callbacks: Vec<Callback>,
     /// The PUT body of each command-set route.
     command_sets: Vec<(&'static str, Validator)>,
-    /// Bodies of the calls after a response: a channel message (a reply) and a follow-up.
+    /// Bodies of the calls after a response: a channel message (a reply), a follow-up,
+    /// an edit of the message clicked.
     after: Vec<(&'static str, Validator)>,
 }
 
@@ -112,7 +119,7 @@ fn load_spec() -> Spec {
         .collect();
     let after = AFTER_PATHS
         .iter()
-        .map(|path| (*path, compile(&doc, body_schema(path, "post"))))
+        .map(|(path, method)| (*path, compile(&doc, body_schema(path, method))))
         .collect();
     Spec {
         callbacks,
@@ -244,6 +251,7 @@ impl Checker {
             for (path, sent) in [
                 (REPLY_PATH, serde_json::to_value(&reply.message)),
                 (FOLLOW_UP_PATH, serde_json::to_value(&reply.follow_up)),
+                (ORIGINAL_PATH, serde_json::to_value(&reply.refused)),
             ] {
                 let sent = sent.unwrap_or_else(|e| panic!("{label}: {e}"));
                 let validator = self
@@ -254,10 +262,13 @@ impl Checker {
                     .unwrap_or_else(|| panic!("no schema for {path}"));
                 let mut problems = schema_errors(validator, &sent);
                 problems.extend(beyond_schema(&json!({ "type": 4, "data": sent })));
-                *self.counts.entry(format!("POST {path}")).or_default() += 1;
+                let method = (AFTER_PATHS.iter())
+                    .find_map(|(p, method)| (*p == path).then(|| method.to_uppercase()))
+                    .unwrap_or_default();
+                *self.counts.entry(format!("{method} {path}")).or_default() += 1;
                 if !problems.is_empty() {
                     self.failures.push(format!(
-                        "{label} (POST {path})\n    body: {}\n    {}",
+                        "{label} ({method} {path})\n    body: {}\n    {}",
                         shorten(&sent.to_string(), 1500),
                         problems.join("\n    ")
                     ));

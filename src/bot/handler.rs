@@ -11,8 +11,9 @@ use serenity::all::{
     ActionRowComponent, AuthorizingIntegrationOwner, AutocompleteChoice, ButtonKind, ChannelId,
     CommandDataOptionValue, CommandInteraction, CommandType, ComponentInteraction,
     ComponentInteractionDataKind, CreateAllowedMentions, CreateAutocompleteResponse,
-    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, GuildChannel, Interaction,
-    Message, MessageFlags, MessageId, MessageReference, Permissions, ResolvedTarget,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, EditInteractionResponse,
+    GuildChannel, Interaction, Message, MessageFlags, MessageId, MessageReference, Permissions,
+    ResolvedTarget,
 };
 
 use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
@@ -58,6 +59,8 @@ pub struct PostReply {
     /// The same answer headed by a link to that message, as a follow-up to the interaction,
     /// when the reply cannot be posted.
     pub follow_up: CreateInteractionResponseFollowup,
+    /// What the private answer, which now says it was posted, becomes when neither can be.
+    pub refused: EditInteractionResponse,
 }
 
 /// An answer to a new forum post, for the gateway to post in its thread.
@@ -977,6 +980,9 @@ fn reply_to_message(view: &SectionView<'_>, target: ReplyTarget, lang: Lang) -> 
             channel: target.channel,
             message,
             follow_up,
+            refused: EditInteractionResponse::new()
+                .content(lang.post_refused())
+                .allowed_mentions(CreateAllowedMentions::new()),
         })),
         kind: Kind::Hit,
     }

@@ -259,6 +259,11 @@ words! {
         en: "Posted for everyone, as a reply to the message.",
         zh: "已作为对该消息的回复公开发布。",
     }
+    /// In place of "posted" when Discord refused both the reply and the follow-up.
+    post_refused {
+        en: "Discord refused to post the answer here (the bot may lack permission in this channel). Use the command again to see it.",
+        zh: "Discord 拒绝在这里发布回答（机器人可能没有此频道的权限）。请再次使用命令查看。",
+    }
     /// Above an answer that could not be a reply: a link to the message it answers.
     answering(link: &str) {
         en: "↪ Answering {link}",

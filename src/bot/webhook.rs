@@ -6,7 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use serenity::all::{ApplicationId, ChannelId, CreateInteractionResponse, Http, InteractionId};
+use serenity::all::{
+    ApplicationId, ChannelId, CreateInteractionResponse, EditInteractionResponse, Http, InteractionId,
+};
 
 use super::handler::PostReply;
 
@@ -115,14 +117,35 @@ impl Webhooks {
                 Err(error) => tracing::warn!(%error, "could not post a reply; posting a follow-up instead"),
             }
         }
-        self.follow_up(application, token, &reply.follow_up).await
+        let posted = self.follow_up(application, token, &reply.follow_up).await;
+        if posted.is_err() {
+            // The private answer already says it was posted.
+            if let Err(error) = self.edit_original(application, token, &reply.refused).await {
+                tracing::warn!(%error, "could not tell the member the answer was not posted");
+            }
+        }
+        posted
+    }
+
+    /// Edits the message an interaction answered (for a click: the message clicked).
+    pub async fn edit_original(
+        &self,
+        application: ApplicationId,
+        token: &str,
+        message: &EditInteractionResponse,
+    ) -> Result<(), WebhookError> {
+        let route = format!("PATCH /api/v10/webhooks/{application}/…/messages/@original");
+        let body = json_body(&route, message)?;
+        let url = format!(
+            "{}/api/v10/webhooks/{application}/{token}/messages/@original",
+            self.base
+        );
+        self.send_once(json(self.client.patch(url), body), route, token)
+            .await
     }
 
     fn post_json(&self, url: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
-        self.client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body)
+        json(self.client.post(url), body)
     }
 
     /// Sends without retrying: being rate limited is an error.
@@ -220,6 +243,12 @@ fn without(text: &str, token: &str) -> String {
 }
 
 /// A request body; a failure to encode names the route.
+fn json(request: reqwest::RequestBuilder, body: Vec<u8>) -> reqwest::RequestBuilder {
+    request
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+}
+
 fn json_body(route: &str, value: &impl serde::Serialize) -> Result<Vec<u8>, WebhookError> {
     serde_json::to_vec(value).map_err(|source| WebhookError::Encode {
         route: route.to_string(),
