@@ -178,6 +178,17 @@ impl Ranked<'_> {
             None => Vec::new(),
         }
     }
+
+    /// The hits, the best one focused: only it is shown at once; the others are offered
+    /// in a menu and open at their start.
+    pub fn into_focused(self) -> Vec<Hit> {
+        let focus = self.hits.first().map(|best| self.focus(best.section));
+        let mut hits = self.hits;
+        if let (Some(best), Some(focus)) = (hits.first_mut(), focus) {
+            best.focus = focus;
+        }
+        hits
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -451,15 +462,7 @@ impl Index {
     /// Ranked hits for a query, the best one focused; `topic` restricts to one note. Empty
     /// when nothing is relevant.
     pub fn search(&self, query: &str, topic: Option<&str>, limit: usize) -> Vec<Hit> {
-        let ranked = self.ranked(query, topic, limit);
-        // Only the best hit is shown at once; the others are offered in a menu and open
-        // at their start.
-        let focus = ranked.hits.first().map(|best| ranked.focus(best.section));
-        let mut hits = ranked.hits;
-        if let (Some(best), Some(focus)) = (hits.first_mut(), focus) {
-            best.focus = focus;
-        }
-        hits
+        self.ranked(query, topic, limit).into_focused()
     }
 
     /// The hits of [`Index::search`], none focused yet: focus analyses the shown section's
