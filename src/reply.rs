@@ -2,6 +2,8 @@
 //!
 //! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
 
+use std::ops::Range;
+
 use crate::notes::{Item, ItemTree, Items, Labels, Library, Link, Marker, Note, Section};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason};
 
@@ -62,17 +64,19 @@ pub struct Reply<'a> {
     lines: Vec<LaidLine>,
     /// Never empty; a section with no points has one empty page.
     starts: Vec<PageStart>,
-    budget: usize,
 }
 
 /// A line of a section's reply before it is written: where it comes from and its length.
 #[derive(Debug, Clone)]
 struct LaidLine {
     path: ItemPath,
-    /// `discord_len` of the line as `render_item` writes it, plus its newline.
+    /// `discord_len` of the line as `write` writes it, plus its newline.
     len: usize,
     /// False for a parent line repeated only to give context.
     content: bool,
+    /// For a line longer than a page, the piece of the line `render_item` writes that this
+    /// laid line shows (see `pieces`); `None` for the whole line.
+    piece: Option<Piece>,
 }
 
 impl LaidLine {
@@ -82,6 +86,33 @@ impl LaidLine {
             len: line_len(&item.marker(), item.markdown_len(), depth),
             path,
             content,
+            piece: None,
+        }
+    }
+
+    /// The line as its pages show it, pushed onto `lines`: whole when it fits a page, else
+    /// in pieces (a context line cut to one, as `cut` says why).
+    fn fit_into(self, roots: &[Item], budget: usize, lines: &mut Vec<LaidLine>) {
+        if self.len <= budget {
+            lines.push(self);
+            return;
+        }
+        let Some(item) = item_at(roots, &self.path) else {
+            return;
+        };
+        let text = render_item(&item, self.path.len().saturating_sub(1));
+        let pieces = if self.content {
+            pieces(&text, budget)
+        } else {
+            vec![cut(&text, budget)]
+        };
+        for piece in pieces {
+            lines.push(LaidLine {
+                len: discord_len(&write_piece(&text, &piece)) + 1,
+                path: self.path.clone(),
+                content: self.content,
+                piece: Some(piece),
+            });
         }
     }
 }
@@ -178,9 +209,14 @@ impl<'a> Reply<'a> {
         let label = context_item(section, &layout.context_label);
         let budget = layout.budget();
         let roots = roots(section, label.as_ref());
-        let lines = lines_in_order(&roots, first);
-        let lens = lines.iter().map(|line| written_len(line, &roots, budget));
-        let starts = page_starts(lens, budget, |index| {
+        let mut lines = lines_in_order(&roots, first);
+        // Laid again only when a line is longer than a page: most sections have none.
+        if lines.iter().any(|line| line.len > budget) {
+            for line in std::mem::take(&mut lines) {
+                line.fit_into(&roots, budget, &mut lines);
+            }
+        }
+        let starts = page_starts(lines.iter().map(|line| line.len), budget, |index| {
             let line = lines.get(index).filter(|line| line.content)?;
             Some(parent_lines(line, &roots).iter().map(|parent| parent.len).sum())
         });
@@ -196,7 +232,6 @@ impl<'a> Reply<'a> {
             label,
             lines,
             starts,
-            budget,
         }
     }
 
@@ -221,7 +256,7 @@ impl<'a> Reply<'a> {
         let lines = parents
             .iter()
             .chain(body)
-            .filter_map(|line| write(line, &roots, self.budget))
+            .filter_map(|line| write(line, &roots))
             .collect();
         Page { lines }
     }
@@ -232,12 +267,12 @@ impl<'a> Reply<'a> {
     }
 }
 
-/// A laid line written, cut when it alone is longer than a page.
-fn write(line: &LaidLine, roots: &[Item], budget: usize) -> Option<Line> {
+/// A laid line written: its item's line, or the piece of it the laid line is.
+fn write(line: &LaidLine, roots: &[Item]) -> Option<Line> {
     let item = item_at(roots, &line.path)?;
     let mut text = render_item(&item, line.path.len().saturating_sub(1));
-    if line.len > budget {
-        text = truncate(&text, budget.saturating_sub(1));
+    if let Some(piece) = &line.piece {
+        text = write_piece(&text, piece);
     }
     Some(Line {
         text,
@@ -246,12 +281,353 @@ fn write(line: &LaidLine, roots: &[Item], budget: usize) -> Option<Line> {
     })
 }
 
-/// The length a laid line takes on its page: written only when it must be cut.
-fn written_len(line: &LaidLine, roots: &[Item], budget: usize) -> usize {
-    if line.len <= budget {
-        return line.len;
+/// Starts a piece that continues a line, after the line's indent: says it goes on from the
+/// page before, and keeps the piece's first characters from reading as markdown of their own
+/// (a `- ` or `1. ` would start a list item there, a `# ` a heading).
+const CONTINUES: &str = "… ";
+
+/// Ends a piece that the next page continues: one cut at a sentence's end would read finished.
+const CONTINUED: char = '…';
+
+/// Closes a code block a piece ends inside, and (with a newline, so no code reads as the
+/// block's language) opens it again on the next piece: the code then shows as code on both.
+const FENCE: &str = "```";
+
+/// Punctuation a line of CJK text, which has no spaces, may break after.
+const CJK_BREAKS: [char; 7] = ['。', '，', '；', '！', '？', '、', '：'];
+
+/// A piece of a line longer than a page.
+#[derive(Debug, Clone, PartialEq)]
+struct Piece {
+    /// The bytes of the line it shows.
+    bytes: Range<usize>,
+    /// Starts inside a code block, which the piece before closed: opened again.
+    reopens_code: bool,
+    /// Ends inside a code block: closed.
+    closes_code: bool,
+}
+
+/// A line longer than a page in pieces: in order, together the whole line, each written by
+/// `write_piece` (with its newline) in at most `budget`. A line indented so deep that its
+/// indent and marks would take half a page is `cut` instead: continued, it would fill page
+/// after page a few characters at a time.
+fn pieces(line: &str, budget: usize) -> Vec<Piece> {
+    let text_start = text_start(line);
+    let indent = indent_of(line).len();
+    let keep = spans_to_keep(line);
+    // A line with a code block leaves room on each piece to close one and open it again.
+    let fence = if keep.iter().any(|kept| kept.code_block) {
+        discord_len(FENCE)
+    } else {
+        0
+    };
+    let most_head = indent + discord_len(CONTINUES) + fence + usize::from(fence > 0);
+    // `…`, a fence and the newline.
+    let most_tail = 1 + fence + 1;
+    if 2 * (text_start.max(most_head) + most_tail) > budget {
+        return vec![cut(line, budget)];
     }
-    write(line, roots, budget).map_or(0, |written| discord_len(&written.text) + 1)
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut reopens_code = false;
+    // Counted as pieces are taken, not again from each piece's start: a line may be 400 KB.
+    let mut left = discord_len(line);
+    loop {
+        // The first piece carries the line's indent and marker, the others the indent, `… `
+        // and the fence they open again.
+        let head = match (start, reopens_code) {
+            (0, _) => 0,
+            (_, false) => indent + discord_len(CONTINUES),
+            (_, true) => most_head,
+        };
+        // With its newline.
+        if head + left < budget {
+            pieces.push(Piece {
+                bytes: start..line.len(),
+                reopens_code,
+                closes_code: false,
+            });
+            return pieces;
+        }
+        let room = budget.saturating_sub(head + most_tail);
+        // The first piece ends after its marker, with some of the text.
+        let end = piece_end(line, start, start.max(text_start), room, &keep);
+        pieces.push(Piece {
+            bytes: start..end.at,
+            reopens_code,
+            closes_code: end.in_code,
+        });
+        left = left.saturating_sub(end.len);
+        start = end.at;
+        reopens_code = end.in_code;
+    }
+}
+
+/// Where a piece ends.
+#[derive(Debug, Clone, Copy)]
+struct PieceEnd {
+    /// The byte of the line it ends before.
+    at: usize,
+    /// `discord_len` of the piece's text.
+    len: usize,
+    /// Inside a code block.
+    in_code: bool,
+}
+
+/// Where a piece of `line` from byte `start` ends, after `min_end`, its text taking at most
+/// `room` units. The last end that fits among, in turn: those outside `keep` after a space or
+/// CJK punctuation; any char boundary outside `keep`; those inside after a line break (a
+/// code block's); inside after a space or punctuation; any char boundary. At least one
+/// character, so each piece takes some.
+fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept]) -> PieceEnd {
+    // The last end of each kind, from the least wanted.
+    let mut last: [Option<PieceEnd>; 5] = [None; 5];
+    let mut first = None;
+    let mut len = 0;
+    // The first span of `keep` that does not end before the end looked at (found by halves:
+    // a long line has many pieces and spans).
+    let mut span = keep.partition_point(|kept| kept.bytes.end <= start);
+    for (at, c) in line.get(start..).unwrap_or_default().char_indices() {
+        len += c.len_utf16();
+        let at = start + at + c.len_utf8();
+        if at <= min_end {
+            continue;
+        }
+        while keep.get(span).is_some_and(|kept| kept.bytes.end <= at) {
+            span += 1;
+        }
+        let inside = keep.get(span).filter(|kept| kept.bytes.start < at);
+        let end = PieceEnd {
+            at,
+            len,
+            in_code: inside.is_some_and(|kept| kept.code_block),
+        };
+        first.get_or_insert(end);
+        if len > room {
+            break;
+        }
+        let breaks = c.is_whitespace() || CJK_BREAKS.contains(&c);
+        let kind = match inside {
+            None if breaks => 4,
+            None => 3,
+            // Not the break after a block's opening fence: a piece with no code shows nothing.
+            Some(kept) if c == '\n' && at > kept.bytes.start + FENCE.len() + 1 => 2,
+            Some(_) if breaks => 1,
+            Some(_) => 0,
+        };
+        if let Some(last) = last.get_mut(kind) {
+            *last = Some(end);
+        }
+    }
+    last.iter()
+        .rev()
+        .flatten()
+        .chain(&first)
+        .next()
+        .copied()
+        // No character after `min_end`: the rest (lazily: counting it for each piece would
+        // take time in the square of the line's length).
+        .unwrap_or_else(|| PieceEnd {
+            at: line.len(),
+            len: discord_len(line.get(start..).unwrap_or_default()),
+            in_code: false,
+        })
+}
+
+/// A line longer than a page cut to fit it, as it was before lines were continued: one piece,
+/// then `…`. For a context line (a parent repeated above its children): its item is shown
+/// whole where it is content, and continued it would push the lines it introduces pages down.
+fn cut(line: &str, budget: usize) -> Piece {
+    let room = budget.saturating_sub(2);
+    let mut used = 0;
+    let mut end = 0;
+    for (at, c) in line.char_indices() {
+        used += c.len_utf16();
+        if used > room {
+            break;
+        }
+        end = at + c.len_utf8();
+    }
+    Piece {
+        bytes: 0..end,
+        reopens_code: false,
+        closes_code: false,
+    }
+}
+
+/// A piece of `line` as its page shows it: after the first it starts with the line's indent
+/// and `… ` (the marker is the item's, shown once); before the last it ends in `…`; a code
+/// block it ends inside is closed and opened again.
+fn write_piece(line: &str, piece: &Piece) -> String {
+    let text = line.get(piece.bytes.clone()).unwrap_or_default();
+    let indent = indent_of(line);
+    let mut out = String::with_capacity(indent.len() + text.len() + 16);
+    if piece.bytes.start > 0 {
+        out.push_str(indent);
+        out.push_str(CONTINUES);
+    }
+    if piece.reopens_code {
+        out.push_str(FENCE);
+        out.push('\n');
+    }
+    out.push_str(text);
+    if piece.closes_code {
+        out.push_str(FENCE);
+    }
+    if piece.bytes.end < line.len() {
+        out.push(CONTINUED);
+    }
+    out
+}
+
+/// The spaces a written line is indented by (two a level).
+fn indent_of(line: &str) -> &str {
+    let text = line.trim_start_matches(' ');
+    line.get(..line.len() - text.len()).unwrap_or_default()
+}
+
+/// Where a written line's text starts: after its indent and list marker (`- `, `12. `).
+fn text_start(line: &str) -> usize {
+    let indent = indent_of(line).len();
+    let rest = line.get(indent..).unwrap_or_default();
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = if rest.starts_with("- ") {
+        2
+    } else if digits > 0 && rest.get(digits..).is_some_and(|after| after.starts_with(". ")) {
+        digits + 2
+    } else {
+        0
+    };
+    indent + marker
+}
+
+/// Markup a piece should not end inside.
+#[derive(Debug, Clone, PartialEq)]
+struct Kept {
+    bytes: Range<usize>,
+    /// A code block (` ```\n…\n``` `): a piece that must end inside closes it.
+    code_block: bool,
+}
+
+/// The markup of a written line that a piece should not end inside, outermost only, in
+/// order: links, code spans and blocks, emphasis (`**`, `*`, `~~`) and escapes. Read as the
+/// notes' markdown is written, with every literal backslash, `*`, `_`, `~`, backtick, `[` and
+/// `]` escaped; markup left open at the line's end keeps nothing.
+fn spans_to_keep(line: &str) -> Vec<Kept> {
+    let bytes = line.as_bytes();
+    let mut spans = Vec::new();
+    // Where the outermost markup open now began.
+    let mut open_at = None;
+    // Emphasis open now, innermost last: its delimiter and how many of them are unclosed.
+    let mut emphasis: Vec<(u8, usize)> = Vec::new();
+    let mut in_link = false;
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let start = at;
+        // A token kept whole even with no markup open: an escape, a code span, a link's end.
+        let mut atom = false;
+        let mut code_block = false;
+        match byte {
+            b'\\' => {
+                let escaped = line.get(at + 1..).and_then(|rest| rest.chars().next());
+                at += 1 + escaped.map_or(0, char::len_utf8);
+                atom = true;
+            }
+            b'`' => {
+                let fence = run_len(bytes, at);
+                match closing_fence(bytes, at + fence, fence) {
+                    Some(end) => {
+                        code_block = fence == FENCE.len() && bytes.get(at + fence) == Some(&b'\n');
+                        at = end;
+                        atom = true;
+                    }
+                    None => at += fence,
+                }
+            }
+            b'[' if !in_link => {
+                in_link = true;
+                at += 1;
+            }
+            b']' if in_link && bytes.get(at + 1) == Some(&b'(') => {
+                // The URL ends at the first `)`: the notes write those in a URL as `%29`.
+                let url = bytes.get(at + 2..).unwrap_or_default();
+                if let Some(end) = url.iter().position(|&b| b == b')') {
+                    in_link = false;
+                    at += 2 + end + 1;
+                    atom = true;
+                } else {
+                    at = bytes.len();
+                }
+            }
+            b'*' | b'~' => {
+                // Opens when text follows it, closes when text comes before it; between two
+                // words it closes what it matches, else opens.
+                let run = run_len(bytes, at);
+                let before = line.get(..at).and_then(|text| text.chars().next_back());
+                let after = line.get(at + run..).and_then(|text| text.chars().next());
+                let opens = after.is_some_and(|c| !c.is_whitespace());
+                let closes = before.is_some_and(|c| !c.is_whitespace());
+                if closes && (!opens || emphasis.last().is_some_and(|&(open, _)| open == byte)) {
+                    close_emphasis(&mut emphasis, byte, run);
+                } else if opens {
+                    emphasis.push((byte, run));
+                }
+                at += run;
+            }
+            _ => at += 1,
+        }
+        let open = in_link || !emphasis.is_empty();
+        if open_at.is_none() && (open || atom) {
+            open_at = Some(start);
+        }
+        if !open && let Some(from) = open_at.take() {
+            spans.push(Kept {
+                // Only a block on its own, not one inside other markup, is closed and opened.
+                code_block: code_block && from == start,
+                bytes: from..at,
+            });
+        }
+    }
+    spans
+}
+
+/// How many of `bytes[at]` come in a row from `at`.
+fn run_len(bytes: &[u8], at: usize) -> usize {
+    let rest = bytes.get(at..).unwrap_or_default();
+    rest.iter()
+        .take_while(|&&byte| Some(&byte) == rest.first())
+        .count()
+}
+
+/// The end of the first run of exactly `fence` backticks from `at`: a code span's end.
+fn closing_fence(bytes: &[u8], mut at: usize, fence: usize) -> Option<usize> {
+    while let Some(&byte) = bytes.get(at) {
+        if byte != b'`' {
+            at += 1;
+            continue;
+        }
+        let run = run_len(bytes, at);
+        if run == fence {
+            return Some(at + run);
+        }
+        at += run;
+    }
+    None
+}
+
+/// Closes `run` emphasis delimiters against those open, innermost first, while they match.
+fn close_emphasis(open: &mut Vec<(u8, usize)>, delimiter: u8, mut run: usize) {
+    while run > 0
+        && let Some((kind, unclosed)) = open.last_mut()
+        && *kind == delimiter
+    {
+        let closed = run.min(*unclosed);
+        *unclosed -= closed;
+        run -= closed;
+        if *unclosed == 0 {
+            open.pop();
+        }
+    }
 }
 
 /// Whether a section's lines take more than one page: only then are its focused points
@@ -432,15 +808,31 @@ fn page_starts(
     starts
 }
 
-/// Packs lines into pages of at most `budget` characters, never cutting a line unless it
-/// alone is longer than a page. A page that starts inside a list repeats the parent lines.
-pub fn paginate(mut lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> Vec<Line>) -> Vec<Page> {
+/// Packs lines into pages of at most `budget` characters. A line longer than a page goes on
+/// over the next pages in pieces (a context line is cut: see `cut`). A page that starts
+/// inside a list repeats the parent lines.
+pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> Vec<Line>) -> Vec<Page> {
     let text_len = |line: &Line| discord_len(&line.text) + 1;
-    for line in &mut lines {
-        if text_len(line) > budget {
-            line.text = truncate(&line.text, budget.saturating_sub(1));
+    let mut fitted = Vec::with_capacity(lines.len());
+    for line in lines {
+        if text_len(&line) <= budget {
+            fitted.push(line);
+            continue;
+        }
+        let pieces = if line.content {
+            pieces(&line.text, budget)
+        } else {
+            vec![cut(&line.text, budget)]
+        };
+        for piece in pieces {
+            fitted.push(Line {
+                text: write_piece(&line.text, &piece),
+                path: line.path.clone(),
+                content: line.content,
+            });
         }
     }
+    let lines = fitted;
     let starts = page_starts(lines.iter().map(text_len), budget, |index| {
         let line = lines.get(index).filter(|line| line.content)?;
         Some(parents_of(line).iter().map(text_len).sum())
@@ -697,20 +1089,26 @@ mod tests {
     }
 
     /// A page written alone is the page `paginate` packs from every line written: with
-    /// and without focus, parents repeated, a line longer than a page, CJK, background.
+    /// and without focus, parents repeated, lines longer than a page (words, CJK, links, code
+    /// and bold; one a focused item's parent), background.
     #[test]
     fn pages_written_alone_are_those_of_all_lines_packed() {
         let long = "word ".repeat(60);
+        let long_zh = "中文句子没有空格，模型逐字读取；".repeat(30);
+        let marked: Vec<String> = (0..12)
+            .map(|n| format!("see [page {n}](https://e.x/{n}) and `code {n}` then **bold {n}**"))
+            .collect();
+        let marked = marked.join(" ");
         let text = format!(
             "---\ntitle: T\n---\n## A\n\n- one `code` **bold**\n  - 子项 中文 子项 中文\n    1. x\n    \
-             2. y\n  - {long}\n- two\n  - a\n  - b\n    - c\n10. ten\n11. eleven\n- 背景\n  - why 1\n    \
-             - deeper\n"
+             2. y\n  - {long}\n    - under the long one\n- two\n  - a\n  - b\n    - c\n  - {marked}\n\
+             10. ten\n11. eleven\n- 背景\n  - why 1\n    - deeper\n  - {long_zh}\n"
         );
         let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
             .expect("a note");
         let mut checked = 0;
         for section in &note.sections {
-            let focus: Vec<ItemPath> = vec![vec![0, 1], vec![1, 1, 0], vec![3]];
+            let focus: Vec<ItemPath> = vec![vec![0, 1, 0], vec![1, 1, 0], vec![3]];
             for page_chars in [100, 120, 160, 250, 1000] {
                 for first in [&[][..], &focus[..1], &focus[..]] {
                     let layout = Layout {
@@ -719,13 +1117,14 @@ mod tests {
                     };
                     let reply = Reply::in_order(&note, section, MatchReason::Text, first, &layout);
                     let roots = roots(section, reply.label.as_ref());
-                    let written = |line: &LaidLine| write(line, &roots, usize::MAX);
+                    let written = |line: &LaidLine| write(line, &roots);
                     let all: Vec<Line> = lines_in_order(&roots, first).iter().filter_map(written).collect();
                     let parents_of = |line: &Line| {
                         let laid = LaidLine {
                             path: line.path.clone().unwrap_or_default(),
                             len: 0,
                             content: line.content,
+                            piece: None,
                         };
                         parent_lines(&laid, &roots).iter().filter_map(written).collect()
                     };
@@ -748,6 +1147,12 @@ mod tests {
         let text = "---\ntitle: T\n---\n## A\n\n- one `code` **bold**\n  - 子项 中文\n    1. x\n    2. y\n\
                     \n10. ten\n11. eleven\n\nA plain paragraph with [a link](https://e.x).\n\n\
                     ## B\n\n- only\n\n## C\n\n- point\n- 背景\n  - why 1\n    - deeper\n";
+        let long = format!(
+            "\n## D\n\n- {}\n  - {}\n",
+            "a **few** words ".repeat(30),
+            "中文，".repeat(100)
+        );
+        let text = &format!("{text}{long}");
         let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
             .expect("a note");
         assert!(
@@ -766,7 +1171,7 @@ mod tests {
                 let total: usize = lines_in_order(&roots, &[])
                     .iter()
                     .map(|line| {
-                        let written = write(line, &roots, usize::MAX).expect("a line's item");
+                        let written = write(line, &roots).expect("a line's item");
                         let len = discord_len(&written.text) + 1;
                         assert_eq!(line.len, len, "{:?}", written.text);
                         len
@@ -785,8 +1190,320 @@ mod tests {
                     );
                     checked += 1;
                 }
+                // Around the long lines' lengths too: a line longer than a page is written in
+                // pieces, each laid at its written length.
+                for page_chars in [100, 150, 250, 300, 500, 1000] {
+                    let layout = Layout {
+                        page_chars,
+                        ..layout.clone()
+                    };
+                    let reply = Reply::in_order(&note, section, MatchReason::Text, &[], &layout);
+                    assert_eq!(
+                        is_long(section, &layout),
+                        reply.page_count() > 1,
+                        "at {page_chars}"
+                    );
+                    for line in &reply.lines {
+                        let written = write(line, &roots).expect("a line's item");
+                        assert_eq!(line.len, discord_len(&written.text) + 1, "{:?}", written.text);
+                        assert!(line.len <= page_chars, "{:?} at {page_chars}", written.text);
+                    }
+                    checked += 1;
+                }
             }
         }
         assert!(checked > 0);
+    }
+
+    /// The pieces an item is shown in, marks taken off and joined: the item's whole line
+    /// when nothing is lost.
+    fn item_shown(pages: &[Page], path: &ItemPath, indent: &str) -> String {
+        let pieces: Vec<&str> = pages
+            .iter()
+            .flat_map(|page| &page.lines)
+            .filter(|line| line.content && line.path.as_ref() == Some(path))
+            .map(|line| line.text.as_str())
+            .collect();
+        rejoined(&pieces, indent)
+    }
+
+    /// Pieces of one line, marks taken off and joined. Checks each continuation keeps the
+    /// line's indent and shows no marker.
+    fn rejoined(pieces: &[&str], indent: &str) -> String {
+        let last = pieces.len().saturating_sub(1);
+        let head = format!("{indent}{CONTINUES}");
+        let mut texts = Vec::new();
+        for (n, piece) in pieces.iter().enumerate() {
+            let mut piece = *piece;
+            if n > 0 {
+                piece = piece
+                    .strip_prefix(&head)
+                    .unwrap_or_else(|| panic!("{piece:.40} lacks {head:?}"));
+            }
+            if n < last {
+                piece = piece
+                    .strip_suffix(CONTINUED)
+                    .unwrap_or_else(|| panic!("{piece:.40} lacks …"));
+            }
+            texts.push(piece);
+        }
+        // A code block closed at the end of a piece and opened again on the next.
+        let reopened = format!("{FENCE}\n");
+        for n in 1..texts.len() {
+            if let (Some(before), Some(after)) =
+                (texts[n - 1].strip_suffix(FENCE), texts[n].strip_prefix(&reopened))
+            {
+                (texts[n - 1], texts[n]) = (before, after);
+            }
+        }
+        texts.concat()
+    }
+
+    /// An item of about 5,000 characters (English words with links, code and bold; Chinese
+    /// without spaces, one run without punctuation) is continued page after page: every
+    /// character in order, each page within the budget, no link, code span or bold run cut.
+    #[test]
+    fn an_item_longer_than_a_page_continues_on_the_next_pages() {
+        let mut english = String::new();
+        let mut atoms = Vec::new();
+        for n in 0..90 {
+            english.push_str(&format!(
+                "Sentence {n} says what the model reads and then writes. "
+            ));
+            let atom = match n % 3 {
+                0 => format!("[link {n} to a page](https://example.com/{n}/a_b)"),
+                1 => format!("`code {n} with spaces`"),
+                _ => format!("**bold {n} words here**"),
+            };
+            english.push_str(&atom);
+            english.push(' ');
+            atoms.push(atom);
+        }
+        let mut chinese = String::new();
+        for n in 0..150 {
+            chinese.push_str(&format!("第{n}句说明模型读取什么，然后写出什么；这里没有空格。"));
+        }
+        chinese.push_str(&"长".repeat(400));
+        chinese.push_str("完。");
+        let text = format!("---\ntitle: T\n---\n## Long\n\n- short\n- {english}\n  - {chinese}\n- after\n");
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .expect("a note");
+        let section = &note.sections[0];
+        let roots = roots(section, None);
+        for page_chars in [200, 1500] {
+            let layout = Layout {
+                page_chars,
+                ..Layout::default()
+            };
+            let reply = Reply::in_order(&note, section, MatchReason::Text, &[], &layout);
+            let pages: Vec<Page> = reply.pages().collect();
+            for page in &pages {
+                let len = discord_len(&page.text());
+                assert!(len <= page_chars, "a page of {len} at {page_chars}");
+            }
+            for (path, indent) in [(vec![1], ""), (vec![1, 0], "  ")] {
+                let item = item_at(&roots, &path).expect("the long item");
+                let whole = render_item(&item, path.len() - 1);
+                assert!(discord_len(&whole) > 4_000, "{} chars", discord_len(&whole));
+                assert_eq!(
+                    item_shown(&pages, &path, indent),
+                    whole,
+                    "{path:?} at {page_chars}"
+                );
+            }
+            let lines: Vec<&Line> = pages.iter().flat_map(|page| &page.lines).collect();
+            for atom in &atoms {
+                assert!(
+                    lines.iter().any(|line| line.text.contains(atom.as_str())),
+                    "{atom} cut"
+                );
+            }
+            assert!(
+                pages.len() > 5_000 * 2 / page_chars,
+                "{} pages at {page_chars}",
+                pages.len()
+            );
+            assert_eq!(lines.first().map(|line| line.text.as_str()), Some("- short"));
+            assert_eq!(lines.last().map(|line| line.text.as_str()), Some("- after"));
+        }
+    }
+
+    /// A code block longer than a page is closed at the end of each piece and opened again
+    /// on the next, broken between its lines: every page shows code as code.
+    #[test]
+    fn a_code_block_longer_than_a_page_is_closed_and_opened_again() {
+        let code: String = (0..120)
+            .map(|n| format!("    rule_{n}: value * {n}; // [note] `{n}`\n"))
+            .collect();
+        let text = format!("---\ntitle: T\n---\n## Code\n\n- before\n\n```css\n{code}```\n");
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .expect("a note");
+        let section = &note.sections[0];
+        let roots = roots(section, None);
+        let whole = render_item(&item_at(&roots, &[1]).expect("the code block"), 0);
+        assert!(
+            whole.starts_with("```\n    rule_0") && discord_len(&whole) > 4_000,
+            "{whole:.40}"
+        );
+        for page_chars in [200, 1500] {
+            let layout = Layout {
+                page_chars,
+                ..Layout::default()
+            };
+            let reply = Reply::in_order(&note, section, MatchReason::Text, &[], &layout);
+            let pages: Vec<Page> = reply.pages().collect();
+            for page in &pages {
+                let text = page.text();
+                assert!(
+                    discord_len(&text) <= page_chars,
+                    "a page of {}",
+                    discord_len(&text)
+                );
+                assert_eq!(text.matches(FENCE).count() % 2, 0, "{text}");
+                // Broken after a line of code.
+                if let Some((code, _)) = text.rsplit_once(&format!("{FENCE}{CONTINUED}")) {
+                    assert!(code.ends_with('\n'), "{text}");
+                }
+            }
+            assert!(pages.len() > 4_000 / page_chars, "{} pages", pages.len());
+            assert_eq!(item_shown(&pages, &vec![1], ""), whole, "at {page_chars}");
+        }
+        // A first line of code longer than a page is broken inside, not before it.
+        let line = format!("```\n{}\nshort\n```", "word ".repeat(100));
+        let first = pieces(&line, 200).first().map(|piece| write_piece(&line, piece));
+        let first = first.unwrap_or_default();
+        assert!(
+            first.starts_with("```\nword") && first.ends_with("word ```…"),
+            "{first}"
+        );
+    }
+
+    /// `paginate` (`/sources`, listings) continues a long line as replies do: a listing line
+    /// and a `/sources` link longer than a page (one unbreakable: split where it must be,
+    /// nothing lost); a context line is cut to one page as before.
+    #[test]
+    fn paginate_continues_a_line_longer_than_a_page() {
+        let listing = format!("- </notes:1> **Notes** — {}", "长文本，".repeat(300));
+        let url = format!("https://example.com/{}", "a".repeat(300));
+        let source = Source {
+            topic: "t".to_string(),
+            category: String::new(),
+            title: "Title".to_string(),
+            url: url.clone(),
+        };
+        for budget in [100, 200, 1500] {
+            let line = |text: &str, content| Line {
+                text: text.to_string(),
+                path: None,
+                content,
+            };
+            let context = "x".repeat(2 * budget);
+            let lines = vec![line(&listing, true), line(&context, false), line("- last", true)];
+            let pages = paginate(lines, budget, |_| Vec::new());
+            let mut texts: Vec<&str> = Vec::new();
+            for page in &pages {
+                assert!(discord_len(&page.text()) <= budget, "{:?}", page.text());
+                texts.extend(page.lines.iter().map(|line| line.text.as_str()));
+            }
+            let cut_at = texts
+                .iter()
+                .position(|text| text.starts_with('x'))
+                .expect("the context line");
+            assert_eq!(rejoined(&texts[..cut_at], ""), listing, "at {budget}");
+            assert_eq!(texts[cut_at], truncate(&context, budget - 1));
+            assert_eq!(&texts[cut_at + 1..], ["- last"]);
+
+            let pages = source_pages(std::slice::from_ref(&source), budget);
+            let mut texts: Vec<&str> = Vec::new();
+            for page in &pages {
+                assert!(discord_len(&page.text()) <= budget, "{:?}", page.text());
+                texts.extend(
+                    page.lines
+                        .iter()
+                        .filter(|line| line.content)
+                        .map(|line| line.text.as_str()),
+                );
+            }
+            assert_eq!(rejoined(&texts, ""), markdown_link("Title", &url), "at {budget}");
+        }
+    }
+
+    /// The markup a piece must not end inside, as the notes write it; markup left open keeps
+    /// nothing.
+    #[test]
+    fn spans_to_keep_are_the_links_code_emphasis_and_escapes() {
+        let kept = |line: &str| -> Vec<String> {
+            let spans = spans_to_keep(line);
+            spans
+                .iter()
+                .map(|kept| {
+                    let text = line.get(kept.bytes.clone()).unwrap_or("?");
+                    let block = if kept.code_block { " (block)" } else { "" };
+                    format!("{text}{block}")
+                })
+                .collect()
+        };
+        assert_eq!(kept("- a **b c** d"), ["**b c**"]);
+        assert_eq!(
+            kept("[a `](x` *b*](https://e.x/a_(b%29) `` a`b `` \\* 中\\#"),
+            ["[a `](x` *b*](https://e.x/a_(b%29)", "`` a`b ``", "\\*", "\\#"]
+        );
+        assert_eq!(
+            kept("***a* b** and ~~gone~~ x**y**z"),
+            ["***a* b**", "~~gone~~", "**y**"]
+        );
+        assert_eq!(kept("2 * 3 and 4 ** 5"), Vec::<String>::new());
+        assert_eq!(kept("**open [and](https://e.x) `c`"), Vec::<String>::new());
+        assert_eq!(kept("[open `c` \\\\"), Vec::<String>::new());
+        assert_eq!(
+            kept("```\nlet a = *b;\n``` ```x```"),
+            ["```\nlet a = *b;\n``` (block)", "```x```"]
+        );
+    }
+
+    proptest::proptest! {
+        /// Any line, at any budget: pieces within the budget that together are the line, each
+        /// written with its marks, unless indented so deep that it is cut.
+        #[test]
+        fn pieces_fit_and_rejoin_to_the_line(
+            indent in 0usize..60,
+            marker in "(- |12\\. |)",
+            text in r"[a 长，。\u{1F600}*`~\\\[\]()_é\n]{1,900}",
+            budget in 100usize..400,
+        ) {
+            let line = format!("{}{marker}{text}", " ".repeat(indent));
+            let pieces = pieces(&line, budget);
+            let mut joined = String::new();
+            for piece in &pieces {
+                let written = write_piece(&line, piece);
+                proptest::prop_assert!(discord_len(&written) < budget, "{written:?} at {budget}");
+                let mut text = written.as_str();
+                if piece.bytes.start > 0 {
+                    // The text may start with spaces of its own.
+                    text = text.strip_prefix(indent_of(&line)).and_then(|text| text.strip_prefix(CONTINUES)).unwrap_or_default();
+                }
+                if piece.reopens_code {
+                    text = text.strip_prefix(FENCE).and_then(|text| text.strip_prefix('\n')).unwrap_or_default();
+                }
+                if piece.bytes.end < line.len() {
+                    text = text.strip_suffix(CONTINUED).unwrap_or_default();
+                }
+                if piece.closes_code {
+                    text = text.strip_suffix(FENCE).unwrap_or_default();
+                }
+                proptest::prop_assert_eq!(Some(text), line.get(piece.bytes.clone()));
+                proptest::prop_assert_eq!(piece.bytes.start, joined.len());
+                joined.push_str(text);
+            }
+            // Cut only when the indent and marks would take half a page (counting the fences
+            // of a code block, which the line may not have).
+            if joined.len() < line.len() {
+                proptest::prop_assert_eq!(pieces.len(), 1);
+                let overhead = text_start(&line).max(indent_of(&line).len() + 6) + 5;
+                proptest::prop_assert!(2 * overhead > budget);
+            } else {
+                proptest::prop_assert_eq!(joined, line);
+            }
+        }
     }
 }

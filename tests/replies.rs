@@ -1,20 +1,23 @@
-//! Replies fit Discord's limits on any note, and paging neither loses nor repeats a line.
+//! Replies fit Discord's limits on any note, and paging neither loses nor repeats a line
+//! (an item longer than a page goes on over the next pages, not a character lost).
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use notes_bot::notes::{self, Labels, Note};
+use notes_bot::notes::{self, Item, Labels, Note, Section};
 use notes_bot::reply::{Layout, Reply, discord_len, limits};
 use notes_bot::search::{Index, ItemPath, MatchReason, SearchOptions};
 use proptest::prelude::*;
 
-/// Checks one reply: sizes, and that every item of the section is a content line exactly once.
+/// Checks one reply: sizes, and that every item of the section is a content line exactly once
+/// (a long one in pieces, one after another, that rejoin to the whole item).
 fn check_reply(note: &Note, section_index: usize, reply: &Reply, layout: &Layout) {
     let section = &note.sections[section_index];
     assert!(discord_len(&reply.title) <= limits::EMBED_TITLE);
     assert!(reply.page_count() > 0);
     let budget = layout.page_chars.min(limits::EMBED_DESCRIPTION);
     let mut seen: HashMap<ItemPath, usize> = HashMap::new();
+    let mut shown: Vec<(ItemPath, Vec<String>)> = Vec::new();
     for page in reply.pages() {
         let text = page.text();
         assert!(
@@ -23,7 +26,25 @@ fn check_reply(note: &Note, section_index: usize, reply: &Reply, layout: &Layout
             discord_len(&text)
         );
         for line in page.lines.iter().filter(|l| l.content) {
-            *seen.entry(line.path.clone().unwrap_or_default()).or_default() += 1;
+            let path = line.path.clone().unwrap_or_default();
+            match shown.last_mut() {
+                Some((last, pieces)) if *last == path => pieces.push(line.text.clone()),
+                _ => {
+                    *seen.entry(path.clone()).or_default() += 1;
+                    shown.push((path, vec![line.text.clone()]));
+                }
+            }
+        }
+    }
+    for (path, pieces) in &shown {
+        // The background's label is no item of the section.
+        if let Some(item) = item_at(section, path) {
+            let whole = rejoined(pieces);
+            assert!(
+                whole.ends_with(&*item.markdown()),
+                "{path:?} of {} shown as {whole:?}",
+                section.title
+            );
         }
     }
     let mut expected = 0;
@@ -45,6 +66,52 @@ fn check_reply(note: &Note, section_index: usize, reply: &Reply, layout: &Layout
         "a line repeated in {}",
         section.title
     );
+}
+
+/// The item at a reply line's path: among the section's points, or its background's (under
+/// the label that follows the points).
+fn item_at<'a>(section: &'a Section, path: &[usize]) -> Option<Item<'a>> {
+    let points = section.points();
+    let (mut item, rest) = match path {
+        [point, rest @ ..] if *point < points.len() => (points.get(*point)?, rest),
+        [_, background, rest @ ..] => (section.context().get(*background)?, rest),
+        _ => return None,
+    };
+    for &index in rest {
+        item = item.children().get(index)?;
+    }
+    Some(item)
+}
+
+/// The pieces of one item's line, their marks (`… ` after the indent of each but the first,
+/// `…` at the end of each but the last, and a code block closed at the end of one and
+/// opened again at the start of the next) taken off, joined.
+fn rejoined(pieces: &[String]) -> String {
+    let last = pieces.len().saturating_sub(1);
+    let mut texts = Vec::new();
+    for (n, piece) in pieces.iter().enumerate() {
+        let mut text = piece.as_str();
+        if n > 0 {
+            text = text
+                .trim_start_matches(' ')
+                .strip_prefix("… ")
+                .unwrap_or_else(|| panic!("{piece:?} unmarked"));
+        }
+        if n < last {
+            text = text
+                .strip_suffix('…')
+                .unwrap_or_else(|| panic!("{piece:?} unmarked"));
+        }
+        texts.push(text);
+    }
+    for n in 1..texts.len() {
+        if let (Some(before), Some(after)) =
+            (texts[n - 1].strip_suffix("```"), texts[n].strip_prefix("```\n"))
+        {
+            (texts[n - 1], texts[n]) = (before, after);
+        }
+    }
+    texts.concat()
 }
 
 #[test]
