@@ -1,0 +1,440 @@
+//! A line longer than a page, in pieces that each fit one: split where the text breaks
+//! (a space, CJK punctuation), never inside markup unless one span alone is longer than a
+//! page, with marks that say the line goes on.
+
+use std::ops::Range;
+
+use super::discord_len;
+
+/// Starts a piece that continues a line, after the line's indent: says it goes on from the
+/// page before, and keeps the piece's first characters from reading as markdown of their own
+/// (a `- ` or `1. ` would start a list item there, a `# ` a heading).
+pub(super) const CONTINUES: &str = "… ";
+
+/// Ends a piece that the next page continues: one cut at a sentence's end would read finished.
+pub(super) const CONTINUED: char = '…';
+
+/// Closes a code block a piece ends inside, and (with a newline, so no code reads as the
+/// block's language) opens it again on the next piece: the code then shows as code on both.
+pub(super) const FENCE: &str = "```";
+
+/// Punctuation a line of CJK text, which has no spaces, may break after.
+const CJK_BREAKS: [char; 7] = ['。', '，', '；', '！', '？', '、', '：'];
+
+/// A piece of a line longer than a page.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Piece {
+    /// The bytes of the line it shows.
+    bytes: Range<usize>,
+    /// Starts inside a code block, which the piece before closed: opened again.
+    reopens_code: bool,
+    /// Ends inside a code block: closed.
+    closes_code: bool,
+}
+
+/// A line longer than a page in pieces: in order, together the whole line, each written by
+/// `write_piece` (with its newline) in at most `budget`. A line indented so deep that its
+/// indent and marks would take half a page is `cut` instead: continued, it would fill page
+/// after page a few characters at a time.
+pub(super) fn pieces(line: &str, budget: usize) -> Vec<Piece> {
+    let text_start = text_start(line);
+    let indent = indent_of(line).len();
+    let keep = spans_to_keep(line);
+    // A line with a code block leaves room on each piece to close one and open it again.
+    let fence = if keep.iter().any(|kept| kept.code_block) {
+        discord_len(FENCE)
+    } else {
+        0
+    };
+    let most_head = indent + discord_len(CONTINUES) + fence + usize::from(fence > 0);
+    // `…`, a fence and the newline.
+    let most_tail = 1 + fence + 1;
+    if 2 * (text_start.max(most_head) + most_tail) > budget {
+        return vec![cut(line, budget)];
+    }
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut reopens_code = false;
+    // Counted as pieces are taken, not again from each piece's start: a line may be 400 KB.
+    let mut left = discord_len(line);
+    loop {
+        // The first piece carries the line's indent and marker, the others the indent, `… `
+        // and the fence they open again.
+        let head = match (start, reopens_code) {
+            (0, _) => 0,
+            (_, false) => indent + discord_len(CONTINUES),
+            (_, true) => most_head,
+        };
+        // With its newline.
+        if head + left < budget {
+            pieces.push(Piece {
+                bytes: start..line.len(),
+                reopens_code,
+                closes_code: false,
+            });
+            return pieces;
+        }
+        let room = budget.saturating_sub(head + most_tail);
+        // The first piece ends after its marker, with some of the text.
+        let end = piece_end(line, start, start.max(text_start), room, &keep);
+        pieces.push(Piece {
+            bytes: start..end.at,
+            reopens_code,
+            closes_code: end.in_code,
+        });
+        left = left.saturating_sub(end.len);
+        start = end.at;
+        reopens_code = end.in_code;
+    }
+}
+
+/// Where a piece ends.
+#[derive(Debug, Clone, Copy)]
+struct PieceEnd {
+    /// The byte of the line it ends before.
+    at: usize,
+    /// `discord_len` of the piece's text.
+    len: usize,
+    /// Inside a code block.
+    in_code: bool,
+}
+
+/// Where a piece of `line` from byte `start` ends, after `min_end`, its text taking at most
+/// `room` units. The last end that fits among, in turn: those outside `keep` after a space or
+/// CJK punctuation; any char boundary outside `keep`; those inside after a line break (a
+/// code block's); inside after a space or punctuation; any char boundary. At least one
+/// character, so each piece takes some.
+fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept]) -> PieceEnd {
+    // The last end of each kind, from the least wanted.
+    let mut last: [Option<PieceEnd>; 5] = [None; 5];
+    let mut first = None;
+    let mut len = 0;
+    // The first span of `keep` that does not end before the end looked at (found by halves:
+    // a long line has many pieces and spans).
+    let mut span = keep.partition_point(|kept| kept.bytes.end <= start);
+    for (at, c) in line.get(start..).unwrap_or_default().char_indices() {
+        len += c.len_utf16();
+        let at = start + at + c.len_utf8();
+        if at <= min_end {
+            continue;
+        }
+        while keep.get(span).is_some_and(|kept| kept.bytes.end <= at) {
+            span += 1;
+        }
+        let inside = keep.get(span).filter(|kept| kept.bytes.start < at);
+        let end = PieceEnd {
+            at,
+            len,
+            in_code: inside.is_some_and(|kept| kept.code_block),
+        };
+        first.get_or_insert(end);
+        if len > room {
+            break;
+        }
+        let breaks = c.is_whitespace() || CJK_BREAKS.contains(&c);
+        let kind = match inside {
+            None if breaks => 4,
+            None => 3,
+            // Not the break after a block's opening fence: a piece with no code shows nothing.
+            Some(kept) if c == '\n' && at > kept.bytes.start + FENCE.len() + 1 => 2,
+            Some(_) if breaks => 1,
+            Some(_) => 0,
+        };
+        if let Some(last) = last.get_mut(kind) {
+            *last = Some(end);
+        }
+    }
+    last.iter()
+        .rev()
+        .flatten()
+        .chain(&first)
+        .next()
+        .copied()
+        // No character after `min_end`: the rest (lazily: counting it for each piece would
+        // take time in the square of the line's length).
+        .unwrap_or_else(|| PieceEnd {
+            at: line.len(),
+            len: discord_len(line.get(start..).unwrap_or_default()),
+            in_code: false,
+        })
+}
+
+/// A line longer than a page cut to fit it, as it was before lines were continued: one piece,
+/// then `…`. For a context line (a parent repeated above its children): its item is shown
+/// whole where it is content, and continued it would push the lines it introduces pages down.
+pub(super) fn cut(line: &str, budget: usize) -> Piece {
+    let room = budget.saturating_sub(2);
+    let mut used = 0;
+    let mut end = 0;
+    for (at, c) in line.char_indices() {
+        used += c.len_utf16();
+        if used > room {
+            break;
+        }
+        end = at + c.len_utf8();
+    }
+    Piece {
+        bytes: 0..end,
+        reopens_code: false,
+        closes_code: false,
+    }
+}
+
+/// A piece of `line` as its page shows it: after the first it starts with the line's indent
+/// and `… ` (the marker is the item's, shown once); before the last it ends in `…`; a code
+/// block it ends inside is closed and opened again.
+pub(super) fn write_piece(line: &str, piece: &Piece) -> String {
+    let text = line.get(piece.bytes.clone()).unwrap_or_default();
+    let indent = indent_of(line);
+    let mut out = String::with_capacity(indent.len() + text.len() + 16);
+    if piece.bytes.start > 0 {
+        out.push_str(indent);
+        out.push_str(CONTINUES);
+    }
+    if piece.reopens_code {
+        out.push_str(FENCE);
+        out.push('\n');
+    }
+    out.push_str(text);
+    if piece.closes_code {
+        out.push_str(FENCE);
+    }
+    if piece.bytes.end < line.len() {
+        out.push(CONTINUED);
+    }
+    out
+}
+
+/// The spaces a written line is indented by (two a level).
+fn indent_of(line: &str) -> &str {
+    let text = line.trim_start_matches(' ');
+    line.get(..line.len() - text.len()).unwrap_or_default()
+}
+
+/// Where a written line's text starts: after its indent and list marker (`- `, `12. `).
+fn text_start(line: &str) -> usize {
+    let indent = indent_of(line).len();
+    let rest = line.get(indent..).unwrap_or_default();
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = if rest.starts_with("- ") {
+        2
+    } else if digits > 0 && rest.get(digits..).is_some_and(|after| after.starts_with(". ")) {
+        digits + 2
+    } else {
+        0
+    };
+    indent + marker
+}
+
+/// Markup a piece should not end inside.
+#[derive(Debug, Clone, PartialEq)]
+struct Kept {
+    bytes: Range<usize>,
+    /// A code block (` ```\n…\n``` `): a piece that must end inside closes it.
+    code_block: bool,
+}
+
+/// The markup of a written line that a piece should not end inside, outermost only, in
+/// order: links, code spans and blocks, emphasis (`**`, `*`, `~~`) and escapes. Read as the
+/// notes' markdown is written, with every literal backslash, `*`, `_`, `~`, backtick, `[` and
+/// `]` escaped; markup left open at the line's end keeps nothing.
+fn spans_to_keep(line: &str) -> Vec<Kept> {
+    let bytes = line.as_bytes();
+    let mut spans = Vec::new();
+    // Where the outermost markup open now began.
+    let mut open_at = None;
+    // Emphasis open now, innermost last: its delimiter and how many of them are unclosed.
+    let mut emphasis: Vec<(u8, usize)> = Vec::new();
+    let mut in_link = false;
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let start = at;
+        // A token kept whole even with no markup open: an escape, a code span, a link's end.
+        let mut atom = false;
+        let mut code_block = false;
+        match byte {
+            b'\\' => {
+                let escaped = line.get(at + 1..).and_then(|rest| rest.chars().next());
+                at += 1 + escaped.map_or(0, char::len_utf8);
+                atom = true;
+            }
+            b'`' => {
+                let fence = run_len(bytes, at);
+                match closing_fence(bytes, at + fence, fence) {
+                    Some(end) => {
+                        code_block = fence == FENCE.len() && bytes.get(at + fence) == Some(&b'\n');
+                        at = end;
+                        atom = true;
+                    }
+                    None => at += fence,
+                }
+            }
+            b'[' if !in_link => {
+                in_link = true;
+                at += 1;
+            }
+            b']' if in_link && bytes.get(at + 1) == Some(&b'(') => {
+                // The URL ends at the first `)`: the notes write those in a URL as `%29`.
+                let url = bytes.get(at + 2..).unwrap_or_default();
+                if let Some(end) = url.iter().position(|&b| b == b')') {
+                    in_link = false;
+                    at += 2 + end + 1;
+                    atom = true;
+                } else {
+                    at = bytes.len();
+                }
+            }
+            b'*' | b'~' => {
+                // Opens when text follows it, closes when text comes before it; between two
+                // words it closes what it matches, else opens.
+                let run = run_len(bytes, at);
+                let before = line.get(..at).and_then(|text| text.chars().next_back());
+                let after = line.get(at + run..).and_then(|text| text.chars().next());
+                let opens = after.is_some_and(|c| !c.is_whitespace());
+                let closes = before.is_some_and(|c| !c.is_whitespace());
+                if closes && (!opens || emphasis.last().is_some_and(|&(open, _)| open == byte)) {
+                    close_emphasis(&mut emphasis, byte, run);
+                } else if opens {
+                    emphasis.push((byte, run));
+                }
+                at += run;
+            }
+            _ => at += 1,
+        }
+        let open = in_link || !emphasis.is_empty();
+        if open_at.is_none() && (open || atom) {
+            open_at = Some(start);
+        }
+        if !open && let Some(from) = open_at.take() {
+            spans.push(Kept {
+                // Only a block on its own, not one inside other markup, is closed and opened.
+                code_block: code_block && from == start,
+                bytes: from..at,
+            });
+        }
+    }
+    spans
+}
+
+/// How many of `bytes[at]` come in a row from `at`.
+fn run_len(bytes: &[u8], at: usize) -> usize {
+    let rest = bytes.get(at..).unwrap_or_default();
+    rest.iter()
+        .take_while(|&&byte| Some(&byte) == rest.first())
+        .count()
+}
+
+/// The end of the first run of exactly `fence` backticks from `at`: a code span's end.
+fn closing_fence(bytes: &[u8], mut at: usize, fence: usize) -> Option<usize> {
+    while let Some(&byte) = bytes.get(at) {
+        if byte != b'`' {
+            at += 1;
+            continue;
+        }
+        let run = run_len(bytes, at);
+        if run == fence {
+            return Some(at + run);
+        }
+        at += run;
+    }
+    None
+}
+
+/// Closes `run` emphasis delimiters against those open, innermost first, while they match.
+fn close_emphasis(open: &mut Vec<(u8, usize)>, delimiter: u8, mut run: usize) {
+    while run > 0
+        && let Some((kind, unclosed)) = open.last_mut()
+        && *kind == delimiter
+    {
+        let closed = run.min(*unclosed);
+        *unclosed -= closed;
+        run -= closed;
+        if *unclosed == 0 {
+            open.pop();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The markup a piece must not end inside, as the notes write it; markup left open keeps
+    /// nothing.
+    #[test]
+    fn spans_to_keep_are_the_links_code_emphasis_and_escapes() {
+        let kept = |line: &str| -> Vec<String> {
+            let spans = spans_to_keep(line);
+            spans
+                .iter()
+                .map(|kept| {
+                    let text = line.get(kept.bytes.clone()).unwrap_or("?");
+                    let block = if kept.code_block { " (block)" } else { "" };
+                    format!("{text}{block}")
+                })
+                .collect()
+        };
+        assert_eq!(kept("- a **b c** d"), ["**b c**"]);
+        assert_eq!(
+            kept("[a `](x` *b*](https://e.x/a_(b%29) `` a`b `` \\* 中\\#"),
+            ["[a `](x` *b*](https://e.x/a_(b%29)", "`` a`b ``", "\\*", "\\#"]
+        );
+        assert_eq!(
+            kept("***a* b** and ~~gone~~ x**y**z"),
+            ["***a* b**", "~~gone~~", "**y**"]
+        );
+        assert_eq!(kept("2 * 3 and 4 ** 5"), Vec::<String>::new());
+        assert_eq!(kept("**open [and](https://e.x) `c`"), Vec::<String>::new());
+        assert_eq!(kept("[open `c` \\\\"), Vec::<String>::new());
+        assert_eq!(
+            kept("```\nlet a = *b;\n``` ```x```"),
+            ["```\nlet a = *b;\n``` (block)", "```x```"]
+        );
+    }
+
+    proptest::proptest! {
+        /// Any line, at any budget: pieces within the budget that together are the line, each
+        /// written with its marks, unless indented so deep that it is cut.
+        #[test]
+        fn pieces_fit_and_rejoin_to_the_line(
+            indent in 0usize..60,
+            marker in "(- |12\\. |)",
+            text in r"[a 长，。\u{1F600}*`~\\\[\]()_é\n]{1,900}",
+            budget in 100usize..400,
+        ) {
+            let line = format!("{}{marker}{text}", " ".repeat(indent));
+            let pieces = pieces(&line, budget);
+            let mut joined = String::new();
+            for piece in &pieces {
+                let written = write_piece(&line, piece);
+                proptest::prop_assert!(discord_len(&written) < budget, "{written:?} at {budget}");
+                let mut text = written.as_str();
+                if piece.bytes.start > 0 {
+                    // The text may start with spaces of its own.
+                    text = text.strip_prefix(indent_of(&line)).and_then(|text| text.strip_prefix(CONTINUES)).unwrap_or_default();
+                }
+                if piece.reopens_code {
+                    text = text.strip_prefix(FENCE).and_then(|text| text.strip_prefix('\n')).unwrap_or_default();
+                }
+                if piece.bytes.end < line.len() {
+                    text = text.strip_suffix(CONTINUED).unwrap_or_default();
+                }
+                if piece.closes_code {
+                    text = text.strip_suffix(FENCE).unwrap_or_default();
+                }
+                proptest::prop_assert_eq!(Some(text), line.get(piece.bytes.clone()));
+                proptest::prop_assert_eq!(piece.bytes.start, joined.len());
+                joined.push_str(text);
+            }
+            // Cut only when the indent and marks would take half a page (counting the fences
+            // of a code block, which the line may not have).
+            if joined.len() < line.len() {
+                proptest::prop_assert_eq!(pieces.len(), 1);
+                let overhead = text_start(&line).max(indent_of(&line).len() + 6) + 5;
+                proptest::prop_assert!(2 * overhead > budget);
+            } else {
+                proptest::prop_assert_eq!(joined, line);
+            }
+        }
+    }
+}
