@@ -591,16 +591,9 @@ impl Answer {
     /// sections; when none either, suggestions.
     pub fn find(index: &Index, query: &str, topic: Option<&str>, limit: usize, layout: &Layout) -> Answer {
         let (hits, closest, unmentioned) = match index.find(query, topic, limit.max(1), CLOSEST) {
-            Found::Confident(ranked) => {
-                // The best hit focused, as the bot shows it.
-                let focus = ranked.hits.first().map(|best| ranked.focus(best.section));
-                let mut hits = ranked.hits.clone();
-                if let (Some(best), Some(focus)) = (hits.first_mut(), focus) {
-                    best.focus = focus;
-                }
-                (hits, Vec::new(), None)
-            }
-            Found::Closest(ranked) => (Vec::new(), ranked.hits.clone(), ranked.unmentioned.clone()),
+            // The best hit focused, as the bot shows it.
+            Found::Confident(ranked) => (ranked.into_focused(), Vec::new(), None),
+            Found::Closest(ranked) => (Vec::new(), ranked.hits, ranked.unmentioned),
             Found::Nothing { unmentioned } => (Vec::new(), Vec::new(), unmentioned),
         };
         let closest: Vec<Offered> = closest
