@@ -112,9 +112,12 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
     // The first span of `keep` that does not end before the end looked at (found by halves:
     // a long line has many pieces and spans).
     let mut span = keep.partition_point(|kept| kept.bytes.end <= start);
+    // After an escape's backslash: no end there (the backslash would escape the `…`).
+    let mut escaping = false;
     for (at, c) in line.get(start..).unwrap_or_default().char_indices() {
         len += c.len_utf16();
         let at = start + at + c.len_utf8();
+        escaping = c == '\\' && !escaping;
         if at <= min_end {
             continue;
         }
@@ -131,10 +134,16 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
         if len > room {
             break;
         }
+        if escaping {
+            continue;
+        }
         let breaks = c.is_whitespace() || CJK_BREAKS.contains(&c);
         let kind = match inside {
             None if breaks => 4,
             None => 3,
+            // Not in a block's opening fence or right after it: a piece with no code shows
+            // an empty block.
+            Some(kept) if kept.code_block && at <= kept.bytes.start + FENCE.len() + 1 => continue,
             // Not the break after a block's opening fence: a piece with no code shows nothing.
             Some(kept) if c == '\n' && at > kept.bytes.start + FENCE.len() + 1 => 2,
             Some(_) if breaks => 1,
@@ -390,6 +399,35 @@ mod tests {
             kept("```\nlet a = *b;\n``` ```x```"),
             ["```\nlet a = *b;\n``` (block)", "```x```"]
         );
+    }
+
+    /// Inside markup longer than a page (where a piece may end at any char boundary) a piece
+    /// never ends between an escape's backslash and its character: the backslash would
+    /// escape the `…` and leave the character bare on the next page.
+    #[test]
+    fn a_piece_never_ends_inside_an_escape() {
+        let line = format!("- zebra **{}** tail", "\\*".repeat(1500));
+        for budget in 200..260 {
+            for piece in pieces(&line, budget) {
+                let text = line.get(piece.bytes.clone()).unwrap_or_default();
+                let backslashes = text.len() - text.trim_end_matches('\\').len();
+                assert_eq!(backslashes % 2, 0, "at {budget}: {text:?}");
+            }
+        }
+    }
+
+    /// A code block whose first line of code is longer than a page is not broken right after
+    /// its opening fence: that piece would show an empty code block.
+    #[test]
+    fn a_piece_holds_some_code() {
+        let line = format!("```\n{}\nshort\n```", "x".repeat(1000));
+        for budget in [200, 201, 333] {
+            let first = pieces(&line, budget)
+                .first()
+                .map(|piece| write_piece(&line, piece));
+            let first = first.unwrap_or_default();
+            assert!(first.starts_with("```\nxx"), "at {budget}: {first:?}");
+        }
     }
 
     proptest::proptest! {
