@@ -7,7 +7,7 @@ use crate::search::{Found, Hit, Index, ItemPath, MatchReason};
 
 mod pieces;
 
-use pieces::{Piece, cut, pieces, write_piece};
+use pieces::{Piece, fit, write_piece};
 
 /// Discord's limits that shape a reply (characters, counted in UTF-16 units as Discord does).
 pub mod limits {
@@ -93,7 +93,7 @@ impl LaidLine {
     }
 
     /// The line as its pages show it, pushed onto `lines`: whole when it fits a page, else
-    /// in pieces (a context line cut to one, as `cut` says why).
+    /// in pieces (see `pieces::fit`).
     fn fit_into(self, roots: &[Item], budget: usize, lines: &mut Vec<LaidLine>) {
         if self.len <= budget {
             lines.push(self);
@@ -103,12 +103,7 @@ impl LaidLine {
             return;
         };
         let text = render_item(&item, self.path.len().saturating_sub(1));
-        let pieces = if self.content {
-            pieces(&text, budget)
-        } else {
-            vec![cut(&text, budget)]
-        };
-        for piece in pieces {
+        for piece in fit(&text, self.content, budget) {
             lines.push(LaidLine {
                 len: discord_len(&write_piece(&text, &piece)) + 1,
                 path: self.path.clone(),
@@ -472,12 +467,7 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
             fitted.push(line);
             continue;
         }
-        let pieces = if line.content {
-            pieces(&line.text, budget)
-        } else {
-            vec![cut(&line.text, budget)]
-        };
-        for piece in pieces {
+        for piece in fit(&line.text, line.content, budget) {
             fitted.push(Line {
                 text: write_piece(&line.text, &piece),
                 path: line.path.clone(),
@@ -786,6 +776,26 @@ mod tests {
         assert!(checked > 30, "{checked} pages");
     }
 
+    /// A focused point whose parent is longer than a page starts on the first page, under
+    /// its parent cut short (the parent cut to a whole page pushed it to the second).
+    #[test]
+    fn a_focused_point_under_a_long_parent_is_on_the_first_page() {
+        let parent = "context ".repeat(150);
+        let text = format!("---\ntitle: T\n---\n## A\n\n- first\n- {parent}\n  - the point asked for\n");
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .expect("a note");
+        let layout = Layout {
+            page_chars: 200,
+            context_label: String::new(),
+        };
+        for section in &note.sections {
+            let reply = Reply::in_order(&note, section, MatchReason::Text, &[vec![1, 0]], &layout);
+            let first = reply.page(0).text();
+            assert!(first.contains("the point asked for"), "{first}");
+            assert!(first.starts_with("- context context"), "{first}");
+        }
+    }
+
     /// `is_long` and a laid line's length count what `write` writes: bullets, numbers past
     /// 9, plain paragraphs, nesting, CJK and the background label, at budgets around each
     /// total.
@@ -1017,7 +1027,9 @@ mod tests {
         }
         // A first line of code longer than a page is broken inside, not before it.
         let line = format!("```\n{}\nshort\n```", "word ".repeat(100));
-        let first = pieces(&line, 200).first().map(|piece| write_piece(&line, piece));
+        let first = pieces::fit(&line, true, 200)
+            .first()
+            .map(|piece| write_piece(&line, piece));
         let first = first.unwrap_or_default();
         assert!(
             first.starts_with("```\nword") && first.ends_with("word ```…"),
@@ -1057,7 +1069,8 @@ mod tests {
                 .position(|text| text.starts_with('x'))
                 .expect("the context line");
             assert_eq!(rejoined(&texts[..cut_at], ""), listing, "at {budget}");
-            assert_eq!(texts[cut_at], truncate(&context, budget - 1));
+            // A context line is cut to a quarter of a page.
+            assert_eq!(texts[cut_at], truncate(&context, budget / 4 - 1));
             assert_eq!(&texts[cut_at + 1..], ["- last"]);
 
             let pages = source_pages(std::slice::from_ref(&source), budget);

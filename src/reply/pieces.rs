@@ -21,6 +21,17 @@ pub(super) const FENCE: &str = "```";
 /// Punctuation a line of CJK text, which has no spaces, may break after.
 const CJK_BREAKS: [char; 7] = ['。', '，', '；', '！', '？', '、', '：'];
 
+/// A line longer than a page (`budget`) in the pieces its pages show: a line of content in
+/// `pieces`; a context line (a parent repeated above the points it introduces) `cut` to a
+/// quarter of a page, so those points start on the same page.
+pub(super) fn fit(line: &str, content: bool, budget: usize) -> Vec<Piece> {
+    if content {
+        pieces(line, budget)
+    } else {
+        vec![cut(line, budget / 4)]
+    }
+}
+
 /// A piece of a line longer than a page.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Piece {
@@ -36,7 +47,7 @@ pub(super) struct Piece {
 /// `write_piece` (with its newline) in at most `budget`. A line indented so deep that its
 /// indent and marks would take half a page is `cut` instead: continued, it would fill page
 /// after page a few characters at a time.
-pub(super) fn pieces(line: &str, budget: usize) -> Vec<Piece> {
+fn pieces(line: &str, budget: usize) -> Vec<Piece> {
     let text_start = text_start(line);
     let indent = indent_of(line).len();
     let keep = spans_to_keep(line);
@@ -102,8 +113,9 @@ struct PieceEnd {
 /// Where a piece of `line` from byte `start` ends, after `min_end`, its text taking at most
 /// `room` units. The last end that fits among, in turn: those outside `keep` after a space or
 /// CJK punctuation; any char boundary outside `keep`; those inside after a line break (a
-/// code block's); inside after a space or punctuation; any char boundary. At least one
-/// character, so each piece takes some.
+/// code block's); inside after a space or punctuation; any char boundary — the first of
+/// these that fills half the room, else the furthest. At least one character, so each piece
+/// takes some.
 fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept]) -> PieceEnd {
     // The last end of each kind, from the least wanted.
     let mut last: [Option<PieceEnd>; 5] = [None; 5];
@@ -153,11 +165,12 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
             *last = Some(end);
         }
     }
-    last.iter()
-        .rev()
-        .flatten()
-        .chain(&first)
-        .next()
+    // The most wanted end that fills half the room (a space early on would leave the page
+    // nearly empty before an unbreakable run), else the furthest.
+    let fills = |end: &&PieceEnd| 2 * end.len >= room;
+    (last.iter().rev().flatten().find(fills))
+        .or_else(|| last.iter().flatten().max_by_key(|end| end.at))
+        .or(first.as_ref())
         .copied()
         // No character after `min_end`: the rest (lazily: counting it for each piece would
         // take time in the square of the line's length).
@@ -171,7 +184,7 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
 /// A line longer than a page cut to fit it, as it was before lines were continued: one piece,
 /// then `…`. For a context line (a parent repeated above its children): its item is shown
 /// whole where it is content, and continued it would push the lines it introduces pages down.
-pub(super) fn cut(line: &str, budget: usize) -> Piece {
+fn cut(line: &str, budget: usize) -> Piece {
     let room = budget.saturating_sub(2);
     let mut used = 0;
     let mut end = 0;
@@ -412,6 +425,22 @@ mod tests {
                 let text = line.get(piece.bytes.clone()).unwrap_or_default();
                 let backslashes = text.len() - text.trim_end_matches('\\').len();
                 assert_eq!(backslashes % 2, 0, "at {budget}: {text:?}");
+            }
+        }
+    }
+
+    /// A break early in a page does not leave it nearly empty before a run with no break
+    /// of its own (Chinese without punctuation, a long bold run): the page is filled.
+    #[test]
+    fn an_early_space_does_not_leave_a_page_empty() {
+        for run in ["长".repeat(1000), format!("**{}**", "b".repeat(1000))] {
+            let line = format!("- zebra {run}");
+            for budget in [200, 257, 1500] {
+                let first = pieces(&line, budget)
+                    .first()
+                    .map(|piece| write_piece(&line, piece));
+                let first = first.unwrap_or_default();
+                assert!(2 * discord_len(&first) >= budget - 10, "at {budget}: {first:?}");
             }
         }
     }
