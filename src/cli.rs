@@ -470,30 +470,35 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
         writeln!(out)?;
         return Ok(());
     }
-    if top.is_empty() {
+    let recorded = |topic: Option<&str>| counts.topics.in_place(None, topic).next().is_some();
+    if !recorded(topic) {
         let place = match &config.state.redis_url {
             Some(url) => format!("Redis at {}", url.location()),
             None => config.data_dir.display().to_string(),
         };
         match topic {
-            None => writeln!(out, "No unanswered questions recorded in {place}.")?,
             // A misspelt topic is told apart from a well-answered one.
-            Some(topic) => {
-                let recorded: BTreeSet<&str> = (counts.topics.in_place(None, None))
+            Some(topic) if recorded(None) => {
+                const NAMED: usize = 10;
+                let others: BTreeSet<&str> = (counts.topics.in_place(None, None))
                     .map(|(topic, ..)| topic)
                     .collect();
-                let recorded: Vec<String> = recorded.iter().map(|t| format!("/{}", printable(t))).collect();
-                let others = if recorded.is_empty() {
-                    "none for any topic".to_string()
-                } else {
-                    format!("they are for {}", recorded.join(", "))
-                };
+                let mut named: Vec<String> = others
+                    .iter()
+                    .take(NAMED)
+                    .map(|t| format!("/{}", printable(t)))
+                    .collect();
+                if others.len() > NAMED {
+                    named.push("…".to_string());
+                }
                 writeln!(
                     out,
-                    "No unanswered questions recorded for /{} in {place}; {others}.",
-                    printable(topic)
+                    "No unanswered questions recorded for /{} in {place}; they are for {}.",
+                    printable(topic),
+                    named.join(", ")
                 )?;
             }
+            _ => writeln!(out, "No unanswered questions recorded in {place}.")?,
         }
     } else {
         writeln!(out, "{:>8} {:>6}  topic / query (where asked)", "missed", "weak")?;

@@ -296,7 +296,7 @@ fn ignore_that_leaves_out_every_note_is_named() {
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         let err = stderr(&output);
         assert!(
-            err.contains("the config's `ignore:` leaves out what matches `*`"),
+            err.contains("check the config's `ignore:`, which leaves out what matches `*`"),
             "{args:?}: {err}"
         );
         assert!(!err.contains("add *.md"), "{err}");
@@ -613,6 +613,16 @@ fn gaps_lists_the_worst_rated_answers_beside_the_unanswered_questions() {
             && stdout(&misspelt).contains("; they are for /chatgpt.\n"),
         "{}",
         stdout(&misspelt)
+    );
+
+    // A topic with gaps, none asked for, is not told it has none.
+    let none_shown = run(bin()
+        .args(["gaps", "--topic", "chatgpt", "--limit", "0", "--config"])
+        .arg(&config));
+    assert!(
+        !stdout(&none_shown).contains("No unanswered"),
+        "{}",
+        stdout(&none_shown)
     );
 
     let output = run(bin().args(["gaps", "--json", "--config"]).arg(&config));

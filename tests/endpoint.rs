@@ -397,6 +397,7 @@ struct Call {
     method: String,
     path: String,
     authorization: Option<String>,
+    body: String,
 }
 
 /// A fake Discord REST API on 127.0.0.1:0 answering every request with `status`; it
@@ -404,19 +405,22 @@ struct Call {
 async fn fake_discord(status: u16) -> (String, tokio::sync::mpsc::UnboundedReceiver<Call>) {
     use axum::http::{HeaderMap, Method, StatusCode, Uri};
     let (calls, received) = tokio::sync::mpsc::unbounded_channel();
-    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
-        let calls = calls.clone();
-        async move {
-            let _ = calls.send(Call {
-                method: method.to_string(),
-                path: uri.path().to_string(),
-                authorization: headers
-                    .get("authorization")
-                    .map(|v| v.to_str().unwrap_or("(not text)").to_string()),
-            });
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-        }
-    });
+    let app = axum::Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: String| {
+            let calls = calls.clone();
+            async move {
+                let _ = calls.send(Call {
+                    method: method.to_string(),
+                    path: uri.path().to_string(),
+                    authorization: headers
+                        .get("authorization")
+                        .map(|v| v.to_str().unwrap_or("(not text)").to_string()),
+                    body,
+                });
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -499,10 +503,11 @@ async fn a_refused_post_is_not_left_saying_posted() {
         "{clicked}"
     );
     let mut seen = Vec::new();
+    let mut edit = Value::Null;
     while let Ok(Some(call)) = tokio::time::timeout(Duration::from_secs(5), calls.recv()).await {
-        let done = call.method == "PATCH";
         seen.push(format!("{} {}", call.method, call.path));
-        if done {
+        if call.method == "PATCH" {
+            edit = serde_json::from_str(&call.body).unwrap_or_default();
             break;
         }
     }
@@ -514,6 +519,15 @@ async fn a_refused_post_is_not_left_saying_posted() {
             format!("PATCH /api/v10/webhooks/1180000000000000001/{token}/messages/@original"),
         ]
     );
+    // Its text replaced, pinging no one; the embeds and buttons were already gone.
+    assert!(
+        edit["content"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("The answer could not be posted here"),
+        "{edit}"
+    );
+    assert_eq!(edit["allowed_mentions"]["parse"], serde_json::json!([]), "{edit}");
 }
 
 /// A member's click on 🗑 of the fixtures' answer.

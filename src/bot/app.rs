@@ -43,14 +43,17 @@ pub struct NoNotes {
 
 impl fmt::Display for NoNotes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "no notes loaded from {}; ", self.dir.display())?;
-        if self.ignore.is_empty() {
-            write!(f, "put markdown files there or pass --notes DIR")?;
-        } else {
+        write!(
+            f,
+            "no notes loaded from {}; put markdown files there or pass --notes DIR",
+            self.dir.display()
+        )?;
+        // Whether they left every note out is for the admin to see: a folder may hold none.
+        if !self.ignore.is_empty() {
             let patterns: Vec<String> = self.ignore.iter().map(|p| format!("`{p}`")).collect();
             write!(
                 f,
-                "the config's `ignore:` leaves out what matches {}: check those patterns, or put markdown files there",
+                ", and check the config's `ignore:`, which leaves out what matches {}",
                 patterns.join(", ")
             )?;
         }

@@ -261,8 +261,8 @@ words! {
     }
     /// In place of "posted" when Discord refused both the reply and the follow-up.
     post_refused {
-        en: "Discord refused to post the answer here (the bot may lack permission in this channel). Use the command again to see it.",
-        zh: "Discord 拒绝在这里发布回答（机器人可能没有此频道的权限）。请再次使用命令查看。",
+        en: "The answer could not be posted here: Discord refused it or did not answer (the bot may lack permission in this channel). Use the command again to see it.",
+        zh: "无法在这里发布回答：Discord 拒绝了或没有回应（机器人可能没有此频道的权限）。请再次使用命令查看。",
     }
     /// Above an answer that could not be a reply: a link to the message it answers.
     answering(link: &str) {

@@ -42,9 +42,12 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// An embed's link: at most this long, as sent.
+const MAX_URL: usize = 2000;
+
 /// An embed URL must be a plain http(s) URL with a host or Discord rejects the whole
 /// message (`https://`, `https://exa<mple.com/` are links a note may hold). It is sent as
-/// parsed, ASCII as the spec's `uri` format asks: the host in punycode, the rest
+/// the URL parser writes it, in ASCII: the host in punycode, other characters beyond ASCII
 /// percent-encoded (`http://例子.测试/路径` → `http://xn--fsqu00a.xn--0zwm56d/%E8%B7%AF%E5%BE%84`).
 fn embed_url(url: &str) -> Option<String> {
     let after_scheme = url
@@ -52,10 +55,12 @@ fn embed_url(url: &str) -> Option<String> {
         .or_else(|| url.strip_prefix("http://"));
     // A URL parser reads `https:///path` as the host `path`; the note meant none.
     let plain = after_scheme.is_some_and(|rest| !rest.starts_with(['/', '\\']))
+        // Not parsed at all when twice too long as written (a heading's link may be megabytes).
+        && url.len() <= 2 * MAX_URL
         && !url.chars().any(|c| c.is_whitespace() || c.is_control());
     let parsed = plain.then(|| url::Url::parse(url).ok()).flatten()?;
     let has_host = parsed.host_str().is_some_and(|host| !host.is_empty());
-    (has_host && parsed.as_str().len() <= 2000).then(|| parsed.into())
+    (has_host && parsed.as_str().len() <= MAX_URL).then(|| parsed.into())
 }
 
 pub struct SectionView<'a> {

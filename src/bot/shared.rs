@@ -61,7 +61,8 @@ const KEEP_FIELDS: usize = 15_000;
 /// Trims hash `KEYS[1]` to `ARGV[2]` counters when it holds over `ARGV[1]`, shared among
 /// places as `ByTopic::keep_top` shares the files: each place's largest first, taken in
 /// turn. A field is `kind\ttopic@place\t…` (a bare topic: no place); a value that is no
-/// number counts 0.
+/// number counts 0. Unlike the files, which rank a question's misses and weak hits as one
+/// entry, each counter here takes its own turn, and equal counts go in no set order.
 const TRIM: &str = r"
 if redis.call('HLEN', KEYS[1]) <= tonumber(ARGV[1]) then return 0 end
 local all = redis.call('HGETALL', KEYS[1])
