@@ -916,6 +916,21 @@ mod tests {
         texts.concat()
     }
 
+    /// A section's pages at `page_chars`, in order, each checked to fit.
+    fn fitting_pages(note: &Note, section: &Section, page_chars: usize) -> Vec<Page> {
+        let layout = Layout {
+            page_chars,
+            ..Layout::default()
+        };
+        let reply = Reply::in_order(note, section, MatchReason::Text, &[], &layout);
+        let pages: Vec<Page> = reply.pages().collect();
+        for page in &pages {
+            let len = discord_len(&page.text());
+            assert!(len <= page_chars, "a page of {len} at {page_chars}");
+        }
+        pages
+    }
+
     /// An item of about 5,000 characters (English words with links, code and bold; Chinese
     /// without spaces, one run without punctuation) is continued page after page: every
     /// character in order, each page within the budget, no link, code span or bold run cut.
@@ -948,16 +963,7 @@ mod tests {
         let section = &note.sections[0];
         let roots = roots(section, None);
         for page_chars in [200, 1500] {
-            let layout = Layout {
-                page_chars,
-                ..Layout::default()
-            };
-            let reply = Reply::in_order(&note, section, MatchReason::Text, &[], &layout);
-            let pages: Vec<Page> = reply.pages().collect();
-            for page in &pages {
-                let len = discord_len(&page.text());
-                assert!(len <= page_chars, "a page of {len} at {page_chars}");
-            }
+            let pages = fitting_pages(&note, section, page_chars);
             for (path, indent) in [(vec![1], ""), (vec![1, 0], "  ")] {
                 let item = item_at(&roots, &path).expect("the long item");
                 let whole = render_item(&item, path.len() - 1);
@@ -1003,19 +1009,9 @@ mod tests {
             "{whole:.40}"
         );
         for page_chars in [200, 1500] {
-            let layout = Layout {
-                page_chars,
-                ..Layout::default()
-            };
-            let reply = Reply::in_order(&note, section, MatchReason::Text, &[], &layout);
-            let pages: Vec<Page> = reply.pages().collect();
+            let pages = fitting_pages(&note, section, page_chars);
             for page in &pages {
                 let text = page.text();
-                assert!(
-                    discord_len(&text) <= page_chars,
-                    "a page of {}",
-                    discord_len(&text)
-                );
                 assert_eq!(text.matches(FENCE).count() % 2, 0, "{text}");
                 // Broken after a line of code.
                 if let Some((code, _)) = text.rsplit_once(&format!("{FENCE}{CONTINUED}")) {
