@@ -6,8 +6,8 @@
 //! The core (`notes`, `search`, `reply`, `gaps`, `feedback`, `by_topic`, `config`, `text`,
 //! `json_file`, `error`) is synchronous and knows nothing of Discord or tokio; the adapters
 //! live in `bot` (Discord's gateway and HTTP endpoint, on tokio and serenity, sharing one
-//! interaction handler) and `cli` (the terminal). They are public for the binary and the
-//! integration tests, not as a stable API.
+//! interaction handler) and `cli` (the terminal). What the binary, the integration tests
+//! and the benches use is public, not as a stable API; the rest is the crate's own.
 
 pub mod bot;
 pub mod by_topic;
@@ -16,9 +16,9 @@ pub mod config;
 pub mod error;
 pub mod feedback;
 pub mod gaps;
-pub mod json_file;
+mod json_file;
 pub mod notes;
 pub mod reply;
 pub mod search;
-pub mod sync;
-pub mod text;
+mod sync;
+mod text;

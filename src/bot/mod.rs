@@ -1,26 +1,26 @@
 //! Discord adapters: commands, the interaction handler, and the transports that carry it.
 
 pub mod app;
-pub mod clock;
+pub(crate) mod clock;
 pub mod commands;
 pub mod custom_id;
 pub mod discord;
 pub mod endpoint;
-pub mod forum;
+pub(crate) mod forum;
 pub mod gateway;
 pub mod handler;
-pub mod health;
-pub mod i18n;
-pub mod metrics;
-pub mod registrar;
-pub mod render;
+pub(crate) mod health;
+pub(crate) mod i18n;
+pub(crate) mod metrics;
+pub(crate) mod registrar;
+pub(crate) mod render;
 pub mod shared;
-pub mod shutdown;
-pub mod state;
-pub mod token;
+pub(crate) mod shutdown;
+pub(crate) mod state;
+pub(crate) mod token;
 pub mod watch;
 pub mod webhook;
-pub mod workers;
+pub(crate) mod workers;
 
 pub use app::App;
 pub use handler::{ForumReply, Handler, Kind, Outcome, Then};
