@@ -308,7 +308,6 @@ pub fn save(path: &Path, votes: &[Vote]) -> Result<Ratings, JsonFileError> {
             }
         }
         ratings.trim();
-        ratings.clone()
     })
 }
 

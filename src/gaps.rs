@@ -163,6 +163,7 @@ pub fn save(path: &Path, pending: &Counts) -> Result<(), JsonFileError> {
         counts.add(pending);
         counts.trim();
     })
+    .map(drop)
 }
 
 #[cfg(test)]

@@ -48,12 +48,8 @@ pub fn read<T: DeserializeOwned + Default>(path: &Path, what: &'static str) -> R
 /// back, holding an exclusive lock on `<file>.lock` meanwhile: replicas sharing the data
 /// folder add to what the others wrote instead of overwriting it. A file that is not
 /// JSON of its kind is moved aside (`gaps.json.unreadable-<seconds>`), not lost, and a
-/// new one started.
-pub fn update<T, R>(
-    path: &Path,
-    what: &'static str,
-    change: impl FnOnce(&mut T) -> R,
-) -> Result<R, JsonFileError>
+/// new one started. Returns what was written.
+pub fn update<T>(path: &Path, what: &'static str, change: impl FnOnce(&mut T)) -> Result<T, JsonFileError>
 where
     T: Serialize + DeserializeOwned + Default,
 {
@@ -94,9 +90,9 @@ where
         }
         Err(error) => return Err(error),
     };
-    let changed = change(&mut value);
+    change(&mut value);
     write(path, &value)?;
-    Ok(changed)
+    Ok(value)
 }
 
 /// Writes `value` as pretty JSON to `path` atomically: to a temporary file of its own
