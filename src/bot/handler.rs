@@ -25,7 +25,7 @@ use super::state::{Counter, Local, State, StateError};
 use crate::by_topic::place;
 use crate::config::Config;
 use crate::reply::CLOSEST;
-use crate::reply::{self, Layout, Line, Reply, discord_len, limits, paginate, truncate};
+use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
 use crate::sync::lock;
 use crate::{feedback, gaps};
@@ -569,10 +569,6 @@ impl Handler {
     /// notes never use, and the worst-rated answers (admins only, by the command's default
     /// permissions).
     fn gaps(&self, index: &Index, place: &str, topic: Option<&str>, lang: Lang) -> Outcome {
-        // A gap line stays short (at most this many lacking words, each cut to this many
-        // characters), so twenty of them and the worst-rated answers fit one message.
-        const LACKING_SHOWN: usize = 6;
-        const LACKING_CHARS: usize = 30;
         let mut counts = gaps::Counts::default();
         for (field, n) in self.state.counts(Counter::Gaps) {
             counts.add_field(&field, n);
@@ -580,75 +576,13 @@ impl Handler {
         // What was asked in this server only: another's questions, and direct messages,
         // are theirs.
         let top = counts.top(Some(place), topic, 20);
-        let ratings = self.state.ratings();
-        let worst = ratings.worst(Some(place), topic, 10);
+        let worst = self.state.ratings().worst(Some(place), topic, 10);
         if top.is_empty() && worst.is_empty() {
             return refuse(lang.no_gaps());
         }
-        // Beside the unanswered questions: answers members found wrong, with what they
-        // asked. Written first: the gaps take the room it leaves.
-        let mut rated_text = String::new();
-        if !worst.is_empty() {
-            rated_text = format!("**{}**", lang.worst_rated_title());
-        }
-        for rated in worst {
-            let line = format!(
-                "\n👎 {} · 👍 {} · /{} · {}",
-                rated.down,
-                rated.up,
-                rated.topic,
-                render::quote(&rated.title)
-            );
-            rated_text.push_str(&line);
-            let asked: Vec<String> = rated
-                .queries
-                .iter()
-                .take(3)
-                .map(|(query, n)| format!("“{}” ×{n}", render::quote(query)))
-                .collect();
-            if !asked.is_empty() {
-                rated_text.push_str(" ← ");
-                rated_text.push_str(&asked.join(", "));
-            }
-        }
-        let mut text = String::new();
-        if !top.is_empty() {
-            text = format!("**{}**", lang.gaps_title());
-        }
-        let more = lang.gaps_more(top.len());
-        let room =
-            (limits::MESSAGE_CONTENT).saturating_sub(discord_len(&rated_text) + discord_len(&more) + 2);
-        let mut shown = 0;
-        for gap in &top {
-            let mut line = format!("\n{} · /{} · ", lang.gap_counts(gap.missed, gap.weak), gap.topic);
-            line.push('“');
-            line.push_str(&render::quote(&gap.query));
-            line.push('”');
-            // What the admin could teach the bot (README: "Teaching the bot your notes' words").
-            let lacking: Vec<String> = (index.lacking(&gap.query, Some(&gap.topic)))
-                .unwrap_or_default()
-                .iter()
-                .take(LACKING_SHOWN)
-                .map(|word| render::quote(&truncate(word, LACKING_CHARS)))
-                .collect();
-            if !lacking.is_empty() {
-                line.push_str(&lang.gap_lacking(&lacking.join(", ")));
-            }
-            if discord_len(&text) + discord_len(&line) > room {
-                break;
-            }
-            text.push_str(&line);
-            shown += 1;
-        }
-        if shown < top.len() {
-            text.push_str(&lang.gaps_more(top.len() - shown));
-        }
-        if !rated_text.is_empty() {
-            if !text.is_empty() {
-                text.push_str("\n\n");
-            }
-            text.push_str(&rated_text);
-        }
+        // What the admin could teach the bot (README: "Teaching the bot your notes' words").
+        let lacking = |gap: &gaps::Gap| index.lacking(&gap.query, Some(&gap.topic)).unwrap_or_default();
+        let text = render::gaps_report(&top, &worst, lacking, lang);
         outcome(
             CreateInteractionResponse::Message(render::ephemeral(&text)),
             Kind::Hit,

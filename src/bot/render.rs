@@ -8,6 +8,8 @@ use serenity::all::{
 
 use super::custom_id::{self, Action, Listing, SectionPage, SectionVote};
 use super::i18n::Lang;
+use crate::feedback::Rated;
+use crate::gaps::Gap;
 use crate::notes::markdown::escape_into;
 use crate::reply::{Page, Reply, discord_len, limits, truncate};
 use crate::search::{ItemPath, MatchReason};
@@ -61,6 +63,80 @@ fn embed_url(url: &str) -> Option<String> {
     let parsed = plain.then(|| url::Url::parse(url).ok()).flatten()?;
     let has_host = parsed.host_str().is_some_and(|host| !host.is_empty());
     (has_host && parsed.as_str().len() <= MAX_URL).then(|| parsed.into())
+}
+
+/// `/gaps`' message: the most asked questions the notes did not answer, each with its words
+/// the notes never use (`lacking`), then the worst-rated answers with what drew a 👎; within
+/// one message, the gaps taking the room the ratings leave.
+pub fn gaps_report(
+    top: &[Gap],
+    worst: &[Rated],
+    lacking: impl Fn(&Gap) -> Vec<String>,
+    lang: Lang,
+) -> String {
+    // A gap line stays short (at most this many lacking words, each cut to this many
+    // characters), so twenty of them and the worst-rated answers fit one message.
+    const LACKING_SHOWN: usize = 6;
+    const LACKING_CHARS: usize = 30;
+    let mut rated_text = String::new();
+    if !worst.is_empty() {
+        rated_text = format!("**{}**", lang.worst_rated_title());
+    }
+    for rated in worst {
+        let line = format!(
+            "\n👎 {} · 👍 {} · /{} · {}",
+            rated.down,
+            rated.up,
+            rated.topic,
+            quote(&rated.title)
+        );
+        rated_text.push_str(&line);
+        let asked: Vec<String> = rated
+            .queries
+            .iter()
+            .take(3)
+            .map(|(query, n)| format!("“{}” ×{n}", quote(query)))
+            .collect();
+        if !asked.is_empty() {
+            rated_text.push_str(" ← ");
+            rated_text.push_str(&asked.join(", "));
+        }
+    }
+    let mut text = String::new();
+    if !top.is_empty() {
+        text = format!("**{}**", lang.gaps_title());
+    }
+    let more = lang.gaps_more(top.len());
+    let room = (limits::MESSAGE_CONTENT).saturating_sub(discord_len(&rated_text) + discord_len(&more) + 2);
+    let mut shown = 0;
+    for gap in top {
+        let mut line = format!("\n{} · /{} · ", lang.gap_counts(gap.missed, gap.weak), gap.topic);
+        line.push('“');
+        line.push_str(&quote(&gap.query));
+        line.push('”');
+        let lacking: Vec<String> = (lacking(gap).iter())
+            .take(LACKING_SHOWN)
+            .map(|word| quote(&truncate(word, LACKING_CHARS)))
+            .collect();
+        if !lacking.is_empty() {
+            line.push_str(&lang.gap_lacking(&lacking.join(", ")));
+        }
+        if discord_len(&text) + discord_len(&line) > room {
+            break;
+        }
+        text.push_str(&line);
+        shown += 1;
+    }
+    if shown < top.len() {
+        text.push_str(&lang.gaps_more(top.len() - shown));
+    }
+    if !rated_text.is_empty() {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&rated_text);
+    }
+    text
 }
 
 pub struct SectionView<'a> {
@@ -341,7 +417,49 @@ pub fn listing_message(
 
 #[cfg(test)]
 mod tests {
-    use super::embed_url;
+    use super::{Gap, Lang, Rated, discord_len, embed_url, gaps_report, limits};
+
+    /// Twenty long gaps, each lacking many long words, and ten worst-rated answers: one
+    /// message, the ratings whole, the gaps that do not fit counted.
+    #[test]
+    fn the_gaps_report_fits_one_message() {
+        let top: Vec<Gap> = (0..20)
+            .map(|n| Gap {
+                topic: "chatgpt".into(),
+                place: Some("1".into()),
+                query: format!("{n} {}", "question ".repeat(11)),
+                missed: 20 - n,
+                weak: 0,
+            })
+            .collect();
+        let worst: Vec<Rated> = (0..10)
+            .map(|n| Rated {
+                topic: "chatgpt".into(),
+                place: Some("1".into()),
+                section: format!("{n:x}"),
+                title: format!("Section {n} {}", "title ".repeat(20)),
+                up: 0,
+                down: 3,
+                queries: vec![("why".into(), 2), ("how".into(), 1)],
+            })
+            .collect();
+        let lacking = |_: &Gap| vec!["w".repeat(100); 10];
+        let text = gaps_report(&top, &worst, lacking, Lang::En);
+        assert!(
+            discord_len(&text) <= limits::MESSAGE_CONTENT,
+            "{}",
+            discord_len(&text)
+        );
+        assert!(text.contains("Section 9"), "{text}");
+        assert!(text.contains("more: `notes-bot gaps` lists them all"), "{text}");
+        // Six lacking words at most, each cut to 30 characters.
+        let first = text.lines().nth(1).unwrap_or_default();
+        assert_eq!(
+            first.matches(&format!("{}…", "w".repeat(29))).count(),
+            6,
+            "{first}"
+        );
+    }
 
     #[test]
     fn embed_urls_are_http_urls_with_a_host() {
