@@ -360,6 +360,70 @@ fn the_watcher_follows_notes_in_folders_made_moved_and_removed() {
     assert!(more.is_none(), "a reload with nothing changed: {more:?}");
 }
 
+/// A notes folder replaced by a new one (moved aside, or deleted and made again, as a
+/// deploy or git-sync does) is watched anew: its notes are served, and so are later edits
+/// in it (the watch followed the old folder before, and live reload stopped for good).
+#[test]
+fn a_replaced_notes_folder_is_watched_anew() {
+    let notes = Notes::new("watch-replaced");
+    notes.write("routers.md", ROUTERS);
+    let (app, _watcher, mut reloads) = notes.watched();
+    let dir = notes.dir.to_path_buf();
+    let old = dir.with_extension("old");
+    let _ = std::fs::remove_dir_all(&old);
+    std::fs::rename(&dir, &old).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+    notes.write(
+        "switches.md",
+        "---\ntitle: Switches\n---\n## VLANs\n- tag the uplink\n",
+    );
+    let served = |app: &App, reloads: &mut Receiver<Reloaded>, want: &[&str]| {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(8) && topics(app) != want {
+            let _ = wait_for(reloads, Duration::from_millis(500));
+        }
+        assert_eq!(topics(app), want);
+    };
+    served(&app, &mut reloads, &["switches"]);
+    // An edit in the new folder, and one in the old that must not count.
+    notes.write(
+        "firewalls.md",
+        "---\ntitle: Firewalls\n---\n## Rules\n- deny by default\n",
+    );
+    std::fs::write(old.join("old.md"), "## Old\n- x\n").unwrap_or_else(|e| panic!("{e}"));
+    served(&app, &mut reloads, &["firewalls", "switches"]);
+    let _ = std::fs::remove_dir_all(&old);
+    while reloads.try_recv().is_ok() {}
+    // And then nothing more.
+    let more = wait_for(&mut reloads, Duration::from_secs(3));
+    assert!(more.is_none(), "a reload with nothing changed: {more:?}");
+}
+
+/// A note rewritten without a pause does not hold back every reload: the folder is
+/// reloaded ten quiet periods after the first change at most.
+#[test]
+fn a_note_written_without_a_pause_is_still_reloaded() {
+    let notes = Notes::new("watch-busy");
+    notes.write("routers.md", ROUTERS);
+    let (app, _watcher, mut reloads) = notes.watched();
+    let quiet = app.config.reload.quiet();
+    let started = Instant::now();
+    let mut reloaded_while_writing = false;
+    let mut n = 0;
+    while started.elapsed() < quiet * 14 {
+        n += 1;
+        notes.write("busy.md", &format!("## Version {n}\n- x\n"));
+        std::thread::sleep(quiet / 5);
+        reloaded_while_writing |= reloads.try_recv().is_ok();
+    }
+    assert!(
+        reloaded_while_writing,
+        "no reload in {:?} of writes",
+        started.elapsed()
+    );
+    assert!(topics(&app).contains(&"busy".to_string()));
+}
+
 #[test]
 fn reading_every_note_starts_no_reload() {
     let notes = Notes::new("read");

@@ -7,8 +7,9 @@
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use notify::event::{AccessKind, AccessMode, MetadataKind, ModifyKind};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
@@ -17,9 +18,24 @@ use tokio::sync::mpsc;
 use super::app::{App, Reload, Reloaded};
 use super::registrar::Registrar;
 
+/// How often the watcher looks whether the notes folder is still the one it watches: a
+/// folder deleted and made again, moved aside for a new one, or reached through a symlink
+/// that was swapped (git-sync) is watched anew.
+const CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// A folder written to without a pause is reloaded anyway this many quiet periods after
+/// its first change, so one file rewritten non-stop cannot hold back every other note.
+const MOST_QUIET_PERIODS: u32 = 10;
+
 /// Watches the notes folder while it lives.
 pub struct Watcher {
-    _watcher: RecommendedWatcher,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The notes folder cannot be watched (live reload is then off; SIGHUP still reloads).
@@ -47,47 +63,98 @@ pub fn watch(app: Arc<App>, sender: mpsc::UnboundedSender<Reloaded>) -> Result<W
     watcher
         .watch(&dir, RecursiveMode::Recursive)
         .map_err(|e| cannot(&e))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
     std::thread::Builder::new()
         .name("notes-watcher".into())
-        .spawn(move || debounce(&received, &app, &sender))
+        .spawn(move || debounce(watcher, &received, &app, &sender, &stopped))
         .map_err(|e| cannot(&e))?;
-    Ok(Watcher { _watcher: watcher })
+    Ok(Watcher { stop })
 }
 
-/// Reloads once the folder has been quiet for the debounce window after a content change,
-/// and again when a held-back note is due. Ends when the watcher is dropped.
-fn debounce(events: &Receiver<notify::Result<Event>>, app: &App, sender: &mpsc::UnboundedSender<Reloaded>) {
+/// Reloads once the folder has been quiet for the debounce window after a content change
+/// (or has changed for [`MOST_QUIET_PERIODS`] without a pause), and again when a held-back
+/// note is due; watches the folder anew when it was replaced. Ends when the watcher is
+/// dropped.
+fn debounce(
+    mut watcher: RecommendedWatcher,
+    events: &Receiver<notify::Result<Event>>,
+    app: &App,
+    sender: &mpsc::UnboundedSender<Reloaded>,
+    stop: &AtomicBool,
+) {
     let quiet = app.config.reload.quiet();
     let root = app.config.notes_dir.as_path();
+    let mut watched = folder_identity(root);
     let mut due: Option<Instant> = None;
+    // When the first change not yet reloaded came.
+    let mut first: Option<Instant> = None;
     let mut changed = Changed::default();
-    loop {
-        let next = match due {
-            None => events.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Some(at) => events.recv_timeout(at.saturating_duration_since(Instant::now())),
-        };
+    while !stop.load(Ordering::Relaxed) {
+        let wait = due.map_or(CHECK_EVERY, |at| {
+            at.saturating_duration_since(Instant::now()).min(CHECK_EVERY)
+        });
+        let next = events.recv_timeout(wait);
+        let now = Instant::now();
         match next {
             Ok(Ok(event)) => {
                 if changes_notes(&event, root) {
                     changed.add(&event);
-                    due = Some(Instant::now() + quiet);
+                    let first = *first.get_or_insert(now);
+                    due = Some((now + quiet).min(first + quiet * MOST_QUIET_PERIODS));
                 }
             }
             Ok(Err(error)) => {
                 // Events may have been lost: look at the folder once it is quiet.
                 tracing::warn!(%error, "watching the notes folder failed");
                 changed.walk = true;
-                due = Some(Instant::now() + quiet);
+                due = Some(now + quiet);
             }
             Err(RecvTimeoutError::Timeout) => {
-                let reload = reload_now(app, std::mem::take(&mut changed).into_paths());
-                due = reload.again_at;
-                if let Some(reloaded) = reload.reloaded {
-                    let _ = sender.send(reloaded);
+                if due.is_some_and(|at| at <= now) {
+                    let reload = reload_now(app, std::mem::take(&mut changed).into_paths());
+                    (due, first) = (reload.again_at, None);
+                    if let Some(reloaded) = reload.reloaded {
+                        let _ = sender.send(reloaded);
+                    }
+                }
+                let now_there = folder_identity(root);
+                if now_there != watched {
+                    // The watch followed the old folder (or died with it).
+                    let _ = watcher.unwatch(root);
+                    watched = match (now_there, watcher.watch(root, RecursiveMode::Recursive)) {
+                        (Some(identity), Ok(())) => {
+                            tracing::info!(folder = %root.display(), "the notes folder was replaced; watching the new one");
+                            changed.walk = true;
+                            due = Some(now + quiet);
+                            Some(identity)
+                        }
+                        // Not there (yet): looked for again at the next check.
+                        _ => None,
+                    };
                 }
             }
             Err(RecvTimeoutError::Disconnected) => return,
         }
+    }
+}
+
+/// Which folder `root` is now (device and inode, through symlinks); `None` when there is
+/// none.
+fn folder_identity(root: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(root).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(root).ok().map(|path| {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            path.hash(&mut hasher);
+            (0, hasher.finish())
+        })
     }
 }
 
@@ -101,7 +168,9 @@ struct Changed {
 
 impl Changed {
     fn add(&mut self, event: &Event) {
-        self.walk |= event.need_rescan() || matches!(event.kind, EventKind::Any | EventKind::Other);
+        self.walk |= event.need_rescan()
+            || matches!(event.kind, EventKind::Any | EventKind::Other)
+            || event.paths.iter().any(|path| is_swapped_link(path));
         self.paths.extend(event.paths.iter().cloned());
     }
 
@@ -123,13 +192,24 @@ pub fn changes_notes(event: &Event, root: &Path) -> bool {
         // Backends that cannot tell: look (the loader skips when nothing changed).
         EventKind::Any | EventKind::Other => true,
     };
-    content && (event.need_rescan() || event.paths.iter().any(|path| is_note(path, root)))
+    content
+        && (event.need_rescan()
+            || (event.paths.iter()).any(|path| is_note(path, root) || is_swapped_link(path)))
 }
 
-/// A path that may hold notes: a `.md` file or a folder (a deleted folder has no extension),
-/// not hidden (editors' swap files, `.git`).
+/// Kubernetes updates a mounted ConfigMap by swapping one hidden link, `..data`, that every
+/// file's link goes through: no event names the notes themselves.
+fn is_swapped_link(path: &Path) -> bool {
+    path.file_name().is_some_and(|name| name == "..data")
+}
+
+/// A path that may hold notes: a `.md` file or a folder (a deleted folder has no extension)
+/// in the notes folder, not hidden (editors' swap files, `.git`).
 fn is_note(path: &Path, root: &Path) -> bool {
-    let inside = path.strip_prefix(root).unwrap_or(path);
+    // A folder moved out of the notes folder may still be watched.
+    let Ok(inside) = path.strip_prefix(root) else {
+        return false;
+    };
     let hidden = inside
         .components()
         .any(|c| matches!(c, Component::Normal(name) if name.to_string_lossy().starts_with('.')));
@@ -260,5 +340,14 @@ mod tests {
         assert!(!changes_notes(&event(data, "/notes/.git/index.md"), root));
         assert!(!changes_notes(&event(data, "/notes/a.md~"), root));
         assert!(!changes_notes(&event(data, "/notes/a.txt"), root));
+        // A ConfigMap's update: its `..data` link renamed over.
+        let swapped = event(
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            "/notes/..data",
+        );
+        assert!(changes_notes(&swapped, root));
+        let mut changed = Changed::default();
+        changed.add(&swapped);
+        assert_eq!(changed.into_paths(), None, "the whole folder is looked at");
     }
 }
