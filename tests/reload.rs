@@ -399,6 +399,38 @@ fn a_replaced_notes_folder_is_watched_anew() {
     assert!(more.is_none(), "a reload with nothing changed: {more:?}");
 }
 
+/// A Kubernetes ConfigMap mounted as the notes folder: each note a link through `..data`,
+/// a link to a hidden folder of this version's files; an update writes a new hidden folder
+/// and renames a new `..data` link over the old one (no event names a note).
+#[cfg(unix)]
+#[test]
+fn a_config_map_update_is_reloaded() {
+    use std::os::unix::fs::symlink;
+    let notes = Notes::new("watch-configmap");
+    let dir = notes.dir.to_path_buf();
+    let version = |name: &str, text: &str| {
+        std::fs::create_dir(dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join(name).join("routers.md"), text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    version("..2026_12_06_01", ROUTERS);
+    symlink("..2026_12_06_01", dir.join("..data")).unwrap_or_else(|e| panic!("{e}"));
+    symlink("..data/routers.md", dir.join("routers.md")).unwrap_or_else(|e| panic!("{e}"));
+    let (app, _watcher, mut reloads) = notes.watched();
+    assert_eq!(titles(&app, "routers"), vec!["Reset the router"]);
+    version(
+        "..2026_12_06_02",
+        "---\ntitle: Routers\n---\n## Update the firmware\n- download it first\n",
+    );
+    symlink("..2026_12_06_02", dir.join("..data_tmp")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(dir.join("..data_tmp"), dir.join("..data")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_dir_all(dir.join("..2026_12_06_01")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        wait_for(&mut reloads, Duration::from_secs(5)).is_some(),
+        "no reload after the update"
+    );
+    assert_eq!(titles(&app, "routers"), vec!["Update the firmware"]);
+}
+
 /// A note rewritten without a pause does not hold back every reload: the folder is
 /// reloaded ten quiet periods after the first change at most.
 #[test]
