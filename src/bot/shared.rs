@@ -37,8 +37,6 @@ const SETTLE: Duration = Duration::from_secs(60);
 const HOLD_HERE: Duration = Duration::from_secs(3600);
 /// How long a member's vote on an answer is remembered, so it counts once.
 const VOTE_MEMORY: Duration = Duration::from_secs(90 * 86_400);
-/// Distinct counters of one kind kept while Redis is away (gaps.json keeps 5,000).
-const MAX_PENDING_FIELDS: usize = 20_000;
 /// How long a batch id is remembered: far longer than any retry of it.
 const BATCH_TTL_SECONDS: u64 = 86_400;
 
@@ -276,21 +274,13 @@ impl State for Shared {
     }
 
     fn add(&self, counter: Counter, field: String, n: u64) {
-        {
-            let mut pending = lock(&self.inner.pending);
-            let full = pending
-                .next
-                .get(&counter)
-                .is_some_and(|fields| fields.len() >= MAX_PENDING_FIELDS && !fields.contains_key(&field));
-            if full {
-                // A long outage and a flood of new questions: memory stays bounded.
-                tracing::debug!(
-                    counter = counter.name(),
-                    "too many counts waiting for Redis; one dropped"
-                );
-                return;
-            }
-            add_to(&mut pending.next, counter, field, n);
+        // A long outage and a flood of new questions: memory stays bounded.
+        if !add_to(&mut lock(&self.inner.pending).next, counter, field, n) {
+            tracing::debug!(
+                counter = counter.name(),
+                "too many counts waiting for Redis; one dropped"
+            );
+            return;
         }
         self.inner.wake.notify_one();
     }

@@ -150,10 +150,20 @@ impl Claims {
     }
 }
 
-/// Adds `n` to `field` of `counter` in `counts`.
-pub fn add_to(counts: &mut BTreeMap<Counter, Fields>, counter: Counter, field: String, n: u64) {
-    let count = counts.entry(counter).or_default().entry(field).or_default();
+/// Distinct counters of one kind held between saves (gaps.json keeps 5,000): while they
+/// cannot be saved (Redis away, the data folder unwritable), memory stays bounded.
+pub const MAX_PENDING_FIELDS: usize = 20_000;
+
+/// Adds `n` to `field` of `counter` in `counts`; false (and nothing added) when `counts`
+/// already holds [`MAX_PENDING_FIELDS`] other fields of that counter.
+pub fn add_to(counts: &mut BTreeMap<Counter, Fields>, counter: Counter, field: String, n: u64) -> bool {
+    let fields = counts.entry(counter).or_default();
+    if fields.len() >= MAX_PENDING_FIELDS && !fields.contains_key(&field) {
+        return false;
+    }
+    let count = fields.entry(field).or_default();
     *count = count.saturating_add(n);
+    true
 }
 
 /// The default: claims in memory, counters in files under the data folder. Replicas that
@@ -209,7 +219,12 @@ impl State for Local {
     }
 
     fn add(&self, counter: Counter, field: String, n: u64) {
-        add_to(&mut lock(&self.pending), counter, field, n);
+        if !add_to(&mut lock(&self.pending), counter, field, n) {
+            tracing::debug!(
+                counter = counter.name(),
+                "too many counts waiting to be saved; one dropped"
+            );
+        }
     }
 
     fn counts(&self, counter: Counter) -> Fields {
@@ -242,7 +257,7 @@ impl State for Local {
                 // Kept for the next try.
                 let mut again = lock(&self.pending);
                 for (field, n) in fields {
-                    add_to(&mut again, counter, field, n);
+                    let _ = add_to(&mut again, counter, field, n);
                 }
                 failed = Err(error);
             }
@@ -304,5 +319,29 @@ mod tests {
         assert!(state.save().is_ok());
         assert_eq!(Local::new(&dir).counts(Counter::Gaps).get(&field), Some(&3));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A data folder that cannot be written: the counts wait for the next save, at most
+    /// `MAX_PENDING_FIELDS` distinct ones (a flood grew memory without bound before), and
+    /// those already waiting still count.
+    #[test]
+    fn unsaved_counts_are_bounded() {
+        let file = std::env::temp_dir().join(format!("notes-bot-state-file-{}", std::process::id()));
+        std::fs::write(&file, "not a folder").unwrap_or_else(|e| panic!("{e}"));
+        let state = Local::new(&file.join("data"));
+        let field =
+            |n: usize| gaps::field("1", "chatgpt", &format!("question {n}"), false).unwrap_or_default();
+        for n in 0..MAX_PENDING_FIELDS + 50 {
+            state.add(Counter::Gaps, field(n), 1);
+        }
+        assert!(state.save().is_err());
+        state.add(Counter::Gaps, field(0), 1);
+        let pending = lock(&state.pending)
+            .get(&Counter::Gaps)
+            .cloned()
+            .unwrap_or_default();
+        let _ = std::fs::remove_file(&file);
+        assert_eq!(pending.len(), MAX_PENDING_FIELDS);
+        assert_eq!(pending.get(&field(0)), Some(&2));
     }
 }
