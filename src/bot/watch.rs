@@ -84,7 +84,9 @@ fn debounce(
     stop: &AtomicBool,
 ) {
     let quiet = app.config.reload.quiet();
-    let root = app.config.notes_dir.as_path();
+    // As notify names the paths of events: a relative folder made absolute.
+    let notes_dir = &app.config.notes_dir;
+    let root = &std::path::absolute(notes_dir).unwrap_or_else(|_| notes_dir.clone());
     let mut watched = folder_identity(root);
     let mut due: Option<Instant> = None;
     // When the first change not yet reloaded came.
