@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -429,6 +430,36 @@ fn a_config_map_update_is_reloaded() {
         "no reload after the update"
     );
     assert_eq!(titles(&app, "routers"), vec!["Update the firmware"]);
+}
+
+/// The config's default `notes_dir` is relative (`notes`): events, which name absolute
+/// paths, count for it too.
+#[test]
+fn a_relative_notes_folder_is_watched() {
+    let notes = Notes::new("watch-relative");
+    notes.write("routers.md", ROUTERS);
+    // The same folder, relative to the working folder (the tests run in the crate's).
+    let cwd = std::env::current_dir().unwrap_or_else(|e| panic!("{e}"));
+    let up = cwd.components().skip(1).map(|_| "..").collect::<PathBuf>();
+    let relative = up.join(notes.dir.strip_prefix("/").unwrap_or(&notes.dir));
+    assert!(relative.is_relative());
+    let config = Config {
+        notes_dir: relative,
+        ..Config::default()
+    };
+    let app = Arc::new(notes.app_with(config));
+    let (sender, mut reloads) = tokio::sync::mpsc::unbounded_channel();
+    let _watcher = watch::watch(app.clone(), sender).unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(100));
+    notes.write(
+        "switches.md",
+        "---\ntitle: Switches\n---\n## VLANs\n- tag the uplink\n",
+    );
+    assert!(
+        wait_for(&mut reloads, Duration::from_secs(5)).is_some(),
+        "no reload"
+    );
+    assert_eq!(topics(&app), vec!["routers", "switches"]);
 }
 
 /// A note rewritten without a pause does not hold back every reload: the folder is
