@@ -906,6 +906,52 @@ impl Drop for Served {
     }
 }
 
+/// The heartbeat file `notes-bot health` reads comes back when the data folder was deleted
+/// under a running `serve` (it was written once, and the health check failed for the rest
+/// of the run), and at exit it is removed only while it is this process's own.
+#[test]
+fn the_heartbeat_file_is_kept_and_only_its_own_removed() {
+    let mut served = Served::start("heartbeat", "");
+    let data = served.data_dir.clone();
+    let beat_file = || -> Option<PathBuf> {
+        let entries = std::fs::read_dir(&data).ok()?;
+        (entries.flatten()).map(|entry| entry.path()).find(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("heartbeat."))
+        })
+    };
+    let waited = |limit: Duration| {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if let Some(path) = beat_file() {
+                return Some(path);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    };
+    let path =
+        waited(Duration::from_secs(5)).unwrap_or_else(|| panic!("no heartbeat file\n{}", served.logged()));
+    std::fs::remove_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        waited(Duration::from_secs(15)).is_some(),
+        "the heartbeat file did not come back\n{}",
+        served.logged()
+    );
+    // Another `serve` of this host took the file over: it stays when this one stops.
+    std::fs::write(&path, "serve 127.0.0.1:1").unwrap_or_else(|e| panic!("{e}"));
+    served.signal("TERM");
+    assert!(
+        served.exit_within(Duration::from_secs(10)).is_some(),
+        "{}",
+        served.logged()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).ok().as_deref(),
+        Some("serve 127.0.0.1:1")
+    );
+}
+
 /// A signed interaction whose head and first few body bytes are sent, the rest never: the
 /// server is busy with it until it gives up.
 async fn half_sent(address: SocketAddr) -> TcpStream {

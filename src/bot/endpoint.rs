@@ -2,6 +2,7 @@
 //! the reply body. Stateless, so any number of replicas can sit behind one URL.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -195,18 +196,57 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
             address: options.listen.clone(),
             source,
         })?;
+    let beat = listener.local_addr().ok().map(health::serve_beat);
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "serving interactions at POST /interactions");
-        let _ = std::fs::create_dir_all(heartbeat.parent().unwrap_or(std::path::Path::new(".")));
-        let _ = std::fs::write(&heartbeat, health::serve_beat(address));
-        app.handler.state().beat(health::serve_beat(address));
     }
+    let beating = beat.clone().map(|beat| {
+        app.handler.state().beat(beat.clone());
+        tokio::spawn(keep_heartbeat(heartbeat.clone(), beat))
+    });
     let result = serve(listener, endpoint, shutdown).await;
     gap_saver.abort();
+    if let Some(beating) = beating {
+        beating.abort();
+    }
     app::save_gaps(&app);
-    let _ = std::fs::remove_file(&heartbeat);
+    // Another `serve` of this host, sharing the folder, may have written its own since.
+    if beat.is_some_and(|beat| std::fs::read_to_string(&heartbeat).is_ok_and(|held| held == beat)) {
+        let _ = std::fs::remove_file(&heartbeat);
+    }
     tracing::info!("stopped");
     result.map_err(RunError::Server)
+}
+
+/// How often the heartbeat file is looked at (as the gateway touches its own).
+const BEAT_EVERY: Duration = Duration::from_secs(10);
+
+/// Keeps the heartbeat file holding `beat` while serving: the data folder may be deleted,
+/// or become writable, while the bot runs. Written at once and whenever it holds something
+/// else; a failure is logged once, until it is written again.
+async fn keep_heartbeat(path: PathBuf, beat: String) {
+    let mut tick = tokio::time::interval(BEAT_EVERY);
+    let mut failing = false;
+    loop {
+        tick.tick().await;
+        if std::fs::read_to_string(&path).is_ok_and(|held| held == beat) {
+            continue;
+        }
+        let written = (path.parent())
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, &beat));
+        match written {
+            Err(error) if !failing => {
+                tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file; `notes-bot health` fails until it can");
+                failing = true;
+            }
+            Ok(()) if failing => {
+                tracing::info!(path = %path.display(), "the heartbeat file is written again");
+                failing = false;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Listens on `address` with an accept queue of `backlog` connections, at least 1,024
