@@ -10,6 +10,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// Largest state file read: the bot writes a few megabytes at most (5,000 gaps, 50,000
+/// voter keys); one made bigger by hand would be read whole by every `/gaps` and save.
+const MAX_BYTES: u64 = 32 << 20;
+
 /// A state file that cannot be read or written: the file, and why.
 #[derive(Debug, thiserror::Error)]
 pub enum JsonFileError {
@@ -18,6 +22,12 @@ pub enum JsonFileError {
         path: PathBuf,
         what: &'static str,
         source: serde_json::Error,
+    },
+    #[error("{}: {bytes} bytes, larger than a {what} file the bot writes (at most {MAX_BYTES})", .path.display())]
+    TooLarge {
+        path: PathBuf,
+        what: &'static str,
+        bytes: u64,
     },
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
@@ -33,6 +43,15 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JsonFileError + '_ {
 /// What the file holds; a missing file is the default (empty), an unreadable one an error.
 /// `what` names the kind of file in the error (`gaps`).
 pub fn read<T: DeserializeOwned + Default>(path: &Path, what: &'static str) -> Result<T, JsonFileError> {
+    if let Ok(metadata) = std::fs::metadata(path)
+        && metadata.len() > MAX_BYTES
+    {
+        return Err(JsonFileError::TooLarge {
+            path: path.to_path_buf(),
+            what,
+            bytes: metadata.len(),
+        });
+    }
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| JsonFileError::Invalid {
             path: path.to_path_buf(),
@@ -47,8 +66,9 @@ pub fn read<T: DeserializeOwned + Default>(path: &Path, what: &'static str) -> R
 /// Reads the file (a missing one is the default), lets `change` change it, and writes it
 /// back, holding an exclusive lock on `<file>.lock` meanwhile: replicas sharing the data
 /// folder add to what the others wrote instead of overwriting it. A file that is not
-/// JSON of its kind is moved aside (`gaps.json.unreadable-<seconds>`), not lost, and a
-/// new one started. Returns what was written.
+/// JSON of its kind (or larger than the bot ever writes one) is moved aside
+/// (`gaps.json.unreadable-<seconds>`), not lost, and a new one started. Returns what was
+/// written.
 pub fn update<T>(path: &Path, what: &'static str, change: impl FnOnce(&mut T)) -> Result<T, JsonFileError>
 where
     T: Serialize + DeserializeOwned + Default,
@@ -78,14 +98,10 @@ where
     }
     let mut value = match read(path, what) {
         Ok(value) => value,
-        Err(JsonFileError::Invalid { .. }) => {
+        Err(error @ (JsonFileError::Invalid { .. } | JsonFileError::TooLarge { .. })) => {
             let aside = path.with_extension(format!("json.unreadable-{}", seconds_now()));
             std::fs::rename(path, &aside).map_err(io(path))?;
-            tracing::warn!(
-                "{}: not a {what} file; kept as {} and starting a new one",
-                path.display(),
-                aside.display()
-            );
+            tracing::warn!("{error}; kept as {} and starting a new one", aside.display());
             T::default()
         }
         Err(error) => return Err(error),
@@ -218,6 +234,27 @@ mod tests {
                 "other.json.1.1.tmp"
             ]
         );
+    }
+
+    /// A file larger than the bot writes is not read (it would be read whole by each
+    /// `/gaps`), and the next save moves it aside.
+    #[test]
+    fn a_file_too_large_is_not_read_and_moved_aside() {
+        let dir = dir("large");
+        let path = dir.join("gaps.json");
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let file = File::create(&path).unwrap_or_else(|e| panic!("{e}"));
+        file.set_len(MAX_BYTES + 1).unwrap_or_else(|e| panic!("{e}"));
+        let before: Result<u64, _> = read(&path, "count");
+        let updated = update(&path, "count", |n: &mut u64| *n += 1);
+        let now: Result<u64, _> = read(&path, "count");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            matches!(before, Err(JsonFileError::TooLarge { .. })),
+            "{before:?}"
+        );
+        assert!(updated.is_ok(), "{updated:?}");
+        assert_eq!(now.ok(), Some(1));
     }
 
     #[test]
