@@ -431,6 +431,26 @@ fn answer_from_notes_offers_the_closest_sections_as_replies_to_the_message() {
     );
 }
 
+/// A note's command asked after the note went: said so, with where to look, privately
+/// (it said "try again in a minute", though without a token nothing registers again).
+#[test]
+fn a_command_whose_note_is_gone_points_to_topics() {
+    let app = app();
+    let reply = respond(
+        &app,
+        &fixture(
+            "command_chatgpt_rlhf.json",
+            &[("\"name\": \"chatgpt\"", "\"name\": \"routers\"")],
+        ),
+    );
+    assert_eq!(reply["data"]["flags"], 64, "{reply}");
+    let content = reply["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        content.contains("no longer in the notes") && content.contains("`/topics`"),
+        "{content}"
+    );
+}
+
 #[test]
 fn autocomplete_offers_sections_and_a_choice_returns_exactly_that_section() {
     let app = app();

@@ -374,7 +374,7 @@ impl Handler {
                     return if name == NOTES {
                         refuse(&lang.unknown_topic(&render::quote(topic)))
                     } else {
-                        refuse(lang.unsupported())
+                        refuse(lang.topic_gone())
                     };
                 }
                 let query = string_option(command, QUERY).unwrap_or_default();

@@ -170,6 +170,12 @@ words! {
         en: "Only the person who asked, or a member who can manage messages, can remove this reply.",
         zh: "只有提问者或有“管理消息”权限的成员可以删除这条回复。",
     }
+    /// A note's command asked after the note went (Discord still offers it until the
+    /// commands are registered again).
+    topic_gone {
+        en: "That command's note is no longer in the notes (removed or renamed). `/topics` lists what the bot answers now.",
+        zh: "这个命令对应的笔记已不在了（已删除或改名）。`/topics` 列出机器人现在能回答的主题。",
+    }
     unsupported {
         en: "This bot does not know that command any more. Try again in a minute.",
         zh: "机器人不再支持这个命令，请稍后再试。",
