@@ -88,15 +88,14 @@ fn debounce(
     let notes_dir = &app.config.notes_dir;
     let root = &std::path::absolute(notes_dir).unwrap_or_else(|_| notes_dir.clone());
     let mut watched = folder_identity(root);
+    let mut next_check = Instant::now() + CHECK_EVERY;
     let mut due: Option<Instant> = None;
     // When the first change not yet reloaded came.
     let mut first: Option<Instant> = None;
     let mut changed = Changed::default();
     while !stop.load(Ordering::Relaxed) {
-        let wait = due.map_or(CHECK_EVERY, |at| {
-            at.saturating_duration_since(Instant::now()).min(CHECK_EVERY)
-        });
-        let next = events.recv_timeout(wait);
+        let wake = due.map_or(next_check, |at| at.min(next_check));
+        let next = events.recv_timeout(wake.saturating_duration_since(Instant::now()));
         let now = Instant::now();
         match next {
             Ok(Ok(event)) => {
@@ -112,31 +111,34 @@ fn debounce(
                 changed.walk = true;
                 due = Some(now + quiet);
             }
-            Err(RecvTimeoutError::Timeout) => {
-                if due.is_some_and(|at| at <= now) {
-                    let reload = reload_now(app, std::mem::take(&mut changed).into_paths());
-                    (due, first) = (reload.again_at, None);
-                    if let Some(reloaded) = reload.reloaded {
-                        let _ = sender.send(reloaded);
-                    }
-                }
-                let now_there = folder_identity(root);
-                if now_there != watched {
-                    // The watch followed the old folder (or died with it).
-                    let _ = watcher.unwatch(root);
-                    watched = match (now_there, watcher.watch(root, RecursiveMode::Recursive)) {
-                        (Some(identity), Ok(())) => {
-                            tracing::info!(folder = %root.display(), "the notes folder was replaced; watching the new one");
-                            changed.walk = true;
-                            due = Some(now + quiet);
-                            Some(identity)
-                        }
-                        // Not there (yet): looked for again at the next check.
-                        _ => None,
-                    };
-                }
-            }
+            Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
+        }
+        // Both on time even while events that change nothing (reads) keep arriving.
+        if due.is_some_and(|at| at <= now) {
+            let reload = reload_now(app, std::mem::take(&mut changed).into_paths());
+            (due, first) = (reload.again_at, None);
+            if let Some(reloaded) = reload.reloaded {
+                let _ = sender.send(reloaded);
+            }
+        }
+        if now >= next_check {
+            next_check = now + CHECK_EVERY;
+            let now_there = folder_identity(root);
+            if now_there != watched {
+                // The watch followed the old folder (or died with it).
+                let _ = watcher.unwatch(root);
+                watched = match (now_there, watcher.watch(root, RecursiveMode::Recursive)) {
+                    (Some(identity), Ok(())) => {
+                        tracing::info!(folder = %root.display(), "the notes folder was replaced; watching the new one");
+                        changed.walk = true;
+                        due = Some(now + quiet);
+                        Some(identity)
+                    }
+                    // Not there (yet): looked for again at the next check.
+                    _ => None,
+                };
+            }
         }
     }
 }

@@ -81,10 +81,7 @@ impl Webhooks {
     pub async fn delete_original(&self, application: ApplicationId, token: &str) -> Result<(), WebhookError> {
         // The token is a credential for 15 minutes: routes in logs leave it out.
         let route = format!("DELETE /api/v10/webhooks/{application}/…/messages/@original");
-        let url = format!(
-            "{}/api/v10/webhooks/{application}/{token}/messages/@original",
-            self.base
-        );
+        let url = self.original_url(application, token);
         self.send_once(self.client.delete(url), route, token).await
     }
 
@@ -136,12 +133,17 @@ impl Webhooks {
     ) -> Result<(), WebhookError> {
         let route = format!("PATCH /api/v10/webhooks/{application}/…/messages/@original");
         let body = json_body(&route, message)?;
-        let url = format!(
-            "{}/api/v10/webhooks/{application}/{token}/messages/@original",
-            self.base
-        );
+        let url = self.original_url(application, token);
         self.send_once(json(self.client.patch(url), body), route, token)
             .await
+    }
+
+    /// The message an interaction answered (for a click: the message clicked).
+    fn original_url(&self, application: ApplicationId, token: &str) -> String {
+        format!(
+            "{}/api/v10/webhooks/{application}/{token}/messages/@original",
+            self.base
+        )
     }
 
     fn post_json(&self, url: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
