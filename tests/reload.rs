@@ -211,6 +211,44 @@ fn a_reload_with_no_file_changed_is_skipped() {
 }
 
 #[test]
+fn a_change_that_leaves_every_note_as_it_was_swaps_nothing() {
+    let notes = Notes::new("nothing-new");
+    notes.write("routers.md", ROUTERS);
+    notes.write("printers.md", PRINTERS);
+    let app = notes.app();
+    let before = app.index();
+
+    // A broken edit: its last good version serves, so nothing new does.
+    notes.write("printers.md", "---\ntitle: [Printers\n---\n## Paper jam\n- x\n");
+    let reload = app.reload();
+    assert!(reload.changed && reload.reloaded.is_none(), "{reload:?}");
+    assert!(
+        problems(&reload)
+            .join("\n")
+            .contains("last good version keeps serving")
+    );
+    // The whole folder gone: every note keeps its last good version.
+    std::fs::remove_dir_all(&notes.dir).unwrap_or_else(|e| panic!("{e}"));
+    let reload = app.reload();
+    assert!(reload.changed && reload.reloaded.is_none(), "{reload:?}");
+    assert!(
+        problems(&reload)
+            .join("\n")
+            .contains("cannot read the notes folder")
+    );
+    assert!(Arc::ptr_eq(&before, &app.index()), "the index was swapped");
+    assert_eq!(app.reloads(), 0);
+    assert_eq!(topics(&app), vec!["printers", "routers"]);
+
+    // Back: a reload.
+    std::fs::create_dir(&notes.dir).unwrap_or_else(|e| panic!("{e}"));
+    notes.write("routers.md", ROUTERS);
+    let reload = app.reload();
+    assert!(reload.reloaded.is_some(), "{reload:?}");
+    assert_eq!(topics(&app), vec!["routers"]);
+}
+
+#[test]
 fn at_start_up_a_bad_note_is_skipped_and_the_rest_load() {
     let notes = Notes::new("start");
     notes.write("routers.md", ROUTERS);

@@ -80,8 +80,9 @@ pub struct Reloaded {
 pub struct Reload {
     /// Some file changed since the last reload (else nothing was read again).
     pub changed: bool,
-    /// The new index, or `None`: no file changed, or no note was left (then the last good
-    /// notes keep serving).
+    /// The new index, or `None`: no note changed (a file that changed failed and keeps its
+    /// last good version, or the folder cannot be read), or no note was left; the last good
+    /// notes keep serving.
     pub reloaded: Option<Reloaded>,
     /// Every file or folder skipped or held back, as a person reads it (file:line).
     pub problems: Vec<FileError>,
@@ -199,6 +200,13 @@ impl App {
                 line: None,
                 message: "no notes left; the last good ones keep serving".into(),
             });
+            return reload;
+        }
+        // Every note the one serving (a bad edit keeps its last good version; an unreadable
+        // folder keeps them all): nothing to swap, and no "reloaded" to tell.
+        let unchanged = (library.notes.len() == old.library().notes.len())
+            && (library.notes.iter().zip(&old.library().notes)).all(|(a, b)| Arc::ptr_eq(a, b));
+        if unchanged {
             return reload;
         }
         let index = old.update(library);

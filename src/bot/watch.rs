@@ -237,6 +237,7 @@ pub fn reload_now(app: &App, paths: Option<Vec<PathBuf>>) -> Reload {
             tracing::warn!("{problem}");
         }
     } else {
+        // Nothing new serves: what changed failed, and is all there is to tell.
         for problem in &reload.problems {
             tracing::error!("{problem}");
         }
