@@ -66,6 +66,8 @@ pub struct Reply<'a> {
     lines: Vec<LaidLine>,
     /// Never empty; a section with no points has one empty page.
     starts: Vec<PageStart>,
+    /// Most characters on a page (`Layout::budget`).
+    budget: usize,
 }
 
 /// A line of a section's reply before it is written: where it comes from and its length.
@@ -92,18 +94,14 @@ impl LaidLine {
         }
     }
 
-    /// The line as its pages show it, pushed onto `lines`: whole when it fits a page, else
-    /// in pieces (see `pieces::fit`).
-    fn fit_into(self, roots: &[Item], budget: usize, lines: &mut Vec<LaidLine>) {
-        if self.len <= budget {
-            lines.push(self);
-            return;
-        }
+    /// A line longer than a page in the pieces its pages show (see `pieces::fit`), pushed
+    /// onto `lines`.
+    fn fit_into(self, roots: &[Item], first: usize, budget: usize, lines: &mut Vec<LaidLine>) {
         let Some(item) = item_at(roots, &self.path) else {
             return;
         };
         let text = render_item(&item, self.path.len().saturating_sub(1));
-        for piece in fit(&text, self.content, budget) {
+        for piece in fit(&text, self.content, first, budget) {
             lines.push(LaidLine {
                 len: discord_len(&write_piece(&text, &piece)) + 1,
                 path: self.path.clone(),
@@ -206,17 +204,30 @@ impl<'a> Reply<'a> {
         let label = context_item(section, &layout.context_label);
         let budget = layout.budget();
         let roots = roots(section, label.as_ref());
-        let mut lines = lines_in_order(&roots, first);
-        // Laid again only when a line is longer than a page: most sections have none.
-        if lines.iter().any(|line| line.len > budget) {
-            for line in std::mem::take(&mut lines) {
-                line.fit_into(&roots, budget, &mut lines);
+        let parents_len = |line: &LaidLine| -> Option<usize> {
+            line.content.then(|| {
+                parent_lines(line, &roots, budget)
+                    .iter()
+                    .map(|parent| parent.len)
+                    .sum()
+            })
+        };
+        let laid = lines_in_order(&roots, first);
+        let mut lines = Vec::with_capacity(laid.len());
+        let mut packer = Packer::new(budget);
+        for line in laid {
+            let at = lines.len();
+            if line.len > budget {
+                let (first, rest) = packer.piece_rooms(parents_len(&line));
+                line.fit_into(&roots, first, rest, &mut lines);
+            } else {
+                lines.push(line);
+            }
+            for line in lines.get(at..).unwrap_or_default() {
+                packer.place(line.len, || parents_len(line));
             }
         }
-        let starts = page_starts(lines.iter().map(|line| line.len), budget, |index| {
-            let line = lines.get(index).filter(|line| line.content)?;
-            Some(parent_lines(line, &roots).iter().map(|parent| parent.len).sum())
-        });
+        let starts = packer.into_starts();
         Reply {
             topic: note.topic.clone(),
             title: truncate(&section.title, limits::EMBED_TITLE),
@@ -229,6 +240,7 @@ impl<'a> Reply<'a> {
             label,
             lines,
             starts,
+            budget,
         }
     }
 
@@ -247,7 +259,7 @@ impl<'a> Reply<'a> {
         let body = self.lines.get(start.line..end).unwrap_or_default();
         let roots = roots(self.section, self.label.as_ref());
         let parents = match body.first() {
-            Some(first) if start.parents => parent_lines(first, &roots),
+            Some(first) if start.parents => parent_lines(first, &roots, self.budget),
             _ => Vec::new(),
         };
         let lines = parents
@@ -426,34 +438,69 @@ fn push_subtree(item: Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<
     }
 }
 
-/// Where pages start when lines of these lengths (each with its newline, none longer than
-/// a page) are packed into pages of at most `budget` characters. A page that starts inside
-/// a list repeats the line's parent lines when they fit: `parents_len` says how long they
-/// are (`None` for a line that repeats none). Never empty.
-fn page_starts(
-    lens: impl IntoIterator<Item = usize>,
+/// Where pages start as lines are packed into pages of at most `budget` characters. A page
+/// that starts inside a list repeats the line's parent lines when they fit.
+struct Packer {
     budget: usize,
-    parents_len: impl Fn(usize) -> Option<usize>,
-) -> Vec<PageStart> {
-    let mut starts = vec![PageStart {
-        line: 0,
-        parents: false,
-    }];
-    let mut page_start = 0;
-    let mut used = 0;
-    for (index, len) in lens.into_iter().enumerate() {
-        if used + len > budget && index > page_start {
-            let parents = parents_len(index).filter(|parents| parents + len <= budget);
-            used = parents.unwrap_or(0);
-            page_start = index;
-            starts.push(PageStart {
-                line: index,
+    starts: Vec<PageStart>,
+    /// Lines placed so far.
+    lines: usize,
+    /// Characters on the page being filled.
+    used: usize,
+}
+
+impl Packer {
+    fn new(budget: usize) -> Packer {
+        Packer {
+            budget,
+            starts: vec![PageStart {
+                line: 0,
+                parents: false,
+            }],
+            lines: 0,
+            used: 0,
+        }
+    }
+
+    /// The rooms for the pieces of a line longer than a page (see `pieces::fit`): the first
+    /// takes what is left of the page being filled when that is a quarter of a page or more
+    /// (else a page of its own); the rest leave room for the line's parents (`parents_len`,
+    /// `None` for a line that repeats none), repeated above each, when those take at most
+    /// half a page.
+    fn piece_rooms(&self, parents_len: Option<usize>) -> (usize, usize) {
+        let parents = parents_len.filter(|len| 2 * len <= self.budget).unwrap_or(0);
+        let rest = self.budget - parents;
+        let left = self.budget.saturating_sub(self.used);
+        let on_this_page = self.lines > self.current().line && 4 * left >= self.budget;
+        (if on_this_page { left } else { rest }, rest)
+    }
+
+    fn current(&self) -> PageStart {
+        self.starts.last().copied().unwrap_or(PageStart {
+            line: 0,
+            parents: false,
+        })
+    }
+
+    /// Places the next line, `len` long with its newline (at most a page); `parents_len` as in
+    /// `piece_rooms`, asked only when the line starts a page.
+    fn place(&mut self, len: usize, parents_len: impl FnOnce() -> Option<usize>) {
+        if self.used + len > self.budget && self.lines > self.current().line {
+            let parents = parents_len().filter(|parents| parents + len <= self.budget);
+            self.used = parents.unwrap_or(0);
+            self.starts.push(PageStart {
+                line: self.lines,
                 parents: parents.is_some(),
             });
         }
-        used += len;
+        self.used += len;
+        self.lines += 1;
     }
-    starts
+
+    /// Where each page starts; never empty.
+    fn into_starts(self) -> Vec<PageStart> {
+        self.starts
+    }
 }
 
 /// Packs lines into pages of at most `budget` characters. A line longer than a page goes on
@@ -461,25 +508,30 @@ fn page_starts(
 /// inside a list repeats the parent lines.
 pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> Vec<Line>) -> Vec<Page> {
     let text_len = |line: &Line| discord_len(&line.text) + 1;
+    let parents_len =
+        |line: &Line| -> Option<usize> { line.content.then(|| parents_of(line).iter().map(text_len).sum()) };
     let mut fitted = Vec::with_capacity(lines.len());
+    let mut packer = Packer::new(budget);
     for line in lines {
-        if text_len(&line) <= budget {
+        let at = fitted.len();
+        if text_len(&line) > budget {
+            let (first, rest) = packer.piece_rooms(parents_len(&line));
+            for piece in fit(&line.text, line.content, first, rest) {
+                fitted.push(Line {
+                    text: write_piece(&line.text, &piece),
+                    path: line.path.clone(),
+                    content: line.content,
+                });
+            }
+        } else {
             fitted.push(line);
-            continue;
         }
-        for piece in fit(&line.text, line.content, budget) {
-            fitted.push(Line {
-                text: write_piece(&line.text, &piece),
-                path: line.path.clone(),
-                content: line.content,
-            });
+        for line in fitted.get(at..).unwrap_or_default() {
+            packer.place(text_len(line), || parents_len(line));
         }
     }
     let lines = fitted;
-    let starts = page_starts(lines.iter().map(text_len), budget, |index| {
-        let line = lines.get(index).filter(|line| line.content)?;
-        Some(parents_of(line).iter().map(text_len).sum())
-    });
+    let starts = packer.into_starts();
     let mut pages = Vec::with_capacity(starts.len());
     let mut rest = lines.into_iter().peekable();
     for (n, start) in starts.iter().enumerate() {
@@ -497,15 +549,23 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
     pages
 }
 
-/// The parent lines of a laid line, from the top.
-fn parent_lines(line: &LaidLine, roots: &[Item]) -> Vec<LaidLine> {
+/// The parent lines of a laid line, from the top, as a page repeats them for context: one
+/// longer than a page cut (see `pieces::fit`).
+fn parent_lines(line: &LaidLine, roots: &[Item], budget: usize) -> Vec<LaidLine> {
     let path = &line.path;
-    (1..path.len())
-        .filter_map(|end| {
-            let parent = item_at(roots, &path[..end])?;
-            Some(LaidLine::of(parent, path[..end].to_vec(), false))
-        })
-        .collect()
+    let mut parents = Vec::new();
+    for end in 1..path.len() {
+        let Some(parent) = item_at(roots, &path[..end]) else {
+            continue;
+        };
+        let parent = LaidLine::of(parent, path[..end].to_vec(), false);
+        if parent.len > budget {
+            parent.fit_into(roots, budget, budget, &mut parents);
+        } else {
+            parents.push(parent);
+        }
+    }
+    parents
 }
 
 /// A section offered as "did you mean" when a query found nothing.
@@ -763,7 +823,10 @@ mod tests {
                             content: line.content,
                             piece: None,
                         };
-                        parent_lines(&laid, &roots).iter().filter_map(written).collect()
+                        parent_lines(&laid, &roots, layout.budget())
+                            .iter()
+                            .filter_map(written)
+                            .collect()
                     };
                     let packed = paginate(all, layout.budget(), parents_of);
                     let alone: Vec<Page> = reply.pages().collect();
@@ -988,6 +1051,29 @@ mod tests {
             );
             assert_eq!(lines.first().map(|line| line.text.as_str()), Some("- short"));
             assert_eq!(lines.last().map(|line| line.text.as_str()), Some("- after"));
+            // No page is left half empty: the long item starts on the first page, after
+            // `- short`, and each piece takes the room a page has.
+            let first_page = pages.first().map(|page| &page.lines[..]).unwrap_or_default();
+            assert!(
+                first_page.iter().any(|line| line.path == Some(vec![1])),
+                "at {page_chars}: {first_page:?}"
+            );
+            for page in pages.iter().rev().skip(1) {
+                let len = discord_len(&page.text());
+                assert!(2 * len >= page_chars, "a page of {len} at {page_chars}");
+            }
+            // Each page of the nested item's pieces shows its parent above them: the end of
+            // its own pieces, or repeated for context.
+            for page in &pages {
+                let Some(at) = (page.lines.iter()).position(|line| line.path == Some(vec![1, 0])) else {
+                    continue;
+                };
+                assert!(
+                    page.lines[..at].iter().any(|line| line.path == Some(vec![1])),
+                    "at {page_chars}: {:?}",
+                    page.lines.first()
+                );
+            }
         }
     }
 
@@ -1023,7 +1109,7 @@ mod tests {
         }
         // A first line of code longer than a page is broken inside, not before it.
         let line = format!("```\n{}\nshort\n```", "word ".repeat(100));
-        let first = pieces::fit(&line, true, 200)
+        let first = pieces::fit(&line, true, 200, 200)
             .first()
             .map(|piece| write_piece(&line, piece));
         let first = first.unwrap_or_default();

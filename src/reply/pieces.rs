@@ -22,11 +22,12 @@ pub(super) const FENCE: &str = "```";
 const CJK_BREAKS: [char; 7] = ['。', '，', '；', '！', '？', '、', '：'];
 
 /// A line longer than a page (`budget`) in the pieces its pages show: a line of content in
-/// `pieces`; a context line (a parent repeated above the points it introduces) `cut` to a
-/// quarter of a page, so those points start on the same page.
-pub(super) fn fit(line: &str, content: bool, budget: usize) -> Vec<Piece> {
+/// `pieces`, the first in at most `first` (the room left on the page it starts on); a context
+/// line (a parent repeated above the points it introduces) `cut` to a quarter of a page, so
+/// those points start on the same page.
+pub(super) fn fit(line: &str, content: bool, first: usize, budget: usize) -> Vec<Piece> {
     if content {
-        pieces(line, budget)
+        pieces(line, first, budget)
     } else {
         vec![cut(line, budget / 4)]
     }
@@ -44,10 +45,11 @@ pub(super) struct Piece {
 }
 
 /// A line longer than a page in pieces: in order, together the whole line, each written by
-/// `write_piece` (with its newline) in at most `budget`. A line indented so deep that its
-/// indent and marks would take half a page is `cut` instead: continued, it would fill page
-/// after page a few characters at a time.
-fn pieces(line: &str, budget: usize) -> Vec<Piece> {
+/// `write_piece` (with its newline) in at most `budget`, the first in at most `first` when
+/// that holds the line's marker and as much text again (else a page of its own). A line
+/// indented so deep that its indent and marks would take half a page is `cut` instead:
+/// continued, it would fill page after page a few characters at a time.
+fn pieces(line: &str, first: usize, budget: usize) -> Vec<Piece> {
     let text_start = text_start(line);
     let indent = indent_of(line).len();
     let keep = spans_to_keep(line);
@@ -63,6 +65,11 @@ fn pieces(line: &str, budget: usize) -> Vec<Piece> {
     if 2 * (text_start.max(most_head) + most_tail) > budget {
         return vec![cut(line, budget)];
     }
+    let first = if 2 * (text_start + most_tail) > first {
+        budget
+    } else {
+        first.min(budget)
+    };
     let mut pieces = Vec::new();
     let mut start = 0;
     let mut reopens_code = false;
@@ -71,10 +78,10 @@ fn pieces(line: &str, budget: usize) -> Vec<Piece> {
     loop {
         // The first piece carries the line's indent and marker, the others the indent, `… `
         // and the fence they open again.
-        let head = match (start, reopens_code) {
-            (0, _) => 0,
-            (_, false) => indent + discord_len(CONTINUES),
-            (_, true) => most_head,
+        let (head, budget) = match (start, reopens_code) {
+            (0, _) => (0, first),
+            (_, false) => (indent + discord_len(CONTINUES), budget),
+            (_, true) => (most_head, budget),
         };
         // With its newline.
         if head + left < budget {
@@ -421,7 +428,7 @@ mod tests {
     fn a_piece_never_ends_inside_an_escape() {
         let line = format!("- zebra **{}** tail", "\\*".repeat(1500));
         for budget in 200..260 {
-            for piece in pieces(&line, budget) {
+            for piece in pieces(&line, budget, budget) {
                 let text = line.get(piece.bytes.clone()).unwrap_or_default();
                 let backslashes = text.len() - text.trim_end_matches('\\').len();
                 assert_eq!(backslashes % 2, 0, "at {budget}: {text:?}");
@@ -436,7 +443,7 @@ mod tests {
         for run in ["长".repeat(1000), format!("**{}**", "b".repeat(1000))] {
             let line = format!("- zebra {run}");
             for budget in [200, 257, 1500] {
-                let first = pieces(&line, budget)
+                let first = pieces(&line, budget, budget)
                     .first()
                     .map(|piece| write_piece(&line, piece));
                 let first = first.unwrap_or_default();
@@ -451,7 +458,7 @@ mod tests {
     fn a_piece_holds_some_code() {
         let line = format!("```\n{}\nshort\n```", "x".repeat(1000));
         for budget in [200, 201, 333] {
-            let first = pieces(&line, budget)
+            let first = pieces(&line, budget, budget)
                 .first()
                 .map(|piece| write_piece(&line, piece));
             let first = first.unwrap_or_default();
@@ -468,13 +475,18 @@ mod tests {
             marker in "(- |12\\. |)",
             text in r"[a 长，。\u{1F600}*`~\\\[\]()_é\n]{1,900}",
             budget in 100usize..400,
+            first in 0usize..400,
         ) {
             let line = format!("{}{marker}{text}", " ".repeat(indent));
-            let pieces = pieces(&line, budget);
+            let pieces = pieces(&line, first, budget);
             let mut joined = String::new();
-            for piece in &pieces {
+            for (n, piece) in pieces.iter().enumerate() {
                 let written = write_piece(&line, piece);
                 proptest::prop_assert!(discord_len(&written) < budget, "{written:?} at {budget}");
+                // The first in the room given, unless that is too small for its marker and
+                // as much text (with `…`, a fence and the newline after it).
+                let small = 2 * (text_start(&line) + 5) > first;
+                proptest::prop_assert!(n > 0 || discord_len(&written) < first || small, "{written:?} in {first}");
                 let mut text = written.as_str();
                 if piece.bytes.start > 0 {
                     // The text may start with spaces of its own.
