@@ -124,7 +124,7 @@ fn app_at_terminal(paths: &Paths) -> Result<App> {
 /// Loads the app for a bot; files skipped are logged.
 fn app_for_bot(paths: &Paths) -> Result<App> {
     let (app, problems) = App::load(paths.config()?)?;
-    for problem in &problems {
+    for problem in problems.iter().chain(&app.warnings()) {
         tracing::warn!("{problem}");
     }
     let index = app.index();
@@ -388,9 +388,9 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
             writeln!(out, "  {}:{}: warning: {message}", printable(&path), warning.line)?;
         }
     }
-    for skipped in &loaded.skipped {
+    for notice in &loaded.notices {
         warnings += 1;
-        writeln!(out, "  warning: {}", printable(&skipped.to_string()))?;
+        writeln!(out, "  warning: {}", printable(&notice.to_string()))?;
     }
     out.flush()?;
     for error in &loaded.errors {

@@ -161,20 +161,37 @@ fn edit_add_delete_and_break() {
         vec!["Reset the router", "Change the Wi-Fi channel"]
     );
 
-    // Two notes claim one topic: the note that had it keeps it, the newcomer is reported.
+    // Two notes claim one topic: the rule is the one of a start-up, whatever served before
+    // (a restart must not move a command): the newcomer's `command:` wins, the note that
+    // had the name takes one made distinct, with a warning.
     notes.write("printers.md", PRINTERS);
     notes.write("copy.md", "---\ncommand: routers\n---\n## Other\n- y\n");
     let reload = app.reload();
-    let message = problems(&reload).join("\n");
+    assert!(reload.problems.is_empty(), "{:?}", reload.problems);
+    let warnings: Vec<String> = reload.warnings.iter().map(|w| w.to_string()).collect();
     assert!(
-        message.contains("copy.md: topic `routers` is already the name of"),
-        "{message}"
+        warnings.iter().any(
+            |w| w.contains("routers.md: topic `routers` is already the name of")
+                && w.contains("this note is `/routers-2`")
+        ),
+        "{warnings:?}"
     );
+    assert_eq!(titles(&app, "routers"), vec!["Other"]);
+    assert_eq!(
+        titles(&app, "routers-2"),
+        vec!["Reset the router", "Change the Wi-Fi channel"]
+    );
+    let restarted = notes.app();
+    assert_eq!(topics(&restarted), topics(&app));
+    // The newcomer gone, the note has its own name again.
+    notes.remove("copy.md");
+    let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
+    assert!(reloaded.topics_changed);
+    assert_eq!(topics(&app), vec!["printers", "routers"]);
     assert_eq!(
         titles(&app, "routers"),
         vec!["Reset the router", "Change the Wi-Fi channel"]
     );
-    notes.remove("copy.md");
 
     // Delete: the topic goes away at once.
     notes.remove("printers.md");
@@ -772,4 +789,27 @@ fn serve_stays_idle_after_every_note_is_read() {
     notes.write("note0.md", "---\ntitle: Note 0\n---\n## Only\n- one\n");
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(serving.count("notes reloaded"), 1, "{:?}", serving.lines());
+}
+
+/// What `check` warns of is logged when `serve` starts and when a reload reads the note: a
+/// topic renamed because another note has it, a front matter key of a kind it cannot use.
+#[test]
+fn serve_logs_the_warnings_check_shows() {
+    let notes = Notes::new("warned");
+    std::fs::create_dir_all(notes.dir.join("a")).unwrap_or_else(|e| panic!("{e}"));
+    notes.write("x.md", "## One\n- first\n");
+    notes.write("a/x.md", "## Two\n- second\n");
+    let serving = Serving::start(&notes);
+    assert_eq!(
+        serving.count("x.md: topic `x` is already the name of"),
+        1,
+        "{:?}",
+        serving.lines()
+    );
+    notes.write("y.md", "---\ntags: {a: b}\n---\n## Three\n- third\n");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while serving.count("y.md:2: ") == 0 {
+        assert!(Instant::now() < deadline, "{:?}", serving.lines());
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -13,7 +13,7 @@ use super::clock::unix_now;
 use super::commands::note_description;
 use super::handler::{ForumReply, Handler, Outcome};
 use crate::config::Config;
-use crate::notes::{FileError, Library, Loader};
+use crate::notes::{FileError, Library, Loader, Note};
 use crate::search::Index;
 
 pub struct App {
@@ -86,6 +86,9 @@ pub struct Reload {
     pub reloaded: Option<Reloaded>,
     /// Every file or folder skipped or held back, as a person reads it (file:line).
     pub problems: Vec<FileError>,
+    /// Worth a warning: notes left out on purpose, topics renamed, and the warnings of the
+    /// notes read again (file:line).
+    pub warnings: Vec<FileError>,
     /// Reload again at this time: a held-back note is due then.
     pub again_at: Option<Instant>,
 }
@@ -122,6 +125,14 @@ impl App {
         app.skipped.store(load.problems.len() as u64, Ordering::Relaxed);
         *crate::sync::lock(&app.loader) = loader;
         Ok((app, load.problems))
+    }
+
+    /// Worth a warning at start-up: the notices of the load (notes left out on purpose,
+    /// topics renamed) and every note's warnings (file:line).
+    pub fn warnings(&self) -> Vec<FileError> {
+        let mut warnings = crate::sync::lock(&self.loader).notices().to_vec();
+        warnings.extend(new_warnings(&Library::default(), self.index().library()));
+        warnings
     }
 
     /// The index now; a reload never changes what a caller already holds.
@@ -189,6 +200,7 @@ impl App {
             changed: load.library.is_some(),
             reloaded: None,
             problems: load.problems,
+            warnings: load.notices,
             again_at: load.again_at,
         };
         let Some(library) = load.library else {
@@ -209,6 +221,7 @@ impl App {
         if unchanged {
             return reload;
         }
+        reload.warnings.extend(new_warnings(old.library(), &library));
         let index = old.update(library);
         // What the command set holds of each note: its name and description. Compared in
         // place, a note shared by both libraries by its pointer: at 100,000
@@ -230,6 +243,27 @@ impl App {
         self.reloads.fetch_add(1, Ordering::Relaxed);
         reload
     }
+}
+
+/// The warnings of the notes of `new` that are not notes of `old` (read again), as a person
+/// reads them. By pointer: few notes have warnings, and comparing 100,000 paths would cost
+/// more than the rest of a reload.
+fn new_warnings(old: &Library, new: &Library) -> Vec<FileError> {
+    let before: std::collections::HashSet<*const Note> = (old.notes.iter())
+        .filter(|note| !note.warnings.is_empty())
+        .map(Arc::as_ptr)
+        .collect();
+    let read_again =
+        (new.notes.iter()).filter(|note| !note.warnings.is_empty() && !before.contains(&Arc::as_ptr(note)));
+    read_again
+        .flat_map(|note| {
+            note.warnings.iter().map(|warning| FileError {
+                path: note.path.clone(),
+                line: Some(warning.line),
+                message: warning.message.clone(),
+            })
+        })
+        .collect()
 }
 
 fn loader(config: &Config) -> Loader {

@@ -233,7 +233,7 @@ pub fn reload_now(app: &App, paths: Option<Vec<PathBuf>>) -> Reload {
             skipped = reload.problems.len(),
             "notes reloaded"
         );
-        for problem in &reload.problems {
+        for problem in reload.problems.iter().chain(&reload.warnings) {
             tracing::warn!("{problem}");
         }
     } else {

@@ -5,7 +5,7 @@
 //! a deleted file goes at once. A note whose file did not change is the same `Arc` in the
 //! next library, never a copy.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::folder::{self, Fingerprint, Found};
-use super::{FileError, Labels, Library, Note, Site, Warning, topic};
+use super::{FileError, Labels, Library, Note, Site, topic};
 
 pub struct Loader {
     root: PathBuf,
@@ -27,6 +27,8 @@ pub struct Loader {
     last_scan: Option<folder::Scan>,
     last_problems: Vec<FileError>,
     last_notices: Vec<FileError>,
+    /// The notes the last load gave a name made distinct (usually none).
+    renamed: HashSet<PathBuf>,
     site: Site,
 }
 
@@ -67,7 +69,8 @@ pub struct Load {
     pub library: Option<Library>,
     /// Every file or folder skipped or held back, as a person reads it.
     pub problems: Vec<FileError>,
-    /// Notes left out on purpose (`publish: false`): worth a warning, not an error.
+    /// Worth a warning, not an error: notes left out on purpose (`publish: false`), topics
+    /// renamed because another note has their name.
     pub notices: Vec<FileError>,
     /// Load again at this time: a held-back note is due then.
     pub again_at: Option<Instant>,
@@ -84,6 +87,7 @@ impl Loader {
             last_scan: None,
             last_problems: Vec::new(),
             last_notices: Vec::new(),
+            renamed: HashSet::new(),
             site: Site::default(),
         }
     }
@@ -96,6 +100,11 @@ impl Loader {
 
     fn relative<'a>(&self, path: &'a Path) -> &'a Path {
         path.strip_prefix(&self.root).unwrap_or(path)
+    }
+
+    /// The notices of the last load (see [`Load::notices`]).
+    pub fn notices(&self) -> &[FileError] {
+        &self.last_notices
     }
 
     /// Loads the folder; `current` is what serves now (the last good versions).
@@ -214,7 +223,7 @@ impl Loader {
         if kept_refused {
             notes.sort_by(|a, b| a.path.cmp(&b.path));
         }
-        let notes = one_note_per_topic(notes, current, &self.root, &mut problems);
+        let notes = one_note_per_topic(notes, &self.root, &mut self.renamed, &mut problems, &mut notices);
         problems.sort_by(|a, b| a.path.cmp(&b.path));
         self.seen = seen;
         self.last_scan = Some(scan);
@@ -350,36 +359,39 @@ fn keeping(error: &FileError, last_good: Option<&Arc<Note>>) -> FileError {
     error
 }
 
-/// Two notes with one topic name: the note that had the name keeps it (a reload never moves
-/// a live topic), then one whose `command:` sets it, then the first in path order. The others get a name made distinct by
-/// their folders (`publish-security-and-privacy`) and a warning; two equal `command:`s are
-/// an error and the second note is skipped.
+/// Two notes with one topic name: one whose `command:` sets it keeps it, else the first in
+/// path order; the others get a name made distinct by their folders
+/// (`publish-security-and-privacy`) and a notice; two equal `command:`s are an error and the
+/// second note is skipped. The same rule at every load, whatever served before: what `check`
+/// shows is what serves, now and after a restart.
 fn one_note_per_topic(
-    notes: Vec<Arc<Note>>,
-    current: &Library,
+    mut notes: Vec<Arc<Note>>,
     root: &Path,
+    renamed: &mut HashSet<PathBuf>,
     problems: &mut Vec<FileError>,
+    notices: &mut Vec<FileError>,
 ) -> Vec<Arc<Note>> {
-    // Most reloads change no name: one pass over the names then, and nothing to settle.
-    let mut names: std::collections::HashSet<&str> = std::collections::HashSet::with_capacity(notes.len());
+    // A note kept from the last load holds the name it was given then.
+    if !renamed.is_empty() {
+        for note in &mut notes {
+            if renamed.contains(&note.path)
+                && let Some(own) = super::own_topic(note).filter(|own| *own != note.topic)
+            {
+                Arc::make_mut(note).topic = own;
+            }
+        }
+        renamed.clear();
+    }
+    // Most loads change no name: one pass over the names then, and nothing to settle.
+    let mut names: HashSet<&str> = HashSet::with_capacity(notes.len());
     if notes.iter().all(|n| names.insert(n.topic.as_str())) {
         return notes;
     }
     drop(names);
-    let holder: HashMap<&str, &Path> = current
-        .notes
-        .iter()
-        .map(|n| (n.topic.as_str(), n.path.as_path()))
-        .collect();
-    // The notes that held their name first, then those whose `command:` sets it, then the
-    // rest, each in library order.
-    let held: Vec<bool> = (notes.iter())
-        .map(|n| holder.get(n.topic.as_str()) == Some(&n.path.as_path()))
-        .collect();
-    let commanded = |i: &usize| !held[*i] && notes[*i].front.command.is_some();
-    let rest = |i: &usize| !held[*i] && notes[*i].front.command.is_none();
-    let order: Vec<usize> = ((0..notes.len()).filter(|&i| held[i]))
-        .chain((0..notes.len()).filter(commanded))
+    // The notes whose `command:` sets their name, then the rest, each in path order.
+    let commanded = |i: &usize| notes[*i].front.command.is_some();
+    let rest = |i: &usize| notes[*i].front.command.is_none();
+    let order: Vec<usize> = ((0..notes.len()).filter(commanded))
         .chain((0..notes.len()).filter(rest))
         .collect();
     // Each name taken, and the note that took it.
@@ -405,17 +417,18 @@ fn one_note_per_topic(
         };
         match distinct {
             Some(name) => {
-                // A copy only when the note is shared with the library serving now.
-                let note = Arc::make_mut(note);
-                note.warnings.push(Warning {
-                    line: 1,
+                notices.push(FileError {
+                    path: note.path.clone(),
+                    line: None,
                     message: format!(
                         "topic `{}` is already the name of {}; this note is `/{name}` (set `command:` in the front matter to choose)",
                         note.topic,
                         first.display()
                     ),
                 });
-                note.topic = name.clone();
+                // A copy only when the note is shared with the library serving now.
+                Arc::make_mut(note).topic = name.clone();
+                renamed.insert(note.path.clone());
                 taken.insert(name, i);
             }
             None => {

@@ -27,8 +27,24 @@ pub use site::Site;
 pub struct Loaded {
     pub library: Library,
     pub errors: Vec<FileError>,
-    /// Notes left out on purpose (`publish: false`).
-    pub skipped: Vec<FileError>,
+    /// Worth a warning (see [`Load::notices`]): notes left out on purpose, topics renamed.
+    pub notices: Vec<FileError>,
+}
+
+/// What a note's topic is made from: `command:`, else the file stem.
+fn raw_topic(command: Option<&str>, path: &Path) -> String {
+    match command {
+        Some(command) => command.to_string(),
+        None => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// The topic a note names for itself, before another note's claim to it made it distinct.
+pub(crate) fn own_topic(note: &Note) -> Option<String> {
+    topic::command_name(&raw_topic(note.front.command.as_deref(), &note.path))
 }
 
 /// Parses one note from its text. `path` is used for the topic name and messages.
@@ -71,13 +87,7 @@ pub fn parse_in_site(
             )
         })?,
     };
-    let raw_name = match &front.command {
-        Some(command) => command.clone(),
-        None => path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    };
+    let raw_name = raw_topic(front.command.as_deref(), path);
     let topic = topic::command_name(&raw_name).ok_or_else(|| {
         let fix = match front.command {
             Some(_) => "write `command:` with letters or digits",
@@ -243,7 +253,7 @@ pub fn load_site(dir: &Path, labels: &Labels, max_bytes: u64, site: Site) -> Loa
     Loaded {
         library: load.library.unwrap_or_default(),
         errors: load.problems,
-        skipped: load.notices,
+        notices: load.notices,
     }
 }
 
