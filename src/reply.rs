@@ -386,8 +386,9 @@ fn render_item(item: &Item, depth: usize) -> String {
 /// for context), then everything else in document order. Each item is a content line once.
 fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<LaidLine> {
     let mut lines = Vec::new();
+    let focus = whole_steps(roots, focus);
     let mut focused: Vec<&ItemPath> = Vec::new();
-    for path in focus {
+    for path in &focus {
         let valid = item_at(roots, path).is_some();
         let nested = focused.iter().any(|f| path.starts_with(f) || f.starts_with(path));
         if valid && !nested {
@@ -414,6 +415,44 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<LaidLine> {
         push_subtree(*item, vec![index], &focused, &mut lines);
     }
     lines
+}
+
+/// `focus` with each step of a numbered list (or of a list nested in one) replaced by the
+/// whole list, with the line before it that introduces it (one ending in a colon): steps
+/// brought forward one by one would show step 8 before steps 1 to 7.
+fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
+    let numbered =
+        |path: &[usize]| item_at(roots, path).is_some_and(|item| matches!(item.marker(), Marker::Number(_)));
+    let mut paths = Vec::with_capacity(focus.len());
+    for path in focus {
+        // The outermost numbered list the item is a step of.
+        let Some(depth) = (1..=path.len()).find(|&depth| numbered(&path[..depth])) else {
+            paths.push(path.clone());
+            continue;
+        };
+        let step = &path[..depth];
+        let (parent, at) = step.split_at(depth - 1);
+        let sibling = |index: usize| -> ItemPath { parent.iter().copied().chain([index]).collect() };
+        let at = at.first().copied().unwrap_or_default();
+        let mut first = at;
+        while first > 0 && numbered(&sibling(first - 1)) {
+            first -= 1;
+        }
+        let mut last = at;
+        while numbered(&sibling(last + 1)) {
+            last += 1;
+        }
+        let introduces = |index: usize| {
+            item_at(roots, &sibling(index)).is_some_and(|item| {
+                item.marker() == Marker::Plain && item.plain().trim_end().ends_with([':', '：'])
+            })
+        };
+        if first > 0 && introduces(first - 1) {
+            first -= 1;
+        }
+        paths.extend((first..=last).map(sibling));
+    }
+    paths
 }
 
 /// An item and everything below it, depth first, leaving out the subtrees at `skip`
@@ -857,6 +896,63 @@ mod tests {
             assert!(first.contains("the point asked for"), "{first}");
             assert!(first.starts_with("- context context"), "{first}");
         }
+    }
+
+    /// A step of a numbered list that matched brings the whole list forward, in order, with
+    /// the line that introduces it, and a step of a list nested in steps brings the outer
+    /// list: the member follows the steps as shown.
+    #[test]
+    fn focused_steps_keep_their_order() {
+        let steps: String = (1..=9).map(|n| format!("{n}. step {n} of the setup\n")).collect();
+        let text = format!(
+            "---\ntitle: T\n---\n## A\n\nAn intro.\n\nMore about it.\n\nTo set it up:\n\n{steps}\n- {}\n",
+            "other words ".repeat(40)
+        );
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .expect("a note");
+        let layout = Layout {
+            page_chars: 300,
+            context_label: String::new(),
+        };
+        let section = &note.sections[0];
+        assert!(is_long(section, &layout));
+        let shown = |focus: &[ItemPath]| -> Vec<String> {
+            let reply = Reply::for_section(&note, section, MatchReason::Text, focus, &layout);
+            let lines = reply.pages().flat_map(|page| page.lines);
+            lines.map(|line| line.text).collect()
+        };
+        // Step 8 (the roots: intro, more, lead-in, steps 1 to 9, the bullet).
+        let lines = shown(&[vec![1], vec![10]]);
+        let want: Vec<String> = ["More about it.", "To set it up:"]
+            .into_iter()
+            .map(String::from)
+            .chain((1..=9).map(|n| format!("{n}. step {n} of the setup")))
+            .collect();
+        assert_eq!(lines[..11], want[..], "{lines:#?}");
+        assert_eq!(lines[11], "An intro.");
+
+        // A step of a list nested in a step.
+        let text =
+            "---\ntitle: T\n---\n## A\n\n- first\n\n1. one\n2. two\n   1. two a\n   2. two b\n3. three\n";
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
+            .expect("a note");
+        let roots = roots(&note.sections[0], None);
+        let lines: Vec<String> = lines_in_order(&roots, &[vec![2, 1]])
+            .iter()
+            .filter_map(|line| write(line, &roots))
+            .map(|line| line.text)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "1. one",
+                "2. two",
+                "  1. two a",
+                "  2. two b",
+                "3. three",
+                "- first"
+            ]
+        );
     }
 
     /// `is_long` and a laid line's length count what `write` writes: bullets, numbers past

@@ -2004,9 +2004,10 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 
 /// Answers, public and private, are byte for byte those in `tests/fixtures/replies.tsv`,
 /// which the code before issue 14's reply-cost work wrote: the work changed what a reply
-/// costs, not what it says. Rewritten once since, when a point longer than a page began to go
-/// on over the next pages (8 rows: two code blocks of the blog). `NOTES_BOT_WRITE_REPLIES=1`
-/// writes the file instead.
+/// costs, not what it says. Rewritten since when a point longer than a page began to go on
+/// over the next pages (8 rows: two code blocks of the blog), and when matched steps of a
+/// numbered list stopped being brought forward out of order (2 rows: the blog's CSS
+/// specificity steps). `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]
 fn answers_are_byte_for_byte_those_of_the_golden_file() {
