@@ -32,12 +32,17 @@ struct Common {
     config: Option<String>,
 }
 
+/// A topic as typed: command names are lowercase (`Canvas` is `/canvas`).
+fn topic_name(typed: &str) -> Result<String, std::convert::Infallible> {
+    Ok(typed.trim().to_lowercase())
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Answer a query from the command line, exactly as the bot would
     Ask {
         /// Search only this topic (a note's command name)
-        #[arg(long)]
+        #[arg(long, value_parser = topic_name)]
         topic: Option<String>,
         /// How many sections to show
         #[arg(long, default_value_t = 1)]
@@ -55,7 +60,8 @@ enum Command {
     },
     /// List every source link, grouped by topic and category
     Sources {
-        #[arg(long)]
+        /// Only this topic's sources
+        #[arg(long, value_parser = topic_name)]
         topic: Option<String>,
         #[arg(long)]
         json: bool,
@@ -100,7 +106,8 @@ enum Command {
     Health,
     /// The questions members asked most that the notes did not answer
     Gaps {
-        #[arg(long)]
+        /// Only this topic's questions
+        #[arg(long, value_parser = topic_name)]
         topic: Option<String>,
         /// How many to show
         #[arg(long, default_value_t = 20)]

@@ -2007,7 +2007,9 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// costs, not what it says. Rewritten since when a point longer than a page began to go on
 /// over the next pages (8 rows: two code blocks of the blog), and when matched steps of a
 /// numbered list stopped being brought forward out of order (2 rows: the blog's CSS
-/// specificity steps). `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
+/// specificity steps), and when a vault served by one `/notes` command began to name its
+/// topics `/notes topic:x` (140 rows: every answer of the Obsidian vault, 346 notes).
+/// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]
 fn answers_are_byte_for_byte_those_of_the_golden_file() {
@@ -2161,4 +2163,50 @@ fn gaps_show_what_was_asked_in_that_server_only() {
             ("sushi rolls".to_string(), Some(there.to_string()))
         ]
     );
+}
+
+/// Above 90 topics one `/notes` command serves them all: what the bot writes names it
+/// (`/notes topic:x`), not per-topic commands that were never registered, and a topic typed
+/// with capitals is found.
+#[test]
+fn with_one_notes_command_replies_name_it_and_topics_ignore_case() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-many-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    for n in 0..=MAX_TOPIC_COMMANDS {
+        let text = format!("## Router reset {n}\n- hold the button {n} for ten seconds\n");
+        std::fs::write(dir.join(format!("topic-{n}.md")), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let app = app_for(&dir, 0);
+    let _ = std::fs::remove_dir_all(&dir);
+    let asked = |topic: &str, query: &str| {
+        let options = format!(
+            "\"options\": [{{\"name\": \"topic\", \"type\": 3, \"value\": \"{topic}\"}}, {{\"name\": \"query\", \"type\": 3, \"value\": \"{query}\"}}]"
+        );
+        let text =
+            std::fs::read_to_string(root().join("tests/fixtures/interactions/command_chatgpt_nomatch.json"))
+                .unwrap_or_else(|e| panic!("{e}"));
+        let start = text
+            .find("\"options\": [")
+            .unwrap_or_else(|| panic!("no options"));
+        let end = start + text[start..].find(']').unwrap_or_else(|| panic!("no ]")) + 1;
+        let text = format!("{}{options}{}", &text[..start], &text[end..])
+            .replace("\"name\": \"chatgpt\"", "\"name\": \"notes\"");
+        let interaction: Interaction = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        respond(&app, &interaction)
+    };
+    let body = asked("Topic-3", "pizza recipe");
+    let text = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("No section of /notes topic:topic-3 matches"),
+        "{text}"
+    );
+    let body = asked("TOPIC-3", "router reset");
+    assert_eq!(
+        footer(&body).split(" · ").next(),
+        Some("/notes topic:topic-3"),
+        "{body}"
+    );
+    let listed = topics_text(&app, &fixture("command_topics.json", &[]));
+    assert!(listed.contains("/notes topic:topic-0 — topic-0"), "{listed}");
 }

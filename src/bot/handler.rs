@@ -16,7 +16,7 @@ use serenity::all::{
     ResolvedTarget,
 };
 
-use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
+use super::commands::{self, GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
 use super::custom_id::{self, Action, Listing, SectionPage, SectionVote};
 use super::forum::{Forums, Post};
 use super::i18n::Lang;
@@ -24,6 +24,7 @@ use super::render::{self, Closest, Other, SectionView};
 use super::state::{Counter, Local, State, StateError};
 use crate::by_topic::place;
 use crate::config::Config;
+use crate::notes::Library;
 use crate::reply::CLOSEST;
 use crate::reply::{self, Layout, Line, Reply, paginate, truncate};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
@@ -311,8 +312,10 @@ impl Handler {
         } else {
             Lang::En
         };
+        let command = topic_command(index.library(), &note.topic, lang);
         let view = SectionView {
             reply: &reply,
+            command: &command,
             page: 0,
             focus: &best.focus,
             asker: post.author,
@@ -343,7 +346,8 @@ impl Handler {
         if command.data.kind == CommandType::Message {
             return self.answer_message(index, command, lang);
         }
-        let topic_option = string_option(command, TOPIC);
+        // Topic names are lowercase; a member may type `Canvas`.
+        let topic_option = string_option(command, TOPIC).map(|topic| topic.trim().to_lowercase());
         let topic_option = topic_option.as_deref();
         match name {
             SOURCES => {
@@ -511,8 +515,10 @@ impl Handler {
         // A section that fits one page keeps its order.
         let first = if long { focus } else { &[] };
         let reply = Reply::in_order(note, section, reason, first, &self.layout);
+        let command = topic_command(index.library(), &note.topic, lang);
         let view = SectionView {
             reply: &reply,
+            command: &command,
             page,
             focus,
             asker,
@@ -544,8 +550,9 @@ impl Handler {
         unmentioned: Option<&str>,
         lang: Lang,
     ) -> Outcome {
-        let mut text = not_in(lang, Some(topic), unmentioned).map_or_else(String::new, |s| s + "\n");
-        text.push_str(&lang.no_match(&lang.topic_place(topic), &render::quote(query)));
+        let command = render::escaped(&topic_command(index.library(), topic, lang));
+        let mut text = not_in(lang, Some(&command), unmentioned).map_or_else(String::new, |s| s + "\n");
+        text.push_str(&lang.no_match(&lang.topic_place(&command), &render::quote(query)));
         let suggestions = reply::suggestions(index, query, Some(topic), 5);
         if suggestions.is_empty() {
             text.push('\n');
@@ -618,7 +625,14 @@ impl Handler {
                     .map(|note| {
                         let mut title = String::new();
                         crate::notes::markdown::escape_into(&mut title, note.title());
-                        let command = self.command_mention(guild, &note.topic);
+                        let command = if commands::uses_notes_command(library) {
+                            lang.notes_topic(
+                                &self.command_mention(guild, NOTES),
+                                &render::escaped(&note.topic),
+                            )
+                        } else {
+                            self.command_mention(guild, &note.topic)
+                        };
                         let text = lang.topic_line(&command, &title, note.answerable().count());
                         Line {
                             text,
@@ -861,8 +875,9 @@ fn closest(
             })
         })
         .collect();
-    let intro = lang.closest_intro(topic, &render::quote(query));
-    let intro = match not_in(lang, topic, ranked.unmentioned.as_deref()) {
+    let command = topic.map(|topic| render::escaped(&topic_command(index.library(), topic, lang)));
+    let intro = lang.closest_intro(command.as_deref(), &render::quote(query));
+    let intro = match not_in(lang, command.as_deref(), ranked.unmentioned.as_deref()) {
         Some(not_in) => format!("{not_in}\n{intro}"),
         None => intro,
     };
@@ -874,8 +889,19 @@ fn closest(
 
 /// "“Todoist” is not in /obsidian.": why a question that names what the notes never
 /// mention found no section ([`Ranked::unmentioned`]).
-fn not_in(lang: Lang, topic: Option<&str>, unmentioned: Option<&str>) -> Option<String> {
-    Some(lang.not_in(&lang.place(topic), &render::quote(unmentioned?)))
+/// `command`: how members ask the topic searched, as markdown; None for every topic.
+fn not_in(lang: Lang, command: Option<&str>, unmentioned: Option<&str>) -> Option<String> {
+    Some(lang.not_in(&lang.place(command), &render::quote(unmentioned?)))
+}
+
+/// How members ask `topic`, as plain text: `/canvas`, or `/notes topic:canvas` where one
+/// `/notes` command serves every topic (a vault of more topics than Discord allows commands).
+pub(crate) fn topic_command(library: &Library, topic: &str, lang: Lang) -> String {
+    if commands::uses_notes_command(library) {
+        lang.notes_topic(&format!("/{NOTES}"), topic)
+    } else {
+        format!("/{topic}")
+    }
 }
 
 /// An answer posted for everyone in reply to `target`: by the bot where the app is installed

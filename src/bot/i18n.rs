@@ -29,16 +29,16 @@ impl Lang {
     }
 
     /// What matched, as a reply's footer says it.
-    /// Above the closest sections offered privately; `topic` is None for "Answer from
-    /// notes" (every topic).
-    pub fn closest_intro(self, topic: Option<&str>, query: &str) -> String {
-        self.closest_in(&self.place(topic), query)
+    /// Above the closest sections offered privately; `command` (how members ask the topic)
+    /// is None for "Answer from notes" (every topic).
+    pub fn closest_intro(self, command: Option<&str>, query: &str) -> String {
+        self.closest_in(&self.place(command), query)
     }
 
-    /// Where a search looked: one topic, or every one.
-    pub fn place(self, topic: Option<&str>) -> String {
-        match topic {
-            Some(topic) => self.topic_place(topic),
+    /// Where a search looked: one topic (as members ask it), or every one.
+    pub fn place(self, command: Option<&str>) -> String {
+        match command {
+            Some(command) => self.topic_place(command),
             None => self.the_notes().to_string(),
         }
     }
@@ -123,10 +123,15 @@ words! {
         en: "“{name}” is not in {place}.",
         zh: "{place}中没有“{name}”。",
     }
-    /// Where a search looked: one topic.
-    topic_place(topic: &str) {
-        en: "/{topic}",
-        zh: "/{topic} ",
+    /// Where a search looked: one topic, as members ask it (`/chatgpt`, `/notes topic:x`).
+    topic_place(command: &str) {
+        en: "{command}",
+        zh: "{command} ",
+    }
+    /// How members ask one topic where one command (`notes`, or its mention) serves them all.
+    notes_topic(notes: &str, topic: &str) {
+        en: "{notes} topic:{topic}",
+        zh: "{notes} 主题:{topic}",
     }
     /// Where "Answer from notes" looked: every topic.
     the_notes {

@@ -37,6 +37,13 @@ pub fn ephemeral(text: &str) -> CreateInteractionResponseMessage {
         .ephemeral(true)
 }
 
+/// Text as markdown that shows it as it is.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::new();
+    escape_into(&mut out, text);
+    out
+}
+
 /// Escapes user text shown back and cuts it short.
 pub fn quote(text: &str) -> String {
     let mut out = String::new();
@@ -141,6 +148,8 @@ pub fn gaps_report(
 
 pub struct SectionView<'a> {
     pub reply: &'a Reply<'a>,
+    /// How members ask the reply's topic (`handler::topic_command`), for the footer.
+    pub command: &'a str,
     pub page: usize,
     pub focus: &'a [ItemPath],
     /// Who may delete the reply with 🗑 (besides moderators).
@@ -185,7 +194,7 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
     if let Some(url) = reply.url.as_deref().and_then(embed_url) {
         embed = embed.url(url);
     }
-    let mut footer = vec![format!("/{}", reply.topic)];
+    let mut footer = vec![view.command.to_string()];
     if !reply.category.is_empty() {
         footer.push(reply.category.clone());
     }
