@@ -32,7 +32,7 @@ pub enum Error {
     Config(#[from] FileError),
     #[error(transparent)]
     NoNotes(#[from] NoNotes),
-    #[error("{0} notes could not be loaded (listed above)")]
+    #[error("{0} of the notes' files or folders could not be loaded (listed above)")]
     BrokenNotes(usize),
     #[error("no topic `{topic}`; topics are: {topics}")]
     UnknownTopic { topic: String, topics: String },

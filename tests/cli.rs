@@ -766,3 +766,21 @@ fn names_made_distinct_use_folders_under_the_notes_folder_only() {
     names.sort_unstable();
     assert_eq!(names, ["/n", "/n-2", "/n-3", "/sub-n"], "{text}");
 }
+
+/// A notes folder that is a file is named as such, with where to set the folder (it was
+/// "cannot read this folder; rename it to start with a dot").
+#[test]
+fn check_names_a_notes_folder_that_is_a_file() {
+    let dir = temp_dir("folder-is-file");
+    let file = dir.join("note.md");
+    std::fs::write(&file, "## A\n- x\n").unwrap_or_else(|e| panic!("{e}"));
+    let output = run(bin().arg("check").arg("--notes").arg(&file));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("note.md: the notes folder is a file: set `notes_dir`"),
+        "{err}"
+    );
+    assert!(!err.contains("rename it"), "{err}");
+}

@@ -16,7 +16,7 @@ use crate::config::{DiscordOptions, DiscordUrlError, redacted};
 pub enum RunError {
     /// Discord refused the token: exit 2, no retry.
     #[error(
-        "Discord rejected the bot token (401); reset it in the developer portal and update DISCORD_TOKEN"
+        "Discord rejected the bot token (401); reset it in the developer portal and update DISCORD_TOKEN (or the file DISCORD_TOKEN_FILE names)"
     )]
     TokenRejected,
     /// Close code 4014: `forums` asks for the privileged Message Content intent.

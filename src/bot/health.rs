@@ -62,7 +62,10 @@ pub fn serve_beat(address: SocketAddr) -> String {
 /// Why the bot is not healthy.
 #[derive(Debug, thiserror::Error)]
 pub enum Unhealthy {
-    #[error("no heartbeat at {} ({source}); is the bot running?", .path.display())]
+    #[error(
+        "no heartbeat at {} ({source}); is the bot running, and may it write to that folder (the data folder; the image runs as uid 10001)?",
+        .path.display()
+    )]
     NoHeartbeat { path: PathBuf, source: std::io::Error },
     #[error("{}: unreadable heartbeat", .0.display())]
     Unreadable(PathBuf),

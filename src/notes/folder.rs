@@ -97,7 +97,14 @@ fn is_markdown(path: &Path) -> bool {
 pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
     let mut scan = Scan::default();
     let canonical_root = match std::fs::canonicalize(root) {
-        Ok(path) => path,
+        Ok(path) if path.is_dir() => path,
+        Ok(_) => {
+            scan.problems.push(problem(
+                root,
+                "the notes folder is a file: set `notes_dir` in the config, or pass --notes DIR".into(),
+            ));
+            return scan;
+        }
         Err(e) => {
             scan.problems
                 .push(problem(root, format!("cannot read the notes folder: {e}")));
@@ -110,6 +117,13 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
     while let Some((folder, depth)) = folders.pop() {
         let entries = match std::fs::read_dir(&folder) {
             Ok(entries) => entries,
+            Err(e) if depth == 0 => {
+                scan.problems.push(problem(
+                    &folder,
+                    format!("cannot read the notes folder ({e}): fix its permissions (the image runs as uid 10001)"),
+                ));
+                continue;
+            }
             Err(e) => {
                 scan.problems.push(problem(
                     &folder,
