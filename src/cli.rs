@@ -392,6 +392,24 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
         warnings += 1;
         writeln!(out, "  warning: {}", printable(&notice.to_string()))?;
     }
+    // A folder of `link_bases` that holds no note (names are case-sensitive: `En` is not
+    // `en`) links nothing, without an error anywhere.
+    for folder in config.link_bases.keys() {
+        let base = config.notes_dir.join(folder);
+        if !loaded
+            .library
+            .notes
+            .iter()
+            .any(|note| note.path.starts_with(&base))
+        {
+            warnings += 1;
+            let message = format!(
+                "config: link_bases names `{folder}`, but no note is in {} (folder names are case-sensitive)",
+                base.display()
+            );
+            writeln!(out, "  warning: {}", printable(&message))?;
+        }
+    }
     out.flush()?;
     for error in &loaded.errors {
         eprintln!("{}", printable(&error.to_string()));

@@ -406,38 +406,51 @@ impl Config {
                 message: format!("{message}; see config/notes-bot.yaml in the repository for every key"),
             }
         })?;
-        config.validate(path)?;
+        config.validate(path, text)?;
         Ok(config)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), FileError> {
-        let error = |message: String| FileError {
+    /// The first value the config cannot take, at its line in `text`.
+    fn validate(&self, path: &Path, text: &str) -> Result<(), FileError> {
+        let error = |key: &str, message: String| FileError {
             path: path.to_path_buf(),
-            line: None,
+            line: line_of(text, key),
             message,
         };
         if self.reply.colour().is_none() {
-            return Err(error(format!(
-                "reply.colour {:?} is not a colour like \"#5865f2\"",
-                self.reply.colour
-            )));
+            return Err(error(
+                "reply.colour",
+                format!(
+                    "reply.colour {:?} is not a colour like \"#5865f2\"",
+                    self.reply.colour
+                ),
+            ));
         }
-        within("reply.page_chars", self.reply.page_chars, 200..=4000).map_err(error)?;
+        let out_of_range = |key: &'static str| move |message: String| error(key, message);
+        within("reply.page_chars", self.reply.page_chars, 200..=4000)
+            .map_err(out_of_range("reply.page_chars"))?;
         // A day at most: beyond, the cooldown's end overflows the clock (and means never).
-        within("cooldown_seconds", self.cooldown_seconds, 0..=86_400).map_err(error)?;
-        within("reload.quiet_ms", self.reload.quiet_ms, 500..=60_000).map_err(error)?;
+        within("cooldown_seconds", self.cooldown_seconds, 0..=86_400)
+            .map_err(out_of_range("cooldown_seconds"))?;
+        within("reload.quiet_ms", self.reload.quiet_ms, 500..=60_000)
+            .map_err(out_of_range("reload.quiet_ms"))?;
         within(
             "reload.hold_empty_seconds",
             self.reload.hold_empty_seconds,
             1..=3600,
         )
-        .map_err(error)?;
+        .map_err(out_of_range("reload.hold_empty_seconds"))?;
         within("forums_min_coverage", self.forums_min_coverage, 0.5..=1.0)
-            .map_err(|message| error(message + " (search hits have over 0.5)"))?;
+            .map_err(|message| error("forums_min_coverage", message + " (search hits have over 0.5)"))?;
         if self.max_note_bytes == 0 {
-            return Err(error("max_note_bytes is 0; no note could load".into()));
+            return Err(error(
+                "max_note_bytes",
+                "max_note_bytes is 0; no note could load".into(),
+            ));
         }
-        self.discord.check().map_err(|e| error(e.to_string()))?;
+        self.discord
+            .check()
+            .map_err(|e| error("discord", e.to_string()))?;
         let http = &self.http;
         for (key, seconds) in [
             ("http.header_read_seconds", http.header_read_seconds),
@@ -445,12 +458,14 @@ impl Config {
             ("http.request_seconds", http.request_seconds),
             ("shutdown_seconds", self.shutdown_seconds),
         ] {
-            within(key, seconds, 1..=3600).map_err(error)?;
+            within(key, seconds, 1..=3600).map_err(out_of_range(key))?;
         }
         // More than a million would overflow tokio's semaphore (and no machine serves them).
-        within("http.max_connections", http.max_connections, 1..=1_000_000).map_err(error)?;
+        within("http.max_connections", http.max_connections, 1..=1_000_000)
+            .map_err(out_of_range("http.max_connections"))?;
         if self.install.integration_types.is_empty() || self.install.contexts.is_empty() {
             return Err(error(
+                "install",
                 "install.integration_types and install.contexts each need at least one entry".into(),
             ));
         }
@@ -464,14 +479,16 @@ impl Config {
                 .strip_prefix("https://")
                 .or_else(|| url.strip_prefix("http://"));
             if host.is_none_or(|host| host.is_empty() || host.starts_with('/')) {
-                return Err(error(format!(
-                    "{key} {url:?} is not a URL like \"https://obsidian.md/help/\""
-                )));
+                return Err(error(
+                    &key,
+                    format!("{key} {url:?} is not a URL like \"https://obsidian.md/help/\""),
+                ));
             }
         }
-        self.state.check().map_err(|e| error(e.to_string()))?;
+        self.state.check().map_err(|e| error("state", e.to_string()))?;
         if self.reply.other_matches > 25 {
             return Err(error(
+                "reply.other_matches",
                 "reply.other_matches is at most 25 (a Discord select menu's limit)".into(),
             ));
         }
@@ -514,6 +531,36 @@ impl Config {
             builtin_related: self.related.builtin,
         }
     }
+}
+
+/// The line of a dotted key (`reply.page_chars`) in a config written in block style, as
+/// YAML's own errors name one; `None` when it is not written so (flow style, quoted keys).
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let mut parts = key.split('.');
+    let mut wanted = parts.next()?;
+    // The indent of the key found last: the next one is inside its block.
+    let mut parent: Option<usize> = None;
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        if parent.is_some_and(|parent| indent <= parent) {
+            return None;
+        }
+        let inside = parent.is_none_or(|parent| indent > parent) && (parent.is_some() || indent == 0);
+        let named = trimmed
+            .strip_prefix(wanted)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'));
+        if inside && named {
+            match parts.next() {
+                Some(next) => (wanted, parent) = (next, Some(indent)),
+                None => return Some(n + 1),
+            }
+        }
+    }
+    None
 }
 
 /// Whether `key`'s `value` lies in `range`; if not, the message that says so.
@@ -740,7 +787,8 @@ mod tests {
             "http:\n  max_connections: 0\n",
             "http:\n  max_connections: 18446744073709551615\n",
         ] {
-            assert!(error(text).starts_with("c.yaml: "), "{text}");
+            let line = text.lines().count();
+            assert!(error(text).starts_with(&format!("c.yaml:{line}: ")), "{text}");
         }
     }
 
@@ -768,8 +816,21 @@ mod tests {
                 "http.max_connections is 0; use 1 to 1000000",
             ),
         ] {
-            assert_eq!(error(text), format!("c.yaml: {message}"));
+            // At the line of the key (each text's last).
+            assert_eq!(error(text), format!("c.yaml:{}: {message}", text.lines().count()));
         }
+    }
+
+    #[test]
+    fn a_key_is_found_at_its_line_inside_its_block_only() {
+        let text = "# notes-bot\nreply:\n  # the page\n  colour: \"#fff\"\n\n  page_chars: 50\nhttp:\n  page_chars: 1\nlink_bases:\n  en: x\n  zh: y\n";
+        assert_eq!(line_of(text, "reply.page_chars"), Some(6));
+        assert_eq!(line_of(text, "http.page_chars"), Some(8));
+        assert_eq!(line_of(text, "link_bases.zh"), Some(11));
+        assert_eq!(line_of(text, "http"), Some(7));
+        assert_eq!(line_of(text, "reply.other_matches"), None);
+        assert_eq!(line_of("reply: {page_chars: 50}\n", "reply.page_chars"), None);
+        assert!(error("cooldown_seconds: 5\nreply:\n  colour: blue\n").starts_with("c.yaml:3: reply.colour"));
     }
 
     #[test]

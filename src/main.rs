@@ -45,8 +45,8 @@ enum Command {
         #[arg(long, value_parser = topic_name)]
         topic: Option<String>,
         /// How many sections to show
-        #[arg(long, default_value_t = 1)]
-        limit: usize,
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
         /// Print one JSON object instead of text
         #[arg(long)]
         json: bool,
@@ -63,6 +63,7 @@ enum Command {
         /// Only this topic's sources
         #[arg(long, value_parser = topic_name)]
         topic: Option<String>,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -79,12 +80,18 @@ enum Command {
     },
     /// Serve Discord's HTTP interactions endpoint (needs DISCORD_PUBLIC_KEY)
     Serve {
-        /// Address to listen on
-        #[arg(long, default_value = "0.0.0.0:8080", env = "NOTES_BOT_LISTEN")]
+        /// Address to listen on, HOST:PORT
+        #[arg(
+            long,
+            default_value = "0.0.0.0:8080",
+            env = "NOTES_BOT_LISTEN",
+            value_name = "HOST:PORT"
+        )]
         listen: String,
         /// Seconds a request's timestamp may be off before it is refused; 0 turns the check off
         #[arg(long, default_value_t = 300)]
         max_timestamp_skew: u64,
+        /// Log lines as text or JSON
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
     },
@@ -112,6 +119,7 @@ enum Command {
         /// How many to show
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -160,7 +168,14 @@ fn main() -> ExitCode {
             query,
         } => {
             let how = cli::AskOutput { json, explain };
-            cli::ask(out, &paths, topic.as_deref(), limit, how, &query.join(" "))
+            cli::ask(
+                out,
+                &paths,
+                topic.as_deref(),
+                usize::try_from(limit).unwrap_or(usize::MAX),
+                how,
+                &query.join(" "),
+            )
         }
         Command::Sources { topic, json } => cli::sources(out, &paths, topic.as_deref(), json),
         Command::Check => cli::check(out, &paths),

@@ -784,3 +784,40 @@ fn check_names_a_notes_folder_that_is_a_file() {
     );
     assert!(!err.contains("rename it"), "{err}");
 }
+
+/// A `link_bases` folder that holds no note (`En` for `en/`) is a warning of `check`: every
+/// link of those notes vanished without a word.
+#[test]
+fn check_warns_of_a_link_base_folder_without_notes() {
+    let dir = temp_dir("link-bases");
+    std::fs::create_dir_all(dir.join("notes/en")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("notes/en/a.md"), "## A\n- x\n").unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.join("c.yaml");
+    std::fs::write(
+        &config,
+        "link_bases:\n  En: https://e.x/\n  en: https://e.x/en/\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = run(bin()
+        .arg("check")
+        .arg("--config")
+        .arg(&config)
+        .arg("--notes")
+        .arg(dir.join("notes")));
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        text.contains("link_bases names `En`, but no note is in"),
+        "{text}"
+    );
+    assert!(!text.contains("names `en`"), "{text}");
+    assert!(text.contains("1 warnings, 0 errors"), "{text}");
+}
+
+/// `--limit 0` would still print one answer: it is refused as clap refuses any bad value.
+#[test]
+fn ask_refuses_a_limit_of_zero() {
+    let output = run(bin().args(["ask", "--limit", "0", "rlhf"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--limit"), "{}", stderr(&output));
+}
