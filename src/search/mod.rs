@@ -799,6 +799,14 @@ impl Index {
             return Vec::new();
         };
         let query = Query::new(query);
+        // `the` or `how to` asks nothing: no title is like what was meant.
+        let words = query.stripped.split_whitespace();
+        if words
+            .map(str::to_lowercase)
+            .all(|word| analyze::is_stop_str(&word))
+        {
+            return Vec::new();
+        }
         let units = self.units(&query, Mode::Loose, &range);
         let mut found: Vec<Suggestion> = rank::score(&self.live, &units, &range, LOOSE_COVERAGE, limit)
             .into_iter()

@@ -459,8 +459,17 @@ fn did_you_mean_is_looser_but_not_nonsense() {
     assert_eq!(first(names("transfrmr", "ai")).as_deref(), Some(FFN));
     // Half the query.
     assert!(names("vpn 设置", "net").contains(&"WireGuard VPN for remote access".to_string()));
-    // Garbage.
-    for query in ["asdfghjkl", "pizza recipe", "天气预报", "qwerty", ""] {
+    // Garbage, and words that ask nothing.
+    for query in [
+        "asdfghjkl",
+        "pizza recipe",
+        "天气预报",
+        "qwerty",
+        "",
+        "the",
+        "what is the",
+        "how to",
+    ] {
         assert!(names(query, "ai").is_empty(), "{query}");
         assert!(names(query, "net").is_empty(), "{query}");
     }
@@ -1728,4 +1737,27 @@ fn the_deployments_own_related_groups_widen_words_the_notes_use_too() {
     let explained = both.explain("stop updates", None, 1).expect("range");
     let how: Vec<How> = explained.words[0].terms.iter().map(|t| t.how).collect();
     assert_eq!(how, [How::Exact, How::Related]);
+}
+
+/// A query of words that ask nothing (`the`, `how to`) suggests nothing: `the` looked like
+/// the titles `Theme` and `Other`.
+#[test]
+fn words_that_ask_nothing_suggest_nothing() {
+    let ui = note(
+        "ui",
+        &[],
+        &[],
+        vec![
+            section("Theme", &[], vec![leaf("pick a colour scheme")]),
+            section("Other", &[], vec![leaf("everything else")]),
+            section("How to start", &[], vec![leaf("open the app")]),
+        ],
+    );
+    let index = Index::build(Library::from(vec![ui]), &SearchOptions::default());
+    for query in ["the", "The ", "what is the", "how to"] {
+        let names = suggested(&index, index.did_you_mean(query, Some("ui"), 5));
+        assert!(names.is_empty(), "{query}: {names:?}");
+    }
+    let names = suggested(&index, index.did_you_mean("thme", Some("ui"), 5));
+    assert_eq!(first(names).as_deref(), Some("Theme"));
 }
