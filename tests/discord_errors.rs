@@ -137,6 +137,27 @@ async fn a_429_whose_retry_after_misses_the_window_is_not_retried_and_says_why()
     }
 }
 
+/// A callback that got no answer says why: "connection refused" here (it said only "error
+/// sending request for url (…)", the same for a refusal and a 15 s timeout).
+#[tokio::test]
+async fn a_callback_without_an_answer_names_the_cause() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    drop(listener);
+    let webhooks = Webhooks::new(&format!("http://{address}")).unwrap_or_else(|e| panic!("{e}"));
+    let error = webhooks
+        .callback(InteractionId::new(123), TOKEN, &response(), Instant::now())
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| panic!("nothing listens there"));
+    assert!(
+        error.starts_with("POST /api/v10/interactions/123/…/callback: connection refused"),
+        "{error}"
+    );
+    assert!(!error.contains(TOKEN), "{error}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_5xx_is_an_error_naming_the_route_never_the_token() {
     let (discord, seen) =

@@ -54,9 +54,9 @@ pub struct Discord {
 }
 
 /// The longest wait to open a connection (TCP and TLS) to Discord or the proxy.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest wait for one whole REST call, so that no call hangs the bot.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+pub(super) const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Discord {
     /// The config's `discord:` section with `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` over it.
@@ -194,6 +194,12 @@ fn unreachable(error: &reqwest::Error) -> String {
     } else {
         "check this machine's DNS, firewall and outbound HTTPS (port 443)"
     };
+    format!("cannot reach {host}: {}; {check}", cause(error))
+}
+
+/// Why a request got no answer, in a few words: a timeout (which), DNS, a refused
+/// connection, TLS, else the innermost error.
+pub(super) fn cause(error: &reqwest::Error) -> String {
     let causes: Vec<String> =
         std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| e.source())
             .map(|e| e.to_string())
@@ -204,7 +210,7 @@ fn unreachable(error: &reqwest::Error) -> String {
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
         });
     let detail = causes.last().cloned().unwrap_or_default();
-    let cause = if error.is_timeout() && error.is_connect() {
+    if error.is_timeout() && error.is_connect() {
         format!("timed out: no connection within {} s", CONNECT_TIMEOUT.as_secs())
     } else if error.is_timeout() {
         format!("timed out: no answer within {} s", REQUEST_TIMEOUT.as_secs())
@@ -216,8 +222,7 @@ fn unreachable(error: &reqwest::Error) -> String {
         format!("TLS handshake failed ({detail}: an http:// server, or a proxy intercepting HTTPS?)")
     } else {
         detail
-    };
-    format!("cannot reach {host}: {cause}; {check}")
+    }
 }
 
 /// A request URL for a log line, with long path segments (interaction tokens) left out.

@@ -28,8 +28,8 @@ impl Webhooks {
     pub fn new(rest_base: &str) -> Result<Webhooks, reqwest::Error> {
         let client = reqwest::Client::builder()
             .use_native_tls()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(15))
+            .connect_timeout(super::discord::CONNECT_TIMEOUT)
+            .timeout(super::discord::REQUEST_TIMEOUT)
             .build()?;
         Ok(Webhooks {
             client,
@@ -175,7 +175,7 @@ impl Webhooks {
             .await
             .map_err(|e| WebhookError::Unreachable {
                 route: route.to_string(),
-                error: without(&e.to_string(), token),
+                error: without(&super::discord::cause(&e), token),
             })?;
         let status = response.status();
         if status.is_success() {
