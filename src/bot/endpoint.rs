@@ -149,6 +149,10 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
         let app = app.clone();
         move || app::save_gaps(&app)
     });
+    shutdown::guard(Duration::from_secs(app.config.shutdown_seconds + 2), {
+        let app = app.clone();
+        move || app::save_gaps(&app)
+    });
     // Registering again needs the application id, which only the token can tell; when
     // Discord cannot say it now, the registrar asks again at its first registration.
     let registrar = match &options.token {

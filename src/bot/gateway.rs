@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use serenity::all::{
     ChannelId, ClientBuilder, Context, EventHandler, GatewayIntents, GuildChannel, GuildId, Interaction,
-    Message, Ready, ShardStageUpdateEvent,
+    Message, Ready, ShardId, ShardStageUpdateEvent,
 };
 use serenity::async_trait;
 use serenity::gateway::ConnectionStage;
+
+use super::shard_watch::Health;
 
 use super::app::App;
 use super::discord::{self, Discord, RunError};
@@ -114,9 +116,13 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
         crate::config::redacted(&client.ws_url.lock().await)
     );
     let shard_manager = client.shard_manager.clone();
-    let heartbeat = tokio::spawn(write_heartbeat(shard_manager.clone(), options.heartbeat.clone()));
+    let heartbeat = tokio::spawn(watch_shards(shard_manager.clone(), options.heartbeat.clone()));
 
     let shutdown = super::shutdown::signal({
+        let app = app.clone();
+        move || super::app::save_gaps(&app)
+    });
+    super::shutdown::guard(Duration::from_secs(app.config.shutdown_seconds + 2), {
         let app = app.clone();
         move || super::app::save_gaps(&app)
     });
@@ -267,19 +273,46 @@ impl Events {
     }
 }
 
-/// Touches the heartbeat file every 10 s while at least one shard is connected.
-async fn write_heartbeat(shards: Arc<serenity::gateway::ShardManager>, path: PathBuf) {
-    let mut tick = tokio::time::interval(Duration::from_secs(10));
+/// Looks at the shards every second: touches the heartbeat file every 10 s while one is
+/// live, and starts again a shard serenity reports connected that Discord no longer
+/// acknowledges (see `shard_watch`): nothing else would, and `notes-bot health` would say
+/// "connected" while no interaction arrives.
+async fn watch_shards(shards: Arc<serenity::gateway::ShardManager>, path: PathBuf) {
+    const BEAT: Duration = Duration::from_secs(10);
+    let mut watch = super::shard_watch::ShardWatch::default();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut beaten: Option<tokio::time::Instant> = None;
     loop {
         tick.tick().await;
-        let connected = shards
-            .runners
-            .lock()
-            .await
-            .values()
-            .any(|runner| runner.stage == ConnectionStage::Connected);
-        if connected && let Err(error) = std::fs::write(&path, super::health::gateway_beat()) {
-            tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file");
+        let now = tokio::time::Instant::now();
+        let looks: Vec<(ShardId, ConnectionStage, Option<Duration>)> = (shards.runners.lock().await.iter())
+            .map(|(id, runner)| (*id, runner.stage, runner.latency))
+            .collect();
+        let present: Vec<u32> = looks.iter().map(|(id, ..)| id.0).collect();
+        watch.keep_only(&present);
+        let mut live = false;
+        for (id, stage, latency) in looks {
+            match watch.look(id.0, stage, latency, now.into_std()) {
+                Health::Live => live = true,
+                Health::Down => {}
+                Health::Stuck => {
+                    tracing::warn!(
+                        shard = id.0,
+                        "gateway: no heartbeat acknowledged for three intervals; starting the shard again"
+                    );
+                    watch.forget(id.0);
+                    let shards = shards.clone();
+                    tokio::spawn(async move { shards.restart(id).await });
+                }
+            }
+        }
+        let due = beaten.is_none_or(|at| now.duration_since(at) >= BEAT);
+        if live && due {
+            beaten = Some(now);
+            if let Err(error) = std::fs::write(&path, super::health::gateway_beat()) {
+                tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file");
+            }
         }
     }
 }

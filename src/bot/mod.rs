@@ -14,6 +14,7 @@ pub(crate) mod i18n;
 pub(crate) mod metrics;
 pub(crate) mod registrar;
 pub(crate) mod render;
+pub(crate) mod shard_watch;
 pub mod shared;
 pub(crate) mod shutdown;
 pub(crate) mod state;
