@@ -24,6 +24,12 @@ pub enum RunError {
         "Discord refused the Message Content intent (close code 4014), which `forums` needs; enable \"Message Content Intent\" under Bot → Privileged Gateway Intents in the developer portal, or remove `forums` from the config"
     )]
     IntentRefused,
+    /// A shard serenity reports connected that Discord no longer acknowledges (see
+    /// `shard_watch`): exit 1, for Docker or Kubernetes to start the bot again.
+    #[error(
+        "gateway: shard {shard} has had no heartbeat acknowledged for {seconds} s though connected (a connection whose handshake never completed); exiting for Docker or Kubernetes to start the bot again"
+    )]
+    GatewayStuck { shard: u32, seconds: u64 },
     #[error(transparent)]
     Url(#[from] DiscordUrlError),
     #[error("cannot set up the HTTP client: {0}")]

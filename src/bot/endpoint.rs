@@ -149,7 +149,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
         let app = app.clone();
         move || app::save_gaps(&app)
     });
-    shutdown::guard(Duration::from_secs(app.config.shutdown_seconds + 2), {
+    let guard = shutdown::guard(Duration::from_secs(app.config.shutdown_seconds + 2), {
         let app = app.clone();
         move || app::save_gaps(&app)
     });
@@ -213,6 +213,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     if let Some(beating) = beating {
         beating.abort();
     }
+    guard.stopping();
     app::save_gaps(&app);
     // Another `serve` of this host, sharing the folder, may have written its own since.
     if beat.is_some_and(|beat| std::fs::read_to_string(&heartbeat).is_ok_and(|held| held == beat)) {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serenity::all::{
     ChannelId, ClientBuilder, Context, EventHandler, GatewayIntents, GuildChannel, GuildId, Interaction,
-    Message, Ready, ShardId, ShardStageUpdateEvent,
+    Message, Ready, ShardStageUpdateEvent,
 };
 use serenity::async_trait;
 use serenity::gateway::ConnectionStage;
@@ -116,13 +116,12 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
         crate::config::redacted(&client.ws_url.lock().await)
     );
     let shard_manager = client.shard_manager.clone();
-    let heartbeat = tokio::spawn(watch_shards(shard_manager.clone(), options.heartbeat.clone()));
 
     let shutdown = super::shutdown::signal({
         let app = app.clone();
         move || super::app::save_gaps(&app)
     });
-    super::shutdown::guard(Duration::from_secs(app.config.shutdown_seconds + 2), {
+    let guard = super::shutdown::guard(Duration::from_secs(app.config.shutdown_seconds + 2), {
         let app = app.clone();
         move || super::app::save_gaps(&app)
     });
@@ -134,14 +133,15 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
                 None => client.start_autosharded().await,
             }
         } => result.map_err(discord::classify),
+        stuck = watch_shards(shard_manager.clone(), options.heartbeat.clone()) => Err(stuck),
         () = shutdown => {
             let deadline = Duration::from_secs(app.config.shutdown_seconds);
             super::shutdown::within(deadline, "closing the shards", shard_manager.shutdown_all()).await;
             Ok(())
         }
     };
-    heartbeat.abort();
     gap_saver.abort();
+    guard.stopping();
     super::app::save_gaps(&app);
     let _ = std::fs::remove_file(&options.heartbeat);
     result
@@ -273,11 +273,13 @@ impl Events {
     }
 }
 
-/// Looks at the shards every second: touches the heartbeat file every 10 s while one is
-/// live, and starts again a shard serenity reports connected that Discord no longer
-/// acknowledges (see `shard_watch`): nothing else would, and `notes-bot health` would say
-/// "connected" while no interaction arrives.
-async fn watch_shards(shards: Arc<serenity::gateway::ShardManager>, path: PathBuf) {
+/// Looks at the shards every second and touches the heartbeat file every 10 s while one is
+/// live; returns when one is stuck (see `shard_watch`): serenity reports it connected while
+/// Discord no longer acknowledges it, and nothing in serenity would ever end the wait.
+/// Starting the shard again in-process would leave the stuck runner behind, holding its
+/// queued shutdown (serenity 0.12 can spin on it once its connection ends); the process
+/// ends instead, for Docker or Kubernetes to start it again.
+async fn watch_shards(shards: Arc<serenity::gateway::ShardManager>, path: PathBuf) -> RunError {
     const BEAT: Duration = Duration::from_secs(10);
     let mut watch = super::shard_watch::ShardWatch::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -286,24 +288,21 @@ async fn watch_shards(shards: Arc<serenity::gateway::ShardManager>, path: PathBu
     loop {
         tick.tick().await;
         let now = tokio::time::Instant::now();
-        let looks: Vec<(ShardId, ConnectionStage, Option<Duration>)> = (shards.runners.lock().await.iter())
-            .map(|(id, runner)| (*id, runner.stage, runner.latency))
+        let looks: Vec<(u32, ConnectionStage, Option<Duration>)> = (shards.runners.lock().await.iter())
+            .map(|(id, runner)| (id.0, runner.stage, runner.latency))
             .collect();
-        let present: Vec<u32> = looks.iter().map(|(id, ..)| id.0).collect();
+        let present: Vec<u32> = looks.iter().map(|(id, ..)| *id).collect();
         watch.keep_only(&present);
         let mut live = false;
-        for (id, stage, latency) in looks {
-            match watch.look(id.0, stage, latency, now.into_std()) {
+        for (shard, stage, latency) in looks {
+            match watch.look(shard, stage, latency, now.into_std()) {
                 Health::Live => live = true,
                 Health::Down => {}
-                Health::Stuck => {
-                    tracing::warn!(
-                        shard = id.0,
-                        "gateway: no heartbeat acknowledged for three intervals; starting the shard again"
-                    );
-                    watch.forget(id.0);
-                    let shards = shards.clone();
-                    tokio::spawn(async move { shards.restart(id).await });
+                Health::Stuck(silent) => {
+                    return RunError::GatewayStuck {
+                        shard,
+                        seconds: silent.as_secs(),
+                    };
                 }
             }
         }

@@ -36,9 +36,10 @@ const STALL: Duration = Duration::from_secs(5);
 /// logged. A thread of its own hears SIGTERM and SIGINT and watches a tick the runtime gives
 /// every second: it logs a stall, and ends the process (after `last_words`: saving the gap
 /// counts) when a signal came and the runtime is stalled, or has not stopped within `grace`.
-/// Call it inside the runtime, with [`signal`].
+/// Call it inside the runtime, with [`signal`]; call [`Guard::stopping`] when the stop is
+/// under way outside it (a final save may block the runtime's last worker).
 #[cfg(unix)]
-pub fn guard(grace: Duration, last_words: impl Fn() + Send + 'static) {
+pub fn guard(grace: Duration, last_words: impl Fn() + Send + 'static) -> Guard {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
     // POSIX's numbers, the same on every unix.
@@ -53,6 +54,8 @@ pub fn guard(grace: Duration, last_words: impl Fn() + Send + 'static) {
             tracing::warn!(%error, signal = name, "cannot watch for the signal outside the runtime");
         }
     }
+    let guard = Guard::default();
+    let stopping = guard.stopping.clone();
     let start = std::time::Instant::now();
     let millis = move |at: std::time::Instant| at.duration_since(start).as_millis() as u64;
     let ticked = Arc::new(AtomicU64::new(0));
@@ -77,6 +80,12 @@ pub fn guard(grace: Duration, last_words: impl Fn() + Send + 'static) {
                 signalled.get_or_insert(now);
             }
             let since_signal = signalled.map(|at| now.duration_since(at));
+            // Stopping on its own: ticks end with the runtime, and only the deadline counts.
+            let since_tick = if stopping.load(Ordering::SeqCst) {
+                Duration::ZERO
+            } else {
+                since_tick
+            };
             match verdict(since_tick, since_signal, grace) {
                 Verdict::Exit => {
                     let name = SIGNALS
@@ -108,10 +117,27 @@ pub fn guard(grace: Duration, last_words: impl Fn() + Send + 'static) {
     if let Err(error) = std::thread::Builder::new().name("stop-guard".into()).spawn(watch) {
         tracing::warn!(%error, "cannot start the thread that guards the stop");
     }
+    guard
 }
 
 #[cfg(not(unix))]
-pub fn guard(_grace: Duration, _last_words: impl Fn() + Send + 'static) {}
+pub fn guard(_grace: Duration, _last_words: impl Fn() + Send + 'static) -> Guard {
+    Guard::default()
+}
+
+/// What [`guard`] is told by the process it guards.
+#[derive(Default)]
+pub struct Guard {
+    stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Guard {
+    /// The stop is under way and the runtime may give no more ticks: from now on only the
+    /// deadline after a signal ends the process.
+    pub fn stopping(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
 
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
