@@ -371,81 +371,93 @@ fn one_note_per_topic(
     problems: &mut Vec<FileError>,
     notices: &mut Vec<FileError>,
 ) -> Vec<Arc<Note>> {
-    // A note kept from the last load holds the name it was given then.
-    if !renamed.is_empty() {
-        for note in &mut notes {
-            if renamed.contains(&note.path)
-                && let Some(own) = super::own_topic(note).filter(|own| *own != note.topic)
-            {
+    // The name each note claims: its own. A note kept from the last load holds the name it was
+    // given then; the notes are in path order, so those few are found by halves.
+    let restored: HashMap<usize, String> = (renamed.drain())
+        .filter_map(|path| notes.binary_search_by(|note| note.path.cmp(&path)).ok())
+        .filter_map(|at| Some((at, super::own_topic(&notes[at])?)))
+        .collect();
+    let claim = |at: usize| -> &str {
+        match restored.is_empty() {
+            true => &notes[at].topic,
+            false => restored.get(&at).unwrap_or(&notes[at].topic),
+        }
+    };
+    // Most loads change no name: one pass over the names then, and nothing to settle.
+    let clash = {
+        let mut seen: HashSet<&str> = HashSet::with_capacity(notes.len());
+        !(0..notes.len()).all(|at| seen.insert(claim(at)))
+    };
+    if !clash {
+        for (at, own) in restored {
+            if let Some(note) = notes.get_mut(at).filter(|note| note.topic != own) {
                 Arc::make_mut(note).topic = own;
             }
         }
-        renamed.clear();
-    }
-    // Most loads change no name: one pass over the names then, and nothing to settle.
-    let mut names: HashSet<&str> = HashSet::with_capacity(notes.len());
-    if notes.iter().all(|n| names.insert(n.topic.as_str())) {
         return notes;
     }
-    drop(names);
-    // The notes whose `command:` sets their name, then the rest, each in path order.
-    let commanded = |i: &usize| notes[*i].front.command.is_some();
-    let rest = |i: &usize| notes[*i].front.command.is_none();
-    let order: Vec<usize> = ((0..notes.len()).filter(commanded))
-        .chain((0..notes.len()).filter(rest))
-        .collect();
-    // Each name taken, and the note that took it.
+    // Each name taken, and the note that took it; the name each note gets (None: skipped).
     let mut taken: HashMap<String, usize> = HashMap::with_capacity(notes.len());
-    let mut keep: Vec<Option<Arc<Note>>> = notes.into_iter().map(Some).collect();
-    for i in order {
-        let Some(first) = keep[i].as_ref().and_then(|note| taken.get(&note.topic).copied()) else {
-            if let Some(note) = &keep[i] {
-                taken.insert(note.topic.clone(), i);
-            }
-            continue;
-        };
-        let first = keep[first].as_ref().map(|n| n.path.clone()).unwrap_or_default();
-        let Some(note) = keep[i].as_mut() else {
-            continue;
-        };
-        let distinct = if note.front.command.is_some() {
-            None
-        } else {
-            // Folders under the notes folder only: not where it is mounted.
-            let under_root = note.path.strip_prefix(root).unwrap_or(&note.path);
-            distinct_name(under_root, |name| taken.contains_key(name))
-        };
-        match distinct {
-            Some(name) => {
-                notices.push(FileError {
-                    path: note.path.clone(),
-                    line: None,
-                    message: format!(
-                        "topic `{}` is already the name of {}; this note is `/{name}` (set `command:` in the front matter to choose)",
-                        note.topic,
-                        first.display()
-                    ),
-                });
-                // A copy only when the note is shared with the library serving now.
-                Arc::make_mut(note).topic = name.clone();
-                renamed.insert(note.path.clone());
-                taken.insert(name, i);
-            }
-            None => {
-                problems.push(FileError {
-                    path: note.path.clone(),
-                    line: None,
-                    message: format!(
-                        "topic `{}` is already the name of {}; set a different `command:` in the front matter of one of them",
-                        note.topic,
-                        first.display()
-                    ),
-                });
-                keep[i] = None;
+    let mut names: Vec<Option<String>> = (0..notes.len()).map(|at| Some(claim(at).to_string())).collect();
+    {
+        // The notes whose `command:` sets their name, then the rest, each in path order.
+        let commanded = |at: &usize| notes[*at].front.command.is_some();
+        let rest = |at: &usize| notes[*at].front.command.is_none();
+        let order: Vec<usize> = ((0..notes.len()).filter(commanded))
+            .chain((0..notes.len()).filter(rest))
+            .collect();
+        for at in order {
+            let claimed = claim(at);
+            let Some(&first) = taken.get(claimed) else {
+                taken.insert(claimed.to_string(), at);
+                continue;
+            };
+            let note = &notes[at];
+            let first = notes[first].path.display();
+            let distinct = if note.front.command.is_some() {
+                None
+            } else {
+                // Folders under the notes folder only: not where it is mounted.
+                let under_root = note.path.strip_prefix(root).unwrap_or(&note.path);
+                distinct_name(under_root, |name| taken.contains_key(name))
+            };
+            match distinct {
+                Some(name) => {
+                    notices.push(FileError {
+                        path: note.path.clone(),
+                        line: None,
+                        message: format!(
+                            "topic `{claimed}` is already the name of {first}; this note is `/{name}` (set `command:` in the front matter to choose)"
+                        ),
+                    });
+                    renamed.insert(note.path.clone());
+                    taken.insert(name.clone(), at);
+                    names[at] = Some(name);
+                }
+                None => {
+                    problems.push(FileError {
+                        path: note.path.clone(),
+                        line: None,
+                        message: format!(
+                            "topic `{claimed}` is already the name of {first}; set a different `command:` in the front matter of one of them"
+                        ),
+                    });
+                    names[at] = None;
+                }
             }
         }
     }
-    keep.into_iter().flatten().collect()
+    // A note changes only when its name does: a copy then, when it is shared with the
+    // library serving now; one renamed alike at every load stays the same note.
+    let mut kept = Vec::with_capacity(notes.len());
+    for (mut note, name) in notes.drain(..).zip(names) {
+        let Some(name) = name else { continue };
+        if note.topic != name {
+            Arc::make_mut(&mut note).topic = name;
+        }
+        kept.push(note);
+    }
+    kept
 }
 
 /// The file stem with more and more of its folders in front (innermost first), then a
@@ -500,6 +512,33 @@ mod tests {
     fn by_topic<'a>(library: &'a Library, topic: &str) -> &'a Arc<Note> {
         let found = library.notes.iter().find(|n| n.topic == topic);
         found.unwrap_or_else(|| panic!("no note {topic}"))
+    }
+
+    /// A note renamed for a clash that stays is the same note at the next load (not a copy
+    /// to index again); it gets its own name back when the clash goes.
+    #[test]
+    fn a_note_renamed_alike_at_every_load_is_shared_and_its_name_comes_back() {
+        let folder = Folder::new("renamed");
+        std::fs::create_dir_all(folder.0.join("a")).unwrap_or_else(|e| panic!("{e}"));
+        folder.write("a/x.md", "## A\n- first\n");
+        folder.write("x.md", "## X\n- second\n");
+        folder.write("b.md", "## B\n- beta\n");
+        let mut loader = Loader::new(&folder.0, Labels::default(), 1 << 20, Duration::ZERO);
+        let first = loader.load(&Library::default(), Instant::now());
+        assert_eq!(first.notices.len(), 1, "{:?}", first.notices);
+        let first = first.library.unwrap_or_default();
+        folder.write("b.md", "## B\n- beta, edited\n");
+        let second = loader.load(&first, Instant::now());
+        assert_eq!(second.notices.len(), 1, "{:?}", second.notices);
+        let second = second.library.unwrap_or_default();
+        assert!(Arc::ptr_eq(by_topic(&first, "x-2"), by_topic(&second, "x-2")));
+        assert!(Arc::ptr_eq(by_topic(&first, "x"), by_topic(&second, "x")));
+        std::fs::remove_file(folder.0.join("a/x.md")).unwrap_or_else(|e| panic!("{e}"));
+        let third = loader.load(&second, Instant::now());
+        assert!(third.notices.is_empty(), "{:?}", third.notices);
+        let third = third.library.unwrap_or_default();
+        assert!(by_topic(&third, "x").path.ends_with("x.md"));
+        assert!(third.notes.iter().all(|note| note.topic != "x-2"));
     }
 
     #[test]
