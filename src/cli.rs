@@ -395,7 +395,7 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     // A folder of `link_bases` that holds no note (names are case-sensitive: `En` is not
     // `en`) links nothing, without an error anywhere.
     for folder in config.link_bases.keys() {
-        let base = config.notes_dir.join(folder);
+        let base = config.notes_dir.join(folder.trim_matches('/'));
         if !loaded
             .library
             .notes
@@ -676,7 +676,13 @@ pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
 pub fn serve(paths: &Paths, listen: String, max_skew: u64) -> Result {
     let public_key = std::env::var("DISCORD_PUBLIC_KEY").unwrap_or_default();
     let verifier = endpoint::verifier(&public_key)?;
-    let token = Token::from_env().ok();
+    // Optional here (it adds the bot's own replies and re-registration); a token given but
+    // unusable is an error, as for `run`.
+    let token = match Token::from_env() {
+        Ok(token) => Some(token),
+        Err(TokenError::Missing) => None,
+        Err(error) => return Err(error.into()),
+    };
     let mut app = app_for_bot(paths)?;
     share_state(&mut app)?;
     let app = Arc::new(app);

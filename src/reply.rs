@@ -434,13 +434,19 @@ fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
         let (parent, at) = step.split_at(depth - 1);
         let sibling = |index: usize| -> ItemPath { parent.iter().copied().chain([index]).collect() };
         let at = at.first().copied().unwrap_or_default();
+        // A procedure, not a list of hundreds: a longer one keeps the step alone (and the
+        // look around it short).
         let mut first = at;
-        while first > 0 && numbered(&sibling(first - 1)) {
+        while first > 0 && at - first <= MAX_STEPS && numbered(&sibling(first - 1)) {
             first -= 1;
         }
         let mut last = at;
-        while numbered(&sibling(last + 1)) {
+        while last - first <= MAX_STEPS && numbered(&sibling(last + 1)) {
             last += 1;
+        }
+        if last - first >= MAX_STEPS {
+            paths.push(path.clone());
+            continue;
         }
         let introduces = |index: usize| {
             item_at(roots, &sibling(index)).is_some_and(|item| {
@@ -450,10 +456,16 @@ fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
         if first > 0 && introduces(first - 1) {
             first -= 1;
         }
-        paths.extend((first..=last).map(sibling));
+        // Two steps of one list bring it once.
+        if !paths.contains(&sibling(first)) {
+            paths.extend((first..=last).map(sibling));
+        }
     }
     paths
 }
+
+/// The most steps a numbered list brought forward whole may have.
+const MAX_STEPS: usize = 20;
 
 /// An item and everything below it, depth first, leaving out the subtrees at `skip`
 /// (already shown). An explicit stack: no recursion per level.
@@ -952,6 +964,21 @@ mod tests {
                 "3. three",
                 "- first"
             ]
+        );
+
+        // A list of many more steps than a procedure has: the step alone, as any point.
+        let steps: String = (1..=500).map(|n| format!("{n}. step {n}\n")).collect();
+        let text = format!("---\ntitle: T\n---\n## A\n\n- first\n\n{steps}");
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .expect("a note");
+        let items = super::roots(&note.sections[0], None);
+        let focus = [vec![300], vec![301]];
+        assert_eq!(whole_steps(&items, &focus), focus);
+        let lines = lines_in_order(&items, &focus);
+        let roots = items;
+        assert_eq!(
+            write(&lines[0], &roots).map(|line| line.text).as_deref(),
+            Some("300. step 300")
         );
     }
 

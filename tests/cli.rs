@@ -821,3 +821,22 @@ fn ask_refuses_a_limit_of_zero() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--limit"), "{}", stderr(&output));
 }
+
+/// `serve` runs without a bot token, but a token given and unusable (both variables set, an
+/// empty file) is refused as `run` refuses it: it was dropped silently, and with it the
+/// bot's own replies and re-registration.
+#[test]
+fn serve_refuses_a_token_given_but_unusable() {
+    let dir = temp_dir("serve-token");
+    let file = dir.join("token");
+    std::fs::write(&file, "\n").unwrap_or_else(|e| panic!("{e}"));
+    let output = run(bin()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env(
+            "DISCORD_PUBLIC_KEY",
+            "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c",
+        )
+        .env("DISCORD_TOKEN_FILE", &file));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("is empty"), "{}", stderr(&output));
+}

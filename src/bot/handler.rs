@@ -666,7 +666,8 @@ impl Handler {
         }
         let topic = if name == NOTES {
             match string_option(command, TOPIC) {
-                Some(topic) => topic,
+                // As the command reads it: `Canvas` is `canvas`.
+                Some(topic) => Cow::Owned(topic.trim().to_lowercase()),
                 None => return choices(Vec::new()),
             }
         } else {

@@ -118,9 +118,15 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
         let entries = match std::fs::read_dir(&folder) {
             Ok(entries) => entries,
             Err(e) if depth == 0 => {
+                let fix = match e.kind() {
+                    std::io::ErrorKind::PermissionDenied => {
+                        ": fix its permissions (the image runs as uid 10001)"
+                    }
+                    _ => "",
+                };
                 scan.problems.push(problem(
                     &folder,
-                    format!("cannot read the notes folder ({e}): fix its permissions (the image runs as uid 10001)"),
+                    format!("cannot read the notes folder ({e}){fix}"),
                 ));
                 continue;
             }

@@ -802,7 +802,13 @@ pub fn is_cjk_stop(c: char) -> bool {
 
 /// Whether a Latin word is a question or filler word.
 pub fn is_stop_str(word: &str) -> bool {
-    LATIN_STOP.contains(&word) || GREETINGS.contains(&word)
+    is_function_word(word) || GREETINGS.contains(&word)
+}
+
+/// Whether a lowercase word is one of the [`LATIN_STOP`] words (a greeting is not: alone, it
+/// asks itself).
+pub fn is_function_word(word: &str) -> bool {
+    LATIN_STOP.contains(&word)
 }
 
 /// Greetings and chat around a question (`hey guys, … thanks`): filler among other words,

@@ -803,7 +803,7 @@ impl Index {
         let words = query.stripped.split_whitespace();
         if words
             .map(str::to_lowercase)
-            .all(|word| analyze::is_stop_str(&word))
+            .all(|word| analyze::is_function_word(&word))
         {
             return Vec::new();
         }

@@ -1751,6 +1751,7 @@ fn words_that_ask_nothing_suggest_nothing() {
             section("Theme", &[], vec![leaf("pick a colour scheme")]),
             section("Other", &[], vec![leaf("everything else")]),
             section("How to start", &[], vec![leaf("open the app")]),
+            section("Hello world", &[], vec![leaf("a first program")]),
         ],
     );
     let index = Index::build(Library::from(vec![ui]), &SearchOptions::default());
@@ -1760,4 +1761,7 @@ fn words_that_ask_nothing_suggest_nothing() {
     }
     let names = suggested(&index, index.did_you_mean("thme", Some("ui"), 5));
     assert_eq!(first(names).as_deref(), Some("Theme"));
+    // A greeting alone asks itself.
+    let names = suggested(&index, index.did_you_mean("hello", Some("ui"), 5));
+    assert_eq!(first(names).as_deref(), Some("Hello world"));
 }
