@@ -715,7 +715,12 @@ impl Builder<'_> {
                 if let Some(code) = self.code_block.as_mut() {
                     code.push_str(&text);
                 } else {
-                    let text = strip_block_id(&text);
+                    // A block id ends a line after a space; a text that starts with `^` right
+                    // after other text (`[^1]`, a footnote's reference, comes as `[`, `^1`,
+                    // `]`) is no id, and shows as written.
+                    let glued = text.starts_with('^')
+                        && (self.inline().markdown.chars().next_back()).is_some_and(|c| !c.is_whitespace());
+                    let text = if glued { &text } else { strip_block_id(&text) };
                     collect_tags(text, &mut self.tags);
                     self.inline().text(text);
                 }
@@ -1374,6 +1379,21 @@ fn whitespace_at(text: &str, at: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A footnote's reference (footnotes are not read) shows as written: its `^1` was taken
+    /// for a block id, leaving `[]` in the point.
+    #[test]
+    fn a_footnote_reference_is_no_block_id() {
+        let text = "---\ntitle: T\n---\n## A\n\n- a note[^one] here ^abc\n- cell [^二]\n";
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
+            .expect("a note");
+        let points: Vec<&str> = note.sections[0]
+            .points()
+            .iter()
+            .map(|item| item.plain())
+            .collect();
+        assert_eq!(points, ["a note[^one] here", "cell [^二]"]);
+    }
 
     #[test]
     fn block_ids_and_tags_are_found_among_chinese_text() {
