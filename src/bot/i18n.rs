@@ -28,7 +28,6 @@ impl Lang {
         }
     }
 
-    /// What matched, as a reply's footer says it.
     /// Above the closest sections offered privately; `command` (how members ask the topic)
     /// is None for "Answer from notes" (every topic).
     pub fn closest_intro(self, command: Option<&str>, query: &str) -> String {
@@ -43,6 +42,7 @@ impl Lang {
         }
     }
 
+    /// What matched, as a reply's footer says it.
     pub fn matched(self, reason: MatchReason) -> &'static str {
         self.reason_words(reason).0
     }
