@@ -180,14 +180,39 @@ impl Loader {
         // built next, instead of staying with a worker thread's allocator. A file a task:
         // rayon's own split hands each core long runs of files, and a core done with its
         // runs waited for the other to end its last one (files differ in size).
+        let inputs: Vec<(&Found, Option<&Arc<Note>>)> =
+            work.iter().map(|(found, _, good)| (*found, *good)).collect();
         let this = &*self;
-        let versions: Vec<Version> = if work.len() > 1 {
+        let mut versions: Vec<Version> = if work.len() > 1 {
             (work.into_par_iter().with_max_len(1))
                 .map(|w| this.versioned(w, now))
                 .collect()
         } else {
             work.into_iter().map(|w| this.versioned(w, now)).collect()
         };
+        // A wikilink to a note with a `permalink:` links the permalink, known once that note
+        // is read: when the permalinks changed, the notes holding wikilinks are read again.
+        let root = self.root.clone();
+        let permalinks = (versions.iter())
+            .filter_map(|version| version.note.as_ref())
+            .filter_map(|note| {
+                let file = note.path.strip_prefix(&root).unwrap_or(&note.path);
+                Some((file, note.front.permalink.as_deref()?))
+            });
+        let permalinks_changed = self.site.set_permalinks(permalinks);
+        if permalinks_changed {
+            let this = &*self;
+            let again: Vec<(usize, Version)> = (versions.iter().enumerate())
+                .filter(|(_, version)| version.wikilinks)
+                .map(|(at, _)| at)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|at| (at, this.versioned((inputs[at].0, None, inputs[at].1), now)))
+                .collect();
+            for (at, version) in again {
+                versions[at] = version;
+            }
+        }
         for Version {
             found,
             state,
@@ -512,6 +537,37 @@ mod tests {
     fn by_topic<'a>(library: &'a Library, topic: &str) -> &'a Arc<Note> {
         let found = library.notes.iter().find(|n| n.topic == topic);
         found.unwrap_or_else(|| panic!("no note {topic}"))
+    }
+
+    /// A wikilink to a note with a `permalink:` links the permalink (its own sections do), and
+    /// follows it when it changes; a note the permalink is not about is not read again.
+    #[test]
+    fn wikilinks_follow_the_target_notes_permalink() {
+        let folder = Folder::new("permalinks");
+        folder.write("a.md", "---\npermalink: /posts/alpha/\n---\n## A\n- alpha\n");
+        folder.write("b.md", "## B\n- see [[a]] and [[c#C]]\n");
+        folder.write("c.md", "## C\n- gamma\n");
+        let site = Site::new(Some("https://e.x/"), &[], &[]);
+        let mut loader = Loader::new(&folder.0, Labels::default(), 1 << 20, Duration::ZERO).with_site(site);
+        let links = |library: &Library| -> Vec<String> {
+            let (_, section) = (library.notes.iter())
+                .find(|n| n.topic == "b")
+                .map(|n| (n, &n.sections[0]))
+                .unwrap_or_else(|| panic!("no b"));
+            section.links.iter().map(|link| link.url.clone()).collect()
+        };
+        let first = loader
+            .load(&Library::default(), Instant::now())
+            .library
+            .unwrap_or_default();
+        assert_eq!(links(&first), ["https://e.x/posts/alpha", "https://e.x/c#C"]);
+        folder.write("a.md", "---\npermalink: posts/a-new-name\n---\n## A\n- alpha\n");
+        let second = loader.load(&first, Instant::now()).library.unwrap_or_default();
+        assert_eq!(
+            links(&second),
+            ["https://e.x/posts/a-new-name", "https://e.x/c#C"]
+        );
+        assert!(Arc::ptr_eq(by_topic(&first, "c"), by_topic(&second, "c")));
     }
 
     /// A note renamed for a clash that stays is the same note at the next load (not a copy

@@ -1,6 +1,7 @@
 //! Where the notes are published and which files to leave out: source links for sections
 //! and wikilinks (`link_base`, per folder), and ignore globs.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 /// How the notes folder maps to a published site. The default links nothing and ignores
@@ -14,6 +15,9 @@ pub struct Site {
     /// Every note file found, `/`-separated under the notes folder, without `.md`: the
     /// targets of wikilinks.
     files: Vec<String>,
+    /// The `permalink:` of each note that sets one, by its file (as in `files`): a wikilink
+    /// to it links there, as the note's own sections do.
+    permalinks: HashMap<String, String>,
 }
 
 impl Site {
@@ -31,7 +35,24 @@ impl Site {
             bases,
             ignore: ignore.iter().map(|pattern| Glob::new(pattern)).collect(),
             files: Vec::new(),
+            permalinks: HashMap::new(),
         }
+    }
+
+    /// Remembers the notes' permalinks (file relative to the notes folder → `permalink:`);
+    /// whether they changed, and the notes holding wikilinks must be read again.
+    pub fn set_permalinks<'a>(&mut self, permalinks: impl IntoIterator<Item = (&'a Path, &'a str)>) -> bool {
+        let permalinks: HashMap<String, String> = (permalinks.into_iter())
+            .map(|(file, link)| {
+                (
+                    slash_path(&file.with_extension("")),
+                    link.trim_matches('/').to_string(),
+                )
+            })
+            .collect();
+        let changed = permalinks != self.permalinks;
+        self.permalinks = permalinks;
+        changed
     }
 
     /// Remembers the note files (paths relative to the notes folder) wikilinks may name.
@@ -95,6 +116,7 @@ impl Site {
                 .clone()
         };
         let (base, path) = self.base_for(&file)?;
+        let path = self.permalinks.get(&file).map_or(path, String::as_str);
         let mut url = format!("{base}{}", encode(path, true));
         // `Note#Heading#Subheading` links to the innermost heading; `#^id` to the page.
         let heading = heading.rsplit('#').next().unwrap_or_default().trim();
