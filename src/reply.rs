@@ -212,22 +212,13 @@ impl<'a> Reply<'a> {
                     .sum()
             })
         };
-        let laid = lines_in_order(&roots, first);
-        let mut lines = Vec::with_capacity(laid.len());
-        let mut packer = Packer::new(budget);
-        for line in laid {
-            let at = lines.len();
-            if line.len > budget {
-                let (first, rest) = packer.piece_rooms(parents_len(&line));
-                line.fit_into(&roots, first, rest, &mut lines);
-            } else {
-                lines.push(line);
-            }
-            for line in lines.get(at..).unwrap_or_default() {
-                packer.place(line.len, || parents_len(line));
-            }
-        }
-        let starts = packer.into_starts();
+        let (lines, starts) = pack(
+            lines_in_order(&roots, first),
+            budget,
+            |line| line.len,
+            parents_len,
+            |line, first, rest, lines| line.fit_into(&roots, first, rest, lines),
+        );
         Reply {
             topic: note.topic.clone(),
             title: truncate(&section.title, limits::EMBED_TITLE),
@@ -489,6 +480,34 @@ fn push_subtree(item: Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<
     }
 }
 
+/// Lines (each `len` long with its newline) packed into pages of at most `budget`
+/// characters: a line longer than a page is `split` into pieces that fit the rooms
+/// `Packer::piece_rooms` gives. The lines as laid, and where each page starts (never empty).
+fn pack<L>(
+    lines: impl IntoIterator<Item = L>,
+    budget: usize,
+    len: impl Fn(&L) -> usize,
+    parents_len: impl Fn(&L) -> Option<usize>,
+    mut split: impl FnMut(L, usize, usize, &mut Vec<L>),
+) -> (Vec<L>, Vec<PageStart>) {
+    let lines = lines.into_iter();
+    let mut laid = Vec::with_capacity(lines.size_hint().0);
+    let mut packer = Packer::new(budget);
+    for line in lines {
+        let at = laid.len();
+        if len(&line) > budget {
+            let (first, rest) = packer.piece_rooms(parents_len(&line));
+            split(line, first, rest, &mut laid);
+        } else {
+            laid.push(line);
+        }
+        for line in laid.get(at..).unwrap_or_default() {
+            packer.place(len(line), || parents_len(line));
+        }
+    }
+    (laid, packer.into_starts())
+}
+
 /// Where pages start as lines are packed into pages of at most `budget` characters. A page
 /// that starts inside a list repeats the line's parent lines when they fit.
 struct Packer {
@@ -561,12 +580,12 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
     let text_len = |line: &Line| discord_len(&line.text) + 1;
     let parents_len =
         |line: &Line| -> Option<usize> { line.content.then(|| parents_of(line).iter().map(text_len).sum()) };
-    let mut fitted = Vec::with_capacity(lines.len());
-    let mut packer = Packer::new(budget);
-    for line in lines {
-        let at = fitted.len();
-        if text_len(&line) > budget {
-            let (first, rest) = packer.piece_rooms(parents_len(&line));
+    let (lines, starts) = pack(
+        lines,
+        budget,
+        text_len,
+        parents_len,
+        |line, first, rest, fitted| {
             for piece in fit(&line.text, line.content, first, rest) {
                 fitted.push(Line {
                     text: write_piece(&line.text, &piece),
@@ -574,15 +593,8 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
                     content: line.content,
                 });
             }
-        } else {
-            fitted.push(line);
-        }
-        for line in fitted.get(at..).unwrap_or_default() {
-            packer.place(text_len(line), || parents_len(line));
-        }
-    }
-    let lines = fitted;
-    let starts = packer.into_starts();
+        },
+    );
     let mut pages = Vec::with_capacity(starts.len());
     let mut rest = lines.into_iter().peekable();
     for (n, start) in starts.iter().enumerate() {
