@@ -1,6 +1,6 @@
 //! A line longer than a page, in pieces that each fit one: split where the text breaks
 //! (a space, CJK punctuation), never inside markup unless one span alone is longer than a
-//! page, with marks that say the line goes on.
+//! page (then the markup is closed and opened again), with marks that say the line goes on.
 
 use std::ops::Range;
 
@@ -14,9 +14,13 @@ pub(super) const CONTINUES: &str = "… ";
 /// Ends a piece that the next page continues: one cut at a sentence's end would read finished.
 pub(super) const CONTINUED: char = '…';
 
-/// Closes a code block a piece ends inside, and (with a newline, so no code reads as the
-/// block's language) opens it again on the next piece: the code then shows as code on both.
+/// A code block's fence. One a piece ends inside is closed, and opened again on the next
+/// piece with a newline (so no code reads as the block's language).
 pub(super) const FENCE: &str = "```";
+
+/// The most marks a piece may spend closing the markup it ends inside (a code span or block,
+/// emphasis), and the next opening it again: more, and the markup is left open.
+const MOST_WRAP: usize = 8;
 
 /// Punctuation a line of CJK text, which has no spaces, may break after.
 const CJK_BREAKS: [char; 7] = ['。', '，', '；', '！', '？', '、', '：'];
@@ -38,10 +42,10 @@ pub(super) fn fit(line: &str, content: bool, first: usize, budget: usize) -> Vec
 pub(super) struct Piece {
     /// The bytes of the line it shows.
     bytes: Range<usize>,
-    /// Starts inside a code block, which the piece before closed: opened again.
-    reopens_code: bool,
-    /// Ends inside a code block: closed.
-    closes_code: bool,
+    /// Starts inside markup the piece before closed: its marks, opened again.
+    opens: String,
+    /// Ends inside markup: its marks, closed.
+    closes: String,
 }
 
 /// A line longer than a page in pieces: in order, together the whole line, each written by
@@ -53,15 +57,13 @@ fn pieces(line: &str, first: usize, budget: usize) -> Vec<Piece> {
     let text_start = text_start(line);
     let indent = indent_of(line).len();
     let keep = spans_to_keep(line);
-    // A line with a code block leaves room on each piece to close one and open it again.
-    let fence = if keep.iter().any(|kept| kept.code_block) {
-        discord_len(FENCE)
-    } else {
-        0
-    };
-    let most_head = indent + discord_len(CONTINUES) + fence + usize::from(fence > 0);
-    // `…`, a fence and the newline.
-    let most_tail = 1 + fence + 1;
+    // A line with a code block, or markup that may be longer than a piece, leaves room on
+    // each piece to close what it ends inside and open it again.
+    let may_wrap = (keep.iter()).any(|kept| kept.code_block || 4 * kept.bytes.len() >= budget);
+    let wrap_room = if may_wrap { MOST_WRAP } else { 0 };
+    let most_head = indent + discord_len(CONTINUES) + wrap_room;
+    // `…`, the marks and the newline.
+    let most_tail = 1 + wrap_room + 1;
     if 2 * (text_start.max(most_head) + most_tail) > budget {
         return vec![cut(line, budget)];
     }
@@ -72,37 +74,40 @@ fn pieces(line: &str, first: usize, budget: usize) -> Vec<Piece> {
     };
     let mut pieces = Vec::new();
     let mut start = 0;
-    let mut reopens_code = false;
+    // The marks the next piece opens again.
+    let mut opens = String::new();
     // Counted as pieces are taken, not again from each piece's start: a line may be 400 KB.
     let mut left = discord_len(line);
     loop {
         // The first piece carries the line's indent and marker, the others the indent, `… `
-        // and the fence they open again.
-        let (head, budget) = match (start, reopens_code) {
-            (0, _) => (0, first),
-            (_, false) => (indent + discord_len(CONTINUES), budget),
-            (_, true) => (most_head, budget),
+        // and the marks they open again (ASCII: their length is their `discord_len`).
+        let (head, budget) = match start {
+            0 => (0, first),
+            _ => (indent + discord_len(CONTINUES) + opens.len(), budget),
         };
         // With its newline.
         if head + left < budget {
             pieces.push(Piece {
                 bytes: start..line.len(),
-                reopens_code,
-                closes_code: false,
+                opens,
+                closes: String::new(),
             });
             return pieces;
         }
         let room = budget.saturating_sub(head + most_tail);
         // The first piece ends after its marker, with some of the text.
         let end = piece_end(line, start, start.max(text_start), room, &keep);
+        let wrap = (end.inside)
+            .and_then(|from| open_at(line, from, end.at))
+            .filter(|wrap| wrap.opens.len().max(wrap.closes.len()) <= wrap_room)
+            .unwrap_or_default();
         pieces.push(Piece {
             bytes: start..end.at,
-            reopens_code,
-            closes_code: end.in_code,
+            opens: std::mem::replace(&mut opens, wrap.opens),
+            closes: wrap.closes,
         });
         left = left.saturating_sub(end.len);
         start = end.at;
-        reopens_code = end.in_code;
     }
 }
 
@@ -113,8 +118,8 @@ struct PieceEnd {
     at: usize,
     /// `discord_len` of the piece's text.
     len: usize,
-    /// Inside a code block.
-    in_code: bool,
+    /// Inside markup kept whole: where it starts.
+    inside: Option<usize>,
 }
 
 /// Where a piece of `line` from byte `start` ends, after `min_end`, its text taking at most
@@ -136,6 +141,8 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
     for (at, c) in line.get(start..).unwrap_or_default().char_indices() {
         len += c.len_utf16();
         let at = start + at + c.len_utf8();
+        // A mark escaped is text.
+        let escaped = escaping;
         escaping = c == '\\' && !escaping;
         if at <= min_end {
             continue;
@@ -147,7 +154,7 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
         let end = PieceEnd {
             at,
             len,
-            in_code: inside.is_some_and(|kept| kept.code_block),
+            inside: inside.map(|kept| kept.bytes.start),
         };
         first.get_or_insert(end);
         if len > room {
@@ -165,6 +172,8 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
             Some(kept) if kept.code_block && at <= kept.bytes.start + FENCE.len() + 1 => continue,
             // Not the break after a block's opening fence: a piece with no code shows nothing.
             Some(kept) if c == '\n' && at > kept.bytes.start + FENCE.len() + 1 => 2,
+            // Not in a run of marks: closed after it, it would read as another run.
+            Some(_) if !escaped && matches!(c, '*' | '~' | '`') => continue,
             Some(_) if breaks => 1,
             Some(_) => 0,
         };
@@ -184,7 +193,7 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
         .unwrap_or_else(|| PieceEnd {
             at: line.len(),
             len: discord_len(line.get(start..).unwrap_or_default()),
-            in_code: false,
+            inside: None,
         })
 }
 
@@ -204,14 +213,14 @@ fn cut(line: &str, budget: usize) -> Piece {
     }
     Piece {
         bytes: 0..end,
-        reopens_code: false,
-        closes_code: false,
+        opens: String::new(),
+        closes: String::new(),
     }
 }
 
 /// A piece of `line` as its page shows it: after the first it starts with the line's indent
-/// and `… ` (the marker is the item's, shown once); before the last it ends in `…`; a code
-/// block it ends inside is closed and opened again.
+/// and `… ` (the marker is the item's, shown once); before the last it ends in `…`; markup
+/// it ends inside (a code span or block, emphasis) is closed and opened again.
 pub(super) fn write_piece(line: &str, piece: &Piece) -> String {
     let text = line.get(piece.bytes.clone()).unwrap_or_default();
     let indent = indent_of(line);
@@ -220,14 +229,9 @@ pub(super) fn write_piece(line: &str, piece: &Piece) -> String {
         out.push_str(indent);
         out.push_str(CONTINUES);
     }
-    if piece.reopens_code {
-        out.push_str(FENCE);
-        out.push('\n');
-    }
+    out.push_str(&piece.opens);
     out.push_str(text);
-    if piece.closes_code {
-        out.push_str(FENCE);
-    }
+    out.push_str(&piece.closes);
     if piece.bytes.end < line.len() {
         out.push(CONTINUED);
     }
@@ -268,52 +272,146 @@ struct Kept {
 /// notes' markdown is written, with every literal backslash, `*`, `_`, `~`, backtick, `[` and
 /// `]` escaped; markup left open at the line's end keeps nothing.
 fn spans_to_keep(line: &str) -> Vec<Kept> {
-    let bytes = line.as_bytes();
     let mut spans = Vec::new();
+    let mut markup = Markup::default();
     // Where the outermost markup open now began.
     let mut open_at = None;
-    // Emphasis open now, innermost last: its delimiter and how many of them are unclosed.
-    let mut emphasis: Vec<(u8, usize)> = Vec::new();
-    let mut in_link = false;
     let mut at = 0;
-    while let Some(&byte) = bytes.get(at) {
+    while at < line.len() {
         let start = at;
-        // A token kept whole even with no markup open: an escape, a code span, a link's end.
-        let mut atom = false;
-        let mut code_block = false;
-        match byte {
+        let token = markup.read(line, at);
+        at = token.end;
+        let open = markup.is_open();
+        if open_at.is_none() && (open || token.kind.is_atom()) {
+            open_at = Some(start);
+        }
+        if !open && let Some(from) = open_at.take() {
+            spans.push(Kept {
+                // Only a block on its own, not one inside other markup, is closed and opened.
+                code_block: matches!(token.kind, Kind::Code { block: true, .. }) && from == start,
+                bytes: from..at,
+            });
+        }
+    }
+    spans
+}
+
+/// The marks that close the markup open at byte `at` of a kept span starting at `from`, and
+/// open it again: a code span's or block's backticks, emphasis. `None` inside a link (its
+/// URL cannot be split), in a run of marks, or with nothing open.
+fn open_at(line: &str, from: usize, at: usize) -> Option<Wrap> {
+    let mut markup = Markup::default();
+    let mut start = from;
+    while start < at {
+        let token = markup.read(line, start);
+        if token.end > at {
+            return match token.kind {
+                // A block inside emphasis is left open, as it was kept.
+                Kind::Code { fence, block } if !markup.in_link && (!block || markup.emphasis.is_empty()) => {
+                    Some(markup.wrap(Some((fence, block))))
+                }
+                _ => None,
+            };
+        }
+        start = token.end;
+    }
+    (!markup.in_link && !markup.emphasis.is_empty()).then(|| markup.wrap(None))
+}
+
+/// Marks around a piece that ends inside markup, and around the next that goes on inside it.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Wrap {
+    /// Opens the markup again, outermost first (after the piece's `… `).
+    opens: String,
+    /// Closes it, innermost first (before the piece's `…`).
+    closes: String,
+}
+
+/// Markup open while a line is read a token at a time.
+#[derive(Debug, Default)]
+struct Markup {
+    /// Emphasis open now, innermost last: its delimiter and how many of them are unclosed.
+    emphasis: Vec<(u8, usize)>,
+    in_link: bool,
+}
+
+/// A token of a written line: its kind, and the byte it ends before.
+struct Token {
+    kind: Kind,
+    end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// A backslash and the character it escapes.
+    Escape,
+    /// A code span, or a block (a fence of three followed by a line break), closed.
+    Code { fence: usize, block: bool },
+    /// `](url)`, ending a link.
+    LinkEnd,
+    /// Anything else: text, a run of emphasis marks, a link's `[`.
+    Other,
+}
+
+impl Kind {
+    /// Kept whole even with no markup open.
+    fn is_atom(self) -> bool {
+        !matches!(self, Kind::Other)
+    }
+}
+
+impl Markup {
+    fn is_open(&self) -> bool {
+        self.in_link || !self.emphasis.is_empty()
+    }
+
+    /// Reads the token at byte `at` of `line`.
+    fn read(&mut self, line: &str, at: usize) -> Token {
+        let bytes = line.as_bytes();
+        let other = |end| Token {
+            kind: Kind::Other,
+            end,
+        };
+        match bytes.get(at).copied().unwrap_or_default() {
             b'\\' => {
                 let escaped = line.get(at + 1..).and_then(|rest| rest.chars().next());
-                at += 1 + escaped.map_or(0, char::len_utf8);
-                atom = true;
+                Token {
+                    kind: Kind::Escape,
+                    end: at + 1 + escaped.map_or(0, char::len_utf8),
+                }
             }
             b'`' => {
                 let fence = run_len(bytes, at);
                 match closing_fence(bytes, at + fence, fence) {
-                    Some(end) => {
-                        code_block = fence == FENCE.len() && bytes.get(at + fence) == Some(&b'\n');
-                        at = end;
-                        atom = true;
-                    }
-                    None => at += fence,
+                    Some(end) => Token {
+                        kind: Kind::Code {
+                            fence,
+                            block: fence == FENCE.len() && bytes.get(at + fence) == Some(&b'\n'),
+                        },
+                        end,
+                    },
+                    None => other(at + fence),
                 }
             }
-            b'[' if !in_link => {
-                in_link = true;
-                at += 1;
+            b'[' if !self.in_link => {
+                self.in_link = true;
+                other(at + 1)
             }
-            b']' if in_link && bytes.get(at + 1) == Some(&b'(') => {
+            b']' if self.in_link && bytes.get(at + 1) == Some(&b'(') => {
                 // The URL ends at the first `)`: the notes write those in a URL as `%29`.
                 let url = bytes.get(at + 2..).unwrap_or_default();
-                if let Some(end) = url.iter().position(|&b| b == b')') {
-                    in_link = false;
-                    at += 2 + end + 1;
-                    atom = true;
-                } else {
-                    at = bytes.len();
+                match url.iter().position(|&b| b == b')') {
+                    Some(end) => {
+                        self.in_link = false;
+                        Token {
+                            kind: Kind::LinkEnd,
+                            end: at + 2 + end + 1,
+                        }
+                    }
+                    None => other(bytes.len()),
                 }
             }
-            b'*' | b'~' => {
+            byte @ (b'*' | b'~') => {
                 // Opens when text follows it, closes when text comes before it; between two
                 // words it closes what it matches, else opens.
                 let run = run_len(bytes, at);
@@ -321,28 +419,37 @@ fn spans_to_keep(line: &str) -> Vec<Kept> {
                 let after = line.get(at + run..).and_then(|text| text.chars().next());
                 let opens = after.is_some_and(|c| !c.is_whitespace());
                 let closes = before.is_some_and(|c| !c.is_whitespace());
-                if closes && (!opens || emphasis.last().is_some_and(|&(open, _)| open == byte)) {
-                    close_emphasis(&mut emphasis, byte, run);
+                let last = self.emphasis.last();
+                if closes && (!opens || last.is_some_and(|&(open, _)| open == byte)) {
+                    close_emphasis(&mut self.emphasis, byte, run);
                 } else if opens {
-                    emphasis.push((byte, run));
+                    self.emphasis.push((byte, run));
                 }
-                at += run;
+                other(at + run)
             }
-            _ => at += 1,
-        }
-        let open = in_link || !emphasis.is_empty();
-        if open_at.is_none() && (open || atom) {
-            open_at = Some(start);
-        }
-        if !open && let Some(from) = open_at.take() {
-            spans.push(Kept {
-                // Only a block on its own, not one inside other markup, is closed and opened.
-                code_block: code_block && from == start,
-                bytes: from..at,
-            });
+            _ => other(at + 1),
         }
     }
-    spans
+
+    /// The marks around a piece ending with this emphasis open and, innermost, `code` (its
+    /// fence, and whether a block).
+    fn wrap(&self, code: Option<(usize, bool)>) -> Wrap {
+        let mut wrap = Wrap::default();
+        for &(delimiter, count) in &self.emphasis {
+            let marks = char::from(delimiter).to_string().repeat(count);
+            wrap.opens.push_str(&marks);
+            wrap.closes.insert_str(0, &marks);
+        }
+        if let Some((fence, block)) = code {
+            let ticks = "`".repeat(fence);
+            wrap.opens.push_str(&ticks);
+            if block {
+                wrap.opens.push('\n');
+            }
+            wrap.closes.insert_str(0, &ticks);
+        }
+        wrap
+    }
 }
 
 /// How many of `bytes[at]` come in a row from `at`.
@@ -466,6 +573,43 @@ mod tests {
         }
     }
 
+    /// Markup longer than a page — a code span, bold, bold around code, struck text — is
+    /// closed at the end of each piece and opened again on the next, so every page shows it
+    /// as the note does; a link, whose URL cannot be split, is left open.
+    #[test]
+    fn markup_longer_than_a_page_is_closed_and_opened_again() {
+        let words = format!("{}end", "word ".repeat(400));
+        let cases = [
+            (format!("- see `{words}` then"), "`", "`"),
+            (format!("- see ``{words}`` then"), "``", "``"),
+            (format!("- see **{words}** then"), "**", "**"),
+            (format!("- see **a `{words}` b** then"), "**`", "`**"),
+            (format!("- see ~~*{words}*~~ then"), "~~*", "*~~"),
+        ];
+        for (line, opens, closes) in &cases {
+            for budget in [200, 333, 1500] {
+                let pieces = pieces(line, budget, budget);
+                assert!(pieces.len() > 1, "{line:.20} at {budget}");
+                for (n, piece) in pieces.iter().enumerate() {
+                    let written = write_piece(line, piece);
+                    assert!(discord_len(&written) < budget, "{written:?}");
+                    if n + 1 < pieces.len() {
+                        let text = written.strip_suffix(CONTINUED).unwrap_or_default();
+                        assert!(text.ends_with(closes), "piece {n} at {budget}: {written:?}");
+                    }
+                    if n > 0 {
+                        let text = written.strip_prefix(CONTINUES).unwrap_or_default();
+                        assert!(text.starts_with(opens), "piece {n} at {budget}: {written:?}");
+                    }
+                }
+            }
+        }
+        let link = format!("- see [{words} `{words}`](https://e.x/) then");
+        for piece in pieces(&link, 200, 200) {
+            assert_eq!((piece.opens.as_str(), piece.closes.as_str()), ("", ""));
+        }
+    }
+
     proptest::proptest! {
         /// Any line, at any budget: pieces within the budget that together are the line, each
         /// written with its marks, unless indented so deep that it is cut.
@@ -484,32 +628,28 @@ mod tests {
                 let written = write_piece(&line, piece);
                 proptest::prop_assert!(discord_len(&written) < budget, "{written:?} at {budget}");
                 // The first in the room given, unless that is too small for its marker and
-                // as much text (with `…`, a fence and the newline after it).
-                let small = 2 * (text_start(&line) + 5) > first;
+                // as much text (with `…`, marks closing markup and the newline after it).
+                let small = 2 * (text_start(&line) + MOST_WRAP + 2) > first;
                 proptest::prop_assert!(n > 0 || discord_len(&written) < first || small, "{written:?} in {first}");
                 let mut text = written.as_str();
                 if piece.bytes.start > 0 {
                     // The text may start with spaces of its own.
                     text = text.strip_prefix(indent_of(&line)).and_then(|text| text.strip_prefix(CONTINUES)).unwrap_or_default();
                 }
-                if piece.reopens_code {
-                    text = text.strip_prefix(FENCE).and_then(|text| text.strip_prefix('\n')).unwrap_or_default();
-                }
+                text = text.strip_prefix(piece.opens.as_str()).unwrap_or_default();
                 if piece.bytes.end < line.len() {
                     text = text.strip_suffix(CONTINUED).unwrap_or_default();
                 }
-                if piece.closes_code {
-                    text = text.strip_suffix(FENCE).unwrap_or_default();
-                }
+                text = text.strip_suffix(piece.closes.as_str()).unwrap_or_default();
                 proptest::prop_assert_eq!(Some(text), line.get(piece.bytes.clone()));
                 proptest::prop_assert_eq!(piece.bytes.start, joined.len());
                 joined.push_str(text);
             }
-            // Cut only when the indent and marks would take half a page (counting the fences
-            // of a code block, which the line may not have).
+            // Cut only when the indent and marks would take half a page (counting the room
+            // for marks closing markup, which the line may not need).
             if joined.len() < line.len() {
                 proptest::prop_assert_eq!(pieces.len(), 1);
-                let overhead = text_start(&line).max(indent_of(&line).len() + 6) + 5;
+                let overhead = text_start(&line).max(indent_of(&line).len() + 2 + MOST_WRAP) + MOST_WRAP + 2;
                 proptest::prop_assert!(2 * overhead > budget);
             } else {
                 proptest::prop_assert_eq!(joined, line);
