@@ -992,6 +992,43 @@ fn cooldown_answers_privately_with_the_wait() {
     assert!(topics["data"]["flags"].is_null());
 }
 
+/// A command refused for what it asks (an empty query, an unknown topic) costs no cooldown:
+/// the member's next try, at once, is answered.
+#[test]
+fn a_refused_command_costs_no_cooldown() {
+    let app = app_for(&root().join("notes"), 3);
+    let empty = respond(
+        &app,
+        &fixture("command_chatgpt_rlhf.json", &[("\"rlhf\"", "\"  \"")]),
+    );
+    assert_eq!(empty["data"]["flags"], 64, "{empty}");
+    let answered = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    assert_eq!(answered["type"], 4);
+    assert!(answered["data"]["flags"].is_null(), "{answered}");
+    let unknown = respond(
+        &app,
+        &fixture("command_sources_topic.json", &[("\"chatgpt\"", "\"chatgtp\"")]),
+    );
+    assert!(
+        unknown["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("chatgtp"),
+        "{unknown}"
+    );
+    let listed = respond(&app, &fixture("command_sources_topic.json", &[]));
+    assert!(listed["data"]["flags"].is_null(), "{listed}");
+    // Work done still costs one.
+    let again = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
+    assert!(
+        again["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("try again in"),
+        "{again}"
+    );
+}
+
 #[test]
 fn listing_custom_ids_round_trip() {
     for listing in [
@@ -2177,6 +2214,7 @@ fn with_one_notes_command_replies_name_it_and_topics_ignore_case() {
         let text = format!("## Router reset {n}\n- hold the button {n} for ten seconds\n");
         std::fs::write(dir.join(format!("topic-{n}.md")), text).unwrap_or_else(|e| panic!("{e}"));
     }
+    std::fs::copy(root().join("notes/chatgpt.md"), dir.join("chatgpt.md")).unwrap_or_else(|e| panic!("{e}"));
     let app = app_for(&dir, 0);
     let _ = std::fs::remove_dir_all(&dir);
     let asked = |topic: &str, query: &str| {
@@ -2209,4 +2247,19 @@ fn with_one_notes_command_replies_name_it_and_topics_ignore_case() {
     );
     let listed = topics_text(&app, &fixture("command_topics.json", &[]));
     assert!(listed.contains("/notes topic:topic-0 — topic-0"), "{listed}");
+    // The closest sections and `/gaps` name the topics so too.
+    let body = asked("chatgpt", "wolfram 豆腐脑");
+    let text = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains(" · /notes topic:chatgpt"), "{text}");
+    assert!(!text.contains(" · /chatgpt"), "{text}");
+    let body = respond(&app, &fixture("command_gaps.json", &[]));
+    let text = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(" · /notes topic:topic-3 · “pizza recipe”"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" · /notes topic:chatgpt · “wolfram 豆腐脑”"),
+        "{text}"
+    );
 }

@@ -296,9 +296,8 @@ impl Handler {
     /// post's words (the score is not comparable across note sets; coverage is); else
     /// silence: a guess is not posted where nobody asked the bot.
     fn forum_answer(&self, index: &Index, post: &Post) -> Option<ForumReply> {
-        let cut = truncate(&post.text, MESSAGE_QUERY_CHARS);
-        let query = crate::text::clean_query(cut.trim_end_matches('…'));
-        let query = query.trim();
+        let query = message_query(&post.text);
+        let query = query.as_str();
         let hits = index.search(query, None, 1 + self.other_matches);
         let best = hits
             .first()
@@ -340,11 +339,25 @@ impl Handler {
     fn command(&self, index: &Index, command: &CommandInteraction, now: Instant) -> Outcome {
         let lang = Lang::from_locale(&command.locale);
         let name = command.data.name.as_str();
-        if let Some(wait) = self.cooldown_left(command.user.id.get(), name, now) {
-            return refuse(&lang.cooldown(wait.as_millis().div_ceil(1000) as u64));
-        }
+        // Claimed once what was asked is known to be answerable: a refused typo costs the
+        // member no wait.
+        let cooling = || {
+            let wait = self.cooldown_left(command.user.id.get(), name, now)?;
+            Some(refuse(&lang.cooldown(wait.as_millis().div_ceil(1000) as u64)))
+        };
         if command.data.kind == CommandType::Message {
-            return self.answer_message(index, command, lang);
+            let (text, target) = match command.data.target() {
+                Some(ResolvedTarget::Message(message)) => (message.content.as_str(), Some(message.id.get())),
+                _ => ("", None),
+            };
+            let query = message_query(text);
+            if query.is_empty() {
+                return refuse(lang.no_text());
+            }
+            if let Some(refused) = cooling() {
+                return refused;
+            }
+            return self.answer_message(index, &query, target, command.user.id.get(), lang);
         }
         // Topic names are lowercase; a member may type `Canvas`.
         let topic_option = string_option(command, TOPIC).map(|topic| topic.trim().to_lowercase());
@@ -356,18 +369,18 @@ impl Handler {
                 {
                     return refuse(&lang.unknown_topic(&render::quote(topic)));
                 }
+                if let Some(refused) = cooling() {
+                    return refused;
+                }
                 let listing = Listing::Sources(topic_option.map(str::to_string));
                 self.listing(index, &listing, 0, lang, None, false)
             }
-            TOPICS => self.listing(
-                index,
-                &Listing::Topics,
-                0,
-                lang,
-                guild_of(command.guild_id),
-                false,
-            ),
-            GAPS => self.gaps(index, &place(guild_of(command.guild_id)), topic_option, lang),
+            TOPICS => cooling().unwrap_or_else(|| {
+                let guild = guild_of(command.guild_id);
+                self.listing(index, &Listing::Topics, 0, lang, guild, false)
+            }),
+            GAPS => cooling()
+                .unwrap_or_else(|| self.gaps(index, &place(guild_of(command.guild_id)), topic_option, lang)),
             _ => {
                 let topic = if name == NOTES {
                     topic_option.unwrap_or_default()
@@ -382,17 +395,24 @@ impl Handler {
                     };
                 }
                 let query = string_option(command, QUERY).unwrap_or_default();
+                let query = query.trim();
+                if query.is_empty() {
+                    return refuse(lang.empty_query());
+                }
+                if let Some(refused) = cooling() {
+                    return refused;
+                }
                 let private = bool_option(command, PRIVATE).unwrap_or(false);
                 let asked = Asked {
                     asker: command.user.id.get(),
                     place: place(guild_of(command.guild_id)),
                 };
-                self.answer(index, topic, &query, &asked, lang, private)
+                self.answer(index, topic, query, &asked, lang, private)
             }
         }
     }
 
-    /// The best section for a query, or a private "no match, did you mean".
+    /// The best section for a query (not empty), or a private "no match, did you mean".
     fn answer(
         &self,
         index: &Index,
@@ -402,10 +422,6 @@ impl Handler {
         lang: Lang,
         private: bool,
     ) -> Outcome {
-        let query = query.trim();
-        if query.is_empty() {
-            return refuse(lang.empty_query());
-        }
         if let Some(id) = query
             .strip_prefix(SECTION_VALUE)
             .and_then(|hex| u64::from_str_radix(hex, 16).ok())
@@ -443,19 +459,14 @@ impl Handler {
     /// "Answer from notes" on a message: its text searched in every topic, answered
     /// privately with a Post button. Discord sends the message in the interaction's resolved
     /// data, so no privileged intent is needed.
-    fn answer_message(&self, index: &Index, command: &CommandInteraction, lang: Lang) -> Outcome {
-        let (text, target) = match command.data.target() {
-            Some(ResolvedTarget::Message(message)) => (message.content.as_str(), Some(message.id.get())),
-            _ => ("", None),
-        };
-        // A long message is cut: its first words carry the question often enough, and the
-        // search stays quick.
-        let cut = truncate(text, MESSAGE_QUERY_CHARS);
-        let query = crate::text::clean_query(cut.trim_end_matches('…'));
-        let query = query.trim();
-        if query.is_empty() {
-            return refuse(lang.no_text());
-        }
+    fn answer_message(
+        &self,
+        index: &Index,
+        query: &str,
+        target: Option<u64>,
+        asker: u64,
+        lang: Lang,
+    ) -> Outcome {
         let nothing = |unmentioned: Option<&str>| {
             let not_in = not_in(lang, None, unmentioned).map_or_else(String::new, |s| s + "\n");
             refuse(&(not_in + &lang.no_match(lang.the_notes(), &render::quote(query))))
@@ -472,7 +483,6 @@ impl Handler {
         let asked = gaps::normalise(query);
         let focus = Focus::Later(&ranked);
         let shown = Shown::new(best.section, best.reason, focus, 0).asked(&asked, target);
-        let asker = command.user.id.get();
         self.show(index, &shown, asker, &others, lang, Show::New { private: true })
     }
 
@@ -589,7 +599,8 @@ impl Handler {
         }
         // What the admin could teach the bot (README: "Teaching the bot your notes' words").
         let lacking = |gap: &gaps::Gap| index.lacking(&gap.query, Some(&gap.topic)).unwrap_or_default();
-        let text = render::gaps_report(&top, &worst, lacking, lang);
+        let command_of = |topic: &str| render::escaped(&topic_command(index.library(), topic, lang));
+        let text = render::gaps_report(&top, &worst, lacking, command_of, lang);
         outcome(
             CreateInteractionResponse::Message(render::ephemeral(&text)),
             Kind::Hit,
@@ -841,6 +852,13 @@ impl Handler {
     }
 }
 
+/// The query a message's text asks (a post, a message members ask about): a long one is
+/// cut, its first words carrying the question often enough and the search staying quick.
+fn message_query(text: &str) -> String {
+    let cut: String = text.chars().take(MESSAGE_QUERY_CHARS).collect();
+    crate::text::clean_query(&cut).trim().to_string()
+}
+
 /// The closest sections, offered privately with a Post button each (a reply to the
 /// message `reply_to` when set); `topic` is None when every topic was searched. Each
 /// button carries the search's focus, so a posted section reads as a confident answer.
@@ -865,6 +883,7 @@ fn closest(
                 focus: ranked.focus(hit.section),
             };
             Some(Closest {
+                command: render::escaped(&topic_command(index.library(), &note.topic, lang)),
                 at,
                 title: section.title.clone(),
                 category: section.category_line(),

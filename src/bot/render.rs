@@ -74,11 +74,13 @@ fn embed_url(url: &str) -> Option<String> {
 
 /// `/gaps`' message: the most asked questions the notes did not answer, each with its words
 /// the notes never use (`lacking`), then the worst-rated answers with what drew a 👎; within
-/// one message, the gaps taking the room the ratings leave.
+/// one message, the gaps taking the room the ratings leave. `command_of` is how members ask
+/// a topic, as markdown.
 pub fn gaps_report(
     top: &[Gap],
     worst: &[Rated],
     lacking: impl Fn(&Gap) -> Vec<String>,
+    command_of: impl Fn(&str) -> String,
     lang: Lang,
 ) -> String {
     // A gap line stays short (at most this many lacking words, each cut to this many
@@ -91,10 +93,10 @@ pub fn gaps_report(
     }
     for rated in worst {
         let line = format!(
-            "\n👎 {} · 👍 {} · /{} · {}",
+            "\n👎 {} · 👍 {} · {} · {}",
             rated.down,
             rated.up,
-            rated.topic,
+            command_of(&rated.topic),
             quote(&rated.title)
         );
         rated_text.push_str(&line);
@@ -117,7 +119,8 @@ pub fn gaps_report(
     let room = (limits::MESSAGE_CONTENT).saturating_sub(discord_len(&rated_text) + discord_len(&more) + 2);
     let mut shown = 0;
     for gap in top {
-        let mut line = format!("\n{} · /{} · ", lang.gap_counts(gap.missed, gap.weak), gap.topic);
+        let counts = lang.gap_counts(gap.missed, gap.weak);
+        let mut line = format!("\n{counts} · {} · ", command_of(&gap.topic));
         line.push('“');
         line.push_str(&quote(&gap.query));
         line.push('”');
@@ -274,6 +277,8 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
 pub struct Closest {
     pub at: SectionPage,
     pub title: String,
+    /// How members ask its topic, as markdown: `/canvas`, or `/notes topic:canvas`.
+    pub command: String,
     /// Headings above the section, as the answer's footer shows them.
     pub category: String,
     /// The section's first line, as plain text; empty when it has none.
@@ -302,7 +307,8 @@ pub fn closest_message(
         let n = i + 1;
         text.push_str(&format!("\n**{n}.** "));
         escape_into(&mut text, &truncate(&section.title, 100));
-        text.push_str(&format!(" · /{}", section.at.topic));
+        text.push_str(" · ");
+        text.push_str(&section.command);
         if !section.category.is_empty() {
             text.push_str(" · ");
             escape_into(&mut text, &truncate(&section.category, 80));
@@ -453,7 +459,7 @@ mod tests {
             })
             .collect();
         let lacking = |_: &Gap| vec!["w".repeat(100); 10];
-        let text = gaps_report(&top, &worst, lacking, Lang::En);
+        let text = gaps_report(&top, &worst, lacking, |topic| format!("/{topic}"), Lang::En);
         assert!(
             discord_len(&text) <= limits::MESSAGE_CONTENT,
             "{}",
