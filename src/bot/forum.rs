@@ -98,11 +98,7 @@ impl Forums {
     /// A message was created: a post when it starts a thread whose create came first. Bots
     /// (this one included) and webhooks are never answered.
     pub fn message_created(&self, message: &Message) -> Option<Post> {
-        if self.channels.is_empty()
-            || message.author.bot
-            || message.webhook_id.is_some()
-            || message.id.get() != message.channel_id.get()
-        {
+        if self.channels.is_empty() || !may_start_post(message) {
             return None;
         }
         let id = message.id.get();
@@ -126,6 +122,13 @@ impl Forums {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         crate::sync::lock(&self.state)
     }
+}
+
+/// Whether a message may start a forum post: a member's (not a bot's or a webhook's) that
+/// starts its thread (a thread's starter has the thread's id). Asked before the message
+/// waits for a handler thread: with forums set every message of every server comes.
+pub fn may_start_post(message: &Message) -> bool {
+    !message.author.bot && message.webhook_id.is_none() && message.id.get() == message.channel_id.get()
 }
 
 fn post(thread: u64, author: u64, title: &str, content: &str) -> Post {

@@ -19,6 +19,7 @@ use super::app::App;
 use super::discord::{self, Discord, RunError};
 use super::handler::{ForumReply, Then};
 use super::token::Token;
+use super::webhook::ANSWER_WINDOW;
 
 /// Which shards this process runs: `START..END/TOTAL` (END exclusive), or all of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +202,9 @@ impl EventHandler for Events {
     }
 
     async fn message(&self, ctx: Context, message: Message) {
+        if !super::forum::may_start_post(&message) {
+            return;
+        }
         let app = self.app.clone();
         let reply = self.workers.run(move || app.message_created(&message)).await;
         self.post_forum_reply(&ctx, reply).await;
@@ -209,13 +213,23 @@ impl EventHandler for Events {
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let started = std::time::Instant::now();
         let app = self.app.clone();
-        let answered = self
-            .workers
-            .run(move || {
-                let outcome = app.handle(&interaction);
-                (interaction, outcome)
-            })
-            .await;
+        let answered = self.workers.run(move || {
+            let outcome = app.handle(&interaction);
+            (interaction, outcome)
+        });
+        // Past Discord's window an answer is refused ("Unknown interaction"): under a flood,
+        // interactions still in line are dropped rather than worked off one dead call after
+        // another while fresh ones wait behind them.
+        let answered = match tokio::time::timeout(ANSWER_WINDOW, answered).await {
+            Ok(answered) => answered,
+            Err(_) => {
+                tracing::warn!(
+                    waited_ms = started.elapsed().as_millis() as u64,
+                    "an interaction waited for a handler thread past Discord's 3 s window; dropped (the bot is overloaded)"
+                );
+                return;
+            }
+        };
         let Some((interaction, outcome)) = answered else {
             tracing::error!("the handler panicked");
             return;
