@@ -992,6 +992,33 @@ fn cooldown_answers_privately_with_the_wait() {
     assert!(topics["data"]["flags"].is_null());
 }
 
+/// The outcome each interaction is counted under in metrics and logs: a question answered,
+/// a section posted from the closest, a listing, a miss (from a slash command or "Answer
+/// from notes") are each their own.
+#[test]
+fn outcomes_name_what_was_answered() {
+    let app = app();
+    let kind = |interaction: &Interaction| app.handle(interaction).kind.as_str();
+    assert_eq!(kind(&fixture("command_chatgpt_rlhf.json", &[])), "hit");
+    assert_eq!(kind(&fixture("command_chatgpt_nomatch.json", &[])), "no_match");
+    assert_eq!(kind(&fixture("command_chatgpt_closest.json", &[])), "closest");
+    for listing in ["command_topics.json", "command_sources.json", "command_gaps.json"] {
+        assert_eq!(kind(&fixture(listing, &[])), "listing", "{listing}");
+    }
+    let miss = fixture(
+        "command_answer_from_notes.json",
+        &[("PLACEHOLDER_CONTENT", "pizza recipe")],
+    );
+    assert_eq!(kind(&miss), "no_match");
+    let offered = respond(&app, &fixture("command_chatgpt_closest.json", &[]));
+    let posts = buttons(&offered);
+    let post = fixture(
+        "component_button_private.json",
+        &[("PLACEHOLDER_BUTTON", &posts[0].1)],
+    );
+    assert_eq!(kind(&post), "posted");
+}
+
 /// A command refused for what it asks (an empty query, an unknown topic) costs no cooldown:
 /// the member's next try, at once, is answered.
 #[test]

@@ -75,7 +75,12 @@ pub struct ForumReply {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Pong,
+    /// A section answering a question.
     Hit,
+    /// A section shared publicly from a private reply (Post).
+    Posted,
+    /// A page of `/sources`, `/topics`, or `/gaps`' report.
+    Listing,
     NoMatch,
     /// No confident hit: the closest sections offered privately.
     Closest,
@@ -93,6 +98,8 @@ impl Kind {
         match self {
             Kind::Pong => "pong",
             Kind::Hit => "hit",
+            Kind::Posted => "posted",
+            Kind::Listing => "listing",
             Kind::NoMatch => "no_match",
             Kind::Closest => "closest",
             Kind::Autocomplete => "autocomplete",
@@ -156,6 +163,8 @@ enum Show {
     Update {
         private: bool,
     },
+    /// Public, shared from a private reply.
+    Post,
     /// Public, answering a member's message.
     Reply(ReplyTarget),
 }
@@ -469,7 +478,11 @@ impl Handler {
     ) -> Outcome {
         let nothing = |unmentioned: Option<&str>| {
             let not_in = not_in(lang, None, unmentioned).map_or_else(String::new, |s| s + "\n");
-            refuse(&(not_in + &lang.no_match(lang.the_notes(), &render::quote(query))))
+            let text = not_in + &lang.no_match(lang.the_notes(), &render::quote(query));
+            outcome(
+                CreateInteractionResponse::Message(render::ephemeral(&text)),
+                Kind::NoMatch,
+            )
         };
         let ranked = match index.find(query, None, 1 + self.other_matches, CLOSEST) {
             Found::Confident(ranked) => ranked,
@@ -508,7 +521,7 @@ impl Handler {
         };
         let private = match how {
             Show::New { private } | Show::Update { private } => private,
-            Show::Reply(_) => false,
+            Show::Post | Show::Reply(_) => false,
         };
         let long = reply::is_long(section, &self.layout);
         let worked_out;
@@ -547,6 +560,10 @@ impl Handler {
             Show::New { .. } => outcome(
                 CreateInteractionResponse::Message(render::section_message(&view)),
                 Kind::Hit,
+            ),
+            Show::Post => outcome(
+                CreateInteractionResponse::Message(render::section_message(&view)),
+                Kind::Posted,
             ),
             Show::Reply(target) => reply_to_message(&view, target, lang),
         }
@@ -603,7 +620,7 @@ impl Handler {
         let text = render::gaps_report(&top, &worst, lacking, command_of, lang);
         outcome(
             CreateInteractionResponse::Message(render::ephemeral(&text)),
-            Kind::Hit,
+            Kind::Listing,
         )
     }
 
@@ -662,7 +679,7 @@ impl Handler {
         if update {
             outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page)
         } else {
-            outcome(CreateInteractionResponse::Message(message), Kind::Hit)
+            outcome(CreateInteractionResponse::Message(message), Kind::Listing)
         }
     }
 
@@ -799,7 +816,7 @@ impl Handler {
                         guild: guild_of(component.guild_id),
                         installed: installed_here(component),
                     }),
-                    None => Show::New { private: false },
+                    None => Show::Post,
                 };
                 let clicker = component.user.id.get();
                 self.show_page(index, component, &at, (&asked, None), clicker, how)
@@ -933,7 +950,7 @@ fn reply_to_message(view: &SectionView<'_>, target: ReplyTarget, lang: Lang) -> 
     let heading = lang.answering(&link);
     if !target.installed {
         let message = render::message().content(heading).embed(embed).components(rows);
-        return outcome(CreateInteractionResponse::Message(message), Kind::Hit);
+        return outcome(CreateInteractionResponse::Message(message), Kind::Posted);
     }
     let mut reference =
         MessageReference::from((ChannelId::new(target.channel), MessageId::new(target.message)));
@@ -964,7 +981,7 @@ fn reply_to_message(view: &SectionView<'_>, target: ReplyTarget, lang: Lang) -> 
                 .content(lang.post_refused())
                 .allowed_mentions(CreateAllowedMentions::new()),
         })),
-        kind: Kind::Hit,
+        kind: Kind::Posted,
     }
 }
 
