@@ -22,7 +22,8 @@ use crate::config::Config;
 use crate::error::FileError;
 use crate::reply::{self, Answer, AnswerHit};
 use crate::search::{Explanation, How, Index};
-use crate::text::printable;
+/// Text for a terminal, every unprintable character escaped (a note's file name may hold any).
+pub use crate::text::printable;
 use crate::{feedback, gaps};
 
 /// Why a subcommand failed, as one line for the person who ran it.
@@ -116,7 +117,7 @@ fn share_state(app: &mut App) -> Result {
 fn app_at_terminal(paths: &Paths) -> Result<App> {
     let (app, problems) = App::load(paths.config()?)?;
     for problem in &problems {
-        eprintln!("warning: {problem}");
+        eprintln!("warning: {}", printable(&problem.to_string()));
     }
     Ok(app)
 }
@@ -471,6 +472,7 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
         match App::load(config.clone()) {
             Ok((app, _)) => Some(app.index()),
             Err(e) => {
+                let e = printable(&e.to_string()).into_owned();
                 eprintln!("warning: the words the notes lack are not shown: {e}");
                 None
             }

@@ -204,7 +204,7 @@ fn main() -> ExitCode {
         // The reader went away (`| head`): nothing left to say.
         Err(Error::Output(error)) if error.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", cli::printable(&error.to_string()));
             ExitCode::from(exit_code(&error))
         }
     }

@@ -732,6 +732,19 @@ fn note_text_reaches_the_terminal_without_control_characters() {
     }
     let output = run(bin().args(["--notes", &notes, "ask", "install"]));
     assert!(stdout(&output).contains("ü fdp.exe"), "{}", stdout(&output));
+    // Nor can a file's name, in a warning or an error on standard error.
+    std::fs::write(dir.join("bad\u{1b}[2J.md"), "---\ntitle: [\n---\n## A\n- x\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let warned = run(bin().args(["--notes", &notes, "ask", "install"]));
+    let missing = dir.join("config\u{1b}]0;pwned\u{7}.yaml");
+    let failed = run(bin().arg("--config").arg(&missing).args(["ask", "install"]));
+    assert!(!failed.status.success());
+    for (output, shows) in [(&warned, "warning: "), (&failed, "error: ")] {
+        let text = stderr(output);
+        assert!(text.contains(shows) && text.contains("\\u{1b}"), "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    }
+    std::fs::remove_file(dir.join("bad\u{1b}[2J.md")).unwrap_or_else(|e| panic!("{e}"));
     // JSON keeps every character: serde_json escapes the C0 controls, the rest are data.
     let output = run(bin().args(["--notes", &notes, "ask", "--json", "install"]));
     let value = json(&output);
