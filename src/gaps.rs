@@ -62,14 +62,6 @@ pub fn field(place: &str, topic: &str, query: &str, weak: bool) -> Option<String
 }
 
 impl Counts {
-    pub fn record(&mut self, place: &str, topic: &str, query: &str, weak: bool) {
-        let query = normalise(query);
-        if query.is_empty() {
-            return;
-        }
-        self.topics.slot(&scoped(topic, place), &query).add(weak, 1);
-    }
-
     pub fn is_empty(&self) -> bool {
         self.topics.is_empty()
     }
@@ -170,11 +162,13 @@ pub fn save(path: &Path, pending: &Counts) -> Result<(), JsonFileError> {
 mod tests {
     use super::*;
 
-    /// Counts of these (topic, query, weak) questions, recorded in order.
+    /// Counts of these (topic, query, weak) questions, recorded in order as the bot does.
     fn recorded(questions: &[(&str, &str, bool)]) -> Counts {
         let mut counts = Counts::default();
         for &(topic, query, weak) in questions {
-            counts.record("1190000000000000001", topic, query, weak);
+            if let Some(field) = field("1190000000000000001", topic, query, weak) {
+                counts.add_field(&field, 1);
+            }
         }
         counts
     }
@@ -211,7 +205,7 @@ mod tests {
         let field = field("1190000000000000001", "chatgpt", "pizza", false).unwrap_or_default();
         counts.add_field(&field, u64::MAX);
         counts.add_field(&field, 3);
-        counts.record("1190000000000000001", "chatgpt", "pizza", true);
+        counts.add(&recorded(&[("chatgpt", "pizza", true)]));
         let mut more = Counts::default();
         more.add_field(&field, u64::MAX);
         counts.add(&more);

@@ -1341,7 +1341,7 @@ fn unanswered_queries_show_up_in_gaps_and_are_saved() {
         text.contains("2 unanswered, 0 weak · /chatgpt · “pizza recipe” — not in the notes: pizza, recipe"),
         "{text}"
     );
-    assert!(app.handler.save_gaps().is_ok());
+    assert!(app.handler.save_counts().is_ok());
     let saved = notes_bot::gaps::load(&notes_bot::gaps::file_in(&dir)).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(saved.top(None, Some("chatgpt"), 5)[0].missed, 2);
@@ -1452,7 +1452,7 @@ fn controls_and_bidi_overrides_never_reach_the_reply_or_the_gaps() {
     let text = gaps["data"]["content"].as_str().unwrap_or_default();
     assert!(text.contains("pizza"), "{text}");
     assert_eq!(unprintable(text), Vec::<char>::new(), "{text:?}");
-    assert!(app.handler.save_gaps().is_ok());
+    assert!(app.handler.save_counts().is_ok());
     let saved = std::fs::read_to_string(notes_bot::gaps::file_in(&dir)).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     let saved: Value = serde_json::from_str(&saved).unwrap_or_else(|e| panic!("{e}: {saved}"));
@@ -1608,7 +1608,7 @@ fn a_thumbs_down_counts_once_per_member_and_shows_in_gaps() {
     );
 
     // Saved beside the gaps; after a restart Ada's vote on that answer still counts once.
-    assert!(app.handler.save_votes().is_ok());
+    assert!(app.handler.save_counts().is_ok());
     let saved = notes_bot::feedback::load(&notes_bot::feedback::file_in(&dir)).unwrap_or_default();
     let worst = saved.worst(None, Some("chatgpt"), 5);
     assert_eq!((worst[0].down, worst[0].up), (2, 1));
@@ -1641,7 +1641,7 @@ fn a_vote_with_a_forged_query_is_cleaned_and_a_gone_section_refused() {
     let text = gaps["data"]["content"].as_str().unwrap_or_default();
     assert!(text.contains("pizza"), "{text}");
     assert_eq!(unprintable(text), Vec::<char>::new(), "{text:?}");
-    assert!(app.handler.save_votes().is_ok());
+    assert!(app.handler.save_counts().is_ok());
     let saved = std::fs::read_to_string(notes_bot::feedback::file_in(&dir)).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(saved.contains("pizza"), "{saved}");
@@ -2214,7 +2214,7 @@ fn gaps_show_what_was_asked_in_that_server_only() {
     assert!(!text.contains("Worst-rated") && !text.contains("rlhf"), "{text}");
 
     // Saved, each under its place; the host's report holds both.
-    assert!(app.handler.save_gaps().is_ok());
+    assert!(app.handler.save_counts().is_ok());
     let saved = notes_bot::gaps::load(&notes_bot::gaps::file_in(&dir)).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     let places: Vec<(String, Option<String>)> = (saved.top(None, None, 5).into_iter())

@@ -276,20 +276,20 @@ fn loader(config: &Config) -> Loader {
     .with_site(config.site())
 }
 
-/// Saves the counted gaps (and votes) every minute; call `save_gaps` once more at shutdown.
-pub async fn save_gaps_periodically(app: Arc<App>) {
+/// Saves the counted gaps (and votes) every minute; call `save_counts` once more at shutdown.
+pub async fn save_counts_periodically(app: Arc<App>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     tick.tick().await;
     loop {
         tick.tick().await;
         // Files or Redis: blocking work, kept off the async workers.
         let app = app.clone();
-        let _ = tokio::task::spawn_blocking(move || save_gaps(&app)).await;
+        let _ = tokio::task::spawn_blocking(move || save_counts(&app)).await;
     }
 }
 
-pub fn save_gaps(app: &App) {
-    if let Err(error) = app.handler.save_gaps() {
+pub fn save_counts(app: &App) {
+    if let Err(error) = app.handler.save_counts() {
         tracing::warn!("cannot save gaps and votes: {error}");
     }
 }

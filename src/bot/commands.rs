@@ -1,4 +1,6 @@
-//! The slash commands built from the library: one per topic, plus `/sources` and `/topics`.
+//! The commands built from the library: one per topic (or one `/notes` for them all past
+//! Discord's limit), `/sources`, `/topics`, `/gaps`, and the "Answer from notes" message
+//! command.
 
 use serenity::all::{
     CommandOptionType, CommandType, CreateCommand, CreateCommandOption, InstallationContext,

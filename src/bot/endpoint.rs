@@ -147,11 +147,11 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     let endpoint = Endpoint::new(app.clone(), verifier, options.max_skew, webhooks);
     let shutdown = shutdown::signal({
         let app = app.clone();
-        move || app::save_gaps(&app)
+        move || app::save_counts(&app)
     });
     let guard = shutdown::guard(Duration::from_secs(app.config.shutdown_seconds + 2), {
         let app = app.clone();
-        move || app::save_gaps(&app)
+        move || app::save_counts(&app)
     });
     // Registering again needs the application id, which only the token can tell; when
     // Discord cannot say it now, the registrar asks again at its first registration.
@@ -192,7 +192,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
         None => endpoint,
     });
     let _watcher = super::watch::spawn_reloading(app.clone(), registrar, false);
-    let gap_saver = tokio::spawn(app::save_gaps_periodically(app.clone()));
+    let gap_saver = tokio::spawn(app::save_counts_periodically(app.clone()));
     let backlog = app.config.http.max_connections;
     let listener = listen(&options.listen, backlog)
         .await
@@ -214,7 +214,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
         beating.abort();
     }
     guard.stopping();
-    app::save_gaps(&app);
+    app::save_counts(&app);
     // Another `serve` of this host, sharing the folder, may have written its own since.
     if beat.is_some_and(|beat| std::fs::read_to_string(&heartbeat).is_ok_and(|held| held == beat)) {
         let _ = std::fs::remove_file(&heartbeat);

@@ -67,7 +67,8 @@ pub struct Options {
     pub heartbeat: PathBuf,
 }
 
-/// Runs until SIGINT or SIGTERM, then closes the shards.
+/// Runs until SIGINT or SIGTERM, then closes the shards; or ends with an error when
+/// serenity gives up or a shard is stuck (connected, no heartbeat acknowledged).
 pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), RunError> {
     let discord = Discord::from_config(&app.config.discord)?;
     let http = discord::application_http(token, &discord).await?;
@@ -87,7 +88,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
         guilds: options.guilds.clone(),
     };
     let _watcher = super::watch::spawn_reloading(app.clone(), Some(registrar), register_later);
-    let gap_saver = tokio::spawn(super::app::save_gaps_periodically(app.clone()));
+    let gap_saver = tokio::spawn(super::app::save_counts_periodically(app.clone()));
 
     let webhooks = super::webhook::Webhooks::new(discord.rest_base()).map_err(RunError::Client)?;
     let handler = Events {
@@ -120,11 +121,11 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
 
     let shutdown = super::shutdown::signal({
         let app = app.clone();
-        move || super::app::save_gaps(&app)
+        move || super::app::save_counts(&app)
     });
     let guard = super::shutdown::guard(Duration::from_secs(app.config.shutdown_seconds + 2), {
         let app = app.clone();
-        move || super::app::save_gaps(&app)
+        move || super::app::save_counts(&app)
     });
     let result = tokio::select! {
         result = async {
@@ -143,7 +144,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     };
     gap_saver.abort();
     guard.stopping();
-    super::app::save_gaps(&app);
+    super::app::save_counts(&app);
     let _ = std::fs::remove_file(&options.heartbeat);
     result
 }

@@ -1,6 +1,7 @@
 //! The one interaction handler: (index, interaction) → response. The gateway sends what it
 //! returns; the HTTP endpoint returns it as the body. Synchronous and quick: it runs well
-//! inside Discord's 3-second deadline, so it never defers.
+//! inside Discord's 3-second deadline, so it never defers. It also decides what to post in
+//! a help forum's new thread (gateway only).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -262,12 +263,7 @@ impl Handler {
     }
 
     /// Saves the gaps and votes counted since the last call.
-    pub fn save_gaps(&self) -> Result<(), StateError> {
-        self.state.save()
-    }
-
-    /// Saves the votes counted since the last call (with the gaps: one save for both).
-    pub fn save_votes(&self) -> Result<(), StateError> {
+    pub fn save_counts(&self) -> Result<(), StateError> {
         self.state.save()
     }
 

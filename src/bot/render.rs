@@ -180,6 +180,22 @@ pub fn section_message(view: &SectionView<'_>) -> CreateInteractionResponseMessa
     }
 }
 
+/// Characters of an answer's footer: its command, headings, page and how it matched.
+const FOOTER_CHARS: usize = 300;
+
+// An answer's embed holds a title, a page, a footer and the links field, each cut to its
+// cap: together they must stay within Discord's total for an embed, or the whole message
+// is refused.
+const _: () = assert!(FOOTER_CHARS <= limits::EMBED_FOOTER);
+const _: () = assert!(
+    limits::EMBED_TITLE
+        + limits::EMBED_DESCRIPTION
+        + FOOTER_CHARS
+        + limits::EMBED_FIELD_NAME
+        + limits::EMBED_FIELD_VALUE
+        <= limits::EMBED_TOTAL
+);
+
 /// The embed and component rows of a section message, for any kind of message.
 pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRow>) {
     let reply = view.reply;
@@ -205,9 +221,13 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
         footer.push(lang.page(page + 1, reply.page_count()));
     }
     footer.push(lang.matched(reply.reason).to_string());
-    embed = embed.footer(CreateEmbedFooter::new(truncate(&footer.join(" · "), 300)));
+    embed = embed.footer(CreateEmbedFooter::new(truncate(
+        &footer.join(" · "),
+        FOOTER_CHARS,
+    )));
     if let Some(links) = links_field(reply) {
-        embed = embed.field(lang.links(), links, false);
+        let name = truncate(lang.links(), limits::EMBED_FIELD_NAME);
+        embed = embed.field(name, links, false);
     }
 
     let shown = |page: usize| SectionPage {

@@ -55,8 +55,8 @@ pub trait State: Send + Sync {
     fn beat(&self, _what: String) {}
 }
 
-/// A kind of counter: one Redis hash, or one file in the data folder. A new kind is a
-/// variant here, its name, and (for `Local`) how its file is read and written.
+/// A kind of counter: one Redis hash (`Shared`), or one file in the data folder (`Local`,
+/// for gaps only: it keeps votes with their voters through `crate::feedback`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Counter {
     /// Questions the notes did not answer (`crate::gaps`).
