@@ -9,6 +9,19 @@
 //! interaction handler) and `cli` (the terminal). What the binary, the integration tests
 //! and the benches use is public, not as a stable API; the rest is the crate's own.
 
+// Nothing read from users, notes, config or the network may panic: outside tests, clippy
+// refuses what panics by design.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
 pub mod bot;
 pub mod by_topic;
 pub mod cli;

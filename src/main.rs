@@ -1,5 +1,13 @@
 //! The `notes-bot` command line: thin adapters over the library.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 use std::io::ErrorKind;
 use std::path::PathBuf;
 use std::process::ExitCode;
