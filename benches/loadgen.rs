@@ -55,12 +55,15 @@ fn start_server(config: Config) -> SocketAddr {
             }
             let app = Arc::new(app);
             let verifier = endpoint::verifier(&public).expect("key");
-            let state = Arc::new(Endpoint::new(
-                app,
-                verifier,
-                300,
-                notes_bot::bot::webhook::Webhooks::new("http://127.0.0.1:1").expect("HTTP client"),
-            ));
+            let state = Arc::new(
+                Endpoint::new(
+                    app,
+                    verifier,
+                    300,
+                    notes_bot::bot::webhook::Webhooks::new("http://127.0.0.1:1").expect("HTTP client"),
+                )
+                .expect("handler threads"),
+            );
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let _ = sender.send(listener.local_addr().expect("address"));
             let _ = endpoint::serve(listener, state, std::future::pending()).await;

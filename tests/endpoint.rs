@@ -74,7 +74,8 @@ async fn replica_serving(
     let app = Arc::new(app);
     let verifier = endpoint::verifier(&public_hex()).unwrap_or_else(|e| panic!("{e}"));
     let webhooks = Webhooks::new(discord).unwrap_or_else(|e| panic!("{e}"));
-    let state = Arc::new(adjust(Endpoint::new(app, verifier, 300, webhooks)));
+    let endpoint = Endpoint::new(app, verifier, 300, webhooks).unwrap_or_else(|e| panic!("{e}"));
+    let state = Arc::new(adjust(endpoint));
     let listener = endpoint::listen("127.0.0.1:0", state.app.config.http.max_connections)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -592,7 +593,9 @@ fn slow_answer(app: &App, interaction: &serenity::all::Interaction) -> notes_bot
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_queries_never_delay_ping_or_healthz() {
     let (address, _stop) = replica_with(HttpOptions::default(), |endpoint| {
-        endpoint.answering_with(slow_answer, 3)
+        endpoint
+            .answering_with(slow_answer, 3)
+            .unwrap_or_else(|e| panic!("{e}"))
     })
     .await;
     // More slow queries than async workers and handler threads together. Were they run on

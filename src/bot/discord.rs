@@ -34,6 +34,8 @@ pub enum RunError {
     Url(#[from] DiscordUrlError),
     #[error("cannot set up the HTTP client: {0}")]
     Client(reqwest::Error),
+    #[error("cannot start the threads that answer interactions: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
     /// No answer: the host, the cause and what to check.
     #[error("{0}")]
     Unreachable(String),

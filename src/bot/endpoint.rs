@@ -81,18 +81,23 @@ pub fn verifier(public_key_hex: &str) -> Result<Verifier, PublicKeyError> {
 }
 
 impl Endpoint {
-    pub fn new(app: Arc<App>, verifier: Verifier, max_skew: u64, webhooks: Webhooks) -> Endpoint {
-        Endpoint {
+    pub fn new(
+        app: Arc<App>,
+        verifier: Verifier,
+        max_skew: u64,
+        webhooks: Webhooks,
+    ) -> Result<Endpoint, RunError> {
+        Ok(Endpoint {
             app,
             verifier,
             max_skew,
             metrics: Metrics::default(),
             webhooks: Arc::new(webhooks),
             bot: None,
-            workers: Workers::per_core(),
+            workers: Workers::per_core()?,
             answer: App::handle,
             after: Mutex::default(),
-        }
+        })
     }
 
     /// Runs `work` once Discord has our response (a follow-up or a deletion needs it
@@ -119,10 +124,10 @@ impl Endpoint {
     }
 
     /// Answers with `answer` on at most `workers` threads at once (for tests).
-    pub fn answering_with(mut self, answer: Answer, workers: usize) -> Endpoint {
+    pub fn answering_with(mut self, answer: Answer, workers: usize) -> Result<Endpoint, RunError> {
         self.answer = answer;
-        self.workers = Workers::new(workers);
-        self
+        self.workers = Workers::new(workers)?;
+        Ok(self)
     }
 }
 
@@ -144,7 +149,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
     let discord = Discord::from_config(&app.config.discord)?;
     let webhooks = Webhooks::new(discord.rest_base()).map_err(RunError::Client)?;
-    let endpoint = Endpoint::new(app.clone(), verifier, options.max_skew, webhooks);
+    let endpoint = Endpoint::new(app.clone(), verifier, options.max_skew, webhooks)?;
     let shutdown = shutdown::signal({
         let app = app.clone();
         move || app::save_counts(&app)
@@ -234,12 +239,20 @@ async fn keep_heartbeat(path: PathBuf, beat: String) {
     let mut failing = false;
     loop {
         tick.tick().await;
-        if std::fs::read_to_string(&path).is_ok_and(|held| held == beat) {
+        // On a blocking thread: a stalled data volume must not hold an async worker.
+        if tokio::fs::read_to_string(&path)
+            .await
+            .is_ok_and(|held| held == beat)
+        {
             continue;
         }
-        let written = (path.parent())
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, &beat));
+        let written = async {
+            if let Some(folder) = path.parent() {
+                tokio::fs::create_dir_all(folder).await?;
+            }
+            tokio::fs::write(&path, &beat).await
+        };
+        let written = written.await;
         match written {
             Err(error) if !failing => {
                 tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file; `notes-bot health` fails until it can");

@@ -94,7 +94,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     let handler = Events {
         app: app.clone(),
         webhooks,
-        workers: super::workers::Workers::per_core(),
+        workers: super::workers::Workers::per_core()?,
         connected: std::sync::Mutex::default(),
     };
     // Interactions need no intent. Forum posts need thread creates (GUILDS), messages
@@ -324,7 +324,8 @@ async fn watch_shards(shards: Arc<serenity::gateway::ShardManager>, path: PathBu
         let due = beaten.is_none_or(|at| now.duration_since(at) >= BEAT);
         if live && due {
             beaten = Some(now);
-            if let Err(error) = std::fs::write(&path, super::health::gateway_beat()) {
+            // On a blocking thread: a stalled data volume must not hold the shutdown branch.
+            if let Err(error) = tokio::fs::write(&path, super::health::gateway_beat()).await {
                 tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file");
             }
         }

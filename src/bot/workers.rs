@@ -15,30 +15,23 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct Workers {
-    /// `None` when the threads could not be started: calls then share rayon's global pool.
-    pool: Option<Arc<rayon::ThreadPool>>,
+    pool: Arc<rayon::ThreadPool>,
 }
 
 impl Workers {
-    /// At most `limit` calls at once (at least one).
-    pub fn new(limit: usize) -> Workers {
+    /// At most `limit` calls at once (at least one). Threads the system refuses are an
+    /// error: sharing rayon's global pool, the indexing's, would put reloads and answers in
+    /// one line again.
+    pub fn new(limit: usize) -> Result<Workers, rayon::ThreadPoolBuildError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(limit.max(1))
             .thread_name(|i| format!("handler-{i}"))
-            .build();
-        match pool {
-            Ok(pool) => Workers {
-                pool: Some(Arc::new(pool)),
-            },
-            Err(error) => {
-                tracing::warn!(%error, "cannot start the handler threads; sharing the indexing threads");
-                Workers { pool: None }
-            }
-        }
+            .build()?;
+        Ok(Workers { pool: Arc::new(pool) })
     }
 
     /// As many at once as the machine has cores: searching is CPU work.
-    pub fn per_core() -> Workers {
+    pub fn per_core() -> Result<Workers, rayon::ThreadPoolBuildError> {
         Workers::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     }
 
@@ -53,10 +46,7 @@ impl Workers {
             }
             let _ = done.send(std::panic::catch_unwind(AssertUnwindSafe(work)).ok());
         };
-        match &self.pool {
-            Some(pool) => pool.spawn(job),
-            None => rayon::spawn(job),
-        }
+        self.pool.spawn(job);
         result.await.ok().flatten()
     }
 }
@@ -69,7 +59,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
     async fn never_more_than_the_limit_at_once_and_the_async_worker_stays_free() {
-        let workers = Workers::new(2);
+        let workers = Workers::new(2).unwrap_or_else(|e| panic!("{e}"));
         let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let calls: Vec<_> = (0..6)
             .map(|_| {
@@ -102,7 +92,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_nobody_waits_for_any_more_is_not_run() {
-        let workers = Workers::new(1);
+        let workers = Workers::new(1).unwrap_or_else(|e| panic!("{e}"));
         // The one thread is held until the dropped call is in line behind it (a release,
         // not a sleep: a slow machine cannot let the slow call end first).
         let (release, held) = std::sync::mpsc::channel::<()>();
