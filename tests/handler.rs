@@ -468,6 +468,17 @@ fn autocomplete_offers_sections_and_a_choice_returns_exactly_that_section() {
             .starts_with("最近很火的 ChatGPT")
     );
 
+    // A slip says it found a similar word, in words a member knows.
+    let slip = respond(
+        &app,
+        &fixture("autocomplete_chatgpt_rl.json", &[("\"rl\"", "\"transfomer\"")]),
+    );
+    let first = slip["data"]["choices"][0]["name"].as_str().unwrap_or_default();
+    assert!(
+        first.contains("Transformer") && first.ends_with(" · similar"),
+        "{slip}"
+    );
+
     let typed = respond(&app, &fixture("autocomplete_chatgpt_rl.json", &[]));
     let choices = typed["data"]["choices"].as_array().cloned().unwrap_or_default();
     assert!(!choices.is_empty(), "`rl` suggests something");

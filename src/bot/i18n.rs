@@ -58,7 +58,7 @@ impl Lang {
             (Lang::En, MatchReason::Title) => ("matched the title", "title"),
             (Lang::En, MatchReason::Keyword) => ("matched keywords", "keyword"),
             (Lang::En, MatchReason::Text) => ("matched the text", "text"),
-            (Lang::En, MatchReason::Fuzzy) => ("close match", "fuzzy"),
+            (Lang::En, MatchReason::Fuzzy) => ("close match", "similar"),
             (Lang::En, MatchReason::Translated) => ("matched in translation", "translated"),
             (Lang::Zh, MatchReason::Title) => ("匹配标题", "标题"),
             (Lang::Zh, MatchReason::Keyword) => ("匹配关键词", "关键词"),
