@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -414,6 +414,57 @@ fn the_watcher_follows_notes_in_folders_made_moved_and_removed() {
     // And then nothing more.
     let more = wait_for(&mut reloads, Duration::from_secs(2));
     assert!(more.is_none(), "a reload with nothing changed: {more:?}");
+}
+
+/// Links in the notes folder do not lead the watch astray: one to `/sys` (cycles without
+/// end) and a graph of links inside the folder (two links a level, 2^24 paths) are not
+/// walked, so watching starts at once; a note reached through the links is still reloaded
+/// when it changes.
+#[cfg(unix)]
+#[test]
+fn the_watch_follows_no_symlink() {
+    use std::os::unix::fs::symlink;
+    let notes = Notes::new("watch-links");
+    notes.write("routers.md", ROUTERS);
+    let dir = notes.dir.to_path_buf();
+    if Path::new("/sys").is_dir() {
+        symlink("/sys", dir.join("sys")).unwrap_or_else(|e| panic!("{e}"));
+    }
+    const LEVELS: usize = 24;
+    for level in 0..=LEVELS {
+        let folder = dir.join(format!("d{level}"));
+        std::fs::create_dir(&folder).unwrap_or_else(|e| panic!("{e}"));
+        if level < LEVELS {
+            for link in ["a", "b"] {
+                symlink(format!("../d{}", level + 1), folder.join(link)).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+    let deepest = format!("d{LEVELS}/deep.md");
+    notes.write(&deepest, "## Deep\n- at the bottom\n");
+    let (app, problems) = App::load(notes.config()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.message.contains("outside the notes folder")),
+        "{problems:?}"
+    );
+    let app = Arc::new(app);
+    let (sender, mut reloads) = tokio::sync::mpsc::unbounded_channel();
+    let started = Instant::now();
+    let _watcher = watch::watch(app.clone(), sender).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "watching took {:?}",
+        started.elapsed()
+    );
+    assert!(topics(&app).contains(&"deep".to_string()), "{:?}", topics(&app));
+    notes.write(&deepest, "## Deeper\n- further down\n");
+    assert!(
+        wait_for(&mut reloads, Duration::from_secs(5)).is_some(),
+        "no reload"
+    );
+    assert_eq!(titles(&app, "deep"), vec!["Deeper"]);
 }
 
 /// A notes folder replaced by a new one (moved aside, or deleted and made again, as a

@@ -56,9 +56,17 @@ pub fn watch(app: Arc<App>, sender: mpsc::UnboundedSender<Reloaded>) -> Result<W
         cause: e.to_string(),
     };
     let (events, received) = std::sync::mpsc::channel();
-    let mut watcher = notify::recommended_watcher(move |event| {
-        let _ = events.send(event);
-    })
+    // Symlinks inside the folder are not followed: the loader follows only those whose
+    // target is in the folder, which the watch already covers under its own path. Followed,
+    // a link to `/sys` was walked without end (`serve` never listened) and a graph of links
+    // path by path (2^n for n levels of two links each), on the thread that also reloads.
+    let config = notify::Config::default().with_follow_symlinks(false);
+    let mut watcher = RecommendedWatcher::new(
+        move |event| {
+            let _ = events.send(event);
+        },
+        config,
+    )
     .map_err(|e| cannot(&e))?;
     watcher
         .watch(&dir, RecursiveMode::Recursive)
