@@ -308,16 +308,20 @@ impl Loader {
             Some(State::Emptied { since }) => held_since = Some(since),
             _ => {}
         }
+        let mut holds_wikilinks = false;
         let parsed = folder::read_capped(found.target(), self.max_bytes)
             .map_err(|e| FileError {
                 path: found.path.clone(),
                 ..e
             })
             .and_then(|bytes| {
-                *wikilinks = memchr::memmem::find(&bytes, b"[[").is_some();
+                holds_wikilinks = memchr::memmem::find(&bytes, b"[[").is_some();
                 let relative = self.relative(&found.path);
                 super::parse_bytes_in(&found.path, relative, bytes, &self.labels, &self.site)
             });
+        // A note that failed fails alike however wikilinks resolve: it stays failed, not read
+        // again for every file added or removed.
+        *wikilinks = holds_wikilinks && parsed.is_ok();
         match parsed {
             Err(error) => {
                 problems.push(keeping(&error, last_good));
@@ -621,6 +625,25 @@ mod tests {
         assert!(Arc::ptr_eq(by_topic(&second, "a"), by_topic(&third, "a")));
         assert!(Arc::ptr_eq(by_topic(&second, "b"), by_topic(&third, "b")));
         assert!(!Arc::ptr_eq(by_topic(&second, "c"), by_topic(&third, "c")));
+        // A note that failed stays failed, whatever files come: not read again for them
+        // (a front matter that takes minutes to refuse was refused anew for every file).
+        folder.write("bad.md", "---\ntitle: [[x\n---\n## Bad\n- see [[d]]\n");
+        let fourth = loader.load(&third, Instant::now());
+        assert_eq!(fourth.problems.len(), 1, "{:?}", fourth.problems);
+        let bad = |loader: &Loader| {
+            loader
+                .seen
+                .iter()
+                .filter(|seen| matches!(seen.state, State::Failed(_)))
+                .count()
+        };
+        assert_eq!(bad(&loader), 1);
+        assert!(
+            loader
+                .seen
+                .iter()
+                .all(|seen| !matches!(seen.state, State::Failed(_)) || !seen.wikilinks)
+        );
     }
 
     fn outline(library: &Library) -> Vec<(PathBuf, String, Vec<String>, usize)> {
