@@ -15,6 +15,10 @@ pub struct Site {
     /// Every note file found, `/`-separated under the notes folder, without `.md`: the
     /// targets of wikilinks.
     files: Vec<String>,
+    /// `files` by their last component, lowercased: a wikilink looks at the files of its
+    /// name only (looking at every file, 1.6 million wikilinks among 10,000 files took
+    /// more than 15 minutes).
+    by_name: HashMap<String, Vec<usize>>,
     /// The `permalink:` of each note that sets one, by its file (as in `files`): a wikilink
     /// to it links there, as the note's own sections do.
     permalinks: HashMap<String, String>,
@@ -35,6 +39,7 @@ impl Site {
             bases,
             ignore: ignore.iter().map(|pattern| Glob::new(pattern)).collect(),
             files: Vec::new(),
+            by_name: HashMap::new(),
             permalinks: HashMap::new(),
         }
     }
@@ -62,6 +67,11 @@ impl Site {
             .map(|path| slash_path(&path.with_extension("")))
             .collect();
         self.files.sort();
+        self.by_name.clear();
+        for (at, file) in self.files.iter().enumerate() {
+            let name = file.rsplit('/').next().unwrap_or(file).to_lowercase();
+            self.by_name.entry(name).or_default().push(at);
+        }
     }
 
     /// Whether a file or folder (relative to the notes folder) matches an ignore glob.
@@ -98,6 +108,9 @@ impl Site {
     /// of that name nearest to `from` (Obsidian's rule: shortest path wins). `None` when no
     /// base is set or no such note exists.
     pub fn wikilink_url(&self, from: &Path, target: &str) -> Option<String> {
+        if self.bases.is_empty() {
+            return None;
+        }
         // In a table the `|` before a wikilink's text is escaped: `[[Note\\|text]]`.
         let target = target.trim_end_matches('\\');
         let (name, heading) = target.split_once('#').unwrap_or((target, ""));
@@ -106,8 +119,9 @@ impl Site {
             from.clone()
         } else {
             let name = name.trim().trim_end_matches(".md").to_lowercase();
-            self.files
-                .iter()
+            let last = name.rsplit('/').next().unwrap_or(&name);
+            (self.by_name.get(last)?.iter())
+                .filter_map(|&at| self.files.get(at))
                 .filter(|file| {
                     let file = file.to_lowercase();
                     file == name || file.ends_with(&format!("/{name}"))
@@ -311,5 +325,33 @@ mod tests {
         );
         assert_eq!(site.wikilink_url(Path::new("en/x.md"), "Missing"), None);
         assert_eq!(Site::default().wikilink_url(Path::new("x.md"), "x"), None);
+        // A path in the link, in any case.
+        assert_eq!(
+            site.wikilink_url(Path::new("en/x.md"), "LINKING/internal links")
+                .as_deref(),
+            Some("https://example.com/all/en/Linking/Internal%20links")
+        );
+        assert_eq!(
+            site.wikilink_url(Path::new("en/x.md"), "inking/Internal links"),
+            None
+        );
+    }
+
+    /// A wikilink looks at the files of its name, not at every file: 200,000 links among
+    /// 10,000 files (each file looked at for each link: 2 billion looks, minutes).
+    #[test]
+    fn wikilinks_among_many_files_resolve_quickly() {
+        let mut site = Site::new(Some("https://example.com/"), &[], &[]);
+        site.set_files((0..10_000).map(|n| PathBuf::from(format!("f{}/note {n}.md", n % 10))));
+        let started = std::time::Instant::now();
+        for n in 0..200_000 {
+            let url = site.wikilink_url(Path::new("f1/x.md"), &format!("Note {}", n % 10_000));
+            assert!(url.is_some());
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
