@@ -818,20 +818,38 @@ pub fn source_pages(sources: &[Source], budget: usize) -> Vec<Page> {
     paginate(lines, budget.clamp(100, limits::EMBED_DESCRIPTION), heading_of)
 }
 
-/// `- [title](url)`, with the title escaped and cut so the line stays readable.
+/// Most characters of a URL a listed link shows: longer, it would be split across pages
+/// as text, no page holding a working link.
+const MOST_LINK_URL: usize = 1000;
+
+/// `- [title](url)`, with the title escaped and cut so the line stays readable; the title
+/// alone when the URL is too long to link.
 pub fn markdown_link(title: &str, url: &str) -> String {
-    let mut line = String::from("- [");
-    crate::notes::markdown::escape_into(&mut line, &truncate(title, 200));
-    line.push_str("](");
-    line.push_str(&url.replace(' ', "%20").replace('(', "%28").replace(')', "%29"));
-    line.push(')');
-    line
+    let mut title_text = String::new();
+    crate::notes::markdown::escape_into(&mut title_text, &truncate(title, 200));
+    let url = url.replace(' ', "%20").replace('(', "%28").replace(')', "%29");
+    if discord_len(&url) > MOST_LINK_URL {
+        return format!("- {title_text}");
+    }
+    format!("- [{title_text}]({url})")
 }
 
 #[cfg(test)]
 mod tests {
     use super::pieces::{CONTINUED, CONTINUES, FENCE};
     use super::*;
+
+    /// A URL too long to link is left out of a listing: split across pages as text, no
+    /// page held a working link.
+    #[test]
+    fn a_link_too_long_to_show_lists_its_title() {
+        assert_eq!(
+            markdown_link("A (b)", "https://e.x/a b"),
+            "- [A (b)](https://e.x/a%20b)"
+        );
+        let url = format!("https://e.x/{}", "a".repeat(5000));
+        assert_eq!(markdown_link("Title", &url), "- Title");
+    }
 
     #[test]
     fn discord_len_counts_utf16_units() {
