@@ -118,11 +118,23 @@ fn interaction_context(context: CommandContext) -> InteractionContext {
     }
 }
 
-/// A topic command's description: front matter `description`, else the title, cut to
-/// Discord's 100 characters.
+/// A topic command's description: front matter `description`, else the title, else the
+/// topic, without control characters (a NUL, a line break) and cut to Discord's 100
+/// characters. Never empty: Discord refuses the whole command set for one such description,
+/// and `run` stops at start-up when Discord refuses it.
 pub fn note_description(note: &Note) -> String {
-    let text = note.front.description.as_deref().unwrap_or(note.title());
-    truncate(text, 100)
+    let candidates = [
+        note.front.description.as_deref(),
+        Some(note.title()),
+        Some(&note.topic),
+    ];
+    let text = candidates
+        .into_iter()
+        .flatten()
+        .map(|text| crate::text::clean_query(text).trim().to_string())
+        .find(|text| !text.is_empty())
+        .unwrap_or_default();
+    truncate(&text, 100)
 }
 
 /// `name` as each language shows it: (locale, name, description), English first. A name
@@ -192,6 +204,24 @@ fn topic_option(required: bool) -> CreateCommandOption {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A description Discord would refuse (empty once its control characters are gone) is
+    /// never sent: the title, else the topic, stands in.
+    #[test]
+    fn a_description_is_never_empty_nor_holds_controls() {
+        let labels = crate::notes::Labels::default();
+        let described = |text: &str| {
+            let note = crate::notes::parse_note(std::path::Path::new("x.md"), text, &labels)
+                .unwrap_or_else(|e| panic!("{e}"));
+            note_description(&note)
+        };
+        assert_eq!(described("---\ndescription: \"\\0\\n\"\n---\n## A\n- a\n"), "x");
+        assert_eq!(
+            described("---\ndescription: \"a\\0b\\nc\"\n---\n## A\n- a\n"),
+            "ab c"
+        );
+        assert_eq!(described("---\ntitle: \"\\u202e\"\n---\n## A\n- a\n"), "x");
+    }
 
     #[test]
     fn every_built_in_command_and_option_has_words() {
