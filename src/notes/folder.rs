@@ -3,7 +3,7 @@
 //! inside the folder, only regular files are read, never past a size cap, and one
 //! unreadable file or folder is reported and skipped instead of stopping the walk.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -32,23 +32,34 @@ pub struct Fingerprint {
     /// Inode and change time: a chmod or a same-size rewrite within one mtime tick shows.
     inode: u64,
     changed: (i64, i64),
+    device: u64,
 }
 
 impl Fingerprint {
     fn of(metadata: &Metadata) -> Fingerprint {
         #[cfg(unix)]
-        let (inode, changed) = {
+        let (inode, changed, device) = {
             use std::os::unix::fs::MetadataExt;
-            (metadata.ino(), (metadata.ctime(), metadata.ctime_nsec()))
+            (
+                metadata.ino(),
+                (metadata.ctime(), metadata.ctime_nsec()),
+                metadata.dev(),
+            )
         };
         #[cfg(not(unix))]
-        let (inode, changed) = (0, (0, 0));
+        let (inode, changed, device) = (0, (0, 0), 0);
         Fingerprint {
             len: metadata.len(),
             modified: metadata.modified().ok(),
             inode,
             changed,
+            device,
         }
+    }
+
+    /// Which file this is (device and inode); `None` where the system does not tell.
+    fn file(&self) -> Option<(u64, u64)> {
+        (self.inode != 0).then_some((self.device, self.inode))
     }
 }
 
@@ -177,7 +188,15 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
                 continue;
             };
             if metadata.is_dir() {
-                if depth < MAX_DEPTH && visited.insert(target) {
+                if visited.contains(&target) {
+                    // Walked already (a link back up, or to a folder seen).
+                } else if depth >= MAX_DEPTH {
+                    scan.problems.push(problem(
+                        &path,
+                        format!("folder nested deeper than {MAX_DEPTH} levels; skipped with what it holds"),
+                    ));
+                } else {
+                    visited.insert(target);
                     folders.push((path, depth + 1));
                 }
                 continue;
@@ -191,8 +210,56 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
         }
     }
     scan.files.sort_by(|a, b| a.path.cmp(&b.path));
+    one_note_per_file(&mut scan);
     scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
     scan
+}
+
+/// One note per file: a file reached by two paths (a link to a note beside it, many links to
+/// one) would be read, held and searched once for each (an 8 MiB note behind 100 links took
+/// 4 GB). The path that is no link is kept, else the first in path order.
+fn one_note_per_file(scan: &mut Scan) {
+    let mut kept: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut dropped = vec![false; scan.files.len()];
+    for (at, found) in scan.files.iter().enumerate() {
+        let Some(file) = found.fingerprint.file() else {
+            continue;
+        };
+        match kept.get_mut(&file) {
+            None => {
+                kept.insert(file, at);
+            }
+            Some(first) => {
+                let first_is_link = scan.files.get(*first).is_some_and(|f| f.target.is_some());
+                if first_is_link && found.target.is_none() {
+                    dropped[*first] = true;
+                    *first = at;
+                } else {
+                    dropped[at] = true;
+                }
+            }
+        }
+    }
+    if !dropped.contains(&true) {
+        return;
+    }
+    let kept_path = |found: &Found| {
+        let at = found.fingerprint.file().and_then(|file| kept.get(&file).copied());
+        at.and_then(|at| scan.files.get(at)).map(|f| f.path.clone())
+    };
+    let problems: Vec<FileError> = (scan.files.iter().zip(&dropped))
+        .filter(|(_, dropped)| **dropped)
+        .map(|(found, _)| {
+            let kept = kept_path(found).unwrap_or_default();
+            problem(
+                &found.path,
+                format!("the same file as {}; skipped (one note per file)", kept.display()),
+            )
+        })
+        .collect();
+    scan.problems.extend(problems);
+    let mut dropped = dropped.into_iter();
+    scan.files.retain(|_| !dropped.next().unwrap_or(false));
 }
 
 /// Whether the walk found a note file under `folder` (so it walked that folder). Files are in
@@ -281,7 +348,8 @@ pub fn rescan(previous: &Scan, root: &Path, paths: &[PathBuf], max_bytes: u64, s
             .and_then(|link| resolve(link, path, &canonical_root, &mut problems));
         scan.problems.extend(problems);
         if let Some((target, metadata)) = resolved {
-            if metadata.is_dir() {
+            // A folder, or a link (to a note the walk may also find: one note a file).
+            if metadata.is_dir() || target.as_os_str() != path.as_os_str() {
                 return None;
             }
             match note_file(path.clone(), target, &metadata, max_bytes) {
@@ -487,10 +555,29 @@ mod tests {
         let loaded = folder.load(DEFAULT_MAX_BYTES);
         assert_eq!(topics(&loaded), vec!["good"]);
         assert_eq!(loaded.errors.len(), 2, "{:?}", loaded.errors);
-        // Inside: followed, under the link's name.
+        // Inside: followed, under the link's name (a hidden folder is not walked, but may
+        // hold what links lead to, as a ConfigMap's `..data`).
         folder.mkdir("sub");
-        folder.symlink("../good.md", "sub/alias.md");
+        folder.mkdir(".kept");
+        ok(std::fs::write(
+            folder.notes().join(".kept/inside.md"),
+            "## Inside\n- i\n",
+        ));
+        folder.symlink("../.kept/inside.md", "sub/alias.md");
         assert_eq!(topics(&folder.load(DEFAULT_MAX_BYTES)), vec!["good", "alias"]);
+        // A link to a note the walk also finds: one note per file, the one that is no link.
+        folder.symlink("../good.md", "sub/again.md");
+        folder.symlink("../good.md", "sub/and-again.md");
+        let loaded = folder.load(DEFAULT_MAX_BYTES);
+        assert_eq!(topics(&loaded), vec!["good", "alias"]);
+        let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+        let same: Vec<&String> = errors.iter().filter(|e| e.contains("the same file as")).collect();
+        assert_eq!(same.len(), 2, "{:?}", loaded.errors);
+        assert!(
+            same.iter()
+                .all(|e| e.contains("good.md; skipped (one note per file)")),
+            "{same:?}"
+        );
     }
 
     #[test]
@@ -519,6 +606,23 @@ mod tests {
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(
             errors.iter().all(|e| e.contains("cannot follow this symlink")),
+            "{errors:?}"
+        );
+    }
+
+    /// A folder too deep to walk is named, not left out in silence.
+    #[test]
+    fn a_folder_too_deep_is_named() {
+        let folder = Folder::new("deep");
+        let deep: PathBuf = (0..=MAX_DEPTH).map(|n| format!("d{n}")).collect();
+        ok(std::fs::create_dir_all(folder.notes().join(&deep)));
+        ok(std::fs::write(folder.notes().join(&deep).join("x.md"), GOOD));
+        let loaded = folder.load(DEFAULT_MAX_BYTES);
+        assert_eq!(topics(&loaded), vec!["good"]);
+        let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("d16: folder nested deeper than 16 levels"),
             "{errors:?}"
         );
     }
@@ -602,9 +706,9 @@ mod tests {
         step(&|| folder.mkdir("fresh"), &["fresh"], true);
         step(&write("fresh/x.md", GOOD), &["fresh/x.md"], true);
         step(&|| ok(std::fs::remove_dir_all(at.join("sub"))), &["sub"], true);
-        // A symlink: a walk, which decides whether to follow it.
+        // A symlink: a walk, which decides whether to follow it (and keeps one note a file).
         folder.symlink(at.join("good.md"), "link.md");
-        step(&|| (), &["link.md"], false);
+        step(&|| (), &["link.md"], true);
         step(
             &|| folder.symlink(root.join("fresh"), "dirlink"),
             &["dirlink"],
