@@ -151,7 +151,7 @@ pub fn gaps_report(
 
 pub struct SectionView<'a> {
     pub reply: &'a Reply<'a>,
-    /// How members ask the reply's topic (`handler::topic_command`), for the footer.
+    /// How members ask the reply's topic (`handler::answer::topic_command`), for the footer.
     pub command: &'a str,
     pub page: usize,
     pub focus: &'a [ItemPath],

@@ -1,0 +1,104 @@
+//! Autocomplete: topics as a topic is typed, section titles as a query is.
+
+use std::borrow::Cow;
+
+use serenity::all::{
+    AutocompleteChoice, CommandInteraction, CreateAutocompleteResponse, CreateInteractionResponse,
+};
+
+use super::answer::SECTION_VALUE;
+use super::{Handler, Kind, Outcome, outcome, string_option};
+use crate::bot::commands::{NOTES, TOPIC};
+use crate::bot::i18n::Lang;
+use crate::reply::truncate;
+use crate::search::Index;
+
+/// Discord's limit on autocomplete choices.
+const MAX_CHOICES: usize = 25;
+
+impl Handler {
+    pub(super) fn autocomplete(&self, index: &Index, command: &CommandInteraction) -> Outcome {
+        let lang = Lang::from_locale(&command.locale);
+        let Some(focused) = command.data.autocomplete() else {
+            return choices(Vec::new());
+        };
+        let name = command.data.name.as_str();
+        if focused.name == TOPIC {
+            return choices(topic_choices(index, &crate::text::clean_query(focused.value)));
+        }
+        let topic = if name == NOTES {
+            match string_option(command, TOPIC) {
+                // As the command reads it: `Canvas` is `canvas`.
+                Some(topic) => Cow::Owned(topic.trim().to_lowercase()),
+                None => return choices(Vec::new()),
+            }
+        } else {
+            Cow::Borrowed(name)
+        };
+        let topic = topic.as_ref();
+        if index.library().note(topic).is_none() {
+            return choices(Vec::new());
+        }
+        let typed = crate::text::clean_query(focused.value);
+        let list = index
+            .suggest(&typed, Some(topic), MAX_CHOICES)
+            .iter()
+            .filter_map(|suggestion| {
+                let section = index
+                    .library()
+                    .notes
+                    .get(suggestion.section.note)?
+                    .sections
+                    .get(suggestion.section.section)?;
+                let label = lang.reason_label(suggestion.reason);
+                let room = 100usize.saturating_sub(label.chars().count() + 3);
+                let title: String = truncate(&section.title, room);
+                Some(AutocompleteChoice::new(
+                    format!("{title} · {label}"),
+                    format!("{SECTION_VALUE}{:x}", section.id),
+                ))
+            })
+            .take(MAX_CHOICES)
+            .collect();
+        choices(list)
+    }
+}
+
+/// Topics whose name or title starts with, or contains, what was typed.
+fn topic_choices(index: &Index, typed: &str) -> Vec<AutocompleteChoice> {
+    let typed = typed.trim().to_lowercase();
+    let mut scored: Vec<(u8, &crate::notes::Note)> = index
+        .library()
+        .notes
+        .iter()
+        .filter_map(|note| {
+            let title = note.title().to_lowercase();
+            let rank = if typed.is_empty() || note.topic.starts_with(&typed) {
+                0
+            } else if title.starts_with(&typed) {
+                1
+            } else if note.topic.contains(&typed) || title.contains(&typed) {
+                2
+            } else {
+                return None;
+            };
+            Some((rank, &**note))
+        })
+        .collect();
+    scored.sort_by_key(|(rank, _)| *rank);
+    scored
+        .into_iter()
+        .take(MAX_CHOICES)
+        .map(|(_, note)| {
+            let name = truncate(&format!("{} — {}", note.topic, note.title()), 100);
+            AutocompleteChoice::new(name, note.topic.clone())
+        })
+        .collect()
+}
+
+fn choices(list: Vec<AutocompleteChoice>) -> Outcome {
+    outcome(
+        CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(list)),
+        Kind::Autocomplete,
+    )
+}

@@ -1,0 +1,114 @@
+//! The `/sources` and `/topics` listings, and the command ids their mentions link to.
+
+use std::collections::HashMap;
+
+use serenity::all::CreateInteractionResponse;
+
+use super::{Handler, Kind, Outcome, outcome, refuse};
+use crate::bot::commands::{self, NOTES};
+use crate::bot::custom_id::Listing;
+use crate::bot::i18n::Lang;
+use crate::bot::render;
+use crate::reply::{self, Line, paginate};
+use crate::search::Index;
+use crate::sync::lock;
+
+/// The ids Discord gave the commands at registration, for `</name:id>` mentions. Guild
+/// commands have their own ids in each guild.
+#[derive(Default)]
+pub(super) struct CommandIds {
+    global: HashMap<String, u64>,
+    guilds: HashMap<u64, HashMap<String, u64>>,
+}
+
+impl Handler {
+    /// Keeps the ids Discord returned when the command set was registered, globally
+    /// (`guild` None) or in one guild; replaces what that registration had before.
+    pub fn remember_command_ids(&self, guild: Option<u64>, ids: impl IntoIterator<Item = (String, u64)>) {
+        let ids = ids.into_iter().collect();
+        let mut known = lock(&self.command_ids);
+        match guild {
+            Some(guild) => {
+                known.guilds.insert(guild, ids);
+            }
+            None => known.global = ids,
+        }
+    }
+
+    /// A clickable `</name:id>` mention when the id is known here, else plain `/name`.
+    fn command_mention(&self, guild: Option<u64>, name: &str) -> String {
+        let known = lock(&self.command_ids);
+        let id = guild
+            .and_then(|g| known.guilds.get(&g))
+            .and_then(|ids| ids.get(name))
+            .or_else(|| known.global.get(name));
+        match id {
+            // A command name is [-_\p{L}\p{N}]: nothing in it needs escaping inside a mention.
+            Some(id) => format!("</{name}:{id}>"),
+            None => {
+                let mut plain = String::new();
+                crate::notes::markdown::escape_into(&mut plain, &format!("/{name}"));
+                plain
+            }
+        }
+    }
+
+    /// A page of `/sources` or `/topics`; `guild` picks the command ids for mentions.
+    pub(super) fn listing(
+        &self,
+        index: &Index,
+        listing: &Listing,
+        page: usize,
+        lang: Lang,
+        guild: Option<u64>,
+        update: bool,
+    ) -> Outcome {
+        let library = index.library();
+        let (title, pages) = match listing {
+            Listing::Sources(topic) => {
+                let sources = reply::sources(library, topic.as_deref());
+                if sources.is_empty() {
+                    return refuse(lang.no_sources());
+                }
+                (
+                    lang.sources(),
+                    reply::source_pages(&sources, self.layout.page_chars),
+                )
+            }
+            Listing::Topics => {
+                let lines = library
+                    .notes
+                    .iter()
+                    .map(|note| {
+                        let mut title = String::new();
+                        crate::notes::markdown::escape_into(&mut title, note.title());
+                        let command = if commands::uses_notes_command(library) {
+                            lang.notes_topic(
+                                &self.command_mention(guild, NOTES),
+                                &render::escaped(&note.topic),
+                            )
+                        } else {
+                            self.command_mention(guild, &note.topic)
+                        };
+                        let text = lang.topic_line(&command, &title, note.answerable().count());
+                        Line {
+                            text,
+                            path: None,
+                            content: true,
+                        }
+                    })
+                    .collect();
+                (
+                    lang.topics(),
+                    paginate(lines, self.layout.page_chars, |_| Vec::new()),
+                )
+            }
+        };
+        let message = render::listing_message(title, &pages, page, listing, lang, self.colour);
+        if update {
+            outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page)
+        } else {
+            outcome(CreateInteractionResponse::Message(message), Kind::Listing)
+        }
+    }
+}
