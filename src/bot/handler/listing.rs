@@ -45,11 +45,7 @@ impl Handler {
         match id {
             // A command name is [-_\p{L}\p{N}]: nothing in it needs escaping inside a mention.
             Some(id) => format!("</{name}:{id}>"),
-            None => {
-                let mut plain = String::new();
-                crate::notes::markdown::escape_into(&mut plain, &format!("/{name}"));
-                plain
-            }
+            None => render::escaped(&format!("/{name}")),
         }
     }
 
@@ -76,19 +72,17 @@ impl Handler {
                 )
             }
             Listing::Topics => {
+                // One `/notes` command for every topic: its mention is the same on every line.
+                let notes_command =
+                    commands::uses_notes_command(library).then(|| self.command_mention(guild, NOTES));
                 let lines = library
                     .notes
                     .iter()
                     .map(|note| {
-                        let mut title = String::new();
-                        crate::notes::markdown::escape_into(&mut title, note.title());
-                        let command = if commands::uses_notes_command(library) {
-                            lang.notes_topic(
-                                &self.command_mention(guild, NOTES),
-                                &render::escaped(&note.topic),
-                            )
-                        } else {
-                            self.command_mention(guild, &note.topic)
+                        let title = render::escaped(note.title());
+                        let command = match &notes_command {
+                            Some(notes) => lang.notes_topic(notes, &render::escaped(&note.topic)),
+                            None => self.command_mention(guild, &note.topic),
                         };
                         let text = lang.topic_line(&command, &title, note.answerable().count());
                         Line {
