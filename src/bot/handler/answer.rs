@@ -1,9 +1,9 @@
 //! A section as the answer to a question: the search, the section shown, the closest
 //! sections when none is confident, and a miss with its did-you-mean.
 
-use serenity::all::{ComponentInteraction, CreateInteractionResponse};
+use serenity::all::CreateInteractionResponse;
 
-use super::carried::others_in;
+use super::carried::Carried;
 use super::post::{ReplyTarget, reply_to_message};
 use super::{Asked, Handler, Kind, Outcome, Then, find_section, outcome, refuse};
 use crate::bot::commands::{self, NOTES};
@@ -257,23 +257,23 @@ impl Handler {
         }
     }
 
-    /// A page of a section named by a button, re-found in the current index; `query` and
-    /// `reply_to` are what the answer was asked with and answers.
+    /// A page of a section named by a button, re-found in the current index, asked and
+    /// offered with what the message `carried`.
     pub(super) fn show_page(
         &self,
         index: &Index,
-        component: &ComponentInteraction,
         at: &SectionPage,
-        (query, reply_to): (&str, Option<u64>),
+        carried: &Carried<'_>,
         asker: u64,
+        lang: Lang,
         how: Show,
     ) -> Outcome {
-        let lang = Lang::from_locale(&component.locale);
         let Some(section) = find_section(index, &at.topic, at.section) else {
             return refuse(lang.gone());
         };
-        let others = others_in(index, &component.message);
-        let shown = Shown::new(section, at.reason, Focus::Given(&at.focus), at.page).asked(query, reply_to);
+        let others = carried.others(index);
+        let shown = Shown::new(section, at.reason, Focus::Given(&at.focus), at.page)
+            .asked(&carried.asked, carried.reply_to);
         self.show(index, &shown, asker, &others, lang, how)
     }
 }

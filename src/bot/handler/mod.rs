@@ -35,7 +35,7 @@ use crate::reply::Layout;
 use crate::search::{Index, SectionRef};
 
 use answer::{Focus, Show, Shown, message_query};
-use carried::{asked_in, asker_of, others_in};
+use carried::Carried;
 use listing::CommandIds;
 use post::{ReplyTarget, installed_here};
 
@@ -246,8 +246,8 @@ impl Handler {
         let Some(action) = Action::decode(&component.data.custom_id) else {
             return refuse(lang.unsupported());
         };
-        let asker = asker_of(&component.message).unwrap_or(component.user.id.get());
-        let (asked, reply_to) = asked_in(&component.message);
+        let carried = Carried::read(&component.message);
+        let asker = carried.asker.unwrap_or(component.user.id.get());
         // A private answer stays private as its pages turn.
         let private = component
             .message
@@ -256,7 +256,7 @@ impl Handler {
         match action {
             Action::Page(at) => {
                 let how = Show::Update { private };
-                self.show_page(index, component, &at, (&asked, reply_to), asker, how)
+                self.show_page(index, &at, &carried, asker, lang, how)
             }
             // Posted publicly, by and deletable by whoever clicked.
             Action::Post { at, reply_to } => {
@@ -270,7 +270,12 @@ impl Handler {
                     None => Show::Post,
                 };
                 let clicker = component.user.id.get();
-                self.show_page(index, component, &at, (&asked, None), clicker, how)
+                // A public answer has no Post button to carry the message answered on.
+                let posted = Carried {
+                    reply_to: None,
+                    ..carried
+                };
+                self.show_page(index, &at, &posted, clicker, lang, how)
             }
             Action::List { listing, page } => {
                 self.listing(index, &listing, page, lang, guild_of(component.guild_id), true)
@@ -285,9 +290,9 @@ impl Handler {
                 let Some((at, reason)) = found else {
                     return refuse(lang.gone());
                 };
-                let others = others_in(index, &component.message);
+                let others = carried.others(index);
                 let focus = Focus::Given(&[]);
-                let shown = Shown::new(at, reason, focus, 0).asked(&asked, reply_to);
+                let shown = Shown::new(at, reason, focus, 0).asked(&carried.asked, carried.reply_to);
                 self.show(index, &shown, asker, &others, lang, Show::Update { private })
             }
             Action::Vote(clicked) => self.vote(index, component, clicked, lang),
