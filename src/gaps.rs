@@ -43,6 +43,33 @@ pub struct Gap {
     pub weak: u64,
 }
 
+/// How a question fell short of an answer: what its count is kept under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortfall {
+    /// Nothing found.
+    Missed,
+    /// Only a weak hit: the closest sections, or a fuzzy match.
+    Weak,
+}
+
+impl Shortfall {
+    /// Its name in a counter's field ([`Counts::fields`]).
+    fn name(self) -> &'static str {
+        match self {
+            Shortfall::Missed => MISSED,
+            Shortfall::Weak => WEAK,
+        }
+    }
+
+    fn named(name: &str) -> Option<Shortfall> {
+        match name {
+            MISSED => Some(Shortfall::Missed),
+            WEAK => Some(Shortfall::Weak),
+            _ => None,
+        }
+    }
+}
+
 /// Cleaned, lowercase, single spaces, trimmed, cut: so `RLHF ` and `rlhf` count together.
 pub fn normalise(query: &str) -> String {
     let lower = crate::text::clean_query(query).to_lowercase();
@@ -52,13 +79,13 @@ pub fn normalise(query: &str) -> String {
 
 /// The counter a question asked in `place` that found nothing (or only a weak hit) adds
 /// to, in the form of `Counts::fields`; `None` when nothing is left of the query.
-pub fn field(place: &str, topic: &str, query: &str, weak: bool) -> Option<String> {
+pub fn field(place: &str, topic: &str, query: &str, shortfall: Shortfall) -> Option<String> {
     let query = normalise(query);
     if query.is_empty() {
         return None;
     }
     let topic = scoped(topic, place);
-    Some(format!("{}\t{topic}\t{query}", if weak { WEAK } else { MISSED }))
+    Some(format!("{}\t{topic}\t{query}", shortfall.name()))
 }
 
 impl Counts {
@@ -97,10 +124,10 @@ impl Counts {
     /// key–value store keeps them in. A normalised query has no tab; a topic has none either.
     pub fn fields(&self) -> impl Iterator<Item = (String, u64)> + '_ {
         self.topics.iter(None).flat_map(|(topic, query, count)| {
-            [(MISSED, count.missed), (WEAK, count.weak)]
+            [(Shortfall::Missed, count.missed), (Shortfall::Weak, count.weak)]
                 .into_iter()
                 .filter(|(_, n)| *n > 0)
-                .map(move |(kind, n)| (format!("{kind}\t{topic}\t{query}"), n))
+                .map(move |(shortfall, n)| (format!("{}\t{topic}\t{query}", shortfall.name()), n))
         })
     }
 
@@ -110,13 +137,11 @@ impl Counts {
         let (Some(kind), Some(topic), Some(query)) = (parts.next(), parts.next(), parts.next()) else {
             return;
         };
-        let weak = match kind {
-            MISSED => false,
-            WEAK => true,
-            _ => return,
+        let Some(shortfall) = Shortfall::named(kind) else {
+            return;
         };
         // Cleaned again: a store edited by hand (or by an older version) reaches /gaps.
-        self.topics.slot(topic, &normalise(query)).add(weak, n);
+        self.topics.slot(topic, &normalise(query)).add(shortfall, n);
     }
 
     fn trim(&mut self) {
@@ -131,12 +156,12 @@ fn rank(missed: u64, weak: u64) -> u64 {
 }
 
 impl Count {
-    fn add(&mut self, weak: bool, n: u64) {
-        if weak {
-            self.weak = self.weak.saturating_add(n);
-        } else {
-            self.missed = self.missed.saturating_add(n);
-        }
+    fn add(&mut self, shortfall: Shortfall, n: u64) {
+        let count = match shortfall {
+            Shortfall::Missed => &mut self.missed,
+            Shortfall::Weak => &mut self.weak,
+        };
+        *count = count.saturating_add(n);
     }
 }
 
@@ -160,13 +185,14 @@ pub fn save(path: &Path, pending: &Counts) -> Result<(), JsonFileError> {
 
 #[cfg(test)]
 mod tests {
+    use super::Shortfall::{Missed, Weak};
     use super::*;
 
-    /// Counts of these (topic, query, weak) questions, recorded in order as the bot does.
-    fn recorded(questions: &[(&str, &str, bool)]) -> Counts {
+    /// Counts of these (topic, query, shortfall) questions, recorded in order as the bot does.
+    fn recorded(questions: &[(&str, &str, Shortfall)]) -> Counts {
         let mut counts = Counts::default();
-        for &(topic, query, weak) in questions {
-            if let Some(field) = field("1190000000000000001", topic, query, weak) {
+        for &(topic, query, shortfall) in questions {
+            if let Some(field) = field("1190000000000000001", topic, query, shortfall) {
                 counts.add_field(&field, 1);
             }
         }
@@ -177,14 +203,14 @@ mod tests {
     /// answered, three times; another topic's; a blank one.
     fn sample() -> Counts {
         recorded(&[
-            ("chatgpt", "  Pizza   Recipe ", false),
-            ("chatgpt", "pizza recipe", false),
-            ("chatgpt", "pizza recipe", true),
-            ("chatgpt", "transfomers", true),
-            ("chatgpt", "transfomers", true),
-            ("chatgpt", "transfomers", true),
-            ("other", "x y", true),
-            ("chatgpt", "   ", false),
+            ("chatgpt", "  Pizza   Recipe ", Missed),
+            ("chatgpt", "pizza recipe", Missed),
+            ("chatgpt", "pizza recipe", Weak),
+            ("chatgpt", "transfomers", Weak),
+            ("chatgpt", "transfomers", Weak),
+            ("chatgpt", "transfomers", Weak),
+            ("other", "x y", Weak),
+            ("chatgpt", "   ", Missed),
         ])
     }
 
@@ -202,10 +228,10 @@ mod tests {
     #[test]
     fn counts_stop_at_the_largest_instead_of_wrapping() {
         let mut counts = Counts::default();
-        let field = field("1190000000000000001", "chatgpt", "pizza", false).unwrap_or_default();
+        let field = field("1190000000000000001", "chatgpt", "pizza", Missed).unwrap_or_default();
         counts.add_field(&field, u64::MAX);
         counts.add_field(&field, 3);
-        counts.add(&recorded(&[("chatgpt", "pizza", true)]));
+        counts.add(&recorded(&[("chatgpt", "pizza", Weak)]));
         let mut more = Counts::default();
         more.add_field(&field, u64::MAX);
         counts.add(&more);
@@ -233,8 +259,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("notes-bot-gaps-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let path = file_in(&dir);
-        let a = recorded(&[("t", "q", false)]);
-        let b = recorded(&[("t", "q", false), ("t", "r", true)]);
+        let a = recorded(&[("t", "q", Missed)]);
+        let b = recorded(&[("t", "q", Missed), ("t", "r", Weak)]);
         assert!(save(&path, &a).is_ok());
         assert!(save(&path, &b).is_ok());
         let saved = load(&path).unwrap_or_default();

@@ -269,6 +269,7 @@ impl State for Local {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gaps::Shortfall;
 
     #[test]
     fn a_claim_holds_for_its_period_then_frees() {
@@ -310,7 +311,13 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("notes-bot-state-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let state = Local::new(&dir);
-        let field = gaps::field("1190000000000000001", "chatgpt", "Pizza  recipe", false).unwrap_or_default();
+        let field = gaps::field(
+            "1190000000000000001",
+            "chatgpt",
+            "Pizza  recipe",
+            Shortfall::Missed,
+        )
+        .unwrap_or_default();
         state.add(Counter::Gaps, field.clone(), 1);
         assert_eq!(state.counts(Counter::Gaps).get(&field), Some(&1));
         assert!(state.save().is_ok());
@@ -329,8 +336,9 @@ mod tests {
         let file = std::env::temp_dir().join(format!("notes-bot-state-file-{}", std::process::id()));
         std::fs::write(&file, "not a folder").unwrap_or_else(|e| panic!("{e}"));
         let state = Local::new(&file.join("data"));
-        let field =
-            |n: usize| gaps::field("1", "chatgpt", &format!("question {n}"), false).unwrap_or_default();
+        let field = |n: usize| {
+            gaps::field("1", "chatgpt", &format!("question {n}"), Shortfall::Missed).unwrap_or_default()
+        };
         for n in 0..MAX_PENDING_FIELDS + 50 {
             state.add(Counter::Gaps, field(n), 1);
         }

@@ -10,7 +10,7 @@ use crate::bot::commands::{self, NOTES};
 use crate::bot::custom_id::SectionPage;
 use crate::bot::i18n::Lang;
 use crate::bot::render::{self, Closest, Other, SectionView};
-use crate::gaps;
+use crate::gaps::{self, Shortfall};
 use crate::notes::Library;
 use crate::reply::{self, CLOSEST, Reply, truncate};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
@@ -103,11 +103,11 @@ impl Handler {
         let ranked = match index.find(query, Some(topic), 1 + self.other_matches, CLOSEST) {
             Found::Confident(ranked) => ranked,
             Found::Closest(ranked) => {
-                self.record_gap(place, topic, query, true);
+                self.record_gap(place, topic, query, Shortfall::Weak);
                 return closest(index, Some(topic), query, &ranked, lang, None);
             }
             Found::Nothing { unmentioned } => {
-                self.record_gap(place, topic, query, false);
+                self.record_gap(place, topic, query, Shortfall::Missed);
                 return self.no_match(index, topic, query, unmentioned.as_deref(), lang);
             }
         };
@@ -115,7 +115,7 @@ impl Handler {
             return self.no_match(index, topic, query, None, lang);
         };
         if best.reason == MatchReason::Fuzzy {
-            self.record_gap(place, topic, query, true);
+            self.record_gap(place, topic, query, Shortfall::Weak);
         }
         let others = others_among(index, &ranked.hits[1..]);
         let asked = gaps::normalise(query);

@@ -44,12 +44,7 @@ impl Handler {
             .suggest(&typed, Some(topic), MAX_CHOICES)
             .iter()
             .filter_map(|suggestion| {
-                let section = index
-                    .library()
-                    .notes
-                    .get(suggestion.section.note)?
-                    .sections
-                    .get(suggestion.section.section)?;
+                let (_, section) = index.library().section(suggestion.section)?;
                 let label = lang.reason_label(suggestion.reason);
                 let room = 100usize.saturating_sub(label.chars().count() + 3);
                 let title: String = truncate(&section.title, room);

@@ -7,13 +7,13 @@ use super::{Handler, Kind, Outcome, outcome, refuse};
 use crate::bot::i18n::Lang;
 use crate::bot::render;
 use crate::bot::state::Counter;
-use crate::gaps;
+use crate::gaps::{self, Shortfall};
 use crate::search::Index;
 
 impl Handler {
     /// Counts a question that found nothing, or only a weak hit, under where it was asked.
-    pub(super) fn record_gap(&self, place: &str, topic: &str, query: &str, weak: bool) {
-        if let Some(field) = gaps::field(place, topic, query, weak) {
+    pub(super) fn record_gap(&self, place: &str, topic: &str, query: &str, shortfall: Shortfall) {
+        if let Some(field) = gaps::field(place, topic, query, shortfall) {
             self.state.add(Counter::Gaps, field, 1);
         }
     }

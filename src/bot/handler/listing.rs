@@ -13,6 +13,15 @@ use crate::reply::{self, Line, paginate};
 use crate::search::Index;
 use crate::sync::lock;
 
+/// How a listing's page is sent.
+#[derive(Clone, Copy)]
+pub(super) enum Respond {
+    /// A new message, answering the command.
+    New,
+    /// An update of the message whose page button was clicked.
+    Update,
+}
+
 /// The ids Discord gave the commands at registration, for `</name:id>` mentions. Guild
 /// commands have their own ids in each guild.
 #[derive(Default)]
@@ -57,7 +66,7 @@ impl Handler {
         page: usize,
         lang: Lang,
         guild: Option<u64>,
-        update: bool,
+        respond: Respond,
     ) -> Outcome {
         let library = index.library();
         let (title, pages) = match listing {
@@ -99,10 +108,9 @@ impl Handler {
             }
         };
         let message = render::listing_message(title, &pages, page, listing, lang, self.colour);
-        if update {
-            outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page)
-        } else {
-            outcome(CreateInteractionResponse::Message(message), Kind::Listing)
+        match respond {
+            Respond::New => outcome(CreateInteractionResponse::Message(message), Kind::Listing),
+            Respond::Update => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),
         }
     }
 }

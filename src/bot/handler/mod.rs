@@ -36,7 +36,7 @@ use crate::search::{Index, SectionRef};
 
 use answer::{Focus, Show, Shown, message_query};
 use carried::Carried;
-use listing::CommandIds;
+use listing::{CommandIds, Respond};
 use post::{ReplyTarget, installed_here};
 
 pub use forum_answer::ForumReply;
@@ -202,11 +202,11 @@ impl Handler {
                     return refused;
                 }
                 let listing = Listing::Sources(topic_option.map(str::to_string));
-                self.listing(index, &listing, 0, lang, None, false)
+                self.listing(index, &listing, 0, lang, None, Respond::New)
             }
             TOPICS => cooling().unwrap_or_else(|| {
                 let guild = guild_of(command.guild_id);
-                self.listing(index, &Listing::Topics, 0, lang, guild, false)
+                self.listing(index, &Listing::Topics, 0, lang, guild, Respond::New)
             }),
             GAPS => cooling()
                 .unwrap_or_else(|| self.gaps(index, &place(guild_of(command.guild_id)), topic_option, lang)),
@@ -278,7 +278,8 @@ impl Handler {
                 self.show_page(index, &at, &posted, clicker, lang, how)
             }
             Action::List { listing, page } => {
-                self.listing(index, &listing, page, lang, guild_of(component.guild_id), true)
+                let guild = guild_of(component.guild_id);
+                self.listing(index, &listing, page, lang, guild, Respond::Update)
             }
             Action::Other { .. } => {
                 let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
