@@ -15,7 +15,7 @@ use crate::bot::endpoint::{self, PublicKeyError};
 use crate::bot::gateway::{self, ShardRange};
 use crate::bot::i18n::Lang;
 use crate::bot::shared::{Shared, SharedError};
-use crate::bot::state::{Counter, State};
+use crate::bot::state::State;
 use crate::bot::token::{Token, TokenError};
 use crate::bot::{App, commands, health};
 use crate::config::Config;
@@ -451,7 +451,7 @@ pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usi
                 return Err(Error::GapsUnreadable(problem));
             }
             let mut counts = gaps::Counts::default();
-            for (field, n) in shared.counts(Counter::Gaps) {
+            for (field, n) in shared.gaps() {
                 counts.add_field(&field, n);
             }
             (counts, shared.ratings())

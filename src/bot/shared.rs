@@ -20,10 +20,33 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisResult, Value};
 use tokio::sync::Notify;
 
-use super::state::{Claims, Counter, Fields, State, StateError, add_to};
+use super::state::{Claims, Fields, State, StateError, add_to};
 use crate::config::StateOptions;
 use crate::feedback;
 use crate::sync::lock;
+
+/// A kind of counter: one Redis hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Counter {
+    /// Questions the notes did not answer (`crate::gaps`).
+    Gaps,
+    /// 👍 / 👎 per section (`crate::feedback::fields`).
+    Votes,
+}
+
+impl Counter {
+    fn name(self) -> &'static str {
+        match self {
+            Counter::Gaps => "gaps",
+            Counter::Votes => "votes",
+        }
+    }
+}
+
+/// Adds `n` to `field` of `counter` in `counts`, within [`add_to`]'s bound.
+fn add_counter(counts: &mut BTreeMap<Counter, Fields>, counter: Counter, field: String, n: u64) -> bool {
+    add_to(counts.entry(counter).or_default(), field, n)
+}
 
 /// How often the keeper retries a lost connection, and the flusher sends counts anyway.
 const TICK: Duration = Duration::from_secs(1);
@@ -233,6 +256,48 @@ fn redis_runtime() -> Result<tokio::runtime::Handle, SharedError> {
     receive.recv().map_err(|_| SharedError::ThreadEnded)?
 }
 
+impl Shared {
+    /// Adds `n` to a counter; sent to Redis by the flusher.
+    fn add(&self, counter: Counter, field: String, n: u64) {
+        // A long outage and a flood of new questions: memory stays bounded.
+        if !add_counter(&mut lock(&self.inner.pending).next, counter, field, n) {
+            tracing::debug!(
+                counter = counter.name(),
+                "too many counts waiting for Redis; one dropped"
+            );
+            return;
+        }
+        self.inner.wake.notify_one();
+    }
+
+    /// Every counter of a kind: in Redis, and not yet confirmed there.
+    fn counts(&self, counter: Counter) -> Fields {
+        let inner = &self.inner;
+        let mut fields = Fields::new();
+        if let Some(mut connection) = inner.usable() {
+            let hash = inner.hash(counter);
+            let read = inner.wait(inner.timeout, async move {
+                redis::cmd("HGETALL")
+                    .arg(hash)
+                    .query_async::<HashMap<String, u64>>(&mut connection)
+                    .await
+            });
+            match read {
+                Ok(read) => fields.extend(read),
+                Err(reason) => inner.down(&reason),
+            }
+        }
+        // Not yet in Redis: counted here since the last confirmed batch.
+        let pending = lock(&inner.pending);
+        let batch = pending.batch.as_ref().and_then(|b| b.counts.get(&counter));
+        for (field, n) in batch.into_iter().chain(pending.next.get(&counter)).flatten() {
+            let count = fields.entry(field.clone()).or_default();
+            *count = count.saturating_add(*n);
+        }
+        fields
+    }
+}
+
 impl State for Shared {
     fn claim(&self, key: &str, period: Duration, now: Instant) -> Option<Duration> {
         let inner = &self.inner;
@@ -273,42 +338,12 @@ impl State for Shared {
         inner.claims.claim(key, period, now)
     }
 
-    fn add(&self, counter: Counter, field: String, n: u64) {
-        // A long outage and a flood of new questions: memory stays bounded.
-        if !add_to(&mut lock(&self.inner.pending).next, counter, field, n) {
-            tracing::debug!(
-                counter = counter.name(),
-                "too many counts waiting for Redis; one dropped"
-            );
-            return;
-        }
-        self.inner.wake.notify_one();
+    fn add_gap(&self, field: String) {
+        self.add(Counter::Gaps, field, 1);
     }
 
-    fn counts(&self, counter: Counter) -> Fields {
-        let inner = &self.inner;
-        let mut fields = Fields::new();
-        if let Some(mut connection) = inner.usable() {
-            let hash = inner.hash(counter);
-            let read = inner.wait(inner.timeout, async move {
-                redis::cmd("HGETALL")
-                    .arg(hash)
-                    .query_async::<HashMap<String, u64>>(&mut connection)
-                    .await
-            });
-            match read {
-                Ok(read) => fields.extend(read),
-                Err(reason) => inner.down(&reason),
-            }
-        }
-        // Not yet in Redis: counted here since the last confirmed batch.
-        let pending = lock(&inner.pending);
-        let batch = pending.batch.as_ref().and_then(|b| b.counts.get(&counter));
-        for (field, n) in batch.into_iter().chain(pending.next.get(&counter)).flatten() {
-            let count = fields.entry(field.clone()).or_default();
-            *count = count.saturating_add(*n);
-        }
-        fields
+    fn gaps(&self) -> Fields {
+        self.counts(Counter::Gaps)
     }
 
     fn vote(&self, vote: feedback::Vote, now: Instant) -> feedback::Recorded {

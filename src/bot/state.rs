@@ -18,10 +18,6 @@ pub enum StateError {
     /// `gaps.json` or `feedback.json` in the data folder.
     #[error(transparent)]
     File(#[from] JsonFileError),
-    /// `Local` keeps votes with their voter keys in `feedback.json` (`Local::vote`), not as
-    /// plain counters.
-    #[error("votes are kept in feedback.json through State::vote")]
-    VotesByFeedback,
     /// Redis is not in use; the reason is what `/healthz` shows.
     #[error("{0}")]
     Unreachable(String),
@@ -37,10 +33,10 @@ pub trait State: Send + Sync {
     /// Claims `key` for `period`: `None` when this call got it, else the time left until it
     /// is free again.
     fn claim(&self, key: &str, period: Duration, now: Instant) -> Option<Duration>;
-    /// Adds `n` to one counter.
-    fn add(&self, counter: Counter, field: String, n: u64);
-    /// Every counter of a kind: saved, shared by other replicas, and not yet saved here.
-    fn counts(&self, counter: Counter) -> Fields;
+    /// Counts a question the notes did not answer (a field of `gaps::field`).
+    fn add_gap(&self, field: String);
+    /// Every gap counted: saved, shared by other replicas, and not yet saved here.
+    fn gaps(&self) -> Fields;
     /// Counts a 👍 / 👎 unless its member already voted on that answer.
     fn vote(&self, vote: feedback::Vote, now: Instant) -> feedback::Recorded;
     /// Every vote counted: saved, shared by other replicas, and not yet saved here.
@@ -53,47 +49,6 @@ pub trait State: Send + Sync {
     }
     /// What this replica is (`serve 0.0.0.0:8080`), for a heartbeat others can see.
     fn beat(&self, _what: String) {}
-}
-
-/// A kind of counter: one Redis hash (`Shared`), or one file in the data folder (`Local`,
-/// for gaps only: it keeps votes with their voters through `crate::feedback`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Counter {
-    /// Questions the notes did not answer (`crate::gaps`).
-    Gaps,
-    /// 👍 / 👎 per section (`crate::feedback::fields`).
-    Votes,
-}
-
-impl Counter {
-    pub fn name(self) -> &'static str {
-        match self {
-            Counter::Gaps => "gaps",
-            Counter::Votes => "votes",
-        }
-    }
-
-    /// What the file in `data_dir` holds; missing is empty.
-    fn load(self, data_dir: &Path) -> Result<Fields, StateError> {
-        match self {
-            Counter::Gaps => Ok(gaps::load(&gaps::file_in(data_dir))?.fields().collect()),
-            Counter::Votes => Err(StateError::VotesByFeedback),
-        }
-    }
-
-    /// Adds `pending` to the file in `data_dir`.
-    fn save(self, data_dir: &Path, pending: &Fields) -> Result<(), StateError> {
-        match self {
-            Counter::Gaps => {
-                let mut counts = gaps::Counts::default();
-                for (field, n) in pending {
-                    counts.add_field(field, *n);
-                }
-                Ok(gaps::save(&gaps::file_in(data_dir), &counts)?)
-            }
-            Counter::Votes => Err(StateError::VotesByFeedback),
-        }
-    }
 }
 
 /// Most claims held in this process (about 100 bytes each).
@@ -154,10 +109,9 @@ impl Claims {
 /// cannot be saved (Redis away, the data folder unwritable), memory stays bounded.
 pub const MAX_PENDING_FIELDS: usize = 20_000;
 
-/// Adds `n` to `field` of `counter` in `counts`; false (and nothing added) when `counts`
-/// already holds [`MAX_PENDING_FIELDS`] other fields of that counter.
-pub fn add_to(counts: &mut BTreeMap<Counter, Fields>, counter: Counter, field: String, n: u64) -> bool {
-    let fields = counts.entry(counter).or_default();
+/// Adds `n` to `field` in `fields`; false (and nothing added) when `fields` already holds
+/// [`MAX_PENDING_FIELDS`] others.
+pub fn add_to(fields: &mut Fields, field: String, n: u64) -> bool {
     if fields.len() >= MAX_PENDING_FIELDS && !fields.contains_key(&field) {
         return false;
     }
@@ -166,12 +120,12 @@ pub fn add_to(counts: &mut BTreeMap<Counter, Fields>, counter: Counter, field: S
     true
 }
 
-/// The default: claims in memory, counters in files under the data folder. Replicas that
-/// share the folder add up their counters (see `gaps::save`) but not their claims.
+/// The default: claims in memory, gaps and votes in files under the data folder. Replicas
+/// that share the folder add up their counts (see `gaps::save`) but not their claims.
 pub struct Local {
     claims: Claims,
-    /// Counted since the last save.
-    pending: Mutex<BTreeMap<Counter, Fields>>,
+    /// Gaps counted since the last save.
+    pending: Mutex<Fields>,
     data_dir: PathBuf,
     /// 👍 / 👎 counted since the last save to `feedback.json`, and the voters known.
     votes: Mutex<feedback::Pending>,
@@ -185,7 +139,7 @@ impl Local {
         });
         Local {
             claims: Claims::default(),
-            pending: Mutex::new(BTreeMap::new()),
+            pending: Mutex::new(Fields::new()),
             data_dir: data_dir.to_path_buf(),
             votes: Mutex::new(feedback::Pending::knowing(&saved_votes)),
         }
@@ -218,18 +172,16 @@ impl State for Local {
         self.claims.claim(key, period, now)
     }
 
-    fn add(&self, counter: Counter, field: String, n: u64) {
-        if !add_to(&mut lock(&self.pending), counter, field, n) {
-            tracing::debug!(
-                counter = counter.name(),
-                "too many counts waiting to be saved; one dropped"
-            );
+    fn add_gap(&self, field: String) {
+        if !add_to(&mut lock(&self.pending), field, 1) {
+            tracing::debug!("too many gaps waiting to be saved; one dropped");
         }
     }
 
-    fn counts(&self, counter: Counter) -> Fields {
-        let mut counts = counter.load(&self.data_dir).unwrap_or_default();
-        for (field, n) in lock(&self.pending).get(&counter).into_iter().flatten() {
+    fn gaps(&self) -> Fields {
+        let saved = gaps::load(&gaps::file_in(&self.data_dir)).unwrap_or_default();
+        let mut counts: Fields = saved.fields().collect();
+        for (field, n) in lock(&self.pending).iter() {
             let count = counts.entry(field.clone()).or_default();
             *count = count.saturating_add(*n);
         }
@@ -248,21 +200,23 @@ impl State for Local {
 
     fn save(&self) -> Result<(), StateError> {
         let pending = std::mem::take(&mut *lock(&self.pending));
-        let mut failed = self.save_votes();
-        for (counter, fields) in pending {
-            if fields.is_empty() {
-                continue;
-            }
-            if let Err(error) = counter.save(&self.data_dir, &fields) {
-                // Kept for the next try.
-                let mut again = lock(&self.pending);
-                for (field, n) in fields {
-                    let _ = add_to(&mut again, counter, field, n);
-                }
-                failed = Err(error);
-            }
+        let votes = self.save_votes();
+        if pending.is_empty() {
+            return votes;
         }
-        failed
+        let mut counts = gaps::Counts::default();
+        for (field, n) in &pending {
+            counts.add_field(field, *n);
+        }
+        if let Err(error) = gaps::save(&gaps::file_in(&self.data_dir), &counts) {
+            // Kept for the next try.
+            let mut again = lock(&self.pending);
+            for (field, n) in pending {
+                let _ = add_to(&mut again, field, n);
+            }
+            return Err(error.into());
+        }
+        votes
     }
 }
 
@@ -318,13 +272,14 @@ mod tests {
             Shortfall::Missed,
         )
         .unwrap_or_default();
-        state.add(Counter::Gaps, field.clone(), 1);
-        assert_eq!(state.counts(Counter::Gaps).get(&field), Some(&1));
+        state.add_gap(field.clone());
+        assert_eq!(state.gaps().get(&field), Some(&1));
         assert!(state.save().is_ok());
-        state.add(Counter::Gaps, field.clone(), 2);
-        assert_eq!(state.counts(Counter::Gaps).get(&field), Some(&3));
+        state.add_gap(field.clone());
+        state.add_gap(field.clone());
+        assert_eq!(state.gaps().get(&field), Some(&3));
         assert!(state.save().is_ok());
-        assert_eq!(Local::new(&dir).counts(Counter::Gaps).get(&field), Some(&3));
+        assert_eq!(Local::new(&dir).gaps().get(&field), Some(&3));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -340,14 +295,11 @@ mod tests {
             gaps::field("1", "chatgpt", &format!("question {n}"), Shortfall::Missed).unwrap_or_default()
         };
         for n in 0..MAX_PENDING_FIELDS + 50 {
-            state.add(Counter::Gaps, field(n), 1);
+            state.add_gap(field(n));
         }
         assert!(state.save().is_err());
-        state.add(Counter::Gaps, field(0), 1);
-        let pending = lock(&state.pending)
-            .get(&Counter::Gaps)
-            .cloned()
-            .unwrap_or_default();
+        state.add_gap(field(0));
+        let pending = lock(&state.pending).clone();
         let _ = std::fs::remove_file(&file);
         assert_eq!(pending.len(), MAX_PENDING_FIELDS);
         assert_eq!(pending.get(&field(0)), Some(&2));

@@ -6,7 +6,6 @@ use super::answer::topic_command;
 use super::{Handler, Kind, Outcome, outcome, refuse};
 use crate::bot::i18n::Lang;
 use crate::bot::render;
-use crate::bot::state::Counter;
 use crate::gaps::{self, Shortfall};
 use crate::search::Index;
 
@@ -14,7 +13,7 @@ impl Handler {
     /// Counts a question that found nothing, or only a weak hit, under where it was asked.
     pub(super) fn record_gap(&self, place: &str, topic: &str, query: &str, shortfall: Shortfall) {
         if let Some(field) = gaps::field(place, topic, query, shortfall) {
-            self.state.add(Counter::Gaps, field, 1);
+            self.state.add_gap(field);
         }
     }
 
@@ -23,7 +22,7 @@ impl Handler {
     /// permissions).
     pub(super) fn gaps(&self, index: &Index, place: &str, topic: Option<&str>, lang: Lang) -> Outcome {
         let mut counts = gaps::Counts::default();
-        for (field, n) in self.state.counts(Counter::Gaps) {
+        for (field, n) in self.state.gaps() {
             counts.add_field(&field, n);
         }
         // What was asked in this server only: another's questions, and direct messages,
