@@ -1733,7 +1733,7 @@ fn post_from_answer_from_notes_replies_to_the_message_where_the_bot_is_installed
     let notes_bot::bot::handler::Then::Reply(reply) = then else {
         panic!("no reply to post: {then:?}");
     };
-    assert_eq!(reply.channel, 1180000000000000200);
+    assert_eq!(reply.channel.get(), 1180000000000000200);
     let message = serde_json::to_value(&reply.message).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(message["message_reference"]["message_id"], "1180000000000000650");
     assert_eq!(message["message_reference"]["channel_id"], "1180000000000000200");
@@ -1868,7 +1868,7 @@ fn forum_post(app: &App, forum: &str, title: &str, content: &str, bot: bool) -> 
         "half a post"
     );
     let reply = app.message_created(&starter(content, bot))?;
-    assert_eq!(reply.thread, 1190000000000000001);
+    assert_eq!(reply.thread.get(), 1190000000000000001);
     Some(serde_json::to_value(&reply.message).unwrap_or_else(|e| panic!("{e}")))
 }
 
@@ -1920,7 +1920,7 @@ fn a_forum_post_is_answered_when_its_starter_comes_before_its_thread() {
     let app = forum_app(0.75);
     assert!(app.message_created(&starter(FORUM_CONTENT, false)).is_none());
     let reply = app.thread_created(&thread_in(FORUM, FORUM_TITLE));
-    assert_eq!(reply.map(|r| r.thread), Some(1190000000000000001));
+    assert_eq!(reply.map(|r| r.thread.get()), Some(1190000000000000001));
 }
 
 #[test]

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serenity::all::{
-    ChannelId, ClientBuilder, Context, EventHandler, GatewayIntents, GuildChannel, GuildId, Interaction,
-    Message, Ready, ShardStageUpdateEvent,
+    ClientBuilder, Context, EventHandler, GatewayIntents, GuildChannel, GuildId, Interaction, Message, Ready,
+    ShardStageUpdateEvent,
 };
 use serenity::async_trait;
 use serenity::gateway::ConnectionStage;
@@ -280,10 +280,10 @@ impl Events {
         let Some(reply) = decided else {
             return;
         };
-        let thread = ChannelId::new(reply.thread);
-        match thread.send_message(&ctx.http, reply.message).await {
-            Ok(_) => tracing::debug!(thread = reply.thread, "answered a forum post"),
-            Err(error) => tracing::warn!(%error, thread = reply.thread, "could not answer a forum post"),
+        let thread = reply.thread.get();
+        match reply.thread.send_message(&ctx.http, reply.message).await {
+            Ok(_) => tracing::debug!(thread, "answered a forum post"),
+            Err(error) => tracing::warn!(%error, thread, "could not answer a forum post"),
         }
     }
 }

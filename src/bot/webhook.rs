@@ -6,9 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use serenity::all::{
-    ApplicationId, ChannelId, CreateInteractionResponse, EditInteractionResponse, Http, InteractionId,
-};
+use serenity::all::{ApplicationId, CreateInteractionResponse, EditInteractionResponse, Http, InteractionId};
 
 use super::handler::PostReply;
 
@@ -108,8 +106,7 @@ impl Webhooks {
         reply: &PostReply,
     ) -> Result<(), WebhookError> {
         if let Some(http) = bot {
-            let channel = ChannelId::new(reply.channel);
-            match channel.send_message(http, reply.message.clone()).await {
+            match reply.channel.send_message(http, reply.message.clone()).await {
                 Ok(_) => return Ok(()),
                 Err(error) => tracing::warn!(%error, "could not post a reply; posting a follow-up instead"),
             }

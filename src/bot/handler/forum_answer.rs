@@ -1,6 +1,6 @@
 //! A help forum's new post answered in its thread, when the notes answer it confidently.
 
-use serenity::all::{CreateAllowedMentions, CreateMessage, GuildChannel, Message};
+use serenity::all::{ChannelId, CreateAllowedMentions, CreateMessage, GuildChannel, Message};
 
 use super::Handler;
 use super::answer::{message_query, others_among, topic_command};
@@ -14,7 +14,7 @@ use crate::search::Index;
 /// An answer to a new forum post, for the gateway to post in its thread.
 #[derive(Debug)]
 pub struct ForumReply {
-    pub thread: u64,
+    pub thread: ChannelId,
     pub message: CreateMessage,
 }
 
@@ -72,7 +72,8 @@ impl Handler {
             .components(rows)
             .allowed_mentions(CreateAllowedMentions::new());
         Some(ForumReply {
-            thread: post.thread,
+            // A thread's id is never 0: serenity's `ChannelId::new` would panic on one.
+            thread: ChannelId::from(std::num::NonZeroU64::new(post.thread)?),
             message,
         })
     }

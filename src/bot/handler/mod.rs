@@ -14,13 +14,15 @@ mod post;
 mod votes;
 
 use std::borrow::Cow;
+use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serenity::all::{
-    CommandDataOptionValue, CommandInteraction, CommandType, ComponentInteraction,
+    ChannelId, CommandDataOptionValue, CommandInteraction, CommandType, ComponentInteraction,
     ComponentInteractionDataKind, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateMessage, EditInteractionResponse, Interaction, MessageFlags, Permissions, ResolvedTarget,
+    CreateMessage, EditInteractionResponse, Interaction, MessageFlags, MessageId, Permissions,
+    ResolvedTarget,
 };
 
 use super::commands::{GAPS, NOTES, PRIVATE, QUERY, SOURCES, TOPIC, TOPICS};
@@ -64,7 +66,7 @@ pub enum Then {
 /// `POST /channels/{id}/messages`).
 #[derive(Debug)]
 pub struct PostReply {
-    pub channel: u64,
+    pub channel: ChannelId,
     /// The answer, with `message_reference` to the message it answers.
     pub message: CreateMessage,
     /// The same answer headed by a link to that message, as a follow-up to the interaction,
@@ -261,12 +263,16 @@ impl Handler {
             // Posted publicly, by and deletable by whoever clicked.
             Action::Post { at, reply_to } => {
                 let how = match reply_to {
-                    Some(message) => Show::Reply(ReplyTarget {
-                        message,
-                        channel: component.channel_id.get(),
-                        guild: guild_of(component.guild_id),
-                        installed: installed_here(component),
-                    }),
+                    // Ids are never 0 (custom_id refuses one): serenity's `new` would panic.
+                    Some(message) => match NonZeroU64::new(message) {
+                        Some(message) => Show::Reply(ReplyTarget {
+                            message: MessageId::from(message),
+                            channel: component.channel_id,
+                            guild: component.guild_id,
+                            installed: installed_here(component),
+                        }),
+                        None => Show::Post,
+                    },
                     None => Show::Post,
                 };
                 let clicker = component.user.id.get();

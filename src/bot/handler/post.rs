@@ -3,7 +3,7 @@
 use serenity::all::{
     AuthorizingIntegrationOwner, ChannelId, ComponentInteraction, CreateAllowedMentions,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, EditInteractionResponse,
-    MessageId, MessageReference,
+    GuildId, MessageId, MessageReference,
 };
 
 use super::{Kind, Outcome, PostReply, Then, outcome};
@@ -13,9 +13,9 @@ use crate::bot::render::{self, SectionView};
 /// The message "Answer from notes" was used on, and whether the bot may post there.
 #[derive(Clone, Copy)]
 pub(super) struct ReplyTarget {
-    pub(super) message: u64,
-    pub(super) channel: u64,
-    pub(super) guild: Option<u64>,
+    pub(super) message: MessageId,
+    pub(super) channel: ChannelId,
+    pub(super) guild: Option<GuildId>,
     /// The app is installed in this server (so its bot can post), not only for the member.
     pub(super) installed: bool,
 }
@@ -25,15 +25,15 @@ pub(super) struct ReplyTarget {
 /// interaction's public response headed by a link to the message.
 pub(super) fn reply_to_message(view: &SectionView<'_>, target: ReplyTarget, lang: Lang) -> Outcome {
     let (embed, rows) = render::section_parts(view);
-    let link = render::message_link(target.guild, target.channel, target.message);
+    let guild = target.guild.map(GuildId::get);
+    let link = render::message_link(guild, target.channel.get(), target.message.get());
     let heading = lang.answering(&link);
     if !target.installed {
         let message = render::message().content(heading).embed(embed).components(rows);
         return outcome(CreateInteractionResponse::Message(message), Kind::Posted);
     }
-    let mut reference =
-        MessageReference::from((ChannelId::new(target.channel), MessageId::new(target.message)));
-    reference.guild_id = target.guild.map(serenity::all::GuildId::new);
+    let mut reference = MessageReference::from((target.channel, target.message));
+    reference.guild_id = target.guild;
     // A deleted message is no reason to drop the answer.
     reference.fail_if_not_exists = Some(false);
     let message = CreateMessage::new()
