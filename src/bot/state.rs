@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::json_file::JsonFileError;
@@ -127,40 +127,51 @@ pub struct Local {
     /// Gaps counted since the last save.
     pending: Mutex<Fields>,
     data_dir: PathBuf,
-    /// 👍 / 👎 counted since the last save to `feedback.json`, and the voters known.
-    votes: Mutex<feedback::Pending>,
+    /// 👍 / 👎 counted since the last save to `feedback.json`, and the voters known: read
+    /// when votes are first asked for (most commands, `ask` and `/sources` say, never are).
+    votes: OnceLock<Mutex<feedback::Pending>>,
 }
 
 impl Local {
     pub fn new(data_dir: &Path) -> Local {
-        let saved_votes = feedback::load(&feedback::file_in(data_dir)).unwrap_or_else(|error| {
-            tracing::warn!("{error}; votes start afresh");
-            feedback::Ratings::default()
-        });
         Local {
             claims: Claims::default(),
             pending: Mutex::new(Fields::new()),
             data_dir: data_dir.to_path_buf(),
-            votes: Mutex::new(feedback::Pending::knowing(&saved_votes)),
+            votes: OnceLock::new(),
         }
+    }
+
+    fn votes(&self) -> &Mutex<feedback::Pending> {
+        self.votes.get_or_init(|| {
+            let saved = feedback::load(&feedback::file_in(&self.data_dir)).unwrap_or_else(|error| {
+                tracing::warn!("{error}; votes start afresh");
+                feedback::Ratings::default()
+            });
+            Mutex::new(feedback::Pending::knowing(&saved))
+        })
     }
 
     /// Adds the votes counted since the last call to the feedback file.
     fn save_votes(&self) -> Result<(), StateError> {
-        let votes = {
-            let mut pending = lock(&self.votes);
+        // None counted yet.
+        let Some(votes) = self.votes.get() else {
+            return Ok(());
+        };
+        let taken = {
+            let mut pending = lock(votes);
             if pending.is_empty() {
                 return Ok(());
             }
             pending.take()
         };
-        match feedback::save(&feedback::file_in(&self.data_dir), &votes) {
+        match feedback::save(&feedback::file_in(&self.data_dir), &taken) {
             Ok(saved) => {
-                lock(&self.votes).refresh(&saved);
+                lock(votes).refresh(&saved);
                 Ok(())
             }
             Err(error) => {
-                lock(&self.votes).restore(votes);
+                lock(votes).restore(taken);
                 Err(error.into())
             }
         }
@@ -189,12 +200,12 @@ impl State for Local {
     }
 
     fn vote(&self, vote: feedback::Vote, _now: Instant) -> feedback::Recorded {
-        lock(&self.votes).record(vote)
+        lock(self.votes()).record(vote)
     }
 
     fn ratings(&self) -> feedback::Ratings {
         let mut ratings = feedback::load(&feedback::file_in(&self.data_dir)).unwrap_or_default();
-        ratings.add(&lock(&self.votes).ratings());
+        ratings.add(&lock(self.votes()).ratings());
         ratings
     }
 
