@@ -112,11 +112,14 @@ pub fn parse_in_site(
             .iter()
             .find(|s| s.level == 1)
             .map(|s| s.title.clone());
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let stem = (path.file_stem()).map(|s| crate::text::note_text(&s.to_string_lossy()).into_owned());
         front.title = h1.or(stem).filter(|t| !t.trim().is_empty());
     }
+    // By a set: 200,000 distinct tags merged by a walk of those before took 40 s.
+    let mut seen: std::collections::HashSet<String> =
+        front.tags.iter().map(|tag| tag.to_ascii_lowercase()).collect();
     for tag in body.tags {
-        if !front.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+        if seen.insert(tag.to_ascii_lowercase()) {
             front.tags.push(tag);
         }
     }
@@ -301,6 +304,47 @@ mod tests {
         // A character cut off at the end of the file.
         let cut = &"- 中".as_bytes()[..4];
         assert!(parse_bytes(Path::new("n.md"), cut.to_vec(), &Labels::default()).is_err());
+    }
+
+    /// Controls and bidi overrides in a note reach no reply: a title cannot be reordered to
+    /// read otherwise (`\u{202E}`), nor a NUL sent to Discord; right-to-left marks stay.
+    #[test]
+    fn a_notes_controls_and_bidi_overrides_are_dropped() {
+        let text = "---\ntitle: \"a\\u202Eb\\0c\"\n---\n## \u{202e}evil\u{2066} \u{7}heading\n- point\u{0} \u{1b}[31mred\tcell \u{200f}rtl\n\n  ```\n  x\ty\n  z\n  ```\n";
+        let note = parse_bytes(
+            Path::new("\u{202e}n.md"),
+            text.as_bytes().to_vec(),
+            &Labels::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(note.title(), "abc");
+        let section = note.sections.last().unwrap_or_else(|| panic!("a section"));
+        assert_eq!(section.title, "evil heading");
+        let points: Vec<String> = section.points().iter().map(|p| p.plain().to_string()).collect();
+        assert_eq!(points[0], "point [31mred cell \u{200f}rtl");
+        let untitled = parse_bytes(Path::new("x\u{202e}y.md"), b"- a\n".to_vec(), &Labels::default());
+        assert_eq!(
+            untitled.map(|n| n.title().to_string()).ok().as_deref(),
+            Some("xy")
+        );
+    }
+
+    /// A note's inline tags join its front matter's once each, whatever their case, and
+    /// quickly: 200,000 distinct tags took 40 s to load.
+    #[test]
+    fn inline_tags_join_the_front_matters_once_and_quickly() {
+        let many: String = (0..200_000).map(|n| format!(" #t{n}")).collect();
+        let text = format!("---\ntags: [T1, x]\n---\n## S\n- point #X{many}\n");
+        let started = std::time::Instant::now();
+        let note = parse_bytes(Path::new("n.md"), text.into_bytes(), &Labels::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(note.front.tags.len(), 200_001);
+        assert_eq!(note.front.tags[..3], ["T1", "x", "t0"]);
     }
 
     #[test]
