@@ -32,6 +32,21 @@ pub fn clean_query(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// A note's text as replies show it: control characters (but line breaks and tabs) and
+/// bidi embeddings, overrides and isolates removed, so a note cannot reorder what a title
+/// or a point reads as (`\u{202E}fdp.exe`) or send a NUL to Discord. The direction marks
+/// (LRM, RLM, ALM) that right-to-left text uses stay.
+pub fn note_text(text: &str) -> Cow<'_, str> {
+    let removed = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(removed) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().filter(|&c| !removed(c)).collect())
+}
+
 /// Text for a terminal: each unprintable character as `\u{…}`, everything else as is.
 pub fn printable(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unprintable) {

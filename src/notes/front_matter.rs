@@ -510,7 +510,7 @@ fn strip_location(message: &str) -> String {
 
 fn scalar(value: &Value) -> Option<String> {
     let text = match value {
-        Value::String(s) => s.trim().to_string(),
+        Value::String(s) => crate::text::note_text(s).trim().to_string(),
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         _ => return None,

@@ -70,7 +70,8 @@ fn parse_in_pieces(
     resolve: Resolve<'_>,
     piece: usize,
 ) -> Body {
-    let body = blank_comments(body, piece);
+    let body = crate::text::note_text(body);
+    let body = blank_comments(&body, piece);
     let body = escape_table_wikilinks(&body);
     let spares = Spares::take();
     let mut builder = Builder {
