@@ -265,6 +265,35 @@ fn a_change_that_leaves_every_note_as_it_was_swaps_nothing() {
     assert_eq!(topics(&app), vec!["routers"]);
 }
 
+/// A reload that swaps nothing names only what is new among the problems (a broken note
+/// added), and those gone since (it was removed): a problem that stays (a broken file
+/// left as it is) was told at ERROR again at every unrelated change.
+#[test]
+fn a_reload_tells_new_problems_and_those_cleared() {
+    let notes = Notes::new("new-problems");
+    notes.write("routers.md", ROUTERS);
+    notes.write("stale.md", "---\ntitle: [Stale\n---\n## S\n- s\n");
+    let (app, problems_at_start) = App::load(notes.config()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(problems_at_start.len(), 1);
+    notes.write("broken.md", "---\ntitle: [Broken\n---\n## B\n- b\n");
+    let reload = app.reload();
+    assert!(reload.reloaded.is_none(), "{reload:?}");
+    assert_eq!(reload.problems.len(), 2);
+    let new: Vec<String> = reload.new_problems.iter().map(ToString::to_string).collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert!(new[0].contains("broken.md"), "{new:?}");
+    assert!(reload.cleared.is_empty(), "{:?}", reload.cleared);
+    notes.remove("broken.md");
+    let reload = app.reload();
+    assert!(reload.new_problems.is_empty(), "{:?}", reload.new_problems);
+    let cleared: Vec<String> = reload.cleared.iter().map(ToString::to_string).collect();
+    assert!(
+        cleared.len() == 1 && cleared[0].contains("broken.md"),
+        "{cleared:?}"
+    );
+    assert_eq!(app.notes_skipped(), 1);
+}
+
 #[test]
 fn at_start_up_a_bad_note_is_skipped_and_the_rest_load() {
     let notes = Notes::new("start");

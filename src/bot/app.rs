@@ -29,7 +29,7 @@ pub struct App {
     /// Indexes swapped in since start-up.
     reloads: AtomicU64,
     /// Files and folders skipped or held back at the last load.
-    skipped: AtomicU64,
+    problems: Mutex<Vec<FileError>>,
 }
 
 /// No note loaded at start-up: the folder, why each file in it was skipped, and the
@@ -86,6 +86,10 @@ pub struct Reload {
     pub reloaded: Option<Reloaded>,
     /// Every file or folder skipped or held back, as a person reads it (file:line).
     pub problems: Vec<FileError>,
+    /// Those of `problems` the last load did not have.
+    pub new_problems: Vec<FileError>,
+    /// The last load's problems this one no longer has (fixed, or the file gone).
+    pub cleared: Vec<FileError>,
     /// Worth a warning: notes left out on purpose, topics renamed, and the warnings of the
     /// notes read again (file:line).
     pub warnings: Vec<FileError>,
@@ -103,7 +107,7 @@ impl App {
             loaded_at: AtomicU64::new(unix_now()),
             checks: AtomicU64::new(0),
             reloads: AtomicU64::new(0),
-            skipped: AtomicU64::new(0),
+            problems: Mutex::new(Vec::new()),
         }
     }
 
@@ -122,7 +126,7 @@ impl App {
         }
         let index = Index::build(library, &config.search_options());
         let app = App::new(config, index);
-        app.skipped.store(load.problems.len() as u64, Ordering::Relaxed);
+        *crate::sync::lock(&app.problems) = load.problems.clone();
         *crate::sync::lock(&app.loader) = loader;
         Ok((app, load.problems))
     }
@@ -157,7 +161,7 @@ impl App {
 
     /// Files and folders skipped or held back at the last load.
     pub fn notes_skipped(&self) -> u64 {
-        self.skipped.load(Ordering::Relaxed)
+        crate::sync::lock(&self.problems).len() as u64
     }
 
     /// See `Handler::thread_created`.
@@ -195,10 +199,18 @@ impl App {
             Some(paths) => loader.load_changed(old.library(), paths, now),
             None => loader.load(old.library(), now),
         };
-        self.skipped.store(load.problems.len() as u64, Ordering::Relaxed);
+        let before = std::mem::replace(&mut *crate::sync::lock(&self.problems), load.problems.clone());
         let mut reload = Reload {
             changed: load.library.is_some(),
             reloaded: None,
+            new_problems: (load.problems.iter())
+                .filter(|p| !before.contains(p))
+                .cloned()
+                .collect(),
+            cleared: before
+                .into_iter()
+                .filter(|p| !load.problems.contains(p))
+                .collect(),
             problems: load.problems,
             warnings: load.notices,
             again_at: load.again_at,

@@ -245,9 +245,13 @@ pub fn reload_now(app: &App, paths: Option<Vec<PathBuf>>) -> Reload {
             tracing::warn!("{problem}");
         }
     } else {
-        // Nothing new serves: what changed failed, and is all there is to tell.
-        for problem in &reload.problems {
+        // Nothing new serves: what changed failed, or a broken file was fixed or removed.
+        // Problems told before (a link skipped for good) are not told again at each edit.
+        for problem in &reload.new_problems {
             tracing::error!("{problem}");
+        }
+        for problem in &reload.cleared {
+            tracing::info!(file = %problem.path.display(), "no longer skipped: fixed or gone");
         }
     }
     reload
