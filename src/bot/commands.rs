@@ -16,7 +16,7 @@ use crate::reply::truncate;
 pub const MAX_TOPIC_COMMANDS: usize = 90;
 
 /// The built-in commands' names (a note may not take them).
-pub use crate::notes::topic::{GAPS, NOTES, SOURCES, TOPICS};
+pub use crate::notes::topic::{GAPS, GAPS_ZH, NOTES, NOTES_ZH, SOURCES, SOURCES_ZH, TOPICS, TOPICS_ZH};
 
 /// Option names, shared with the handler.
 pub const QUERY: &str = "query";
@@ -30,10 +30,10 @@ pub const ANSWER_FROM_NOTES: &str = "Answer from notes";
 /// the user's language, so the handler matches only the default.
 #[rustfmt::skip]
 const WORDS: [(&str, &str, &str, &str); 7] = [
-    (NOTES, "Search the notes of one topic", "笔记", "在某个主题的笔记中查找"),
-    (SOURCES, "List the source links of the notes", "来源", "列出笔记的来源链接"),
-    (TOPICS, "List every topic the bot can answer from", "主题列表", "列出所有可查询的主题"),
-    (GAPS, "What members asked that the notes did not answer (admins)", "未解答", "成员提问但笔记未能解答的问题（管理员）"),
+    (NOTES, "Search the notes of one topic", NOTES_ZH, "在某个主题的笔记中查找"),
+    (SOURCES, "List the source links of the notes", SOURCES_ZH, "列出笔记的来源链接"),
+    (TOPICS, "List every topic the bot can answer from", TOPICS_ZH, "列出所有可查询的主题"),
+    (GAPS, "What members asked that the notes did not answer (admins)", GAPS_ZH, "成员提问但笔记未能解答的问题（管理员）"),
     (QUERY, "What to look for: words, a question, a title", "查询", "要查找的内容：关键词、问题或标题"),
     (PRIVATE, "Only you see the answer, with a button to post it (default: no)", "私密", "只有你能看到回答，可用按钮公开发布（默认：否）"),
     (TOPIC, "A topic (one note)", "主题", "主题（一篇笔记）"),

@@ -359,5 +359,15 @@ mod tests {
         assert!(set.ends_with("write `command:` with letters or digits"), "{set}");
         let unset = error("!!!.md", "## A\n- x\n");
         assert!(unset.ends_with("set `command:` in the front matter"), "{unset}");
+        // The built-in commands' names, in English and as Chinese members see them: Discord
+        // would refuse the whole command set for a second `/来源`.
+        for (path, text) in [
+            ("sources.md", "## A\n- x\n"),
+            ("来源.md", "## A\n- x\n"),
+            ("a.md", "---\ncommand: 笔记\n---\n## A\n- x\n"),
+        ] {
+            let taken = error(path, text);
+            assert!(taken.contains("is a built-in command"), "{path}: {taken}");
+        }
     }
 }

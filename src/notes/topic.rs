@@ -9,7 +9,14 @@ pub const SOURCES: &str = "sources";
 pub const TOPICS: &str = "topics";
 pub const NOTES: &str = "notes";
 pub const GAPS: &str = "gaps";
-pub const RESERVED: &[&str] = &[SOURCES, TOPICS, NOTES, GAPS];
+/// Their names in Chinese (zh-CN), which Discord holds unique beside the others.
+pub const SOURCES_ZH: &str = "来源";
+pub const TOPICS_ZH: &str = "主题列表";
+pub const NOTES_ZH: &str = "笔记";
+pub const GAPS_ZH: &str = "未解答";
+pub const RESERVED: &[&str] = &[
+    SOURCES, TOPICS, NOTES, GAPS, SOURCES_ZH, TOPICS_ZH, NOTES_ZH, GAPS_ZH,
+];
 
 /// Discord's limit on a command name, in characters.
 pub const MAX_LEN: usize = 32;
