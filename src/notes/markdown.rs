@@ -683,6 +683,8 @@ struct Builder<'l> {
     warned_nesting: bool,
     /// Next number of each open list (None for bullets).
     lists: Vec<Option<u64>>,
+    /// Inside a heading written in a list item, read as the item's text.
+    heading_in_item: bool,
     table_row: Option<Vec<String>>,
     code_block: Option<String>,
     quote_depth: usize,
@@ -747,6 +749,12 @@ impl Builder<'_> {
 
     fn start(&mut self, tag: Tag<'_>, at: At<'_>, resolve: Resolve<'_>) {
         match tag {
+            // A heading in a list item (`- # text`) is that item's text, as Obsidian shows
+            // it: taken for a section, it ended the list and took the items after it.
+            Tag::Heading { .. } if !self.items.is_empty() => {
+                self.flush_paragraph();
+                self.heading_in_item = true;
+            }
             Tag::Heading { level, .. } => {
                 self.close_blocks();
                 self.heading = Some(Heading {
@@ -858,6 +866,10 @@ impl Builder<'_> {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
+            TagEnd::Heading(_) if self.heading_in_item => {
+                self.heading_in_item = false;
+                self.flush_paragraph();
+            }
             TagEnd::Heading(_) => self.close_heading(),
             TagEnd::Paragraph => self.flush_paragraph(),
             TagEnd::List(_) => {
@@ -1454,6 +1466,28 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
+    }
+
+    /// A heading written in a list item is the item's text: it neither starts a section
+    /// nor ends the list (the items after it moved to a section of its own).
+    #[test]
+    fn a_heading_in_a_list_item_is_its_text() {
+        let body = parse(
+            "## Steps\n- # first\n- second\n  - ## nested\n",
+            1,
+            &Labels::default(),
+            &|_: &str| None,
+        );
+        let titles: Vec<&str> = body.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(titles, ["Steps"]);
+        let section = &body.sections[0];
+        let points: Vec<String> = section.points().iter().map(|p| p.plain().to_string()).collect();
+        assert_eq!(points, ["first", "second"]);
+        let nested: Vec<String> = (section.points().iter())
+            .flat_map(|p| p.children())
+            .map(|c| c.plain().to_string())
+            .collect();
+        assert_eq!(nested, ["nested"]);
     }
 
     /// Headings without text are warned of one by one up to ten, the rest in one line: a
