@@ -162,7 +162,7 @@ impl Handler {
             Interaction::Ping(_) => outcome(CreateInteractionResponse::Pong, Kind::Pong),
             Interaction::Command(command) => self.command(index, command, now),
             Interaction::Autocomplete(command) => self.autocomplete(index, command),
-            Interaction::Component(component) => self.component(index, component),
+            Interaction::Component(component) => self.component(index, component, now),
             _ => refuse(Lang::En.unsupported()),
         }
     }
@@ -243,7 +243,7 @@ impl Handler {
         }
     }
 
-    fn component(&self, index: &Index, component: &ComponentInteraction) -> Outcome {
+    fn component(&self, index: &Index, component: &ComponentInteraction, now: Instant) -> Outcome {
         let lang = Lang::from_locale(&component.locale);
         let Some(action) = Action::decode(&component.data.custom_id) else {
             return refuse(lang.unsupported());
@@ -302,7 +302,7 @@ impl Handler {
                 let shown = Shown::new(at, reason, focus, 0).asked(&carried.asked, carried.reply_to);
                 self.show(index, &shown, asker, &others, lang, Show::Update { private })
             }
-            Action::Vote(clicked) => self.vote(index, component, clicked, lang),
+            Action::Vote(clicked) => self.vote(index, component, clicked, lang, now),
             Action::Delete { asker } => {
                 let moderator = component
                     .member

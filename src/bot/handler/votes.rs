@@ -20,6 +20,7 @@ impl Handler {
         component: &ComponentInteraction,
         clicked: SectionVote,
         lang: Lang,
+        now: Instant,
     ) -> Outcome {
         let SectionVote {
             up,
@@ -43,7 +44,7 @@ impl Handler {
             query: gaps::normalise(&query),
             up,
         };
-        let text = match self.state.vote(vote, Instant::now()) {
+        let text = match self.state.vote(vote, now) {
             feedback::Recorded::Counted => lang.vote_counted(up, &render::quote(&title)),
             feedback::Recorded::Already => lang.vote_already().to_string(),
             feedback::Recorded::Full => lang.votes_full().to_string(),
