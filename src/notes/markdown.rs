@@ -58,6 +58,11 @@ const PIECE: usize = 256 * 1024;
 /// million `#` lines gave as many warnings: 1.3 GB, and 360 MB of log at each reload).
 const MOST_UNTITLED_WARNINGS: usize = 10;
 
+/// Sections one note may hold; a note is read up to the heading past them. A section takes a
+/// few hundred bytes however little it holds: an 8 MiB note of `#` lines made four million
+/// (1.4 GB), and a few such notes would end the process. Real notes hold tens.
+const MAX_SECTIONS: usize = 10_000;
+
 /// Parses a markdown body; `first_line` is the file line where `body` starts.
 pub fn parse(body: &str, first_line: usize, labels: &Labels, resolve: Resolve<'_>) -> Body {
     parse_in_pieces(body, first_line, labels, resolve, PIECE)
@@ -700,6 +705,8 @@ struct Builder<'l> {
     /// `tags`, ASCII-lowercased: a tag is added once, looked up here rather than in the
     /// list (100,000 distinct tags in a note took 47 s by the list).
     tags_seen: FxHashSet<String>,
+    /// The line of the heading past [`MAX_SECTIONS`], where the note stops being read.
+    cut_at: Option<usize>,
     /// Headings without text, and the line of the first not warned of by itself.
     untitled: usize,
     first_unlisted: usize,
@@ -707,6 +714,9 @@ struct Builder<'l> {
 
 impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, at: At<'_>, resolve: Resolve<'_>) {
+        if self.cut_at.is_some() {
+            return;
+        }
         if self.hidden > 0 && !matches!(event, Event::Start(_) | Event::End(_)) {
             return;
         }
@@ -1043,6 +1053,10 @@ impl Builder<'_> {
         let Some(heading) = self.heading.take() else {
             return;
         };
+        if self.drafts.len() >= MAX_SECTIONS {
+            self.cut_at = Some(heading.line);
+            return;
+        }
         let url = heading.inline.links.first().map(|link| link.url.clone());
         let (text, _) = heading.inline.into_text();
         let title = if text.plain.is_empty() {
@@ -1072,6 +1086,14 @@ impl Builder<'_> {
     fn finish(mut self) -> Body {
         self.close_blocks();
         self.seal();
+        if let Some(line) = self.cut_at {
+            self.warnings.push(Warning {
+                line,
+                message: format!(
+                    "more than {MAX_SECTIONS} sections; the note is read up to this heading (split it into several notes)"
+                ),
+            });
+        }
         if let Some(more) = self
             .untitled
             .checked_sub(MOST_UNTITLED_WARNINGS)
@@ -1465,6 +1487,28 @@ mod tests {
             started.elapsed() < std::time::Duration::from_secs(10),
             "{:?}",
             started.elapsed()
+        );
+    }
+
+    /// A note is read up to the heading past its ten thousandth section, with a warning: four
+    /// million empty headings took 1.4 GB.
+    #[test]
+    fn a_note_of_too_many_sections_is_read_up_to_the_cap() {
+        let text = format!("{}# last\n- gone\n", "# s\n- p\n".repeat(MAX_SECTIONS));
+        let body = parse(&text, 1, &Labels::default(), &|_: &str| None);
+        assert_eq!(body.sections.len(), MAX_SECTIONS);
+        assert!(body.sections.iter().all(|s| s.title == "s"));
+        let warnings: Vec<String> = body
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.line, w.message))
+            .collect();
+        assert_eq!(
+            warnings,
+            [format!(
+                "{}: more than 10000 sections; the note is read up to this heading (split it into several notes)",
+                2 * MAX_SECTIONS + 1
+            )]
         );
     }
 
