@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 pub struct FileError {
     pub path: PathBuf,
     /// The line in the file (1-based), when the problem has one.

@@ -1,5 +1,6 @@
 //! What every adapter shares: the current index (swapped whole on reload) and the handler.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -203,14 +204,18 @@ impl App {
         let mut reload = Reload {
             changed: load.library.is_some(),
             reloaded: None,
-            new_problems: (load.problems.iter())
-                .filter(|p| !before.contains(p))
-                .cloned()
-                .collect(),
-            cleared: before
-                .into_iter()
-                .filter(|p| !load.problems.contains(p))
-                .collect(),
+            // By sets: a folder of thousands of broken files is compared in one pass each way.
+            new_problems: {
+                let before: HashSet<&FileError> = before.iter().collect();
+                (load.problems.iter())
+                    .filter(|p| !before.contains(p))
+                    .cloned()
+                    .collect()
+            },
+            cleared: {
+                let now: HashSet<&FileError> = load.problems.iter().collect();
+                (before.iter()).filter(|p| !now.contains(p)).cloned().collect()
+            },
             problems: load.problems,
             warnings: load.notices,
             again_at: load.again_at,
