@@ -238,9 +238,7 @@ fn main() {
             let Some(library) = load.library else {
                 panic!("no change seen: {:?}", load.problems);
             };
-            let copied = Library {
-                notes: library.notes.iter().map(|n| Arc::new((**n).clone())).collect(),
-            };
+            let copied = Library::new(library.notes().iter().map(|n| Arc::new((**n).clone())).collect());
             drop(library);
             current = Arc::new(Index::build(copied, &config.search_options()));
         });

@@ -53,7 +53,7 @@ struct Naive {
 impl Naive {
     fn new(library: &Library) -> Naive {
         let mut sections = Vec::new();
-        for note in &library.notes {
+        for note in library.notes() {
             for (_, section) in note.answerable() {
                 let body: Vec<String> = section
                     .points()
@@ -93,6 +93,9 @@ struct Row {
     load: Duration,
     memory: u64,
     search: (Duration, Duration, usize),
+    /// The same queries, each within one note (`/topic query:…`, `/notes topic:…`), the
+    /// notes taken in turn.
+    in_topic: (Duration, Duration, usize),
     suggest: (Duration, Duration, usize),
     naive: (Duration, Duration, usize),
     queries: usize,
@@ -112,6 +115,13 @@ fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], nai
     let sections = index.library().section_count();
     let postings = index.posting_bytes();
     let search = time_each(queries, 5, |q| index.search(q, None, 5).len());
+    let topics: Vec<&str> = index.library().notes().iter().map(|n| n.topic.as_str()).collect();
+    let mut turn = 0;
+    let in_topic = time_each(queries, 5, |q| {
+        turn += 1;
+        let topic = topics.get(turn * 7919 % topics.len().max(1)).copied();
+        index.search(q, topic, 5).len()
+    });
     let suggest = time_each(prefixes, 5, |q| index.suggest(q, None, 25).len());
     let naive_index = Naive::new(index.library());
     let naive = time_each(&queries[..naive_queries.min(queries.len())], 1, |q| {
@@ -124,6 +134,7 @@ fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], nai
         load,
         memory,
         search,
+        in_topic,
         suggest,
         naive,
         queries: queries.len(),
@@ -191,11 +202,19 @@ fn main() {
             naive_queries,
         ));
     }
+    // A note for each section: a vault of many short notes, asked one note at a time.
+    cases.push((
+        "generated 100000, a note each".into(),
+        corpus::generated_per_note_dir(100_000, 1),
+        queries.clone(),
+        prefixes.clone(),
+        20,
+    ));
 
     println!(
-        "| corpus | sections | corpus MB | load+index ms | index RSS MB | RSS/corpus | search p50 µs | search p99 µs | autocomplete p50 µs | autocomplete p99 µs | naive p50 µs | naive p99 µs | naive/search p50 | queries with hits | postings | bytes/posting | RSS bytes/section |"
+        "| corpus | sections | corpus MB | load+index ms | index RSS MB | RSS/corpus | search p50 µs | search p99 µs | in a topic p50 µs | in a topic p99 µs | autocomplete p50 µs | autocomplete p99 µs | naive p50 µs | naive p99 µs | naive/search p50 | queries with hits | postings | bytes/posting | RSS bytes/section |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (label, dir, queries, prefixes, naive_queries) in cases {
         if filter.as_deref().is_some_and(|f| !label.contains(f)) {
             continue;
@@ -203,7 +222,7 @@ fn main() {
         let row = measure(&label, &dir, &queries, &prefixes, naive_queries);
         let mb = |b: u64| b as f64 / 1_048_576.0;
         println!(
-            "| {} | {} | {:.1} | {:.0} | {:.1} | {:.1}x | {} | {} | {} | {} | {} | {} | {:.0}x | {}/{} | {} | {:.2} | {:.0} |",
+            "| {} | {} | {:.1} | {:.0} | {:.1} | {:.1}x | {} | {} | {} | {} | {} | {} | {} | {} | {:.0}x | {}/{} | {} | {:.2} | {:.0} |",
             row.label,
             row.sections,
             mb(row.corpus_bytes),
@@ -212,6 +231,8 @@ fn main() {
             row.memory as f64 / row.corpus_bytes.max(1) as f64,
             micros(row.search.0),
             micros(row.search.1),
+            micros(row.in_topic.0),
+            micros(row.in_topic.1),
             micros(row.suggest.0),
             micros(row.suggest.1),
             micros(row.naive.0),

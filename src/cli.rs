@@ -130,7 +130,7 @@ fn app_for_bot(paths: &Paths) -> Result<App> {
     }
     let index = app.index();
     tracing::info!(
-        notes = index.library().notes.len(),
+        notes = index.library().notes().len(),
         sections = index.library().section_count(),
         skipped = problems.len(),
         "notes loaded"
@@ -141,7 +141,7 @@ fn app_for_bot(paths: &Paths) -> Result<App> {
 fn check_topic(index: &Index, topic: Option<&str>) -> Result {
     match topic {
         Some(topic) if index.library().note(topic).is_none() => {
-            let topics: Vec<&str> = index.library().notes.iter().map(|n| n.topic.as_str()).collect();
+            let topics: Vec<&str> = index.library().notes().iter().map(|n| n.topic.as_str()).collect();
             Err(Error::UnknownTopic {
                 topic: topic.to_string(),
                 topics: topics.join(", "),
@@ -368,7 +368,7 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
         config.site(),
     );
     let (mut sections, mut sources, mut warnings) = (0, 0, 0);
-    for note in &loaded.library.notes {
+    for note in loaded.library.notes() {
         let answerable = note.answerable().count();
         let linked = note.sections.iter().filter(|s| s.url.is_some()).count();
         sections += answerable;
@@ -399,7 +399,7 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
         let base = config.notes_dir.join(folder.trim_matches('/'));
         if !loaded
             .library
-            .notes
+            .notes()
             .iter()
             .any(|note| note.path.starts_with(&base))
         {
@@ -415,7 +415,7 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     for error in &loaded.errors {
         eprintln!("{}", printable(&error.to_string()));
     }
-    let (notes, errors) = (loaded.library.notes.len(), loaded.errors.len());
+    let (notes, errors) = (loaded.library.notes().len(), loaded.errors.len());
     writeln!(
         out,
         "{notes} notes, {sections} sections, {sources} sources, {warnings} warnings, {errors} errors"

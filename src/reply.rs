@@ -764,10 +764,13 @@ pub struct Source {
 
 /// Every section's source link, in note order; `topic` restricts to one note.
 pub fn sources(library: &Library, topic: Option<&str>) -> Vec<Source> {
-    library
-        .notes
+    let notes = match topic.map(|topic| library.position(topic)) {
+        Some(Some(at)) => &library.notes()[at..=at],
+        Some(None) => &[],
+        None => library.notes(),
+    };
+    notes
         .iter()
-        .filter(|note| topic.is_none_or(|t| note.topic == t))
         .flat_map(|note| {
             note.sections.iter().filter_map(|section| {
                 Some(Source {

@@ -506,7 +506,7 @@ fn autocomplete_offers_sections_and_a_choice_returns_exactly_that_section() {
 fn buttons_walk_every_page_of_the_longest_section() {
     let app = app();
     let index = app.index();
-    let note = &index.library().notes[0];
+    let note = &index.library().notes()[0];
     let (_, longest) = note
         .answerable()
         .max_by_key(|(_, s)| s.points().iter().map(|p| p.walk().len()).sum::<usize>())
@@ -790,7 +790,7 @@ fn answer_from_notes_searches_the_message_text_and_answers_privately() {
         .index()
         .search("How does RLHF unlock what ChatGPT can do?", None, 1);
     let index = app.index();
-    let best = &index.library().notes[expected[0].section.note].sections[expected[0].section.section];
+    let best = &index.library().notes()[expected[0].section.note].sections[expected[0].section.section];
     assert_eq!(title, best.title);
     let (post, _) = button(&body, "Post").unwrap_or_else(|| panic!("no Post button"));
     assert!(post.starts_with("post|chatgpt|"), "{post}");
@@ -821,7 +821,7 @@ fn answer_from_notes_searches_the_message_text_and_answers_privately() {
 fn select_shows_the_chosen_section() {
     let app = app();
     let index = app.index();
-    let note = &index.library().notes[0];
+    let note = &index.library().notes()[0];
     let section = note
         .sections
         .iter()
@@ -2047,8 +2047,8 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
             let topic = index
                 .search(&query, None, 1)
                 .first()
-                .and_then(|hit| index.library().notes.get(hit.section.note))
-                .unwrap_or(&index.library().notes[0])
+                .and_then(|hit| index.library().notes().get(hit.section.note))
+                .unwrap_or(&index.library().notes()[0])
                 .topic
                 .clone();
             (topic, query)
@@ -2059,7 +2059,7 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
     let mut blog = Vec::new();
     let sections = index
         .library()
-        .notes
+        .notes()
         .iter()
         .flat_map(|note| note.answerable().map(move |(_, section)| (note, section)));
     for (note, section) in sections.step_by(7) {

@@ -217,7 +217,7 @@ fn name_clashes_get_folder_names_with_a_warning_and_command_wins() {
         let notices = (loaded.notices.iter())
             .filter(|n| n.path.ends_with(suffix) && n.message.contains("is already the name of"))
             .count();
-        (loaded.library.notes.iter())
+        (loaded.library.notes().iter())
             .find(|n| n.path.ends_with(suffix))
             .map(|n| (n.topic.clone(), notices))
     };
@@ -252,7 +252,7 @@ fn publish_false_ignore_globs_and_hidden_folders_are_skipped() {
     let site = Site::new(None, &[], &["drafts".into(), "*.excalidraw.md".into()]);
     let loaded = notes::load_site(&dir, &Labels::default(), notes::DEFAULT_MAX_BYTES, site);
     let _ = std::fs::remove_dir_all(&dir);
-    let topics: Vec<&str> = loaded.library.notes.iter().map(|n| n.topic.as_str()).collect();
+    let topics: Vec<&str> = loaded.library.notes().iter().map(|n| n.topic.as_str()).collect();
     assert_eq!(topics, vec!["kept"]);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     assert_eq!(loaded.notices.len(), 1);
@@ -329,7 +329,7 @@ fn assert_clean_replies(dir: &Path) -> usize {
     assert!(loaded.errors.is_empty(), "{:#?}", loaded.errors);
     let layout = Layout::default();
     let mut sections = 0;
-    for note in &loaded.library.notes {
+    for note in loaded.library.notes() {
         let source = std::fs::read_to_string(&note.path).unwrap_or_default();
         for (_, section) in note.answerable() {
             sections += 1;
@@ -379,7 +379,7 @@ fn every_english_hit_links_under_the_link_base() {
     ] {
         for hit in index.search(query, None, 10) {
             hits += 1;
-            let section = &index.library().notes[hit.section.note].sections[hit.section.section];
+            let section = &index.library().notes()[hit.section.note].sections[hit.section.section];
             let url = section.url.as_deref().unwrap_or_default();
             assert!(
                 url.starts_with("https://obsidian.md/help/"),
@@ -396,7 +396,7 @@ fn every_english_hit_links_under_the_link_base() {
 fn yaozeyuan_blog_still_loads_without_errors() {
     let loaded = notes::load_dir(&shared("corpus/yaozeyuan-blog"), &Labels::default());
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    assert_eq!(loaded.library.notes.len(), 67);
+    assert_eq!(loaded.library.notes().len(), 67);
 }
 
 /// Fuzzing found it (parse_note, slow units of 3 to 15 s): `%%` marks among many code

@@ -241,7 +241,7 @@ fn two_notes_with_one_topic_name_both_files() {
         .unwrap_or_else(|e| panic!("{e}"));
     let loaded = notes::load_dir(&dir, &Labels::default());
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(loaded.library.notes.len(), 1);
+    assert_eq!(loaded.library.notes().len(), 1);
     assert_eq!(loaded.errors.len(), 1);
     let message = loaded.errors[0].to_string();
     assert!(message.contains("a.md") && message.contains("b.md"), "{message}");
@@ -253,8 +253,8 @@ fn every_corpus_note_parses() {
     let corpus = root().join("../shared/corpus/yaozeyuan-blog");
     let loaded = notes::load_dir(&corpus, &Labels::default());
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    assert_eq!(loaded.library.notes.len(), 67);
-    for note in &loaded.library.notes {
+    assert_eq!(loaded.library.notes().len(), 67);
+    for note in loaded.library.notes() {
         assert!(notes::topic::is_valid(&note.topic), "{}", note.topic);
         assert!(
             note.answerable().count() > 0,
@@ -432,7 +432,7 @@ fn vault_fenced_headings_are_not_sections() {
     assert!(vault.exists(), "{} is absent", vault.display());
     let loaded = notes::load_dir(&vault, &Labels::default());
     let mut fenced = 0;
-    for note in &loaded.library.notes {
+    for note in loaded.library.notes() {
         let text = std::fs::read_to_string(&note.path).unwrap_or_default();
         let mut fence: Option<(char, usize)> = None;
         let mut inside = Vec::new();

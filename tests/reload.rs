@@ -78,7 +78,7 @@ fn titles(app: &App, topic: &str) -> Vec<String> {
 fn topics(app: &App) -> Vec<String> {
     app.index()
         .library()
-        .notes
+        .notes()
         .iter()
         .map(|n| n.topic.clone())
         .collect()
@@ -112,7 +112,7 @@ fn edit_add_delete_and_break() {
         vec!["Reset the router", "Update the firmware"]
     );
     assert_eq!(
-        before.library().notes[0].sections.len(),
+        before.library().notes()[0].sections.len(),
         1,
         "the old index is untouched"
     );
@@ -430,7 +430,7 @@ fn the_watcher_follows_notes_in_folders_made_moved_and_removed() {
     let paths = |app: &App| -> Vec<_> {
         app.index()
             .library()
-            .notes
+            .notes()
             .iter()
             .map(|n| n.path.clone())
             .collect()

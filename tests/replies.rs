@@ -221,7 +221,7 @@ proptest! {
         let index = Index::build(notes::Library::from(vec![note]), &SearchOptions::default());
         for hit in index.search(&query, None, 5) {
             let reply = Reply::for_hit(index.library(), &hit, &layout).unwrap_or_else(|| panic!("dangling hit"));
-            check_reply(&index.library().notes[0], hit.section.section, &reply, &layout);
+            check_reply(&index.library().notes()[0], hit.section.section, &reply, &layout);
         }
     }
 }
@@ -253,7 +253,7 @@ fn a_note_nested_2000_levels_answers_at_once() {
             assert!(!hits.is_empty(), "no hit in {:.40}", markdown);
             for (hit, reply) in hits.iter().zip(replies) {
                 let reply = reply.unwrap_or_else(|| panic!("dangling hit"));
-                check_reply(&index.library().notes[0], hit.section.section, &reply, &layout);
+                check_reply(&index.library().notes()[0], hit.section.section, &reply, &layout);
             }
         }
         eprintln!(

@@ -162,13 +162,13 @@ fn index() -> Index {
 /// One index over the notes of every folder of `dirs`, none of them with an error.
 fn index_of(dirs: &[PathBuf]) -> Index {
     let config = Config::default();
-    let mut library = notes_bot::notes::Library::default();
+    let mut notes = Vec::new();
     for dir in dirs {
         let loaded = notes_bot::notes::load_dir(dir, &config.labels());
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        library.notes.extend(loaded.library.notes);
+        notes.extend_from_slice(loaded.library.notes());
     }
-    Index::build(library, &config.search_options())
+    Index::build(notes_bot::notes::Library::new(notes), &config.search_options())
 }
 
 #[test]
@@ -336,7 +336,7 @@ fn evaluate(index: &Index, name: &str, cases: &[Case]) -> Tally {
     for case in cases {
         let hits = index.search(case.query, case.topic, 1);
         let got = hits.first().map(|hit| {
-            let note = &index.library().notes[hit.section.note];
+            let note = &index.library().notes()[hit.section.note];
             note.sections[hit.section.section].title.clone()
         });
         let ok = match (case.expected.is_empty(), &got) {
@@ -961,7 +961,7 @@ fn focus_on_the_shipped_note() {
         ("chatgpt 劣势", "chatGPT 劣势"),
     ] {
         let hit = &index.search(query, Some("chatgpt"), 1)[0];
-        let section = &index.library().notes[hit.section.note].sections[hit.section.section];
+        let section = &index.library().notes()[hit.section.note].sections[hit.section.section];
         let lines: Vec<String> = hit
             .focus
             .iter()
@@ -1023,7 +1023,7 @@ fn cross_language_vault_queries() {
     let (english, chinese) = (load("en"), load("zh"));
     let twin = |note: &Note, other: &Library| -> Option<std::sync::Arc<Note>> {
         let permalink = note.front.permalink.as_deref()?;
-        let twin = (other.notes.iter()).find(|n| n.front.permalink.as_deref() == Some(permalink))?;
+        let twin = (other.notes().iter()).find(|n| n.front.permalink.as_deref() == Some(permalink))?;
         let levels = |n: &Note| n.sections.iter().map(|s| s.level).collect::<Vec<_>>();
         (levels(note) == levels(twin)).then(|| twin.clone())
     };
@@ -1063,7 +1063,7 @@ fn cross_language_vault_queries() {
         let mut left_out = 0;
         for case in cases.iter().filter(|c| language(c.query) == asked) {
             let mut titles = Vec::new();
-            for note in &source.notes {
+            for note in source.notes() {
                 for (i, section) in note.sections.iter().enumerate() {
                     let key = title_key(&section.title);
                     if case.expected.iter().any(|e| key == title_key(e))

@@ -627,7 +627,7 @@ fn walk_library(checker: &mut Checker, app: &App, payloads: &Payloads) {
         app,
         payloads,
     };
-    for note in &library.notes {
+    for note in library.notes() {
         let topic = note.topic.as_str();
         for (_, section) in note.answerable() {
             let title = section.title.as_str();
@@ -685,7 +685,7 @@ fn walk_library(checker: &mut Checker, app: &App, payloads: &Payloads) {
         &payloads.command("sources", &[("topic", "nope")]),
     );
     walker.respond("/unknown", &payloads.command("unknown", &[("query", "x")]));
-    let first_topic = library.notes.first().map_or("", |n| n.topic.as_str());
+    let first_topic = library.notes().first().map_or("", |n| n.topic.as_str());
     walker.respond("empty query", &ask(first_topic, "   "));
     walker.respond("stale section", &ask(first_topic, "section:deadbeef"));
     let shown = json!({ "data": {} });
@@ -907,7 +907,7 @@ fn generated_interactions_over_the_corpus_validate_against_the_spec() {
         println!(
             "{}: {} notes, {} bodies",
             dir.display(),
-            app.index().library().notes.len(),
+            app.index().library().notes().len(),
             checker.total() - before
         );
     }

@@ -118,7 +118,7 @@ impl App {
         let mut loader = loader(&config);
         let load = loader.load(&Library::default(), Instant::now());
         let library = load.library.unwrap_or_default();
-        if library.notes.is_empty() {
+        if library.notes().is_empty() {
             return Err(NoNotes {
                 dir: config.notes_dir,
                 problems: load.problems,
@@ -223,7 +223,7 @@ impl App {
         let Some(library) = load.library else {
             return reload;
         };
-        if library.notes.is_empty() {
+        if library.notes().is_empty() {
             reload.problems.push(FileError {
                 path: self.config.notes_dir.clone(),
                 line: None,
@@ -233,8 +233,8 @@ impl App {
         }
         // Every note the one serving (a bad edit keeps its last good version; an unreadable
         // folder keeps them all): nothing to swap, and no "reloaded" to tell.
-        let unchanged = (library.notes.len() == old.library().notes.len())
-            && (library.notes.iter().zip(&old.library().notes)).all(|(a, b)| Arc::ptr_eq(a, b));
+        let unchanged = (library.notes().len() == old.library().notes().len())
+            && (library.notes().iter().zip(old.library().notes())).all(|(a, b)| Arc::ptr_eq(a, b));
         if unchanged {
             return reload;
         }
@@ -244,14 +244,14 @@ impl App {
         // place, a note shared by both libraries by its pointer: at 100,000
         // notes, copies of both lists cost more than the update.
         let same_topics = {
-            let (before, after) = (&old.library().notes, &index.library().notes);
+            let (before, after) = (old.library().notes(), index.library().notes());
             before.len() == after.len()
                 && before.iter().zip(after).all(|(a, b)| {
                     Arc::ptr_eq(a, b) || (a.topic == b.topic && note_description(a) == note_description(b))
                 })
         };
         reload.reloaded = Some(Reloaded {
-            notes: index.library().notes.len(),
+            notes: index.library().notes().len(),
             sections: index.library().section_count(),
             topics_changed: !same_topics,
         });
@@ -266,12 +266,12 @@ impl App {
 /// reads them. By pointer: few notes have warnings, and comparing 100,000 paths would cost
 /// more than the rest of a reload.
 fn new_warnings(old: &Library, new: &Library) -> Vec<FileError> {
-    let before: std::collections::HashSet<*const Note> = (old.notes.iter())
+    let before: std::collections::HashSet<*const Note> = (old.notes().iter())
         .filter(|note| !note.warnings.is_empty())
         .map(Arc::as_ptr)
         .collect();
     let read_again =
-        (new.notes.iter()).filter(|note| !note.warnings.is_empty() && !before.contains(&Arc::as_ptr(note)));
+        (new.notes().iter()).filter(|note| !note.warnings.is_empty() && !before.contains(&Arc::as_ptr(note)));
     read_again
         .flat_map(|note| {
             note.warnings.iter().map(|warning| FileError {

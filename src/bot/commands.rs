@@ -41,7 +41,7 @@ const WORDS: [(&str, &str, &str, &str); 7] = [
 
 /// Whether the library is served by the single `/notes` command.
 pub fn uses_notes_command(library: &Library) -> bool {
-    library.notes.len() > MAX_TOPIC_COMMANDS
+    library.notes().len() > MAX_TOPIC_COMMANDS
 }
 
 /// The full command set; registering it replaces whatever the app had.
@@ -55,7 +55,7 @@ pub fn command_set(library: &Library, install: &InstallOptions) -> Vec<CreateCom
                 .add_option(private_option()),
         );
     } else {
-        for note in &library.notes {
+        for note in library.notes() {
             commands.push(
                 CreateCommand::new(&note.topic)
                     .description(note_description(note))

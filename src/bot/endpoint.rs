@@ -650,7 +650,7 @@ fn reply_later(endpoint: &Endpoint, interaction: &Interaction, reply: Box<super:
 }
 
 async fn healthz(State(endpoint): State<Arc<Endpoint>>) -> Response {
-    if endpoint.app.index().library().notes.is_empty() {
+    if endpoint.app.index().library().notes().is_empty() {
         (StatusCode::SERVICE_UNAVAILABLE, "no notes loaded\n").into_response()
     } else if let Some(problem) = endpoint.app.handler.state().degraded() {
         // 200 still: every replica shares the outage, and failing them all would stop the
@@ -664,7 +664,7 @@ async fn healthz(State(endpoint): State<Arc<Endpoint>>) -> Response {
 async fn metrics(State(endpoint): State<Arc<Endpoint>>) -> Response {
     let index = endpoint.app.index();
     let library = LibraryState {
-        notes: index.library().notes.len() as u64,
+        notes: index.library().notes().len() as u64,
         sections: index.library().section_count() as u64,
         loaded_at: endpoint.app.loaded_at(),
         reloads: endpoint.app.reloads(),

@@ -522,7 +522,7 @@ mod tests {
     }
 
     fn topics(loaded: &Loaded) -> Vec<&str> {
-        loaded.library.notes.iter().map(|n| n.topic.as_str()).collect()
+        loaded.library.notes().iter().map(|n| n.topic.as_str()).collect()
     }
 
     /// The good note loads; exactly one problem, naming `name`, says `why`.

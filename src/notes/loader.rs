@@ -159,7 +159,7 @@ impl Loader {
         }
         // The note serving now for each file, by the same join (a library the loader made is
         // in path order).
-        let serving: Vec<&Arc<Note>> = current.notes.iter().collect();
+        let serving: Vec<&Arc<Note>> = current.notes().iter().collect();
         let served = align(scan.files.iter().map(|f| f.path.as_path()), &serving, |n| &n.path);
         let mut notices = Vec::new();
         let mut problems = scan.problems.clone();
@@ -255,7 +255,7 @@ impl Loader {
         self.last_problems = problems.clone();
         self.last_notices = notices.clone();
         Load {
-            library: Some(Library { notes }),
+            library: Some(Library::new(notes)),
             problems,
             notices,
             again_at: self.again_at(),
@@ -539,7 +539,7 @@ mod tests {
     }
 
     fn by_topic<'a>(library: &'a Library, topic: &str) -> &'a Arc<Note> {
-        let found = library.notes.iter().find(|n| n.topic == topic);
+        let found = library.notes().iter().find(|n| n.topic == topic);
         found.unwrap_or_else(|| panic!("no note {topic}"))
     }
 
@@ -554,7 +554,7 @@ mod tests {
         let site = Site::new(Some("https://e.x/"), &[], &[]);
         let mut loader = Loader::new(&folder.0, Labels::default(), 1 << 20, Duration::ZERO).with_site(site);
         let links = |library: &Library| -> Vec<String> {
-            let (_, section) = (library.notes.iter())
+            let (_, section) = (library.notes().iter())
                 .find(|n| n.topic == "b")
                 .map(|n| (n, &n.sections[0]))
                 .unwrap_or_else(|| panic!("no b"));
@@ -598,7 +598,7 @@ mod tests {
         assert!(third.notices.is_empty(), "{:?}", third.notices);
         let third = third.library.unwrap_or_default();
         assert!(by_topic(&third, "x").path.ends_with("x.md"));
-        assert!(third.notes.iter().all(|note| note.topic != "x-2"));
+        assert!(third.notes().iter().all(|note| note.topic != "x-2"));
     }
 
     #[test]
@@ -621,7 +621,7 @@ mod tests {
         // A new file: wikilinks may now resolve to it, so only `c` is read again.
         folder.write("d.md", "## D\n- delta\n");
         let third = loader.load(&second, Instant::now()).library.unwrap_or_default();
-        assert_eq!(third.notes.len(), 4);
+        assert_eq!(third.notes().len(), 4);
         assert!(Arc::ptr_eq(by_topic(&second, "a"), by_topic(&third, "a")));
         assert!(Arc::ptr_eq(by_topic(&second, "b"), by_topic(&third, "b")));
         assert!(!Arc::ptr_eq(by_topic(&second, "c"), by_topic(&third, "c")));
@@ -647,7 +647,7 @@ mod tests {
     }
 
     fn outline(library: &Library) -> Vec<(PathBuf, String, Vec<String>, usize)> {
-        (library.notes.iter())
+        (library.notes().iter())
             .map(|n| {
                 let titles = n.sections.iter().map(|s| s.title.clone()).collect();
                 (n.path.clone(), n.topic.clone(), titles, n.warnings.len())
@@ -700,7 +700,7 @@ mod tests {
             looked = by_paths.library.unwrap_or(looked);
             assert_eq!(outline(&walked), outline(&looked), "step {step}: {name}");
         }
-        assert_eq!(looked.notes.len(), 3);
+        assert_eq!(looked.notes().len(), 3);
         // Only the paths named are looked at: a change no event named waits for a walk.
         folder.write("a/two.md", "## Two, unnamed\n- edited\n");
         assert!(

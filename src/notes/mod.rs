@@ -263,21 +263,14 @@ pub fn load_site(dir: &Path, labels: &Labels, max_bytes: u64, site: Site) -> Loa
 }
 
 impl Library {
-    pub fn note(&self, topic: &str) -> Option<&Note> {
-        self.notes
-            .iter()
-            .find(|note| note.topic == topic)
-            .map(|note| &**note)
-    }
-
     /// The note and section at `at`, if the library still has them.
     pub fn section(&self, at: SectionRef) -> Option<(&Note, &Section)> {
-        let note = self.notes.get(at.note)?;
+        let note = self.notes().get(at.note)?;
         Some((note, note.sections.get(at.section)?))
     }
 
     pub fn section_count(&self) -> usize {
-        self.notes.iter().map(|n| n.answerable().count()).sum()
+        self.notes().iter().map(|n| n.answerable().count()).sum()
     }
 }
 

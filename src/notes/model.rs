@@ -10,14 +10,41 @@ use rustc_hash::FxHashMap as HashMap;
 /// did not change (the same `Arc`), so the index can tell which changed by pointer.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
-    pub notes: Vec<Arc<Note>>,
+    notes: Vec<Arc<Note>>,
+    /// Each topic's place in `notes`: every command names its topic, and a vault may hold
+    /// 100,000 notes (a walk of them took 0.6 ms a command).
+    by_topic: HashMap<Box<str>, usize>,
+}
+
+impl Library {
+    /// The notes in this order; of two with one topic (the loader never makes them) the
+    /// first is the topic's.
+    pub fn new(notes: Vec<Arc<Note>>) -> Library {
+        let mut by_topic = HashMap::default();
+        by_topic.reserve(notes.len());
+        for (at, note) in notes.iter().enumerate() {
+            by_topic.entry(note.topic.as_str().into()).or_insert(at);
+        }
+        Library { notes, by_topic }
+    }
+
+    pub fn notes(&self) -> &[Arc<Note>] {
+        &self.notes
+    }
+
+    /// Where the note of `topic` is in [`Library::notes`].
+    pub fn position(&self, topic: &str) -> Option<usize> {
+        self.by_topic.get(topic).copied()
+    }
+
+    pub fn note(&self, topic: &str) -> Option<&Note> {
+        self.notes.get(self.position(topic)?).map(|note| &**note)
+    }
 }
 
 impl From<Vec<Note>> for Library {
     fn from(notes: Vec<Note>) -> Library {
-        Library {
-            notes: notes.into_iter().map(Arc::new).collect(),
-        }
+        Library::new(notes.into_iter().map(Arc::new).collect())
     }
 }
 
@@ -906,6 +933,30 @@ mod tests {
         assign_ids(&mut more);
         assert_eq!(more[2].id, sections[1].id);
         assert_eq!(more[3].id, sections[2].id);
+    }
+
+    #[test]
+    fn a_topic_finds_its_note_and_the_first_of_two_keeps_it() {
+        let note = |path: &str, topic: &str| Note {
+            path: path.into(),
+            topic: topic.into(),
+            front: FrontMatter::default(),
+            sections: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let library = Library::from(vec![
+            note("a.md", "a"),
+            note("b.md", "b"),
+            note("c/b.md", "b"),
+            note("d.md", "d"),
+        ]);
+        let found = |topic| library.position(topic);
+        assert_eq!(
+            ["a", "b", "d", "c", ""].map(found),
+            [Some(0), Some(1), Some(3), None, None]
+        );
+        assert_eq!(library.note("d").map(|n| n.path.clone()), Some("d.md".into()));
+        assert!(Library::default().note("a").is_none());
     }
 
     fn tree(plain: &str, markdown: &str, children: Vec<ItemTree>) -> ItemTree {

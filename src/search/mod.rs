@@ -292,7 +292,7 @@ impl Index {
         analyzer: Arc<Analyzer>,
         averages: Option<[f32; index::FIELDS]>,
     ) -> Index {
-        let base = Segment::build(&analyzer, library.notes.clone(), averages);
+        let base = Segment::build(&analyzer, library.notes().to_vec(), averages);
         let (docs, dead) = (base.docs() as u32, Tombstones::none(&base));
         let live = Live::new(
             Arc::new(base),
@@ -329,7 +329,7 @@ impl Index {
         let mut kept = vec![false; base.notes.len()];
         let mut changed = Vec::new();
         let mut changed_docs = 0;
-        for note in &library.notes {
+        for note in library.notes() {
             match from_base(note) {
                 Some(i) => kept[i] = true,
                 None => {
@@ -348,7 +348,7 @@ impl Index {
         // Live documents in library order: each note's, from the base or the delta.
         let mut in_order = Vec::with_capacity(base.docs() - dead_docs + delta.docs());
         let mut next_delta = 0;
-        for note in &library.notes {
+        for note in library.notes() {
             let docs = match from_base(note) {
                 Some(i) => base.note_docs[i].clone(),
                 None => {
@@ -369,9 +369,9 @@ impl Index {
     /// The index over `live`, whose documents are `library`'s answerable sections.
     fn assemble(library: Library, analyzer: Arc<Analyzer>, live: Live) -> Index {
         let mut docs = vec![SectionRef { note: 0, section: 0 }; live.ids() as usize];
-        let mut note_docs = Vec::with_capacity(library.notes.len());
+        let mut note_docs = Vec::with_capacity(library.notes().len());
         let mut documents = live.docs_in(&(0..live.ids()));
-        for (n, note) in library.notes.iter().enumerate() {
+        for (n, note) in library.notes().iter().enumerate() {
             let sections = note.answerable().count();
             let mut range: Option<Range<u32>> = None;
             for doc in documents.by_ref().take(sections) {
@@ -453,7 +453,7 @@ impl Index {
         match topic {
             None => Some(0..self.live.ids()),
             Some(topic) => {
-                let note = self.library.notes.iter().position(|n| n.topic == topic)?;
+                let note = self.library.position(topic)?;
                 self.note_docs.get(note).cloned()
             }
         }

@@ -204,7 +204,9 @@ fn first(titles: Vec<String>) -> Option<String> {
 }
 
 fn title(index: &Index, at: SectionRef) -> String {
-    index.library().notes[at.note].sections[at.section].title.clone()
+    index.library().notes()[at.note].sections[at.section]
+        .title
+        .clone()
 }
 
 fn top(index: &Index, query: &str, topic: &str) -> Option<String> {
@@ -722,7 +724,7 @@ fn equal_scores_go_by_library_order_at_any_limit_and_after_an_update() {
     let notes: Vec<Note> = topics.iter().map(|t| twin(t)).collect();
     let index = Index::build(Library::from(notes), &SearchOptions::default());
     let check = |index: &Index| {
-        let topic = |at: SectionRef| index.library().notes[at.note].topic.clone();
+        let topic = |at: SectionRef| index.library().notes()[at.note].topic.clone();
         for limit in [1, 2, 5, 15, 16, 30] {
             let hits = index.search("kafka", None, limit);
             let found: Vec<String> = hits.iter().map(|h| topic(h.section)).collect();
@@ -737,9 +739,9 @@ fn equal_scores_go_by_library_order_at_any_limit_and_after_an_update() {
     check(&index);
     // The first note read again: its section moves to the delta, after the others' ids,
     // and still comes first among equals.
-    let mut notes = index.library().notes.clone();
+    let mut notes = index.library().notes().to_vec();
     notes[0] = Arc::new(twin("n00"));
-    let updated = index.update(Library { notes });
+    let updated = index.update(Library::new(notes));
     assert_eq!(
         updated.segments(),
         Segments {

@@ -71,7 +71,7 @@ fn note(file: &str, seed: u64, extra: &str) -> Arc<Note> {
 fn library(notes: &[Arc<Note>]) -> Library {
     let mut notes = notes.to_vec();
     notes.sort_by(|a, b| a.path.cmp(&b.path));
-    Library { notes }
+    Library::new(notes)
 }
 
 fn queries() -> Vec<String> {
@@ -124,7 +124,7 @@ fn answers(index: &Index) -> Vec<String> {
         .chain(
             index
                 .library()
-                .notes
+                .notes()
                 .iter()
                 .step_by(7)
                 .map(|n| Some(n.topic.clone())),

@@ -64,7 +64,7 @@ fn topic_choices(index: &Index, typed: &str) -> Vec<AutocompleteChoice> {
     let typed = typed.trim().to_lowercase();
     let mut scored: Vec<(u8, &crate::notes::Note)> = index
         .library()
-        .notes
+        .notes()
         .iter()
         .filter_map(|note| {
             let title = note.title().to_lowercase();

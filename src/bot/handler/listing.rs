@@ -85,7 +85,7 @@ impl Handler {
                 let notes_command =
                     commands::uses_notes_command(library).then(|| self.command_mention(guild, NOTES));
                 let lines = library
-                    .notes
+                    .notes()
                     .iter()
                     .map(|note| {
                         let title = render::escaped(note.title());

@@ -383,8 +383,8 @@ fn string_option<'a>(command: &'a CommandInteraction, name: &str) -> Option<Cow<
 
 fn find_section(index: &Index, topic: &str, id: u64) -> Option<SectionRef> {
     let library = index.library();
-    let note = library.notes.iter().position(|n| n.topic == topic)?;
-    let section = library.notes[note]
+    let note = library.position(topic)?;
+    let section = library.notes()[note]
         .sections
         .iter()
         .position(|s| s.is_answerable() && s.id == id)?;

@@ -58,12 +58,14 @@ fn app() -> &'static App {
         };
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../notes");
         let mut loaded = notes_bot::notes::load_dir(&dir, &config.labels());
+        let mut notes = loaded.library.notes().to_vec();
         for (name, text) in common::deep_notes() {
             let path = Path::new(name).with_extension("md");
             if let Ok(note) = notes_bot::notes::parse_note(&path, &text, &config.labels()) {
-                loaded.library.notes.push(note.into());
+                notes.push(note.into());
             }
         }
+        loaded.library = notes_bot::notes::Library::new(notes);
         App::new(config, Index::build(loaded.library, &Config::default().search_options()))
     })
 }
