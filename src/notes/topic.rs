@@ -3,6 +3,7 @@
 use std::ops::RangeInclusive;
 
 use unicode_general_category::{GeneralCategory, get_general_category};
+use unicode_normalization::UnicodeNormalization;
 
 /// The bot's own commands (the one list of their names); a note may not take them.
 pub const SOURCES: &str = "sources";
@@ -23,10 +24,11 @@ pub const MAX_LEN: usize = 32;
 
 /// Makes a valid command name: lowercase letters and digits of any script, `-` and `_`,
 /// at most 32 chars. Marks a name may not hold (`া` of `বাংলা`) are dropped, other
-/// characters become `-`; `None` when nothing usable is left.
+/// characters become `-`; `None` when nothing usable is left. Accents are composed first:
+/// a file named on macOS spells `é` as `e` and a combining mark, which would be dropped.
 pub fn command_name(raw: &str) -> Option<String> {
     let mut name = String::new();
-    for c in raw.trim().chars().flat_map(char::to_lowercase) {
+    for c in raw.trim().nfc().flat_map(char::to_lowercase) {
         let c = if is_name_char(c) {
             c
         } else if is_mark(c) {
@@ -108,6 +110,13 @@ mod tests {
             Some("chatgpt资料梳理")
         );
         assert_eq!(command_name("  ***  "), None);
+    }
+
+    #[test]
+    fn a_name_spelled_decomposed_keeps_its_accents() {
+        // `Café Ü.md` as macOS writes file names: letters followed by combining marks.
+        assert_eq!(command_name("Cafe\u{301} U\u{308}").as_deref(), Some("café-ü"));
+        assert_eq!(command_name("Café Ü"), command_name("Cafe\u{301} U\u{308}"));
     }
 
     #[test]
