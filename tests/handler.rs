@@ -2189,6 +2189,52 @@ fn sections_with_the_same_title_are_told_apart_by_buttons_and_menus() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), values.len(), "{values:?}");
+
+    // Autocomplete names each by the chapter above it; a choice answers with that one.
+    let typed = respond(
+        &app,
+        &fixture(
+            "autocomplete_chatgpt_rl.json",
+            &[
+                ("\"name\": \"chatgpt\"", "\"name\": \"pets\""),
+                ("\"rl\"", "\"summary\""),
+            ],
+        ),
+    );
+    let choices = typed["data"]["choices"].as_array().cloned().unwrap_or_default();
+    let names: Vec<&str> = choices
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default())
+        .collect();
+    for animal in ["cats", "dogs", "birds"] {
+        let name = format!("{animal} › Summary · title");
+        assert!(names.contains(&name.as_str()), "{names:?}");
+    }
+    for choice in &choices {
+        let (name, value) = (
+            choice["name"].as_str().unwrap_or_default(),
+            choice["value"].as_str(),
+        );
+        let chapter = name.split(' ').next().unwrap_or_default();
+        let body = respond(
+            &app,
+            &fixture(
+                "command_chatgpt_rlhf.json",
+                &[
+                    ("\"name\": \"chatgpt\"", "\"name\": \"pets\""),
+                    (
+                        "\"value\": \"rlhf\"",
+                        &format!("\"value\": \"{}\"", value.unwrap_or_default()),
+                    ),
+                ],
+            ),
+        );
+        assert!(
+            category(&body).contains(chapter),
+            "chose {name:?}, got {}",
+            category(&body)
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

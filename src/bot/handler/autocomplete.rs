@@ -1,6 +1,7 @@
 //! Autocomplete: topics as a topic is typed, section titles as a query is.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serenity::all::{
     AutocompleteChoice, CommandInteraction, CreateAutocompleteResponse, CreateInteractionResponse,
@@ -40,20 +41,34 @@ impl Handler {
             return choices(Vec::new());
         }
         let typed = crate::text::clean_query(focused.value);
-        let list = index
-            .suggest(&typed, Some(topic), MAX_CHOICES)
-            .iter()
+        let found: Vec<_> = (index.suggest(&typed, Some(topic), MAX_CHOICES).iter())
             .filter_map(|suggestion| {
                 let (_, section) = index.library().section(suggestion.section)?;
-                let label = lang.reason_label(suggestion.reason);
-                let room = 100usize.saturating_sub(label.chars().count() + 3);
-                let title: String = truncate(&section.title, room);
-                Some(AutocompleteChoice::new(
-                    format!("{title} · {label}"),
-                    format!("{SECTION_VALUE}{:x}", section.id),
-                ))
+                Some((section, suggestion.reason))
             })
             .take(MAX_CHOICES)
+            .collect();
+        // A choice has no room for the section's headings but its name: a title offered
+        // twice (`## Summary` under each chapter) is told apart by the heading above it.
+        let mut offered: HashMap<&str, usize> = HashMap::new();
+        for (section, _) in &found {
+            *offered.entry(section.title.as_str()).or_default() += 1;
+        }
+        let list = (found.iter())
+            .map(|(section, reason)| {
+                let label = lang.reason_label(*reason);
+                let room = 100usize.saturating_sub(label.chars().count() + 3);
+                let title = match section.category.last() {
+                    Some(parent) if offered.get(section.title.as_str()) > Some(&1) => {
+                        truncate(&format!("{parent} › {}", section.title), room)
+                    }
+                    _ => truncate(&section.title, room),
+                };
+                AutocompleteChoice::new(
+                    format!("{title} · {label}"),
+                    format!("{SECTION_VALUE}{:x}", section.id),
+                )
+            })
             .collect();
         choices(list)
     }
