@@ -191,7 +191,7 @@ fn main() {
         let mut loader = Loader::new(
             &config.notes_dir,
             config.labels(),
-            config.max_note_bytes,
+            config.caps(),
             config.reload.hold_empty(),
         )
         .with_site(config.site());

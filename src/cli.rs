@@ -361,12 +361,7 @@ pub fn sources(out: &mut impl Write, paths: &Paths, topic: Option<&str>, json: b
 /// `check`: loads the config and every note and reports what they hold and any problem.
 pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     let config = paths.config()?;
-    let loaded = crate::notes::load_site(
-        &config.notes_dir,
-        &config.labels(),
-        config.max_note_bytes,
-        config.site(),
-    );
+    let loaded = crate::notes::load_site(&config.notes_dir, &config.labels(), config.caps(), config.site());
     let (mut sections, mut sources, mut warnings) = (0, 0, 0);
     for note in loaded.library.notes() {
         let answerable = note.answerable().count();

@@ -27,6 +27,8 @@ pub struct Config {
     pub cooldown_seconds: u64,
     /// Larger notes are refused with a warning.
     pub max_note_bytes: u64,
+    /// Notes past this many bytes in all, in path order, are refused with a warning.
+    pub max_folder_bytes: u64,
     pub reload: ReloadOptions,
     pub discord: DiscordOptions,
     pub http: HttpOptions,
@@ -306,6 +308,7 @@ impl Default for Config {
             reply: ReplyOptions::default(),
             cooldown_seconds: 3,
             max_note_bytes: crate::notes::DEFAULT_MAX_BYTES,
+            max_folder_bytes: crate::notes::DEFAULT_MAX_FOLDER_BYTES,
             reload: ReloadOptions::default(),
             discord: DiscordOptions::default(),
             link_base: None,
@@ -442,11 +445,13 @@ impl Config {
         .map_err(out_of_range("reload.hold_empty_seconds"))?;
         within("forums_min_coverage", self.forums_min_coverage, 0.5..=1.0)
             .map_err(|message| error("forums_min_coverage", message + " (search hits have over 0.5)"))?;
-        if self.max_note_bytes == 0 {
-            return Err(error(
-                "max_note_bytes",
-                "max_note_bytes is 0; no note could load".into(),
-            ));
+        for (key, value) in [
+            ("max_note_bytes", self.max_note_bytes),
+            ("max_folder_bytes", self.max_folder_bytes),
+        ] {
+            if value == 0 {
+                return Err(error(key, format!("{key} is 0; no note could load")));
+            }
         }
         self.discord
             .check()
@@ -497,6 +502,14 @@ impl Config {
 
     pub fn labels(&self) -> Labels {
         self.labels.clone()
+    }
+
+    /// How much of the notes folder is read.
+    pub fn caps(&self) -> crate::notes::Caps {
+        crate::notes::Caps {
+            note: self.max_note_bytes,
+            folder: self.max_folder_bytes,
+        }
     }
 
     /// How replies are laid out: page size and the label shown above background items.
@@ -723,6 +736,16 @@ mod tests {
             let error = error(&format!("forums_min_coverage: {bad}\n"));
             assert!(error.contains("forums_min_coverage"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_cap_of_zero_bytes_is_an_error() {
+        for key in ["max_note_bytes", "max_folder_bytes"] {
+            let error = error(&format!("{key}: 0\n"));
+            assert!(error.contains(&format!("{key} is 0")), "{error}");
+        }
+        let caps = parse("max_folder_bytes: 1000\n").map(|c| c.caps());
+        assert_eq!(caps.map(|c| (c.note, c.folder)).ok(), Some((8 << 20, 1000)));
     }
 
     #[test]

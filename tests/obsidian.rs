@@ -250,7 +250,7 @@ fn publish_false_ignore_globs_and_hidden_folders_are_skipped() {
         ],
     );
     let site = Site::new(None, &[], &["drafts".into(), "*.excalidraw.md".into()]);
-    let loaded = notes::load_site(&dir, &Labels::default(), notes::DEFAULT_MAX_BYTES, site);
+    let loaded = notes::load_site(&dir, &Labels::default(), notes::Caps::default(), site);
     let _ = std::fs::remove_dir_all(&dir);
     let topics: Vec<&str> = loaded.library.notes().iter().map(|n| n.topic.as_str()).collect();
     assert_eq!(topics, vec!["kept"]);
@@ -280,7 +280,7 @@ fn sections_and_wikilinks_link_under_the_link_base() {
         &[("zh".into(), "https://obsidian.md/zh/help".into())],
         &[],
     );
-    let loaded = notes::load_site(&dir.join(""), &Labels::default(), notes::DEFAULT_MAX_BYTES, site);
+    let loaded = notes::load_site(&dir.join(""), &Labels::default(), notes::Caps::default(), site);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let note = |topic: &str| loaded.library.note(topic).unwrap_or_else(|| panic!("no {topic}"));
@@ -325,7 +325,7 @@ fn obsidian_config() -> Config {
 /// Every section of a vault, rendered as a reply: no Obsidian syntax, escaped or not.
 fn assert_clean_replies(dir: &Path) -> usize {
     let config = obsidian_config();
-    let loaded = notes::load_site(dir, &config.labels(), config.max_note_bytes, config.site());
+    let loaded = notes::load_site(dir, &config.labels(), config.caps(), config.site());
     assert!(loaded.errors.is_empty(), "{:#?}", loaded.errors);
     let layout = Layout::default();
     let mut sections = 0;
@@ -366,7 +366,7 @@ fn obsidian_help_vaults_load_without_errors_and_render_clean() {
 fn every_english_hit_links_under_the_link_base() {
     let config = obsidian_config();
     let dir = shared("corpus/obsidian-help/en");
-    let loaded = notes::load_site(&dir, &config.labels(), config.max_note_bytes, config.site());
+    let loaded = notes::load_site(&dir, &config.labels(), config.caps(), config.site());
     let index = Index::build(loaded.library, &config.search_options());
     let mut hits = 0;
     for query in [

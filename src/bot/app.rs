@@ -287,7 +287,7 @@ fn loader(config: &Config) -> Loader {
     Loader::new(
         &config.notes_dir,
         config.labels(),
-        config.max_note_bytes,
+        config.caps(),
         config.reload.hold_empty(),
     )
     .with_site(config.site())

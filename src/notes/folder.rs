@@ -15,6 +15,28 @@ use super::{FileError, Site};
 
 /// The default cap on one note's size (`max_note_bytes` in the config).
 pub const DEFAULT_MAX_BYTES: u64 = 8 * 1024 * 1024;
+/// The default cap on all notes' size together (`max_folder_bytes` in the config): a
+/// byte of notes costs about two of memory, and a folder set wrong (a home directory, a
+/// pull request of many big files) must not take the host's.
+pub const DEFAULT_MAX_FOLDER_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How much of the notes folder is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// Bytes of one note.
+    pub note: u64,
+    /// Bytes of every note together; the notes past it, in path order, are skipped.
+    pub folder: u64,
+}
+
+impl Default for Caps {
+    fn default() -> Caps {
+        Caps {
+            note: DEFAULT_MAX_BYTES,
+            folder: DEFAULT_MAX_FOLDER_BYTES,
+        }
+    }
+}
 
 /// Folders nested deeper than this are not read.
 const MAX_DEPTH: usize = 16;
@@ -260,6 +282,30 @@ fn one_note_per_file(scan: &mut Scan) {
     scan.problems.extend(problems);
     let mut dropped = dropped.into_iter();
     scan.files.retain(|_| !dropped.next().unwrap_or(false));
+}
+
+/// Skips the files of `scan` past `max_bytes` in all, in path order, each as a problem:
+/// whether any was. Those of them the bot serves keep their last good version, as a file
+/// the walk refuses does.
+pub fn cap_folder(scan: &mut Scan, max_bytes: u64) -> bool {
+    let mut total = 0u64;
+    let past = scan.files.iter().position(|found| {
+        total = total.saturating_add(found.fingerprint.len);
+        total > max_bytes
+    });
+    let Some(past) = past else {
+        return false;
+    };
+    for found in scan.files.drain(past..) {
+        scan.problems.push(problem(
+            &found.path,
+            format!(
+                "past the cap of {max_bytes} bytes on all notes together, in path order (max_folder_bytes in the config); skipped"
+            ),
+        ));
+    }
+    scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
+    true
 }
 
 /// Whether the walk found a note file under `folder` (so it walked that folder). Files are in

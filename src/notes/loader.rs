@@ -12,13 +12,16 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::folder::{self, Fingerprint, Found};
+use super::folder::{self, Caps, Fingerprint, Found};
 use super::{FileError, Labels, Library, Note, Site, topic};
 
 pub struct Loader {
     root: PathBuf,
     labels: Labels,
-    max_bytes: u64,
+    caps: Caps,
+    /// The last walk's files passed [`Caps::folder`]: the next load walks the whole folder,
+    /// since a change may let in files no path the watcher names.
+    capped: bool,
     /// How long a note with no sections must stay so before it replaces its last good version.
     hold_empty: Duration,
     /// What was remembered of each file of the last walk, in its order.
@@ -77,11 +80,12 @@ pub struct Load {
 }
 
 impl Loader {
-    pub fn new(root: &Path, labels: Labels, max_bytes: u64, hold_empty: Duration) -> Loader {
+    pub fn new(root: &Path, labels: Labels, caps: Caps, hold_empty: Duration) -> Loader {
         Loader {
             root: root.to_path_buf(),
             labels,
-            max_bytes,
+            caps,
+            capped: false,
             hold_empty,
             seen: Vec::new(),
             last_scan: None,
@@ -109,7 +113,7 @@ impl Loader {
 
     /// Loads the folder; `current` is what serves now (the last good versions).
     pub fn load(&mut self, current: &Library, now: Instant) -> Load {
-        let scan = folder::scan(&self.root, self.max_bytes, &self.site);
+        let scan = folder::scan(&self.root, self.caps.note, &self.site);
         self.load_scan(scan, current, now)
     }
 
@@ -118,15 +122,16 @@ impl Loader {
     /// whole folder is walked when a path is not a note file in a folder already walked
     /// (a folder created, moved or removed), and for the first load.
     pub fn load_changed(&mut self, current: &Library, paths: &[PathBuf], now: Instant) -> Load {
-        let rescan = (self.last_scan.as_ref())
-            .and_then(|last| folder::rescan(last, &self.root, paths, self.max_bytes, &self.site));
+        let rescan = (self.last_scan.as_ref().filter(|_| !self.capped))
+            .and_then(|last| folder::rescan(last, &self.root, paths, self.caps.note, &self.site));
         match rescan {
             Some(scan) => self.load_scan(scan, current, now),
             None => self.load(current, now),
         }
     }
 
-    fn load_scan(&mut self, scan: folder::Scan, current: &Library, now: Instant) -> Load {
+    fn load_scan(&mut self, mut scan: folder::Scan, current: &Library, now: Instant) -> Load {
+        self.capped = folder::cap_folder(&mut scan, self.caps.folder);
         let due = self.again_at().is_some_and(|at| at <= now);
         if !due && self.last_scan.as_ref() == Some(&scan) {
             return Load {
@@ -309,7 +314,7 @@ impl Loader {
             _ => {}
         }
         let mut holds_wikilinks = false;
-        let parsed = folder::read_capped(found.target(), self.max_bytes)
+        let parsed = folder::read_capped(found.target(), self.caps.note)
             .map_err(|e| FileError {
                 path: found.path.clone(),
                 ..e
@@ -552,7 +557,16 @@ mod tests {
         folder.write("b.md", "## B\n- see [[a]] and [[c#C]]\n");
         folder.write("c.md", "## C\n- gamma\n");
         let site = Site::new(Some("https://e.x/"), &[], &[]);
-        let mut loader = Loader::new(&folder.0, Labels::default(), 1 << 20, Duration::ZERO).with_site(site);
+        let mut loader = Loader::new(
+            &folder.0,
+            Labels::default(),
+            Caps {
+                note: 1 << 20,
+                ..Caps::default()
+            },
+            Duration::ZERO,
+        )
+        .with_site(site);
         let links = |library: &Library| -> Vec<String> {
             let (_, section) = (library.notes().iter())
                 .find(|n| n.topic == "b")
@@ -583,7 +597,15 @@ mod tests {
         folder.write("a/x.md", "## A\n- first\n");
         folder.write("x.md", "## X\n- second\n");
         folder.write("b.md", "## B\n- beta\n");
-        let mut loader = Loader::new(&folder.0, Labels::default(), 1 << 20, Duration::ZERO);
+        let mut loader = Loader::new(
+            &folder.0,
+            Labels::default(),
+            Caps {
+                note: 1 << 20,
+                ..Caps::default()
+            },
+            Duration::ZERO,
+        );
         let first = loader.load(&Library::default(), Instant::now());
         assert_eq!(first.notices.len(), 1, "{:?}", first.notices);
         let first = first.library.unwrap_or_default();
@@ -607,7 +629,15 @@ mod tests {
         folder.write("a.md", "## A\n- alpha\n");
         folder.write("b.md", "## B\n- beta\n");
         folder.write("c.md", "## C\n- see [[d]]\n");
-        let mut loader = Loader::new(&folder.0, Labels::default(), 1 << 20, Duration::ZERO);
+        let mut loader = Loader::new(
+            &folder.0,
+            Labels::default(),
+            Caps {
+                note: 1 << 20,
+                ..Caps::default()
+            },
+            Duration::ZERO,
+        );
         let first = loader
             .load(&Library::default(), Instant::now())
             .library
@@ -646,6 +676,59 @@ mod tests {
         );
     }
 
+    /// Notes past the folder's cap are skipped in path order, the ones serving keep their
+    /// last good version, and room made again lets them in, at a reload of the paths the
+    /// watcher names too.
+    #[test]
+    fn notes_past_the_folders_cap_are_skipped_and_come_back_when_room_is_made() {
+        let folder = Folder::new("folder-cap");
+        let note = |title: &str| format!("## {title}\n- {}\n", "x".repeat(90));
+        folder.write("b.md", &note("B"));
+        folder.write("c.md", &note("C"));
+        let caps = Caps {
+            note: 1 << 20,
+            folder: 250,
+        };
+        let mut loader = Loader::new(&folder.0, Labels::default(), caps, Duration::ZERO);
+        let first = loader.load(&Library::default(), Instant::now());
+        assert!(first.problems.is_empty(), "{:?}", first.problems);
+        let first = first.library.unwrap_or_default();
+        // A big note that sorts first pushes `c` past the cap: `c` is named, and serves as
+        // it was.
+        folder.write("a.md", &note("A"));
+        let second = loader.load_changed(&first, &[folder.0.join("a.md")], Instant::now());
+        let skipped: Vec<_> = second.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(
+            skipped[0].contains("c.md") && skipped[0].contains("max_folder_bytes"),
+            "{skipped:?}"
+        );
+        let second = second.library.unwrap_or_default();
+        assert_eq!(topics_of(&second), ["a", "b", "c"]);
+        assert!(Arc::ptr_eq(by_topic(&first, "c"), by_topic(&second, "c")));
+        // A note that was never served stays out.
+        folder.write("d.md", &note("D"));
+        let third = loader.load_changed(&second, &[folder.0.join("d.md")], Instant::now());
+        assert_eq!(third.problems.len(), 2, "{:?}", third.problems);
+        let third = third.library.unwrap_or_default();
+        assert_eq!(topics_of(&third), ["a", "b", "c"]);
+        // Room made by one file's removal lets the next in, though the watcher names only
+        // the removed file.
+        std::fs::remove_file(folder.0.join("a.md")).unwrap_or_else(|e| panic!("{e}"));
+        let fourth = loader.load_changed(&third, &[folder.0.join("a.md")], Instant::now());
+        assert_eq!(fourth.problems.len(), 1, "{:?}", fourth.problems);
+        let fourth = fourth.library.unwrap_or_default();
+        assert_eq!(topics_of(&fourth), ["b", "c"]);
+        std::fs::write(folder.0.join("b.md"), "## B\n- short\n").unwrap_or_else(|e| panic!("{e}"));
+        let fifth = loader.load_changed(&fourth, &[folder.0.join("b.md")], Instant::now());
+        assert!(fifth.problems.is_empty(), "{:?}", fifth.problems);
+        assert_eq!(topics_of(&fifth.library.unwrap_or_default()), ["b", "c", "d"]);
+    }
+
+    fn topics_of(library: &Library) -> Vec<&str> {
+        library.notes().iter().map(|n| n.topic.as_str()).collect()
+    }
+
     fn outline(library: &Library) -> Vec<(PathBuf, String, Vec<String>, usize)> {
         (library.notes().iter())
             .map(|n| {
@@ -664,7 +747,17 @@ mod tests {
         std::fs::create_dir_all(folder.0.join("a")).unwrap_or_else(|e| panic!("{e}"));
         folder.write("one.md", "## One\n- first\n");
         folder.write("a/two.md", "## Two\n- second, see [[three]]\n");
-        let new = || Loader::new(&folder.0, Labels::default(), 1 << 20, Duration::ZERO);
+        let new = || {
+            Loader::new(
+                &folder.0,
+                Labels::default(),
+                Caps {
+                    note: 1 << 20,
+                    ..Caps::default()
+                },
+                Duration::ZERO,
+            )
+        };
         let (mut walking, mut looking) = (new(), new());
         let first = walking.load(&Library::default(), Instant::now());
         let mut walked = first.library.unwrap_or_default();

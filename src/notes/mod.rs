@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use crate::error::FileError;
-pub use folder::{DEFAULT_MAX_BYTES, read_capped};
+pub use folder::{Caps, DEFAULT_MAX_BYTES, DEFAULT_MAX_FOLDER_BYTES, read_capped};
 pub use loader::{Load, Loader};
 pub use markdown::Labels;
 pub(crate) use model::assign_ids;
@@ -243,17 +243,22 @@ fn into_string(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
 /// and the rest load. Two notes with one topic name: the second gets a name made distinct
 /// by its folder, with a warning.
 pub fn load_dir(dir: &Path, labels: &Labels) -> Loaded {
-    load_dir_capped(dir, labels, DEFAULT_MAX_BYTES)
+    load_site(dir, labels, Caps::default(), Site::default())
 }
 
 /// [`load_dir`] with a cap on each note's size in bytes.
 pub fn load_dir_capped(dir: &Path, labels: &Labels, max_bytes: u64) -> Loaded {
-    load_site(dir, labels, max_bytes, Site::default())
+    let caps = Caps {
+        note: max_bytes,
+        ..Caps::default()
+    };
+    load_site(dir, labels, caps, Site::default())
 }
 
-/// [`load_dir_capped`] for a published `site`: source links, wikilinks and ignore globs.
-pub fn load_site(dir: &Path, labels: &Labels, max_bytes: u64, site: Site) -> Loaded {
-    let mut loader = Loader::new(dir, labels.clone(), max_bytes, Duration::ZERO).with_site(site);
+/// [`load_dir`] within `caps`, for a published `site`: source links, wikilinks and ignore
+/// globs.
+pub fn load_site(dir: &Path, labels: &Labels, caps: Caps, site: Site) -> Loaded {
+    let mut loader = Loader::new(dir, labels.clone(), caps, Duration::ZERO).with_site(site);
     let load = loader.load(&Library::default(), Instant::now());
     Loaded {
         library: load.library.unwrap_or_default(),
