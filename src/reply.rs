@@ -2,6 +2,8 @@
 //!
 //! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
 
+use std::borrow::Cow;
+
 use crate::notes::{Item, ItemTree, Items, Labels, Library, Link, Marker, Note, Section};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason};
 
@@ -826,10 +828,17 @@ pub fn source_pages(sources: &[Source], budget: usize) -> Vec<Page> {
 const MOST_LINK_URL: usize = 1000;
 
 /// `- [title](url)`, with the title escaped and cut so the line stays readable; the title
-/// alone when the URL is too long to link.
+/// alone when the URL is too long to link. A title holding an address shows where the link
+/// leads instead: Discord shows such a link as its raw markdown (a text naming one address
+/// could lead to another), and a bare link in a note (`<https://…>`) is one.
 pub fn markdown_link(title: &str, url: &str) -> String {
+    use crate::notes::markdown::{escape_into, shown_address};
     let mut title_text = String::new();
-    crate::notes::markdown::escape_into(&mut title_text, &truncate(title, 200));
+    let title = match title.contains("://") {
+        true => Cow::Owned(shown_address(url)),
+        false => truncate(title, 200).into(),
+    };
+    escape_into(&mut title_text, &title);
     let url = url.replace(' ', "%20").replace('(', "%28").replace(')', "%29");
     if discord_len(&url) > MOST_LINK_URL {
         return format!("- {title_text}");
@@ -852,6 +861,24 @@ mod tests {
         );
         let url = format!("https://e.x/{}", "a".repeat(5000));
         assert_eq!(markdown_link("Title", &url), "- Title");
+    }
+
+    /// Discord shows a masked link whose text holds an address as raw markdown.
+    #[test]
+    fn a_link_whose_text_is_an_address_lists_the_address_it_leads_to() {
+        let bare = "https://arxiv.org/abs/2203.02155";
+        assert_eq!(
+            markdown_link(bare, bare),
+            format!("- [arxiv.org/abs/2203.02155]({bare})")
+        );
+        assert_eq!(
+            markdown_link("see https://good.example", "https://evil.example/a_(b)"),
+            "- [evil.example/a\\_(b)](https://evil.example/a_%28b%29)"
+        );
+        assert_eq!(
+            markdown_link("RLHF paper", bare),
+            format!("- [RLHF paper]({bare})")
+        );
     }
 
     #[test]

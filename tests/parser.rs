@@ -178,6 +178,31 @@ fn tabs_stars_and_plus_bullets_nest() {
     assert!(s.points().iter().all(|p| p.marker() == Marker::Bullet));
 }
 
+/// Discord shows a link whose text holds an address as its raw markdown: such a link, and
+/// a bare one, show the address they lead to, without its scheme; the text still searches.
+#[test]
+fn a_link_whose_text_is_an_address_shows_where_it_leads() {
+    let text = "## Links\n\n- bare <https://a.example/x_y?q=1>\n- masked [https://good.example](https://evil.example/p)\n- named [the paper](https://arxiv.org/abs/1)\n";
+    let note =
+        notes::parse_note(Path::new("links.md"), text, &Labels::default()).unwrap_or_else(|e| panic!("{e}"));
+    let links = section(&note, "Links");
+    let shown: Vec<String> = links.points().iter().map(|p| p.markdown().into_owned()).collect();
+    assert_eq!(
+        shown,
+        [
+            "bare [a.example/x\\_y?q=1](https://a.example/x_y?q=1)",
+            "masked [evil.example/p](https://evil.example/p)",
+            "named [the paper](https://arxiv.org/abs/1)",
+        ]
+    );
+    assert_eq!(point(links, &[1]).plain(), "masked https://good.example");
+    let texts: Vec<&str> = links.links.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["https://a.example/x_y?q=1", "https://good.example", "the paper"]
+    );
+}
+
 #[test]
 fn numbered_lists_deeper_sections_links_and_tables() {
     let note = load(&root().join("tests/fixtures/notes/numbered.md"));

@@ -464,8 +464,8 @@ struct Inline {
     plain: String,
     markdown: String,
     links: Vec<Link>,
-    /// Open links: (url, plain length at start).
-    open_links: Vec<(String, usize)>,
+    /// Open links: (url, plain and markdown lengths at the start of their text).
+    open_links: Vec<(String, usize, usize)>,
     /// The plain text with its spaces collapsed, when they had to be.
     collapsed: String,
 }
@@ -496,20 +496,27 @@ impl Inline {
         if is_web_url(url) {
             self.markdown.push('[');
         }
-        self.open_links.push((url.to_string(), self.plain.len()));
+        (self.open_links).push((url.to_string(), self.plain.len(), self.markdown.len()));
     }
 
     fn close_link(&mut self) {
-        let Some((url, start)) = self.open_links.pop() else {
+        let Some((url, start, markdown_start)) = self.open_links.pop() else {
             return;
         };
         if !is_web_url(&url) {
             return;
         }
         let mut text = self.plain.get(start..).unwrap_or_default().trim().to_string();
-        if text.is_empty() {
-            text.clone_from(&url);
-            escape_into(&mut self.markdown, &url);
+        if text.is_empty() || text.contains("://") {
+            // Discord shows a link whose text holds an address as its raw markdown (a text
+            // naming one address could lead to another): the text is where it leads.
+            if text.is_empty() {
+                text.clone_from(&url);
+            }
+            if self.markdown.is_char_boundary(markdown_start) {
+                self.markdown.truncate(markdown_start);
+            }
+            escape_into(&mut self.markdown, &shown_address(&url));
         }
         self.markdown.push_str("](");
         self.markdown.push_str(&url_for_markdown(&url));
@@ -554,7 +561,7 @@ impl Inline {
             + self.markdown.capacity()
             + self.collapsed.capacity()
             + self.links.capacity() * std::mem::size_of::<Link>()
-            + self.open_links.capacity() * std::mem::size_of::<(String, usize)>()
+            + self.open_links.capacity() * std::mem::size_of::<(String, usize, usize)>()
     }
 
     /// Empty, its buffers kept for the next paragraph.
@@ -1191,6 +1198,19 @@ fn heading_level(level: HeadingLevel) -> u8 {
 fn is_web_url(url: &str) -> bool {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// Most characters of an address a link's text shows.
+const SHOWN_ADDRESS: usize = 80;
+
+/// A web address as a link's text shows it: without its scheme (a text holding `://` is
+/// not shown as a link), cut to [`SHOWN_ADDRESS`] characters.
+pub fn shown_address(url: &str) -> String {
+    let address = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match address.char_indices().nth(SHOWN_ADDRESS) {
+        Some((cut, _)) => format!("{}…", address.get(..cut).unwrap_or(address)),
+        None => address.to_string(),
+    }
 }
 
 /// Discord ends a markdown link at the first `)` or space.
