@@ -83,6 +83,28 @@ impl Naive {
     }
 }
 
+/// Topics matched as typed the way the handler did before `Library::topics_matching`:
+/// every title lowercased at each keystroke, every note ranked, then sorted.
+fn topics_lowercasing_each_time(library: &Library, typed: &str) -> usize {
+    let mut scored: Vec<(u8, &str)> = (library.notes().iter())
+        .filter_map(|note| {
+            let title = note.title().to_lowercase();
+            let rank = if typed.is_empty() || note.topic.starts_with(typed) {
+                0
+            } else if title.starts_with(typed) {
+                1
+            } else if note.topic.contains(typed) || title.contains(typed) {
+                2
+            } else {
+                return None;
+            };
+            Some((rank, note.topic.as_str()))
+        })
+        .collect();
+    scored.sort_by_key(|(rank, _)| *rank);
+    scored.into_iter().take(25).count()
+}
+
 /// A corpus to measure: label, folder, queries, autocomplete prefixes, baseline queries.
 type Case = (String, PathBuf, Vec<String>, Vec<String>, usize);
 
@@ -96,6 +118,9 @@ struct Row {
     /// The same queries, each within one note (`/topic query:…`, `/notes topic:…`), the
     /// notes taken in turn.
     in_topic: (Duration, Duration, usize),
+    /// Topics matched as they are typed (`/notes topic:`), and so as the handler did before.
+    topics: (Duration, Duration, usize),
+    topics_before: (Duration, Duration, usize),
     suggest: (Duration, Duration, usize),
     naive: (Duration, Duration, usize),
     queries: usize,
@@ -123,6 +148,9 @@ fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], nai
         index.search(q, topic, 5).len()
     });
     let suggest = time_each(prefixes, 5, |q| index.suggest(q, None, 25).len());
+    let library = index.library();
+    let topics = time_each(prefixes, 5, |q| library.topics_matching(q, 25).len());
+    let topics_before = time_each(prefixes, 5, |q| topics_lowercasing_each_time(library, q));
     let naive_index = Naive::new(index.library());
     let naive = time_each(&queries[..naive_queries.min(queries.len())], 1, |q| {
         naive_index.search(q)
@@ -135,6 +163,8 @@ fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], nai
         memory,
         search,
         in_topic,
+        topics,
+        topics_before,
         suggest,
         naive,
         queries: queries.len(),
@@ -212,9 +242,9 @@ fn main() {
     ));
 
     println!(
-        "| corpus | sections | corpus MB | load+index ms | index RSS MB | RSS/corpus | search p50 µs | search p99 µs | in a topic p50 µs | in a topic p99 µs | autocomplete p50 µs | autocomplete p99 µs | naive p50 µs | naive p99 µs | naive/search p50 | queries with hits | postings | bytes/posting | RSS bytes/section |"
+        "| corpus | sections | corpus MB | load+index ms | index RSS MB | RSS/corpus | search p50 µs | search p99 µs | in a topic p50 µs | in a topic p99 µs | topics typed p50 µs | topics typed p99 µs | (before) p50 µs | (before) p99 µs | autocomplete p50 µs | autocomplete p99 µs | naive p50 µs | naive p99 µs | naive/search p50 | queries with hits | postings | bytes/posting | RSS bytes/section |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (label, dir, queries, prefixes, naive_queries) in cases {
         if filter.as_deref().is_some_and(|f| !label.contains(f)) {
             continue;
@@ -222,7 +252,7 @@ fn main() {
         let row = measure(&label, &dir, &queries, &prefixes, naive_queries);
         let mb = |b: u64| b as f64 / 1_048_576.0;
         println!(
-            "| {} | {} | {:.1} | {:.0} | {:.1} | {:.1}x | {} | {} | {} | {} | {} | {} | {} | {} | {:.0}x | {}/{} | {} | {:.2} | {:.0} |",
+            "| {} | {} | {:.1} | {:.0} | {:.1} | {:.1}x | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0}x | {}/{} | {} | {:.2} | {:.0} |",
             row.label,
             row.sections,
             mb(row.corpus_bytes),
@@ -233,6 +263,10 @@ fn main() {
             micros(row.search.1),
             micros(row.in_topic.0),
             micros(row.in_topic.1),
+            micros(row.topics.0),
+            micros(row.topics.1),
+            micros(row.topics_before.0),
+            micros(row.topics_before.1),
             micros(row.suggest.0),
             micros(row.suggest.1),
             micros(row.naive.0),

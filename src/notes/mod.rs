@@ -3,6 +3,7 @@
 mod folder;
 mod front_matter;
 mod loader;
+mod lookup;
 pub mod markdown;
 mod model;
 mod site;

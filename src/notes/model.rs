@@ -6,26 +6,22 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::lookup::Topics;
+
 /// Every note that loaded, in path order. Notes are shared: a reload keeps the notes that
 /// did not change (the same `Arc`), so the index can tell which changed by pointer.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     notes: Vec<Arc<Note>>,
-    /// Each topic's place in `notes`: every command names its topic, and a vault may hold
-    /// 100,000 notes (a walk of them took 0.6 ms a command).
-    by_topic: HashMap<Box<str>, usize>,
+    topics: Topics,
 }
 
 impl Library {
     /// The notes in this order; of two with one topic (the loader never makes them) the
     /// first is the topic's.
     pub fn new(notes: Vec<Arc<Note>>) -> Library {
-        let mut by_topic = HashMap::default();
-        by_topic.reserve(notes.len());
-        for (at, note) in notes.iter().enumerate() {
-            by_topic.entry(note.topic.as_str().into()).or_insert(at);
-        }
-        Library { notes, by_topic }
+        let topics = Topics::new(&notes);
+        Library { notes, topics }
     }
 
     pub fn notes(&self) -> &[Arc<Note>] {
@@ -34,11 +30,20 @@ impl Library {
 
     /// Where the note of `topic` is in [`Library::notes`].
     pub fn position(&self, topic: &str) -> Option<usize> {
-        self.by_topic.get(topic).copied()
+        self.topics.position(topic)
     }
 
     pub fn note(&self, topic: &str) -> Option<&Note> {
         self.notes.get(self.position(topic)?).map(|note| &**note)
+    }
+
+    /// The notes whose topic starts with `typed` (lowercase), then those whose title does,
+    /// then those whose topic or title holds it; in note order within each, at most
+    /// `limit`. The first notes when `typed` is empty.
+    pub fn topics_matching(&self, typed: &str, limit: usize) -> Vec<&Note> {
+        (self.topics.matching(typed, limit).into_iter())
+            .filter_map(|at| self.notes.get(at).map(|note| &**note))
+            .collect()
     }
 }
 
@@ -957,6 +962,37 @@ mod tests {
         );
         assert_eq!(library.note("d").map(|n| n.path.clone()), Some("d.md".into()));
         assert!(Library::default().note("a").is_none());
+    }
+
+    #[test]
+    fn typed_topics_match_by_name_then_title_then_anywhere() {
+        let note = |topic: &str, title: &str| Note {
+            path: format!("{topic}.md").into(),
+            topic: topic.into(),
+            front: FrontMatter {
+                title: Some(title.into()),
+                ..FrontMatter::default()
+            },
+            sections: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let library = Library::from(vec![
+            note("sync-faq", "Can I Sync?"),
+            note("canvas", "Canvas"),
+            note("core", "Sync: the Core"),
+            note("sync", "Obsidian Sync"),
+        ]);
+        let topics = |typed, limit| -> Vec<String> {
+            (library.topics_matching(typed, limit).into_iter())
+                .map(|n| n.topic.clone())
+                .collect()
+        };
+        assert_eq!(topics("sync", 25), ["sync-faq", "sync", "core"]);
+        assert_eq!(topics("can", 25), ["canvas", "sync-faq"]);
+        assert_eq!(topics("the core", 25), ["core"]);
+        assert_eq!(topics("", 2), ["sync-faq", "canvas"]);
+        assert_eq!(topics("sync", 1), ["sync-faq"]);
+        assert!(topics("zzz", 25).is_empty());
     }
 
     fn tree(plain: &str, markdown: &str, children: Vec<ItemTree>) -> ItemTree {

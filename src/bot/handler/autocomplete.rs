@@ -77,29 +77,8 @@ impl Handler {
 /// Topics whose name or title starts with, or contains, what was typed.
 fn topic_choices(index: &Index, typed: &str) -> Vec<AutocompleteChoice> {
     let typed = typed.trim().to_lowercase();
-    let mut scored: Vec<(u8, &crate::notes::Note)> = index
-        .library()
-        .notes()
-        .iter()
-        .filter_map(|note| {
-            let title = note.title().to_lowercase();
-            let rank = if typed.is_empty() || note.topic.starts_with(&typed) {
-                0
-            } else if title.starts_with(&typed) {
-                1
-            } else if note.topic.contains(&typed) || title.contains(&typed) {
-                2
-            } else {
-                return None;
-            };
-            Some((rank, &**note))
-        })
-        .collect();
-    scored.sort_by_key(|(rank, _)| *rank);
-    scored
-        .into_iter()
-        .take(MAX_CHOICES)
-        .map(|(_, note)| {
+    (index.library().topics_matching(&typed, MAX_CHOICES).into_iter())
+        .map(|note| {
             let name = truncate(&format!("{} — {}", note.topic, note.title()), 100);
             AutocompleteChoice::new(name, note.topic.clone())
         })
