@@ -124,7 +124,7 @@ VOLUME ["/app/data"]
 # NO_COLOR: plain log lines in `docker logs` (no ANSI colour codes).
 ENV NOTES_BOT_NOTES=/app/notes \
     NOTES_BOT_CONFIG=/app/config/notes-bot.yaml \
-    RUST_LOG=info,serenity=warn \
+    RUST_LOG=info,serenity=warn,notify=warn \
     NO_COLOR=1
 
 USER 10001:10001

@@ -609,9 +609,14 @@ pub enum LogFormat {
     Json,
 }
 
+/// The log filter without `RUST_LOG`: the file watcher's info lines are left out, one
+/// "unable to remove watch descriptor … Invalid argument" for each folder deleted (every
+/// `git gc` made 256), which is expected and reads like an error.
+pub const DEFAULT_LOG_FILTER: &str = "info,serenity=warn,notify=warn";
+
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr);
