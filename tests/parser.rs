@@ -178,6 +178,25 @@ fn tabs_stars_and_plus_bullets_nest() {
     assert!(s.points().iter().all(|p| p.marker() == Marker::Bullet));
 }
 
+/// A note left with a merge conflict by `git pull` is refused with the conflict's line,
+/// whether it is in the body or the front matter: its last good version keeps serving.
+#[test]
+fn a_note_with_a_merge_conflict_is_refused_at_its_line() {
+    let body = "---\ntitle: Home\n---\n# Home\n<<<<<<< HEAD\n## Get started (upstream)\n=======\n## Get started (local)\n>>>>>>> c896232 (local: wording)\n- a point\n";
+    let front = "---\n<<<<<<< HEAD\ntitle: A\n=======\ntitle: B\n>>>>>>> c896232\n---\n## A\n- a\n";
+    for (text, line, end) in [(body, 5, 9), (front, 2, 6)] {
+        let error = notes::parse_note(Path::new("notes/home.md"), text, &Labels::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.starts_with(&format!("notes/home.md:{line}: an unresolved merge conflict"))
+                && error.contains(&format!("at line {end}")),
+            "{error}"
+        );
+    }
+}
+
 /// Discord shows a link whose text holds an address as its raw markdown: such a link, and
 /// a bare one, show the address they lead to, without its scheme; the text still searches.
 #[test]

@@ -1,5 +1,6 @@
 //! Notes: loading markdown files with front matter into a [`Library`].
 
+mod conflict;
 mod folder;
 mod front_matter;
 mod loader;
@@ -74,6 +75,14 @@ pub fn parse_in_site(
     } else {
         text.into()
     };
+    if let Some((start, end)) = conflict::find(&text) {
+        return Err(error(
+            Some(start),
+            format!(
+                "an unresolved merge conflict (`<<<<<<<` here to `>>>>>>>` at line {end}); resolve it and commit the note"
+            ),
+        ));
+    }
     let split = front_matter::split(&text);
     let (mut front, ignored) = match split.yaml {
         None => (FrontMatter::default(), Vec::new()),
