@@ -445,6 +445,41 @@ fn the_watcher_follows_notes_in_folders_made_moved_and_removed() {
     assert!(more.is_none(), "a reload with nothing changed: {more:?}");
 }
 
+/// A checkout slower than the quiet periods (git-lfs, a slow disk) is not served half-done:
+/// a reload waits while git holds its index lock, and comes once git lets go, though no note
+/// changes then; in a repository the notes folder is a folder of, too.
+#[test]
+fn a_reload_waits_while_git_writes_the_folder() {
+    let repository = Notes::new("git-lock");
+    let dir = repository.dir.to_path_buf();
+    std::fs::create_dir_all(dir.join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.join("docs")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("docs/routers.md"), ROUTERS).unwrap_or_else(|e| panic!("{e}"));
+    let config = Config {
+        notes_dir: dir.join("docs"),
+        ..Config::default()
+    };
+    let app = Arc::new(repository.app_with(config));
+    let (sender, mut reloads) = tokio::sync::mpsc::unbounded_channel();
+    let _watcher = watch::watch(app.clone(), sender).unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(100));
+    let lock = dir.join(".git/index.lock");
+    std::fs::write(&lock, "").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("docs/printers.md"), PRINTERS).unwrap_or_else(|e| panic!("{e}"));
+    // Past the quiet period and past the ten after which a busy folder is read anyway.
+    let early = wait_for(&mut reloads, Duration::from_secs(6));
+    assert!(early.is_none(), "reloaded while git held its lock: {early:?}");
+    assert_eq!(topics(&app), ["routers"]);
+    let released = Instant::now();
+    std::fs::remove_file(&lock).unwrap_or_else(|e| panic!("{e}"));
+    let reloaded = wait_for(&mut reloads, Duration::from_secs(3));
+    assert!(reloaded.is_some(), "no reload once git let go");
+    println!("reloaded {:?} after the lock went", released.elapsed());
+    assert_eq!(topics(&app), ["printers", "routers"]);
+    let more = wait_for(&mut reloads, Duration::from_secs(2));
+    assert!(more.is_none(), "a reload with nothing changed: {more:?}");
+}
+
 /// Links in the notes folder do not lead the watch astray: one to `/sys` (cycles without
 /// end) and a graph of links inside the folder (two links a level, 2^24 paths) are not
 /// walked, so watching starts at once; a note reached through the links is still reloaded

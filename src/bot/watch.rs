@@ -27,6 +27,12 @@ const CHECK_EVERY: Duration = Duration::from_secs(2);
 /// its first change, so one file rewritten non-stop cannot hold back every other note.
 const MOST_QUIET_PERIODS: u32 = 10;
 
+/// While git holds its index lock (a checkout, pull or reset writing the folder) a reload
+/// waits, up to this long after the first change: a checkout slower than the quiet periods
+/// (git-lfs, a slow disk) was served half-done every 5 s, topics of both branches missing.
+/// A lock left by a git that crashed holds reloads no longer than this.
+const MOST_GIT_WAIT: Duration = Duration::from_secs(60);
+
 /// Watches the notes folder while it lives.
 pub struct Watcher {
     stop: Arc<AtomicBool>,
@@ -96,6 +102,7 @@ fn debounce(
     let notes_dir = &app.config.notes_dir;
     let root = &std::path::absolute(notes_dir).unwrap_or_else(|_| notes_dir.clone());
     let mut watched = folder_identity(root);
+    let mut git_lock = git_index_lock(root);
     let mut next_check = Instant::now() + CHECK_EVERY;
     let mut due: Option<Instant> = None;
     // When the first change not yet reloaded came.
@@ -122,6 +129,14 @@ fn debounce(
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
+        let git_busy = || git_lock.as_deref().is_some_and(Path::exists);
+        if due.is_some_and(|at| at <= now)
+            && first.is_some_and(|first| now < first + MOST_GIT_WAIT)
+            && git_busy()
+        {
+            // Looked at again each quiet period: git ends without a change to a note.
+            due = Some(now + quiet);
+        }
         // Both on time even while events that change nothing (reads) keep arriving.
         if due.is_some_and(|at| at <= now) {
             let reload = reload_now(app, std::mem::take(&mut changed).into_paths());
@@ -139,6 +154,7 @@ fn debounce(
                 watched = match (now_there, watcher.watch(root, RecursiveMode::Recursive)) {
                     (Some(identity), Ok(())) => {
                         tracing::info!(folder = %root.display(), "the notes folder was replaced; watching the new one");
+                        git_lock = git_index_lock(root);
                         changed.walk = true;
                         due = Some(now + quiet);
                         Some(identity)
@@ -149,6 +165,21 @@ fn debounce(
             }
         }
     }
+}
+
+/// Where git locks the index of the repository `root` is in (`.git/index.lock`, the
+/// `gitdir:` of a worktree or submodule); `None` outside a repository.
+fn git_index_lock(root: &Path) -> Option<PathBuf> {
+    let root = std::fs::canonicalize(root).ok()?;
+    root.ancestors().find_map(|dir| {
+        let dot_git = dir.join(".git");
+        if dot_git.is_dir() {
+            return Some(dot_git.join("index.lock"));
+        }
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let git_dir = text.strip_prefix("gitdir:")?.trim();
+        Some(dir.join(git_dir).join("index.lock"))
+    })
 }
 
 /// Which folder `root` is now (device and inode, through symlinks); `None` when there is
@@ -324,6 +355,34 @@ mod tests {
 
     fn event(kind: EventKind, path: &str) -> Event {
         Event::new(kind).add_path(PathBuf::from(path))
+    }
+
+    #[test]
+    fn gits_lock_is_found_above_the_folder_and_through_a_worktree() {
+        let top = std::env::temp_dir().join(format!("notes-bot-git-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&top);
+        let (repository, worktree) = (top.join("repo"), top.join("tree"));
+        for dir in [
+            repository.join(".git/worktrees/tree"),
+            repository.join("docs/a"),
+            worktree.join("docs"),
+        ] {
+            std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(worktree.join(".git"), "gitdir: ../repo/.git/worktrees/tree\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let canonical = |path: PathBuf| std::fs::canonicalize(path).ok();
+        let found = git_index_lock(&repository.join("docs/a"));
+        assert_eq!(
+            found.and_then(|l| canonical(l.parent()?.into())),
+            canonical(repository.join(".git"))
+        );
+        let found = git_index_lock(&worktree.join("docs"));
+        assert_eq!(
+            found.and_then(|l| canonical(l.parent()?.into())),
+            canonical(repository.join(".git/worktrees/tree"))
+        );
+        let _ = std::fs::remove_dir_all(&top);
     }
 
     #[test]
