@@ -106,7 +106,7 @@ fn edit_add_delete_and_break() {
     );
     let reload = app.reload();
     let reloaded = reload.reloaded.unwrap_or_else(|| panic!("{:?}", reload.problems));
-    assert!(!reloaded.topics_changed);
+    assert!(!reloaded.commands_changed);
     assert_eq!(
         titles(&app, "routers"),
         vec!["Reset the router", "Update the firmware"]
@@ -127,12 +127,12 @@ fn edit_add_delete_and_break() {
         ),
     );
     let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
-    assert!(reloaded.topics_changed);
+    assert!(reloaded.commands_changed);
 
     // Add: a new topic, so the command set changes.
     notes.write("printers.md", PRINTERS);
     let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
-    assert!(reloaded.topics_changed);
+    assert!(reloaded.commands_changed);
     assert_eq!(topics(&app), vec!["printers", "routers"]);
 
     // Break one note and edit another in one go: the edit is served, the broken note keeps
@@ -186,7 +186,7 @@ fn edit_add_delete_and_break() {
     // The newcomer gone, the note has its own name again.
     notes.remove("copy.md");
     let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
-    assert!(reloaded.topics_changed);
+    assert!(reloaded.commands_changed);
     assert_eq!(topics(&app), vec!["printers", "routers"]);
     assert_eq!(
         titles(&app, "routers"),
@@ -196,7 +196,7 @@ fn edit_add_delete_and_break() {
     // Delete: the topic goes away at once.
     notes.remove("printers.md");
     let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
-    assert!(reloaded.topics_changed);
+    assert!(reloaded.commands_changed);
     assert_eq!(topics(&app), vec!["routers"]);
     assert_eq!(app.notes_skipped(), 0);
 
@@ -443,6 +443,28 @@ fn the_watcher_follows_notes_in_folders_made_moved_and_removed() {
     // And then nothing more.
     let more = wait_for(&mut reloads, Duration::from_secs(2));
     assert!(more.is_none(), "a reload with nothing changed: {more:?}");
+}
+
+/// Above 90 notes one `/notes` command serves them all: a note added or removed changes no
+/// command (the bot registered them again, and without a token told the admin to), until
+/// the count crosses back.
+#[test]
+fn the_commands_change_with_the_topics_only_when_each_is_a_command() {
+    let notes = Notes::new("notes-mode");
+    let limit = notes_bot::bot::commands::MAX_TOPIC_COMMANDS;
+    for n in 0..=limit {
+        notes.write(&format!("n{n}.md"), &format!("## Point {n}\n- about {n}\n"));
+    }
+    let app = notes.app();
+    notes.write("extra.md", "## Extra\n- one more\n");
+    let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
+    assert!(!reloaded.commands_changed);
+    assert_eq!(reloaded.notes, limit + 2);
+    notes.remove("extra.md");
+    notes.remove("n0.md");
+    let reloaded = app.reload().reloaded.unwrap_or_else(|| panic!("no reload"));
+    assert_eq!(reloaded.notes, limit);
+    assert!(reloaded.commands_changed, "a command for each topic again");
 }
 
 /// A checkout slower than the quiet periods (git-lfs, a slow disk) is not served half-done:

@@ -11,7 +11,7 @@ use arc_swap::ArcSwap;
 use serenity::all::{GuildChannel, Interaction, Message};
 
 use super::clock::unix_now;
-use super::commands::note_description;
+use super::commands::{note_description, uses_notes_command};
 use super::handler::{ForumReply, Handler, Outcome};
 use crate::config::Config;
 use crate::notes::{FileError, Library, Loader, Note};
@@ -73,7 +73,7 @@ pub struct Reloaded {
     pub notes: usize,
     pub sections: usize,
     /// The command set differs: it must be registered again.
-    pub topics_changed: bool,
+    pub commands_changed: bool,
 }
 
 /// What one reload did.
@@ -240,20 +240,29 @@ impl App {
         }
         reload.warnings.extend(new_warnings(old.library(), &library));
         let index = old.update(library);
-        // What the command set holds of each note: its name and description. Compared in
-        // place, a note shared by both libraries by its pointer: at 100,000
-        // notes, copies of both lists cost more than the update.
-        let same_topics = {
-            let (before, after) = (old.library().notes(), index.library().notes());
-            before.len() == after.len()
-                && before.iter().zip(after).all(|(a, b)| {
-                    Arc::ptr_eq(a, b) || (a.topic == b.topic && note_description(a) == note_description(b))
-                })
+        // What the command set holds of each note: its name and description, unless one
+        // `/notes` command serves them all. Compared in place, a note shared by both
+        // libraries by its pointer: at 100,000 notes, copies of both lists cost more than
+        // the update.
+        let same_commands = match (
+            uses_notes_command(old.library()),
+            uses_notes_command(index.library()),
+        ) {
+            (true, true) => true,
+            (false, false) => {
+                let (before, after) = (old.library().notes(), index.library().notes());
+                before.len() == after.len()
+                    && before.iter().zip(after).all(|(a, b)| {
+                        Arc::ptr_eq(a, b)
+                            || (a.topic == b.topic && note_description(a) == note_description(b))
+                    })
+            }
+            _ => false,
         };
         reload.reloaded = Some(Reloaded {
             notes: index.library().notes().len(),
             sections: index.library().section_count(),
-            topics_changed: !same_topics,
+            commands_changed: !same_commands,
         });
         self.index.store(Arc::new(index));
         self.loaded_at.store(unix_now(), Ordering::Relaxed);

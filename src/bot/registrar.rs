@@ -80,7 +80,7 @@ impl Registrar {
                 reloaded = reloads.recv() => match reloaded {
                     None => return,
                     // A newer command set: ask at once, with a fresh backoff.
-                    Some(reloaded) if reloaded.topics_changed => backoff = Backoff::default(),
+                    Some(reloaded) if reloaded.commands_changed => backoff = Backoff::default(),
                     Some(_) => continue,
                 },
                 () = retry => {}

@@ -335,9 +335,9 @@ pub fn spawn_reloading(
         None => {
             tokio::spawn(async move {
                 while let Some(reloaded) = reloads.recv().await {
-                    if reloaded.topics_changed {
+                    if reloaded.commands_changed {
                         tracing::warn!(
-                            "topics changed: run `notes-bot register` to update the slash commands"
+                            "the commands changed (a topic came, went or was renamed): run `notes-bot register` to update them"
                         );
                     }
                 }
