@@ -929,6 +929,35 @@ fn serve_stays_idle_after_every_note_is_read() {
     assert_eq!(serving.count("notes reloaded"), 1, "{:?}", serving.lines());
 }
 
+/// A broken note fixed is said fixed, also when the fix comes with other changes and the
+/// reload swaps the notes (a `git pull` mending one note and adding others).
+#[test]
+fn serve_says_a_broken_note_is_fixed_when_a_reload_swaps_the_notes() {
+    let notes = Notes::new("fixed");
+    notes.write("routers.md", ROUTERS);
+    notes.write("bad.md", "---\ntitle: [Bad\n---\n## B\n- b\n");
+    let serving = Serving::start(&notes);
+    assert_eq!(serving.count("bad.md:"), 1, "{:?}", serving.lines());
+    notes.write("bad.md", "---\ntitle: Good\n---\n## B\n- b\n");
+    notes.write("printers.md", PRINTERS);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while serving.count("notes reloaded") == 0 {
+        assert!(Instant::now() < deadline, "{:?}", serving.lines());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let fixed = serving
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains("no longer skipped"))
+        .collect::<Vec<_>>();
+    assert!(
+        fixed.len() == 1 && fixed[0].contains("bad.md"),
+        "{:?}",
+        serving.lines()
+    );
+}
+
 /// What `check` warns of is logged when `serve` starts and when a reload reads the note: a
 /// topic renamed because another note has it, a front matter key of a kind it cannot use.
 #[test]

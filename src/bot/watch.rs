@@ -281,9 +281,10 @@ pub fn reload_now(app: &App, paths: Option<Vec<PathBuf>>) -> Reload {
         for problem in &reload.new_problems {
             tracing::error!("{problem}");
         }
-        for problem in &reload.cleared {
-            tracing::info!(file = %problem.path.display(), "no longer skipped: fixed or gone");
-        }
+    }
+    // Told whichever way: an error fixed along with other changes was never said fixed.
+    for problem in &reload.cleared {
+        tracing::info!(file = %problem.path.display(), "no longer skipped: fixed or gone");
     }
     reload
 }
