@@ -176,6 +176,15 @@ fn edit_add_delete_and_break() {
         ),
         "{warnings:?}"
     );
+    // And that a topic now answers from another file, which nothing else would tell.
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("copy.md: /routers now answers from this note")
+                && w.contains("it answered from")
+                && w.contains("routers.md before this reload")),
+        "{warnings:?}"
+    );
     assert_eq!(titles(&app, "routers"), vec!["Other"]);
     assert_eq!(
         titles(&app, "routers-2"),

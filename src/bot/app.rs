@@ -239,6 +239,9 @@ impl App {
             return reload;
         }
         reload.warnings.extend(new_warnings(old.library(), &library));
+        reload
+            .warnings
+            .extend(moved_topics(old.library(), &library, &self.config.notes_dir));
         let index = old.update(library);
         // What the command set holds of each note: its name and description, unless one
         // `/notes` command serves them all. Compared in place, a note shared by both
@@ -292,6 +295,44 @@ fn new_warnings(old: &Library, new: &Library) -> Vec<FileError> {
         .collect()
 }
 
+/// Topics that answer from another file than before this reload, as warnings (at most
+/// [`MOST_MOVES_TOLD`], then a count): a note added or moved whose path sorts first takes
+/// the name (a pull request adding `copies/home.md` made `/home` the copy, and the note
+/// `/home-2`), which nothing else tells.
+fn moved_topics(old: &Library, new: &Library, folder: &std::path::Path) -> Vec<FileError> {
+    let moved: Vec<(&Note, &Note)> = (new.notes().iter())
+        .filter_map(|note| {
+            let before = old.note(&note.topic)?;
+            (!std::ptr::eq(before, &**note) && before.path != note.path).then_some((before, &**note))
+        })
+        .collect();
+    let mut told: Vec<FileError> = (moved.iter().take(MOST_MOVES_TOLD))
+        .map(|(before, after)| FileError {
+            path: after.path.clone(),
+            line: None,
+            message: format!(
+                "/{} now answers from this note; it answered from {} before this reload (set `command:` in the front matter to choose)",
+                after.topic,
+                before.path.display()
+            ),
+        })
+        .collect();
+    if moved.len() > MOST_MOVES_TOLD {
+        told.push(FileError {
+            path: folder.to_path_buf(),
+            line: None,
+            message: format!(
+                "and {} more topics answer from another note",
+                moved.len() - MOST_MOVES_TOLD
+            ),
+        });
+    }
+    told
+}
+
+/// Topics moved to another note named one by one at a reload.
+const MOST_MOVES_TOLD: usize = 10;
+
 fn loader(config: &Config) -> Loader {
     Loader::new(
         &config.notes_dir,
@@ -317,5 +358,35 @@ pub async fn save_counts_periodically(app: Arc<App>) {
 pub fn save_counts(app: &App) {
     if let Err(error) = app.handler.save_counts() {
         tracing::warn!("cannot save gaps and votes: {error}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::notes::{Labels, parse_note};
+
+    fn library(folder: &str, count: usize) -> Library {
+        let notes = (0..count).filter_map(|n| {
+            let path = format!("{folder}/t{n}.md");
+            parse_note(Path::new(&path), "## A\n- a\n", &Labels::default()).ok()
+        });
+        Library::from(notes.collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn topics_moved_to_another_note_are_told_ten_then_counted() {
+        let (old, new) = (library("a", 12), library("b", 12));
+        let told: Vec<String> = (moved_topics(&old, &new, Path::new("notes")).iter())
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(told.len(), 11, "{told:?}");
+        assert!(told[0].starts_with("b/t0.md: /t0 now answers from this note; it answered from a/t0.md"));
+        assert_eq!(told[10], "notes: and 2 more topics answer from another note");
+        // The same notes, or their files read again: nothing moved.
+        assert!(moved_topics(&old, &old, Path::new("notes")).is_empty());
+        assert!(moved_topics(&old, &library("a", 12), Path::new("notes")).is_empty());
     }
 }
