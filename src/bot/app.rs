@@ -1,6 +1,5 @@
 //! What every adapter shares: the current index (swapped whole on reload) and the handler.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,8 +28,9 @@ pub struct App {
     checks: AtomicU64,
     /// Indexes swapped in since start-up.
     reloads: AtomicU64,
-    /// Files and folders skipped or held back at the last load.
-    problems: Mutex<Vec<FileError>>,
+    /// Files and folders skipped or held back at the last load (read without the loader's
+    /// lock, which a reload holds).
+    skipped: AtomicU64,
 }
 
 /// No note loaded at start-up: the folder, why each file in it was skipped, and the
@@ -108,7 +108,7 @@ impl App {
             loaded_at: AtomicU64::new(unix_now()),
             checks: AtomicU64::new(0),
             reloads: AtomicU64::new(0),
-            problems: Mutex::new(Vec::new()),
+            skipped: AtomicU64::new(0),
         }
     }
 
@@ -127,7 +127,7 @@ impl App {
         }
         let index = Index::build(library, &config.search_options());
         let app = App::new(config, index);
-        *crate::sync::lock(&app.problems) = load.problems.clone();
+        app.skipped.store(load.problems.len() as u64, Ordering::Relaxed);
         *crate::sync::lock(&app.loader) = loader;
         Ok((app, load.problems))
     }
@@ -162,7 +162,7 @@ impl App {
 
     /// Files and folders skipped or held back at the last load.
     pub fn notes_skipped(&self) -> u64 {
-        crate::sync::lock(&self.problems).len() as u64
+        self.skipped.load(Ordering::Relaxed)
     }
 
     /// See `Handler::thread_created`.
@@ -200,22 +200,12 @@ impl App {
             Some(paths) => loader.load_changed(old.library(), paths, now),
             None => loader.load(old.library(), now),
         };
-        let before = std::mem::replace(&mut *crate::sync::lock(&self.problems), load.problems.clone());
+        self.skipped.store(load.problems.len() as u64, Ordering::Relaxed);
         let mut reload = Reload {
             changed: load.library.is_some(),
             reloaded: None,
-            // By sets: a folder of thousands of broken files is compared in one pass each way.
-            new_problems: {
-                let before: HashSet<&FileError> = before.iter().collect();
-                (load.problems.iter())
-                    .filter(|p| !before.contains(p))
-                    .cloned()
-                    .collect()
-            },
-            cleared: {
-                let now: HashSet<&FileError> = load.problems.iter().collect();
-                (before.iter()).filter(|p| !now.contains(p)).cloned().collect()
-            },
+            new_problems: load.new_problems,
+            cleared: load.cleared,
             problems: load.problems,
             warnings: load.notices,
             again_at: load.again_at,

@@ -72,6 +72,10 @@ pub struct Load {
     pub library: Option<Library>,
     /// Every file or folder skipped or held back, as a person reads it.
     pub problems: Vec<FileError>,
+    /// Those of `problems` the last load did not have.
+    pub new_problems: Vec<FileError>,
+    /// The last load's problems this one no longer has (fixed, or the file gone).
+    pub cleared: Vec<FileError>,
     /// Worth a warning, not an error: notes left out on purpose (`publish: false`), topics
     /// renamed because another note has their name.
     pub notices: Vec<FileError>,
@@ -137,6 +141,8 @@ impl Loader {
             return Load {
                 library: None,
                 problems: self.last_problems.clone(),
+                new_problems: Vec::new(),
+                cleared: Vec::new(),
                 notices: self.last_notices.clone(),
                 again_at: self.again_at(),
             };
@@ -257,11 +263,14 @@ impl Loader {
         problems.sort_by(|a, b| a.path.cmp(&b.path));
         self.seen = seen;
         self.last_scan = Some(scan);
-        self.last_problems = problems.clone();
+        let before = std::mem::replace(&mut self.last_problems, problems.clone());
+        let (new_problems, cleared) = compared(&before, &problems);
         self.last_notices = notices.clone();
         Load {
             library: Some(Library::new(notes)),
             problems,
+            new_problems,
+            cleared,
             notices,
             again_at: self.again_at(),
         }
@@ -516,6 +525,16 @@ fn distinct_name(path: &Path, taken: impl Fn(&str) -> bool) -> Option<String> {
         let cut: String = base.chars().take(topic::MAX_LEN - suffix.len()).collect();
         Some(format!("{cut}{suffix}")).filter(|name| free(name))
     })
+}
+
+/// The problems of `now` that `before` lacks, and those of `before` that `now` lacks. By
+/// sets: a folder of thousands of broken files is compared in one pass each way.
+fn compared(before: &[FileError], now: &[FileError]) -> (Vec<FileError>, Vec<FileError>) {
+    let lacking = |these: &[FileError], those: &[FileError]| {
+        let those: HashSet<&FileError> = those.iter().collect();
+        (these.iter()).filter(|p| !those.contains(p)).cloned().collect()
+    };
+    (lacking(now, before), lacking(before, now))
 }
 
 #[cfg(test)]
