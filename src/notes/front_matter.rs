@@ -111,9 +111,20 @@ pub fn parse(yaml: &str) -> Result<(FrontMatter, Vec<Ignored>), YamlError> {
     }
     let raw: Raw = match simple(yaml) {
         Some(raw) => raw,
-        None => by_serde_yaml(yaml).map_err(|error| YamlError {
-            line: error.location().map(|location| location.line()),
-            message: strip_location(&error.to_string()),
+        None => by_serde_yaml(yaml).map_err(|error| {
+            let message = strip_location(&error.to_string());
+            // serde_yaml reads an unclosed quote to the end of the block: the line to fix is
+            // the one that opened it.
+            match (message.contains("end of stream"), unclosed_quote(yaml)) {
+                (true, Some(line)) => YamlError {
+                    line: Some(line),
+                    message: format!("a quote opened on this line is never closed ({message})"),
+                },
+                _ => YamlError {
+                    line: error.location().map(|location| location.line()),
+                    message,
+                },
+            }
         })?,
     };
     let ignored = ignored(yaml, &raw);
@@ -454,6 +465,37 @@ fn simple(yaml: &str) -> Option<Raw> {
     Some(raw)
 }
 
+/// The first line (1-based) whose value opens a quote that the line does not close: a
+/// `"` not closed by an unescaped `"`, or a `'` not closed by a lone `'`.
+fn unclosed_quote(yaml: &str) -> Option<usize> {
+    yaml.lines()
+        .position(|line| {
+            let value = match line.split_once(": ") {
+                Some((_, value)) => value,
+                None => line.trim_start().strip_prefix("- ").unwrap_or_default(),
+            };
+            let value = value.trim_start();
+            match value.chars().next() {
+                Some('"') => {
+                    let mut escaped = false;
+                    !(value.chars().skip(1)).any(|c| {
+                        let closes = c == '"' && !escaped;
+                        escaped = c == '\\' && !escaped;
+                        closes
+                    })
+                }
+                Some('\'') => value
+                    .get(1..)
+                    .unwrap_or_default()
+                    .replace("''", "")
+                    .find('\'')
+                    .is_none(),
+                _ => false,
+            }
+        })
+        .map(|at| at + 1)
+}
+
 /// A block list's item, `- text` after some spaces: their number and the text.
 fn block_item(line: &str) -> Option<(usize, &str)> {
     let text = line.trim_start_matches(' ');
@@ -529,6 +571,21 @@ fn list(value: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_quote_is_named_at_the_line_that_opens_it() {
+        for (yaml, line) in [
+            ("title: \"broken title\ntags: [a, b]\ndate: 2024-01-01\n", 1),
+            ("title: ok\naliases:\n  - 'it''s\n  - b\n", 3),
+            ("title: ok\ndescription: \"a \\\" b\n", 2),
+        ] {
+            let error = parse(yaml).err();
+            let (at, message) = error.map(|e| (e.line, e.message)).unwrap_or_default();
+            assert_eq!(at, Some(line), "{yaml:?}: {message}");
+            assert!(message.contains("never closed"), "{message}");
+        }
+        assert_eq!(unclosed_quote("title: \"a\"\nb: 'c'\nd: 'it''s'\n"), None);
+    }
 
     /// The front matter read, whatever it ignores.
     fn front(yaml: &str) -> FrontMatter {
