@@ -543,6 +543,12 @@ mod tests {
 
     struct Folder(PathBuf);
 
+    /// Caps of a megabyte a note: the tests' notes are small.
+    const SMALL: Caps = Caps {
+        note: 1 << 20,
+        folder: crate::notes::DEFAULT_MAX_FOLDER_BYTES,
+    };
+
     impl Folder {
         fn new(name: &str) -> Folder {
             let dir = std::env::temp_dir().join(format!("notes-bot-loader-{name}-{}", std::process::id()));
@@ -576,16 +582,7 @@ mod tests {
         folder.write("b.md", "## B\n- see [[a]] and [[c#C]]\n");
         folder.write("c.md", "## C\n- gamma\n");
         let site = Site::new(Some("https://e.x/"), &[], &[]);
-        let mut loader = Loader::new(
-            &folder.0,
-            Labels::default(),
-            Caps {
-                note: 1 << 20,
-                ..Caps::default()
-            },
-            Duration::ZERO,
-        )
-        .with_site(site);
+        let mut loader = Loader::new(&folder.0, Labels::default(), SMALL, Duration::ZERO).with_site(site);
         let links = |library: &Library| -> Vec<String> {
             let (_, section) = (library.notes().iter())
                 .find(|n| n.topic == "b")
@@ -616,15 +613,7 @@ mod tests {
         folder.write("a/x.md", "## A\n- first\n");
         folder.write("x.md", "## X\n- second\n");
         folder.write("b.md", "## B\n- beta\n");
-        let mut loader = Loader::new(
-            &folder.0,
-            Labels::default(),
-            Caps {
-                note: 1 << 20,
-                ..Caps::default()
-            },
-            Duration::ZERO,
-        );
+        let mut loader = Loader::new(&folder.0, Labels::default(), SMALL, Duration::ZERO);
         let first = loader.load(&Library::default(), Instant::now());
         assert_eq!(first.notices.len(), 1, "{:?}", first.notices);
         let first = first.library.unwrap_or_default();
@@ -648,15 +637,7 @@ mod tests {
         folder.write("a.md", "## A\n- alpha\n");
         folder.write("b.md", "## B\n- beta\n");
         folder.write("c.md", "## C\n- see [[d]]\n");
-        let mut loader = Loader::new(
-            &folder.0,
-            Labels::default(),
-            Caps {
-                note: 1 << 20,
-                ..Caps::default()
-            },
-            Duration::ZERO,
-        );
+        let mut loader = Loader::new(&folder.0, Labels::default(), SMALL, Duration::ZERO);
         let first = loader
             .load(&Library::default(), Instant::now())
             .library
@@ -766,17 +747,7 @@ mod tests {
         std::fs::create_dir_all(folder.0.join("a")).unwrap_or_else(|e| panic!("{e}"));
         folder.write("one.md", "## One\n- first\n");
         folder.write("a/two.md", "## Two\n- second, see [[three]]\n");
-        let new = || {
-            Loader::new(
-                &folder.0,
-                Labels::default(),
-                Caps {
-                    note: 1 << 20,
-                    ..Caps::default()
-                },
-                Duration::ZERO,
-            )
-        };
+        let new = || Loader::new(&folder.0, Labels::default(), SMALL, Duration::ZERO);
         let (mut walking, mut looking) = (new(), new());
         let first = walking.load(&Library::default(), Instant::now());
         let mut walked = first.library.unwrap_or_default();

@@ -159,6 +159,22 @@ mod tests {
     }
 
     #[test]
+    fn typed_topics_match_by_name_then_title_then_anywhere() {
+        let topics = Topics::new(&[
+            note("sync-faq", "Can I Sync?"),
+            note("canvas", "Canvas"),
+            note("core", "Sync: the Core"),
+            note("sync", "Obsidian Sync"),
+        ]);
+        assert_eq!(topics.matching("sync", 25), [0, 3, 2]);
+        assert_eq!(topics.matching("can", 25), [1, 0]);
+        assert_eq!(topics.matching("the core", 25), [2]);
+        assert_eq!(topics.matching("", 2), [0, 1]);
+        assert_eq!(topics.matching("sync", 1), [0]);
+        assert!(topics.matching("zzz", 25).is_empty());
+    }
+
+    #[test]
     fn a_title_across_lines_matches_as_one_line() {
         let topics = Topics::new(&[note("a", "Two\nLines"), note("b", "tab\there")]);
         assert_eq!(topics.matching("two lines", 5), [0]);

@@ -964,37 +964,6 @@ mod tests {
         assert!(Library::default().note("a").is_none());
     }
 
-    #[test]
-    fn typed_topics_match_by_name_then_title_then_anywhere() {
-        let note = |topic: &str, title: &str| Note {
-            path: format!("{topic}.md").into(),
-            topic: topic.into(),
-            front: FrontMatter {
-                title: Some(title.into()),
-                ..FrontMatter::default()
-            },
-            sections: Vec::new(),
-            warnings: Vec::new(),
-        };
-        let library = Library::from(vec![
-            note("sync-faq", "Can I Sync?"),
-            note("canvas", "Canvas"),
-            note("core", "Sync: the Core"),
-            note("sync", "Obsidian Sync"),
-        ]);
-        let topics = |typed, limit| -> Vec<String> {
-            (library.topics_matching(typed, limit).into_iter())
-                .map(|n| n.topic.clone())
-                .collect()
-        };
-        assert_eq!(topics("sync", 25), ["sync-faq", "sync", "core"]);
-        assert_eq!(topics("can", 25), ["canvas", "sync-faq"]);
-        assert_eq!(topics("the core", 25), ["core"]);
-        assert_eq!(topics("", 2), ["sync-faq", "canvas"]);
-        assert_eq!(topics("sync", 1), ["sync-faq"]);
-        assert!(topics("zzz", 25).is_empty());
-    }
-
     fn tree(plain: &str, markdown: &str, children: Vec<ItemTree>) -> ItemTree {
         ItemTree {
             marker: Marker::Bullet,
