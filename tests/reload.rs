@@ -186,6 +186,14 @@ fn edit_add_delete_and_break() {
         "{warnings:?}"
     );
     assert_eq!(titles(&app, "routers"), vec!["Other"]);
+    // Told once: an edit of another note does not tell it again.
+    notes.write("printers.md", &format!("{PRINTERS}- close the tray\n"));
+    let reload = app.reload();
+    assert!(
+        reload.reloaded.is_some() && reload.warnings.is_empty(),
+        "{:?}",
+        reload.warnings
+    );
     assert_eq!(
         titles(&app, "routers-2"),
         vec!["Reset the router", "Change the Wi-Fi channel"]

@@ -91,8 +91,8 @@ pub struct Reload {
     pub new_problems: Vec<FileError>,
     /// The last load's problems this one no longer has (fixed, or the file gone).
     pub cleared: Vec<FileError>,
-    /// Worth a warning: notes left out on purpose, topics renamed, and the warnings of the
-    /// notes read again (file:line).
+    /// Worth a warning: notes left out on purpose and topics renamed since the last load,
+    /// and the warnings of the notes read again (file:line).
     pub warnings: Vec<FileError>,
     /// Reload again at this time: a held-back note is due then.
     pub again_at: Option<Instant>,
@@ -207,7 +207,8 @@ impl App {
             new_problems: load.new_problems,
             cleared: load.cleared,
             problems: load.problems,
-            warnings: load.notices,
+            // Told once: a topic renamed for good was told again at every reload.
+            warnings: load.new_notices,
             again_at: load.again_at,
         };
         let Some(library) = load.library else {

@@ -79,6 +79,8 @@ pub struct Load {
     /// Worth a warning, not an error: notes left out on purpose (`publish: false`), topics
     /// renamed because another note has their name.
     pub notices: Vec<FileError>,
+    /// Those of `notices` the last load did not have.
+    pub new_notices: Vec<FileError>,
     /// Load again at this time: a held-back note is due then.
     pub again_at: Option<Instant>,
 }
@@ -144,6 +146,7 @@ impl Loader {
                 new_problems: Vec::new(),
                 cleared: Vec::new(),
                 notices: self.last_notices.clone(),
+                new_notices: Vec::new(),
                 again_at: self.again_at(),
             };
         }
@@ -265,13 +268,15 @@ impl Loader {
         self.last_scan = Some(scan);
         let before = std::mem::replace(&mut self.last_problems, problems.clone());
         let (new_problems, cleared) = compared(&before, &problems);
-        self.last_notices = notices.clone();
+        let before = std::mem::replace(&mut self.last_notices, notices.clone());
+        let (new_notices, _) = compared(&before, &notices);
         Load {
             library: Some(Library::new(notes)),
             problems,
             new_problems,
             cleared,
             notices,
+            new_notices,
             again_at: self.again_at(),
         }
     }
@@ -527,7 +532,7 @@ fn distinct_name(path: &Path, taken: impl Fn(&str) -> bool) -> Option<String> {
     })
 }
 
-/// The problems of `now` that `before` lacks, and those of `before` that `now` lacks. By
+/// The problems (or notices) of `now` that `before` lacks, and those of `before` that `now` lacks. By
 /// sets: a folder of thousands of broken files is compared in one pass each way.
 fn compared(before: &[FileError], now: &[FileError]) -> (Vec<FileError>, Vec<FileError>) {
     let lacking = |these: &[FileError], those: &[FileError]| {
