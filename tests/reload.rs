@@ -975,6 +975,37 @@ fn serve_says_a_broken_note_is_fixed_when_a_reload_swaps_the_notes() {
     );
 }
 
+/// While a reload waits for git, the log says so (a lock left by a killed git would
+/// otherwise hold every reload a minute in silence).
+#[test]
+fn serve_says_it_waits_for_git() {
+    let notes = Notes::new("git-says");
+    notes.write("routers.md", ROUTERS);
+    std::fs::create_dir_all(notes.dir.join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    let serving = Serving::start(&notes);
+    let lock = notes.dir.join(".git/index.lock");
+    std::fs::write(&lock, "").unwrap_or_else(|e| panic!("{e}"));
+    notes.write("printers.md", PRINTERS);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while serving.count("git is writing the notes") == 0 {
+        assert!(Instant::now() < deadline, "{:?}", serving.lines());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(serving.count("notes reloaded"), 0, "{:?}", serving.lines());
+    std::fs::remove_file(&lock).unwrap_or_else(|e| panic!("{e}"));
+    while serving.count("notes reloaded") == 0 {
+        assert!(Instant::now() < deadline, "{:?}", serving.lines());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        serving.count("git is writing the notes"),
+        1,
+        "{:?}",
+        serving.lines()
+    );
+    assert_eq!(serving.count("still there"), 0, "{:?}", serving.lines());
+}
+
 /// What `check` warns of is logged when `serve` starts and when a reload reads the note: a
 /// topic renamed because another note has it, a front matter key of a kind it cannot use.
 #[test]

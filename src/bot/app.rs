@@ -286,15 +286,20 @@ fn new_warnings(old: &Library, new: &Library) -> Vec<FileError> {
         .collect()
 }
 
-/// Topics that answer from another file than before this reload, as warnings (at most
-/// [`MOST_MOVES_TOLD`], then a count): a note added or moved whose path sorts first takes
-/// the name (a pull request adding `copies/home.md` made `/home` the copy, and the note
-/// `/home-2`), which nothing else tells.
+/// Topics another note took this reload while the note that had them stays, as warnings
+/// (at most [`MOST_MOVES_TOLD`], then a count): a note added or moved whose path sorts
+/// first takes the name (a pull request adding `copies/home.md` made `/home` the copy, and
+/// the note `/home-2`), which nothing else tells. A note moved with its folder keeps its
+/// topic and is not told.
 fn moved_topics(old: &Library, new: &Library, folder: &std::path::Path) -> Vec<FileError> {
+    // A library the loader made is in path order.
+    let stays =
+        |path: &std::path::Path| (new.notes().binary_search_by(|n| n.path.as_path().cmp(path))).is_ok();
     let moved: Vec<(&Note, &Note)> = (new.notes().iter())
         .filter_map(|note| {
             let before = old.note(&note.topic)?;
-            (!std::ptr::eq(before, &**note) && before.path != note.path).then_some((before, &**note))
+            (!std::ptr::eq(before, &**note) && before.path != note.path && stays(&before.path))
+                .then_some((before, &**note))
         })
         .collect();
     let mut told: Vec<FileError> = (moved.iter().take(MOST_MOVES_TOLD))
@@ -360,22 +365,42 @@ mod tests {
     use crate::notes::{Labels, parse_note};
 
     fn library(folder: &str, count: usize) -> Library {
-        let notes = (0..count).filter_map(|n| {
-            let path = format!("{folder}/t{n}.md");
-            parse_note(Path::new(&path), "## A\n- a\n", &Labels::default()).ok()
-        });
-        Library::from(notes.collect::<Vec<_>>())
+        library_of(&[folder], count)
+    }
+
+    /// Notes `t0` … in each folder, in path order; a name taken goes to the first folder's.
+    fn library_of(folders: &[&str], count: usize) -> Library {
+        let mut notes = Vec::new();
+        for (at, folder) in folders.iter().enumerate() {
+            for n in 0..count {
+                let path = format!("{folder}/t{n}.md");
+                if let Ok(mut note) = parse_note(Path::new(&path), "## A\n- a\n", &Labels::default()) {
+                    if at > 0 {
+                        note.topic = format!("{}-{at}", note.topic);
+                    }
+                    notes.push(note);
+                }
+            }
+        }
+        notes.sort_by(|a, b| a.path.cmp(&b.path));
+        Library::from(notes)
     }
 
     #[test]
     fn topics_moved_to_another_note_are_told_ten_then_counted() {
-        let (old, new) = (library("a", 12), library("b", 12));
+        // `a/` still there, under other names: `b/`'s notes took them.
+        let (old, new) = (library("b", 12), library_of(&["a", "b"], 12));
         let told: Vec<String> = (moved_topics(&old, &new, Path::new("notes")).iter())
             .map(|w| w.to_string())
             .collect();
         assert_eq!(told.len(), 11, "{told:?}");
-        assert!(told[0].starts_with("b/t0.md: /t0 now answers from this note; it answered from a/t0.md"));
+        assert!(
+            told[0].starts_with("a/t0.md: /t0 now answers from this note; it answered from b/t0.md"),
+            "{told:?}"
+        );
         assert_eq!(told[10], "notes: and 2 more topics answer from another note");
+        // A folder renamed: each note keeps its topic, moved with it.
+        assert!(moved_topics(&library("b", 12), &library("c", 12), Path::new("notes")).is_empty());
         // The same notes, or their files read again: nothing moved.
         assert!(moved_topics(&old, &old, Path::new("notes")).is_empty());
         assert!(moved_topics(&old, &library("a", 12), Path::new("notes")).is_empty());

@@ -107,6 +107,8 @@ fn debounce(
     let mut due: Option<Instant> = None;
     // When the first change not yet reloaded came.
     let mut first: Option<Instant> = None;
+    // A reload is waiting for git (told once, and again if git's lock outlasts the wait).
+    let mut waiting_for_git = false;
     let mut changed = Changed::default();
     while !stop.load(Ordering::Relaxed) {
         let wake = due.map_or(next_check, |at| at.min(next_check));
@@ -136,9 +138,19 @@ fn debounce(
         {
             // Looked at again each quiet period: git ends without a change to a note.
             due = Some(now + quiet);
+            if !waiting_for_git {
+                waiting_for_git = true;
+                tracing::info!(lock = %git_lock.as_deref().unwrap_or(root).display(), "git is writing the notes; reloading once it is done");
+            }
         }
         // Both on time even while events that change nothing (reads) keep arriving.
         if due.is_some_and(|at| at <= now) {
+            if std::mem::take(&mut waiting_for_git) && git_busy() {
+                tracing::warn!(
+                    lock = %git_lock.as_deref().unwrap_or(root).display(),
+                    "git's index lock is still there after a minute: reloading anyway; remove it if no git command is running"
+                );
+            }
             let reload = reload_now(app, std::mem::take(&mut changed).into_paths());
             (due, first) = (reload.again_at, None);
             if let Some(reloaded) = reload.reloaded {
