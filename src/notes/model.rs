@@ -30,7 +30,7 @@ impl Library {
 
     /// Where the note of `topic` is in [`Library::notes`].
     pub fn position(&self, topic: &str) -> Option<usize> {
-        self.topics.position(topic)
+        self.topics.position(&self.notes, topic)
     }
 
     pub fn note(&self, topic: &str) -> Option<&Note> {
@@ -41,7 +41,7 @@ impl Library {
     /// then those whose topic or title holds it; in note order within each, at most
     /// `limit`. The first notes when `typed` is empty.
     pub fn topics_matching(&self, typed: &str, limit: usize) -> Vec<&Note> {
-        (self.topics.matching(typed, limit).into_iter())
+        (self.topics.matching(&self.notes, typed, limit).into_iter())
             .filter_map(|at| self.notes.get(at).map(|note| &**note))
             .collect()
     }
