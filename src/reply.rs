@@ -2,8 +2,6 @@
 //!
 //! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
 
-use std::borrow::Cow;
-
 use crate::notes::{Item, ItemTree, Items, Labels, Library, Link, Marker, Note, Section};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason};
 
@@ -832,14 +830,11 @@ const MOST_LINK_URL: usize = 1000;
 /// leads instead: Discord shows such a link as its raw markdown (a text naming one address
 /// could lead to another), and a bare link in a note (`<https://…>`) is one.
 pub fn markdown_link(title: &str, url: &str) -> String {
-    use crate::notes::markdown::{escape_into, shown_address};
+    use crate::notes::markdown::{address_instead, escape_into, url_for_markdown};
     let mut title_text = String::new();
-    let title = match title.contains("://") {
-        true => Cow::Owned(shown_address(url)),
-        false => truncate(title, 200).into(),
-    };
+    let title = address_instead(title, url).unwrap_or_else(|| truncate(title, 200));
     escape_into(&mut title_text, &title);
-    let url = url.replace(' ', "%20").replace('(', "%28").replace(')', "%29");
+    let url = url_for_markdown(url);
     if discord_len(&url) > MOST_LINK_URL {
         return format!("- {title_text}");
     }

@@ -507,16 +507,14 @@ impl Inline {
             return;
         }
         let mut text = self.plain.get(start..).unwrap_or_default().trim().to_string();
-        if text.is_empty() || text.contains("://") {
-            // Discord shows a link whose text holds an address as its raw markdown (a text
-            // naming one address could lead to another): the text is where it leads.
+        if let Some(address) = address_instead(&text, &url) {
             if text.is_empty() {
                 text.clone_from(&url);
             }
             if self.markdown.is_char_boundary(markdown_start) {
                 self.markdown.truncate(markdown_start);
             }
-            escape_into(&mut self.markdown, &shown_address(&url));
+            escape_into(&mut self.markdown, &address);
         }
         self.markdown.push_str("](");
         self.markdown.push_str(&url_for_markdown(&url));
@@ -1203,9 +1201,16 @@ fn is_web_url(url: &str) -> bool {
 /// Most characters of an address a link's text shows.
 const SHOWN_ADDRESS: usize = 80;
 
+/// What a link to `url` shows instead of `text`, when it must: Discord shows a link whose
+/// text holds an address as its raw markdown (a text naming one address could lead to
+/// another), and a link needs a text. Then the address it leads to, as [`shown_address`].
+pub fn address_instead(text: &str, url: &str) -> Option<String> {
+    (text.trim().is_empty() || text.contains("://")).then(|| shown_address(url))
+}
+
 /// A web address as a link's text shows it: without its scheme (a text holding `://` is
 /// not shown as a link), cut to [`SHOWN_ADDRESS`] characters.
-pub fn shown_address(url: &str) -> String {
+fn shown_address(url: &str) -> String {
     let address = url.split_once("://").map_or(url, |(_, rest)| rest);
     match address.char_indices().nth(SHOWN_ADDRESS) {
         Some((cut, _)) => format!("{}…", address.get(..cut).unwrap_or(address)),
@@ -1214,7 +1219,7 @@ pub fn shown_address(url: &str) -> String {
 }
 
 /// Discord ends a markdown link at the first `)` or space.
-fn url_for_markdown(url: &str) -> String {
+pub fn url_for_markdown(url: &str) -> String {
     url.replace(' ', "%20").replace('(', "%28").replace(')', "%29")
 }
 
