@@ -216,6 +216,11 @@ pub struct ReloadOptions {
     /// Seconds a note that suddenly has no sections must stay so before it replaces its
     /// last good version (a save in progress looks like that).
     pub hold_empty_seconds: u64,
+    /// Seconds between looks at the whole folder, besides the file system's change events.
+    /// Unset: every [`ReloadOptions::UNREPORTED_POLL_SECONDS`] where changes go unreported
+    /// (a network share, a folder Docker Desktop shares from Windows, a host out of inotify
+    /// watches), never elsewhere.
+    pub poll_seconds: Option<u64>,
 }
 
 impl Default for ReloadOptions {
@@ -223,11 +228,15 @@ impl Default for ReloadOptions {
         ReloadOptions {
             quiet_ms: 500,
             hold_empty_seconds: 3,
+            poll_seconds: None,
         }
     }
 }
 
 impl ReloadOptions {
+    /// How often a folder whose changes go unreported is looked at, unless set.
+    pub const UNREPORTED_POLL_SECONDS: u64 = 10;
+
     pub fn quiet(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.quiet_ms)
     }
@@ -443,6 +452,10 @@ impl Config {
             1..=3600,
         )
         .map_err(out_of_range("reload.hold_empty_seconds"))?;
+        if let Some(seconds) = self.reload.poll_seconds {
+            within("reload.poll_seconds", seconds, 1..=86_400)
+                .map_err(out_of_range("reload.poll_seconds"))?;
+        }
         within("forums_min_coverage", self.forums_min_coverage, 0.5..=1.0)
             .map_err(|message| error("forums_min_coverage", message + " (search hits have over 0.5)"))?;
         for (key, value) in [
@@ -825,6 +838,10 @@ mod tests {
             (
                 "reload:\n  quiet_ms: 60001\n",
                 "reload.quiet_ms is 60001; use 500 to 60000",
+            ),
+            (
+                "reload:\n  poll_seconds: 0\n",
+                "reload.poll_seconds is 0; use 1 to 86400",
             ),
             (
                 "forums_min_coverage: 0.4\n",

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use super::app::{App, Reload, Reloaded};
 use super::registrar::Registrar;
+use crate::config::ReloadOptions;
 
 /// How often the watcher looks whether the notes folder is still the one it watches: a
 /// folder deleted and made again, moved aside for a new one, or reached through a symlink
@@ -44,24 +45,81 @@ impl Drop for Watcher {
     }
 }
 
-/// The notes folder cannot be watched (live reload is then off; SIGHUP still reloads).
+/// The notes folder cannot be watched.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot watch {}: {cause}", .dir.display())]
 pub struct WatchError {
     pub dir: std::path::PathBuf,
     pub cause: String,
+    /// The host ran out of inotify watches or instances (a sysctl raises them).
+    pub out_of_watches: bool,
 }
 
 /// Starts watching the notes folder. Each reload that swapped the index is sent on `sender`
 /// (so the adapter can register commands again); problems are logged and the last good
-/// version of a broken note keeps serving. Reloads stop when the returned watcher is dropped.
+/// version of a broken note keeps serving. Where the file system does not report changes
+/// (or cannot: the host is out of inotify watches), the folder is looked at every few
+/// seconds instead ([`ReloadOptions::poll_seconds`]). Reloads stop when the returned
+/// watcher is dropped.
 pub fn watch(app: Arc<App>, sender: mpsc::UnboundedSender<Reloaded>) -> Result<Watcher, WatchError> {
     let dir = app.config.notes_dir.clone();
-    let cannot = |e: &dyn std::fmt::Display| WatchError {
-        dir: dir.clone(),
+    let (events, received) = std::sync::mpsc::channel();
+    let watcher = notify_watcher(&dir, events.clone());
+    let unreported = Duration::from_secs(ReloadOptions::UNREPORTED_POLL_SECONDS);
+    let poll = match (&watcher, app.config.reload.poll_seconds) {
+        (_, Some(seconds)) => Some(Duration::from_secs(seconds)),
+        (Err(error), None) => {
+            tracing::warn!(
+                "{error}; looking for changes every {} s instead{}",
+                unreported.as_secs(),
+                if error.out_of_watches { " (raise the host's fs.inotify.max_user_watches and max_user_instances to watch it)" } else { "" }
+            );
+            Some(unreported)
+        }
+        (Ok(_), None) => unreported_file_system(&dir).map(|name| {
+            tracing::info!(
+                folder = %dir.display(),
+                "the notes folder is on {name}, which may not report changes made elsewhere: looking for changes every {} s too",
+                unreported.as_secs()
+            );
+            unreported
+        }),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    let watching = Watching {
+        watcher: watcher.ok(),
+        // Kept so the events never end while the folder is only polled.
+        _events: events,
+        poll,
+    };
+    std::thread::Builder::new()
+        .name("notes-watcher".into())
+        .spawn(move || debounce(watching, &received, &app, &sender, &stopped))
+        .map_err(|e| WatchError {
+            dir: dir.clone(),
+            cause: e.to_string(),
+            out_of_watches: false,
+        })?;
+    Ok(Watcher { stop })
+}
+
+/// A notify watcher on `dir` and every folder in it, sending its events on `events`.
+fn notify_watcher(
+    dir: &Path,
+    events: std::sync::mpsc::Sender<notify::Result<Event>>,
+) -> Result<RecommendedWatcher, WatchError> {
+    let cannot = |e: notify::Error| WatchError {
+        dir: dir.to_path_buf(),
+        out_of_watches: match &e.kind {
+            notify::ErrorKind::MaxFilesWatch => true,
+            notify::ErrorKind::Io(io) => {
+                io.raw_os_error() == Some(libc::EMFILE) || io.raw_os_error() == Some(libc::ENOSPC)
+            }
+            _ => false,
+        },
         cause: e.to_string(),
     };
-    let (events, received) = std::sync::mpsc::channel();
     // Symlinks inside the folder are not followed: the loader follows only those whose
     // target is in the folder, which the watch already covers under its own path. Followed,
     // a link to `/sys` was walked without end (`serve` never listened) and a graph of links
@@ -73,25 +131,25 @@ pub fn watch(app: Arc<App>, sender: mpsc::UnboundedSender<Reloaded>) -> Result<W
         },
         config,
     )
-    .map_err(|e| cannot(&e))?;
-    watcher
-        .watch(&dir, RecursiveMode::Recursive)
-        .map_err(|e| cannot(&e))?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let stopped = stop.clone();
-    std::thread::Builder::new()
-        .name("notes-watcher".into())
-        .spawn(move || debounce(watcher, &received, &app, &sender, &stopped))
-        .map_err(|e| cannot(&e))?;
-    Ok(Watcher { stop })
+    .map_err(cannot)?;
+    watcher.watch(dir, RecursiveMode::Recursive).map_err(cannot)?;
+    Ok(watcher)
+}
+
+/// How the folder's changes are heard of: notify's events (`None` when it could not
+/// watch), and a look at the whole folder every `poll`.
+struct Watching {
+    watcher: Option<RecommendedWatcher>,
+    _events: std::sync::mpsc::Sender<notify::Result<Event>>,
+    poll: Option<Duration>,
 }
 
 /// Reloads once the folder has been quiet for the debounce window after a content change
 /// (or has changed for [`MOST_QUIET_PERIODS`] without a pause), and again when a held-back
-/// note is due; watches the folder anew when it was replaced. Ends when the watcher is
-/// dropped.
+/// note is due, or a poll is; watches the folder anew when it was replaced. Ends when the
+/// watcher is dropped.
 fn debounce(
-    mut watcher: RecommendedWatcher,
+    mut watching: Watching,
     events: &Receiver<notify::Result<Event>>,
     app: &App,
     sender: &mpsc::UnboundedSender<Reloaded>,
@@ -104,6 +162,7 @@ fn debounce(
     let mut watched = folder_identity(root);
     let mut git_lock = git_index_lock(root);
     let mut next_check = Instant::now() + CHECK_EVERY;
+    let mut next_poll = watching.poll.map(|every| Instant::now() + every);
     let mut due: Option<Instant> = None;
     // When the first change not yet reloaded came.
     let mut first: Option<Instant> = None;
@@ -111,7 +170,10 @@ fn debounce(
     let mut waiting_for_git = false;
     let mut changed = Changed::default();
     while !stop.load(Ordering::Relaxed) {
-        let wake = due.map_or(next_check, |at| at.min(next_check));
+        let wake = [due, next_poll]
+            .into_iter()
+            .flatten()
+            .fold(next_check, Instant::min);
         let next = events.recv_timeout(wake.saturating_duration_since(Instant::now()));
         let now = Instant::now();
         match next {
@@ -130,6 +192,15 @@ fn debounce(
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
+        }
+        if let (Some(at), Some(every)) = (next_poll, watching.poll)
+            && at <= now
+        {
+            // The whole folder is walked; a load that finds no file changed costs the walk.
+            next_poll = Some(now + every);
+            changed.walk = true;
+            first.get_or_insert(now);
+            due = Some(due.map_or(now, |at| at.min(now)));
         }
         let git_busy = || git_lock.as_deref().is_some_and(Path::exists);
         if due.is_some_and(|at| at <= now)
@@ -161,9 +232,13 @@ fn debounce(
             next_check = now + CHECK_EVERY;
             let now_there = folder_identity(root);
             if now_there != watched {
-                // The watch followed the old folder (or died with it).
-                let _ = watcher.unwatch(root);
-                watched = match (now_there, watcher.watch(root, RecursiveMode::Recursive)) {
+                // The watch followed the old folder (or died with it). Without a watch,
+                // the next poll walks the new folder.
+                let rewatched = watching.watcher.as_mut().map_or(Ok(()), |watcher| {
+                    let _ = watcher.unwatch(root);
+                    watcher.watch(root, RecursiveMode::Recursive)
+                });
+                watched = match (now_there, rewatched) {
                     (Some(identity), Ok(())) => {
                         tracing::info!(folder = %root.display(), "the notes folder was replaced; watching the new one");
                         git_lock = git_index_lock(root);
@@ -191,6 +266,48 @@ fn git_index_lock(root: &Path) -> Option<PathBuf> {
         let text = std::fs::read_to_string(&dot_git).ok()?;
         let git_dir = text.strip_prefix("gitdir:")?.trim();
         Some(dir.join(git_dir).join("index.lock"))
+    })
+}
+
+/// The kind of file system `dir` is on when it may not report changes made elsewhere
+/// (another machine, the host of a VM or of Docker Desktop): inotify hears only the
+/// writes of this kernel.
+fn unreported_file_system(dir: &Path) -> Option<&'static str> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+        let mut stat = std::mem::MaybeUninit::<libc::statfs>::uninit();
+        // SAFETY: `path` is a NUL-terminated string and `stat` a buffer statfs fills.
+        if unsafe { libc::statfs(path.as_ptr(), stat.as_mut_ptr()) } != 0 {
+            return None;
+        }
+        // SAFETY: statfs returned 0, so it filled `stat`.
+        let kind = unsafe { stat.assume_init() }.f_type;
+        // The magic is 32 bits wide; f_type's width and sign vary by target.
+        file_system_named(kind as u32)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// The name of a file system, by its statfs magic (`linux/magic.h`), among those whose
+/// files may change without an inotify event.
+fn file_system_named(magic: u32) -> Option<&'static str> {
+    Some(match magic {
+        0x6969 => "NFS",
+        0x517b | 0xff53_4d42 | 0xfe53_4d42 => "SMB",
+        // WSL's Windows drives, Docker Desktop's shared Windows folders.
+        0x0102_1997 => "9p",
+        // sshfs, rclone, s3fs, gcsfuse; Docker Desktop's shares on macOS.
+        0x6573_5546 => "FUSE",
+        0x00c3_6400 => "CephFS",
+        0x5346_414f | 0x6b41_4653 => "AFS",
+        0x0bd0_0bd0 => "Lustre",
+        _ => return None,
     })
 }
 
@@ -415,6 +532,82 @@ mod tests {
             canonical(repository.join(".git/worktrees/tree"))
         );
         let _ = std::fs::remove_dir_all(&top);
+    }
+
+    #[test]
+    fn file_systems_that_may_not_report_changes_are_named() {
+        for (magic, name) in [
+            (0x6969, "NFS"),
+            (0xff53_4d42, "SMB"),
+            (0x0102_1997, "9p"),
+            (0x6573_5546, "FUSE"),
+        ] {
+            assert_eq!(file_system_named(magic), Some(name), "{magic:#x}");
+        }
+        // ext4, tmpfs, overlayfs (a container's own files), btrfs, xfs.
+        for magic in [0xef53, 0x0102_1994, 0x794c_7630, 0x9123_683e, 0x5846_5342] {
+            assert_eq!(file_system_named(magic), None, "{magic:#x}");
+        }
+        assert_eq!(unreported_file_system(Path::new("/no/such/folder")), None);
+    }
+
+    #[test]
+    fn a_folder_whose_changes_go_unreported_is_polled_and_polls_find_nothing_more() {
+        let dir = std::env::temp_dir().join(format!("notes-bot-poll-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let note = dir.join("a.md");
+        std::fs::write(&note, "# One\n\n- a point\n").unwrap_or_else(|e| panic!("{e}"));
+        let config = crate::config::Config {
+            notes_dir: dir.clone(),
+            ..Default::default()
+        };
+        let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+        let app = Arc::new(app);
+        // No notify watcher: nothing but the poll can see a change.
+        let (events, received) = std::sync::mpsc::channel();
+        let watching = Watching {
+            watcher: None,
+            _events: events,
+            poll: Some(Duration::from_millis(700)),
+        };
+        let (sender, mut reloads) = mpsc::unbounded_channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (app, stop) = (app.clone(), stop.clone());
+            std::thread::spawn(move || debounce(watching, &received, &app, &sender, &stop))
+        };
+        std::fs::write(&note, "# Two words\n\n- a point\n").unwrap_or_else(|e| panic!("{e}"));
+        let written = Instant::now();
+        while reloads.try_recv().is_err() {
+            assert!(
+                written.elapsed() < Duration::from_secs(5),
+                "the change was never found"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let titles = |app: &App| -> Vec<String> {
+            let index = app.index();
+            let notes = index.library().notes();
+            notes
+                .iter()
+                .flat_map(|n| n.sections.iter().map(|s| s.title.clone()))
+                .collect()
+        };
+        assert_eq!(titles(&app), ["Two words"]);
+        // Polls go on, finding nothing: no reload swaps, nothing is sent.
+        let (checks, swaps) = (app.reload_checks(), app.reloads());
+        std::thread::sleep(Duration::from_millis(2_500));
+        assert!(
+            app.reload_checks() >= checks + 2,
+            "{} polls",
+            app.reload_checks() - checks
+        );
+        assert_eq!(app.reloads(), swaps);
+        assert!(reloads.try_recv().is_err());
+        stop.store(true, Ordering::Relaxed);
+        thread.join().unwrap_or_else(|_| panic!("the watcher panicked"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
