@@ -87,11 +87,18 @@ struct Reloads {
 }
 
 fn measure_reloads(dir: &Path, mut reload: impl FnMut(usize)) -> Reloads {
+    measure(Some(dir), &mut reload)
+}
+
+/// As [`measure_reloads`], without an edit before each round (`dir` `None`).
+fn measure(dir: Option<&Path>, reload: &mut impl FnMut(usize)) -> Reloads {
     let mut times = Vec::new();
     let mut peak_ratio: f64 = 0.0;
     let mut before = 0;
     for round in 0..ROUNDS {
-        edit(dir, round);
+        if let Some(dir) = dir {
+            edit(dir, round);
+        }
         before = resident();
         reset_peak();
         let started = Instant::now();
@@ -187,6 +194,12 @@ fn main() {
         });
         let w = app.index().segments();
 
+        // What a poll costs (`reload.poll_seconds`): a walk that finds no file changed.
+        let polled = measure(None, &mut |_| {
+            let reload = app.reload();
+            assert!(!reload.changed, "{:?}", reload.problems);
+        });
+
         // The same reloads in two parts: reading the folder, updating the index.
         let mut loader = Loader::new(
             &config.notes_dir,
@@ -254,6 +267,7 @@ fn main() {
                 w,
                 updated_times,
             ),
+            ("App::reload, no file changed (a poll)", &polled, w, updated_times),
         ];
         if let Some((reloads, seg, times)) = &crowded {
             rows.push((crowded_label.as_str(), reloads, *seg, *times));
