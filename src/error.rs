@@ -20,3 +20,37 @@ impl fmt::Display for FileError {
         }
     }
 }
+
+/// The fix for an I/O error a person reads, when the system refused a permission: who the
+/// bot runs as (the image's uid 10001 is often not the owner of a bind-mounted folder).
+/// Empty for any other error. `need` says what the bot needs to do: "read", "write to".
+pub fn permission_fix(error: &std::io::Error, need: &str) -> String {
+    if error.kind() != std::io::ErrorKind::PermissionDenied {
+        return String::new();
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: getuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::getuid() };
+        format!("; the bot runs as uid {uid}: let it {need} this (chown or chmod it)")
+    }
+    #[cfg(not(unix))]
+    {
+        format!("; let the bot's user {need} this")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_permission_says_who_the_bot_runs_as() {
+        let refused = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let fix = permission_fix(&refused, "read");
+        assert!(fix.starts_with("; the bot runs as uid "), "{fix}");
+        assert!(fix.ends_with(": let it read this (chown or chmod it)"), "{fix}");
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(permission_fix(&missing, "read"), "");
+    }
+}

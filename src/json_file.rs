@@ -29,7 +29,7 @@ pub enum JsonFileError {
         what: &'static str,
         bytes: u64,
     },
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {source}{}", .path.display(), crate::error::permission_fix(.source, "read and write"))]
     Io { path: PathBuf, source: std::io::Error },
 }
 

@@ -820,6 +820,12 @@ fn check_reports_an_unreadable_folder_and_file_and_loads_the_rest() {
         stderr.contains("private.md: cannot read: Permission denied"),
         "{stderr}"
     );
+    // Who the bot runs as, which a bind-mounted folder's owner often is not.
+    assert!(
+        stderr.contains("; the bot runs as uid ")
+            && stderr.contains(": let it read this (chown or chmod it)"),
+        "{stderr}"
+    );
     assert!(!output.status.success(), "check passes with skipped files");
     for path in [&lost, &notes.dir.join("private.md")] {
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));

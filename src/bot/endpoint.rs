@@ -236,33 +236,11 @@ const BEAT_EVERY: Duration = Duration::from_secs(10);
 /// else; a failure is logged once, until it is written again.
 async fn keep_heartbeat(path: PathBuf, beat: String) {
     let mut tick = tokio::time::interval(BEAT_EVERY);
-    let mut failing = false;
+    let mut heartbeat = super::health::Heartbeat::new(path);
     loop {
         tick.tick().await;
-        // On a blocking thread: a stalled data volume must not hold an async worker.
-        if tokio::fs::read_to_string(&path)
-            .await
-            .is_ok_and(|held| held == beat)
-        {
-            continue;
-        }
-        let written = async {
-            if let Some(folder) = path.parent() {
-                tokio::fs::create_dir_all(folder).await?;
-            }
-            tokio::fs::write(&path, &beat).await
-        };
-        let written = written.await;
-        match written {
-            Err(error) if !failing => {
-                tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file; `notes-bot health` fails until it can");
-                failing = true;
-            }
-            Ok(()) if failing => {
-                tracing::info!(path = %path.display(), "the heartbeat file is written again");
-                failing = false;
-            }
-            _ => {}
+        if !heartbeat.holds(&beat).await {
+            heartbeat.write(&beat).await;
         }
     }
 }

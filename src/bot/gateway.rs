@@ -300,6 +300,7 @@ async fn watch_shards(shards: Arc<serenity::gateway::ShardManager>, path: PathBu
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut beaten: Option<tokio::time::Instant> = None;
+    let mut heartbeat = super::health::Heartbeat::new(path);
     loop {
         tick.tick().await;
         let now = tokio::time::Instant::now();
@@ -324,10 +325,7 @@ async fn watch_shards(shards: Arc<serenity::gateway::ShardManager>, path: PathBu
         let due = beaten.is_none_or(|at| now.duration_since(at) >= BEAT);
         if live && due {
             beaten = Some(now);
-            // On a blocking thread: a stalled data volume must not hold the shutdown branch.
-            if let Err(error) = tokio::fs::write(&path, super::health::gateway_beat()).await {
-                tracing::warn!(%error, path = %path.display(), "cannot write the heartbeat file");
-            }
+            heartbeat.write(&super::health::gateway_beat()).await;
         }
     }
 }

@@ -51,6 +51,48 @@ pub fn host_name() -> String {
     }
 }
 
+/// Writes the heartbeat file, telling a failure once (with its fix) and when it is written
+/// again: the data folder may be deleted, or become writable, while the bot runs.
+pub struct Heartbeat {
+    path: PathBuf,
+    failing: bool,
+}
+
+impl Heartbeat {
+    pub fn new(path: PathBuf) -> Heartbeat {
+        Heartbeat { path, failing: false }
+    }
+
+    /// Writes `beat` (making the folder again if it went), on a blocking thread: a stalled
+    /// data volume must not hold an async worker.
+    pub async fn write(&mut self, beat: &str) {
+        let path = &self.path;
+        let written = async {
+            if let Some(folder) = path.parent() {
+                tokio::fs::create_dir_all(folder).await?;
+            }
+            tokio::fs::write(path, beat).await
+        };
+        match written.await {
+            Err(error) if !self.failing => {
+                let fix = crate::error::permission_fix(&error, "write to");
+                tracing::warn!(path = %path.display(), "cannot write the heartbeat file ({error}{fix}); `notes-bot health` fails until it can");
+                self.failing = true;
+            }
+            Ok(()) if self.failing => {
+                tracing::info!(path = %path.display(), "the heartbeat file is written again");
+                self.failing = false;
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the file holds `beat` now.
+    pub async fn holds(&self, beat: &str) -> bool {
+        (tokio::fs::read_to_string(&self.path).await).is_ok_and(|held| held == beat)
+    }
+}
+
 pub fn gateway_beat() -> String {
     format!("gateway {}", unix_now())
 }

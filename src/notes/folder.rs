@@ -12,6 +12,7 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 
 use super::{FileError, Site};
+use crate::error::permission_fix;
 
 /// The default cap on one note's size (`max_note_bytes` in the config).
 pub const DEFAULT_MAX_BYTES: u64 = 8 * 1024 * 1024;
@@ -151,12 +152,7 @@ pub fn scan(root: &Path, max_bytes: u64, site: &Site) -> Scan {
         let entries = match std::fs::read_dir(&folder) {
             Ok(entries) => entries,
             Err(e) if depth == 0 => {
-                let fix = match e.kind() {
-                    std::io::ErrorKind::PermissionDenied => {
-                        ": fix its permissions (the image runs as uid 10001)"
-                    }
-                    _ => "",
-                };
+                let fix = permission_fix(&e, "read");
                 scan.problems.push(problem(
                     &folder,
                     format!("cannot read the notes folder ({e}){fix}"),
@@ -460,7 +456,8 @@ fn resolve(
         Ok(metadata) => Some((target, metadata)),
         Err(e) => {
             if ours {
-                problems.push(problem(path, format!("cannot read: {e}; skipped")));
+                let fix = permission_fix(&e, "read");
+                problems.push(problem(path, format!("cannot read: {e}{fix}; skipped")));
             }
             None
         }
@@ -485,7 +482,7 @@ fn too_big(path: &Path, len: u64, max_bytes: u64) -> FileError {
 /// trusted (files under /proc say 0), and a FIFO swapped in after the walk neither blocks
 /// the open (non-blocking) nor gets read.
 pub fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, FileError> {
-    let cannot = |e: std::io::Error| problem(path, format!("cannot read: {e}"));
+    let cannot = |e: std::io::Error| problem(path, format!("cannot read: {e}{}", permission_fix(&e, "read")));
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
