@@ -197,10 +197,11 @@ fn debounce(
             && at <= now
         {
             // The whole folder is walked; a load that finds no file changed costs the walk.
+            // A reload already waiting for quiet keeps waiting, and walks.
             next_poll = Some(now + every);
             changed.walk = true;
             first.get_or_insert(now);
-            due = Some(due.map_or(now, |at| at.min(now)));
+            due.get_or_insert(now);
         }
         let git_busy = || git_lock.as_deref().is_some_and(Path::exists);
         if due.is_some_and(|at| at <= now)
