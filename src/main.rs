@@ -212,7 +212,13 @@ fn main() -> ExitCode {
         // The reader went away (`| head`): nothing left to say.
         Err(Error::Output(error)) if error.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", cli::printable(&error.to_string()));
+            // Line by line: an error may list problems below its first line.
+            let text = error.to_string();
+            let mut lines = text.split('\n');
+            eprintln!("error: {}", cli::printable(lines.next().unwrap_or_default()));
+            for line in lines {
+                eprintln!("{}", cli::printable(line));
+            }
             ExitCode::from(exit_code(&error))
         }
     }

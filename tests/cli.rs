@@ -373,6 +373,36 @@ fn missing_notes_folder_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn no_notes_is_said_line_by_line_with_where_the_folder_is() {
+    // Run from a folder without `notes/`: the relative default is named with where it is.
+    let dir = temp_dir("no-notes");
+    let output = run(bin().args(["ask", "rlhf"]).current_dir(&*dir));
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    let absolute = dir.join("notes");
+    assert!(
+        err.starts_with(&format!(
+            "error: no notes loaded from notes ({})",
+            absolute.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("\n  notes: cannot read the notes folder"), "{err}");
+    assert!(!err.contains("\\u{a}"), "{err}");
+    // Every file skipped: the problems are listed, not "put markdown files there".
+    std::fs::create_dir(dir.join("notes")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("notes/broken.md"), "---\ntitle: [\n---\n# A\n\n- b\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = run(bin().args(["ask", "rlhf"]).current_dir(&*dir));
+    let err = stderr(&output);
+    assert!(
+        err.contains("; what was there could not be loaded:\n  notes/broken.md:"),
+        "{err}"
+    );
+    assert!(!err.contains("put markdown files"), "{err}");
+}
+
+#[test]
 fn empty_environment_values_mean_unset() {
     let output = run(bin()
         .arg("check")

@@ -44,11 +44,21 @@ pub struct NoNotes {
 
 impl fmt::Display for NoNotes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "no notes loaded from {}; put markdown files there or pass --notes DIR",
-            self.dir.display()
-        )?;
+        // Where a relative folder is: the working directory may not be the one meant.
+        let dir = match std::path::absolute(&self.dir) {
+            Ok(absolute) if self.dir.is_relative() => {
+                format!("{} ({})", self.dir.display(), absolute.display())
+            }
+            _ => self.dir.display().to_string(),
+        };
+        if self.problems.is_empty() {
+            write!(
+                f,
+                "no notes loaded from {dir}; put markdown files (*.md) there or pass --notes DIR"
+            )?;
+        } else {
+            write!(f, "no notes loaded from {dir}")?;
+        }
         // Whether they left every note out is for the admin to see: a folder may hold none.
         if !self.ignore.is_empty() {
             let patterns: Vec<String> = self.ignore.iter().map(|p| format!("`{p}`")).collect();
@@ -58,8 +68,12 @@ impl fmt::Display for NoNotes {
                 patterns.join(", ")
             )?;
         }
+        if !self.problems.is_empty() {
+            write!(f, "; what was there could not be loaded:")?;
+        }
+        // One line each, whatever a file's name holds: the reader splits at line breaks.
         for problem in &self.problems {
-            write!(f, "\n  {problem}")?;
+            write!(f, "\n  {}", crate::text::printable(&problem.to_string()))?;
         }
         Ok(())
     }
