@@ -339,6 +339,23 @@ fn at_start_up_a_bad_note_is_skipped_and_the_rest_load() {
 }
 
 #[test]
+fn deleting_every_note_is_told_and_the_last_ones_keep_serving() {
+    let notes = Notes::new("all-gone");
+    notes.write("routers.md", ROUTERS);
+    let app = notes.app();
+    notes.remove("routers.md");
+    let reload = app.reload();
+    assert!(reload.reloaded.is_none());
+    let told: Vec<String> = reload.new_problems.iter().map(ToString::to_string).collect();
+    assert!(
+        told.iter()
+            .any(|p| p.ends_with("no notes left; the last good ones keep serving")),
+        "{told:?}"
+    );
+    assert_eq!(topics(&app), ["routers"]);
+}
+
+#[test]
 fn an_emptied_note_keeps_its_last_version_until_it_stays_empty_a_deleted_one_goes_at_once() {
     let notes = Notes::new("emptied");
     notes.write("routers.md", ROUTERS);

@@ -229,11 +229,14 @@ impl App {
             return reload;
         };
         if library.notes().is_empty() {
-            reload.problems.push(FileError {
+            let gone = FileError {
                 path: self.config.notes_dir.clone(),
                 line: None,
                 message: "no notes left; the last good ones keep serving".into(),
-            });
+            };
+            // Told: nothing swaps, and only new problems are logged then.
+            reload.new_problems.push(gone.clone());
+            reload.problems.push(gone);
             return reload;
         }
         // Every note the one serving (a bad edit keeps its last good version; an unreadable
