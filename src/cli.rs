@@ -615,14 +615,73 @@ pub enum LogFormat {
 pub const DEFAULT_LOG_FILTER: &str = "info,serenity=warn,notify=warn";
 
 pub fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let asked = std::env::var("RUST_LOG").ok();
+    let (filter, refused) = log_filter(asked.as_deref());
+    // Colours only for a person at a terminal: a file, a pipe or journald got escape codes.
+    use std::io::IsTerminal as _;
+    let colour = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+    if let Some(why) = refused {
+        tracing::warn!("RUST_LOG {why}; logging with {DEFAULT_LOG_FILTER}");
+    }
+}
+
+/// The log filter `RUST_LOG` asks for, or the default and why not: a word that is no level
+/// (`verbose`, `information`) reads as a module's name, and a filter of one unknown module
+/// logs nothing at all, errors included.
+fn log_filter(asked: Option<&str>) -> (tracing_subscriber::EnvFilter, Option<String>) {
+    let default = || tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER);
+    let asked = asked.map(str::trim).filter(|a| !a.is_empty());
+    let Some(asked) = asked else {
+        return (default(), None);
+    };
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    // Crates whose lines the bot prints, which a bare name turns on at every level.
+    const CRATES: [&str; 8] = [
+        "notes_bot",
+        "serenity",
+        "notify",
+        "tokio",
+        "hyper",
+        "reqwest",
+        "redis",
+        "tower_http",
+    ];
+    let level = |word: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(word));
+    for directive in asked.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let (target, at) = directive.rsplit_once('=').unwrap_or((directive, ""));
+        let unknown = if directive.contains('=') {
+            // A module path never holds `-` (the crate is `notes_bot`).
+            (!level(at))
+                .then(|| format!("{at:?} is no level ({})", LEVELS.join(", ")))
+                .or_else(|| {
+                    target
+                        .contains('-')
+                        .then(|| format!("{target:?} is no module (write `_` for `-`: `notes_bot`)"))
+                })
+        } else {
+            let module = directive.contains("::") || directive.contains('[') || CRATES.contains(&directive);
+            (!level(directive) && !module).then(|| {
+                format!(
+                    "{directive:?} is no level ({}): as a module's name it would hide every other line",
+                    LEVELS.join(", ")
+                )
+            })
+        };
+        if let Some(why) = unknown {
+            return (default(), Some(format!("{asked:?}: {why}")));
+        }
+    }
+    match tracing_subscriber::EnvFilter::try_new(asked) {
+        Ok(filter) => (filter, None),
+        Err(error) => (default(), Some(format!("{asked:?}: {error}"))),
     }
 }
 
@@ -786,6 +845,37 @@ impl<W: Write> Drop for Printable<W> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_log_filter_that_would_hide_everything_is_refused_and_said_why() {
+        for asked in [
+            "verbose",
+            "information",
+            "notes-bot=debug",
+            "info,notes_bot=loud",
+            "notes_bot=debug,[",
+        ] {
+            let (_, refused) = super::log_filter(Some(asked));
+            assert!(
+                refused.is_some_and(|why| why.starts_with(&format!("{asked:?}: "))),
+                "{asked}"
+            );
+        }
+        for asked in [
+            "info\r",
+            "INFO",
+            "Debug",
+            "info,",
+            "notes_bot=debug,serenity=info",
+            "serenity::gateway=trace",
+            "notes_bot",
+            "off",
+        ] {
+            assert_eq!(super::log_filter(Some(asked)).1, None, "{asked}");
+        }
+        assert_eq!(super::log_filter(Some(" ")).1, None);
+        assert_eq!(super::log_filter(None).1, None);
+    }
+
     use std::io::Write;
 
     use super::Printable;

@@ -330,6 +330,22 @@ fn run_without_a_token_exits_2_with_one_line() {
 }
 
 #[test]
+fn a_log_filter_that_would_hide_every_line_is_said_and_logs_carry_no_colour_codes() {
+    let output = run(bin().arg("run").env("RUST_LOG", "verbose").env_remove("NO_COLOR"));
+    let err = stderr(&output);
+    assert!(
+        err.contains(r#"WARN notes_bot::cli: RUST_LOG "verbose": "verbose" is no level"#),
+        "{err}"
+    );
+    assert!(
+        err.contains("logging with info,serenity=warn,notify=warn"),
+        "{err}"
+    );
+    // Not a terminal: no escape codes.
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+}
+
+#[test]
 fn a_malformed_token_is_refused_and_never_printed() {
     let secret = "not-a-real-token-5ecret";
     let output = run(bin().arg("run").env("DISCORD_TOKEN", secret));
