@@ -13,7 +13,7 @@ impl fmt::Debug for Token {
 /// Why there is no usable token: one line for the admin, without the token in it.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("cannot read DISCORD_TOKEN_FILE {path}: {source}")]
+    #[error("cannot read DISCORD_TOKEN_FILE {path}: {source}{}", crate::error::permission_fix(.source, "read"))]
     File { path: String, source: std::io::Error },
     #[error("DISCORD_TOKEN_FILE {path} is empty: put the bot token in it")]
     EmptyFile { path: String },
@@ -30,6 +30,10 @@ pub enum TokenError {
         "the bot token in {from} is malformed: copy it again from the developer portal (Bot → Reset Token)"
     )]
     Malformed { from: String },
+    #[error(
+        "the bot token in {from} holds {what} at character {at}, which no token holds: keep only the token, on one line (copy it again from the developer portal if in doubt)"
+    )]
+    Stray { from: String, what: String, at: usize },
 }
 
 impl Token {
@@ -63,10 +67,28 @@ impl Token {
             }
             (None, None) => return Err(TokenError::Missing),
         };
-        let token = unquoted(token.trim())
-            .trim()
-            .trim_start_matches("Bot ")
-            .to_string();
+        let token = cleaned(&token);
+        // Only these make a token: anything else was pasted with it (a byte-order mark, a
+        // curly quote, a zero-width space, a line break in a wrapped token), and Discord's
+        // 401 for it read as "reset the token", which cannot help.
+        let stray = token
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')));
+        if let Some((at, c)) = stray {
+            let what = match c {
+                '\n' | '\r' => "a line break".to_string(),
+                ' ' | '\t' => "a space".to_string(),
+                '“' | '”' | '‘' | '’' | '"' | '\'' => format!("a quote ({c})"),
+                c if c.is_ascii() => format!("`{c}`"),
+                c => format!("the character U+{:04X}", u32::from(c)),
+            };
+            return Err(TokenError::Stray {
+                from,
+                what,
+                at: at + 1,
+            });
+        }
         if serenity::utils::token::validate(&token).is_err() {
             return Err(TokenError::Malformed { from });
         }
@@ -76,6 +98,19 @@ impl Token {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// The token as pasted, without what is often pasted with it: surrounding blanks and
+/// quotes (`docker --env-file` keeps them), a byte-order mark (Notepad's "UTF-8 with BOM"),
+/// the variable's name (an env file's line in a secret file) and a `Bot ` prefix.
+fn cleaned(pasted: &str) -> String {
+    let mut token = pasted.trim().trim_start_matches('\u{feff}').trim();
+    token = token.strip_prefix("DISCORD_TOKEN=").unwrap_or(token).trim();
+    token = unquoted(token).trim();
+    if token.get(..4).is_some_and(|bot| bot.eq_ignore_ascii_case("bot ")) {
+        token = token[4..].trim_start();
+    }
+    unquoted(token).to_string()
 }
 
 /// A token pasted with the quotes around it (`docker --env-file` keeps them).
@@ -106,6 +141,11 @@ mod tests {
             format!("\"{TOKEN}\""),
             format!("'{TOKEN}'\n"),
             format!(" Bot {TOKEN} "),
+            format!("\u{feff}{TOKEN}\r\n"),
+            format!("DISCORD_TOKEN={TOKEN}\n"),
+            format!("DISCORD_TOKEN=\"{TOKEN}\""),
+            format!("bot {TOKEN}"),
+            format!("Bot \"{TOKEN}\""),
         ] {
             assert_eq!(read(Some(&pasted), None), Ok(TOKEN.to_string()), "{pasted}");
         }
@@ -126,5 +166,26 @@ mod tests {
         let malformed = read(Some("not-a-token"), None);
         assert!(malformed.is_err_and(|e| e.starts_with("the bot token in DISCORD_TOKEN is malformed")));
         assert!(read(Some(" "), Some("")).is_err_and(|e| e.starts_with("no bot token")));
+        // What cannot be part of a token is named with its place, the token never shown.
+        let (head, tail) = TOKEN.split_at(26);
+        for (pasted, what, at) in [
+            (format!("“{TOKEN}”"), "a quote (“)", 1),
+            (
+                format!("{TOKEN}\u{200b}"),
+                "the character U+200B",
+                TOKEN.len() + 1,
+            ),
+            (format!("{head}\n{tail}"), "a line break", 27),
+            (format!("<{TOKEN}>"), "`<`", 1),
+        ] {
+            let refused = read(Some(&pasted), None).unwrap_err();
+            assert_eq!(
+                refused,
+                format!(
+                    "the bot token in DISCORD_TOKEN holds {what} at character {at}, which no token holds: keep only the token, on one line (copy it again from the developer portal if in doubt)"
+                )
+            );
+            assert!(!refused.contains(tail), "{refused}");
+        }
     }
 }
