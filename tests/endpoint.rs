@@ -955,6 +955,56 @@ fn the_heartbeat_file_is_kept_and_only_its_own_removed() {
     );
 }
 
+/// A wrong public key, a clock that is off and a URL without `/interactions` look alike
+/// from Discord's portal ("cannot verify the URL"): each is told in the log, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_requests_say_what_to_check_once() {
+    let served = Served::start("refusals", "");
+    let body = fixture("ping.json", &[]);
+    let body = body.as_slice();
+    let fresh = now().to_string();
+    let other_key = SigningKey::from_bytes(&[9u8; 32]);
+    let forged = common::hex(&other_key.sign(&[fresh.as_bytes(), body].concat()).to_bytes());
+    let forged = format!(
+        "Content-Type: application/json\r\nX-Signature-Ed25519: {forged}\r\nX-Signature-Timestamp: {fresh}\r\n"
+    );
+    let forged_request = head("/interactions", body.len(), &forged);
+    for _ in 0..3 {
+        assert_eq!(request(served.address, &forged_request, body).await.status, 401);
+    }
+    let stale = (now() - 4000).to_string();
+    let stale = head(
+        "/interactions",
+        body.len(),
+        &signed_headers(&stale, body, "application/json"),
+    );
+    assert_eq!(request(served.address, &stale, body).await.status, 401);
+    let root = head("/", body.len(), &signed_headers(&fresh, body, "application/json"));
+    assert_eq!(request(served.address, &root, body).await.status, 404);
+    // A good request: the key is right, so a bad signature after it is someone else's.
+    assert_eq!(post(served.address, body).await.status, 200);
+    assert_eq!(request(served.address, &forged_request, body).await.status, 401);
+    let told = |log: &str, line: &str| log.lines().filter(|l| l.contains(line)).count();
+    let started = std::time::Instant::now();
+    let mut log = served.logged();
+    while told(&log, "answered 404") == 0 && started.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        log = served.logged();
+    }
+    assert_eq!(
+        told(
+            &log,
+            "WARN notes_bot::bot::refusals: refused a request whose signature does not match DISCORD_PUBLIC_KEY, and none has matched since start"
+        ),
+        1,
+        "{log}"
+    );
+    let clock = "s from this machine's clock (at most 300 s may be): check that the clock is set (NTP)";
+    assert_eq!(told(&log, clock), 1, "{log}");
+    let path = "a POST to / was answered 404: Discord's Interactions Endpoint URL must end in /interactions";
+    assert_eq!(told(&log, path), 1, "{log}");
+}
+
 /// A signed interaction whose head and first few body bytes are sent, the rest never: the
 /// server is busy with it until it gives up.
 async fn half_sent(address: SocketAddr) -> TcpStream {

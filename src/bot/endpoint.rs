@@ -44,6 +44,8 @@ pub struct Endpoint {
     /// Seconds a request's timestamp may be off; 0 turns the check off.
     max_skew: u64,
     pub metrics: Metrics,
+    /// What is told of refused requests.
+    refusals: super::refusals::Refusals,
     /// Deletes replies after the response (with the interaction token; no bot token needed).
     webhooks: Arc<Webhooks>,
     /// With a bot token: posts answers as replies to members' messages.
@@ -92,6 +94,7 @@ impl Endpoint {
             verifier,
             max_skew,
             metrics: Metrics::default(),
+            refusals: Default::default(),
             webhooks: Arc::new(webhooks),
             bot: None,
             workers: Workers::per_core()?,
@@ -285,6 +288,7 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
         .route("/interactions", post(interactions))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
             endpoint.clone(),
@@ -374,6 +378,19 @@ async fn declared_length(
     next.run(request).await
 }
 
+/// Any other path: 404, and a POST told (Discord's portal given a URL without
+/// `/interactions`).
+async fn not_found(
+    State(endpoint): State<Arc<Endpoint>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    if method == axum::http::Method::POST {
+        endpoint.refusals.wrong_path(uri.path());
+    }
+    reject(&endpoint, StatusCode::NOT_FOUND, "not found")
+}
+
 fn reject(endpoint: &Endpoint, status: StatusCode, why: &'static str) -> Response {
     endpoint.metrics.rejected(status.as_u16());
     tracing::debug!(status = status.as_u16(), why, "request refused");
@@ -399,13 +416,17 @@ async fn interactions(
         return reject(&endpoint, StatusCode::UNAUTHORIZED, "missing signature headers");
     };
     if endpoint.verifier.verify(signature, timestamp, &body).is_err() {
+        endpoint.refusals.bad_signature();
         return reject(&endpoint, StatusCode::UNAUTHORIZED, "invalid request signature");
     }
+    endpoint.refusals.verified();
     if endpoint.max_skew > 0 {
-        let fresh = timestamp
-            .parse::<i64>()
-            .is_ok_and(|ts| ts.abs_diff(super::clock::unix_now() as i64) <= endpoint.max_skew);
-        if !fresh {
+        let off = (timestamp.parse::<i64>().ok()).map(|ts| ts.abs_diff(super::clock::unix_now() as i64));
+        if off.is_none_or(|off| off > endpoint.max_skew) {
+            // Signed, so Discord's: this machine's clock is off (or it is a replay).
+            if let Some(off) = off {
+                endpoint.refusals.stale(off, endpoint.max_skew);
+            }
             return reject(&endpoint, StatusCode::UNAUTHORIZED, "stale or invalid timestamp");
         }
     }

@@ -12,6 +12,7 @@ pub mod handler;
 pub(crate) mod health;
 pub(crate) mod i18n;
 pub(crate) mod metrics;
+pub(crate) mod refusals;
 pub(crate) mod registrar;
 pub(crate) mod render;
 pub(crate) mod shard_watch;
