@@ -230,7 +230,7 @@ fn exit_code(error: &Error) -> u8 {
     match error {
         Error::Token(_)
         | Error::PublicKey(_)
-        | Error::Run(RunError::TokenRejected | RunError::IntentRefused) => 2,
+        | Error::Run(RunError::TokenRejected | RunError::IntentRefused | RunError::NotInServer { .. }) => 2,
         _ => 1,
     }
 }

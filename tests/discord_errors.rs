@@ -189,6 +189,11 @@ async fn a_5xx_is_an_error_naming_the_route_never_the_token() {
 
 /// Runs the real binary with Discord's REST API at `discord`; returns (exit code, stderr).
 async fn notes_bot(args: &[&str], discord: &str) -> (Option<i32>, String) {
+    notes_bot_in_guild(args, discord, "").await
+}
+
+/// As [`notes_bot`], with `DISCORD_GUILD_ID` set to `guild` (unset when empty).
+async fn notes_bot_in_guild(args: &[&str], discord: &str, guild: &str) -> (Option<i32>, String) {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_notes-bot"));
     command
         .args(args)
@@ -202,6 +207,9 @@ async fn notes_bot(args: &[&str], discord: &str) -> (Option<i32>, String) {
         .env("DISCORD_HTTP_PROXY", discord)
         // Only what the admin must read: the error line, no progress logs.
         .env("RUST_LOG", "off");
+    if !guild.is_empty() {
+        command.env("DISCORD_GUILD_ID", guild);
+    }
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
         .unwrap_or_else(|e| panic!("{e}"))
@@ -250,6 +258,33 @@ async fn a_5xx_while_registering_names_the_route_and_exits_1_without_a_panic() {
         "{line}"
     );
     assert_eq!(calls(&seen).len(), 2, "one look-up and one PUT, no retry loop");
+}
+
+/// Registering in a server the app is not in is the first day's commonest mistake: Discord's
+/// 403 "Missing Access" is told with the invite's scope and where server ids come from, and
+/// both `register` and `run` exit 2, not 1 (a supervisor restarted `run` for ever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registering_in_a_server_the_app_is_not_in_says_how_to_invite_it_and_exits_2() {
+    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
+        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
+    let (discord, _) = fake_discord(move |_, method, _| {
+        if method == Method::PUT {
+            (403, r#"{"message": "Missing Access", "code": 50001}"#.into())
+        } else {
+            (200, application.to_string())
+        }
+    })
+    .await;
+    for args in [&["register", "--guild", "1180000000000000100"][..], &["run"]] {
+        let (code, err) = notes_bot_in_guild(args, &discord, "1180000000000000100").await;
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        let line = err.lines().last().unwrap_or_default();
+        assert!(
+            line.starts_with("error: Discord refused the commands for server 1180000000000000100 (403 Forbidden Missing Access): the app is not in that server, or was invited without the applications.commands scope"),
+            "{args:?}: {line}"
+        );
+        assert!(line.contains("DISCORD_GUILD_ID"), "{line}");
+    }
 }
 
 /// A fake Discord whose command registrations answer `status` for the first `failures`

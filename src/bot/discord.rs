@@ -42,6 +42,12 @@ pub enum RunError {
     /// Discord answered with an error: the route, the status and Discord's message.
     #[error("{message}")]
     Refused { status: u16, message: String },
+    /// Registering in a server the app was not invited to (or without the
+    /// `applications.commands` scope), or a `DISCORD_GUILD_ID` that is no server: exit 2.
+    #[error(
+        "Discord refused the commands for server {guild} ({answer}): the app is not in that server, or was invited without the applications.commands scope; invite it with the URL in the README (\"Creating the Discord application\", step 3), and check that DISCORD_GUILD_ID holds server ids (right-click the server → Copy Server ID)"
+    )]
+    NotInServer { guild: String, answer: String },
     #[error("Discord named no application id for the token")]
     NoApplicationId,
     #[error("{0}")]
@@ -163,6 +169,17 @@ pub(super) fn classify(error: serenity::Error) -> RunError {
         serenity::Error::Gateway(GatewayError::InvalidAuthentication) => RunError::TokenRejected,
         serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => RunError::IntentRefused,
         serenity::Error::Http(HttpError::Request(error)) => RunError::Unreachable(unreachable(error)),
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response))
+            if matches!(
+                (response.status_code.as_u16(), response.error.code),
+                (403, MISSING_ACCESS) | (404, UNKNOWN_GUILD)
+            ) && guild_of(&response.url).is_some() =>
+        {
+            RunError::NotInServer {
+                guild: guild_of(&response.url).unwrap_or_default().to_string(),
+                answer: format!("{} {}", response.status_code, response.error.message),
+            }
+        }
         serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => RunError::Refused {
             status: response.status_code.as_u16(),
             message: format!(
@@ -176,6 +193,18 @@ pub(super) fn classify(error: serenity::Error) -> RunError {
         },
         _ => RunError::Serenity(Box::new(error)),
     }
+}
+
+/// Discord's JSON error codes for an app that may not act in a server, and for a server
+/// that is not there.
+const MISSING_ACCESS: isize = 50001;
+const UNKNOWN_GUILD: isize = 10004;
+
+/// The server a route's commands are in: `…/guilds/{id}/commands…`.
+fn guild_of(path: &str) -> Option<&str> {
+    let (_, after) = path.split_once("/guilds/")?;
+    let (id, rest) = after.split_once('/')?;
+    (rest.starts_with("commands") && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
 }
 
 /// What Discord said of each field it refused (`2.name: Command name is invalid`), the
