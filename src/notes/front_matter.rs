@@ -120,10 +120,14 @@ pub fn parse(yaml: &str) -> Result<(FrontMatter, Vec<Ignored>), YamlError> {
                     line: Some(line),
                     message: format!("a quote opened on this line is never closed ({message})"),
                 },
-                _ => YamlError {
-                    line: error.location().map(|location| location.line()),
-                    message,
-                },
+                _ => {
+                    let line = error.location().map(|location| location.line());
+                    let fix = line.and_then(|line| quoting_fix(yaml, line)).unwrap_or_default();
+                    YamlError {
+                        line,
+                        message: message + &fix,
+                    }
+                }
             }
         })?,
     };
@@ -467,6 +471,27 @@ fn simple(yaml: &str) -> Option<Raw> {
 
 /// The first line (1-based) whose value opens a quote that the line does not close: a
 /// `"` not closed by an unescaped `"`, or a `'` not closed by a lone `'`.
+/// How to fix a `key: value` line YAML refused at `line` (or the line before it) for its
+/// value: a title like `Setup: the basics` or `@everyone guide` is text to a person, and a
+/// YAML value only in quotes.
+fn quoting_fix(yaml: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let candidates = [line, line.saturating_sub(1)];
+    candidates.into_iter().filter(|&l| l >= 1).find_map(|l| {
+        let text = lines.get(l - 1)?;
+        let (key, value) = text.split_once(':')?;
+        let (key, value) = (key.trim(), value.trim());
+        let plain_key = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        let needs = value.contains(": ")
+            || value.ends_with(':')
+            || value.starts_with(['@', '`', '[', '{', '*', '&', '!', '|', '>', '%']);
+        (plain_key && needs && !value.starts_with(['"', '\''])).then(|| {
+            let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("; put the value in quotes: {key}: \"{quoted}\"")
+        })
+    })
+}
+
 fn unclosed_quote(yaml: &str) -> Option<usize> {
     yaml.lines()
         .position(|line| {
@@ -571,6 +596,34 @@ fn list(value: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_yaml_refuses_for_its_colon_or_first_character_is_told_to_be_quoted() {
+        for (value, quoted) in [
+            ("Setup: the basics", r#""Setup: the basics""#),
+            ("@everyone guide", r#""@everyone guide""#),
+            ("`code` notes", r#""`code` notes""#),
+            ("[Draft] My note", r#""[Draft] My note""#),
+            ("*important* notes", r#""*important* notes""#),
+            (r#"a "b": c"#, r#""a \"b\": c""#),
+        ] {
+            let yaml = format!("tags: [a]\ntitle: {value}\ndate: 2024-01-01\n");
+            let error = parse(&yaml).err().unwrap_or_else(|| panic!("{value} parsed"));
+            assert_eq!(error.line, Some(2), "{value}: {}", error.message);
+            assert!(
+                error
+                    .message
+                    .ends_with(&format!("; put the value in quotes: title: {quoted}")),
+                "{value}: {}",
+                error.message
+            );
+        }
+        // A YAML mistake that quotes do not mend gets no such advice.
+        let error = parse("title: a\n  b: c\n")
+            .err()
+            .unwrap_or_else(|| panic!("parsed"));
+        assert!(!error.message.contains("quotes"), "{}", error.message);
+    }
 
     #[test]
     fn an_unclosed_quote_is_named_at_the_line_that_opens_it() {
