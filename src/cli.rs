@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::num::NonZeroU64;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serenity::all::GuildId;
@@ -102,6 +102,33 @@ impl Paths {
         let redis_url = std::env::var("NOTES_BOT_REDIS_URL").unwrap_or_default();
         config.with_redis_url(&redis_url).map_err(Error::RedisUrl)
     }
+
+    /// Which config file is read, for a person: a relative path with where it is, or where
+    /// the default was looked for (a config not found is the built-in defaults, silently
+    /// dropping every setting of a `notes-bot.yml` or of a bot started in another folder).
+    pub fn config_source(&self) -> String {
+        let shown = |path: &Path| match std::path::absolute(path) {
+            Ok(absolute) if path.is_relative() => format!("{} ({})", path.display(), absolute.display()),
+            _ => path.display().to_string(),
+        };
+        let default = Path::new(DEFAULT_CONFIG);
+        match &self.config {
+            Some(path) => format!("config: {}", shown(path)),
+            None if default.is_file() => format!("config: {}", shown(default)),
+            None => {
+                let yml = default.with_extension("yml");
+                let also = if yml.exists() {
+                    format!(
+                        "; {} is there: name it notes-bot.yaml, or pass --config",
+                        yml.display()
+                    )
+                } else {
+                    String::new()
+                };
+                format!("config: none at {}, the built-in defaults{also}", shown(default))
+            }
+        }
+    }
 }
 
 /// With `state.redis_url`, cooldowns and counts move to Redis, shared by every replica.
@@ -124,7 +151,9 @@ fn app_at_terminal(paths: &Paths) -> Result<App> {
 
 /// Loads the app for a bot; files skipped are logged.
 fn app_for_bot(paths: &Paths) -> Result<App> {
-    let (app, problems) = App::load(paths.config()?)?;
+    let config = paths.config()?;
+    tracing::info!("{}", printable(&paths.config_source()));
+    let (app, problems) = App::load(config)?;
     for problem in problems.iter().chain(&app.warnings()) {
         tracing::warn!("{problem}");
     }
@@ -361,6 +390,7 @@ pub fn sources(out: &mut impl Write, paths: &Paths, topic: Option<&str>, json: b
 /// `check`: loads the config and every note and reports what they hold and any problem.
 pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     let config = paths.config()?;
+    writeln!(out, "{}", printable(&paths.config_source()))?;
     let loaded = crate::notes::load_site(&config.notes_dir, &config.labels(), config.caps(), config.site());
     let (mut sections, mut sources, mut warnings) = (0, 0, 0);
     for note in loaded.library.notes() {

@@ -255,6 +255,34 @@ fn check_reports_the_shipped_notes() {
 }
 
 #[test]
+fn check_says_which_config_it_read_or_where_it_looked() {
+    let output = run(bin().arg("check"));
+    let text = stdout(&output);
+    let first = text.lines().next().unwrap_or_default();
+    let default = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/notes-bot.yaml");
+    assert_eq!(
+        first,
+        format!("config: config/notes-bot.yaml ({})", default.display())
+    );
+    // Elsewhere, a `notes-bot.yml` is not read: said, with the fix.
+    let dir = temp_dir("config-yml");
+    std::fs::create_dir(dir.join("config")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("config/notes-bot.yml"), "cooldown_seconds: 5\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let notes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("notes");
+    let output = run(bin().arg("--notes").arg(&notes).arg("check").current_dir(&*dir));
+    let text = stdout(&output);
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        format!(
+            "config: none at config/notes-bot.yaml ({}), the built-in defaults; config/notes-bot.yml is there: name it notes-bot.yaml, or pass --config",
+            dir.join("config/notes-bot.yaml").display()
+        )
+    );
+}
+
+#[test]
 fn check_names_file_and_line_of_a_broken_note_and_exits_1() {
     let dir = temp_dir("broken");
     std::fs::write(dir.join("good.md"), "---\ntitle: Good\n---\n## A\n- x\n")
