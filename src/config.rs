@@ -412,10 +412,18 @@ impl Config {
                 Some(at) => message[..at].to_string(),
                 None => message,
             };
+            let line = e.location().map(|l| l.line());
+            // YAML indents with spaces only; its own words for a tab do not say so.
+            let tab = line
+                .and_then(|line| text.lines().nth(line.saturating_sub(1)))
+                .is_some_and(|text| {
+                    text.starts_with([' ', '\t']) && text.trim_start_matches(' ').starts_with('\t')
+                });
+            let fix = if tab { "; indent with spaces, not tabs" } else { "" };
             FileError {
                 path: path.to_path_buf(),
-                line: e.location().map(|l| l.line()),
-                message: format!("{message}; see config/notes-bot.yaml in the repository for every key"),
+                line,
+                message: format!("{message}{fix}; see config/notes-bot.yaml in the repository for every key"),
             }
         })?;
         config.validate(path, text)?;
@@ -433,8 +441,14 @@ impl Config {
             return Err(error(
                 "reply.colour",
                 format!(
-                    "reply.colour {:?} is not a colour like \"#5865f2\"",
-                    self.reply.colour
+                    "reply.colour {:?} is not a colour like \"#5865f2\"{}",
+                    self.reply.colour,
+                    // Unquoted, `#5865f2` is a YAML comment: the value is empty.
+                    if self.reply.colour.trim().is_empty() {
+                        " (in YAML `#` starts a comment: write the colour in quotes)"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -842,6 +856,14 @@ mod tests {
             (
                 "reload:\n  poll_seconds: 0\n",
                 "reload.poll_seconds is 0; use 1 to 86400",
+            ),
+            (
+                "reply:\n  colour: #5865f2\n",
+                "reply.colour \"\" is not a colour like \"#5865f2\" (in YAML `#` starts a comment: write the colour in quotes)",
+            ),
+            (
+                "reload:\n\tquiet_ms: 800\n",
+                "found character that cannot start any token; indent with spaces, not tabs; see config/notes-bot.yaml in the repository for every key",
             ),
             (
                 "forums_min_coverage: 0.4\n",

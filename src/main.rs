@@ -33,16 +33,31 @@ struct Cli {
 #[derive(Args, Clone)]
 struct Common {
     /// Folder of markdown notes [default: notes_dir from the config, `notes`]
-    #[arg(long, global = true, env = "NOTES_BOT_NOTES", value_name = "DIR")]
+    #[arg(long, global = true, env = "NOTES_BOT_NOTES", value_name = "DIR", value_parser = trimmed)]
     notes: Option<String>,
     /// Config file; a missing default file means the built-in defaults
-    #[arg(long, global = true, env = "NOTES_BOT_CONFIG", value_name = "FILE")]
+    #[arg(long, global = true, env = "NOTES_BOT_CONFIG", value_name = "FILE", value_parser = trimmed)]
     config: Option<String>,
 }
 
-/// A topic as typed: command names are lowercase (`Canvas` is `/canvas`).
+/// A topic as typed: command names are lowercase (`Canvas` is `/canvas`), and the slash
+/// is not part of the name.
 fn topic_name(typed: &str) -> Result<String, std::convert::Infallible> {
-    Ok(typed.trim().to_lowercase())
+    Ok(typed.trim().trim_start_matches('/').to_lowercase())
+}
+
+/// A value without the blanks around it (an env file written on Windows ends each in `\r`).
+fn trimmed(value: &str) -> Result<String, std::convert::Infallible> {
+    Ok(value.trim().to_string())
+}
+
+/// An address to listen on; `:8080` (as Go tools and Caddy write it) is every interface.
+fn listen_address(value: &str) -> Result<String, std::convert::Infallible> {
+    let value = value.trim();
+    Ok(match value.strip_prefix(':') {
+        Some(port) => format!("0.0.0.0:{port}"),
+        None => value.to_string(),
+    })
 }
 
 #[derive(Subcommand)]
@@ -93,7 +108,8 @@ enum Command {
             long,
             default_value = "0.0.0.0:8080",
             env = "NOTES_BOT_LISTEN",
-            value_name = "HOST:PORT"
+            value_name = "HOST:PORT",
+            value_parser = listen_address
         )]
         listen: String,
         /// Seconds a request's timestamp may be off before it is refused; 0 turns the check off

@@ -447,6 +447,22 @@ fn no_notes_is_said_line_by_line_with_where_the_folder_is() {
 }
 
 #[test]
+fn values_are_read_as_an_admin_writes_them() {
+    // An env file written on Windows ends each value in `\r`; `/chatgpt` is how a topic is seen.
+    let output = run(bin()
+        .args(["ask", "--topic", "/chatgpt", "rlhf"])
+        .env("NOTES_BOT_NOTES", "notes\r")
+        .env("NOTES_BOT_CONFIG", "config/notes-bot.yaml\r\n"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("GPT-3.5"), "{}", stdout(&output));
+    let output = run(bin()
+        .args(["serve", "--listen", "http://127.0.0.1:1"])
+        .env("DISCORD_PUBLIC_KEY", format!("58{}", "66".repeat(31))));
+    let err = stderr(&output);
+    assert!(err.contains("(write HOST:PORT, e.g. 0.0.0.0:8080)"), "{err}");
+}
+
+#[test]
 fn empty_environment_values_mean_unset() {
     let output = run(bin()
         .arg("check")

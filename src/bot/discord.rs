@@ -52,7 +52,7 @@ pub enum RunError {
     NoApplicationId,
     #[error("{0}")]
     Serenity(Box<serenity::Error>),
-    #[error("cannot listen on {address}: {source}{}", if address.contains(':') { "" } else { " (write HOST:PORT, e.g. 0.0.0.0:8080)" })]
+    #[error("cannot listen on {address}: {source}{}", if address.contains(':') && !address.contains("://") { "" } else { " (write HOST:PORT, e.g. 0.0.0.0:8080)" })]
     Listen { address: String, source: std::io::Error },
     #[error("server error: {0}")]
     Server(std::io::Error),
