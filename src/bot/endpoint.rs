@@ -62,24 +62,49 @@ pub struct Endpoint {
 /// How an interaction is answered: `App::handle`, or in tests a handler made slow.
 pub type Answer = fn(&App, &Interaction) -> Outcome;
 
-/// `DISCORD_PUBLIC_KEY` is not a key.
+/// `DISCORD_PUBLIC_KEY` is not a key: what it is instead, when that can be told.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "DISCORD_PUBLIC_KEY must be the 64 hex digits shown as PUBLIC KEY on the developer portal's General Information page"
+    "DISCORD_PUBLIC_KEY {0}; it must be the 64 hex digits shown as PUBLIC KEY on the developer portal's General Information page"
 )]
-pub struct PublicKeyError;
+pub struct PublicKeyError(&'static str);
 
-/// Parses `DISCORD_PUBLIC_KEY` (64 hex digits) into a verifier, without panicking.
+/// Parses `DISCORD_PUBLIC_KEY` (64 hex digits) into a verifier, without panicking. Quotes
+/// around it (`docker --env-file` keeps them) and a `0x` are taken off.
 pub fn verifier(public_key_hex: &str) -> Result<Verifier, PublicKeyError> {
     let hex = public_key_hex.trim();
-    if hex.len() != 64 || !hex.is_ascii() {
-        return Err(PublicKeyError);
+    let hex = ['"', '\'']
+        .iter()
+        .find_map(|&quote| hex.strip_prefix(quote)?.strip_suffix(quote))
+        .unwrap_or(hex)
+        .trim();
+    let hex = hex.strip_prefix("0x").unwrap_or(hex);
+    let what = if hex.is_empty() {
+        "is not set"
+    } else if hex.len() >= 17 && hex.len() <= 20 && hex.bytes().all(|b| b.is_ascii_digit()) {
+        "is a number like an APPLICATION ID, not the Public Key below it"
+    } else if hex.split('.').count() == 3 && hex.len() > 50 {
+        // Never printed: a bot token is a secret.
+        "looks like the bot token (keep that in DISCORD_TOKEN, and reset it if it was shared)"
+    } else if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        "holds characters that are no hex digits"
+    } else if hex.len() != 64 {
+        "has the wrong length"
+    } else {
+        ""
+    };
+    if !what.is_empty() {
+        return Err(PublicKeyError(what));
     }
     let mut key = [0u8; 32];
     for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| PublicKeyError)?;
+        let digits = hex
+            .get(2 * i..2 * i + 2)
+            .ok_or(PublicKeyError("has the wrong length"))?;
+        *byte = u8::from_str_radix(digits, 16)
+            .map_err(|_| PublicKeyError("holds characters that are no hex digits"))?;
     }
-    Verifier::try_new(key).map_err(|_| PublicKeyError)
+    Verifier::try_new(key).map_err(|_| PublicKeyError("is no Ed25519 public key"))
 }
 
 impl Endpoint {
@@ -682,6 +707,37 @@ async fn metrics(State(endpoint): State<Arc<Endpoint>>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_key_pasted_wrong_is_told_what_it_is() {
+        let key = format!("58{}", "66".repeat(31));
+        for pasted in [
+            key.clone(),
+            format!("\"{key}\""),
+            format!("0x{key}"),
+            key.to_uppercase(),
+        ] {
+            assert!(verifier(&pasted).is_ok(), "{pasted}");
+        }
+        let token = "MTE4MDAwMDAwMDAwMDAwMDAwMQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+        for (pasted, what) in [
+            ("", "is not set"),
+            ("1180000000000000001", "is a number like an APPLICATION ID"),
+            (token, "looks like the bot token"),
+            (&key[..60], "has the wrong length"),
+            (
+                &format!("zz{}", &key[2..]),
+                "holds characters that are no hex digits",
+            ),
+        ] {
+            let told = verifier(pasted).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                told.starts_with(&format!("DISCORD_PUBLIC_KEY {what}")),
+                "{pasted}: {told}"
+            );
+            assert!(!told.contains(token), "{told}");
+        }
+    }
 
     /// What serde reads as the top-level `type`, for comparison.
     fn serde_type(body: &[u8]) -> Option<u8> {
