@@ -189,11 +189,21 @@ async fn a_5xx_is_an_error_naming_the_route_never_the_token() {
 
 /// Runs the real binary with Discord's REST API at `discord`; returns (exit code, stderr).
 async fn notes_bot(args: &[&str], discord: &str) -> (Option<i32>, String) {
-    notes_bot_in_guild(args, discord, "").await
+    notes_bot_with(args, discord, "", &[]).await
 }
 
 /// As [`notes_bot`], with `DISCORD_GUILD_ID` set to `guild` (unset when empty).
 async fn notes_bot_in_guild(args: &[&str], discord: &str, guild: &str) -> (Option<i32>, String) {
+    notes_bot_with(args, discord, guild, &[]).await
+}
+
+/// As [`notes_bot_in_guild`], with more variables set.
+async fn notes_bot_with(
+    args: &[&str],
+    discord: &str,
+    guild: &str,
+    vars: &[(&str, &str)],
+) -> (Option<i32>, String) {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_notes-bot"));
     command
         .args(args)
@@ -210,6 +220,7 @@ async fn notes_bot_in_guild(args: &[&str], discord: &str, guild: &str) -> (Optio
     if !guild.is_empty() {
         command.env("DISCORD_GUILD_ID", guild);
     }
+    command.envs(vars.iter().copied());
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
         .unwrap_or_else(|e| panic!("{e}"))
@@ -285,6 +296,42 @@ async fn registering_in_a_server_the_app_is_not_in_says_how_to_invite_it_and_exi
         );
         assert!(line.contains("DISCORD_GUILD_ID"), "{line}");
     }
+}
+
+/// A gateway that refuses every connection: serenity retries every 5 s for ever, so `run`
+/// ends itself after a minute with what to check, as it does when the REST API cannot be
+/// reached, for its supervisor to start it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_never_reached_ends_run_after_a_minute_saying_what_to_check() {
+    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
+        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
+    let gateway = r#"{"url": "ws://127.0.0.1:9", "shards": 1, "session_start_limit":
+        {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}}"#;
+    let (discord, _) = fake_discord(move |_, method, path| match (method, path) {
+        (&Method::PUT, _) => (200, "[]".into()),
+        (_, "/api/v10/gateway/bot") => (200, gateway.to_string()),
+        _ => (200, application.to_string()),
+    })
+    .await;
+    let started = Instant::now();
+    let (code, err) = notes_bot_with(
+        &["run"],
+        &discord,
+        "",
+        &[("DISCORD_GATEWAY_URL", "ws://127.0.0.1:9")],
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(code, Some(1), "{err}");
+    let line = err.lines().last().unwrap_or_default();
+    assert_eq!(
+        line,
+        "error: gateway: no shard connected to ws://127.0.0.1:9 in 60 s; check this machine's outbound WebSocket connections (HTTPS, port 443), its firewall and DISCORD_GATEWAY_URL (serenity's lines above give the cause)"
+    );
+    assert!(
+        took >= Duration::from_secs(60) && took < Duration::from_secs(80),
+        "{took:?}"
+    );
 }
 
 /// A fake Discord whose command registrations answer `status` for the first `failures`

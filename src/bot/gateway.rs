@@ -113,10 +113,8 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
     if let Some(url) = &discord.gateway_url {
         *client.ws_url.lock().await = url.clone();
     }
-    tracing::info!(
-        "connecting to Discord's gateway at {}",
-        crate::config::redacted(&client.ws_url.lock().await)
-    );
+    let gateway = crate::config::redacted(&client.ws_url.lock().await).to_string();
+    tracing::info!("connecting to Discord's gateway at {gateway}");
     let shard_manager = client.shard_manager.clone();
 
     let shutdown = super::shutdown::signal({
@@ -135,7 +133,7 @@ pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), R
                 None => client.start_autosharded().await,
             }
         } => result.map_err(discord::classify),
-        stuck = watch_shards(shard_manager.clone(), options.heartbeat.clone()) => Err(stuck),
+        stuck = watch_shards(shard_manager.clone(), options.heartbeat.clone(), gateway) => Err(stuck),
         () = shutdown => {
             let deadline = Duration::from_secs(app.config.shutdown_seconds);
             super::shutdown::within(deadline, "closing the shards", shard_manager.shutdown_all()).await;
@@ -288,14 +286,26 @@ impl Events {
     }
 }
 
+/// How long `run` waits for its first shard to connect before it exits 1, as it does when
+/// Discord's REST API cannot be reached at start (for the supervisor to start it again).
+const FIRST_CONNECTION: Duration = Duration::from_secs(60);
+
 /// Looks at the shards every second and touches the heartbeat file every 10 s while one is
-/// live; returns when one is stuck (see `shard_watch`): serenity reports it connected while
+/// live; returns when none connected in [`FIRST_CONNECTION`], or when one is stuck (see
+/// `shard_watch`): serenity reports it connected while
 /// Discord no longer acknowledges it, and nothing in serenity would ever end the wait.
 /// Starting the shard again in-process would leave the stuck runner behind, holding its
 /// queued shutdown (serenity 0.12 can spin on it once its connection ends); the process
 /// ends instead, for Docker or Kubernetes to start it again.
-async fn watch_shards(shards: Arc<serenity::gateway::ShardManager>, path: PathBuf) -> RunError {
+async fn watch_shards(
+    shards: Arc<serenity::gateway::ShardManager>,
+    path: PathBuf,
+    gateway: String,
+) -> RunError {
     const BEAT: Duration = Duration::from_secs(10);
+    let started = tokio::time::Instant::now();
+    // No shard live yet: serenity retries a refused connection every 5 s for ever.
+    let mut ever_live = false;
     let mut watch = super::shard_watch::ShardWatch::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -321,6 +331,13 @@ async fn watch_shards(shards: Arc<serenity::gateway::ShardManager>, path: PathBu
                     };
                 }
             }
+        }
+        ever_live |= live;
+        if !ever_live && now.duration_since(started) >= FIRST_CONNECTION {
+            return RunError::Unreachable(format!(
+                "gateway: no shard connected to {gateway} in {} s; check this machine's outbound WebSocket connections (HTTPS, port 443), its firewall and DISCORD_GATEWAY_URL (serenity's lines above give the cause)",
+                FIRST_CONNECTION.as_secs()
+            ));
         }
         let due = beaten.is_none_or(|at| now.duration_since(at) >= BEAT);
         if live && due {
