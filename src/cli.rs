@@ -448,11 +448,11 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     if errors > 0 {
         Err(Error::BrokenNotes(errors))
     } else if notes == 0 {
-        Err(Error::NoNotes(NoNotes {
-            dir: config.notes_dir,
-            problems: Vec::new(),
-            ignore: config.ignore,
-        }))
+        Err(Error::NoNotes(NoNotes::new(
+            config.notes_dir,
+            Vec::new(),
+            config.ignore,
+        )))
     } else {
         Ok(())
     }

@@ -447,6 +447,21 @@ fn no_notes_is_said_line_by_line_with_where_the_folder_is() {
 }
 
 #[test]
+fn a_folder_of_files_not_named_md_says_so() {
+    let dir = temp_dir("not-md");
+    for name in ["notes.md.txt", "b.markdown"] {
+        std::fs::write(dir.join(name), "# A\n\n- b\n").unwrap_or_else(|e| panic!("{e}"));
+    }
+    let output = run(bin().args(["check", "--notes"]).arg(&*dir));
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.ends_with("its files (b.markdown, notes.md.txt) are not named *.md, which notes must be\n"),
+        "{err}"
+    );
+}
+
+#[test]
 fn values_are_read_as_an_admin_writes_them() {
     // An env file written on Windows ends each value in `\r`; `/chatgpt` is how a topic is seen.
     let output = run(bin()

@@ -40,6 +40,28 @@ pub struct NoNotes {
     pub dir: PathBuf,
     pub problems: Vec<FileError>,
     pub ignore: Vec<String>,
+    /// Files at the folder's top that are not `*.md` (a few): `notes.txt`, `a.markdown`.
+    pub not_markdown: Vec<String>,
+}
+
+impl NoNotes {
+    /// No note in `dir`: the folder's top is looked at for files named otherwise.
+    pub fn new(dir: PathBuf, problems: Vec<FileError>, ignore: Vec<String>) -> NoNotes {
+        const SHOWN: usize = 3;
+        let mut not_markdown: Vec<String> = (std::fs::read_dir(&dir).into_iter().flatten().flatten())
+            .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.'))
+            .take(SHOWN + 1)
+            .collect();
+        not_markdown.sort();
+        NoNotes {
+            dir,
+            problems,
+            ignore,
+            not_markdown,
+        }
+    }
 }
 
 impl fmt::Display for NoNotes {
@@ -51,7 +73,18 @@ impl fmt::Display for NoNotes {
             }
             _ => self.dir.display().to_string(),
         };
-        if self.problems.is_empty() {
+        if self.problems.is_empty() && !self.not_markdown.is_empty() {
+            // Windows hides `.txt`: `notes.md.txt` looks like a note.
+            let names: Vec<String> = (self.not_markdown.iter().take(3))
+                .map(|name| crate::text::printable(name).into_owned())
+                .collect();
+            let more = if self.not_markdown.len() > 3 { ", …" } else { "" };
+            write!(
+                f,
+                "no notes loaded from {dir}: its files ({}{more}) are not named *.md, which notes must be",
+                names.join(", ")
+            )?;
+        } else if self.problems.is_empty() {
             write!(
                 f,
                 "no notes loaded from {dir}; put markdown files (*.md) there or pass --notes DIR"
@@ -133,11 +166,7 @@ impl App {
         let load = loader.load(&Library::default(), Instant::now());
         let library = load.library.unwrap_or_default();
         if library.notes().is_empty() {
-            return Err(NoNotes {
-                dir: config.notes_dir,
-                problems: load.problems,
-                ignore: config.ignore,
-            });
+            return Err(NoNotes::new(config.notes_dir, load.problems, config.ignore));
         }
         let index = Index::build(library, &config.search_options());
         let app = App::new(config, index);
