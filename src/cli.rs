@@ -758,7 +758,13 @@ pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
         heartbeat: health::heartbeat_path(&app.config.data_dir),
     };
     if let Err(e) = std::fs::create_dir_all(&app.config.data_dir) {
-        tracing::warn!(error = %e, dir = %app.config.data_dir.display(), "cannot create the data folder");
+        let dir = &app.config.data_dir;
+        if dir.is_file() {
+            tracing::warn!(dir = %dir.display(), "data_dir is a file, not a folder: votes, gaps and the heartbeat cannot be kept; set data_dir to a folder");
+        } else {
+            let fix = crate::error::permission_fix(&e, "write to");
+            tracing::warn!(dir = %dir.display(), "cannot create the data folder ({e}{fix})");
+        }
     }
     Ok(block_on(gateway::run(app, &token, options))??)
 }

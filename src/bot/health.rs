@@ -75,7 +75,12 @@ impl Heartbeat {
         };
         match written.await {
             Err(error) if !self.failing => {
-                let fix = crate::error::permission_fix(&error, "write to");
+                let fix = match path.parent() {
+                    Some(folder) if folder.is_file() => {
+                        "; the data folder is a file: set data_dir to a folder".to_string()
+                    }
+                    _ => crate::error::permission_fix(&error, "write to"),
+                };
                 tracing::warn!(path = %path.display(), "cannot write the heartbeat file ({error}{fix}); `notes-bot health` fails until it can");
                 self.failing = true;
             }
