@@ -44,8 +44,8 @@ pub enum Error {
     /// Discord unreachable, the token rejected, the server stopped…
     #[error(transparent)]
     Run(#[from] RunError),
-    #[error("DISCORD_GUILD_ID: {0:?} is not a guild id (a number above 0)")]
-    GuildId(String),
+    #[error("DISCORD_GUILD_ID: {id:?} is not a server id (a number above 0: right-click the server → Copy Server ID){}", if id.contains(char::is_whitespace) { "; separate several with commas" } else { "" })]
+    GuildId { id: String },
     #[error("cannot read {what}: {source}")]
     Read { what: String, source: io::Error },
     #[error("not a Discord interaction: {0}")]
@@ -734,12 +734,13 @@ fn guilds_from_env() -> Result<Vec<GuildId>> {
     };
     value
         .split(',')
-        .map(str::trim)
+        // Quotes around the value or each id, as JSON and env files write them.
+        .map(|id| id.trim().trim_matches(['"', '\'']).trim())
         .filter(|id| !id.is_empty())
         .map(|id| {
             id.parse::<NonZeroU64>()
                 .map(GuildId::from)
-                .map_err(|_| Error::GuildId(id.to_string()))
+                .map_err(|_| Error::GuildId { id: id.to_string() })
         })
         .collect()
 }

@@ -44,7 +44,8 @@ pub struct Config {
     /// Files and folders left out, gitignore-like: `drafts`, `*.excalidraw.md`, `en/old/**`.
     pub ignore: Vec<String>,
     /// Forum channel ids whose new posts get one answer (`notes-bot run` only; needs the
-    /// Message Content intent).
+    /// Message Content intent). Ids in quotes are read too, as Discord writes them in JSON.
+    #[serde(deserialize_with = "ids")]
     pub forums: Vec<u64>,
     /// Least coverage (share of the post's words a section matches, 0.5 to 1) for a forum
     /// post to be answered.
@@ -412,6 +413,18 @@ impl Config {
                 Some(at) => message[..at].to_string(),
                 None => message,
             };
+            // serde's names of Rust types, in the words of the person who wrote the YAML.
+            let message = [
+                ("expected u64", "expected a whole number"),
+                ("expected u32", "expected a whole number"),
+                ("expected u16", "expected a whole number"),
+                ("expected usize", "expected a whole number"),
+                ("expected f32", "expected a number"),
+                ("expected f64", "expected a number"),
+                ("expected a sequence", "expected a list, like [a, b]"),
+            ]
+            .iter()
+            .fold(message, |message, (rust, yaml)| message.replace(rust, yaml));
             let line = e.location().map(|l| l.line());
             // YAML indents with spaces only; its own words for a tab do not say so.
             let tab = line
@@ -604,6 +617,27 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
 }
 
 /// Whether `key`'s `value` lies in `range`; if not, the message that says so.
+/// Discord ids, as numbers or in quotes (`"1190000000000000900"`, as copied from JSON).
+fn ids<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(u64),
+        Text(String),
+    }
+    let ids: Vec<Id> = Vec::deserialize(deserializer)?;
+    (ids.into_iter())
+        .map(|id| match id {
+            Id::Number(id) => Ok(id),
+            Id::Text(text) => text.trim().parse().map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "{text:?} is no Discord id (a channel's number: right-click it → Copy Channel ID)"
+                ))
+            }),
+        })
+        .collect()
+}
+
 fn within<T: PartialOrd + std::fmt::Display>(
     key: &str,
     value: T,
@@ -839,6 +873,25 @@ mod tests {
         ] {
             let line = text.lines().count();
             assert!(error(text).starts_with(&format!("c.yaml:{line}: ")), "{text}");
+        }
+    }
+
+    #[test]
+    fn ids_are_read_in_quotes_too_and_type_errors_speak_yaml() {
+        let path = Path::new("c.yaml");
+        let config =
+            Config::parse(path, "forums: [\"1190000000000000900\", 5]\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.forums, [1_190_000_000_000_000_900, 5]);
+        for (text, message) in [
+            ("forums: [\"abc\"]\n", "\"abc\" is no Discord id"),
+            ("reply: {page_chars: \"1500\"}\n", "expected a whole number"),
+            ("labels: {core: Key points}\n", "expected a list, like [a, b]"),
+        ] {
+            let error = Config::parse(path, text)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(message), "{text}: {error}");
         }
     }
 

@@ -246,6 +246,7 @@ fn exit_code(error: &Error) -> u8 {
     match error {
         Error::Token(_)
         | Error::PublicKey(_)
+        | Error::GuildId { .. }
         | Error::Run(RunError::TokenRejected | RunError::IntentRefused | RunError::NotInServer { .. }) => 2,
         _ => 1,
     }

@@ -797,9 +797,23 @@ fn a_guild_id_of_zero_is_refused() {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("DISCORD_GUILD_ID", "1190000000000000001, 0")
         .env("DISCORD_PUBLIC_KEY", "0".repeat(64)));
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("DISCORD_GUILD_ID: \"0\" is not a guild id"),
+        stderr(&output).contains("DISCORD_GUILD_ID: \"0\" is not a server id"),
+        "{}",
+        stderr(&output)
+    );
+    // Quotes are taken off each id; ids separated by a space are told how to separate them.
+    let output = run(bin()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env(
+            "DISCORD_GUILD_ID",
+            "\"1190000000000000001\", '1190000000000000002 1190000000000000003'",
+        )
+        .env("DISCORD_PUBLIC_KEY", "0".repeat(64)));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("DISCORD_GUILD_ID: \"1190000000000000002 1190000000000000003\" is not a server id (a number above 0: right-click the server → Copy Server ID); separate several with commas"),
         "{}",
         stderr(&output)
     );
