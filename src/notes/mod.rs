@@ -109,11 +109,35 @@ pub fn parse_in_site(
         )
     })?;
     if topic::RESERVED.contains(&topic.as_str()) {
+        let why = if topic == topic::NOTES || topic == topic::NOTES_ZH {
+            " (`/notes topic:` serves every topic once there are over 90)"
+        } else {
+            ""
+        };
         return Err(error(
             None,
-            format!("topic name `{topic}` is a built-in command; set another `command:` in the front matter"),
+            format!(
+                "topic name `{topic}` is a built-in command{why}; set another `command:` in the front matter"
+            ),
         ));
     }
+    // A name the admin wrote that Discord could not take as written is told how it is taken.
+    let renamed = front
+        .command
+        .as_deref()
+        .map(str::trim)
+        .filter(|command| *command != topic);
+    let renamed = renamed.map(|command| Warning {
+        // The YAML starts on line 2, after the opening `---`.
+        line: (split.yaml.unwrap_or_default().lines())
+            .position(|line| line.trim_start().starts_with("command:"))
+            .map_or(1, |at| at + 2),
+        message: format!(
+            "`command: {}` is registered as /{topic} (command names are lowercase letters, digits, `-` and `_`, at most {} characters)",
+            crate::text::printable(command),
+            topic::MAX_LEN
+        ),
+    });
     let resolve = |target: &str| site.wikilink_url(relative, target);
     let body = markdown::parse(split.body, split.body_line, labels, &resolve);
     if front.title.is_none() {
@@ -142,7 +166,7 @@ pub fn parse_in_site(
         line: key.line.map_or(1, |line| line + 1),
         message: format!("front matter: {}", key.message),
     });
-    warnings.splice(0..0, ignored);
+    warnings.splice(0..0, ignored.chain(renamed));
     if split.unclosed {
         // Served as body text (as Obsidian shows it), but the author surely meant a header.
         warnings.insert(
@@ -379,5 +403,32 @@ mod tests {
             let taken = error(path, text);
             assert!(taken.contains("is a built-in command"), "{path}: {taken}");
         }
+        assert!(
+            error("notes.md", "## A\n- x\n")
+                .contains("(`/notes topic:` serves every topic once there are over 90)")
+        );
+    }
+
+    #[test]
+    fn a_command_name_written_otherwise_than_registered_is_told() {
+        let warnings = |text: &str| -> Vec<(usize, String)> {
+            let note = parse_bytes(Path::new("n.md"), text.as_bytes().to_vec(), &Labels::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+            note.warnings.into_iter().map(|w| (w.line, w.message)).collect()
+        };
+        let long = "this-command-name-is-way-too-long-for-discord";
+        for (command, registered) in [("My Command", "my-command"), (long, &long[..32])] {
+            let told = warnings(&format!("---\ntitle: t\ncommand: {command}\n---\n## A\n- x\n"));
+            assert_eq!(
+                told,
+                [(
+                    3,
+                    format!(
+                        "`command: {command}` is registered as /{registered} (command names are lowercase letters, digits, `-` and `_`, at most 32 characters)"
+                    )
+                )]
+            );
+        }
+        assert!(warnings("---\ncommand: routers\n---\n## A\n- x\n").is_empty());
     }
 }
