@@ -35,6 +35,8 @@ pub enum Error {
     NoNotes(#[from] NoNotes),
     #[error("{0} of the notes' files or folders could not be loaded (listed above)")]
     BrokenNotes(usize),
+    #[error("{0} of the bot's settings in the environment cannot work (listed above)")]
+    BrokenEnvironment(usize),
     #[error("no topic `{topic}`; topics are: {topics}")]
     UnknownTopic { topic: String, topics: String },
     #[error(transparent)]
@@ -440,13 +442,17 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     for error in &loaded.errors {
         eprintln!("{}", printable(&error.to_string()));
     }
+    let wrong = check_environment(out, &config)?;
     let (notes, errors) = (loaded.library.notes().len(), loaded.errors.len());
     writeln!(
         out,
-        "{notes} notes, {sections} sections, {sources} sources, {warnings} warnings, {errors} errors"
+        "{notes} notes, {sections} sections, {sources} sources, {warnings} warnings, {} errors",
+        errors + wrong
     )?;
     if errors > 0 {
         Err(Error::BrokenNotes(errors))
+    } else if wrong > 0 {
+        Err(Error::BrokenEnvironment(wrong))
     } else if notes == 0 {
         Err(Error::NoNotes(NoNotes::new(
             config.notes_dir,
@@ -455,6 +461,72 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
         )))
     } else {
         Ok(())
+    }
+}
+
+/// What `run` and `serve` will read from the environment and the data folder, looked at
+/// without asking Discord: each on a line, an unusable one on stderr; how many are.
+fn check_environment(out: &mut impl Write, config: &Config) -> Result<usize> {
+    let mut wrong = 0;
+    let mut tell =
+        |out: &mut dyn Write, what: &str, told: std::result::Result<String, String>| -> io::Result<()> {
+            match told {
+                Ok(fine) => writeln!(out, "{what}: {}", printable(&fine)),
+                Err(error) => {
+                    wrong += 1;
+                    writeln!(out, "{what}: cannot work (below)")?;
+                    eprintln!("{}", printable(&error));
+                    Ok(())
+                }
+            }
+        };
+    let set = |name: &str| std::env::var(name).is_ok_and(|value| !value.trim().is_empty());
+    let token = if set("DISCORD_TOKEN") || set("DISCORD_TOKEN_FILE") {
+        Token::from_env()
+            .map(|_| "set and well-formed (Discord is not asked)".to_string())
+            .map_err(|e| e.to_string())
+    } else {
+        Ok("not set (`run` needs it; `serve` uses it to register commands and post replies)".into())
+    };
+    tell(out, "bot token", token)?;
+    let key = match std::env::var("DISCORD_PUBLIC_KEY") {
+        Ok(key) if !key.trim().is_empty() => endpoint::verifier(&key)
+            .map(|_| "a valid key".to_string())
+            .map_err(|e| e.to_string()),
+        _ => Ok("not set (`serve` needs it)".into()),
+    };
+    tell(out, "DISCORD_PUBLIC_KEY", key)?;
+    let guilds = guilds_from_env()
+        .map_err(|e| e.to_string())
+        .map(|guilds| match guilds.len() {
+            0 => "not set: commands are registered globally".to_string(),
+            n => format!("{n} server(s): commands are registered there"),
+        });
+    tell(out, "DISCORD_GUILD_ID", guilds)?;
+    tell(out, "data_dir", data_dir_writable(&config.data_dir))?;
+    Ok(wrong)
+}
+
+/// Whether the bot can keep its votes, gaps and heartbeat in `dir` (made if missing).
+fn data_dir_writable(dir: &Path) -> std::result::Result<String, String> {
+    let shown = match std::path::absolute(dir) {
+        Ok(absolute) if dir.is_relative() => format!("{} ({})", dir.display(), absolute.display()),
+        _ => dir.display().to_string(),
+    };
+    if dir.is_file() {
+        return Err(format!(
+            "data_dir {shown} is a file, not a folder: set data_dir to a folder"
+        ));
+    }
+    let probe = dir.join(format!(".notes-bot-check-{}", std::process::id()));
+    let written = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&probe, b"check"));
+    let _ = std::fs::remove_file(&probe);
+    match written {
+        Ok(()) => Ok(format!("{shown}: writable")),
+        Err(e) => Err(format!(
+            "data_dir {shown}: cannot write to it ({e}{}); votes, gaps and the health check need it",
+            crate::error::permission_fix(&e, "write to")
+        )),
     }
 }
 

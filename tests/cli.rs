@@ -283,6 +283,56 @@ fn check_says_which_config_it_read_or_where_it_looked() {
 }
 
 #[test]
+fn check_looks_at_the_environment_without_asking_discord() {
+    let output = run(bin().arg("check").env_remove("DISCORD_PUBLIC_KEY"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for line in [
+        "bot token: not set (`run` needs it; `serve` uses it to register commands and post replies)",
+        "DISCORD_PUBLIC_KEY: not set (`serve` needs it)",
+        "DISCORD_GUILD_ID: not set: commands are registered globally",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line}\n{text}");
+    }
+    // Set and wrong: each told, and check fails.
+    let data = temp_dir("check-env");
+    let file = data.join("data");
+    std::fs::write(&file, "").unwrap_or_else(|e| panic!("{e}"));
+    let config = data.join("c.yaml");
+    std::fs::write(&config, format!("data_dir: {file:?}\n")).unwrap_or_else(|e| panic!("{e}"));
+    let output = run(bin()
+        .arg("check")
+        .arg("--config")
+        .arg(&config)
+        .env("DISCORD_TOKEN", "“not.a.token”")
+        .env("DISCORD_PUBLIC_KEY", "1180000000000000001")
+        .env("DISCORD_GUILD_ID", "1190000000000000001"));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let (text, err) = (stdout(&output), stderr(&output));
+    assert!(
+        text.contains("DISCORD_GUILD_ID: 1 server(s): commands are registered there"),
+        "{text}"
+    );
+    assert!(text.contains("0 warnings, 3 errors"), "{text}");
+    assert!(
+        err.contains("the bot token in DISCORD_TOKEN holds a quote (“) at character 1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("DISCORD_PUBLIC_KEY is a number like an APPLICATION ID"),
+        "{err}"
+    );
+    assert!(
+        err.contains("is a file, not a folder: set data_dir to a folder"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("error: 3 of the bot's settings in the environment cannot work (listed above)\n"),
+        "{err}"
+    );
+}
+
+#[test]
 fn check_names_file_and_line_of_a_broken_note_and_exits_1() {
     let dir = temp_dir("broken");
     std::fs::write(dir.join("good.md"), "---\ntitle: Good\n---\n## A\n- x\n")

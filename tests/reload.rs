@@ -811,9 +811,14 @@ fn check_reports_an_unreadable_folder_and_file_and_loads_the_rest() {
     } else {
         std::process::Command::new(binary)
     };
+    // A data folder `nobody` may write to (check looks at it too).
+    let config = notes.dir.with_extension("yaml");
+    std::fs::write(&config, "data_dir: /tmp\n").unwrap_or_else(|e| panic!("{e}"));
     let output = command
         .args(["check", "--notes"])
         .arg(&notes.dir)
+        .arg("--config")
+        .arg(&config)
         .env_remove("NOTES_BOT_CONFIG")
         .output()
         .unwrap_or_else(|e| panic!("cannot run notes-bot: {e}"));
