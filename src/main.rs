@@ -46,6 +46,14 @@ fn topic_name(typed: &str) -> Result<String, std::convert::Infallible> {
     Ok(typed.trim().trim_start_matches('/').to_lowercase())
 }
 
+/// A count of one or more.
+fn at_least_one(value: &str) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("write a whole number, at least 1".into()),
+    }
+}
+
 /// A value without the blanks around it (an env file written on Windows ends each in `\r`).
 fn trimmed(value: &str) -> Result<String, std::convert::Infallible> {
     Ok(value.trim().to_string())
@@ -68,7 +76,7 @@ enum Command {
         #[arg(long, value_parser = topic_name)]
         topic: Option<String>,
         /// How many sections to show
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, default_value_t = 1, value_parser = at_least_one)]
         limit: u64,
         /// Print one JSON object instead of text
         #[arg(long)]

@@ -1000,7 +1000,11 @@ fn check_warns_of_a_link_base_folder_without_notes() {
 fn ask_refuses_a_limit_of_zero() {
     let output = run(bin().args(["ask", "--limit", "0", "rlhf"]));
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("--limit"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("'--limit <LIMIT>': write a whole number, at least 1"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// `serve` runs without a bot token, but a token given and unusable (both variables set, an
