@@ -298,6 +298,19 @@ async fn registering_in_a_server_the_app_is_not_in_says_how_to_invite_it_and_exi
     }
 }
 
+/// A proxy's HTML error page is named as such, not as serenity's "Could not decode json".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_page_instead_of_discords_json_is_named() {
+    let (discord, _) = fake_discord(|_, _, _| (502, "<html><body>Bad Gateway</body></html>".into())).await;
+    let (code, err) = notes_bot(&["register"], &discord).await;
+    assert_eq!(code, Some(1), "{err}");
+    let line = err.lines().last().unwrap_or_default();
+    assert!(
+        line.ends_with("answered 502 Bad Gateway: not a JSON answer (an error page: is DISCORD_HTTP_PROXY a Discord REST proxy, and is it up?)"),
+        "{line}"
+    );
+}
+
 /// A gateway that refuses every connection: serenity retries every 5 s for ever, so `run`
 /// ends itself after a minute with what to check, as it does when the REST API cannot be
 /// reached, for its supervisor to start it again.

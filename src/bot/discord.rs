@@ -187,7 +187,16 @@ pub(super) fn classify(error: serenity::Error) -> RunError {
                 response.method.as_str(),
                 route_of(&response.url),
                 response.status_code,
-                response.error.message,
+                // serenity's words when the body was no JSON: an HTML error page of a proxy.
+                if response
+                    .error
+                    .message
+                    .starts_with("[Serenity] Could not decode json")
+                {
+                    "not a JSON answer (an error page: is DISCORD_HTTP_PROXY a Discord REST proxy, and is it up?)"
+                } else {
+                    &response.error.message
+                },
                 field_errors(&response.error.errors)
             ),
         },
