@@ -12,6 +12,10 @@ use notes_bot::bot::webhook::Webhooks;
 use serenity::all::{CreateInteractionResponse, CreateInteractionResponseMessage, InteractionId};
 
 const TOKEN: &str = "aW50ZXJhY3Rpb246c2VjcmV0LXRva2Vu";
+
+/// What the fake Discord answers for the application (`GET /oauth2/applications/@me`).
+const APPLICATION: &str = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
+    "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
 /// A bot token serenity accepts as well-formed; no Discord ever sees it.
 const BOT_TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB";
 
@@ -249,11 +253,9 @@ async fn a_rejected_token_is_one_line_and_exit_2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_5xx_while_registering_names_the_route_and_exits_1_without_a_panic() {
-    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
-        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
     let (discord, seen) = fake_discord(move |_, method, path| {
         if method == Method::GET && path == "/api/v10/oauth2/applications/@me" {
-            (200, application.to_string())
+            (200, APPLICATION.to_string())
         } else {
             (503, r#"{"message": "upstream connect error", "code": 0}"#.into())
         }
@@ -276,13 +278,11 @@ async fn a_5xx_while_registering_names_the_route_and_exits_1_without_a_panic() {
 /// both `register` and `run` exit 2, not 1 (a supervisor restarted `run` for ever).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registering_in_a_server_the_app_is_not_in_says_how_to_invite_it_and_exits_2() {
-    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
-        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
     let (discord, _) = fake_discord(move |_, method, _| {
         if method == Method::PUT {
             (403, r#"{"message": "Missing Access", "code": 50001}"#.into())
         } else {
-            (200, application.to_string())
+            (200, APPLICATION.to_string())
         }
     })
     .await;
@@ -316,14 +316,12 @@ async fn an_error_page_instead_of_discords_json_is_named() {
 /// reached, for its supervisor to start it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_never_reached_ends_run_after_a_minute_saying_what_to_check() {
-    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
-        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
     let gateway = r#"{"url": "ws://127.0.0.1:9", "shards": 1, "session_start_limit":
         {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}}"#;
     let (discord, _) = fake_discord(move |_, method, path| match (method, path) {
         (&Method::PUT, _) => (200, "[]".into()),
         (_, "/api/v10/gateway/bot") => (200, gateway.to_string()),
-        _ => (200, application.to_string()),
+        _ => (200, APPLICATION.to_string()),
     })
     .await;
     let started = Instant::now();
@@ -350,12 +348,10 @@ async fn a_gateway_never_reached_ends_run_after_a_minute_saying_what_to_check() 
 /// A fake Discord whose command registrations answer `status` for the first `failures`
 /// PUTs, then 200; every other route answers the application.
 async fn registrations_failing(failures: usize, status: u16) -> (String, Arc<Mutex<Vec<Call>>>) {
-    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
-        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
     let puts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     fake_discord(move |_, method, _| {
         if method != Method::PUT {
-            return (200, application.to_string());
+            return (200, APPLICATION.to_string());
         }
         if puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < failures {
             (status, format!(r#"{{"message": "status {status}", "code": 0}}"#))
@@ -453,14 +449,12 @@ async fn a_refused_registration_is_not_retried() {
 /// first registration, and registers the new note's command.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_started_while_discord_was_down_registers_once_it_answers() {
-    let application = r#"{"id": "42", "name": "notes-bot", "icon": null, "description": "", "bot_public": true,
-        "bot_require_code_grant": false, "verify_key": "00", "team": null, "flags": 0}"#;
     let lookups = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (discord, seen) = fake_discord(move |_, method, _| match *method {
         Method::GET if lookups.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 => {
             (503, r#"{"message": "upstream connect error", "code": 0}"#.into())
         }
-        Method::GET => (200, application.to_string()),
+        Method::GET => (200, APPLICATION.to_string()),
         _ => (200, "[]".into()),
     })
     .await;
