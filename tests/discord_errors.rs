@@ -394,6 +394,22 @@ fn puts(seen: &Mutex<Vec<Call>>) -> Vec<Instant> {
         .collect()
 }
 
+/// `serve` with a token Discord refuses serves on, and says what the token was for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_a_refused_token_says_what_it_goes_without() {
+    let (discord, _) =
+        fake_discord(|_, _, _| (401, r#"{"message": "401: Unauthorized", "code": 0}"#.into())).await;
+    let (_dir, serve, _notes) = serve_registering("refused-token", &discord);
+    let wanted = "the bot token cannot be used: commands will not be re-registered on reload, and \"Answer from notes\" answers are sent as follow-ups, not as the bot's replies";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !serve.logged().contains(wanted) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log = serve.logged();
+    assert!(log.contains(wanted), "{log}");
+    assert!(log.contains("Discord rejected the bot token (401)"), "{log}");
+}
+
 /// A new topic while Discord fails: the registration is tried again after 1 s, then 2 s,
 /// until it succeeds; then no more requests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -198,7 +198,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
                 let http = Arc::new(http);
                 match discord::learn_application_id(&http).await {
                     Err(error) if !registrar::is_transient(&error) => {
-                        tracing::warn!(%error, "commands will not be re-registered on reload");
+                        token_unusable(&error);
                         None
                     }
                     known => {
@@ -213,7 +213,7 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
                 }
             }
             Err(error) => {
-                tracing::warn!(%error, "commands will not be re-registered on reload");
+                token_unusable(&error);
                 None
             }
         },
@@ -254,6 +254,15 @@ pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<
     }
     tracing::info!("stopped");
     result.map_err(RunError::Server)
+}
+
+/// What `serve` does without the token it was given (Discord refused it, or it is no URL
+/// serenity takes).
+fn token_unusable(error: &RunError) {
+    tracing::warn!(
+        %error,
+        "the bot token cannot be used: commands will not be re-registered on reload, and \"Answer from notes\" answers are sent as follow-ups, not as the bot's replies"
+    );
 }
 
 /// How often the heartbeat file is looked at (as the gateway touches its own).
