@@ -442,11 +442,12 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     for error in &loaded.errors {
         eprintln!("{}", printable(&error.to_string()));
     }
-    let wrong = check_environment(out, &config)?;
+    let (wrong, warned) = check_environment(out, &config)?;
     let (notes, errors) = (loaded.library.notes().len(), loaded.errors.len());
     writeln!(
         out,
-        "{notes} notes, {sections} sections, {sources} sources, {warnings} warnings, {} errors",
+        "{notes} notes, {sections} sections, {sources} sources, {} warnings, {} errors",
+        warnings + warned,
         errors + wrong
     )?;
     if errors > 0 {
@@ -465,8 +466,9 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
 }
 
 /// What `run` and `serve` will read from the environment and the data folder, looked at
-/// without asking Discord: each on a line, an unusable one on stderr; how many are.
-fn check_environment(out: &mut impl Write, config: &Config) -> Result<usize> {
+/// without asking Discord: each on a line, an unusable one on stderr; how many are, and
+/// how many warnings (the data folder: the bot starts without it).
+fn check_environment(out: &mut impl Write, config: &Config) -> Result<(usize, usize)> {
     let mut wrong = 0;
     let mut tell =
         |out: &mut dyn Write, what: &str, told: std::result::Result<String, String>| -> io::Result<()> {
@@ -503,11 +505,17 @@ fn check_environment(out: &mut impl Write, config: &Config) -> Result<usize> {
             n => format!("{n} server(s): commands are registered there"),
         });
     tell(out, "DISCORD_GUILD_ID", guilds)?;
-    tell(out, "data_dir", data_dir_writable(&config.data_dir))?;
-    Ok(wrong)
+    // `run` and `serve` start without it (and warn): a warning here too.
+    let data = data_dir_writable(&config.data_dir);
+    match &data {
+        Ok(fine) => writeln!(out, "data_dir: {}", printable(fine))?,
+        Err(problem) => writeln!(out, "  warning: {}", printable(problem))?,
+    }
+    Ok((wrong, usize::from(data.is_err())))
 }
 
-/// Whether the bot can keep its votes, gaps and heartbeat in `dir` (made if missing).
+/// Whether the bot can keep its votes, gaps and heartbeat in `dir`, looked at without
+/// writing anything (a folder not there yet: whether it can be made).
 fn data_dir_writable(dir: &Path) -> std::result::Result<String, String> {
     let shown = match std::path::absolute(dir) {
         Ok(absolute) if dir.is_relative() => format!("{} ({})", dir.display(), absolute.display()),
@@ -518,15 +526,41 @@ fn data_dir_writable(dir: &Path) -> std::result::Result<String, String> {
             "data_dir {shown} is a file, not a folder: set data_dir to a folder"
         ));
     }
-    let probe = dir.join(format!(".notes-bot-check-{}", std::process::id()));
-    let written = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&probe, b"check"));
-    let _ = std::fs::remove_file(&probe);
-    match written {
-        Ok(()) => Ok(format!("{shown}: writable")),
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let Some(existing) = absolute.ancestors().find(|path| path.is_dir()) else {
+        return Err(format!("data_dir {shown}: no folder above it exists"));
+    };
+    let made = if existing == absolute {
+        ""
+    } else {
+        ", made when the bot starts"
+    };
+    match writable(existing) {
+        Ok(()) => Ok(format!("{shown}: writable{made}")),
         Err(e) => Err(format!(
-            "data_dir {shown}: cannot write to it ({e}{}); votes, gaps and the health check need it",
+            "data_dir {shown}: {} cannot be written to ({e}{}); votes, gaps and the health check need it",
+            existing.display(),
             crate::error::permission_fix(&e, "write to")
         )),
+    }
+}
+
+/// Whether this process may write in the folder `dir` (access(2), nothing written).
+fn writable(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(io::Error::other)?;
+        // SAFETY: `path` is a NUL-terminated string; access only reads it.
+        if unsafe { libc::access(path.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
     }
 }
 
@@ -745,19 +779,41 @@ fn log_filter(asked: Option<&str>) -> (tracing_subscriber::EnvFilter, Option<Str
         return (default(), None);
     };
     const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
-    // Crates whose lines the bot prints, which a bare name turns on at every level.
-    const CRATES: [&str; 8] = [
-        "notes_bot",
-        "serenity",
-        "notify",
-        "tokio",
-        "hyper",
-        "reqwest",
-        "redis",
-        "tower_http",
+    // Words people write for a level, which EnvFilter would read as a module's name.
+    const LEVELISH: [&str; 16] = [
+        "verbose",
+        "information",
+        "informational",
+        "warning",
+        "warnings",
+        "errors",
+        "critical",
+        "fatal",
+        "all",
+        "none",
+        "quiet",
+        "silent",
+        "default",
+        "notice",
+        "debugging",
+        "on",
     ];
-    let level = |word: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(word));
-    for directive in asked.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+    // Levels by name or number (`notes_bot=5`).
+    let level = |word: &str| {
+        LEVELS.iter().any(|l| l.eq_ignore_ascii_case(word))
+            || matches!(word, "0" | "1" | "2" | "3" | "4" | "5")
+    };
+    let levelish = |word: &str| {
+        let word = word.to_ascii_lowercase();
+        LEVELISH.contains(&word.as_str())
+            || (LEVELS.iter()).any(|l| l.len() >= 4 && strsim::levenshtein(l, &word) <= 2)
+    };
+    // Span filters (`[span{field=value}]`) are EnvFilter's own to read.
+    let directives = asked
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty() && !d.contains('['));
+    for directive in directives {
         let (target, at) = directive.rsplit_once('=').unwrap_or((directive, ""));
         let unknown = if directive.contains('=') {
             // A module path never holds `-` (the crate is `notes_bot`).
@@ -769,8 +825,7 @@ fn log_filter(asked: Option<&str>) -> (tracing_subscriber::EnvFilter, Option<Str
                         .then(|| format!("{target:?} is no module (write `_` for `-`: `notes_bot`)"))
                 })
         } else {
-            let module = directive.contains("::") || directive.contains('[') || CRATES.contains(&directive);
-            (!level(directive) && !module).then(|| {
+            (!level(directive) && levelish(directive)).then(|| {
                 format!(
                     "{directive:?} is no level ({}): as a module's name it would hide every other line",
                     LEVELS.join(", ")
@@ -959,6 +1014,8 @@ mod tests {
         for asked in [
             "verbose",
             "information",
+            "infoo",
+            "Warnings",
             "notes-bot=debug",
             "info,notes_bot=loud",
             "notes_bot=debug,[",

@@ -623,12 +623,16 @@ fn ids<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D:
     #[serde(untagged)]
     enum Id {
         Number(u64),
+        Signed(i64),
         Text(String),
     }
     let ids: Vec<Id> = Vec::deserialize(deserializer)?;
     (ids.into_iter())
         .map(|id| match id {
             Id::Number(id) => Ok(id),
+            Id::Signed(id) => Err(serde::de::Error::custom(format!(
+                "forums: {id} is no Discord id (a channel's number: right-click it → Copy Channel ID)"
+            ))),
             Id::Text(text) => text.trim().parse().map_err(|_| {
                 serde::de::Error::custom(format!(
                     "{text:?} is no Discord id (a channel's number: right-click it → Copy Channel ID)"
@@ -884,6 +888,7 @@ mod tests {
         assert_eq!(config.forums, [1_190_000_000_000_000_900, 5]);
         for (text, message) in [
             ("forums: [\"abc\"]\n", "\"abc\" is no Discord id"),
+            ("forums: [-1]\n", "forums: -1 is no Discord id"),
             ("reply: {page_chars: \"1500\"}\n", "expected a whole number"),
             ("labels: {core: Key points}\n", "expected a list, like [a, b]"),
         ] {

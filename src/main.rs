@@ -63,8 +63,9 @@ fn trimmed(value: &str) -> Result<String, std::convert::Infallible> {
 fn listen_address(value: &str) -> Result<String, std::convert::Infallible> {
     let value = value.trim();
     Ok(match value.strip_prefix(':') {
-        Some(port) => format!("0.0.0.0:{port}"),
-        None => value.to_string(),
+        // Not `:::8080` or `::1:8080`: IPv6.
+        Some(port) if port.parse::<u16>().is_ok() => format!("0.0.0.0:{port}"),
+        _ => value.to_string(),
     })
 }
 
@@ -272,6 +273,19 @@ fn one_malloc_arena_per_core() {
         // sets a limit for arenas created later.
         unsafe {
             libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_port_alone_is_every_interface_and_ipv6_is_left_as_written() {
+        let listen = |value: &str| super::listen_address(value).unwrap_or_default();
+        assert_eq!(listen(":8080"), "0.0.0.0:8080");
+        assert_eq!(listen(" 127.0.0.1:8080\r"), "127.0.0.1:8080");
+        for ipv6 in [":::8080", "::1:8080", "[::]:8080"] {
+            assert_eq!(listen(ipv6), ipv6);
         }
     }
 }

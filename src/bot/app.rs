@@ -47,14 +47,21 @@ pub struct NoNotes {
 impl NoNotes {
     /// No note in `dir`: the folder's top is looked at for files named otherwise.
     pub fn new(dir: PathBuf, problems: Vec<FileError>, ignore: Vec<String>) -> NoNotes {
-        const SHOWN: usize = 3;
-        let mut not_markdown: Vec<String> = (std::fs::read_dir(&dir).into_iter().flatten().flatten())
+        const LOOKED_AT: usize = 1_000;
+        let names: Vec<String> = (std::fs::read_dir(&dir).into_iter().flatten().flatten())
+            .take(LOOKED_AT)
             .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
             .filter(|name| !name.starts_with('.'))
-            .take(SHOWN + 1)
             .collect();
+        // Told only of a folder with no `.md` file at all: notes left out (`ignore:`,
+        // `publish: false`) beside a config file are another story.
+        let markdown = names
+            .iter()
+            .any(|name| name.to_ascii_lowercase().ends_with(".md"));
+        let mut not_markdown = if markdown { Vec::new() } else { names };
         not_markdown.sort();
+        not_markdown.truncate(4);
         NoNotes {
             dir,
             problems,
@@ -101,8 +108,11 @@ impl fmt::Display for NoNotes {
                 patterns.join(", ")
             )?;
         }
-        if !self.problems.is_empty() {
-            write!(f, "; what was there could not be loaded:")?;
+        match self.problems.as_slice() {
+            [] => {}
+            // The folder itself: nothing was there to load.
+            [only] if only.path == self.dir => write!(f, "; pass --notes DIR or set notes_dir:")?,
+            _ => write!(f, "; what was there could not be loaded:")?,
         }
         // One line each, whatever a file's name holds: the reader splits at line breaks.
         for problem in &self.problems {

@@ -475,20 +475,22 @@ fn simple(yaml: &str) -> Option<Raw> {
 /// value: a title like `Setup: the basics` or `@everyone guide` is text to a person, and a
 /// YAML value only in quotes.
 fn quoting_fix(yaml: &str, line: usize) -> Option<String> {
-    let lines: Vec<&str> = yaml.lines().collect();
-    let candidates = [line, line.saturating_sub(1)];
-    candidates.into_iter().filter(|&l| l >= 1).find_map(|l| {
-        let text = lines.get(l - 1)?;
-        let (key, value) = text.split_once(':')?;
-        let (key, value) = (key.trim(), value.trim());
-        let plain_key = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-        let needs = value.contains(": ")
-            || value.ends_with(':')
-            || value.starts_with(['@', '`', '[', '{', '*', '&', '!', '|', '>', '%']);
-        (plain_key && needs && !value.starts_with(['"', '\''])).then(|| {
-            let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
-            format!("; put the value in quotes: {key}: \"{quoted}\"")
-        })
+    let text = yaml.lines().nth(line.checked_sub(1)?)?;
+    if text.contains('\t') {
+        return None;
+    }
+    let (key, value) = text.split_once(':')?;
+    let (key, value) = (key.trim(), value.trim());
+    let plain_key = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    // `[a, b]` and `{a: b}` are YAML's lists and maps, written whole: not text to quote.
+    let collection =
+        (value.starts_with('[') && value.ends_with(']')) || (value.starts_with('{') && value.ends_with('}'));
+    let needs = value.contains(": ")
+        || value.ends_with(':')
+        || value.starts_with(['@', '`', '[', '{', '*', '&', '!', '|', '>', '%']);
+    (plain_key && needs && !collection && !value.starts_with(['"', '\''])).then(|| {
+        let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("; put the value in quotes: {key}: \"{quoted}\"")
     })
 }
 
