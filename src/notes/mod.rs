@@ -122,11 +122,12 @@ pub fn parse_in_site(
         ));
     }
     // A name the admin wrote that Discord could not take as written is told how it is taken.
+    // Case alone is no news: command names are lowercase.
     let renamed = front
         .command
         .as_deref()
         .map(str::trim)
-        .filter(|command| *command != topic);
+        .filter(|command| command.to_lowercase() != topic);
     let renamed = renamed.map(|command| Warning {
         // The YAML starts on line 2, after the opening `---`.
         line: (split.yaml.unwrap_or_default().lines())
@@ -430,5 +431,6 @@ mod tests {
             );
         }
         assert!(warnings("---\ncommand: routers\n---\n## A\n- x\n").is_empty());
+        assert!(warnings("---\ncommand: ChatGPT\n---\n## A\n- x\n").is_empty());
     }
 }
