@@ -624,20 +624,21 @@ fn ids<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D:
     enum Id {
         Number(u64),
         Signed(i64),
+        Fraction(f64),
         Text(String),
     }
     let ids: Vec<Id> = Vec::deserialize(deserializer)?;
+    let no_id = |shown: String| {
+        serde::de::Error::custom(format!(
+            "forums: {shown} is no Discord id (a channel's number: right-click it → Copy Channel ID)"
+        ))
+    };
     (ids.into_iter())
         .map(|id| match id {
             Id::Number(id) => Ok(id),
-            Id::Signed(id) => Err(serde::de::Error::custom(format!(
-                "forums: {id} is no Discord id (a channel's number: right-click it → Copy Channel ID)"
-            ))),
-            Id::Text(text) => text.trim().parse().map_err(|_| {
-                serde::de::Error::custom(format!(
-                    "{text:?} is no Discord id (a channel's number: right-click it → Copy Channel ID)"
-                ))
-            }),
+            Id::Signed(id) => Err(no_id(id.to_string())),
+            Id::Fraction(id) => Err(no_id(id.to_string())),
+            Id::Text(text) => text.trim().parse().map_err(|_| no_id(format!("{text:?}"))),
         })
         .collect()
 }
@@ -889,6 +890,7 @@ mod tests {
         for (text, message) in [
             ("forums: [\"abc\"]\n", "\"abc\" is no Discord id"),
             ("forums: [-1]\n", "forums: -1 is no Discord id"),
+            ("forums: [1.5]\n", "forums: 1.5 is no Discord id"),
             ("reply: {page_chars: \"1500\"}\n", "expected a whole number"),
             ("labels: {core: Key points}\n", "expected a list, like [a, b]"),
         ] {

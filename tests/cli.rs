@@ -515,6 +515,21 @@ fn a_folder_of_files_not_named_md_says_so() {
 }
 
 #[test]
+fn health_with_no_bot_running_says_what_it_may_be() {
+    let dir = temp_dir("health");
+    let config = dir.join("c.yaml");
+    std::fs::write(&config, format!("data_dir: {:?}\n", dir.join("data"))).unwrap_or_else(|e| panic!("{e}"));
+    let output = run(bin().arg("health").arg("--config").arg(&config));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.starts_with("error: unhealthy: no heartbeat at "), "{err}");
+    assert!(
+        err.contains("the bot is not running, not connected to Discord yet, or cannot write its data folder (its log says which)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn values_are_read_as_an_admin_writes_them() {
     // An env file written on Windows ends each value in `\r`; `/chatgpt` is how a topic is seen.
     let output = run(bin()

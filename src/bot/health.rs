@@ -110,7 +110,7 @@ pub fn serve_beat(address: SocketAddr) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum Unhealthy {
     #[error(
-        "no heartbeat at {} ({source}); is the bot running, and may it write to that folder (the data folder; the image runs as uid 10001)?",
+        "no heartbeat at {} ({source}): the bot is not running, not connected to Discord yet, or cannot write its data folder (its log says which)",
         .path.display()
     )]
     NoHeartbeat { path: PathBuf, source: std::io::Error },
