@@ -109,10 +109,7 @@ impl Paths {
     /// the default was looked for (a config not found is the built-in defaults, silently
     /// dropping every setting of a `notes-bot.yml` or of a bot started in another folder).
     pub fn config_source(&self) -> String {
-        let shown = |path: &Path| match std::path::absolute(path) {
-            Ok(absolute) if path.is_relative() => format!("{} ({})", path.display(), absolute.display()),
-            _ => path.display().to_string(),
-        };
+        let shown = crate::error::located;
         let default = Path::new(DEFAULT_CONFIG);
         match &self.config {
             Some(path) => format!("config: {}", shown(path)),
@@ -517,10 +514,7 @@ fn check_environment(out: &mut impl Write, config: &Config) -> Result<(usize, us
 /// Whether the bot can keep its votes, gaps and heartbeat in `dir`, looked at without
 /// writing anything (a folder not there yet: whether it can be made).
 fn data_dir_writable(dir: &Path) -> std::result::Result<String, String> {
-    let shown = match std::path::absolute(dir) {
-        Ok(absolute) if dir.is_relative() => format!("{} ({})", dir.display(), absolute.display()),
-        _ => dir.display().to_string(),
-    };
+    let shown = crate::error::located(dir);
     if dir.is_file() {
         return Err(format!(
             "data_dir {shown} is a file, not a folder: set data_dir to a folder"
@@ -886,13 +880,11 @@ pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
         heartbeat: health::heartbeat_path(&app.config.data_dir),
     };
     if let Err(e) = std::fs::create_dir_all(&app.config.data_dir) {
-        let dir = &app.config.data_dir;
-        if dir.is_file() {
-            tracing::warn!(dir = %dir.display(), "data_dir is a file, not a folder: votes, gaps and the heartbeat cannot be kept; set data_dir to a folder");
-        } else {
-            let fix = crate::error::permission_fix(&e, "write to");
-            tracing::warn!(dir = %dir.display(), "cannot create the data folder ({e}{fix})");
-        }
+        // As `check` says it: a file in its place, or who may not write where.
+        let why = data_dir_writable(&app.config.data_dir)
+            .err()
+            .unwrap_or_else(|| format!("cannot create the data folder: {e}"));
+        tracing::warn!("{why}");
     }
     Ok(block_on(gateway::run(app, &token, options))??)
 }

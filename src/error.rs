@@ -21,6 +21,15 @@ impl fmt::Display for FileError {
     }
 }
 
+/// A path for a person: a relative one with where it is (`notes (/srv/bot/notes)`), as
+/// the working directory may not be the one meant.
+pub fn located(path: &std::path::Path) -> String {
+    match std::path::absolute(path) {
+        Ok(absolute) if path.is_relative() => format!("{} ({})", path.display(), absolute.display()),
+        _ => path.display().to_string(),
+    }
+}
+
 /// The fix for an I/O error a person reads, when the system refused a permission: who the
 /// bot runs as (the image's uid 10001 is often not the owner of a bind-mounted folder).
 /// Empty for any other error. `need` says what the bot needs to do: "read", "write to".

@@ -82,6 +82,14 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A value pasted with the quotes around it (`docker --env-file` keeps them), without them.
+pub fn unquoted(text: &str) -> &str {
+    ['"', '\'']
+        .iter()
+        .find_map(|&quote| text.strip_prefix(quote)?.strip_suffix(quote))
+        .unwrap_or(text)
+}
+
 #[cfg(test)]
 mod tests {
     /// The byte scan finds exactly the characters the rule removes: every character alone,

@@ -73,13 +73,7 @@ impl NoNotes {
 
 impl fmt::Display for NoNotes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Where a relative folder is: the working directory may not be the one meant.
-        let dir = match std::path::absolute(&self.dir) {
-            Ok(absolute) if self.dir.is_relative() => {
-                format!("{} ({})", self.dir.display(), absolute.display())
-            }
-            _ => self.dir.display().to_string(),
-        };
+        let dir = crate::error::located(&self.dir);
         if self.problems.is_empty() && !self.not_markdown.is_empty() {
             // Windows hides `.txt`: `notes.md.txt` looks like a note.
             let names: Vec<String> = (self.not_markdown.iter().take(3))

@@ -73,11 +73,7 @@ pub struct PublicKeyError(&'static str);
 /// around it (`docker --env-file` keeps them) and a `0x` are taken off.
 pub fn verifier(public_key_hex: &str) -> Result<Verifier, PublicKeyError> {
     let hex = public_key_hex.trim();
-    let hex = ['"', '\'']
-        .iter()
-        .find_map(|&quote| hex.strip_prefix(quote)?.strip_suffix(quote))
-        .unwrap_or(hex)
-        .trim();
+    let hex = crate::text::unquoted(hex).trim();
     let hex = hex.strip_prefix("0x").unwrap_or(hex);
     let what = if hex.is_empty() {
         "is not set"

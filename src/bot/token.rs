@@ -106,19 +106,11 @@ impl Token {
 fn cleaned(pasted: &str) -> String {
     let mut token = pasted.trim().trim_start_matches('\u{feff}').trim();
     token = token.strip_prefix("DISCORD_TOKEN=").unwrap_or(token).trim();
-    token = unquoted(token).trim();
+    token = crate::text::unquoted(token).trim();
     if token.get(..4).is_some_and(|bot| bot.eq_ignore_ascii_case("bot ")) {
         token = token[4..].trim_start();
     }
-    unquoted(token).to_string()
-}
-
-/// A token pasted with the quotes around it (`docker --env-file` keeps them).
-fn unquoted(text: &str) -> &str {
-    ['"', '\'']
-        .iter()
-        .find_map(|&quote| text.strip_prefix(quote)?.strip_suffix(quote))
-        .unwrap_or(text)
+    crate::text::unquoted(token).to_string()
 }
 
 #[cfg(test)]
