@@ -55,6 +55,35 @@ pub struct WatchError {
     pub out_of_watches: bool,
 }
 
+impl WatchError {
+    fn new(dir: &Path, error: &notify::Error) -> WatchError {
+        WatchError {
+            dir: dir.to_path_buf(),
+            out_of_watches: match &error.kind {
+                notify::ErrorKind::MaxFilesWatch => true,
+                notify::ErrorKind::Io(io) => {
+                    io.raw_os_error() == Some(libc::EMFILE) || io.raw_os_error() == Some(libc::ENOSPC)
+                }
+                _ => false,
+            },
+            cause: error.to_string(),
+        }
+    }
+
+    /// What is done instead of watching, and what lets the folder be watched.
+    fn polling_instead(&self) -> String {
+        format!(
+            "looking for changes every {} s instead{}",
+            ReloadOptions::UNREPORTED_POLL_SECONDS,
+            if self.out_of_watches {
+                " (raise the host's fs.inotify.max_user_watches and max_user_instances to watch it)"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
 /// Starts watching the notes folder. Each reload that swapped the index is sent on `sender`
 /// (so the adapter can register commands again); problems are logged and the last good
 /// version of a broken note keeps serving. Where the file system does not report changes
@@ -69,11 +98,7 @@ pub fn watch(app: Arc<App>, sender: mpsc::UnboundedSender<Reloaded>) -> Result<W
     let poll = match (&watcher, app.config.reload.poll_seconds) {
         (_, Some(seconds)) => Some(Duration::from_secs(seconds)),
         (Err(error), None) => {
-            tracing::warn!(
-                "{error}; looking for changes every {} s instead{}",
-                unreported.as_secs(),
-                if error.out_of_watches { " (raise the host's fs.inotify.max_user_watches and max_user_instances to watch it)" } else { "" }
-            );
+            tracing::warn!("{error}; {}", error.polling_instead());
             Some(unreported)
         }
         (Ok(_), None) => unreported_file_system(&dir).map(|name| {
@@ -88,7 +113,9 @@ pub fn watch(app: Arc<App>, sender: mpsc::UnboundedSender<Reloaded>) -> Result<W
     let stop = Arc::new(AtomicBool::new(false));
     let stopped = stop.clone();
     let watching = Watching {
-        watcher: watcher.ok(),
+        watcher: watcher
+            .ok()
+            .map(|w| Box::new(w) as Box<dyn notify::Watcher + Send>),
         // Kept so the events never end while the folder is only polled.
         _events: events,
         poll,
@@ -109,17 +136,7 @@ fn notify_watcher(
     dir: &Path,
     events: std::sync::mpsc::Sender<notify::Result<Event>>,
 ) -> Result<RecommendedWatcher, WatchError> {
-    let cannot = |e: notify::Error| WatchError {
-        dir: dir.to_path_buf(),
-        out_of_watches: match &e.kind {
-            notify::ErrorKind::MaxFilesWatch => true,
-            notify::ErrorKind::Io(io) => {
-                io.raw_os_error() == Some(libc::EMFILE) || io.raw_os_error() == Some(libc::ENOSPC)
-            }
-            _ => false,
-        },
-        cause: e.to_string(),
-    };
+    let cannot = |e: notify::Error| WatchError::new(dir, &e);
     // Symlinks inside the folder are not followed: the loader follows only those whose
     // target is in the folder, which the watch already covers under its own path. Followed,
     // a link to `/sys` was walked without end (`serve` never listened) and a graph of links
@@ -139,9 +156,39 @@ fn notify_watcher(
 /// How the folder's changes are heard of: notify's events (`None` when it could not
 /// watch), and a look at the whole folder every `poll`.
 struct Watching {
-    watcher: Option<RecommendedWatcher>,
+    watcher: Option<Box<dyn notify::Watcher + Send>>,
     _events: std::sync::mpsc::Sender<notify::Result<Event>>,
     poll: Option<Duration>,
+}
+
+impl Watching {
+    /// Watches `root` anew after it was replaced: the watch followed the old folder (or
+    /// died with it). A folder that cannot be watched is polled from then on, as at start.
+    /// Whether polling began.
+    fn rewatch(&mut self, root: &Path) -> bool {
+        let Some(watcher) = self.watcher.as_mut() else {
+            tracing::info!(folder = %root.display(), "the notes folder was replaced; reading the new one");
+            return false;
+        };
+        let _ = watcher.unwatch(root);
+        match watcher.watch(root, RecursiveMode::Recursive) {
+            Ok(()) => {
+                tracing::info!(folder = %root.display(), "the notes folder was replaced; watching the new one");
+                false
+            }
+            Err(error) => {
+                let error = WatchError::new(root, &error);
+                tracing::warn!(
+                    "the notes folder was replaced and {error}; {}",
+                    error.polling_instead()
+                );
+                self.watcher = None;
+                let unreported = Duration::from_secs(ReloadOptions::UNREPORTED_POLL_SECONDS);
+                self.poll = Some(self.poll.map_or(unreported, |every| every.min(unreported)));
+                true
+            }
+        }
+    }
 }
 
 /// Reloads once the folder has been quiet for the debounce window after a content change
@@ -232,24 +279,15 @@ fn debounce(
         if now >= next_check {
             next_check = now + CHECK_EVERY;
             let now_there = folder_identity(root);
-            if now_there != watched {
-                // The watch followed the old folder (or died with it). Without a watch,
-                // the next poll walks the new folder.
-                let rewatched = watching.watcher.as_mut().map_or(Ok(()), |watcher| {
-                    let _ = watcher.unwatch(root);
-                    watcher.watch(root, RecursiveMode::Recursive)
-                });
-                watched = match (now_there, rewatched) {
-                    (Some(identity), Ok(())) => {
-                        tracing::info!(folder = %root.display(), "the notes folder was replaced; watching the new one");
-                        git_lock = git_index_lock(root);
-                        changed.walk = true;
-                        due = Some(now + quiet);
-                        Some(identity)
-                    }
-                    // Not there (yet): looked for again at the next check.
-                    _ => None,
-                };
+            // Not there (yet): looked for again at the next check.
+            if now_there != watched && now_there.is_some() {
+                watched = now_there;
+                if watching.rewatch(root) {
+                    next_poll = watching.poll.map(|every| now + every);
+                }
+                git_lock = git_index_lock(root);
+                changed.walk = true;
+                due = Some(now + quiet);
             }
         }
     }
@@ -609,6 +647,98 @@ mod tests {
         stop.store(true, Ordering::Relaxed);
         thread.join().unwrap_or_else(|_| panic!("the watcher panicked"));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A watcher for a host out of inotify watches: every watch is refused.
+    struct OutOfWatches(Arc<std::sync::atomic::AtomicUsize>);
+
+    impl notify::Watcher for OutOfWatches {
+        fn new<F: notify::EventHandler>(_: F, _: notify::Config) -> notify::Result<Self> {
+            Ok(OutOfWatches(Arc::default()))
+        }
+        fn watch(&mut self, _: &Path, _: RecursiveMode) -> notify::Result<()> {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            Err(notify::Error::io(std::io::Error::from_raw_os_error(libc::ENOSPC)))
+        }
+        fn unwatch(&mut self, _: &Path) -> notify::Result<()> {
+            Ok(())
+        }
+        fn kind() -> notify::WatcherKind {
+            notify::WatcherKind::NullWatcher
+        }
+    }
+
+    #[test]
+    fn a_replaced_folder_that_cannot_be_watched_is_read_then_polled_and_not_watched_again() {
+        let base = std::env::temp_dir().join(format!("notes-bot-rewatch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        for (folder, title) in [("one", "Old"), ("two", "New")] {
+            std::fs::create_dir_all(base.join(folder)).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(
+                base.join(folder).join("a.md"),
+                format!("# {title}\n\n- a point\n"),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let link = base.join("notes");
+        std::os::unix::fs::symlink("one", &link).unwrap_or_else(|e| panic!("{e}"));
+        let config = crate::config::Config {
+            notes_dir: link.clone(),
+            ..Default::default()
+        };
+        let (app, _) = App::load(config).unwrap_or_else(|e| panic!("{e}"));
+        let app = Arc::new(app);
+        let watches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (events, received) = std::sync::mpsc::channel();
+        let watching = Watching {
+            watcher: Some(Box::new(OutOfWatches(watches.clone()))),
+            _events: events,
+            poll: None,
+        };
+        let (sender, _reloads) = mpsc::unbounded_channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (app, stop) = (app.clone(), stop.clone());
+            std::thread::spawn(move || debounce(watching, &received, &app, &sender, &stop))
+        };
+        let titles = |app: &App| -> Vec<String> {
+            let index = app.index();
+            let notes = index.library().notes();
+            notes
+                .iter()
+                .flat_map(|n| n.sections.iter().map(|s| s.title.clone()))
+                .collect()
+        };
+        // The watcher notes which folder it watches as it starts.
+        std::thread::sleep(Duration::from_millis(300));
+        // A git-sync style swap: the link now leads to another folder.
+        let swapped = base.join("swapped");
+        std::os::unix::fs::symlink("two", &swapped).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(&swapped, &link).unwrap_or_else(|e| panic!("{e}"));
+        let at = Instant::now();
+        while titles(&app) != ["New"] {
+            assert!(
+                at.elapsed() < Duration::from_secs(6),
+                "the new folder was never read"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Polled from then on: an edit no event reports is read within a poll.
+        std::fs::write(base.join("two/a.md"), "# Edited\n\n- a point\n").unwrap_or_else(|e| panic!("{e}"));
+        let edited = Instant::now();
+        while titles(&app) != ["Edited"] {
+            let limit = ReloadOptions::UNREPORTED_POLL_SECONDS + 3;
+            assert!(
+                edited.elapsed() < Duration::from_secs(limit),
+                "the edit was never read"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // One watch was tried, not one at every check since.
+        assert_eq!(watches.load(Ordering::Relaxed), 1);
+        stop.store(true, Ordering::Relaxed);
+        thread.join().unwrap_or_else(|_| panic!("the watcher panicked"));
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]
