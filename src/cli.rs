@@ -717,9 +717,10 @@ pub fn handle(out: &mut impl Write, paths: &Paths, file: Option<PathBuf>) -> Res
     };
     let interaction: serenity::all::Interaction =
         serde_json::from_str(&text).map_err(Error::NotAnInteraction)?;
-    let app = app_for_bot(paths)?;
+    let app = app_at_terminal(paths)?;
     let outcome = app.handle(&interaction);
-    let body = serde_json::to_value(&outcome.response)?;
+    // The endpoint's own bytes (its PONG is `{"type":1}`), laid out for a reader.
+    let body: serde_json::Value = serde_json::from_slice(&endpoint::response_body(&outcome.response)?)?;
     writeln!(out, "{body:#}")?;
     Ok(())
 }

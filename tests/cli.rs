@@ -461,6 +461,24 @@ fn handle_refuses_bad_json_with_one_line() {
 }
 
 #[test]
+fn handle_answers_as_the_endpoint_and_warns_of_a_broken_note() {
+    let notes = temp_dir("handle-notes");
+    std::fs::write(notes.join("good.md"), "# One\n\n- a point\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(notes.join("bad.md"), "---\ntitle: [bad\n---\n# Two\n").unwrap_or_else(|e| panic!("{e}"));
+    let ping = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/interactions/ping.json"
+    );
+    let output = run(bin().arg("--notes").arg(&*notes).args(["handle", ping]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // `serve` sends `{"type":1}`; serenity's own encoding adds `"data": null`.
+    let body: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(body, serde_json::json!({ "type": 1 }));
+    let err = stderr(&output);
+    assert!(err.contains("warning: ") && err.contains("bad.md"), "{err}");
+}
+
+#[test]
 fn missing_notes_folder_is_an_error_not_a_panic() {
     let output = run(bin().args(["ask", "--notes", "/nonexistent/notes", "rlhf"]));
     assert_eq!(output.status.code(), Some(1));
