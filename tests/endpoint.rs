@@ -404,11 +404,20 @@ struct Call {
 /// A fake Discord REST API on 127.0.0.1:0 answering every request with `status`; it
 /// reports each request it gets.
 async fn fake_discord(status: u16) -> (String, tokio::sync::mpsc::UnboundedReceiver<Call>) {
+    fake_discord_answering(&[(status, "")]).await
+}
+
+/// A fake Discord answering its requests with `answers` in turn (status, JSON body), the
+/// last one for ever after.
+async fn fake_discord_answering(
+    answers: &[(u16, &'static str)],
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<Call>) {
     use axum::http::{HeaderMap, Method, StatusCode, Uri};
     let (calls, received) = tokio::sync::mpsc::unbounded_channel();
+    let answers = Arc::new(std::sync::Mutex::new(answers.to_vec()));
     let app = axum::Router::new().fallback(
         move |method: Method, uri: Uri, headers: HeaderMap, body: String| {
-            let calls = calls.clone();
+            let (calls, answers) = (calls.clone(), answers.clone());
             async move {
                 let _ = calls.send(Call {
                     method: method.to_string(),
@@ -418,7 +427,16 @@ async fn fake_discord(status: u16) -> (String, tokio::sync::mpsc::UnboundedRecei
                         .map(|v| v.to_str().unwrap_or("(not text)").to_string()),
                     body,
                 });
-                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                let (status, body) = {
+                    let mut answers = answers.lock().unwrap_or_else(|e| e.into_inner());
+                    if answers.len() > 1 {
+                        answers.remove(0)
+                    } else {
+                        answers[0]
+                    }
+                };
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                (status, [("content-type", "application/json")], body)
             }
         },
     );
@@ -529,6 +547,38 @@ async fn a_refused_post_is_not_left_saying_posted() {
         "{edit}"
     );
     assert_eq!(edit["allowed_mentions"]["parse"], serde_json::json!([]), "{edit}");
+}
+
+/// A deletion that reaches Discord before the response it follows (Discord answers 404
+/// Unknown Webhook) is tried again; one refused for another reason is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_that_overtakes_its_response_is_tried_again() {
+    let unknown = r#"{"message": "Unknown Webhook", "code": 10015}"#;
+    let (discord, mut calls) = fake_discord_answering(&[(404, unknown), (404, unknown), (204, "")]).await;
+    let (address, _stop) = replica_calling(&discord).await;
+    let click = click_delete(address).await;
+    assert_eq!(click.status, 200);
+    for n in 1..=3 {
+        let call = tokio::time::timeout(Duration::from_secs(5), calls.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no try {n} within 5 s"))
+            .unwrap_or_else(|| panic!("the fake Discord stopped"));
+        assert_eq!(call.method, "DELETE", "try {n}");
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(calls.try_recv().is_err(), "tried again after it was deleted");
+
+    let gone = r#"{"message": "Unknown Message", "code": 10008}"#;
+    let (discord, mut calls) = fake_discord_answering(&[(404, gone)]).await;
+    let (address, _stop) = replica_calling(&discord).await;
+    assert_eq!(click_delete(address).await.status, 200);
+    let call = tokio::time::timeout(Duration::from_secs(5), calls.recv()).await;
+    assert!(matches!(call, Ok(Some(_))), "no deletion");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        calls.try_recv().is_err(),
+        "a message already gone was asked for again"
+    );
 }
 
 /// A member's click on 🗑 of the fixtures' answer.

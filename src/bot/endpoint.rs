@@ -125,7 +125,8 @@ impl Endpoint {
     }
 
     /// Runs `work` once Discord has our response (a follow-up or a deletion needs it
-    /// first: 200 ms, as it arrives within a round trip).
+    /// first: 200 ms, as it arrives within a round trip; the calls try again while
+    /// Discord does not know the interaction yet).
     fn after_response(&self, work: impl Future<Output = ()> + Send + 'static) {
         let mut tasks = lock(&self.after);
         while tasks.try_join_next().is_some() {}

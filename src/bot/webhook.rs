@@ -80,7 +80,8 @@ impl Webhooks {
         // The token is a credential for 15 minutes: routes in logs leave it out.
         let route = format!("DELETE /api/v10/webhooks/{application}/…/messages/@original");
         let url = self.original_url(application, token);
-        self.send_once(self.client.delete(url), route, token).await
+        self.send_after_response(|| self.client.delete(&url), route, token)
+            .await
     }
 
     /// A follow-up message to an interaction (a new message in its channel).
@@ -93,7 +94,8 @@ impl Webhooks {
         let route = format!("POST /api/v10/webhooks/{application}/…");
         let body = json_body(&route, message)?;
         let url = format!("{}/api/v10/webhooks/{application}/{token}", self.base);
-        self.send_once(self.post_json(&url, body), route, token).await
+        self.send_after_response(|| self.post_json(&url, body.clone()), route, token)
+            .await
     }
 
     /// Posts an answer as a reply with the bot's token (`bot`), or, without one or when
@@ -131,7 +133,7 @@ impl Webhooks {
         let route = format!("PATCH /api/v10/webhooks/{application}/…/messages/@original");
         let body = json_body(&route, message)?;
         let url = self.original_url(application, token);
-        self.send_once(json(self.client.patch(url), body), route, token)
+        self.send_after_response(|| json(self.client.patch(&url), body.clone()), route, token)
             .await
     }
 
@@ -147,16 +149,39 @@ impl Webhooks {
         json(self.client.post(url), body)
     }
 
-    /// Sends without retrying: being rate limited is an error.
-    async fn send_once(
+    /// Sends a call that follows the response: tried again while Discord does not know the
+    /// interaction yet (the response was sent a moment ago and is still on its way), and
+    /// after a short `retry_after`. Any other refusal is an error at once.
+    async fn send_after_response(
         &self,
-        request: reqwest::RequestBuilder,
+        request: impl Fn() -> reqwest::RequestBuilder,
         route: String,
         token: &str,
     ) -> Result<(), WebhookError> {
-        match self.send(request, &route, token).await? {
-            Sent::Done => Ok(()),
-            Sent::RateLimited(_) => Err(WebhookError::RateLimited { route, times: 1 }),
+        // 0.25 + 0.5 + 1 s: Discord has the response within a round trip or two.
+        const NOT_YET: [Duration; 3] = [
+            Duration::from_millis(250),
+            Duration::from_millis(500),
+            Duration::from_secs(1),
+        ];
+        // Longer than this, the member has given up on the click.
+        const LONGEST_WAIT: Duration = Duration::from_secs(5);
+        let mut waits = NOT_YET.iter();
+        let mut times = 0;
+        loop {
+            times += 1;
+            let wait = match self.send(request(), &route, token).await {
+                Ok(Sent::Done) => return Ok(()),
+                Ok(Sent::RateLimited(Some(wait))) if wait <= LONGEST_WAIT && times < MAX_TRIES => wait,
+                Ok(Sent::RateLimited(_)) => return Err(WebhookError::RateLimited { route, times }),
+                Err(error) if error.is_unknown_yet() => match waits.next() {
+                    Some(&wait) => wait,
+                    None => return Err(error),
+                },
+                Err(error) => return Err(error),
+            };
+            tracing::debug!(%route, wait_ms = wait.as_millis() as u64, "trying again");
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -224,6 +249,20 @@ pub enum WebhookError {
     TooLate { route: String, wait: String },
     #[error("{route} answered 429 Too Many Requests{}", if *.times > 1 { format!(" {times} times in a row") } else { String::new() })]
     RateLimited { route: String, times: usize },
+}
+
+impl WebhookError {
+    /// Discord does not know the interaction (yet): `Unknown Webhook` (10015) or `Unknown
+    /// interaction` (10062), as when a follow-up overtakes the response it follows.
+    fn is_unknown_yet(&self) -> bool {
+        let WebhookError::Refused { status, body, .. } = self else {
+            return false;
+        };
+        let code = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|json| json.get("code")?.as_u64());
+        *status == reqwest::StatusCode::NOT_FOUND && matches!(code, Some(10015 | 10062))
+    }
 }
 
 enum Sent {
