@@ -7,7 +7,9 @@
 //!     cargo bench --bench reply           # 7 rounds of 4,800 commands
 //!     cargo bench --bench reply -- 15     # 15 rounds
 //!
-//! Prints the median over rounds of each stage's mean time per interaction, in µs.
+//! Prints the median over rounds of each stage's mean time per interaction, in µs; then
+//! what a `/sources` page click costs the handler at 100k sections (each page kept from
+//! the first `/sources`), beside what making the pages afresh costs, as every click did.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -17,6 +19,8 @@ use notes_bot::bot::endpoint;
 use notes_bot::config::Config;
 use shipped_queries::SHIPPED_QUERIES;
 
+#[path = "common/corpus.rs"]
+mod corpus;
 #[path = "common/shipped_queries.rs"]
 mod shipped_queries;
 #[path = "../tests/common/signing.rs"]
@@ -155,7 +159,67 @@ fn main() {
             column(all, Stages::total),
         );
     }
+    source_page_clicks(rounds);
     let _ = std::fs::remove_dir_all(
         std::env::temp_dir().join(format!("notes-bot-reply-bench-{}", std::process::id())),
+    );
+}
+
+/// A `/sources` page click at 100k sections, against making every page afresh.
+fn source_page_clicks(rounds: usize) {
+    const CLICKS: usize = 20;
+    let config = Config {
+        notes_dir: corpus::generated_dir(100_000),
+        data_dir: std::env::temp_dir().join(format!("notes-bot-reply-bench-{}", std::process::id())),
+        ..Config::default()
+    };
+    let (app, _) = App::load(config).expect("notes");
+    let fixture = |name: &str| {
+        std::fs::read_to_string(root().join("tests/fixtures/interactions").join(name)).expect("fixture")
+    };
+    let listed =
+        app.handle(&endpoint::parse(fixture("command_sources.json").as_bytes()).expect("an interaction"));
+    let listed = serde_json::to_value(&listed.response).expect("encodes");
+    let next = listed["data"]["components"][0]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|button| button["label"] == "▶")
+        .and_then(|button| button["custom_id"].as_str())
+        .expect("a ▶ button")
+        .to_string();
+    let click = fixture("component_button_next.json").replace("PLACEHOLDER_BUTTON", &next);
+    let click = endpoint::parse(click.as_bytes()).expect("an interaction");
+    let index = app.index();
+    let page_chars = Config::default().layout().page_chars;
+    let (mut kept, mut afresh) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let started = Instant::now();
+        for _ in 0..CLICKS {
+            std::hint::black_box(app.handle(&click));
+        }
+        kept.push(started.elapsed() / CLICKS as u32);
+        let started = Instant::now();
+        for _ in 0..CLICKS {
+            let sources = notes_bot::reply::sources(index.library(), None);
+            std::hint::black_box(notes_bot::reply::source_pages(&sources, page_chars));
+        }
+        afresh.push(started.elapsed() / CLICKS as u32);
+    }
+    let (kept, afresh) = (median(kept), median(afresh));
+    println!();
+    println!(
+        "| /sources page click, {} sections | µs | rounds |",
+        index.library().section_count()
+    );
+    println!("|---|---|---|");
+    println!("| the handler, pages kept | {} | {rounds} |", micros(kept));
+    println!(
+        "| every page made afresh (each click before) | {} | {rounds} |",
+        micros(afresh)
+    );
+    println!(
+        "| ratio | {:.1}× | |",
+        afresh.as_secs_f64() / kept.as_secs_f64().max(1e-9)
     );
 }

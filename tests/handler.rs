@@ -640,6 +640,34 @@ fn sources_over_many_topics_page_without_loss() {
     assert_eq!(links, all.len(), "over {pages} pages");
 }
 
+/// `/sources` pages are kept for page clicks, and made again from the new notes after a
+/// reload.
+#[test]
+fn sources_after_a_reload_list_the_new_links() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-sources-reload-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let note = dir.join("chatgpt.md");
+    let first = "## [First](https://example.com/first)\n\n- a point\n";
+    std::fs::write(&note, first).unwrap_or_else(|e| panic!("{e}"));
+    let app = app_for(&dir, 0);
+    let listed = |app: &App| -> String {
+        respond(app, &fixture("command_sources.json", &[]))["data"]["embeds"][0]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let before = listed(&app);
+    assert!(before.contains("https://example.com/first"), "{before}");
+    assert_eq!(listed(&app), before, "the kept pages");
+    let second = "\n## [Second](https://example.com/second)\n\n- a point\n";
+    std::fs::write(&note, format!("{first}{second}")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(app.reload_changed(None).reloaded.is_some());
+    let after = listed(&app);
+    assert!(after.contains("https://example.com/second"), "{after}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn topics_lists_every_topic() {
     let body = respond(&app(), &fixture("command_topics.json", &[]));

@@ -210,6 +210,9 @@ pub struct SearchOptions {
     pub builtin_related: bool,
 }
 
+/// The id of the next index made ([`Index::id`]).
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Read-only after `build` or `update`; cheap to share behind an `Arc`.
 pub struct Index {
     library: Library,
@@ -221,6 +224,8 @@ pub struct Index {
     note_docs: Vec<Range<u32>>,
     /// The item terms of the sections focused last.
     recent_items: Mutex<Vec<(SectionRef, ItemTerms)>>,
+    /// Which index this is among those the process made, for caches of what is made from one.
+    id: u64,
 }
 
 /// The sorted, distinct terms of each of a section's items, depth first.
@@ -393,7 +398,14 @@ impl Index {
             docs,
             note_docs,
             recent_items: Mutex::new(Vec::new()),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
+    }
+
+    /// Which index this is: no other index the process made has it (a cache of what was
+    /// made from an index knows by it when a reload replaced that index).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Documents in the base segment, in the delta, and dead in the base.

@@ -1,6 +1,7 @@
 //! The `/sources` and `/topics` listings, and the command ids their mentions link to.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serenity::all::CreateInteractionResponse;
 
@@ -9,7 +10,7 @@ use crate::bot::commands::{self, NOTES};
 use crate::bot::custom_id::Listing;
 use crate::bot::i18n::Lang;
 use crate::bot::render;
-use crate::reply::{self, Line, paginate};
+use crate::reply::{self, Line, Page, paginate};
 use crate::search::Index;
 use crate::sync::lock;
 
@@ -20,6 +21,16 @@ pub(super) enum Respond {
     New,
     /// An update of the message whose page button was clicked.
     Update,
+}
+
+/// The `/sources` pages of one index, by topic (`None`: every topic), made at the first
+/// `/sources` and kept for its page clicks: each page was made from every source link of
+/// the library, which at 100k sections is most of the work.
+#[derive(Default)]
+pub(super) struct SourcePages {
+    /// The [`Index::id`] the pages were made from.
+    index: u64,
+    pages: HashMap<Option<String>, Arc<Vec<Page>>>,
 }
 
 /// The ids Discord gave the commands at registration, for `</name:id>` mentions. Guild
@@ -58,6 +69,35 @@ impl Handler {
         }
     }
 
+    /// The `/sources` pages of `topic` in `index`; none when it has no source link.
+    fn source_pages(&self, index: &Index, topic: Option<&str>) -> Arc<Vec<Page>> {
+        let key = topic.map(str::to_string);
+        {
+            let cached = lock(&self.source_pages);
+            if cached.index == index.id()
+                && let Some(pages) = cached.pages.get(&key)
+            {
+                return pages.clone();
+            }
+        }
+        // Made outside the lock: a slow listing holds up no other.
+        let sources = reply::sources(index.library(), topic);
+        let pages = Arc::new(if sources.is_empty() {
+            Vec::new()
+        } else {
+            reply::source_pages(&sources, self.layout.page_chars)
+        });
+        let mut cached = lock(&self.source_pages);
+        if cached.index != index.id() {
+            *cached = SourcePages {
+                index: index.id(),
+                pages: HashMap::new(),
+            };
+        }
+        cached.pages.insert(key, pages.clone());
+        pages
+    }
+
     /// A page of `/sources` or `/topics`; `guild` picks the command ids for mentions.
     pub(super) fn listing(
         &self,
@@ -71,14 +111,11 @@ impl Handler {
         let library = index.library();
         let (title, pages) = match listing {
             Listing::Sources(topic) => {
-                let sources = reply::sources(library, topic.as_deref());
-                if sources.is_empty() {
+                let pages = self.source_pages(index, topic.as_deref());
+                if pages.is_empty() {
                     return refuse(lang.no_sources());
                 }
-                (
-                    lang.sources(),
-                    reply::source_pages(&sources, self.layout.page_chars),
-                )
+                (lang.sources(), pages)
             }
             Listing::Topics => {
                 // One `/notes` command for every topic: its mention is the same on every line.
@@ -103,7 +140,7 @@ impl Handler {
                     .collect();
                 (
                     lang.topics(),
-                    paginate(lines, self.layout.page_chars, |_| Vec::new()),
+                    Arc::new(paginate(lines, self.layout.page_chars, |_| Vec::new())),
                 )
             }
         };

@@ -124,6 +124,7 @@ pub struct Handler {
     /// Cooldowns and gap counts: in this process, or shared by replicas.
     state: Arc<dyn State>,
     command_ids: Mutex<CommandIds>,
+    source_pages: Mutex<listing::SourcePages>,
     forums: Forums,
     /// Least coverage of a forum post's words for it to be answered.
     forums_min_coverage: f32,
@@ -138,6 +139,7 @@ impl Handler {
             cooldown: Duration::from_secs(config.cooldown_seconds),
             state: Arc::new(Local::new(&config.data_dir)),
             command_ids: Mutex::new(CommandIds::default()),
+            source_pages: Mutex::default(),
             forums: Forums::new(&config.forums),
             forums_min_coverage: config.forums_min_coverage,
         }
