@@ -472,8 +472,35 @@ struct Inline {
 
 impl Inline {
     fn text(&mut self, text: &str) {
+        if self.open_links.is_empty() {
+            self.text_with_bare_urls(text);
+        } else {
+            // A link's text is shown as written: Discord links nothing inside it.
+            escape_into(&mut self.markdown, text);
+        }
         self.plain.push_str(text);
-        escape_into(&mut self.markdown, text);
+    }
+
+    /// Text in which web addresses written out (`https://a.com/x_y`) are left unescaped:
+    /// Discord links such an address up to the next space, backslashes included, and a
+    /// `\_` in it led nowhere. pulldown-cmark may split an address around `_` or `*`: one
+    /// that the text so far began goes on.
+    fn text_with_bare_urls(&mut self, text: &str) {
+        let ends = |c: char| c.is_whitespace() || c == '<';
+        let token = self.plain.rsplit(ends).next().unwrap_or_default();
+        let mut rest = text;
+        if bare_url_start(token).is_some() {
+            let end = rest.find(ends).unwrap_or(rest.len());
+            self.markdown.push_str(&rest[..end]);
+            rest = &rest[end..];
+        }
+        while let Some(start) = bare_url_start(rest) {
+            escape_into(&mut self.markdown, &rest[..start]);
+            let end = rest[start..].find(ends).map_or(rest.len(), |end| start + end);
+            self.markdown.push_str(&rest[start..end]);
+            rest = &rest[end..];
+        }
+        escape_into(&mut self.markdown, rest);
     }
 
     fn code(&mut self, code: &str) {
@@ -916,7 +943,7 @@ impl Builder<'_> {
                 if let Some(code) = self.code_block.take() {
                     let code = code.trim_end().to_string();
                     if !code.trim().is_empty() {
-                        let markdown = format!("```\n{}\n```", code.replace("```", "'''"));
+                        let markdown = format!("```\n{}\n```", without_fences(&code));
                         self.push_plain(&collapse_spaces(code), &markdown);
                     }
                 }
@@ -1223,6 +1250,22 @@ pub fn url_for_markdown(url: &str) -> String {
     url.replace(' ', "%20").replace('(', "%28").replace(')', "%29")
 }
 
+/// Where the first web address written out in `text` starts (`http://` or `https://` and
+/// more), as Discord finds one: anywhere, after letters too (`见https://…`).
+fn bare_url_start(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = text[from..].find("http") {
+        let start = from + at;
+        let after = &text[start + 4..];
+        let scheme = after.strip_prefix("s://").or_else(|| after.strip_prefix("://"));
+        if scheme.is_some_and(|rest| rest.starts_with(|c: char| !c.is_whitespace() && c != '<')) {
+            return Some(start);
+        }
+        from = start + 4;
+    }
+    None
+}
+
 /// Escapes what Discord markdown would otherwise interpret.
 /// A `#` is escaped only before a space or another `#` (a Discord heading); `#tag` stays.
 pub fn escape_into(out: &mut String, text: &str) {
@@ -1354,6 +1397,33 @@ fn escaped(text: &str) -> String {
 
 /// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`).
 /// Most texts have nothing to collapse: they are checked, and kept as they are.
+/// `code` with every run of three or more backticks held apart by zero-width spaces:
+/// Discord ends a code block at the first ```` ``` ```` and has no escape inside one, so a
+/// fence shown as code (`` ````md ``, a mermaid example) would close the block. The runs
+/// still read as backticks.
+fn without_fences(code: &str) -> std::borrow::Cow<'_, str> {
+    if !code.contains("```") {
+        return code.into();
+    }
+    let mut out = String::with_capacity(code.len() + 16);
+    let mut rest = code;
+    while let Some(start) = rest.find('`') {
+        out.push_str(&rest[..start]);
+        let run = rest[start..].len() - rest[start..].trim_start_matches('`').len();
+        if run >= 3 {
+            out.push('`');
+            for _ in 1..run {
+                out.push_str("\u{200b}`");
+            }
+        } else {
+            out.push_str(&rest[start..start + run]);
+        }
+        rest = &rest[start + run..];
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 fn collapse_spaces(text: String) -> String {
     match collapsed_up_to(&text) {
         None => text,
@@ -1619,6 +1689,47 @@ mod tests {
             "{:?}\n{:?}\n{:?}\n{:?}",
             body.sections, body.preamble, body.warnings, body.tags
         )
+    }
+
+    #[test]
+    fn fences_shown_as_code_cannot_close_the_block() {
+        let text = "# Nesting\n\n`````md\n````js\nlet a = 1;\n````\n`````\n\n# Inline\n\n```\nuse `x` and ``y``\n```\n";
+        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
+        let block = |title: &str| -> String {
+            let section = (body.sections.iter())
+                .find(|s| s.title == title)
+                .unwrap_or_else(|| panic!("no {title} in {:?}", body.sections));
+            section
+                .points()
+                .iter()
+                .map(|p| p.markdown().to_string())
+                .collect()
+        };
+        let nesting = block("Nesting");
+        let inner = (nesting.strip_prefix("```\n")).and_then(|b| b.strip_suffix("\n```"));
+        let inner = inner.unwrap_or_else(|| panic!("{nesting:?}"));
+        assert!(!inner.contains("```"), "{inner:?}");
+        assert_eq!(inner.replace('\u{200b}', ""), "````js\nlet a = 1;\n````");
+        // Shorter runs are left as written.
+        assert_eq!(block("Inline"), "```\nuse `x` and ``y``\n```");
+    }
+
+    #[test]
+    fn web_addresses_written_out_are_not_escaped() {
+        let text = "# Links\n\n- apply at https://app.mokahr.com/campus_apply/smzdm/3001 now_here\n- 见https://x.org/a_b*c*d_e，然后 a_b\n- [https://x.org/a_b](https://x.org/a_b)\n- http:// alone_\n";
+        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
+        let points: Vec<String> = (body.sections[0].points().iter())
+            .map(|p| p.markdown().to_string())
+            .collect();
+        assert_eq!(
+            points,
+            [
+                "apply at https://app.mokahr.com/campus_apply/smzdm/3001 now\\_here",
+                "见https://x.org/a_b*c*d_e，然后 a\\_b",
+                "[x.org/a\\_b](https://x.org/a_b)",
+                "http:// alone\\_",
+            ]
+        );
     }
 
     /// Everything a cut could get wrong: fences and HTML blocks holding `#` lines, a heading
