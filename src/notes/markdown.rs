@@ -785,6 +785,8 @@ impl Builder<'_> {
             Event::InlineMath(math) | Event::DisplayMath(math) => self.inline().code(&math),
             Event::SoftBreak | Event::HardBreak => self.inline().space(),
             Event::TaskListMarker(done) => self.inline().text(if done { "☑ " } else { "☐ " }),
+            // A line break written in HTML, as table cells hold them (`…vault.<p/>Example:`).
+            Event::InlineHtml(html) if is_html_break(&html) => self.inline().space(),
             Event::Html(_) | Event::InlineHtml(_) | Event::FootnoteReference(_) | Event::Rule => {}
         }
     }
@@ -953,15 +955,28 @@ impl Builder<'_> {
                 self.quote_depth = self.quote_depth.saturating_sub(1);
             }
             TagEnd::TableCell => {
-                if let (Some(cell), Some(row)) = (self.paragraph.take(), self.table_row.as_mut()) {
-                    row.push(cell.markdown.trim().to_string());
+                // An empty cell has no paragraph, and still holds its column's place.
+                let cell = self.paragraph.take();
+                if let Some(row) = self.table_row.as_mut() {
+                    row.push(
+                        cell.as_ref()
+                            .map_or_else(String::new, |c| c.markdown.trim().to_string()),
+                    );
+                }
+                if let Some(cell) = cell {
                     self.section_links().extend(cell.links);
                 }
             }
             TagEnd::TableRow | TagEnd::TableHead => {
-                if let Some(row) = self.table_row.take() {
-                    let cells: Vec<&str> = row.iter().map(String::as_str).filter(|c| !c.is_empty()).collect();
-                    if !cells.is_empty() {
+                if let Some(mut row) = self.table_row.take() {
+                    // Empty cells after the last value hold nothing's place.
+                    while row.last().is_some_and(String::is_empty) {
+                        row.pop();
+                    }
+                    if !row.is_empty() {
+                        let cells: Vec<&str> = (row.iter())
+                            .map(|cell| if cell.is_empty() { "—" } else { cell.as_str() })
+                            .collect();
                         let markdown = cells.join(" | ");
                         self.push_plain(&unescape_markdown(&markdown), &markdown);
                     }
@@ -1248,6 +1263,15 @@ fn shown_address(url: &str) -> String {
 /// Discord ends a markdown link at the first `)` or space.
 pub fn url_for_markdown(url: &str) -> String {
     url.replace(' ', "%20").replace('(', "%28").replace(')', "%29")
+}
+
+/// Whether inline HTML is a line or paragraph break (`<br>`, `<br/>`, `<p/>`, `</p>`).
+fn is_html_break(html: &str) -> bool {
+    let tag: String = (html.chars())
+        .filter(|c| !c.is_whitespace() && *c != '/')
+        .flat_map(char::to_lowercase)
+        .collect();
+    matches!(tag.as_str(), "<br>" | "<p>")
 }
 
 /// Where the first web address written out in `text` starts (`http://` or `https://` and
@@ -1728,6 +1752,24 @@ mod tests {
                 "见https://x.org/a_b*c*d_e，然后 a\\_b",
                 "[x.org/a\\_b](https://x.org/a_b)",
                 "http:// alone\\_",
+            ]
+        );
+    }
+
+    #[test]
+    fn table_cells_keep_their_columns_and_html_breaks_part_words() {
+        let text = "# Table\n\n| a | b | c |\n|---|---|---|\n| | two | three |\n| one | | |\n| in the vault.<p/>Example: x | y<br>z | |\n";
+        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
+        let points: Vec<String> = (body.sections[0].points().iter())
+            .map(|p| p.markdown().to_string())
+            .collect();
+        assert_eq!(
+            points,
+            [
+                "a | b | c",
+                "— | two | three",
+                "one",
+                "in the vault. Example: x | y z",
             ]
         );
     }
