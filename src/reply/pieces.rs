@@ -64,14 +64,16 @@ fn pieces(line: &str, first: usize, budget: usize) -> Vec<Piece> {
     let most_head = indent + discord_len(CONTINUES) + wrap_room;
     // `…`, the marks and the newline.
     let most_tail = 1 + wrap_room + 1;
-    if 2 * (text_start.max(most_head) + most_tail) > budget {
-        return vec![cut(line, budget)];
-    }
     let first = if 2 * (text_start + most_tail) > first {
         budget
     } else {
         first.min(budget)
     };
+    // Cut in the room the first piece has: cut to a whole page, it overflowed the page it
+    // was to end.
+    if 2 * (text_start.max(most_head) + most_tail) > budget {
+        return vec![cut(line, first)];
+    }
     let mut pieces = Vec::new();
     let mut start = 0;
     // The marks the next piece opens again.
