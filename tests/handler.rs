@@ -2111,7 +2111,10 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// over the next pages (8 rows: two code blocks of the blog), and when matched steps of a
 /// numbered list stopped being brought forward out of order (2 rows: the blog's CSS
 /// specificity steps), and when a vault served by one `/notes` command began to name its
-/// topics `/notes topic:x` (140 rows: every answer of the Obsidian vault, 346 notes).
+/// topics `/notes topic:x` (140 rows: every answer of the Obsidian vault, 346 notes), when
+/// tables kept their empty cells and fences shown as code stayed backticks (16 rows), and
+/// when a note's text before its first heading became a section (172 rows: section ids of
+/// a heading named like its note, and answers that now come from a note's lead).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]

@@ -178,14 +178,15 @@ pub fn parse_in_site(
             },
         );
     }
-    let has_preamble_section =
-        !body.preamble.points().is_empty() && !sections.iter().any(Section::is_answerable);
+    let has_preamble_section = !body.preamble.points().is_empty();
     if has_preamble_section {
-        // A note without headings is one section named after the note.
-        sections.insert(
-            0,
-            preamble_section(&front, &topic, body.preamble, split.body_line),
-        );
+        // What a note says before its first heading (all of a note without headings) is a
+        // section named after the note: most often what the note is and how to begin.
+        let mut lead = preamble_section(&front, &topic, body.preamble, split.body_line);
+        if sections.iter().any(Section::is_answerable) {
+            lead.level = 0;
+        }
+        sections.insert(0, lead);
         for section in sections.iter_mut().skip(1) {
             section.parent = section.parent.map(|p| p + 1);
         }
@@ -339,6 +340,45 @@ mod tests {
         // A character cut off at the end of the file.
         let cut = &"- 中".as_bytes()[..4];
         assert!(parse_bytes(Path::new("n.md"), cut.to_vec(), &Labels::default()).is_err());
+    }
+
+    /// What a note says before its first heading is a section named after the note,
+    /// answerable by its own words; the note's title is not also counted as that
+    /// section's heading (it heads every section of the note).
+    #[test]
+    fn a_notes_lead_is_a_section_named_after_it() {
+        let text = "# Callouts\n\nUse callouts to include additional content. To create one, add [!info] to a blockquote.\n\n## Customize callouts\n\n- Define a custom callout in CSS.\n";
+        let note = parse_bytes(
+            Path::new("Callouts.md"),
+            text.as_bytes().to_vec(),
+            &Labels::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let titles: Vec<(&str, u8)> = (note.sections.iter())
+            .map(|s| (s.title.as_str(), s.level))
+            .collect();
+        assert_eq!(titles, [("Callouts", 1), ("Customize callouts", 2)]);
+        let lead = "Use callouts to say more.\n\n# First\n\n- a point\n";
+        let note = parse_bytes(
+            Path::new("Callouts.md"),
+            lead.as_bytes().to_vec(),
+            &Labels::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let titles: Vec<(&str, u8)> = (note.sections.iter())
+            .map(|s| (s.title.as_str(), s.level))
+            .collect();
+        assert_eq!(
+            titles,
+            [("First", 0), ("First", 1)],
+            "the lead is named after the note's first # heading"
+        );
+        let options = crate::search::SearchOptions::default();
+        let library = super::Library::new(vec![std::sync::Arc::new(note)]);
+        let index = crate::search::Index::build(library, &options);
+        let hits = index.search("say more", None, 1);
+        let section = hits.first().map(|hit| (hit.section.note, hit.section.section));
+        assert_eq!(section, Some((0, 0)), "the lead answers for its own words");
     }
 
     /// Controls and bidi overrides in a note reach no reply: a title cannot be reordered to

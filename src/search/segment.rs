@@ -290,7 +290,11 @@ impl SectionTerms {
                 tags.text.push_str(tag);
             }
             local.add_repeated(analyzer, tags, TAGS);
-            local.add(analyzer, &section.title, TITLE);
+            // A note's lead is named after the note, not by a heading of its own: its name
+            // is the path's, below, as for every section of the note.
+            if section.level > 0 {
+                local.add(analyzer, &section.title, TITLE);
+            }
             // The note's title heads every section's path: in a vault of many notes it is
             // what a question names first (`表格视图 行高`, `sync 冲突`).
             path.text.clear();
