@@ -753,6 +753,29 @@ fn equal_scores_go_by_library_order_at_any_limit_and_after_an_update() {
     check(&updated);
 }
 
+/// A two-character word is taken for a slip of another only when it sounds exactly like a
+/// word of the notes: a near sound, a rare reading or a pair across words is another
+/// subject, and was posted as the answer (`公式`, formula, answered with `公司`, company).
+#[test]
+fn a_two_character_word_is_no_slip_for_a_word_it_only_nearly_sounds_like() {
+    let notes = note(
+        "notes",
+        &[],
+        &[],
+        vec![
+            section("这家公司", &[], vec![leaf("一家公司的历史")]),
+            section("海洋世界", &[], vec![leaf("极地海洋馆")]),
+            section("大模型时代", &[], vec![leaf("模型时刻在变")]),
+            section("查看源码", &[], vec![leaf("显示原文")]),
+        ],
+    );
+    let index = Index::build(Library::from(vec![notes]), &SearchOptions::default());
+    for unrelated in ["公式", "海鲜", "模式"] {
+        assert_eq!(top(&index, unrelated, "notes"), None, "{unrelated}");
+    }
+    assert_eq!(top(&index, "源马", "notes").as_deref(), Some("查看源码"));
+}
+
 /// A help note in both languages, for questions worded unlike its headings.
 fn help_index(builtin_related: bool) -> Index {
     let help = note(

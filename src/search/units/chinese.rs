@@ -348,7 +348,11 @@ fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
                     run.get(at + 2).is_none_or(|&n| known(other, n))
                 }
             };
-            if other != slipped && sounds(other).any(|s| wanted.contains(&s)) && mends() {
+            if other != slipped
+                && sounds(other).any(|s| wanted.contains(&s))
+                && mends()
+                && (run.len() > 2 || plainly_slipped(slipped, other, live.term(id)))
+            {
                 found.push(id);
                 if found.len() == MAX_HOMOPHONES {
                     return found;
@@ -357,6 +361,21 @@ fn homophones(live: &Live, run: &[char], at: usize) -> Vec<TermId> {
         }
     }
     found
+}
+
+/// Whether a two-character word (a run alone, with no neighbour to confirm a slip) is a
+/// slip for `word` of the notes: a reading of `slipped` is exactly how `other` is most
+/// often read, and `word` is a word (`源马` for `源码`, `扛杆` for `杠杆`); not a near sound
+/// (`公式` is no slip for `公司`), a rare reading of the notes' character (`海鲜` for
+/// `海洋` through 洋's xiáng) or a pair across words (`模式` for the `模时` of `模型时`).
+/// Posted publicly, such guesses answered with another subject.
+fn plainly_slipped(slipped: char, other: char, word: &str) -> bool {
+    use pinyin::{ToPinyin, ToPinyinMulti};
+    let Some(heard) = other.to_pinyin().map(|p| p.plain()) else {
+        return false;
+    };
+    let typed = slipped.to_pinyin_multi().into_iter().flatten();
+    typed.map(|p| p.plain()).any(|p| p == heard) && lexicon::count(word).is_some()
 }
 
 /// Whether the run's bigram at `at` is a pinyin slip of one of the notes' bigrams that,
