@@ -669,6 +669,20 @@ fn sources_after_a_reload_list_the_new_links() {
 }
 
 #[test]
+fn a_topic_of_one_section_says_section() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-one-section-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("one.md"), "# Only\n\n- a point\n").unwrap_or_else(|e| panic!("{e}"));
+    let body = respond(&app_for(&dir, 0), &fixture("command_topics.json", &[]));
+    let text = body["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(text.ends_with("(1 section)"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn topics_lists_every_topic() {
     let body = respond(&app(), &fixture("command_topics.json", &[]));
     let text = body["data"]["embeds"][0]["description"]
@@ -963,6 +977,12 @@ fn a_click_on_a_section_gone_after_reload_is_answered_politely() {
         ),
     );
     assert_eq!(garbage["data"]["flags"], 64);
+    // Not "try again in a minute": the same button would fail again.
+    let said = garbage["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        said.contains("no longer works") && said.contains("Ask again"),
+        "{said}"
+    );
 }
 
 #[test]

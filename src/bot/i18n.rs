@@ -169,7 +169,7 @@ words! {
     }
     empty_query {
         en: "Type what you are looking for in `query`.",
-        zh: "请在 `query` 中输入要查找的内容。",
+        zh: "请在 `查询` 中输入要查找的内容。",
     }
     not_yours {
         en: "Only the person who asked, or a member who can manage messages, can remove this reply.",
@@ -184,6 +184,12 @@ words! {
     unsupported {
         en: "This bot does not know that command any more. Try again in a minute.",
         zh: "机器人不再支持这个命令，请稍后再试。",
+    }
+    /// A button or menu whose id the bot cannot read (damaged, or made by a version that
+    /// wrote ids otherwise): trying it again would fail again.
+    broken_button {
+        en: "This button no longer works. Ask again with the command to get a fresh answer.",
+        zh: "这个按钮已失效，请重新使用命令查询。",
     }
     no_notes {
         en: "No notes on this article yet: follow the link above.",
@@ -219,8 +225,9 @@ words! {
         zh: "主题",
     }
     /// `command` is markdown (a `</name:id>` mention or `/name`); `title` is escaped.
-    topic_line(command: &str, title: &str, sections: usize) {
-        en: "{command} — {title} ({sections} sections)",
+    /// `plural` is `s` unless `sections` is 1.
+    topic_line(command: &str, title: &str, sections: usize, plural: &str) {
+        en: "{command} — {title} ({sections} section{plural})",
         zh: "{command} — {title}（{sections} 个章节）",
     }
     no_gaps {

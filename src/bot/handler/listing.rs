@@ -130,7 +130,9 @@ impl Handler {
                             Some(notes) => lang.notes_topic(notes, &render::escaped(&note.topic)),
                             None => self.command_mention(guild, &note.topic),
                         };
-                        let text = lang.topic_line(&command, &title, note.answerable().count());
+                        let sections = note.answerable().count();
+                        let text =
+                            lang.topic_line(&command, &title, sections, if sections == 1 { "" } else { "s" });
                         Line {
                             text,
                             path: None,

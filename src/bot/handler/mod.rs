@@ -248,7 +248,7 @@ impl Handler {
     fn component(&self, index: &Index, component: &ComponentInteraction, now: Instant) -> Outcome {
         let lang = Lang::from_locale(&component.locale);
         let Some(action) = Action::decode(&component.data.custom_id) else {
-            return refuse(lang.unsupported());
+            return refuse(lang.broken_button());
         };
         let carried = Carried::read(&component.message);
         let asker = carried.asker.unwrap_or(component.user.id.get());
@@ -291,7 +291,7 @@ impl Handler {
             }
             Action::Other { .. } => {
                 let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
-                    return refuse(lang.unsupported());
+                    return refuse(lang.broken_button());
                 };
                 let chosen = values.first().and_then(|v| custom_id::parse_section_value(v));
                 let found =
