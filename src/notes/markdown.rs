@@ -128,6 +128,12 @@ fn parse_piece(body: &str, first_line: usize, builder: &mut Builder<'_>, resolve
         let at = At {
             lines: &lines,
             offset: range.start,
+            source: body.get(range.clone()).unwrap_or_default(),
+            escaped: (body.as_bytes()[..range.start.min(body.len())].iter().rev())
+                .take_while(|&&b| b == b'\\')
+                .count()
+                % 2
+                == 1,
         };
         if range.start < skip_to && !matches!(event, Event::Start(_) | Event::End(_)) {
             match (&event, body.get(skip_to..range.end)) {
@@ -450,6 +456,10 @@ impl LineIndex {
 struct At<'a> {
     lines: &'a LineIndex,
     offset: usize,
+    /// The event's source text.
+    source: &'a str,
+    /// Whether a backslash escapes the event's first character.
+    escaped: bool,
 }
 
 impl At<'_> {
@@ -468,6 +478,8 @@ struct Inline {
     open_links: Vec<(String, usize, usize)>,
     /// The plain text with its spaces collapsed, when they had to be.
     collapsed: String,
+    /// Where `markdown` holds a `*` the parser left unpaired, unescaped as yet.
+    stars: Vec<usize>,
 }
 
 impl Inline {
@@ -501,6 +513,42 @@ impl Inline {
             rest = &rest[end..];
         }
         escape_into(&mut self.markdown, rest);
+    }
+
+    /// A `*` of the source the parser left unpaired, written as is for now (see
+    /// [`Inline::settle_stars`]).
+    fn unpaired_star(&mut self) {
+        self.plain.push('*');
+        self.stars.push(self.markdown.len());
+        self.markdown.push('*');
+    }
+
+    /// Two unpaired `*` side by side stay `**`: bold that CommonMark does not pair around
+    /// CJK punctuation and links (`打开**[[设置]] → 快捷键**。`), which Obsidian and
+    /// Discord show bold, read `**` escaped. Any other is escaped.
+    fn settle_stars(&mut self) {
+        let stars = std::mem::take(&mut self.stars);
+        let mut lone = Vec::new();
+        let mut at = 0;
+        while let Some(&star) = stars.get(at) {
+            let next = |n: usize| stars.get(at + n) == Some(&(star + n));
+            if next(1) && !next(2) {
+                at += 2;
+                continue;
+            }
+            // A run of three or more, and the rest of it.
+            let mut run = 1;
+            while next(run) {
+                run += 1;
+            }
+            lone.extend((0..run).map(|n| star + n));
+            at += run;
+        }
+        for &star in lone.iter().rev() {
+            if self.markdown.as_bytes().get(star) == Some(&b'*') {
+                self.markdown.insert(star, '\\');
+            }
+        }
     }
 
     fn code(&mut self, code: &str) {
@@ -553,7 +601,8 @@ impl Inline {
         self.plain.trim().is_empty()
     }
 
-    fn into_text(self) -> (Text, Vec<Link>) {
+    fn into_text(mut self) -> (Text, Vec<Link>) {
+        self.settle_stars();
         let text = Text {
             plain: collapse_spaces(self.plain),
             markdown: trimmed(self.markdown),
@@ -564,6 +613,7 @@ impl Inline {
     /// The text as [`Inline::into_text`] gives it, borrowed: the plain text with its
     /// spaces collapsed, the markdown trimmed.
     fn finished_text(&mut self) -> (&str, &str) {
+        self.settle_stars();
         let Inline {
             plain,
             markdown,
@@ -596,6 +646,7 @@ impl Inline {
         self.links.clear();
         self.open_links.clear();
         self.collapsed.clear();
+        self.stars.clear();
     }
 }
 
@@ -778,7 +829,11 @@ impl Builder<'_> {
                         && (self.inline().markdown.chars().next_back()).is_some_and(|c| !c.is_whitespace());
                     let text = if glued { &text } else { strip_block_id(&text) };
                     collect_tags(text, &mut self.tags, &mut self.tags_seen);
-                    self.inline().text(text);
+                    if text == "*" && at.source == "*" && !at.escaped {
+                        self.inline().unpaired_star();
+                    } else {
+                        self.inline().text(text);
+                    }
                 }
             }
             Event::Code(code) => self.inline().code(&code),
@@ -956,7 +1011,10 @@ impl Builder<'_> {
             }
             TagEnd::TableCell => {
                 // An empty cell has no paragraph, and still holds its column's place.
-                let cell = self.paragraph.take();
+                let mut cell = self.paragraph.take();
+                if let Some(cell) = cell.as_mut() {
+                    cell.settle_stars();
+                }
                 if let Some(row) = self.table_row.as_mut() {
                     row.push(
                         cell.as_ref()
@@ -1770,6 +1828,26 @@ mod tests {
                 "— | two | three",
                 "one",
                 "in the vault. Example: x | y z",
+            ]
+        );
+    }
+
+    #[test]
+    fn bold_commonmark_leaves_unpaired_beside_cjk_stays_bold() {
+        let text = "# Bold\n\n- 打开**[[设置]] → 快捷键**。\n- **进阶:**当映射\n- \\*\\*not bold\\*\\*\n- 5 * 3 and a*b\n- ***x\n- | a**b | c |\n";
+        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
+        let points: Vec<String> = (body.sections[0].points().iter())
+            .map(|p| p.markdown().to_string())
+            .collect();
+        assert_eq!(
+            points,
+            [
+                "打开**设置 → 快捷键**。",
+                "**进阶:**当映射",
+                "\\*\\*not bold\\*\\*",
+                "5 \\* 3 and a\\*b",
+                "\\*\\*\\*x",
+                "\\| a**b \\| c \\|",
             ]
         );
     }
