@@ -818,7 +818,22 @@ pub fn source_pages(sources: &[Source], budget: usize) -> Vec<Page> {
         Some([group, _]) => headings.get(*group).cloned().into_iter().collect(),
         _ => Vec::new(),
     };
-    paginate(lines, budget.clamp(100, limits::EMBED_DESCRIPTION), heading_of)
+    let mut pages = paginate(lines, budget.clamp(100, limits::EMBED_DESCRIPTION), heading_of);
+    // A page does not end on a heading whose first link is on the next page, which
+    // repeats it above that link.
+    for at in 1..pages.len() {
+        let (before, after) = pages.split_at_mut(at);
+        let (Some(page), Some(next)) = (before.last_mut(), after.first()) else {
+            continue;
+        };
+        let bare = page.lines.last().filter(|line| !line.content);
+        if page.lines.len() > 1
+            && bare.is_some_and(|bare| next.lines.first().is_some_and(|l| l.text == bare.text))
+        {
+            page.lines.pop();
+        }
+    }
+    pages
 }
 
 /// Most characters of a URL a listed link shows: longer, it would be split across pages
@@ -1345,6 +1360,37 @@ mod tests {
                 );
             }
             assert_eq!(rejoined(&texts, ""), markdown_link("Title", &url), "at {budget}");
+        }
+    }
+
+    /// `/sources` pages never end on a group's heading: its links start the next page,
+    /// under the heading repeated.
+    #[test]
+    fn source_pages_never_end_on_a_heading() {
+        let sources: Vec<Source> = (0..60)
+            .flat_map(|group| {
+                (0..(1 + group % 3)).map(move |n| Source {
+                    topic: format!("topic{}", group / 4),
+                    category: format!("category {group}"),
+                    title: format!("A link title of some length {group}.{n}"),
+                    url: format!("https://example.com/{group}/{n}"),
+                })
+            })
+            .collect();
+        for budget in [150, 230, 400, 1000] {
+            let pages = source_pages(&sources, budget);
+            let mut links = 0;
+            for (n, page) in pages.iter().enumerate() {
+                assert!(discord_len(&page.text()) <= budget);
+                let last = page.lines.last().map(|line| line.content);
+                assert!(
+                    n + 1 == pages.len() || last == Some(true),
+                    "page {n} at {budget}: {:?}",
+                    page.text()
+                );
+                links += page.lines.iter().filter(|line| line.content).count();
+            }
+            assert_eq!(links, sources.len(), "at {budget}");
         }
     }
 }

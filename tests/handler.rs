@@ -585,6 +585,13 @@ fn sources_pages_hold_every_link_once() {
                 .unwrap_or_default()
                 .to_string();
             links.extend(text.lines().filter(|l| l.starts_with("- [")).map(String::from));
+            // Posted for everyone: who asked for it may remove it, from any page.
+            let remove = buttons(&body).into_iter().find(|(_, id)| id.starts_with("rm|"));
+            assert_eq!(
+                remove.map(|(_, id)| id).as_deref(),
+                Some("rm|1180000000000000500"),
+                "{name}"
+            );
             match button(&body, "▶") {
                 Some((next, false)) => {
                     body = respond(

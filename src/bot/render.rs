@@ -412,6 +412,7 @@ fn others_menu(topic: &str, others: &[Other], lang: Lang) -> CreateActionRow {
 }
 
 /// A page of `/sources` or `/topics`, with ◀ ▶ when there are several.
+/// A page of a listing, posted for everyone: `asker` (who asked for it) may remove it.
 pub fn listing_message(
     title: &str,
     pages: &[Page],
@@ -419,6 +420,7 @@ pub fn listing_message(
     listing: &Listing,
     lang: Lang,
     colour: u32,
+    asker: u64,
 ) -> CreateInteractionResponseMessage {
     let last = pages.len().saturating_sub(1);
     let page = page.min(last);
@@ -427,7 +429,7 @@ pub fn listing_message(
     if pages.len() > 1 {
         embed = embed.footer(CreateEmbedFooter::new(lang.page(page + 1, pages.len())));
     }
-    let mut reply = message().embed(embed);
+    let mut buttons = Vec::new();
     if pages.len() > 1 {
         let target = |page: usize| {
             Action::List {
@@ -436,18 +438,23 @@ pub fn listing_message(
             }
             .encode()
         };
-        reply = reply.components(vec![CreateActionRow::Buttons(vec![
+        buttons.push(
             CreateButton::new(target(page.saturating_sub(1)))
                 .label("◀")
                 .style(ButtonStyle::Secondary)
                 .disabled(page == 0),
+        );
+        buttons.push(
             CreateButton::new(target((page + 1).min(last)))
                 .label("▶")
                 .style(ButtonStyle::Secondary)
                 .disabled(page == last),
-        ])]);
+        );
     }
-    reply
+    buttons.push(delete_button(asker));
+    message()
+        .embed(embed)
+        .components(vec![CreateActionRow::Buttons(buttons)])
 }
 
 #[cfg(test)]

@@ -107,6 +107,7 @@ impl Handler {
         lang: Lang,
         guild: Option<u64>,
         respond: Respond,
+        asker: u64,
     ) -> Outcome {
         let library = index.library();
         let (title, pages) = match listing {
@@ -146,7 +147,7 @@ impl Handler {
                 )
             }
         };
-        let message = render::listing_message(title, &pages, page, listing, lang, self.colour);
+        let message = render::listing_message(title, &pages, page, listing, lang, self.colour, asker);
         match respond {
             Respond::New => outcome(CreateInteractionResponse::Message(message), Kind::Listing),
             Respond::Update => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),

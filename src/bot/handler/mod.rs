@@ -206,11 +206,27 @@ impl Handler {
                     return refused;
                 }
                 let listing = Listing::Sources(topic_option.map(str::to_string));
-                self.listing(index, &listing, 0, lang, None, Respond::New)
+                self.listing(
+                    index,
+                    &listing,
+                    0,
+                    lang,
+                    None,
+                    Respond::New,
+                    command.user.id.get(),
+                )
             }
             TOPICS => cooling().unwrap_or_else(|| {
                 let guild = guild_of(command.guild_id);
-                self.listing(index, &Listing::Topics, 0, lang, guild, Respond::New)
+                self.listing(
+                    index,
+                    &Listing::Topics,
+                    0,
+                    lang,
+                    guild,
+                    Respond::New,
+                    command.user.id.get(),
+                )
             }),
             GAPS => cooling()
                 .unwrap_or_else(|| self.gaps(index, &place(guild_of(command.guild_id)), topic_option, lang)),
@@ -287,7 +303,7 @@ impl Handler {
             }
             Action::List { listing, page } => {
                 let guild = guild_of(component.guild_id);
-                self.listing(index, &listing, page, lang, guild, Respond::Update)
+                self.listing(index, &listing, page, lang, guild, Respond::Update, asker)
             }
             Action::Other { .. } => {
                 let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
