@@ -14,13 +14,13 @@ use crate::reply::{self, Line, Page, paginate};
 use crate::search::Index;
 use crate::sync::lock;
 
-/// How a listing's page is sent.
+/// How a listing's page is sent, and who asked for the listing (who may remove it).
 #[derive(Clone, Copy)]
 pub(super) enum Respond {
     /// A new message, answering the command.
-    New,
+    New { asker: u64 },
     /// An update of the message whose page button was clicked.
-    Update,
+    Update { asker: u64 },
 }
 
 /// The `/sources` pages of one index, by topic (`None`: every topic), made at the first
@@ -107,7 +107,6 @@ impl Handler {
         lang: Lang,
         guild: Option<u64>,
         respond: Respond,
-        asker: u64,
     ) -> Outcome {
         let library = index.library();
         let (title, pages) = match listing {
@@ -147,10 +146,11 @@ impl Handler {
                 )
             }
         };
+        let (Respond::New { asker } | Respond::Update { asker }) = respond;
         let message = render::listing_message(title, &pages, page, listing, lang, self.colour, asker);
         match respond {
-            Respond::New => outcome(CreateInteractionResponse::Message(message), Kind::Listing),
-            Respond::Update => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),
+            Respond::New { .. } => outcome(CreateInteractionResponse::Message(message), Kind::Listing),
+            Respond::Update { .. } => outcome(CreateInteractionResponse::UpdateMessage(message), Kind::Page),
         }
     }
 }

@@ -212,8 +212,9 @@ impl Handler {
                     0,
                     lang,
                     None,
-                    Respond::New,
-                    command.user.id.get(),
+                    Respond::New {
+                        asker: command.user.id.get(),
+                    },
                 )
             }
             TOPICS => cooling().unwrap_or_else(|| {
@@ -224,8 +225,9 @@ impl Handler {
                     0,
                     lang,
                     guild,
-                    Respond::New,
-                    command.user.id.get(),
+                    Respond::New {
+                        asker: command.user.id.get(),
+                    },
                 )
             }),
             GAPS => cooling()
@@ -303,7 +305,7 @@ impl Handler {
             }
             Action::List { listing, page } => {
                 let guild = guild_of(component.guild_id);
-                self.listing(index, &listing, page, lang, guild, Respond::Update, asker)
+                self.listing(index, &listing, page, lang, guild, Respond::Update { asker })
             }
             Action::Other { .. } => {
                 let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
