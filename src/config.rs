@@ -616,7 +616,6 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
     None
 }
 
-/// Whether `key`'s `value` lies in `range`; if not, the message that says so.
 /// Discord ids, as numbers or in quotes (`"1190000000000000900"`, as copied from JSON).
 fn ids<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
     #[derive(Deserialize)]
@@ -643,6 +642,7 @@ fn ids<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D:
         .collect()
 }
 
+/// Whether `key`'s `value` lies in `range`; if not, the message that says so.
 fn within<T: PartialOrd + std::fmt::Display>(
     key: &str,
     value: T,

@@ -18,10 +18,10 @@ pub enum StateError {
     /// `gaps.json` or `feedback.json` in the data folder.
     #[error(transparent)]
     File(#[from] JsonFileError),
-    /// Redis is not in use; the reason is what `/healthz` shows.
+    /// Redis cannot be reached; the reason is what `/healthz` shows.
     #[error("{0}")]
     Unreachable(String),
-    /// Redis is not in use and the counts could not be handed on at shutdown.
+    /// Redis cannot be reached and the counts could not be handed on at shutdown.
     #[error("{reason}; {kept} counts or more are lost")]
     Lost { reason: String, kept: usize },
 }

@@ -280,13 +280,14 @@ fn without(text: &str, token: &str) -> String {
     }
 }
 
-/// A request body; a failure to encode names the route.
+/// A request with a JSON body.
 fn json(request: reqwest::RequestBuilder, body: Vec<u8>) -> reqwest::RequestBuilder {
     request
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body)
 }
 
+/// A value as a JSON body; a failure to encode names the route.
 fn json_body(route: &str, value: &impl serde::Serialize) -> Result<Vec<u8>, WebhookError> {
     serde_json::to_vec(value).map_err(|source| WebhookError::Encode {
         route: route.to_string(),

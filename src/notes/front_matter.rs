@@ -469,8 +469,6 @@ fn simple(yaml: &str) -> Option<Raw> {
     Some(raw)
 }
 
-/// The first line (1-based) whose value opens a quote that the line does not close: a
-/// `"` not closed by an unescaped `"`, or a `'` not closed by a lone `'`.
 /// How to fix a `key: value` line YAML refused at `line` (or the line before it) for its
 /// value: a title like `Setup: the basics` or `@everyone guide` is text to a person, and a
 /// YAML value only in quotes.
@@ -494,6 +492,8 @@ fn quoting_fix(yaml: &str, line: usize) -> Option<String> {
     })
 }
 
+/// The first line (1-based) whose value opens a quote that the line does not close: a
+/// `"` not closed by an unescaped `"`, or a `'` not closed by a lone `'`.
 fn unclosed_quote(yaml: &str) -> Option<usize> {
     yaml.lines()
         .position(|line| {

@@ -997,7 +997,6 @@ fn truncated(text: &str) -> &str {
     &text[..end]
 }
 
-/// Letters and digits only: `Port-forwarding?` and `port forwarding` have one key.
 /// The ids of a text's terms that the index knows.
 struct KnownTerms<'a> {
     live: &'a Live,
@@ -1012,6 +1011,7 @@ impl analyze::TermSink for KnownTerms<'_> {
     fn surface(&mut self, _: &str) {}
 }
 
+/// Letters and digits only: `Port-forwarding?` and `port forwarding` have one key.
 fn key(normalized: &str) -> String {
     // Sized once (at most the text): collecting filtered characters grew it in steps.
     let mut key = String::with_capacity(normalized.len());
