@@ -71,7 +71,19 @@ impl Heartbeat {
             if let Some(folder) = path.parent() {
                 tokio::fs::create_dir_all(folder).await?;
             }
-            tokio::fs::write(path, beat).await
+            // Renamed into place: `notes-bot health` never reads a file half written
+            // (empty: "unreadable heartbeat", exit 1).
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+            let written = tokio::fs::write(&temporary, beat).await;
+            let renamed = match written {
+                Ok(()) => tokio::fs::rename(&temporary, path).await,
+                Err(error) => Err(error),
+            };
+            if renamed.is_err() {
+                let _ = tokio::fs::remove_file(&temporary).await;
+            }
+            renamed
         };
         match written.await {
             Err(error) if !self.failing => {
@@ -188,6 +200,41 @@ fn healthz(mut address: SocketAddr) -> Result<String, Unhealthy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A beat is renamed into place, so a reader finds the old beat or the new one, whole;
+    /// no temporary file is left beside it.
+    #[tokio::test]
+    async fn a_beat_is_written_whole_and_leaves_nothing_beside_it() {
+        let dir = std::env::temp_dir().join(format!("notes-bot-beat-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = heartbeat_path(&dir);
+        let mut heartbeat = Heartbeat::new(path.clone());
+        let reader = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut read = 0;
+                for _ in 0..20_000 {
+                    if let Ok(text) = std::fs::read_to_string(&path) {
+                        assert!(text.starts_with("gateway "), "read {text:?}");
+                        read += 1;
+                    }
+                }
+                read
+            })
+        };
+        for n in 0..300 {
+            heartbeat.write(&format!("gateway {n} {}", "x".repeat(n))).await;
+        }
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| panic!("a beat was read half written"));
+        assert!(read > 0);
+        let files: Vec<_> = (std::fs::read_dir(&dir).into_iter().flatten().flatten())
+            .map(|entry| entry.file_name())
+            .collect();
+        assert_eq!(files, [path.file_name().unwrap_or_default()]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn fresh_gateway_beat_is_healthy_and_missing_is_not() {
