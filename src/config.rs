@@ -485,13 +485,16 @@ impl Config {
         }
         within("forums_min_coverage", self.forums_min_coverage, 0.5..=1.0)
             .map_err(|message| error("forums_min_coverage", message + " (search hits have over 0.5)"))?;
-        for (key, value) in [
-            ("max_note_bytes", self.max_note_bytes),
-            ("max_folder_bytes", self.max_folder_bytes),
+        // A note is held whole while it is parsed (several times its size); the folder's
+        // cap is a sum, never held at once.
+        for (key, value, most) in [
+            ("max_note_bytes", self.max_note_bytes, 1 << 30),
+            ("max_folder_bytes", self.max_folder_bytes, 1 << 40),
         ] {
             if value == 0 {
                 return Err(error(key, format!("{key} is 0; no note could load")));
             }
+            within(key, value, 1..=most).map_err(out_of_range(key))?;
         }
         self.discord
             .check()
@@ -810,6 +813,11 @@ mod tests {
             let error = error(&format!("{key}: 0\n"));
             assert!(error.contains(&format!("{key} is 0")), "{error}");
         }
+        let error = error("max_note_bytes: 1099511627776\n");
+        assert!(
+            error.contains("max_note_bytes") && error.contains("1073741824"),
+            "{error}"
+        );
         let caps = parse("max_folder_bytes: 1000\n").map(|c| c.caps());
         assert_eq!(caps.map(|c| (c.note, c.folder)).ok(), Some((8 << 20, 1000)));
     }

@@ -498,7 +498,10 @@ pub fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, FileError> {
             "not a regular file (a FIFO, device or socket); skipped".into(),
         ));
     }
-    let mut bytes = Vec::with_capacity(metadata.len().min(max_bytes) as usize);
+    // Room for what the file says it holds, up to a bound: a sparse file may claim
+    // terabytes it does not have.
+    const MOST_RESERVED: u64 = 64 << 20;
+    let mut bytes = Vec::with_capacity(metadata.len().min(max_bytes).min(MOST_RESERVED) as usize);
     file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
