@@ -502,6 +502,21 @@ fn check_environment(out: &mut impl Write, config: &Config) -> Result<(usize, us
             n => format!("{n} server(s): commands are registered there"),
         });
     tell(out, "DISCORD_GUILD_ID", guilds)?;
+    let discord = discord::Discord::from_config(&config.discord)
+        .map(|discord| match (&discord.http_proxy, &discord.gateway_url) {
+            (None, None) => "discord.com directly".to_string(),
+            (proxy, gateway) => format!(
+                "REST through {}, gateway {}",
+                proxy
+                    .as_deref()
+                    .map_or("discord.com".into(), crate::config::redacted),
+                gateway
+                    .as_deref()
+                    .map_or("as Discord names it".into(), crate::config::redacted)
+            ),
+        })
+        .map_err(|e| e.to_string());
+    tell(out, "Discord (DISCORD_HTTP_PROXY, DISCORD_GATEWAY_URL)", discord)?;
     // `run` and `serve` start without it (and warn): a warning here too.
     let data = data_dir_writable(&config.data_dir);
     match &data {

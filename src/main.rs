@@ -249,14 +249,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// 2 for a configuration problem an admin must fix (the token or the public key), so a
-/// supervisor does not restart in a loop; 1 for everything else.
+/// 2 for a setting an admin must fix (the config file, the token, the public key, a
+/// server id, a Discord or Redis address), which a restart cannot mend (systemd:
+/// `RestartPreventExitStatus=2`); 1 for everything else.
 fn exit_code(error: &Error) -> u8 {
     match error {
-        Error::Token(_)
+        Error::Config(_)
+        | Error::Token(_)
         | Error::PublicKey(_)
         | Error::GuildId { .. }
-        | Error::Run(RunError::TokenRejected | RunError::IntentRefused | RunError::NotInServer { .. }) => 2,
+        | Error::RedisUrl(_)
+        | Error::Run(
+            RunError::TokenRejected
+            | RunError::IntentRefused
+            | RunError::NotInServer { .. }
+            | RunError::Url(_),
+        ) => 2,
         _ => 1,
     }
 }
