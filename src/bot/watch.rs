@@ -464,16 +464,9 @@ pub fn reload_now(app: &App, paths: Option<Vec<PathBuf>>) -> Reload {
 /// it in its arenas, and after a big branch was served a small one kept the big one's size
 /// (the git soak: 50 MB, then 146 MB for good).
 fn give_back_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        let started = Instant::now();
-        // SAFETY: malloc_trim only walks glibc's own arenas, each under its lock; it frees
-        // nothing in use.
-        unsafe {
-            libc::malloc_trim(0);
-        }
-        tracing::debug!(took = ?started.elapsed(), "freed memory given back");
-    }
+    let started = Instant::now();
+    crate::search::release_freed_memory();
+    tracing::debug!(took = ?started.elapsed(), "freed memory given back");
 }
 
 /// Reloads on every SIGHUP, forwarding swaps like the watcher.

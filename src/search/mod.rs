@@ -1056,10 +1056,11 @@ fn holds_where(text: &str, part: &str, ends: impl Fn(&str) -> bool) -> bool {
     })
 }
 
-/// A full build frees more than it keeps (its buffers peak at ~2.5x the index it leaves),
-/// and glibc keeps pages freed inside its heaps resident until asked: at 100k sections a
-/// few MB in a fresh process, ~50 MB after earlier builds. Hands them back to the system.
-fn release_freed_memory() {
+/// Hands the pages glibc keeps resident after frees back to the system: a full build frees
+/// more than it keeps (its buffers peak at ~2.5x the index it leaves: at 100k sections a
+/// few MB in a fresh process, ~50 MB after earlier builds), and so does a reload dropping
+/// the index it replaced.
+pub(crate) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only gives the allocator's free pages back to the system; it
     // touches no memory in use and is safe to call from any thread at any time.
