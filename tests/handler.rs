@@ -689,6 +689,47 @@ fn a_topic_of_one_section_says_section() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `/notes topic:` takes a topic as a member types it: spaces, capitals, or a name typed
+/// past the 32 characters Discord allows a command name.
+#[test]
+fn a_topic_typed_as_its_title_or_in_full_is_found() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-topic-typed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("Security considerations for teams.md"),
+        "# Shared vaults\n\n- who can read a shared vault\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let app = app_for(&dir, 0);
+    let asked = |topic: &str| -> Value {
+        let path = root().join("tests/fixtures/interactions/command_chatgpt_rlhf.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mut json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        json["data"]["name"] = Value::from("notes");
+        json["data"]["options"] = serde_json::json!([
+            { "name": "topic", "type": 3, "value": topic },
+            { "name": "query", "type": 3, "value": "shared vault" },
+        ]);
+        respond(
+            &app,
+            &serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}")),
+        )
+    };
+    for typed in [
+        "security-considerations-for-team",
+        "security-considerations-for-teams",
+        "Security considerations for teams",
+    ] {
+        let body = asked(typed);
+        let title = body["data"]["embeds"][0]["title"].as_str().unwrap_or_default();
+        assert_eq!(title, "Shared vaults", "{typed}: {body}");
+    }
+    let unknown = asked("nothing like it");
+    assert_eq!(unknown["data"]["flags"], 64);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn topics_lists_every_topic() {
     let body = respond(&app(), &fixture("command_topics.json", &[]));

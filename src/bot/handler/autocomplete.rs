@@ -30,7 +30,7 @@ impl Handler {
         let topic = if name == NOTES {
             match string_option(command, TOPIC) {
                 // As the command reads it: `Canvas` is `canvas`.
-                Some(topic) => Cow::Owned(topic.trim().to_lowercase()),
+                Some(topic) => Cow::Owned(super::asked_topic(index, &topic)),
                 None => return choices(Vec::new()),
             }
         } else {
@@ -76,8 +76,14 @@ impl Handler {
 
 /// Topics whose name or title starts with, or contains, what was typed.
 fn topic_choices(index: &Index, typed: &str) -> Vec<AutocompleteChoice> {
-    let typed = typed.trim().to_lowercase();
-    (index.library().topics_matching(&typed, MAX_CHOICES).into_iter())
+    let lower = typed.trim().to_lowercase();
+    let mut matching = index.library().topics_matching(&lower, MAX_CHOICES);
+    if matching.is_empty() {
+        // Typed as a name the bot makes otherwise (`daily notes`, a name past 32 characters).
+        let named = crate::notes::topic::command_name(typed).unwrap_or_default();
+        matching = index.library().topics_matching(&named, MAX_CHOICES);
+    }
+    (matching.into_iter())
         .map(|note| {
             let name = truncate(&format!("{} — {}", note.topic, note.title()), 100);
             AutocompleteChoice::new(name, note.topic.clone())

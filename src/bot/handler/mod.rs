@@ -192,8 +192,7 @@ impl Handler {
             }
             return self.answer_message(index, &query, target, command.user.id.get(), lang);
         }
-        // Topic names are lowercase; a member may type `Canvas`.
-        let topic_option = string_option(command, TOPIC).map(|topic| topic.trim().to_lowercase());
+        let topic_option = string_option(command, TOPIC).map(|topic| asked_topic(index, &topic));
         let topic_option = topic_option.as_deref();
         match name {
             SOURCES => {
@@ -350,6 +349,19 @@ impl Handler {
         self.state
             .claim(&format!("cooldown:{user}:{command}"), self.cooldown, now)
     }
+}
+
+/// The topic a member named as the bot names topics: `Canvas` is `canvas`, `daily notes`
+/// `daily-notes`, and a name typed in full is the command's, cut to Discord's 32
+/// characters (`security-considerations-for-teams`). As typed when no topic has that name.
+fn asked_topic(index: &Index, typed: &str) -> String {
+    let lower = typed.trim().to_lowercase();
+    if index.library().note(&lower).is_some() {
+        return lower;
+    }
+    crate::notes::topic::command_name(typed)
+        .filter(|name| index.library().note(name).is_some())
+        .unwrap_or(lower)
 }
 
 fn guild_of(guild: Option<serenity::all::GuildId>) -> Option<u64> {
