@@ -927,12 +927,17 @@ impl Builder<'_> {
                 dest_url,
                 ..
             } => {
-                // An embed: a note or file shows its name, an image nothing.
+                // An embed: an image shows nothing; a note, a heading or a file shows its
+                // name, linked as `[[…]]` is (Discord cannot show it in place).
                 let file = dest_url.split('#').next().unwrap_or_default();
-                if !is_image(file) {
+                if is_image(file) {
+                    self.open(true, false);
+                } else {
+                    let url = resolve(&dest_url).unwrap_or_default();
+                    self.inline().open_link(&url);
                     self.inline().text(&wikilink_text(&dest_url));
+                    self.open(true, true);
                 }
-                self.open(true, false);
             }
             Tag::Link { dest_url, .. } => {
                 self.inline().open_link(&dest_url);
@@ -1849,6 +1854,30 @@ mod tests {
                 "\\*\\*\\*x",
                 "\\| a**b \\| c \\|",
             ]
+        );
+    }
+
+    #[test]
+    fn an_embedded_note_is_linked_as_a_wikilink_is() {
+        let text = "# Sync\n\n- Conflicts: ![[Troubleshoot#Conflict resolution|Conflicts]]\n- ![[diagram.png]] a picture\n";
+        let resolve = |target: &str| Some(format!("https://example.org/{}", target.replace(' ', "%20")));
+        let linked = parse(text, 1, &Labels::default(), &resolve);
+        let plain = parse(text, 1, &Labels::default(), &|_: &str| None);
+        let points = |body: &Body| -> Vec<String> {
+            (body.sections[0].points().iter())
+                .map(|p| p.markdown().to_string())
+                .collect()
+        };
+        assert_eq!(
+            points(&linked),
+            [
+                "Conflicts: [Troubleshoot › Conflict resolution](https://example.org/Troubleshoot#Conflict%20resolution)",
+                "a picture",
+            ]
+        );
+        assert_eq!(
+            points(&plain),
+            ["Conflicts: Troubleshoot › Conflict resolution", "a picture"]
         );
     }
 
