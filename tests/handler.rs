@@ -266,10 +266,22 @@ fn a_weak_match_offers_the_closest_sections_privately_and_post_shares_one() {
                     "\"id\": \"1180000000000000500\",\n      \"public_flags\"",
                     &format!("\"id\": \"{clicker}\",\n      \"public_flags\""),
                 ),
+                // The clicked message is the private list, as Discord sends it back.
+                (
+                    "\"content\": \"\"",
+                    &format!("\"content\": {}", Value::from(content)),
+                ),
             ],
         ),
     );
     assert_eq!(posted["type"], 4, "a new message");
+    // Its votes carry what was asked, for /gaps and the ratings.
+    let vote = buttons(&posted).into_iter().find(|(_, id)| id.starts_with("dn|"));
+    assert!(
+        vote.as_ref()
+            .is_some_and(|(_, id)| id.ends_with("|wolfram 豆腐脑")),
+        "{vote:?}"
+    );
     assert!(posted["data"].get("flags").is_none(), "posted publicly");
     let confident = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
     let (embed, answer) = (&posted["data"]["embeds"][0], &confident["data"]["embeds"][0]);

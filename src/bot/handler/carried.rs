@@ -42,6 +42,12 @@ impl<'a> Carried<'a> {
                 _ => {}
             }
         }
+        if carried.asked.is_empty() {
+            // The private list of closest sections has no vote button: its first lines quote
+            // what was asked, which the answer posted from it then carries.
+            carried.asked =
+                quoted_question(&message.content).map_or_else(String::new, |q| gaps::normalise(&q));
+        }
         carried
     }
 
@@ -61,5 +67,43 @@ impl<'a> Carried<'a> {
         (self.menu.iter())
             .filter_map(|&(topic, id, reason)| other(index, find_section(index, topic, id)?, reason))
             .collect()
+    }
+}
+
+/// What the closest sections' private list quotes as asked: the “…” of the line before its
+/// first section (a name the notes lack may be quoted on a line above), its markdown
+/// escapes undone.
+fn quoted_question(content: &str) -> Option<String> {
+    let intro = content.split("\n**1.**").next()?;
+    let line = intro.rsplit('\n').next()?;
+    let start = line.find('“')? + '“'.len_utf8();
+    let end = start + line[start..].rfind('”')?;
+    let mut question = String::new();
+    let mut chars = line[start..end].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => question.extend(chars.next()),
+            c => question.push(c),
+        }
+    }
+    (!question.trim().is_empty()).then_some(question)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_question;
+    use crate::bot::i18n::Lang;
+    use crate::bot::render;
+
+    #[test]
+    fn the_closest_list_gives_back_the_question_it_quotes() {
+        for lang in [Lang::En, Lang::Zh] {
+            let asked = "can I *sync* a “vault”_here?";
+            let intro = lang.closest_intro(Some("/help"), &render::quote(asked));
+            let not_in = lang.not_in("/help", &render::quote("Todoist"));
+            let content = format!("{not_in}\n{intro}\n**1.** A “title” · /help\n> a line");
+            assert_eq!(quoted_question(&content).as_deref(), Some(asked), "{content}");
+        }
+        assert_eq!(quoted_question("no quotes at all"), None);
     }
 }
