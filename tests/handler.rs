@@ -2195,7 +2195,8 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// tables kept their empty cells and fences shown as code stayed backticks (16 rows), and
 /// when a note's text before its first heading became a section (172 rows: section ids of
 /// a heading named like its note, and answers that now come from a note's lead), and when
-/// bold CommonMark leaves unpaired beside Chinese text stayed bold (16 rows).
+/// bold CommonMark leaves unpaired beside Chinese text stayed bold (16 rows), and when a
+/// callout's title began to head its body's first lines in one point (24 rows).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]

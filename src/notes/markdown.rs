@@ -147,8 +147,15 @@ fn parse_piece(body: &str, first_line: usize, builder: &mut Builder<'_>, resolve
                 builder.flush_paragraph();
                 match callout {
                     Callout::Untitled { kind, line_end } => {
-                        builder.push_plain(&kind, &format!("**{}**", escaped(&kind)));
+                        // The kind is the title (`**Note**`), the body going on after it.
+                        builder.event(event, at, resolve);
+                        builder.callout_title = true;
+                        let inline = builder.inline();
+                        inline.plain.push_str(&kind);
+                        inline.markdown.push_str("**");
+                        escape_into(&mut inline.markdown, &kind);
                         skip_to = line_end;
+                        continue;
                     }
                     Callout::Titled { marker_end } => {
                         // The rest of the line is the title, inline markup and all.
@@ -813,7 +820,14 @@ impl Builder<'_> {
             let inline = self.inline();
             inline.markdown.truncate(inline.markdown.trim_end().len());
             inline.markdown.push_str("**");
-            self.flush_paragraph();
+            if matches!(event, Event::End(_)) {
+                self.flush_paragraph();
+            } else {
+                // The body's first lines go on in the title's point: moved to the top of
+                // an answer, they take their title along (`**Important** — CloudFlare is…`).
+                inline.markdown.push_str(" —");
+                inline.plain.push_str(" —");
+            }
         }
         match event {
             Event::Start(tag) => self.start(tag, at, resolve),
@@ -1474,12 +1488,6 @@ fn trimmed(mut text: String) -> String {
     let start = text.len() - text.trim_start().len();
     text.drain(..start);
     text
-}
-
-fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text);
-    out
 }
 
 /// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`).
