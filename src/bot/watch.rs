@@ -583,6 +583,15 @@ mod tests {
         assert_eq!(unreported_file_system(Path::new("/no/such/folder")), None);
     }
 
+    /// Every section title `app` serves.
+    fn titles(app: &App) -> Vec<String> {
+        let index = app.index();
+        let notes = index.library().notes();
+        (notes.iter())
+            .flat_map(|n| n.sections.iter().map(|s| s.title.clone()))
+            .collect()
+    }
+
     #[test]
     fn a_folder_whose_changes_go_unreported_is_polled_and_polls_find_nothing_more() {
         let dir = std::env::temp_dir().join(format!("notes-bot-poll-{}", std::process::id()));
@@ -618,14 +627,6 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        let titles = |app: &App| -> Vec<String> {
-            let index = app.index();
-            let notes = index.library().notes();
-            notes
-                .iter()
-                .flat_map(|n| n.sections.iter().map(|s| s.title.clone()))
-                .collect()
-        };
         assert_eq!(titles(&app), ["Two words"]);
         // Polls go on, finding nothing: no reload swaps, nothing is sent.
         let (checks, swaps) = (app.reload_checks(), app.reloads());
@@ -693,14 +694,6 @@ mod tests {
         let thread = {
             let (app, stop) = (app.clone(), stop.clone());
             std::thread::spawn(move || debounce(watching, &received, &app, &sender, &stop))
-        };
-        let titles = |app: &App| -> Vec<String> {
-            let index = app.index();
-            let notes = index.library().notes();
-            notes
-                .iter()
-                .flat_map(|n| n.sections.iter().map(|s| s.title.clone()))
-                .collect()
         };
         // The watcher notes which folder it watches as it starts.
         std::thread::sleep(Duration::from_millis(300));

@@ -1803,6 +1803,14 @@ mod tests {
         )
     }
 
+    /// The markdown of the first section's points of `text`, with no wikilink resolved.
+    fn first_points(text: &str) -> Vec<String> {
+        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
+        (body.sections[0].points().iter())
+            .map(|p| p.markdown().to_string())
+            .collect()
+    }
+
     #[test]
     fn fences_shown_as_code_cannot_close_the_block() {
         let text = "# Nesting\n\n`````md\n````js\nlet a = 1;\n````\n`````\n\n# Inline\n\n```\nuse `x` and ``y``\n```\n";
@@ -1829,10 +1837,7 @@ mod tests {
     #[test]
     fn web_addresses_written_out_are_not_escaped() {
         let text = "# Links\n\n- apply at https://app.mokahr.com/campus_apply/smzdm/3001 now_here\n- 见https://x.org/a_b*c*d_e，然后 a_b\n- [https://x.org/a_b](https://x.org/a_b)\n- http:// alone_\n";
-        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
-        let points: Vec<String> = (body.sections[0].points().iter())
-            .map(|p| p.markdown().to_string())
-            .collect();
+        let points = first_points(text);
         assert_eq!(
             points,
             [
@@ -1847,10 +1852,7 @@ mod tests {
     #[test]
     fn table_cells_keep_their_columns_and_html_breaks_part_words() {
         let text = "# Table\n\n| a | b | c |\n|---|---|---|\n| | two | three |\n| one | | |\n| in the vault.<p/>Example: x | y<br>z | |\n";
-        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
-        let points: Vec<String> = (body.sections[0].points().iter())
-            .map(|p| p.markdown().to_string())
-            .collect();
+        let points = first_points(text);
         assert_eq!(
             points,
             [
@@ -1865,10 +1867,7 @@ mod tests {
     #[test]
     fn bold_commonmark_leaves_unpaired_beside_cjk_stays_bold() {
         let text = "# Bold\n\n- 打开**[[设置]] → 快捷键**。\n- **进阶:**当映射\n- \\*\\*not bold\\*\\*\n- 5 * 3 and a*b\n- ***x\n- | a**b | c |\n";
-        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
-        let points: Vec<String> = (body.sections[0].points().iter())
-            .map(|p| p.markdown().to_string())
-            .collect();
+        let points = first_points(text);
         assert_eq!(
             points,
             [
