@@ -14,6 +14,7 @@ use serde_json::Value;
 use serenity::all::Interaction;
 use shipped_queries::SHIPPED_QUERIES;
 
+mod common;
 #[path = "../benches/common/shipped_queries.rs"]
 mod shipped_queries;
 
@@ -663,9 +664,7 @@ fn sources_over_many_topics_page_without_loss() {
 /// reload.
 #[test]
 fn sources_after_a_reload_list_the_new_links() {
-    let dir = std::env::temp_dir().join(format!("notes-bot-sources-reload-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = common::TempDir::new("sources-reload");
     let note = dir.join("chatgpt.md");
     let first = "## [First](https://example.com/first)\n\n- a point\n";
     std::fs::write(&note, first).unwrap_or_else(|e| panic!("{e}"));
@@ -684,30 +683,24 @@ fn sources_after_a_reload_list_the_new_links() {
     assert!(app.reload_changed(None).reloaded.is_some());
     let after = listed(&app);
     assert!(after.contains("https://example.com/second"), "{after}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_topic_of_one_section_says_section() {
-    let dir = std::env::temp_dir().join(format!("notes-bot-one-section-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = common::TempDir::new("one-section");
     std::fs::write(dir.join("one.md"), "# Only\n\n- a point\n").unwrap_or_else(|e| panic!("{e}"));
     let body = respond(&app_for(&dir, 0), &fixture("command_topics.json", &[]));
     let text = body["data"]["embeds"][0]["description"]
         .as_str()
         .unwrap_or_default();
     assert!(text.ends_with("(1 section)"), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `/notes topic:` takes a topic as a member types it: spaces, capitals, or a name typed
 /// past the 32 characters Discord allows a command name.
 #[test]
 fn a_topic_typed_as_its_title_or_in_full_is_found() {
-    let dir = std::env::temp_dir().join(format!("notes-bot-topic-typed-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = common::TempDir::new("topic-typed");
     std::fs::write(
         dir.join("Security considerations for teams.md"),
         "# Shared vaults\n\n- who can read a shared vault\n",
@@ -739,7 +732,6 @@ fn a_topic_typed_as_its_title_or_in_full_is_found() {
     }
     let unknown = asked("nothing like it");
     assert_eq!(unknown["data"]["flags"], 64);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
