@@ -794,6 +794,16 @@ fn help_index(builtin_related: bool) -> Index {
                 vec![leaf("Open the settings and uninstall it")],
             ),
             section("Export to PDF", &[], vec![leaf("Choose export in the file menu")]),
+            section(
+                "Enable a plugin",
+                &[],
+                vec![leaf("Toggle it in the list of what is installed")],
+            ),
+            section(
+                "Embed a video",
+                &[],
+                vec![leaf("Paste its address in an image link")],
+            ),
             section("删除远程仓库", &[], vec![leaf("点击垃圾桶图标")]),
             section("可折叠标注", &[], vec![leaf("加号表示标注默认展开")]),
             section("启用谷歌分析", &[], vec![leaf("为发布的网站接入谷歌分析")]),
@@ -822,6 +832,9 @@ fn questions_find_headings_worded_otherwise() {
         ("relocate", "Move a file to another folder"),
         // A phrase with related terms of its own, not its words one by one.
         ("how do I get rid of a plugin", "Remove a plugin"),
+        // A phrasal verb around its object: the verb and its particle are the phrase.
+        ("how do I switch it on", "Enable a plugin"),
+        ("put the clip in my note", "Embed a video"),
         // The Chinese list.
         ("不要的远程仓库怎么删掉", "删除远程仓库"),
         ("发布的网站怎么接入谷歌统计", "启用谷歌分析"),

@@ -80,7 +80,9 @@ impl Related {
                 .chain(INTERFACE.lines())
                 .filter(|l| !l.starts_with('#'))
             {
-                add_group(&mut related.groups, line.split_whitespace());
+                // A phrase's words are joined by `_` in a group (`turn_on`), as WordNet does.
+                let spellings: Vec<String> = line.split_whitespace().map(|w| w.replace('_', " ")).collect();
+                add_group(&mut related.groups, spellings.iter().map(String::as_str));
             }
         }
         related

@@ -376,7 +376,9 @@ fn compounds<'p>(analyzer: &Analyzer, live: &Live, pieces: &'p [Piece]) -> (Join
 
 /// Runs of two or three one-part words that have related terms together (`get rid of`,
 /// `turn on`) become one [`Piece::Phrase`], the longest first: the phrase, not its
-/// words, is what is asked.
+/// words, is what is asked. A phrasal verb may hold its object between its words
+/// (`switch it on`, `take a page off`): the verb and its particle become the phrase,
+/// and the object's words stay, after it.
 fn join_phrases(analyzer: &Analyzer, pieces: &mut Vec<Piece>) {
     let word = |piece: &Piece| match piece {
         Piece::Word { parts } if parts.len() == 1 => Some(parts[0].clone()),
@@ -390,18 +392,52 @@ fn join_phrases(analyzer: &Analyzer, pieces: &mut Vec<Piece>) {
             let phrase = words?.join(" ");
             analyzer.related.is_phrase(&phrase).then_some((n, phrase))
         });
-        match phrase {
-            Some((n, phrase)) => {
-                joined.push(Piece::Phrase(phrase));
-                at += n;
-            }
-            None => {
-                joined.push(pieces[at].clone());
-                at += 1;
-            }
+        if let Some((n, phrase)) = phrase {
+            joined.push(Piece::Phrase(phrase));
+            at += n;
+        } else if let Some((particle, phrase)) = separated_phrase(analyzer, &pieces[at..]) {
+            joined.push(Piece::Phrase(phrase));
+            joined.extend(pieces[at + 1..at + particle].iter().cloned());
+            at += particle + 1;
+        } else {
+            joined.push(pieces[at].clone());
+            at += 1;
         }
     }
     *pieces = joined;
+}
+
+/// Particles a phrasal verb may put after its object (`turn it off`).
+const SEPARABLE_PARTICLES: &[&str] = &["on", "off", "up", "down", "back", "out", "in", "away", "over"];
+/// Words an object between a verb and its particle holds, at most (`get the old text back`).
+const MAX_OBJECT_WORDS: usize = 3;
+
+/// A phrasal verb at the start of `pieces` with its object between its words: where its
+/// particle is, and the verb and particle as a phrase. The object is one-part words, none
+/// of them a particle: `put a youtube video in`, not `sign in` of `sign up in`.
+fn separated_phrase(analyzer: &Analyzer, pieces: &[Piece]) -> Option<(usize, String)> {
+    fn word(piece: &Piece) -> Option<&str> {
+        match piece {
+            Piece::Word { parts } if parts.len() == 1 => Some(parts[0].as_str()),
+            _ => None,
+        }
+    }
+    let verb = word(pieces.first()?)?;
+    if analyze::is_stop_str(verb) || SEPARABLE_PARTICLES.contains(&verb) {
+        return None;
+    }
+    for particle in 2..=MAX_OBJECT_WORDS + 1 {
+        let object = word(pieces.get(particle - 1)?)?;
+        if SEPARABLE_PARTICLES.contains(&object) {
+            return None;
+        }
+        let last = pieces.get(particle).and_then(word)?;
+        if SEPARABLE_PARTICLES.contains(&last) {
+            let phrase = format!("{verb} {last}");
+            return analyzer.related.is_phrase(&phrase).then_some((particle, phrase));
+        }
+    }
+    None
 }
 
 /// A phrase: its related terms, and each of its words (not filler) for an equal share.
