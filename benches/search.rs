@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use notes_bot::config::Config;
 use notes_bot::notes::{self, Library};
-use notes_bot::search::Index;
+use notes_bot::search::{Found, Index, MatchReason};
 
 fn time_each(
     queries: &[String],
@@ -123,6 +123,11 @@ struct Row {
     topics_before: (Duration, Duration, usize),
     suggest: (Duration, Duration, usize),
     naive: (Duration, Duration, usize),
+    /// The queries with no confident hit, through `find` (analysed once), and as `find`
+    /// did before: `ranked`, then `closest` analysing the query again.
+    misses: (Duration, Duration, usize),
+    misses_before: (Duration, Duration, usize),
+    miss_queries: usize,
     queries: usize,
     /// Bytes of the posting lists, and postings.
     postings: (usize, usize),
@@ -151,6 +156,22 @@ fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], nai
     let library = index.library();
     let topics = time_each(prefixes, 5, |q| library.topics_matching(q, 25).len());
     let topics_before = time_each(prefixes, 5, |q| topics_lowercasing_each_time(library, q));
+    let misses: Vec<String> = (queries.iter())
+        .filter(|q| !matches!(index.find(q, None, 5, 3), Found::Confident(_)))
+        .cloned()
+        .collect();
+    let found = |found: Found| match found {
+        Found::Confident(ranked) | Found::Closest(ranked) => ranked.hits.len(),
+        Found::Nothing { .. } => 0,
+    };
+    let miss_times = time_each(&misses, 5, |q| found(index.find(q, None, 5, 3)));
+    let misses_before = time_each(&misses, 5, |q| {
+        let ranked = index.ranked(q, None, 5);
+        match ranked.hits.first() {
+            Some(best) if best.is_confident() || best.reason == MatchReason::Fuzzy => ranked.hits.len(),
+            _ => index.closest(q, None, 3).hits.len(),
+        }
+    });
     let naive_index = Naive::new(index.library());
     let naive = time_each(&queries[..naive_queries.min(queries.len())], 1, |q| {
         naive_index.search(q)
@@ -167,6 +188,9 @@ fn measure(label: &str, dir: &Path, queries: &[String], prefixes: &[String], nai
         topics_before,
         suggest,
         naive,
+        misses: miss_times,
+        misses_before,
+        miss_queries: misses.len(),
         queries: queries.len(),
         postings,
     }
@@ -245,6 +269,7 @@ fn main() {
         "| corpus | sections | corpus MB | load+index ms | index RSS MB | RSS/corpus | search p50 µs | search p99 µs | in a topic p50 µs | in a topic p99 µs | topics typed p50 µs | topics typed p99 µs | (before) p50 µs | (before) p99 µs | autocomplete p50 µs | autocomplete p99 µs | naive p50 µs | naive p99 µs | naive/search p50 | queries with hits | postings | bytes/posting | RSS bytes/section |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut rows = Vec::new();
     for (label, dir, queries, prefixes, naive_queries) in cases {
         if filter.as_deref().is_some_and(|f| !label.contains(f)) {
             continue;
@@ -277,6 +302,29 @@ fn main() {
             row.postings.1,
             row.postings.0 as f64 / row.postings.1.max(1) as f64,
             row.memory as f64 / row.sections.max(1) as f64,
+        );
+        rows.push(row);
+    }
+    println!();
+    println!(
+        "Queries with no confident hit (a miss, or one found only through typos), the same queries each way:"
+    );
+    println!();
+    println!(
+        "| corpus | misses | find p50 µs | find p99 µs | ranked + closest (before) p50 µs | (before) p99 µs | before/find p50 |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for row in rows {
+        println!(
+            "| {} | {}/{} | {} | {} | {} | {} | {:.2}x |",
+            row.label,
+            row.miss_queries,
+            row.queries,
+            micros(row.misses.0),
+            micros(row.misses.1),
+            micros(row.misses_before.0),
+            micros(row.misses_before.1),
+            row.misses_before.0.as_secs_f64() / row.misses.0.as_secs_f64().max(1e-9),
         );
     }
 }

@@ -483,13 +483,28 @@ impl Index {
         let Some(range) = self.doc_range(topic) else {
             return Ranked::none(self);
         };
+        let analysed = Query::new(query);
+        let units = self.units(&analysed, Mode::Search, &range);
+        self.ranked_in((query, &analysed), units, &range, limit)
+    }
+
+    /// [`Index::ranked`] of a query (as written, and as read) already analysed into
+    /// `units` for `range`.
+    fn ranked_in(
+        &self,
+        (written, query): (&str, &Query),
+        units: Vec<units::Unit>,
+        range: &Range<u32>,
+        limit: usize,
+    ) -> Ranked<'_> {
         if limit == 0 {
-            return Ranked::none(self);
+            return Ranked {
+                units,
+                ..Ranked::none(self)
+            };
         }
-        let names = question::names(truncated(query));
-        let query = Query::new(query);
-        let units = self.units(&query, Mode::Search, &range);
-        if let Some(name) = self.unknown_asked_name(&names, &query, &range) {
+        let names = question::names(truncated(written));
+        if let Some(name) = self.unknown_asked_name(&names, query, range) {
             return Ranked {
                 index: self,
                 units,
@@ -497,16 +512,16 @@ impl Index {
                 unmentioned: Some(name.written.clone()),
             };
         }
-        let mut scored = rank::score(&self.live, &units, &range, MIN_COVERAGE, limit.saturating_add(8));
-        self.adjust(&mut scored, &query);
+        let mut scored = rank::score(&self.live, &units, range, MIN_COVERAGE, limit.saturating_add(8));
+        self.adjust(&mut scored, query);
         if scored
             .first()
-            .is_some_and(|best| self.misses_the_subject(best.doc, &units, &range))
+            .is_some_and(|best| self.misses_the_subject(best.doc, &units, range))
         {
             scored.clear();
         }
         if scored.is_empty() {
-            let hits = self.dominant(&units, &range, &query).into_iter().collect();
+            let hits = self.dominant(&units, range, query).into_iter().collect();
             return Ranked {
                 index: self,
                 units,
@@ -514,7 +529,7 @@ impl Index {
                 unmentioned: None,
             };
         }
-        self.ranked_of(scored, &query, units, limit)
+        self.ranked_of(scored, query, units, limit)
     }
 
     /// The first name in what the query asks that the notes in `range` never mention
@@ -762,7 +777,13 @@ impl Index {
     /// that is not [`Hit::is_confident`]) at most `closest` sections to offer; else
     /// nothing. `topic` restricts to one note.
     pub fn find(&self, query: &str, topic: Option<&str>, limit: usize, closest: usize) -> Found<'_> {
-        let mut ranked = self.ranked(query, topic, limit);
+        let Some(range) = self.doc_range(topic) else {
+            return Found::Nothing { unmentioned: None };
+        };
+        // Analysed once: a miss reads the same units again, more strictly.
+        let analysed = Query::new(query);
+        let units = self.units(&analysed, Mode::Search, &range);
+        let mut ranked = self.ranked_in((query, &analysed), units, &range, limit);
         match ranked.hits.first() {
             Some(best) if best.is_confident() => Found::Confident(ranked),
             // Found only through typos: the hits are still the closest sections.
@@ -773,12 +794,16 @@ impl Index {
             // No hit, or a guess through translation: the closest sections, which must
             // match distinct words (a translated question of everyday words finds none).
             _ => {
-                let unmentioned = ranked.unmentioned;
-                let near = self.closest(query, topic, closest);
+                let near = self.closest_in(&analysed, ranked.units, &range, closest);
                 if near.hits.is_empty() {
-                    Found::Nothing { unmentioned }
+                    Found::Nothing {
+                        unmentioned: ranked.unmentioned,
+                    }
                 } else {
-                    Found::Closest(Ranked { unmentioned, ..near })
+                    Found::Closest(Ranked {
+                        unmentioned: ranked.unmentioned,
+                        ..near
+                    })
                 }
             }
         }
@@ -795,12 +820,23 @@ impl Index {
             return Ranked::none(self);
         };
         let query = Query::new(query);
-        let mut units = self.units(&query, Mode::Search, &range);
-        units::stricter_for_closest(&self.live, &mut units, &range);
+        let units = self.units(&query, Mode::Search, &range);
+        self.closest_in(&query, units, &range, limit)
+    }
+
+    /// [`Index::closest`] of a query already analysed into `units` for `range`.
+    fn closest_in(
+        &self,
+        query: &Query,
+        mut units: Vec<units::Unit>,
+        range: &Range<u32>,
+        limit: usize,
+    ) -> Ranked<'_> {
+        units::stricter_for_closest(&self.live, &mut units, range);
         let cut = (CLOSEST_COVERAGE, DISTINCT);
-        let mut scored = rank::score_with(&self.live, &units, &range, cut, limit.saturating_add(8));
-        self.adjust(&mut scored, &query);
-        self.ranked_of(scored, &query, units, limit)
+        let mut scored = rank::score_with(&self.live, &units, range, cut, limit.saturating_add(8));
+        self.adjust(&mut scored, query);
+        self.ranked_of(scored, query, units, limit)
     }
 
     /// "Did you mean": looser candidates for when `search` found nothing (bigger typos,
