@@ -934,6 +934,21 @@ fn every_corpus_note_can_be_searched() {
 
 /// A diary's date headings: the query that is exactly one heading answers with it, though
 /// `2022 年 9 月 1 日` is also a prefix of the 10th, 11th, … and the 9th's body says more.
+/// Asked within one note, where every section says `storage` (so it weighs little there):
+/// `much` only asks how much, and `get` frames the question and the note never uses it.
+/// Both counted against every section, and the member got no answer and no suggestion.
+#[test]
+#[ignore = "needs ../shared"]
+fn a_light_verb_the_note_never_uses_counts_against_no_section() {
+    let index = vault_index();
+    let hits = index.search("how much storage do i get", Some("plans-and-storage-limits"), 1);
+    let first = hits.first().and_then(|hit| index.library().section(hit.section));
+    assert_eq!(
+        first.map(|(_, section)| section.title.as_str()),
+        Some("Storage limits")
+    );
+}
+
 #[test]
 #[ignore = "needs ../shared"]
 fn a_date_heading_answers_with_that_day() {

@@ -309,6 +309,8 @@ const LATIN_STOP: &[&str] = &[
     "bunch",
     "lot",
     "lots",
+    "much",
+    "many",
     // `what happens when/if …`: the frame, not the subject.
     "happen",
     "happens",

@@ -228,11 +228,16 @@ fn clause_units(
                 };
                 word.units(parts, typing, &mut units);
                 // `make` of `how do I make a table` frames what is asked (not while typing:
-                // `use` may be the start of `username`).
+                // `use` may be the start of `username`); where the notes never use it, it
+                // says nothing against a section (`how much storage do i get`).
                 if let [part] = parts.as_slice()
                     && question::is_light_verb(part)
                     && mode != Mode::Typing
                 {
+                    let unused = |unit: &Unit| unit.terms.iter().all(|t| live.df_in(t.id, range) == 0);
+                    if units[first..].iter().all(unused) {
+                        units.truncate(first);
+                    }
                     for unit in &mut units[first..] {
                         unit.emphasis = CONTEXT;
                     }
