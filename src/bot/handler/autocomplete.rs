@@ -12,7 +12,7 @@ use super::{Handler, Kind, Outcome, outcome, string_option};
 use crate::bot::commands::{NOTES, TOPIC};
 use crate::bot::i18n::Lang;
 use crate::reply::truncate;
-use crate::search::Index;
+use crate::search::{Index, MatchReason};
 
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
@@ -56,18 +56,24 @@ impl Handler {
         }
         let list = (found.iter())
             .map(|(section, reason)| {
-                let label = lang.reason_label(*reason);
-                let room = 100usize.saturating_sub(label.chars().count() + 3);
+                // Only a section found through other words than those typed says so (`·
+                // similar`): that it matched the title or the text goes without saying.
+                let label = match reason {
+                    MatchReason::Fuzzy | MatchReason::Translated => Some(lang.reason_label(*reason)),
+                    MatchReason::Title | MatchReason::Keyword | MatchReason::Text => None,
+                };
+                let room = 100usize.saturating_sub(label.map_or(0, |label| label.chars().count() + 3));
                 let title = match section.category.last() {
                     Some(parent) if offered.get(section.title.as_str()) > Some(&1) => {
                         truncate(&format!("{parent} › {}", section.title), room)
                     }
                     _ => truncate(&section.title, room),
                 };
-                AutocompleteChoice::new(
-                    format!("{title} · {label}"),
-                    format!("{SECTION_VALUE}{:x}", section.id),
-                )
+                let name = match label {
+                    Some(label) => format!("{title} · {label}"),
+                    None => title,
+                };
+                AutocompleteChoice::new(name, format!("{SECTION_VALUE}{:x}", section.id))
             })
             .collect();
         choices(list)
