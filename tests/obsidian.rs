@@ -34,7 +34,7 @@ fn markdown(section: &Section) -> String {
 fn leaked_syntax(text: &str) -> Option<&'static str> {
     let outside_code = without_code(text);
     let unescaped = outside_code.replace('\\', "");
-    for pattern in ["[[", "![[", "[!", "%%"] {
+    for pattern in ["[[", "![[", "[!", "%%", "[^"] {
         if unescaped.contains(pattern) {
             return Some(pattern);
         }

@@ -1,5 +1,7 @@
 //! Markdown body → section tree, with pulldown-cmark.
 
+mod footnotes;
+
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -77,6 +79,7 @@ fn parse_in_pieces(
 ) -> Body {
     let body = crate::text::note_text(body);
     let body = blank_comments(&body, piece);
+    let body = footnotes::inline_footnotes(&body, piece);
     let body = escape_table_wikilinks(&body);
     let spares = Spares::take();
     let mut builder = Builder {
