@@ -144,12 +144,20 @@ fn copy_with_references(
         return;
     };
     let mut copied = 0;
+    // Where the line of the last reference looked at starts, found going forward: looking
+    // back from each reference would be quadratic on one long line of them.
+    let (mut line_start, mut scanned) = (0, 0);
     for (at, _) in text.match_indices("[^") {
         if at < copied || skipped(range.start + at, &read.code) {
             continue;
         }
         let rest = &text[at + 2..];
-        let Some(end) = rest.find(']').filter(|&end| end > 0 && end <= MAX_LABEL) else {
+        // Only as far as a label can go: a `[^` with no `]` after it must not read the rest.
+        let mut window = rest.len().min(MAX_LABEL + 1);
+        while !rest.is_char_boundary(window) {
+            window -= 1;
+        }
+        let Some(end) = rest[..window].find(']').filter(|&end| end > 0) else {
             continue;
         };
         let label = &rest[..end];
@@ -159,7 +167,10 @@ fn copy_with_references(
         let Some(footnote) = read.footnotes.get(&label.to_lowercase()) else {
             continue;
         };
-        let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+        if let Some(newline) = text[scanned..at].rfind('\n') {
+            line_start = scanned + newline + 1;
+        }
+        scanned = at;
         let in_heading = is_atx_heading(text[line_start..].trim_start_matches(' '));
         let added = if in_heading { 0 } else { footnote.len() + 3 };
         if added > *budget {
@@ -218,6 +229,20 @@ mod tests {
         let out = inlined(&body);
         assert!(out.len() <= 2 * body.len(), "{} > 2 × {}", out.len(), body.len());
         assert!(out.contains('…'), "the footnote is cut");
+    }
+
+    #[test]
+    fn hostile_references_take_linear_time() {
+        // A million `[^` with no `]`, then a million defined references on one line.
+        for body in [
+            format!("{}\n\n[^a]: A.\n", "[^".repeat(1_000_000)),
+            format!("{}\n\n[^a]: A.\n", "x[^a]".repeat(1_000_000)),
+        ] {
+            let started = std::time::Instant::now();
+            let out = inlined(&body);
+            assert!(out.len() <= 2 * body.len());
+            assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+        }
     }
 
     #[test]
