@@ -10,6 +10,8 @@ mod model;
 mod site;
 pub mod topic;
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -63,145 +65,25 @@ pub fn parse_in_site(
     labels: &Labels,
     site: &Site,
 ) -> Result<Note, FileError> {
-    let error = |line: Option<usize>, message: String| FileError {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Copied only when line ends change: a copy of a note at the size cap is 8 MiB more.
-    let text: std::borrow::Cow<str> = if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n").into()
-    } else {
-        text.into()
-    };
-    if let Some((start, end)) = conflict::find(&text) {
-        return Err(error(
-            Some(start),
-            format!(
-                "an unresolved merge conflict (`<<<<<<<` here to `>>>>>>>` at line {end}); resolve it and commit the note"
-            ),
-        ));
-    }
+    let text = with_newline_ends(text);
+    refuse_merge_conflict(path, &text)?;
     let split = front_matter::split(&text);
-    let (mut front, ignored) = match split.yaml {
-        None => (FrontMatter::default(), Vec::new()),
-        Some(yaml) => front_matter::parse(yaml).map_err(|e| {
-            // The YAML starts on line 2, after the opening `---`.
-            error(
-                Some(e.line.map_or(1, |line| line + 1)),
-                format!(
-                    "front matter is not valid YAML: {}; fix the YAML between the `---` lines",
-                    e.message
-                ),
-            )
-        })?,
-    };
-    let raw_name = raw_topic(front.command.as_deref(), path);
-    let topic = topic::command_name(&raw_name).ok_or_else(|| {
-        let fix = match front.command {
-            Some(_) => "write `command:` with letters or digits",
-            None => "set `command:` in the front matter",
-        };
-        error(
-            None,
-            format!("cannot make a command name from {raw_name:?}; {fix}"),
-        )
-    })?;
-    if topic::RESERVED.contains(&topic.as_str()) {
-        let why = if topic == topic::NOTES || topic == topic::NOTES_ZH {
-            " (`/notes topic:` serves every topic once there are over 90)"
-        } else {
-            ""
-        };
-        return Err(error(
-            None,
-            format!(
-                "topic name `{topic}` is a built-in command{why}; set another `command:` in the front matter"
-            ),
-        ));
-    }
-    // A name the admin wrote that Discord could not take as written is told how it is taken.
-    // Case alone is no news: command names are lowercase.
-    let renamed = front
-        .command
-        .as_deref()
-        .map(str::trim)
-        .filter(|command| command.to_lowercase() != topic);
-    let renamed = renamed.map(|command| Warning {
-        // The YAML starts on line 2, after the opening `---`.
-        line: (split.yaml.unwrap_or_default().lines())
-            .position(|line| line.trim_start().starts_with("command:"))
-            .map_or(1, |at| at + 2),
-        message: format!(
-            "`command: {}` is registered as /{topic} (command names are lowercase letters, digits, `-` and `_`, at most {} characters)",
-            crate::text::printable(command),
-            topic::MAX_LEN
-        ),
-    });
+    let (mut front, ignored) = front_of(path, split.yaml)?;
+    let topic = topic_of(path, &front)?;
+    let renamed = renamed_warning(&front, &topic, split.yaml);
     let resolve = |target: &str| site.wikilink_url(relative, target);
     let body = markdown::parse(split.body, split.body_line, labels, &resolve);
     if front.title.is_none() {
-        let h1 = body
-            .sections
-            .iter()
-            .find(|s| s.level == 1)
-            .map(|s| s.title.clone());
-        let stem = (path.file_stem()).map(|s| crate::text::note_text(&s.to_string_lossy()).into_owned());
-        front.title = h1.or(stem).filter(|t| !t.trim().is_empty());
+        front.title = title_of(&body.sections, path);
     }
-    // By a set: 200,000 distinct tags merged by a walk of those before took 40 s.
-    if !body.tags.is_empty() {
-        let mut seen: std::collections::HashSet<String> =
-            front.tags.iter().map(|tag| tag.to_ascii_lowercase()).collect();
-        for tag in body.tags {
-            if seen.insert(tag.to_ascii_lowercase()) {
-                front.tags.push(tag);
-            }
-        }
-    }
+    add_inline_tags(&mut front.tags, body.tags);
+    let mut warnings = front_warnings(split.unclosed, ignored, renamed);
+    warnings.extend(body.warnings);
     let mut sections = body.sections;
-    let mut warnings = body.warnings;
-    // The YAML starts on line 2, after the opening `---`.
-    let ignored = ignored.into_iter().map(|key| Warning {
-        line: key.line.map_or(1, |line| line + 1),
-        message: format!("front matter: {}", key.message),
-    });
-    warnings.splice(0..0, ignored.chain(renamed));
-    if split.unclosed {
-        // Served as body text (as Obsidian shows it), but the author surely meant a header.
-        warnings.insert(
-            0,
-            Warning {
-                line: 1,
-                message: "front matter is never closed; add a line `---` after its last key".into(),
-            },
-        );
-    }
-    let has_preamble_section = !body.preamble.points().is_empty();
-    if has_preamble_section {
-        // What a note says before its first heading (all of a note without headings) is a
-        // section named after the note: most often what the note is and how to begin.
-        let mut lead = preamble_section(&front, &topic, body.preamble, split.body_line);
-        if sections.iter().any(Section::is_answerable) {
-            lead.level = 0;
-        }
-        sections.insert(0, lead);
-        for section in sections.iter_mut().skip(1) {
-            section.parent = section.parent.map(|p| p + 1);
-        }
-    }
+    let has_preamble_section =
+        add_preamble_section(&mut sections, &front, &topic, body.preamble, split.body_line);
     if let Some(page) = site.page_url(relative, front.permalink.as_deref()) {
-        for (index, section) in sections.iter_mut().enumerate() {
-            if !section.is_answerable() || section.url.is_some() {
-                continue;
-            }
-            section.url = Some(if index == 0 && has_preamble_section {
-                page.clone()
-            } else {
-                format!("{page}#{}", site::encode(&section.title, false))
-            });
-        }
+        add_urls(&mut sections, &page, has_preamble_section);
     }
     if !sections.iter().any(Section::is_answerable) {
         warnings.push(Warning {
@@ -217,6 +99,177 @@ pub fn parse_in_site(
         sections,
         warnings,
     })
+}
+
+/// `text` without a byte order mark and with `\n` line ends (`\r\n` and a lone `\r` become
+/// `\n`). Copied only when line ends change: a copy of a note at the size cap is 8 MiB more.
+fn with_newline_ends(text: &str) -> Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n").into()
+    } else {
+        text.into()
+    }
+}
+
+/// An error at the first merge conflict git left in `text`, if it holds one.
+fn refuse_merge_conflict(path: &Path, text: &str) -> Result<(), FileError> {
+    match conflict::find(text) {
+        None => Ok(()),
+        Some((start, end)) => Err(FileError {
+            path: path.to_path_buf(),
+            line: Some(start),
+            message: format!(
+                "an unresolved merge conflict (`<<<<<<<` here to `>>>>>>>` at line {end}); resolve it and commit the note"
+            ),
+        }),
+    }
+}
+
+/// The front matter of a note whose YAML block is `yaml` (none: the defaults), and the keys
+/// it ignores for their kind of value.
+fn front_of(path: &Path, yaml: Option<&str>) -> Result<(FrontMatter, Vec<front_matter::Ignored>), FileError> {
+    let Some(yaml) = yaml else {
+        return Ok((FrontMatter::default(), Vec::new()));
+    };
+    front_matter::parse(yaml).map_err(|e| FileError {
+        path: path.to_path_buf(),
+        // The YAML starts on line 2, after the opening `---`.
+        line: Some(e.line.map_or(1, |line| line + 1)),
+        message: format!(
+            "front matter is not valid YAML: {}; fix the YAML between the `---` lines",
+            e.message
+        ),
+    })
+}
+
+/// The command name of the note at `path`: from `command:`, else its file name. An error
+/// when no name can be made of it, or the name is a built-in command's.
+fn topic_of(path: &Path, front: &FrontMatter) -> Result<String, FileError> {
+    let error = |message: String| FileError {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    };
+    let raw_name = raw_topic(front.command.as_deref(), path);
+    let topic = topic::command_name(&raw_name).ok_or_else(|| {
+        let fix = match front.command {
+            Some(_) => "write `command:` with letters or digits",
+            None => "set `command:` in the front matter",
+        };
+        error(format!("cannot make a command name from {raw_name:?}; {fix}"))
+    })?;
+    if topic::RESERVED.contains(&topic.as_str()) {
+        let why = if topic == topic::NOTES || topic == topic::NOTES_ZH {
+            " (`/notes topic:` serves every topic once there are over 90)"
+        } else {
+            ""
+        };
+        return Err(error(format!(
+            "topic name `{topic}` is a built-in command{why}; set another `command:` in the front matter"
+        )));
+    }
+    Ok(topic)
+}
+
+/// A name the admin wrote that Discord could not take as written is told how it is taken.
+/// Case alone is no news: command names are lowercase.
+fn renamed_warning(front: &FrontMatter, topic: &str, yaml: Option<&str>) -> Option<Warning> {
+    let command = (front.command.as_deref())
+        .map(str::trim)
+        .filter(|command| command.to_lowercase() != topic)?;
+    Some(Warning {
+        // The YAML starts on line 2, after the opening `---`.
+        line: (yaml.unwrap_or_default().lines())
+            .position(|line| line.trim_start().starts_with("command:"))
+            .map_or(1, |at| at + 2),
+        message: format!(
+            "`command: {}` is registered as /{topic} (command names are lowercase letters, digits, `-` and `_`, at most {} characters)",
+            crate::text::printable(command),
+            topic::MAX_LEN
+        ),
+    })
+}
+
+/// The title of a note whose front matter names none: its first `#` heading, else its
+/// file stem; `None` when that is blank.
+fn title_of(sections: &[Section], path: &Path) -> Option<String> {
+    let h1 = sections.iter().find(|s| s.level == 1).map(|s| s.title.clone());
+    let stem = (path.file_stem()).map(|s| crate::text::note_text(&s.to_string_lossy()).into_owned());
+    h1.or(stem).filter(|t| !t.trim().is_empty())
+}
+
+/// Adds the inline `#tags` of a note's body to its front matter's, each once whatever its case.
+fn add_inline_tags(tags: &mut Vec<String>, inline: Vec<String>) {
+    // By a set: 200,000 distinct tags merged by a walk of those before took 40 s.
+    if inline.is_empty() {
+        return;
+    }
+    let mut seen: HashSet<String> = tags.iter().map(|tag| tag.to_ascii_lowercase()).collect();
+    for tag in inline {
+        if seen.insert(tag.to_ascii_lowercase()) {
+            tags.push(tag);
+        }
+    }
+}
+
+/// The warnings about a note's front matter, which come before its body's: never closed,
+/// keys ignored (lines in the note), the command name renamed.
+fn front_warnings(
+    unclosed: bool,
+    ignored: Vec<front_matter::Ignored>,
+    renamed: Option<Warning>,
+) -> Vec<Warning> {
+    // Served as body text (as Obsidian shows it), but the author surely meant a header.
+    let unclosed = unclosed.then(|| Warning {
+        line: 1,
+        message: "front matter is never closed; add a line `---` after its last key".into(),
+    });
+    // The YAML starts on line 2, after the opening `---`.
+    let ignored = ignored.into_iter().map(|key| Warning {
+        line: key.line.map_or(1, |line| line + 1),
+        message: format!("front matter: {}", key.message),
+    });
+    unclosed.into_iter().chain(ignored).chain(renamed).collect()
+}
+
+/// What a note says before its first heading (all of a note without headings) is a section
+/// named after the note, put first: most often what the note is and how to begin. Whether
+/// there was such a section.
+fn add_preamble_section(
+    sections: &mut Vec<Section>,
+    front: &FrontMatter,
+    topic: &str,
+    preamble: Items,
+    line: usize,
+) -> bool {
+    if preamble.points().is_empty() {
+        return false;
+    }
+    let mut lead = preamble_section(front, topic, preamble, line);
+    if sections.iter().any(Section::is_answerable) {
+        lead.level = 0;
+    }
+    sections.insert(0, lead);
+    for section in sections.iter_mut().skip(1) {
+        section.parent = section.parent.map(|p| p + 1);
+    }
+    true
+}
+
+/// Gives each answerable section without a URL one on the note's `page`: the page itself
+/// for the preamble's section, else the heading's anchor.
+fn add_urls(sections: &mut [Section], page: &str, has_preamble_section: bool) {
+    for (index, section) in sections.iter_mut().enumerate() {
+        if !section.is_answerable() || section.url.is_some() {
+            continue;
+        }
+        section.url = Some(if index == 0 && has_preamble_section {
+            page.to_string()
+        } else {
+            format!("{page}#{}", site::encode(&section.title, false))
+        });
+    }
 }
 
 fn preamble_section(front: &FrontMatter, topic: &str, points: Items, line: usize) -> Section {
