@@ -140,25 +140,57 @@ impl Loader {
         self.capped = folder::cap_folder(&mut scan, self.caps.folder);
         let due = self.again_at().is_some_and(|at| at <= now);
         if !due && self.last_scan.as_ref() == Some(&scan) {
-            return Load {
-                library: None,
-                problems: self.last_problems.clone(),
-                new_problems: Vec::new(),
-                cleared: Vec::new(),
-                notices: self.last_notices.clone(),
-                new_notices: Vec::new(),
-                again_at: self.again_at(),
-            };
+            return self.load_as_last();
         }
+        let remembered = self.remembered(&scan);
+        // The note serving now for each file, by the same join (a library the loader made is
+        // in path order).
+        let serving: Vec<&Arc<Note>> = current.notes().iter().collect();
+        let served = align(scan.files.iter().map(|f| f.path.as_path()), &serving, |n| &n.path);
+        let mut listed = vec![false; serving.len()];
+        let work: Vec<Work> = (scan.files.iter().zip(remembered).zip(served))
+            .map(|((found, was), serves)| {
+                let last_good = serves.map(|at| {
+                    listed[at] = true;
+                    serving[at]
+                });
+                (found, was, last_good)
+            })
+            .collect();
+        let versions = self.versions(work, now);
+        let mut problems = scan.problems.clone();
+        let mut notices = Vec::new();
+        let (mut notes, seen) = served_notes(versions, &mut problems, &mut notices);
+        keep_refused(&mut notes, &serving, &listed, &scan.problems);
+        let notes = one_note_per_topic(notes, &self.root, &mut self.renamed, &mut problems, &mut notices);
+        self.remember(scan, seen, notes, problems, notices)
+    }
+
+    /// The last load's outcome again, when no file changed and no held-back note is due.
+    fn load_as_last(&self) -> Load {
+        Load {
+            library: None,
+            problems: self.last_problems.clone(),
+            new_problems: Vec::new(),
+            cleared: Vec::new(),
+            notices: self.last_notices.clone(),
+            new_notices: Vec::new(),
+            again_at: self.again_at(),
+        }
+    }
+
+    /// What was remembered of each file of `scan` at the last load, taken out of
+    /// [`Loader::seen`]. When files came or went, wikilinks may now resolve differently: the
+    /// notes holding one are forgotten (to be parsed again), and the site learns the files.
+    fn remembered(&mut self, scan: &folder::Scan) -> Vec<Option<Seen>> {
         let last_files = self.last_scan.as_ref().map_or(&[][..], |last| &last.files[..]);
-        // What was remembered of each file, by its place in this walk.
+        // What was remembered of each file, by its place in the last walk.
         let mut before: Vec<Option<Seen>> = std::mem::take(&mut self.seen).into_iter().map(Some).collect();
         let remembered = align(scan.files.iter().map(|f| f.path.as_path()), last_files, |f| {
             &f.path
         });
         let same_paths = last_files.len() == scan.files.len() && remembered.iter().all(Option::is_some);
         if !same_paths {
-            // Wikilinks may now resolve differently: parse every note holding one again.
             for seen in &mut before {
                 if seen.as_ref().is_some_and(|s| s.wikilinks) {
                     *seen = None;
@@ -171,31 +203,21 @@ impl Loader {
                 .collect();
             self.site.set_files(files);
         }
-        // The note serving now for each file, by the same join (a library the loader made is
-        // in path order).
-        let serving: Vec<&Arc<Note>> = current.notes().iter().collect();
-        let served = align(scan.files.iter().map(|f| f.path.as_path()), &serving, |n| &n.path);
-        let mut notices = Vec::new();
-        let mut problems = scan.problems.clone();
-        let mut notes = Vec::with_capacity(scan.files.len());
-        let mut seen = Vec::with_capacity(scan.files.len());
-        let mut listed = vec![false; serving.len()];
-        let work: Vec<Work> = (scan.files.iter().zip(remembered).zip(served))
-            .map(|((found, was), serves)| {
-                let last_good = serves.map(|at| {
-                    listed[at] = true;
-                    serving[at]
-                });
-                (found, was.and_then(|at| before[at].take()), last_good)
-            })
-            .collect();
+        (remembered.into_iter())
+            .map(|was| was.and_then(|at| before.get_mut(at)?.take()))
+            .collect()
+    }
+
+    /// What serves for each listed file, in path order. A note holding a wikilink is read
+    /// again when the notes' permalinks changed.
+    fn versions<'a>(&mut self, work: Vec<Work<'a>>, now: Instant) -> Vec<Version<'a>> {
+        let inputs: Vec<(&Found, Option<&Arc<Note>>)> =
+            work.iter().map(|(found, _, good)| (*found, *good)).collect();
         // Read and parse on every core; the results come back in path order. One file is
         // parsed on this thread: its parser's scratch memory is then reused by the index
         // built next, instead of staying with a worker thread's allocator. A file a task:
         // rayon's own split hands each core long runs of files, and a core done with its
         // runs waited for the other to end its last one (files differ in size).
-        let inputs: Vec<(&Found, Option<&Arc<Note>>)> =
-            work.iter().map(|(found, _, good)| (*found, *good)).collect();
         let this = &*self;
         let mut versions: Vec<Version> = if work.len() > 1 {
             (work.into_par_iter().with_max_len(1))
@@ -227,42 +249,19 @@ impl Loader {
                 versions[at] = version;
             }
         }
-        for Version {
-            found,
-            state,
-            note,
-            wikilinks,
-            problems: found_problems,
-        } in versions
-        {
-            problems.extend(found_problems);
-            match note {
-                Some(note) if note.front.publish == Some(false) => notices.push(FileError {
-                    path: note.path.clone(),
-                    line: None,
-                    message: "`publish: false` in the front matter; skipped".into(),
-                }),
-                note => notes.extend(note),
-            }
-            seen.push(Seen {
-                fingerprint: found.fingerprint,
-                state,
-                wikilinks,
-            });
-        }
-        // A note whose file was refused by the walk (or sits in a folder that became
-        // unreadable) keeps its last good version; one whose file is gone goes.
-        let mut kept_refused = false;
-        for (note, _) in serving.iter().zip(&listed).filter(|(_, listed)| !**listed) {
-            if scan.problems.iter().any(|p| note.path.starts_with(&p.path)) {
-                notes.push((*note).clone());
-                kept_refused = true;
-            }
-        }
-        if kept_refused {
-            notes.sort_by(|a, b| a.path.cmp(&b.path));
-        }
-        let notes = one_note_per_topic(notes, &self.root, &mut self.renamed, &mut problems, &mut notices);
+        versions
+    }
+
+    /// Remembers this load for the next (the walk, each file's state, the problems and
+    /// notices), and tells what changed since the last.
+    fn remember(
+        &mut self,
+        scan: folder::Scan,
+        seen: Vec<Seen>,
+        notes: Vec<Arc<Note>>,
+        mut problems: Vec<FileError>,
+        notices: Vec<FileError>,
+    ) -> Load {
         problems.sort_by(|a, b| a.path.cmp(&b.path));
         self.seen = seen;
         self.last_scan = Some(scan);
@@ -397,6 +396,57 @@ fn align<'p, T>(
         .collect()
 }
 
+/// The notes that serve of `versions`, and what to remember of each file; their problems
+/// go to `problems`, and a note left out by `publish: false` to `notices`.
+fn served_notes(
+    versions: Vec<Version>,
+    problems: &mut Vec<FileError>,
+    notices: &mut Vec<FileError>,
+) -> (Vec<Arc<Note>>, Vec<Seen>) {
+    let mut notes = Vec::with_capacity(versions.len());
+    let mut seen = Vec::with_capacity(versions.len());
+    for Version {
+        found,
+        state,
+        note,
+        wikilinks,
+        problems: found_problems,
+    } in versions
+    {
+        problems.extend(found_problems);
+        match note {
+            Some(note) if note.front.publish == Some(false) => notices.push(FileError {
+                path: note.path.clone(),
+                line: None,
+                message: "`publish: false` in the front matter; skipped".into(),
+            }),
+            note => notes.extend(note),
+        }
+        seen.push(Seen {
+            fingerprint: found.fingerprint,
+            state,
+            wikilinks,
+        });
+    }
+    (notes, seen)
+}
+
+/// A note whose file was refused by the walk (or sits in a folder that became unreadable)
+/// keeps its last good version; one whose file is gone goes. `serving` are the notes
+/// serving now, `listed` those of them the walk listed a file for.
+fn keep_refused(notes: &mut Vec<Arc<Note>>, serving: &[&Arc<Note>], listed: &[bool], refused: &[FileError]) {
+    let mut kept_refused = false;
+    for (note, _) in serving.iter().zip(listed).filter(|(_, listed)| !**listed) {
+        if refused.iter().any(|p| note.path.starts_with(&p.path)) {
+            notes.push((*note).clone());
+            kept_refused = true;
+        }
+    }
+    if kept_refused {
+        notes.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+}
+
 fn keeping(error: &FileError, last_good: Option<&Arc<Note>>) -> FileError {
     let mut error = error.clone();
     if last_good.is_some() {
@@ -419,12 +469,8 @@ fn one_note_per_topic(
     problems: &mut Vec<FileError>,
     notices: &mut Vec<FileError>,
 ) -> Vec<Arc<Note>> {
-    // The name each note claims: its own. A note kept from the last load holds the name it was
-    // given then; the notes are in path order, so those few are found by halves.
-    let restored: HashMap<usize, String> = (renamed.drain())
-        .filter_map(|path| notes.binary_search_by(|note| note.path.cmp(&path)).ok())
-        .filter_map(|at| Some((at, super::own_topic(&notes[at])?)))
-        .collect();
+    let restored = restored_names(&notes, renamed);
+    // The name each note claims: its own.
     let claim = |at: usize| -> &str {
         match restored.is_empty() {
             true => &notes[at].topic,
@@ -432,11 +478,7 @@ fn one_note_per_topic(
         }
     };
     // Most loads change no name: one pass over the names then, and nothing to settle.
-    let clash = {
-        let mut seen: HashSet<&str> = HashSet::with_capacity(notes.len());
-        !(0..notes.len()).all(|at| seen.insert(claim(at)))
-    };
-    if !clash {
+    if !any_clash(notes.len(), claim) {
         for (at, own) in restored {
             if let Some(note) = notes.get_mut(at).filter(|note| note.topic != own) {
                 Arc::make_mut(note).topic = own;
@@ -444,61 +486,92 @@ fn one_note_per_topic(
         }
         return notes;
     }
-    // Each name taken, and the note that took it; the name each note gets (None: skipped).
+    let names = settled_names(&notes, claim, root, renamed, problems, notices);
+    named(notes, names)
+}
+
+/// The own names of the notes the last load renamed (in `renamed`, which is emptied), by
+/// their place in `notes`: a note kept from the last load holds the name it was given then.
+/// The notes are in path order, so those few are found by halves.
+fn restored_names(notes: &[Arc<Note>], renamed: &mut HashSet<PathBuf>) -> HashMap<usize, String> {
+    (renamed.drain())
+        .filter_map(|path| notes.binary_search_by(|note| note.path.cmp(&path)).ok())
+        .filter_map(|at| Some((at, super::own_topic(&notes[at])?)))
+        .collect()
+}
+
+/// Whether two of `count` notes claim one name.
+fn any_clash<'n>(count: usize, claim: impl Fn(usize) -> &'n str) -> bool {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(count);
+    !(0..count).all(|at| seen.insert(claim(at)))
+}
+
+/// The name each note gets (`None`: skipped, with a problem), a renamed one with a notice
+/// and its path in `renamed`.
+fn settled_names<'n>(
+    notes: &'n [Arc<Note>],
+    claim: impl Fn(usize) -> &'n str,
+    root: &Path,
+    renamed: &mut HashSet<PathBuf>,
+    problems: &mut Vec<FileError>,
+    notices: &mut Vec<FileError>,
+) -> Vec<Option<String>> {
+    // Each name taken, and the note that took it.
     let mut taken: HashMap<String, usize> = HashMap::with_capacity(notes.len());
     let mut names: Vec<Option<String>> = (0..notes.len()).map(|at| Some(claim(at).to_string())).collect();
-    {
-        // The notes whose `command:` sets their name, then the rest, each in path order.
-        let commanded = |at: &usize| notes[*at].front.command.is_some();
-        let rest = |at: &usize| notes[*at].front.command.is_none();
-        let order: Vec<usize> = ((0..notes.len()).filter(commanded))
-            .chain((0..notes.len()).filter(rest))
-            .collect();
-        for at in order {
-            let claimed = claim(at);
-            let Some(&first) = taken.get(claimed) else {
-                taken.insert(claimed.to_string(), at);
-                continue;
-            };
-            let note = &notes[at];
-            let first = notes[first].path.display();
-            let distinct = if note.front.command.is_some() {
-                None
-            } else {
-                // Folders under the notes folder only: not where it is mounted.
-                let under_root = note.path.strip_prefix(root).unwrap_or(&note.path);
-                distinct_name(under_root, |name| taken.contains_key(name))
-            };
-            match distinct {
-                Some(name) => {
-                    notices.push(FileError {
-                        path: note.path.clone(),
-                        line: None,
-                        message: format!(
-                            "topic `{claimed}` is already the name of {first}; this note is `/{name}` (set `command:` in the front matter to choose)"
-                        ),
-                    });
-                    renamed.insert(note.path.clone());
-                    taken.insert(name.clone(), at);
-                    names[at] = Some(name);
-                }
-                None => {
-                    problems.push(FileError {
-                        path: note.path.clone(),
-                        line: None,
-                        message: format!(
-                            "topic `{claimed}` is already the name of {first}; set a different `command:` in the front matter of one of them"
-                        ),
-                    });
-                    names[at] = None;
-                }
+    // The notes whose `command:` sets their name, then the rest, each in path order.
+    let commanded = |at: &usize| notes[*at].front.command.is_some();
+    let rest = |at: &usize| notes[*at].front.command.is_none();
+    let order = ((0..notes.len()).filter(commanded)).chain((0..notes.len()).filter(rest));
+    for at in order {
+        let claimed = claim(at);
+        let Some(&first) = taken.get(claimed) else {
+            taken.insert(claimed.to_string(), at);
+            continue;
+        };
+        let note = &notes[at];
+        let first = notes[first].path.display();
+        let distinct = if note.front.command.is_some() {
+            None
+        } else {
+            // Folders under the notes folder only: not where it is mounted.
+            let under_root = note.path.strip_prefix(root).unwrap_or(&note.path);
+            distinct_name(under_root, |name| taken.contains_key(name))
+        };
+        match distinct {
+            Some(name) => {
+                notices.push(FileError {
+                    path: note.path.clone(),
+                    line: None,
+                    message: format!(
+                        "topic `{claimed}` is already the name of {first}; this note is `/{name}` (set `command:` in the front matter to choose)"
+                    ),
+                });
+                renamed.insert(note.path.clone());
+                taken.insert(name.clone(), at);
+                names[at] = Some(name);
+            }
+            None => {
+                problems.push(FileError {
+                    path: note.path.clone(),
+                    line: None,
+                    message: format!(
+                        "topic `{claimed}` is already the name of {first}; set a different `command:` in the front matter of one of them"
+                    ),
+                });
+                names[at] = None;
             }
         }
     }
-    // A note changes only when its name does: a copy then, when it is shared with the
-    // library serving now; one renamed alike at every load stays the same note.
+    names
+}
+
+/// `notes` under their settled `names`, less those skipped. A note changes only when its
+/// name does: a copy then, when it is shared with the library serving now; one renamed
+/// alike at every load stays the same note.
+fn named(notes: Vec<Arc<Note>>, names: Vec<Option<String>>) -> Vec<Arc<Note>> {
     let mut kept = Vec::with_capacity(notes.len());
-    for (mut note, name) in notes.drain(..).zip(names) {
+    for (mut note, name) in notes.into_iter().zip(names) {
         let Some(name) = name else { continue };
         if note.topic != name {
             Arc::make_mut(&mut note).topic = name;
