@@ -9,6 +9,7 @@ use crate::error::FileError;
 use crate::notes::{Labels, Site};
 use crate::reply::Layout;
 use crate::search::SearchOptions;
+use crate::yaml;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -408,11 +409,7 @@ impl Config {
             return Ok(Config::default());
         }
         let config: Config = serde_yaml::from_str(text).map_err(|e| {
-            let message = e.to_string();
-            let message = match message.find(" at line ") {
-                Some(at) => message[..at].to_string(),
-                None => message,
-            };
+            let message = yaml::without_location(&e.to_string());
             // serde's names of Rust types, in the words of the person who wrote the YAML.
             let message = [
                 ("expected u64", "expected a whole number"),
@@ -447,7 +444,7 @@ impl Config {
     fn validate(&self, path: &Path, text: &str) -> Result<(), FileError> {
         let error = |key: &str, message: String| FileError {
             path: path.to_path_buf(),
-            line: line_of(text, key),
+            line: yaml::line_of(text, key),
             message,
         };
         if self.reply.colour().is_none() {
@@ -587,36 +584,6 @@ impl Config {
             builtin_related: self.related.builtin,
         }
     }
-}
-
-/// The line of a dotted key (`reply.page_chars`) in a config written in block style, as
-/// YAML's own errors name one; `None` when it is not written so (flow style, quoted keys).
-fn line_of(text: &str, key: &str) -> Option<usize> {
-    let mut parts = key.split('.');
-    let mut wanted = parts.next()?;
-    // The indent of the key found last: the next one is inside its block.
-    let mut parent: Option<usize> = None;
-    for (n, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let indent = line.len() - trimmed.len();
-        if parent.is_some_and(|parent| indent <= parent) {
-            return None;
-        }
-        let inside = parent.is_none_or(|parent| indent > parent) && (parent.is_some() || indent == 0);
-        let named = trimmed
-            .strip_prefix(wanted)
-            .is_some_and(|rest| rest.trim_start().starts_with(':'));
-        if inside && named {
-            match parts.next() {
-                Some(next) => (wanted, parent) = (next, Some(indent)),
-                None => return Some(n + 1),
-            }
-        }
-    }
-    None
 }
 
 /// Discord ids, as numbers or in quotes (`"1190000000000000900"`, as copied from JSON).
@@ -953,13 +920,6 @@ mod tests {
 
     #[test]
     fn a_key_is_found_at_its_line_inside_its_block_only() {
-        let text = "# notes-bot\nreply:\n  # the page\n  colour: \"#fff\"\n\n  page_chars: 50\nhttp:\n  page_chars: 1\nlink_bases:\n  en: x\n  zh: y\n";
-        assert_eq!(line_of(text, "reply.page_chars"), Some(6));
-        assert_eq!(line_of(text, "http.page_chars"), Some(8));
-        assert_eq!(line_of(text, "link_bases.zh"), Some(11));
-        assert_eq!(line_of(text, "http"), Some(7));
-        assert_eq!(line_of(text, "reply.other_matches"), None);
-        assert_eq!(line_of("reply: {page_chars: 50}\n", "reply.page_chars"), None);
         assert!(error("cooldown_seconds: 5\nreply:\n  colour: blue\n").starts_with("c.yaml:3: reply.colour"));
     }
 

@@ -4,10 +4,11 @@
 //! [`reply::Reply`] → an adapter (CLI, Discord gateway, HTTP endpoint).
 //!
 //! The core (`notes`, `search`, `reply`, `gaps`, `feedback`, `by_topic`, `config`, `text`,
-//! `json_file`, `error`) is synchronous and knows nothing of Discord or tokio; the adapters
-//! live in `bot` (Discord's gateway and HTTP endpoint, on tokio and serenity, sharing one
-//! interaction handler) and `cli` (the terminal). What the binary, the integration tests
-//! and the benches use is public, not as a stable API; the rest is the crate's own.
+//! `json_file`, `error`, `yaml`) is synchronous and knows nothing of Discord or tokio; the
+//! adapters live in `bot` (Discord's gateway and HTTP endpoint, on tokio and serenity,
+//! sharing one interaction handler) and `cli` (the terminal). What the binary, the
+//! integration tests and the benches use is public, not as a stable API; the rest is the
+//! crate's own.
 
 // Nothing read from users, notes, config or the network may panic: outside tests, clippy
 // refuses what panics by design.
@@ -35,3 +36,4 @@ pub mod reply;
 pub mod search;
 mod sync;
 mod text;
+mod yaml;

@@ -112,7 +112,7 @@ pub fn parse(yaml: &str) -> Result<(FrontMatter, Vec<Ignored>), YamlError> {
     let raw: Raw = match simple(yaml) {
         Some(raw) => raw,
         None => by_serde_yaml(yaml).map_err(|error| {
-            let message = strip_location(&error.to_string());
+            let message = crate::yaml::without_location(&error.to_string());
             // serde_yaml reads an unclosed quote to the end of the block: the line to fix is
             // the one that opened it.
             match (message.contains("end of stream"), unclosed_quote(yaml)) {
@@ -152,18 +152,10 @@ pub fn parse(yaml: &str) -> Result<(FrontMatter, Vec<Ignored>), YamlError> {
 
 /// The keys whose values are of a kind the bot cannot use, each with what to write.
 fn ignored(yaml: &str, raw: &Raw) -> Vec<Ignored> {
-    let line_of = |key: &str| {
-        (yaml.lines())
-            .position(|line| {
-                line.strip_prefix(key)
-                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
-            })
-            .map(|at| at + 1)
-    };
     let mut ignored = Vec::new();
     let mut ignore = |key: &str, message: String| {
         ignored.push(Ignored {
-            line: line_of(key),
+            line: crate::yaml::line_of(yaml, key),
             message,
         });
     };
@@ -567,14 +559,6 @@ fn plain_string(text: &str, in_flow: bool) -> Option<Value> {
         })
         || (text.contains('_') && text.chars().all(|c| c.is_ascii_digit() || "_-+.e".contains(c)));
     (!typed).then(|| Value::String(text.to_string()))
-}
-
-/// serde_yaml appends " at line L column C"; we report the line ourselves.
-fn strip_location(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message.to_string(),
-    }
 }
 
 fn scalar(value: &Value) -> Option<String> {
