@@ -91,6 +91,12 @@ struct Raw {
     publish: Value,
 }
 
+/// The line in the note of `line` (1-based) of its YAML block, which starts on the note's
+/// line 2, after the opening `---`; line 1 (the `---`) when the line is not known.
+pub fn note_line(line: Option<usize>) -> usize {
+    line.map_or(1, |line| line + 1)
+}
+
 /// A key whose value is of a kind the bot cannot use, and so ignores: its 1-based line
 /// inside the YAML block (when found) and what to write instead.
 pub struct Ignored {

@@ -134,8 +134,7 @@ fn front_of(path: &Path, yaml: Option<&str>) -> Result<(FrontMatter, Vec<front_m
     };
     front_matter::parse(yaml).map_err(|e| FileError {
         path: path.to_path_buf(),
-        // The YAML starts on line 2, after the opening `---`.
-        line: Some(e.line.map_or(1, |line| line + 1)),
+        line: Some(front_matter::note_line(e.line)),
         message: format!(
             "front matter is not valid YAML: {}; fix the YAML between the `---` lines",
             e.message
@@ -179,10 +178,11 @@ fn renamed_warning(front: &FrontMatter, topic: &str, yaml: Option<&str>) -> Opti
         .map(str::trim)
         .filter(|command| command.to_lowercase() != topic)?;
     Some(Warning {
-        // The YAML starts on line 2, after the opening `---`.
-        line: (yaml.unwrap_or_default().lines())
-            .position(|line| line.trim_start().starts_with("command:"))
-            .map_or(1, |at| at + 2),
+        line: front_matter::note_line(
+            (yaml.unwrap_or_default().lines())
+                .position(|line| line.trim_start().starts_with("command:"))
+                .map(|at| at + 1),
+        ),
         message: format!(
             "`command: {}` is registered as /{topic} (command names are lowercase letters, digits, `-` and `_`, at most {} characters)",
             crate::text::printable(command),
@@ -225,9 +225,8 @@ fn front_warnings(
         line: 1,
         message: "front matter is never closed; add a line `---` after its last key".into(),
     });
-    // The YAML starts on line 2, after the opening `---`.
     let ignored = ignored.into_iter().map(|key| Warning {
-        line: key.line.map_or(1, |line| line + 1),
+        line: front_matter::note_line(key.line),
         message: format!("front matter: {}", key.message),
     });
     unclosed.into_iter().chain(ignored).chain(renamed).collect()
