@@ -213,7 +213,7 @@ impl<'a> Reply<'a> {
             })
         };
         let (lines, starts) = pack(
-            lines_in_order(&roots, first),
+            lines_in_order(&roots, first, budget),
             budget,
             |line| line.len,
             parents_len,
@@ -375,7 +375,11 @@ fn render_item(item: &Item, depth: usize) -> String {
 
 /// Every item as a line: the focused subtrees first (each under its parent lines, repeated
 /// for context), then everything else in document order. Each item is a content line once.
-fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<LaidLine> {
+/// Subtrees under one top-level point come together, in document order, where the best of
+/// them ranks: their parents are written once, not once for each. A parent all of whose
+/// points were shown under it, and shown in full (not cut as a context line longer than a
+/// quarter of a page of `budget` is), is not written again, childless, with the rest.
+fn lines_in_order(roots: &[Item], focus: &[ItemPath], budget: usize) -> Vec<LaidLine> {
     let mut lines = Vec::new();
     let focus = whole_steps(roots, focus);
     let mut focused: Vec<&ItemPath> = Vec::new();
@@ -386,15 +390,28 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<LaidLine> {
             focused.push(path);
         }
     }
+    let best_of_root = |root: usize| focused.iter().position(|f| f.first() == Some(&root));
+    let mut grouped = focused.clone();
+    grouped.sort_by(|a, b| {
+        let root = |path: &ItemPath| best_of_root(path.first().copied().unwrap_or_default());
+        root(a).cmp(&root(b)).then_with(|| a.cmp(b))
+    });
+    let whole = shown_whole(roots, &grouped);
+    let mut written_whole: Vec<ItemPath> = Vec::new();
     let mut previous: Option<&ItemPath> = None;
-    for &path in &focused {
+    for &path in &grouped {
         for end in 1..path.len() {
             // Parents the previous focused subtree already showed are not repeated.
             if previous.is_some_and(|p| p.starts_with(&path[..end])) {
                 continue;
             }
             if let Some(parent) = item_at(roots, &path[..end]) {
-                lines.push(LaidLine::of(parent, path[..end].to_vec(), false));
+                let mut line = LaidLine::of(parent, path[..end].to_vec(), false);
+                if line.len <= budget / 4 && whole.iter().any(|w| w[..] == path[..end]) {
+                    line.content = true;
+                    written_whole.push(line.path.clone());
+                }
+                lines.push(line);
             }
         }
         if let Some(item) = item_at(roots, path) {
@@ -402,10 +419,36 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath]) -> Vec<LaidLine> {
         }
         previous = Some(path);
     }
+    let skip: Vec<&ItemPath> = grouped.iter().copied().chain(written_whole.iter()).collect();
     for (index, item) in roots.iter().enumerate() {
-        push_subtree(*item, vec![index], &focused, &mut lines);
+        push_subtree(*item, vec![index], &skip, &mut lines);
     }
     lines
+}
+
+/// The parents of `focused` subtrees whose every point is one of them, or such a parent:
+/// shown whole above the rest.
+fn shown_whole(roots: &[Item], focused: &[&ItemPath]) -> Vec<ItemPath> {
+    let mut parents: Vec<&[usize]> = (focused.iter())
+        .flat_map(|path| (1..path.len()).map(|end| &path[..end]))
+        .collect();
+    // The deepest first: a parent is whole once its children are.
+    parents.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    parents.dedup();
+    let mut whole: Vec<ItemPath> = Vec::new();
+    for parent in parents {
+        let Some(item) = item_at(roots, parent) else {
+            continue;
+        };
+        let shown = |index: usize| {
+            let child: ItemPath = parent.iter().copied().chain([index]).collect();
+            focused.contains(&&child) || whole.contains(&child)
+        };
+        if (0..item.children().len()).all(shown) {
+            whole.push(parent.to_vec());
+        }
+    }
+    whole
 }
 
 /// `focus` with each step of a numbered list (or of a list nested in one) replaced by the
@@ -936,7 +979,10 @@ mod tests {
                     let reply = Reply::in_order(&note, section, MatchReason::Text, first, &layout);
                     let roots = roots(section, reply.label.as_ref());
                     let written = |line: &LaidLine| write(line, &roots);
-                    let all: Vec<Line> = lines_in_order(&roots, first).iter().filter_map(written).collect();
+                    let all: Vec<Line> = lines_in_order(&roots, first, layout.budget())
+                        .iter()
+                        .filter_map(written)
+                        .collect();
                     let parents_of = |line: &Line| {
                         let laid = LaidLine {
                             path: line.path.clone().unwrap_or_default(),
@@ -1019,7 +1065,7 @@ mod tests {
         let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
             .expect("a note");
         let roots = roots(&note.sections[0], None);
-        let lines: Vec<String> = lines_in_order(&roots, &[vec![2, 1]])
+        let lines: Vec<String> = lines_in_order(&roots, &[vec![2, 1]], 4000)
             .iter()
             .filter_map(|line| write(line, &roots))
             .map(|line| line.text)
@@ -1044,11 +1090,35 @@ mod tests {
         let items = super::roots(&note.sections[0], None);
         let focus = [vec![300], vec![301]];
         assert_eq!(whole_steps(&items, &focus), focus);
-        let lines = lines_in_order(&items, &focus);
+        let lines = lines_in_order(&items, &focus, 4000);
         let roots = items;
         assert_eq!(
             write(&lines[0], &roots).map(|line| line.text).as_deref(),
             Some("300. step 300")
+        );
+    }
+
+    /// Matched points under one parent come together under it, in document order, where
+    /// the best of them ranks; a parent all of whose points came first is not written again,
+    /// childless, with the rest (`chatGPT 能力发展过程` was written three times, once with
+    /// nothing under it).
+    #[test]
+    fn matched_points_of_one_parent_come_under_it_once() {
+        let text = "---\ntitle: T\n---\n## A\n\n- parent\n  - a\n  - b\n- other\n- second\n  - c\n  - d\n";
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
+            .expect("a note");
+        let roots = roots(&note.sections[0], None);
+        let shown = |focus: &[ItemPath]| -> Vec<String> {
+            (lines_in_order(&roots, focus, 4000).iter())
+                .filter_map(|line| write(line, &roots))
+                .map(|line| line.text)
+                .collect()
+        };
+        assert_eq!(
+            shown(&[vec![0, 1], vec![1], vec![0, 0], vec![2, 1]]),
+            [
+                "- parent", "  - a", "  - b", "- other", "- second", "  - d", "- second", "  - c"
+            ]
         );
     }
 
@@ -1081,7 +1151,7 @@ mod tests {
                 };
                 let context = context_item(section, label);
                 let roots = roots(section, context.as_ref());
-                let total: usize = lines_in_order(&roots, &[])
+                let total: usize = lines_in_order(&roots, &[], layout.budget())
                     .iter()
                     .map(|line| {
                         let written = write(line, &roots).expect("a line's item");
