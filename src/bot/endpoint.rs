@@ -62,12 +62,33 @@ pub struct Endpoint {
 /// How an interaction is answered: `App::handle`, or in tests a handler made slow.
 pub type Answer = fn(&App, &Interaction) -> Outcome;
 
+/// Where the developer portal shows the key, told with every way `DISCORD_PUBLIC_KEY` is wrong.
+const WHERE_THE_KEY_IS: &str =
+    "it must be the 64 hex digits shown as PUBLIC KEY on the developer portal's General Information page";
+
 /// `DISCORD_PUBLIC_KEY` is not a key: what it is instead, when that can be told.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "DISCORD_PUBLIC_KEY {0}; it must be the 64 hex digits shown as PUBLIC KEY on the developer portal's General Information page"
-)]
-pub struct PublicKeyError(&'static str);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PublicKeyError {
+    #[error("DISCORD_PUBLIC_KEY is not set; {WHERE_THE_KEY_IS}")]
+    NotSet,
+    /// 17 to 20 digits: the application id, shown just above the key.
+    #[error(
+        "DISCORD_PUBLIC_KEY is a number like an APPLICATION ID, not the Public Key below it; {WHERE_THE_KEY_IS}"
+    )]
+    ApplicationId,
+    /// Never printed: a bot token is a secret.
+    #[error(
+        "DISCORD_PUBLIC_KEY looks like the bot token (keep that in DISCORD_TOKEN, and reset it if it was shared); {WHERE_THE_KEY_IS}"
+    )]
+    BotToken,
+    #[error("DISCORD_PUBLIC_KEY holds characters that are no hex digits; {WHERE_THE_KEY_IS}")]
+    NotHex,
+    #[error("DISCORD_PUBLIC_KEY has the wrong length; {WHERE_THE_KEY_IS}")]
+    WrongLength,
+    /// 64 hex digits that are no point of the curve.
+    #[error("DISCORD_PUBLIC_KEY is no Ed25519 public key; {WHERE_THE_KEY_IS}")]
+    NotEd25519,
+}
 
 /// Parses `DISCORD_PUBLIC_KEY` (64 hex digits) into a verifier, without panicking. Quotes
 /// around it (`docker --env-file` keeps them) and a `0x` are taken off.
@@ -75,32 +96,35 @@ pub fn verifier(public_key_hex: &str) -> Result<Verifier, PublicKeyError> {
     let hex = public_key_hex.trim();
     let hex = crate::text::unquoted(hex).trim();
     let hex = hex.strip_prefix("0x").unwrap_or(hex);
-    let what = if hex.is_empty() {
-        "is not set"
-    } else if hex.len() >= 17 && hex.len() <= 20 && hex.bytes().all(|b| b.is_ascii_digit()) {
-        "is a number like an APPLICATION ID, not the Public Key below it"
-    } else if hex.split('.').count() == 3 && hex.len() > 50 {
-        // Never printed: a bot token is a secret.
-        "looks like the bot token (keep that in DISCORD_TOKEN, and reset it if it was shared)"
-    } else if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        "holds characters that are no hex digits"
-    } else if hex.len() != 64 {
-        "has the wrong length"
-    } else {
-        ""
-    };
-    if !what.is_empty() {
-        return Err(PublicKeyError(what));
+    if hex.is_empty() {
+        return Err(PublicKeyError::NotSet);
     }
+    if hex.len() >= 17 && hex.len() <= 20 && hex.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PublicKeyError::ApplicationId);
+    }
+    if hex.split('.').count() == 3 && hex.len() > 50 {
+        return Err(PublicKeyError::BotToken);
+    }
+    let digits: Vec<u8> = (hex.bytes())
+        .map(hex_digit)
+        .collect::<Option<_>>()
+        .ok_or(PublicKeyError::NotHex)?;
+    let digits: [u8; 64] = digits.try_into().map_err(|_| PublicKeyError::WrongLength)?;
     let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        let digits = hex
-            .get(2 * i..2 * i + 2)
-            .ok_or(PublicKeyError("has the wrong length"))?;
-        *byte = u8::from_str_radix(digits, 16)
-            .map_err(|_| PublicKeyError("holds characters that are no hex digits"))?;
+    for (byte, pair) in key.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = pair.iter().fold(0, |byte, digit| byte << 4 | digit);
     }
-    Verifier::try_new(key).map_err(|_| PublicKeyError("is no Ed25519 public key"))
+    Verifier::try_new(key).map_err(|_| PublicKeyError::NotEd25519)
+}
+
+/// The value of one hex digit, either case.
+fn hex_digit(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
 }
 
 impl Endpoint {

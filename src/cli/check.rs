@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use super::{Error, Paths, Result, data_dir, guilds_from_env, printable};
 use crate::bot::app::NoNotes;
 use crate::bot::discord;
-use crate::bot::endpoint;
-use crate::bot::token::Token;
+use crate::bot::endpoint::{self, PublicKeyError};
+use crate::bot::token::{Token, TokenError};
 use crate::config::Config;
 
 /// `check`: loads the config and every note and reports what they hold and any problem.
@@ -91,40 +91,35 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
 /// how many warnings (the data folder: the bot starts without it).
 fn check_environment(out: &mut impl Write, config: &Config) -> Result<(usize, usize)> {
     let mut wrong = 0;
-    let mut tell =
-        |out: &mut dyn Write, what: &str, told: std::result::Result<String, String>| -> io::Result<()> {
-            match told {
-                Ok(fine) => writeln!(out, "{what}: {}", printable(&fine)),
-                Err(error) => {
-                    wrong += 1;
-                    writeln!(out, "{what}: cannot work (below)")?;
-                    eprintln!("{}", printable(&error));
-                    Ok(())
-                }
+    let mut tell = |out: &mut dyn Write, what: &str, told: Result<String>| -> io::Result<()> {
+        match told {
+            Ok(fine) => writeln!(out, "{what}: {}", printable(&fine)),
+            Err(error) => {
+                wrong += 1;
+                writeln!(out, "{what}: cannot work (below)")?;
+                eprintln!("{}", printable(&error.to_string()));
+                Ok(())
             }
-        };
-    let set = |name: &str| std::env::var(name).is_ok_and(|value| !value.trim().is_empty());
-    let token = if set("DISCORD_TOKEN") || set("DISCORD_TOKEN_FILE") {
-        Token::from_env()
-            .map(|_| "set and well-formed (Discord is not asked)".to_string())
-            .map_err(|e| e.to_string())
-    } else {
-        Ok("not set (`run` needs it; `serve` uses it to register commands and post replies)".into())
+        }
+    };
+    let token = match Token::from_env() {
+        Ok(_) => Ok("set and well-formed (Discord is not asked)".to_string()),
+        Err(TokenError::Missing) => {
+            Ok("not set (`run` needs it; `serve` uses it to register commands and post replies)".into())
+        }
+        Err(error) => Err(error.into()),
     };
     tell(out, "bot token", token)?;
-    let key = match std::env::var("DISCORD_PUBLIC_KEY") {
-        Ok(key) if !key.trim().is_empty() => endpoint::verifier(&key)
-            .map(|_| "a valid key".to_string())
-            .map_err(|e| e.to_string()),
-        _ => Ok("not set (`serve` needs it)".into()),
+    let key = match endpoint::verifier(&std::env::var("DISCORD_PUBLIC_KEY").unwrap_or_default()) {
+        Ok(_) => Ok("a valid key".to_string()),
+        Err(PublicKeyError::NotSet) => Ok("not set (`serve` needs it)".into()),
+        Err(error) => Err(error.into()),
     };
     tell(out, "DISCORD_PUBLIC_KEY", key)?;
-    let guilds = guilds_from_env()
-        .map_err(|e| e.to_string())
-        .map(|guilds| match guilds.len() {
-            0 => "not set: commands are registered globally".to_string(),
-            n => format!("{n} server(s): commands are registered there"),
-        });
+    let guilds = guilds_from_env().map(|guilds| match guilds.len() {
+        0 => "not set: commands are registered globally".to_string(),
+        n => format!("{n} server(s): commands are registered there"),
+    });
     tell(out, "DISCORD_GUILD_ID", guilds)?;
     let discord = discord::Discord::from_config(&config.discord)
         .map(|discord| match (&discord.http_proxy, &discord.gateway_url) {
@@ -139,13 +134,18 @@ fn check_environment(out: &mut impl Write, config: &Config) -> Result<(usize, us
                     .map_or("as Discord names it".into(), crate::config::redacted)
             ),
         })
-        .map_err(|e| e.to_string());
+        .map_err(|error| Error::Run(error.into()));
     tell(out, "Discord (DISCORD_HTTP_PROXY, DISCORD_GATEWAY_URL)", discord)?;
     // `run` and `serve` start without it (and warn): a warning here too.
-    let data = data_dir::data_dir_writable(&config.data_dir);
-    match &data {
-        Ok(fine) => writeln!(out, "data_dir: {}", printable(fine))?,
-        Err(problem) => writeln!(out, "  warning: {}", printable(problem))?,
-    }
-    Ok((wrong, usize::from(data.is_err())))
+    let warned = match data_dir::writable(&config.data_dir) {
+        Ok(writable) => {
+            writeln!(out, "data_dir: {}", printable(&writable.to_string()))?;
+            0
+        }
+        Err(problem) => {
+            writeln!(out, "  warning: {}", printable(&problem.to_string()))?;
+            1
+        }
+    };
+    Ok((wrong, warned))
 }

@@ -1,39 +1,77 @@
 //! The data folder, where the bot keeps its votes, gaps and heartbeat: whether it can
 //! write there, looked at without writing anything.
 
+use std::fmt;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::error::{located, permission_fix};
+
+/// A data folder the bot can write in.
+#[derive(Debug)]
+pub(super) struct Writable {
+    dir: PathBuf,
+    /// Not there yet: the bot makes it when it starts.
+    made_at_start: bool,
+}
+
+impl fmt::Display for Writable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let made = if self.made_at_start {
+            ", made when the bot starts"
+        } else {
+            ""
+        };
+        write!(f, "{}: writable{made}", located(&self.dir))
+    }
+}
+
+/// Why the bot cannot keep its votes, gaps and heartbeat in the data folder.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum DataDirError {
+    #[error("data_dir {} is a file, not a folder: set data_dir to a folder", located(.0))]
+    IsAFile(PathBuf),
+    #[error("data_dir {}: no folder above it exists", located(.0))]
+    NoFolderAbove(PathBuf),
+    /// `existing`: the folder itself, or the nearest one above it that is there.
+    #[error(
+        "data_dir {}: {} cannot be written to ({error}{}); votes, gaps and the health check need it",
+        located(.dir),
+        .existing.display(),
+        permission_fix(.error, "write to")
+    )]
+    NotWritable {
+        dir: PathBuf,
+        existing: PathBuf,
+        error: io::Error,
+    },
+}
 
 /// Whether the bot can keep its votes, gaps and heartbeat in `dir`, looked at without
 /// writing anything (a folder not there yet: whether it can be made).
-pub(super) fn data_dir_writable(dir: &Path) -> std::result::Result<String, String> {
-    let shown = crate::error::located(dir);
+pub(super) fn writable(dir: &Path) -> Result<Writable, DataDirError> {
     if dir.is_file() {
-        return Err(format!(
-            "data_dir {shown} is a file, not a folder: set data_dir to a folder"
-        ));
+        return Err(DataDirError::IsAFile(dir.to_path_buf()));
     }
     let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let Some(existing) = absolute.ancestors().find(|path| path.is_dir()) else {
-        return Err(format!("data_dir {shown}: no folder above it exists"));
+        return Err(DataDirError::NoFolderAbove(dir.to_path_buf()));
     };
-    let made = if existing == absolute {
-        ""
-    } else {
-        ", made when the bot starts"
-    };
-    match writable(existing) {
-        Ok(()) => Ok(format!("{shown}: writable{made}")),
-        Err(e) => Err(format!(
-            "data_dir {shown}: {} cannot be written to ({e}{}); votes, gaps and the health check need it",
-            existing.display(),
-            crate::error::permission_fix(&e, "write to")
-        )),
+    match may_write(existing) {
+        Ok(()) => Ok(Writable {
+            dir: dir.to_path_buf(),
+            made_at_start: existing != absolute,
+        }),
+        Err(error) => Err(DataDirError::NotWritable {
+            dir: dir.to_path_buf(),
+            existing: existing.to_path_buf(),
+            error,
+        }),
     }
 }
 
 /// Whether this process may write in the folder `dir` (access(2), nothing written).
-fn writable(dir: &Path) -> io::Result<()> {
+fn may_write(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;

@@ -321,9 +321,10 @@ pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
     };
     if let Err(e) = std::fs::create_dir_all(&app.config.data_dir) {
         // As `check` says it: a file in its place, or who may not write where.
-        let why = data_dir::data_dir_writable(&app.config.data_dir)
-            .err()
-            .unwrap_or_else(|| format!("cannot create the data folder: {e}"));
+        let why = data_dir::writable(&app.config.data_dir).err().map_or_else(
+            || format!("cannot create the data folder: {e}"),
+            |why| why.to_string(),
+        );
         tracing::warn!("{why}");
     }
     Ok(block_on(gateway::run(app, &token, options))??)
