@@ -36,12 +36,37 @@ pub enum RunError {
     Client(reqwest::Error),
     #[error("cannot start the threads that answer interactions: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
-    /// No answer: the host, the cause and what to check.
-    #[error("{0}")]
-    Unreachable(String),
-    /// Discord answered with an error: the route, the status and Discord's message.
-    #[error("{message}")]
-    Refused { status: u16, message: String },
+    /// A REST call got no answer: the host, the cause and what to check.
+    #[error("cannot reach {host}: {cause}; {}", if *via_proxy {
+        "check DISCORD_HTTP_PROXY (discord.http_proxy) and that the proxy is running"
+    } else {
+        "check this machine's DNS, firewall and outbound HTTPS (port 443)"
+    })]
+    Unreachable {
+        /// `host:port`, or `Discord` when the error names no address.
+        host: String,
+        /// In a few words (see `cause`).
+        cause: String,
+        /// The call went to a host other than discord.com: the proxy.
+        via_proxy: bool,
+    },
+    /// No shard connected to the gateway within `seconds` of the start.
+    #[error(
+        "gateway: no shard connected to {gateway} in {seconds} s; check this machine's outbound WebSocket connections (HTTPS, port 443), its firewall and DISCORD_GATEWAY_URL (serenity's lines above give the cause)"
+    )]
+    GatewayUnreachable { gateway: String, seconds: u64 },
+    /// Discord answered with an error: the call, the status, Discord's message and the
+    /// fields it refused.
+    #[error("{method} {route} answered {status}: {said}{}", field_errors(fields))]
+    Refused {
+        method: reqwest::Method,
+        /// The request's path, long segments (interaction tokens) left out.
+        route: String,
+        status: reqwest::StatusCode,
+        /// Discord's message, or what an answer that was no JSON means.
+        said: String,
+        fields: Vec<serenity::all::DiscordJsonSingleError>,
+    },
     /// Registering in a server the app was not invited to (or without the
     /// `applications.commands` scope), or a `DISCORD_GUILD_ID` that is no server: exit 2.
     #[error(
@@ -168,7 +193,7 @@ pub(super) fn classify(error: serenity::Error) -> RunError {
         }
         serenity::Error::Gateway(GatewayError::InvalidAuthentication) => RunError::TokenRejected,
         serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => RunError::IntentRefused,
-        serenity::Error::Http(HttpError::Request(error)) => RunError::Unreachable(unreachable(error)),
+        serenity::Error::Http(HttpError::Request(error)) => unreachable(error),
         serenity::Error::Http(HttpError::UnsuccessfulRequest(response))
             if matches!(
                 (response.status_code.as_u16(), response.error.code),
@@ -181,24 +206,21 @@ pub(super) fn classify(error: serenity::Error) -> RunError {
             }
         }
         serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => RunError::Refused {
-            status: response.status_code.as_u16(),
-            message: format!(
-                "{} {} answered {}: {}{}",
-                response.method.as_str(),
-                route_of(&response.url),
-                response.status_code,
-                // serenity's words when the body was no JSON: an HTML error page of a proxy.
-                if response
-                    .error
-                    .message
-                    .starts_with("[Serenity] Could not decode json")
-                {
-                    "not a JSON answer (an error page: is DISCORD_HTTP_PROXY a Discord REST proxy, and is it up?)"
-                } else {
-                    &response.error.message
-                },
-                field_errors(&response.error.errors)
-            ),
+            method: response.method.clone(),
+            route: route_of(&response.url),
+            status: response.status_code,
+            // serenity's words when the body was no JSON: an HTML error page of a proxy.
+            said: if response
+                .error
+                .message
+                .starts_with("[Serenity] Could not decode json")
+            {
+                "not a JSON answer (an error page: is DISCORD_HTTP_PROXY a Discord REST proxy, and is it up?)"
+                    .into()
+            } else {
+                response.error.message.clone()
+            },
+            fields: response.error.errors.clone(),
         },
         _ => RunError::Serenity(Box::new(error)),
     }
@@ -229,18 +251,15 @@ fn field_errors(errors: &[serenity::all::DiscordJsonSingleError]) -> String {
     crate::text::printable(&text).into_owned()
 }
 
-/// One line for a REST call that got no answer: the host, the cause and what to check.
-fn unreachable(error: &reqwest::Error) -> String {
-    let host = error.url().map(host_of).unwrap_or_else(|| "Discord".into());
-    let via_proxy = error
-        .url()
-        .is_some_and(|url| url.host_str() != Some("discord.com"));
-    let check = if via_proxy {
-        "check DISCORD_HTTP_PROXY (discord.http_proxy) and that the proxy is running"
-    } else {
-        "check this machine's DNS, firewall and outbound HTTPS (port 443)"
-    };
-    format!("cannot reach {host}: {}; {check}", cause(error))
+/// A REST call that got no answer: the host, the cause and whether a proxy was asked.
+fn unreachable(error: &reqwest::Error) -> RunError {
+    RunError::Unreachable {
+        host: error.url().map(host_of).unwrap_or_else(|| "Discord".into()),
+        cause: cause(error),
+        via_proxy: error
+            .url()
+            .is_some_and(|url| url.host_str() != Some("discord.com")),
+    }
 }
 
 /// Why a request got no answer, in a few words: a timeout (which), DNS, a refused

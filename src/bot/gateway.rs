@@ -334,10 +334,10 @@ async fn watch_shards(
         }
         ever_live |= live;
         if !ever_live && now.duration_since(started) >= FIRST_CONNECTION {
-            return RunError::Unreachable(format!(
-                "gateway: no shard connected to {gateway} in {} s; check this machine's outbound WebSocket connections (HTTPS, port 443), its firewall and DISCORD_GATEWAY_URL (serenity's lines above give the cause)",
-                FIRST_CONNECTION.as_secs()
-            ));
+            return RunError::GatewayUnreachable {
+                gateway,
+                seconds: FIRST_CONNECTION.as_secs(),
+            };
         }
         let due = beaten.is_none_or(|at| now.duration_since(at) >= BEAT);
         if live && due {

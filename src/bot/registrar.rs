@@ -51,8 +51,8 @@ impl Backoff {
 /// limit. A rejected token or a refused command set will not change by waiting.
 pub fn is_transient(error: &RunError) -> bool {
     match error {
-        RunError::Unreachable(_) | RunError::Serenity(_) => true,
-        RunError::Refused { status, .. } => *status == 429 || *status >= 500,
+        RunError::Unreachable { .. } | RunError::GatewayUnreachable { .. } | RunError::Serenity(_) => true,
+        RunError::Refused { status, .. } => status.as_u16() == 429 || status.as_u16() >= 500,
         _ => false,
     }
 }
@@ -125,10 +125,17 @@ mod tests {
     #[test]
     fn only_passing_failures_are_retried() {
         let refused = |status| RunError::Refused {
-            status,
-            message: String::new(),
+            method: reqwest::Method::PUT,
+            route: String::new(),
+            status: reqwest::StatusCode::from_u16(status).unwrap_or_default(),
+            said: String::new(),
+            fields: Vec::new(),
         };
-        assert!(is_transient(&RunError::Unreachable("timed out".into())));
+        assert!(is_transient(&RunError::Unreachable {
+            host: "discord.com".into(),
+            cause: "timed out".into(),
+            via_proxy: false,
+        }));
         assert!(is_transient(&refused(503)));
         assert!(is_transient(&refused(429)));
         assert!(!is_transient(&refused(400)));
