@@ -1,5 +1,5 @@
 //! The data folder, where the bot keeps its votes, gaps and heartbeat: whether it can
-//! write there, looked at without writing anything.
+//! write there, looked at without writing anything, and making it when a bot starts.
 
 use std::fmt;
 use std::io;
@@ -45,6 +45,19 @@ pub(super) enum DataDirError {
         existing: PathBuf,
         error: io::Error,
     },
+    /// Making it failed though it looked writable.
+    #[error("cannot create the data folder: {0}")]
+    NotMade(io::Error),
+}
+
+/// Makes the data folder when it is not there, as `run` and `serve` start; a warning when
+/// it cannot be, since the bot starts without it (a vote or a gap is then not kept).
+pub(super) fn make(dir: &Path) {
+    if let Err(error) = std::fs::create_dir_all(dir) {
+        // As `check` says it: a file in its place, or who may not write where.
+        let why = writable(dir).err().unwrap_or(DataDirError::NotMade(error));
+        tracing::warn!(target: "notes_bot::cli", "{why}");
+    }
 }
 
 /// Whether the bot can keep its votes, gaps and heartbeat in `dir`, looked at without

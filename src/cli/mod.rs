@@ -312,6 +312,7 @@ pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
     let guilds = guilds_from_env()?;
     let mut app = app_for_bot(paths)?;
     share_state(&mut app)?;
+    data_dir::make(&app.config.data_dir);
     app.handler.state().beat("gateway".into());
     let app = Arc::new(app);
     let options = gateway::Options {
@@ -319,14 +320,6 @@ pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
         guilds,
         heartbeat: health::heartbeat_path(&app.config.data_dir),
     };
-    if let Err(e) = std::fs::create_dir_all(&app.config.data_dir) {
-        // As `check` says it: a file in its place, or who may not write where.
-        let why = data_dir::writable(&app.config.data_dir).err().map_or_else(
-            || format!("cannot create the data folder: {e}"),
-            |why| why.to_string(),
-        );
-        tracing::warn!("{why}");
-    }
     Ok(block_on(gateway::run(app, &token, options))??)
 }
 
@@ -343,6 +336,7 @@ pub fn serve(paths: &Paths, listen: String, max_skew: u64) -> Result {
     };
     let mut app = app_for_bot(paths)?;
     share_state(&mut app)?;
+    data_dir::make(&app.config.data_dir);
     let app = Arc::new(app);
     let options = endpoint::Options {
         listen,
