@@ -68,12 +68,22 @@ pub fn note_text(text: &str) -> Cow<'_, str> {
 
 /// Text for a terminal: each unprintable character as `\u{…}`, everything else as is.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unprintable) {
+    escaped(text, is_unprintable)
+}
+
+/// [`printable`] for text written out in lines: line breaks and tabs kept.
+pub fn printable_lines(text: &str) -> Cow<'_, str> {
+    escaped(text, |c| is_unprintable(c) && !matches!(c, '\n' | '\t'))
+}
+
+/// `text` with each character `escape` picks as `\u{…}`.
+fn escaped(text: &str, escape: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&escape) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if is_unprintable(c) {
+        if escape(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);

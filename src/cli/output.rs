@@ -170,11 +170,13 @@ pub(super) fn print_sources(out: &mut impl Write, sources: &[Source]) -> io::Res
     Ok(())
 }
 
-/// Text output without what a terminal would act on rather than show (newline and tab
-/// aside): C0 and C1 controls, DEL and bidi controls (see `text::is_unprintable`), so a
-/// note cannot retitle the window, clear the screen or reorder a line. Written a line at
-/// a time, so each character is whole when it is looked at. JSON output goes around it:
-/// serde_json escapes the C0 controls, and the rest are data.
+/// Text output with what a terminal would act on rather than show escaped as `\u{…}`
+/// (newline and tab aside): C0 and C1 controls, DEL and bidi controls (see
+/// `text::is_unprintable`), so a note cannot retitle the window, clear the screen or
+/// reorder a line. Written a line at a time, so each character is whole when it is looked
+/// at. JSON output goes around it: serde_json escapes the C0 controls, and the rest are
+/// data. Text for stderr or a log, which go around it, and a value that must stay on its
+/// line (a file name, a query) take `printable`, which escapes line breaks and tabs too.
 pub struct Printable<W: Write> {
     inner: W,
     /// What was written since the last newline.
@@ -191,10 +193,8 @@ impl<W: Write> Printable<W> {
 
     fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
         let text = String::from_utf8_lossy(bytes);
-        let kept: String = (text.chars())
-            .filter(|&c| matches!(c, '\n' | '\t') || !crate::text::is_unprintable(c))
-            .collect();
-        self.inner.write_all(kept.as_bytes())
+        self.inner
+            .write_all(crate::text::printable_lines(&text).as_bytes())
     }
 }
 
@@ -240,7 +240,7 @@ mod tests {
     /// A character split between writes is looked at whole; what is held is written at
     /// the end.
     #[test]
-    fn printable_drops_controls_whole_characters_across_writes() {
+    fn printable_escapes_controls_whole_characters_across_writes() {
         let mut bytes = Vec::new();
         {
             let mut out = Printable::new(&mut bytes);
@@ -249,6 +249,9 @@ mod tests {
                 assert!(out.write_all(chunk).is_ok());
             }
         }
-        assert_eq!(String::from_utf8_lossy(&bytes), "ab c[2J\td\nü end");
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            "a\\u{85}b \\u{202e}c\\u{1b}[2J\td\nü end"
+        );
     }
 }
