@@ -16,20 +16,62 @@ pub fn is_unprintable(c: char) -> bool {
 }
 
 /// A query as the search, the reply and the gaps file should see it: control characters
-/// and bidi controls removed, line breaks and tabs turned into spaces.
+/// and bidi controls removed, line breaks and tabs turned into spaces, and Discord's
+/// mentions (`<@1180000000000000500>`, `<@&…>`, `<#…>`, what a member's `@name` in an option
+/// becomes) left out: they ask nothing, and a member's id has no place in the feedback and
+/// gaps files or in a button's id.
 pub fn clean_query(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unprintable) {
-        return Cow::Borrowed(text);
+    let printable: Cow<str> = if text.chars().any(is_unprintable) {
+        Cow::Owned(
+            text.chars()
+                .filter_map(|c| match c {
+                    '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' => Some(' '),
+                    c if is_unprintable(c) => None,
+                    c => Some(c),
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    };
+    match without_mentions(&printable) {
+        Some(cleaned) => Cow::Owned(cleaned),
+        None => printable,
     }
-    Cow::Owned(
-        text.chars()
-            .filter_map(|c| match c {
-                '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' => Some(' '),
-                c if is_unprintable(c) => None,
-                c => Some(c),
-            })
-            .collect(),
-    )
+}
+
+/// `text` without Discord's mention tokens, `None` when it holds none.
+fn without_mentions(text: &str) -> Option<String> {
+    let mention_len = |rest: &str| {
+        let inner = rest.strip_prefix("<@!").or_else(|| rest.strip_prefix("<@&"));
+        let inner = inner
+            .or_else(|| rest.strip_prefix("<@"))
+            .or_else(|| rest.strip_prefix("<#"))?;
+        let digits = inner.bytes().take_while(u8::is_ascii_digit).count();
+        (digits > 0 && inner.as_bytes().get(digits) == Some(&b'>'))
+            .then(|| rest.len() - inner.len() + digits + 1)
+    };
+    if !text.contains("<@") && !text.contains("<#") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut found = false;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        match mention_len(&rest[at..]) {
+            Some(len) => {
+                found = true;
+                rest = &rest[at + len..];
+            }
+            None => {
+                out.push('<');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    found.then_some(out)
 }
 
 /// A note's text as replies show it: control characters (but line breaks and tabs) and
@@ -126,6 +168,12 @@ mod tests {
     fn queries_lose_controls_and_bidi_overrides() {
         assert_eq!(clean_query(HOSTILE), "rl[2Jhf31m fdp.exex");
         assert_eq!(clean_query("what\tis\nrlhf\r"), "what is rlhf ");
+        // Mentions ask nothing; other angle brackets stay.
+        assert_eq!(
+            clean_query("<@1180000000000000500> can i change <@!1> <@&22> <#333> the hotkey"),
+            " can i change    the hotkey"
+        );
+        assert_eq!(clean_query("a <b> <@x> <@> <#9"), "a <b> <@x> <@> <#9");
         assert!(matches!(clean_query("思维链 rlhf"), Cow::Borrowed(_)));
         // Emoji joiners and CJK stay.
         assert_eq!(clean_query("👩\u{200D}💻 思維鏈"), "👩\u{200D}💻 思維鏈");

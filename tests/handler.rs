@@ -1658,6 +1658,16 @@ fn every_answer_has_vote_buttons_that_carry_the_query_through_pages() {
             "{down}"
         );
     }
+    // A member's mention in the query asks nothing, and their id is kept out of the votes.
+    let mentioned = respond(
+        &app,
+        &fixture(
+            "command_chatgpt_rlhf.json",
+            &[("\"rlhf\"", "\"<@1180000000000000500> rlhf\"")],
+        ),
+    );
+    let down = emoji_button(&mentioned, "👎").unwrap_or_else(|| panic!("no 👎"));
+    assert!(down.ends_with("|rlhf") && !down.contains("<@"), "{down}");
     // Page 2 of the public answer still carries what was asked.
     let answer = respond(&app, &fixture("command_chatgpt_rlhf.json", &[]));
     let (next, _) = button(&answer, "▶").unwrap_or_else(|| panic!("no ▶"));
