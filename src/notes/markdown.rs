@@ -506,6 +506,46 @@ impl Inline {
         self.plain.push_str(text);
     }
 
+    /// Text in which Obsidian's highlights (`==text==`, within one piece of text) are bold:
+    /// Discord has no highlight, and showed the marks.
+    fn text_with_highlights(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(open) = rest.find("==") {
+            let inner_start = open + 2;
+            let Some(len) = rest[inner_start..].find("==") else {
+                break;
+            };
+            let inner = &rest[inner_start..inner_start + len];
+            let marks = |c: char| c.is_whitespace() || c == '=';
+            // In a web address (`?a==b`), marks are the address's; looked for a little way
+            // back only, so a long word of marks stays linear.
+            let mut back = open.saturating_sub(256);
+            while !rest.is_char_boundary(back) {
+                back -= 1;
+            }
+            let word = rest[back..open]
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or_default();
+            let in_address = word.contains("://") || (back == 0 && word.len() == open && self.in_bare_url);
+            // `==push==>` is an arrow.
+            let arrow =
+                rest[..open].ends_with(['<', '=']) || rest[inner_start + len + 2..].starts_with(['>', '=']);
+            if inner.is_empty() || inner.starts_with(marks) || inner.ends_with(marks) || in_address || arrow {
+                // `a == b`: no highlight; the text goes on after the first mark.
+                self.text(&rest[..inner_start]);
+                rest = &rest[inner_start..];
+                continue;
+            }
+            self.text(&rest[..open]);
+            self.markdown.push_str("**");
+            self.text(inner);
+            self.markdown.push_str("**");
+            rest = &rest[inner_start + len + 2..];
+        }
+        self.text(rest);
+    }
+
     /// Text in which web addresses written out (`https://a.com/x_y`) are left unescaped:
     /// Discord links such an address up to the next space, backslashes included, and a
     /// `\_` in it led nowhere. pulldown-cmark may split an address around `_` or `*`: one
@@ -866,7 +906,7 @@ impl Builder<'_> {
                     if text == "*" && at.source == "*" && !at.escaped {
                         self.inline().unpaired_star();
                     } else {
-                        self.inline().text(text);
+                        self.inline().text_with_highlights(text);
                     }
                 }
             }
@@ -1653,6 +1693,22 @@ mod tests {
 
     /// A footnote's reference (footnotes are not read) shows as written: its `^1` was taken
     /// for a block id, leaving `[]` in the point.
+    #[test]
+    fn obsidian_highlights_are_bold() {
+        let points = first_points(
+            "## A\n\n- it means ==you have not hit the limit== yet\n- a == b == c, ==\n- see https://a.com/?x==1&y==2 now\n- MarkupView ==push==> ActiveRecord\n",
+        );
+        assert_eq!(
+            points,
+            [
+                "it means **you have not hit the limit** yet",
+                "a == b == c, ==",
+                "see https://a.com/?x==1&y==2 now",
+                r"MarkupView ==push==\> ActiveRecord",
+            ]
+        );
+    }
+
     #[test]
     fn a_footnote_reference_is_no_block_id() {
         let text = "---\ntitle: T\n---\n## A\n\n- a note[^one] here ^abc\n- cell [^二]\n";
