@@ -618,10 +618,15 @@ impl Inline {
 
     fn code(&mut self, code: &str) {
         self.plain.push_str(code);
-        // A fence longer than any run of backticks inside, padded so they do not touch it.
-        let longest = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-        let fence = "`".repeat(longest + 1);
-        let pad = if longest > 0 { " " } else { "" };
+        // Discord's code spans take one or two backticks around them, and three begin a
+        // block: backticks inside are held apart (```` ``` ```` in the vault's table of
+        // syntax), and a span holding any is fenced by two, padded so they do not touch it.
+        let code = backticks_apart(code, 2);
+        let (fence, pad) = if code.contains('`') {
+            ("``", " ")
+        } else {
+            ("`", "")
+        };
         self.markdown.push_str(&format!("{fence}{pad}{code}{pad}{fence}"));
     }
 
@@ -1550,14 +1555,17 @@ fn trimmed(mut text: String) -> String {
     text
 }
 
-/// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`).
-/// Most texts have nothing to collapse: they are checked, and kept as they are.
 /// `code` with every run of three or more backticks held apart by zero-width spaces:
 /// Discord ends a code block at the first ```` ``` ```` and has no escape inside one, so a
 /// fence shown as code (`` ````md ``, a mermaid example) would close the block. The runs
 /// still read as backticks.
 fn without_fences(code: &str) -> std::borrow::Cow<'_, str> {
-    if !code.contains("```") {
+    backticks_apart(code, 3)
+}
+
+/// `code` with every run of at least `shortest` backticks held apart by zero-width spaces.
+fn backticks_apart(code: &str, shortest: usize) -> std::borrow::Cow<'_, str> {
+    if !code.contains(&"`".repeat(shortest)) {
         return code.into();
     }
     let mut out = String::with_capacity(code.len() + 16);
@@ -1565,7 +1573,7 @@ fn without_fences(code: &str) -> std::borrow::Cow<'_, str> {
     while let Some(start) = rest.find('`') {
         out.push_str(&rest[..start]);
         let run = rest[start..].len() - rest[start..].trim_start_matches('`').len();
-        if run >= 3 {
+        if run >= shortest {
             out.push('`');
             for _ in 1..run {
                 out.push_str("\u{200b}`");
@@ -1579,6 +1587,8 @@ fn without_fences(code: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// Runs of whitespace as one space, none at the ends (as `split_whitespace` and `join`).
+/// Most texts have nothing to collapse: they are checked, and kept as they are.
 fn collapse_spaces(text: String) -> String {
     match collapsed_up_to(&text) {
         None => text,
@@ -1891,6 +1901,12 @@ mod tests {
         assert_eq!(inner.replace('\u{200b}', ""), "````js\nlet a = 1;\n````");
         // Shorter runs are left as written.
         assert_eq!(block("Inline"), "```\nuse `x` and ``y``\n```");
+        // A code span is fenced by at most two backticks: three would open a block.
+        let spans = first_points("# Spans\n\n- fence with ```` ``` ````, quote `` a`b ``, plain `c`\n");
+        assert_eq!(
+            spans,
+            ["fence with `` `\u{200b}`\u{200b}` ``, quote `` a`b ``, plain `c`"]
+        );
     }
 
     #[test]
