@@ -396,8 +396,7 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath], budget: usize) -> Vec<Laid
         let root = |path: &ItemPath| best_of_root(path.first().copied().unwrap_or_default());
         root(a).cmp(&root(b)).then_with(|| a.cmp(b))
     });
-    let whole = shown_whole(roots, &grouped);
-    let mut written_whole: Vec<ItemPath> = Vec::new();
+    let whole = shown_whole(roots, &grouped, budget);
     let mut previous: Option<&ItemPath> = None;
     for &path in &grouped {
         for end in 1..path.len() {
@@ -406,12 +405,8 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath], budget: usize) -> Vec<Laid
                 continue;
             }
             if let Some(parent) = item_at(roots, &path[..end]) {
-                let mut line = LaidLine::of(parent, path[..end].to_vec(), false);
-                if line.len <= budget / 4 && whole.iter().any(|w| w[..] == path[..end]) {
-                    line.content = true;
-                    written_whole.push(line.path.clone());
-                }
-                lines.push(line);
+                let content = whole.iter().any(|w| w[..] == path[..end]);
+                lines.push(LaidLine::of(parent, path[..end].to_vec(), content));
             }
         }
         if let Some(item) = item_at(roots, path) {
@@ -419,16 +414,17 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath], budget: usize) -> Vec<Laid
         }
         previous = Some(path);
     }
-    let skip: Vec<&ItemPath> = grouped.iter().copied().chain(written_whole.iter()).collect();
+    let skip: Vec<&ItemPath> = grouped.iter().copied().chain(whole.iter()).collect();
     for (index, item) in roots.iter().enumerate() {
         push_subtree(*item, vec![index], &skip, &mut lines);
     }
     lines
 }
 
-/// The parents of `focused` subtrees whose every point is one of them, or such a parent:
-/// shown whole above the rest.
-fn shown_whole(roots: &[Item], focused: &[&ItemPath]) -> Vec<ItemPath> {
+/// The parents of `focused` subtrees whose every point is one of them or such a parent,
+/// and whose line is shown in full as context (at most a quarter of a page of `budget`,
+/// past which a context line is cut): written whole above the rest, as content.
+fn shown_whole(roots: &[Item], focused: &[&ItemPath], budget: usize) -> Vec<ItemPath> {
     let mut parents: Vec<&[usize]> = (focused.iter())
         .flat_map(|path| (1..path.len()).map(|end| &path[..end]))
         .collect();
@@ -444,7 +440,8 @@ fn shown_whole(roots: &[Item], focused: &[&ItemPath]) -> Vec<ItemPath> {
             let child: ItemPath = parent.iter().copied().chain([index]).collect();
             focused.contains(&&child) || whole.contains(&child)
         };
-        if (0..item.children().len()).all(shown) {
+        let in_full = LaidLine::of(item, parent.to_vec(), false).len <= budget / 4;
+        if in_full && (0..item.children().len()).all(shown) {
             whole.push(parent.to_vec());
         }
     }
