@@ -2202,7 +2202,9 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// callout's title began to head its body's first lines in one point (24 rows), and when
 /// footnotes began to be read where they are referred to (240 rows of the blog: four of
 /// its notes cite their sources in footnotes, and a section that held only the
-/// definitions holds nothing now, which moves every 7th section the blog queries take).
+/// definitions holds nothing now, which moves every 7th section the blog queries take), and
+/// when a bullet with nothing before what it holds gave it its place (2 rows: the blog's
+/// `- ` over a vim code block).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]

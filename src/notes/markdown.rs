@@ -1178,31 +1178,37 @@ impl Builder<'_> {
     fn push_plain(&mut self, plain: &str, markdown: &str) {
         let first = self.finished.next();
         self.finished.push(Marker::Plain, plain, markdown, 0, first);
-        self.attach(first);
+        self.attach(first, 1);
     }
 
     /// Adds an ended item to the section's finished items, its buffers kept for the next.
     fn finish_item(&mut self, mut item: OpenItem) {
-        self.finished.push(
-            item.marker,
-            &item.plain,
-            &item.markdown,
-            item.children,
-            item.first,
-        );
-        self.attach(item.first);
+        if item.marker == Marker::Bullet && item.children > 0 && item.plain.trim().is_empty() {
+            // A bullet with nothing of its own before what it holds (`- ` over a code
+            // block) showed as an empty `- ` line: what it holds takes its place.
+            self.attach(item.first, item.children);
+        } else {
+            self.finished.push(
+                item.marker,
+                &item.plain,
+                &item.markdown,
+                item.children,
+                item.first,
+            );
+            self.attach(item.first, 1);
+        }
         item.plain.clear();
         item.markdown.clear();
         item.children = 0;
         self.spare_items.push(item);
     }
 
-    /// Attaches the item just finished (its items start at `first`) to its parent item,
-    /// its section, or the preamble; one with none of them (quoted before the first
-    /// heading) is dropped.
-    fn attach(&mut self, first: usize) {
+    /// Attaches the `count` items just finished side by side (their items start at
+    /// `first`) to their parent item, their section, or the preamble; those with none of
+    /// them (quoted before the first heading) are dropped.
+    fn attach(&mut self, first: usize, count: usize) {
         if let Some(parent) = self.items.last_mut() {
-            parent.children += 1;
+            parent.children += count;
         } else if self.drafts.is_empty() && self.quote_depth > 0 {
             self.finished.truncate(first);
         }
@@ -1703,6 +1709,25 @@ mod tests {
 
     /// A footnote's reference (footnotes are not read) shows as written: its `^1` was taken
     /// for a block id, leaving `[]` in the point.
+    #[test]
+    fn a_bullet_with_nothing_before_what_it_holds_gives_it_its_place() {
+        let points = first_points(
+            "## A\n\n- \n  ```sh\n  npm i\n  ```\n- next\n-\n  - lifted\n1. \n   ```\n   kept\n   ```\n",
+        );
+        assert_eq!(points[..3], ["```\nnpm i\n```", "next", "lifted"]);
+        // A step keeps its number, however empty.
+        let body = parse(
+            "## A\n\n1. \n   ```\n   kept\n   ```\n",
+            1,
+            &Labels::default(),
+            &|_: &str| None,
+        );
+        let steps: Vec<(String, usize)> = (body.sections[0].points().iter())
+            .map(|step| (step.markdown().to_string(), step.children().len()))
+            .collect();
+        assert_eq!(steps, [(String::new(), 1)]);
+    }
+
     #[test]
     fn obsidian_highlights_are_bold() {
         let points = first_points(
