@@ -29,29 +29,17 @@ pub(super) fn inline_footnotes(body: &str, piece: usize) -> Cow<'_, str> {
     if read.footnotes.is_empty() {
         return Cow::Borrowed(body);
     }
-    let skipped = |at: usize, ranges: &[Range<usize>]| {
-        // In document order, not overlapping: a binary search finds the one that could hold `at`.
-        let after = ranges.partition_point(|r| r.start <= at);
-        after > 0 && ranges[after - 1].contains(&at)
-    };
     let mut out = String::with_capacity(body.len() + body.len().min(4096));
     let mut budget = body.len();
     let mut copied = 0;
     for definition in &read.definitions {
-        // Only its line breaks: the lines after keep their numbers.
-        copy_with_references(
-            body,
-            copied..definition.start,
-            &read,
-            &mut budget,
-            &skipped,
-            &mut out,
-        );
+        copy_with_references(body, copied..definition.start, &read, &mut budget, &mut out);
+        // Of a definition, only its line breaks: the lines after keep their numbers.
         let blanked = body.get(definition.clone()).unwrap_or_default();
         out.extend(blanked.chars().filter(|&c| c == '\n'));
         copied = definition.end;
     }
-    copy_with_references(body, copied..body.len(), &read, &mut budget, &skipped, &mut out);
+    copy_with_references(body, copied..body.len(), &read, &mut budget, &mut out);
     Cow::Owned(out)
 }
 
@@ -62,6 +50,15 @@ struct Read {
     /// Each definition's source, in order.
     definitions: Vec<Range<usize>>,
     code: Vec<Range<usize>>,
+}
+
+impl Read {
+    /// Whether byte `at` of the body is in code.
+    fn in_code(&self, at: usize) -> bool {
+        // In document order, not overlapping: a binary search finds the one that could hold `at`.
+        let after = self.code.partition_point(|r| r.start <= at);
+        after > 0 && self.code[after - 1].contains(&at)
+    }
 }
 
 /// Reads `body` in the pieces the parse will use; a footnote defined in one piece serves
@@ -132,14 +129,7 @@ fn footnote_text(source: &str) -> String {
 
 /// Copies `body[range]` to `out`, each reference to a footnote of `read` outside code
 /// replaced, while `budget` lasts.
-fn copy_with_references(
-    body: &str,
-    range: Range<usize>,
-    read: &Read,
-    budget: &mut usize,
-    skipped: &impl Fn(usize, &[Range<usize>]) -> bool,
-    out: &mut String,
-) {
+fn copy_with_references(body: &str, range: Range<usize>, read: &Read, budget: &mut usize, out: &mut String) {
     let Some(text) = body.get(range.clone()) else {
         return;
     };
@@ -148,7 +138,7 @@ fn copy_with_references(
     // back from each reference would be quadratic on one long line of them.
     let (mut line_start, mut scanned) = (0, 0);
     for (at, _) in text.match_indices("[^") {
-        if at < copied || skipped(range.start + at, &read.code) {
+        if at < copied || read.in_code(range.start + at) {
             continue;
         }
         let rest = &text[at + 2..];
