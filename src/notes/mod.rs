@@ -178,11 +178,7 @@ fn renamed_warning(front: &FrontMatter, topic: &str, yaml: Option<&str>) -> Opti
         .map(str::trim)
         .filter(|command| command.to_lowercase() != topic)?;
     Some(Warning {
-        line: front_matter::note_line(
-            (yaml.unwrap_or_default().lines())
-                .position(|line| line.trim_start().starts_with("command:"))
-                .map(|at| at + 1),
-        ),
+        line: front_matter::note_line(crate::yaml::line_of(yaml.unwrap_or_default(), "command")),
         message: format!(
             "`command: {}` is registered as /{topic} (command names are lowercase letters, digits, `-` and `_`, at most {} characters)",
             crate::text::printable(command),
@@ -522,6 +518,9 @@ mod tests {
                 )]
             );
         }
+        // The top-level key's line, not an indented `command:` above it.
+        let told = warnings("---\nextra:\n  command: other\ncommand: My Command\n---\n## A\n- x\n");
+        assert_eq!(told.first().map(|(line, _)| *line), Some(4), "{told:?}");
         assert!(warnings("---\ncommand: routers\n---\n## A\n- x\n").is_empty());
         assert!(warnings("---\ncommand: ChatGPT\n---\n## A\n- x\n").is_empty());
     }
