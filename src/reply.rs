@@ -390,12 +390,10 @@ fn lines_in_order(roots: &[Item], focus: &[ItemPath], budget: usize) -> Vec<Laid
             focused.push(path);
         }
     }
-    let best_of_root = |root: usize| focused.iter().position(|f| f.first() == Some(&root));
+    // Each focused subtree keyed by where its top-level point first ranks.
+    let best_of_root = |path: &ItemPath| focused.iter().position(|f| f.first() == path.first());
     let mut grouped = focused.clone();
-    grouped.sort_by(|a, b| {
-        let root = |path: &ItemPath| best_of_root(path.first().copied().unwrap_or_default());
-        root(a).cmp(&root(b)).then_with(|| a.cmp(b))
-    });
+    grouped.sort_by_cached_key(|path| (best_of_root(path), *path));
     let whole = shown_whole(roots, &grouped, budget);
     let mut previous: Option<&ItemPath> = None;
     for &path in &grouped {

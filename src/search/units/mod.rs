@@ -385,15 +385,11 @@ fn compounds<'p>(analyzer: &Analyzer, live: &Live, pieces: &'p [Piece]) -> (Join
 /// (`switch it on`, `take a page off`): the verb and its particle become the phrase,
 /// and the object's words stay, after it.
 fn join_phrases(analyzer: &Analyzer, pieces: &mut Vec<Piece>) {
-    let word = |piece: &Piece| match piece {
-        Piece::Word { parts } if parts.len() == 1 => Some(parts[0].clone()),
-        _ => None,
-    };
     let mut joined = Vec::with_capacity(pieces.len());
     let mut at = 0;
     while at < pieces.len() {
         let phrase = [3, 2].into_iter().find_map(|n| {
-            let words: Option<Vec<String>> = pieces.get(at..at + n)?.iter().map(word).collect();
+            let words: Option<Vec<&str>> = pieces.get(at..at + n)?.iter().map(one_part_word).collect();
             let phrase = words?.join(" ");
             analyzer.related.is_phrase(&phrase).then_some((n, phrase))
         });
@@ -421,28 +417,30 @@ const MAX_OBJECT_WORDS: usize = 3;
 /// particle is, and the verb and particle as a phrase. The object is one-part words, none
 /// of them a particle: `put a youtube video in`, not `sign in` of `sign up in`.
 fn separated_phrase(analyzer: &Analyzer, pieces: &[Piece]) -> Option<(usize, String)> {
-    fn word(piece: &Piece) -> Option<&str> {
-        match piece {
-            Piece::Word { parts } if parts.len() == 1 => Some(parts[0].as_str()),
-            _ => None,
-        }
-    }
-    let verb = word(pieces.first()?)?;
+    let verb = one_part_word(pieces.first()?)?;
     if analyze::is_stop_str(verb) || SEPARABLE_PARTICLES.contains(&verb) {
         return None;
     }
     for particle in 2..=MAX_OBJECT_WORDS + 1 {
-        let object = word(pieces.get(particle - 1)?)?;
+        let object = one_part_word(pieces.get(particle - 1)?)?;
         if SEPARABLE_PARTICLES.contains(&object) {
             return None;
         }
-        let last = pieces.get(particle).and_then(word)?;
+        let last = pieces.get(particle).and_then(one_part_word)?;
         if SEPARABLE_PARTICLES.contains(&last) {
             let phrase = format!("{verb} {last}");
             return analyzer.related.is_phrase(&phrase).then_some((particle, phrase));
         }
     }
     None
+}
+
+/// A piece that is a word of one part (not `a-b`, a CJK run, a synonym or a phrase).
+fn one_part_word(piece: &Piece) -> Option<&str> {
+    match piece {
+        Piece::Word { parts } if parts.len() == 1 => Some(parts[0].as_str()),
+        _ => None,
+    }
 }
 
 /// A phrase: its related terms, and each of its words (not filler) for an equal share.
