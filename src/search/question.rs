@@ -369,7 +369,20 @@ fn asks(clause: &str) -> bool {
 /// Verbs of any question (`how do I make a table`, `where can I find the trash`): what
 /// they act on is asked, they only frame it, so they weigh as context.
 const LIGHT_VERBS: &[&str] = &[
-    "make", "get", "find", "see", "use", "put", "take", "keep", "give", "let", "try",
+    "make",
+    "get",
+    "find",
+    "see",
+    "use",
+    "put",
+    "take",
+    "keep",
+    "give",
+    "let",
+    "try",
+    // Phrases (`how do I figure out what's slowing it down`).
+    "figure out",
+    "find out",
 ];
 
 /// Whether a Latin word is a verb that only frames a question ([`LIGHT_VERBS`]).

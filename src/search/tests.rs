@@ -1684,6 +1684,15 @@ fn an_explanation_shows_what_each_word_matches_and_what_sections_lack() {
     let best = &explanation.sections[0];
     assert_eq!((best.title.as_str(), best.found), ("Remove a plugin", true));
     assert_eq!(best.holds, [true, true, false]);
+    // A light verb of two words frames as one word does (`figure out` is in no section,
+    // so it would have been the subject).
+    let explanation = index
+        .explain("how do I figure out which plugin to remove", None, 5)
+        .expect("range");
+    let words: Vec<(&str, bool)> = (explanation.words.iter())
+        .map(|w| (w.text.as_str(), w.context))
+        .collect();
+    assert_eq!(words, [("plugin", false), ("remove", false)]);
     // An unknown topic has nothing to explain; filler explains to no words.
     assert!(index.explain("relocate", Some("nope"), 5).is_none());
     let filler = index.explain("what is the", None, 5).expect("range");

@@ -227,21 +227,23 @@ fn clause_units(
                     range,
                 };
                 word.units(parts, typing, &mut units);
-                // `make` of `how do I make a table` frames what is asked (not while typing:
-                // `use` may be the start of `username`); where the notes never use it, it
-                // says nothing against a section (`how much storage do i get`).
-                if let [part] = parts.as_slice()
-                    && question::is_light_verb(part)
-                    && mode != Mode::Typing
-                {
-                    let unused = |unit: &Unit| unit.terms.iter().all(|t| live.df_in(t.id, range) == 0);
-                    if units[first..].iter().all(unused) {
-                        units.truncate(first);
-                    }
-                    for unit in &mut units[first..] {
-                        unit.emphasis = CONTEXT;
-                    }
-                }
+            }
+        }
+        // `make` of `how do I make a table` frames what is asked (not while typing: `use`
+        // may be the start of `username`); where the notes never use it, it says nothing
+        // against a section (`how much storage do i get`).
+        let light = match piece {
+            Piece::Word { parts } => matches!(parts.as_slice(), [part] if question::is_light_verb(part)),
+            Piece::Phrase(phrase) => question::is_light_verb(phrase),
+            _ => false,
+        };
+        if light && mode != Mode::Typing {
+            let unused = |unit: &Unit| unit.terms.iter().all(|t| live.df_in(t.id, range) == 0);
+            if units[first..].iter().all(unused) {
+                units.truncate(first);
+            }
+            for unit in &mut units[first..] {
+                unit.emphasis = CONTEXT;
             }
         }
         // The compound the notes write as one word (`site map`: `sitemap`) matches each
