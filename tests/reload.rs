@@ -425,7 +425,11 @@ fn the_watcher_reloads_within_two_seconds_and_reloads_stop_after_one_change() {
 
     // A broken edit is noticed but keeps serving the last good version.
     notes.write("switches.md", "---\ntitle: [broken\n---\n");
-    std::thread::sleep(Duration::from_millis(1500));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.reload_checks() < 2 {
+        assert!(Instant::now() < deadline, "the broken edit was never read");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(topics(&app), vec!["routers", "switches"]);
     assert_eq!(titles(&app, "switches"), vec!["VLANs"]);
     assert_eq!(app.notes_skipped(), 1);
@@ -968,9 +972,14 @@ fn serve_stays_idle_after_every_note_is_read() {
     assert_eq!(reloads, 0, "{:?}", serving.lines());
     assert!(used <= Duration::from_millis(100), "{used:?} of CPU in 5 s idle");
 
-    // And one edit is one reload.
+    // And one edit is one reload, and no other follows it.
     notes.write("note0.md", "---\ntitle: Note 0\n---\n## Only\n- one\n");
-    std::thread::sleep(Duration::from_secs(3));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while serving.count("notes reloaded") == 0 {
+        assert!(Instant::now() < deadline, "{:?}", serving.lines());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(2));
     assert_eq!(serving.count("notes reloaded"), 1, "{:?}", serving.lines());
 }
 

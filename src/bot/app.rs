@@ -197,7 +197,7 @@ impl App {
         self.loaded_at.load(Ordering::Relaxed)
     }
 
-    /// Reloads asked for since start-up, whether or not a file had changed.
+    /// Reloads that read the notes since start-up, whether or not a file had changed.
     pub fn reload_checks(&self) -> u64 {
         self.checks.load(Ordering::Relaxed)
     }
@@ -240,7 +240,6 @@ impl App {
     /// (`Loader::load_changed`, which walks it when that is not enough). `None`: walk.
     pub fn reload_changed(&self, paths: Option<&[PathBuf]>) -> Reload {
         let mut loader = crate::sync::lock(&self.loader);
-        self.checks.fetch_add(1, Ordering::Relaxed);
         let old = self.index.load_full();
         let now = Instant::now();
         let load = match paths {
@@ -248,6 +247,8 @@ impl App {
             None => loader.load(old.library(), now),
         };
         self.skipped.store(load.problems.len() as u64, Ordering::Relaxed);
+        // Counted once the notes are read: a count seen to rise has its skipped notes.
+        self.checks.fetch_add(1, Ordering::Relaxed);
         let mut reload = Reload {
             changed: load.library.is_some(),
             reloaded: None,
