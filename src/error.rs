@@ -37,16 +37,9 @@ pub fn permission_fix(error: &std::io::Error, need: &str) -> String {
     if error.kind() != std::io::ErrorKind::PermissionDenied {
         return String::new();
     }
-    #[cfg(unix)]
-    {
-        // SAFETY: getuid has no preconditions and cannot fail.
-        let uid = unsafe { libc::getuid() };
-        format!("; the bot runs as uid {uid}: let it {need} this (chown or chmod it)")
-    }
-    #[cfg(not(unix))]
-    {
-        format!("; let the bot's user {need} this")
-    }
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    format!("; the bot runs as uid {uid}: let it {need} this (chown or chmod it)")
 }
 
 #[cfg(test)]

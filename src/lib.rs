@@ -23,6 +23,12 @@
     )
 )]
 
+// Unix only (Linux, in the Docker image; macOS to develop on): the bot opens notes with
+// O_NONBLOCK, tells a folder by device and inode, takes SIGHUP/SIGTERM and names the uid a
+// permission needs. Branches for other systems were never built nor tested.
+#[cfg(not(unix))]
+compile_error!("notes-bot runs on Unix (Linux or macOS); on Windows, run its Docker image");
+
 pub mod bot;
 pub mod by_topic;
 pub mod cli;

@@ -544,7 +544,6 @@ fn a_reload_waits_while_git_writes_the_folder() {
 /// end) and a graph of links inside the folder (two links a level, 2^24 paths) are not
 /// walked, so watching starts at once; a note reached through the links is still reloaded
 /// when it changes.
-#[cfg(unix)]
 #[test]
 fn the_watch_follows_no_symlink() {
     use std::os::unix::fs::symlink;
@@ -633,7 +632,6 @@ fn a_replaced_notes_folder_is_watched_anew() {
 /// A Kubernetes ConfigMap mounted as the notes folder: each note a link through `..data`,
 /// a link to a hidden folder of this version's files; an update writes a new hidden folder
 /// and renames a new `..data` link over the old one (no event names a note).
-#[cfg(unix)]
 #[test]
 fn a_config_map_update_is_reloaded() {
     use std::os::unix::fs::symlink;

@@ -38,7 +38,6 @@ const STALL: Duration = Duration::from_secs(5);
 /// counts) when a signal came and the runtime is stalled, or has not stopped within `grace`.
 /// Call it inside the runtime, with [`signal`]; call [`Guard::stopping`] when the stop is
 /// under way outside it (a final save may block the runtime's last worker).
-#[cfg(unix)]
 pub fn guard(grace: Duration, last_words: impl Fn() + Send + 'static) -> Guard {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
@@ -120,11 +119,6 @@ pub fn guard(grace: Duration, last_words: impl Fn() + Send + 'static) -> Guard {
     guard
 }
 
-#[cfg(not(unix))]
-pub fn guard(_grace: Duration, _last_words: impl Fn() + Send + 'static) -> Guard {
-    Guard::default()
-}
-
 /// What [`guard`] is told by the process it guards.
 #[derive(Default)]
 pub struct Guard {
@@ -176,13 +170,11 @@ struct Received {
     exit_code: i32,
 }
 
-#[cfg(unix)]
 struct Signals {
     terminate: Option<tokio::signal::unix::Signal>,
     interrupt: Option<tokio::signal::unix::Signal>,
 }
 
-#[cfg(unix)]
 impl Signals {
     fn install() -> Signals {
         use tokio::signal::unix::{SignalKind, signal};
@@ -204,24 +196,6 @@ impl Signals {
         tokio::select! {
             () = recv(&mut self.terminate) => Received { name: "SIGTERM", exit_code: 128 + 15 },
             () = recv(&mut self.interrupt) => Received { name: "SIGINT", exit_code: 128 + 2 },
-        }
-    }
-}
-
-#[cfg(not(unix))]
-struct Signals;
-
-#[cfg(not(unix))]
-impl Signals {
-    fn install() -> Signals {
-        Signals
-    }
-
-    async fn next(&mut self) -> Received {
-        let _ = tokio::signal::ctrl_c().await;
-        Received {
-            name: "Ctrl-C",
-            exit_code: 130,
         }
     }
 }

@@ -353,20 +353,8 @@ fn file_system_named(magic: u32) -> Option<&'static str> {
 /// Which folder `root` is now (device and inode, through symlinks); `None` when there is
 /// none.
 fn folder_identity(root: &Path) -> Option<(u64, u64)> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(root).ok().map(|m| (m.dev(), m.ino()))
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::canonicalize(root).ok().map(|path| {
-            use std::hash::{Hash, Hasher};
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            path.hash(&mut hasher);
-            (0, hasher.finish())
-        })
-    }
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(root).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// The paths events named since the last reload; a reload looks at those files only,
@@ -471,25 +459,20 @@ fn give_back_freed_memory() {
 
 /// Reloads on every SIGHUP, forwarding swaps like the watcher.
 pub async fn reload_on_hangup(app: Arc<App>, sender: mpsc::UnboundedSender<Reloaded>) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-            return;
-        };
-        while hangups.recv().await.is_some() {
-            let app = app.clone();
-            if let Ok(Reload {
-                reloaded: Some(reloaded),
-                ..
-            }) = tokio::task::spawn_blocking(move || reload_now(&app, None)).await
-            {
-                let _ = sender.send(reloaded);
-            }
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        let app = app.clone();
+        if let Ok(Reload {
+            reloaded: Some(reloaded),
+            ..
+        }) = tokio::task::spawn_blocking(move || reload_now(&app, None)).await
+        {
+            let _ = sender.send(reloaded);
         }
     }
-    #[cfg(not(unix))]
-    let _ = (app, sender);
 }
 
 /// Watches the notes and listens for SIGHUP; when the topics change, registers the

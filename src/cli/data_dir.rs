@@ -85,19 +85,11 @@ pub(super) fn writable(dir: &Path) -> Result<Writable, DataDirError> {
 
 /// Whether this process may write in the folder `dir` (access(2), nothing written).
 fn may_write(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(io::Error::other)?;
-        // SAFETY: `path` is a NUL-terminated string; access only reads it.
-        if unsafe { libc::access(path.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: `path` is a NUL-terminated string; access only reads it.
+    if unsafe { libc::access(path.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+        return Err(io::Error::last_os_error());
     }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
+    Ok(())
 }

@@ -60,23 +60,13 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     fn of(metadata: &Metadata) -> Fingerprint {
-        #[cfg(unix)]
-        let (inode, changed, device) = {
-            use std::os::unix::fs::MetadataExt;
-            (
-                metadata.ino(),
-                (metadata.ctime(), metadata.ctime_nsec()),
-                metadata.dev(),
-            )
-        };
-        #[cfg(not(unix))]
-        let (inode, changed, device) = (0, (0, 0), 0);
+        use std::os::unix::fs::MetadataExt;
         Fingerprint {
             len: metadata.len(),
             modified: metadata.modified().ok(),
-            inode,
-            changed,
-            device,
+            inode: metadata.ino(),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+            device: metadata.dev(),
         }
     }
 
@@ -485,7 +475,6 @@ pub fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, FileError> {
     let cannot = |e: std::io::Error| problem(path, format!("cannot read: {e}{}", permission_fix(&e, "read")));
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
-    #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
