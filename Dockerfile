@@ -80,13 +80,15 @@ RUN mkdir -p /out/doc \
 
 # 3. The crate itself: a change under src/ rebuilds from here on only. The word tables
 #    built into the binary keep their sources' notices in their headers: WordNet 3.0,
-#    jieba's dictionary (MIT) and CC-CEDICT (CC BY-SA 4.0, as are the two tables made from it).
+#    jieba's dictionary (MIT), CC-CEDICT (CC BY-SA 4.0, as are the two tables made from it)
+#    and OpenCC's traditional → simplified characters (Apache-2.0, its text beside the table).
 COPY src ./src
 RUN cargo build --release --locked \
  && install -D -m 0755 target/release/notes-bot /out/notes-bot \
  && grep '^#' src/search/related/en.txt > /out/doc/WORDNET-LICENSE.txt \
  && grep '^#' src/search/lexicon/zh.txt > /out/doc/JIEBA-LICENSE.txt \
- && grep '^#' src/search/related/en-zh.txt > /out/doc/CC-CEDICT-LICENSE.txt
+ && grep '^#' src/search/related/en-zh.txt > /out/doc/CC-CEDICT-LICENSE.txt \
+ && { grep '^#' src/search/lexicon/t2s.txt; cat src/search/lexicon/APACHE-2.0.txt; } > /out/doc/OPENCC-LICENSE.txt
 
 # ---------------------------------------------------------------------------------------
 FROM debian:bookworm-slim

@@ -24,21 +24,21 @@ fn normalize_into(text: &str, out: &mut String) {
     }
     // One pass lowercases, copying runs of ASCII and CJK ideographs whole (they have no
     // case), and notes what the rare later steps need: a character that may not be NFKC
-    // (ASCII and CJK ideographs are NFKC and start no combination), one fast2s may change.
+    // (ASCII and CJK ideographs are NFKC and start no combination), a traditional Chinese one.
     let (mut run, mut unsure, mut traditional) = (0, false, false);
-    let changed = changed_by_fast2s();
+    let simplified = super::simplified::table();
     for (at, c) in text.char_indices() {
         if c.is_ascii() {
             continue;
         }
         if is_stable_cjk(c) {
-            traditional |= may_change(changed, c);
+            traditional |= simplified.changes(c);
             continue;
         }
         unsure = true;
         push_ascii_lowercase(out, &text[run..at]);
         for lower in c.to_lowercase() {
-            traditional |= may_change(changed, lower);
+            traditional |= simplified.changes(lower);
             out.push(lower);
         }
         run = at + c.len_utf8();
@@ -52,10 +52,10 @@ fn normalize_into(text: &str, out: &mut String) {
     {
         out.clear();
         text.nfkc().for_each(|c| push_lowercase(out, c));
-        traditional = out.chars().any(may_be_traditional);
+        traditional = out.chars().any(|c| simplified.changes(c));
     }
     if traditional {
-        *out = fast2s::convert(out);
+        *out = simplified.convert(out);
     }
 }
 
@@ -74,41 +74,6 @@ fn push_lowercase(out: &mut String, c: char) {
     } else {
         out.extend(c.to_lowercase());
     }
-}
-
-/// Whether fast2s may change `c`: most Chinese text holds no such character, and then
-/// the conversion (a few table look-ups per character and a new string) is skipped.
-fn may_be_traditional(c: char) -> bool {
-    may_change(changed_by_fast2s(), c)
-}
-
-/// [`may_be_traditional`], given the table of [`changed_by_fast2s`] (taken once a text:
-/// a `LazyLock` checks that it is made each time it is read).
-fn may_change(changed: &[u64], c: char) -> bool {
-    let c = c as usize;
-    (0x800..=0xffff).contains(&c)
-        && changed
-            .get(c / 64)
-            .is_some_and(|word| word & (1 << (c % 64)) != 0)
-}
-
-/// The characters fast2s may change, a bit each by code point (made on first use).
-fn changed_by_fast2s() -> &'static [u64] {
-    // fast2s converts three-byte characters only: those it maps on their own, and three
-    // it leaves alone except in certain words (`藉口`, `看著`, `苧麻`).
-    static CHANGED: std::sync::LazyLock<Box<[u64]>> = std::sync::LazyLock::new(|| {
-        let mut bits = vec![0u64; 0x10000 / 64].into_boxed_slice();
-        let mut one = String::new();
-        for c in ('\u{800}'..='\u{ffff}').chain(['藉', '著', '苧']) {
-            one.clear();
-            one.push(c);
-            if fast2s::convert(&one) != one || matches!(c, '藉' | '著' | '苧') {
-                bits[c as usize / 64] |= 1 << (c as usize % 64);
-            }
-        }
-        bits
-    });
-    &CHANGED
 }
 
 /// CJK unified ideographs (and extension A) and hangul syllables: NFKC as they are.
@@ -839,19 +804,15 @@ pub fn is_stop_word(piece: &Piece) -> bool {
 mod tests {
     use super::*;
 
-    /// Normalisation as it was written first: NFKC, lowercase, then fast2s over any
-    /// text with CJK in it.
+    /// Normalisation without its shortcuts: NFKC, lowercase, then every character
+    /// simplified.
     fn normalized_plainly(text: &str) -> String {
         let lowered: String = text.nfkc().flat_map(char::to_lowercase).collect();
-        if lowered.chars().any(is_cjk) {
-            fast2s::convert(&lowered)
-        } else {
-            lowered
-        }
+        super::super::simplified::table().convert(&lowered)
     }
 
     #[test]
-    fn normalisation_skips_no_character_fast2s_would_change() {
+    fn normalisation_skips_no_character_the_table_would_simplify() {
         let mut texts: Vec<String> = [
             "藉口",
             "憑藉",
@@ -877,8 +838,9 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        // Every three-byte character, in runs of 64 between ASCII words.
-        let all: Vec<char> = ('\u{800}'..='\u{ffff}').collect();
+        // Every character from U+0800 to the CJK extensions beyond the Basic Multilingual
+        // Plane, in runs of 64 between ASCII words.
+        let all: Vec<char> = ('\u{800}'..='\u{323af}').collect();
         texts.extend(
             all.chunks(64)
                 .map(|run| format!("Ab {} Cd", run.iter().collect::<String>())),

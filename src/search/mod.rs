@@ -44,6 +44,7 @@ mod question;
 mod rank;
 mod related;
 mod segment;
+mod simplified;
 #[cfg(test)]
 mod tests;
 mod tombstones;
