@@ -288,6 +288,16 @@ fn one_malloc_arena_per_core() {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn arguments_are_read_as_typed_in_a_shell_or_an_env_file() {
+        assert_eq!(super::topic_name(" /Canvas "), Ok("canvas".to_string()));
+        assert_eq!(super::trimmed("tok\r"), Ok("tok".to_string()));
+        assert_eq!(super::at_least_one(" 3 "), Ok(3));
+        for refused in ["0", "-1", "two", ""] {
+            assert!(super::at_least_one(refused).is_err(), "{refused:?}");
+        }
+    }
+
+    #[test]
     fn a_port_alone_is_every_interface_and_ipv6_is_left_as_written() {
         let listen = |value: &str| super::listen_address(value).unwrap_or_default();
         assert_eq!(listen(":8080"), "0.0.0.0:8080");
