@@ -343,9 +343,10 @@ fn drop_postpositions(pieces: &mut Vec<Piece>) {
     });
 }
 
-/// Particles that close a compound the notes may write as one word (`set up`: `setup`,
-/// `plug in`: `plugin`, `pop up`: `popup`), though alone they ask nothing.
-const COMPOUND_PARTICLES: &[&str] = &["up", "in", "on", "out", "off", "down", "over", "back"];
+/// The particles of phrasal verbs: they close a compound the notes may write as one word
+/// (`set up`: `setup`, `plug in`: `plugin`, `pop up`: `popup`) and may follow the verb's
+/// object (`turn it off`), though alone they ask nothing.
+const PARTICLES: &[&str] = &["up", "in", "on", "out", "off", "down", "over", "back", "away"];
 
 /// Per piece of a query: the term of a compound it is part of, if the notes hold one.
 type Joined = Vec<Option<TermId>>;
@@ -354,7 +355,7 @@ type Joined = Vec<Option<TermId>>;
 /// for each piece, its own (a phrase, `log in`: `login`), and the one it makes with the
 /// next piece (`site map`: `sitemap`, `back links`: `backlinks`). Both words are Latin
 /// letters, two or more each; the first asks something, the second too or is a
-/// [`COMPOUND_PARTICLES`] one. A look-up or two per pair, none for other pieces.
+/// [`PARTICLES`] one. A look-up or two per pair, none for other pieces.
 fn compounds<'p>(analyzer: &Analyzer, live: &Live, pieces: &'p [Piece]) -> (Joined, Joined) {
     let letters = |w: &str| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase());
     let term = |joined: &str| live.id(&analyzer.stem(joined)).or_else(|| live.id(joined));
@@ -372,7 +373,7 @@ fn compounds<'p>(analyzer: &Analyzer, live: &Live, pieces: &'p [Piece]) -> (Join
         .map(|i| {
             let (a, b) = (word(&pieces[i])?, word(pieces.get(i + 1)?)?);
             let asks = |w: &str| !analyze::is_stop_str(w);
-            if !asks(a) || !(asks(b) || COMPOUND_PARTICLES.contains(&b)) {
+            if !asks(a) || !(asks(b) || PARTICLES.contains(&b)) {
                 return None;
             }
             term(&format!("{a}{b}"))
@@ -410,8 +411,6 @@ fn join_phrases(analyzer: &Analyzer, pieces: &mut Vec<Piece>) {
     *pieces = joined;
 }
 
-/// Particles a phrasal verb may put after its object (`turn it off`).
-const SEPARABLE_PARTICLES: &[&str] = &["on", "off", "up", "down", "back", "out", "in", "away", "over"];
 /// Words an object between a verb and its particle holds, at most (`get the old text back`).
 const MAX_OBJECT_WORDS: usize = 3;
 
@@ -420,16 +419,16 @@ const MAX_OBJECT_WORDS: usize = 3;
 /// of them a particle: `put a youtube video in`, not `sign in` of `sign up in`.
 fn separated_phrase(analyzer: &Analyzer, pieces: &[Piece]) -> Option<(usize, String)> {
     let verb = one_part_word(pieces.first()?)?;
-    if analyze::is_stop_str(verb) || SEPARABLE_PARTICLES.contains(&verb) {
+    if analyze::is_stop_str(verb) || PARTICLES.contains(&verb) {
         return None;
     }
     for particle in 2..=MAX_OBJECT_WORDS + 1 {
         let object = one_part_word(pieces.get(particle - 1)?)?;
-        if SEPARABLE_PARTICLES.contains(&object) {
+        if PARTICLES.contains(&object) {
             return None;
         }
         let last = pieces.get(particle).and_then(one_part_word)?;
-        if SEPARABLE_PARTICLES.contains(&last) {
+        if PARTICLES.contains(&last) {
             let phrase = format!("{verb} {last}");
             return analyzer.related.is_phrase(&phrase).then_some((particle, phrase));
         }
