@@ -383,34 +383,19 @@ fn blank_comments(body: &str, piece: usize) -> Cow<'_, str> {
     if !body.contains("%%") {
         return Cow::Borrowed(body);
     }
-    let mut code: Vec<Range<usize>> = Vec::new();
+    let mut code = Code::default();
     for cut in pieces(body, piece).0 {
         let Some(text) = body.get(cut.clone()) else {
             continue;
         };
-        let shift = |r: Range<usize>| r.start + cut.start..r.end + cut.start;
-        let mut block_start = None;
         for (event, range) in Parser::new_ext(text, OPTIONS).into_offset_iter() {
-            match event {
-                Event::Start(Tag::CodeBlock(_)) => block_start = Some(range.start),
-                Event::End(TagEnd::CodeBlock) => {
-                    code.push(shift(block_start.take().unwrap_or(range.start)..range.end))
-                }
-                Event::Code(_) => code.push(shift(range)),
-                _ => {}
-            }
+            code.see(&event, range, cut.start);
         }
     }
-    // Ranges come in document order and do not overlap: a binary search finds the one
-    // that could hold `at` (a scan of all of them made this quadratic, found by fuzzing).
-    let in_code = |at: usize| {
-        let after = code.partition_point(|r| r.start <= at);
-        after > 0 && code[after - 1].contains(&at)
-    };
     let marks: Vec<usize> = body
         .match_indices("%%")
         .map(|(at, _)| at)
-        .filter(|&at| !in_code(at))
+        .filter(|&at| !code.holds(at))
         .collect();
     let mut bytes = body.as_bytes().to_vec();
     let mut marks = marks.into_iter();
@@ -437,6 +422,38 @@ fn blank_comments(body: &str, piece: usize) -> Cow<'_, str> {
     Cow::Owned(
         String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
     )
+}
+
+/// Where a body's code is (blocks and spans, in document order), as a parse of its pieces
+/// tells: what a pass before the parse leaves as written there.
+#[derive(Default)]
+struct Code {
+    ranges: Vec<Range<usize>>,
+    block_start: Option<usize>,
+}
+
+impl Code {
+    /// Takes in an event of the piece starting at byte `piece_start` of the body.
+    fn see(&mut self, event: &Event, range: Range<usize>, piece_start: usize) {
+        let code = match event {
+            Event::Start(Tag::CodeBlock(_)) => {
+                self.block_start = Some(range.start);
+                return;
+            }
+            Event::End(TagEnd::CodeBlock) => self.block_start.take().unwrap_or(range.start)..range.end,
+            Event::Code(_) => range,
+            _ => return,
+        };
+        self.ranges.push(code.start + piece_start..code.end + piece_start);
+    }
+
+    /// Whether byte `at` of the body is in code.
+    fn holds(&self, at: usize) -> bool {
+        // In document order, not overlapping: a binary search finds the one that could hold
+        // `at` (a scan of all of them made a pass quadratic, found by fuzzing).
+        let after = self.ranges.partition_point(|r| r.start <= at);
+        after > 0 && self.ranges[after - 1].contains(&at)
+    }
 }
 
 /// Maps byte offsets to 1-based file lines.

@@ -9,7 +9,7 @@ use std::ops::Range;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{OPTIONS, is_atx_heading, pieces};
+use super::{Code, OPTIONS, is_atx_heading, pieces};
 
 /// A footnote's text is cut after this many bytes: it is read in the middle of a point.
 const MAX_FOOTNOTE: usize = 500;
@@ -49,16 +49,7 @@ struct Read {
     footnotes: HashMap<String, String>,
     /// Each definition's source, in order.
     definitions: Vec<Range<usize>>,
-    code: Vec<Range<usize>>,
-}
-
-impl Read {
-    /// Whether byte `at` of the body is in code.
-    fn in_code(&self, at: usize) -> bool {
-        // In document order, not overlapping: a binary search finds the one that could hold `at`.
-        let after = self.code.partition_point(|r| r.start <= at);
-        after > 0 && self.code[after - 1].contains(&at)
-    }
+    code: Code,
 }
 
 /// Reads `body` in the pieces the parse will use; a footnote defined in one piece serves
@@ -67,24 +58,18 @@ fn read(body: &str, piece: usize) -> Read {
     let mut read = Read {
         footnotes: HashMap::default(),
         definitions: Vec::new(),
-        code: Vec::new(),
+        code: Code::default(),
     };
     for cut in pieces(body, piece).0 {
         let Some(text) = body.get(cut.clone()) else {
             continue;
         };
         let shift = |r: Range<usize>| r.start + cut.start..r.end + cut.start;
-        let mut code_start = None;
         let mut definition: Option<(String, usize)> = None;
         let options = OPTIONS.union(Options::ENABLE_FOOTNOTES);
         for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+            read.code.see(&event, range.clone(), cut.start);
             match event {
-                Event::Start(Tag::CodeBlock(_)) => code_start = Some(range.start),
-                Event::End(TagEnd::CodeBlock) => {
-                    read.code
-                        .push(shift(code_start.take().unwrap_or(range.start)..range.end));
-                }
-                Event::Code(_) => read.code.push(shift(range)),
                 Event::Start(Tag::FootnoteDefinition(label)) if definition.is_none() => {
                     definition = Some((label.to_lowercase(), range.start));
                 }
@@ -138,7 +123,7 @@ fn copy_with_references(body: &str, range: Range<usize>, read: &Read, budget: &m
     // back from each reference would be quadratic on one long line of them.
     let (mut line_start, mut scanned) = (0, 0);
     for (at, _) in text.match_indices("[^") {
-        if at < copied || read.in_code(range.start + at) {
+        if at < copied || read.code.holds(range.start + at) {
             continue;
         }
         let rest = &text[at + 2..];
