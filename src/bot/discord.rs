@@ -280,6 +280,7 @@ pub(super) fn cause(error: &reqwest::Error) -> String {
     } else if error.is_timeout() {
         format!("timed out: no answer within {} s", REQUEST_TIMEOUT.as_secs())
     } else if causes.iter().any(|c| c.contains("dns error")) {
+        // hyper-util does not export its ConnectError: "dns error" in its message is the only mark.
         format!("DNS lookup failed ({detail})")
     } else if refused {
         "connection refused (nothing listens there)".into()
