@@ -88,8 +88,9 @@ mod tests {
         assert_eq!(table.convert("乾淨的頭髮"), "干净的头发");
         // Beyond the Basic Multilingual Plane too (`𧾷` is none of the table's: kept).
         assert_eq!(table.convert("𫜦𧾷 ab 1"), "𫜫𧾷 ab 1");
-        // Characters that are their own default simplified form stay (`藉`, `瞭`).
-        assert_eq!(table.convert("藉口瞭解"), "藉口瞭解");
+        // A character that is its own default too is read as its other form: a traditional
+        // `瞭解` finds `了解`, and the rare simplified `覆盖` is `复盖` on both sides.
+        assert_eq!(table.convert("藉口瞭解覆盖"), "借口了解复盖");
         assert!(!table.changes('a') && !table.changes('设') && table.changes('設'));
         // A line of anything but two characters and a space is left out.
         let read = Simplified::read("# c\n設 设\n設设\n長 长 x\n");

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Writes t2s.txt beside this script: traditional Chinese characters and the simplified
-character each is read as, from OpenCC's TSCharacters dictionary (its first, default
-candidate; characters whose default is themselves, such as 藉 or 瞭, are left out).
+character each is read as, from OpenCC's TSCharacters dictionary: its first candidate
+that is another character. For the few whose default is themselves (瞭: 瞭 了, 覆: 覆 复),
+that is the second: the search only matches, notes and queries go through the same
+table, so reading the 覆 of simplified 覆盖 as 复 costs nothing, while keeping 瞭 would
+miss every traditional 瞭解 (了解).
 
 Run from the repository root with Debian's `opencc` installed (its `opencc_dict` turns the
 packaged dictionary into text):
@@ -28,7 +31,7 @@ LICENCE = """\
 # License is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND,
 # either express or implied. See the License for the specific language governing
 # permissions and limitations under the License.
-# Changes: only each character's first candidate is kept, and only where it differs.
+# Changes: each character's first candidate that is another character is kept, alone.
 """
 
 
@@ -40,11 +43,11 @@ def main():
         with open(text, encoding="utf-8") as lines:
             for line in lines:
                 traditional, _, candidates = line.rstrip("\n").partition("\t")
-                simplified = candidates.split()[0] if candidates.split() else ""
-                if len(traditional) != 1 or len(simplified) != 1:
+                others = [c for c in candidates.split() if c != traditional]
+                if len(traditional) != 1 or any(len(c) != 1 for c in others):
                     sys.exit(f"not one character each: {line!r}")
-                if simplified != traditional:
-                    pairs[traditional] = simplified
+                if others:
+                    pairs[traditional] = others[0]
     with open(OUT, "w", encoding="utf-8") as out:
         out.write(LICENCE)
         for traditional in sorted(pairs):
