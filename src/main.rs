@@ -178,6 +178,7 @@ fn main() -> ExitCode {
     one_malloc_arena_per_core();
     let cli = Cli::parse();
     let paths = cli.common.paths();
+    let env = cli::Environment::of_process();
     // Text through the filter of what a terminal would act on; JSON as it is.
     let json = match &cli.command {
         Command::Ask { json, .. } | Command::Sources { json, .. } | Command::Gaps { json, .. } => *json,
@@ -204,17 +205,18 @@ fn main() -> ExitCode {
             cli::ask(
                 out,
                 &paths,
+                &env,
                 topic.as_deref(),
                 usize::try_from(limit).unwrap_or(usize::MAX),
                 how,
                 &query.join(" "),
             )
         }
-        Command::Sources { topic, json } => cli::sources(out, &paths, topic.as_deref(), json),
-        Command::Check => cli::check(out, &paths),
+        Command::Sources { topic, json } => cli::sources(out, &paths, &env, topic.as_deref(), json),
+        Command::Check => cli::check(out, &paths, &env),
         Command::Run { shards, log_format } => {
             cli::init_logging(log_format);
-            cli::run(&paths, shards)
+            cli::run(&paths, &env, shards)
         }
         Command::Serve {
             listen,
@@ -222,15 +224,15 @@ fn main() -> ExitCode {
             log_format,
         } => {
             cli::init_logging(log_format);
-            cli::serve(&paths, listen, max_timestamp_skew)
+            cli::serve(&paths, &env, listen, max_timestamp_skew)
         }
         Command::Register { guilds, dry_run } => {
             cli::init_logging(LogFormat::Text);
-            cli::register(out, &paths, guilds, dry_run)
+            cli::register(out, &paths, &env, guilds, dry_run)
         }
-        Command::Handle { file } => cli::handle(out, &paths, file),
-        Command::Health => cli::health(out, &paths),
-        Command::Gaps { topic, limit, json } => cli::gaps(out, &paths, topic.as_deref(), limit, json),
+        Command::Handle { file } => cli::handle(out, &paths, &env, file),
+        Command::Health => cli::health(out, &paths, &env),
+        Command::Gaps { topic, limit, json } => cli::gaps(out, &paths, &env, topic.as_deref(), limit, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -257,7 +259,7 @@ fn exit_code(error: &Error) -> u8 {
         Error::Config(_)
         | Error::Token(_)
         | Error::PublicKey(_)
-        | Error::GuildId { .. }
+        | Error::GuildId(_)
         | Error::RedisUrl(_)
         | Error::Run(
             RunError::TokenRejected

@@ -37,31 +37,24 @@ pub enum TokenError {
 }
 
 impl Token {
-    /// Reads the token from `DISCORD_TOKEN` or the file `DISCORD_TOKEN_FILE` names.
-    pub fn from_env() -> Result<Token, TokenError> {
-        Token::from_sources(
-            std::env::var("DISCORD_TOKEN").ok(),
-            std::env::var("DISCORD_TOKEN_FILE").ok(),
-        )
-    }
-
-    /// The token from the variable's value or the file at `file`; an empty value counts as
-    /// unset (a Compose file leaves `DISCORD_TOKEN=` for a secret file).
-    fn from_sources(token: Option<String>, file: Option<String>) -> Result<Token, TokenError> {
+    /// The token from `DISCORD_TOKEN`'s value (`token`) or the file at `DISCORD_TOKEN_FILE`'s
+    /// (`file`); an empty value counts as unset (a Compose file leaves `DISCORD_TOKEN=` for a
+    /// secret file).
+    pub fn from_sources(token: Option<&str>, file: Option<&str>) -> Result<Token, TokenError> {
         let token = token.filter(|token| !token.trim().is_empty());
-        let file = file
-            .map(|path| path.trim().to_string())
-            .filter(|path| !path.is_empty());
+        let file = file.map(str::trim).filter(|path| !path.is_empty());
         let (token, from) = match (token, file) {
             (Some(_), Some(_)) => return Err(TokenError::Both),
-            (Some(token), None) => (token, "DISCORD_TOKEN".to_string()),
+            (Some(token), None) => (token.to_string(), "DISCORD_TOKEN".to_string()),
             (None, Some(path)) => {
-                let token = std::fs::read_to_string(&path).map_err(|source| TokenError::File {
-                    path: path.clone(),
+                let token = std::fs::read_to_string(path).map_err(|source| TokenError::File {
+                    path: path.to_string(),
                     source,
                 })?;
                 if token.trim().is_empty() {
-                    return Err(TokenError::EmptyFile { path });
+                    return Err(TokenError::EmptyFile {
+                        path: path.to_string(),
+                    });
                 }
                 (token, format!("DISCORD_TOKEN_FILE {path}"))
             }
@@ -121,7 +114,7 @@ mod tests {
     const TOKEN: &str = "MTE4MDAwMDAwMDAwMDAwMDAwMQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789ABCD";
 
     fn read(token: Option<&str>, file: Option<&str>) -> Result<String, String> {
-        Token::from_sources(token.map(String::from), file.map(String::from))
+        Token::from_sources(token, file)
             .map(|token| token.expose().to_string())
             .map_err(|e| e.to_string())
     }

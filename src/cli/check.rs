@@ -3,16 +3,16 @@
 
 use std::io::{self, Write};
 
-use super::{Error, Paths, Result, data_dir, guilds_from_env, printable};
+use super::{Environment, Error, Paths, Result, data_dir, printable};
 use crate::bot::app::NoNotes;
 use crate::bot::discord;
-use crate::bot::endpoint::{self, PublicKeyError};
-use crate::bot::token::{Token, TokenError};
+use crate::bot::endpoint::PublicKeyError;
+use crate::bot::token::TokenError;
 use crate::config::Config;
 
 /// `check`: loads the config and every note and reports what they hold and any problem.
-pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
-    let config = paths.config()?;
+pub fn check(out: &mut impl Write, paths: &Paths, env: &Environment) -> Result {
+    let config = paths.config(env)?;
     writeln!(out, "{}", printable(&paths.config_source()))?;
     let loaded = crate::notes::load_site(&config.notes_dir, &config.labels(), config.caps(), config.site());
     let (mut sections, mut sources, mut warnings) = (0, 0, 0);
@@ -63,7 +63,7 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
     for error in &loaded.errors {
         eprintln!("{}", printable(&error.to_string()));
     }
-    let (wrong, warned) = check_environment(out, &config)?;
+    let (wrong, warned) = check_environment(out, &config, env)?;
     let (notes, errors) = (loaded.library.notes().len(), loaded.errors.len());
     writeln!(
         out,
@@ -89,7 +89,7 @@ pub fn check(out: &mut impl Write, paths: &Paths) -> Result {
 /// What `run` and `serve` will read from the environment and the data folder, looked at
 /// without asking Discord: each on a line, an unusable one on stderr; how many are, and
 /// how many warnings (the data folder: the bot starts without it).
-fn check_environment(out: &mut impl Write, config: &Config) -> Result<(usize, usize)> {
+fn check_environment(out: &mut impl Write, config: &Config, env: &Environment) -> Result<(usize, usize)> {
     let mut wrong = 0;
     let mut tell = |out: &mut dyn Write, what: &str, told: Result<String>| -> io::Result<()> {
         match told {
@@ -102,7 +102,7 @@ fn check_environment(out: &mut impl Write, config: &Config) -> Result<(usize, us
             }
         }
     };
-    let token = match Token::from_env() {
+    let token = match env.token() {
         Ok(_) => Ok("set and well-formed (Discord is not asked)".to_string()),
         Err(TokenError::Missing) => {
             Ok("not set (`run` needs it; `serve` uses it to register commands and post replies)".into())
@@ -110,16 +110,18 @@ fn check_environment(out: &mut impl Write, config: &Config) -> Result<(usize, us
         Err(error) => Err(error.into()),
     };
     tell(out, "bot token", token)?;
-    let key = match endpoint::verifier(&std::env::var("DISCORD_PUBLIC_KEY").unwrap_or_default()) {
+    let key = match env.verifier() {
         Ok(_) => Ok("a valid key".to_string()),
         Err(PublicKeyError::NotSet) => Ok("not set (`serve` needs it)".into()),
         Err(error) => Err(error.into()),
     };
     tell(out, "DISCORD_PUBLIC_KEY", key)?;
-    let guilds = guilds_from_env().map(|guilds| match guilds.len() {
-        0 => "not set: commands are registered globally".to_string(),
-        n => format!("{n} server(s): commands are registered there"),
-    });
+    let guilds = (env.guilds())
+        .map(|guilds| match guilds.len() {
+            0 => "not set: commands are registered globally".to_string(),
+            n => format!("{n} server(s): commands are registered there"),
+        })
+        .map_err(Error::from);
     tell(out, "DISCORD_GUILD_ID", guilds)?;
     let discord = discord::Discord::from_config(&config.discord)
         .map(|discord| match (&discord.http_proxy, &discord.gateway_url) {

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use super::{Error, Paths, Result, printable};
+use super::{Environment, Error, Paths, Result, printable};
 use crate::bot::i18n::Lang;
 use crate::bot::shared::Shared;
 use crate::bot::state::State;
@@ -23,8 +23,15 @@ struct GapWords<'a> {
 }
 
 /// `gaps`: the questions asked most that the notes did not answer.
-pub fn gaps(out: &mut impl Write, paths: &Paths, topic: Option<&str>, limit: usize, json: bool) -> Result {
-    let config = paths.config()?;
+pub fn gaps(
+    out: &mut impl Write,
+    paths: &Paths,
+    env: &Environment,
+    topic: Option<&str>,
+    limit: usize,
+    json: bool,
+) -> Result {
+    let config = paths.config(env)?;
     let (counts, ratings) = recorded(&config)?;
     // The host's report: every place, each row with its own.
     let top = counts.top(None, topic, limit);

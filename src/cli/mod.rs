@@ -3,6 +3,7 @@
 
 mod check;
 mod data_dir;
+mod environment;
 mod gaps_report;
 mod logging;
 mod output;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use serenity::all::GuildId;
 
 pub use self::check::check;
+pub use self::environment::{Environment, GuildIdError};
 pub use self::gaps_report::gaps;
 pub use self::logging::{DEFAULT_LOG_FILTER, LogFormat, init_logging};
 pub use self::output::Printable;
@@ -23,7 +25,7 @@ use crate::bot::discord::{self, RunError};
 use crate::bot::endpoint::{self, PublicKeyError};
 use crate::bot::gateway::{self, ShardRange};
 use crate::bot::shared::{Shared, SharedError};
-use crate::bot::token::{Token, TokenError};
+use crate::bot::token::TokenError;
 use crate::bot::{App, commands, health};
 use crate::config::Config;
 use crate::error::FileError;
@@ -52,8 +54,8 @@ pub enum Error {
     /// Discord unreachable, the token rejected, the server stopped…
     #[error(transparent)]
     Run(#[from] RunError),
-    #[error("DISCORD_GUILD_ID: {id:?} is not a server id (a number above 0: right-click the server → Copy Server ID){}", if id.contains(char::is_whitespace) { "; separate several with commas" } else { "" })]
-    GuildId { id: String },
+    #[error(transparent)]
+    GuildId(#[from] GuildIdError),
     #[error("cannot read {what}: {source}")]
     Read { what: String, source: io::Error },
     #[error("not a Discord interaction: {0}")]
@@ -98,8 +100,9 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// The config (from `--config`, or the default file when present) with `--notes` applied.
-    pub fn config(&self) -> Result<Config> {
+    /// The config (from `--config`, or the default file when present) with `--notes` and
+    /// `NOTES_BOT_REDIS_URL` applied.
+    pub fn config(&self, env: &Environment) -> Result<Config> {
         let mut config = match &self.config {
             Some(path) => Config::load(path, true)?,
             None => Config::load(DEFAULT_CONFIG.as_ref(), false)?,
@@ -107,8 +110,7 @@ impl Paths {
         if let Some(notes) = &self.notes {
             config.notes_dir = notes.clone();
         }
-        let redis_url = std::env::var("NOTES_BOT_REDIS_URL").unwrap_or_default();
-        config.with_redis_url(&redis_url).map_err(Error::RedisUrl)
+        env.redis(config).map_err(Error::RedisUrl)
     }
 
     /// Which config file is read, for a person: a relative path with where it is, or where
@@ -146,8 +148,8 @@ fn share_state(app: &mut App) -> Result {
 }
 
 /// Loads the app; files skipped are warnings on stderr.
-fn app_at_terminal(paths: &Paths) -> Result<App> {
-    let (app, problems) = App::load(paths.config()?)?;
+fn app_at_terminal(paths: &Paths, env: &Environment) -> Result<App> {
+    let (app, problems) = App::load(paths.config(env)?)?;
     for problem in &problems {
         eprintln!("warning: {}", printable(&problem.to_string()));
     }
@@ -155,8 +157,8 @@ fn app_at_terminal(paths: &Paths) -> Result<App> {
 }
 
 /// Loads the app for a bot; files skipped are logged.
-fn app_for_bot(paths: &Paths) -> Result<App> {
-    let config = paths.config()?;
+fn app_for_bot(paths: &Paths, env: &Environment) -> Result<App> {
+    let config = paths.config(env)?;
     tracing::info!("{}", printable(&paths.config_source()));
     let (app, problems) = App::load(config)?;
     for problem in problems.iter().chain(&app.warnings()) {
@@ -201,13 +203,14 @@ const EXPLAINED_SECTIONS: usize = 5;
 pub fn ask(
     out: &mut impl Write,
     paths: &Paths,
+    env: &Environment,
     topic: Option<&str>,
     limit: usize,
     how: AskOutput,
     query: &str,
 ) -> Result {
     let query = crate::text::clean_query(query);
-    let app = app_at_terminal(paths)?;
+    let app = app_at_terminal(paths, env)?;
     let index = app.index();
     check_topic(&index, topic)?;
     let answer = Answer::find(&index, &query, topic, limit, &app.config.layout());
@@ -232,8 +235,14 @@ pub fn ask(
 }
 
 /// `sources`: every source link, grouped by topic and category.
-pub fn sources(out: &mut impl Write, paths: &Paths, topic: Option<&str>, json: bool) -> Result {
-    let app = app_at_terminal(paths)?;
+pub fn sources(
+    out: &mut impl Write,
+    paths: &Paths,
+    env: &Environment,
+    topic: Option<&str>,
+    json: bool,
+) -> Result {
+    let app = app_at_terminal(paths, env)?;
     let index = app.index();
     check_topic(&index, topic)?;
     let sources = reply::sources(index.library(), topic);
@@ -247,7 +256,7 @@ pub fn sources(out: &mut impl Write, paths: &Paths, topic: Option<&str>, json: b
 }
 
 /// `handle`: answers one interaction JSON (from `file`, or stdin for `None` or `-`).
-pub fn handle(out: &mut impl Write, paths: &Paths, file: Option<PathBuf>) -> Result {
+pub fn handle(out: &mut impl Write, paths: &Paths, env: &Environment, file: Option<PathBuf>) -> Result {
     let text = match file.filter(|path| path.as_os_str() != "-") {
         Some(path) => std::fs::read_to_string(&path).map_err(|source| Error::Read {
             what: path.display().to_string(),
@@ -260,7 +269,7 @@ pub fn handle(out: &mut impl Write, paths: &Paths, file: Option<PathBuf>) -> Res
     };
     let interaction: serenity::all::Interaction =
         serde_json::from_str(&text).map_err(Error::NotAnInteraction)?;
-    let app = app_at_terminal(paths)?;
+    let app = app_at_terminal(paths, env)?;
     let outcome = app.handle(&interaction);
     // The endpoint's own bytes (its PONG is `{"type":1}`), laid out for a reader.
     let body: serde_json::Value = serde_json::from_slice(&endpoint::response_body(&outcome.response)?)?;
@@ -269,8 +278,8 @@ pub fn handle(out: &mut impl Write, paths: &Paths, file: Option<PathBuf>) -> Res
 }
 
 /// `health`: whether the running bot is healthy, from its heartbeat file.
-pub fn health(out: &mut impl Write, paths: &Paths) -> Result {
-    let config = paths.config()?;
+pub fn health(out: &mut impl Write, paths: &Paths, env: &Environment) -> Result {
+    let config = paths.config(env)?;
     let status = health::check(&health::heartbeat_path(&config.data_dir))?;
     writeln!(out, "{status}")?;
     Ok(())
@@ -288,29 +297,11 @@ fn block_on<T>(bot: impl std::future::Future<Output = T>) -> Result<T> {
     Ok(result)
 }
 
-/// Guild ids from DISCORD_GUILD_ID (comma-separated).
-pub(super) fn guilds_from_env() -> Result<Vec<GuildId>> {
-    let Ok(value) = std::env::var("DISCORD_GUILD_ID") else {
-        return Ok(Vec::new());
-    };
-    value
-        .split(',')
-        // Quotes around the value or each id, as JSON and env files write them.
-        .map(|id| id.trim().trim_matches(['"', '\'']).trim())
-        .filter(|id| !id.is_empty())
-        .map(|id| {
-            id.parse::<NonZeroU64>()
-                .map(GuildId::from)
-                .map_err(|_| Error::GuildId { id: id.to_string() })
-        })
-        .collect()
-}
-
 /// `run`: the bot on Discord's gateway until SIGINT or SIGTERM.
-pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
-    let token = Token::from_env()?;
-    let guilds = guilds_from_env()?;
-    let mut app = app_for_bot(paths)?;
+pub fn run(paths: &Paths, env: &Environment, shards: Option<ShardRange>) -> Result {
+    let token = env.token()?;
+    let guilds = env.guilds()?;
+    let mut app = app_for_bot(paths, env)?;
     share_state(&mut app)?;
     data_dir::make(&app.config.data_dir);
     app.handler.state().beat("gateway".into());
@@ -324,47 +315,53 @@ pub fn run(paths: &Paths, shards: Option<ShardRange>) -> Result {
 }
 
 /// `serve`: Discord's HTTP interactions endpoint until SIGINT or SIGTERM.
-pub fn serve(paths: &Paths, listen: String, max_skew: u64) -> Result {
-    let public_key = std::env::var("DISCORD_PUBLIC_KEY").unwrap_or_default();
-    let verifier = endpoint::verifier(&public_key)?;
+pub fn serve(paths: &Paths, env: &Environment, listen: String, max_skew: u64) -> Result {
+    let verifier = env.verifier()?;
     // Optional here (it adds the bot's own replies and re-registration); a token given but
     // unusable is an error, as for `run`.
-    let token = match Token::from_env() {
+    let token = match env.token() {
         Ok(token) => Some(token),
         Err(TokenError::Missing) => None,
         Err(error) => return Err(error.into()),
     };
-    let mut app = app_for_bot(paths)?;
+    let mut app = app_for_bot(paths, env)?;
     share_state(&mut app)?;
     data_dir::make(&app.config.data_dir);
+    let guilds = env.guilds()?;
     let app = Arc::new(app);
     let options = endpoint::Options {
         listen,
         max_skew,
         token,
-        guilds: guilds_from_env()?,
+        guilds,
     };
     Ok(block_on(endpoint::run(app, verifier, options))??)
 }
 
 /// `register`: replaces the app's command set, globally or in `guilds` (else
 /// DISCORD_GUILD_ID's). With `dry_run`, prints the body it would send instead.
-pub fn register(out: &mut impl Write, paths: &Paths, guilds: Vec<NonZeroU64>, dry_run: bool) -> Result {
+pub fn register(
+    out: &mut impl Write,
+    paths: &Paths,
+    env: &Environment,
+    guilds: Vec<NonZeroU64>,
+    dry_run: bool,
+) -> Result {
     if dry_run {
         // serenity sends exactly this serialisation as the PUT body.
-        let app = app_for_bot(paths)?;
+        let app = app_for_bot(paths, env)?;
         let commands = commands::command_set(app.index().library(), &app.config.install);
         serde_json::to_writer(&mut *out, &commands)?;
         writeln!(out)?;
         return Ok(());
     }
-    let token = Token::from_env()?;
+    let token = env.token()?;
     let guilds = if guilds.is_empty() {
-        guilds_from_env()?
+        env.guilds()?
     } else {
         guilds.into_iter().map(GuildId::from).collect()
     };
-    let app = app_for_bot(paths)?;
+    let app = app_for_bot(paths, env)?;
     let registered = block_on(async {
         let discord = discord::Discord::from_config(&app.config.discord)?;
         let http = discord::application_http(&token, &discord).await?;
