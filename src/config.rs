@@ -665,13 +665,16 @@ pub fn redacted(url: &str) -> String {
 }
 
 impl DiscordOptions {
-    /// The file's values, with `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` over them
-    /// (empty means unset).
-    pub fn with_env(&self) -> Result<DiscordOptions, DiscordUrlError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    /// These options with `http_proxy` and `gateway_url` over them where given (the CLI
+    /// passes `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL`), checked.
+    pub fn overridden(
+        &self,
+        http_proxy: Option<&str>,
+        gateway_url: Option<&str>,
+    ) -> Result<DiscordOptions, DiscordUrlError> {
         let options = DiscordOptions {
-            http_proxy: var("DISCORD_HTTP_PROXY").or_else(|| self.http_proxy.clone()),
-            gateway_url: var("DISCORD_GATEWAY_URL").or_else(|| self.gateway_url.clone()),
+            http_proxy: http_proxy.map(String::from).or_else(|| self.http_proxy.clone()),
+            gateway_url: gateway_url.map(String::from).or_else(|| self.gateway_url.clone()),
         };
         options.check()?;
         Ok(options)

@@ -260,13 +260,9 @@ fn exit_code(error: &Error) -> u8 {
         | Error::Token(_)
         | Error::PublicKey(_)
         | Error::GuildId(_)
+        | Error::DiscordUrl(_)
         | Error::RedisUrl(_)
-        | Error::Run(
-            RunError::TokenRejected
-            | RunError::IntentRefused
-            | RunError::NotInServer { .. }
-            | RunError::Url(_),
-        ) => 2,
+        | Error::Run(RunError::TokenRejected | RunError::IntentRefused | RunError::NotInServer { .. }) => 2,
         _ => 1,
     }
 }

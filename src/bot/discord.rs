@@ -9,7 +9,7 @@ use serenity::all::{Command, GuildId, Http, HttpBuilder};
 use super::app::App;
 use super::commands::command_set;
 use super::token::Token;
-use crate::config::{DiscordOptions, DiscordUrlError, redacted};
+use crate::config::{DiscordOptions, redacted};
 
 /// Why a bot stopped or a call to Discord failed, as one line for the admin.
 #[derive(Debug, thiserror::Error)]
@@ -30,8 +30,6 @@ pub enum RunError {
         "gateway: shard {shard} has had no heartbeat acknowledged for {seconds} s though connected (a connection whose handshake never completed); exiting for Docker or Kubernetes to start the bot again"
     )]
     GatewayStuck { shard: u32, seconds: u64 },
-    #[error(transparent)]
-    Url(#[from] DiscordUrlError),
     #[error("cannot set up the HTTP client: {0}")]
     Client(reqwest::Error),
     #[error("cannot start the threads that answer interactions: {0}")]
@@ -98,15 +96,14 @@ pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub(super) const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Discord {
-    /// The config's `discord:` section with `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` over it.
-    pub fn from_config(options: &DiscordOptions) -> Result<Discord, DiscordUrlError> {
-        let options = options.with_env()?;
-        Ok(Discord {
-            http_proxy: options
-                .http_proxy
+    /// Where the config's `discord:` section says (the CLI puts `DISCORD_HTTP_PROXY` and
+    /// `DISCORD_GATEWAY_URL` in it).
+    pub fn from_config(options: &DiscordOptions) -> Discord {
+        Discord {
+            http_proxy: (options.http_proxy.as_deref())
                 .map(|url| url.trim().trim_end_matches('/').to_string()),
-            gateway_url: options.gateway_url.map(|url| url.trim().to_string()),
-        })
+            gateway_url: (options.gateway_url.as_deref()).map(|url| url.trim().to_string()),
+        }
     }
 
     /// Where REST calls go.

@@ -196,7 +196,7 @@ pub struct Options {
 /// saving gaps, and keeping the heartbeat file `notes-bot health` reads.
 pub async fn run(app: Arc<App>, verifier: Verifier, options: Options) -> Result<(), RunError> {
     let heartbeat = health::heartbeat_path(&app.config.data_dir);
-    let discord = Discord::from_config(&app.config.discord)?;
+    let discord = Discord::from_config(&app.config.discord);
     let webhooks = Webhooks::new(discord.rest_base()).map_err(RunError::Client)?;
     let endpoint = Endpoint::new(app.clone(), verifier, options.max_skew, webhooks)?;
     let shutdown = shutdown::signal({

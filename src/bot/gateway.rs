@@ -70,7 +70,7 @@ pub struct Options {
 /// Runs until SIGINT or SIGTERM, then closes the shards; or ends with an error when
 /// serenity gives up or a shard is stuck (connected, no heartbeat acknowledged).
 pub async fn run(app: Arc<App>, token: &Token, options: Options) -> Result<(), RunError> {
-    let discord = Discord::from_config(&app.config.discord)?;
+    let discord = Discord::from_config(&app.config.discord);
     let http = discord::application_http(token, &discord).await?;
     let application_id = http.application_id().ok_or(RunError::NoApplicationId)?;
     // Discord keeps the commands registered before: a passing failure here is retried in

@@ -123,7 +123,8 @@ fn check_environment(out: &mut impl Write, config: &Config, env: &Environment) -
         })
         .map_err(Error::from);
     tell(out, "DISCORD_GUILD_ID", guilds)?;
-    let discord = discord::Discord::from_config(&config.discord)
+    let discord = (env.discord(&config.discord))
+        .map(|options| discord::Discord::from_config(&options))
         .map(|discord| match (&discord.http_proxy, &discord.gateway_url) {
             (None, None) => "discord.com directly".to_string(),
             (proxy, gateway) => format!(
@@ -136,7 +137,7 @@ fn check_environment(out: &mut impl Write, config: &Config, env: &Environment) -
                     .map_or("as Discord names it".into(), crate::config::redacted)
             ),
         })
-        .map_err(|error| Error::Run(error.into()));
+        .map_err(Error::from);
     tell(out, "Discord (DISCORD_HTTP_PROXY, DISCORD_GATEWAY_URL)", discord)?;
     // `run` and `serve` start without it (and warn): a warning here too.
     let warned = match data_dir::writable(&config.data_dir) {

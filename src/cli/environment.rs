@@ -1,5 +1,5 @@
 //! The bot's settings in the process environment (the token, the public key, the servers,
-//! where Redis is), read once: `run`, `serve`, `register` and `check` read each
+//! where Discord and Redis are), read once: `run`, `serve`, `register` and `check` read each
 //! through the same method, so `check` tells what the commands will do. Not here: clap's
 //! fallbacks for arguments (`NOTES_BOT_CONFIG`, `NOTES_BOT_NOTES`, `NOTES_BOT_LISTEN`), the
 //! log's `RUST_LOG` and `NO_COLOR`, the heartbeat's `HOSTNAME`.
@@ -11,7 +11,7 @@ use serenity::interactions_endpoint::Verifier;
 
 use crate::bot::endpoint::{self, PublicKeyError};
 use crate::bot::token::{Token, TokenError};
-use crate::config::{Config, StateOptionsError};
+use crate::config::{Config, DiscordOptions, DiscordUrlError, StateOptionsError};
 
 /// The variables' values; an empty (or blank) value is unset, as a Compose file leaves
 /// `DISCORD_TOKEN=` for a secret file. Each is read for what it is only when a command asks,
@@ -21,6 +21,8 @@ pub struct Environment {
     token_file: Option<String>,
     public_key: Option<String>,
     guild_ids: Option<String>,
+    http_proxy: Option<String>,
+    gateway_url: Option<String>,
     redis_url: Option<String>,
 }
 
@@ -45,6 +47,8 @@ impl Environment {
             token_file: var("DISCORD_TOKEN_FILE"),
             public_key: var("DISCORD_PUBLIC_KEY"),
             guild_ids: var("DISCORD_GUILD_ID"),
+            http_proxy: var("DISCORD_HTTP_PROXY"),
+            gateway_url: var("DISCORD_GATEWAY_URL"),
             redis_url: var("NOTES_BOT_REDIS_URL"),
         }
     }
@@ -72,6 +76,11 @@ impl Environment {
                     .map_err(|_| GuildIdError { id: id.to_string() })
             })
             .collect()
+    }
+
+    /// The config's `discord:` with `DISCORD_HTTP_PROXY` and `DISCORD_GATEWAY_URL` over it.
+    pub fn discord(&self, config: &DiscordOptions) -> Result<DiscordOptions, DiscordUrlError> {
+        config.overridden(self.http_proxy.as_deref(), self.gateway_url.as_deref())
     }
 
     /// `config` with `NOTES_BOT_REDIS_URL` for its `state.redis_url`, when set.
@@ -172,6 +181,37 @@ mod tests {
         );
         let spaced = guilds("1190000000000000002 1190000000000000003");
         assert!(spaced.is_err_and(|e| e.ends_with("; separate several with commas")));
+    }
+
+    #[test]
+    fn discord_urls_stand_for_the_configs_when_set() {
+        let file = DiscordOptions {
+            http_proxy: Some("http://proxy.internal:3000".into()),
+            gateway_url: None,
+        };
+        for unset in [
+            &[][..],
+            &[("DISCORD_HTTP_PROXY", ""), ("DISCORD_GATEWAY_URL", " ")],
+        ] {
+            assert_eq!(with(unset).discord(&file).ok(), Some(file.clone()));
+        }
+        let set = with(&[
+            ("DISCORD_HTTP_PROXY", "http://127.0.0.1:3000"),
+            ("DISCORD_GATEWAY_URL", "ws://127.0.0.1:9"),
+        ]);
+        let options = set.discord(&file).ok();
+        assert_eq!(
+            options.as_ref().and_then(|o| o.http_proxy.as_deref()),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(
+            options.as_ref().and_then(|o| o.gateway_url.as_deref()),
+            Some("ws://127.0.0.1:9")
+        );
+        let proxy = with(&[("DISCORD_HTTP_PROXY", "localhost:3000")]).discord(&file);
+        assert!(matches!(proxy, Err(DiscordUrlError::HttpProxy(url)) if url == "localhost:3000"));
+        let gateway = with(&[("DISCORD_GATEWAY_URL", "https://gateway.discord.gg")]).discord(&file);
+        assert!(matches!(gateway, Err(DiscordUrlError::GatewayUrl(_))));
     }
 
     #[test]

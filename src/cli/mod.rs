@@ -27,7 +27,7 @@ use crate::bot::gateway::{self, ShardRange};
 use crate::bot::shared::{Shared, SharedError};
 use crate::bot::token::TokenError;
 use crate::bot::{App, commands, health};
-use crate::config::Config;
+use crate::config::{Config, DiscordUrlError};
 use crate::error::FileError;
 use crate::reply::{self, Answer};
 use crate::search::Index;
@@ -56,6 +56,8 @@ pub enum Error {
     Run(#[from] RunError),
     #[error(transparent)]
     GuildId(#[from] GuildIdError),
+    #[error(transparent)]
+    DiscordUrl(#[from] DiscordUrlError),
     #[error("cannot read {what}: {source}")]
     Read { what: String, source: io::Error },
     #[error("not a Discord interaction: {0}")]
@@ -305,6 +307,8 @@ pub fn run(paths: &Paths, env: &Environment, shards: Option<ShardRange>) -> Resu
     share_state(&mut app)?;
     data_dir::make(&app.config.data_dir);
     app.handler.state().beat("gateway".into());
+    // The bot reaches Discord where the config says, the environment's URLs over the file's.
+    app.config.discord = env.discord(&app.config.discord)?;
     let app = Arc::new(app);
     let options = gateway::Options {
         shards,
@@ -328,6 +332,8 @@ pub fn serve(paths: &Paths, env: &Environment, listen: String, max_skew: u64) ->
     share_state(&mut app)?;
     data_dir::make(&app.config.data_dir);
     let guilds = env.guilds()?;
+    // The bot reaches Discord where the config says, the environment's URLs over the file's.
+    app.config.discord = env.discord(&app.config.discord)?;
     let app = Arc::new(app);
     let options = endpoint::Options {
         listen,
@@ -362,8 +368,8 @@ pub fn register(
         guilds.into_iter().map(GuildId::from).collect()
     };
     let app = app_for_bot(paths, env)?;
+    let discord = discord::Discord::from_config(&env.discord(&app.config.discord)?);
     let registered = block_on(async {
-        let discord = discord::Discord::from_config(&app.config.discord)?;
         let http = discord::application_http(&token, &discord).await?;
         discord::register(&http, &app, &guilds).await
     })?;
