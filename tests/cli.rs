@@ -248,7 +248,7 @@ fn check_reports_the_shipped_notes() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("notes/chatgpt.md  /chatgpt  “ChatGPT 资料梳理”: 12 sections, 11 sources"),
+        text.contains("notes/chatgpt.md  /chatgpt  “ChatGPT 资料梳理”: 13 sections, 11 sources"),
         "{text}"
     );
     assert!(text.contains("0 errors"), "{text}");

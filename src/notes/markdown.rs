@@ -148,6 +148,9 @@ fn parse_piece(body: &str, first_line: usize, builder: &mut Builder<'_>, resolve
             builder.quote_opened = false;
             if let Some(callout) = callout(body, &range) {
                 builder.flush_paragraph();
+                if let Some(is_callout) = builder.quotes.last_mut() {
+                    *is_callout = true;
+                }
                 match callout {
                     Callout::Untitled { kind, line_end } => {
                         // The kind is the title (`**Note**`), the body going on after it.
@@ -456,6 +459,13 @@ impl Code {
     }
 }
 
+/// How a heading written inside a list item or a quote is read ([`Builder::heading_as_text`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HeadingAsText {
+    ItemText,
+    Bold,
+}
+
 /// Maps byte offsets to 1-based file lines.
 struct LineIndex {
     starts: Vec<usize>,
@@ -673,6 +683,9 @@ impl Inline {
         if let Some(address) = address_instead(&text, &url) {
             if text.is_empty() {
                 text.clone_from(&url);
+                // The address is the link's text (`![](…/brain-model.png)`): a paragraph of
+                // only such a link is not empty.
+                self.plain.push_str(&address);
             }
             if self.markdown.is_char_boundary(markdown_start) {
                 self.markdown.truncate(markdown_start);
@@ -860,11 +873,15 @@ struct Builder<'l> {
     warned_nesting: bool,
     /// Next number of each open list (None for bullets).
     lists: Vec<Option<u64>>,
-    /// Inside a heading written in a list item, read as the item's text.
-    heading_in_item: bool,
+    /// Inside a heading written in a list item or a quote, read as text: an item's, or a
+    /// line of the quote in bold.
+    heading_as_text: Option<HeadingAsText>,
     table_row: Option<Vec<String>>,
     code_block: Option<String>,
     quote_depth: usize,
+    /// For each open quote, innermost last: whether it is a callout (a plain quote's lines
+    /// are shown quoted, `> `; a callout's are its title's body).
+    quotes: Vec<bool>,
     /// A quote just opened: its first paragraph may be a callout's title.
     quote_opened: bool,
     /// A callout's title is being written, in bold, up to the end of its line.
@@ -948,7 +965,15 @@ impl Builder<'_> {
             // it: taken for a section, it ended the list and took the items after it.
             Tag::Heading { .. } if !self.items.is_empty() => {
                 self.flush_paragraph();
-                self.heading_in_item = true;
+                self.heading_as_text = Some(HeadingAsText::ItemText);
+            }
+            // A heading in a quote (`> # 外部环境`, a questionnaire quoted in a diary entry)
+            // is a line of the quote: taken for a section, it cut the entry short and made
+            // sections of the quote's parts.
+            Tag::Heading { .. } if self.quote_depth > 0 => {
+                self.flush_paragraph();
+                self.inline().markdown.push_str("**");
+                self.heading_as_text = Some(HeadingAsText::Bold);
             }
             Tag::Heading { level, .. } => {
                 self.close_blocks();
@@ -1053,6 +1078,7 @@ impl Builder<'_> {
             Tag::BlockQuote(_) => {
                 self.flush_paragraph();
                 self.quote_depth += 1;
+                self.quotes.push(false);
                 self.quote_opened = true;
             }
             Tag::TableRow | Tag::TableHead => {
@@ -1066,8 +1092,16 @@ impl Builder<'_> {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
-            TagEnd::Heading(_) if self.heading_in_item => {
-                self.heading_in_item = false;
+            TagEnd::Heading(_) if self.heading_as_text.is_some() => {
+                if self.heading_as_text.take() == Some(HeadingAsText::Bold) {
+                    let inline = self.inline();
+                    inline.markdown.truncate(inline.markdown.trim_end().len());
+                    if inline.markdown.ends_with("**") && inline.plain.trim().is_empty() {
+                        inline.markdown.truncate(inline.markdown.len() - 2);
+                    } else {
+                        inline.markdown.push_str("**");
+                    }
+                }
                 self.flush_paragraph();
             }
             TagEnd::Heading(_) => self.close_heading(),
@@ -1109,6 +1143,7 @@ impl Builder<'_> {
             TagEnd::BlockQuote(_) => {
                 self.flush_paragraph();
                 self.quote_depth = self.quote_depth.saturating_sub(1);
+                self.quotes.pop();
             }
             TagEnd::TableCell => {
                 // An empty cell has no paragraph, and still holds its column's place.
@@ -1194,8 +1229,19 @@ impl Builder<'_> {
 
     fn push_plain(&mut self, plain: &str, markdown: &str) {
         let first = self.finished.next();
+        // A quote's line, quoted as the note does: not in a list, where `> ` would not
+        // start the line Discord reads, nor a code block, whose fences show it apart (and
+        // which a page may split, opening its fence again).
+        let quoted;
+        let quotes = self.quotes.last() == Some(&false) && self.items.is_empty();
+        let markdown = if quotes && !markdown.contains('\n') {
+            quoted = format!("> {markdown}");
+            &quoted
+        } else {
+            markdown
+        };
         self.finished.push(Marker::Plain, plain, markdown, 0, first);
-        self.attach(first, 1);
+        self.attach(1);
     }
 
     /// Adds an ended item to the section's finished items, its buffers kept for the next.
@@ -1203,7 +1249,7 @@ impl Builder<'_> {
         if item.marker == Marker::Bullet && item.children > 0 && item.plain.trim().is_empty() {
             // A bullet with nothing of its own before what it holds (`- ` over a code
             // block) showed as an empty `- ` line: what it holds takes its place.
-            self.attach(item.first, item.children);
+            self.attach(item.children);
         } else {
             self.finished.push(
                 item.marker,
@@ -1212,7 +1258,7 @@ impl Builder<'_> {
                 item.children,
                 item.first,
             );
-            self.attach(item.first, 1);
+            self.attach(1);
         }
         item.plain.clear();
         item.markdown.clear();
@@ -1221,13 +1267,10 @@ impl Builder<'_> {
     }
 
     /// Attaches the `count` items just finished side by side (their items start at
-    /// `first`) to their parent item, their section, or the preamble; those with none of
-    /// them (quoted before the first heading) are dropped.
-    fn attach(&mut self, first: usize, count: usize) {
+    /// `first`) to their parent item, else to their section or the preamble.
+    fn attach(&mut self, count: usize) {
         if let Some(parent) = self.items.last_mut() {
             parent.children += count;
-        } else if self.drafts.is_empty() && self.quote_depth > 0 {
-            self.finished.truncate(first);
         }
     }
 
@@ -1761,6 +1804,51 @@ mod tests {
                 r"MarkupView ==push==\> ActiveRecord",
             ]
         );
+    }
+
+    /// Each section's title and its items' markdown, in order.
+    fn sections_of(text: &str) -> Vec<(String, Vec<String>)> {
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
+            .expect("a note");
+        (note.sections.iter())
+            .map(|section| {
+                let items = (section.points().iter())
+                    .flat_map(|item| item.walk())
+                    .map(|(_, item)| item.markdown().to_string());
+                (section.title.clone(), items.collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn quotes_are_kept_quoted_and_a_heading_in_one_is_a_line_of_it() {
+        let text = "---\ntitle: T\n---\n> tl;dr: use the tool\n\nIntro.\n\n# Entry\n\nA plan:\n> # Review\n> - what went well\n>\n> # Next\n> - what to change\n\n> [!note] Callout\n> said plainly\n\n![](https://cdn.example.org/brain-model.png)\n";
+        assert_eq!(
+            sections_of(text),
+            [
+                (
+                    "T".to_string(),
+                    vec!["> tl;dr: use the tool".to_string(), "Intro.".to_string()]
+                ),
+                (
+                    "Entry".to_string(),
+                    [
+                        "A plan:",
+                        "> **Review**",
+                        "what went well",
+                        "> **Next**",
+                        "what to change",
+                        "**Callout** — said plainly",
+                        "[cdn.example.org/brain-model.png](https://cdn.example.org/brain-model.png)"
+                    ]
+                    .map(String::from)
+                    .to_vec()
+                ),
+            ]
+        );
+        // A note without headings keeps its quotes too.
+        let sections = sections_of("---\ntitle: T\n---\nUpdated:\n\n> moved to win11\n\nSteps.\n");
+        assert_eq!(sections[0].1, ["Updated:", "> moved to win11", "Steps."]);
     }
 
     #[test]
