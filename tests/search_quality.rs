@@ -955,11 +955,20 @@ fn a_date_heading_answers_with_that_day() {
     let config = Config::default();
     let loaded = notes_bot::notes::load_dir(&corpus_dir(), &config.labels());
     let index = Index::build(loaded.library, &config.search_options());
-    for query in ["2022 年 9 月 1 日", "2023 年 03 月 22 日"] {
-        let hits = index.search(query, Some("2023-生活相关"), 3);
+    // A date however written finds the heading of that day, not a section holding its
+    // numbers elsewhere (`2022 年 6 月 26 日` holds a timestamp `1927-12-31 23:54:08`).
+    for (topic, query, day) in [
+        ("2023-生活相关", "2022 年 9 月 1 日", "2022 年 9 月 1 日"),
+        ("2023-生活相关", "2023 年 03 月 22 日", "2023 年 03 月 22 日"),
+        ("2022-工作相关", "2022-08-23", "2022 年 8 月 23 日"),
+        ("2023-工作相关", "2023年6月16日", "2023-06-16"),
+        ("2023-工作相关", "2023-6-16", "2023-06-16"),
+        ("2023-工作相关", "6月16日看了什么", "2023-06-16"),
+    ] {
+        let hits = index.search(query, Some(topic), 3);
         let first = hits.first().and_then(|hit| index.library().section(hit.section));
         let title = first.map(|(_, section)| section.title.as_str());
-        assert_eq!(title, Some(query), "{hits:?}");
+        assert_eq!(title, Some(day), "{query}: {hits:?}");
     }
 }
 

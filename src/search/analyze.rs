@@ -16,6 +16,14 @@ pub fn normalize(text: &str) -> String {
 
 /// [`normalize`] into a buffer.
 fn normalize_into(text: &str, out: &mut String) {
+    lowercase_simplified_into(text, out);
+    if let Some(alike) = super::dates::written_alike(out) {
+        *out = alike;
+    }
+}
+
+/// NFKC, lowercase, traditional → simplified Chinese.
+fn lowercase_simplified_into(text: &str, out: &mut String) {
     out.clear();
     if text.is_ascii() {
         out.push_str(text);

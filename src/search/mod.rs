@@ -35,6 +35,7 @@
 //!   [`FOLD_SHARE`] of the base.
 
 mod analyze;
+mod dates;
 mod explain;
 mod focus;
 mod index;
