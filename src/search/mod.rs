@@ -1016,6 +1016,7 @@ struct Query {
 impl Query {
     fn new(text: &str) -> Query {
         let normalized = normalize(truncated(text));
+        let normalized = question::addresses_as_names(&normalized).into_owned();
         let stripped = question::strip(&normalized);
         Query {
             key: key(&normalized),

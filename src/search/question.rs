@@ -166,6 +166,55 @@ pub fn strip(normalized: &str) -> String {
     words.join(" ")
 }
 
+/// A normalised query with each web address in it read as the names of its host
+/// (`https://chat.openai.com/auth 怎么注册` → `chat openai 怎么注册`): its scheme, `www`,
+/// domain endings and path would count as words of the question (`https` its subject).
+pub fn addresses_as_names(normalized: &str) -> std::borrow::Cow<'_, str> {
+    const STARTS: [&str; 3] = ["https://", "http://", "www."];
+    // Second-level endings (`example.co.uk`) and hosts' usual first labels.
+    const SCAFFOLDING: &[&str] = &["www", "m", "com", "co", "org", "net", "gov", "edu", "ac"];
+    let first = STARTS.iter().filter_map(|start| normalized.find(start)).min();
+    let Some(mut at) = first else {
+        return normalized.into();
+    };
+    let mut out = String::with_capacity(normalized.len());
+    let mut copied = 0;
+    loop {
+        let scheme = STARTS.iter().find(|start| normalized[at..].starts_with(**start));
+        let host_at = at + scheme.filter(|s| s.ends_with("//")).map_or(0, |s| s.len());
+        let len = normalized[at..]
+            .find(|c: char| !c.is_ascii_graphic() || matches!(c, '"' | '\'' | '<' | '>' | ')' | ']'))
+            .unwrap_or(normalized.len() - at);
+        let end = at + len;
+        let host = normalized[host_at..end]
+            .split(['/', '?', '#', ':'])
+            .next()
+            .unwrap_or_default();
+        let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
+        let names = labels
+            .iter()
+            .take(labels.len().saturating_sub(1))
+            .filter(|label| !SCAFFOLDING.contains(label));
+        out.push_str(&normalized[copied..at]);
+        out.push(' ');
+        for name in names {
+            out.push_str(name);
+            out.push(' ');
+        }
+        copied = end;
+        match STARTS
+            .iter()
+            .filter_map(|start| normalized[end..].find(start))
+            .min()
+        {
+            Some(next) => at = end + next,
+            None => break,
+        }
+    }
+    out.push_str(&normalized[copied..]);
+    out.into()
+}
+
 /// A word a query writes as a name ([`names`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
@@ -394,6 +443,24 @@ pub fn is_light_verb(word: &str) -> bool {
 mod tests {
     use super::*;
     use crate::search::analyze::normalize;
+
+    #[test]
+    fn a_web_address_is_read_as_its_host_names() {
+        let read = |q: &str| {
+            super::addresses_as_names(q)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(read("https://chat.openai.com 怎么注册"), "chat openai 怎么注册");
+        assert_eq!(read("见https://www.bbc.co.uk/news/x?id=1注册"), "见 bbc 注册");
+        assert_eq!(
+            read("www.example.org and http://a.b.io:8080/x"),
+            "example and a b"
+        );
+        assert_eq!(read("no address, gpt-3.5"), "no address, gpt-3.5");
+        assert_eq!(read("https://"), "");
+    }
 
     #[test]
     fn frames_are_spaceless_and_start_with_a_character_strip_looks_for() {

@@ -1814,3 +1814,36 @@ fn words_that_ask_nothing_suggest_nothing() {
     let names = suggested(&index, index.did_you_mean("hello", Some("ui"), 5));
     assert_eq!(first(names).as_deref(), Some("Hello world"));
 }
+
+/// A web address in a question is its host's names: its scheme and domain ending are no
+/// words of the question, which a section holding addresses matched (`https`, `com` of an
+/// apt mirror list answered `https://chat.openai.com 怎么注册`).
+#[test]
+fn a_web_address_asks_for_its_host_not_for_https() {
+    let library = Library::from(vec![note(
+        "setup",
+        &[],
+        &[],
+        vec![
+            section(
+                "Mirrors",
+                &[],
+                vec![leaf("deb https://mirrors.example.com/ubuntu focal main")],
+            ),
+            section(
+                "Chat accounts",
+                &[],
+                vec![leaf("sign up to the chat with an email")],
+            ),
+        ],
+    )]);
+    let index = Index::build(library, &SearchOptions::default());
+    assert!(index.search("https://www.openai.com/auth", None, 3).is_empty());
+    let hits = index.search("https://mirrors.example.com", None, 3);
+    assert_eq!(titles(&index, &hits), ["Mirrors"]);
+    let hits = index.search("https://chat.example.com sign up", None, 3);
+    assert_eq!(
+        titles(&index, &hits).first().map(String::as_str),
+        Some("Chat accounts")
+    );
+}
