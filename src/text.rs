@@ -10,9 +10,12 @@ fn is_bidi_control(c: char) -> bool {
 }
 
 /// C0 and C1 controls (which includes DEL), bidi controls, and the invisible separators a
-/// terminal or Discord would act on rather than show.
+/// terminal or Discord would act on rather than show, or that show as nothing (a query of
+/// a zero-width space alone read as a search for it).
 pub fn is_unprintable(c: char) -> bool {
-    c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}')
+    c.is_control()
+        || is_bidi_control(c)
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{200B}' | '\u{2060}')
 }
 
 /// A query as the search, the reply and the gaps file should see it: control characters
@@ -43,6 +46,15 @@ pub fn clean_query(text: &str) -> Cow<'_, str> {
 /// `text` without Discord's mention tokens, `None` when it holds none.
 fn without_mentions(text: &str) -> Option<String> {
     let mention_len = |rest: &str| {
+        // A custom emoji, `<:pepe:123…>` or animated `<a:pepe:123…>`: markup, not words.
+        let emoji = rest.strip_prefix("<:").or_else(|| rest.strip_prefix("<a:"));
+        if let Some((name, id)) = emoji.and_then(|inner| inner.split_once(':')) {
+            let digits = id.bytes().take_while(u8::is_ascii_digit).count();
+            let named = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if named && digits > 0 && id.as_bytes().get(digits) == Some(&b'>') {
+                return Some(rest.len() - id.len() + digits + 1);
+            }
+        }
         let inner = rest.strip_prefix("<@!").or_else(|| rest.strip_prefix("<@&"));
         let inner = inner
             .or_else(|| rest.strip_prefix("<@"))
@@ -51,7 +63,7 @@ fn without_mentions(text: &str) -> Option<String> {
         (digits > 0 && inner.as_bytes().get(digits) == Some(&b'>'))
             .then(|| rest.len() - inner.len() + digits + 1)
     };
-    if !text.contains("<@") && !text.contains("<#") {
+    if !text.contains("<@") && !text.contains("<#") && !text.contains("<:") && !text.contains("<a:") {
         return None;
     }
     let mut out = String::with_capacity(text.len());
@@ -174,6 +186,10 @@ mod tests {
             " can i change    the hotkey"
         );
         assert_eq!(clean_query("a <b> <@x> <@> <#9"), "a <b> <@x> <@> <#9");
+        // Custom emoji are markup too; a zero-width space is nothing.
+        assert_eq!(clean_query("<:pepe:123456789012345678> hi <a:wave_2:9>"), " hi ");
+        assert_eq!(clean_query("<:a b:1> <:x:> <a:y:1"), "<:a b:1> <:x:> <a:y:1");
+        assert_eq!(clean_query("\u{200B}"), "");
         assert!(matches!(clean_query("思维链 rlhf"), Cow::Borrowed(_)));
         // Emoji joiners and CJK stay.
         assert_eq!(clean_query("👩\u{200D}💻 思維鏈"), "👩\u{200D}💻 思維鏈");
