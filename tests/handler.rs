@@ -2205,7 +2205,9 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// `- ` over a vim code block), and when quotes before a note's first heading stopped being
 /// dropped and quotes began to show quoted (14 rows: the vault's leads gained their callouts,
 /// the blog's quoted lines show `> `; and the blog's leads that were only a quote are
-/// sections now, which moves the sections its queries are taken from: 398 rows).
+/// sections now, which moves the sections its queries are taken from: 398 rows), and when
+/// a note's lead stopped being named like a heading of the note (58 blog rows: notes whose
+/// front-matter title is also their first heading; their lead is named after the file).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]

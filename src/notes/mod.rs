@@ -80,8 +80,13 @@ pub fn parse_in_site(
     let mut warnings = front_warnings(split.unclosed, ignored, renamed);
     warnings.extend(body.warnings);
     let mut sections = body.sections;
-    let has_preamble_section =
-        add_preamble_section(&mut sections, &front, &topic, body.preamble, split.body_line);
+    let has_preamble_section = add_preamble_section(
+        &mut sections,
+        &front,
+        (&topic, path),
+        body.preamble,
+        split.body_line,
+    );
     if let Some(page) = site.page_url(relative, front.permalink.as_deref()) {
         add_urls(&mut sections, &page, has_preamble_section);
     }
@@ -229,12 +234,14 @@ fn front_warnings(
 }
 
 /// What a note says before its first heading (all of a note without headings) is a section
-/// named after the note, put first: most often what the note is and how to begin. Whether
-/// there was such a section.
+/// named after the note, put first: most often what the note is and how to begin. Named
+/// after the file when a heading has the note's title (a note titled by its first `# H1`):
+/// two sections of one name were two like choices in a menu. Whether there was such a
+/// section.
 fn add_preamble_section(
     sections: &mut Vec<Section>,
     front: &FrontMatter,
-    topic: &str,
+    (topic, path): (&str, &Path),
     preamble: Items,
     line: usize,
 ) -> bool {
@@ -242,6 +249,11 @@ fn add_preamble_section(
         return false;
     }
     let mut lead = preamble_section(front, topic, preamble, line);
+    if sections.iter().any(|section| section.title == lead.title)
+        && let Some(file) = title_of(&[], path)
+    {
+        lead.title = file;
+    }
     if sections.iter().any(Section::is_answerable) {
         lead.level = 0;
     }
@@ -418,9 +430,11 @@ mod tests {
             .collect();
         assert_eq!(
             titles,
-            [("First", 0), ("First", 1)],
-            "the lead is named after the note's first # heading"
+            [("Callouts", 0), ("First", 1)],
+            "the note is titled by its first # heading, and its lead after its file, \
+             not like that heading (two choices `First` in a menu)"
         );
+        assert_eq!(note.title(), "First");
         let options = crate::search::SearchOptions::default();
         let library = super::Library::new(vec![std::sync::Arc::new(note)]);
         let index = crate::search::Index::build(library, &options);
