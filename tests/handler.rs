@@ -2206,8 +2206,10 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// dropped and quotes began to show quoted (14 rows: the vault's leads gained their callouts,
 /// the blog's quoted lines show `> `; and the blog's leads that were only a quote are
 /// sections now, which moves the sections its queries are taken from: 398 rows), and when
-/// a note's lead stopped being named like a heading of the note (58 blog rows: notes whose
-/// front-matter title is also their first heading; their lead is named after the file).
+/// dates came to be written one way (52 blog rows: the diary notes' date questions answer
+/// with that day's entry, and their sections' timestamps read as dates), and when a note's
+/// lead stopped being named like a heading of the note (6 blog rows: a note titled by its
+/// first heading, whose lead is named after its file).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]
