@@ -1925,14 +1925,183 @@ fn a_private_answer_from_a_message_keeps_its_reply_target_as_pages_turn() {
     assert_ne!(post, post2, "page 2 is posted at page 2");
 }
 
+/// The longest topic a command may have.
+const LONG_TOPIC: &str = "abcdefghijklmnopqrstuvwxyzabcdef";
+
+/// A note named [`LONG_TOPIC`], one section of many pages: points with children, and under
+/// four of the children a chain `levels` deep ending in `zebraquartz` (the search focuses
+/// there, three paths `11.10.0.0…`, as long as `levels` makes them).
+fn deep_note(name: &str, levels: usize) -> common::TempDir {
+    let dir = common::TempDir::new(name);
+    let mut text = String::from("---\ntitle: Deep\n---\n# Deep section\n\n");
+    for top in 0..14 {
+        text.push_str(&format!("- top item {top} {}\n", "filler text ".repeat(8)));
+        for child in 0..12 {
+            text.push_str(&format!(
+                "  - child {top}.{child} {}\n",
+                "more words here ".repeat(3)
+            ));
+            if top >= 11 && child >= 10 {
+                for level in 0..levels {
+                    let indent = "  ".repeat(level + 2);
+                    let last = level + 1 == levels;
+                    let words = if last { "zebraquartz" } else { "plain" };
+                    text.push_str(&format!("{indent}- level {top}.{child}.{level} {words}\n"));
+                }
+            }
+        }
+    }
+    std::fs::write(dir.join(format!("{LONG_TOPIC}.md")), text).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+/// The focus the search gives `zebraquartz`, and whether a page button and a post replying
+/// to the fixture's message carry it, as the section's last page names it.
+fn zebra_focus(app: &App, page: usize) -> (bool, bool) {
+    let index = app.index();
+    let notes_bot::search::Found::Confident(ranked) = index.find("zebraquartz", None, 1, 3) else {
+        panic!("no confident hit");
+    };
+    let best = ranked.hits.first().unwrap_or_else(|| panic!("no hit"));
+    let (_, section) = index
+        .library()
+        .section(best.section)
+        .unwrap_or_else(|| panic!("no section"));
+    let at = SectionPage {
+        topic: LONG_TOPIC.to_string(),
+        section: section.id,
+        page,
+        reason: best.reason,
+        focus: ranked.focus(best.section),
+    };
+    assert!(!at.focus.is_empty());
+    let kept = |action: Action| match Action::decode(&action.encode()) {
+        Some(Action::Page(read) | Action::Post { at: read, .. }) => read.focus == at.focus,
+        _ => false,
+    };
+    let post = Action::Post {
+        at: at.clone(),
+        reply_to: Some(1180000000000000650),
+    };
+    (kept(Action::Page(at.clone())), kept(post))
+}
+
+/// The response to a click on `label` of the message `body`: on a private message (one with
+/// a Post button), by its asker, the Post button carried along as Discord sends it.
+fn click(app: &App, body: &Value, label: &str) -> Value {
+    let (id, _) = button(body, label).unwrap_or_else(|| panic!("no {label} button"));
+    match button(body, "Post") {
+        Some((post, _)) => {
+            // Only the member installed the app: a post is the interaction's own response.
+            let owners = "\"authorizing_integration_owners\": {\n    \"0\": \"1180000000000000100\"\n  }";
+            let member = "\"authorizing_integration_owners\": { \"1\": \"1180000000000000500\" }";
+            let replace = [
+                ("PLACEHOLDER_BUTTON", id.as_str()),
+                ("PLACEHOLDER_POST", &post),
+                (owners, member),
+            ];
+            respond(app, &fixture("component_button_private.json", &replace))
+        }
+        None => respond(
+            app,
+            &fixture("component_button_next.json", &[("PLACEHOLDER_BUTTON", &id)]),
+        ),
+    }
+}
+
+fn description(body: &Value) -> String {
+    body["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Every page of a section message, walking ▶ from `first`.
+fn walk_pages(app: &App, first: &Value) -> Vec<Value> {
+    let mut pages = vec![first.clone()];
+    while let Some(page) = pages
+        .last()
+        .filter(|page| button(page, "▶").is_some_and(|(_, disabled)| !disabled))
+    {
+        let next = click(app, page, "▶");
+        pages.push(next);
+        assert!(pages.len() < 50, "no last page");
+    }
+    pages
+}
+
+/// A focus too long for a page button's custom_id (a 32-character topic, items deep down):
+/// page 1 was laid out focused and ▶ went on in document order, showing some lines twice
+/// and others never, and ◀ led to another page 1. Now every page is in one order.
+#[test]
+fn a_focus_too_long_for_the_buttons_pages_in_one_order() {
+    let dir = deep_note("deep-focus", 8);
+    let app = app_for(&dir, 0);
+    let (page_keeps, _) = zebra_focus(&app, 9);
+    assert!(!page_keeps, "the focus fits a page button: no case");
+    let first = respond(&app, &command(LONG_TOPIC, "zebraquartz", false));
+    let pages: Vec<String> = walk_pages(&app, &first).iter().map(description).collect();
+    assert!(pages.len() > 3, "{} pages", pages.len());
+    // Each line with nothing under it is shown once (a parent may also head a page as
+    // context).
+    let index = app.index();
+    let section = &index.library().notes()[0].sections[0];
+    for item in section
+        .points()
+        .depth_first()
+        .filter(|item| item.children().is_empty())
+    {
+        let line = format!("- {}", item.plain());
+        let shown: usize = (pages.iter())
+            .map(|page| page.lines().filter(|l| l.trim_start() == line).count())
+            .sum();
+        assert_eq!(shown, 1, "{line:?} shown {shown} times");
+    }
+    // ◀ from page 2 leads back to the page 1 first shown.
+    let back = click(&app, &click(&app, &first, "▶"), "◀");
+    assert_eq!(description(&back), pages[0]);
+}
+
+/// A focus that page buttons carry but a Post replying to a message ("Answer from notes")
+/// cannot: Post shared the page in document order, not the focused page the member saw.
+#[test]
+fn post_shares_the_page_the_member_saw_when_the_focus_is_long() {
+    let dir = deep_note("post-focus", 3);
+    let app = app_for(&dir, 0);
+    let (page_keeps, post_keeps) = zebra_focus(&app, 9);
+    assert!(page_keeps && !post_keeps, "no case: {page_keeps} {post_keeps}");
+    let private = respond(
+        &app,
+        &fixture(
+            "command_answer_from_notes.json",
+            &[("PLACEHOLDER_CONTENT", "zebraquartz")],
+        ),
+    );
+    let pages = walk_pages(&app, &private);
+    assert!(pages.len() > 2, "{} pages", pages.len());
+    for (n, page) in pages.iter().enumerate() {
+        let posted = click(&app, page, "Post");
+        assert_eq!(
+            description(&posted),
+            description(page),
+            "posted from page {}",
+            n + 1
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Help forums: a thread create and its starter message, as the gateway sends them.
 
 const FORUM: &str = "1190000000000000900";
 
 fn forum_app(min_coverage: f32) -> App {
+    forum_app_in(&root().join("notes"), min_coverage)
+}
+
+fn forum_app_in(notes: &Path, min_coverage: f32) -> App {
     let config = Config {
-        notes_dir: root().join("notes"),
+        notes_dir: notes.to_path_buf(),
         data_dir: std::env::temp_dir().join(format!("notes-bot-forum-{}", std::process::id())),
         forums: vec![FORUM.parse().unwrap_or_else(|e| panic!("{e}"))],
         forums_min_coverage: min_coverage,
@@ -1979,6 +2148,21 @@ fn forum_post(app: &App, forum: &str, title: &str, content: &str, bot: bool) -> 
     let reply = app.message_created(&starter(content, bot))?;
     assert_eq!(reply.thread.get(), 1190000000000000001);
     Some(serde_json::to_value(&reply.message).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// A forum answer's focus too long for its page buttons: it is laid out in the order its
+/// pages are, as a command's answer (`a_focus_too_long_for_the_buttons_pages_in_one_order`).
+#[test]
+fn a_forum_answer_whose_focus_the_buttons_cannot_carry_pages_in_one_order() {
+    let dir = deep_note("forum-focus", 8);
+    let app = forum_app_in(&dir, 0.5);
+    let (page_keeps, _) = zebra_focus(&app, 9);
+    assert!(!page_keeps, "the focus fits a page button: no case");
+    let body =
+        forum_post(&app, FORUM, "zebraquartz", "zebraquartz", false).unwrap_or_else(|| panic!("no answer"));
+    let first = serde_json::json!({ "type": 4, "data": body });
+    let back = click(&app, &click(&app, &first, "▶"), "◀");
+    assert_eq!(description(&back), description(&first));
 }
 
 const FORUM_TITLE: &str = "RLHF";

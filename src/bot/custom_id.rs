@@ -19,6 +19,11 @@ use crate::search::{ItemPath, MatchReason};
 /// Discord's limit on a custom_id, in characters.
 pub const MAX_LEN: usize = 100;
 
+/// The most focus paths, and items in one, a custom_id is read with (a forged one may
+/// hold any number).
+const MAX_FOCUS_PATHS: usize = 8;
+const MAX_FOCUS_DEPTH: usize = 32;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Listing {
     Sources(Option<String>),
@@ -69,14 +74,11 @@ pub enum Action {
 
 impl Action {
     /// The custom_id. Focus paths are dropped (pages then follow document order) rather
-    /// than exceed the limit.
+    /// than exceed the limit: see [`Action::keeps_focus`].
     pub fn encode(&self) -> String {
         match self {
             Action::Page(at) => at.encode("pg|", ""),
-            Action::Post { at, reply_to } => {
-                let reply_to = reply_to.map(|id| format!("{id}|")).unwrap_or_else(|| "|".into());
-                at.encode("post|", &reply_to)
-            }
+            Action::Post { at, reply_to } => at.encode("post|", &reply_to_field(*reply_to)),
             Action::Vote(SectionVote {
                 up,
                 topic,
@@ -93,6 +95,16 @@ impl Action {
             },
             Action::Other { topic } => format!("alt|{topic}"),
             Action::Delete { asker } => format!("rm|{asker}"),
+        }
+    }
+
+    /// Whether [`Action::encode`] keeps the focus of the section page it names, so the page
+    /// a click shows is laid out in the order the focus gives; true for other actions.
+    pub fn keeps_focus(&self) -> bool {
+        match self {
+            Action::Page(at) => at.keeps_focus("pg|", ""),
+            Action::Post { at, reply_to } => at.keeps_focus("post|", &reply_to_field(*reply_to)),
+            _ => true,
         }
     }
 
@@ -155,26 +167,43 @@ impl Action {
 
 impl SectionPage {
     /// Focus paths are dropped (pages then follow document order) rather than exceed the
-    /// limit. `prefix` ends in `|`; `extra` is inserted before the focus and ends in `|`
-    /// when set.
+    /// limit or be read back cut. `prefix` ends in `|`; `extra` is inserted before the
+    /// focus and ends in `|` when set.
     fn encode(&self, prefix: &str, extra: &str) -> String {
+        let base = self.unfocused(prefix, extra);
+        let focus = encode_focus(&self.focus);
+        if self.focus_fits(&base, &focus) {
+            base + &focus
+        } else {
+            base
+        }
+    }
+
+    /// Whether `encode` keeps the focus; arguments as there.
+    fn keeps_focus(&self, prefix: &str, extra: &str) -> bool {
+        self.focus_fits(&self.unfocused(prefix, extra), &encode_focus(&self.focus))
+    }
+
+    /// The custom_id up to the focus.
+    fn unfocused(&self, prefix: &str, extra: &str) -> String {
         let SectionPage {
             topic,
             section,
             page,
             reason,
-            focus,
+            ..
         } = self;
-        let base = format!(
+        format!(
             "{prefix}{topic}|{section:x}|{page}|{}|{extra}",
             reason_letter(*reason)
-        );
-        let focus = encode_focus(focus);
-        if base.chars().count() + focus.len() <= MAX_LEN {
-            base + &focus
-        } else {
-            base
-        }
+        )
+    }
+
+    /// Whether the focus, written as `focus` after `base`, fits the limit and reads back whole.
+    fn focus_fits(&self, base: &str, focus: &str) -> bool {
+        let reads_back = self.focus.len() <= MAX_FOCUS_PATHS
+            && self.focus.iter().all(|path| path.len() <= MAX_FOCUS_DEPTH);
+        reads_back && base.chars().count() + focus.len() <= MAX_LEN
     }
 
     /// Reads `<topic>|<section hex>|<page>|<reason>`; the focus comes later and is the
@@ -251,9 +280,19 @@ fn decode_focus(text: &str) -> Option<Vec<ItemPath>> {
         return Some(Vec::new());
     }
     text.split('~')
-        .take(8)
-        .map(|path| path.split('.').take(32).map(|n| n.parse().ok()).collect())
+        .take(MAX_FOCUS_PATHS)
+        .map(|path| {
+            path.split('.')
+                .take(MAX_FOCUS_DEPTH)
+                .map(|n| n.parse().ok())
+                .collect()
+        })
         .collect()
+}
+
+/// A post's field before the focus: the message it replies to, or empty.
+fn reply_to_field(reply_to: Option<u64>) -> String {
+    reply_to.map(|id| format!("{id}|")).unwrap_or_else(|| "|".into())
 }
 
 #[cfg(test)]
@@ -394,6 +433,54 @@ mod tests {
         let id = action.encode();
         assert!(id.chars().count() <= MAX_LEN);
         assert!(id.ends_with('|'));
+    }
+
+    /// `keeps_focus` says whether a page or post reads back with its focus: a focus of more
+    /// paths or deeper ones than are read, or past the limit, reads back as none.
+    #[test]
+    fn keeps_focus_tells_whether_the_focus_reads_back() {
+        let page = |focus: Vec<ItemPath>| SectionPage {
+            topic: "abcdefghijklmnopqrstuvwxyzabcdef".into(),
+            section: u64::MAX,
+            page: 12,
+            reason: MatchReason::Text,
+            focus,
+        };
+        let focuses = [
+            vec![],
+            vec![vec![3, 1]],
+            vec![vec![11, 10, 0, 0, 10]; 3],
+            vec![vec![1]; 9],
+            vec![vec![0; 33]],
+            vec![vec![0; 20]],
+        ];
+        let mut kept = [0, 0];
+        for focus in focuses {
+            for reply_to in [None, Some(u64::MAX)] {
+                for action in [
+                    Action::Page(page(focus.clone())),
+                    Action::Post {
+                        at: page(focus.clone()),
+                        reply_to,
+                    },
+                ] {
+                    let read = Action::decode(&action.encode());
+                    let keeps = action.keeps_focus();
+                    kept[usize::from(keeps)] += 1;
+                    if keeps {
+                        assert_eq!(read, Some(action));
+                    } else {
+                        let Some(Action::Page(at) | Action::Post { at, .. }) = read else {
+                            panic!("{action:?}");
+                        };
+                        assert!(at.focus.is_empty(), "{action:?}");
+                    }
+                }
+            }
+        }
+        // Three paths of five fit a page's 42 characters left and a post's 39, not the 19
+        // a post replying to a message leaves.
+        assert!(kept[0] > 0 && kept[1] > 0, "{kept:?}");
     }
 
     #[test]

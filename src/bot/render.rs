@@ -230,13 +230,7 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
         embed = embed.field(name, links, false);
     }
 
-    let shown = |page: usize| SectionPage {
-        topic: reply.topic.clone(),
-        section: reply.section_id,
-        page,
-        reason: reply.reason,
-        focus: view.focus.to_vec(),
-    };
+    let shown = |page: usize| section_page(reply, view.focus, page);
     let mut buttons = Vec::new();
     if reply.page_count() > 1 {
         let last = reply.page_count() - 1;
@@ -289,6 +283,28 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
         rows.push(others_menu(&reply.topic, view.others, lang));
     }
     (embed, rows)
+}
+
+/// Page `page` of `reply` with `focus`, as a button names it.
+fn section_page(reply: &Reply, focus: &[ItemPath], page: usize) -> SectionPage {
+    SectionPage {
+        topic: reply.topic.clone(),
+        section: reply.section_id,
+        page,
+        reason: reply.reason,
+        focus: focus.to_vec(),
+    }
+}
+
+/// Whether every button of a message showing `reply` keeps `focus`: ◀ ▶ up to the last
+/// page, and a private answer's Post (replying to `reply_to`) from any page. A custom_id
+/// that cannot hold it drops it, and the page the button leads to is laid out in document
+/// order: the message must then be too.
+pub fn buttons_keep_focus(reply: &Reply, focus: &[ItemPath], private: bool, reply_to: Option<u64>) -> bool {
+    let last = section_page(reply, focus, reply.page_count().saturating_sub(1));
+    let pages = reply.page_count() == 1 || Action::Page(last.clone()).keeps_focus();
+    let post = !private || Action::Post { at: last, reply_to }.keeps_focus();
+    pages && post
 }
 
 /// A section offered among the closest after a miss: what the list shows of it, and the

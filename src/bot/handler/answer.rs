@@ -11,8 +11,8 @@ use crate::bot::custom_id::SectionPage;
 use crate::bot::i18n::Lang;
 use crate::bot::render::{self, Closest, Other, SectionView};
 use crate::gaps::{self, Shortfall};
-use crate::notes::Library;
-use crate::reply::{self, CLOSEST, Reply, truncate};
+use crate::notes::{Library, Note, Section};
+use crate::reply::{self, CLOSEST, Layout, Reply, truncate};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason, Ranked, SectionRef};
 
 /// Which section to show, how.
@@ -193,9 +193,7 @@ impl Handler {
             }
             Focus::Later(_) => &[],
         };
-        // A section that fits one page keeps its order.
-        let first = if long { focus } else { &[] };
-        let reply = Reply::in_order(note, section, reason, first, &self.layout);
+        let (reply, focus) = laid_out(note, section, reason, focus, private, reply_to, &self.layout);
         let command = topic_command(index.library(), &note.topic, lang);
         let view = SectionView {
             reply: &reply,
@@ -275,6 +273,27 @@ impl Handler {
         let shown = Shown::new(section, at.reason, Focus::Given(&at.focus), at.page)
             .asked(&carried.asked, carried.reply_to);
         self.show(index, &shown, asker, &others, lang, how)
+    }
+}
+
+/// A section as a message shows it, and the focus its buttons carry: a long section with
+/// `focus` first (one that fits a page keeps its order), unless a button of the message
+/// (`private` or not, its Post replying to `reply_to`) could not carry that focus: then in
+/// document order, as the pages that button leads to.
+pub(super) fn laid_out<'s, 'f>(
+    note: &Note,
+    section: &'s Section,
+    reason: MatchReason,
+    focus: &'f [ItemPath],
+    private: bool,
+    reply_to: Option<u64>,
+    layout: &Layout,
+) -> (Reply<'s>, &'f [ItemPath]) {
+    let reply = Reply::for_section(note, section, reason, focus, layout);
+    if render::buttons_keep_focus(&reply, focus, private, reply_to) {
+        (reply, focus)
+    } else {
+        (Reply::for_section(note, section, reason, &[], layout), &[])
     }
 }
 

@@ -3,12 +3,11 @@
 use serenity::all::{ChannelId, CreateAllowedMentions, CreateMessage, GuildChannel, Message};
 
 use super::Handler;
-use super::answer::{message_query, others_among, topic_command};
+use super::answer::{laid_out, message_query, others_among, topic_command};
 use crate::bot::forum::Post;
 use crate::bot::i18n::Lang;
 use crate::bot::render::{self, SectionView};
 use crate::gaps;
-use crate::reply::Reply;
 use crate::search::Index;
 
 /// An answer to a new forum post, for the gateway to post in its thread.
@@ -44,7 +43,7 @@ impl Handler {
             .first()
             .filter(|best| best.is_confident() && best.coverage >= self.forums_min_coverage)?;
         let (note, section) = index.library().section(best.section)?;
-        let reply = Reply::for_section(note, section, best.reason, &best.focus, &self.layout);
+        let (reply, focus) = laid_out(note, section, best.reason, &best.focus, false, None, &self.layout);
         let others = others_among(index, &hits[1..]);
         let asked = gaps::normalise(query);
         let lang = if query.chars().any(crate::search::is_cjk) {
@@ -57,7 +56,7 @@ impl Handler {
             reply: &reply,
             command: &command,
             page: 0,
-            focus: &best.focus,
+            focus,
             asker: post.author,
             others: &others,
             lang,
