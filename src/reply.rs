@@ -57,7 +57,8 @@ pub struct Reply<'a> {
     /// Survives reloads while the title does; buttons carry it.
     pub section_id: u64,
     pub reason: MatchReason,
-    /// Links inside the section's body, other than the source.
+    /// Links inside the section's body, other than the source; a page shows those it cuts
+    /// with [`Reply::links_cut`].
     pub links: Vec<Link>,
     section: &'a Section,
     /// The item the background is shown under, after the points.
@@ -242,23 +243,64 @@ impl<'a> Reply<'a> {
 
     /// Page `n` (0-based), clamped to the last page, written.
     pub fn page(&self, n: usize) -> Page {
-        let n = n.min(self.starts.len().saturating_sub(1));
-        let Some(start) = self.starts.get(n) else {
-            return Page::default();
-        };
-        let end = self.starts.get(n + 1).map_or(self.lines.len(), |next| next.line);
-        let body = self.lines.get(start.line..end).unwrap_or_default();
         let roots = roots(self.section, self.label.as_ref());
-        let parents = match body.first() {
-            Some(first) if start.parents => parent_lines(first, &roots, self.budget),
-            _ => Vec::new(),
-        };
+        let (parents, body) = self.laid_page(n, &roots);
         let lines = parents
             .iter()
             .chain(body)
             .filter_map(|line| write(line, &roots))
             .collect();
         Page { lines }
+    }
+
+    /// The links of what page `n` shows that it does not show as links: those its lines
+    /// cut (a parent cut short above the page's points, a piece of a link longer than a
+    /// page), in order, once each. Every other link of the section is whole on its page.
+    pub fn links_cut(&self, n: usize) -> Vec<Link> {
+        let roots = roots(self.section, self.label.as_ref());
+        let (parents, body) = self.laid_page(n, &roots);
+        let mut cut: Vec<&Link> = Vec::new();
+        let mut whole: Vec<String> = Vec::new();
+        for line in parents.iter().chain(body) {
+            let Some(item) = item_at(&roots, &line.path) else {
+                continue;
+            };
+            let text = render_item(&item, line.path.len().saturating_sub(1));
+            for (url, shown_whole) in pieces::links_shown(&text, line.piece.as_ref()) {
+                if shown_whole {
+                    whole.push(url.to_string());
+                    continue;
+                }
+                let written = |link: &&Link| crate::notes::markdown::url_for_markdown(&link.url) == url;
+                if let Some(link) = self.links.iter().find(written)
+                    && !cut.contains(&link)
+                {
+                    cut.push(link);
+                }
+            }
+        }
+        let whole_on_page =
+            |link: &&Link| whole.contains(&crate::notes::markdown::url_for_markdown(&link.url));
+        cut.into_iter()
+            .filter(|link| !whole_on_page(link))
+            .cloned()
+            .collect()
+    }
+
+    /// The laid lines of page `n`, clamped to the last page: the parents it repeats above
+    /// its first line, and its own.
+    fn laid_page(&self, n: usize, roots: &[Item]) -> (Vec<LaidLine>, &[LaidLine]) {
+        let n = n.min(self.starts.len().saturating_sub(1));
+        let Some(start) = self.starts.get(n) else {
+            return (Vec::new(), &[]);
+        };
+        let end = self.starts.get(n + 1).map_or(self.lines.len(), |next| next.line);
+        let body = self.lines.get(start.line..end).unwrap_or_default();
+        let parents = match body.first() {
+            Some(first) if start.parents => parent_lines(first, roots, self.budget),
+            _ => Vec::new(),
+        };
+        (parents, body)
     }
 
     /// Every page, written in turn.

@@ -10,6 +10,7 @@ use super::custom_id::{self, Action, Listing, SectionPage, SectionVote};
 use super::i18n::Lang;
 use crate::feedback::Rated;
 use crate::gaps::Gap;
+use crate::notes::Link;
 use crate::notes::markdown::escape_into;
 use crate::reply::{Page, Reply, discord_len, limits, truncate};
 use crate::search::{ItemPath, MatchReason};
@@ -225,7 +226,7 @@ pub fn section_parts(view: &SectionView<'_>) -> (CreateEmbed, Vec<CreateActionRo
         &footer.join(" · "),
         FOOTER_CHARS,
     )));
-    if let Some(links) = links_field(reply) {
+    if let Some(links) = links_field(&reply.links_cut(page)) {
         let name = truncate(lang.links(), limits::EMBED_FIELD_NAME);
         embed = embed.field(name, links, false);
     }
@@ -384,10 +385,11 @@ fn delete_button(asker: u64) -> CreateButton {
         .style(ButtonStyle::Secondary)
 }
 
-/// The section's other links, as many whole lines as fit an embed field.
-fn links_field(reply: &Reply) -> Option<String> {
+/// Links a page cuts (`Reply::links_cut`), as many whole lines as fit an embed field; none
+/// for none: every other link is one to click on the page that shows it.
+fn links_field(links: &[Link]) -> Option<String> {
     let mut value = String::new();
-    for link in &reply.links {
+    for link in links {
         let line = crate::reply::markdown_link(&link.text, &link.url);
         if discord_len(&value) + discord_len(&line) + 1 > limits::EMBED_FIELD_VALUE {
             break;
@@ -475,7 +477,71 @@ pub fn listing_message(
 
 #[cfg(test)]
 mod tests {
-    use super::{Gap, Lang, Rated, discord_len, embed_url, gaps_report, limits};
+    use super::{Gap, Lang, Rated, SectionView, discord_len, embed_url, gaps_report, limits, section_parts};
+    use crate::reply::{Layout, Reply};
+    use crate::search::MatchReason;
+
+    /// The Links field of each page of `reply`, as sent; `None` for no field.
+    fn links_fields(reply: &Reply) -> Vec<Option<String>> {
+        (0..reply.page_count())
+            .map(|page| {
+                let view = SectionView {
+                    reply,
+                    command: "/t",
+                    page,
+                    focus: &[],
+                    asker: 1,
+                    others: &[],
+                    lang: Lang::En,
+                    colour: 0,
+                    private: false,
+                    query: "",
+                    reply_to: None,
+                };
+                let (embed, _) = section_parts(&view);
+                let embed = serde_json::to_value(&embed).unwrap_or_default();
+                embed["fields"][0]["value"].as_str().map(String::from)
+            })
+            .collect()
+    }
+
+    /// A page's Links field lists only the links its description cuts (here the parent's,
+    /// longer than a page, cut short above the points that go on), not every link of the
+    /// section on every page: those it shows whole are there to click.
+    #[test]
+    fn the_links_field_lists_only_the_links_a_page_cuts() {
+        let points: String = (0..12)
+            .map(|n| format!("  - point {n} with [link {n}](https://e.x/{n})\n"))
+            .collect();
+        let parent = format!(
+            "The parent, see [the parent's guide](https://e.x/guide) {}",
+            "and more words ".repeat(15)
+        );
+        let text = format!("---\ntitle: T\n---\n## A\n\n- {parent}\n{points}");
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let layout = Layout {
+            page_chars: 200,
+            ..Layout::default()
+        };
+        let reply = Reply::in_order(&note, &note.sections[0], MatchReason::Text, &[], &layout);
+        let fields = links_fields(&reply);
+        assert_eq!(fields[0], None, "{}", reply.page(0).text());
+        let mut cut = 0;
+        for (n, field) in fields.iter().enumerate() {
+            let page = reply.page(n).text();
+            if page.starts_with("- The parent, see [the parent's guide](https://e…") {
+                assert_eq!(
+                    field.as_deref(),
+                    Some("- [the parent's guide](https://e.x/guide)")
+                );
+                cut += 1;
+            } else {
+                assert_eq!(field.as_deref(), None, "{page}");
+            }
+        }
+        assert!(cut > 1, "{cut} pages cut the parent's link");
+    }
 
     /// Twenty long gaps, each lacking many long words, and ten worst-rated answers: one
     /// message, the ratings whole, the gaps that do not fit counted.

@@ -240,6 +240,35 @@ pub(super) fn write_piece(line: &str, piece: &Piece) -> String {
     out
 }
 
+/// The links of a written `line` that `piece` shows (the whole line when `None`), in order:
+/// each link's URL as written, and whether the piece shows all of the link (else it cuts
+/// the link at its start or end).
+pub(super) fn links_shown<'a>(line: &'a str, piece: Option<&Piece>) -> Vec<(&'a str, bool)> {
+    let shown = piece.map_or(0..line.len(), |piece| piece.bytes.clone());
+    let mut links = Vec::new();
+    let mut markup = Markup::default();
+    // Where the link open now starts (its `[`).
+    let mut open = None;
+    let mut at = 0;
+    while at < line.len() && (at < shown.end || open.is_some()) {
+        let opened = !markup.in_link;
+        let token = markup.read(line, at);
+        if opened && markup.in_link {
+            open = Some(at);
+        }
+        if token.kind == Kind::LinkEnd
+            && let Some(start) = open.take()
+            && token.end > shown.start
+        {
+            // `](url)`: the URL from after `](` to before `)`.
+            let url = line.get(at + 2..token.end - 1).unwrap_or_default();
+            links.push((url, shown.start <= start && token.end <= shown.end));
+        }
+        at = token.end;
+    }
+    links
+}
+
 /// The spaces a written line is indented by (two a level).
 fn indent_of(line: &str) -> &str {
     let text = line.trim_start_matches(' ');
@@ -527,6 +556,40 @@ mod tests {
         assert_eq!(
             kept("```\nlet a = *b;\n``` ```x```"),
             ["```\nlet a = *b;\n``` (block)", "```x```"]
+        );
+    }
+
+    /// A piece shows the links it holds whole, and those it cuts; a link's `[` or `](` in
+    /// code, or escaped, is none.
+    #[test]
+    fn links_shown_are_those_a_piece_holds_or_cuts() {
+        let line = "- [a](https://a.x) `[b](c)` \\[d\\](e) [`f`](https://f.x/%29) [g **h**](https://g.x)";
+        let all = links_shown(line, None);
+        assert_eq!(
+            all,
+            [
+                ("https://a.x", true),
+                ("https://f.x/%29", true),
+                ("https://g.x", true)
+            ]
+        );
+        let at = |text: &str| line.find(text).unwrap_or_default();
+        let piece = |bytes: Range<usize>| Piece {
+            bytes,
+            opens: String::new(),
+            closes: String::new(),
+        };
+        // Cut inside the second link: the first whole, the second cut.
+        let first = piece(0..at("f`]"));
+        assert_eq!(
+            links_shown(line, Some(&first)),
+            [("https://a.x", true), ("https://f.x/%29", false)]
+        );
+        // From inside the second link to the end.
+        let rest = piece(at("f`]")..line.len());
+        assert_eq!(
+            links_shown(line, Some(&rest)),
+            [("https://f.x/%29", false), ("https://g.x", true)]
         );
     }
 
