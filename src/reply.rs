@@ -113,7 +113,8 @@ impl LaidLine {
     }
 }
 
-/// Where a page starts: its first line, and whether the page repeats that line's parents.
+/// Where a page starts: its first line, and whether the page repeats that line's context
+/// lines (its parents, a table's header: `context_lines`).
 #[derive(Debug, Clone, Copy)]
 struct PageStart {
     line: usize,
@@ -207,7 +208,7 @@ impl<'a> Reply<'a> {
         let roots = roots(section, label.as_ref());
         let parents_len = |line: &LaidLine| -> Option<usize> {
             line.content.then(|| {
-                parent_lines(line, &roots, budget)
+                context_lines(line, &roots, budget)
                     .iter()
                     .map(|parent| parent.len)
                     .sum()
@@ -244,8 +245,8 @@ impl<'a> Reply<'a> {
     /// Page `n` (0-based), clamped to the last page, written.
     pub fn page(&self, n: usize) -> Page {
         let roots = roots(self.section, self.label.as_ref());
-        let (parents, body) = self.laid_page(n, &roots);
-        let lines = parents
+        let (context, body) = self.laid_page(n, &roots);
+        let lines = context
             .iter()
             .chain(body)
             .filter_map(|line| write(line, &roots))
@@ -254,14 +255,15 @@ impl<'a> Reply<'a> {
     }
 
     /// The links of what page `n` shows that it does not show as links: those its lines
-    /// cut (a parent cut short above the page's points, a piece of a link longer than a
-    /// page), in order, once each. Every other link of the section is whole on its page.
+    /// cut (a context line longer than a page cut short above the page's first line, a
+    /// piece of a link longer than a page), in order, once each. Every other link of the
+    /// section is whole on its page.
     pub fn links_cut(&self, n: usize) -> Vec<Link> {
         let roots = roots(self.section, self.label.as_ref());
-        let (parents, body) = self.laid_page(n, &roots);
+        let (context, body) = self.laid_page(n, &roots);
         let mut cut: Vec<&Link> = Vec::new();
         let mut whole: Vec<String> = Vec::new();
-        for line in parents.iter().chain(body) {
+        for line in context.iter().chain(body) {
             let Some(item) = item_at(&roots, &line.path) else {
                 continue;
             };
@@ -287,7 +289,7 @@ impl<'a> Reply<'a> {
             .collect()
     }
 
-    /// The laid lines of page `n`, clamped to the last page: the parents it repeats above
+    /// The laid lines of page `n`, clamped to the last page: the context it repeats above
     /// its first line, and its own.
     fn laid_page(&self, n: usize, roots: &[Item]) -> (Vec<LaidLine>, &[LaidLine]) {
         let n = n.min(self.starts.len().saturating_sub(1));
@@ -296,11 +298,11 @@ impl<'a> Reply<'a> {
         };
         let end = self.starts.get(n + 1).map_or(self.lines.len(), |next| next.line);
         let body = self.lines.get(start.line..end).unwrap_or_default();
-        let parents = match body.first() {
-            Some(first) if start.parents => parent_lines(first, roots, self.budget),
+        let context = match body.first() {
+            Some(first) if start.parents => context_lines(first, roots, self.budget),
             _ => Vec::new(),
         };
-        (parents, body)
+        (context, body)
     }
 
     /// Every page, written in turn.
@@ -589,7 +591,8 @@ fn pack<L>(
 }
 
 /// Where pages start as lines are packed into pages of at most `budget` characters. A page
-/// that starts inside a list repeats the line's parent lines when they fit.
+/// that starts inside a list or a table repeats the line's parent lines (for a reply, its
+/// table's header too: `context_lines`) when they fit.
 struct Packer {
     budget: usize,
     starts: Vec<PageStart>,
@@ -692,23 +695,54 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
     pages
 }
 
-/// The parent lines of a laid line, from the top, as a page repeats them for context: one
-/// longer than a page cut (see `pieces::fit`).
-fn parent_lines(line: &LaidLine, roots: &[Item], budget: usize) -> Vec<LaidLine> {
+/// The lines a page repeats for context above a laid line it starts with: the line's
+/// parents, from the top, then the header row of the table the line is a later row of;
+/// one longer than a page cut (see `pieces::fit`).
+fn context_lines(line: &LaidLine, roots: &[Item], budget: usize) -> Vec<LaidLine> {
     let path = &line.path;
-    let mut parents = Vec::new();
-    for end in 1..path.len() {
-        let Some(parent) = item_at(roots, &path[..end]) else {
+    let header = table_header(roots, path);
+    let mut lines = Vec::new();
+    let paths = (1..path.len()).map(|end| path[..end].to_vec()).chain(header);
+    for path in paths {
+        let Some(item) = item_at(roots, &path) else {
             continue;
         };
-        let parent = LaidLine::of(parent, path[..end].to_vec(), false);
-        if parent.len > budget {
-            parent.fit_into(roots, budget, budget, &mut parents);
+        let context = LaidLine::of(item, path, false);
+        if context.len > budget {
+            context.fit_into(roots, budget, budget, &mut lines);
         } else {
-            parents.push(parent);
+            lines.push(context);
         }
     }
-    parents
+    lines
+}
+
+/// The header row of the table whose later row is at `path`: the first of the rows side
+/// by side before it. None for an item that is no table row, or its table's first.
+fn table_header(roots: &[Item], path: &[usize]) -> Option<ItemPath> {
+    let (&at, parent) = path.split_last()?;
+    let siblings: Vec<Item> = match parent {
+        [] => roots.to_vec(),
+        _ => item_at(roots, parent)?.children().iter().collect(),
+    };
+    let is_row = |index: usize| siblings.get(index).is_some_and(is_table_row);
+    if !is_row(at) {
+        return None;
+    }
+    let mut first = at;
+    while first > 0 && is_row(first - 1) {
+        first -= 1;
+    }
+    (first < at).then(|| parent.iter().copied().chain([first]).collect())
+}
+
+/// Whether an item is a row of a table, as the parser writes one: its cells joined by
+/// ` | `, where any other text's `|` is escaped (`\|`) or in code. A row of one cell has no
+/// ` | `, and is not told from a paragraph.
+fn is_table_row(item: &Item) -> bool {
+    item.marker() == Marker::Plain
+        && item.plain().contains(" | ")
+        && pieces::separates_cells(&item.markdown())
 }
 
 /// A section offered as "did you mean" when a query found nothing.
@@ -1027,7 +1061,7 @@ mod tests {
                             content: line.content,
                             piece: None,
                         };
-                        parent_lines(&laid, &roots, layout.budget())
+                        context_lines(&laid, &roots, layout.budget())
                             .iter()
                             .filter_map(written)
                             .collect()
@@ -1041,6 +1075,65 @@ mod tests {
             }
         }
         assert!(checked > 30, "{checked} pages");
+    }
+
+    /// A page that goes on with a table starts with the table's header row again, as
+    /// context (after the list parents, for a table in a list item); the first page shows
+    /// it once, as content. Text whose `|` is escaped or in code, and a second table after
+    /// a paragraph, are told apart.
+    #[test]
+    fn a_page_that_goes_on_with_a_table_repeats_its_header() {
+        let rows: String = (0..30)
+            .map(|n| format!("| row {n} | value {n} | `a \\| b` |\n"))
+            .collect();
+        let table = format!("| Name | Value | Code |\n|---|---|---|\n{rows}");
+        let nested: String = table.lines().map(|line| format!("  {line}\n")).collect();
+        let second = "| Other | Head |\n|---|---|\n| x | y |\n| z | w |\n";
+        let text = format!(
+            "---\ntitle: T\n---\n## A\n\n{table}\nA \\| pipe and `a | b` code.\n\n{second}\n## B\n\n- In a list:\n\n{nested}"
+        );
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let layout = Layout {
+            page_chars: 200,
+            ..Layout::default()
+        };
+        let header = "Name | Value | Code";
+        for (section, above) in [
+            (&note.sections[0], vec![header]),
+            (&note.sections[1], vec!["- In a list:", header]),
+        ] {
+            let reply = Reply::in_order(&note, section, MatchReason::Text, &[], &layout);
+            let mut repeated = 0;
+            for (n, page) in reply.pages().enumerate() {
+                let texts: Vec<&str> = page.lines.iter().map(|line| line.text.trim_start()).collect();
+                let Some(at) = texts.iter().position(|text| text.starts_with("row ")) else {
+                    continue;
+                };
+                let context = page.lines[..at].iter().all(|line| !line.content);
+                if n > 0 {
+                    assert_eq!((&texts[..at], context), (&above[..], true), "page {n}");
+                    repeated += 1;
+                } else {
+                    assert_eq!(texts[at - 1], header);
+                }
+            }
+            assert!(
+                repeated > 2,
+                "{}: {repeated} pages go on with the table",
+                section.title
+            );
+        }
+        // The second table's rows are its own; the paragraph with pipes is no row.
+        let roots = roots(&note.sections[0], None);
+        let at = |text: &str| (0..roots.len()).find(|&n| roots[n].markdown().starts_with(text));
+        let (Some(paragraph), Some(other), Some(z)) = (at("A \\| pipe"), at("Other"), at("z | w")) else {
+            panic!("lines missing");
+        };
+        assert_eq!(table_header(&roots, &[paragraph]), None);
+        assert_eq!(table_header(&roots, &[other]), None);
+        assert_eq!(table_header(&roots, &[z]), Some(vec![other]));
+        assert_eq!(table_header(&roots, &[paragraph - 1]), Some(vec![0]));
     }
 
     /// A focused point whose parent is longer than a page starts on the first page, under
