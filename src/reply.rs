@@ -491,30 +491,39 @@ fn shown_whole(roots: &[Item], focused: &[&ItemPath], budget: usize) -> Vec<Item
 }
 
 /// `focus` with each step of a numbered list (or of a list nested in one) replaced by the
-/// whole list, with the line before it that introduces it (one ending in a colon): steps
-/// brought forward one by one would show step 8 before steps 1 to 7.
+/// whole list, and each row of a table by the whole table, with the line before it that
+/// introduces it (one ending in a colon): steps brought forward one by one would show step
+/// 8 before steps 1 to 7, rows a table's row 8 above its header.
 fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
-    let numbered =
-        |path: &[usize]| item_at(roots, path).is_some_and(|item| matches!(item.marker(), Marker::Number(_)));
+    let kind = |path: &[usize]| {
+        let item = item_at(roots, path)?;
+        match item.marker() {
+            Marker::Number(_) => Some(Steps::Numbered),
+            _ if is_table_row(&item) => Some(Steps::Table),
+            _ => None,
+        }
+    };
     let mut paths = Vec::with_capacity(focus.len());
     for path in focus {
-        // The outermost numbered list the item is a step of.
-        let Some(depth) = (1..=path.len()).find(|&depth| numbered(&path[..depth])) else {
+        // The outermost numbered list or table the item is a step or row of.
+        let step = (1..=path.len()).find_map(|depth| Some((depth, kind(&path[..depth])?)));
+        let Some((depth, steps)) = step else {
             paths.push(path.clone());
             continue;
         };
+        let alike = |path: &[usize]| kind(path) == Some(steps);
         let step = &path[..depth];
         let (parent, at) = step.split_at(depth - 1);
         let sibling = |index: usize| -> ItemPath { parent.iter().copied().chain([index]).collect() };
         let at = at.first().copied().unwrap_or_default();
-        // A procedure, not a list of hundreds: a longer one keeps the step alone (and the
-        // look around it short).
+        // A procedure or a short table, not a list of hundreds: a longer one keeps the step
+        // alone (and the look around it short).
         let mut first = at;
-        while first > 0 && at - first <= MAX_STEPS && numbered(&sibling(first - 1)) {
+        while first > 0 && at - first <= MAX_STEPS && alike(&sibling(first - 1)) {
             first -= 1;
         }
         let mut last = at;
-        while last - first <= MAX_STEPS && numbered(&sibling(last + 1)) {
+        while last - first <= MAX_STEPS && alike(&sibling(last + 1)) {
             last += 1;
         }
         if last - first >= MAX_STEPS {
@@ -529,7 +538,7 @@ fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
         if first > 0 && introduces(first - 1) {
             first -= 1;
         }
-        // Two steps of one list bring it once.
+        // Two steps of one list (rows of one table) bring it once.
         if !paths.contains(&sibling(first)) {
             paths.extend((first..=last).map(sibling));
         }
@@ -537,8 +546,15 @@ fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
     paths
 }
 
-/// The most steps a numbered list brought forward whole may have.
+/// The most steps a numbered list, or rows a table, brought forward whole may have.
 const MAX_STEPS: usize = 20;
+
+/// What a focused item is a step of, brought forward whole (`whole_steps`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Steps {
+    Numbered,
+    Table,
+}
 
 /// An item and everything below it, depth first, leaving out the subtrees at `skip`
 /// (already shown). An explicit stack: no recursion per level.
@@ -1226,6 +1242,46 @@ mod tests {
             write(&lines[0], &roots).map(|line| line.text).as_deref(),
             Some("300. step 300")
         );
+    }
+
+    /// A matched row of a table brings the table forward whole, header first, with the
+    /// line that introduces it, as a step of a numbered list brings its list; a row of a
+    /// table too long for that comes alone, as a step of a long list does.
+    #[test]
+    fn a_matched_row_brings_its_table_forward() {
+        let table = |rows: usize| -> String {
+            let rows: String = (1..=rows).map(|n| format!("| r{n} | v{n} |\n")).collect();
+            format!("| Name | Value |\n|---|---|\n{rows}")
+        };
+        let text = format!(
+            "---\ntitle: T\n---\n## A\n\n- first\n\nAs the table says:\n\n{}\n## B\n\n- first\n\n{}",
+            table(3),
+            table(40)
+        );
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let shown = |section: &Section, focus: &[ItemPath]| -> Vec<String> {
+            let roots = roots(section, None);
+            (lines_in_order(&roots, focus, 4000).iter())
+                .filter_map(|line| write(line, &roots))
+                .map(|line| line.text)
+                .collect()
+        };
+        // r2 (the roots: first, the lead-in, the header, r1 to r3).
+        assert_eq!(
+            shown(&note.sections[0], &[vec![4]]),
+            [
+                "As the table says:",
+                "Name | Value",
+                "r1 | v1",
+                "r2 | v2",
+                "r3 | v3",
+                "- first"
+            ]
+        );
+        // r30 (the roots: first, the header, r1 to r40).
+        let lines = shown(&note.sections[1], &[vec![31]]);
+        assert_eq!(lines[..4], ["r30 | v30", "- first", "Name | Value", "r1 | v1"]);
     }
 
     /// Matched points under one parent come together under it, in document order, where

@@ -2428,7 +2428,10 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// first heading, whose lead is named after its file), and when a page's Links field
 /// began to list only the links that page cuts, not every link of the section (304 rows:
 /// 20 of the shipped notes, 24 of the vault, 260 of the blog; no answer there cuts a link,
-/// so none has the field now, and each page is otherwise as before).
+/// so none has the field now, and each page is otherwise as before), and when a matched
+/// table row began to bring its table forward whole, as a matched step brings its list (2
+/// rows: the blog's editor comparison, whose header the title matched, showed its caption
+/// line between the header and the rows).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]
