@@ -878,7 +878,6 @@ struct Builder<'l> {
     heading_as_text: Option<HeadingAsText>,
     table_row: Option<Vec<String>>,
     code_block: Option<String>,
-    quote_depth: usize,
     /// For each open quote, innermost last: whether it is a callout (a plain quote's lines
     /// are shown quoted, `> `; a callout's are its title's body).
     quotes: Vec<bool>,
@@ -970,7 +969,7 @@ impl Builder<'_> {
             // A heading in a quote (`> # 外部环境`, a questionnaire quoted in a diary entry)
             // is a line of the quote: taken for a section, it cut the entry short and made
             // sections of the quote's parts.
-            Tag::Heading { .. } if self.quote_depth > 0 => {
+            Tag::Heading { .. } if !self.quotes.is_empty() => {
                 self.flush_paragraph();
                 self.inline().markdown.push_str("**");
                 self.heading_as_text = Some(HeadingAsText::Bold);
@@ -1077,7 +1076,6 @@ impl Builder<'_> {
             }
             Tag::BlockQuote(_) => {
                 self.flush_paragraph();
-                self.quote_depth += 1;
                 self.quotes.push(false);
                 self.quote_opened = true;
             }
@@ -1142,7 +1140,6 @@ impl Builder<'_> {
             }
             TagEnd::BlockQuote(_) => {
                 self.flush_paragraph();
-                self.quote_depth = self.quote_depth.saturating_sub(1);
                 self.quotes.pop();
             }
             TagEnd::TableCell => {
