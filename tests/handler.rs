@@ -2431,7 +2431,9 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// so none has the field now, and each page is otherwise as before), and when a matched
 /// table row began to bring its table forward whole, as a matched step brings its list (2
 /// rows: the blog's editor comparison, whose header the title matched, showed its caption
-/// line between the header and the rows).
+/// line between the header and the rows), and when runs of spaces in a note's text began to
+/// show as one (24 rows: the vault's icon placeholders `（  ）`, the blog's padded table
+/// that follows a list line and is text for CommonMark).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]

@@ -1,6 +1,7 @@
 //! Markdown body → section tree, with pulldown-cmark.
 
 mod footnotes;
+mod html;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -9,6 +10,7 @@ use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd
 use rustc_hash::FxHashSet;
 
 use super::model::{FinishedItems, Items, Link, Marker, Section, Text, Warning};
+use html::Html;
 
 /// Labels that mark the core points and the background of a section; `labels:` in the
 /// config.
@@ -523,6 +525,9 @@ struct Inline {
 
 impl Inline {
     fn text(&mut self, text: &str) {
+        // Runs of spaces show as one, as the note's renderer shows them: a table the parser
+        // did not take for one spent a third of its page on padding.
+        let text = &*one_space_apart(text, self.plain.ends_with([' ', '\t']));
         if self.open_links.is_empty() {
             self.text_with_bare_urls(text);
         } else {
@@ -878,6 +883,8 @@ struct Builder<'l> {
     heading_as_text: Option<HeadingAsText>,
     table_row: Option<Vec<String>>,
     code_block: Option<String>,
+    /// The source of the HTML block being read.
+    html_block: Option<String>,
     /// For each open quote, innermost last: whether it is a callout (a plain quote's lines
     /// are shown quoted, `> `; a callout's are its title's body).
     quotes: Vec<bool>,
@@ -952,9 +959,13 @@ impl Builder<'_> {
             Event::InlineMath(math) | Event::DisplayMath(math) => self.inline().code(&math),
             Event::SoftBreak | Event::HardBreak => self.inline().space(),
             Event::TaskListMarker(done) => self.inline().text(if done { "☑ " } else { "☐ " }),
-            // A line break written in HTML, as table cells hold them (`…vault.<p/>Example:`).
-            Event::InlineHtml(html) if is_html_break(&html) => self.inline().space(),
-            Event::Html(_) | Event::InlineHtml(_) | Event::FootnoteReference(_) | Event::Rule => {}
+            Event::Html(html) => {
+                if let Some(block) = self.html_block.as_mut() {
+                    block.push_str(&html);
+                }
+            }
+            Event::InlineHtml(html) => self.inline_html(&html),
+            Event::FootnoteReference(_) | Event::Rule => {}
         }
     }
 
@@ -1084,6 +1095,10 @@ impl Builder<'_> {
                 self.table_row = Some(Vec::new());
             }
             Tag::TableCell => self.paragraph = Some(Inline::default()),
+            Tag::HtmlBlock => {
+                self.flush_paragraph();
+                self.html_block = Some(String::new());
+            }
             _ => {}
         }
     }
@@ -1158,6 +1173,11 @@ impl Builder<'_> {
                     self.section_links().extend(cell.links);
                 }
             }
+            TagEnd::HtmlBlock => {
+                if let Some(source) = self.html_block.take() {
+                    self.html(&source);
+                }
+            }
             TagEnd::TableRow | TagEnd::TableHead => {
                 if let Some(mut row) = self.table_row.take() {
                     // Empty cells after the last value hold nothing's place.
@@ -1174,6 +1194,91 @@ impl Builder<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// An HTML block's text, table rows and links, as the note shows them ([`html`]).
+    fn html(&mut self, source: &str) {
+        let mut cell = false;
+        let mut links = 0;
+        for piece in html::read(source) {
+            let in_row = self.table_row.is_some();
+            match piece {
+                // Text in a row is a cell's; between cells it is only the source's layout.
+                Html::Text(text) if !in_row || cell => self.inline().text(&text),
+                Html::Text(_) => {}
+                Html::Break if cell => self.inline().space(),
+                Html::Break => {
+                    self.close_html_links(&mut links);
+                    self.flush_paragraph();
+                }
+                Html::RowStart | Html::RowEnd => {
+                    self.close_html_links(&mut links);
+                    if std::mem::take(&mut cell) {
+                        self.end(TagEnd::TableCell);
+                    }
+                    if in_row {
+                        self.end(TagEnd::TableRow);
+                    }
+                    if piece == Html::RowStart {
+                        self.flush_paragraph();
+                        self.table_row = Some(Vec::new());
+                    }
+                }
+                Html::CellStart | Html::CellEnd if in_row => {
+                    self.close_html_links(&mut links);
+                    if std::mem::take(&mut cell) {
+                        self.end(TagEnd::TableCell);
+                    }
+                    if piece == Html::CellStart {
+                        self.paragraph = Some(Inline::default());
+                        cell = true;
+                    }
+                }
+                Html::CellStart | Html::CellEnd => {}
+                Html::Link(url) if !in_row || cell => {
+                    self.close_html_links(&mut links);
+                    self.inline().open_link(&url);
+                    links += 1;
+                }
+                Html::LinkEnd => self.close_html_links(&mut links),
+                Html::Embed { url, text } if !in_row || cell => self.embed(&url, &text),
+                Html::Link(_) | Html::Embed { .. } => {}
+            }
+        }
+        self.close_html_links(&mut links);
+        if cell {
+            self.end(TagEnd::TableCell);
+        }
+        if self.table_row.is_some() {
+            self.end(TagEnd::TableRow);
+        }
+        self.flush_paragraph();
+    }
+
+    /// A tag in a paragraph: a line break (as table cells hold them: `…vault.<p/>Example:`)
+    /// is a space, an image is linked; any other is left out, its text kept.
+    fn inline_html(&mut self, tag: &str) {
+        for piece in html::read(tag) {
+            match piece {
+                Html::Break => self.inline().space(),
+                Html::Embed { url, text } => self.embed(&url, &text),
+                _ => {}
+            }
+        }
+    }
+
+    /// An image or frame written in HTML: linked by its address, as markdown's images are.
+    fn embed(&mut self, url: &str, text: &str) {
+        let inline = self.inline();
+        inline.open_link(url);
+        inline.text(text);
+        inline.close_link();
+    }
+
+    fn close_html_links(&mut self, open: &mut usize) {
+        for _ in 0..std::mem::take(open) {
+            self.inline().close_link();
         }
     }
 
@@ -1470,15 +1575,6 @@ pub fn url_for_markdown(url: &str) -> String {
     url.replace(' ', "%20").replace('(', "%28").replace(')', "%29")
 }
 
-/// Whether inline HTML is a line or paragraph break (`<br>`, `<br/>`, `<p/>`, `</p>`).
-fn is_html_break(html: &str) -> bool {
-    let tag: String = (html.chars())
-        .filter(|c| !c.is_whitespace() && *c != '/')
-        .flat_map(char::to_lowercase)
-        .collect();
-    matches!(tag.as_str(), "<br>" | "<p>")
-}
-
 /// Where the first web address written out in `text` starts (`http://` or `https://` and
 /// more), as Discord finds one: anywhere, after letters too (`见https://…`).
 fn bare_url_start(text: &str) -> Option<usize> {
@@ -1659,6 +1755,31 @@ fn collapse_spaces(text: String) -> String {
         None => text,
         Some(cut) => collapsed(&text, cut),
     }
+}
+
+/// `text` with each run of spaces and tabs one space, and none at its start when the text
+/// before ends with one.
+fn one_space_apart(text: &str, after_space: bool) -> Cow<'_, str> {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let bytes = text.as_bytes();
+    let leads = after_space && bytes.first().is_some_and(blank);
+    if !leads && !bytes.contains(&b'\t') && !bytes.windows(2).any(|pair| pair == b"  ") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut blank_before = after_space;
+    for c in text.chars() {
+        if c == ' ' || c == '\t' {
+            if !blank_before {
+                out.push(' ');
+            }
+            blank_before = true;
+        } else {
+            out.push(c);
+            blank_before = false;
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Whether `text` is all single spaces between words.
@@ -2064,6 +2185,36 @@ mod tests {
                 "— | two | three",
                 "one",
                 "in the vault. Example: x | y z",
+            ]
+        );
+    }
+
+    #[test]
+    fn html_blocks_show_their_text_rows_and_images() {
+        let text = "# Names\n\n- variables\n\n<table>\n<tr><th>kind</th><th>example</th></tr>\n<tr>\n  <td>constant</td>\n  <td>BOLTZMANN, <a href=\"https://a.org/x\">MAX_HEIGHT</a></td>\n</tr>\n</table>\n\n<p>line five</p>\n<p>line <b>six</b> &amp; more</p>\n<img src=\"https://a.org/i.png\" alt=\"architecture\" style=\"max-height:300px\">\n\nText with <img src=\"https://a.org/j.png\"> inline and <br> a break.\n";
+        assert_eq!(
+            first_points(text),
+            [
+                "variables",
+                "kind | example",
+                "constant | BOLTZMANN, [MAX\\_HEIGHT](https://a.org/x)",
+                "line five",
+                "line six & more",
+                "[architecture](https://a.org/i.png)",
+                "Text with [a.org/j.png](https://a.org/j.png) inline and a break.",
+            ]
+        );
+    }
+
+    #[test]
+    fn padding_spaces_of_prose_show_as_one() {
+        // A table right after a list line is no table for CommonMark: its padding stays text.
+        let text = "# T\n\n- 如下表\n| 状态码 | 含义        |\n| :----- | :---- |\n\nTwo\t\tspaces  *here*   `in  code`\n";
+        assert_eq!(
+            first_points(text),
+            [
+                "如下表 \\| 状态码 \\| 含义 \\| \\| :----- \\| :---- \\|",
+                "Two spaces *here* `in  code`",
             ]
         );
     }

@@ -1,0 +1,392 @@
+//! What a reader sees of HTML written in a note (`<table>` of naming rules, `<p>line</p>`,
+//! `<img src=… alt=…>`): its text, its table's rows and cells, its images and frames as
+//! links. Not a browser: unknown tags are left out and their text kept; unclosed or stray
+//! tags end nothing they did not open; a `<` that starts no tag is text.
+
+use std::borrow::Cow;
+
+/// One thing an HTML block shows, in order.
+#[derive(Debug, PartialEq)]
+pub(super) enum Html<'a> {
+    /// Text, entities decoded and runs of whitespace made one space, as a browser shows it.
+    Text(Cow<'a, str>),
+    /// A line ends (`<br>`, `<p>`, `</div>`, `<h1>`, `<li>`…).
+    Break,
+    RowStart,
+    RowEnd,
+    CellStart,
+    CellEnd,
+    /// `<a href>`'s text begins.
+    Link(Cow<'a, str>),
+    LinkEnd,
+    /// `<img src alt>` or `<iframe src title>`: shown by its address, `text` for a name.
+    Embed {
+        url: Cow<'a, str>,
+        text: Cow<'a, str>,
+    },
+}
+
+/// Elements whose content is never shown.
+const HIDDEN: [&str; 5] = ["script", "style", "template", "head", "noscript"];
+
+/// Elements that begin and end a line of their own.
+const BLOCKS: [&str; 22] = [
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "p",
+    "summary",
+];
+const MORE_BLOCKS: [&str; 8] = [
+    "ol",
+    "ul",
+    "pre",
+    "section",
+    "table",
+    "figure",
+    "figcaption",
+    "center",
+];
+
+/// The pieces of `html`, in order.
+pub(super) fn read(html: &str) -> Vec<Html<'_>> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    // Inside an element whose content is hidden: the tag that ends it.
+    let mut hidden: Option<&str> = None;
+    while !rest.is_empty() {
+        let Some(open) = rest.find('<') else {
+            if hidden.is_none() {
+                text(rest, &mut out);
+            }
+            break;
+        };
+        if hidden.is_none() {
+            text(&rest[..open], &mut out);
+        }
+        let at = &rest[open..];
+        if let Some(after) = at.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+            continue;
+        }
+        if at.starts_with("<!") || at.starts_with("<?") {
+            rest = at.find('>').map_or("", |end| &at[end + 1..]);
+            continue;
+        }
+        let Some(tag) = Tag::parse(at) else {
+            // A `<` that starts no tag (`a < b`) is text.
+            if hidden.is_none() {
+                text("<", &mut out);
+            }
+            rest = &at[1..];
+            continue;
+        };
+        rest = &at[tag.len..];
+        let name = tag.name.to_ascii_lowercase();
+        if let Some(ends) = hidden {
+            if tag.closing && name == ends {
+                hidden = None;
+            }
+            continue;
+        }
+        if let Some(&element) = HIDDEN.iter().find(|&&e| e == name) {
+            if !tag.closing && !tag.self_closing {
+                hidden = Some(element);
+            }
+            continue;
+        }
+        out.extend(element(&tag, &name));
+    }
+    out
+}
+
+/// What a tag shows, if anything.
+fn element<'a>(tag: &Tag<'a>, name: &str) -> Option<Html<'a>> {
+    Some(match (name, tag.closing) {
+        ("tr", false) => Html::RowStart,
+        ("tr", true) => Html::RowEnd,
+        ("td" | "th", false) => Html::CellStart,
+        ("td" | "th", true) => Html::CellEnd,
+        ("a", false) => Html::Link(tag.attribute("href")?),
+        ("a", true) => Html::LinkEnd,
+        ("img", false) => Html::Embed {
+            url: tag.attribute("src")?,
+            text: tag.attribute("alt").unwrap_or_default(),
+        },
+        ("iframe", false) => Html::Embed {
+            url: tag.attribute("src")?,
+            text: tag.attribute("title").unwrap_or_default(),
+        },
+        _ if BLOCKS.contains(&name) || MORE_BLOCKS.contains(&name) => Html::Break,
+        _ => return None,
+    })
+}
+
+/// Text between tags, as shown: nothing of whitespace alone at a line's start.
+fn text<'a>(source: &'a str, out: &mut Vec<Html<'a>>) {
+    if source.is_empty() {
+        return;
+    }
+    let decoded = decode(source);
+    let shown = if decoded.split_whitespace().count() == 1
+        && !decoded.starts_with(char::is_whitespace)
+        && !decoded.ends_with(char::is_whitespace)
+    {
+        decoded
+    } else {
+        let mut joined = String::with_capacity(decoded.len());
+        if decoded.starts_with(char::is_whitespace) {
+            joined.push(' ');
+        }
+        for (n, word) in decoded.split_whitespace().enumerate() {
+            if n > 0 {
+                joined.push(' ');
+            }
+            joined.push_str(word);
+        }
+        if decoded.ends_with(char::is_whitespace) && !joined.ends_with(' ') {
+            joined.push(' ');
+        }
+        Cow::Owned(joined)
+    };
+    match out.last_mut() {
+        // Whitespace where no line or cell has begun is only the source's layout.
+        None | Some(Html::Break | Html::RowStart | Html::RowEnd | Html::CellStart | Html::CellEnd)
+            if shown.trim().is_empty() => {}
+        Some(Html::Text(before)) => before.to_mut().push_str(&shown),
+        _ => out.push(Html::Text(shown)),
+    }
+}
+
+/// `source` with its character references decoded (`&amp;`, `&lt;`, `&#39;`, `&#x4e2d;`);
+/// a name not known here stays as written.
+fn decode(source: &str) -> Cow<'_, str> {
+    if !source.contains('&') {
+        return Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let reference = rest.get(1..).and_then(|after| {
+            let end = after.find(';').filter(|&end| end <= 32)?;
+            Some((reference(&after[..end])?, end + 2))
+        });
+        match reference {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+fn reference(name: &str) -> Option<char> {
+    if let Some(number) = name.strip_prefix('#') {
+        let code = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => number.parse().ok()?,
+        };
+        // As HTML does, a reference to nothing printable is the replacement character.
+        return Some(char::from_u32(code).filter(|&c| c != '\0').unwrap_or('\u{FFFD}'));
+    }
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => ' ',
+        "middot" => '·',
+        "mdash" => '—',
+        "ndash" => '–',
+        "hellip" => '…',
+        "copy" => '©',
+        _ => return None,
+    })
+}
+
+/// A tag as written: `<name attributes>`, `</name>` or `<name/>`.
+struct Tag<'a> {
+    name: &'a str,
+    closing: bool,
+    self_closing: bool,
+    attributes: &'a str,
+    /// Bytes of the tag, `<` to `>`.
+    len: usize,
+}
+
+impl<'a> Tag<'a> {
+    /// The tag `source` starts with, if it starts with one.
+    fn parse(source: &'a str) -> Option<Tag<'a>> {
+        let after = source.strip_prefix('<')?;
+        let (closing, after) = match after.strip_prefix('/') {
+            Some(after) => (true, after),
+            None => (false, after),
+        };
+        if !after.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(after.len());
+        let name = &after[..name_len];
+        let tail = &after[name_len..];
+        if !tail.starts_with(|c: char| c.is_whitespace() || c == '/' || c == '>') {
+            return None;
+        }
+        // The tag ends at the first `>` outside quotes.
+        let mut quote = None;
+        let end = tail.char_indices().find_map(|(at, c)| {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None if c == '>' => return Some(at),
+                None => {}
+            }
+            None
+        })?;
+        let inside = &tail[..end];
+        let self_closing = inside.trim_end().ends_with('/');
+        Some(Tag {
+            name,
+            closing,
+            self_closing,
+            attributes: inside.trim_end().trim_end_matches('/'),
+            len: source.len() - tail.len() + end + 1,
+        })
+    }
+
+    /// The value of attribute `wanted`, decoded; none when it is empty.
+    fn attribute(&self, wanted: &str) -> Option<Cow<'a, str>> {
+        let mut rest = self.attributes.trim_start();
+        while !rest.is_empty() {
+            let name_end = rest
+                .find(|c: char| c.is_whitespace() || c == '=')
+                .unwrap_or(rest.len());
+            let name = &rest[..name_end];
+            rest = rest[name_end..].trim_start();
+            let value = match rest.strip_prefix('=') {
+                Some(after) => {
+                    let after = after.trim_start();
+                    let (value, next) = match after.chars().next() {
+                        Some(q @ ('"' | '\'')) => {
+                            let inner = &after[1..];
+                            let end = inner.find(q).unwrap_or(inner.len());
+                            (&inner[..end], inner.get(end + 1..).unwrap_or_default())
+                        }
+                        _ => {
+                            let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                            (&after[..end], &after[end..])
+                        }
+                    };
+                    rest = next.trim_start();
+                    value
+                }
+                None => "",
+            };
+            if name.eq_ignore_ascii_case(wanted) {
+                let value = value.trim();
+                return (!value.is_empty()).then(|| decode(value));
+            }
+            if name.is_empty() {
+                // Nothing read: a stray `=` or quote; the rest is no attribute.
+                break;
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(html: &str) -> String {
+        read(html)
+            .into_iter()
+            .map(|piece| match piece {
+                Html::Text(text) => format!("[{text}]"),
+                Html::Break => "/".into(),
+                Html::RowStart => "<tr>".into(),
+                Html::RowEnd => "</tr>".into(),
+                Html::CellStart => "<td>".into(),
+                Html::CellEnd => "</td>".into(),
+                Html::Link(url) => format!("<a {url}>"),
+                Html::LinkEnd => "</a>".into(),
+                Html::Embed { url, text } => format!("<embed {url} {text}>"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_table_is_rows_of_cells_of_text() {
+        let html = "<table>\n  <tr>\n    <th>Name</th><th>Rule</th>\n  </tr>\n  <tr>\n    <td>BOLTZMANN</td>\n    <td>Upper &amp; <b>snake</b> case</td>\n  </tr>\n</table>\n";
+        assert_eq!(
+            shown(html),
+            "/<tr><td>[Name]</td><td>[Rule]</td></tr><tr><td>[BOLTZMANN]</td><td>[Upper & snake case]</td></tr>/"
+        );
+    }
+
+    #[test]
+    fn hidden_elements_comments_and_declarations_show_nothing() {
+        assert_eq!(
+            shown("<!DOCTYPE html><style>p { x: <y> }</style><!-- a -->seen<script>if (a < b) {}</script>"),
+            "[seen]"
+        );
+        // An unclosed hidden element hides the rest, as a browser does.
+        assert_eq!(shown("a<style>b"), "[a]");
+    }
+
+    #[test]
+    fn links_images_and_frames_keep_their_addresses() {
+        assert_eq!(
+            shown(
+                r#"<a href="https://a.org/?x=1&amp;y=2">A</a><img alt='B' src=https://b.org/i.png style="a>b"><iframe src="https://c.org"></iframe><a name="x">no href</a>"#
+            ),
+            "<a https://a.org/?x=1&y=2>[A]</a><embed https://b.org/i.png B><embed https://c.org >[no href]</a>"
+        );
+    }
+
+    #[test]
+    fn what_is_no_tag_is_text() {
+        assert_eq!(shown("a < b and <3 and <a"), "[a < b and <3 and <a]");
+        assert_eq!(
+            shown("x &unknown; &#20013; &#x1F600; &#0; &"),
+            "[x &unknown; 中 😀 \u{FFFD} &]"
+        );
+    }
+
+    #[test]
+    fn blocks_break_lines_and_whitespace_is_one_space() {
+        assert_eq!(
+            shown("<p>line\n   five</p>\n<p>line six</p><h1>Heading</h1>a<br/>b"),
+            "/[line five]//[line six]//[Heading]/[a]/[b]"
+        );
+    }
+}
