@@ -1398,7 +1398,7 @@ mod tests {
 
     /// Pieces of one line, marks taken off and joined. Checks each continuation keeps the
     /// line's indent and shows no marker.
-    fn rejoined(pieces: &[&str], indent: &str) -> String {
+    fn rejoined<'a>(pieces: &[&'a str], indent: &str) -> String {
         let last = pieces.len().saturating_sub(1);
         let head = format!("{indent}{CONTINUES}");
         let mut texts = Vec::new();
@@ -1416,12 +1416,17 @@ mod tests {
             }
             texts.push(piece);
         }
-        // A code block closed at the end of a piece and opened again on the next.
-        let reopened = format!("{FENCE}\n");
+        // A code block closed at the end of a piece and opened again on the next, with its
+        // language.
+        let reopened = |text: &'a str| -> Option<&'a str> {
+            let (language, code) = text.strip_prefix(FENCE)?.split_once('\n')?;
+            language
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric())
+                .then_some(code)
+        };
         for n in 1..texts.len() {
-            if let (Some(before), Some(after)) =
-                (texts[n - 1].strip_suffix(FENCE), texts[n].strip_prefix(&reopened))
-            {
+            if let (Some(before), Some(after)) = (texts[n - 1].strip_suffix(FENCE), reopened(texts[n])) {
                 (texts[n - 1], texts[n]) = (before, after);
             }
         }
@@ -1540,7 +1545,7 @@ mod tests {
         let roots = roots(section, None);
         let whole = render_item(&item_at(&roots, &[1]).expect("the code block"), 0);
         assert!(
-            whole.starts_with("```\n    rule_0") && discord_len(&whole) > 4_000,
+            whole.starts_with("```css\n    rule_0") && discord_len(&whole) > 4_000,
             "{whole:.40}"
         );
         for page_chars in [200, 1500] {
@@ -1548,6 +1553,12 @@ mod tests {
             for page in &pages {
                 let text = page.text();
                 assert_eq!(text.matches(FENCE).count() % 2, 0, "{text}");
+                // Each page opens the block with its language: Discord highlights it.
+                assert_eq!(
+                    text.matches("```css\n").count(),
+                    text.matches(FENCE).count() / 2,
+                    "{text}"
+                );
                 // Broken after a line of code.
                 if let Some((code, _)) = text.rsplit_once(&format!("{FENCE}{CONTINUED}")) {
                     assert!(code.ends_with('\n'), "{text}");

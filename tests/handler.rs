@@ -2433,7 +2433,8 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// rows: the blog's editor comparison, whose header the title matched, showed its caption
 /// line between the header and the rows), and when runs of spaces in a note's text began to
 /// show as one (24 rows: the vault's icon placeholders `（  ）`, the blog's padded table
-/// that follows a list line and is text for CommonMark).
+/// that follows a list line and is text for CommonMark), and when code blocks began to
+/// keep their language (52 rows: ```` ```js ````, ```` ```css ````; nothing else moved).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]

@@ -6,7 +6,7 @@ mod html;
 use std::borrow::Cow;
 use std::ops::Range;
 
-use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use rustc_hash::FxHashSet;
 
 use super::model::{FinishedItems, Items, Link, Marker, Section, Text, Warning};
@@ -883,6 +883,8 @@ struct Builder<'l> {
     heading_as_text: Option<HeadingAsText>,
     table_row: Option<Vec<String>>,
     code_block: Option<String>,
+    /// The open code block's language (`rust` of ```` ```rust ````), for Discord's highlighting.
+    code_language: String,
     /// The source of the HTML block being read.
     html_block: Option<String>,
     /// For each open quote, innermost last: whether it is a callout (a plain quote's lines
@@ -1081,9 +1083,13 @@ impl Builder<'_> {
             Tag::Emphasis => self.inline().markdown.push('*'),
             Tag::Strong => self.inline().markdown.push_str("**"),
             Tag::Strikethrough => self.inline().markdown.push_str("~~"),
-            Tag::CodeBlock(_) => {
+            Tag::CodeBlock(kind) => {
                 self.flush_paragraph();
                 self.code_block = Some(String::new());
+                self.code_language.clear();
+                if let CodeBlockKind::Fenced(info) = kind {
+                    self.code_language.push_str(code_language(&info));
+                }
             }
             Tag::BlockQuote(_) => {
                 self.flush_paragraph();
@@ -1148,7 +1154,8 @@ impl Builder<'_> {
                 if let Some(code) = self.code_block.take() {
                     let code = code.trim_end().to_string();
                     if !code.trim().is_empty() {
-                        let markdown = format!("```\n{}\n```", without_fences(&code));
+                        let language = &self.code_language;
+                        let markdown = format!("```{language}\n{}\n```", without_fences(&code));
                         self.push_plain(&collapse_spaces(code), &markdown);
                     }
                 }
@@ -1718,6 +1725,19 @@ fn trimmed(mut text: String) -> String {
 /// Discord ends a code block at the first ```` ``` ```` and has no escape inside one, so a
 /// fence shown as code (`` ````md ``, a mermaid example) would close the block. The runs
 /// still read as backticks.
+/// The language a fenced block names (` ```rust title="x" `), when Discord can take it as
+/// one: a word of letters, digits and `+#.-_` (anything else would show as the block's
+/// first line).
+fn code_language(info: &str) -> &str {
+    let word = info.split_whitespace().next().unwrap_or_default();
+    let fits = word.len() <= MAX_LANGUAGE
+        && (word.bytes()).all(|b| b.is_ascii_alphanumeric() || b"+#.-_".contains(&b));
+    if fits { word } else { "" }
+}
+
+/// Longer info strings are no language Discord highlights.
+pub const MAX_LANGUAGE: usize = 20;
+
 fn without_fences(code: &str) -> std::borrow::Cow<'_, str> {
     backticks_apart(code, 3)
 }
@@ -1894,7 +1914,7 @@ mod tests {
         let points = first_points(
             "## A\n\n- \n  ```sh\n  npm i\n  ```\n- next\n-\n  - lifted\n1. \n   ```\n   kept\n   ```\n",
         );
-        assert_eq!(points[..3], ["```\nnpm i\n```", "next", "lifted"]);
+        assert_eq!(points[..3], ["```sh\nnpm i\n```", "next", "lifted"]);
         // A step keeps its number, however empty.
         let body = parse(
             "## A\n\n1. \n   ```\n   kept\n   ```\n",
@@ -2145,7 +2165,7 @@ mod tests {
                 .collect()
         };
         let nesting = block("Nesting");
-        let inner = (nesting.strip_prefix("```\n")).and_then(|b| b.strip_suffix("\n```"));
+        let inner = (nesting.strip_prefix("```md\n")).and_then(|b| b.strip_suffix("\n```"));
         let inner = inner.unwrap_or_else(|| panic!("{nesting:?}"));
         assert!(!inner.contains("```"), "{inner:?}");
         assert_eq!(inner.replace('\u{200b}', ""), "````js\nlet a = 1;\n````");
@@ -2202,6 +2222,21 @@ mod tests {
                 "line six & more",
                 "[architecture](https://a.org/i.png)",
                 "Text with [a.org/j.png](https://a.org/j.png) inline and a break.",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_code_block_keeps_a_language_discord_can_read() {
+        let text = "# Code\n\n```rust title=\"main.rs\"\nfn main() {}\n```\n\n```{r} echo=F\nx\n```\n\n~~~c++\ny\n~~~\n\n    indented\n\n```averyveryverylonglanguage\nz\n```\n";
+        assert_eq!(
+            first_points(text),
+            [
+                "```rust\nfn main() {}\n```",
+                "```\nx\n```",
+                "```c++\ny\n```",
+                "```\nindented\n```",
+                "```\nz\n```"
             ]
         );
     }

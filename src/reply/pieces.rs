@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use super::discord_len;
+use crate::notes::markdown::MAX_LANGUAGE;
 
 /// Starts a piece that continues a line, after the line's indent: says it goes on from the
 /// page before, and keeps the piece's first characters from reading as markdown of their own
@@ -15,11 +16,12 @@ pub(super) const CONTINUES: &str = "… ";
 pub(super) const CONTINUED: char = '…';
 
 /// A code block's fence. One a piece ends inside is closed, and opened again on the next
-/// piece with a newline (so no code reads as the block's language).
+/// piece with its language and a newline (so no code reads as the block's language).
 pub(super) const FENCE: &str = "```";
 
 /// The most marks a piece may spend closing the markup it ends inside (a code span or block,
-/// emphasis), and the next opening it again: more, and the markup is left open.
+/// emphasis), and the next opening it again: more, and the markup is left open (a code
+/// block's opening line may take more: see [`wrap_room`]).
 const MOST_WRAP: usize = 8;
 
 /// Punctuation a line of CJK text, which has no spaces, may break after.
@@ -57,10 +59,7 @@ fn pieces(line: &str, first: usize, budget: usize) -> Vec<Piece> {
     let text_start = text_start(line);
     let indent = indent_of(line).len();
     let keep = spans_to_keep(line);
-    // A line with a code block, or markup that may be longer than a piece, leaves room on
-    // each piece to close what it ends inside and open it again.
-    let may_wrap = (keep.iter()).any(|kept| kept.code_block || 4 * kept.bytes.len() >= budget);
-    let wrap_room = if may_wrap { MOST_WRAP } else { 0 };
+    let wrap_room = wrap_room(&keep, budget);
     let most_head = indent + discord_len(CONTINUES) + wrap_room;
     // `…`, the marks and the newline.
     let most_tail = 1 + wrap_room + 1;
@@ -171,9 +170,15 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
             None => 3,
             // Not in a block's opening fence or right after it: a piece with no code shows
             // an empty block.
-            Some(kept) if kept.code_block && at <= kept.bytes.start + FENCE.len() + 1 => continue,
+            Some(kept)
+                if kept
+                    .block_opening
+                    .is_some_and(|opening| at <= kept.bytes.start + opening) =>
+            {
+                continue;
+            }
             // Not the break after a block's opening fence: a piece with no code shows nothing.
-            Some(kept) if c == '\n' && at > kept.bytes.start + FENCE.len() + 1 => 2,
+            Some(kept) if c == '\n' && at > kept.bytes.start + kept.block_opening.unwrap_or(0) => 2,
             // Not in a run of marks: closed after it, it would read as another run.
             Some(_) if !escaped && matches!(c, '*' | '~' | '`') => continue,
             Some(_) if breaks => 1,
@@ -306,12 +311,26 @@ fn text_start(line: &str) -> usize {
     indent + marker
 }
 
+/// The room each piece of a line leaves to close the markup it ends inside and open it
+/// again: some when the line holds a code block, or markup that may be longer than a piece;
+/// with a block, at least its opening line (` ```typescript\n `).
+fn wrap_room(keep: &[Kept], budget: usize) -> usize {
+    let may_wrap = (keep.iter()).any(|kept| kept.block_opening.is_some() || 4 * kept.bytes.len() >= budget);
+    let openings = keep.iter().filter_map(|kept| kept.block_opening).max();
+    if may_wrap {
+        MOST_WRAP.max(openings.unwrap_or(0))
+    } else {
+        0
+    }
+}
+
 /// Markup a piece should not end inside.
 #[derive(Debug, Clone, PartialEq)]
 struct Kept {
     bytes: Range<usize>,
-    /// A code block (` ```\n…\n``` `): a piece that must end inside closes it.
-    code_block: bool,
+    /// For a code block (` ```rust\n…\n``` `), the bytes of its opening line with its break:
+    /// a piece that must end inside closes the block, and the next opens it again so.
+    block_opening: Option<usize>,
 }
 
 /// The markup of a written line that a piece should not end inside, outermost only, in
@@ -335,7 +354,13 @@ fn spans_to_keep(line: &str) -> Vec<Kept> {
         if !open && let Some(from) = open_at.take() {
             spans.push(Kept {
                 // Only a block on its own, not one inside other markup, is closed and opened.
-                code_block: matches!(token.kind, Kind::Code { block: true, .. }) && from == start,
+                block_opening: match token.kind {
+                    Kind::Code {
+                        fence,
+                        block: Some(language),
+                    } if from == start => Some(fence + language + 1),
+                    _ => None,
+                },
                 bytes: from..at,
             });
         }
@@ -354,8 +379,11 @@ fn open_at(line: &str, from: usize, at: usize) -> Option<Wrap> {
         if token.end > at {
             return match token.kind {
                 // A block inside emphasis is left open, as it was kept.
-                Kind::Code { fence, block } if !markup.in_link && (!block || markup.emphasis.is_empty()) => {
-                    Some(markup.wrap(Some((fence, block))))
+                Kind::Code { fence, block }
+                    if !markup.in_link && (block.is_none() || markup.emphasis.is_empty()) =>
+                {
+                    let language = block.map(|language| line.get(start + fence..start + fence + language));
+                    Some(markup.wrap(Some((fence, language.map(Option::unwrap_or_default)))))
                 }
                 _ => None,
             };
@@ -392,8 +420,9 @@ struct Token {
 enum Kind {
     /// A backslash and the character it escapes.
     Escape,
-    /// A code span, or a block (a fence of three followed by a line break), closed.
-    Code { fence: usize, block: bool },
+    /// A code span, or a block (a fence of three, a language and a line break), closed;
+    /// for a block, the bytes of its language.
+    Code { fence: usize, block: Option<usize> },
     /// `](url)`, ending a link.
     LinkEnd,
     /// Anything else: text, a run of emphasis marks, a link's `[`.
@@ -429,11 +458,17 @@ impl Markup {
             }
             b'`' => {
                 let fence = run_len(bytes, at);
+                let language = (bytes.get(at + fence..).unwrap_or_default().iter())
+                    .take_while(|&&b| b.is_ascii_alphanumeric() || b"+#.-_".contains(&b))
+                    .count();
+                let block = fence == FENCE.len()
+                    && language <= MAX_LANGUAGE
+                    && bytes.get(at + fence + language) == Some(&b'\n');
                 match closing_fence(bytes, at + fence, fence) {
                     Some(end) => Token {
                         kind: Kind::Code {
                             fence,
-                            block: fence == FENCE.len() && bytes.get(at + fence) == Some(&b'\n'),
+                            block: block.then_some(language),
                         },
                         end,
                     },
@@ -479,8 +514,8 @@ impl Markup {
     }
 
     /// The marks around a piece ending with this emphasis open and, innermost, `code` (its
-    /// fence, and whether a block).
-    fn wrap(&self, code: Option<(usize, bool)>) -> Wrap {
+    /// fence and, for a block, its language).
+    fn wrap(&self, code: Option<(usize, Option<&str>)>) -> Wrap {
         let mut wrap = Wrap::default();
         for &(delimiter, count) in &self.emphasis {
             let marks = char::from(delimiter).to_string().repeat(count);
@@ -490,7 +525,8 @@ impl Markup {
         if let Some((fence, block)) = code {
             let ticks = "`".repeat(fence);
             wrap.opens.push_str(&ticks);
-            if block {
+            if let Some(language) = block {
+                wrap.opens.push_str(language);
                 wrap.opens.push('\n');
             }
             wrap.closes.insert_str(0, &ticks);
@@ -552,7 +588,11 @@ mod tests {
                 .iter()
                 .map(|kept| {
                     let text = line.get(kept.bytes.clone()).unwrap_or("?");
-                    let block = if kept.code_block { " (block)" } else { "" };
+                    let block = if kept.block_opening.is_some() {
+                        " (block)"
+                    } else {
+                        ""
+                    };
                     format!("{text}{block}")
                 })
                 .collect()
@@ -710,7 +750,8 @@ mod tests {
                 proptest::prop_assert!(discord_len(&written) < budget, "{written:?} at {budget}");
                 // The first in the room given, unless that is too small for its marker and
                 // as much text (with `…`, marks closing markup and the newline after it).
-                let small = 2 * (text_start(&line) + MOST_WRAP + 2) > first;
+                let wrap_room = wrap_room(&spans_to_keep(&line), budget);
+                let small = 2 * (text_start(&line) + wrap_room + 2) > first;
                 proptest::prop_assert!(n > 0 || discord_len(&written) < first || small, "{written:?} in {first}");
                 let mut text = written.as_str();
                 if piece.bytes.start > 0 {
@@ -730,7 +771,8 @@ mod tests {
             // for marks closing markup, which the line may not need).
             if joined.len() < line.len() {
                 proptest::prop_assert_eq!(pieces.len(), 1);
-                let overhead = text_start(&line).max(indent_of(&line).len() + 2 + MOST_WRAP) + MOST_WRAP + 2;
+                let wrap_room = wrap_room(&spans_to_keep(&line), budget);
+                let overhead = text_start(&line).max(indent_of(&line).len() + 2 + wrap_room) + wrap_room + 2;
                 proptest::prop_assert!(2 * overhead > budget);
             } else {
                 proptest::prop_assert_eq!(joined, line);
