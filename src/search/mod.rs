@@ -718,8 +718,18 @@ impl Index {
 
     /// Autocomplete: sections for what has been typed so far, at most 25: titles that
     /// start with or hold it first, then the best matches (the last word may be a prefix,
-    /// and typos are forgiven). An empty `partial` gives the note's first sections.
+    /// and typos are forgiven). An empty `partial` gives the note's first sections. Latin
+    /// letters glued to the end of Chinese (`稳定x`) that find nothing are pinyin an input
+    /// method is still composing: what was typed before them is suggested for.
     pub fn suggest(&self, partial: &str, topic: Option<&str>, limit: usize) -> Vec<Suggestion> {
+        let found = self.suggest_for(partial, topic, limit);
+        match composing_pinyin(partial) {
+            Some(committed) if found.is_empty() => self.suggest_for(committed, topic, limit),
+            _ => found,
+        }
+    }
+
+    fn suggest_for(&self, partial: &str, topic: Option<&str>, limit: usize) -> Vec<Suggestion> {
         let Some((range, limit)) = self.suggestion_range(topic, limit) else {
             return Vec::new();
         };
@@ -1106,4 +1116,12 @@ pub(crate) fn release_freed_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// `partial` without the Latin letters (and pinyin's `'`) that end it right after a Chinese
+/// character, if it ends so: `稳定x` → `稳定`, `微xin'` → `微`.
+fn composing_pinyin(partial: &str) -> Option<&str> {
+    let committed = partial.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '\'');
+    (committed.len() < partial.len() && committed.chars().next_back().is_some_and(analyze::is_cjk))
+        .then_some(committed)
 }

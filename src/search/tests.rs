@@ -443,6 +443,10 @@ fn suggestions_as_you_type() {
     // One Chinese character being typed.
     assert!(names("拆", "ai").contains(&GPT.to_string()));
     assert!(names("对", "ai").contains(&GPT.to_string()));
+    // Pinyin an input method is still composing after them (`拆x`): what was committed.
+    assert!(!names("拆", "ai").is_empty());
+    assert_eq!(names("拆tr", "ai"), names("拆", "ai"));
+    assert_eq!(names("拆qzj'", "ai"), names("拆", "ai"));
     // One Latin letter is not a word start of every title.
     assert!(!names("r", "net").contains(&"Choosing Wi-Fi channels".to_string()));
     assert!(index.suggest("", Some("net"), 2).len() == 2);
