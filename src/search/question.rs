@@ -432,9 +432,13 @@ const LIGHT_VERBS: &[&str] = &[
     // Phrases (`how do I figure out what's slowing it down`).
     "figure out",
     "find out",
+    // Chinese (`如何使用 ChatGPT 写代码`: what is done with it is asked).
+    "使用",
+    "利用",
+    "用",
 ];
 
-/// Whether a Latin word is a verb that only frames a question ([`LIGHT_VERBS`]).
+/// Whether a word is a verb that only frames a question ([`LIGHT_VERBS`]).
 pub fn is_light_verb(word: &str) -> bool {
     LIGHT_VERBS.contains(&word)
 }

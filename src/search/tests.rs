@@ -1135,6 +1135,32 @@ fn a_question_is_answered_by_what_it_asks_not_by_its_story() {
     );
 }
 
+/// `使用` (`use`) frames a Chinese question as `use` does an English one: a section holding
+/// it and the word every section holds is no answer to `如何使用 ChatGPT 写代码`.
+#[test]
+fn a_chinese_light_verb_is_context() {
+    let mut sections = vec![section(
+        "ChatGPT 商业价值大吗",
+        &[],
+        vec![leaf("公司无法使用内部知识训练 ChatGPT")],
+    )];
+    let topics = ["智慧", "真相", "意义", "局限", "原理", "训练", "数据", "未来"];
+    for topic in topics {
+        sections.push(section(
+            &format!("ChatGPT 的{topic}"),
+            &[],
+            vec![leaf("ChatGPT 是语言模型")],
+        ));
+    }
+    let faq = note("faq", &[], &[], sections);
+    let index = Index::build(Library::from(vec![faq]), &SearchOptions::default());
+    assert_eq!(found(&index, "如何使用ChatGPT写代码", "faq").0, "closest");
+    assert_eq!(
+        found(&index, "ChatGPT 使用 内部知识", "faq"),
+        ("confident", vec!["ChatGPT 商业价值大吗".to_string()])
+    );
+}
+
 /// A verb any question uses (`make`, `find`, `get`) weighs as context: a section holding
 /// only it and the subject in passing does not beat the one about the subject.
 #[test]

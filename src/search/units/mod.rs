@@ -235,6 +235,7 @@ fn clause_units(
         let light = match piece {
             Piece::Word { parts } => matches!(parts.as_slice(), [part] if question::is_light_verb(part)),
             Piece::Phrase(phrase) => question::is_light_verb(phrase),
+            Piece::Cjk(chars) => chars.len() <= 2 && question::is_light_verb(&String::from_iter(chars)),
             _ => false,
         };
         if light && mode != Mode::Typing {
