@@ -1114,7 +1114,7 @@ mod tests {
             page_chars: 200,
             ..Layout::default()
         };
-        let header = "Name | Value | Code";
+        let header = "**Name** | **Value** | **Code**";
         for (section, above) in [
             (&note.sections[0], vec![header]),
             (&note.sections[1], vec!["- In a list:", header]),
@@ -1143,7 +1143,7 @@ mod tests {
         // The second table's rows are its own; the paragraph with pipes is no row.
         let roots = roots(&note.sections[0], None);
         let at = |text: &str| (0..roots.len()).find(|&n| roots[n].markdown().starts_with(text));
-        let (Some(paragraph), Some(other), Some(z)) = (at("A \\| pipe"), at("Other"), at("z | w")) else {
+        let (Some(paragraph), Some(other), Some(z)) = (at("A \\| pipe"), at("**Other**"), at("z | w")) else {
             panic!("lines missing");
         };
         assert_eq!(table_header(&roots, &[paragraph]), None);
@@ -1272,7 +1272,7 @@ mod tests {
             shown(&note.sections[0], &[vec![4]]),
             [
                 "As the table says:",
-                "Name | Value",
+                "**Name** | **Value**",
                 "r1 | v1",
                 "r2 | v2",
                 "r3 | v3",
@@ -1281,7 +1281,10 @@ mod tests {
         );
         // r30 (the roots: first, the header, r1 to r40).
         let lines = shown(&note.sections[1], &[vec![31]]);
-        assert_eq!(lines[..4], ["r30 | v30", "- first", "Name | Value", "r1 | v1"]);
+        assert_eq!(
+            lines[..4],
+            ["r30 | v30", "- first", "**Name** | **Value**", "r1 | v1"]
+        );
     }
 
     /// Matched points under one parent come together under it, in document order, where

@@ -2434,7 +2434,8 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// line between the header and the rows), and when runs of spaces in a note's text began to
 /// show as one (24 rows: the vault's icon placeholders `（  ）`, the blog's padded table
 /// that follows a list line and is text for CommonMark), and when code blocks began to
-/// keep their language (52 rows: ```` ```js ````, ```` ```css ````; nothing else moved).
+/// keep their language (52 rows: ```` ```js ````, ```` ```css ````; nothing else moved), and
+/// when a table's header row began to show in bold (24 rows; two pages end a line earlier).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]

@@ -1195,8 +1195,19 @@ impl Builder<'_> {
                         let cells: Vec<&str> = (row.iter())
                             .map(|cell| if cell.is_empty() { "—" } else { cell.as_str() })
                             .collect();
-                        let markdown = cells.join(" | ");
-                        self.push_plain(&unescape_markdown(&markdown), &markdown);
+                        let plain = unescape_markdown(&cells.join(" | "));
+                        // The header row in bold, as the note's renderer shows it (a cell
+                        // with emphasis of its own as it is: `**` would pair with its marks).
+                        let markdown = if tag == TagEnd::TableHead {
+                            let bold = |cell: &&str| match cell.contains('*') || *cell == "—" {
+                                true => cell.to_string(),
+                                false => format!("**{cell}**"),
+                            };
+                            cells.iter().map(bold).collect::<Vec<_>>().join(" | ")
+                        } else {
+                            cells.join(" | ")
+                        };
+                        self.push_plain(&plain, &markdown);
                     }
                 }
             }
@@ -1208,6 +1219,8 @@ impl Builder<'_> {
     fn html(&mut self, source: &str) {
         let mut cell = false;
         let mut links = 0;
+        // Whether every cell of the open row is a header's (`<th>`): the row is the header.
+        let mut headers = true;
         for piece in html::read(source) {
             let in_row = self.table_row.is_some();
             match piece {
@@ -1225,24 +1238,30 @@ impl Builder<'_> {
                         self.end(TagEnd::TableCell);
                     }
                     if in_row {
-                        self.end(TagEnd::TableRow);
+                        self.end(if headers {
+                            TagEnd::TableHead
+                        } else {
+                            TagEnd::TableRow
+                        });
                     }
                     if piece == Html::RowStart {
                         self.flush_paragraph();
                         self.table_row = Some(Vec::new());
+                        headers = true;
                     }
                 }
-                Html::CellStart | Html::CellEnd if in_row => {
+                Html::CellStart { .. } | Html::CellEnd if in_row => {
                     self.close_html_links(&mut links);
                     if std::mem::take(&mut cell) {
                         self.end(TagEnd::TableCell);
                     }
-                    if piece == Html::CellStart {
+                    if let Html::CellStart { header } = piece {
                         self.paragraph = Some(Inline::default());
                         cell = true;
+                        headers &= header;
                     }
                 }
-                Html::CellStart | Html::CellEnd => {}
+                Html::CellStart { .. } | Html::CellEnd => {}
                 Html::Link(url) if !in_row || cell => {
                     self.close_html_links(&mut links);
                     self.inline().open_link(&url);
@@ -1258,7 +1277,11 @@ impl Builder<'_> {
             self.end(TagEnd::TableCell);
         }
         if self.table_row.is_some() {
-            self.end(TagEnd::TableRow);
+            self.end(if headers {
+                TagEnd::TableHead
+            } else {
+                TagEnd::TableRow
+            });
         }
         self.flush_paragraph();
     }
@@ -2201,7 +2224,7 @@ mod tests {
         assert_eq!(
             points,
             [
-                "a | b | c",
+                "**a** | **b** | **c**",
                 "— | two | three",
                 "one",
                 "in the vault. Example: x | y z",
@@ -2216,7 +2239,7 @@ mod tests {
             first_points(text),
             [
                 "variables",
-                "kind | example",
+                "**kind** | **example**",
                 "constant | BOLTZMANN, [MAX\\_HEIGHT](https://a.org/x)",
                 "line five",
                 "line six & more",

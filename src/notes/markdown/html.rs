@@ -14,7 +14,10 @@ pub(super) enum Html<'a> {
     Break,
     RowStart,
     RowEnd,
-    CellStart,
+    /// A cell begins: a header's (`<th>`) or a value's.
+    CellStart {
+        header: bool,
+    },
     CellEnd,
     /// `<a href>`'s text begins.
     Link(Cow<'a, str>),
@@ -122,7 +125,7 @@ fn element<'a>(tag: &Tag<'a>, name: &str) -> Option<Html<'a>> {
     Some(match (name, tag.closing) {
         ("tr", false) => Html::RowStart,
         ("tr", true) => Html::RowEnd,
-        ("td" | "th", false) => Html::CellStart,
+        ("td" | "th", false) => Html::CellStart { header: name == "th" },
         ("td" | "th", true) => Html::CellEnd,
         ("a", false) => Html::Link(tag.attribute("href")?),
         ("a", true) => Html::LinkEnd,
@@ -168,7 +171,7 @@ fn text<'a>(source: &'a str, out: &mut Vec<Html<'a>>) {
     };
     match out.last_mut() {
         // Whitespace where no line or cell has begun is only the source's layout.
-        None | Some(Html::Break | Html::RowStart | Html::RowEnd | Html::CellStart | Html::CellEnd)
+        None | Some(Html::Break | Html::RowStart | Html::RowEnd | Html::CellStart { .. } | Html::CellEnd)
             if shown.trim().is_empty() => {}
         Some(Html::Text(before)) => before.to_mut().push_str(&shown),
         _ => out.push(Html::Text(shown)),
@@ -335,7 +338,8 @@ mod tests {
                 Html::Break => "/".into(),
                 Html::RowStart => "<tr>".into(),
                 Html::RowEnd => "</tr>".into(),
-                Html::CellStart => "<td>".into(),
+                Html::CellStart { header: false } => "<td>".into(),
+                Html::CellStart { header: true } => "<th>".into(),
                 Html::CellEnd => "</td>".into(),
                 Html::Link(url) => format!("<a {url}>"),
                 Html::LinkEnd => "</a>".into(),
@@ -349,7 +353,7 @@ mod tests {
         let html = "<table>\n  <tr>\n    <th>Name</th><th>Rule</th>\n  </tr>\n  <tr>\n    <td>BOLTZMANN</td>\n    <td>Upper &amp; <b>snake</b> case</td>\n  </tr>\n</table>\n";
         assert_eq!(
             shown(html),
-            "/<tr><td>[Name]</td><td>[Rule]</td></tr><tr><td>[BOLTZMANN]</td><td>[Upper & snake case]</td></tr>/"
+            "/<tr><th>[Name]</td><th>[Rule]</td></tr><tr><td>[BOLTZMANN]</td><td>[Upper & snake case]</td></tr>/"
         );
     }
 
