@@ -9,7 +9,8 @@ use std::ops::Range;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{Code, OPTIONS, is_atx_heading, pieces};
+use super::OPTIONS;
+use super::source::{Code, is_atx_heading, pieces};
 
 /// A footnote's text is cut after this many bytes: it is read in the middle of a point.
 const MAX_FOOTNOTE: usize = 500;
