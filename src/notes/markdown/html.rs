@@ -173,7 +173,14 @@ fn text<'a>(source: &'a str, out: &mut Vec<Html<'a>>) {
         // Whitespace where no line or cell has begun is only the source's layout.
         None | Some(Html::Break | Html::RowStart | Html::RowEnd | Html::CellStart { .. } | Html::CellEnd)
             if shown.trim().is_empty() => {}
-        Some(Html::Text(before)) => before.to_mut().push_str(&shown),
+        Some(Html::Text(before)) => {
+            let shown = if before.ends_with(' ') {
+                shown.trim_start()
+            } else {
+                &shown
+            };
+            before.to_mut().push_str(shown);
+        }
         _ => out.push(Html::Text(shown)),
     }
 }
@@ -384,6 +391,58 @@ mod tests {
             shown("x &unknown; &#20013; &#x1F600; &#0; &"),
             "[x &unknown; 中 😀 \u{FFFD} &]"
         );
+        assert_eq!(shown("a <b> c </b> d"), "[a c d]");
+    }
+
+    /// Pieces sources are made of: tags, broken tags, references, text and whitespace.
+    const TOKENS: &[&str] = &[
+        "<",
+        ">",
+        "/",
+        "\"",
+        "'",
+        "=",
+        "&",
+        ";",
+        "#x",
+        "&amp;",
+        "&#20013;",
+        "a",
+        "td",
+        " ",
+        " ",
+        "\n",
+        "\u{a0}",
+        "中",
+        "<b>",
+        "</b>",
+        "<tr>",
+        "<td>",
+        "</td>",
+        "<p>",
+        "<br/>",
+        "<a href=\"x\">",
+        "</a>",
+        "<img src=",
+        "<style>",
+        "</style>",
+        "<!--",
+        "-->",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        /// Any source, however broken: read without a panic, its text one space apart.
+        #[test]
+        fn any_source_reads_to_text_one_space_apart(
+            tokens in proptest::collection::vec(proptest::sample::select(TOKENS), 0..40),
+        ) {
+            for piece in read(&tokens.concat()) {
+                if let Html::Text(text) = piece {
+                    proptest::prop_assert!(!text.contains("  ") && !text.contains('\n'), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
