@@ -2435,7 +2435,9 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// show as one (24 rows: the vault's icon placeholders `（  ）`, the blog's padded table
 /// that follows a list line and is text for CommonMark), and when code blocks began to
 /// keep their language (52 rows: ```` ```js ````, ```` ```css ````; nothing else moved), and
-/// when a table's header row began to show in bold (24 rows; two pages end a line earlier).
+/// when a table's header row began to show in bold (24 rows; two pages end a line earlier),
+/// and when the other matches' menu began to describe a section under no heading by its
+/// first words (186 rows; sampled 16 by their JSON: only option descriptions changed).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]
@@ -2587,6 +2589,65 @@ fn sections_with_the_same_title_are_told_apart_by_buttons_and_menus() {
             category(&body)
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A diary that pastes a day twice: two top-level sections of one title, no heading above
+/// them. Autocomplete and the other matches' menu tell them apart by their first words.
+#[test]
+fn sections_of_one_title_and_no_heading_above_are_told_apart_by_their_first_words() {
+    let dir = std::env::temp_dir().join(format!("notes-bot-diary-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let note = "---\ntitle: Pets\n---\n# 2022 年 7 月 9 日\n\n- read about cats and their grooming\n\n\
+                # 2022 年 7 月 9 日\n\n- read about dogs and their grooming\n\n# Other day\n\n- nothing\n";
+    std::fs::write(dir.join("pets.md"), note).unwrap_or_else(|e| panic!("{e}"));
+    let app = app_for(&dir, 0);
+    let typed = respond(
+        &app,
+        &fixture(
+            "autocomplete_chatgpt_rl.json",
+            &[
+                ("\"name\": \"chatgpt\"", "\"name\": \"pets\""),
+                ("\"rl\"", "\"2022\""),
+            ],
+        ),
+    );
+    let mut names: Vec<String> = (typed["data"]["choices"].as_array().into_iter().flatten())
+        .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "2022 年 7 月 9 日 — read about cats and their grooming",
+            "2022 年 7 月 9 日 — read about dogs and their grooming"
+        ]
+    );
+    let answer = respond(
+        &app,
+        &fixture(
+            "command_chatgpt_rlhf.json",
+            &[
+                ("\"name\": \"chatgpt\"", "\"name\": \"pets\""),
+                ("\"value\": \"rlhf\"", "\"value\": \"grooming\""),
+            ],
+        ),
+    );
+    let options: Vec<&Value> = (answer["data"]["components"].as_array().into_iter().flatten())
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .flat_map(|component| component["options"].as_array().into_iter().flatten())
+        .collect();
+    assert_eq!(options.len(), 1, "{answer}");
+    assert_eq!(options[0]["label"], "2022 年 7 月 9 日");
+    let shown = answer["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    let other = if shown.contains("cats") { "dogs" } else { "cats" };
+    assert_eq!(
+        options[0]["description"],
+        format!("read about {other} and their grooming").as_str()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

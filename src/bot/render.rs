@@ -21,7 +21,8 @@ pub struct Other {
     pub topic: String,
     pub section: u64,
     pub title: String,
-    pub category: String,
+    /// Its headings, else its first words ([`crate::notes::Section::told_apart_by`]).
+    pub description: String,
     /// How it matched the query: shown when it is picked.
     pub reason: MatchReason,
 }
@@ -411,10 +412,10 @@ fn others_menu(topic: &str, others: &[Other], lang: Lang) -> CreateActionRow {
                 truncate(&other.title, 100),
                 custom_id::section_value(&other.topic, other.section, other.reason),
             );
-            if other.category.is_empty() {
+            if other.description.is_empty() {
                 option
             } else {
-                option.description(truncate(&other.category, 100))
+                option.description(truncate(&other.description, 100))
             }
         })
         .collect();

@@ -205,6 +205,15 @@ impl Section {
     pub fn category_line(&self) -> String {
         self.category.join(" › ")
     }
+
+    /// What tells this section from another of its title where no heading above does (a
+    /// diary's day pasted twice): its path, else the text of its first point.
+    pub fn told_apart_by(&self) -> String {
+        match (self.category.is_empty(), self.points().first()) {
+            (true, Some(first)) => first.plain().to_string(),
+            _ => self.category_line(),
+        }
+    }
 }
 
 /// Gives each of a note's sections its [`Section::id`], one that survives reloads: a hash

@@ -382,7 +382,7 @@ pub(super) fn other(index: &Index, at: SectionRef, reason: MatchReason) -> Optio
         topic: note.topic.clone(),
         section: section.id,
         title: section.title.clone(),
-        category: section.category_line(),
+        description: section.told_apart_by(),
         reason,
     })
 }

@@ -49,7 +49,8 @@ impl Handler {
             .take(MAX_CHOICES)
             .collect();
         // A choice has no room for the section's headings but its name: a title offered
-        // twice (`## Summary` under each chapter) is told apart by the heading above it.
+        // twice (`## Summary` under each chapter) is told apart by the heading above it, or
+        // with none above, by its first words (a diary's day pasted twice).
         let mut offered: HashMap<&str, usize> = HashMap::new();
         for (section, _) in &found {
             *offered.entry(section.title.as_str()).or_default() += 1;
@@ -63,9 +64,11 @@ impl Handler {
                     MatchReason::Title | MatchReason::Keyword | MatchReason::Text => None,
                 };
                 let room = 100usize.saturating_sub(label.map_or(0, |label| label.chars().count() + 3));
+                let twice = offered.get(section.title.as_str()) > Some(&1);
                 let title = match section.category.last() {
-                    Some(parent) if offered.get(section.title.as_str()) > Some(&1) => {
-                        truncate(&format!("{parent} › {}", section.title), room)
+                    Some(parent) if twice => truncate(&format!("{parent} › {}", section.title), room),
+                    None if twice => {
+                        truncate(&format!("{} — {}", section.title, section.told_apart_by()), room)
                     }
                     _ => truncate(&section.title, room),
                 };
