@@ -394,6 +394,8 @@ struct Builder<'l> {
     code_language: String,
     /// The source of the HTML block being read.
     html_block: Option<String>,
+    /// Links opened by inline HTML (`<a href>`) in the inline being collected, unclosed.
+    html_links: usize,
     /// For each open quote, innermost last: whether it is a callout (a plain quote's lines
     /// are shown quoted, `> `; a callout's are its title's body).
     quotes: Vec<bool>,
@@ -583,6 +585,8 @@ impl Builder<'_> {
                 self.inline().open_link(&dest_url);
                 self.open(false, true);
             }
+            // An image inside a link (a badge) is that link's text: Discord nests no links.
+            Tag::Image { .. } if !self.inline().open_links.is_empty() => self.open(false, false),
             Tag::Image { dest_url, .. } => {
                 self.inline().open_link(&dest_url);
                 self.open(false, true);
@@ -672,6 +676,7 @@ impl Builder<'_> {
                 self.quotes.pop();
             }
             TagEnd::TableCell => {
+                self.close_inline_html_links();
                 // An empty cell has no paragraph, and still holds its column's place.
                 let mut cell = self.paragraph.take();
                 if let Some(cell) = cell.as_mut() {
@@ -706,7 +711,7 @@ impl Builder<'_> {
                         // The header row in bold, as the note's renderer shows it (a cell
                         // with emphasis of its own as it is: `**` would pair with its marks).
                         let markdown = if tag == TagEnd::TableHead {
-                            let bold = |cell: &&str| match cell.contains('*') || *cell == "—" {
+                            let bold = |cell: &&str| match has_emphasis(cell) || *cell == "—" {
                                 true => cell.to_string(),
                                 false => format!("**{cell}**"),
                             };
@@ -794,23 +799,42 @@ impl Builder<'_> {
     }
 
     /// A tag in a paragraph: a line break (as table cells hold them: `…vault.<p/>Example:`)
-    /// is a space, an image is linked; any other is left out, its text kept.
+    /// is a space, a link or an image is linked; any other is left out, its text kept.
     fn inline_html(&mut self, tag: &str) {
         for piece in html::read(tag) {
             match piece {
                 Html::Break => self.inline().space(),
                 Html::Embed { url, text } => self.embed(&url, &text),
+                Html::Link(url) => {
+                    // An `<a>` inside another ends it, as in a browser.
+                    self.close_inline_html_links();
+                    self.inline().open_link(&url);
+                    self.html_links = 1;
+                }
+                Html::LinkEnd => self.close_inline_html_links(),
                 _ => {}
             }
         }
     }
 
-    /// An image or frame written in HTML: linked by its address, as markdown's images are.
+    /// Links inline HTML opened and did not close, closed before their inline is finished.
+    fn close_inline_html_links(&mut self) {
+        for _ in 0..std::mem::take(&mut self.html_links) {
+            self.inline().close_link();
+        }
+    }
+
+    /// An image or frame written in HTML: linked by its address, as markdown's images are;
+    /// inside a link, that link's text.
     fn embed(&mut self, url: &str, text: &str) {
         let inline = self.inline();
-        inline.open_link(url);
-        inline.text(text);
-        inline.close_link();
+        if inline.open_links.is_empty() {
+            inline.open_link(url);
+            inline.text(text);
+            inline.close_link();
+        } else {
+            inline.text(text);
+        }
     }
 
     fn close_html_links(&mut self, open: &mut usize) {
@@ -839,6 +863,9 @@ impl Builder<'_> {
     fn flush_paragraph(&mut self) {
         if self.table_row.is_some() {
             return;
+        }
+        if self.paragraph.is_some() {
+            self.close_inline_html_links();
         }
         let Some(mut paragraph) = self.paragraph.take() else {
             return;
@@ -944,6 +971,9 @@ impl Builder<'_> {
     }
 
     fn close_heading(&mut self) {
+        if self.heading.is_some() {
+            self.close_inline_html_links();
+        }
         let Some(heading) = self.heading.take() else {
             return;
         };
@@ -1042,6 +1072,17 @@ impl Builder<'_> {
 ///
 /// A core label's children are core points (a childless label just disappears, so the
 /// items after it are the points); a context label's children are context.
+/// Whether markdown holds a `*` of emphasis (not one escaped, `\*`): bold around it could
+/// pair with it.
+fn has_emphasis(markdown: &str) -> bool {
+    let mut escaped = false;
+    markdown.chars().any(|c| {
+        let star = c == '*' && !escaped;
+        escaped = c == '\\' && !escaped;
+        star
+    })
+}
+
 fn classify(items: &FinishedItems, labels: &Labels) -> (Vec<usize>, Vec<usize>) {
     let mut points = Vec::new();
     let mut context = Vec::new();
@@ -1483,6 +1524,42 @@ mod tests {
                 "```\nz\n```"
             ]
         );
+    }
+
+    #[test]
+    fn a_header_cell_is_bold_unless_its_own_stars_would_pair() {
+        let text = "# T\n\n| c \\* d | *it* | plain |\n|---|---|---|\n| 1 | 2 | 3 |\n";
+        assert_eq!(first_points(text)[0], "**c \\* d** | *it* | **plain**");
+    }
+
+    #[test]
+    fn a_badge_is_one_link_to_its_page() {
+        let text = "# T\n\nSee <a href=\"https://a.org/page\"><img src=\"https://a.org/b.svg\" alt=\"build\"></a> here, \
+                    [![md](https://a.org/m.svg)](https://a.org/md) and <a href=\"https://a.org/x\">open <a href=\"https://a.org/y\">two</a> <a href=\"https://a.org/z\">never closed\n";
+        assert_eq!(
+            first_points(text),
+            [
+                "See [build](https://a.org/page) here, [md](https://a.org/md) and [open ](https://a.org/x)[two](https://a.org/y) [never closed](https://a.org/z)"
+            ]
+        );
+    }
+
+    #[test]
+    fn character_references_give_no_controls() {
+        let text = "# T\n\n- evil &#x202E;fdp.exe, &#7;bell, [link](https://a.org/&#x202E;x)\n\n<p>html &#x2066;isolate &#27;[31m</p>\n\n<a href=\"https://b.org/\n\tpage\">split</a>\n";
+        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
+        let section = &body.sections[0];
+        for point in section.points().iter() {
+            let (plain, markdown) = (point.plain(), point.markdown());
+            for c in ['\u{202E}', '\u{7}', '\u{2066}', '\u{1b}'] {
+                assert!(
+                    !plain.contains(c) && !markdown.contains(c),
+                    "{c:?} in {markdown:?}"
+                );
+            }
+        }
+        let links: Vec<&str> = section.links.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(links, ["https://a.org/x", "https://b.org/page"]);
     }
 
     #[test]

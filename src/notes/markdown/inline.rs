@@ -24,9 +24,12 @@ pub(super) struct Inline {
 
 impl Inline {
     pub(super) fn text(&mut self, text: &str) {
+        // A character reference (`&#x202E;`, `&#7;`) is decoded after the note's source was
+        // cleaned of controls: what it gives is cleaned here.
+        let text = crate::text::note_text(text);
         // Runs of spaces show as one, as the note's renderer shows them: a table the parser
         // did not take for one spent a third of its page on padding.
-        let text = &*one_space_apart(text, self.plain.ends_with([' ', '\t']));
+        let text = &*one_space_apart(&text, self.plain.ends_with([' ', '\t']));
         if self.open_links.is_empty() {
             self.text_with_bare_urls(text);
         } else {
@@ -170,6 +173,10 @@ impl Inline {
     }
 
     pub(super) fn open_link(&mut self, url: &str) {
+        // As browsers read an address: without tabs and line breaks (an HTML `href` may
+        // hold them), and without the controls a reference may give.
+        let url = crate::text::note_text(url).replace(['\t', '\n', '\r'], "");
+        let url = url.as_str();
         if is_web_url(url) {
             self.markdown.push('[');
         }
