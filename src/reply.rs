@@ -82,6 +82,9 @@ struct LaidLine {
     /// For a line longer than a page, the piece of the line `render_item` writes that this
     /// laid line shows (see `pieces`); `None` for the whole line.
     piece: Option<Piece>,
+    /// Whether the line may be a table's row (plain, holding ` | `): only for such a line
+    /// is the header looked for, among siblings reached one by one from the first.
+    may_be_row: bool,
 }
 
 impl LaidLine {
@@ -89,6 +92,7 @@ impl LaidLine {
         let depth = path.len().saturating_sub(1);
         LaidLine {
             len: line_len(&item.marker(), item.markdown_len(), depth),
+            may_be_row: may_be_table_row(&item),
             path,
             content,
             piece: None,
@@ -108,6 +112,7 @@ impl LaidLine {
                 path: self.path.clone(),
                 content: self.content,
                 piece: Some(piece),
+                may_be_row: self.may_be_row,
             });
         }
     }
@@ -716,7 +721,12 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
 /// one longer than a page cut (see `pieces::fit`).
 fn context_lines(line: &LaidLine, roots: &[Item], budget: usize) -> Vec<LaidLine> {
     let path = &line.path;
-    let header = table_header(roots, path);
+    // A page of a list 50,000 items long looked at each item's 50,000 siblings.
+    let header = if line.may_be_row {
+        table_header(roots, path)
+    } else {
+        None
+    };
     let mut lines = Vec::new();
     let paths = (1..path.len()).map(|end| path[..end].to_vec()).chain(header);
     for path in paths {
@@ -756,9 +766,12 @@ fn table_header(roots: &[Item], path: &[usize]) -> Option<ItemPath> {
 /// ` | `, where any other text's `|` is escaped (`\|`) or in code. A row of one cell has no
 /// ` | `, and is not told from a paragraph.
 fn is_table_row(item: &Item) -> bool {
-    item.marker() == Marker::Plain
-        && item.plain().contains(" | ")
-        && pieces::separates_cells(&item.markdown())
+    may_be_table_row(item) && pieces::separates_cells(&item.markdown())
+}
+
+/// [`is_table_row`]'s cheap half.
+fn may_be_table_row(item: &Item) -> bool {
+    item.marker() == Marker::Plain && item.plain().contains(" | ")
 }
 
 /// A section offered as "did you mean" when a query found nothing.
@@ -1076,6 +1089,7 @@ mod tests {
                             len: 0,
                             content: line.content,
                             piece: None,
+                            may_be_row: true,
                         };
                         context_lines(&laid, &roots, layout.budget())
                             .iter()
