@@ -1192,9 +1192,11 @@ fn collect_tags(text: &str, tags: &mut Vec<String>, seen: &mut FxHashSet<String>
 
 /// The language a fenced block names (` ```rust title="x" `), when Discord can take it as
 /// one: a word of letters, digits and `+#.-_` (anything else would show as the block's
-/// first line).
+/// first line). An info string that names none, or too long a word, gives none.
 fn code_language(info: &str) -> &str {
-    let word = info.split_whitespace().next().unwrap_or_default();
+    // `rust,ignore` (rustdoc) and `{.python}` (pandoc) name theirs too.
+    let info = info.trim_start().trim_start_matches(['{', '.']);
+    let word = (info.split([' ', '\t', ',', '}'])).next().unwrap_or_default();
     let fits = word.len() <= MAX_LANGUAGE
         && (word.bytes()).all(|b| b.is_ascii_alphanumeric() || b"+#.-_".contains(&b));
     if fits { word } else { "" }
@@ -1513,12 +1515,14 @@ mod tests {
 
     #[test]
     fn a_code_block_keeps_a_language_discord_can_read() {
-        let text = "# Code\n\n```rust title=\"main.rs\"\nfn main() {}\n```\n\n```{r} echo=F\nx\n```\n\n~~~c++\ny\n~~~\n\n    indented\n\n```averyveryverylonglanguage\nz\n```\n";
+        let text = "# Code\n\n```rust title=\"main.rs\"\nfn main() {}\n```\n\n```rust,ignore\na\n```\n\n```{.python}\nb\n```\n\n```{r} echo=F\nx\n```\n\n~~~c++\ny\n~~~\n\n    indented\n\n```averyveryverylonglanguage\nz\n```\n";
         assert_eq!(
             first_points(text),
             [
                 "```rust\nfn main() {}\n```",
-                "```\nx\n```",
+                "```rust\na\n```",
+                "```python\nb\n```",
+                "```r\nx\n```",
                 "```c++\ny\n```",
                 "```\nindented\n```",
                 "```\nz\n```"
