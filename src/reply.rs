@@ -532,6 +532,13 @@ fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
             last += 1;
         }
         if last - first >= MAX_STEPS {
+            // A row of a long table comes alone, under its table's header.
+            if steps == Steps::Table
+                && let Some(header) = table_header(roots, step)
+                && !paths.contains(&header)
+            {
+                paths.push(header);
+            }
             paths.push(path.clone());
             continue;
         }
@@ -1293,11 +1300,12 @@ mod tests {
                 "- first"
             ]
         );
-        // r30 (the roots: first, the header, r1 to r40).
+        // r30 of a table too long to bring forward: alone, under its header (the roots:
+        // first, the header, r1 to r40).
         let lines = shown(&note.sections[1], &[vec![31]]);
         assert_eq!(
             lines[..4],
-            ["r30 | v30", "- first", "**Name** | **Value**", "r1 | v1"]
+            ["**Name** | **Value**", "r30 | v30", "- first", "r1 | v1"]
         );
     }
 
