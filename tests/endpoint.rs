@@ -794,8 +794,9 @@ async fn trickling_stalled_and_idle_connections_are_closed_and_ping_still_answer
                 )
             }));
             // In batches: thousands of connects at once overflow the kernel's accept queue
-            // (1024), which then drops handshakes the client believes complete.
-            if clients.len() % 200 == 0 {
+            // (1024), which then drops handshakes the client believes complete (batches of
+            // 200 left 35 of 2,551 reset, over the 1% allowed, beside an image build).
+            if clients.len() % 100 == 0 {
                 let waited = std::time::Instant::now();
                 while connected.load(std::sync::atomic::Ordering::SeqCst) < clients.len()
                     && waited.elapsed() < limit
