@@ -663,12 +663,9 @@ impl Builder<'_> {
             TagEnd::Strikethrough => self.inline().markdown.push_str("~~"),
             TagEnd::CodeBlock => {
                 if let Some(code) = self.code_block.take() {
-                    let code = code.trim_end().to_string();
-                    if !code.trim().is_empty() {
-                        let language = &self.code_language;
-                        let markdown = format!("```{language}\n{}\n```", without_fences(&code));
-                        self.push_plain(&collapse_spaces(code), &markdown);
-                    }
+                    let language = std::mem::take(&mut self.code_language);
+                    self.push_code(&code, &language);
+                    self.code_language = language;
                 }
             }
             TagEnd::BlockQuote(_) => {
@@ -727,15 +724,55 @@ impl Builder<'_> {
         }
     }
 
+    /// A code block: its text as written, fenced with its language.
+    fn push_code(&mut self, code: &str, language: &str) {
+        let code = code.trim_end();
+        if !code.trim().is_empty() {
+            let markdown = format!("```{language}\n{}\n```", without_fences(code));
+            self.push_plain(&collapse_spaces(code.to_string()), &markdown);
+        }
+    }
+
     /// An HTML block's text, table rows and links, as the note shows them ([`html`]).
     fn html(&mut self, source: &str) {
         let mut cell = false;
         let mut links = 0;
         // Whether every cell of the open row is a header's (`<th>`): the row is the header.
         let mut headers = true;
+        // In a `<pre>`: its language and its text so far.
+        let mut pre: Option<(String, String)> = None;
         for piece in html::read(source) {
+            if let Some((language, code)) = pre.as_mut() {
+                match piece {
+                    Html::Text(text) => code.push_str(&text),
+                    Html::Break => code.push('\n'),
+                    Html::Language(name) => *language = code_language(name).to_string(),
+                    Html::PreEnd => {
+                        // As in a browser, a line break right after `<pre>` is not shown.
+                        let (language, code) = pre.take().unwrap_or_default();
+                        let code = code
+                            .strip_prefix("\r\n")
+                            .or(code.strip_prefix('\n'))
+                            .unwrap_or(&code);
+                        self.push_code(code, &language);
+                    }
+                    _ => {}
+                }
+                continue;
+            }
             let in_row = self.table_row.is_some();
             match piece {
+                Html::PreStart if !in_row => {
+                    self.close_html_links(&mut links);
+                    self.flush_paragraph();
+                    pre = Some(Default::default());
+                }
+                Html::PreStart | Html::PreEnd | Html::Language(_) => {}
+                // A `<pre>` in a cell is the cell's text, on one line.
+                Html::Text(text) if (!in_row || cell) && text.contains('\n') => {
+                    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    self.inline().text(&text);
+                }
                 // Text in a row is a cell's; between cells it is only the source's layout.
                 Html::Text(text) if !in_row || cell => self.inline().text(&text),
                 Html::Text(_) => {}
@@ -1534,6 +1571,19 @@ mod tests {
     fn a_header_cell_is_bold_unless_its_own_stars_would_pair() {
         let text = "# T\n\n| c \\* d | *it* | plain |\n|---|---|---|\n| 1 | 2 | 3 |\n";
         assert_eq!(first_points(text)[0], "**c \\* d** | *it* | **plain**");
+    }
+
+    #[test]
+    fn html_pre_is_a_code_block_as_written() {
+        let text = "# T\n\n<pre><code class=\"hljs language-rust\">fn main() {\n    println!(\"a &amp; b\");\n}\n</code></pre>\n\n<pre>\nline one\n  indented <b>two</b>\n</pre>\n\n<table><tr><td><pre>a\n b</pre></td><td>c</td></tr></table>\n";
+        assert_eq!(
+            first_points(text),
+            [
+                "```rust\nfn main() {\n    println!(\"a & b\");\n}\n```",
+                "```\nline one\n  indented two\n```",
+                "a b | c",
+            ]
+        );
     }
 
     #[test]
