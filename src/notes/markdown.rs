@@ -394,7 +394,7 @@ struct Builder<'l> {
     code_language: String,
     /// The source of the HTML block being read.
     html_block: Option<String>,
-    /// Links opened by inline HTML (`<a href>`) in the inline being collected, unclosed.
+    /// Links opened by HTML (`<a href>`) in the inline being collected, unclosed.
     html_links: usize,
     /// For each open quote, innermost last: whether it is a callout (a plain quote's lines
     /// are shown quoted, `> `; a callout's are its title's body).
@@ -673,7 +673,7 @@ impl Builder<'_> {
                 self.quotes.pop();
             }
             TagEnd::TableCell => {
-                self.close_inline_html_links();
+                self.close_html_links();
                 // An empty cell has no paragraph, and still holds its column's place.
                 let mut cell = self.paragraph.take();
                 if let Some(cell) = cell.as_mut() {
@@ -736,7 +736,6 @@ impl Builder<'_> {
     /// An HTML block's text, table rows and links, as the note shows them ([`html`]).
     fn html(&mut self, source: &str) {
         let mut cell = false;
-        let mut links = 0;
         // Whether every cell of the open row is a header's (`<th>`): the row is the header.
         let mut headers = true;
         // In a `<pre>`: its language and its text so far.
@@ -763,26 +762,25 @@ impl Builder<'_> {
             let in_row = self.table_row.is_some();
             match piece {
                 Html::PreStart if !in_row => {
-                    self.close_html_links(&mut links);
+                    self.close_html_links();
                     self.flush_paragraph();
                     pre = Some(Default::default());
                 }
                 Html::PreStart | Html::PreEnd | Html::Language(_) => {}
                 // A `<pre>` in a cell is the cell's text, on one line.
                 Html::Text(text) if (!in_row || cell) && text.contains('\n') => {
-                    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                    self.inline().text(&text);
+                    self.inline().text(&collapse_spaces(text.into_owned()));
                 }
                 // Text in a row is a cell's; between cells it is only the source's layout.
                 Html::Text(text) if !in_row || cell => self.inline().text(&text),
                 Html::Text(_) => {}
                 Html::Break if cell => self.inline().space(),
                 Html::Break => {
-                    self.close_html_links(&mut links);
+                    self.close_html_links();
                     self.flush_paragraph();
                 }
                 Html::RowStart | Html::RowEnd => {
-                    self.close_html_links(&mut links);
+                    self.close_html_links();
                     if std::mem::take(&mut cell) {
                         self.end(TagEnd::TableCell);
                     }
@@ -800,7 +798,7 @@ impl Builder<'_> {
                     }
                 }
                 Html::CellStart { .. } | Html::CellEnd if in_row => {
-                    self.close_html_links(&mut links);
+                    self.close_html_links();
                     if std::mem::take(&mut cell) {
                         self.end(TagEnd::TableCell);
                     }
@@ -811,17 +809,13 @@ impl Builder<'_> {
                     }
                 }
                 Html::CellStart { .. } | Html::CellEnd => {}
-                Html::Link(url) if !in_row || cell => {
-                    self.close_html_links(&mut links);
-                    self.inline().open_link(&url);
-                    links += 1;
-                }
-                Html::LinkEnd => self.close_html_links(&mut links),
+                Html::Link(url) if !in_row || cell => self.open_html_link(&url),
+                Html::LinkEnd => self.close_html_links(),
                 Html::Embed { url, text } if !in_row || cell => self.embed(&url, &text),
                 Html::Link(_) | Html::Embed { .. } => {}
             }
         }
-        self.close_html_links(&mut links);
+        self.close_html_links();
         if cell {
             self.end(TagEnd::TableCell);
         }
@@ -842,20 +836,22 @@ impl Builder<'_> {
             match piece {
                 Html::Break => self.inline().space(),
                 Html::Embed { url, text } => self.embed(&url, &text),
-                Html::Link(url) => {
-                    // An `<a>` inside another ends it, as in a browser.
-                    self.close_inline_html_links();
-                    self.inline().open_link(&url);
-                    self.html_links = 1;
-                }
-                Html::LinkEnd => self.close_inline_html_links(),
+                Html::Link(url) => self.open_html_link(&url),
+                Html::LinkEnd => self.close_html_links(),
                 _ => {}
             }
         }
     }
 
-    /// Links inline HTML opened and did not close, closed before their inline is finished.
-    fn close_inline_html_links(&mut self) {
+    /// `<a href>`: an `<a>` inside another ends it, as in a browser.
+    fn open_html_link(&mut self, url: &str) {
+        self.close_html_links();
+        self.inline().open_link(url);
+        self.html_links = 1;
+    }
+
+    /// Links HTML opened and did not close, closed before their inline is finished.
+    fn close_html_links(&mut self) {
         for _ in 0..std::mem::take(&mut self.html_links) {
             self.inline().close_link();
         }
@@ -871,12 +867,6 @@ impl Builder<'_> {
             inline.close_link();
         } else {
             inline.text(text);
-        }
-    }
-
-    fn close_html_links(&mut self, open: &mut usize) {
-        for _ in 0..std::mem::take(open) {
-            self.inline().close_link();
         }
     }
 
@@ -902,7 +892,7 @@ impl Builder<'_> {
             return;
         }
         if self.paragraph.is_some() {
-            self.close_inline_html_links();
+            self.close_html_links();
         }
         let Some(mut paragraph) = self.paragraph.take() else {
             return;
@@ -1009,7 +999,7 @@ impl Builder<'_> {
 
     fn close_heading(&mut self) {
         if self.heading.is_some() {
-            self.close_inline_html_links();
+            self.close_html_links();
         }
         let Some(heading) = self.heading.take() else {
             return;
@@ -1234,13 +1224,17 @@ fn code_language(info: &str) -> &str {
     // `rust,ignore` (rustdoc) and `{.python}` (pandoc) name theirs too.
     let info = info.trim_start().trim_start_matches(['{', '.']);
     let word = (info.split([' ', '\t', ',', '}'])).next().unwrap_or_default();
-    let fits = word.len() <= MAX_LANGUAGE
-        && (word.bytes()).all(|b| b.is_ascii_alphanumeric() || b"+#.-_".contains(&b));
+    let fits = word.len() <= MAX_LANGUAGE && word.bytes().all(is_language_byte);
     if fits { word } else { "" }
 }
 
 /// Longer info strings are no language Discord highlights.
 pub const MAX_LANGUAGE: usize = 20;
+
+/// Whether a byte may be part of a code block's language (`c++`, `objective-c`, `c#`).
+pub fn is_language_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"+#.-_".contains(&byte)
+}
 
 /// `code` with every run of three or more backticks held apart by zero-width spaces:
 /// Discord ends a code block at the first ```` ``` ```` and has no escape inside one, so a

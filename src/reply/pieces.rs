@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::discord_len;
-use crate::notes::markdown::MAX_LANGUAGE;
+use crate::notes::markdown::{MAX_LANGUAGE, is_language_byte};
 
 /// Starts a piece that continues a line, after the line's indent: says it goes on from the
 /// page before, and keeps the piece's first characters from reading as markdown of their own
@@ -459,7 +459,7 @@ impl Markup {
             b'`' => {
                 let fence = run_len(bytes, at);
                 let language = (bytes.get(at + fence..).unwrap_or_default().iter())
-                    .take_while(|&&b| b.is_ascii_alphanumeric() || b"+#.-_".contains(&b))
+                    .take_while(|&&b| is_language_byte(b))
                     .count();
                 let block = fence == FENCE.len()
                     && language <= MAX_LANGUAGE

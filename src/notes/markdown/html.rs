@@ -38,17 +38,20 @@ pub(super) enum Html<'a> {
 const HIDDEN: [&str; 5] = ["script", "style", "template", "head", "noscript"];
 
 /// Elements that begin and end a line of their own.
-const BLOCKS: [&str; 22] = [
+const BLOCKS: &[&str] = &[
     "address",
     "article",
     "aside",
     "blockquote",
     "br",
+    "center",
     "dd",
     "details",
     "div",
     "dl",
     "dt",
+    "figcaption",
+    "figure",
     "footer",
     "h1",
     "h2",
@@ -59,10 +62,13 @@ const BLOCKS: [&str; 22] = [
     "header",
     "hr",
     "li",
+    "ol",
     "p",
+    "section",
     "summary",
+    "table",
+    "ul",
 ];
-const MORE_BLOCKS: [&str; 7] = ["ol", "ul", "section", "table", "figure", "figcaption", "center"];
 
 /// The pieces of `html`, in order.
 pub(super) fn read<'a>(html: &'a str) -> Vec<Html<'a>> {
@@ -176,7 +182,7 @@ fn element<'a>(tag: &Tag<'a>, name: &str) -> Option<Html<'a>> {
             url: tag.attribute("src")?,
             text: tag.attribute("title").unwrap_or_default(),
         },
-        _ if BLOCKS.contains(&name) || MORE_BLOCKS.contains(&name) => Html::Break,
+        _ if BLOCKS.contains(&name) => Html::Break,
         _ => return None,
     })
 }

@@ -232,13 +232,14 @@ fn clause_units(
         // `make` of `how do I make a table` frames what is asked (not while typing: `use`
         // may be the start of `username`); where the notes never use it, it says nothing
         // against a section (`how much storage do i get`).
-        let light = match piece {
-            Piece::Word { parts } => matches!(parts.as_slice(), [part] if question::is_light_verb(part)),
-            Piece::Phrase(phrase) => question::is_light_verb(phrase),
-            Piece::Cjk(chars) => chars.len() <= 2 && question::is_light_verb(&String::from_iter(chars)),
-            _ => false,
-        };
-        if light && mode != Mode::Typing {
+        let light = mode != Mode::Typing
+            && match piece {
+                Piece::Word { parts } => matches!(parts.as_slice(), [part] if question::is_light_verb(part)),
+                Piece::Phrase(phrase) => question::is_light_verb(phrase),
+                Piece::Cjk(chars) => chars.len() <= 2 && question::is_light_verb(&String::from_iter(chars)),
+                _ => false,
+            };
+        if light {
             let unused = |unit: &Unit| unit.terms.iter().all(|t| live.df_in(t.id, range) == 0);
             if units[first..].iter().all(unused) {
                 units.truncate(first);
