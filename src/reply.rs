@@ -69,6 +69,7 @@ pub struct Reply<'a> {
     starts: Vec<PageStart>,
     /// Most characters on a page (`Layout::budget`).
     budget: usize,
+    tables: Tables,
 }
 
 /// A line of a section's reply before it is written: where it comes from and its length.
@@ -82,9 +83,6 @@ struct LaidLine {
     /// For a line longer than a page, the piece of the line `render_item` writes that this
     /// laid line shows (see `pieces`); `None` for the whole line.
     piece: Option<Piece>,
-    /// Whether the line may be a table's row (plain, holding ` | `): only for such a line
-    /// is the header looked for, among siblings reached one by one from the first.
-    may_be_row: bool,
 }
 
 impl LaidLine {
@@ -92,7 +90,6 @@ impl LaidLine {
         let depth = path.len().saturating_sub(1);
         LaidLine {
             len: line_len(&item.marker(), item.markdown_len(), depth),
-            may_be_row: may_be_table_row(&item),
             path,
             content,
             piece: None,
@@ -112,7 +109,6 @@ impl LaidLine {
                 path: self.path.clone(),
                 content: self.content,
                 piece: Some(piece),
-                may_be_row: self.may_be_row,
             });
         }
     }
@@ -211,16 +207,17 @@ impl<'a> Reply<'a> {
         let label = context_item(section, &layout.context_label);
         let budget = layout.budget();
         let roots = roots(section, label.as_ref());
+        let tables = Tables::of(&roots);
         let parents_len = |line: &LaidLine| -> Option<usize> {
             line.content.then(|| {
-                context_lines(line, &roots, budget)
+                context_lines(line, &roots, &tables, budget)
                     .iter()
                     .map(|parent| parent.len)
                     .sum()
             })
         };
         let (lines, starts) = pack(
-            lines_in_order(&roots, first, budget),
+            lines_in_order(&roots, &tables, first, budget),
             budget,
             |line| line.len,
             parents_len,
@@ -239,6 +236,7 @@ impl<'a> Reply<'a> {
             lines,
             starts,
             budget,
+            tables,
         }
     }
 
@@ -304,7 +302,7 @@ impl<'a> Reply<'a> {
         let end = self.starts.get(n + 1).map_or(self.lines.len(), |next| next.line);
         let body = self.lines.get(start.line..end).unwrap_or_default();
         let context = match body.first() {
-            Some(first) if start.parents => context_lines(first, roots, self.budget),
+            Some(first) if start.parents => context_lines(first, roots, &self.tables, self.budget),
             _ => Vec::new(),
         };
         (context, body)
@@ -428,9 +426,9 @@ fn render_item(item: &Item, depth: usize) -> String {
 /// them ranks: their parents are written once, not once for each. A parent all of whose
 /// points were shown under it, and shown in full (not cut as a context line longer than a
 /// quarter of a page of `budget` is), is not written again, childless, with the rest.
-fn lines_in_order(roots: &[Item], focus: &[ItemPath], budget: usize) -> Vec<LaidLine> {
+fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: usize) -> Vec<LaidLine> {
     let mut lines = Vec::new();
-    let focus = whole_steps(roots, focus);
+    let focus = whole_steps(roots, tables, focus);
     let mut focused: Vec<&ItemPath> = Vec::new();
     for path in &focus {
         let valid = item_at(roots, path).is_some();
@@ -499,7 +497,7 @@ fn shown_whole(roots: &[Item], focused: &[&ItemPath], budget: usize) -> Vec<Item
 /// whole list, and each row of a table by the whole table, with the line before it that
 /// introduces it (one ending in a colon): steps brought forward one by one would show step
 /// 8 before steps 1 to 7, rows a table's row 8 above its header.
-fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
+fn whole_steps(roots: &[Item], tables: &Tables, focus: &[ItemPath]) -> Vec<ItemPath> {
     let kind = |path: &[usize]| {
         let item = item_at(roots, path)?;
         match item.marker() {
@@ -534,7 +532,7 @@ fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
         if last - first >= MAX_STEPS {
             // A row of a long table comes alone, under its table's header.
             if steps == Steps::Table
-                && let Some(header) = table_header(roots, step)
+                && let Some(header) = tables.header(step)
                 && !paths.contains(&header)
             {
                 paths.push(header);
@@ -726,16 +724,12 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
 /// The lines a page repeats for context above a laid line it starts with: the line's
 /// parents, from the top, then the header row of the table the line is a later row of;
 /// one longer than a page cut (see `pieces::fit`).
-fn context_lines(line: &LaidLine, roots: &[Item], budget: usize) -> Vec<LaidLine> {
+fn context_lines(line: &LaidLine, roots: &[Item], tables: &Tables, budget: usize) -> Vec<LaidLine> {
     let path = &line.path;
-    // A page of a list 50,000 items long looked at each item's 50,000 siblings.
-    let header = if line.may_be_row {
-        table_header(roots, path)
-    } else {
-        None
-    };
     let mut lines = Vec::new();
-    let paths = (1..path.len()).map(|end| path[..end].to_vec()).chain(header);
+    let paths = (1..path.len())
+        .map(|end| path[..end].to_vec())
+        .chain(tables.header(path));
     for path in paths {
         let Some(item) = item_at(roots, &path) else {
             continue;
@@ -750,23 +744,65 @@ fn context_lines(line: &LaidLine, roots: &[Item], budget: usize) -> Vec<LaidLine
     lines
 }
 
-/// The header row of the table whose later row is at `path`: the first of the rows side
-/// by side before it. None for an item that is no table row, or its table's first.
-fn table_header(roots: &[Item], path: &[usize]) -> Option<ItemPath> {
-    let (&at, parent) = path.split_last()?;
-    let siblings: Vec<Item> = match parent {
-        [] => roots.to_vec(),
-        _ => item_at(roots, parent)?.children().iter().collect(),
-    };
-    let is_row = |index: usize| siblings.get(index).is_some_and(is_table_row);
-    if !is_row(at) {
-        return None;
+/// The tables among a section's items: for each list of siblings that holds one, where its
+/// runs of rows side by side begin and end. Found in one pass as a reply is laid out, for
+/// the pages that repeat a table's header: walking back over the rows from each page's
+/// first line made a table of 50,000 rows cost most of a second a question.
+#[derive(Debug, Clone, Default)]
+struct Tables {
+    /// Parent path (empty for the top level) → runs of at least two rows, first and last
+    /// index, in order.
+    runs: std::collections::HashMap<ItemPath, Vec<(usize, usize)>>,
+}
+
+impl Tables {
+    fn of(roots: &[Item]) -> Tables {
+        let mut tables = Tables::default();
+        tables.add(Vec::new(), roots.iter().copied());
+        let mut items: Vec<(ItemPath, Item)> = (roots.iter().enumerate())
+            .map(|(index, item)| (vec![index], *item))
+            .collect();
+        while let Some((path, item)) = items.pop() {
+            let children = item.children();
+            if children.is_empty() {
+                continue;
+            }
+            for (index, child) in children.iter().enumerate() {
+                items.push((path.iter().copied().chain([index]).collect(), child));
+            }
+            tables.add(path, children.iter());
+        }
+        tables
     }
-    let mut first = at;
-    while first > 0 && is_row(first - 1) {
-        first -= 1;
+
+    /// Notes the runs of rows among `siblings`, the children of `parent`.
+    fn add<'a>(&mut self, parent: ItemPath, siblings: impl Iterator<Item = Item<'a>>) {
+        let mut runs = Vec::new();
+        let mut run: Option<(usize, usize)> = None;
+        for (index, item) in siblings.enumerate() {
+            if !is_table_row(&item) {
+                continue;
+            }
+            match &mut run {
+                Some((_, last)) if *last + 1 == index => *last = index,
+                _ => runs.extend(run.replace((index, index))),
+            }
+        }
+        runs.extend(run);
+        runs.retain(|(first, last)| first < last);
+        if !runs.is_empty() {
+            self.runs.insert(parent, runs);
+        }
     }
-    (first < at).then(|| parent.iter().copied().chain([first]).collect())
+
+    /// The header row of the table whose later row is at `path`: the first of the rows side
+    /// by side before it. None for an item that is no table row, or its table's first.
+    fn header(&self, path: &[usize]) -> Option<ItemPath> {
+        let (&at, parent) = path.split_last()?;
+        let runs = self.runs.get(parent)?;
+        let &(first, last) = runs.get(runs.partition_point(|&(_, last)| last < at))?;
+        (first < at && at <= last).then(|| parent.iter().copied().chain([first]).collect())
+    }
 }
 
 /// Whether an item is a row of a table, as the parser writes one: its cells joined by
@@ -1086,7 +1122,8 @@ mod tests {
                     let reply = Reply::in_order(&note, section, MatchReason::Text, first, &layout);
                     let roots = roots(section, reply.label.as_ref());
                     let written = |line: &LaidLine| write(line, &roots);
-                    let all: Vec<Line> = lines_in_order(&roots, first, layout.budget())
+                    let tables = Tables::of(&roots);
+                    let all: Vec<Line> = lines_in_order(&roots, &tables, first, layout.budget())
                         .iter()
                         .filter_map(written)
                         .collect();
@@ -1096,9 +1133,8 @@ mod tests {
                             len: 0,
                             content: line.content,
                             piece: None,
-                            may_be_row: true,
                         };
-                        context_lines(&laid, &roots, layout.budget())
+                        context_lines(&laid, &roots, &tables, layout.budget())
                             .iter()
                             .filter_map(written)
                             .collect()
@@ -1167,10 +1203,12 @@ mod tests {
         let (Some(paragraph), Some(other), Some(z)) = (at("A \\| pipe"), at("**Other**"), at("z | w")) else {
             panic!("lines missing");
         };
-        assert_eq!(table_header(&roots, &[paragraph]), None);
-        assert_eq!(table_header(&roots, &[other]), None);
-        assert_eq!(table_header(&roots, &[z]), Some(vec![other]));
-        assert_eq!(table_header(&roots, &[paragraph - 1]), Some(vec![0]));
+        let tables = Tables::of(&roots);
+        assert_eq!(tables.header(&[paragraph]), None);
+        assert_eq!(tables.header(&[other]), None);
+        assert_eq!(tables.header(&[z]), Some(vec![other]));
+        assert_eq!(tables.header(&[paragraph - 1]), Some(vec![0]));
+        assert_eq!(tables.header(&[0]), None);
     }
 
     /// A focused point whose parent is longer than a page starts on the first page, under
@@ -1232,7 +1270,7 @@ mod tests {
         let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
             .expect("a note");
         let roots = roots(&note.sections[0], None);
-        let lines: Vec<String> = lines_in_order(&roots, &[vec![2, 1]], 4000)
+        let lines: Vec<String> = lines_in_order(&roots, &Tables::of(&roots), &[vec![2, 1]], 4000)
             .iter()
             .filter_map(|line| write(line, &roots))
             .map(|line| line.text)
@@ -1256,8 +1294,9 @@ mod tests {
             .expect("a note");
         let items = super::roots(&note.sections[0], None);
         let focus = [vec![300], vec![301]];
-        assert_eq!(whole_steps(&items, &focus), focus);
-        let lines = lines_in_order(&items, &focus, 4000);
+        let tables = Tables::of(&items);
+        assert_eq!(whole_steps(&items, &tables, &focus), focus);
+        let lines = lines_in_order(&items, &tables, &focus, 4000);
         let roots = items;
         assert_eq!(
             write(&lines[0], &roots).map(|line| line.text).as_deref(),
@@ -1283,7 +1322,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let shown = |section: &Section, focus: &[ItemPath]| -> Vec<String> {
             let roots = roots(section, None);
-            (lines_in_order(&roots, focus, 4000).iter())
+            (lines_in_order(&roots, &Tables::of(&roots), focus, 4000).iter())
                 .filter_map(|line| write(line, &roots))
                 .map(|line| line.text)
                 .collect()
@@ -1320,7 +1359,7 @@ mod tests {
             .expect("a note");
         let roots = roots(&note.sections[0], None);
         let shown = |focus: &[ItemPath]| -> Vec<String> {
-            (lines_in_order(&roots, focus, 4000).iter())
+            (lines_in_order(&roots, &Tables::of(&roots), focus, 4000).iter())
                 .filter_map(|line| write(line, &roots))
                 .map(|line| line.text)
                 .collect()
@@ -1362,7 +1401,7 @@ mod tests {
                 };
                 let context = context_item(section, label);
                 let roots = roots(section, context.as_ref());
-                let total: usize = lines_in_order(&roots, &[], layout.budget())
+                let total: usize = lines_in_order(&roots, &Tables::of(&roots), &[], layout.budget())
                     .iter()
                     .map(|line| {
                         let written = write(line, &roots).expect("a line's item");
