@@ -428,7 +428,7 @@ fn render_item(item: &Item, depth: usize) -> String {
 /// quarter of a page of `budget` is), is not written again, childless, with the rest.
 fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: usize) -> Vec<LaidLine> {
     let mut lines = Vec::new();
-    let focus = whole_steps(roots, tables, focus);
+    let focus = whole_steps(roots, focus);
     let mut focused: Vec<&ItemPath> = Vec::new();
     for path in &focus {
         let valid = item_at(roots, path).is_some();
@@ -443,6 +443,7 @@ fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: u
     grouped.sort_by_cached_key(|path| (best_of_root(path), *path));
     let whole = shown_whole(roots, &grouped, budget);
     let mut previous: Option<&ItemPath> = None;
+    let mut headers: Vec<ItemPath> = Vec::new();
     for &path in &grouped {
         for end in 1..path.len() {
             // Parents the previous focused subtree already showed are not repeated.
@@ -453,6 +454,16 @@ fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: u
                 let content = whole.iter().any(|w| w[..] == path[..end]);
                 lines.push(LaidLine::of(parent, path[..end].to_vec(), content));
             }
+        }
+        // A row of a table too long to bring forward whole comes under its header, repeated
+        // for context: the header is content where the table is, above its first rows.
+        if let Some(header) = tables.header(path)
+            && !grouped.contains(&&header)
+            && !headers.contains(&header)
+            && let Some(item) = item_at(roots, &header)
+        {
+            lines.push(LaidLine::of(item, header.clone(), false));
+            headers.push(header);
         }
         if let Some(item) = item_at(roots, path) {
             push_subtree(item, path.clone(), &[], &mut lines);
@@ -497,7 +508,7 @@ fn shown_whole(roots: &[Item], focused: &[&ItemPath], budget: usize) -> Vec<Item
 /// whole list, and each row of a table by the whole table, with the line before it that
 /// introduces it (one ending in a colon): steps brought forward one by one would show step
 /// 8 before steps 1 to 7, rows a table's row 8 above its header.
-fn whole_steps(roots: &[Item], tables: &Tables, focus: &[ItemPath]) -> Vec<ItemPath> {
+fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
     let kind = |path: &[usize]| {
         let item = item_at(roots, path)?;
         match item.marker() {
@@ -530,13 +541,8 @@ fn whole_steps(roots: &[Item], tables: &Tables, focus: &[ItemPath]) -> Vec<ItemP
             last += 1;
         }
         if last - first >= MAX_STEPS {
-            // A row of a long table comes alone, under its table's header.
-            if steps == Steps::Table
-                && let Some(header) = tables.header(step)
-                && !paths.contains(&header)
-            {
-                paths.push(header);
-            }
+            // A row of a long table comes alone (`lines_in_order` shows it under its
+            // table's header).
             paths.push(path.clone());
             continue;
         }
@@ -1295,7 +1301,7 @@ mod tests {
         let items = super::roots(&note.sections[0], None);
         let focus = [vec![300], vec![301]];
         let tables = Tables::of(&items);
-        assert_eq!(whole_steps(&items, &tables, &focus), focus);
+        assert_eq!(whole_steps(&items, &focus), focus);
         let lines = lines_in_order(&items, &tables, &focus, 4000);
         let roots = items;
         assert_eq!(
@@ -1339,13 +1345,24 @@ mod tests {
                 "- first"
             ]
         );
-        // r30 of a table too long to bring forward: alone, under its header (the roots:
+        // r30 of a table too long to bring forward: alone, under its header repeated for
+        // context; the header is content again above r1, where the table is (the roots:
         // first, the header, r1 to r40).
         let lines = shown(&note.sections[1], &[vec![31]]);
         assert_eq!(
-            lines[..4],
-            ["**Name** | **Value**", "r30 | v30", "- first", "r1 | v1"]
+            lines[..5],
+            [
+                "**Name** | **Value**",
+                "r30 | v30",
+                "- first",
+                "**Name** | **Value**",
+                "r1 | v1"
+            ]
         );
+        let roots = roots(&note.sections[1], None);
+        let laid = lines_in_order(&roots, &Tables::of(&roots), &[vec![31]], 4000);
+        let content: Vec<bool> = laid[..5].iter().map(|line| line.content).collect();
+        assert_eq!(content, [false, true, true, true, true]);
     }
 
     /// Matched points under one parent come together under it, in document order, where

@@ -2439,7 +2439,9 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// and when the other matches' menu began to describe a section under no heading by its
 /// first words (186 rows; sampled 16 by their JSON: only option descriptions changed), and
 /// when a matched row of a table too long to bring forward began to come under its header
-/// (2 rows: the blog's table of code smells).
+/// (2 rows: the blog's table of code smells), and when that header became context there and
+/// content again where the table is, above its first rows (the same 2 rows: the rest of the
+/// table had no header).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]
