@@ -9,7 +9,8 @@
 //!
 //! Prints the median over rounds of each stage's mean time per interaction, in µs; then
 //! what a `/sources` page click costs the handler at 100k sections (each page kept from
-//! the first `/sources`), beside what making the pages afresh costs, as every click did.
+//! the first `/sources`), beside what making the pages afresh costs, as every click did;
+//! then what the reply to a row of a table 50,000 rows long costs (a hostile note).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -160,6 +161,7 @@ fn main() {
         );
     }
     source_page_clicks(rounds);
+    long_table_reply(rounds);
     let _ = std::fs::remove_dir_all(
         std::env::temp_dir().join(format!("notes-bot-reply-bench-{}", std::process::id())),
     );
@@ -221,5 +223,37 @@ fn source_page_clicks(rounds: usize) {
     println!(
         "| ratio | {:.1}× | |",
         afresh.as_secs_f64() / kept.as_secs_f64().max(1e-9)
+    );
+}
+
+/// The reply to a row of a table 50,000 rows long (1 MB, under the note size cap): laid out
+/// in its hundreds of pages, each of which repeats the table's header, and its first and
+/// last pages written.
+fn long_table_reply(rounds: usize) {
+    use notes_bot::notes::{self, Labels};
+    use notes_bot::reply::{Layout, Reply};
+    use notes_bot::search::Index;
+    let rows: String = (0..50_000).map(|n| format!("| r{n} | v{n} |\n")).collect();
+    let markdown = format!("# Big\n\n| name | value |\n|---|---|\n{rows}");
+    let note =
+        notes::parse_note(std::path::Path::new("big.md"), &markdown, &Labels::default()).expect("a note");
+    let index = Index::build(notes::Library::from(vec![note]), &Default::default());
+    let hit = index.search("r5000", None, 1).into_iter().next().expect("a hit");
+    let layout = Layout::default();
+    let mut took = Vec::new();
+    let mut pages = 0;
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let reply = Reply::for_hit(index.library(), &hit, &layout).expect("a reply");
+        std::hint::black_box((reply.page(0), reply.page(usize::MAX)));
+        took.push(started.elapsed());
+        pages = reply.page_count();
+    }
+    println!();
+    println!("| reply to a row of a 50,000-row table | µs | pages | rounds |");
+    println!("|---|---|---|---|");
+    println!(
+        "| laid out, first and last page written | {} | {pages} | {rounds} |",
+        micros(median(took))
     );
 }

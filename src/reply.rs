@@ -765,17 +765,23 @@ impl Tables {
     fn of(roots: &[Item]) -> Tables {
         let mut tables = Tables::default();
         tables.add(Vec::new(), roots.iter().copied());
-        let mut items: Vec<(ItemPath, Item)> = (roots.iter().enumerate())
-            .map(|(index, item)| (vec![index], *item))
-            .collect();
-        while let Some((path, item)) = items.pop() {
+        // The items with children, and their paths.
+        fn push_parents<'a>(
+            parents: &mut Vec<(ItemPath, Item<'a>)>,
+            path: &[usize],
+            items: impl Iterator<Item = Item<'a>>,
+        ) {
+            for (index, item) in items.enumerate() {
+                if !item.children().is_empty() {
+                    parents.push((path.iter().copied().chain([index]).collect(), item));
+                }
+            }
+        }
+        let mut parents = Vec::new();
+        push_parents(&mut parents, &[], roots.iter().copied());
+        while let Some((path, item)) = parents.pop() {
             let children = item.children();
-            if children.is_empty() {
-                continue;
-            }
-            for (index, child) in children.iter().enumerate() {
-                items.push((path.iter().copied().chain([index]).collect(), child));
-            }
+            push_parents(&mut parents, &path, children.iter());
             tables.add(path, children.iter());
         }
         tables
