@@ -396,6 +396,11 @@ struct Builder<'l> {
     html_block: Option<String>,
     /// Links opened by HTML (`<a href>`) in the inline being collected, unclosed.
     html_links: usize,
+    /// Inside `<script>`, `<style>`… written in a paragraph (its tags come one by one): the
+    /// element whose closing tag, or the end of the paragraph or cell, shows text again.
+    html_hidden: Option<&'static str>,
+    /// Emphasis, links… opened inside it, left out with their ends.
+    html_hidden_inlines: usize,
     /// For each open quote, innermost last: whether it is a callout (a plain quote's lines
     /// are shown quoted, `> `; a callout's are its title's body).
     quotes: Vec<bool>,
@@ -425,6 +430,24 @@ impl Builder<'_> {
         }
         if self.hidden > 0 && !matches!(event, Event::Start(_) | Event::End(_)) {
             return;
+        }
+        match &event {
+            Event::Text(_) | Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_)
+                if self.html_hidden.is_some() =>
+            {
+                return;
+            }
+            Event::Start(tag) if self.html_hidden.is_some() && is_inline(tag.to_end()) => {
+                self.html_hidden_inlines += 1;
+                return;
+            }
+            Event::End(tag) if is_inline(*tag) && self.html_hidden_inlines > 0 => {
+                self.html_hidden_inlines -= 1;
+                return;
+            }
+            // An unclosed `<script>` hides no more than its paragraph.
+            Event::End(tag) if !is_inline(*tag) => self.html_hidden = None,
+            _ => {}
         }
         if self.callout_title
             && matches!(
@@ -832,6 +855,17 @@ impl Builder<'_> {
     /// A tag in a paragraph: a line break (as table cells hold them: `…vault.<p/>Example:`)
     /// is a space, a link or an image is linked; any other is left out, its text kept.
     fn inline_html(&mut self, tag: &str) {
+        if let Some((element, opens)) = html::hides(tag) {
+            match self.html_hidden {
+                None if opens => self.html_hidden = Some(element),
+                Some(hidden) if !opens && hidden == element => self.html_hidden = None,
+                _ => {}
+            }
+            return;
+        }
+        if self.html_hidden.is_some() {
+            return;
+        }
         for piece in html::read(tag) {
             match piece {
                 Html::Break => self.inline().space(),
@@ -1137,6 +1171,20 @@ fn label_of(text: &str) -> &str {
 
 fn matches_label(label: &str, labels: &[String]) -> bool {
     labels.iter().any(|l| l.eq_ignore_ascii_case(label))
+}
+
+/// Whether a tag's end closes inline content (emphasis, a link), not a block.
+fn is_inline(tag: TagEnd) -> bool {
+    matches!(
+        tag,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image
+    )
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {
@@ -1576,6 +1624,26 @@ mod tests {
                 "```rust\nfn main() {\n    println!(\"a & b\");\n}\n```",
                 "```\nline one\n  indented two\n```",
                 "a b | c",
+            ]
+        );
+    }
+
+    /// `<script>`, `<style>`… written in a paragraph (markdown gives their tags one by one)
+    /// show nothing, as in an HTML block; one left open hides no more than its paragraph.
+    #[test]
+    fn inline_script_and_style_show_nothing() {
+        let text = "# T\n\n- before <script>alert(\"x\") `code` *em* [l](u) <b>b</b></script> after *a <script>b</script> c*\n- styled <STYLE>.a{color:red}</style> text\n- a <template>hidden</template> b, <script/> c\n- kept <b>bold</b>\n\nOpen <script>var a = 1;\n\nNext paragraph </style> shown.\n\n| a | b <style>x</style> |\n|---|---|\n| <script>y | z |\n";
+        assert_eq!(
+            first_points(text),
+            [
+                "before after *a c*",
+                "styled text",
+                "a b, c",
+                "kept bold",
+                "Open",
+                "Next paragraph shown.",
+                "**a** | **b**",
+                "— | z",
             ]
         );
     }

@@ -165,6 +165,18 @@ fn preformatted<'a>(source: &'a str, out: &mut Vec<Html<'a>>) {
     }
 }
 
+/// For a tag written alone (markdown gives a paragraph's tags one by one): the element it
+/// opens whose content is never shown (`<script>`: `true`), or closes (`</script>`: `false`).
+pub(super) fn hides(tag: &str) -> Option<(&'static str, bool)> {
+    let tag = Tag::parse(tag)?;
+    let element = HIDDEN.iter().find(|e| tag.name.eq_ignore_ascii_case(e))?;
+    match (tag.closing, tag.self_closing) {
+        (true, _) => Some((element, false)),
+        (false, false) => Some((element, true)),
+        (false, true) => None,
+    }
+}
+
 /// What a tag shows, if anything.
 fn element<'a>(tag: &Tag<'a>, name: &str) -> Option<Html<'a>> {
     Some(match (name, tag.closing) {
