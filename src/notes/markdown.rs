@@ -394,8 +394,9 @@ struct Builder<'l> {
     code_language: String,
     /// The source of the HTML block being read.
     html_block: Option<String>,
-    /// Links opened by HTML (`<a href>`) in the inline being collected, unclosed.
-    html_links: usize,
+    /// Links and emphasis opened by HTML (`<a href>`, `<b>`) in the inline being collected,
+    /// unclosed, innermost last.
+    html_open: Vec<HtmlOpen>,
     /// Inside `<script>`, `<style>`… written in a paragraph (its tags come one by one): the
     /// element whose closing tag, or the end of the paragraph or cell, shows text again.
     html_hidden: Option<&'static str>,
@@ -421,6 +422,20 @@ struct Builder<'l> {
     /// Headings without text, and the line of the first not warned of by itself.
     untitled: usize,
     first_unlisted: usize,
+}
+
+/// Elements HTML may hold open in an inline at once.
+const MAX_HTML_OPEN: usize = 16;
+
+/// An element HTML opened in an inline, not yet closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HtmlOpen {
+    Link,
+    /// Emphasis: its markdown mark (`**`), written at `at` of the inline's markdown.
+    Mark {
+        mark: &'static str,
+        at: usize,
+    },
 }
 
 impl Builder<'_> {
@@ -696,7 +711,7 @@ impl Builder<'_> {
                 self.quotes.pop();
             }
             TagEnd::TableCell => {
-                self.close_html_links();
+                self.close_html();
                 // An empty cell has no paragraph, and still holds its column's place.
                 let mut cell = self.paragraph.take();
                 if let Some(cell) = cell.as_mut() {
@@ -785,7 +800,7 @@ impl Builder<'_> {
             let in_row = self.table_row.is_some();
             match piece {
                 Html::PreStart if !in_row => {
-                    self.close_html_links();
+                    self.close_html();
                     self.flush_paragraph();
                     pre = Some(Default::default());
                 }
@@ -799,11 +814,11 @@ impl Builder<'_> {
                 Html::Text(_) => {}
                 Html::Break if cell => self.inline().space(),
                 Html::Break => {
-                    self.close_html_links();
+                    self.close_html();
                     self.flush_paragraph();
                 }
                 Html::RowStart | Html::RowEnd => {
-                    self.close_html_links();
+                    self.close_html();
                     if std::mem::take(&mut cell) {
                         self.end(TagEnd::TableCell);
                     }
@@ -821,7 +836,7 @@ impl Builder<'_> {
                     }
                 }
                 Html::CellStart { .. } | Html::CellEnd if in_row => {
-                    self.close_html_links();
+                    self.close_html();
                     if std::mem::take(&mut cell) {
                         self.end(TagEnd::TableCell);
                     }
@@ -833,12 +848,14 @@ impl Builder<'_> {
                 }
                 Html::CellStart { .. } | Html::CellEnd => {}
                 Html::Link(url) if !in_row || cell => self.open_html_link(&url),
-                Html::LinkEnd => self.close_html_links(),
+                Html::LinkEnd => self.close_html_link(),
                 Html::Embed { url, text } if !in_row || cell => self.embed(&url, &text),
-                Html::Link(_) | Html::Embed { .. } => {}
+                Html::Mark { mark, closing: false } if !in_row || cell => self.open_html_mark(mark),
+                Html::Mark { mark, closing: true } => self.close_html_mark(mark),
+                Html::Link(_) | Html::Embed { .. } | Html::Mark { .. } => {}
             }
         }
-        self.close_html_links();
+        self.close_html();
         if cell {
             self.end(TagEnd::TableCell);
         }
@@ -871,7 +888,9 @@ impl Builder<'_> {
                 Html::Break => self.inline().space(),
                 Html::Embed { url, text } => self.embed(&url, &text),
                 Html::Link(url) => self.open_html_link(&url),
-                Html::LinkEnd => self.close_html_links(),
+                Html::LinkEnd => self.close_html_link(),
+                Html::Mark { mark, closing: false } => self.open_html_mark(mark),
+                Html::Mark { mark, closing: true } => self.close_html_mark(mark),
                 _ => {}
             }
         }
@@ -879,15 +898,54 @@ impl Builder<'_> {
 
     /// `<a href>`: an `<a>` inside another ends it, as in a browser.
     fn open_html_link(&mut self, url: &str) {
-        self.close_html_links();
+        self.close_html_link();
         self.inline().open_link(url);
-        self.html_links = 1;
+        self.html_open.push(HtmlOpen::Link);
     }
 
-    /// Links HTML opened and did not close, closed before their inline is finished.
-    fn close_html_links(&mut self) {
-        for _ in 0..std::mem::take(&mut self.html_links) {
-            self.inline().close_link();
+    /// `</a>`: the open link ends, and emphasis opened inside it.
+    fn close_html_link(&mut self) {
+        if let Some(link) = self.html_open.iter().rposition(|open| *open == HtmlOpen::Link) {
+            self.close_html_from(link);
+        }
+    }
+
+    /// `<b>`, `<em>`…: emphasis as markdown writes it; past [`MAX_HTML_OPEN`] open, left out
+    /// (each end looks for its start among them).
+    fn open_html_mark(&mut self, mark: &'static str) {
+        if self.html_open.len() >= MAX_HTML_OPEN {
+            return;
+        }
+        let at = self.inline().open_mark(mark);
+        self.html_open.push(HtmlOpen::Mark { mark, at });
+    }
+
+    /// `</b>`: the innermost open `<b>` inside the open link, if any, ends, and what was
+    /// opened inside it; a stray one is left out.
+    fn close_html_mark(&mut self, mark: &'static str) {
+        let inside_link = self.html_open.iter().rposition(|open| *open == HtmlOpen::Link);
+        let opened = (self.html_open.iter().enumerate().rev())
+            .take_while(|(n, _)| Some(*n) != inside_link)
+            .find(|(_, open)| matches!(open, HtmlOpen::Mark { mark: m, .. } if *m == mark));
+        if let Some((n, _)) = opened {
+            self.close_html_from(n);
+        }
+    }
+
+    /// Links and emphasis HTML opened and did not close, closed before their inline is
+    /// finished: markdown of the line after them stays as written.
+    fn close_html(&mut self) {
+        self.close_html_from(0);
+    }
+
+    /// What HTML opened from the `from`th open element on, closed, innermost first.
+    fn close_html_from(&mut self, from: usize) {
+        while self.html_open.len() > from {
+            match self.html_open.pop() {
+                Some(HtmlOpen::Link) => self.inline().close_link(),
+                Some(HtmlOpen::Mark { mark, at }) => self.inline().close_mark(mark, at),
+                None => break,
+            }
         }
     }
 
@@ -926,7 +984,7 @@ impl Builder<'_> {
             return;
         }
         if self.paragraph.is_some() {
-            self.close_html_links();
+            self.close_html();
         }
         let Some(mut paragraph) = self.paragraph.take() else {
             return;
@@ -1033,7 +1091,7 @@ impl Builder<'_> {
 
     fn close_heading(&mut self) {
         if self.heading.is_some() {
-            self.close_html_links();
+            self.close_html();
         }
         let Some(heading) = self.heading.take() else {
             return;
@@ -1585,7 +1643,7 @@ mod tests {
                 "**kind** | **example**",
                 "constant | BOLTZMANN, [MAX\\_HEIGHT](https://a.org/x)",
                 "line five",
-                "line six & more",
+                "line **six** & more",
                 "[architecture](https://a.org/i.png)",
                 "Text with [a.org/j.png](https://a.org/j.png) inline and a break.",
             ]
@@ -1639,13 +1697,58 @@ mod tests {
                 "before after *a c*",
                 "styled text",
                 "a b, c",
-                "kept bold",
+                "kept **bold**",
                 "Open",
                 "Next paragraph shown.",
                 "**a** | **b**",
                 "— | z",
             ]
         );
+    }
+
+    /// `<b>`, `<em>`, `<s>`, `<u>` show as markdown's emphasis, closed where HTML leaves
+    /// them open (the line's own markdown stays as written), spaces just inside moved out,
+    /// emphasis of nothing left out, a stray end ignored.
+    #[test]
+    fn html_emphasis_is_markdown_emphasis() {
+        let text = "# T\n\n- a <b> bold </b> and <em>it</em>, <s>old</s> <u>under</u> <strong><i>both</i></strong>\n- <b>never closed\n- stray </b> end, empty <b> </b>x, <b>crossed <i>one</b> two</i>\n- <a href=\"https://a.org/\">in <b>link</a> out</b> done\n\n<p>block <b>bold</b> <i>open</p>\n\n| <b>head</b> | b |\n|---|---|\n| <i>cell | 2 |\n";
+        assert_eq!(
+            first_points(text),
+            [
+                "a **bold** and *it*, ~~old~~ __under__ ***both***",
+                "**never closed**",
+                "stray end, empty x, **crossed *one*** two",
+                "[in **link**](https://a.org/) out done",
+                "block **bold** *open*",
+                "**head** | **b**",
+                "*cell* | 2",
+            ]
+        );
+    }
+
+    /// Emphasis tags by the ten thousand, opened and never closed, closed and never opened,
+    /// in a paragraph or an HTML block, are read in one pass: each end looks for its start
+    /// among at most [`MAX_HTML_OPEN`] open elements.
+    #[test]
+    fn hostile_html_emphasis_is_read_in_one_pass() {
+        let runs = [
+            format!("{}{}", "<i>".repeat(50_000), "</b>".repeat(50_000)),
+            "<b> x</b>".repeat(50_000),
+            "<a href=\"https://a.org/\"><b>".repeat(25_000),
+            format!("{}x{}", "<b><i>".repeat(25_000), "</i></b>".repeat(25_000)),
+        ];
+        for run in runs {
+            for text in [
+                format!("# T\n\ntext {run}\n"),
+                format!("# T\n\n<div>\n{run}\n</div>\n"),
+            ] {
+                let started = std::time::Instant::now();
+                let body = parse(&text, 1, &Labels::default(), &|_: &str| None);
+                let took = started.elapsed();
+                assert!(!body.sections.is_empty());
+                assert!(took < std::time::Duration::from_secs(3), "{:.30}…: {took:?}", run);
+            }
+        }
     }
 
     #[test]

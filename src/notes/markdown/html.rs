@@ -22,6 +22,11 @@ pub(super) enum Html<'a> {
     /// `<a href>`'s text begins.
     Link(Cow<'a, str>),
     LinkEnd,
+    /// Emphasis (`<b>`, `<em>`, `<s>`, `<u>`) begins or ends: its markdown mark (`**`).
+    Mark {
+        mark: &'static str,
+        closing: bool,
+    },
     /// `<img src alt>` or `<iframe src title>`: shown by its address, `text` for a name.
     Embed {
         url: Cow<'a, str>,
@@ -186,6 +191,10 @@ fn element<'a>(tag: &Tag<'a>, name: &str) -> Option<Html<'a>> {
         ("td" | "th", true) => Html::CellEnd,
         ("a", false) => Html::Link(tag.attribute("href")?),
         ("a", true) => Html::LinkEnd,
+        ("b" | "strong", closing) => Html::Mark { mark: "**", closing },
+        ("i" | "em", closing) => Html::Mark { mark: "*", closing },
+        ("s" | "del" | "strike", closing) => Html::Mark { mark: "~~", closing },
+        ("u" | "ins", closing) => Html::Mark { mark: "__", closing },
         ("img", false) => Html::Embed {
             url: tag.attribute("src")?,
             text: tag.attribute("alt").unwrap_or_default(),
@@ -457,6 +466,7 @@ mod tests {
                 Html::PreStart => "<pre>".into(),
                 Html::PreEnd => "</pre>".into(),
                 Html::Language(language) => format!("<lang {language}>"),
+                Html::Mark { mark, closing } => format!("{}{mark}", if closing { "/" } else { "" }),
             })
             .collect()
     }
@@ -466,7 +476,7 @@ mod tests {
         let html = "<table>\n  <tr>\n    <th>Name</th><th>Rule</th>\n  </tr>\n  <tr>\n    <td>BOLTZMANN</td>\n    <td>Upper &amp; <b>snake</b> case</td>\n  </tr>\n</table>\n";
         assert_eq!(
             shown(html),
-            "/<tr><th>[Name]</td><th>[Rule]</td></tr><tr><td>[BOLTZMANN]</td><td>[Upper & snake case]</td></tr>/"
+            "/<tr><th>[Name]</td><th>[Rule]</td></tr><tr><td>[BOLTZMANN]</td><td>[Upper & ]**[snake]/**[ case]</td></tr>/"
         );
     }
 
@@ -497,7 +507,7 @@ mod tests {
             shown("x &unknown; &#20013; &#x1F600; &#0; &"),
             "[x &unknown; 中 😀 \u{FFFD} &]"
         );
-        assert_eq!(shown("a <b> c </b> d"), "[a c d]");
+        assert_eq!(shown("a <span> c </span> d"), "[a c d]");
         assert_eq!(
             shown("x &rarr; &times; &euro; &#99999999999;"),
             "[x → × € &#99999999999;]"
@@ -505,7 +515,7 @@ mod tests {
         // A quote opens a value only after `=`: an unquoted value's `'` is the value's.
         assert_eq!(
             shown("<p>Alpha <span title=it's>beta</span> gamma.</p><p>Don't <i a=\"x'y\">stop</i></p>"),
-            "/[Alpha beta gamma.]//[Don't stop]/"
+            "/[Alpha beta gamma.]//[Don't ]*[stop]/*/"
         );
     }
 

@@ -209,6 +209,38 @@ impl Inline {
         self.links.push(Link { text, url });
     }
 
+    /// Emphasis HTML opened (`<b>`: `**`); returns where its mark is, for `close_mark`.
+    pub(super) fn open_mark(&mut self, mark: &str) -> usize {
+        let at = self.markdown.len();
+        self.markdown.push_str(mark);
+        at
+    }
+
+    /// Emphasis opened at `at` ends. Discord reads `**a**` and not `** a **`: spaces just
+    /// inside go outside; emphasis of nothing is no emphasis.
+    pub(super) fn close_mark(&mut self, mark: &str, at: usize) {
+        let inside = at + mark.len();
+        let Some(inner) = self.markdown.get(inside..) else {
+            return;
+        };
+        if inner.trim().is_empty() {
+            self.markdown.replace_range(at..inside, "");
+            return;
+        }
+        if inner.starts_with(' ') {
+            // The same length: what was recorded of the text after it holds.
+            self.markdown.replace_range(at..=inside, &format!(" {mark}"));
+        }
+        let space = self.markdown.ends_with(' ');
+        if space {
+            self.markdown.pop();
+        }
+        self.markdown.push_str(mark);
+        if space {
+            self.markdown.push(' ');
+        }
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.plain.trim().is_empty()
     }
