@@ -392,8 +392,9 @@ struct Builder<'l> {
     code_block: Option<String>,
     /// The open code block's language (`rust` of ```` ```rust ````), for Discord's highlighting.
     code_language: String,
-    /// The source of the HTML block being read.
+    /// The source of the HTML block being read, and the line it begins on.
     html_block: Option<String>,
+    html_line: usize,
     /// Links and emphasis opened by HTML (`<a href>`, `<b>`) in the inline being collected,
     /// unclosed, innermost last.
     html_open: Vec<HtmlOpen>,
@@ -547,49 +548,7 @@ impl Builder<'_> {
                 self.flush_paragraph();
                 self.lists.push(start);
             }
-            Tag::Item => {
-                self.flush_paragraph();
-                let marker = match self.lists.last_mut() {
-                    Some(Some(number)) => {
-                        let marker = Marker::Number(*number);
-                        *number = number.saturating_add(1);
-                        marker
-                    }
-                    _ => Marker::Bullet,
-                };
-                if self.items.len() >= MAX_NESTING {
-                    // Too deep: the new item becomes the next sibling of the deepest one.
-                    if let Some(item) = self.items.pop() {
-                        self.finish_item(item);
-                    }
-                    if !self.warned_nesting {
-                        self.warned_nesting = true;
-                        self.warnings.push(Warning {
-                            line: at.line(),
-                            message: format!(
-                                "lists nested deeper than {MAX_NESTING} levels; deeper items are shown at level {MAX_NESTING}"
-                            ),
-                        });
-                    }
-                    self.flattened += 1;
-                }
-                let first = self.finished.next();
-                let item = match self.spare_items.pop() {
-                    Some(spare) => OpenItem {
-                        marker,
-                        first,
-                        ..spare
-                    },
-                    None => OpenItem {
-                        marker,
-                        plain: String::new(),
-                        markdown: String::new(),
-                        children: 0,
-                        first,
-                    },
-                };
-                self.items.push(item);
-            }
+            Tag::Item => self.open_item(at.line()),
             Tag::Link {
                 link_type: LinkType::WikiLink { has_pothole },
                 dest_url,
@@ -653,6 +612,7 @@ impl Builder<'_> {
             Tag::HtmlBlock => {
                 self.flush_paragraph();
                 self.html_block = Some(String::new());
+                self.html_line = at.line();
             }
             _ => {}
         }
@@ -771,6 +731,51 @@ impl Builder<'_> {
         }
     }
 
+    /// A list item begins (`line`: where, for a warning).
+    fn open_item(&mut self, line: usize) {
+        self.flush_paragraph();
+        let marker = match self.lists.last_mut() {
+            Some(Some(number)) => {
+                let marker = Marker::Number(*number);
+                *number = number.saturating_add(1);
+                marker
+            }
+            _ => Marker::Bullet,
+        };
+        if self.items.len() >= MAX_NESTING {
+            // Too deep: the new item becomes the next sibling of the deepest one.
+            if let Some(item) = self.items.pop() {
+                self.finish_item(item);
+            }
+            if !self.warned_nesting {
+                self.warned_nesting = true;
+                self.warnings.push(Warning {
+                    line,
+                    message: format!(
+                        "lists nested deeper than {MAX_NESTING} levels; deeper items are shown at level {MAX_NESTING}"
+                    ),
+                });
+            }
+            self.flattened += 1;
+        }
+        let first = self.finished.next();
+        let item = match self.spare_items.pop() {
+            Some(spare) => OpenItem {
+                marker,
+                first,
+                ..spare
+            },
+            None => OpenItem {
+                marker,
+                plain: String::new(),
+                markdown: String::new(),
+                children: 0,
+                first,
+            },
+        };
+        self.items.push(item);
+    }
+
     /// An HTML block's text, table rows and links, as the note shows them ([`html`]).
     fn html(&mut self, source: &str) {
         let mut cell = false;
@@ -778,6 +783,9 @@ impl Builder<'_> {
         let mut headers = true;
         // In a `<pre>`: its language and its text so far.
         let mut pre: Option<(String, String)> = None;
+        // The block's open lists, innermost last: whether an item of each is open. Only
+        // what the block opened is closed: it may stand in a markdown list item.
+        let mut lists: Vec<bool> = Vec::new();
         for piece in html::read(source) {
             if let Some((language, code)) = pre.as_mut() {
                 match piece {
@@ -816,6 +824,47 @@ impl Builder<'_> {
                 Html::Break => {
                     self.close_html();
                     self.flush_paragraph();
+                }
+                // Lists in a cell are the cell's text, on one line.
+                Html::ListStart { .. } | Html::ListEnd | Html::ItemStart | Html::ItemEnd if in_row => {
+                    if cell {
+                        self.inline().space();
+                    }
+                }
+                Html::ListStart { ordered } => {
+                    self.close_html();
+                    self.flush_paragraph();
+                    self.lists.push(ordered.then_some(1));
+                    lists.push(false);
+                }
+                Html::ItemStart => {
+                    self.close_html();
+                    match lists.last_mut() {
+                        // A new item ends the one open, as in a browser.
+                        Some(open) if *open => {
+                            self.end(TagEnd::Item);
+                            self.open_item(self.html_line);
+                        }
+                        Some(open) => {
+                            *open = true;
+                            self.open_item(self.html_line);
+                        }
+                        // A stray `<li>` begins a line.
+                        None => self.flush_paragraph(),
+                    }
+                }
+                Html::ItemEnd | Html::ListEnd => {
+                    self.close_html();
+                    match lists.last_mut() {
+                        Some(open) if *open => {
+                            *open = false;
+                            self.end(TagEnd::Item);
+                        }
+                        _ => self.flush_paragraph(),
+                    }
+                    if piece == Html::ListEnd && lists.pop().is_some() {
+                        self.end(TagEnd::List(false));
+                    }
                 }
                 Html::RowStart | Html::RowEnd => {
                     self.close_html();
@@ -859,6 +908,12 @@ impl Builder<'_> {
         if cell {
             self.end(TagEnd::TableCell);
         }
+        for open in lists.into_iter().rev() {
+            if open {
+                self.end(TagEnd::Item);
+            }
+            self.end(TagEnd::List(false));
+        }
         if self.table_row.is_some() {
             self.end(if headers {
                 TagEnd::TableHead
@@ -891,6 +946,9 @@ impl Builder<'_> {
                 Html::LinkEnd => self.close_html_link(),
                 Html::Mark { mark, closing: false } => self.open_html_mark(mark),
                 Html::Mark { mark, closing: true } => self.close_html_mark(mark),
+                Html::ListStart { .. } | Html::ListEnd | Html::ItemStart | Html::ItemEnd => {
+                    self.inline().space()
+                }
                 _ => {}
             }
         }
@@ -1726,12 +1784,15 @@ mod tests {
         );
     }
 
-    /// Emphasis tags by the ten thousand, opened and never closed, closed and never opened,
-    /// in a paragraph or an HTML block, are read in one pass: each end looks for its start
-    /// among at most [`MAX_HTML_OPEN`] open elements.
+    /// Emphasis and list tags by the ten thousand, opened and never closed, closed and never
+    /// opened, in a paragraph or an HTML block, are read in one pass (each end looks for its
+    /// start among at most [`MAX_HTML_OPEN`] open elements), lists no deeper than the cap.
     #[test]
-    fn hostile_html_emphasis_is_read_in_one_pass() {
+    fn hostile_html_tags_are_read_in_one_pass() {
         let runs = [
+            "<ul><li>x".repeat(30_000),
+            "</li></ul>".repeat(50_000),
+            format!("{}{}", "<ol><li>y".repeat(30_000), "</ol>".repeat(30_000)),
             format!("{}{}", "<i>".repeat(50_000), "</b>".repeat(50_000)),
             "<b> x</b>".repeat(50_000),
             "<a href=\"https://a.org/\"><b>".repeat(25_000),
@@ -1745,10 +1806,57 @@ mod tests {
                 let started = std::time::Instant::now();
                 let body = parse(&text, 1, &Labels::default(), &|_: &str| None);
                 let took = started.elapsed();
-                assert!(!body.sections.is_empty());
+                let depth = (body.sections.iter())
+                    .flat_map(|section| section.points().iter().flat_map(|item| item.walk()))
+                    .map(|(depth, _)| depth)
+                    .max()
+                    .unwrap_or(0);
+                assert!(depth < MAX_NESTING, "{:.30}…: {depth}", run);
                 assert!(took < std::time::Duration::from_secs(3), "{:.30}…: {took:?}", run);
             }
         }
+    }
+
+    /// `<ul>`, `<ol>` and `<li>` are list items as markdown's are, nested, numbered; a list
+    /// in an HTML block inside a markdown item nests under it and closes only what it
+    /// opened; an item left open ends at the next or at the block's end; a stray `<li>` or
+    /// `</ul>` begins a line; a list in a cell is the cell's text.
+    #[test]
+    fn html_lists_are_list_items() {
+        let text = "# T\n\n<ul>\n  <li>one</li>\n  <li>two\n    <ol><li>first<li>second</ol>\n  </li>\n  <li><b>three</b>\n</ul>\n\n- markdown item\n\n  <ul><li>inside</li></ul></ul></li>\n\n  still the item's\n- next\n\n<div>stray <li>line</li> and </ul> after</div>\n\n<ol><li>left open\n\n| <ul><li>a</li><li>b</li></ul> | c |\n|---|---|\n| 1 | 2 |\n";
+        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
+        let shown: Vec<String> = (body.sections[0].points().iter())
+            .flat_map(|item| item.walk())
+            .map(|(depth, item)| {
+                let marker = match item.marker() {
+                    Marker::Bullet => "- ".to_string(),
+                    Marker::Number(n) => format!("{n}. "),
+                    Marker::Plain => String::new(),
+                };
+                format!("{}{marker}{}", "  ".repeat(depth), item.markdown())
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "- one",
+                "- two",
+                "  1. first",
+                "  2. second",
+                "- **three**",
+                "- markdown item",
+                "  - inside",
+                "  still the item's",
+                "- next",
+                "stray",
+                "line",
+                "and",
+                "after",
+                "1. left open",
+                "**a b** | **c**",
+                "1 | 2",
+            ]
+        );
     }
 
     #[test]

@@ -22,6 +22,14 @@ pub(super) enum Html<'a> {
     /// `<a href>`'s text begins.
     Link(Cow<'a, str>),
     LinkEnd,
+    /// `<ul>` (`ordered: false`) or `<ol>` begins.
+    ListStart {
+        ordered: bool,
+    },
+    ListEnd,
+    /// `<li>` begins.
+    ItemStart,
+    ItemEnd,
     /// Emphasis (`<b>`, `<em>`, `<s>`, `<u>`) begins or ends: its markdown mark (`**`).
     Mark {
         mark: &'static str,
@@ -66,13 +74,10 @@ const BLOCKS: &[&str] = &[
     "h6",
     "header",
     "hr",
-    "li",
-    "ol",
     "p",
     "section",
     "summary",
     "table",
-    "ul",
 ];
 
 /// The pieces of `html`, in order.
@@ -191,6 +196,12 @@ fn element<'a>(tag: &Tag<'a>, name: &str) -> Option<Html<'a>> {
         ("td" | "th", true) => Html::CellEnd,
         ("a", false) => Html::Link(tag.attribute("href")?),
         ("a", true) => Html::LinkEnd,
+        ("ul" | "ol", false) => Html::ListStart {
+            ordered: name == "ol",
+        },
+        ("ul" | "ol", true) => Html::ListEnd,
+        ("li", false) => Html::ItemStart,
+        ("li", true) => Html::ItemEnd,
         ("b" | "strong", closing) => Html::Mark { mark: "**", closing },
         ("i" | "em", closing) => Html::Mark { mark: "*", closing },
         ("s" | "del" | "strike", closing) => Html::Mark { mark: "~~", closing },
@@ -237,7 +248,9 @@ fn text<'a>(source: &'a str, out: &mut Vec<Html<'a>>) {
     };
     match out.last_mut() {
         // Whitespace where no line or cell has begun is only the source's layout.
-        None | Some(Html::Break | Html::RowStart | Html::RowEnd | Html::CellStart { .. } | Html::CellEnd)
+        None
+        | Some(Html::Break | Html::RowStart | Html::RowEnd | Html::CellStart { .. } | Html::CellEnd)
+        | Some(Html::ListStart { .. } | Html::ListEnd | Html::ItemStart | Html::ItemEnd)
             if shown.trim().is_empty() => {}
         Some(Html::Text(before)) => {
             let shown = if before.ends_with(' ') {
@@ -467,6 +480,11 @@ mod tests {
                 Html::PreEnd => "</pre>".into(),
                 Html::Language(language) => format!("<lang {language}>"),
                 Html::Mark { mark, closing } => format!("{}{mark}", if closing { "/" } else { "" }),
+                Html::ListStart { ordered: false } => "<ul>".into(),
+                Html::ListStart { ordered: true } => "<ol>".into(),
+                Html::ListEnd => "</ul>".into(),
+                Html::ItemStart => "<li>".into(),
+                Html::ItemEnd => "</li>".into(),
             })
             .collect()
     }
