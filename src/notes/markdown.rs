@@ -1769,7 +1769,7 @@ mod tests {
     /// emphasis of nothing left out, a stray end ignored.
     #[test]
     fn html_emphasis_is_markdown_emphasis() {
-        let text = "# T\n\n- a <b> bold </b> and <em>it</em>, <s>old</s> <u>under</u> <strong><i>both</i></strong>\n- <b>never closed\n- stray </b> end, empty <b> </b>x, <b>crossed <i>one</b> two</i>\n- <a href=\"https://a.org/\">in <b>link</a> out</b> done\n\n<p>block <b>bold</b> <i>open</p>\n\n| <b>head</b> | b |\n|---|---|\n| <i>cell | 2 |\n";
+        let text = "# T\n\n- a <b> bold </b> and <em>it</em>, <s>old</s> <u>under</u> <strong><i>both</i></strong>\n- <b>never closed\n- stray </b> end, empty <b> </b>x, <b>crossed <i>one</b> two</i>\n- <a href=\"https://a.org/\">in <b>link</a> out</b> done\n- x*y<a href=\"https://a.org/\"><script>x*y\n\n<p>block <b>bold</b> <i>open</p>\n\n| <b>head</b> | b |\n|---|---|\n| <i>cell | 2 |\n";
         assert_eq!(
             first_points(text),
             [
@@ -1777,6 +1777,8 @@ mod tests {
                 "**never closed**",
                 "stray end, empty x, **crossed *one*** two",
                 "[in **link**](https://a.org/) out done",
+                // Emphasis ending in an empty link: the mark comes after the link.
+                "x*y[a.org/](https://a.org/)*",
                 "block **bold** *open*",
                 "**head** | **b**",
                 "*cell* | 2",
@@ -1857,6 +1859,80 @@ mod tests {
                 "1 | 2",
             ]
         );
+    }
+
+    /// Pieces of HTML for [`any_html_keeps_its_marks_paired`]: emphasis, links, lists and
+    /// table tags, opened and closed in any order, with text between.
+    const HTML_TOKENS: &[&str] = &[
+        "<b>",
+        "</b>",
+        "<i>",
+        "</i>",
+        "<em>",
+        "</strong>",
+        "<s>",
+        "</s>",
+        "<u>",
+        "</u>",
+        "<ul>",
+        "</ul>",
+        "<ol>",
+        "</ol>",
+        "<li>",
+        "</li>",
+        "<a href=\"https://a.org/\">",
+        "</a>",
+        "<tr>",
+        "<td>",
+        "</td>",
+        "<p>",
+        "<br>",
+        "<script>",
+        "</script>",
+        "word",
+        " ",
+        "\n",
+        "中文",
+        "a_b",
+        "x*y",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        /// HTML however broken, as a block, in a paragraph or in a markdown list item: every
+        /// line shows its emphasis marks paired (an unpaired `*` or `~~` would run Discord's
+        /// formatting on), its lists no deeper than the cap.
+        #[test]
+        fn any_html_keeps_its_marks_paired(
+            tokens in proptest::collection::vec(proptest::sample::select(HTML_TOKENS), 0..40),
+        ) {
+            let html = tokens.concat();
+            let indented = html.replace('\n', "\n  ");
+            for text in [
+                format!("# T\n\n<div>\n{html}\n</div>\n"),
+                format!("# T\n\ntext {html}\n"),
+                format!("# T\n\n- item\n\n  <div>\n  {indented}\n  </div>\n- next\n"),
+            ] {
+                let body = parse(&text, 1, &Labels::default(), &|_: &str| None);
+                for (depth, item) in (body.sections.iter())
+                    .flat_map(|section| section.points().iter().flat_map(|item| item.walk()))
+                {
+                    proptest::prop_assert!(depth < MAX_NESTING);
+                    let markdown = item.markdown();
+                    let unescaped = |mark: char| {
+                        let mut count = 0;
+                        let mut escaped = false;
+                        for c in markdown.chars() {
+                            count += usize::from(c == mark && !escaped);
+                            escaped = c == '\\' && !escaped;
+                        }
+                        count
+                    };
+                    proptest::prop_assert!(unescaped('*') % 2 == 0, "{markdown:?} of {text:?}");
+                    proptest::prop_assert!(unescaped('~') % 4 == 0, "{markdown:?} of {text:?}");
+                }
+            }
+        }
     }
 
     #[test]

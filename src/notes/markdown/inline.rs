@@ -191,12 +191,17 @@ impl Inline {
             return;
         }
         let mut text = self.plain.get(start..).unwrap_or_default().trim().to_string();
+        // Emphasis that ended in a link of no text (one HTML opened, closed at the line's
+        // end) ends after the link: its mark, cut with the text, left the other unpaired.
+        let mut marks = String::new();
         if let Some(address) = address_instead(&text, &url) {
             if text.is_empty() {
                 text.clone_from(&url);
                 // The address is the link's text (`![](…/brain-model.png)`): a paragraph of
                 // only such a link is not empty.
                 self.plain.push_str(&address);
+                let written = self.markdown.get(markdown_start..).unwrap_or_default();
+                marks = written.chars().filter(|c| matches!(c, '*' | '~' | '_')).collect();
             }
             if self.markdown.is_char_boundary(markdown_start) {
                 self.markdown.truncate(markdown_start);
@@ -206,6 +211,7 @@ impl Inline {
         self.markdown.push_str("](");
         self.markdown.push_str(&url_for_markdown(&url));
         self.markdown.push(')');
+        self.markdown.push_str(&marks);
         self.links.push(Link { text, url });
     }
 
