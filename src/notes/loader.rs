@@ -335,7 +335,17 @@ impl Loader {
             .and_then(|bytes| {
                 holds_wikilinks = memchr::memmem::find(&bytes, b"[[").is_some();
                 let relative = self.relative(&found.path);
-                super::parse_bytes_in(&found.path, relative, bytes, &self.labels, &self.site)
+                // A bug the note's text finds in the parser fails that note alone: a panic
+                // here stopped the bot at start-up, or ended the reloads for good.
+                let parse = || super::parse_bytes_in(&found.path, relative, bytes, &self.labels, &self.site);
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(|_| {
+                    Err(FileError {
+                        path: found.path.clone(),
+                        line: None,
+                        message: "could not be read: notes-bot failed on its text (a bug: please report it with this note)"
+                            .into(),
+                    })
+                })
             });
         // A note that failed fails alike however wikilinks resolve: it stays failed, not read
         // again for every file added or removed.
