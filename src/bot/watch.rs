@@ -270,10 +270,22 @@ fn debounce(
                     "git's index lock is still there after a minute: reloading anyway; remove it if no git command is running"
                 );
             }
-            let reload = reload_now(app, std::mem::take(&mut changed).into_paths());
-            (due, first) = (reload.again_at, None);
-            if let Some(reloaded) = reload.reloaded {
-                let _ = sender.send(reloaded);
+            let paths = std::mem::take(&mut changed).into_paths();
+            // A bug a reload runs into is told, and the watch goes on: a panic here ended
+            // the reloads for good, the bot serving on as if all were well.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reload_now(app, paths))) {
+                Ok(reload) => {
+                    (due, first) = (reload.again_at, None);
+                    if let Some(reloaded) = reload.reloaded {
+                        let _ = sender.send(reloaded);
+                    }
+                }
+                Err(_) => {
+                    (due, first) = (None, None);
+                    tracing::error!(
+                        "reloading the notes failed (a bug in notes-bot: please report it); the last good notes keep serving, and the next change is read again"
+                    );
+                }
             }
         }
         if now >= next_check {
