@@ -401,8 +401,9 @@ struct Builder<'l> {
     /// Inside `<script>`, `<style>`… written in a paragraph (its tags come one by one): the
     /// element whose closing tag, or the end of the paragraph or cell, shows text again.
     html_hidden: Option<&'static str>,
-    /// Emphasis, links… opened inside it, left out with their ends.
-    html_hidden_inlines: usize,
+    /// Markdown's inline elements open (emphasis, links), innermost last: whether each was
+    /// left out, opened inside hidden HTML.
+    inlines: Vec<bool>,
     /// For each open quote, innermost last: whether it is a callout (a plain quote's lines
     /// are shown quoted, `> `; a callout's are its title's body).
     quotes: Vec<bool>,
@@ -428,15 +429,28 @@ struct Builder<'l> {
 /// Elements HTML may hold open in an inline at once.
 const MAX_HTML_OPEN: usize = 16;
 
-/// An element HTML opened in an inline, not yet closed.
+/// An element HTML opened in an inline, not yet closed, and how many of markdown's inline
+/// elements were open then: it ends before any of those does (`[x <b>y](u) z</b>` is
+/// `[x **y**](u) z`), and its end inside another is left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum HtmlOpen {
-    Link,
+    Link {
+        depth: usize,
+    },
     /// Emphasis: its markdown mark (`**`), written at `at` of the inline's markdown.
     Mark {
         mark: &'static str,
         at: usize,
+        depth: usize,
     },
+}
+
+impl HtmlOpen {
+    fn depth(self) -> usize {
+        match self {
+            HtmlOpen::Link { depth } | HtmlOpen::Mark { depth, .. } => depth,
+        }
+    }
 }
 
 impl Builder<'_> {
@@ -453,16 +467,24 @@ impl Builder<'_> {
             {
                 return;
             }
-            Event::Start(tag) if self.html_hidden.is_some() && is_inline(tag.to_end()) => {
-                self.html_hidden_inlines += 1;
-                return;
+            Event::Start(tag) if is_inline(tag.to_end()) => {
+                let hidden = self.html_hidden.is_some();
+                self.inlines.push(hidden);
+                if hidden {
+                    return;
+                }
             }
-            Event::End(tag) if is_inline(*tag) && self.html_hidden_inlines > 0 => {
-                self.html_hidden_inlines -= 1;
-                return;
+            Event::End(tag) if is_inline(*tag) => {
+                if self.inlines.pop() == Some(true) {
+                    return;
+                }
+                let depth = self.inlines.len();
+                if let Some(inside) = self.html_open.iter().position(|open| open.depth() > depth) {
+                    self.close_html_from(inside);
+                }
             }
-            // An unclosed `<script>` hides no more than its paragraph.
-            Event::End(tag) if !is_inline(*tag) => self.html_hidden = None,
+            // An unclosed `<script>` hides no more than its paragraph, item or cell.
+            Event::Start(_) | Event::End(_) => self.html_hidden = None,
             _ => {}
         }
         if self.callout_title
@@ -472,9 +494,10 @@ impl Builder<'_> {
             )
         {
             self.callout_title = false;
+            self.close_html();
             let inline = self.inline();
             inline.markdown.truncate(inline.markdown.trim_end().len());
-            inline.markdown.push_str("**");
+            inline.mark("**");
             if matches!(event, Event::End(_)) {
                 self.flush_paragraph();
             } else {
@@ -588,9 +611,9 @@ impl Builder<'_> {
                 self.inline().open_link(&dest_url);
                 self.open(false, true);
             }
-            Tag::Emphasis => self.inline().markdown.push('*'),
-            Tag::Strong => self.inline().markdown.push_str("**"),
-            Tag::Strikethrough => self.inline().markdown.push_str("~~"),
+            Tag::Emphasis => self.inline().mark("*"),
+            Tag::Strong => self.inline().mark("**"),
+            Tag::Strikethrough => self.inline().mark("~~"),
             Tag::CodeBlock(kind) => {
                 self.flush_paragraph();
                 self.code_block = Some(String::new());
@@ -622,12 +645,13 @@ impl Builder<'_> {
         match tag {
             TagEnd::Heading(_) if self.heading_as_text.is_some() => {
                 if self.heading_as_text.take() == Some(HeadingAsText::Bold) {
+                    self.close_html();
                     let inline = self.inline();
                     inline.markdown.truncate(inline.markdown.trim_end().len());
                     if inline.markdown.ends_with("**") && inline.plain.trim().is_empty() {
                         inline.markdown.truncate(inline.markdown.len() - 2);
                     } else {
-                        inline.markdown.push_str("**");
+                        inline.mark("**");
                     }
                 }
                 self.flush_paragraph();
@@ -656,9 +680,9 @@ impl Builder<'_> {
                     self.inline().close_link();
                 }
             }
-            TagEnd::Emphasis => self.inline().markdown.push('*'),
-            TagEnd::Strong => self.inline().markdown.push_str("**"),
-            TagEnd::Strikethrough => self.inline().markdown.push_str("~~"),
+            TagEnd::Emphasis => self.inline().mark("*"),
+            TagEnd::Strong => self.inline().mark("**"),
+            TagEnd::Strikethrough => self.inline().mark("~~"),
             TagEnd::CodeBlock => {
                 if let Some(code) = self.code_block.take() {
                     let language = std::mem::take(&mut self.code_language);
@@ -958,12 +982,17 @@ impl Builder<'_> {
     fn open_html_link(&mut self, url: &str) {
         self.close_html_link();
         self.inline().open_link(url);
-        self.html_open.push(HtmlOpen::Link);
+        let depth = self.inlines.len();
+        self.html_open.push(HtmlOpen::Link { depth });
     }
 
     /// `</a>`: the open link ends, and emphasis opened inside it.
     fn close_html_link(&mut self) {
-        if let Some(link) = self.html_open.iter().rposition(|open| *open == HtmlOpen::Link) {
+        let depth = self.inlines.len();
+        let link = |open: &HtmlOpen| matches!(open, HtmlOpen::Link { .. });
+        if let Some(link) = self.html_open.iter().rposition(link)
+            && self.html_open[link].depth() == depth
+        {
             self.close_html_from(link);
         }
     }
@@ -971,19 +1000,24 @@ impl Builder<'_> {
     /// `<b>`, `<em>`…: emphasis as markdown writes it; past [`MAX_HTML_OPEN`] open, left out
     /// (each end looks for its start among them).
     fn open_html_mark(&mut self, mark: &'static str) {
-        if self.html_open.len() >= MAX_HTML_OPEN {
+        // A callout's title and a heading in a quote are bold already: Discord has no bold
+        // inside bold.
+        let bold = self.callout_title || self.heading_as_text == Some(HeadingAsText::Bold);
+        if self.html_open.len() >= MAX_HTML_OPEN || (bold && mark == "**") {
             return;
         }
         let at = self.inline().open_mark(mark);
-        self.html_open.push(HtmlOpen::Mark { mark, at });
+        let depth = self.inlines.len();
+        self.html_open.push(HtmlOpen::Mark { mark, at, depth });
     }
 
     /// `</b>`: the innermost open `<b>` inside the open link, if any, ends, and what was
-    /// opened inside it; a stray one is left out.
+    /// opened inside it; one opened outside markdown's emphasis or link this end is in, or
+    /// none, is left out.
     fn close_html_mark(&mut self, mark: &'static str) {
-        let inside_link = self.html_open.iter().rposition(|open| *open == HtmlOpen::Link);
+        let depth = self.inlines.len();
         let opened = (self.html_open.iter().enumerate().rev())
-            .take_while(|(n, _)| Some(*n) != inside_link)
+            .take_while(|(_, open)| !matches!(open, HtmlOpen::Link { .. }) && open.depth() == depth)
             .find(|(_, open)| matches!(open, HtmlOpen::Mark { mark: m, .. } if *m == mark));
         if let Some((n, _)) = opened {
             self.close_html_from(n);
@@ -1000,8 +1034,8 @@ impl Builder<'_> {
     fn close_html_from(&mut self, from: usize) {
         while self.html_open.len() > from {
             match self.html_open.pop() {
-                Some(HtmlOpen::Link) => self.inline().close_link(),
-                Some(HtmlOpen::Mark { mark, at }) => self.inline().close_mark(mark, at),
+                Some(HtmlOpen::Link { .. }) => self.inline().close_link(),
+                Some(HtmlOpen::Mark { mark, at, .. }) => self.inline().close_mark(mark, at),
                 None => break,
             }
         }
@@ -1764,7 +1798,7 @@ mod tests {
         );
     }
 
-    /// `<b>`, `<em>`, `<s>`, `<u>` show as markdown's emphasis, closed where HTML leaves
+    /// `<b>`, `<em>`, `<s>` show as markdown's emphasis (`<u>` as its text), closed where HTML leaves
     /// them open (the line's own markdown stays as written), spaces just inside moved out,
     /// emphasis of nothing left out, a stray end ignored.
     #[test]
@@ -1773,9 +1807,10 @@ mod tests {
         assert_eq!(
             first_points(text),
             [
-                "a **bold** and *it*, ~~old~~ __under__ ***both***",
+                // Marks side by side are kept apart by a zero-width space.
+                "a **bold** and *it*, ~~old~~ under **\u{200B}*both*\u{200B}**",
                 "**never closed**",
-                "stray end, empty x, **crossed *one*** two",
+                "stray end, empty x, **crossed *one*\u{200B}** two",
                 "[in **link**](https://a.org/) out done",
                 // Emphasis ending in an empty link: the mark comes after the link.
                 "x*y[a.org/](https://a.org/)*",
@@ -1861,6 +1896,62 @@ mod tests {
         );
     }
 
+    /// h13's cases: HTML emphasis beside markdown's marks, crossing its emphasis and links,
+    /// inside a link whose text is replaced by its address (which panicked), after hidden
+    /// HTML, in a callout's title; `<head>` in prose; an unclosed `<script>` in a list item.
+    #[test]
+    fn html_emphasis_stays_apart_from_and_inside_markdown_marks() {
+        let cases = [
+            "<b>A</b><b>B</b>",
+            "<strong>Note:</strong><em>x</em>",
+            "<i>*a*</i>",
+            "**a**<b>b</b>",
+            "*a <b>b* c</b>",
+            "[x <b>y](https://u.org) z</b>",
+            "<b>a [link</b>](https://x.org) y",
+            "[项目说明请访问：<b>https://github.com/a/b](https://github.com/a/b) 中文 说明</b>",
+            "[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa<s>https://z](https://中.org/文)",
+            "[<b>https://github.com/x](https://github.com/x)</b> 项目",
+            "a <script>*x </script>[b](https://u.org)* tail",
+            "Put scripts in the <head> of the page, not the body.",
+        ];
+        let text = format!(
+            "# T\n\n{}\n\n> [!note] <b>Callout</b> title <i>open\n> body line\n\n> # <i>quoted</i> head <b>open\n",
+            cases.join("\n\n")
+        );
+        assert_eq!(
+            first_points(&text),
+            [
+                "**A**\u{200B}**B**",
+                "**Note:**\u{200B}*x*",
+                "*\u{200B}*a*\u{200B}*",
+                "**a**\u{200B}**b**",
+                "*a **b**\u{200B}* c",
+                "[x **y**](https://u.org) z",
+                "**a [link](https://x.org) y**",
+                "[github.com/a/b](https://github.com/a/b) 中文 说明",
+                "[中.org/文](https://中.org/文)",
+                "[github.com/x](https://github.com/x) 项目",
+                "a [b](https://u.org) tail",
+                "Put scripts in the of the page, not the body.",
+                "**Callout title *open*\u{200B}** — body line",
+                "> **\u{200B}*quoted* head open**",
+            ]
+        );
+        // An unclosed `<script>` in a tight list item hides no more than that item's text.
+        let items = |text: &str| -> Vec<String> {
+            let body = parse(text, 1, &Labels::default(), &|_: &str| None);
+            (body.sections[0].points().iter())
+                .flat_map(|item| item.walk())
+                .map(|(depth, item)| format!("{depth} {}", item.markdown()))
+                .collect()
+        };
+        assert_eq!(
+            items("# T\n\n- a <script> b\n  - child text\n- next\n"),
+            ["0 a", "1 child text", "0 next"]
+        );
+    }
+
     /// Pieces of HTML for [`any_html_keeps_its_marks_paired`]: emphasis, links, lists and
     /// table tags, opened and closed in any order, with text between.
     const HTML_TOKENS: &[&str] = &[
@@ -1895,6 +1986,12 @@ mod tests {
         "中文",
         "a_b",
         "x*y",
+        "*",
+        "**",
+        "[",
+        "](u)",
+        "~~",
+        "é",
     ];
 
     proptest::proptest! {
@@ -1919,10 +2016,30 @@ mod tests {
                 {
                     proptest::prop_assert!(depth < MAX_NESTING);
                     let markdown = item.markdown();
+                    if markdown.starts_with("```") {
+                        continue;
+                    }
+                    // Web addresses aside, a link's and one written out (Discord links
+                    // it, `*` and all).
+                    let mut outside_links = String::new();
+                    let mut rest = &*markdown;
+                    while let Some(at) = rest.find("](") {
+                        if rest[..at].ends_with('\\') {
+                            outside_links.push_str(&rest[..at + 2]);
+                            rest = &rest[at + 2..];
+                            continue;
+                        }
+                        outside_links.push_str(&rest[..at]);
+                        rest = rest[at..].find(')').map_or("", |end| &rest[at + end + 1..]);
+                    }
+                    outside_links.push_str(rest);
+                    let words = (outside_links.split_whitespace())
+                        .map(|word| word.split("https://").next().unwrap_or_default());
+                    let outside_addresses: String = words.collect::<Vec<_>>().join(" ");
                     let unescaped = |mark: char| {
                         let mut count = 0;
                         let mut escaped = false;
-                        for c in markdown.chars() {
+                        for c in outside_addresses.chars() {
                             count += usize::from(c == mark && !escaped);
                             escaped = c == '\\' && !escaped;
                         }

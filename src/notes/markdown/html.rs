@@ -30,7 +30,7 @@ pub(super) enum Html<'a> {
     /// `<li>` begins.
     ItemStart,
     ItemEnd,
-    /// Emphasis (`<b>`, `<em>`, `<s>`, `<u>`) begins or ends: its markdown mark (`**`).
+    /// Emphasis (`<b>`, `<em>`, `<s>`) begins or ends: its markdown mark (`**`).
     Mark {
         mark: &'static str,
         closing: bool,
@@ -47,7 +47,7 @@ pub(super) enum Html<'a> {
     Language(&'a str),
 }
 
-/// Elements whose content is never shown.
+/// Elements whose content is never shown; the first three in a paragraph too.
 const HIDDEN: [&str; 5] = ["script", "style", "template", "head", "noscript"];
 
 /// Elements that begin and end a line of their own.
@@ -179,7 +179,8 @@ fn preformatted<'a>(source: &'a str, out: &mut Vec<Html<'a>>) {
 /// opens whose content is never shown (`<script>`: `true`), or closes (`</script>`: `false`).
 pub(super) fn hides(tag: &str) -> Option<(&'static str, bool)> {
     let tag = Tag::parse(tag)?;
-    let element = HIDDEN.iter().find(|e| tag.name.eq_ignore_ascii_case(e))?;
+    // A browser shows the text after a `<head>` or `<noscript>` in a page's body.
+    let element = HIDDEN[..3].iter().find(|e| tag.name.eq_ignore_ascii_case(e))?;
     match (tag.closing, tag.self_closing) {
         (true, _) => Some((element, false)),
         (false, false) => Some((element, true)),
@@ -205,7 +206,6 @@ fn element<'a>(tag: &Tag<'a>, name: &str) -> Option<Html<'a>> {
         ("b" | "strong", closing) => Html::Mark { mark: "**", closing },
         ("i" | "em", closing) => Html::Mark { mark: "*", closing },
         ("s" | "del" | "strike", closing) => Html::Mark { mark: "~~", closing },
-        ("u" | "ins", closing) => Html::Mark { mark: "__", closing },
         ("img", false) => Html::Embed {
             url: tag.attribute("src")?,
             text: tag.attribute("alt").unwrap_or_default(),

@@ -20,6 +20,8 @@ pub(super) struct Inline {
     pub(super) stars: Vec<usize>,
     /// Whether the text so far ends inside a web address written out.
     pub(super) in_bare_url: bool,
+    /// Where the last emphasis mark HTML wrote ends (see [`Inline::mark`]).
+    pub(super) html_mark_end: usize,
 }
 
 impl Inline {
@@ -215,18 +217,38 @@ impl Inline {
         self.links.push(Link { text, url });
     }
 
+    /// A mark of markdown's own emphasis (`*`, `**`, `~~`). One right after a mark HTML
+    /// wrote is kept apart from it, as [`Inline::html_mark`] does.
+    pub(super) fn mark(&mut self, mark: &str) {
+        if self.markdown.len() == self.html_mark_end && ends_with_mark(&self.markdown) {
+            self.markdown.push(MARKS_APART);
+        }
+        self.markdown.push_str(mark);
+    }
+
+    /// A mark of emphasis HTML wrote, kept apart from a mark right before it by a
+    /// zero-width space: Discord reads `**A****B**` (`<b>A</b><b>B</b>`) or `**a**` (`<i>*a*</i>`)
+    /// as other marks than they are.
+    fn html_mark(&mut self, mark: &str) {
+        if ends_with_mark(&self.markdown) {
+            self.markdown.push(MARKS_APART);
+        }
+        self.markdown.push_str(mark);
+        self.html_mark_end = self.markdown.len();
+    }
+
     /// Emphasis HTML opened (`<b>`: `**`); returns where its mark is, for `close_mark`.
     pub(super) fn open_mark(&mut self, mark: &str) -> usize {
-        let at = self.markdown.len();
-        self.markdown.push_str(mark);
-        at
+        self.html_mark(mark);
+        self.markdown.len() - mark.len()
     }
 
     /// Emphasis opened at `at` ends. Discord reads `**a**` and not `** a **`: spaces just
     /// inside go outside; emphasis of nothing is no emphasis.
     pub(super) fn close_mark(&mut self, mark: &str, at: usize) {
         let inside = at + mark.len();
-        let Some(inner) = self.markdown.get(inside..) else {
+        let opened = self.markdown.get(at..inside) == Some(mark);
+        let Some(inner) = self.markdown.get(inside..).filter(|_| opened) else {
             return;
         };
         if inner.trim().is_empty() {
@@ -241,7 +263,7 @@ impl Inline {
         if space {
             self.markdown.pop();
         }
-        self.markdown.push_str(mark);
+        self.html_mark(mark);
         if space {
             self.markdown.push(' ');
         }
@@ -298,7 +320,15 @@ impl Inline {
         self.collapsed.clear();
         self.stars.clear();
         self.in_bare_url = false;
+        self.html_mark_end = 0;
     }
+}
+
+/// Keeps two emphasis marks apart (see [`Inline::html_mark`]).
+const MARKS_APART: char = '\u{200B}';
+
+fn ends_with_mark(markdown: &str) -> bool {
+    markdown.ends_with(['*', '~'])
 }
 
 pub(super) fn is_web_url(url: &str) -> bool {
