@@ -428,7 +428,12 @@ fn render_item(item: &Item, depth: usize) -> String {
 /// quarter of a page of `budget` is), is not written again, childless, with the rest.
 fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: usize) -> Vec<LaidLine> {
     let mut lines = Vec::new();
-    let focus = whole_steps(roots, focus);
+    // A table too long to bring forward whole, its header matched: its first row comes, under
+    // the header repeated for context; the header stays above the table where it is.
+    let focus: Vec<ItemPath> = (focus.iter())
+        .map(|path| tables.first_row_under(path).unwrap_or_else(|| path.clone()))
+        .collect();
+    let focus = whole_steps(roots, &focus);
     let mut focused: Vec<&ItemPath> = Vec::new();
     for path in &focus {
         let valid = item_at(roots, path).is_some();
@@ -805,6 +810,14 @@ impl Tables {
         if !runs.is_empty() {
             self.runs.insert(parent, runs);
         }
+    }
+
+    /// For the header row of a table too long to bring forward whole, its first row.
+    fn first_row_under(&self, path: &[usize]) -> Option<ItemPath> {
+        let (&at, parent) = path.split_last()?;
+        let runs = self.runs.get(parent)?;
+        let &(first, last) = runs.get(runs.partition_point(|&(_, last)| last < at))?;
+        (first == at && last - first >= MAX_STEPS).then(|| parent.iter().copied().chain([at + 1]).collect())
     }
 
     /// The header row of the table whose later row is at `path`: the first of the rows side
@@ -1369,6 +1382,20 @@ mod tests {
         let laid = lines_in_order(&roots, &Tables::of(&roots), &[vec![31]], 4000);
         let content: Vec<bool> = laid[..5].iter().map(|line| line.content).collect();
         assert_eq!(content, [false, true, true, true, true]);
+        // The header matched too (the blog's `沧海 词频` came above its header): the header
+        // above, then the row, then the table's first row; the header in place again.
+        let lines = shown(&note.sections[1], &[vec![31], vec![1]]);
+        assert_eq!(
+            lines[..6],
+            [
+                "**Name** | **Value**",
+                "r30 | v30",
+                "r1 | v1",
+                "- first",
+                "**Name** | **Value**",
+                "r2 | v2"
+            ]
+        );
     }
 
     /// Matched points under one parent come together under it, in document order, where
