@@ -79,6 +79,7 @@ fn pieces(line: &str, first: usize, budget: usize) -> Vec<Piece> {
     let mut opens = String::new();
     // Counted as pieces are taken, not again from each piece's start: a line may be 400 KB.
     let mut left = discord_len(line);
+    let mut read_to = None;
     loop {
         // The first piece carries the line's indent and marker, the others the indent, `… `
         // and the marks they open again (ASCII: their length is their `discord_len`).
@@ -99,7 +100,7 @@ fn pieces(line: &str, first: usize, budget: usize) -> Vec<Piece> {
         // The first piece ends after its marker, with some of the text.
         let end = piece_end(line, start, start.max(text_start), room, &keep);
         let wrap = (end.inside)
-            .and_then(|from| open_at(line, from, end.at))
+            .and_then(|from| open_at(line, from, end.at, &mut read_to))
             .filter(|wrap| wrap.opens.len().max(wrap.closes.len()) <= wrap_room)
             .unwrap_or_default();
         pieces.push(Piece {
@@ -371,13 +372,19 @@ fn spans_to_keep(line: &str) -> Vec<Kept> {
 /// The marks that close the markup open at byte `at` of a kept span starting at `from`, and
 /// open it again: a code span's or block's backticks, emphasis. `None` inside a link (its
 /// URL cannot be split), in a run of marks, or with nothing open.
-fn open_at(line: &str, from: usize, at: usize) -> Option<Wrap> {
-    let mut markup = Markup::default();
-    let mut start = from;
+fn open_at(line: &str, from: usize, at: usize, read_to: &mut Option<ReadTo>) -> Option<Wrap> {
+    // On from where the piece before stopped in the same span: read from the span's start for
+    // each piece, a line of 1 MB in one emphasis took its square (1.5 s a question).
+    let (mut start, mut markup) = match read_to.take() {
+        Some(read) if read.from == from && read.start <= at => (read.start, read.markup),
+        _ => (from, Markup::default()),
+    };
     while start < at {
+        // A token that opens or closes markup is read again from before it, not from after.
+        let changes = matches!(line.as_bytes().get(start), Some(b'[' | b']' | b'*' | b'~'));
         let token = markup.read(line, start);
         if token.end > at {
-            return match token.kind {
+            let wrap = match token.kind {
                 // A block inside emphasis is left open, as it was kept.
                 Kind::Code { fence, block }
                     if !markup.in_link && (block.is_none() || markup.emphasis.is_empty()) =>
@@ -387,10 +394,23 @@ fn open_at(line: &str, from: usize, at: usize) -> Option<Wrap> {
                 }
                 _ => None,
             };
+            if !changes {
+                *read_to = Some(ReadTo { from, start, markup });
+            }
+            return wrap;
         }
         start = token.end;
     }
-    (!markup.in_link && !markup.emphasis.is_empty()).then(|| markup.wrap(None))
+    let wrap = (!markup.in_link && !markup.emphasis.is_empty()).then(|| markup.wrap(None));
+    *read_to = Some(ReadTo { from, start, markup });
+    wrap
+}
+
+/// How far [`open_at`] read a kept span (from its start, `from`), and the markup open there.
+struct ReadTo {
+    from: usize,
+    start: usize,
+    markup: Markup,
 }
 
 /// Marks around a piece that ends inside markup, and around the next that goes on inside it.
