@@ -220,6 +220,7 @@ impl<'a> Reply<'a> {
             lines_in_order(&roots, &tables, first, budget),
             budget,
             |line| line.len,
+            |line| line.content,
             parents_len,
             |line, first, rest, lines| line.fit_into(&roots, first, rest, lines),
         );
@@ -606,6 +607,7 @@ fn pack<L>(
     lines: impl IntoIterator<Item = L>,
     budget: usize,
     len: impl Fn(&L) -> usize,
+    content: impl Fn(&L) -> bool,
     parents_len: impl Fn(&L) -> Option<usize>,
     mut split: impl FnMut(L, usize, usize, &mut Vec<L>),
 ) -> (Vec<L>, Vec<PageStart>) {
@@ -621,7 +623,7 @@ fn pack<L>(
             laid.push(line);
         }
         for line in laid.get(at..).unwrap_or_default() {
-            packer.place(len(line), || parents_len(line));
+            packer.place(len(line), content(line), || parents_len(line));
         }
     }
     (laid, packer.into_starts())
@@ -637,6 +639,10 @@ struct Packer {
     lines: usize,
     /// Characters on the page being filled.
     used: usize,
+    /// Lines repeated for context (parents, a table's header) that end the page being
+    /// filled, and their characters: a page break after them takes them to the next page,
+    /// above the line they are there for.
+    context_tail: (usize, usize),
 }
 
 impl Packer {
@@ -649,6 +655,7 @@ impl Packer {
             }],
             lines: 0,
             used: 0,
+            context_tail: (0, 0),
         }
     }
 
@@ -672,19 +679,35 @@ impl Packer {
         })
     }
 
-    /// Places the next line, `len` long with its newline (at most a page); `parents_len` as in
-    /// `piece_rooms`, asked only when the line starts a page.
-    fn place(&mut self, len: usize, parents_len: impl FnOnce() -> Option<usize>) {
+    /// Places the next line, `len` long with its newline (at most a page), `content` or
+    /// repeated for context; `parents_len` as in `piece_rooms`, asked only when the line
+    /// starts a page.
+    fn place(&mut self, len: usize, content: bool, parents_len: impl FnOnce() -> Option<usize>) {
         if self.used + len > self.budget && self.lines > self.current().line {
-            let parents = parents_len().filter(|parents| parents + len <= self.budget);
-            self.used = parents.unwrap_or(0);
-            self.starts.push(PageStart {
-                line: self.lines,
-                parents: parents.is_some(),
-            });
+            let (tail, tail_len) = self.context_tail;
+            let tail_start = self.lines - tail;
+            if tail > 0 && tail_start > self.current().line && tail_len + len <= self.budget {
+                // The context lines go along: a table's header ended a page with no row.
+                self.used = tail_len;
+                self.starts.push(PageStart {
+                    line: tail_start,
+                    parents: false,
+                });
+            } else {
+                let parents = parents_len().filter(|parents| parents + len <= self.budget);
+                self.used = parents.unwrap_or(0);
+                self.starts.push(PageStart {
+                    line: self.lines,
+                    parents: parents.is_some(),
+                });
+            }
         }
         self.used += len;
         self.lines += 1;
+        self.context_tail = match content {
+            true => (0, 0),
+            false => (self.context_tail.0 + 1, self.context_tail.1 + len),
+        };
     }
 
     /// Where each page starts; never empty.
@@ -704,6 +727,7 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
         lines,
         budget,
         text_len,
+        |line| line.content,
         parents_len,
         |line, first, rest, fitted| {
             for piece in fit(&line.text, line.content, first, rest) {
@@ -1252,6 +1276,38 @@ mod tests {
         assert_eq!(tables.header(&[t]), Some(vec![third]));
         assert_eq!(tables.header(&[paragraph - 1]), Some(vec![0]));
         assert_eq!(tables.header(&[0]), None);
+    }
+
+    /// Context lines that would end a page (a table's header above a matched row that does
+    /// not fit) go to the next page with the line they are there for; a page is never only
+    /// context, and a content line at a page's end stays.
+    #[test]
+    fn context_lines_never_end_a_page() {
+        let starts = |lines: &[(usize, bool)]| -> Vec<(usize, bool)> {
+            let mut packer = Packer::new(100);
+            for &(len, content) in lines {
+                packer.place(len, content, || Some(0));
+            }
+            (packer.into_starts().iter())
+                .map(|start| (start.line, start.parents))
+                .collect()
+        };
+        // Text, a header and its parent (context), a row: the row and its context go on.
+        assert_eq!(
+            starts(&[(50, true), (10, false), (20, false), (40, true)]),
+            [(0, false), (1, false)]
+        );
+        // Context alone on a page stays there; so does a content line ending one.
+        assert_eq!(
+            starts(&[(30, false), (30, false), (60, true)]),
+            [(0, false), (2, true)]
+        );
+        assert_eq!(starts(&[(70, true), (40, true)]), [(0, false), (1, true)]);
+        // Context and its line too long for a page together: the line starts the page.
+        assert_eq!(
+            starts(&[(30, true), (70, false), (40, true)]),
+            [(0, false), (2, true)]
+        );
     }
 
     /// A focused point whose parent is longer than a page starts on the first page, under
