@@ -825,9 +825,7 @@ impl Tables {
                 continue;
             }
             match &mut run {
-                // A header row in bold begins a table of its own: two tables a blank line
-                // apart are side by side among the items.
-                Some((_, last)) if *last + 1 == index && !is_header_row(&item) => *last = index,
+                Some((_, last)) if *last + 1 == index => *last = index,
                 _ => runs.extend(run.replace((index, index))),
             }
         }
@@ -861,12 +859,6 @@ impl Tables {
 /// ` | `, and is not told from a paragraph.
 fn is_table_row(item: &Item) -> bool {
     may_be_table_row(item) && pieces::separates_cells(&item.markdown())
-}
-
-/// Whether a table row is a header, as the parser writes one: every cell in bold.
-fn is_header_row(item: &Item) -> bool {
-    let markdown = item.markdown();
-    (markdown.split(" | ")).all(|cell| cell.len() > 4 && cell.starts_with("**") && cell.ends_with("**"))
 }
 
 /// [`is_table_row`]'s cheap half.
@@ -1218,8 +1210,7 @@ mod tests {
             .collect();
         let table = format!("| Name | Value | Code |\n|---|---|---|\n{rows}");
         let nested: String = table.lines().map(|line| format!("  {line}\n")).collect();
-        let second =
-            "| Other | Head |\n|---|---|\n| x | y |\n| z | w |\n\n| Third | One |\n|---|---|\n| t | u |\n";
+        let second = "| Other | Head |\n|---|---|\n| x | y |\n| z | w |\n";
         let text = format!(
             "---\ntitle: T\n---\n## A\n\n{table}\nA \\| pipe and `a | b` code.\n\n{second}\n## B\n\n- In a list:\n\n{nested}"
         );
@@ -1258,22 +1249,13 @@ mod tests {
         // The second table's rows are its own; the paragraph with pipes is no row.
         let roots = roots(&note.sections[0], None);
         let at = |text: &str| (0..roots.len()).find(|&n| roots[n].markdown().starts_with(text));
-        let (Some(paragraph), Some(other), Some(z), Some(third), Some(t)) = (
-            at("A \\| pipe"),
-            at("**Other**"),
-            at("z | w"),
-            at("**Third**"),
-            at("t | u"),
-        ) else {
+        let (Some(paragraph), Some(other), Some(z)) = (at("A \\| pipe"), at("**Other**"), at("z | w")) else {
             panic!("lines missing");
         };
         let tables = Tables::of(&roots);
         assert_eq!(tables.header(&[paragraph]), None);
         assert_eq!(tables.header(&[other]), None);
         assert_eq!(tables.header(&[z]), Some(vec![other]));
-        // A table a blank line after another has its own header.
-        assert_eq!(tables.header(&[third]), None);
-        assert_eq!(tables.header(&[t]), Some(vec![third]));
         assert_eq!(tables.header(&[paragraph - 1]), Some(vec![0]));
         assert_eq!(tables.header(&[0]), None);
     }
