@@ -401,9 +401,8 @@ struct Builder<'l> {
     /// Inside `<script>`, `<style>`… written in a paragraph (its tags come one by one): the
     /// element whose closing tag, or the end of the paragraph or cell, shows text again.
     html_hidden: Option<&'static str>,
-    /// Markdown's inline elements open (emphasis, links), innermost last: whether each was
-    /// left out, opened inside hidden HTML.
-    inlines: Vec<bool>,
+    /// Markdown's inline elements open (emphasis, links), innermost last.
+    inlines: Vec<InlineOpen>,
     /// For each open quote, innermost last: whether it is a callout (a plain quote's lines
     /// are shown quoted, `> `; a callout's are its title's body).
     quotes: Vec<bool>,
@@ -426,6 +425,26 @@ struct Builder<'l> {
     first_unlisted: usize,
 }
 
+/// One of markdown's inline elements open (emphasis, a link).
+#[derive(Debug, Clone, Copy)]
+struct InlineOpen {
+    kind: TagEnd,
+    /// Left out, opened inside hidden HTML.
+    hidden: bool,
+    /// Emphasis HTML opened already (`<b>**x**</b>`): its marks are not written again.
+    unmarked: bool,
+}
+
+/// The mark markdown writes for an emphasis.
+fn mark_of(kind: TagEnd) -> Option<&'static str> {
+    match kind {
+        TagEnd::Emphasis => Some("*"),
+        TagEnd::Strong => Some("**"),
+        TagEnd::Strikethrough => Some("~~"),
+        _ => None,
+    }
+}
+
 /// Elements HTML may hold open in an inline at once.
 const MAX_HTML_OPEN: usize = 16;
 
@@ -437,10 +456,11 @@ enum HtmlOpen {
     Link {
         depth: usize,
     },
-    /// Emphasis: its markdown mark (`**`), written at `at` of the inline's markdown.
+    /// Emphasis: its markdown mark (`**`), written at `at` of the inline's markdown (`None`:
+    /// not written, inside the same emphasis).
     Mark {
         mark: &'static str,
-        at: usize,
+        at: Option<usize>,
         depth: usize,
     },
 }
@@ -468,19 +488,29 @@ impl Builder<'_> {
                 return;
             }
             Event::Start(tag) if is_inline(tag.to_end()) => {
+                let kind = tag.to_end();
                 let hidden = self.html_hidden.is_some();
-                self.inlines.push(hidden);
-                if hidden {
+                let unmarked = mark_of(kind).is_some_and(|mark| self.html_marked(mark));
+                self.inlines.push(InlineOpen {
+                    kind,
+                    hidden,
+                    unmarked,
+                });
+                if hidden || unmarked {
                     return;
                 }
             }
             Event::End(tag) if is_inline(*tag) => {
-                if self.inlines.pop() == Some(true) {
+                let open = self.inlines.pop();
+                if open.is_some_and(|open| open.hidden) {
                     return;
                 }
                 let depth = self.inlines.len();
                 if let Some(inside) = self.html_open.iter().position(|open| open.depth() > depth) {
                     self.close_html_from(inside);
+                }
+                if open.is_some_and(|open| open.unmarked) {
+                    return;
                 }
             }
             // An unclosed `<script>` hides no more than its paragraph, item or cell.
@@ -524,7 +554,8 @@ impl Builder<'_> {
                     if text == "*" && at.source == "*" && !at.escaped {
                         self.inline().unpaired_star();
                     } else {
-                        self.inline().text_with_highlights(text);
+                        let bold = self.bold();
+                        self.inline().text_with_highlights(text, bold);
                     }
                 }
             }
@@ -998,17 +1029,37 @@ impl Builder<'_> {
     }
 
     /// `<b>`, `<em>`…: emphasis as markdown writes it; past [`MAX_HTML_OPEN`] open, left out
-    /// (each end looks for its start among them).
+    /// (each end looks for its start among them). Inside the same emphasis (`<b><b>`,
+    /// `**<b>`, a callout's bold title) it writes no marks: Discord has no bold in bold, and
+    /// read `****x****` as other marks.
     fn open_html_mark(&mut self, mark: &'static str) {
-        // A callout's title and a heading in a quote are bold already: Discord has no bold
-        // inside bold.
-        let bold = self.callout_title || self.heading_as_text == Some(HeadingAsText::Bold);
-        if self.html_open.len() >= MAX_HTML_OPEN || (bold && mark == "**") {
+        if self.html_open.len() >= MAX_HTML_OPEN {
             return;
         }
-        let at = self.inline().open_mark(mark);
+        let inside_same = self.html_marked(mark)
+            || (self.inlines.iter()).any(|open| !open.unmarked && mark_of(open.kind) == Some(mark))
+            || (mark == "**" && self.bold());
+        let at = match inside_same {
+            true => None,
+            false => Some(self.inline().open_mark(mark)),
+        };
         let depth = self.inlines.len();
         self.html_open.push(HtmlOpen::Mark { mark, at, depth });
+    }
+
+    /// Whether HTML has written `mark` and not closed it.
+    fn html_marked(&self, mark: &str) -> bool {
+        (self.html_open.iter())
+            .any(|open| matches!(open, HtmlOpen::Mark { mark: m, at: Some(_), .. } if *m == mark))
+    }
+
+    /// Whether the text written now is bold already: in a callout's title, a heading in a
+    /// quote, or bold HTML or markdown opened.
+    fn bold(&self) -> bool {
+        self.callout_title
+            || self.heading_as_text == Some(HeadingAsText::Bold)
+            || self.html_marked("**")
+            || (self.inlines.iter()).any(|open| open.kind == TagEnd::Strong && !open.unmarked)
     }
 
     /// `</b>`: the innermost open `<b>` inside the open link, if any, ends, and what was
@@ -1035,7 +1086,11 @@ impl Builder<'_> {
         while self.html_open.len() > from {
             match self.html_open.pop() {
                 Some(HtmlOpen::Link { .. }) => self.inline().close_link(),
-                Some(HtmlOpen::Mark { mark, at, .. }) => self.inline().close_mark(mark, at),
+                Some(HtmlOpen::Mark { mark, at, .. }) => {
+                    if let Some(at) = at {
+                        self.inline().close_mark(mark, at);
+                    }
+                }
                 None => break,
             }
         }
@@ -1914,6 +1969,9 @@ mod tests {
             "[<b>https://github.com/x](https://github.com/x)</b> 项目",
             "a <script>*x </script>[b](https://u.org)* tail",
             "Put scripts in the <head> of the page, not the body.",
+            "<a href=\"https://x.org/\"><b><i class=\"fa fa-github\"></i></b></a>",
+            "<b>==hl==</b> and <b><b>x</b> y</b> and <b>**z**</b>",
+            "**<b>x</b>** and <i>a *b*</i>",
         ];
         let text = format!(
             "# T\n\n{}\n\n> [!note] <b>Callout</b> title <i>open\n> body line\n\n> # <i>quoted</i> head <b>open\n",
@@ -1924,7 +1982,7 @@ mod tests {
             [
                 "**A**\u{200B}**B**",
                 "**Note:**\u{200B}*x*",
-                "*\u{200B}*a*\u{200B}*",
+                "*a*",
                 "**a**\u{200B}**b**",
                 "*a **b**\u{200B}* c",
                 "[x **y**](https://u.org) z",
@@ -1934,6 +1992,11 @@ mod tests {
                 "[github.com/x](https://github.com/x) 项目",
                 "a [b](https://u.org) tail",
                 "Put scripts in the of the page, not the body.",
+                // Emphasis of nothing (an icon font's), however nested, leaves no marks.
+                "[x.org/](https://x.org/)",
+                // Emphasis inside the same: its marks once (Discord has no bold in bold).
+                "**hl** and **x y** and **z**",
+                "**x** and *a b*",
                 "**Callout title *open*\u{200B}** — body line",
                 "> **\u{200B}*quoted* head open**",
             ]

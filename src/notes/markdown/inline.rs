@@ -44,7 +44,9 @@ impl Inline {
 
     /// Text in which Obsidian's highlights (`==text==`, within one piece of text) are bold:
     /// Discord has no highlight, and showed the marks.
-    pub(super) fn text_with_highlights(&mut self, text: &str) {
+    /// `bold`: the text is bold already, and a highlight (bold too) writes no marks of its
+    /// own.
+    pub(super) fn text_with_highlights(&mut self, text: &str, bold: bool) {
         let mut rest = text;
         while let Some(open) = rest.find("==") {
             let inner_start = open + 2;
@@ -74,9 +76,13 @@ impl Inline {
                 continue;
             }
             self.text(&rest[..open]);
-            self.markdown.push_str("**");
+            if !bold {
+                self.mark("**");
+            }
             self.text(inner);
-            self.markdown.push_str("**");
+            if !bold {
+                self.mark("**");
+            }
             rest = &rest[inner_start + len + 2..];
         }
         self.text(rest);
@@ -251,8 +257,13 @@ impl Inline {
         let Some(inner) = self.markdown.get(inside..).filter(|_| opened) else {
             return;
         };
-        if inner.trim().is_empty() {
-            self.markdown.replace_range(at..inside, "");
+        if inner.chars().all(|c| c.is_whitespace() || c == MARKS_APART) {
+            // No emphasis: the mark goes, with what kept it apart, and the space stays.
+            let space: String = inner.chars().filter(|&c| c != MARKS_APART).collect();
+            let apart = self.markdown[..at].ends_with(MARKS_APART);
+            self.markdown
+                .truncate(at - if apart { MARKS_APART.len_utf8() } else { 0 });
+            self.markdown.push_str(&space);
             return;
         }
         if inner.starts_with(' ') {
