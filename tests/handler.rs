@@ -2441,7 +2441,8 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// when a matched row of a table too long to bring forward began to come under its header
 /// (2 rows: the blog's table of code smells), and when that header became context there and
 /// content again where the table is, above its first rows (the same 2 rows: the rest of the
-/// table had no header).
+/// table had no header), and when bold inside a callout's bold title stopped writing marks
+/// of its own (2 rows: the vault's `**…选择**选择**按钮…**` showed its marks).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]

@@ -431,7 +431,8 @@ struct InlineOpen {
     kind: TagEnd,
     /// Left out, opened inside hidden HTML.
     hidden: bool,
-    /// Emphasis HTML opened already (`<b>**x**</b>`): its marks are not written again.
+    /// Inside the same emphasis already (`<b>**x**</b>`, bold in a callout's bold title):
+    /// its marks are not written again.
     unmarked: bool,
 }
 
@@ -490,7 +491,10 @@ impl Builder<'_> {
             Event::Start(tag) if is_inline(tag.to_end()) => {
                 let kind = tag.to_end();
                 let hidden = self.html_hidden.is_some();
-                let unmarked = mark_of(kind).is_some_and(|mark| self.html_marked(mark));
+                // Bold in a callout's title (`> [!tip] **Further reading**: …`) would be
+                // bold in bold, which Discord shows as `****`.
+                let unmarked =
+                    mark_of(kind).is_some_and(|mark| self.html_marked(mark) || (mark == "**" && self.bold()));
                 self.inlines.push(InlineOpen {
                     kind,
                     hidden,
@@ -1974,7 +1978,7 @@ mod tests {
             "**<b>x</b>** and <i>a *b*</i>",
         ];
         let text = format!(
-            "# T\n\n{}\n\n> [!note] <b>Callout</b> title <i>open\n> body line\n\n> # <i>quoted</i> head <b>open\n",
+            "# T\n\n{}\n\n> [!note] <b>Callout</b> title <i>open\n> body line\n\n> # <i>quoted</i> head <b>open\n\n> [!tip] **Further reading**: a, b\n",
             cases.join("\n\n")
         );
         assert_eq!(
@@ -1999,6 +2003,8 @@ mod tests {
                 "**x** and *a b*",
                 "**Callout title *open*\u{200B}** — body line",
                 "> **\u{200B}*quoted* head open**",
+                // Markdown's bold in a callout's title, bold already (the vault's showed `****`).
+                "**Further reading: a, b**",
             ]
         );
         // An unclosed `<script>` in a tight list item hides no more than that item's text.
