@@ -838,19 +838,24 @@ impl Tables {
 
     /// For the header row of a table too long to bring forward whole, its first row.
     fn first_row_under(&self, path: &[usize]) -> Option<ItemPath> {
-        let (&at, parent) = path.split_last()?;
-        let runs = self.runs.get(parent)?;
-        let &(first, last) = runs.get(runs.partition_point(|&(_, last)| last < at))?;
+        let (parent, at, (first, last)) = self.run_at(path)?;
         (first == at && last - first >= MAX_STEPS).then(|| parent.iter().copied().chain([at + 1]).collect())
     }
 
     /// The header row of the table whose later row is at `path`: the first of the rows side
     /// by side before it. None for an item that is no table row, or its table's first.
     fn header(&self, path: &[usize]) -> Option<ItemPath> {
+        let (parent, at, (first, last)) = self.run_at(path)?;
+        (first < at && at <= last).then(|| parent.iter().copied().chain([first]).collect())
+    }
+
+    /// The parent of the item at `path`, its index, and the first run of rows among its
+    /// siblings that does not end before it (which may begin after it).
+    fn run_at<'p>(&self, path: &'p [usize]) -> Option<(&'p [usize], usize, (usize, usize))> {
         let (&at, parent) = path.split_last()?;
         let runs = self.runs.get(parent)?;
-        let &(first, last) = runs.get(runs.partition_point(|&(_, last)| last < at))?;
-        (first < at && at <= last).then(|| parent.iter().copied().chain([first]).collect())
+        let &run = runs.get(runs.partition_point(|&(_, last)| last < at))?;
+        Some((parent, at, run))
     }
 }
 
