@@ -863,12 +863,9 @@ impl Tables {
 /// ` | `, where any other text's `|` is escaped (`\|`) or in code. A row of one cell has no
 /// ` | `, and is not told from a paragraph.
 fn is_table_row(item: &Item) -> bool {
-    may_be_table_row(item) && pieces::separates_cells(&item.markdown())
-}
-
-/// [`is_table_row`]'s cheap half.
-fn may_be_table_row(item: &Item) -> bool {
-    item.marker() == Marker::Plain && item.plain().contains(" | ")
+    item.marker() == Marker::Plain
+        && item.plain().contains(" | ")
+        && pieces::separates_cells(&item.markdown())
 }
 
 /// A section offered as "did you mean" when a query found nothing.

@@ -899,13 +899,11 @@ impl Builder<'_> {
                 Html::ItemStart => {
                     self.close_html();
                     match lists.last_mut() {
-                        // A new item ends the one open, as in a browser.
-                        Some(open) if *open => {
-                            self.end(TagEnd::Item);
-                            self.open_item(self.html_line);
-                        }
                         Some(open) => {
-                            *open = true;
+                            // A new item ends the one open, as in a browser.
+                            if std::mem::replace(open, true) {
+                                self.end(TagEnd::Item);
+                            }
                             self.open_item(self.html_line);
                         }
                         // A stray `<li>` begins a line.

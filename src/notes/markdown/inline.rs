@@ -209,7 +209,7 @@ impl Inline {
                 // only such a link is not empty.
                 self.plain.push_str(&address);
                 let written = self.markdown.get(markdown_start..).unwrap_or_default();
-                marks = written.chars().filter(|c| matches!(c, '*' | '~' | '_')).collect();
+                marks = written.chars().filter(|c| matches!(c, '*' | '~')).collect();
             }
             if self.markdown.is_char_boundary(markdown_start) {
                 self.markdown.truncate(markdown_start);
