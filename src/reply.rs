@@ -358,7 +358,7 @@ fn line_len(marker: &Marker, markdown_len: usize, depth: usize) -> usize {
     let marker = match marker {
         Marker::Bullet => 2,
         Marker::Number(n) => n.checked_ilog10().map_or(1, |digits| digits as usize + 1) + 2,
-        Marker::Plain => 0,
+        Marker::Plain | Marker::TableHeader | Marker::TableRow { .. } => 0,
     };
     2 * depth + marker + markdown_len + 1
 }
@@ -415,7 +415,7 @@ fn render_item(item: &Item, depth: usize) -> String {
             line.push_str(&n.to_string());
             line.push_str(". ");
         }
-        Marker::Plain => {}
+        Marker::Plain | Marker::TableHeader | Marker::TableRow { .. } => {}
     }
     line.push_str(&markdown);
     line
@@ -434,7 +434,7 @@ fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: u
     let focus: Vec<ItemPath> = (focus.iter())
         .map(|path| tables.first_row_under(path).unwrap_or_else(|| path.clone()))
         .collect();
-    let focus = whole_steps(roots, &focus);
+    let focus = whole_steps(roots, tables, &focus);
     let mut focused: Vec<&ItemPath> = Vec::new();
     for path in &focus {
         let valid = item_at(roots, path).is_some();
@@ -514,44 +514,47 @@ fn shown_whole(roots: &[Item], focused: &[&ItemPath], budget: usize) -> Vec<Item
 /// whole list, and each row of a table by the whole table, with the line before it that
 /// introduces it (one ending in a colon): steps brought forward one by one would show step
 /// 8 before steps 1 to 7, rows a table's row 8 above its header.
-fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
-    let kind = |path: &[usize]| {
-        let item = item_at(roots, path)?;
-        match item.marker() {
-            Marker::Number(_) => Some(Steps::Numbered),
-            _ if is_table_row(&item) => Some(Steps::Table),
-            _ => None,
+fn whole_steps(roots: &[Item], tables: &Tables, focus: &[ItemPath]) -> Vec<ItemPath> {
+    let numbered =
+        |path: &[usize]| item_at(roots, path).is_some_and(|item| matches!(item.marker(), Marker::Number(_)));
+    // The first and last index among its siblings of the steps of the numbered list, or the
+    // rows of the table, the item at `path` is one of (a list is read no further than needed
+    // to find it longer than `MAX_STEPS`).
+    let extent = |path: &[usize]| -> Option<(usize, usize)> {
+        if let Some((_, _, rows)) = tables.rows_around(path) {
+            return Some((rows.first, rows.last));
         }
+        let (&at, parent) = path.split_last()?;
+        if !numbered(path) {
+            return None;
+        }
+        let sibling = |index: usize| -> ItemPath { parent.iter().copied().chain([index]).collect() };
+        let mut first = at;
+        while first > 0 && at - first <= MAX_STEPS && numbered(&sibling(first - 1)) {
+            first -= 1;
+        }
+        let mut last = at;
+        while last - first <= MAX_STEPS && numbered(&sibling(last + 1)) {
+            last += 1;
+        }
+        Some((first, last))
     };
     let mut paths = Vec::with_capacity(focus.len());
     for path in focus {
         // The outermost numbered list or table the item is a step or row of.
-        let step = (1..=path.len()).find_map(|depth| Some((depth, kind(&path[..depth])?)));
-        let Some((depth, steps)) = step else {
+        let step = (1..=path.len()).find_map(|depth| Some((depth, extent(&path[..depth])?)));
+        let Some((depth, (mut first, last))) = step else {
             paths.push(path.clone());
             continue;
         };
-        let alike = |path: &[usize]| kind(path) == Some(steps);
-        let step = &path[..depth];
-        let (parent, at) = step.split_at(depth - 1);
-        let sibling = |index: usize| -> ItemPath { parent.iter().copied().chain([index]).collect() };
-        let at = at.first().copied().unwrap_or_default();
         // A procedure or a short table, not a list of hundreds: a longer one keeps the step
-        // alone (and the look around it short).
-        let mut first = at;
-        while first > 0 && at - first <= MAX_STEPS && alike(&sibling(first - 1)) {
-            first -= 1;
-        }
-        let mut last = at;
-        while last - first <= MAX_STEPS && alike(&sibling(last + 1)) {
-            last += 1;
-        }
+        // alone (a row of a long table comes under its header: `lines_in_order`).
         if last - first >= MAX_STEPS {
-            // A row of a long table comes alone (`lines_in_order` shows it under its
-            // table's header).
             paths.push(path.clone());
             continue;
         }
+        let parent = &path[..depth - 1];
+        let sibling = |index: usize| -> ItemPath { parent.iter().copied().chain([index]).collect() };
         let introduces = |index: usize| {
             item_at(roots, &sibling(index)).is_some_and(|item| {
                 item.marker() == Marker::Plain && item.plain().trim_end().ends_with([':', '：'])
@@ -570,13 +573,6 @@ fn whole_steps(roots: &[Item], focus: &[ItemPath]) -> Vec<ItemPath> {
 
 /// The most steps a numbered list, or rows a table, brought forward whole may have.
 const MAX_STEPS: usize = 20;
-
-/// What a focused item is a step of, brought forward whole (`whole_steps`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Steps {
-    Numbered,
-    Table,
-}
 
 /// An item and everything below it, depth first, leaving out the subtrees at `skip`
 /// (already shown). An explicit stack: no recursion per level.
@@ -785,9 +781,18 @@ fn context_lines(line: &LaidLine, roots: &[Item], tables: &Tables, budget: usize
 /// first line made a table of 50,000 rows cost most of a second a question.
 #[derive(Debug, Clone, Default)]
 struct Tables {
-    /// Parent path (empty for the top level) → runs of at least two rows, first and last
-    /// index, in order.
-    runs: std::collections::HashMap<ItemPath, Vec<(usize, usize)>>,
+    /// Parent path (empty for the top level) → the rows of each table among its children,
+    /// in order.
+    runs: std::collections::HashMap<ItemPath, Vec<Rows>>,
+}
+
+/// A table's rows among their siblings: the first's and last's index, and whether the first
+/// is the table's header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rows {
+    first: usize,
+    last: usize,
+    header: bool,
 }
 
 impl Tables {
@@ -816,21 +821,24 @@ impl Tables {
         tables
     }
 
-    /// Notes the runs of rows among `siblings`, the children of `parent`.
+    /// Notes the tables among `siblings`, the children of `parent`: rows side by side, a new
+    /// table from each row the parser marked as a table's first.
     fn add<'a>(&mut self, parent: ItemPath, siblings: impl Iterator<Item = Item<'a>>) {
-        let mut runs = Vec::new();
-        let mut run: Option<(usize, usize)> = None;
+        let mut runs: Vec<Rows> = Vec::new();
         for (index, item) in siblings.enumerate() {
-            if !is_table_row(&item) {
+            let marker = item.marker();
+            if !marker.is_table_row() {
                 continue;
             }
-            match &mut run {
-                Some((_, last)) if *last + 1 == index => *last = index,
-                _ => runs.extend(run.replace((index, index))),
+            match runs.last_mut() {
+                Some(rows) if rows.last + 1 == index && !marker.begins_table() => rows.last = index,
+                _ => runs.push(Rows {
+                    first: index,
+                    last: index,
+                    header: marker == Marker::TableHeader,
+                }),
             }
         }
-        runs.extend(run);
-        runs.retain(|(first, last)| first < last);
         if !runs.is_empty() {
             self.runs.insert(parent, runs);
         }
@@ -838,34 +846,25 @@ impl Tables {
 
     /// For the header row of a table too long to bring forward whole, its first row.
     fn first_row_under(&self, path: &[usize]) -> Option<ItemPath> {
-        let (parent, at, (first, last)) = self.run_at(path)?;
-        (first == at && last - first >= MAX_STEPS).then(|| parent.iter().copied().chain([at + 1]).collect())
+        let (parent, at, rows) = self.rows_around(path)?;
+        let long = rows.last - rows.first >= MAX_STEPS;
+        (rows.header && rows.first == at && long).then(|| parent.iter().copied().chain([at + 1]).collect())
     }
 
-    /// The header row of the table whose later row is at `path`: the first of the rows side
-    /// by side before it. None for an item that is no table row, or its table's first.
+    /// The header row of the table whose later row is at `path`. None for an item that is no
+    /// table row, a table's first, or a row of a table without a header.
     fn header(&self, path: &[usize]) -> Option<ItemPath> {
-        let (parent, at, (first, last)) = self.run_at(path)?;
-        (first < at && at <= last).then(|| parent.iter().copied().chain([first]).collect())
+        let (parent, at, rows) = self.rows_around(path)?;
+        (rows.header && rows.first < at).then(|| parent.iter().copied().chain([rows.first]).collect())
     }
 
-    /// The parent of the item at `path`, its index, and the first run of rows among its
-    /// siblings that does not end before it (which may begin after it).
-    fn run_at<'p>(&self, path: &'p [usize]) -> Option<(&'p [usize], usize, (usize, usize))> {
+    /// The parent of the item at `path`, its index, and the rows of the table it is a row of.
+    fn rows_around<'p>(&self, path: &'p [usize]) -> Option<(&'p [usize], usize, Rows)> {
         let (&at, parent) = path.split_last()?;
         let runs = self.runs.get(parent)?;
-        let &run = runs.get(runs.partition_point(|&(_, last)| last < at))?;
-        Some((parent, at, run))
+        let &rows = runs.get(runs.partition_point(|rows| rows.last < at))?;
+        (rows.first <= at).then_some((parent, at, rows))
     }
-}
-
-/// Whether an item is a row of a table, as the parser writes one: its cells joined by
-/// ` | `, where any other text's `|` is escaped (`\|`) or in code. A row of one cell has no
-/// ` | `, and is not told from a paragraph.
-fn is_table_row(item: &Item) -> bool {
-    item.marker() == Marker::Plain
-        && item.plain().contains(" | ")
-        && pieces::separates_cells(&item.markdown())
 }
 
 /// A section offered as "did you mean" when a query found nothing.
@@ -1203,8 +1202,9 @@ mod tests {
 
     /// A page that goes on with a table starts with the table's header row again, as
     /// context (after the list parents, for a table in a list item); the first page shows
-    /// it once, as content. Text whose `|` is escaped or in code, and a second table after
-    /// a paragraph, are told apart.
+    /// it once, as content. Text whose `|` is escaped or in code, a second table after a
+    /// paragraph, a third a blank line after it, a fourth with an empty header (no header)
+    /// and an HTML table with no `<th>` (no header) are told apart.
     #[test]
     fn a_page_that_goes_on_with_a_table_repeats_its_header() {
         let rows: String = (0..30)
@@ -1212,7 +1212,7 @@ mod tests {
             .collect();
         let table = format!("| Name | Value | Code |\n|---|---|---|\n{rows}");
         let nested: String = table.lines().map(|line| format!("  {line}\n")).collect();
-        let second = "| Other | Head |\n|---|---|\n| x | y |\n| z | w |\n";
+        let second = "| Other | Head |\n|---|---|\n| x | y |\n| z | w |\n\n| Third | Head |\n|---|---|\n| t | u |\n\n| | |\n|---|---|\n| no | header |\n| still | none |\n\n<table><tr><td>html</td><td>row</td></tr><tr><td>html</td><td>two</td></tr></table>\n";
         let text = format!(
             "---\ntitle: T\n---\n## A\n\n{table}\nA \\| pipe and `a | b` code.\n\n{second}\n## B\n\n- In a list:\n\n{nested}"
         );
@@ -1251,7 +1251,25 @@ mod tests {
         // The second table's rows are its own; the paragraph with pipes is no row.
         let roots = roots(&note.sections[0], None);
         let at = |text: &str| (0..roots.len()).find(|&n| roots[n].markdown().starts_with(text));
-        let (Some(paragraph), Some(other), Some(z)) = (at("A \\| pipe"), at("**Other**"), at("z | w")) else {
+        let lines = [
+            "A \\| pipe",
+            "**Other**",
+            "z | w",
+            "**Third**",
+            "t | u",
+            "still | none",
+            "html | two",
+        ];
+        let [
+            Some(paragraph),
+            Some(other),
+            Some(z),
+            Some(third),
+            Some(t),
+            Some(still),
+            Some(html),
+        ] = lines.map(at)
+        else {
             panic!("lines missing");
         };
         let tables = Tables::of(&roots);
@@ -1260,6 +1278,20 @@ mod tests {
         assert_eq!(tables.header(&[z]), Some(vec![other]));
         assert_eq!(tables.header(&[paragraph - 1]), Some(vec![0]));
         assert_eq!(tables.header(&[0]), None);
+        assert_eq!(tables.header(&[third]), None);
+        assert_eq!(tables.header(&[t]), Some(vec![third]));
+        assert_eq!(tables.header(&[still]), None);
+        assert_eq!(tables.header(&[html]), None);
+        // Each table is brought forward whole, and alone, for a row of it.
+        assert_eq!(whole_steps(&roots, &tables, &[vec![t]]), [vec![third], vec![t]]);
+        assert_eq!(
+            whole_steps(&roots, &tables, &[vec![still]]),
+            [vec![still - 1], vec![still]]
+        );
+        assert_eq!(
+            whole_steps(&roots, &tables, &[vec![html]]),
+            [vec![html - 1], vec![html]]
+        );
     }
 
     /// Context lines that would end a page (a table's header above a matched row that does
@@ -1378,7 +1410,7 @@ mod tests {
         let items = super::roots(&note.sections[0], None);
         let focus = [vec![300], vec![301]];
         let tables = Tables::of(&items);
-        assert_eq!(whole_steps(&items, &focus), focus);
+        assert_eq!(whole_steps(&items, &tables, &focus), focus);
         let lines = lines_in_order(&items, &tables, &focus, 4000);
         let roots = items;
         assert_eq!(

@@ -389,6 +389,8 @@ struct Builder<'l> {
     /// line of the quote in bold.
     heading_as_text: Option<HeadingAsText>,
     table_row: Option<Vec<String>>,
+    /// The next row read begins a table (a table's header row may be empty, and left out).
+    table_begins: bool,
     code_block: Option<String>,
     /// The open code block's language (`rust` of ```` ```rust ````), for Discord's highlighting.
     code_language: String,
@@ -662,6 +664,7 @@ impl Builder<'_> {
                 self.quotes.push(false);
                 self.quote_opened = true;
             }
+            Tag::Table(_) => self.table_begins = true,
             Tag::TableRow | Tag::TableHead => {
                 self.flush_paragraph();
                 self.table_row = Some(Vec::new());
@@ -669,6 +672,8 @@ impl Builder<'_> {
             Tag::TableCell => self.paragraph = Some(Inline::default()),
             Tag::HtmlBlock => {
                 self.flush_paragraph();
+                // Rows in an HTML block are never a markdown table's.
+                self.table_begins = true;
                 self.html_block = Some(String::new());
                 self.html_line = at.line();
             }
@@ -764,16 +769,19 @@ impl Builder<'_> {
                         let plain = unescape_markdown(&cells.join(" | "));
                         // The header row in bold, as the note's renderer shows it (a cell
                         // with emphasis of its own as it is: `**` would pair with its marks).
-                        let markdown = if tag == TagEnd::TableHead {
+                        let (marker, markdown) = if tag == TagEnd::TableHead {
                             let bold = |cell: &&str| match has_emphasis(cell) || *cell == "—" {
                                 true => cell.to_string(),
                                 false => format!("**{cell}**"),
                             };
-                            cells.iter().map(bold).collect::<Vec<_>>().join(" | ")
+                            let markdown = cells.iter().map(bold).collect::<Vec<_>>().join(" | ");
+                            (Marker::TableHeader, markdown)
                         } else {
-                            cells.join(" | ")
+                            let first = self.table_begins;
+                            (Marker::TableRow { first }, cells.join(" | "))
                         };
-                        self.push_plain(&plain, &markdown);
+                        self.table_begins = false;
+                        self.push_line(marker, &plain, &markdown);
                     }
                 }
             }
@@ -879,7 +887,7 @@ impl Builder<'_> {
                 // Text in a row is a cell's; between cells it is only the source's layout.
                 Html::Text(text) if !in_row || cell => self.inline().text(&text),
                 Html::Text(_) => {}
-                Html::Break if cell => self.inline().space(),
+                Html::Break | Html::TableEdge if cell => self.inline().space(),
                 Html::Break => {
                     self.close_html();
                     self.flush_paragraph();
@@ -923,7 +931,7 @@ impl Builder<'_> {
                         self.end(TagEnd::List(false));
                     }
                 }
-                Html::RowStart | Html::RowEnd => {
+                Html::RowStart | Html::RowEnd | Html::TableEdge => {
                     self.close_html();
                     if std::mem::take(&mut cell) {
                         self.end(TagEnd::TableCell);
@@ -935,10 +943,17 @@ impl Builder<'_> {
                             TagEnd::TableRow
                         });
                     }
-                    if piece == Html::RowStart {
-                        self.flush_paragraph();
-                        self.table_row = Some(Vec::new());
-                        headers = true;
+                    match piece {
+                        Html::RowStart => {
+                            self.flush_paragraph();
+                            self.table_row = Some(Vec::new());
+                            headers = true;
+                        }
+                        Html::TableEdge => {
+                            self.flush_paragraph();
+                            self.table_begins = true;
+                        }
+                        _ => {}
                     }
                 }
                 Html::CellStart { .. } | Html::CellEnd if in_row => {
@@ -997,7 +1012,7 @@ impl Builder<'_> {
         }
         for piece in html::read(tag) {
             match piece {
-                Html::Break => self.inline().space(),
+                Html::Break | Html::TableEdge => self.inline().space(),
                 Html::Embed { url, text } => self.embed(&url, &text),
                 Html::Link(url) => self.open_html_link(&url),
                 Html::LinkEnd => self.close_html_link(),
@@ -1162,6 +1177,11 @@ impl Builder<'_> {
     }
 
     fn push_plain(&mut self, plain: &str, markdown: &str) {
+        self.push_line(Marker::Plain, plain, markdown);
+    }
+
+    /// A line with no list marker of its own: a paragraph, a code block or a table's row.
+    fn push_line(&mut self, marker: Marker, plain: &str, markdown: &str) {
         let first = self.finished.next();
         // A quote's line, quoted as the note does: not in a list, where `> ` would not
         // start the line Discord reads, nor a code block, whose fences show it apart (and
@@ -1174,7 +1194,7 @@ impl Builder<'_> {
         } else {
             markdown
         };
-        self.finished.push(Marker::Plain, plain, markdown, 0, first);
+        self.finished.push(marker, plain, markdown, 0, first);
         self.attach(1);
     }
 
@@ -1911,6 +1931,40 @@ mod tests {
         }
     }
 
+    /// Each table's rows are marked as such, its header apart and its first row where it has
+    /// none (an empty header row, HTML with no `<th>`): two tables a blank line apart, or an
+    /// HTML table after a markdown one, stand side by side among the items.
+    #[test]
+    fn tables_mark_their_header_and_their_first_row() {
+        let text = "# T\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n| c | d |\n|---|---|\n| 3 | 4 |\n\n| | |\n|---|---|\n| 5 | 6 |\n| 7 | 8 |\n\n<table><tr><td>9</td><td>10</td></tr><tr><th>e</th><th>f</th></tr><tr><td>11</td></tr></table>\n<table><tr><td>12</td></tr></table>\n\nA | paragraph\n";
+        let body = parse(text, 1, &Labels::default(), &|_: &str| None);
+        let shown: Vec<(Marker, String)> = (body.sections[0].points().iter())
+            .map(|item| (item.marker(), item.plain().to_string()))
+            .collect();
+        let (header, row, first) = (
+            Marker::TableHeader,
+            Marker::TableRow { first: false },
+            Marker::TableRow { first: true },
+        );
+        assert_eq!(
+            shown,
+            [
+                (header, "a | b"),
+                (row, "1 | 2"),
+                (header, "c | d"),
+                (row, "3 | 4"),
+                (first, "5 | 6"),
+                (row, "7 | 8"),
+                (first, "9 | 10"),
+                (header, "e | f"),
+                (row, "11"),
+                (first, "12"),
+                (Marker::Plain, "A | paragraph"),
+            ]
+            .map(|(marker, plain)| (marker, plain.to_string()))
+        );
+    }
+
     /// `<ul>`, `<ol>` and `<li>` are list items as markdown's are, nested, numbered; a list
     /// in an HTML block inside a markdown item nests under it and closes only what it
     /// opened; an item left open ends at the next or at the block's end; a stray `<li>` or
@@ -1925,7 +1979,7 @@ mod tests {
                 let marker = match item.marker() {
                     Marker::Bullet => "- ".to_string(),
                     Marker::Number(n) => format!("{n}. "),
-                    Marker::Plain => String::new(),
+                    _ => String::new(),
                 };
                 format!("{}{marker}{}", "  ".repeat(depth), item.markdown())
             })

@@ -132,8 +132,26 @@ pub enum Marker {
     Bullet,
     /// An item of an ordered list, with its number.
     Number(u64),
-    /// A paragraph, quote, table row or code block: no bullet.
+    /// A paragraph, quote or code block: no bullet.
     Plain,
+    /// A table's header row, its cells joined by ` | `: the first row of its table.
+    TableHeader,
+    /// Another row of a table, its cells joined by ` | ` (`first`: the first row of a table
+    /// without a header).
+    TableRow { first: bool },
+}
+
+impl Marker {
+    /// Whether the line is a row of a table, its header's or another.
+    pub fn is_table_row(self) -> bool {
+        matches!(self, Marker::TableHeader | Marker::TableRow { .. })
+    }
+
+    /// Whether the line is the first row of a table: where one table ends and the next
+    /// begins when two stand a blank line apart.
+    pub fn begins_table(self) -> bool {
+        matches!(self, Marker::TableHeader | Marker::TableRow { first: true })
+    }
 }
 
 /// Inline text in two forms: plain for searching, Discord markdown for replies.
@@ -293,20 +311,29 @@ struct Node {
 /// In `Node::plain`: the markdown is kept as edits of the plain text ([`edits_into`]).
 const EDITED: u32 = 1 << 31;
 
-/// A [`Marker`] in 4 bytes: bullet, plain, or a number. CommonMark numbers have at most
-/// nine digits, and a note holds far fewer items than would count past `u32::MAX`.
+/// A [`Marker`] in 4 bytes: bullet, plain, a table's row, or a number. CommonMark numbers
+/// have at most nine digits, and a note holds far fewer items than would count past
+/// `u32::MAX`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct PackedMarker(u32);
 
 impl PackedMarker {
     const BULLET: u32 = 0;
     const PLAIN: u32 = 1;
+    const TABLE_HEADER: u32 = 2;
+    const TABLE_ROW: u32 = 3;
+    const FIRST_TABLE_ROW: u32 = 4;
+    /// Numbers are kept past the other markers.
+    const NUMBER: u32 = 5;
 
     fn new(marker: Marker) -> PackedMarker {
         PackedMarker(match marker {
             Marker::Bullet => Self::BULLET,
             Marker::Plain => Self::PLAIN,
-            Marker::Number(n) => u32::try_from(n).unwrap_or(u32::MAX).saturating_add(2),
+            Marker::TableHeader => Self::TABLE_HEADER,
+            Marker::TableRow { first: false } => Self::TABLE_ROW,
+            Marker::TableRow { first: true } => Self::FIRST_TABLE_ROW,
+            Marker::Number(n) => u32::try_from(n).unwrap_or(u32::MAX).saturating_add(Self::NUMBER),
         })
     }
 
@@ -314,7 +341,10 @@ impl PackedMarker {
         match self.0 {
             Self::BULLET => Marker::Bullet,
             Self::PLAIN => Marker::Plain,
-            n => Marker::Number(u64::from(n - 2)),
+            Self::TABLE_HEADER => Marker::TableHeader,
+            Self::TABLE_ROW => Marker::TableRow { first: false },
+            Self::FIRST_TABLE_ROW => Marker::TableRow { first: true },
+            n => Marker::Number(u64::from(n - Self::NUMBER)),
         }
     }
 }
@@ -1198,6 +1228,23 @@ mod tests {
             ]
         );
         assert_eq!(trees(items.context()), vec![tree("a.1", "a.1", Vec::new())]);
+    }
+
+    #[test]
+    fn packed_markers_read_back_as_written() {
+        let markers = [
+            Marker::Bullet,
+            Marker::Plain,
+            Marker::TableHeader,
+            Marker::TableRow { first: false },
+            Marker::TableRow { first: true },
+            Marker::Number(0),
+            Marker::Number(1),
+            Marker::Number(999_999_999),
+        ];
+        for marker in markers {
+            assert_eq!(PackedMarker::new(marker).get(), marker);
+        }
     }
 
     #[test]

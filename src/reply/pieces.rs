@@ -275,22 +275,6 @@ pub(super) fn links_shown<'a>(line: &'a str, piece: Option<&Piece>) -> Vec<(&'a 
     links
 }
 
-/// Whether a written line holds ` | ` outside code, links' URLs and escapes: the parser
-/// joins a table row's cells with it.
-pub(super) fn separates_cells(line: &str) -> bool {
-    let mut markup = Markup::default();
-    let mut at = 0;
-    while at < line.len() {
-        let token = markup.read(line, at);
-        let rest = line.as_bytes().get(at..).unwrap_or_default();
-        if token.kind == Kind::Other && rest.starts_with(b" | ") {
-            return true;
-        }
-        at = token.end;
-    }
-    false
-}
-
 /// The spaces a written line is indented by (two a level).
 fn indent_of(line: &str) -> &str {
     let text = line.trim_start_matches(' ');

@@ -12,6 +12,8 @@ pub(super) enum Html<'a> {
     Text(Cow<'a, str>),
     /// A line ends (`<br>`, `<p>`, `</div>`, `<h1>`, `<li>`…).
     Break,
+    /// `<table>` or `</table>`: a line ends, and rows after it are another table's.
+    TableEdge,
     RowStart,
     RowEnd,
     /// A cell begins: a header's (`<th>`) or a value's.
@@ -191,6 +193,7 @@ pub(super) fn hides(tag: &str) -> Option<(&'static str, bool)> {
 /// What a tag shows, if anything.
 fn element<'a>(tag: &Tag<'a>, name: &str) -> Option<Html<'a>> {
     Some(match (name, tag.closing) {
+        ("table", _) => Html::TableEdge,
         ("tr", false) => Html::RowStart,
         ("tr", true) => Html::RowEnd,
         ("td" | "th", false) => Html::CellStart { header: name == "th" },
@@ -249,7 +252,8 @@ fn text<'a>(source: &'a str, out: &mut Vec<Html<'a>>) {
     match out.last_mut() {
         // Whitespace where no line or cell has begun is only the source's layout.
         None
-        | Some(Html::Break | Html::RowStart | Html::RowEnd | Html::CellStart { .. } | Html::CellEnd)
+        | Some(Html::Break | Html::TableEdge | Html::RowStart | Html::RowEnd)
+        | Some(Html::CellStart { .. } | Html::CellEnd)
         | Some(Html::ListStart { .. } | Html::ListEnd | Html::ItemStart | Html::ItemEnd)
             if shown.trim().is_empty() => {}
         Some(Html::Text(before)) => {
@@ -468,6 +472,7 @@ mod tests {
             .map(|piece| match piece {
                 Html::Text(text) => format!("[{text}]"),
                 Html::Break => "/".into(),
+                Html::TableEdge => "<table>".into(),
                 Html::RowStart => "<tr>".into(),
                 Html::RowEnd => "</tr>".into(),
                 Html::CellStart { header: false } => "<td>".into(),
@@ -494,7 +499,7 @@ mod tests {
         let html = "<table>\n  <tr>\n    <th>Name</th><th>Rule</th>\n  </tr>\n  <tr>\n    <td>BOLTZMANN</td>\n    <td>Upper &amp; <b>snake</b> case</td>\n  </tr>\n</table>\n";
         assert_eq!(
             shown(html),
-            "/<tr><th>[Name]</td><th>[Rule]</td></tr><tr><td>[BOLTZMANN]</td><td>[Upper & ]**[snake]/**[ case]</td></tr>/"
+            "<table><tr><th>[Name]</td><th>[Rule]</td></tr><tr><td>[BOLTZMANN]</td><td>[Upper & ]**[snake]/**[ case]</td></tr><table>"
         );
     }
 
