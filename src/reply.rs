@@ -477,8 +477,20 @@ fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: u
         previous = Some(path);
     }
     let skip: Vec<&ItemPath> = grouped.iter().copied().chain(whole.iter()).collect();
+    let rest = lines.len();
     for (index, item) in roots.iter().enumerate() {
         push_subtree(*item, vec![index], &skip, &mut lines);
+    }
+    // A long table's header brought forward over its first row, the rest of the table right
+    // after them: the header once, as content (twice, it showed on the page one under the
+    // other with a row between).
+    if let Some(before) = rest.checked_sub(2)
+        && let [header, row, next, ..] = &lines[before..]
+        && header.path == next.path
+        && tables.first_row_under(&header.path).as_ref() == Some(&row.path)
+    {
+        lines.remove(rest);
+        lines[before].content = true;
     }
     lines
 }
@@ -1429,8 +1441,9 @@ mod tests {
             format!("| Name | Value |\n|---|---|\n{rows}")
         };
         let text = format!(
-            "---\ntitle: T\n---\n## A\n\n- first\n\nAs the table says:\n\n{}\n## B\n\n- first\n\n{}",
+            "---\ntitle: T\n---\n## A\n\n- first\n\nAs the table says:\n\n{}\n## B\n\n- first\n\n{}\n## C\n\n{}",
             table(3),
+            table(40),
             table(40)
         );
         let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
@@ -1486,6 +1499,17 @@ mod tests {
                 "r2 | v2"
             ]
         );
+        // A section that is only the table, its header matched: the header once, as content
+        // (it came as context over r1, then again in place over r2).
+        let lines = shown(&note.sections[2], &[vec![0]]);
+        assert_eq!(lines[..3], ["**Name** | **Value**", "r1 | v1", "r2 | v2"]);
+        assert_eq!(
+            lines.iter().filter(|line| line.starts_with("**Name**")).count(),
+            1
+        );
+        let roots = super::roots(&note.sections[2], None);
+        let laid = lines_in_order(&roots, &Tables::of(&roots), &[vec![0]], 4000);
+        assert!(laid.iter().all(|line| line.content));
     }
 
     /// Matched points under one parent come together under it, in document order, where
