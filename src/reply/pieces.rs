@@ -208,21 +208,45 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
 /// A line longer than a page cut to fit it, as it was before lines were continued: one piece,
 /// then `…`. For a context line (a parent repeated above its children): its item is shown
 /// whole where it is content, and continued it would push the lines it introduces pages down.
+/// Emphasis or code the cut ends inside is closed: left open, its marks paired with marks on
+/// the lines after it (a link, which cannot be closed, is cut as it is).
 fn cut(line: &str, budget: usize) -> Piece {
-    let room = budget.saturating_sub(2);
-    let mut used = 0;
-    let mut end = 0;
-    for (at, c) in line.char_indices() {
-        used += c.len_utf16();
-        if used > room {
-            break;
+    // The end of the longest start of the line in `room`, not between an escape's backslash
+    // and what it escapes (the backslash would escape the marks after it).
+    let end_in = |room: usize| {
+        let mut used = 0;
+        let mut end = 0;
+        for (at, c) in line.char_indices() {
+            used += c.len_utf16();
+            if used > room {
+                break;
+            }
+            end = at + c.len_utf8();
         }
-        end = at + c.len_utf8();
+        let before = line.get(..end).unwrap_or_default();
+        let backslashes = before.len() - before.trim_end_matches('\\').len();
+        end - backslashes % 2
+    };
+    let keep = spans_to_keep(line);
+    // The marks that close what a cut at `end` ends inside, if it can be closed.
+    let closes_at = |end: usize| {
+        (keep.iter())
+            .find(|kept| kept.bytes.start < end && end < kept.bytes.end && kept.block_opening.is_none())
+            .and_then(|kept| open_at(line, kept.bytes.start, end, &mut None))
+            .map(|wrap| wrap.closes)
+            .filter(|closes| closes.len() <= MOST_WRAP)
+    };
+    let mut end = end_in(budget.saturating_sub(2));
+    let mut closes = String::new();
+    if closes_at(end).is_some() {
+        // With room for the marks.
+        end = end_in(budget.saturating_sub(2 + MOST_WRAP));
+        closes = closes_at(end).unwrap_or_default();
     }
     Piece {
         bytes: 0..end,
         opens: String::new(),
-        closes: String::new(),
+        closes,
     }
 }
 
@@ -746,6 +770,40 @@ mod tests {
         let link = format!("- see [{words} `{words}`](https://e.x/) then");
         for piece in pieces(&link, 200, 200) {
             assert_eq!((piece.opens.as_str(), piece.closes.as_str()), ("", ""));
+        }
+    }
+
+    /// A context line cut to a quarter of a page closes the emphasis or code it ends inside:
+    /// left open, its marks paired with the next line's on Discord. A link is cut as it is;
+    /// an escape is not cut between its backslash and what it escapes.
+    #[test]
+    fn a_cut_line_closes_its_markup() {
+        let words = format!("{}end", "word ".repeat(400));
+        let escapes = "\\*".repeat(400);
+        let cases = [
+            (format!("- see **{words}** then"), "**"),
+            (format!("- see *{words}* then"), "*"),
+            (format!("- see ~~**{words}**~~ then"), "**~~"),
+            (format!("- see `{words}` then"), "`"),
+            (format!("- see **{escapes}** then"), "**"),
+            (format!("- see [{words}](https://e.x/) then"), ""),
+            (format!("- see {words} then"), ""),
+        ];
+        for (line, closes) in &cases {
+            for budget in [200, 201, 333, 1001, 1002] {
+                let [piece] = &fit(line, false, budget, budget)[..] else {
+                    panic!("one piece");
+                };
+                let written = write_piece(line, piece);
+                assert!(discord_len(&written) < budget / 4, "{written:?} at {budget}");
+                let text = written.strip_suffix(CONTINUED).unwrap_or_default();
+                let text = text.strip_suffix(closes).unwrap_or_default();
+                let backslashes = text.len() - text.trim_end_matches('\\').len();
+                assert_eq!(backslashes % 2, 0, "{written:?} at {budget}");
+                if !closes.is_empty() {
+                    assert!(text.ends_with(|c: char| !c.is_whitespace()), "{written:?} at {budget}");
+                }
+            }
         }
     }
 
