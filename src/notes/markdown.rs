@@ -560,7 +560,8 @@ impl Builder<'_> {
                     if text == "*" && at.source == "*" && !at.escaped {
                         self.inline().unpaired_star();
                     } else {
-                        let bold = self.bold();
+                        // Only a highlight (`==x==`) asks: it is written bold unless in bold.
+                        let bold = text.contains("==") && self.bold();
                         self.inline().text_with_highlights(text, bold);
                     }
                 }
@@ -875,7 +876,6 @@ impl Builder<'_> {
             let in_row = self.table_row.is_some();
             match piece {
                 Html::PreStart if !in_row => {
-                    self.close_html();
                     self.flush_paragraph();
                     pre = Some(Default::default());
                 }
@@ -888,10 +888,8 @@ impl Builder<'_> {
                 Html::Text(text) if !in_row || cell => self.inline().text(&text),
                 Html::Text(_) => {}
                 Html::Break | Html::TableEdge if cell => self.inline().space(),
-                Html::Break => {
-                    self.close_html();
-                    self.flush_paragraph();
-                }
+                // Flushed, a paragraph closes what HTML opened in it.
+                Html::Break => self.flush_paragraph(),
                 // Lists in a cell are the cell's text, on one line.
                 Html::ListStart { .. } | Html::ListEnd | Html::ItemStart | Html::ItemEnd if in_row => {
                     if cell {
@@ -899,7 +897,6 @@ impl Builder<'_> {
                     }
                 }
                 Html::ListStart { ordered } => {
-                    self.close_html();
                     self.flush_paragraph();
                     self.lists.push(ordered.then_some(1));
                     lists.push(false);

@@ -801,7 +801,10 @@ mod tests {
                 let backslashes = text.len() - text.trim_end_matches('\\').len();
                 assert_eq!(backslashes % 2, 0, "{written:?} at {budget}");
                 if !closes.is_empty() {
-                    assert!(text.ends_with(|c: char| !c.is_whitespace()), "{written:?} at {budget}");
+                    assert!(
+                        text.ends_with(|c: char| !c.is_whitespace()),
+                        "{written:?} at {budget}"
+                    );
                 }
             }
         }
