@@ -391,6 +391,9 @@ struct Builder<'l> {
     table_row: Option<Vec<String>>,
     /// The next row read begins a table (a table's header row may be empty, and left out).
     table_begins: bool,
+    /// HTML tables open (`<table>` read, its `</table>` not yet): a blank line ends an HTML
+    /// block, not the table it is in, and a table nested in a cell is that cell's text.
+    html_tables: usize,
     code_block: Option<String>,
     /// The open code block's language (`rust` of ```` ```rust ````), for Discord's highlighting.
     code_language: String,
@@ -673,8 +676,6 @@ impl Builder<'_> {
             Tag::TableCell => self.paragraph = Some(Inline::default()),
             Tag::HtmlBlock => {
                 self.flush_paragraph();
-                // Rows in an HTML block are never a markdown table's.
-                self.table_begins = true;
                 self.html_block = Some(String::new());
                 self.html_line = at.line();
             }
@@ -731,6 +732,8 @@ impl Builder<'_> {
                     self.code_language = language;
                 }
             }
+            // Rows after it (an HTML block's) are another table's.
+            TagEnd::Table => self.table_begins = true,
             TagEnd::BlockQuote(_) => {
                 self.flush_paragraph();
                 self.quotes.pop();
@@ -858,7 +861,7 @@ impl Builder<'_> {
             if let Some((language, code)) = pre.as_mut() {
                 match piece {
                     Html::Text(text) => code.push_str(&text),
-                    Html::Break => code.push('\n'),
+                    Html::Break | Html::TableStart | Html::TableEnd => code.push('\n'),
                     Html::Language(name) => *language = code_language(name).to_string(),
                     Html::PreEnd => {
                         // As in a browser, a line break right after `<pre>` is not shown.
@@ -874,6 +877,25 @@ impl Builder<'_> {
                 continue;
             }
             let in_row = self.table_row.is_some();
+            // Only the outermost table's edges end one table and begin the next; a table
+            // nested in its cell is the cell's text, its edges, rows and cells spaces.
+            let piece = match piece {
+                Html::RowStart | Html::RowEnd | Html::CellStart { .. } | Html::CellEnd
+                    if self.html_tables > 1 =>
+                {
+                    Html::Break
+                }
+                Html::TableStart => {
+                    self.html_tables = self.html_tables.saturating_add(1);
+                    if self.html_tables == 1 { piece } else { Html::Break }
+                }
+                Html::TableEnd => {
+                    let outermost = self.html_tables <= 1;
+                    self.html_tables = self.html_tables.saturating_sub(1);
+                    if outermost { piece } else { Html::Break }
+                }
+                piece => piece,
+            };
             match piece {
                 Html::PreStart if !in_row => {
                     self.flush_paragraph();
@@ -887,7 +909,7 @@ impl Builder<'_> {
                 // Text in a row is a cell's; between cells it is only the source's layout.
                 Html::Text(text) if !in_row || cell => self.inline().text(&text),
                 Html::Text(_) => {}
-                Html::Break | Html::TableEdge if cell => self.inline().space(),
+                Html::Break if cell => self.inline().space(),
                 // Flushed, a paragraph closes what HTML opened in it.
                 Html::Break => self.flush_paragraph(),
                 // Lists in a cell are the cell's text, on one line.
@@ -928,7 +950,7 @@ impl Builder<'_> {
                         self.end(TagEnd::List(false));
                     }
                 }
-                Html::RowStart | Html::RowEnd | Html::TableEdge => {
+                Html::RowStart | Html::RowEnd | Html::TableStart | Html::TableEnd => {
                     self.close_html();
                     if std::mem::take(&mut cell) {
                         self.end(TagEnd::TableCell);
@@ -946,7 +968,7 @@ impl Builder<'_> {
                             self.table_row = Some(Vec::new());
                             headers = true;
                         }
-                        Html::TableEdge => {
+                        Html::TableStart | Html::TableEnd => {
                             self.flush_paragraph();
                             self.table_begins = true;
                         }
@@ -1009,7 +1031,7 @@ impl Builder<'_> {
         }
         for piece in html::read(tag) {
             match piece {
-                Html::Break | Html::TableEdge => self.inline().space(),
+                Html::Break | Html::TableStart | Html::TableEnd => self.inline().space(),
                 Html::Embed { url, text } => self.embed(&url, &text),
                 Html::Link(url) => self.open_html_link(&url),
                 Html::LinkEnd => self.close_html_link(),
@@ -1930,10 +1952,12 @@ mod tests {
 
     /// Each table's rows are marked as such, its header apart and its first row where it has
     /// none (an empty header row, HTML with no `<th>`): two tables a blank line apart, or an
-    /// HTML table after a markdown one, stand side by side among the items.
+    /// HTML table after a markdown one, stand side by side among the items. An HTML table
+    /// goes on over a blank line (which ends an HTML block); one nested in a cell is its text;
+    /// in a `<pre>`, a table's tags are line breaks.
     #[test]
     fn tables_mark_their_header_and_their_first_row() {
-        let text = "# T\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n| c | d |\n|---|---|\n| 3 | 4 |\n\n| | |\n|---|---|\n| 5 | 6 |\n| 7 | 8 |\n\n<table><tr><td>9</td><td>10</td></tr><tr><th>e</th><th>f</th></tr><tr><td>11</td></tr></table>\n<table><tr><td>12</td></tr></table>\n\nA | paragraph\n";
+        let text = "# T\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n| c | d |\n|---|---|\n| 3 | 4 |\n\n| | |\n|---|---|\n| 5 | 6 |\n| 7 | 8 |\n\n<table><tr><td>9</td><td>10</td></tr><tr><th>e</th><th>f</th></tr><tr><td>11</td></tr></table>\n<table><tr><td>12</td></tr></table>\n\nA | paragraph\n\n<table><thead><tr><th>g</th><th>h</th></tr></thead>\n\n<tr><td>13</td><td>14</td></tr>\n<tr><td>x<table><tr><td>in</td></tr></table></td><td>y</td></tr><tr><td>15</td></tr>\n</table>\n\n<pre>one<table>two</table>three</pre>\n";
         let body = parse(text, 1, &Labels::default(), &|_: &str| None);
         let shown: Vec<(Marker, String)> = (body.sections[0].points().iter())
             .map(|item| (item.marker(), item.plain().to_string()))
@@ -1957,9 +1981,21 @@ mod tests {
                 (row, "11"),
                 (first, "12"),
                 (Marker::Plain, "A | paragraph"),
+                // A blank line ends an HTML block, not its table; a nested table is text.
+                (header, "g | h"),
+                (row, "13 | 14"),
+                (row, "x in | y"),
+                (row, "15"),
+                (Marker::Plain, "one two three"),
             ]
             .map(|(marker, plain)| (marker, plain.to_string()))
         );
+        let pre = body.sections[0]
+            .points()
+            .iter()
+            .last()
+            .map(|item| item.markdown().into_owned());
+        assert_eq!(pre.as_deref(), Some("```\none\ntwo\nthree\n```"));
     }
 
     /// `<ul>`, `<ol>` and `<li>` are list items as markdown's are, nested, numbered; a list

@@ -12,8 +12,10 @@ pub(super) enum Html<'a> {
     Text(Cow<'a, str>),
     /// A line ends (`<br>`, `<p>`, `</div>`, `<h1>`, `<li>`…).
     Break,
-    /// `<table>` or `</table>`: a line ends, and rows after it are another table's.
-    TableEdge,
+    /// `<table>` begins: a line ends, and the rows after it are another table's.
+    TableStart,
+    /// `</table>`: a line ends, and the rows after it are another table's.
+    TableEnd,
     RowStart,
     RowEnd,
     /// A cell begins: a header's (`<th>`) or a value's.
@@ -193,7 +195,8 @@ pub(super) fn hides(tag: &str) -> Option<(&'static str, bool)> {
 /// What a tag shows, if anything.
 fn element<'a>(tag: &Tag<'a>, name: &str) -> Option<Html<'a>> {
     Some(match (name, tag.closing) {
-        ("table", _) => Html::TableEdge,
+        ("table", false) => Html::TableStart,
+        ("table", true) => Html::TableEnd,
         ("tr", false) => Html::RowStart,
         ("tr", true) => Html::RowEnd,
         ("td" | "th", false) => Html::CellStart { header: name == "th" },
@@ -252,7 +255,7 @@ fn text<'a>(source: &'a str, out: &mut Vec<Html<'a>>) {
     match out.last_mut() {
         // Whitespace where no line or cell has begun is only the source's layout.
         None
-        | Some(Html::Break | Html::TableEdge | Html::RowStart | Html::RowEnd)
+        | Some(Html::Break | Html::TableStart | Html::TableEnd | Html::RowStart | Html::RowEnd)
         | Some(Html::CellStart { .. } | Html::CellEnd)
         | Some(Html::ListStart { .. } | Html::ListEnd | Html::ItemStart | Html::ItemEnd)
             if shown.trim().is_empty() => {}
@@ -472,7 +475,8 @@ mod tests {
             .map(|piece| match piece {
                 Html::Text(text) => format!("[{text}]"),
                 Html::Break => "/".into(),
-                Html::TableEdge => "<table>".into(),
+                Html::TableStart => "<table>".into(),
+                Html::TableEnd => "</table>".into(),
                 Html::RowStart => "<tr>".into(),
                 Html::RowEnd => "</tr>".into(),
                 Html::CellStart { header: false } => "<td>".into(),
@@ -499,7 +503,7 @@ mod tests {
         let html = "<table>\n  <tr>\n    <th>Name</th><th>Rule</th>\n  </tr>\n  <tr>\n    <td>BOLTZMANN</td>\n    <td>Upper &amp; <b>snake</b> case</td>\n  </tr>\n</table>\n";
         assert_eq!(
             shown(html),
-            "<table><tr><th>[Name]</td><th>[Rule]</td></tr><tr><td>[BOLTZMANN]</td><td>[Upper & ]**[snake]/**[ case]</td></tr><table>"
+            "<table><tr><th>[Name]</td><th>[Rule]</td></tr><tr><td>[BOLTZMANN]</td><td>[Upper & ]**[snake]/**[ case]</td></tr></table>"
         );
     }
 
