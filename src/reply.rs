@@ -449,7 +449,6 @@ fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: u
     grouped.sort_by_cached_key(|path| (best_of_root(path), *path));
     let whole = shown_whole(roots, &grouped, budget);
     let mut previous: Option<&ItemPath> = None;
-    let mut headers: Vec<ItemPath> = Vec::new();
     for &path in &grouped {
         for end in 1..path.len() {
             // Parents the previous focused subtree already showed are not repeated.
@@ -462,14 +461,16 @@ fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: u
             }
         }
         // A row of a table too long to bring forward whole comes under its header, repeated
-        // for context: the header is content where the table is, above its first rows.
+        // for context unless a row of the table was laid just before (the header is content
+        // where the table is, above its first rows).
         if let Some(header) = tables.header(path)
             && !grouped.contains(&&header)
-            && !headers.contains(&header)
+            && !lines
+                .last()
+                .is_some_and(|line| tables.same_table(&line.path, path))
             && let Some(item) = item_at(roots, &header)
         {
-            lines.push(LaidLine::of(item, header.clone(), false));
-            headers.push(header);
+            lines.push(LaidLine::of(item, header, false));
         }
         if let Some(item) = item_at(roots, path) {
             push_subtree(item, path.clone(), &[], &mut lines);
@@ -868,6 +869,16 @@ impl Tables {
     fn header(&self, path: &[usize]) -> Option<ItemPath> {
         let (parent, at, rows) = self.rows_around(path)?;
         (rows.header && rows.first < at).then(|| parent.iter().copied().chain([rows.first]).collect())
+    }
+
+    /// Whether the items at `a` and `b` are rows of one table.
+    fn same_table(&self, a: &[usize], b: &[usize]) -> bool {
+        match (self.rows_around(a), self.rows_around(b)) {
+            (Some((parent_a, _, rows_a)), Some((parent_b, _, rows_b))) => {
+                parent_a == parent_b && rows_a == rows_b
+            }
+            _ => false,
+        }
     }
 
     /// The parent of the item at `path`, its index, and the rows of the table it is a row of.
@@ -1441,10 +1452,11 @@ mod tests {
             format!("| Name | Value |\n|---|---|\n{rows}")
         };
         let text = format!(
-            "---\ntitle: T\n---\n## A\n\n- first\n\nAs the table says:\n\n{}\n## B\n\n- first\n\n{}\n## C\n\n{}",
+            "---\ntitle: T\n---\n## A\n\n- first\n\nAs the table says:\n\n{}\n## B\n\n- first\n\n{}\n## C\n\n{}\n## D\n\n{}\n| Smell | Kind |\n|---|---|\n| s1 | k1 |\n| s2 | k2 |\n",
             table(3),
             table(40),
-            table(40)
+            table(40),
+            table(30)
         );
         let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
             .unwrap_or_else(|e| panic!("{e}"));
@@ -1510,6 +1522,24 @@ mod tests {
         let roots = super::roots(&note.sections[2], None);
         let laid = lines_in_order(&roots, &Tables::of(&roots), &[vec![0]], 4000);
         assert!(laid.iter().all(|line| line.content));
+        // Rows of a long table matched on either side of a short table's (the blog's 22 code
+        // smells): the long table's header again over its row after the short table (the
+        // roots: the header, r1 to r30, the short table's header, s1, s2).
+        let lines = shown(&note.sections[3], &[vec![5], vec![32], vec![8], vec![9]]);
+        assert_eq!(
+            lines[..9],
+            [
+                "**Name** | **Value**",
+                "r5 | v5",
+                "**Smell** | **Kind**",
+                "s1 | k1",
+                "s2 | k2",
+                "**Name** | **Value**",
+                "r8 | v8",
+                "r9 | v9",
+                "**Name** | **Value**"
+            ]
+        );
     }
 
     /// Matched points under one parent come together under it, in document order, where
