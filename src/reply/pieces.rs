@@ -211,8 +211,10 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
 /// Emphasis or code the cut ends inside is closed: left open, its marks paired with marks on
 /// the lines after it (a link, which cannot be closed, is cut as it is).
 fn cut(line: &str, budget: usize) -> Piece {
-    // The end of the longest start of the line in `room`, not between an escape's backslash
-    // and what it escapes (the backslash would escape the marks after it).
+    let keep = spans_to_keep(line);
+    // The end of the longest start of the line in `room`: not in a run of marks inside
+    // markup (closed after it, it would read as another run: `**b***…`), nor between an
+    // escape's backslash and what it escapes (the backslash would escape the marks after it).
     let end_in = |room: usize| {
         let mut used = 0;
         let mut end = 0;
@@ -223,11 +225,14 @@ fn cut(line: &str, budget: usize) -> Piece {
             }
             end = at + c.len_utf8();
         }
+        if let Some(kept) = (keep.iter()).find(|kept| kept.bytes.start < end && end < kept.bytes.end) {
+            let marks = line.get(kept.bytes.start..end).unwrap_or_default();
+            end -= marks.len() - marks.trim_end_matches(['*', '~', '`']).len();
+        }
         let before = line.get(..end).unwrap_or_default();
         let backslashes = before.len() - before.trim_end_matches('\\').len();
         end - backslashes % 2
     };
-    let keep = spans_to_keep(line);
     // The marks that close what a cut at `end` ends inside, if it can be closed.
     let closes_at = |end: usize| {
         (keep.iter())
@@ -789,6 +794,17 @@ mod tests {
             (format!("- see [{words}](https://e.x/) then"), ""),
             (format!("- see {words} then"), ""),
         ];
+        // Cut at every place among short bold runs: never inside a run of marks.
+        let runs: String = (0..80).map(|n| format!("**b{n}** ")).collect();
+        let line = format!("- xxxxx {runs}");
+        for budget in 100..240 {
+            let [piece] = &fit(&line, false, budget, budget)[..] else {
+                panic!("one piece");
+            };
+            let written = write_piece(&line, piece);
+            assert_eq!(written.matches('*').count() % 4, 0, "{written:?} at {budget}");
+            assert!(!written.contains("***"), "{written:?} at {budget}");
+        }
         for (line, closes) in &cases {
             for budget in [200, 201, 333, 1001, 1002] {
                 let [piece] = &fit(line, false, budget, budget)[..] else {
