@@ -391,8 +391,9 @@ struct Builder<'l> {
     table_row: Option<Vec<String>>,
     /// The next row read begins a table (a table's header row may be empty, and left out).
     table_begins: bool,
-    /// HTML tables open (`<table>` read, its `</table>` not yet): a blank line ends an HTML
-    /// block, not the table it is in, and a table nested in a cell is that cell's text.
+    /// HTML tables open, the outermost and those nested in its cells (`<table>` read, its
+    /// `</table>` not yet): a blank line ends an HTML block, not the table it is in, and a
+    /// table nested in a cell is that cell's text.
     html_tables: usize,
     code_block: Option<String>,
     /// The open code block's language (`rust` of ```` ```rust ````), for Discord's highlighting.
@@ -885,9 +886,15 @@ impl Builder<'_> {
                 {
                     Html::Break
                 }
-                Html::TableStart => {
+                // Nested only in a cell: one outside a cell begins a table (the one before
+                // it left unclosed).
+                Html::TableStart if cell && self.html_tables > 0 => {
                     self.html_tables = self.html_tables.saturating_add(1);
-                    if self.html_tables == 1 { piece } else { Html::Break }
+                    Html::Break
+                }
+                Html::TableStart => {
+                    self.html_tables = 1;
+                    piece
                 }
                 Html::TableEnd => {
                     let outermost = self.html_tables <= 1;
@@ -1957,7 +1964,7 @@ mod tests {
     /// in a `<pre>`, a table's tags are line breaks.
     #[test]
     fn tables_mark_their_header_and_their_first_row() {
-        let text = "# T\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n| c | d |\n|---|---|\n| 3 | 4 |\n\n| | |\n|---|---|\n| 5 | 6 |\n| 7 | 8 |\n\n<table><tr><td>9</td><td>10</td></tr><tr><th>e</th><th>f</th></tr><tr><td>11</td></tr></table>\n<table><tr><td>12</td></tr></table>\n\nA | paragraph\n\n<table><thead><tr><th>g</th><th>h</th></tr></thead>\n\n<tr><td>13</td><td>14</td></tr>\n<tr><td>x<table><tr><td>in</td></tr></table></td><td>y</td></tr><tr><td>15</td></tr>\n</table>\n\n<pre>one<table>two</table>three</pre>\n";
+        let text = "# T\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n| c | d |\n|---|---|\n| 3 | 4 |\n\n| | |\n|---|---|\n| 5 | 6 |\n| 7 | 8 |\n\n<table><tr><td>9</td><td>10</td></tr><tr><th>e</th><th>f</th></tr><tr><td>11</td></tr></table>\n<table><tr><td>12</td></tr></table>\n\nA | paragraph\n\n<table><thead><tr><th>g</th><th>h</th></tr></thead>\n\n<tr><td>13</td><td>14</td></tr>\n<tr><td>x<table><tr><td>in</td></tr></table></td><td>y</td></tr><tr><td>15</td></tr>\n</table>\n\n<pre>one<table>two</table>three</pre>\n\n<table><tr><th>i</th></tr><tr><td>16</td></tr>\n\nText\n\n<table><tr><th>j</th></tr><tr><td>17</td></tr></table>\n";
         let body = parse(text, 1, &Labels::default(), &|_: &str| None);
         let shown: Vec<(Marker, String)> = (body.sections[0].points().iter())
             .map(|item| (item.marker(), item.plain().to_string()))
@@ -1987,13 +1994,19 @@ mod tests {
                 (row, "x in | y"),
                 (row, "15"),
                 (Marker::Plain, "one two three"),
+                // A table left unclosed ends where another begins outside a cell.
+                (header, "i"),
+                (row, "16"),
+                (Marker::Plain, "Text"),
+                (header, "j"),
+                (row, "17"),
             ]
             .map(|(marker, plain)| (marker, plain.to_string()))
         );
         let pre = body.sections[0]
             .points()
             .iter()
-            .last()
+            .find(|item| item.plain() == "one two three")
             .map(|item| item.markdown().into_owned());
         assert_eq!(pre.as_deref(), Some("```\none\ntwo\nthree\n```"));
     }
