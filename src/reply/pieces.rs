@@ -100,7 +100,7 @@ fn pieces(line: &str, first: usize, budget: usize) -> Vec<Piece> {
         // The first piece ends after its marker, with some of the text.
         let end = piece_end(line, start, start.max(text_start), room, &keep);
         let wrap = (end.inside)
-            .and_then(|from| open_at(line, from, end.at, &mut read_to))
+            .and_then(|from| open_at(line, from, end.at, &mut read_to, false))
             .filter(|wrap| wrap.opens.len().max(wrap.closes.len()) <= wrap_room)
             .unwrap_or_default();
         pieces.push(Piece {
@@ -209,7 +209,8 @@ fn piece_end(line: &str, start: usize, min_end: usize, room: usize, keep: &[Kept
 /// then `…`. For a context line (a parent repeated above its children): its item is shown
 /// whole where it is content, and continued it would push the lines it introduces pages down.
 /// Emphasis or code the cut ends inside is closed: left open, its marks paired with marks on
-/// the lines after it (a link, which cannot be closed, is cut as it is).
+/// the lines after it (a link, which cannot be closed, is cut as it is, the emphasis in its
+/// text closed).
 fn cut(line: &str, budget: usize) -> Piece {
     let keep = spans_to_keep(line);
     // The end of the longest start of the line in `room`: not in a run of marks inside
@@ -237,7 +238,7 @@ fn cut(line: &str, budget: usize) -> Piece {
     let closes_at = |end: usize| {
         (keep.iter())
             .find(|kept| kept.bytes.start < end && end < kept.bytes.end && kept.block_opening.is_none())
-            .and_then(|kept| open_at(line, kept.bytes.start, end, &mut None))
+            .and_then(|kept| open_at(line, kept.bytes.start, end, &mut None, true))
             .map(|wrap| wrap.closes)
             .filter(|closes| closes.len() <= MOST_WRAP)
     };
@@ -398,8 +399,9 @@ fn spans_to_keep(line: &str) -> Vec<Kept> {
 
 /// The marks that close the markup open at byte `at` of a kept span starting at `from`, and
 /// open it again: a code span's or block's backticks, emphasis. `None` inside a link (its
-/// URL cannot be split), in a run of marks, or with nothing open.
-fn open_at(line: &str, from: usize, at: usize, read_to: &mut Option<ReadTo>) -> Option<Wrap> {
+/// URL cannot be split) unless `in_link` (a cut the line does not go on after: the emphasis
+/// opened in the link's text), in a run of marks, or with nothing open.
+fn open_at(line: &str, from: usize, at: usize, read_to: &mut Option<ReadTo>, in_link: bool) -> Option<Wrap> {
     // On from where the piece before stopped in the same span: read from the span's start for
     // each piece, a line of 1 MB in one emphasis took its square (1.5 s a question).
     let (mut start, mut markup) = match read_to.take() {
@@ -428,7 +430,7 @@ fn open_at(line: &str, from: usize, at: usize, read_to: &mut Option<ReadTo>) -> 
         }
         start = token.end;
     }
-    let wrap = (!markup.in_link && !markup.emphasis.is_empty()).then(|| markup.wrap(None));
+    let wrap = ((in_link || !markup.in_link) && !markup.emphasis.is_empty()).then(|| markup.wrap(None));
     *read_to = Some(ReadTo { from, start, markup });
     wrap
 }
@@ -792,6 +794,7 @@ mod tests {
             (format!("- see `{words}` then"), "`"),
             (format!("- see **{escapes}** then"), "**"),
             (format!("- see [{words}](https://e.x/) then"), ""),
+            (format!("- see [**{words}**](https://e.x/) then"), "**"),
             (format!("- see {words} then"), ""),
         ];
         // Cut at every place among short bold runs: never inside a run of marks.
