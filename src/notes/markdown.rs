@@ -1952,7 +1952,13 @@ mod tests {
                     .max()
                     .unwrap_or(0);
                 assert!(depth < MAX_NESTING, "{:.30}…: {depth}", run);
-                assert!(took < std::time::Duration::from_secs(3), "{:.30}…: {took:?}", run);
+                // Linear is well under a second unoptimised; the square of these runs took
+                // over 100 s. A loaded machine (CI beside other builds) took 3.1 s.
+                assert!(
+                    took < std::time::Duration::from_secs(10),
+                    "{:.30}…: {took:?}",
+                    run
+                );
             }
         }
     }
