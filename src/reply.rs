@@ -180,8 +180,10 @@ impl<'a> Reply<'a> {
         Some(Reply::for_section(note, section, hit.reason, &hit.focus, layout))
     }
 
-    /// The reply for a section, `focus` first when the section is long: one that fits a
-    /// page keeps its order.
+    /// The reply for a section, `focus` first when the section is long and its order would
+    /// not show the focus on the first page. One that fits a page keeps its order, and so
+    /// does one whose focus its first page shows: brought forward, a point would show twice
+    /// on one page, with its parents or its table's header above it again.
     pub fn for_section(
         note: &Note,
         section: &'a Section,
@@ -189,12 +191,18 @@ impl<'a> Reply<'a> {
         focus: &[ItemPath],
         layout: &Layout,
     ) -> Reply<'a> {
-        let first = if !focus.is_empty() && is_long(section, layout) {
-            focus
-        } else {
-            &[]
-        };
-        Reply::in_order(note, section, reason, first, layout)
+        let in_order = Reply::in_order(note, section, reason, &[], layout);
+        if focus.is_empty() || in_order.first_page_shows(focus) {
+            return in_order;
+        }
+        Reply::in_order(note, section, reason, focus, layout)
+    }
+
+    /// Whether the first page shows (a piece of) the line of every item at `paths`.
+    fn first_page_shows(&self, paths: &[ItemPath]) -> bool {
+        let end = self.starts.get(1).map_or(self.lines.len(), |next| next.line);
+        let first = self.lines.get(..end).unwrap_or_default();
+        (paths.iter()).all(|path| first.iter().any(|line| line.content && &line.path == path))
     }
 
     /// The reply for a section with the subtrees at `first` first, for a caller that has
@@ -1367,6 +1375,41 @@ mod tests {
         );
     }
 
+    /// A long section keeps its order when its first page shows the focus anyway (brought
+    /// forward, a table's header showed twice on that page, and a parent with its points
+    /// again); a focus further down comes first, under its header.
+    #[test]
+    fn focus_comes_first_only_from_past_the_first_page() {
+        let rows: String = (1..=40).map(|n| format!("| r{n} | value {n} |\n")).collect();
+        let text = format!("---\ntitle: T\n---\n## A\n\nThe values:\n\n| Name | Value |\n|---|---|\n{rows}");
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .expect("a note");
+        let layout = Layout {
+            page_chars: 200,
+            context_label: String::new(),
+        };
+        let section = &note.sections[0];
+        let first_page = |focus: &[ItemPath]| -> Vec<String> {
+            let reply = Reply::for_section(&note, section, MatchReason::Text, focus, &layout);
+            assert!(reply.page_count() > 1);
+            reply.page(0).lines.into_iter().map(|line| line.text).collect()
+        };
+        // The roots: the lead-in, the header, rows 1 to 40.
+        let in_order = first_page(&[]);
+        assert_eq!(first_page(&[vec![2]]), in_order);
+        assert_eq!(
+            in_order[..3],
+            ["The values:", "**Name** | **Value**", "r1 | value 1"]
+        );
+        let row_30 = first_page(&[vec![31]]);
+        assert_eq!(
+            row_30[..2],
+            ["**Name** | **Value**", "r30 | value 30"],
+            "{row_30:#?}"
+        );
+        assert_eq!(row_30[2], "The values:");
+    }
+
     /// A focused point whose parent is longer than a page starts on the first page, under
     /// its parent cut short (the parent cut to a whole page pushed it to the second).
     #[test]
@@ -1433,7 +1476,7 @@ mod tests {
         let section = &note.sections[0];
         assert!(is_long(section, &layout));
         let shown = |focus: &[ItemPath]| -> Vec<String> {
-            let reply = Reply::for_section(&note, section, MatchReason::Text, focus, &layout);
+            let reply = Reply::in_order(&note, section, MatchReason::Text, focus, &layout);
             let lines = reply.pages().flat_map(|page| page.lines);
             lines.map(|line| line.text).collect()
         };

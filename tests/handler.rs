@@ -2442,7 +2442,9 @@ fn golden_cases() -> Vec<(&'static str, PathBuf, Vec<TopicQuery>)> {
 /// (2 rows: the blog's table of code smells), and when that header became context there and
 /// content again where the table is, above its first rows (the same 2 rows: the rest of the
 /// table had no header), and when bold inside a callout's bold title stopped writing marks
-/// of its own (2 rows: the vault's `**…选择**选择**按钮…**` showed its marks).
+/// of its own (2 rows: the vault's `**…选择**选择**按钮…**` showed its marks), and when a
+/// long section whose first page shows its focus began to keep its order (8 rows: `GPT3`,
+/// `特殊性`, `多个 Ngi` and a title, whose matched points showed twice on page 1).
 /// `NOTES_BOT_WRITE_REPLIES=1` writes the file instead.
 #[test]
 #[ignore = "needs ../shared"]
