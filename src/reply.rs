@@ -2,7 +2,7 @@
 //!
 //! Discord-agnostic: adapters put `title`, `url` and a page's text into an embed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::notes::{Item, ItemTree, Items, Labels, Library, Link, Marker, Note, Section};
 use crate::search::{Found, Hit, Index, ItemPath, MatchReason};
@@ -180,10 +180,11 @@ impl<'a> Reply<'a> {
         Some(Reply::for_section(note, section, hit.reason, &hit.focus, layout))
     }
 
-    /// The reply for a section, `focus` first when the section is long and its order would
-    /// not show the focus on the first page. One that fits a page keeps its order, and so
-    /// does one whose focus its first page shows: brought forward, a point would show twice
-    /// on one page, with its parents or its table's header above it again.
+    /// The reply for a section, `focus` first when the section is long, unless its first page
+    /// in order shows every point (and piece of a point longer than a page) that the first
+    /// page with the focus first would: brought forward there, a point shows twice on one
+    /// page, with its parents or its table's header above it again. One that fits a page
+    /// keeps its order.
     pub fn for_section(
         note: &Note,
         section: &'a Section,
@@ -192,17 +193,26 @@ impl<'a> Reply<'a> {
         layout: &Layout,
     ) -> Reply<'a> {
         let in_order = Reply::in_order(note, section, reason, &[], layout);
-        if focus.is_empty() || in_order.first_page_shows(focus) {
+        if focus.is_empty() || in_order.page_count() == 1 {
             return in_order;
         }
-        Reply::in_order(note, section, reason, focus, layout)
+        let focused = Reply::in_order(note, section, reason, focus, layout);
+        let shown: HashSet<_> = in_order.first_page_points().collect();
+        if focused.first_page_points().all(|point| shown.contains(&point)) {
+            in_order
+        } else {
+            focused
+        }
     }
 
-    /// Whether the first page shows (a piece of) the line of every item at `paths`.
-    fn first_page_shows(&self, paths: &[ItemPath]) -> bool {
+    /// The points the first page shows, each with the piece it shows of one longer than a
+    /// page, not counting those repeated for context.
+    fn first_page_points(&self) -> impl Iterator<Item = (&ItemPath, Option<&Piece>)> {
         let end = self.starts.get(1).map_or(self.lines.len(), |next| next.line);
         let first = self.lines.get(..end).unwrap_or_default();
-        (paths.iter()).all(|path| first.iter().any(|line| line.content && &line.path == path))
+        (first.iter())
+            .filter(|line| line.content)
+            .map(|line| (&line.path, line.piece.as_ref()))
     }
 
     /// The reply for a section with the subtrees at `first` first, for a caller that has
@@ -1408,6 +1418,27 @@ mod tests {
             "{row_30:#?}"
         );
         assert_eq!(row_30[2], "The values:");
+
+        // A table brought forward whole, its last row on the second page in order.
+        let rows: String = (1..=6).map(|n| format!("| r{n} | value {n} |\n")).collect();
+        let intro = "word ".repeat(24);
+        let text =
+            format!("---\ntitle: T\n---\n## A\n\n{intro}\n\n| Name | Value |\n|---|---|\n{rows}\n- after\n");
+        let note = crate::notes::parse_note(std::path::Path::new("t.md"), &text, &Default::default())
+            .expect("a note");
+        let section = &note.sections[0];
+        let reply = Reply::for_section(&note, section, MatchReason::Text, &[vec![3]], &layout);
+        let first: Vec<String> = reply.page(0).lines.into_iter().map(|line| line.text).collect();
+        assert_eq!(
+            first.first().map(String::as_str),
+            Some("**Name** | **Value**"),
+            "{first:#?}"
+        );
+        assert_eq!(
+            first.last().map(String::as_str),
+            Some("r6 | value 6"),
+            "{first:#?}"
+        );
     }
 
     /// A focused point whose parent is longer than a page starts on the first page, under

@@ -40,7 +40,7 @@ pub(super) fn fit(line: &str, content: bool, first: usize, budget: usize) -> Vec
 }
 
 /// A piece of a line longer than a page.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct Piece {
     /// The bytes of the line it shows.
     bytes: Range<usize>,
