@@ -192,27 +192,27 @@ impl<'a> Reply<'a> {
         focus: &[ItemPath],
         layout: &Layout,
     ) -> Reply<'a> {
-        let in_order = Reply::in_order(note, section, reason, &[], layout);
-        if focus.is_empty() || in_order.page_count() == 1 {
-            return in_order;
+        if focus.is_empty() || !is_long(section, layout) {
+            return Reply::in_order(note, section, reason, &[], layout);
         }
-        let focused = Reply::in_order(note, section, reason, focus, layout);
-        let shown: HashSet<_> = in_order.first_page_points().collect();
-        if focused.first_page_points().all(|point| shown.contains(&point)) {
-            in_order
+        let label = context_item(section, &layout.context_label);
+        let roots = roots(section, label.as_ref());
+        let tables = Tables::of(&roots);
+        // Only the first pages are laid to compare them, then the whole reply once.
+        let first_page = |first: &[ItemPath]| {
+            let (lines, _) = lay_out(&roots, &tables, first, layout.budget(), 1);
+            (lines.into_iter())
+                .filter(|line| line.content)
+                .map(|line| (line.path, line.piece))
+                .collect::<HashSet<_>>()
+        };
+        let shown = first_page(&[]);
+        let first = if first_page(focus).is_subset(&shown) {
+            &[]
         } else {
-            focused
-        }
-    }
-
-    /// The points the first page shows, each with the piece it shows of one longer than a
-    /// page, not counting those repeated for context.
-    fn first_page_points(&self) -> impl Iterator<Item = (&ItemPath, Option<&Piece>)> {
-        let end = self.starts.get(1).map_or(self.lines.len(), |next| next.line);
-        let first = self.lines.get(..end).unwrap_or_default();
-        (first.iter())
-            .filter(|line| line.content)
-            .map(|line| (&line.path, line.piece.as_ref()))
+            focus
+        };
+        Reply::in_order(note, section, reason, first, layout)
     }
 
     /// The reply for a section with the subtrees at `first` first, for a caller that has
@@ -228,31 +228,7 @@ impl<'a> Reply<'a> {
         let budget = layout.budget();
         let roots = roots(section, label.as_ref());
         let tables = Tables::of(&roots);
-        // Each context line's length, laid once: a parent repeated above hundreds of pages is
-        // rendered and cut once, not for each page (a 1 MB parent took 1.4 s a question).
-        let mut context_len: HashMap<ItemPath, usize> = HashMap::new();
-        let parents_len = |line: &LaidLine| -> Option<usize> {
-            line.content.then(|| {
-                context_paths(&line.path, &tables)
-                    .map(|path| {
-                        *context_len.entry(path).or_insert_with_key(|path| {
-                            context_line(path, &roots, budget)
-                                .iter()
-                                .map(|line| line.len)
-                                .sum()
-                        })
-                    })
-                    .sum()
-            })
-        };
-        let (lines, starts) = pack(
-            lines_in_order(&roots, &tables, first, budget),
-            budget,
-            |line| line.len,
-            |line| line.content,
-            parents_len,
-            |line, first, rest, lines| line.fit_into(&roots, first, rest, lines),
-        );
+        let (lines, starts) = lay_out(&roots, &tables, first, budget, usize::MAX);
         Reply {
             topic: note.topic.clone(),
             title: truncate(&section.title, limits::EMBED_TITLE),
@@ -450,13 +426,61 @@ fn render_item(item: &Item, depth: usize) -> String {
     line
 }
 
+/// A section's items (`roots`) laid out in pages of at most `budget`, the subtrees at
+/// `first` first: the lines as laid and where each page starts, laid no further than the
+/// first `pages` pages (at least one).
+fn lay_out(
+    roots: &[Item],
+    tables: &Tables,
+    first: &[ItemPath],
+    budget: usize,
+    pages: usize,
+) -> (Vec<LaidLine>, Vec<PageStart>) {
+    // Each context line's length, laid once: a parent repeated above hundreds of pages is
+    // rendered and cut once, not for each page (a 1 MB parent took 1.4 s a question).
+    let mut context_len: HashMap<ItemPath, usize> = HashMap::new();
+    let parents_len = |line: &LaidLine| -> Option<usize> {
+        line.content.then(|| {
+            context_paths(&line.path, tables)
+                .map(|path| {
+                    *context_len.entry(path).or_insert_with_key(|path| {
+                        context_line(path, roots, budget)
+                            .iter()
+                            .map(|line| line.len)
+                            .sum()
+                    })
+                })
+                .sum()
+        })
+    };
+    // A page shows at most `budget` lines (each takes a newline at least); one more starts
+    // the page after the last asked for, and the one after it may fold a table's header
+    // brought forward into that page (see `lines_in_order`).
+    let most = pages.saturating_mul(budget).saturating_add(2);
+    pack(
+        lines_in_order(roots, tables, first, budget, most),
+        budget,
+        pages,
+        |line| line.len,
+        |line| line.content,
+        parents_len,
+        |line, first, rest, lines| line.fit_into(roots, first, rest, lines),
+    )
+}
+
 /// Every item as a line: the focused subtrees first (each under its parent lines, repeated
 /// for context), then everything else in document order. Each item is a content line once.
 /// Subtrees under one top-level point come together, in document order, where the best of
 /// them ranks: their parents are written once, not once for each. A parent all of whose
 /// points were shown under it, and shown in full (not cut as a context line longer than a
 /// quarter of a page of `budget` is), is not written again, childless, with the rest.
-fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: usize) -> Vec<LaidLine> {
+fn lines_in_order(
+    roots: &[Item],
+    tables: &Tables,
+    focus: &[ItemPath],
+    budget: usize,
+    most: usize,
+) -> Vec<LaidLine> {
     let mut lines = Vec::new();
     // A table too long to bring forward whole, its header matched: its first row comes, under
     // the header repeated for context; the header stays above the table where it is.
@@ -502,14 +526,17 @@ fn lines_in_order(roots: &[Item], tables: &Tables, focus: &[ItemPath], budget: u
             lines.push(LaidLine::of(item, header, false));
         }
         if let Some(item) = item_at(roots, path) {
-            push_subtree(item, path.clone(), &[], &mut lines);
+            push_subtree(item, path.clone(), &[], most, &mut lines);
         }
         previous = Some(path);
     }
     let skip: Vec<&ItemPath> = grouped.iter().copied().chain(whole.iter()).collect();
     let rest = lines.len();
     for (index, item) in roots.iter().enumerate() {
-        push_subtree(*item, vec![index], &skip, &mut lines);
+        if lines.len() >= most {
+            break;
+        }
+        push_subtree(*item, vec![index], &skip, most, &mut lines);
     }
     // A long table's header brought forward over its first row, the rest of the table right
     // after them: the header once, as content (twice, it showed on the page one under the
@@ -617,10 +644,12 @@ fn whole_steps(roots: &[Item], tables: &Tables, focus: &[ItemPath]) -> Vec<ItemP
 const MAX_STEPS: usize = 20;
 
 /// An item and everything below it, depth first, leaving out the subtrees at `skip`
-/// (already shown). An explicit stack: no recursion per level.
-fn push_subtree(item: Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<LaidLine>) {
+/// (already shown), until `lines` holds `most`. An explicit stack: no recursion per level.
+fn push_subtree(item: Item, path: ItemPath, skip: &[&ItemPath], most: usize, lines: &mut Vec<LaidLine>) {
     let mut stack = vec![(item, path)];
-    while let Some((item, path)) = stack.pop() {
+    while lines.len() < most
+        && let Some((item, path)) = stack.pop()
+    {
         if skip.contains(&&path) {
             continue;
         }
@@ -640,15 +669,18 @@ fn push_subtree(item: Item, path: ItemPath, skip: &[&ItemPath], lines: &mut Vec<
 
 /// Lines (each `len` long with its newline) packed into pages of at most `budget`
 /// characters: a line longer than a page is `split` into pieces that fit the rooms
-/// `Packer::piece_rooms` gives. The lines as laid, and where each page starts (never empty).
+/// `Packer::piece_rooms` gives. The lines as laid, and where each page starts (never empty),
+/// of the first `pages` pages (at least one).
 fn pack<L>(
     lines: impl IntoIterator<Item = L>,
     budget: usize,
+    pages: usize,
     len: impl Fn(&L) -> usize,
     content: impl Fn(&L) -> bool,
     mut parents_len: impl FnMut(&L) -> Option<usize>,
     mut split: impl FnMut(L, usize, usize, &mut Vec<L>),
 ) -> (Vec<L>, Vec<PageStart>) {
+    let pages = pages.max(1);
     let lines = lines.into_iter();
     let mut laid = Vec::with_capacity(lines.size_hint().0);
     let mut packer = Packer::new(budget);
@@ -663,8 +695,17 @@ fn pack<L>(
         for line in laid.get(at..).unwrap_or_default() {
             packer.place(len(line), content(line), || parents_len(line));
         }
+        if packer.starts.len() > pages {
+            break;
+        }
     }
-    (laid, packer.into_starts())
+    let mut starts = packer.into_starts();
+    // No line of the pages after the last asked for.
+    if let Some(next) = starts.get(pages) {
+        laid.truncate(next.line);
+        starts.truncate(pages);
+    }
+    (laid, starts)
 }
 
 /// Where pages start as lines are packed into pages of at most `budget` characters. A page
@@ -764,6 +805,7 @@ pub fn paginate(lines: Vec<Line>, budget: usize, parents_of: impl Fn(&Line) -> V
     let (lines, starts) = pack(
         lines,
         budget,
+        usize::MAX,
         text_len,
         |line| line.content,
         parents_len,
@@ -1232,7 +1274,7 @@ mod tests {
                     let roots = roots(section, reply.label.as_ref());
                     let written = |line: &LaidLine| write(line, &roots);
                     let tables = Tables::of(&roots);
-                    let all: Vec<Line> = lines_in_order(&roots, &tables, first, layout.budget())
+                    let all: Vec<Line> = lines_in_order(&roots, &tables, first, layout.budget(), usize::MAX)
                         .iter()
                         .filter_map(written)
                         .collect();
@@ -1385,6 +1427,43 @@ mod tests {
         );
     }
 
+    /// Laid no further than its first pages, a section's first pages are those of the whole
+    /// reply: over every section of the shipped note, at four page sizes, in order and with
+    /// each top-level point first.
+    #[test]
+    fn the_first_pages_alone_are_laid_as_in_the_whole_reply() {
+        let text = include_str!("../notes/chatgpt.md");
+        let note = crate::notes::parse_note(std::path::Path::new("chatgpt.md"), text, &Default::default())
+            .expect("a note");
+        let key = |lines: &[LaidLine]| -> Vec<(ItemPath, Option<Piece>, bool, usize)> {
+            (lines.iter())
+                .map(|line| (line.path.clone(), line.piece.clone(), line.content, line.len))
+                .collect()
+        };
+        let mut compared = 0;
+        for section in &note.sections {
+            let roots = roots(section, None);
+            let tables = Tables::of(&roots);
+            let focuses = std::iter::once(vec![]).chain((0..roots.len()).map(|n| vec![vec![n]]));
+            for focus in focuses {
+                for budget in [100, 200, 400, 1500] {
+                    let (all, starts) = lay_out(&roots, &tables, &focus, budget, usize::MAX);
+                    for pages in [1, 2] {
+                        let (some, some_starts) = lay_out(&roots, &tables, &focus, budget, pages);
+                        let end = starts.get(pages).map_or(all.len(), |start| start.line);
+                        assert_eq!(key(&some), key(&all[..end]), "{} {budget} {pages}", section.title);
+                        let at = |starts: &[PageStart]| -> Vec<(usize, bool)> {
+                            starts.iter().map(|start| (start.line, start.parents)).collect()
+                        };
+                        assert_eq!(at(&some_starts), at(&starts[..starts.len().min(pages)]));
+                        compared += usize::from(starts.len() > pages);
+                    }
+                }
+            }
+        }
+        assert!(compared > 100, "{compared}");
+    }
+
     /// A long section keeps its order when its first page shows the focus anyway (brought
     /// forward, a table's header showed twice on that page, and a parent with its points
     /// again); a focus further down comes first, under its header.
@@ -1527,7 +1606,7 @@ mod tests {
         let note = crate::notes::parse_note(std::path::Path::new("t.md"), text, &Default::default())
             .expect("a note");
         let roots = roots(&note.sections[0], None);
-        let lines: Vec<String> = lines_in_order(&roots, &Tables::of(&roots), &[vec![2, 1]], 4000)
+        let lines: Vec<String> = lines_in_order(&roots, &Tables::of(&roots), &[vec![2, 1]], 4000, usize::MAX)
             .iter()
             .filter_map(|line| write(line, &roots))
             .map(|line| line.text)
@@ -1553,7 +1632,7 @@ mod tests {
         let focus = [vec![300], vec![301]];
         let tables = Tables::of(&items);
         assert_eq!(whole_steps(&items, &tables, &focus), focus);
-        let lines = lines_in_order(&items, &tables, &focus, 4000);
+        let lines = lines_in_order(&items, &tables, &focus, 4000, usize::MAX);
         let roots = items;
         assert_eq!(
             write(&lines[0], &roots).map(|line| line.text).as_deref(),
@@ -1581,7 +1660,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let shown = |section: &Section, focus: &[ItemPath]| -> Vec<String> {
             let roots = roots(section, None);
-            (lines_in_order(&roots, &Tables::of(&roots), focus, 4000).iter())
+            (lines_in_order(&roots, &Tables::of(&roots), focus, 4000, usize::MAX).iter())
                 .filter_map(|line| write(line, &roots))
                 .map(|line| line.text)
                 .collect()
@@ -1613,7 +1692,7 @@ mod tests {
             ]
         );
         let roots = roots(&note.sections[1], None);
-        let laid = lines_in_order(&roots, &Tables::of(&roots), &[vec![31]], 4000);
+        let laid = lines_in_order(&roots, &Tables::of(&roots), &[vec![31]], 4000, usize::MAX);
         let content: Vec<bool> = laid[..5].iter().map(|line| line.content).collect();
         assert_eq!(content, [false, true, true, true, true]);
         // The header matched too (the blog's `沧海 词频` came above its header): the header
@@ -1639,7 +1718,7 @@ mod tests {
             1
         );
         let roots = super::roots(&note.sections[2], None);
-        let laid = lines_in_order(&roots, &Tables::of(&roots), &[vec![0]], 4000);
+        let laid = lines_in_order(&roots, &Tables::of(&roots), &[vec![0]], 4000, usize::MAX);
         assert!(laid.iter().all(|line| line.content));
         // Rows of a long table matched on either side of a short table's (the blog's 22 code
         // smells): the long table's header again over its row after the short table (the
@@ -1672,7 +1751,7 @@ mod tests {
             .expect("a note");
         let roots = roots(&note.sections[0], None);
         let shown = |focus: &[ItemPath]| -> Vec<String> {
-            (lines_in_order(&roots, &Tables::of(&roots), focus, 4000).iter())
+            (lines_in_order(&roots, &Tables::of(&roots), focus, 4000, usize::MAX).iter())
                 .filter_map(|line| write(line, &roots))
                 .map(|line| line.text)
                 .collect()
@@ -1714,15 +1793,16 @@ mod tests {
                 };
                 let context = context_item(section, label);
                 let roots = roots(section, context.as_ref());
-                let total: usize = lines_in_order(&roots, &Tables::of(&roots), &[], layout.budget())
-                    .iter()
-                    .map(|line| {
-                        let written = write(line, &roots).expect("a line's item");
-                        let len = discord_len(&written.text) + 1;
-                        assert_eq!(line.len, len, "{:?}", written.text);
-                        len
-                    })
-                    .sum();
+                let total: usize =
+                    lines_in_order(&roots, &Tables::of(&roots), &[], layout.budget(), usize::MAX)
+                        .iter()
+                        .map(|line| {
+                            let written = write(line, &roots).expect("a line's item");
+                            let len = discord_len(&written.text) + 1;
+                            assert_eq!(line.len, len, "{:?}", written.text);
+                            len
+                        })
+                        .sum();
                 for page_chars in total.saturating_sub(2)..total + 2 {
                     let layout = Layout {
                         page_chars,
